@@ -1,0 +1,13 @@
+// Build: esbuild bundles the hook into one small self-contained CommonJS file (only node:net and
+// node:fs at run time) and the CLI/sidecar into one ESM file whose npm dependencies stay external.
+import { build } from 'esbuild';
+import { statSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url).pathname;
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', absWorkingDir: root };
+
+await build({ ...common, entryPoints: ['hooks/hook.ts'], outfile: 'dist/hook.cjs', format: 'cjs', minify: true, legalComments: 'none' });
+await build({ ...common, entryPoints: ['src/cli/entry.ts'], outfile: 'dist/cli.js', format: 'esm', packages: 'external', sourcemap: true });
+
+const size = statSync(root + 'dist/hook.cjs').size;
+console.log(`built dist/hook.cjs (${size} bytes) and dist/cli.js`);

@@ -1,0 +1,125 @@
+/**
+ * The hook executable Claude Code runs for PreToolUse / PostToolUse. Hot path: imports only `net`
+ * and `fs`, no config parsing. Reads the event from stdin, sends it to the sidecar over the Unix
+ * socket in one msgpack frame, prints the sidecar's hook JSON, exits 0. If the sidecar is missing,
+ * slow or answers garbage, it prints a valid fail-open (allow + warning) or fail-closed (deny) reply.
+ *
+ * argv: <pre|post> --socket PATH [--deadline MS] [--fail-closed] [--autostart CMD...]
+ * Request frame:  u32be length + msgpack {t: "hook", e: bin(raw stdin)}   (written by hand below)
+ * Reply frame:    u32be length + msgpack str (the hook JSON; "!" + message when the sidecar could not decide)
+ */
+import { connect } from 'node:net';
+import { readFileSync, writeSync } from 'node:fs';
+
+const MAX_EVENT = 32 * 1024 * 1024 - 64;
+const args = process.argv.slice(2);
+const phase = args[0] === 'post' ? 'PostToolUse' : 'PreToolUse';
+let socketPath = '';
+let deadline = 3000;
+let failClosed = false;
+for (let i = 1; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--socket') socketPath = args[++i] ?? '';
+  else if (a === '--deadline') deadline = Number(args[++i]) || 3000;
+  else if (a === '--fail-closed') failClosed = true;
+}
+
+let done = false;
+function out(s: string): void {
+  if (done) return;
+  done = true;
+  const b = Buffer.from(s + '\n');
+  let off = 0;
+  while (off < b.length) {
+    try {
+      off += writeSync(1, b, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') break;
+    }
+  }
+  process.exit(0);
+}
+
+function fail(why: string): void {
+  const start = 'Start it with `mcpproxy-hook daemon`, or install the service with `mcpproxy-hook service install`.';
+  if (failClosed && phase === 'PreToolUse') {
+    out(JSON.stringify({
+      systemMessage: `mcpproxy-hook (fail-closed) blocked a tool call: ${why}. ${start}`,
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: 'deny',
+        permissionDecisionReason: `mcpproxy-hook is configured to fail closed and could not check this call: ${why}. The data-flow guard must be running for tools to run. ${start}`,
+      },
+    }));
+  } else {
+    out(JSON.stringify({ systemMessage: `mcpproxy-hook: the data-flow guard is OFF for this tool call (${why}). ${start}` }));
+  }
+}
+
+function readStr(b: Buffer): string | null {
+  const t = b[0];
+  if (t === undefined) return null;
+  let off: number;
+  let len: number;
+  if (t >= 0xa0 && t <= 0xbf) {
+    off = 1;
+    len = t & 0x1f;
+  } else if (t === 0xd9) {
+    off = 2;
+    len = b.readUInt8(1);
+  } else if (t === 0xda) {
+    off = 3;
+    len = b.readUInt16BE(1);
+  } else if (t === 0xdb) {
+    off = 5;
+    len = b.readUInt32BE(1);
+  } else return null;
+  if (off + len !== b.length) return null;
+  return b.toString('utf8', off, off + len);
+}
+
+setTimeout(() => fail(`the sidecar did not answer within ${deadline} ms`), deadline).unref();
+
+let input: Buffer;
+try {
+  input = readFileSync(0);
+} catch (e) {
+  input = Buffer.alloc(0);
+}
+if (!socketPath) fail('the hook was installed without --socket; reinstall with `mcpproxy-hook install`');
+else if (input.length === 0) fail('Claude Code sent an empty event');
+else if (input.length > MAX_EVENT) fail(`the event is ${input.length} bytes, over the ${MAX_EVENT}-byte limit`);
+else {
+  // msgpack: fixmap(2) "t":"hook" "e": bin32
+  const head = Buffer.from([0x82, 0xa1, 0x74, 0xa4, 0x68, 0x6f, 0x6f, 0x6b, 0xa1, 0x65, 0xc6, 0, 0, 0, 0]);
+  head.writeUInt32BE(input.length, 11);
+  const len = Buffer.allocUnsafe(4);
+  len.writeUInt32BE(head.length + input.length, 0);
+  const sock = connect(socketPath);
+  const chunks: Buffer[] = [];
+  let got = 0;
+  sock.on('connect', () => {
+    sock.write(Buffer.concat([len, head, input]));
+  });
+  sock.on('data', (c: Buffer) => {
+    chunks.push(c);
+    got += c.length;
+    if (got < 4) return;
+    const all = chunks.length === 1 ? c : Buffer.concat(chunks);
+    const n = all.readUInt32BE(0);
+    if (n > MAX_EVENT) return fail('the sidecar sent an oversized reply');
+    if (got < 4 + n) return;
+    const s = readStr(all.subarray(4, 4 + n));
+    if (s === null) return fail('the sidecar sent a reply this hook cannot read (version mismatch? restart the sidecar)');
+    if (s.charCodeAt(0) === 0x21) return fail(s.slice(1));
+    if (s.charCodeAt(0) !== 0x7b) return fail('the sidecar sent a reply that is not hook JSON');
+    out(s);
+  });
+  sock.on('error', (e: NodeJS.ErrnoException) => {
+    const code = e.code ?? 'error';
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') fail(`the sidecar is not running (${code} on ${socketPath})`);
+    else if (code === 'EACCES') fail(`permission denied on ${socketPath}`);
+    else fail(`cannot reach the sidecar (${code})`);
+  });
+  sock.on('close', () => fail('the sidecar closed the connection without an answer'));
+}

@@ -1,0 +1,161 @@
+/**
+ * Audit store: every decision as a row in SQLite (better-sqlite3, WAL, synchronous=NORMAL: a
+ * committed row survives a crash of the sidecar; no fsync per event). Never raw content: tool
+ * inputs are kept as keyed hashes, reasons and labels are redacted before they get here.
+ */
+import Database from 'better-sqlite3';
+import { closeSync, openSync } from 'node:fs';
+import type { SessionSummary } from './engine/flow-tracker.ts';
+
+export interface AuditRow {
+  ts: number;
+  session_id: string;
+  event: string;
+  tool: string;
+  tool_use_id: string | null;
+  classification: string;
+  flow_type: string | null;
+  risk: string;
+  decision: string;
+  reason: string | null;
+  summary: string | null;
+  origin_tool: string | null;
+  hosts: string | null;
+  input_hash: string | null;
+  latency_us: number;
+  source: string;
+}
+
+export interface ActivityQuery {
+  session?: string;
+  decision?: string;
+  risk?: string;
+  event?: string;
+  tool?: string;
+  sinceMs?: number;
+  limit?: number;
+}
+
+const RISK_ORDER = ['none', 'low', 'medium', 'high', 'critical'];
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS decisions (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  session_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  tool_use_id TEXT,
+  classification TEXT NOT NULL,
+  flow_type TEXT,
+  risk TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  reason TEXT,
+  summary TEXT,
+  origin_tool TEXT,
+  hosts TEXT,
+  input_hash TEXT,
+  latency_us INTEGER NOT NULL,
+  source TEXT NOT NULL DEFAULT 'hook'
+);
+CREATE INDEX IF NOT EXISTS decisions_session ON decisions(session_id, ts);
+CREATE INDEX IF NOT EXISTS decisions_ts ON decisions(ts);
+CREATE TABLE IF NOT EXISTS session_summaries (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  summary TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+export class AuditStore {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly insertSummary: Database.Statement;
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 2000');
+    this.db.exec(SCHEMA);
+    this.db.prepare("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1')").run();
+    this.insert = this.db.prepare(`INSERT INTO decisions (ts, session_id, event, tool, tool_use_id, classification, flow_type, risk, decision, reason, summary, origin_tool, hosts, input_hash, latency_us, source)
+      VALUES (@ts, @session_id, @event, @tool, @tool_use_id, @classification, @flow_type, @risk, @decision, @reason, @summary, @origin_tool, @hosts, @input_hash, @latency_us, @source)`);
+    this.insertSummary = this.db.prepare('INSERT INTO session_summaries (session_id, started_at, ended_at, reason, summary) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  /** Write one row; committed (WAL) when this returns. */
+  record(row: AuditRow): number {
+    return Number(this.insert.run(row).lastInsertRowid);
+  }
+
+  recordSummaries(list: SessionSummary[]): void {
+    if (list.length === 0) return;
+    this.db.transaction(() => {
+      for (const s of list) this.insertSummary.run(s.sessionId, s.startedAt, s.lastAt, s.reason, JSON.stringify(s));
+    })();
+  }
+
+  query(q: ActivityQuery): Array<AuditRow & { id: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.session) {
+      where.push('session_id = ?');
+      params.push(q.session);
+    }
+    if (q.decision) {
+      where.push('decision = ?');
+      params.push(q.decision);
+    }
+    if (q.event) {
+      where.push('event = ?');
+      params.push(q.event);
+    }
+    if (q.tool) {
+      where.push('tool = ?');
+      params.push(q.tool);
+    }
+    if (q.risk) {
+      const at = RISK_ORDER.indexOf(q.risk);
+      const ok = RISK_ORDER.slice(Math.max(0, at));
+      where.push(`risk IN (${ok.map(() => '?').join(',')})`);
+      params.push(...ok);
+    }
+    if (q.sinceMs !== undefined) {
+      where.push('ts >= ?');
+      params.push(q.sinceMs);
+    }
+    const sql = `SELECT * FROM decisions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    params.push(q.limit ?? 50);
+    return this.db.prepare(sql).all(...params) as Array<AuditRow & { id: number }>;
+  }
+
+  summaries(limit = 20): Array<{ session_id: string; started_at: number; ended_at: number; reason: string; summary: string }> {
+    return this.db.prepare('SELECT session_id, started_at, ended_at, reason, summary FROM session_summaries ORDER BY id DESC LIMIT ?').all(limit) as Array<{ session_id: string; started_at: number; ended_at: number; reason: string; summary: string }>;
+  }
+
+  counts(sinceMs: number): Record<string, number> {
+    const rows = this.db.prepare('SELECT decision, count(*) AS n FROM decisions WHERE ts >= ? GROUP BY decision').all(sinceMs) as Array<{ decision: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.decision, r.n]));
+  }
+
+  /** Delete rows older than the retention; returns rows removed. */
+  prune(olderThanMs: number): number {
+    const a = this.db.prepare('DELETE FROM decisions WHERE ts < ?').run(olderThanMs).changes;
+    const b = this.db.prepare('DELETE FROM session_summaries WHERE ended_at < ?').run(olderThanMs).changes;
+    return a + b;
+  }
+
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,85 @@
+/** URL and host extraction from free text, and host matching against domain lists. Pure. */
+
+const URL_RE = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`<>()[\]{}\\|^]+/gi;
+// scheme-less host names: labels separated by dots, ending in an alphabetic TLD
+const HOST_RE = /(?<![A-Za-z0-9@._-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,23}(?![A-Za-z0-9_-])/gi;
+const IPV4_RE = /(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?![0-9.])/g;
+
+/** File-name endings that look like TLDs but are (almost always) files in coding work. */
+const FILE_ENDINGS = new Set([
+  'js', 'ts', 'tsx', 'jsx', 'mjs', 'cjs', 'json', 'md', 'txt', 'py', 'rb', 'go', 'rs', 'java', 'kt', 'c', 'h', 'cc',
+  'cpp', 'hpp', 'cs', 'sh', 'bash', 'zsh', 'yml', 'yaml', 'toml', 'ini', 'cfg', 'conf', 'lock', 'log', 'env', 'pem',
+  'key', 'crt', 'csv', 'tsv', 'html', 'htm', 'css', 'scss', 'sql', 'db', 'sqlite', 'xml', 'svg', 'png', 'jpg', 'jpeg',
+  'gif', 'pdf', 'zip', 'gz', 'tgz', 'tar', 'bz2', 'xz', 'map', 'd', 'test', 'spec', 'min', 'swift', 'php', 'pl', 'lua',
+  'vue', 'svelte', 'astro', 'mdx', 'ipynb', 'example', 'sample', 'template', 'local', 'bak', 'tmp', 'orig', 'old',
+  'node', 'exe', 'dll', 'so', 'dylib', 'wasm', 'bin', 'dat', 'out', 'diff', 'patch', 'properties', 'gradle', 'tf',
+  'tfvars', 'tfstate', 'hcl', 'proto', 'graphql', 'gql', 'prisma', 'rst', 'adoc', 'tex', 'r', 'scala', 'ex', 'exs',
+  'erl', 'hs', 'ml', 'clj', 'dart', 'sol', 'vim', 'el', 'fish', 'ps1', 'bat', 'cmd', 'mk', 'cmake', 'jar', 'war',
+  'whl', 'egg', 'gem', 'deb', 'rpm', 'dmg', 'iso', 'img', 'pub', 'p12', 'pfx', 'jks', 'keystore', 'crx', 'ttf', 'woff',
+  'woff2', 'eot', 'otf', 'ico', 'webp', 'avif', 'mp3', 'mp4', 'wav', 'mov', 'webm', 'then', 'catch', 'length', 'push',
+  'map', 'filter', 'prototype', 'exports', 'module', 'default', 'name', 'value', 'data', 'body', 'json', 'text', 'get',
+  'set', 'has', 'log', 'error', 'warn', 'info', 'debug', 'env', 'argv', 'cwd', 'stdout', 'stderr', 'stdin', 'id',
+]);
+
+/** Hosts (lower-case, no port) of every URL in the text. */
+export function urlHosts(text: string): string[] {
+  const hosts: string[] = [];
+  for (const m of text.matchAll(URL_RE)) {
+    const h = hostOfUrl(m[0]);
+    if (h) hosts.push(h);
+  }
+  return hosts;
+}
+
+export function hostOfUrl(u: string): string | null {
+  try {
+    const h = new URL(u).hostname.toLowerCase();
+    return h.replace(/^\[|\]$/g, '') || null;
+  } catch {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/:?#]+)/i.exec(u);
+    return m?.[1]?.toLowerCase() ?? null;
+  }
+}
+
+/**
+ * Every host-like name in a text, with or without a scheme: URLs, `user@host:path`, bare
+ * `webhook.site/x`. File names such as `index.ts` are skipped by their ending.
+ */
+export function allHosts(text: string): string[] {
+  const out = new Set<string>(urlHosts(text));
+  for (const m of text.matchAll(HOST_RE)) {
+    const h = m[0].toLowerCase();
+    const tld = h.slice(h.lastIndexOf('.') + 1);
+    if (FILE_ENDINGS.has(tld)) continue;
+    out.add(h);
+  }
+  for (const m of text.matchAll(IPV4_RE)) out.add(m[0]);
+  return [...out];
+}
+
+/** True if host equals a listed domain or is a subdomain of it. Entries may start with `*.` or `.`. */
+export function hostMatches(host: string, domain: string): boolean {
+  const d = domain.toLowerCase().replace(/^\*?\./, '');
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return h === d || h.endsWith('.' + d);
+}
+
+export function matchDomainList(host: string, list: readonly string[]): string | undefined {
+  return list.find((d) => hostMatches(host, d));
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '0.0.0.0';
+}
+
+/** Default list of endpoints that exist to receive arbitrary data: request bins, tunnels, paste sites. */
+export const DEFAULT_SUSPICIOUS_ENDPOINTS: readonly string[] = [
+  'webhook.site', 'requestbin.com', 'requestbin.net', 'pipedream.net', 'pipedream.com', 'hookbin.com', 'beeceptor.com',
+  'requestcatcher.com', 'postb.in', 'ptsv2.com', 'ptsv3.com', 'mockbin.org', 'mockbin.io', 'webhook.cool', 'smee.io',
+  'ngrok.io', 'ngrok.app', 'ngrok-free.app', 'ngrok-free.dev', 'ngrok.dev', 'trycloudflare.com', 'loca.lt',
+  'localtunnel.me', 'serveo.net', 'localhost.run', 'lhr.life', 'pagekite.me', 'telebit.cloud', 'tunnelmole.net',
+  'bore.pub', 'interact.sh', 'oast.fun', 'oast.live', 'oast.me', 'oast.online', 'oast.pro', 'oast.site',
+  'burpcollaborator.net', 'oastify.com', 'dnslog.cn', 'canarytokens.com', 'transfer.sh', 'pastebin.com', 'paste.ee',
+  'hastebin.com', 'ix.io', '0x0.st', 'termbin.com', 'file.io', 'temp.sh', 'bashupload.com', 'ghostbin.com',
+];

@@ -1,0 +1,338 @@
+/**
+ * The sidecar daemon: owns the flow engine, the audit store and the socket server.
+ * `mcpproxy-hook daemon` runs `runDaemon()` in the foreground (what service managers run).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { AuditStore } from './audit-store.ts';
+import { claudeOutput } from './claude/hook-output.ts';
+import { ConfigError, loadConfigFile, type Config } from './config.ts';
+import { FlowEngine, type Decision } from './engine/engine.ts';
+import { redact } from './engine/redact.ts';
+import { checkSocketPath, type Paths } from './paths.ts';
+import { SocketServer } from './transport/socket-server.ts';
+import type { HookEvent } from './types.ts';
+
+export const VERSION = '0.1.0';
+const MAX_SESSION_ID = 256;
+
+export class BadEvent extends Error {}
+
+/** Parse and check one hook event. Throws BadEvent with a message that says what is wrong. */
+export function parseEvent(raw: Buffer | string): HookEvent {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new BadEvent(`the event is not valid JSON (${(e as Error).message.slice(0, 120)})`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadEvent('the event is not a JSON object');
+  const ev = v as Record<string, unknown>;
+  if (typeof ev.hook_event_name !== 'string' || !ev.hook_event_name) throw new BadEvent('the event has no hook_event_name');
+  if (typeof ev.session_id !== 'string' || !ev.session_id) throw new BadEvent('the event has no session_id');
+  if (ev.session_id.length > MAX_SESSION_ID) throw new BadEvent(`session_id is longer than ${MAX_SESSION_ID} chars`);
+  if (ev.hook_event_name === 'PreToolUse' || ev.hook_event_name === 'PostToolUse') {
+    if (typeof ev.tool_name !== 'string' || !ev.tool_name) throw new BadEvent(`${ev.hook_event_name} event has no tool_name`);
+    if (ev.tool_input !== undefined && (typeof ev.tool_input !== 'object' || ev.tool_input === null)) throw new BadEvent('tool_input is not an object');
+  }
+  return ev as HookEvent;
+}
+
+class LatencyRing {
+  private readonly buf: Float64Array;
+  private n = 0;
+  constructor(size: number) {
+    this.buf = new Float64Array(size);
+  }
+  add(us: number): void {
+    this.buf[this.n++ % this.buf.length] = us;
+  }
+  stats(): { count: number; p50_us: number; p99_us: number } {
+    const c = Math.min(this.n, this.buf.length);
+    if (c === 0) return { count: 0, p50_us: 0, p99_us: 0 };
+    const xs = Array.from(this.buf.subarray(0, c)).sort((a, b) => a - b);
+    const q = (p: number): number => Math.round(xs[Math.min(c - 1, Math.floor(p * c))] as number);
+    return { count: c, p50_us: q(0.5), p99_us: q(0.99) };
+  }
+}
+
+export interface SidecarOptions {
+  paths: Paths;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+/** Make the state dir private, or refuse with the fix. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+    throw new Error(`${dir} belongs to another user (uid ${st.uid}); refusing to keep state there. Set MCPPROXY_HOOK_HOME to a directory of your own`);
+  }
+  if (st.mode & 0o002) throw new Error(`${dir} is world-writable (mode ${(st.mode & 0o777).toString(8)}); refusing to run. Fix it with: chmod 700 ${dir}`);
+  if (st.mode & 0o077) chmodSync(dir, 0o700);
+}
+
+function readOrCreateKey(file: string): Buffer {
+  try {
+    const k = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+    if (k.length === 32) return k;
+  } catch {
+    /* created below */
+  }
+  const k = randomBytes(32);
+  writeFileSync(file, k.toString('hex') + '\n', { mode: 0o600 });
+  return k;
+}
+
+export class Sidecar {
+  readonly engine: FlowEngine;
+  readonly audit: AuditStore;
+  private readonly server: SocketServer;
+  private readonly key: Buffer;
+  private readonly latency = new LatencyRing(1000);
+  private readonly startedAt: number;
+  private configLoadedAt: number;
+  private configExists: boolean;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly log: (line: string) => void;
+  private readonly now: () => number;
+
+  private constructor(
+    readonly paths: Paths,
+    cfg: { config: Config; exists: boolean },
+    opts: SidecarOptions,
+  ) {
+    this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
+    this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
+    this.configLoadedAt = this.startedAt;
+    this.configExists = cfg.exists;
+    this.key = readOrCreateKey(paths.keyFile);
+    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile });
+    this.audit = new AuditStore(paths.db);
+    this.server = new SocketServer({
+      path: paths.socket,
+      handle: (msg) => this.dispatch(msg),
+      onError: (what, err) => this.log(`${new Date().toISOString()} warn ${what}: ${(err as Error).message}`),
+    });
+  }
+
+  /** Start: check the state dir, refuse a second instance, load config (throws ConfigError), listen. */
+  static async start(opts: SidecarOptions): Promise<Sidecar> {
+    const { paths } = opts;
+    const bad = checkSocketPath(paths.socket);
+    if (bad) throw new Error(bad);
+    process.umask(0o077);
+    ensurePrivateDir(paths.stateDir);
+    const cfg = loadConfigFile(paths.configFile);
+    if (existsSync(paths.socket)) {
+      if (await socketAlive(paths.socket)) throw new Error(`another sidecar is already running on ${paths.socket}`);
+      unlinkSync(paths.socket);
+    }
+    const sc = new Sidecar(paths, cfg, opts);
+    await sc.server.listen();
+    writeFileSync(paths.pidFile, String(process.pid) + '\n', { mode: 0o600 });
+    sc.timers.push(setInterval(() => sc.housekeeping(), 30_000));
+    sc.timers.push(setInterval(() => sc.prune(), 6 * 3600_000));
+    for (const t of sc.timers) t.unref();
+    sc.log(`${new Date().toISOString()} mcpproxy-hook sidecar ${VERSION} listening on ${paths.socket} (pid ${process.pid}, config ${cfg.exists ? paths.configFile : 'defaults'})`);
+    return sc;
+  }
+
+  private dispatch(msg: unknown): unknown {
+    if (typeof msg !== 'object' || msg === null) return { error: 'message is not an object' };
+    const m = msg as Record<string, unknown>;
+    switch (m.t) {
+      case 'hook': {
+        const e = m.e;
+        if (!(e instanceof Uint8Array) && typeof e !== 'string') return '!the hook sent no event';
+        const r = this.evaluate(typeof e === 'string' ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength), 'hook');
+        return r.ok ? JSON.stringify(r.output) : '!' + r.error;
+      }
+      case 'evaluate': {
+        const e = m.e;
+        if (!(e instanceof Uint8Array) && typeof e !== 'string') return { error: 'no event given' };
+        const r = this.evaluate(typeof e === 'string' ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength), 'evaluate');
+        return r.ok ? { output: r.output, decision: publicDecision(r.decision) } : { error: r.error };
+      }
+      case 'status':
+        return this.status();
+      case 'ping':
+        return { ok: true, pid: process.pid, version: VERSION };
+      case 'reload':
+        return this.reload();
+      default:
+        return { error: `unknown message type ${JSON.stringify(m.t)}` };
+    }
+  }
+
+  /** The whole decision path for one raw event. */
+  evaluate(raw: Buffer | string, source: string): { ok: true; output: Record<string, unknown>; decision: Decision } | { ok: false; error: string } {
+    const t0 = process.hrtime.bigint();
+    let ev: HookEvent;
+    try {
+      ev = parseEvent(raw);
+    } catch (e) {
+      if (e instanceof BadEvent) {
+        this.log(`${new Date().toISOString()} warn bad event from ${source}: ${e.message}`);
+        return { ok: false, error: e.message };
+      }
+      throw e;
+    }
+    const now = this.now();
+    const d = this.engine.handle(ev, now);
+    const output = claudeOutput(d);
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    this.latency.add(us);
+    this.audit.record({
+      ts: now,
+      session_id: ev.session_id,
+      event: ev.hook_event_name,
+      tool: d.tool,
+      tool_use_id: typeof ev.tool_use_id === 'string' ? ev.tool_use_id : null,
+      classification: d.classification,
+      flow_type: d.flowType,
+      risk: d.risk,
+      decision: d.action,
+      reason: d.reason ? redact(d.reason) : null,
+      summary: d.summary ? redact(d.summary) : null,
+      origin_tool: d.originTool ?? null,
+      hosts: d.destinationHosts.length ? d.destinationHosts.join(',') : null,
+      input_hash: ev.tool_input !== undefined ? createHmac('sha256', this.key).update(JSON.stringify(ev.tool_input)).digest('hex').slice(0, 32) : null,
+      latency_us: Math.round(us),
+      source,
+    });
+    if (d.action !== 'allow') this.log(`${new Date(now).toISOString()} ${d.action} ${d.tool} session=${ev.session_id} risk=${d.risk}: ${redact(d.summary)}`);
+    return { ok: true, output, decision: d };
+  }
+
+  status(): Record<string, unknown> {
+    const now = this.now();
+    const sessions = this.engine.tracker.list().map((s) => ({
+      session_id: s.id,
+      events: s.events,
+      origins: s.origins.size,
+      fingerprints: s.index.size,
+      last_activity: new Date(s.lastAt).toISOString(),
+      coverage: 'hooks',
+      decisions: s.decisions,
+    }));
+    return {
+      ok: true,
+      version: VERSION,
+      pid: process.pid,
+      uptime_s: Math.round((now - this.startedAt) / 1000),
+      socket: this.paths.socket,
+      state_dir: this.paths.stateDir,
+      config: { file: this.paths.configFile, exists: this.configExists, loaded_at: new Date(this.configLoadedAt).toISOString() },
+      sessions_tracked: this.engine.tracker.size,
+      sessions,
+      decisions_24h: this.audit.counts(now - 86_400_000),
+      latency: this.latency.stats(),
+      memory: { rss_bytes: process.memoryUsage().rss, fingerprint_bytes_approx: this.engine.tracker.approxBytes() },
+    };
+  }
+
+  /** Re-read the config; on error keep the running one and say why. */
+  reload(): Record<string, unknown> {
+    try {
+      const cfg = loadConfigFile(this.paths.configFile);
+      this.engine.setConfig(cfg.config);
+      this.configExists = cfg.exists;
+      this.configLoadedAt = this.now();
+      this.log(`${new Date().toISOString()} config reloaded from ${cfg.exists ? this.paths.configFile : 'defaults'}`);
+      return { ok: true };
+    } catch (e) {
+      const msg = e instanceof ConfigError ? e.message : (e as Error).message;
+      this.log(`${new Date().toISOString()} warn config reload failed, keeping the previous config: ${msg}`);
+      return { ok: false, error: msg };
+    }
+  }
+
+  private housekeeping(): void {
+    this.engine.expire(this.now());
+    this.audit.recordSummaries(this.engine.tracker.drainClosed());
+  }
+
+  private prune(): void {
+    const days = this.engine.config.audit.retentionDays;
+    const n = this.audit.prune(this.now() - days * 86_400_000);
+    if (n > 0) this.log(`${new Date().toISOString()} pruned ${n} audit rows older than ${days} days`);
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.server.close();
+    this.engine.tracker.closeAll();
+    this.audit.recordSummaries(this.engine.tracker.drainClosed());
+    this.audit.close();
+    for (const f of [this.paths.socket, this.paths.pidFile]) {
+      try {
+        unlinkSync(f);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+export function publicDecision(d: Decision): Record<string, unknown> {
+  return {
+    event: d.event,
+    session_id: d.sessionId,
+    tool: d.tool,
+    decision: d.action,
+    risk: d.risk,
+    flow_type: d.flowType,
+    classification: d.classification,
+    reason: d.reason ? redact(d.reason) : '',
+    summary: redact(d.summary),
+    origin_tool: d.originTool ?? null,
+    hosts: d.destinationHosts,
+  };
+}
+
+function socketAlive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+    s.setTimeout(1000, () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Foreground daemon with signal handling. Resolves when stopped. */
+export async function runDaemon(paths: Paths): Promise<void> {
+  let sc: Sidecar;
+  try {
+    sc = await Sidecar.start({ paths });
+  } catch (e) {
+    const msg = e instanceof ConfigError ? e.message + `\nFix the file and start again (defaults and docs: mcpproxy-hook config --docs).` : (e as Error).message;
+    process.stderr.write(`mcpproxy-hook daemon: cannot start: ${msg}\n`);
+    process.exitCode = e instanceof ConfigError ? 78 : 1;
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string): void => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`${new Date().toISOString()} ${sig}: stopping\n`);
+      sc.stop().then(resolve, resolve);
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => sc.reload());
+  });
+}
+
