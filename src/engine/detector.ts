@@ -1,0 +1,1379 @@
+/**
+ * Secret detector: a declarative rule table (regex + keyword prefilter + entropy floor + allowlist)
+ * plus a sensitive-path classifier. Pure: no I/O, no state kept between calls.
+ *
+ * Design notes
+ * - Two scopes. Token rules (prefixed API keys, JWTs, generic high-entropy strings) only ever match
+ *   inside a "token run" (a maximal run of [A-Za-z0-9+/_.=-], at least 15 long). One linear pass
+ *   collects those runs and joins them, newline-separated, into a much shorter text; token rules run
+ *   over that and their offsets are mapped back. Context rules (PEM blocks, connection strings,
+ *   `NAME=value`, auth headers) need spaces and punctuation, so they run over the whole text.
+ * - Keyword prefilter: a rule with `keywords` runs only if one of them (lower-case) occurs in its
+ *   scope, case-insensitively. For token rules all keywords are found in one pass over the joined
+ *   runs; for context rules one case-insensitive search per distinct keyword list. (N separate
+ *   `includes` calls on a lower-cased copy cost far more than the regexes themselves at 1 MB.)
+ * - A rule reports only the secret VALUE span (`group`), never the key name around it.
+ * - Overlaps are resolved by rule order: RULES is sorted from most specific to most generic, and a
+ *   finding is dropped when its span overlaps a finding of an earlier rule.
+ * - Regexes are written without nested unbounded quantifiers over overlapping classes (no
+ *   catastrophic backtracking); optional parts are bounded.
+ * - Offsets are UTF-16 code-unit offsets into the scanned text (what `String.prototype.slice` uses).
+ */
+
+export interface Finding {
+  ruleId: string;
+  label: string;
+  severity: 'medium' | 'high' | 'critical';
+  /** Offsets of the secret value in the scanned text: `text.slice(start, end) === value`. */
+  start: number;
+  end: number;
+  /** The matched secret value (in memory only; callers hash it and never persist it). */
+  value: string;
+}
+
+export interface DetectorRule {
+  id: string;
+  label: string;
+  severity: Finding['severity'];
+  /** Lower-case substrings; the regex runs only if the lower-cased text contains one of them. */
+  keywords?: string[];
+  regex: RegExp;
+  /** Capture group holding the secret value (default 0 = whole match). */
+  group?: number;
+  /** Minimum Shannon entropy (bits/char) of the value. */
+  minEntropy?: number;
+  /** A value matching any of these is treated as a placeholder and not reported. */
+  allow?: RegExp[];
+}
+
+/** Context handed to a rule's extra check. */
+interface MatchContext {
+  /** The scanned text (original coordinates). */
+  text: string;
+  /** The regex match; for token-scope rules its indices refer to the joined token runs. */
+  match: RegExpExecArray;
+  /** Span of the value in `text`. */
+  start: number;
+  end: number;
+  /** Per-scan scratch space shared by checks (lazily computed facts about the text). */
+  scan: ScanState;
+}
+
+interface ScanState {
+  pem?: Array<[number, number]>;
+}
+
+/**
+ * Internal rule shape: the public fields plus an optional extra check. The check returns false to
+ * drop the match, true to keep it, or a refined [start, end] span (e.g. to trim a truncated PEM).
+ */
+interface InternalRule extends DetectorRule {
+  /** 'token' = runs over the joined token runs (see above); default 'text' = the whole text. */
+  scope?: 'token' | 'text';
+  check?: (value: string, ctx: MatchContext) => boolean | readonly [number, number];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Shannon entropy in bits per character (per UTF-16 code unit). */
+export function shannonEntropy(s: string): number {
+  const n = s.length;
+  if (n === 0) return 0;
+  const ascii = new Uint32Array(128);
+  let other: Map<number, number> | undefined;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) ascii[c]!++;
+    else {
+      other ??= new Map();
+      other.set(c, (other.get(c) ?? 0) + 1);
+    }
+  }
+  let h = 0;
+  for (let c = 0; c < 128; c++) {
+    const k = ascii[c]!;
+    if (k > 0) {
+      const p = k / n;
+      h -= p * Math.log2(p);
+    }
+  }
+  if (other) {
+    for (const k of other.values()) {
+      const p = k / n;
+      h -= p * Math.log2(p);
+    }
+  }
+  return h;
+}
+
+/**
+ * Left boundary: not preceded by a word character, except when that character is the letter of a
+ * JSON/string escape such as `\n` (so `"...\nghp_..."` still matches).
+ */
+const LB = String.raw`(?<!(?<!\\)[A-Za-z0-9_])`;
+/** Same idea, for tokens whose alphabet also includes `-`. */
+const LB_DASH = String.raw`(?<!(?<!\\)[A-Za-z0-9_-])`;
+
+function re(source: string, flags = 'g'): RegExp {
+  return new RegExp(source, flags);
+}
+
+const HEX_RE = /^[0-9a-fA-F]+$/;
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function hasDigit(s: string): boolean {
+  return /[0-9]/.test(s);
+}
+
+/**
+ * Fraction of adjacent alphanumeric pairs that change character class (lower/upper/digit).
+ * Separators (`-`, `_`, `/`, `+`, `=`, `.`) reset. Random base64 ≈ 0.6, random lower+digits ≈ 0.4,
+ * camelCase identifiers ≈ 0.25, paths and kebab-case ≈ 0.
+ */
+function classTransitionRatio(s: string): number {
+  let pairs = 0;
+  let changes = 0;
+  let prev = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const cls = c >= 97 && c <= 122 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 48 && c <= 57 ? 3 : 0;
+    if (cls !== 0 && prev !== 0) {
+      pairs++;
+      if (cls !== prev) changes++;
+    }
+    prev = cls;
+  }
+  return pairs === 0 ? 0 : changes / pairs;
+}
+
+/** A plausibly random body: not a slug or identifier, has some variety. */
+function looksRandom(body: string): boolean {
+  if (body.length < 16) return false;
+  const mixedCase = /[a-z]/.test(body) && /[A-Z]/.test(body);
+  if (!hasDigit(body) && !mixedCase) return false;
+  if (shannonEntropy(body) < 3.0) return false;
+  return classTransitionRatio(body) >= 0.2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allowlists (placeholders)
+// ---------------------------------------------------------------------------------------------
+
+/** Placeholders inside prefixed tokens: `ghp_xxxx…`, a body of one repeated char, `sk-your-key-here`. */
+const TOKEN_PLACEHOLDERS: RegExp[] = [
+  /^(?:[A-Za-z0-9]{1,12}[_.-]){0,3}(.)\1+$/, // prefix(es) then one repeated character
+  /^(?:AKIA|ASIA|ABIA|ACCA)(.)\1+$/,
+  /x{8,}/i,
+  /\*{3,}/,
+  /(?:^|[_.-])(?:your|my)[_.-]/i,
+  /(?:^|[_.-])(?:placeholder|redacted|replace[_-]?me|change[_-]?me|insert[_-]your)(?:$|[_.-])/i,
+  /[_.-](?:here|goes[_-]here)$/i,
+];
+
+/** Whole-value placeholders for assignments, connection strings and auth headers. */
+const VALUE_PLACEHOLDERS: RegExp[] = [
+  ...TOKEN_PLACEHOLDERS,
+  /^(.)\1*$/, // all the same character
+  /^\$\{[^}]*\}?$/, // ${VAR}
+  /^\$\(/, // $(command)
+  /^\$[A-Za-z_][A-Za-z0-9_]*$/, // $VAR
+  /^%[A-Za-z_][A-Za-z0-9_]*%$/, // %VAR%
+  /^\{\{.*\}\}$/, // {{ template }}
+  /^\{[A-Za-z_][A-Za-z0-9_.]*\}$/, // {name}
+  /^<[^>]*>$/, // <token>
+  /^\[[^\]]*\]$/, // [password]
+  /^%(?:\([A-Za-z_]+\))?s$/, // %s, %(password)s
+  /^(?:none|null|nil|undefined|true|false|yes|no|on|off|empty|default|required|optional|string|str|number|int|integer|boolean|bool|any|object|unknown|inherit|env|secret|secrets|password|passwd|pass|pwd|token|apikey|api[_-]?key|key|value|changeme|change[_-]?me|example|sample|placeholder|dummy|redacted|hidden|masked|todo|tbd|test|testing|foo|bar|baz|foobar|admin|root|guest|user|username|postgres|postgresql|mysql|mariadb|redis|mongo|mongodb|rabbitmq|dbpass|dbpassword|secret123|password123|password1|qwerty|letmein|hunter2|[xX]{3,})$/i,
+  /^(?:your|my|the)[_ -]?(?:api[_ -]?)?(?:key|token|secret|password|pass|pwd)/i,
+  /^(?:replace|insert|enter|put|add|set)[_ -]?(?:me|your|the|here)/i,
+  /^(?:sk|pk|rk)[_-](?:live|test)[_-]\.{3}$/,
+  /^\.{3,}$|…/, // elided values
+];
+
+// ---------------------------------------------------------------------------------------------
+// Checks used by several rules
+// ---------------------------------------------------------------------------------------------
+
+/** Base64url-decode; returns '' on failure. */
+function b64urlDecode(s: string): string {
+  try {
+    return Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function checkJwt(value: string): boolean {
+  const dot = value.indexOf('.');
+  if (dot <= 0) return false;
+  const header = b64urlDecode(value.slice(0, dot));
+  if (!header.startsWith('{')) return false;
+  try {
+    const h = JSON.parse(header) as unknown;
+    return typeof h === 'object' && h !== null && 'alg' in h;
+  } catch {
+    return false;
+  }
+}
+
+/** PEM block: needs a real body; an unterminated (truncated) block is trimmed to its last base64 line. */
+function checkPrivateKey(value: string, ctx: MatchContext): boolean | readonly [number, number] {
+  const headerEnd = value.indexOf('-----', 11) + 5; // end of "-----BEGIN ... -----"
+  const body = value.slice(headerEnd);
+  // A complete block needs some key material ("MIIE..." in docs is not enough); a truncated one a
+  // full-looking line, so that code mentioning the header line is not reported.
+  if (/-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----$/.test(value)) return /[A-Za-z0-9+/]{8,}/.test(body);
+  if (!/[A-Za-z0-9+/]{20,}/.test(body)) return false;
+  // Truncated block: end the value after the last run of base64 that looks like key material.
+  let lastEnd = -1;
+  const runs = /[A-Za-z0-9+/=]{16,}/g;
+  let m: RegExpExecArray | null;
+  while ((m = runs.exec(body)) !== null) lastEnd = m.index + m[0].length;
+  if (lastEnd < 0) return false;
+  return [ctx.start, ctx.start + headerEnd + lastEnd];
+}
+
+function checkOpenAi(value: string): boolean {
+  const body = value.replace(/^sk-(?:proj|svcacct|admin|None)-/, '').replace(/^sk-/, '');
+  return looksRandom(body);
+}
+
+function checkSlackToken(value: string): boolean {
+  const digits = value.replace(/[^0-9]/g, '').length;
+  return digits >= 6;
+}
+
+function checkBasicAuth(value: string): boolean {
+  const decoded = b64urlDecode(value);
+  if (!/^[\x20-\x7e]+$/.test(decoded)) return false;
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || colon === decoded.length - 1) return false;
+  const pass = decoded.slice(colon + 1);
+  return !VALUE_PLACEHOLDERS.some((r) => r.test(pass));
+}
+
+function checkBearer(value: string): boolean {
+  const v = value.replace(/=+$/, '');
+  if (v.length < 16) return false;
+  if (!hasDigit(v)) return false;
+  return shannonEntropy(v) >= 3.0 && classTransitionRatio(v) >= 0.15;
+}
+
+// ---- `NAME=value` style assignments ----------------------------------------------------------
+
+const NAME_CHAR_RE = /[A-Za-z0-9_.-]/;
+
+/** Walk back from `pos` over identifier characters (bounded) and return the start of the name. */
+function nameStartBefore(text: string, pos: number): number {
+  let i = pos;
+  const limit = Math.max(0, pos - 64);
+  while (i > limit && NAME_CHAR_RE.test(text[i - 1]!)) i--;
+  // A JSON escape such as `\n` is not part of the name.
+  if (i > 0 && text[i - 1] === '\\' && /[nrt]/.test(text[i]!)) i++;
+  while (i < pos && (text[i] === '-' || text[i] === '.')) i++;
+  return i;
+}
+
+/** Split `fooBarBAZ_qux-1` into lower-case words ['foo','bar','baz','qux','1']. */
+function splitWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+const SECRET_NAME_RE =
+  /secret|token|passw(?:or)?d|pwd|passphrase|api[_-]?key|apikey|private|credential|auth|access[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|client[_-]?key/;
+
+/** Parts of names that contain a secret keyword but do not name a secret. */
+const BENIGN_NAME_PARTS_RE =
+  /author(?!ization)|authori[sz](?:e|ed|es|ing|er)|authenticat[a-z]*|authority|authorities|tokeniz[a-z]*|oauth(?:url|uri|endpoint|provider)|passwordless|(?:forgot|reset|change|confirm|new|old|show|hide|toggle|validate|check|verify|hash)password|password(?:reset|policy|strength|hint|rules|field|input|label|confirm|confirmation|visible|visibility|match|length|hash|hashed|changed|expired)|(?:max|min|total|input|output|prompt|completion|cache|cached|reasoning|used|remaining)tokens?|tokens?(?:count|usage|used|limit|budget|remaining|total|type)|secretname|secretref|secretkeyref|private(?:ip|subnet|network|dns|registry|repo|package|mode|field|method|class|member)/g;
+
+/** Last words of names that describe a setting about the secret rather than the secret. */
+const NON_SECRET_LAST_WORDS = new Set([
+  'url', 'urls', 'uri', 'endpoint', 'host', 'hostname', 'port', 'path', 'file', 'filename', 'dir',
+  'directory', 'type', 'kind', 'name', 'id', 'ids', 'ttl', 'expiry', 'expires', 'expiration', 'exp',
+  'timeout', 'lifetime', 'age', 'length', 'len', 'size', 'count', 'limit', 'max', 'min', 'header',
+  'prefix', 'suffix', 'enabled', 'enable', 'disabled', 'disable', 'mode', 'method', 'provider',
+  'algorithm', 'alg', 'algo', 'policy', 'region', 'user', 'username', 'login', 'email', 'scope',
+  'scopes', 'version', 'format', 'issuer', 'audience', 'aud', 'domain', 'realm', 'field', 'param',
+  'location', 'store', 'storage', 'backend', 'cache', 'strategy', 'label', 'description', 'desc',
+  'hint', 'prompt', 'placeholder', 'message', 'msg', 'error', 'errors', 'regex', 'pattern', 'rule',
+  'rules', 'required', 'optional', 'style', 'class', 'icon', 'button', 'link', 'input', 'form',
+  'page', 'route', 'handler', 'callback', 'redirect', 'validator', 'validation', 'schema', 'flow',
+  'grant', 'request', 'response', 'mechanism', 'plugin', 'module', 'service', 'server', 'env', 'var',
+  'variable', 'command', 'cmd', 'script', 'stdin', 'helper', 'manager', 'level', 'status', 'state',
+  'used', 'usage', 'budget', 'hash', 'ref', 'version', 'mount', 'volume', 'image', 'encoding',
+  'charset', 'source', 'src', 'target', 'dest', 'destination',
+]);
+
+function nameLooksSecret(name: string): boolean {
+  const words = splitWords(name);
+  if (words.length === 0) return false;
+  if (NON_SECRET_LAST_WORDS.has(words[words.length - 1]!)) return false;
+  const joined = words.join('_').replace(BENIGN_NAME_PARTS_RE, ' ');
+  const compact = words.join('').replace(BENIGN_NAME_PARTS_RE, ' ');
+  return SECRET_NAME_RE.test(joined) || SECRET_NAME_RE.test(compact);
+}
+
+type AssignmentForm = 'quoted' | 'env' | 'line' | 'flag';
+
+/** Value of an assignment: reject code, URLs, paths, numbers, versions, booleans and placeholders. */
+function assignedValueLooksSecret(value: string, name: string, form: AssignmentForm): boolean {
+  const v = value;
+  if (v.length < 6) return false;
+  if (VALUE_PLACEHOLDERS.some((r) => r.test(v))) return false;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return false; // URL (credentials in URLs have their own rules)
+  if (/^(?:\/|~\/|\.{1,2}\/|[A-Za-z]:[\\/])/.test(v)) return false; // path
+  if (/^[\^~<>=]|^v?\d+(?:\.\d+)+/.test(v)) return false; // version range
+  if (/^[\d.,:]+(?:ms|s|m|h|d|w|y|k|kb|mb|gb)?$/i.test(v)) return false; // number, duration
+  if (/\$\{|\{\{|%\(|#\{/.test(v)) return false; // interpolation: not a literal
+  if (/^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(v) && !hasDigit(v)) return false; // member access
+  if (/\[[^\]]*\]|\(\?/.test(v) && /[+*?]/.test(v)) return false; // a regular expression
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\(/.test(v)) return false; // call
+  if (/^[A-Z_]+$/.test(v)) return false; // an env-var name, not its value
+  if (/^[a-z]+(?:[-_][a-z]+)*$/.test(v) && !(form === 'env' && v.length >= 10)) return false; // plain word(s)
+  if ((form === 'line' || form === 'flag') && /^[A-Za-z_]+$/.test(v)) return false; // identifier
+  const squash = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const sv = squash(v);
+  const sn = squash(name);
+  if (sv.length === 0 || sn.endsWith(sv) || sv.endsWith(sn)) return false; // password: password, token: opts.token
+  return true;
+}
+
+const ASSIGNMENT_FORMS: readonly AssignmentForm[] = ['quoted', 'env', 'line'];
+
+/**
+ * Check for the separator-anchored assignment regex: group 1 is the tail of the name (from the
+ * keyword on), groups 2..4 the value in each syntax. Returns the value span.
+ */
+function checkAssignment(_whole: string, ctx: MatchContext): boolean | readonly [number, number] {
+  const m = ctx.match;
+  const ind = m.indices;
+  if (!ind) return false;
+  let g = 2;
+  while (g <= 4 && m[g] === undefined) g++;
+  const span = ind[g];
+  const value = m[g];
+  const tailSpan = ind[1];
+  if (g > 4 || !span || value === undefined || !tailSpan) return false;
+  const nameStart = nameStartBefore(ctx.text, tailSpan[0]);
+  const name = ctx.text.slice(nameStart, tailSpan[1]);
+  if (!nameLooksSecret(name) || !assignedValueLooksSecret(value, name, ASSIGNMENT_FORMS[g - 2]!)) return false;
+  return [span[0], span[1]];
+}
+
+/** `--name value`: group 1 is the option name, group 2 the value. */
+function checkFlagAssignment(value: string, ctx: MatchContext): boolean {
+  const name = ctx.match[1];
+  return name !== undefined && nameLooksSecret(name) && assignedValueLooksSecret(value, name, 'flag');
+}
+
+// ---- generic high-entropy tokens --------------------------------------------------------------
+
+/** Keyword immediately before a token (same line), e.g. `token: `, `--secret `, `"apiKey": "`. */
+const KEYWORD_BEFORE_RE =
+  /(?:secret|token|passw(?:or)?d|pwd|api[_-]?key|apikey|auth|bearer|credential|private[_-]?key|access[_-]?key)[A-Za-z0-9_.-]{0,24}\\?["']?\s{0,3}(?:[:=]|=>|\s)\s{0,3}\\?["']?$/i;
+
+/** Binary formats commonly embedded as base64 (images, fonts, PDFs, SSH public keys). */
+const MEDIA_BASE64_PREFIX_RE = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|JVBERi0|AAABAA|PHN2Zy|d09GR|d09GMk|T1RUTw|AAEAAAA|AAAA[BCE]3NzaC1|AAAAE2VjZHNh|AAAAC3NzaC1)/;
+
+function keywordJustBefore(text: string, start: number): boolean {
+  // at most 48 characters back, and not past the start of the line (bounded: no unbounded lastIndexOf)
+  let before = text.slice(Math.max(0, start - 48), start);
+  const nl = before.lastIndexOf('\n');
+  if (nl >= 0) before = before.slice(nl + 1);
+  return KEYWORD_BEFORE_RE.test(before);
+}
+
+function pemRanges(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let from = 0;
+  for (;;) {
+    const b = text.indexOf('-----BEGIN ', from);
+    if (b < 0) break;
+    const e = text.indexOf('-----END ', b);
+    const end = e < 0 ? text.length : e;
+    out.push([b, end]);
+    from = end + 1;
+  }
+  return out;
+}
+
+/** Text before a token that labels it as a digest rather than a credential. */
+const HASH_LABEL_RE =
+  /(?:sha-?(?:1|224|256|384|512)|md5|hash|digest|checksum|integrity|fingerprint|etag|nonce|pin-sha256)[A-Za-z0-9_]{0,24}(?:\.[A-Za-z]{1,16}\()?\\?["']?\s{0,3}[:=]?\s{0,3}\\?["']?$/i;
+
+/**
+ * Identifier made of words (JsonSchema7ArrayType, ApiGatewayRequestContextV2): most letters sit in
+ * lower-case or Capitalised chunks of 3+ letters that have a vowel and no run of 4 consonants.
+ * Random strings break into short chunks, or chunks without vowels.
+ */
+function identifierLike(core: string): boolean {
+  const chunks = core.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g);
+  if (!chunks) return false;
+  let letters = 0;
+  let wordy = 0;
+  for (const c of chunks) {
+    letters += c.length;
+    if (c.length >= 3 && /^[A-Z]?[a-z]+$/.test(c) && /[aeiouy]/i.test(c) && !/[bcdfghjklmnpqrstvwxz]{4}/i.test(c)) wordy += c.length;
+  }
+  return letters >= 8 && wordy / letters >= 0.6;
+}
+
+/** Base64 that decodes to ordinary words and spaces (not to key material or JSON). */
+function decodesToProse(core: string): boolean {
+  if (core.length % 4 === 1 || !/^[A-Za-z0-9+/]+$/.test(core)) return false;
+  const decoded = Buffer.from(core, 'base64').toString('latin1');
+  if (decoded.length < 8) return false;
+  let printable = 0;
+  let spaces = 0;
+  let letters = 0;
+  for (let i = 0; i < decoded.length; i++) {
+    const c = decoded.charCodeAt(i);
+    if (c >= 32 && c < 127) printable++;
+    if (c === 32) spaces++;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+  }
+  return printable === decoded.length && spaces >= 1 && (letters + spaces) / decoded.length >= 0.8;
+}
+
+function checkHighEntropy(value: string, ctx: MatchContext): boolean | readonly [number, number] {
+  const { text } = ctx;
+  let start = ctx.start;
+  let v = value;
+  // `\nAbC…` inside a JSON string: the escape letter is not part of the token.
+  if (start > 0 && text[start - 1] === '\\' && /^[nrtbf]/.test(v)) {
+    start++;
+    v = v.slice(1);
+  }
+  const core = v.replace(/=+$/, '');
+  // Cheap intrinsic tests first; the surrounding text is looked at only for survivors.
+  if (core.length < 20 || !hasDigit(core)) return false;
+  if (/^sha(?:1|224|256|384|512)-/i.test(core) || UUID_RE.test(core) || MEDIA_BASE64_PREFIX_RE.test(core)) return false;
+  // base64 of a PEM block that is not a private key (kubeconfig certificate-authority-data)
+  if (core.startsWith('LS0tLS1CRUdJTi') && !/PRIVATE KEY/.test(Buffer.from(core.slice(0, 96), 'base64').toString('latin1'))) return false;
+  let keyword: boolean | undefined;
+  const labelled = (): boolean => (keyword ??= keywordJustBefore(text, start));
+
+  let longestSeg = '';
+  for (const seg of core.split(/[/_+.-]/)) if (seg.length > longestSeg.length) longestSeg = seg;
+  const hexish =
+    HEX_RE.test(core.replace(/-/g, '')) ||
+    countHex(core) / core.length >= 0.9 ||
+    (longestSeg.length >= 16 && HEX_RE.test(longestSeg)); // NODE_SEA_FUSE_<hex>, build-<hex>
+  if (hexish) {
+    // Commit ids, digests, checksums: only a secret when labelled as one (`token: 3f9a…`).
+    if (shannonEntropy(core) < 3.0 || !labelled()) return false;
+  } else {
+    // URL and file paths (`github.com/org/repo/commit/<sha>`, `node_modules/@scope/pkg`): two or
+    // more word-like segments between slashes. Random base64 almost never has those.
+    if (core.includes('/')) {
+      let wordy = 0;
+      for (const seg of core.split('/')) if (/^[a-z0-9][a-z0-9._-]*$/.test(seg) && /[a-z]{2}/.test(seg)) wordy++;
+      if (wordy >= 2) return false;
+    }
+    // kebab/snake identifiers and slugs: require one long unbroken segment.
+    const longest = longestSeg.length;
+    if (longest < 12 || (longest < 16 && !labelled())) return false;
+    if (!/[A-Za-z]/.test(core)) return false;
+    // camelCase words change character class rarely; random strings often.
+    const ratio = classTransitionRatio(core);
+    if (ratio < 0.2 || (ratio < 0.3 && !labelled())) return false;
+    const h = shannonEntropy(core);
+    const floor = Math.min(4.0, Math.log2(core.length) - 0.45);
+    if (h < 3.5 || (h < floor && !labelled())) return false;
+    if (identifierLike(core) && !labelled()) return false; // JsonSchema7ArrayType, Uint8ClampedArray
+    if (decodesToProse(core)) return false; // base64 of ordinary text (test fixtures, docs)
+  }
+
+  const before = text.slice(Math.max(0, start - 64), start);
+  if (/\bh1:$/.test(before)) return false; // go.sum
+  if (HASH_LABEL_RE.test(before)) return false; // a digest, labelled as one: `sha256: …`, `pin-sha256="…"`
+  if (/data:(?:image|font|audio|video|application\/(?:font|x-font|json|octet-stream|vnd\.ms-fontobject))[^,\s]{0,60};base64,$/i.test(before)) {
+    return false;
+  }
+  if (/(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+$/.test(before)) {
+    return false; // SSH public key
+  }
+  ctx.scan.pem ??= pemRanges(text);
+  if (ctx.scan.pem.some(([a, b]) => start >= a && start < b)) return false; // certificates, public keys
+  return [start, ctx.end];
+}
+
+function countHex(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)) n++;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rule table (most specific first: earlier rules win overlaps)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Value after `=` with no spaces (env files, shell, query strings): stops at whitespace, quotes,
+ * shell operators; `=` only as trailing padding (so `a=b=c=…` cannot make each `=` rescan the rest).
+ */
+const UNQUOTED_VALUE = String.raw`[^\s"'\x60;&|<>(){}\[\],\\=]{1,512}={0,3}`;
+/** Value inside quotes (no whitespace, quotes or backslashes). */
+const QUOTED_VALUE = String.raw`[^\s"'\x60\\]{1,1024}`;
+/** Value running to the end of a YAML / INI line. */
+const LINE_VALUE = String.raw`[^\s"'\x60#,;{}\[\]&|<>()]{1,512}`;
+const NAME_TAIL = String.raw`[A-Za-z0-9_.-]{0,40}`;
+const SECRET_KW = String.raw`(?:secret|token|passw(?:or)?d|pwd|passphrase|api[_-]?key|apikey|private|credential|auth|access[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|client[_-]?key)`;
+const ASSIGN_KEYWORDS = [
+  'secret', 'token', 'passw', 'pwd', 'passphrase', 'api_key', 'api-key', 'apikey', 'private',
+  'credential', 'auth', 'access_key', 'access-key', 'accesskey', 'signing', 'encryption', 'master_key',
+  'masterkey', 'client_key', 'clientkey',
+];
+const DB_SCHEMES = String.raw`(?:jdbc:)?(?:postgres(?:ql)?|mysqlx?|mariadb|mongodb(?:\+srv)?|rediss?|redis-sentinel|amqps?|mssql|sqlserver|cockroachdb|clickhouse|couchdb|neo4j(?:\+s)?|bolt)`;
+const URL_SCHEMES = String.raw`(?:https?|ftps?|sftp|ssh|git|wss?|smtps?|imaps?|pop3s?|ldaps?|svn|rsync)`;
+
+const INTERNAL_RULES: InternalRule[] = [
+  {
+    id: 'private-key',
+    label: 'Private key (PEM block)',
+    severity: 'critical',
+    // The regex starts with a literal, which is as cheap to search for as a keyword would be.
+    regex: re(
+      String.raw`-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:,.\s\\]|-(?!----)){0,32768}(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)?`,
+    ),
+    check: checkPrivateKey,
+  },
+  {
+    // A PEM private key that was base64-encoded as a whole (kubeconfig client-key-data, k8s
+    // Secrets, CI variables): "-----BEGIN" encodes to "LS0tLS1CRUdJTi".
+    id: 'private-key',
+    label: 'Private key (base64-encoded PEM)',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['ls0tls1crudjti'],
+    regex: re(String.raw`LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,65536}={0,2}(?![A-Za-z0-9+/=])`),
+    check: (v) => /^-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY/.test(Buffer.from(v.slice(0, 96), 'base64').toString('latin1')),
+  },
+  {
+    id: 'age-secret-key',
+    label: 'age encryption secret key',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['age-secret-key-1'],
+    regex: re(String.raw`AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}(?![A-Za-z0-9])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'anthropic-key',
+    label: 'Anthropic API key',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['sk-ant-'],
+    regex: re(LB_DASH + String.raw`sk-ant-[A-Za-z0-9]{2,12}-[A-Za-z0-9_-]{20,512}(?![A-Za-z0-9_-])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'openai-key',
+    label: 'OpenAI API key',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['sk-'],
+    regex: re(LB_DASH + String.raw`sk-(?!ant-)(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{20,512}(?![A-Za-z0-9_-])`),
+    allow: TOKEN_PLACEHOLDERS,
+    check: checkOpenAi,
+  },
+  {
+    id: 'github-token',
+    label: 'GitHub token',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+    regex: re(LB + String.raw`(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,240})(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'gitlab-token',
+    label: 'GitLab token',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glft-', 'glsoat-', 'glcbt-', 'gloas-', 'glimt-', 'glagent-'],
+    regex: re(
+      LB_DASH +
+        String.raw`gl(?:pat|dt|rt|ptt|ft|soat|cbt|oas|imt|agent)-[A-Za-z0-9_-]{20,200}(?:\.[A-Za-z0-9_-]{2,40}){0,3}(?![A-Za-z0-9_-])`,
+    ),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'slack-webhook',
+    label: 'Slack webhook URL',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['hooks.slack.com'],
+    // The token run starts after "https:"; the check widens the span to the whole URL.
+    regex: re(String.raw`//hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]{20,200}`),
+    allow: TOKEN_PLACEHOLDERS,
+    check: (_v, ctx) => (ctx.text.slice(ctx.start - 6, ctx.start) === 'https:' ? [ctx.start - 6, ctx.end] : true),
+  },
+  {
+    id: 'slack-token',
+    label: 'Slack token',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['xoxb-', 'xoxp-', 'xoxa-', 'xoxo-', 'xoxr-', 'xoxs-', 'xoxe', 'xapp-'],
+    regex: re(
+      LB_DASH + String.raw`(?:xox(?:[baposr]|e\.xox[bp])-[A-Za-z0-9-]{10,250}|xapp-[0-9]-[A-Za-z0-9-]{10,250})(?![A-Za-z0-9_-])`,
+    ),
+    allow: TOKEN_PLACEHOLDERS,
+    check: checkSlackToken,
+  },
+  {
+    id: 'stripe-key',
+    label: 'Stripe live secret key',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['_live_'],
+    regex: re(LB + String.raw`(?:sk|rk)_live_[A-Za-z0-9]{20,247}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'stripe-key',
+    label: 'Stripe test secret key',
+    severity: 'medium',
+    scope: 'token',
+    keywords: ['_test_'],
+    regex: re(LB + String.raw`(?:sk|rk)_test_[A-Za-z0-9]{20,247}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'stripe-webhook-secret',
+    label: 'Stripe webhook signing secret',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['whsec_'],
+    regex: re(LB + String.raw`whsec_[A-Za-z0-9+/]{24,128}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'aws-access-key-id',
+    label: 'AWS access key ID',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['akia', 'asia', 'abia', 'acca'],
+    regex: re(LB + String.raw`(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    // aws_secret_access_key / AWS_SECRET_KEY / SecretAccessKey / secret-access-key, then a separator
+    // and exactly 40 base64 characters. Starts with the literal "secret" (cheap to search for).
+    id: 'aws-secret-access-key',
+    label: 'AWS secret access key',
+    severity: 'critical',
+    regex: re(
+      String.raw`secret(?:(?<=aws[_.-]?secret)[_.-]?(?:access[_.-]?)?|[_.-]?access[_.-]?)key(?![A-Za-z0-9])\\{0,3}["']?\s{0,4}(?:=>|:=|[:=,]|\s)\s{0,4}\\{0,3}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+      'gid',
+    ),
+    group: 1,
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'azure-storage-key',
+    label: 'Azure storage account key',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['accountkey='],
+    regex: re(String.raw`AccountKey=([A-Za-z0-9+/]{86}==)`, 'gid'),
+    group: 1,
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'google-api-key',
+    label: 'Google API key',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['aiza'],
+    regex: re(LB_DASH + String.raw`AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'google-oauth-client-secret',
+    label: 'Google OAuth client secret',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['gocspx-'],
+    regex: re(LB + String.raw`GOCSPX-[A-Za-z0-9_-]{28}(?![A-Za-z0-9_-])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'npm-token',
+    label: 'npm access token',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['npm_'],
+    regex: re(LB + String.raw`npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'pypi-token',
+    label: 'PyPI API token',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['pypi-'],
+    regex: re(LB_DASH + String.raw`pypi-AgE[A-Za-z0-9_-]{50,400}(?![A-Za-z0-9_-])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'huggingface-token',
+    label: 'Hugging Face access token',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['hf_'],
+    regex: re(LB + String.raw`hf_[A-Za-z0-9]{34,40}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+    check: (v) => looksRandom(v.slice(3)),
+  },
+  {
+    id: 'sendgrid-key',
+    label: 'SendGrid API key',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['sg.'],
+    regex: re(LB + String.raw`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'groq-key',
+    label: 'Groq API key',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['gsk_'],
+    regex: re(LB + String.raw`gsk_[A-Za-z0-9]{52}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'xai-key',
+    label: 'xAI API key',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['xai-'],
+    regex: re(LB_DASH + String.raw`xai-[A-Za-z0-9]{80}(?![A-Za-z0-9_-])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'digitalocean-token',
+    label: 'DigitalOcean token',
+    severity: 'critical',
+    scope: 'token',
+    keywords: ['dop_v1_', 'doo_v1_', 'dor_v1_'],
+    regex: re(LB + String.raw`do[opr]_v1_[a-f0-9]{64}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'docker-hub-token',
+    label: 'Docker Hub access token',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['dckr_pat_', 'dckr_oat_'],
+    regex: re(LB + String.raw`dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,80}(?![A-Za-z0-9_-])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'shopify-token',
+    label: 'Shopify access token',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['shpat_', 'shpca_', 'shppa_', 'shpss_'],
+    regex: re(LB + String.raw`shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'hashicorp-vault-token',
+    label: 'HashiCorp Vault token',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['hvs.', 'hvb.', 'hvr.'],
+    regex: re(LB + String.raw`hv[sbr]\.[A-Za-z0-9_-]{24,400}(?![A-Za-z0-9_-])`),
+    allow: TOKEN_PLACEHOLDERS,
+    check: (v) => looksRandom(v.slice(4)),
+  },
+  {
+    id: 'databricks-token',
+    label: 'Databricks access token',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['dapi'],
+    regex: re(LB + String.raw`dapi[a-f0-9]{32}(?:-[0-9])?(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'linear-api-key',
+    label: 'Linear API key',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['lin_api_'],
+    regex: re(LB + String.raw`lin_api_[A-Za-z0-9]{40}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    // "SK" + 32 hex: upper-case "SK" is not hex, so the shape is distinctive enough on its own.
+    id: 'twilio-api-key',
+    label: 'Twilio API key',
+    severity: 'high',
+    scope: 'token',
+    regex: re(LB + String.raw`SK[0-9a-fA-F]{32}(?![A-Za-z0-9_])`),
+    allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    id: 'jwt',
+    label: 'JSON Web Token',
+    severity: 'high',
+    scope: 'token',
+    keywords: ['eyj'],
+    regex: re(LB_DASH + String.raw`eyJ[A-Za-z0-9_-]{8,2048}\.ey[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{20,1024}(?![A-Za-z0-9_-])`),
+    check: checkJwt,
+  },
+  {
+    id: 'connection-string-password',
+    label: 'Password in a database connection string',
+    severity: 'critical',
+    // anchored on "://" (cheap to find), the scheme is checked by the lookbehind
+    regex: re(
+      String.raw`://(?<=(?<![A-Za-z0-9+.-])` + DB_SCHEMES + String.raw`://)[^\s:@/?#"'<>]{0,128}:([^\s@/?#"'<>]{4,256})@`,
+      'gid',
+    ),
+    group: 1,
+    allow: VALUE_PLACEHOLDERS,
+  },
+  {
+    id: 'url-credentials',
+    label: 'Password in a URL',
+    severity: 'high',
+    regex: re(
+      String.raw`://(?<=(?<![A-Za-z0-9+.-])` + URL_SCHEMES + String.raw`://)[^\s:@/?#"'<>]{1,128}:([^\s@/?#"'<>]{4,256})@`,
+      'gid',
+    ),
+    group: 1,
+    allow: VALUE_PLACEHOLDERS,
+  },
+  {
+    id: 'basic-auth',
+    label: 'HTTP Basic credentials',
+    severity: 'high',
+    regex: re(String.raw`(?<![A-Za-z0-9_])[Bb]asic\s{1,4}([A-Za-z0-9+/]{8,1024}={0,2})(?![A-Za-z0-9+/=_-])`, 'gid'),
+    group: 1,
+    allow: VALUE_PLACEHOLDERS,
+    check: checkBasicAuth,
+  },
+  {
+    id: 'bearer-token',
+    label: 'Bearer token',
+    severity: 'high',
+    regex: re(String.raw`(?<![A-Za-z0-9_])[Bb]earer\s{1,4}([A-Za-z0-9._~+/-]{16,4096}={0,2})(?![A-Za-z0-9._~+/=-])`, 'gid'),
+    group: 1,
+    allow: VALUE_PLACEHOLDERS,
+    minEntropy: 3.0,
+    check: checkBearer,
+  },
+  {
+    // NAME=value, "name": "value", name: value, name = value. Anchored on the separator (":" or
+    // "="), the name is checked by a lookbehind; the value group depends on the syntax, so the
+    // check picks it (group 0 only locates the match).
+    id: 'dotenv-secret',
+    label: 'Secret assigned to a credential-named key',
+    severity: 'high',
+    keywords: ASSIGN_KEYWORDS,
+    regex: re(
+      String.raw`(?::=|=>|[:=])(?<=(` + SECRET_KW + NAME_TAIL + String.raw`)\\{0,3}["']?\]?\s{0,3}(?::=|=>|[:=]))(?:` +
+        // 2: quoted value after any separator
+        String.raw`\s{0,3}\\{0,3}["'\x60](` + QUOTED_VALUE + String.raw`)\\{0,3}["'\x60]` +
+        // 3: NAME=value (env file, shell, query string, --name=value): no space around "="
+        String.raw`|(?<=[A-Za-z0-9_.-]=)(?![=>])(` + UNQUOTED_VALUE + String.raw`)(?=$|[\s"'\x60;&|,)}\]\\])` +
+        // 4: `name: value` / `name = value` running to the end of the line (YAML, INI, headers)
+        String.raw`|(?<!=[=>])[ \t]{1,8}(` + LINE_VALUE + String.raw`)(?=[ \t]*(?:#[^\n]*)?\r?$)` +
+        ')',
+      'gimd',
+    ),
+    allow: VALUE_PLACEHOLDERS,
+    check: checkAssignment,
+  },
+  {
+    // .netrc / _netrc: `machine host login user password secret` (space-separated, any layout)
+    id: 'dotenv-secret',
+    label: 'Password in a .netrc entry',
+    severity: 'high',
+    keywords: ['machine'],
+    regex: re(String.raw`(passw(?:or)?d)(?<=(?<![A-Za-z0-9_-])passw(?:or)?d)[ \t]+([^\s"'\x60]{4,256})(?=\s|$)(?<=\bmachine\s[\s\S]{0,300})`, 'gid'),
+    group: 2,
+    allow: VALUE_PLACEHOLDERS,
+    check: (v, ctx) => assignedValueLooksSecret(v, ctx.match[1] ?? 'password', 'flag'),
+  },
+  {
+    // --token value, --password value (a command-line option followed by its value)
+    id: 'dotenv-secret',
+    label: 'Secret passed as a command-line option',
+    severity: 'high',
+    keywords: ASSIGN_KEYWORDS,
+    regex: re(
+      String.raw`(?<![A-Za-z0-9_-])--([A-Za-z0-9-]{0,30}?` + SECRET_KW + String.raw`[A-Za-z0-9-]{0,30})[ \t]{1,4}(?![-=:])(` + UNQUOTED_VALUE + String.raw`)(?=$|[\s"'\x60;&|,)}\]])`,
+      'gid',
+    ),
+    group: 2,
+    allow: VALUE_PLACEHOLDERS,
+    check: checkFlagAssignment,
+  },
+  {
+    id: 'high-entropy-token',
+    label: 'High-entropy string (possible secret)',
+    severity: 'medium',
+    scope: 'token',
+    regex: re(String.raw`(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,4096}={0,2}(?![A-Za-z0-9+/=_-])`),
+    minEntropy: 3.0,
+    allow: [/^(.)\1*$/, /x{8,}/i],
+    check: checkHighEntropy,
+  },
+];
+
+export const RULES: readonly DetectorRule[] = INTERNAL_RULES;
+
+// ---------------------------------------------------------------------------------------------
+// Scanner
+// ---------------------------------------------------------------------------------------------
+
+/** Callers may build rules without the flags we need; keep a compiled copy per regex. */
+const compiledCache = new WeakMap<RegExp, RegExp>();
+
+function compiledRegex(rule: DetectorRule): RegExp {
+  let r = compiledCache.get(rule.regex);
+  if (!r) {
+    let flags = rule.regex.flags;
+    if (!flags.includes('g')) flags += 'g';
+    if (!flags.includes('d') && ((rule.group ?? 0) !== 0 || (rule as InternalRule).check === checkAssignment)) flags += 'd';
+    r = flags === rule.regex.flags ? rule.regex : new RegExp(rule.regex.source, flags);
+    compiledCache.set(rule.regex, r);
+  }
+  return r;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** One case-insensitive search per distinct keyword list (text-scope rules). */
+const keywordRegexCache = new Map<string, RegExp>();
+
+function keywordRegex(keywords: readonly string[]): RegExp {
+  const key = keywords.join('\u0000');
+  let r = keywordRegexCache.get(key);
+  if (!r) {
+    r = new RegExp(keywords.map(escapeRegex).join('|'), 'i');
+    keywordRegexCache.set(key, r);
+  }
+  return r;
+}
+
+/** Token runs: maximal runs of [A-Za-z0-9+/_.=-] that are at least MIN_TOKEN_RUN long. */
+const MIN_TOKEN_RUN = 15;
+const TOKEN_CHAR = new Uint8Array(65536);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_.=-') TOKEN_CHAR[c.charCodeAt(0)] = 1;
+
+interface TokenRuns {
+  /** The runs joined with '\n'. */
+  joined: string;
+  /** For run i: its offset in `joined` and in the original text. */
+  joinedStarts: number[];
+  textStarts: number[];
+}
+
+/**
+ * Find the token runs with a skip-ahead scan: a run of length >= L that starts at or after i must
+ * contain position i + L - 1, so when that character is not a token character we jump past it.
+ */
+function collectTokenRuns(src: string): TokenRuns {
+  const parts: string[] = [];
+  const joinedStarts: number[] = [];
+  const textStarts: number[] = [];
+  let joinedLen = 0;
+  const n = src.length;
+  const span = MIN_TOKEN_RUN - 1;
+  let i = 0;
+  while (i < n) {
+    if (TOKEN_CHAR[src.charCodeAt(i)] === 0) {
+      i++;
+      continue;
+    }
+    const s = i;
+    const j = i + span;
+    if (j >= n || TOKEN_CHAR[src.charCodeAt(j)] === 0) {
+      i = j + 1;
+      continue;
+    }
+    let k = j - 1;
+    while (k > s && TOKEN_CHAR[src.charCodeAt(k)] === 1) k--;
+    if (k > s) {
+      i = k + 1;
+      continue;
+    }
+    i = j + 1;
+    while (i < n && TOKEN_CHAR[src.charCodeAt(i)] === 1) i++;
+    // `s` is the start of a maximal run only if the previous character is not a token character;
+    // that holds because we only get here after stepping over a non-token character (or at 0).
+    let a = s;
+    // `\n`, `\t`, … inside a JSON string: the escape letter is not part of the token.
+    if (a > 0 && src.charCodeAt(a - 1) === 92 && /[nrtbfu0]/.test(src[a]!)) a++;
+    if (i - a < MIN_TOKEN_RUN) continue;
+    parts.push(src.slice(a, i));
+    joinedStarts.push(joinedLen);
+    textStarts.push(a);
+    joinedLen += i - a + 1;
+  }
+  return { joined: parts.join('\n'), joinedStarts, textStarts };
+}
+
+/** Map an offset in the joined runs back to the original text. */
+function toTextOffset(runs: TokenRuns, pos: number): number {
+  const starts = runs.joinedStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return runs.textStarts[lo]! + (pos - starts[lo]!);
+}
+
+/** Regex source matching any of `words`, factored as a trie (much faster than a flat alternation). */
+function trieSource(words: readonly string[]): string {
+  interface Node {
+    end: boolean;
+    next: Map<string, Node>;
+  }
+  const root: Node = { end: false, next: new Map() };
+  for (const w of words) {
+    let node = root;
+    for (const ch of w) {
+      let child = node.next.get(ch);
+      if (!child) {
+        child = { end: false, next: new Map() };
+        node.next.set(ch, child);
+      }
+      node = child;
+    }
+    node.end = true;
+  }
+  const emit = (node: Node): string => {
+    const alts = [...node.next].map(([ch, child]) => escapeRegex(ch) + emit(child));
+    if (alts.length === 0) return '';
+    const body = alts.length === 1 ? alts[0]! : '(?:' + alts.join('|') + ')';
+    return node.end ? '(?:' + body + ')?' : body;
+  };
+  return emit(root);
+}
+
+/** All token-scope keywords, searched in one pass over the joined runs. */
+const TOKEN_KEYWORDS: string[] = [
+  ...new Set(INTERNAL_RULES.filter((r) => r.scope === 'token').flatMap((r) => r.keywords ?? [])),
+];
+const TOKEN_KEYWORD_RE = new RegExp(trieSource(TOKEN_KEYWORDS), 'gi');
+
+function presentTokenKeywords(joined: string): Set<string> {
+  const found = new Set<string>();
+  TOKEN_KEYWORD_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TOKEN_KEYWORD_RE.exec(joined)) !== null) {
+    found.add(m[0].toLowerCase());
+    TOKEN_KEYWORD_RE.lastIndex = m.index + 1; // overlapping keywords
+  }
+  TOKEN_KEYWORD_RE.lastIndex = 0;
+  // a keyword that is a substring of a found one is present too
+  const present = new Set<string>();
+  for (const k of TOKEN_KEYWORDS) {
+    for (const f of found) {
+      if (f.includes(k)) {
+        present.add(k);
+        break;
+      }
+    }
+  }
+  return present;
+}
+
+/** Bounds for pathological input: matches examined, and findings kept, per rule and scan. */
+const MAX_MATCHES_PER_RULE = 100_000;
+const MAX_FINDINGS_PER_RULE = 2_000;
+
+interface Candidate {
+  rank: number;
+  finding: Finding;
+}
+
+/**
+ * Scan `text` (its first `maxChars` characters, default 1,000,000) for secrets. Findings are
+ * de-duplicated (one per span; the most specific rule wins) and sorted by start offset.
+ */
+export function scanText(text: string, opts?: { maxChars?: number }): Finding[] {
+  const maxChars = opts?.maxChars ?? 1_000_000;
+  if (typeof text !== 'string' || text.length === 0 || !(maxChars > 0)) return [];
+  const src = text.length > maxChars ? text.slice(0, maxChars) : text;
+
+  let runs: TokenRuns | undefined;
+  let tokenKeywords: Set<string> | undefined;
+  const keywordHits = new Map<RegExp, boolean>();
+  const scan: ScanState = {};
+  const candidates: Candidate[] = [];
+
+  for (let rank = 0; rank < INTERNAL_RULES.length; rank++) {
+    const rule = INTERNAL_RULES[rank]!;
+    const tokenScope = rule.scope === 'token';
+    let haystack = src;
+    if (tokenScope) {
+      runs ??= collectTokenRuns(src);
+      if (runs.joined.length === 0) continue;
+      haystack = runs.joined;
+      if (rule.keywords && rule.keywords.length > 0) {
+        tokenKeywords ??= presentTokenKeywords(runs.joined);
+        const present = tokenKeywords;
+        if (!rule.keywords.some((k) => present.has(k))) continue;
+      }
+    } else if (rule.keywords && rule.keywords.length > 0) {
+      const kr = keywordRegex(rule.keywords);
+      let hit = keywordHits.get(kr);
+      if (hit === undefined) {
+        hit = kr.test(src);
+        keywordHits.set(kr, hit);
+      }
+      if (!hit) continue;
+    }
+
+    const rx = compiledRegex(rule);
+    const group = rule.group ?? 0;
+    rx.lastIndex = 0;
+    let examined = 0;
+    let kept = 0;
+    let m: RegExpExecArray | null;
+    while ((m = rx.exec(haystack)) !== null) {
+      if (++examined > MAX_MATCHES_PER_RULE || kept >= MAX_FINDINGS_PER_RULE) break;
+      const raw = m[group];
+      if (raw === undefined || raw.length === 0) {
+        if (m[0].length === 0) rx.lastIndex++;
+        continue;
+      }
+      const local = group === 0 ? m.index : (m.indices?.[group]?.[0] ?? haystack.indexOf(raw, m.index));
+      let start = tokenScope ? toTextOffset(runs!, local) : local;
+      let end = start + raw.length;
+      if (rule.check) {
+        const r = rule.check(raw, { text: src, match: m, start, end, scan });
+        if (r === false) {
+          // a rejected context match must not hide one that starts inside it (token rules are
+          // bounded by their own lookbehinds, so there is nothing to retry there)
+          if (!tokenScope) rx.lastIndex = m.index + 1;
+          continue;
+        }
+        if (r !== true) {
+          start = r[0];
+          end = r[1];
+        }
+      }
+      const value = start === local && !tokenScope && end - start === raw.length ? raw : src.slice(start, end);
+      if (value.length === 0) continue;
+      if (rule.minEntropy !== undefined && shannonEntropy(value) < rule.minEntropy) continue;
+      if (rule.allow && rule.allow.some((a) => a.test(value))) continue;
+      kept++;
+      candidates.push({
+        rank,
+        finding: { ruleId: rule.id, label: rule.label, severity: rule.severity, start, end, value },
+      });
+    }
+    rx.lastIndex = 0;
+  }
+  return resolveOverlaps(candidates);
+}
+
+/** Keep, for every span, the finding of the earliest (most specific) rule; drop overlapping later ones. */
+function resolveOverlaps(candidates: Candidate[]): Finding[] {
+  candidates.sort((a, b) => a.rank - b.rank || a.finding.start - b.finding.start);
+  const kept: Finding[] = []; // sorted by start, non-overlapping
+  for (const { finding } of candidates) {
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (kept[mid]!.end <= finding.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const next = kept[lo];
+    if (next && next.start < finding.end) continue;
+    kept.splice(lo, 0, finding);
+  }
+  return kept;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sensitive paths
+// ---------------------------------------------------------------------------------------------
+
+export interface PathFinding {
+  label: string;
+  ruleId: string;
+}
+
+interface PathCtx {
+  /** Lower-cased, '/'-separated, normalised path with a leading '/' (relative paths too). */
+  norm: string;
+  /** Lower-cased last segment. */
+  base: string;
+  segs: string[];
+}
+
+interface PathRule {
+  ruleId: string;
+  label: string;
+  test: (p: PathCtx) => boolean;
+}
+
+const ENV_EXAMPLE_RE = /(?:^|[.\-_])(?:example|examples|sample|samples|template|templates|tmpl|tpl|dist|defaults?|schema|skeleton|stub)(?:$|[.\-_])/;
+
+function isEnvFile(base: string): boolean {
+  if (base === '.envrc') return true;
+  let rest: string | undefined;
+  if (base === '.env' || base === '.env*') return true;
+  if (/^\.env[.\-_*]/.test(base)) rest = base.slice(4);
+  else if (/^[^.].*\.env$/.test(base) && base !== 'process.env' && base !== 'meta.env') rest = base.slice(0, -4);
+  if (rest === undefined) return false;
+  return !ENV_EXAMPLE_RE.test(rest);
+}
+
+function under(p: PathCtx, dir: string): boolean {
+  return p.segs.slice(0, -1).includes(dir) || p.norm.includes('/' + dir + '/');
+}
+
+function hasSeq(p: PathCtx, seq: string): boolean {
+  return p.norm.endsWith('/' + seq) || p.norm.includes('/' + seq + '/');
+}
+
+const PRIVATE_KEY_EXT_RE = /\.(?:pem|key|p12|pfx|ppk|jks|keystore|p8|pkcs12|pkcs8)$/;
+const CA_BUNDLE_RE = /^(?:ca[-_]?cert(?:s|ificates)?|ca[-_]?bundle|cacert|ca-certificates|tls-ca-bundle)\.pem$/;
+const SSH_KEY_BASE_RE = /^id_(?:rsa|dsa|ecdsa|ed25519|xmss)(?:_sk)?$/;
+
+const PATH_RULES: PathRule[] = [
+  { ruleId: 'shadow-file', label: 'System password hashes', test: (p) => /^\/etc\/(?:g?shadow-?|master\.passwd|security\/opasswd)$/.test(p.norm) },
+  { ruleId: 'process-environ', label: 'Process environment', test: (p) => /^\/proc\/[^/]+\/environ$/.test(p.norm) },
+  { ruleId: 'ssh-private-key', label: 'SSH private key', test: (p) => SSH_KEY_BASE_RE.test(p.base) || /^ssh_host_[a-z0-9]+_key$/.test(p.base) },
+  {
+    ruleId: 'ssh-directory',
+    label: 'SSH directory',
+    test: (p) =>
+      p.base === '.ssh' ||
+      (under(p, '.ssh') && !p.base.endsWith('.pub') && !/^(?:known_hosts(?:\.old)?|authorized_keys2?)$/.test(p.base)),
+  },
+  { ruleId: 'aws-credentials', label: 'AWS credentials or config', test: (p) => p.base === '.aws' || under(p, '.aws') },
+  { ruleId: 'gnupg', label: 'GnuPG keyring', test: (p) => p.base === '.gnupg' || under(p, '.gnupg') },
+  { ruleId: 'env-file', label: 'Environment (.env) file', test: (p) => isEnvFile(p.base) },
+  { ruleId: 'private-key-file', label: 'Private key or certificate store file', test: (p) => PRIVATE_KEY_EXT_RE.test(p.base) && !CA_BUNDLE_RE.test(p.base) },
+  { ruleId: 'netrc', label: '.netrc credentials', test: (p) => p.base === '.netrc' || p.base === '_netrc' },
+  { ruleId: 'npmrc', label: 'npm configuration (may hold tokens)', test: (p) => p.base === '.npmrc' || hasSeq(p, 'npm/npmrc') },
+  { ruleId: 'pypirc', label: 'PyPI credentials', test: (p) => p.base === '.pypirc' },
+  { ruleId: 'git-credentials', label: 'Git credential store', test: (p) => p.base === '.git-credentials' || hasSeq(p, '.config/git/credentials') },
+  { ruleId: 'docker-config', label: 'Docker credentials', test: (p) => hasSeq(p, '.docker/config.json') },
+  { ruleId: 'kube-config', label: 'Kubernetes config', test: (p) => hasSeq(p, '.kube/config') || /^kubeconfig(?:\.ya?ml)?$/.test(p.base) },
+  {
+    ruleId: 'gcloud-credentials',
+    label: 'Google Cloud credentials',
+    test: (p) =>
+      p.base === 'application_default_credentials.json' ||
+      /\/gcloud\/(?:credentials\.db|access_tokens\.db|legacy_credentials(?:\/|$))/.test(p.norm),
+  },
+  { ruleId: 'azure-credentials', label: 'Azure credentials', test: (p) => /\/\.azure\/(?:accesstokens\.json|msal_token_cache\.[a-z]+|service_principal_entries\.json)$/.test(p.norm) },
+  {
+    ruleId: 'agent-credentials',
+    label: 'Coding-agent or CLI credentials',
+    test: (p) =>
+      hasSeq(p, '.claude/.credentials.json') ||
+      hasSeq(p, '.codex/auth.json') ||
+      hasSeq(p, '.config/gh/hosts.yml') ||
+      hasSeq(p, '.config/hub') ||
+      p.base === '.vault-token' ||
+      hasSeq(p, '.terraform.d/credentials.tfrc.json') ||
+      p.base === '.boto' ||
+      p.base === '.s3cfg',
+  },
+  {
+    ruleId: 'package-registry-credentials',
+    label: 'Package registry credentials',
+    test: (p) =>
+      hasSeq(p, '.gem/credentials') ||
+      /\/\.cargo\/credentials(?:\.toml)?$/.test(p.norm) ||
+      hasSeq(p, '.composer/auth.json') ||
+      p.base === '.yarnrc.yml' ||
+      hasSeq(p, '.nuget/nuget/nuget.config'),
+  },
+  { ruleId: 'db-credentials', label: 'Database client credentials', test: (p) => p.base === '.pgpass' || p.base === '.my.cnf' },
+  {
+    ruleId: 'credentials-file',
+    label: 'Credentials file',
+    test: (p) =>
+      p.base === 'credentials.json' ||
+      /^client_secret[^/]*\.json$/.test(p.base) ||
+      /^service[-_]?account[^/]*\.json$/.test(p.base) ||
+      p.base === 'credentials.yml' ||
+      p.base === 'credentials.yaml' ||
+      p.base === 'credentials.yml.enc',
+  },
+  {
+    ruleId: 'secrets-file',
+    label: 'Secrets file',
+    test: (p) => /^(?:secrets?\.(?:ya?ml|json|toml|env|ini|txt)|\.secrets?)$/.test(p.base),
+  },
+  { ruleId: 'terraform-state', label: 'Terraform state', test: (p) => /\.tfstate(?:\.backup)?$/.test(p.base) },
+  { ruleId: 'htpasswd', label: 'htpasswd file', test: (p) => p.base === '.htpasswd' },
+  { ruleId: 'password-store', label: 'Password store', test: (p) => p.base === '.password-store' || under(p, '.password-store') || /\/library\/keychains(?:\/|$)/.test(p.norm) },
+  {
+    ruleId: 'shell-history',
+    label: 'Shell history (may hold secrets)',
+    test: (p) => /^(?:\.(?:bash|zsh|sh|python|node_repl|psql|mysql|sqlite|rediscli|irb|lesshst)_history|\.histfile|fish_history)$/.test(p.base),
+  },
+];
+
+function normalisePath(path: string, home?: string): PathCtx | null {
+  let p = path.trim().replace(/^["']+|["']+$/g, '').trim();
+  if (p.length === 0) return null;
+  p = p.replace(/\\/g, '/');
+  p = p.replace(/^(?:\$\{HOME\}|\$HOME|%USERPROFILE%|%HOMEPATH%|%HOME%)(?=\/|$)/i, '~');
+  if (home) {
+    const h = home.trim().replace(/\\/g, '/').replace(/\/+$/, '');
+    if (h.length > 0) {
+      const pl = p.toLowerCase();
+      const hl = h.toLowerCase();
+      if (pl === hl || pl.startsWith(hl + '/')) p = '~' + p.slice(h.length);
+    }
+  }
+  const lower = p.toLowerCase();
+  const raw = lower.split('/');
+  const segs: string[] = [];
+  for (const s of raw) {
+    if (s === '' || s === '.') continue;
+    if (s === '..' && segs.length > 0 && segs[segs.length - 1] !== '..' && segs[segs.length - 1] !== '~') {
+      segs.pop();
+      continue;
+    }
+    segs.push(s);
+  }
+  if (segs.length === 0) return null;
+  const norm = '/' + segs.join('/');
+  return { norm, base: segs[segs.length - 1]!, segs };
+}
+
+/** Classify a file path as sensitive (credentials, keys, secrets); null when ordinary. */
+export function sensitivePath(path: string, home?: string): PathFinding | null {
+  if (typeof path !== 'string') return null;
+  const ctx = normalisePath(path, home);
+  if (!ctx) return null;
+  for (const r of PATH_RULES) {
+    if (r.test(ctx)) return { ruleId: r.ruleId, label: r.label };
+  }
+  return null;
+}
