@@ -187,7 +187,7 @@ export function buildProgram(): Command {
       lines.push(`Coverage: ${coverage === 'hooks' ? 'hooks (built-in tools and MCP tool calls seen by Claude Code)' : 'none: no hooks installed'}`);
       if (recent.length) {
         lines.push('Recent decisions:');
-        for (const r of recent as Array<Record<string, string>>) lines.push(`  ${r.time} ${r.decision.padEnd(5)} ${r.event.padEnd(11)} ${r.tool} ${r.summary ?? ''}`);
+        for (const r of recent as Array<{ time: string; decision: string; event: string; tool: string; summary: string | null }>) lines.push(`  ${r.time} ${r.decision.padEnd(5)} ${r.event.padEnd(11)} ${r.tool} ${r.summary ?? ''}`);
       }
       process.stdout.write(lines.join('\n') + '\n');
       if (!sidecar) process.exitCode = 3;

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, configDocs, defaultConfig, parseConfigText, validateConfig } from '../../src/config.ts';
+
+const problems = (raw: unknown): string[] => {
+  try {
+    validateConfig(raw, 'c.json');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    return e.problems;
+  }
+  return [];
+};
+
+test('empty config gives every default', () => {
+  const c = validateConfig({});
+  assert.deepEqual(c, defaultConfig());
+  assert.equal(c.policy.sensitiveToExternal, 'deny');
+  assert.equal(c.policy.internalToExternal, 'ask');
+  assert.equal(c.session.idleMinutes, 30);
+  assert.ok(c.policy.suspiciousEndpoints.includes('webhook.site'));
+});
+
+test('partial sections keep the other defaults', () => {
+  const c = validateConfig({ policy: { internalToExternal: 'warn' } });
+  assert.equal(c.policy.internalToExternal, 'warn');
+  assert.equal(c.policy.sensitiveToExternal, 'deny');
+  assert.ok(c.policy.suspiciousEndpoints.length > 10);
+});
+
+test('errors name the key and the fix', () => {
+  const p = problems({ policy: { internalToExternal: 'block', sensitveToExternal: 'deny' }, session: { idleMinutes: 0 }, bogus: 1 });
+  assert.ok(p.some((x) => x.startsWith('policy.internalToExternal: "block" is not allowed; use one of allow, warn, ask, deny')), p.join('\n'));
+  assert.ok(p.some((x) => x.includes('policy.sensitveToExternal: unknown key (did you mean "sensitiveToExternal"?)')), p.join('\n'));
+  assert.ok(p.some((x) => x.startsWith('session.idleMinutes: 0 is not allowed; use a whole number from 1')), p.join('\n'));
+  assert.ok(p.some((x) => x.startsWith('bogus: unknown key')), p.join('\n'));
+});
+
+test('the hook deadline must stay below the Claude Code timeout', () => {
+  const p = problems({ hook: { timeoutSeconds: 2, deadlineMs: 5000 } });
+  assert.ok(p.some((x) => x.includes('hook.deadlineMs')), p.join('\n'));
+});
+
+test('invalid JSON names the line', () => {
+  assert.throws(() => parseConfigText('{\n  "policy": {\n    "x": 1,\n  }\n}', 'c.json'), (e: unknown) => e instanceof ConfigError && /line \d/.test(e.message) && e.message.includes('c.json'));
+});
+
+test('upstream servers are checked like .mcp.json entries', () => {
+  const c = validateConfig({ mcp: { servers: { db: { command: 'node', args: ['db.js'], env: { A: 'b' }, classification: 'internal' }, chat: { type: 'streamable-http', url: 'http://127.0.0.1:9/mcp' } } } });
+  assert.equal(c.mcp.servers.db?.command, 'node');
+  assert.equal(c.mcp.servers.chat?.type, 'http');
+  const p = problems({ mcp: { servers: { x: { args: 'no' }, y: { command: 'a', url: 'http://h' }, z: { command: 'a', clasification: 'internal' } } } });
+  assert.ok(p.some((x) => x.startsWith('mcp.servers.x: needs "command"')), p.join('\n'));
+  assert.ok(p.some((x) => x.startsWith('mcp.servers.x.args')), p.join('\n'));
+  assert.ok(p.some((x) => x.startsWith('mcp.servers.y: has both')), p.join('\n'));
+  assert.ok(p.some((x) => x.includes('did you mean "classification"')), p.join('\n'));
+});
+
+test('every key is documented', () => {
+  const docs = configDocs();
+  assert.ok(docs.length >= 20);
+  for (const d of docs) assert.ok(d.doc.length > 10, d.key);
+});

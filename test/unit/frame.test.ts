@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pack } from 'msgpackr';
+import { decodePayload, encodeFrame, FrameDecoder, FrameError } from '../../src/transport/frame.ts';
+
+test('frames survive being split at every byte', () => {
+  const msgs = [{ t: 'status' }, { t: 'hook', e: Buffer.from('{"a":1}') }, 'a string reply'];
+  const wire = Buffer.concat(msgs.map((m) => encodeFrame(m)));
+  for (let cut = 1; cut < wire.length; cut++) {
+    const d = new FrameDecoder();
+    const got = [...d.push(wire.subarray(0, cut)), ...d.push(wire.subarray(cut))].map((b) => decodePayload(b));
+    assert.equal(got.length, 3);
+    assert.deepEqual(got[0], { t: 'status' });
+    assert.equal(Buffer.from((got[1] as { e: Uint8Array }).e).toString(), '{"a":1}');
+    assert.equal(got[2], 'a string reply');
+  }
+});
+
+test('oversized frames are refused before buffering them', () => {
+  const d = new FrameDecoder(1024);
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(1025);
+  assert.throws(() => d.push(head), FrameError);
+});
+
+test("the hook's hand-written envelope decodes as msgpack", () => {
+  const input = Buffer.from('{"hook_event_name":"PreToolUse"}');
+  const head = Buffer.from([0x82, 0xa1, 0x74, 0xa4, 0x68, 0x6f, 0x6f, 0x6b, 0xa1, 0x65, 0xc6, 0, 0, 0, 0]);
+  head.writeUInt32BE(input.length, 11);
+  const m = decodePayload(Buffer.concat([head, input])) as { t: string; e: Uint8Array };
+  assert.equal(m.t, 'hook');
+  assert.equal(Buffer.from(m.e).toString(), input.toString());
+  // and our reply strings are what the hook's reader expects
+  for (const n of [5, 40, 300, 70000]) {
+    const b = encodeFrame('{' + 'x'.repeat(n));
+    assert.ok([0xa0, 0xd9, 0xda, 0xdb].some((t) => (b[4] as number) === t || ((b[4] as number) >= 0xa0 && (b[4] as number) <= 0xbf)));
+    assert.deepEqual(b.subarray(4), pack('{' + 'x'.repeat(n)));
+  }
+});
