@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The project's test command (README, .ci/run): build, type-check, unit + integration tests, then the
+# end-to-end tests with the real Claude Code CLI. As root, the e2e tests run in a private network
+# namespace (loopback only), so nothing a test agent tries can leave the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run build
+npm run typecheck
+node --import tsx --test --test-reporter=spec test/unit/*.test.ts test/integration/*.test.ts
+if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+  unshare -n bash -c 'ip link set lo up && exec node --import tsx --test --test-reporter=spec --test-concurrency=1 test/e2e/*.test.ts'
+else
+  echo "e2e: not root; running without a private network namespace"
+  node --import tsx --test --test-reporter=spec --test-concurrency=1 test/e2e/*.test.ts
+fi
