@@ -156,7 +156,7 @@ export class FlowEngine {
       return d;
     }
     const o = s.addOrigin({ label, toolName: tool, cls: tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId());
-    d.summary = `recorded ${o.fingerprints} fingerprints${sensitive.length ? ` (sensitive: ${sensitive.join(', ')})` : ''}`;
+    d.summary = `recorded ${o.fingerprints} fingerprint${o.fingerprints === 1 ? '' : 's'}${sensitive.length ? ` (sensitive: ${sensitive.join(', ')})` : ''}`;
     d.risk = sensitive.length ? 'medium' : 'none';
     return d;
   }
@@ -184,7 +184,7 @@ export class FlowEngine {
     for (const h of hosts) {
       const hit = matchDomainList(h, suspiciousList);
       if (hit) {
-        findings.push({ action: pol.suspiciousEndpoint, risk: 'critical', flowType: 'internal_to_external', what: `data to ${h}`, how: `${hit} is on the suspicious-endpoint list (request bins, tunnels, paste sites)`, rule: 'suspicious_endpoint' });
+        findings.push({ action: pol.suspiciousEndpoint, risk: 'critical', flowType: 'internal_to_external', what: 'data', how: `${hit} is on the suspicious-endpoint list (request bins, tunnels, paste sites)`, rule: 'suspicious_endpoint' });
         break;
       }
     }
