@@ -35,10 +35,13 @@ export interface DetectorRule {
   id: string;
   label: string;
   severity: Finding['severity'];
-  /** Lower-case substrings; the regex runs only if the lower-cased text contains one of them. */
+  /**
+   * Lower-case substrings; the regex runs only if the text contains one of them (compared
+   * case-insensitively, i.e. as if on the lower-cased text).
+   */
   keywords?: string[];
   regex: RegExp;
-  /** Capture group holding the secret value (default 0 = whole match). */
+  /** Capture group holding the secret value (default 0 = whole match; a rule's check may refine it). */
   group?: number;
   /** Minimum Shannon entropy (bits/char) of the value. */
   minEntropy?: number;
@@ -185,7 +188,7 @@ const VALUE_PLACEHOLDERS: RegExp[] = [
   /^<[^>]*>$/, // <token>
   /^\[[^\]]*\]$/, // [password]
   /^%(?:\([A-Za-z_]+\))?s$/, // %s, %(password)s
-  /^(?:none|null|nil|undefined|true|false|yes|no|on|off|empty|default|required|optional|string|str|number|int|integer|boolean|bool|any|object|unknown|inherit|env|secret|secrets|password|passwd|pass|pwd|token|apikey|api[_-]?key|key|value|changeme|change[_-]?me|example|sample|placeholder|dummy|redacted|hidden|masked|todo|tbd|test|testing|foo|bar|baz|foobar|admin|root|guest|user|username|postgres|postgresql|mysql|mariadb|redis|mongo|mongodb|rabbitmq|dbpass|dbpassword|secret123|password123|password1|qwerty|letmein|hunter2|[xX]{3,})$/i,
+  /^(?:none|null|nil|undefined|true|false|yes|no|on|off|empty|default|required|optional|string|str|number|int|integer|boolean|bool|any|object|unknown|inherit|env|secret|secrets|password|passwd|pass|pwd|token|apikey|api[_-]?key|key|value|changeme|change[_-]?me|example|sample|placeholder|dummy|redacted|hidden|masked|todo|tbd|test|testing|foo|bar|baz|foobar|admin|root|guest|user|username|postgres|postgresql|mysql|mariadb|redis|mongo|mongodb|rabbitmq|dbpass|dbpassword|[xX]{3,})$/i,
   /^(?:your|my|the)[_ -]?(?:api[_ -]?)?(?:key|token|secret|password|pass|pwd)/i,
   /^(?:replace|insert|enter|put|add|set)[_ -]?(?:me|your|the|here)/i,
   /^(?:sk|pk|rk)[_-](?:live|test)[_-]\.{3}$/,
@@ -337,6 +340,7 @@ function assignedValueLooksSecret(value: string, name: string, form: AssignmentF
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\(/.test(v)) return false; // call
   if (/^[A-Z_]+$/.test(v)) return false; // an env-var name, not its value
   if (/^[a-z]+(?:[-_][a-z]+)*$/.test(v) && !(form === 'env' && v.length >= 10)) return false; // plain word(s)
+  if (/^[A-Z]?[a-z]+[.!?]?$/.test(v) && form !== 'env') return false; // a capitalised word: "Goodbye", "World!"
   if ((form === 'line' || form === 'flag') && /^[A-Za-z_]+$/.test(v)) return false; // identifier
   const squash = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
   const sv = squash(v);
@@ -414,6 +418,8 @@ const HASH_LABEL_RE =
  * Random strings break into short chunks, or chunks without vowels.
  */
 function identifierLike(core: string): boolean {
+  // names carry a version or size or two (Base64, ChaCha20Poly1305); random strings many digit groups
+  if ((core.match(/[0-9]+/g)?.length ?? 0) >= 3) return false;
   const chunks = core.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g);
   if (!chunks) return false;
   let letters = 0;
@@ -937,6 +943,10 @@ const INTERNAL_RULES: InternalRule[] = [
   },
 ];
 
+/**
+ * The rule table, most specific first. An id may appear more than once when one kind of secret has
+ * several syntaxes (live/test Stripe keys, PEM vs base64-wrapped PEM, the assignment forms).
+ */
 export const RULES: readonly DetectorRule[] = INTERNAL_RULES;
 
 // ---------------------------------------------------------------------------------------------
@@ -969,7 +979,7 @@ function keywordRegex(keywords: readonly string[]): RegExp {
   const key = keywords.join('\u0000');
   let r = keywordRegexCache.get(key);
   if (!r) {
-    r = new RegExp(keywords.map(escapeRegex).join('|'), 'i');
+    r = new RegExp(trieSource(keywords), 'i');
     keywordRegexCache.set(key, r);
   }
   return r;
@@ -1227,6 +1237,8 @@ interface PathCtx {
   /** Lower-cased last segment. */
   base: string;
   segs: string[];
+  /** Absolute (starts with '/', a drive letter or '~'), as opposed to relative to the cwd. */
+  abs: boolean;
 }
 
 interface PathRule {
@@ -1260,8 +1272,8 @@ const CA_BUNDLE_RE = /^(?:ca[-_]?cert(?:s|ificates)?|ca[-_]?bundle|cacert|ca-cer
 const SSH_KEY_BASE_RE = /^id_(?:rsa|dsa|ecdsa|ed25519|xmss)(?:_sk)?$/;
 
 const PATH_RULES: PathRule[] = [
-  { ruleId: 'shadow-file', label: 'System password hashes', test: (p) => /^\/etc\/(?:g?shadow-?|master\.passwd|security\/opasswd)$/.test(p.norm) },
-  { ruleId: 'process-environ', label: 'Process environment', test: (p) => /^\/proc\/[^/]+\/environ$/.test(p.norm) },
+  { ruleId: 'shadow-file', label: 'System password hashes', test: (p) => p.abs && /^\/etc\/(?:g?shadow-?|master\.passwd|security\/opasswd)$/.test(p.norm) },
+  { ruleId: 'process-environ', label: 'Process environment', test: (p) => p.abs && /^\/proc\/[^/]+\/environ$/.test(p.norm) },
   { ruleId: 'ssh-private-key', label: 'SSH private key', test: (p) => SSH_KEY_BASE_RE.test(p.base) || /^ssh_host_[a-z0-9]+_key$/.test(p.base) },
   {
     ruleId: 'ssh-directory',
@@ -1351,6 +1363,7 @@ function normalisePath(path: string, home?: string): PathCtx | null {
       if (pl === hl || pl.startsWith(hl + '/')) p = '~' + p.slice(h.length);
     }
   }
+  const abs = /^(?:\/|~|[A-Za-z]:\/)/.test(p);
   const lower = p.toLowerCase();
   const raw = lower.split('/');
   const segs: string[] = [];
@@ -1364,7 +1377,7 @@ function normalisePath(path: string, home?: string): PathCtx | null {
   }
   if (segs.length === 0) return null;
   const norm = '/' + segs.join('/');
-  return { norm, base: segs[segs.length - 1]!, segs };
+  return { norm, base: segs[segs.length - 1]!, segs, abs };
 }
 
 /** Classify a file path as sensitive (credentials, keys, secrets); null when ordinary. */

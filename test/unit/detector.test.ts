@@ -695,6 +695,8 @@ describe('sensitivePath', () => {
     'tsconfig.json',
     '/etc/passwd',
     '/etc/hosts',
+    'etc/shadow',
+    'fixtures/etc/shadow',
     'src/keys.ts',
     'src/credentials.ts',
     '~/.kube/cache/discovery',
