@@ -5,7 +5,8 @@
  * slow or answers garbage, it prints a valid fail-open (allow + warning) or fail-closed (deny) reply.
  *
  * argv: <pre|post> --socket PATH [--deadline MS] [--fail-closed] [--autostart CMD...]
- * Request frame:  u32be length + msgpack {t: "hook", e: bin(raw stdin)}   (written by hand below)
+ * Request frame:  u32be length + msgpack {t: "hook", p: ppid, e: bin(raw stdin)}   (written by hand below;
+ *                 ppid is the Claude Code process, which joins hook and MCP sessions exactly)
  * Reply frame:    u32be length + msgpack str (the hook JSON; "!" + message when the sidecar could not decide)
  */
 import { connect } from 'node:net';
@@ -90,9 +91,10 @@ if (!socketPath) fail('the hook was installed without --socket; reinstall with `
 else if (input.length === 0) fail('Claude Code sent an empty event');
 else if (input.length > MAX_EVENT) fail(`the event is ${input.length} bytes, over the ${MAX_EVENT}-byte limit`);
 else {
-  // msgpack: fixmap(2) "t":"hook" "e": bin32
-  const head = Buffer.from([0x82, 0xa1, 0x74, 0xa4, 0x68, 0x6f, 0x6f, 0x6b, 0xa1, 0x65, 0xc6, 0, 0, 0, 0]);
-  head.writeUInt32BE(input.length, 11);
+  // msgpack: fixmap(3) "t":"hook" "p": uint32 ppid "e": bin32
+  const head = Buffer.from([0x83, 0xa1, 0x74, 0xa4, 0x68, 0x6f, 0x6f, 0x6b, 0xa1, 0x70, 0xce, 0, 0, 0, 0, 0xa1, 0x65, 0xc6, 0, 0, 0, 0]);
+  head.writeUInt32BE(process.ppid >>> 0, 11);
+  head.writeUInt32BE(input.length, 18);
   const len = Buffer.allocUnsafe(4);
   len.writeUInt32BE(head.length + input.length, 0);
   const sock = connect(socketPath);

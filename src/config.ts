@@ -2,7 +2,8 @@
  * Config: one JSON file, validated at load. Every key has a default; errors name the key and the fix.
  * Pure except for `loadConfigFile`.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Action, Classification } from './types.ts';
 import { DEFAULT_SUSPICIOUS_ENDPOINTS } from './engine/urls.ts';
 
@@ -52,6 +53,7 @@ export interface Config {
     failClosed: boolean;
     timeoutSeconds: number;
     deadlineMs: number;
+    httpPort: number;
   };
   mcp: {
     port: number;
@@ -105,6 +107,7 @@ export const SCHEMA: Schema = {
     failClosed: { kind: 'bool', def: false, doc: 'default for `install`: deny tool calls when the sidecar cannot be reached' },
     timeoutSeconds: { kind: 'int', min: 2, max: 600, def: 10, doc: 'the `timeout` written into Claude Code settings for our hooks' },
     deadlineMs: { kind: 'int', min: 100, max: 60_000, def: 3000, doc: "the hook's own deadline for the sidecar's answer (kept below timeoutSeconds)" },
+    httpPort: { kind: 'int', min: 0, max: 65535, def: 0, doc: 'loopback port of the HTTP hook endpoint (`install --transport http`); 0 = off' },
   },
   mcp: {
     port: { kind: 'int', min: 0, max: 65535, def: 0, doc: 'loopback port of the MCP proxy (Streamable HTTP); 0 = off' },
@@ -354,4 +357,26 @@ export function configDocs(): Array<{ key: string; def: string; doc: string }> {
   };
   rec(SCHEMA, '');
   return out;
+}
+
+/** Set one key in the config file (creating it), validating the result first. Atomic write, 0600. */
+export function setConfigValue(file: string, path: string[], value: unknown): void {
+  let raw: Record<string, unknown> = {};
+  try {
+    const text = readFileSync(file, 'utf8');
+    if (text.trim()) raw = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(file, [`cannot update the file: ${(e as Error).message}`]);
+  }
+  let node: Record<string, unknown> = raw;
+  for (const k of path.slice(0, -1)) {
+    if (typeof node[k] !== 'object' || node[k] === null) node[k] = {};
+    node = node[k] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+  validateConfig(raw, file);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(raw, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, file);
 }

@@ -2,8 +2,8 @@
  * The sidecar daemon: owns the flow engine, the audit store and the socket server.
  * `mcpproxy-hook daemon` runs `runDaemon()` in the foreground (what service managers run).
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { AuditStore } from './audit-store.ts';
 import { claudeOutput } from './claude/hook-output.ts';
@@ -12,6 +12,8 @@ import { FlowEngine, type Decision } from './engine/engine.ts';
 import { redact } from './engine/redact.ts';
 import { checkSocketPath, type Paths } from './paths.ts';
 import { SocketServer } from './transport/socket-server.ts';
+import { HttpHookServer } from './transport/http-hook-server.ts';
+import { ensurePrivateDir, readOrCreateKey, readOrCreateToken } from './state-files.ts';
 import type { HookEvent } from './types.ts';
 
 export const VERSION = '0.1.0';
@@ -64,30 +66,6 @@ export interface SidecarOptions {
   now?: () => number;
 }
 
-/** Make the state dir private, or refuse with the fix. */
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = lstatSync(dir);
-  if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
-  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
-    throw new Error(`${dir} belongs to another user (uid ${st.uid}); refusing to keep state there. Set MCPPROXY_HOOK_HOME to a directory of your own`);
-  }
-  if (st.mode & 0o002) throw new Error(`${dir} is world-writable (mode ${(st.mode & 0o777).toString(8)}); refusing to run. Fix it with: chmod 700 ${dir}`);
-  if (st.mode & 0o077) chmodSync(dir, 0o700);
-}
-
-function readOrCreateKey(file: string): Buffer {
-  try {
-    const k = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-    if (k.length === 32) return k;
-  } catch {
-    /* created below */
-  }
-  const k = randomBytes(32);
-  writeFileSync(file, k.toString('hex') + '\n', { mode: 0o600 });
-  return k;
-}
-
 export class Sidecar {
   readonly engine: FlowEngine;
   readonly audit: AuditStore;
@@ -98,6 +76,10 @@ export class Sidecar {
   private configLoadedAt: number;
   private configExists: boolean;
   private timers: NodeJS.Timeout[] = [];
+  private http?: HttpHookServer;
+  private httpError: string | null = null;
+  /** Claude Code process id -> the hook session it last reported (exact hook/MCP correlation) */
+  readonly sessionsByPid = new Map<number, { sessionId: string; at: number }>();
   private readonly log: (line: string) => void;
   private readonly now: () => number;
 
@@ -135,6 +117,7 @@ export class Sidecar {
     }
     const sc = new Sidecar(paths, cfg, opts);
     await sc.server.listen();
+    await sc.syncHttp();
     writeFileSync(paths.pidFile, String(process.pid) + '\n', { mode: 0o600 });
     sc.timers.push(setInterval(() => sc.housekeeping(), 30_000));
     sc.timers.push(setInterval(() => sc.prune(), 6 * 3600_000));
@@ -150,7 +133,7 @@ export class Sidecar {
       case 'hook': {
         const e = m.e;
         if (!(e instanceof Uint8Array) && typeof e !== 'string') return '!the hook sent no event';
-        const r = this.evaluate(typeof e === 'string' ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength), 'hook');
+        const r = this.evaluate(typeof e === 'string' ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength), 'hook', typeof m.p === 'number' ? m.p : undefined);
         return r.ok ? JSON.stringify(r.output) : '!' + r.error;
       }
       case 'evaluate': {
@@ -171,7 +154,7 @@ export class Sidecar {
   }
 
   /** The whole decision path for one raw event. */
-  evaluate(raw: Buffer | string, source: string): { ok: true; output: Record<string, unknown>; decision: Decision } | { ok: false; error: string } {
+  evaluate(raw: Buffer | string, source: string, clientPid?: number): { ok: true; output: Record<string, unknown>; decision: Decision } | { ok: false; error: string } {
     const t0 = process.hrtime.bigint();
     let ev: HookEvent;
     try {
@@ -184,6 +167,11 @@ export class Sidecar {
       throw e;
     }
     const now = this.now();
+    if (clientPid !== undefined && clientPid > 1) {
+      this.sessionsByPid.delete(clientPid);
+      this.sessionsByPid.set(clientPid, { sessionId: ev.session_id, at: now });
+      if (this.sessionsByPid.size > 4096) this.sessionsByPid.delete(this.sessionsByPid.keys().next().value as number);
+    }
     const d = this.engine.handle(ev, now);
     const output = claudeOutput(d);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
@@ -228,6 +216,7 @@ export class Sidecar {
       uptime_s: Math.round((now - this.startedAt) / 1000),
       socket: this.paths.socket,
       state_dir: this.paths.stateDir,
+      http_hook: this.http ? { port: this.http.port, url: `http://127.0.0.1:${this.http.port}/mcpproxy-hook/v1/hook` } : this.httpError ? { error: this.httpError } : null,
       config: { file: this.paths.configFile, exists: this.configExists, loaded_at: new Date(this.configLoadedAt).toISOString() },
       sessions_tracked: this.engine.tracker.size,
       sessions,
@@ -245,11 +234,41 @@ export class Sidecar {
       this.configExists = cfg.exists;
       this.configLoadedAt = this.now();
       this.log(`${new Date().toISOString()} config reloaded from ${cfg.exists ? this.paths.configFile : 'defaults'}`);
+      void this.syncHttp();
       return { ok: true };
     } catch (e) {
       const msg = e instanceof ConfigError ? e.message : (e as Error).message;
       this.log(`${new Date().toISOString()} warn config reload failed, keeping the previous config: ${msg}`);
       return { ok: false, error: msg };
+    }
+  }
+
+  /** Start, restart or stop the HTTP hook listener to match hook.httpPort. */
+  async syncHttp(): Promise<void> {
+    const want = this.engine.config.hook.httpPort;
+    if (this.http && this.http.port === want) return;
+    if (this.http) {
+      await this.http.close();
+      this.http = undefined;
+    }
+    this.httpError = null;
+    if (want === 0) return;
+    const srv = new HttpHookServer({
+      port: want,
+      token: readOrCreateToken(this.paths.tokenFile),
+      evaluate: (raw) => {
+        const r = this.evaluate(raw, 'http');
+        return r.ok ? { ok: true, output: r.output } : { ok: false, error: r.error };
+      },
+      onError: (what, err) => this.log(`${new Date().toISOString()} warn ${what}: ${(err as Error).message}`),
+    });
+    try {
+      await srv.listen();
+      this.http = srv;
+      this.log(`${new Date().toISOString()} HTTP hook endpoint on http://127.0.0.1:${srv.port}/mcpproxy-hook/v1/hook`);
+    } catch (e) {
+      this.httpError = `cannot listen on 127.0.0.1:${want}: ${(e as Error).message}`;
+      this.log(`${new Date().toISOString()} warn ${this.httpError}; HTTP hooks will fail open until hook.httpPort is fixed`);
     }
   }
 
@@ -267,6 +286,7 @@ export class Sidecar {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await this.server.close();
+    await this.http?.close();
     this.engine.tracker.closeAll();
     this.audit.recordSummaries(this.engine.tracker.drainClosed());
     this.audit.close();

@@ -4,7 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditStore } from '../audit-store.ts';
-import { ConfigError, configDocs, loadConfigFile } from '../config.ts';
+import { ConfigError, configDocs, loadConfigFile, setConfigValue } from '../config.ts';
+import { ensurePrivateDir, readOrCreateToken } from '../state-files.ts';
+import { HOOK_PATH } from '../transport/http-hook-server.ts';
 import { checkSocketPath, resolvePaths } from '../paths.ts';
 import { runDaemon, VERSION } from '../sidecar.ts';
 import { request, SidecarUnavailable } from '../transport/client.ts';
@@ -85,22 +87,47 @@ export function buildProgram(): Command {
     .option('--fail-closed', 'deny tool calls when the sidecar cannot be reached (default: from config hook.failClosed, else fail open)')
     .option('--fail-open', 'let tool calls run, with a warning, when the sidecar cannot be reached')
     .option('--dry-run', 'print the resulting settings instead of writing them')
-    .action((o: { scope: Scope; failClosed?: boolean; failOpen?: boolean; dryRun?: boolean }) => {
+    .addOption(new Option('--transport <t>', 'command: a process per event, can fail closed; http: the sidecar answers over loopback HTTP, no process per event, always fails open').choices(['command', 'http']).default('command'))
+    .option('--port <n>', 'with --transport http: loopback port for hook.httpPort when the config has none (default 47813)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('use a port from 1 to 65535');
+      return n;
+    })
+    .action(async (o: { scope: Scope; failClosed?: boolean; failOpen?: boolean; dryRun?: boolean; transport: 'command' | 'http'; port?: number }) => {
       const paths = resolvePaths();
-      const cfg = loadConfigOrExit(paths.configFile);
+      let cfg = loadConfigOrExit(paths.configFile);
       const bad = checkSocketPath(paths.socket);
       if (bad) throw new UserError(bad);
-      const root = packageRoot();
-      const hook = join(root, 'dist', 'hook.cjs');
-      if (!existsSync(hook)) throw new UserError(`the hook bundle ${hook} is missing; build it first with \`npm run build\` in ${root}`);
-      const failClosed = o.failOpen ? false : (o.failClosed ?? cfg.hook.failClosed);
+      const failClosed = o.failOpen ? false : (o.failClosed ?? (o.transport === 'command' && cfg.hook.failClosed));
       const file = settingsPath(o.scope, process.cwd());
       const { data, text } = readSettings(file);
-      const mk = (phase: 'pre' | 'post'): HookHandler => ({
-        type: 'command',
-        command: hookCommand(phase, { node: process.execPath, hook, socket: paths.socket, deadlineMs: cfg.hook.deadlineMs, failClosed }),
-        timeout: cfg.hook.timeoutSeconds,
-      });
+      let mk: (phase: 'pre' | 'post') => HookHandler;
+      if (o.transport === 'http') {
+        if (failClosed) throw new UserError('--fail-closed needs the command hook: Claude Code lets the tool run whenever an HTTP hook fails (connection refused, timeout, non-2xx). Use `--transport command --fail-closed`.');
+        if (cfg.hook.httpPort === 0 || (o.port !== undefined && o.port !== cfg.hook.httpPort)) {
+          const port = o.port ?? 47813;
+          if (!o.dryRun) {
+            setConfigValue(paths.configFile, ['hook', 'httpPort'], port);
+            process.stdout.write(`Set hook.httpPort = ${port} in ${paths.configFile}.\n`);
+          }
+          cfg = { ...cfg, hook: { ...cfg.hook, httpPort: port } };
+        }
+        ensurePrivateDir(paths.stateDir);
+        const token = readOrCreateToken(paths.tokenFile);
+        const url = `http://127.0.0.1:${cfg.hook.httpPort}${HOOK_PATH}`;
+        // A project settings file is usually committed: keep the token out of it, read it from the environment.
+        const headers = o.scope === 'project' ? { Authorization: 'Bearer $MCPPROXY_HOOK_TOKEN' } : { Authorization: `Bearer ${token}` };
+        mk = () => ({ type: 'http', url, timeout: cfg.hook.timeoutSeconds, headers, ...(o.scope === 'project' ? { allowedEnvVars: ['MCPPROXY_HOOK_TOKEN'] } : {}) });
+      } else {
+        const root = packageRoot();
+        const hook = join(root, 'dist', 'hook.cjs');
+        if (!existsSync(hook)) throw new UserError(`the hook bundle ${hook} is missing; build it first with \`npm run build\` in ${root}`);
+        mk = (phase) => ({
+          type: 'command',
+          command: hookCommand(phase, { node: process.execPath, hook, socket: paths.socket, deadlineMs: cfg.hook.deadlineMs, failClosed }),
+          timeout: cfg.hook.timeoutSeconds,
+        });
+      }
       const next = withOurs(data, { PreToolUse: mk('pre'), PostToolUse: mk('post') }, file);
       if (o.dryRun) {
         process.stdout.write(JSON.stringify(next, null, 2) + '\n');
@@ -109,8 +136,19 @@ export function buildProgram(): Command {
       const r = writeSettings(file, next, text);
       if (!r.changed) process.stdout.write(`Hooks already installed in ${file}; nothing changed.\n`);
       else process.stdout.write(`Installed PreToolUse and PostToolUse hooks in ${file}${r.backup ? ` (previous file kept as ${r.backup})` : ''}.\n`);
-      process.stdout.write(`Mode: fail-${failClosed ? 'closed (tool calls are denied while the sidecar is down)' : 'open (tool calls run, with a warning, while the sidecar is down)'}.\n`);
-      process.stdout.write(`Sidecar socket: ${paths.socket}. Start the sidecar with \`mcpproxy-hook daemon\` and check with \`mcpproxy-hook status\`.\n`);
+      if (o.transport === 'http') {
+        process.stdout.write(`Transport: http (${cfg.hook.httpPort}); no process per event. HTTP hooks always fail open: Claude Code runs the tool if the sidecar does not answer.\n`);
+        if (o.scope === 'project') process.stdout.write(`The token is not written into ${file}: export MCPPROXY_HOOK_TOKEN=$(cat ${paths.tokenFile}) in the shell that starts Claude Code.\n`);
+        try {
+          await request(paths.socket, { t: 'reload' }, 2000);
+          process.stdout.write('The running sidecar reloaded its config.\n');
+        } catch {
+          process.stdout.write('Start the sidecar with `mcpproxy-hook daemon` and check with `mcpproxy-hook status`.\n');
+        }
+      } else {
+        process.stdout.write(`Mode: fail-${failClosed ? 'closed (tool calls are denied while the sidecar is down)' : 'open (tool calls run, with a warning, while the sidecar is down)'}.\n`);
+        process.stdout.write(`Sidecar socket: ${paths.socket}. Start the sidecar with \`mcpproxy-hook daemon\` and check with \`mcpproxy-hook status\`.\n`);
+      }
     });
 
   program
@@ -141,15 +179,15 @@ export function buildProgram(): Command {
       } catch (e) {
         error = (e as Error).message;
       }
-      const installs: Array<{ scope: string; file: string; events: string[]; failClosed: boolean; problem?: string }> = [];
+      const installs: Array<{ scope: string; file: string; events: string[]; failClosed: boolean; transport: string; problem?: string }> = [];
       for (const scope of ['user', 'project', 'local'] as const) {
         const file = settingsPath(scope, process.cwd());
         try {
           const { data } = readSettings(file);
           const ours = ourHandlers(data);
-          if (ours.length) installs.push({ scope, file, events: [...new Set(ours.map((x) => x.event))], failClosed: ours.some((x) => String(x.handler.command ?? '').includes('--fail-closed')) });
+          if (ours.length) installs.push({ scope, file, events: [...new Set(ours.map((x) => x.event))], failClosed: ours.some((x) => String(x.handler.command ?? '').includes('--fail-closed')), transport: ours.some((x) => x.handler.type === 'http') ? 'http' : 'command' });
         } catch (e) {
-          installs.push({ scope, file, events: [], failClosed: false, problem: (e as Error).message });
+          installs.push({ scope, file, events: [], failClosed: false, transport: 'unknown', problem: (e as Error).message });
         }
       }
       let recent: unknown[] = [];
@@ -175,6 +213,8 @@ export function buildProgram(): Command {
         lines.push(`Sessions tracked: ${sidecar.sessions_tracked}`);
         lines.push(`Decision time (last ${lat.count} events): p50 ${(lat.p50_us / 1000).toFixed(2)} ms, p99 ${(lat.p99_us / 1000).toFixed(2)} ms`);
         lines.push(`Decisions, last 24 h: ${JSON.stringify(sidecar.decisions_24h)}`);
+        const hh = sidecar.http_hook as { url?: string; error?: string } | null;
+        if (hh) lines.push(hh.url ? `HTTP hook endpoint: ${hh.url}` : `HTTP hook endpoint: DOWN: ${hh.error}`);
         const c = sidecar.config as { file: string; exists: boolean; loaded_at: string };
         lines.push(`Config: ${c.exists ? c.file : `defaults (no ${c.file})`}, loaded ${c.loaded_at}`);
       } else {
@@ -182,7 +222,8 @@ export function buildProgram(): Command {
       }
       if (installs.length === 0) lines.push('Hooks: not installed in user, project or local settings. Install with `mcpproxy-hook install`.');
       for (const i of installs) {
-        lines.push(i.problem ? `Hooks (${i.scope}): ${i.problem}` : `Hooks (${i.scope}): ${i.events.join(', ')} in ${i.file}, fail-${i.failClosed ? 'closed' : 'open'}`);
+        const mode = i.transport === 'http' ? 'http transport, fail-open (Claude Code runs the tool when an HTTP hook fails; use the command hook to fail closed)' : `command hook, fail-${i.failClosed ? 'closed' : 'open'}`;
+        lines.push(i.problem ? `Hooks (${i.scope}): ${i.problem}` : `Hooks (${i.scope}): ${i.events.join(', ')} in ${i.file}, ${mode}`);
       }
       lines.push(`Coverage: ${coverage === 'hooks' ? 'hooks (built-in tools and MCP tool calls seen by Claude Code)' : 'none: no hooks installed'}`);
       if (recent.length) {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pack } from 'msgpackr';
+import { readFileSync } from 'node:fs';
 import { decodePayload, encodeFrame, FrameDecoder, FrameError } from '../../src/transport/frame.ts';
 
 test('frames survive being split at every byte', () => {
@@ -25,10 +26,15 @@ test('oversized frames are refused before buffering them', () => {
 
 test("the hook's hand-written envelope decodes as msgpack", () => {
   const input = Buffer.from('{"hook_event_name":"PreToolUse"}');
-  const head = Buffer.from([0x82, 0xa1, 0x74, 0xa4, 0x68, 0x6f, 0x6f, 0x6b, 0xa1, 0x65, 0xc6, 0, 0, 0, 0]);
-  head.writeUInt32BE(input.length, 11);
-  const m = decodePayload(Buffer.concat([head, input])) as { t: string; e: Uint8Array };
+  const src = readFileSync(new URL('../../hooks/hook.ts', import.meta.url), 'utf8');
+  const bytes = /const head = Buffer\.from\(\[([^\]]+)\]\)/.exec(src)?.[1];
+  assert.ok(bytes, 'the hook builds its envelope from a byte list');
+  const head = Buffer.from(bytes.split(',').map((x) => Number(x.trim())));
+  head.writeUInt32BE(4242, 11);
+  head.writeUInt32BE(input.length, 18);
+  const m = decodePayload(Buffer.concat([head, input])) as { t: string; p: number; e: Uint8Array };
   assert.equal(m.t, 'hook');
+  assert.equal(m.p, 4242);
   assert.equal(Buffer.from(m.e).toString(), input.toString());
   // and our reply strings are what the hook's reader expects
   for (const n of [5, 40, 300, 70000]) {

@@ -1,0 +1,115 @@
+/**
+ * HTTP hook transport: Claude Code's `type: "http"` hooks POST the event JSON here and read the same
+ * reply a command hook prints. No process per event. Loopback only, and guarded: a per-install bearer
+ * token (constant-time compare), Host must be the loopback address we listen on, requests from
+ * browsers are refused (any Origin header, CORS preflight, non-JSON content types), bodies capped.
+ * Claude Code lets the tool run when an HTTP hook fails, so this transport is always fail-open.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+
+export const HOOK_PATH = '/mcpproxy-hook/v1/hook';
+export const MAX_HTTP_BODY = 16 * 1024 * 1024;
+
+export interface HttpHookOptions {
+  port: number;
+  token: string;
+  /** evaluate one raw event; returns the hook JSON object, or an error message */
+  evaluate: (raw: Buffer) => { ok: true; output: Record<string, unknown> } | { ok: false; error: string };
+  onError?: (what: string, err: unknown) => void;
+}
+
+export class HttpHookServer {
+  private server?: Server;
+  private boundPort = 0;
+
+  constructor(private readonly opts: HttpHookOptions) {}
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  listen(): Promise<void> {
+    const srv = createServer((req, res) => this.handle(req, res));
+    srv.requestTimeout = 10_000;
+    srv.headersTimeout = 5_000;
+    srv.keepAliveTimeout = 5_000;
+    srv.maxHeadersCount = 64;
+    this.server = srv;
+    return new Promise((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(this.opts.port, '127.0.0.1', () => {
+        srv.off('error', reject);
+        const a = srv.address();
+        this.boundPort = typeof a === 'object' && a ? a.port : this.opts.port;
+        resolve();
+      });
+    });
+  }
+
+  private refuse(res: ServerResponse, code: number, message: string): void {
+    res.writeHead(code, { 'content-type': 'application/json', connection: 'close' });
+    res.end(JSON.stringify({ error: message }));
+  }
+
+  private tokenOk(req: IncomingMessage): boolean {
+    const h = req.headers.authorization;
+    if (typeof h !== 'string' || !h.startsWith('Bearer ')) return false;
+    const got = Buffer.from(h.slice(7).trim());
+    const want = Buffer.from(this.opts.token);
+    return got.length === want.length && timingSafeEqual(got, want);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const host = String(req.headers.host ?? '');
+    if (host !== `127.0.0.1:${this.boundPort}` && host !== `localhost:${this.boundPort}`) return this.refuse(res, 403, 'Host must be this loopback address');
+    if (req.headers.origin !== undefined) return this.refuse(res, 403, 'requests from browsers are not accepted');
+    if (req.method === 'OPTIONS') return this.refuse(res, 403, 'no cross-origin access');
+    if ((req.url ?? '').split('?')[0] !== HOOK_PATH) return this.refuse(res, 404, 'not found');
+    if (req.method !== 'POST') return this.refuse(res, 405, 'use POST');
+    if (!this.tokenOk(req)) return this.refuse(res, 401, 'missing or wrong bearer token; reinstall the hooks with `mcpproxy-hook install --transport http`');
+    const ct = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (ct !== 'application/json') return this.refuse(res, 415, 'content-type must be application/json');
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_HTTP_BODY) return this.refuse(res, 413, `body over ${MAX_HTTP_BODY} bytes`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let aborted = false;
+    req.on('data', (c: Buffer) => {
+      if (aborted) return;
+      size += c.length;
+      if (size > MAX_HTTP_BODY) {
+        aborted = true;
+        this.refuse(res, 413, `body over ${MAX_HTTP_BODY} bytes`);
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (aborted) return;
+      let out: Record<string, unknown>;
+      try {
+        const r = this.opts.evaluate(Buffer.concat(chunks));
+        out = r.ok ? r.output : { systemMessage: `mcpproxy-hook could not check this tool call: ${r.error}` };
+      } catch (e) {
+        this.opts.onError?.('http-hook', e);
+        out = { systemMessage: 'mcpproxy-hook: internal error while checking this tool call; see the sidecar log' };
+      }
+      const body = JSON.stringify(out);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    req.on('error', () => {
+      aborted = true;
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server) return resolve();
+      this.server.closeAllConnections?.();
+      this.server.close(() => resolve());
+    });
+  }
+}
