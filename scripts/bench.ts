@@ -5,6 +5,10 @@
  * Not a test: it measures, it does not judge.
  */
 import { spawnSync } from 'node:child_process';
+import { request as httpRequest, Agent } from 'node:http';
+import { connect } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { encodeFrame, FrameDecoder } from '../src/transport/frame.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -34,8 +38,46 @@ function event(i: number): string {
   });
 }
 
+function httpPost(agent: Agent, port: number, token: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/mcpproxy-hook/v1/hook', method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let b = '';
+      res.on('data', (c: Buffer) => (b += c));
+      res.on('end', () => resolve(b));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** One persistent socket client sending hook frames back to back until `until`. */
+function throughputClient(socket: string, until: number, id: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = connect(socket);
+    const dec = new FrameDecoder();
+    let n = 0;
+    const send = (): void => {
+      const ev = Buffer.from(JSON.stringify({ session_id: `tp-${id}`, hook_event_name: n % 2 ? 'PostToolUse' : 'PreToolUse', tool_name: 'Bash', tool_input: { command: `grep -rn pattern src/ # ${n}` }, tool_response: { stdout: `src/a.ts:${n}: pattern found in line ${n}`, stderr: '' } }));
+      s.write(encodeFrame({ t: 'hook', e: ev }));
+    };
+    s.on('connect', send);
+    s.on('data', (c: Buffer) => {
+      for (const _ of dec.push(c)) {
+        n++;
+        if (Date.now() < until) send();
+        else {
+          s.end();
+          resolve(n);
+        }
+      }
+    });
+    s.on('error', reject);
+  });
+}
+
 async function main(): Promise<void> {
-  const sc = await startSidecar();
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const sc = await startSidecar({ config: { hook: { httpPort: port } } });
   // Same environment for both: the installed hook command unsets NODE_EXTRA_CA_CERTS, so bare node does too.
   const env = { ...process.env, NODE_EXTRA_CA_CERTS: '' };
   const hookT: number[] = [];
@@ -64,7 +106,42 @@ async function main(): Promise<void> {
     if (order) run.forEach((f) => f());
     else run.reverse().forEach((f) => f());
   }
+  // HTTP hook round trip, as a client posting the same events (keep-alive, like Claude Code's axios)
+  const token = readFileSync(join(sc.stateDir, 'http-token'), 'utf8').trim();
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const httpT: number[] = [];
+  for (let i = 0; i < 2200; i++) {
+    const t0 = process.hrtime.bigint();
+    const b = await httpPost(agent, port, token, event(i));
+    if (b !== '{}') bad++;
+    if (i >= 200) httpT.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  agent.destroy();
+
+  // throughput over the socket: 8 concurrent clients for 10 s
+  const secs = Number(process.env.BENCH_TP_SECONDS ?? 10);
+  const until = Date.now() + secs * 1000;
+  const counts = await Promise.all(Array.from({ length: 8 }, (_, i) => throughputClient(sc.socket, until, i)));
+  const total = counts.reduce((a, b) => a + b, 0);
+  const st = JSON.parse(spawnSync(process.execPath, [join(ROOT, 'bin/mcpproxy-hook.js'), 'status', '--json'], { env: sc.env, encoding: 'utf8' }).stdout);
   await sc.cleanup();
+
+  // memory: 100 sessions x 10k fingerprints, in a fresh process
+  const rss = JSON.parse(spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'scripts/bench-rss.ts'), '100', '10000'], { encoding: 'utf8', cwd: ROOT }).stdout);
+
+  // optional: the SEA single binary, if `npm run build:binary` made one
+  const sea = join(ROOT, 'dist', 'mcpproxy-hook-hook');
+  let seaRow: string[] | null = null;
+  if (existsSync(sea)) {
+    const sc2 = await startSidecar();
+    const seaT: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const r = time(sea, ['pre', '--socket', sc2.socket], event(i));
+      if (i >= 20) seaT.push(r.ms);
+    }
+    await sc2.cleanup();
+    seaRow = ['SEA single binary (dist/mcpproxy-hook-hook, 100 runs)', pct(seaT, 0.5).toFixed(2), pct(seaT, 0.95).toFixed(2), pct(seaT, 0.99).toFixed(2)];
+  }
 
   // in-process decision time: 2 KB input against a session holding ~10k fingerprints
   const eng = new FlowEngine(defaultConfig(), { seed: 42 });
@@ -85,13 +162,20 @@ async function main(): Promise<void> {
     ['bare node -e 0', f(pct(nodeT, 0.5)), f(pct(nodeT, 0.95)), f(pct(nodeT, 0.99))],
     ['ratio hook / node -e 0', (pct(hookT, 0.5) / pct(nodeT, 0.5)).toFixed(3), (pct(hookT, 0.95) / pct(nodeT, 0.95)).toFixed(3), (pct(hookT, 0.99) / pct(nodeT, 0.99)).toFixed(3)],
     [`sidecar decision in-process (2 KB input, ${fps} fingerprints)`, f(pct(dec, 0.5)), f(pct(dec, 0.95)), f(pct(dec, 0.99))],
+    ['HTTP hook round trip (client POST, keep-alive, 2000 requests)', f(pct(httpT, 0.5)), f(pct(httpT, 0.95)), f(pct(httpT, 0.99))],
+    [`sidecar's own decision time over the run (status, last ${st.sidecar.latency.count})`, f(st.sidecar.latency.p50_us / 1000), '', f(st.sidecar.latency.p99_us / 1000)],
+    ...(seaRow ? [seaRow] : []),
   ];
+  const extra = [
+    `- throughput over the Unix socket, 8 concurrent clients for ${secs} s: ${total} decisions = ${Math.round(total / secs)} decisions/s`,
+    `- memory at ${rss.sessions} sessions x ${Math.round(rss.fingerprints / rss.sessions)} fingerprints (${rss.fingerprints} in all): RSS ${(rss.rss / 2 ** 20).toFixed(1)} MiB (heap ${(rss.heapUsed / 2 ** 20).toFixed(1)} MiB, process baseline ${(rss.baseline_rss / 2 ** 20).toFixed(1)} MiB)`,
+  ].join('\n');
   const head = `mcpproxy-hook bench — ${new Date().toISOString()} — ${RUNS} runs each (interleaved, ${WARMUP} warm-up), ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`;
   const table = ['| what | p50 ms | p95 ms | p99 ms |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const note = bad ? `\nWARNING: ${bad} hook runs did not print the expected reply.\n` : '';
-  process.stdout.write(`${head}\n\n${table}\n${note}`);
+  process.stdout.write(`${head}\n\n${table}\n\n${extra}\n${note}`);
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
-  writeFileSync(join(ROOT, '.bench', 'summary.md'), `${head}\n\n${table}\n${note}`);
+  writeFileSync(join(ROOT, '.bench', 'summary.md'), `${head}\n\n${table}\n\n${extra}\n${note}`);
   process.stdout.write(`\nwritten to .bench/summary.md\n`);
 }
 

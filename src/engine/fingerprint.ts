@@ -27,6 +27,10 @@ export function normalize(s: string): string {
   return s.toLowerCase().replace(/\s+/g, '');
 }
 
+// Reused scratch buffers for winnowing: no allocation per recorded string (the sidecar is single-threaded).
+let scratchH = new Float64Array(4096);
+let scratchQ = new Int32Array(4096);
+
 export class Hasher {
   private readonly s1: number;
   private readonly s2: number;
@@ -89,7 +93,11 @@ export class Hasher {
   winnow(s: string, cb: (h: number) => void): void {
     const n = s.length - K + 1;
     if (n <= 0) return;
-    const hs = new Float64Array(n);
+    if (scratchH.length < n) {
+      scratchH = new Float64Array(Math.max(n, scratchH.length * 2));
+      scratchQ = new Int32Array(scratchH.length);
+    }
+    const hs = scratchH;
     this.roll(s, K, (h, i) => {
       hs[i] = h;
     });
@@ -100,7 +108,7 @@ export class Hasher {
       return;
     }
     // sliding-window minimum with a deque of indices (rightmost minimum wins ties)
-    const dq = new Int32Array(n);
+    const dq = scratchQ;
     let head = 0;
     let tail = 0;
     let last = -1;
@@ -216,21 +224,144 @@ export interface OriginMatch {
   distinctive: boolean;
 }
 
-interface TokenEntry {
-  originId: number;
-  kind: TokenKind;
-  label: string;
+const KINDS: TokenKind[] = ['line', 'token', 'email', 'card', 'secret'];
+const labelIds = new Map<string, number>();
+const labelNames: string[] = [];
+function labelId(label: string): number {
+  let id = labelIds.get(label);
+  if (id === undefined) {
+    id = labelNames.length;
+    if (id >= 0x1fff) return 0;
+    labelIds.set(label, id);
+    labelNames.push(label);
+  }
+  return id;
 }
+
+/**
+ * Compact open-addressing hash table: 53-bit integer keys (as doubles) -> non-negative int32 values,
+ * with an optional 16-bit tag. Linear probing, tombstones, load factor at most 3/4: 12 bytes a slot
+ * (14 with tags), so a session's fingerprints cost little.
+ */
+const EMPTY = -1;
+const TOMB = -2;
+
+export class NumTable {
+  private keys: Float64Array;
+  private vals: Int32Array; // EMPTY, TOMB or a value >= 0
+  private tags: Uint16Array | null;
+  size = 0;
+  private filled = 0; // used + tombstones
+
+  constructor(withTags = false, capacity = 16) {
+    let cap = 16;
+    while (cap * 3 < capacity * 4) cap *= 2;
+    this.keys = new Float64Array(cap);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.tags = withTags ? new Uint16Array(cap) : null;
+  }
+
+  private slot(key: number): number {
+    const mask = this.keys.length - 1;
+    let i = (key >>> 0) & mask;
+    for (;;) {
+      const v = this.vals[i] as number;
+      if (v === EMPTY) return -1;
+      if (v >= 0 && this.keys[i] === key) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  has(key: number): boolean {
+    return this.slot(key) >= 0;
+  }
+
+  /** value for key, or -1 */
+  get(key: number): number {
+    const i = this.slot(key);
+    return i < 0 ? -1 : (this.vals[i] as number);
+  }
+
+  tag(key: number): number {
+    const i = this.slot(key);
+    return i < 0 || !this.tags ? -1 : (this.tags[i] as number);
+  }
+
+  /** Insert or overwrite (val >= 0); returns the previous value or -1. */
+  set(key: number, val: number, tag = 0): number {
+    if ((this.filled + 1) * 4 > this.keys.length * 3) this.rehash((this.size + 1) * 2 > this.keys.length ? this.keys.length * 2 : this.keys.length);
+    const mask = this.keys.length - 1;
+    let i = (key >>> 0) & mask;
+    let tomb = -1;
+    for (;;) {
+      const v = this.vals[i] as number;
+      if (v === EMPTY) break;
+      if (v === TOMB) {
+        if (tomb < 0) tomb = i;
+      } else if (this.keys[i] === key) {
+        this.vals[i] = val;
+        if (this.tags) this.tags[i] = tag;
+        return v;
+      }
+      i = (i + 1) & mask;
+    }
+    if (tomb >= 0) i = tomb;
+    else this.filled++;
+    this.keys[i] = key;
+    this.vals[i] = val;
+    if (this.tags) this.tags[i] = tag;
+    this.size++;
+    return -1;
+  }
+
+  /** Delete every entry whose value is `val`; returns how many. */
+  deleteValue(val: number): number {
+    let n = 0;
+    for (let i = 0; i < this.vals.length; i++) {
+      if (this.vals[i] === val) {
+        this.vals[i] = TOMB;
+        this.size--;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  forEach(cb: (key: number, val: number, tag: number) => void): void {
+    for (let i = 0; i < this.vals.length; i++) {
+      const v = this.vals[i] as number;
+      if (v >= 0) cb(this.keys[i] as number, v, this.tags ? (this.tags[i] as number) : 0);
+    }
+  }
+
+  private rehash(cap: number): void {
+    const { keys, vals, tags } = this;
+    this.keys = new Float64Array(cap);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.tags = tags ? new Uint16Array(cap) : null;
+    this.size = 0;
+    this.filled = 0;
+    for (let i = 0; i < vals.length; i++) if ((vals[i] as number) >= 0) this.set(keys[i] as number, vals[i] as number, tags ? (tags[i] as number) : 0);
+  }
+
+  bytes(): number {
+    return this.keys.length * (this.tags ? 14 : 12);
+  }
+}
+
+/** Token key: the hash of a token and its length folded into one 53-bit integer. */
+const tokenKey = (h: number, len: number): number => (h % 35184372088832) * 256 + (len & 255);
 
 /**
  * Per-session fingerprint index: hash -> origin. Bounded by `maxEntries`; the oldest origins are
  * evicted first (their fingerprints removed unless a newer origin re-used them).
  */
 export class FingerprintIndex {
-  private readonly kgrams = new Map<number, number>();
-  private readonly tokens = new Map<number, Map<number, TokenEntry>>(); // length -> hash -> entry
-  private readonly byOrigin = new Map<number, { k: number[]; t: Array<[number, number]> }>();
-  private entries = 0;
+  private readonly kgrams = new NumTable();
+  private readonly tokens = new NumTable(true); // tag = kind << 13 | label id
+  private readonly tokenLens = new Map<number, number>(); // length -> entries of that length
+  /** origin id -> fingerprints it owns, in insertion (age) order */
+  private readonly owned = new Map<number, number>();
 
   constructor(
     private readonly hasher: Hasher,
@@ -238,29 +369,38 @@ export class FingerprintIndex {
   ) {}
 
   get size(): number {
-    return this.entries;
+    return this.kgrams.size + this.tokens.size;
   }
 
   get originCount(): number {
-    return this.byOrigin.size;
+    return this.owned.size;
+  }
+
+  private own(id: number, d: number): void {
+    const n = this.owned.get(id);
+    if (n !== undefined) this.owned.set(id, n + d);
   }
 
   /** Record the content of one origin. `extraTokens` are detector findings etc. Returns fingerprints added. */
   add(originId: number, texts: string[], extraTokens: TokenSpec[]): number {
-    const rec = { k: [] as number[], t: [] as Array<[number, number]> };
-    this.byOrigin.set(originId, rec);
+    this.owned.set(originId, 0);
+    let added = 0;
     const addToken = (value: string, kind: TokenKind, label: string): void => {
       const n = normalize(value);
       if (n.length < (kind === 'secret' ? 6 : MIN_TOKEN) || n.length > MAX_TOKEN) return;
-      let m = this.tokens.get(n.length);
-      if (!m) this.tokens.set(n.length, (m = new Map()));
-      const h = this.hasher.hash(n);
-      const prev = m.get(h);
-      // a stronger kind is never overwritten by a weaker one from a newer origin
-      if (prev && rank(prev.kind) > rank(kind) && this.byOrigin.has(prev.originId)) return;
-      if (!prev) this.entries++;
-      m.set(h, { originId, kind, label });
-      rec.t.push([n.length, h]);
+      const key = tokenKey(this.hasher.hash(n), n.length);
+      const prevTag = this.tokens.tag(key);
+      if (prevTag >= 0) {
+        const prevOrigin = this.tokens.get(key);
+        // a stronger kind is never overwritten by a weaker one from a newer origin
+        if (prevOrigin !== originId && rank(KINDS[prevTag >> 13] as TokenKind) > rank(kind) && this.owned.has(prevOrigin)) return;
+        if (prevOrigin === originId && rank(KINDS[prevTag >> 13] as TokenKind) >= rank(kind)) return;
+      }
+      const prev = this.tokens.set(key, originId, (KINDS.indexOf(kind) << 13) | labelId(label));
+      if (prev < 0) this.tokenLens.set(n.length, (this.tokenLens.get(n.length) ?? 0) + 1);
+      else this.own(prev, -1);
+      this.own(originId, 1);
+      added++;
     };
     for (const t of extraTokens) addToken(t.value, t.kind, t.label);
     for (const text of texts) {
@@ -268,9 +408,10 @@ export class FingerprintIndex {
       const norm = normalize(text);
       if (norm.length >= K) {
         this.hasher.winnow(norm, (h) => {
-          if (!this.kgrams.has(h)) this.entries++;
-          this.kgrams.set(h, originId);
-          rec.k.push(h);
+          const prev = this.kgrams.set(h, originId);
+          if (prev >= 0) this.own(prev, -1);
+          this.own(originId, 1);
+          added++;
         });
         // short lines are below the k-gram size: keep them whole
         for (const line of text.split('\n')) {
@@ -282,44 +423,42 @@ export class FingerprintIndex {
       }
     }
     this.evict();
-    return rec.k.length + rec.t.length;
+    return added;
   }
 
   private evict(): void {
-    if (this.entries <= this.maxEntries) return;
-    for (const [id, rec] of this.byOrigin) {
-      if (this.entries <= this.maxEntries || this.byOrigin.size <= 1) break;
-      this.removeOrigin(id, rec);
+    for (const id of this.owned.keys()) {
+      if (this.size <= this.maxEntries || this.owned.size <= 1) break;
+      this.removeOrigin(id);
     }
   }
 
-  private removeOrigin(id: number, rec: { k: number[]; t: Array<[number, number]> }): void {
-    for (const h of rec.k) {
-      if (this.kgrams.get(h) === id) {
-        this.kgrams.delete(h);
-        this.entries--;
+  private removeOrigin(id: number): void {
+    this.kgrams.deleteValue(id);
+    if (this.tokens.size) {
+      const lens: number[] = [];
+      this.tokens.forEach((key, val) => {
+        if (val === id) lens.push(key % 256);
+      });
+      this.tokens.deleteValue(id);
+      for (const len of lens) {
+        const n = (this.tokenLens.get(len) ?? 1) - 1;
+        if (n <= 0) this.tokenLens.delete(len);
+        else this.tokenLens.set(len, n);
       }
     }
-    for (const [len, h] of rec.t) {
-      const m = this.tokens.get(len);
-      if (m && m.get(h)?.originId === id) {
-        m.delete(h);
-        this.entries--;
-        if (m.size === 0) this.tokens.delete(len);
-      }
-    }
-    this.byOrigin.delete(id);
+    this.owned.delete(id);
   }
 
-  /** Origins whose fingerprints were evicted since they were added are reported by this. */
+  /** False once an origin has been evicted. */
   hasOrigin(id: number): boolean {
-    return this.byOrigin.has(id);
+    return this.owned.has(id);
   }
 
   /** Match one outgoing text against every stored fingerprint. */
   match(text: string): OriginMatch[] {
     const norm = normalize(text);
-    if (norm.length === 0 || this.entries === 0) return [];
+    if (norm.length === 0 || this.size === 0) return [];
     const spans = new Map<number, Array<[number, number]>>();
     const res = new Map<number, OriginMatch>();
     const get = (id: number): OriginMatch => {
@@ -334,21 +473,25 @@ export class FingerprintIndex {
     if (this.kgrams.size > 0) {
       this.hasher.roll(norm, K, (h, i) => {
         const id = this.kgrams.get(h);
-        if (id !== undefined) {
+        if (id >= 0) {
           get(id);
           (spans.get(id) as Array<[number, number]>).push([i, i + K]);
         }
       });
     }
-    for (const [len, m] of this.tokens) {
+    for (const len of this.tokenLens.keys()) {
       this.hasher.roll(norm, len, (h, i) => {
-        const e = m.get(h);
-        if (e === undefined) return;
-        const r = get(e.originId);
-        (spans.get(e.originId) as Array<[number, number]>).push([i, i + len]);
-        if (e.kind === 'secret' || e.kind === 'card') {
-          if (!r.sensitiveLabels.includes(e.label)) r.sensitiveLabels.push(e.label);
-        } else if (e.kind === 'email' || e.kind === 'token') {
+        const key = tokenKey(h, len);
+        const id = this.tokens.get(key);
+        if (id < 0) return;
+        const tag = this.tokens.tag(key);
+        const kind = KINDS[tag >> 13] as TokenKind;
+        const r = get(id);
+        (spans.get(id) as Array<[number, number]>).push([i, i + len]);
+        if (kind === 'secret' || kind === 'card') {
+          const label = labelNames[tag & 0x1fff] ?? kind;
+          if (!r.sensitiveLabels.includes(label)) r.sensitiveLabels.push(label);
+        } else if (kind === 'email' || kind === 'token') {
           r.distinctive = true;
         }
       });
@@ -357,9 +500,9 @@ export class FingerprintIndex {
     return [...res.values()];
   }
 
-  /** Approximate memory held, in bytes (for status / bounds reporting). */
+  /** Memory held by the tables, in bytes (for status / bounds reporting). */
   approxBytes(): number {
-    return this.entries * 56 + this.byOrigin.size * 64;
+    return this.kgrams.bytes() + this.tokens.bytes() + this.owned.size * 40;
   }
 }
 

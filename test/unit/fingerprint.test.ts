@@ -91,3 +91,27 @@ test('stringLeaves walks objects and arrays, bounded in size and depth', () => {
   for (let i = 0; i < 100; i++) deep = [deep];
   assert.deepEqual(stringLeaves(deep, 1000, 10), []);
 });
+
+test('NumTable: set/get/overwrite/deleteValue survive growth and tombstones', async () => {
+  const { NumTable } = await import('../../src/engine/fingerprint.ts');
+  const t = new NumTable(true);
+  const ref = new Map<number, number>();
+  let x = 99;
+  for (let i = 0; i < 20000; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    const key = x * 4096 + (i % 4096); // large integer keys, some repeated
+    t.set(key, i % 37, 5);
+    ref.set(key, i % 37);
+    if (i % 1000 === 999) {
+      const v = i % 37;
+      t.deleteValue(v);
+      for (const [k, val] of ref) if (val === v) ref.delete(k);
+    }
+  }
+  assert.equal(t.size, ref.size);
+  for (const [k, v] of ref) {
+    assert.equal(t.get(k), v);
+    assert.equal(t.tag(k), 5);
+  }
+  assert.equal(t.get(1.5e15), -1);
+});

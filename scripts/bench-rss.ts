@@ -1,0 +1,29 @@
+/** Child of the bench: RSS of a flow engine holding N sessions x ~M fingerprints each. */
+import { FlowEngine } from '../src/engine/engine.ts';
+import { defaultConfig } from '../src/config.ts';
+
+const sessions = Number(process.argv[2] ?? 100);
+const target = Number(process.argv[3] ?? 10_000);
+const cfg = defaultConfig();
+cfg.session.maxFingerprints = target;
+const eng = new FlowEngine(cfg, { seed: 7 });
+const before = process.memoryUsage().rss;
+let x = 12345;
+const rnd = (): string => {
+  x = (x * 1103515245 + 12345) & 0x7fffffff;
+  return x.toString(36);
+};
+for (let s = 0; s < sessions; s++) {
+  const id = `s${s}`;
+  let i = 0;
+  while ((eng.session(id)?.index.size ?? 0) < target && i < 1000) {
+    const rows = Array.from({ length: 200 }, () => `${rnd()} ${rnd()} ${rnd()}@example.org ${rnd()}${rnd()} ${rnd()}`).join('\n');
+    eng.handle({ hook_event_name: 'PostToolUse', session_id: id, tool_name: 'Bash', tool_input: { command: `cat data${i}.txt` }, tool_response: { stdout: rows, stderr: '' } }, Date.now());
+    i++;
+  }
+}
+(globalThis as { gc?: () => void }).gc?.();
+const m = process.memoryUsage();
+let fps = 0;
+for (const s of eng.tracker.list()) fps += s.index.size;
+process.stdout.write(JSON.stringify({ sessions: eng.tracker.size, fingerprints: fps, rss: m.rss, heapUsed: m.heapUsed, baseline_rss: before, approx: eng.tracker.approxBytes() }) + '\n');
