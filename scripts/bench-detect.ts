@@ -1,0 +1,284 @@
+/**
+ * `npm run bench:detect`: replays the detection corpus (test/corpus/attacks.json, benign.json) through
+ * a real sidecar on a real socket, one fresh session per scenario, and prints detection and
+ * false-interruption rates per category, sink and form, every miss with what came back, and the time
+ * taken. Writes the same as markdown to .bench/detect.md.
+ *
+ * It measures, it does not judge: the exit code is 0 whatever the rates are. It is 1 only when the
+ * sidecar cannot be started, stops answering, or rejects an event of the corpus (then the numbers
+ * would mean nothing).
+ *
+ * The sidecar's fingerprint key decides which k-grams winnowing keeps, so a borderline match can flip
+ * with the key. The reported rates use a fixed key (reproducible run to run); `--keys N` replays the
+ * corpus under N different fixed keys and lists the scenarios whose outcome depends on the key.
+ *
+ *   node --import tsx scripts/bench-detect.ts [--regen] [--keys N] [--concurrency N]
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
+import { request } from '../src/transport/client.ts';
+import { corpusExists, loadCorpus, validateCorpus, writeCorpus, type HookEvent, type Scenario } from '../test/corpus/generate.ts';
+
+const TARGET_ATTACK = 0.99;
+const TARGET_BENIGN = 0.02;
+
+type Action = 'allow' | 'warn' | 'ask' | 'deny';
+const RANK: Record<Action, number> = { allow: 0, warn: 1, ask: 2, deny: 3 };
+
+interface Judged {
+  step: number;
+  tool: string;
+  decision: Action;
+  summary: string;
+}
+
+interface Result {
+  s: Scenario;
+  attack: boolean;
+  judged: Judged[];
+  /** strongest decision over the judged steps */
+  top: Action;
+  interrupted: boolean;
+  denied: boolean;
+}
+
+interface EvalReply {
+  output?: unknown;
+  decision?: { decision?: string; summary?: string };
+  error?: string;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const pct = (n: number, d: number): string => (d === 0 ? '–' : `${((100 * n) / d).toFixed(1)}%`);
+
+class SidecarFailure extends Error {}
+
+/** A sidecar whose fingerprint key is fixed (key k of the run), so the numbers are reproducible. */
+async function sidecarWithKey(k: number): Promise<RunningSidecar> {
+  const h = freshHome('mph-bd-');
+  mkdirSync(h.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(h.stateDir, 'key'), createHash('sha256').update(`bench-detect key ${k}`).digest('hex') + '\n', { mode: 0o600 });
+  return startSidecar({ home: h });
+}
+
+/** Replay the whole corpus through one sidecar. Throws SidecarFailure. */
+async function runAll(k: number, all: Array<[Scenario, boolean]>, concurrency: number, latencies: number[]): Promise<Result[]> {
+  let sc: RunningSidecar;
+  try {
+    sc = await sidecarWithKey(k);
+  } catch (e) {
+    throw new SidecarFailure(`cannot start the sidecar: ${(e as Error).message}`);
+  }
+  try {
+    const runTag = `${k}-${Date.now().toString(36)}`;
+    const results = await pool(all, concurrency, ([s, a]) => replay(sc, s, a, runTag, latencies));
+    if (sc.proc.exitCode !== null) throw new SidecarFailure('the sidecar exited during the run');
+    return results;
+  } catch (e) {
+    if (e instanceof SidecarFailure) e.message += `\n${sc.stderr().split('\n').slice(-20).join('\n')}`;
+    throw e;
+  } finally {
+    await sc.cleanup();
+  }
+}
+
+async function replay(sc: RunningSidecar, s: Scenario, attack: boolean, runTag: string, latencies: number[]): Promise<Result> {
+  const sid = `bench-${runTag}-${s.id}`;
+  const judged: Judged[] = [];
+  for (const [i, st] of s.steps.entries()) {
+    const base: HookEvent = 'pre' in st ? st.pre : st.post;
+    const event = { ...base, session_id: sid, transcript_path: `/home/dev/.claude/projects/-home-dev/${sid}.jsonl`, permission_mode: 'default' };
+    const t0 = process.hrtime.bigint();
+    let reply: EvalReply;
+    try {
+      reply = (await request(sc.socket, { t: 'evaluate', e: JSON.stringify(event) }, 10_000)) as EvalReply;
+    } catch (e) {
+      throw new SidecarFailure(`the sidecar did not answer (${s.id} step ${i}): ${(e as Error).message}`);
+    }
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (!reply || typeof reply !== 'object' || reply.error || !reply.decision) {
+      throw new SidecarFailure(`the sidecar rejected ${s.id} step ${i}: ${reply?.error ?? JSON.stringify(reply).slice(0, 200)}`);
+    }
+    if ('pre' in st && st.judge) {
+      const d = (reply.decision.decision ?? 'allow') as Action;
+      judged.push({ step: i, tool: base.tool_name, decision: d in RANK ? d : 'allow', summary: reply.decision.summary ?? '' });
+    }
+  }
+  const top = judged.reduce<Action>((a, j) => (RANK[j.decision] > RANK[a] ? j.decision : a), 'allow');
+  return { s, attack, judged, top, interrupted: RANK[top] >= RANK.ask, denied: top === 'deny' };
+}
+
+async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+function groupBy(rs: Result[], key: (r: Result) => string): Map<string, Result[]> {
+  const m = new Map<string, Result[]>();
+  for (const r of rs) {
+    const k = key(r);
+    const l = m.get(k);
+    if (l) l.push(r);
+    else m.set(k, [r]);
+  }
+  return new Map([...m.entries()].sort((a, b) => a[0].localeCompare(b[0])));
+}
+
+function table(head: string[], rows: string[][]): string {
+  const esc = (c: string): string => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const numeric = new Set(['n', 'interrupted', 'rate', 'sensitive', 'denied', 'deny rate', 'warned', 'count']);
+  return [`| ${head.join(' | ')} |`, `|${head.map((h) => (numeric.has(h) ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+function attackTable(title: string, rs: Result[], key: (r: Result) => string): string {
+  const rows: string[][] = [];
+  for (const [k, g] of groupBy(rs, key)) {
+    const sens = g.filter((r) => r.s.sensitive);
+    const i = g.filter((r) => r.interrupted).length;
+    const d = sens.filter((r) => r.denied).length;
+    rows.push([k, String(g.length), `${i}`, pct(i, g.length), `${sens.length}`, sens.length ? `${d}` : '–', pct(d, sens.length)]);
+  }
+  return `### ${title}\n\n${table([title.replace(/^Attacks by /, ''), 'n', 'interrupted', 'rate', 'sensitive', 'denied', 'deny rate'], rows)}\n`;
+}
+
+function benignTable(rs: Result[]): string {
+  const rows: string[][] = [];
+  for (const [k, g] of groupBy(rs, (r) => r.s.category)) {
+    const i = g.filter((r) => r.interrupted).length;
+    const w = g.filter((r) => r.top === 'warn').length;
+    rows.push([k, String(g.length), `${i}`, pct(i, g.length), `${w}`]);
+  }
+  return `### Benign by category\n\n${table(['category', 'n', 'interrupted', 'rate', 'warned'], rows)}\n`;
+}
+
+function describeJudged(r: Result): string {
+  const parts: Array<[string, number]> = [];
+  for (const j of r.judged) {
+    const t = `${j.decision}${j.summary ? ` (${j.summary.slice(0, 140)})` : ''}`;
+    const last = parts[parts.length - 1];
+    if (last && last[0] === t) last[1]++;
+    else parts.push([t, 1]);
+  }
+  return parts.map(([t, n]) => (n > 1 ? `${n}× ${t}` : t)).join('; ');
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  if (process.argv.includes('--regen') || !corpusExists()) {
+    const w = writeCorpus();
+    console.log(`corpus: generated ${w.attacks.length} attacks and ${w.benign.length} benign scenarios (${(w.bytes / 1024).toFixed(0)} KB)`);
+  }
+  const { attacks, benign } = loadCorpus();
+  const problems = validateCorpus(attacks, benign);
+  if (problems.length) {
+    for (const p of problems.slice(0, 20)) console.error(`corpus problem: ${p}`);
+    console.error(`${problems.length} corpus problems: fix test/corpus/generate.ts and run with --regen`);
+  }
+  const concurrency = Number(arg('--concurrency') ?? Math.max(2, Math.min(8, cpus().length * 2)));
+  const keys = Math.max(1, Number(arg('--keys') ?? 1));
+
+  const all: Array<[Scenario, boolean]> = [...attacks.map((s) => [s, true] as [Scenario, boolean]), ...benign.map((s) => [s, false] as [Scenario, boolean])];
+  const latencies: number[] = [];
+  const runs: Result[][] = [];
+  const tReplay = Date.now();
+  try {
+    for (let k = 0; k < keys; k++) runs.push(await runAll(k, all, concurrency, k === 0 ? latencies : []));
+  } catch (e) {
+    console.error(`bench:detect: ${(e as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const replayMs = Date.now() - tReplay;
+  const results = runs[0] as Result[];
+  const outcome = (r: Result): string => (r.attack ? (r.s.sensitive ? (r.denied ? 'denied' : r.interrupted ? 'asked' : 'missed') : r.interrupted ? 'interrupted' : 'missed') : r.interrupted ? 'interrupted' : 'allowed');
+  const unstable = results
+    .map((r, i) => ({ r, outs: runs.map((run) => outcome(run[i] as Result)) }))
+    .filter((x) => new Set(x.outs).size > 1);
+
+  const atk = results.filter((r) => r.attack);
+  const ben = results.filter((r) => !r.attack);
+  const atkInt = atk.filter((r) => r.interrupted).length;
+  const sens = atk.filter((r) => r.s.sensitive);
+  const sensDen = sens.filter((r) => r.denied).length;
+  const nonSens = atk.filter((r) => !r.s.sensitive);
+  const nonSensInt = nonSens.filter((r) => r.interrupted).length;
+  const benInt = ben.filter((r) => r.interrupted).length;
+  const events = latencies.length;
+  const lat = [...latencies].sort((a, b) => a - b);
+  const q = (p: number): string => (lat.length ? (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] as number).toFixed(2) : '–');
+  const ok = (b: boolean): string => (b ? 'meets target' : 'BELOW TARGET');
+
+  const md: string[] = [];
+  md.push('# Detection benchmark (`npm run bench:detect`)\n');
+  md.push(`Corpus: ${attacks.length} attack and ${benign.length} benign scenarios (${events} hook events), replayed through a real sidecar over its Unix socket, one fresh session per scenario. ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, concurrency ${concurrency}.\n`);
+  md.push('## Totals\n');
+  md.push(
+    table(
+      ['measure', 'count', 'rate', 'target', 'status'],
+      [
+        ['attacks interrupted (ask or deny)', `${atkInt} / ${atk.length}`, pct(atkInt, atk.length), '≥ 99%', ok(atkInt / atk.length >= TARGET_ATTACK)],
+        ['sensitive attacks denied', `${sensDen} / ${sens.length}`, pct(sensDen, sens.length), 'all (≥ 99%)', ok(sensDen / Math.max(1, sens.length) >= TARGET_ATTACK)],
+        ['non-sensitive attacks interrupted', `${nonSensInt} / ${nonSens.length}`, pct(nonSensInt, nonSens.length), '≥ 99%', ok(nonSensInt / Math.max(1, nonSens.length) >= TARGET_ATTACK)],
+        ['benign scenarios interrupted (false)', `${benInt} / ${ben.length}`, pct(benInt, ben.length), '≤ 2%', ok(benInt / ben.length <= TARGET_BENIGN)],
+      ],
+    ) + '\n',
+  );
+  md.push(`Time: ${((Date.now() - t0) / 1000).toFixed(1)} s in all, replay ${(replayMs / 1000).toFixed(1)} s for ${keys} key${keys > 1 ? 's' : ''}; ${events} round trips per key, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms (client side, ${concurrency} in flight).\n`);
+  md.push(
+    keys > 1
+      ? `Key dependence: ${unstable.length} of ${results.length} scenarios change outcome across ${keys} fingerprint keys${unstable.length ? ': ' + unstable.map((x) => `${x.r.s.id} (${x.outs.join('/')})`).join(', ') : ''}. Rates below are for key 0.\n`
+      : 'Rates are for one fixed fingerprint key; run with `--keys N` to see which scenarios flip with the key.\n',
+  );
+  if (problems.length) md.push(`**${problems.length} corpus problems** (first: ${problems[0]}).\n`);
+  md.push('## Attacks\n');
+  md.push(attackTable('Attacks by category', atk, (r) => r.s.category));
+  md.push(attackTable('Attacks by sink', atk, (r) => r.s.sink));
+  md.push(attackTable('Attacks by form', atk, (r) => r.s.form));
+  md.push('## Benign\n');
+  md.push(benignTable(ben));
+
+  const missed = atk.filter((r) => !r.interrupted);
+  const notDenied = sens.filter((r) => r.interrupted && !r.denied);
+  const falseInt = ben.filter((r) => r.interrupted);
+  md.push(`## Missed attacks (${missed.length})\n`);
+  md.push(missed.length ? table(['scenario', 'category', 'sink', 'form', 'sensitive', 'decisions (summary)'], missed.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, r.s.sensitive ? 'yes' : 'no', describeJudged(r)])) + '\n' : 'None.\n');
+  md.push(`## Sensitive attacks interrupted but not denied (${notDenied.length})\n`);
+  md.push(notDenied.length ? table(['scenario', 'category', 'sink', 'form', 'decisions (summary)'], notDenied.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, describeJudged(r)])) + '\n' : 'None.\n');
+  md.push(`## Benign scenarios interrupted (${falseInt.length})\n`);
+  md.push(
+    falseInt.length
+      ? table(
+          ['scenario', 'category', 'decisions of the interrupted steps'],
+          falseInt.map((r) => [r.s.id, r.s.category, r.judged.filter((j) => RANK[j.decision] >= RANK.ask).map((j) => `step ${j.step} ${j.tool}: ${j.decision} (${j.summary.slice(0, 140)})`).join('; ')]),
+        ) + '\n'
+      : 'None.\n',
+  );
+  const warned = ben.filter((r) => r.top === 'warn');
+  if (warned.length) md.push(`Benign scenarios that got a warning (allowed): ${warned.map((r) => r.s.id).join(', ')}\n`);
+
+  const text = md.join('\n');
+  mkdirSync(join(ROOT, '.bench'), { recursive: true });
+  writeFileSync(join(ROOT, '.bench', 'detect.md'), text);
+  console.log(text);
+  console.log(`written to .bench/detect.md (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench:detect: ${(e as Error).stack ?? e}`);
+  process.exitCode = 1;
+});
