@@ -1,0 +1,362 @@
+/**
+ * The stdio bridge, for MCP clients that only spawn commands:
+ *
+ *   client ──stdio──▶ `mcpproxy-hook mcp` (runStdioBridge) ──Unix socket──▶ sidecar (McpSocketServer)
+ *
+ * The bridge writes one handshake line with its ancestor pids (so the sidecar can tell which agent
+ * process is on the other end), then copies bytes both ways without parsing. The sidecar side reads
+ * the handshake, then serves MCP on the rest of the stream with a LineTransport and a proxy Server.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { LineTransport, MAX_LINE_BYTES } from './line-transport.ts';
+import { createProxyServer, type FlowGuard } from './proxy-server.ts';
+import type { UpstreamManager } from './upstreams.ts';
+
+export const HANDSHAKE_KEY = 'mcpproxy-hook-bridge';
+const MAX_HANDSHAKE = 4096;
+const MAX_PIDS = 16;
+
+/** process.ppid and, on Linux, its ancestors (up to `levels` pids in all; stops at pid 1). */
+export function ancestorPids(levels = 6): number[] {
+  const out: number[] = [];
+  let pid = process.ppid;
+  while (pid > 1 && out.length < levels) {
+    out.push(pid);
+    if (process.platform !== 'linux') break;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      break;
+    }
+    // "pid (comm) state ppid ..." — comm may hold spaces and parentheses: parse after the last ')'
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(rest[1]);
+    if (!Number.isInteger(ppid) || ppid === pid) break;
+    pid = ppid;
+  }
+  return out;
+}
+
+export function sidecarDownMessage(socketPath: string): string {
+  return (
+    `mcpproxy-hook: the sidecar is not running (nothing is listening on ${socketPath}), so the MCP proxy is unavailable. ` +
+    'Start it with `mcpproxy-hook daemon` (or through your service manager), check it with `mcpproxy-hook status`, ' +
+    'then reconnect this MCP server in your client (in Claude Code: /mcp).'
+  );
+}
+
+function tryConnect(path: string): Promise<Socket | NodeJS.ErrnoException> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    const onErr = (e: NodeJS.ErrnoException): void => {
+      s.destroy();
+      resolve(e);
+    };
+    s.once('error', onErr);
+    s.once('connect', () => {
+      s.off('error', onErr);
+      resolve(s);
+    });
+  });
+}
+
+export interface BridgeIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/**
+ * What `mcpproxy-hook mcp` runs. Resolves when the client closes stdin or the sidecar closes the
+ * connection; the caller should then exit.
+ */
+export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<void> {
+  let sock: Socket | undefined;
+  let lastErr: NodeJS.ErrnoException | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await new Promise((r) => setTimeout(r, 250));
+    const r = await tryConnect(mcpSocketPath);
+    if (r instanceof Error) {
+      lastErr = r;
+      if (r.code !== 'ENOENT' && r.code !== 'ECONNREFUSED' && r.code !== 'EAGAIN') break;
+      continue;
+    }
+    sock = r;
+    break;
+  }
+  if (!sock) return answerSidecarDown(mcpSocketPath, io, lastErr);
+
+  const s = sock;
+  s.write(JSON.stringify({ [HANDSHAKE_KEY]: 1, pids: ancestorPids() }) + '\n');
+  await new Promise<void>((resolve) => {
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      io.stdin.unpipe(s);
+      s.unpipe(io.stdout);
+      s.destroy();
+      // flush what is already queued for the client before returning
+      io.stdout.write('', () => resolve());
+    };
+    io.stdin.pipe(s); // stdin EOF half-closes the socket; the sidecar then closes its side
+    s.pipe(io.stdout, { end: false });
+    s.on('close', finish);
+    s.on('error', (e) => {
+      io.stderr.write(`mcpproxy-hook mcp: connection to the sidecar failed: ${e.message}\n`);
+      finish();
+    });
+    io.stdout.on('error', finish); // client went away
+    io.stdin.on('error', finish);
+  });
+  if (io.stdin === process.stdin) process.stdin.destroy();
+}
+
+/** No sidecar: answer every request with an error that says so, until the client closes stdin. */
+function answerSidecarDown(path: string, io: BridgeIo, err: NodeJS.ErrnoException | undefined): Promise<void> {
+  const message = sidecarDownMessage(path);
+  io.stderr.write(`${message}${err ? ` (${err.code ?? err.message})` : ''}\n`);
+  return new Promise((resolve) => {
+    let buf = '';
+    const answer = (line: string): void => {
+      let v: unknown;
+      try {
+        v = JSON.parse(line);
+      } catch {
+        io.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error. ${message}` } }) + '\n');
+        return;
+      }
+      for (const m of Array.isArray(v) ? v : [v]) {
+        if (typeof m !== 'object' || m === null) continue;
+        const r = m as Record<string, unknown>;
+        // requests have an id and a method; notifications and responses need no answer
+        if (typeof r.method !== 'string' || !('id' in r) || r.id === null) continue;
+        io.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: -32000, message } }) + '\n');
+      }
+    };
+    io.stdin.setEncoding('utf8');
+    io.stdin.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.length > MAX_LINE_BYTES) buf = buf.slice(-MAX_LINE_BYTES); // keep memory bounded
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) answer(line);
+      }
+    });
+    const done = (): void => {
+      if (buf.trim()) answer(buf.trim());
+      buf = '';
+      io.stdout.write('', () => resolve());
+    };
+    io.stdin.once('end', done);
+    io.stdin.once('error', done);
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+
+export interface BridgeConnection {
+  connectionId: string;
+  mcpSessionId: string;
+  pids: number[];
+  since: number;
+}
+
+export interface McpSocketServerOptions {
+  path: string;
+  upstreams: UpstreamManager;
+  guard: FlowGuard;
+  log?: (line: string) => void;
+  /** connections at once; default 64 */
+  maxConnections?: number;
+  /** time for a new connection to send its handshake line; default 5 s */
+  handshakeTimeoutMs?: number;
+  maxLineBytes?: number;
+  callTimeoutMs?: number;
+  elicitTimeoutMs?: number;
+  onConnect?: (c: BridgeConnection) => void;
+  onDisconnect?: (c: BridgeConnection) => void;
+}
+
+/** Parse a handshake line; undefined when it is not one. */
+export function parseHandshake(line: string): { pids: number[] } | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const h = v as Record<string, unknown>;
+  if (h[HANDSHAKE_KEY] !== 1) return undefined;
+  const pids = Array.isArray(h.pids) ? h.pids.filter((p): p is number => Number.isInteger(p) && (p as number) > 1).slice(0, MAX_PIDS) : [];
+  return { pids };
+}
+
+function socketAlive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(false);
+    }, 1000);
+    s.on('connect', () => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => {
+      clearTimeout(t);
+      resolve(false);
+    });
+  });
+}
+
+/** The sidecar's end of the stdio bridge: MCP over a Unix socket (0600), one proxy Server per connection. */
+export class McpSocketServer {
+  private server?: NetServer;
+  private readonly socks = new Set<Socket>();
+  private readonly conns = new Map<string, { info: BridgeConnection; server: Server; sock: Socket }>();
+  private nextId = 1;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly opts: McpSocketServerOptions) {
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  async listen(): Promise<void> {
+    if (existsSync(this.opts.path)) {
+      if (await socketAlive(this.opts.path)) throw new Error(`something is already listening on ${this.opts.path}`);
+      unlinkSync(this.opts.path);
+    }
+    const srv = createServer((sock) => this.accept(sock));
+    this.server = srv;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(this.opts.path, () => {
+        srv.off('error', reject);
+        chmodSync(this.opts.path, 0o600);
+        resolve();
+      });
+    });
+  }
+
+  /** Connected bridges (after their handshake). */
+  connections(): BridgeConnection[] {
+    return [...this.conns.values()].map((c) => ({ ...c.info, pids: [...c.info.pids] }));
+  }
+
+  private accept(sock: Socket): void {
+    const max = this.opts.maxConnections ?? 64;
+    if (this.socks.size >= max) {
+      this.log(`mcp socket: refusing a connection: ${max} bridges are already connected`);
+      sock.destroy();
+      return;
+    }
+    this.socks.add(sock);
+    sock.on('close', () => this.socks.delete(sock));
+    sock.on('error', () => sock.destroy());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => {
+      this.log('mcp socket: no handshake within the time limit; closing the connection');
+      sock.destroy();
+    }, this.opts.handshakeTimeoutMs ?? 5000);
+    timer.unref();
+    const onData = (chunk: Buffer): void => {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        size += chunk.length;
+        chunks.push(chunk);
+        if (size > MAX_HANDSHAKE) {
+          clearTimeout(timer);
+          sock.off('data', onData);
+          this.log('mcp socket: handshake line too long; closing the connection');
+          sock.destroy();
+        }
+        return;
+      }
+      clearTimeout(timer);
+      sock.off('data', onData);
+      sock.pause();
+      chunks.push(chunk.subarray(0, nl));
+      const line = Buffer.concat(chunks).toString('utf8');
+      const rest = Buffer.from(chunk.subarray(nl + 1));
+      const hs = line.length <= MAX_HANDSHAKE ? parseHandshake(line) : undefined;
+      if (!hs) {
+        this.log('mcp socket: the first line is not a bridge handshake; closing the connection (connect through `mcpproxy-hook mcp`)');
+        sock.destroy();
+        return;
+      }
+      void this.serve(sock, hs.pids, rest);
+    };
+    sock.on('data', onData);
+  }
+
+  private async serve(sock: Socket, pids: number[], rest: Buffer): Promise<void> {
+    const info: BridgeConnection = {
+      connectionId: `bridge-${this.nextId++}`,
+      mcpSessionId: 'bridge-' + randomBytes(12).toString('base64url'),
+      pids,
+      since: Date.now(),
+    };
+    const transport = new LineTransport(sock, undefined, { initial: rest, maxLineBytes: this.opts.maxLineBytes ?? MAX_LINE_BYTES });
+    const server = createProxyServer(this.opts.upstreams, this.opts.guard, {
+      connectionId: info.connectionId,
+      transport: 'stdio-bridge',
+      clientPids: pids,
+      getSessionId: () => info.mcpSessionId,
+      log: this.log,
+      ...(this.opts.callTimeoutMs !== undefined ? { callTimeoutMs: this.opts.callTimeoutMs } : {}),
+      ...(this.opts.elicitTimeoutMs !== undefined ? { elicitTimeoutMs: this.opts.elicitTimeoutMs } : {}),
+      onClose: () => {
+        this.conns.delete(info.connectionId);
+        sock.destroy();
+        this.log(`mcp socket: ${info.connectionId} closed`);
+        try {
+          this.opts.onDisconnect?.(info);
+        } catch (e) {
+          this.log(`mcp socket: onDisconnect failed: ${(e as Error).message}`);
+        }
+      },
+    });
+    server.onerror = (e) => this.log(`mcp socket: ${info.connectionId}: ${e.message}`);
+    this.conns.set(info.connectionId, { info, server, sock });
+    try {
+      this.opts.onConnect?.(info);
+    } catch (e) {
+      this.log(`mcp socket: onConnect failed: ${(e as Error).message}`);
+    }
+    this.log(`mcp socket: ${info.connectionId} connected (session ${info.mcpSessionId}, pids ${pids.join(',') || 'none'})`);
+    try {
+      await server.connect(transport);
+    } catch (e) {
+      this.log(`mcp socket: ${info.connectionId}: cannot start: ${(e as Error).message}`);
+      this.conns.delete(info.connectionId);
+      sock.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    const closing = [...this.conns.values()].map((c) => c.server.close().catch(() => undefined));
+    await Promise.all(closing);
+    for (const s of this.socks) s.destroy();
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+    });
+    this.server = undefined;
+    try {
+      unlinkSync(this.opts.path);
+    } catch {
+      /* already gone */
+    }
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The MCP server a client talks to: one low-level SDK `Server` per client connection (a stdio-bridge
+ * connection or an HTTP session). It lists the upstreams' tools under namespaced names and puts every
+ * tools/call through the FlowGuard before and after forwarding it:
+ *
+ *   check → deny: an isError result explaining the block, the upstream is never called
+ *         → ask:  an elicitation (yes/no form) when the client supports it; otherwise treated as warn
+ *         → warn/allow: forwarded
+ *   forward → record(call, result) → the upstream's result, unchanged
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { isProxyGeneratedResult, type UpstreamManager } from './upstreams.ts';
+
+export type ProxyTransportKind = 'stdio-bridge' | 'http';
+
+export interface ProxyCall {
+  connectionId: string;
+  mcpSessionId: string;
+  server: string;
+  tool: string;
+  args: Record<string, unknown>;
+  clientPids?: number[];
+  transport: ProxyTransportKind;
+}
+
+export interface GuardVerdict {
+  action: 'allow' | 'warn' | 'ask' | 'deny';
+  reason: string;
+}
+
+export interface FlowGuard {
+  check(call: ProxyCall): Promise<GuardVerdict> | GuardVerdict;
+  record(call: ProxyCall, result: unknown): void;
+}
+
+export interface ProxyServerContext {
+  connectionId: string;
+  transport: ProxyTransportKind;
+  clientPids?: number[];
+  getSessionId: () => string;
+  /** called once when this server's connection closes (do not overwrite `server.onclose`; use this) */
+  onClose?: () => void;
+  log?: (line: string) => void;
+  /** per-call upstream timeout (default: the UpstreamManager's) */
+  callTimeoutMs?: number;
+  /** how long the user has to answer an `ask` elicitation; default 10 min */
+  elicitTimeoutMs?: number;
+}
+
+export const SERVER_NAME = 'mcpproxy-hook';
+export const SERVER_VERSION = '0.1.0';
+export const BLOCK_PREFIX = 'Blocked by mcpproxy-hook: ';
+
+const live = new Set<Server>();
+
+/** Proxy servers currently connected (all transports). */
+export function liveProxyServers(): number {
+  return live.size;
+}
+
+function blocked(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: BLOCK_PREFIX + text }] };
+}
+
+export function createProxyServer(upstreams: UpstreamManager, guard: FlowGuard, ctx: ProxyServerContext): Server {
+  const log = ctx.log ?? (() => undefined);
+  const server = new Server(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    {
+      capabilities: { tools: { listChanged: true } },
+      // many upstream changes in one tick become one notification
+      debouncedNotificationMethods: ['notifications/tools/list_changed'],
+    },
+  );
+  let initialized = false;
+  server.oninitialized = () => {
+    initialized = true;
+  };
+
+  const unsubscribe = upstreams.subscribe(() => {
+    if (!initialized || !live.has(server)) return;
+    server.sendToolListChanged().catch((e: unknown) => log(`${ctx.connectionId}: cannot send tools/list_changed: ${(e as Error).message}`));
+  });
+  live.add(server);
+  let closed = false;
+  server.onclose = () => {
+    if (closed) return;
+    closed = true;
+    live.delete(server);
+    unsubscribe();
+    try {
+      ctx.onClose?.();
+    } catch (e) {
+      log(`${ctx.connectionId}: onClose failed: ${(e as Error).message}`);
+    }
+  };
+
+  server.setRequestHandler(ListToolsRequestSchema, () => {
+    const tools = upstreams.tools().map((t) => {
+      const out: Record<string, unknown> = { name: t.name, inputSchema: t.inputSchema };
+      if (t.title !== undefined) out.title = t.title;
+      if (t.description !== undefined) out.description = t.description;
+      if (t.outputSchema !== undefined) out.outputSchema = t.outputSchema;
+      if (t.annotations !== undefined) out.annotations = t.annotations;
+      if (t.icons !== undefined) out.icons = t.icons;
+      if (t._meta !== undefined) out._meta = t._meta;
+      return out as unknown as Tool;
+    });
+    return { tools };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+    const name = req.params.name;
+    const target = upstreams.resolve(name);
+    if (!target) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    const args = (req.params.arguments ?? {}) as Record<string, unknown>;
+    const call: ProxyCall = {
+      connectionId: ctx.connectionId,
+      mcpSessionId: ctx.getSessionId(),
+      server: target.server,
+      tool: target.tool,
+      args,
+      transport: ctx.transport,
+    };
+    if (ctx.clientPids) call.clientPids = ctx.clientPids;
+
+    let verdict: GuardVerdict;
+    try {
+      verdict = await guard.check(call);
+    } catch (e) {
+      // in-process guard failure is a bug; a data-flow guard must not wave the call through
+      log(`${ctx.connectionId}: guard.check failed for ${name}: ${(e as Error).stack ?? e}`);
+      return blocked('the data-flow check failed with an internal error, so this call was not forwarded. See the sidecar log.');
+    }
+
+    if (verdict.action === 'deny') {
+      log(`${ctx.connectionId}: deny ${name}: ${verdict.reason}`);
+      return blocked(verdict.reason);
+    }
+    if (verdict.action === 'ask') {
+      if (server.getClientCapabilities()?.elicitation?.form) {
+        let allowed = false;
+        let why = 'the user did not allow it';
+        try {
+          const r = await server.elicitInput(
+            {
+              mode: 'form',
+              message: `mcpproxy-hook: ${verdict.reason}\n\nAllow ${name} to run?`,
+              requestedSchema: {
+                type: 'object',
+                properties: { allow: { type: 'boolean', title: `Allow ${name}`, description: 'Yes: run this call. No: block it.', default: false } },
+                required: ['allow'],
+              },
+            },
+            { relatedRequestId: extra.requestId, timeout: ctx.elicitTimeoutMs ?? 600_000, signal: extra.signal },
+          );
+          allowed = r.action === 'accept' && r.content?.allow === true;
+          if (r.action === 'cancel') why = 'the question was dismissed';
+        } catch (e) {
+          if (extra.signal.aborted) throw e;
+          why = `the question could not be asked (${(e as Error).message})`;
+        }
+        if (!allowed) {
+          log(`${ctx.connectionId}: ask ${name}: not allowed (${why}): ${verdict.reason}`);
+          return blocked(`${verdict.reason} (${why})`);
+        }
+        log(`${ctx.connectionId}: ask ${name}: allowed by the user: ${verdict.reason}`);
+      } else {
+        log(`${ctx.connectionId}: ask ${name} degraded to warn (the client does not support elicitation): ${verdict.reason}`);
+      }
+    } else if (verdict.action === 'warn') {
+      log(`${ctx.connectionId}: warn ${name}: ${verdict.reason}`);
+    }
+
+    const progressToken = req.params._meta?.progressToken;
+    const result = await upstreams.callTool(target.server, target.tool, args, {
+      signal: extra.signal,
+      ...(ctx.callTimeoutMs !== undefined ? { timeoutMs: ctx.callTimeoutMs } : {}),
+      ...(progressToken !== undefined
+        ? {
+            onprogress: (p) => {
+              extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined);
+            },
+          }
+        : {}),
+    });
+    if (!isProxyGeneratedResult(result)) {
+      try {
+        guard.record(call, result);
+      } catch (e) {
+        log(`${ctx.connectionId}: guard.record failed for ${name}: ${(e as Error).stack ?? e}`);
+      }
+    }
+    return result;
+  });
+
+  return server;
+}
