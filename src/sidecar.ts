@@ -14,6 +14,13 @@ import { checkSocketPath, type Paths } from './paths.ts';
 import { SocketServer } from './transport/socket-server.ts';
 import { HttpHookServer } from './transport/http-hook-server.ts';
 import { ensurePrivateDir, readOrCreateKey, readOrCreateToken } from './state-files.ts';
+import { Correlator } from './correlator.ts';
+import { canonicalToolName, PROXY_SERVER_NAME } from './engine/classifier.ts';
+import { UpstreamManager } from './mcp-proxy/upstreams.ts';
+import { McpSocketServer } from './mcp-proxy/bridge.ts';
+import { HttpEndpoint } from './mcp-proxy/http-endpoint.ts';
+import type { FlowGuard, ProxyCall } from './mcp-proxy/proxy-server.ts';
+import { join } from 'node:path';
 import type { HookEvent } from './types.ts';
 
 export const VERSION = '0.1.0';
@@ -78,8 +85,13 @@ export class Sidecar {
   private timers: NodeJS.Timeout[] = [];
   private http?: HttpHookServer;
   private httpError: string | null = null;
-  /** Claude Code process id -> the hook session it last reported (exact hook/MCP correlation) */
-  readonly sessionsByPid = new Map<number, { sessionId: string; at: number }>();
+  readonly correlator = new Correlator();
+  /** which paths reported on each session: hooks, the MCP proxy, or both (coverage mode) */
+  private readonly sources = new Map<string, { hook: boolean; proxy: boolean }>();
+  private upstreams?: UpstreamManager;
+  private mcpSocket?: McpSocketServer;
+  private mcpHttp?: HttpEndpoint;
+  private mcpError: string | null = null;
   private readonly log: (line: string) => void;
   private readonly now: () => number;
 
@@ -118,6 +130,7 @@ export class Sidecar {
     const sc = new Sidecar(paths, cfg, opts);
     await sc.server.listen();
     await sc.syncHttp();
+    await sc.startMcp();
     writeFileSync(paths.pidFile, String(process.pid) + '\n', { mode: 0o600 });
     sc.timers.push(setInterval(() => sc.housekeeping(), 30_000));
     sc.timers.push(setInterval(() => sc.prune(), 6 * 3600_000));
@@ -167,11 +180,26 @@ export class Sidecar {
       throw e;
     }
     const now = this.now();
-    if (clientPid !== undefined && clientPid > 1) {
-      this.sessionsByPid.delete(clientPid);
-      this.sessionsByPid.set(clientPid, { sessionId: ev.session_id, at: now });
-      if (this.sessionsByPid.size > 4096) this.sessionsByPid.delete(this.sessionsByPid.keys().next().value as number);
+    if (clientPid !== undefined) this.correlator.notePid(clientPid, ev.session_id, now);
+    if (ev.hook_event_name === 'PreToolUse' && typeof ev.tool_name === 'string' && ev.tool_name.startsWith(`mcp__${PROXY_SERVER_NAME}__`)) {
+      this.correlator.notePending(canonicalToolName(ev.tool_name), ev.tool_input, ev.session_id, now);
     }
+    this.noteSource(ev.session_id, 'hook');
+    return this.decide(ev, source, now, t0);
+  }
+
+  private noteSource(sessionId: string, kind: 'hook' | 'proxy'): void {
+    let s = this.sources.get(sessionId);
+    if (!s) {
+      s = { hook: false, proxy: false };
+      this.sources.set(sessionId, s);
+      if (this.sources.size > 20_000) this.sources.delete(this.sources.keys().next().value as string);
+    }
+    s[kind] = true;
+  }
+
+  /** Engine decision + audit row for a parsed event (hook, HTTP hook, evaluate or proxy). */
+  private decide(ev: HookEvent, source: string, now: number, t0: bigint): { ok: true; output: Record<string, unknown>; decision: Decision } {
     const d = this.engine.handle(ev, now);
     const output = claudeOutput(d);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
@@ -206,7 +234,7 @@ export class Sidecar {
       origins: s.origins.size,
       fingerprints: s.index.size,
       last_activity: new Date(s.lastAt).toISOString(),
-      coverage: 'hooks',
+      coverage: this.coverageOf(s.id),
       decisions: s.decisions,
     }));
     return {
@@ -219,11 +247,81 @@ export class Sidecar {
       http_hook: this.http ? { port: this.http.port, url: `http://127.0.0.1:${this.http.port}/mcpproxy-hook/v1/hook` } : this.httpError ? { error: this.httpError } : null,
       config: { file: this.paths.configFile, exists: this.configExists, loaded_at: new Date(this.configLoadedAt).toISOString() },
       sessions_tracked: this.engine.tracker.size,
+      mcp: this.mcpStatus(),
       sessions,
       decisions_24h: this.audit.counts(now - 86_400_000),
       latency: this.latency.stats(),
       memory: { rss_bytes: process.memoryUsage().rss, fingerprint_bytes_approx: this.engine.tracker.approxBytes() },
     };
+  }
+
+  private coverageOf(id: string): string {
+    const s = this.sources.get(id);
+    if (s?.hook && s.proxy) return 'full';
+    if (s?.proxy) return 'proxy-only';
+    return 'hooks';
+  }
+
+  private mcpStatus(): Record<string, unknown> | null {
+    if (!this.upstreams && !this.mcpError) return null;
+    return {
+      error: this.mcpError,
+      upstreams: this.upstreams?.status() ?? [],
+      stdio_socket: this.mcpSocket ? this.paths.stateDir + '/mcp.sock' : null,
+      bridges: this.mcpSocket?.connections().length ?? 0,
+      http: this.mcpHttp ? { url: this.mcpHttp.url, sessions: this.mcpHttp.sessionList().length } : null,
+      correlation: { ...this.correlator.stats },
+    };
+  }
+
+  /** The flow guard of the MCP proxy: the same engine and audit log as the hooks. */
+  private guard(): FlowGuard {
+    const event = (call: ProxyCall, kind: 'PreToolUse' | 'PostToolUse', result?: unknown): { ev: HookEvent; sessionId: string } => {
+      const tool = `mcp__${call.server}__${call.tool}`;
+      const r = this.correlator.resolve({ mcpSessionId: call.mcpSessionId, tool, args: call.args, ...(call.clientPids ? { clientPids: call.clientPids } : {}) }, this.now());
+      this.noteSource(r.sessionId, 'proxy');
+      const ev: HookEvent = { hook_event_name: kind, session_id: r.sessionId, tool_name: tool, tool_input: call.args, ...(result !== undefined ? { tool_response: result } : {}) };
+      return { ev, sessionId: r.sessionId };
+    };
+    return {
+      check: (call) => {
+        const t0 = process.hrtime.bigint();
+        const { ev } = event(call, 'PreToolUse');
+        const r = this.decide(ev, `proxy-${call.transport}`, this.now(), t0);
+        return { action: r.decision.action, reason: r.decision.reason || r.decision.summary };
+      },
+      record: (call, result) => {
+        const t0 = process.hrtime.bigint();
+        const { ev } = event(call, 'PostToolUse', result);
+        this.decide(ev, `proxy-${call.transport}`, this.now(), t0);
+      },
+    };
+  }
+
+  /** Start the MCP proxy when upstream servers are configured: stdio-bridge socket, optional HTTP endpoint. */
+  async startMcp(): Promise<void> {
+    const cfg = this.engine.config.mcp;
+    if (Object.keys(cfg.servers).length === 0) return;
+    const log = (l: string): void => this.log(`${new Date().toISOString()} mcp ${l}`);
+    try {
+      this.upstreams = new UpstreamManager(cfg.servers, {
+        log,
+        clientName: 'mcpproxy-hook',
+        onStateChange: (st) => log(`upstream ${st.name}: ${st.state}${st.error ? ` (${st.error})` : ''}`),
+      });
+      const guard = this.guard();
+      this.mcpSocket = new McpSocketServer({ path: join(this.paths.stateDir, 'mcp.sock'), upstreams: this.upstreams, guard, log, onDisconnect: (c) => this.correlator.forget(c.mcpSessionId) });
+      await this.mcpSocket.listen();
+      if (cfg.port > 0) {
+        this.mcpHttp = new HttpEndpoint({ port: cfg.port, token: readOrCreateToken(this.paths.tokenFile), upstreams: this.upstreams, guard, log, onSessionEnd: (s) => this.correlator.forget(s.mcpSessionId) });
+        await this.mcpHttp.listen();
+      }
+      void this.upstreams.start();
+      log(`proxy ready: ${Object.keys(cfg.servers).length} upstream(s); stdio bridge socket ${join(this.paths.stateDir, 'mcp.sock')}${this.mcpHttp ? `; HTTP ${this.mcpHttp.url}` : ''}`);
+    } catch (e) {
+      this.mcpError = (e as Error).message;
+      log(`proxy not started: ${this.mcpError}`);
+    }
   }
 
   /** Re-read the config; on error keep the running one and say why. */
@@ -287,6 +385,9 @@ export class Sidecar {
     for (const t of this.timers) clearInterval(t);
     await this.server.close();
     await this.http?.close();
+    await this.mcpHttp?.close();
+    await this.mcpSocket?.close();
+    await this.upstreams?.stop();
     this.engine.tracker.closeAll();
     this.audit.recordSummaries(this.engine.tracker.drainClosed());
     this.audit.close();

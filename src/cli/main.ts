@@ -7,10 +7,11 @@ import { AuditStore } from '../audit-store.ts';
 import { ConfigError, configDocs, loadConfigFile, setConfigValue } from '../config.ts';
 import { ensurePrivateDir, readOrCreateToken } from '../state-files.ts';
 import { HOOK_PATH } from '../transport/http-hook-server.ts';
+import { PROXY_SERVER_NAME } from '../engine/classifier.ts';
 import { checkSocketPath, resolvePaths } from '../paths.ts';
 import { runDaemon, VERSION } from '../sidecar.ts';
 import { request, SidecarUnavailable } from '../transport/client.ts';
-import { EVENTS, MARKER, ourHandlers, readSettings, settingsPath, SettingsError, withOurs, withoutOurs, writeSettings, type HookHandler, type Scope } from './settings.ts';
+import { claudeJsonPath, EVENTS, MARKER, ourHandlers, readSettings, settingsPath, SettingsError, withOurs, withoutOurs, writeSettings, type HookHandler, type Scope } from './settings.ts';
 
 /** The package root (where package.json and dist/ live), found from this module's location. */
 export function packageRoot(): string {
@@ -81,20 +82,46 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('mcp')
+    .description('stdio MCP server for clients that spawn commands: a bridge to the proxy in the sidecar (register it with `install --mcp`)')
+    .option('--socket <path>', "the sidecar's MCP socket (default: mcp.sock in the state dir)")
+    .action(async (o: { socket?: string }) => {
+      const paths = resolvePaths();
+      const { runStdioBridge } = await import('../mcp-proxy/bridge.ts');
+      await runStdioBridge(o.socket ?? join(paths.stateDir, 'mcp.sock'));
+      process.exit(0);
+    });
+
+  program
     .command('install')
     .description("register the hooks in Claude Code's settings (keeps your other hooks; safe to run again)")
     .addOption(new Option('--scope <scope>', 'user (~/.claude/settings.json), project (.claude/settings.json) or local (.claude/settings.local.json)').default('user').argParser(scopeOpt))
     .option('--fail-closed', 'deny tool calls when the sidecar cannot be reached (default: from config hook.failClosed, else fail open)')
     .option('--fail-open', 'let tool calls run, with a warning, when the sidecar cannot be reached')
     .option('--dry-run', 'print the resulting settings instead of writing them')
+    .option('--mcp', "also register the MCP proxy with Claude Code (user scope, ~/.claude.json) as the server \"mcpproxy-hook\"")
+    .option('--mcp-only', 'only register the MCP proxy (proxy-only mode: no hooks)')
     .addOption(new Option('--transport <t>', 'command: a process per event, can fail closed; http: the sidecar answers over loopback HTTP, no process per event, always fails open').choices(['command', 'http']).default('command'))
     .option('--port <n>', 'with --transport http: loopback port for hook.httpPort when the config has none (default 47813)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('use a port from 1 to 65535');
       return n;
     })
-    .action(async (o: { scope: Scope; failClosed?: boolean; failOpen?: boolean; dryRun?: boolean; transport: 'command' | 'http'; port?: number }) => {
+    .action(async (o: { scope: Scope; failClosed?: boolean; failOpen?: boolean; dryRun?: boolean; transport: 'command' | 'http'; port?: number; mcp?: boolean; mcpOnly?: boolean }) => {
       const paths = resolvePaths();
+      if (o.mcp || o.mcpOnly) {
+        const file = claudeJsonPath(process.env);
+        const { data, text } = readSettings(file);
+        const servers = typeof data.mcpServers === 'object' && data.mcpServers !== null && !Array.isArray(data.mcpServers) ? (data.mcpServers as Record<string, unknown>) : {};
+        const entry = { type: 'stdio', command: process.execPath, args: [join(packageRoot(), 'bin', 'mcpproxy-hook.js'), 'mcp', '--socket', join(paths.stateDir, 'mcp.sock')], env: {} };
+        const next = { ...data, mcpServers: { ...servers, [PROXY_SERVER_NAME]: entry } };
+        if (o.dryRun) process.stdout.write(JSON.stringify({ mcpServers: next.mcpServers }, null, 2) + '\n');
+        else {
+          const r = writeSettings(file, next, text);
+          process.stdout.write(r.changed ? `Registered the MCP proxy as "${PROXY_SERVER_NAME}" in ${file}; its tools appear as mcp__${PROXY_SERVER_NAME}__<server>__<tool>.\n` : `The MCP proxy is already registered in ${file}; nothing changed.\n`);
+        }
+        if (o.mcpOnly) return;
+      }
       let cfg = loadConfigOrExit(paths.configFile);
       const bad = checkSocketPath(paths.socket);
       if (bad) throw new UserError(bad);
@@ -128,14 +155,14 @@ export function buildProgram(): Command {
           timeout: cfg.hook.timeoutSeconds,
         });
       }
-      const next = withOurs(data, { PreToolUse: mk('pre'), PostToolUse: mk('post') }, file);
+      const next = withOurs(data, { PreToolUse: mk('pre'), PostToolUse: mk('post'), PostToolUseFailure: mk('post') }, file);
       if (o.dryRun) {
         process.stdout.write(JSON.stringify(next, null, 2) + '\n');
         return;
       }
       const r = writeSettings(file, next, text);
       if (!r.changed) process.stdout.write(`Hooks already installed in ${file}; nothing changed.\n`);
-      else process.stdout.write(`Installed PreToolUse and PostToolUse hooks in ${file}${r.backup ? ` (previous file kept as ${r.backup})` : ''}.\n`);
+      else process.stdout.write(`Installed PreToolUse, PostToolUse and PostToolUseFailure hooks in ${file}${r.backup ? ` (previous file kept as ${r.backup})` : ''}.\n`);
       if (o.transport === 'http') {
         process.stdout.write(`Transport: http (${cfg.hook.httpPort}); no process per event. HTTP hooks always fail open: Claude Code runs the tool if the sidecar does not answer.\n`);
         if (o.scope === 'project') process.stdout.write(`The token is not written into ${file}: export MCPPROXY_HOOK_TOKEN=$(cat ${paths.tokenFile}) in the shell that starts Claude Code.\n`);
@@ -155,7 +182,18 @@ export function buildProgram(): Command {
     .command('uninstall')
     .description("remove only mcpproxy-hook's entries from Claude Code's settings")
     .addOption(new Option('--scope <scope>', 'user, project or local').default('user').argParser(scopeOpt))
-    .action((o: { scope: Scope }) => {
+    .option('--mcp', 'also remove the MCP proxy registration from ~/.claude.json')
+    .action((o: { scope: Scope; mcp?: boolean }) => {
+      if (o.mcp) {
+        const file = claudeJsonPath(process.env);
+        const { data, text } = readSettings(file);
+        const servers = data.mcpServers as Record<string, unknown> | undefined;
+        if (text !== null && servers && PROXY_SERVER_NAME in servers) {
+          const { [PROXY_SERVER_NAME]: _gone, ...rest } = servers;
+          writeSettings(file, { ...data, mcpServers: rest }, text);
+          process.stdout.write(`Removed the MCP proxy registration from ${file}.\n`);
+        }
+      }
       const file = settingsPath(o.scope, process.cwd());
       const { data, text } = readSettings(file);
       if (text === null || ourHandlers(data).length === 0) {
@@ -200,7 +238,7 @@ export function buildProgram(): Command {
           /* database busy or unreadable: status still answers */
         }
       }
-      const hooked = installs.some((i) => i.events.length === 2);
+      const hooked = installs.some((i) => i.events.includes('PreToolUse') && i.events.includes('PostToolUse'));
       const coverage = hooked ? 'hooks' : 'none';
       if (o.json) {
         process.stdout.write(JSON.stringify({ sidecar: sidecar ?? { ok: false, error }, hooks: installs, coverage, recent }, null, 2) + '\n');

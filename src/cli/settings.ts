@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 
 /** Every command hook we write carries this marker so uninstall finds only ours. */
 export const MARKER = '#mcpproxy-hook';
-export const EVENTS = ['PreToolUse', 'PostToolUse'] as const;
+/** PostToolUseFailure carries a failing tool's output (Bash with a non-zero exit): it is data too. */
+export const EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure'] as const;
 
 export type Scope = 'user' | 'project' | 'local';
 
@@ -35,6 +36,11 @@ export function settingsPath(scope: Scope, cwd: string, env: NodeJS.ProcessEnv =
     return join(base, 'settings.json');
   }
   return join(cwd, '.claude', scope === 'project' ? 'settings.json' : 'settings.local.json');
+}
+
+/** Claude Code's own state file, where user-scope MCP servers live. */
+export function claudeJsonPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CLAUDE_CONFIG_DIR ? join(env.CLAUDE_CONFIG_DIR, '.claude.json') : join(env.HOME || '', '.claude.json');
 }
 
 export function isOurs(h: unknown): boolean {

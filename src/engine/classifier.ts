@@ -147,8 +147,24 @@ function fromClass(cls: Classification, tool: string, method: string, reason: st
   return base;
 }
 
-export function classifyTool(name: string, cfg: ClassifierConfig): ToolClass {
-  const override = cfg.tools[name];
+/** The name our MCP proxy is registered under in Claude Code (`install --mcp`). */
+export const PROXY_SERVER_NAME = 'mcpproxy-hook';
+
+/**
+ * `mcp__mcpproxy-hook__db__query` (a tool reached through our proxy) -> `mcp__db__query`, so that a
+ * call is classified, overridden and correlated the same whether the hook or the proxy sees it.
+ */
+export function canonicalToolName(name: string): string {
+  const m = parseMcpName(name);
+  if (!m || m.server !== PROXY_SERVER_NAME) return name;
+  const i = m.tool.indexOf('__');
+  if (i <= 0 || i + 2 >= m.tool.length) return name;
+  return `mcp__${m.tool.slice(0, i)}__${m.tool.slice(i + 2)}`;
+}
+
+export function classifyTool(rawName: string, cfg: ClassifierConfig): ToolClass {
+  const name = canonicalToolName(rawName);
+  const override = cfg.tools[name] ?? cfg.tools[rawName];
   if (override) return fromClass(override, name, 'config', `tool override "${name}": ${override}`);
   const builtin = BUILTIN[name];
   if (builtin) {

@@ -23,7 +23,7 @@ function project(): string {
 function install(env: NodeJS.ProcessEnv, extra: string[] = []): void {
   const r = cli(['install', ...extra], env);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /Installed PreToolUse and PostToolUse hooks/);
+  assert.match(r.stdout, /Installed PreToolUse, PostToolUse and PostToolUseFailure hooks/);
 }
 
 /** Curl that can only reach loopback even if it ran: --resolve pins the name to 127.0.0.1. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyServerName, classifyTool, parseMcpName, words } from '../../src/engine/classifier.ts';
+import { canonicalToolName, classifyServerName, classifyTool, parseMcpName, words } from '../../src/engine/classifier.ts';
 
 const none = { servers: {}, tools: {} };
 
@@ -60,4 +60,14 @@ test('unknown tools and servers stay unknown', () => {
   assert.equal(c.destination, 'unknown');
   assert.equal(c.server, 'acme');
   assert.equal(classifyTool('SomeFutureTool', none).destination, 'unknown');
+});
+
+test('tools reached through our proxy classify by their upstream server', () => {
+  const c = classifyTool('mcp__mcpproxy-hook__team-chat__post_message', none);
+  assert.equal(c.server, 'team-chat');
+  assert.equal(c.tool, 'post_message');
+  assert.equal(c.destination, 'external');
+  assert.equal(canonicalToolName('mcp__mcpproxy-hook__customer-db__query_customers'), 'mcp__customer-db__query_customers');
+  assert.equal(canonicalToolName('mcp__other__x__y'), 'mcp__other__x__y');
+  assert.equal(classifyTool('mcp__mcpproxy-hook__customer-db__query_customers', { servers: {}, tools: { 'mcp__customer-db__query_customers': 'internal' } }).method, 'config');
 });

@@ -7,7 +7,7 @@ import { MARKER, ourHandlers, readSettings, SettingsError, withOurs, withoutOurs
 import { hookCommand } from '../../src/cli/main.ts';
 
 const ours = (phase: 'pre' | 'post') => ({ type: 'command', command: hookCommand(phase, { node: '/usr/bin/node', hook: '/opt/m h/dist/hook.cjs', socket: '/s/sidecar.sock', deadlineMs: 3000, failClosed: false }), timeout: 10 });
-const handlers = { PreToolUse: ours('pre'), PostToolUse: ours('post') };
+const handlers = { PreToolUse: ours('pre'), PostToolUse: ours('post'), PostToolUseFailure: ours('post') };
 
 const userSettings = {
   model: 'opus',
@@ -40,7 +40,7 @@ test('install twice equals install once; uninstall restores the original', () =>
   const twice = withOurs(once, handlers);
   assert.deepEqual(twice, once);
   assert.deepEqual(withoutOurs(twice), userSettings);
-  assert.equal(ourHandlers(once).length, 2);
+  assert.equal(ourHandlers(once).length, 3);
   assert.equal(ourHandlers(withoutOurs(once)).length, 0);
 });
 
