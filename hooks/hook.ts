@@ -4,7 +4,8 @@
  * socket in one msgpack frame, prints the sidecar's hook JSON, exits 0. If the sidecar is missing,
  * slow or answers garbage, it prints a valid fail-open (allow + warning) or fail-closed (deny) reply.
  *
- * argv: <pre|post> --socket PATH [--deadline MS] [--fail-closed] [--autostart CMD...]
+ * argv: <pre|post> --socket PATH [--deadline MS] [--fail-closed] [--autostart CLI_JS]
+ *   --autostart: when no sidecar listens, start `node CLI_JS daemon` detached and retry within the deadline.
  * Request frame:  u32be length + msgpack {t: "hook", p: ppid, e: bin(raw stdin)}   (written by hand below;
  *                 ppid is the Claude Code process, which joins hook and MCP sessions exactly)
  * Reply frame:    u32be length + msgpack str (the hook JSON; "!" + message when the sidecar could not decide)
@@ -18,12 +19,15 @@ const phase = args[0] === 'post' ? 'PostToolUse' : 'PreToolUse';
 let socketPath = '';
 let deadline = 3000;
 let failClosed = false;
+let autostart = '';
 for (let i = 1; i < args.length; i++) {
   const a = args[i];
   if (a === '--socket') socketPath = args[++i] ?? '';
   else if (a === '--deadline') deadline = Number(args[++i]) || 3000;
   else if (a === '--fail-closed') failClosed = true;
+  else if (a === '--autostart') autostart = args[++i] ?? '';
 }
+const started = Date.now();
 
 let done = false;
 function out(s: string): void {
@@ -97,11 +101,16 @@ else {
   head.writeUInt32BE(input.length, 18);
   const len = Buffer.allocUnsafe(4);
   len.writeUInt32BE(head.length + input.length, 0);
+  attempt(Buffer.concat([len, head, input]), false);
+}
+
+function attempt(frame: Buffer, retrying: boolean): void {
   const sock = connect(socketPath);
   const chunks: Buffer[] = [];
   let got = 0;
+  let failed = false;
   sock.on('connect', () => {
-    sock.write(Buffer.concat([len, head, input]));
+    sock.write(frame);
   });
   sock.on('data', (c: Buffer) => {
     chunks.push(c);
@@ -118,10 +127,29 @@ else {
     out(s);
   });
   sock.on('error', (e: NodeJS.ErrnoException) => {
+    failed = true;
     const code = e.code ?? 'error';
-    if (code === 'ENOENT' || code === 'ECONNREFUSED') fail(`the sidecar is not running (${code} on ${socketPath})`);
+    if ((code === 'ENOENT' || code === 'ECONNREFUSED') && autostart) {
+      if (!retrying) {
+        // opted in: start the sidecar detached (it outlives this hook), then keep trying until the deadline
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const cp = require('node:child_process') as typeof import('node:child_process');
+        try {
+          cp.spawn(process.execPath, [autostart, 'daemon'], { detached: true, stdio: 'ignore' }).unref();
+        } catch {
+          /* reported below when the retries run out */
+        }
+      }
+      if (Date.now() - started < deadline - 100) {
+        setTimeout(() => attempt(frame, true), 50);
+        return;
+      }
+      fail(`the sidecar is not running and did not start in time (${code} on ${socketPath})`);
+    } else if (code === 'ENOENT' || code === 'ECONNREFUSED') fail(`the sidecar is not running (${code} on ${socketPath})`);
     else if (code === 'EACCES') fail(`permission denied on ${socketPath}`);
     else fail(`cannot reach the sidecar (${code})`);
   });
-  sock.on('close', () => fail('the sidecar closed the connection without an answer'));
+  sock.on('close', () => {
+    if (!failed) fail('the sidecar closed the connection without an answer');
+  });
 }

@@ -49,9 +49,13 @@ function loadConfigOrExit(file: string): ReturnType<typeof loadConfigFile>['conf
 }
 
 /** The command Claude Code runs: absolute paths, lean Node start (no TLS CA bundle to load). */
-export function hookCommand(phase: 'pre' | 'post', opts: { node: string; hook: string; socket: string; deadlineMs: number; failClosed: boolean }): string {
-  const parts = ['NODE_EXTRA_CA_CERTS=', 'exec', q(opts.node), q(opts.hook), phase, '--socket', q(opts.socket), '--deadline', String(opts.deadlineMs)];
+export function hookCommand(phase: 'pre' | 'post', opts: { node: string; hook: string; socket: string; deadlineMs: number; failClosed: boolean; autostart?: string; home?: string }): string {
+  const parts = ['NODE_EXTRA_CA_CERTS='];
+  // an autostarted sidecar must find the same state as the one this command was installed for
+  if (opts.autostart && opts.home) parts.push(`MCPPROXY_HOOK_HOME=${q(opts.home)}`);
+  parts.push('exec', q(opts.node), q(opts.hook), phase, '--socket', q(opts.socket), '--deadline', String(opts.deadlineMs));
   if (opts.failClosed) parts.push('--fail-closed');
+  if (opts.autostart) parts.push('--autostart', q(opts.autostart));
   parts.push(MARKER);
   return parts.join(' ');
 }
@@ -99,6 +103,7 @@ export function buildProgram(): Command {
     .option('--fail-closed', 'deny tool calls when the sidecar cannot be reached (default: from config hook.failClosed, else fail open)')
     .option('--fail-open', 'let tool calls run, with a warning, when the sidecar cannot be reached')
     .option('--dry-run', 'print the resulting settings instead of writing them')
+    .option('--autostart', 'when no sidecar is running, the hook starts one (detached) and retries within its deadline')
     .option('--mcp', "also register the MCP proxy with Claude Code (user scope, ~/.claude.json) as the server \"mcpproxy-hook\"")
     .option('--mcp-only', 'only register the MCP proxy (proxy-only mode: no hooks)')
     .addOption(new Option('--transport <t>', 'command: a process per event, can fail closed; http: the sidecar answers over loopback HTTP, no process per event, always fails open').choices(['command', 'http']).default('command'))
@@ -107,7 +112,7 @@ export function buildProgram(): Command {
       if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('use a port from 1 to 65535');
       return n;
     })
-    .action(async (o: { scope: Scope; failClosed?: boolean; failOpen?: boolean; dryRun?: boolean; transport: 'command' | 'http'; port?: number; mcp?: boolean; mcpOnly?: boolean }) => {
+    .action(async (o: { scope: Scope; failClosed?: boolean; failOpen?: boolean; dryRun?: boolean; transport: 'command' | 'http'; port?: number; mcp?: boolean; mcpOnly?: boolean; autostart?: boolean }) => {
       const paths = resolvePaths();
       if (o.mcp || o.mcpOnly) {
         const file = claudeJsonPath(process.env);
@@ -151,7 +156,7 @@ export function buildProgram(): Command {
         if (!existsSync(hook)) throw new UserError(`the hook bundle ${hook} is missing; build it first with \`npm run build\` in ${root}`);
         mk = (phase) => ({
           type: 'command',
-          command: hookCommand(phase, { node: process.execPath, hook, socket: paths.socket, deadlineMs: cfg.hook.deadlineMs, failClosed }),
+          command: hookCommand(phase, { node: process.execPath, hook, socket: paths.socket, deadlineMs: cfg.hook.deadlineMs, failClosed, ...(o.autostart ? { autostart: join(root, 'bin', 'mcpproxy-hook.js'), ...(paths.relocated ? { home: paths.stateDir } : {}) } : {}) }),
           timeout: cfg.hook.timeoutSeconds,
         });
       }
