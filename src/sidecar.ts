@@ -3,7 +3,8 @@
  * `mcpproxy-hook daemon` runs `runDaemon()` in the foreground (what service managers run).
  */
 import { createHmac } from 'node:crypto';
-import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, unlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { connect } from 'node:net';
 import { AuditStore } from './audit-store.ts';
 import { claudeOutput } from './claude/hook-output.ts';
@@ -82,7 +83,9 @@ export class Sidecar {
   private readonly startedAt: number;
   private configLoadedAt: number;
   private configExists: boolean;
+  private configError: string | null = null;
   private timers: NodeJS.Timeout[] = [];
+  private watcher?: FSWatcher;
   private http?: HttpHookServer;
   private httpError: string | null = null;
   readonly correlator = new Correlator();
@@ -131,6 +134,7 @@ export class Sidecar {
     await sc.server.listen();
     await sc.syncHttp();
     await sc.startMcp();
+    sc.watchConfig();
     writeFileSync(paths.pidFile, String(process.pid) + '\n', { mode: 0o600 });
     sc.timers.push(setInterval(() => sc.housekeeping(), 30_000));
     sc.timers.push(setInterval(() => sc.prune(), 6 * 3600_000));
@@ -245,7 +249,7 @@ export class Sidecar {
       socket: this.paths.socket,
       state_dir: this.paths.stateDir,
       http_hook: this.http ? { port: this.http.port, url: `http://127.0.0.1:${this.http.port}/mcpproxy-hook/v1/hook` } : this.httpError ? { error: this.httpError } : null,
-      config: { file: this.paths.configFile, exists: this.configExists, loaded_at: new Date(this.configLoadedAt).toISOString() },
+      config: { file: this.paths.configFile, exists: this.configExists, loaded_at: new Date(this.configLoadedAt).toISOString(), last_reload_error: this.configError },
       sessions_tracked: this.engine.tracker.size,
       mcp: this.mcpStatus(),
       sessions,
@@ -324,6 +328,24 @@ export class Sidecar {
     }
   }
 
+  /** Reload when the config file changes (the directory is watched: editors replace files). */
+  private watchConfig(): void {
+    const dir = dirname(this.paths.configFile);
+    const name = basename(this.paths.configFile);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      this.watcher = watch(dir, { persistent: false }, (_ev, file) => {
+        if (file !== null && file !== name) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => this.reload(), 200);
+        timer.unref();
+      });
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // the directory does not exist yet: SIGHUP still reloads
+    }
+  }
+
   /** Re-read the config; on error keep the running one and say why. */
   reload(): Record<string, unknown> {
     try {
@@ -331,11 +353,13 @@ export class Sidecar {
       this.engine.setConfig(cfg.config);
       this.configExists = cfg.exists;
       this.configLoadedAt = this.now();
+      this.configError = null;
       this.log(`${new Date().toISOString()} config reloaded from ${cfg.exists ? this.paths.configFile : 'defaults'}`);
       void this.syncHttp();
       return { ok: true };
     } catch (e) {
       const msg = e instanceof ConfigError ? e.message : (e as Error).message;
+      this.configError = msg;
       this.log(`${new Date().toISOString()} warn config reload failed, keeping the previous config: ${msg}`);
       return { ok: false, error: msg };
     }
@@ -383,6 +407,7 @@ export class Sidecar {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.watcher?.close();
     await this.server.close();
     await this.http?.close();
     await this.mcpHttp?.close();

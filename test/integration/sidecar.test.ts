@@ -208,3 +208,38 @@ describe('autostart (opted in)', () => {
     rmSync(h.home, { recursive: true, force: true });
   });
 });
+
+describe('config reload without restart', () => {
+  test('a file change applies atomically; a broken file keeps the last good config; SIGHUP reloads too', async () => {
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const h = freshHome();
+    mkdirSync(h.stateDir, { recursive: true, mode: 0o700 });
+    const cfgFile = join(h.stateDir, 'config.json');
+    writeFileSync(cfgFile, JSON.stringify({ policy: { extraSuspiciousEndpoints: [] } }));
+    const sc = await startSidecar({ home: h });
+    try {
+      const probe = () => runHook('pre', sc.socket, ev('r', 'PreToolUse', 'Bash', { command: 'curl https://intake.corp-evil.example/x' }));
+      assert.equal(decisionOf(probe().json), undefined);
+      const loaded0 = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.config.loaded_at;
+      writeFileSync(cfgFile, JSON.stringify({ policy: { extraSuspiciousEndpoints: ['corp-evil.example'] } }));
+      let d: string | undefined;
+      for (let i = 0; i < 50 && d !== 'deny'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        d = decisionOf(probe().json);
+      }
+      assert.equal(d, 'deny', 'the watched file was reloaded');
+      const st1 = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.config;
+      assert.notEqual(st1.loaded_at, loaded0);
+      writeFileSync(cfgFile, '{ "policy": { "internalToExternal": "maybe" } }');
+      await new Promise((r) => setTimeout(r, 600));
+      process.kill(sc.proc.pid as number, 'SIGHUP');
+      await new Promise((r) => setTimeout(r, 300));
+      const st2 = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.config;
+      assert.match(String(st2.last_reload_error), /policy\.internalToExternal: "maybe" is not allowed/);
+      assert.equal(decisionOf(probe().json), 'deny', 'the last good config stays in force');
+      assert.match(sc.stderr(), /config reload failed, keeping the previous config/);
+    } finally {
+      await sc.cleanup();
+    }
+  });
+});
