@@ -325,6 +325,22 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('doctor')
+    .description('check node, the sidecar, permissions, installed hooks, MCP upstreams and disk space; print a fix for each problem')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const { runDoctor } = await import('./doctor.ts');
+      const checks = await runDoctor(resolvePaths(), process.cwd(), process.env);
+      const bad = checks.filter((c) => !c.ok);
+      if (o.json) process.stdout.write(JSON.stringify({ ok: bad.length === 0, checks }, null, 2) + '\n');
+      else {
+        for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}${!c.ok && c.fix ? `\n     fix: ${c.fix}` : ''}\n`);
+        process.stdout.write(bad.length ? `${bad.length} problem(s) found.\n` : 'No problems found.\n');
+      }
+      if (bad.length) process.exitCode = 1;
+    });
+
+  program
     .command('config')
     .description('show where the config lives, check it, or list every key with its default')
     .option('--docs', 'list every key, its default and what it does')

@@ -1,0 +1,36 @@
+/** `mcpproxy-hook doctor`: finds what silently turns the guard off, with a fix for each. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, freshHome, rmSync, startSidecar } from '../helpers/sidecar.ts';
+
+test('healthy install: no problems', async () => {
+  const sc = await startSidecar();
+  try {
+    assert.equal(cli(['install'], sc.env).status, 0);
+    const r = cli(['doctor', '--json'], sc.env);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ok, true, JSON.stringify(out.checks.filter((c: { ok: boolean }) => !c.ok)));
+    assert.equal(r.status, 0);
+    assert.ok(out.checks.some((c: { name: string }) => c.name === 'hooks (user)'));
+  } finally {
+    await sc.cleanup();
+  }
+});
+
+test('problems are named with their fix: sidecar down, broken settings JSON, loose permissions, bad config', () => {
+  const h = freshHome();
+  mkdirSync(h.stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(h.stateDir, 0o755);
+  mkdirSync(join(h.home, '.claude'), { recursive: true });
+  writeFileSync(join(h.home, '.claude', 'settings.json'), '{ "hooks": { ,, } }');
+  writeFileSync(join(h.stateDir, 'config.json'), '{ "policy": { "internalToExternal": "sometimes" } }');
+  const r = cli(['doctor'], h.env);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /FAIL sidecar: the sidecar is not running/);
+  assert.match(r.stdout, /FAIL settings \(user\): .*not valid JSON[\s\S]*fix: fix the JSON .*Claude Code ignores an invalid settings file/);
+  assert.match(r.stdout, /FAIL state dir: .* mode 755\s+fix: chmod 700/);
+  assert.match(r.stdout, /FAIL config: policy\.internalToExternal: "sometimes" is not allowed/);
+  rmSync(h.home, { recursive: true, force: true });
+});
