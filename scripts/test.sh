@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 npm run build
 npm run typecheck
 node --import tsx --test --test-reporter=spec test/unit/*.test.ts test/integration/*.test.ts
+# fuzz/property (>= 100,000 generated inputs) and load (50 sessions for 60 s): a few minutes each on 2 cores
+node --import tsx --test --test-reporter=spec --test-concurrency=1 test/property/*.test.ts test/load/*.test.ts
 if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
   unshare -n bash -c 'ip link set lo up && exec node --import tsx --test --test-reporter=spec --test-concurrency=1 test/e2e/*.test.ts'
 else

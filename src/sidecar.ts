@@ -150,8 +150,13 @@ export class Sidecar {
       case 'hook': {
         const e = m.e;
         if (!(e instanceof Uint8Array) && typeof e !== 'string') return '!the hook sent no event';
-        const r = this.evaluate(typeof e === 'string' ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength), 'hook', typeof m.p === 'number' ? m.p : undefined);
-        return r.ok ? JSON.stringify(r.output) : '!' + r.error;
+        try {
+          const r = this.evaluate(typeof e === 'string' ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength), 'hook', typeof m.p === 'number' ? m.p : undefined);
+          return r.ok ? JSON.stringify(r.output) : '!' + r.error;
+        } catch (err) {
+          this.log(`${new Date().toISOString()} error evaluating a hook event: ${(err as Error).message}`);
+          return `!internal error in the sidecar (${(err as Error).message.slice(0, 200)}); see its log`;
+        }
       }
       case 'evaluate': {
         const e = m.e;
@@ -192,6 +197,16 @@ export class Sidecar {
     return this.decide(ev, source, now, t0);
   }
 
+  /** Keyed hash of a tool input; inputs too deep to serialise get a marker instead of an exception. */
+  private inputHash(input: unknown): string | null {
+    if (input === undefined) return null;
+    try {
+      return createHmac('sha256', this.key).update(JSON.stringify(input)).digest('hex').slice(0, 32);
+    } catch {
+      return 'unhashable';
+    }
+  }
+
   private noteSource(sessionId: string, kind: 'hook' | 'proxy'): void {
     let s = this.sources.get(sessionId);
     if (!s) {
@@ -222,7 +237,7 @@ export class Sidecar {
       summary: d.summary ? redact(d.summary) : null,
       origin_tool: d.originTool ?? null,
       hosts: d.destinationHosts.length ? d.destinationHosts.join(',') : null,
-      input_hash: ev.tool_input !== undefined ? createHmac('sha256', this.key).update(JSON.stringify(ev.tool_input)).digest('hex').slice(0, 32) : null,
+      input_hash: this.inputHash(ev.tool_input),
       latency_us: Math.round(us),
       source,
     });

@@ -8,6 +8,7 @@ import { ConfigError, configDocs, loadConfigFile, setConfigValue } from '../conf
 import { ensurePrivateDir, readOrCreateToken } from '../state-files.ts';
 import { HOOK_PATH } from '../transport/http-hook-server.ts';
 import { PROXY_SERVER_NAME } from '../engine/classifier.ts';
+import { registerServiceCommands } from '../service.ts';
 import { checkSocketPath, resolvePaths } from '../paths.ts';
 import { runDaemon, VERSION } from '../sidecar.ts';
 import { request, SidecarUnavailable } from '../transport/client.ts';
@@ -366,6 +367,8 @@ export function buildProgram(): Command {
       }
       process.stdout.write(`config file: ${paths.configFile}\nstate dir:   ${paths.stateDir}\nsocket:      ${paths.socket}\naudit log:   ${paths.db}\n`);
     });
+
+  registerServiceCommands(program, { cliPath: () => join(packageRoot(), 'bin', 'mcpproxy-hook.js'), resolvePaths });
 
   return program;
 }

@@ -81,6 +81,11 @@ const READ_VERBS = ['get', 'list', 'read', 'search', 'find', 'query', 'describe'
 /** Verbs that make a tool send data somewhere. */
 const WRITE_VERBS = ['send', 'post', 'create', 'update', 'comment', 'publish', 'upload', 'push', 'write', 'put', 'add', 'reply', 'share', 'notify', 'message', 'email', 'submit', 'insert', 'delete', 'edit', 'set', 'merge', 'open', 'invite', 'forward'];
 
+/** An object's own value for a key (never one inherited from Object.prototype). */
+export function own<T>(o: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
+
 /** Split a name into lower-case words: `feedback-bot` -> [feedback, bot], `myCustomerDB` -> [my, customer, db]. */
 export function words(name: string): string[] {
   return name
@@ -164,9 +169,10 @@ export function canonicalToolName(name: string): string {
 
 export function classifyTool(rawName: string, cfg: ClassifierConfig): ToolClass {
   const name = canonicalToolName(rawName);
-  const override = cfg.tools[name] ?? cfg.tools[rawName];
+  // own properties only: a tool called `toString` or `constructor` must not find Object.prototype
+  const override = own(cfg.tools, name) ?? own(cfg.tools, rawName);
   if (override) return fromClass(override, name, 'config', `tool override "${name}": ${override}`);
-  const builtin = BUILTIN[name];
+  const builtin = own(BUILTIN, name);
   if (builtin) {
     return { source: builtin[0], destination: builtin[1], method: 'builtin', tool: name, reason: `built-in tool ${name}` };
   }
@@ -174,7 +180,7 @@ export function classifyTool(rawName: string, cfg: ClassifierConfig): ToolClass 
   if (mcp) {
     const key = Object.keys(cfg.servers).find((s) => s.toLowerCase() === mcp.server.toLowerCase());
     if (key !== undefined) {
-      const cls = cfg.servers[key] as Classification;
+      const cls = own(cfg.servers, key) as Classification;
       return fromClass(cls, mcp.tool, 'config', `server override "${key}": ${cls}`, mcp.server);
     }
     const h = classifyServerName(mcp.server);

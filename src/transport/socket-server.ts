@@ -12,6 +12,10 @@ export interface ServerOptions {
   /** reply value for a message (or a promise of it) */
   handle: (msg: unknown, conn: ConnInfo) => unknown | Promise<unknown>;
   idleMs?: number;
+  /** a started frame must be complete within this (a client trickling bytes is cut off) */
+  frameMs?: number;
+  /** the first frame must arrive within this after connecting */
+  firstFrameMs?: number;
   maxConnections?: number;
   maxFrame?: number;
   onError?: (what: string, err: unknown) => void;
@@ -30,7 +34,7 @@ export class SocketServer {
 
   listen(): Promise<void> {
     const srv = createServer((sock) => this.accept(sock));
-    srv.maxConnections = this.opts.maxConnections ?? 256;
+    srv.maxConnections = this.opts.maxConnections ?? 1024;
     this.server = srv;
     return new Promise((resolve, reject) => {
       srv.once('error', reject);
@@ -47,7 +51,14 @@ export class SocketServer {
     const info: ConnInfo = { id: this.nextId++ };
     const dec = new FrameDecoder(this.opts.maxFrame ?? MAX_FRAME);
     sock.setTimeout(this.opts.idleMs ?? 10_000, () => sock.destroy());
-    sock.on('close', () => this.conns.delete(sock));
+    // deadlines that an idle timer cannot give: the first frame soon after connecting, and every
+    // frame complete soon after its first byte (one byte every few seconds would reset an idle timer)
+    let frameTimer: NodeJS.Timeout | undefined = setTimeout(() => sock.destroy(), this.opts.firstFrameMs ?? 2000);
+    const frameMs = this.opts.frameMs ?? 5000;
+    sock.on('close', () => {
+      clearTimeout(frameTimer);
+      this.conns.delete(sock);
+    });
     sock.on('error', () => sock.destroy());
     // replies go out in request order even when a handler is async
     let chain: Promise<void> = Promise.resolve();
@@ -55,6 +66,8 @@ export class SocketServer {
       let frames: Buffer[];
       try {
         frames = dec.push(chunk);
+        clearTimeout(frameTimer);
+        frameTimer = dec.pending > 0 ? setTimeout(() => sock.destroy(), frameMs) : undefined;
       } catch (e) {
         this.opts.onError?.('frame', e);
         this.reply(sock, { error: e instanceof FrameError ? e.message : 'bad frame' });

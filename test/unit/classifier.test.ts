@@ -71,3 +71,13 @@ test('tools reached through our proxy classify by their upstream server', () => 
   assert.equal(canonicalToolName('mcp__other__x__y'), 'mcp__other__x__y');
   assert.equal(classifyTool('mcp__mcpproxy-hook__customer-db__query_customers', { servers: {}, tools: { 'mcp__customer-db__query_customers': 'internal' } }).method, 'config');
 });
+
+test('names that are Object.prototype keys are ordinary unknown names', () => {
+  for (const n of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+    const c = classifyTool(n, none);
+    assert.equal(c.destination, 'unknown', n);
+    const m = classifyTool(`mcp__${n}__send`, none);
+    assert.equal(typeof m.destination, 'string');
+    if (!n.startsWith('_')) assert.equal(m.server, n);
+  }
+});
