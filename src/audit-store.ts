@@ -89,9 +89,48 @@ export class AuditStore {
     this.insertSummary = this.db.prepare('INSERT INTO session_summaries (session_id, started_at, ended_at, reason, summary) VALUES (?, ?, ?, ?, ?)');
   }
 
-  /** Write one row; committed (WAL) when this returns. */
+  private queue: AuditRow[] = [];
+  private waiters: Array<() => void> = [];
+  private scheduled = false;
+  private readonly insertMany = (rows: AuditRow[]): void => {
+    this.db.transaction((rs: AuditRow[]) => {
+      for (const r of rs) this.insert.run(r);
+    })(rows);
+  };
+
+  /** Write one row now; committed (WAL) when this returns. */
   record(row: AuditRow): number {
     return Number(this.insert.run(row).lastInsertRowid);
+  }
+
+  /**
+   * Group commit: queue a row; all rows queued in this turn of the event loop are written in one
+   * transaction. The promise resolves once the row is committed, so a caller that replies after it
+   * never acknowledges a decision whose row could be lost with the process.
+   */
+  enqueue(row: AuditRow): Promise<void> {
+    this.queue.push(row);
+    const p = new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return p;
+  }
+
+  /** Commit every queued row now. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.queue.length === 0) return;
+    const rows = this.queue;
+    const waiters = this.waiters;
+    this.queue = [];
+    this.waiters = [];
+    try {
+      this.insertMany(rows);
+    } finally {
+      for (const w of waiters) w();
+    }
   }
 
   recordSummaries(list: SessionSummary[]): void {
@@ -156,6 +195,7 @@ export class AuditStore {
   }
 
   close(): void {
+    this.flush();
     this.db.close();
   }
 }

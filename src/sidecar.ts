@@ -29,6 +29,14 @@ const MAX_SESSION_ID = 256;
 
 export class BadEvent extends Error {}
 
+/** A decision, and a promise that resolves once its audit row is committed (reply after it). */
+export interface Evaluated {
+  ok: true;
+  output: Record<string, unknown>;
+  decision: Decision;
+  committed: Promise<void>;
+}
+
 /** Parse and check one hook event. Throws BadEvent with a message that says what is wrong. */
 export function parseEvent(raw: Buffer | string): HookEvent {
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
@@ -143,7 +151,7 @@ export class Sidecar {
     return sc;
   }
 
-  private dispatch(msg: unknown): unknown {
+  private async dispatch(msg: unknown): Promise<unknown> {
     if (typeof msg !== 'object' || msg === null) return { error: 'message is not an object' };
     const m = msg as Record<string, unknown>;
     switch (m.t) {
@@ -152,7 +160,9 @@ export class Sidecar {
         if (!(e instanceof Uint8Array) && typeof e !== 'string') return '!the hook sent no event';
         try {
           const r = this.evaluate(typeof e === 'string' ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength), 'hook', typeof m.p === 'number' ? m.p : undefined);
-          return r.ok ? JSON.stringify(r.output) : '!' + r.error;
+          if (!r.ok) return '!' + r.error;
+          await r.committed;
+          return JSON.stringify(r.output);
         } catch (err) {
           this.log(`${new Date().toISOString()} error evaluating a hook event: ${(err as Error).message}`);
           return `!internal error in the sidecar (${(err as Error).message.slice(0, 200)}); see its log`;
@@ -162,7 +172,9 @@ export class Sidecar {
         const e = m.e;
         if (!(e instanceof Uint8Array) && typeof e !== 'string') return { error: 'no event given' };
         const r = this.evaluate(typeof e === 'string' ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength), 'evaluate');
-        return r.ok ? { output: r.output, decision: publicDecision(r.decision) } : { error: r.error };
+        if (!r.ok) return { error: r.error };
+        await r.committed;
+        return { output: r.output, decision: publicDecision(r.decision) };
       }
       case 'status':
         return this.status();
@@ -176,7 +188,7 @@ export class Sidecar {
   }
 
   /** The whole decision path for one raw event. */
-  evaluate(raw: Buffer | string, source: string, clientPid?: number): { ok: true; output: Record<string, unknown>; decision: Decision } | { ok: false; error: string } {
+  evaluate(raw: Buffer | string, source: string, clientPid?: number): Evaluated | { ok: false; error: string } {
     const t0 = process.hrtime.bigint();
     let ev: HookEvent;
     try {
@@ -218,12 +230,12 @@ export class Sidecar {
   }
 
   /** Engine decision + audit row for a parsed event (hook, HTTP hook, evaluate or proxy). */
-  private decide(ev: HookEvent, source: string, now: number, t0: bigint): { ok: true; output: Record<string, unknown>; decision: Decision } {
+  private decide(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated {
     const d = this.engine.handle(ev, now);
     const output = claudeOutput(d);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
     this.latency.add(us);
-    this.audit.record({
+    const committed = this.audit.enqueue({
       ts: now,
       session_id: ev.session_id,
       event: ev.hook_event_name,
@@ -242,7 +254,7 @@ export class Sidecar {
       source,
     });
     if (d.action !== 'allow') this.log(`${new Date(now).toISOString()} ${d.action} ${d.tool} session=${ev.session_id} risk=${d.risk}: ${redact(d.summary)}`);
-    return { ok: true, output, decision: d };
+    return { ok: true, output, decision: d, committed };
   }
 
   status(): Record<string, unknown> {
@@ -303,10 +315,11 @@ export class Sidecar {
       return { ev, sessionId: r.sessionId };
     };
     return {
-      check: (call) => {
+      check: async (call) => {
         const t0 = process.hrtime.bigint();
         const { ev } = event(call, 'PreToolUse');
         const r = this.decide(ev, `proxy-${call.transport}`, this.now(), t0);
+        await r.committed;
         return { action: r.decision.action, reason: r.decision.reason || r.decision.summary };
       },
       record: (call, result) => {
@@ -393,9 +406,11 @@ export class Sidecar {
     const srv = new HttpHookServer({
       port: want,
       token: readOrCreateToken(this.paths.tokenFile),
-      evaluate: (raw) => {
+      evaluate: async (raw) => {
         const r = this.evaluate(raw, 'http');
-        return r.ok ? { ok: true, output: r.output } : { ok: false, error: r.error };
+        if (!r.ok) return { ok: false, error: r.error };
+        await r.committed;
+        return { ok: true, output: r.output };
       },
       onError: (what, err) => this.log(`${new Date().toISOString()} warn ${what}: ${(err as Error).message}`),
     });

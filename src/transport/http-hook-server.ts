@@ -15,7 +15,7 @@ export interface HttpHookOptions {
   port: number;
   token: string;
   /** evaluate one raw event; returns the hook JSON object, or an error message */
-  evaluate: (raw: Buffer) => { ok: true; output: Record<string, unknown> } | { ok: false; error: string };
+  evaluate: (raw: Buffer) => Promise<{ ok: true; output: Record<string, unknown> } | { ok: false; error: string }>;
   onError?: (what: string, err: unknown) => void;
 }
 
@@ -86,11 +86,11 @@ export class HttpHookServer {
       }
       chunks.push(c);
     });
-    req.on('end', () => {
+    req.on('end', async () => {
       if (aborted) return;
       let out: Record<string, unknown>;
       try {
-        const r = this.opts.evaluate(Buffer.concat(chunks));
+        const r = await this.opts.evaluate(Buffer.concat(chunks));
         out = r.ok ? r.output : { systemMessage: `mcpproxy-hook could not check this tool call: ${r.error}` };
       } catch (e) {
         this.opts.onError?.('http-hook', e);
