@@ -29,6 +29,9 @@ export interface Config {
     sensitiveToUnknown: Action;
     internalToUnknown: Action;
     secretToExternal: Action;
+    internalToHybrid: Action;
+    internalToSearch: Action;
+    lethalTrifecta: Action;
     suspiciousEndpoint: Action;
     suspiciousEndpoints: string[];
     extraSuspiciousEndpoints: string[];
@@ -48,6 +51,7 @@ export interface Config {
   };
   audit: {
     retentionDays: number;
+    maxRows: number;
   };
   hook: {
     failClosed: boolean;
@@ -83,6 +87,9 @@ export const SCHEMA: Schema = {
     sensitiveToUnknown: { kind: 'enum', values: ACTIONS, def: 'ask', doc: 'sensitive data going to a tool that is not classified (e.g. an unknown MCP server)' },
     internalToUnknown: { kind: 'enum', values: ACTIONS, def: 'allow', doc: 'other internal data going to a tool that is not classified' },
     secretToExternal: { kind: 'enum', values: ACTIONS, def: 'deny', doc: 'a secret (by pattern) in outgoing data that no tool of the session returned' },
+    internalToHybrid: { kind: 'enum', values: ACTIONS, def: 'warn', doc: "internal data (shared text only: no secret, card, e-mail or random id) going to a write tool of a hybrid server such as GitHub, where the project's code and tickets already live" },
+    internalToSearch: { kind: 'enum', values: ACTIONS, def: 'warn', doc: 'internal data (shared text only: no secret, card, e-mail or random id) in a WebSearch query, e.g. an error message from a test run' },
+    lethalTrifecta: { kind: 'enum', values: ACTIONS, def: 'ask', doc: 'any egress of a session that has read both untrusted content (web page, search result, public issue) and sensitive data, even when nothing matches (a plain git push to an existing remote is exempt)' },
     suspiciousEndpoint: { kind: 'enum', values: ACTIONS, def: 'deny', doc: 'any tool input naming a host on the suspicious-endpoint list' },
     suspiciousEndpoints: { kind: 'strings', def: DEFAULT_SUSPICIOUS_ENDPOINTS, doc: 'domains (and their subdomains) that exist to receive data: request bins, tunnels, paste sites; replaces the built-in list' },
     extraSuspiciousEndpoints: { kind: 'strings', def: [], doc: 'domains added to the suspicious-endpoint list' },
@@ -102,6 +109,7 @@ export const SCHEMA: Schema = {
   },
   audit: {
     retentionDays: { kind: 'int', min: 1, max: 3650, def: 30, doc: 'audit rows older than this are pruned' },
+    maxRows: { kind: 'int', min: 1000, max: 100_000_000, def: 2_000_000, doc: 'the oldest audit rows beyond this count are pruned' },
   },
   hook: {
     failClosed: { kind: 'bool', def: false, doc: 'default for `install`: deny tool calls when the sidecar cannot be reached' },

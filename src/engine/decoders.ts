@@ -1,15 +1,26 @@
 /**
  * Decoders: other views of an outgoing text (percent-decoded, base64-decoded, ...) that are
  * matched and scanned like the text itself. A decoder is a plug-in: name, cheap test, decode.
- * Bounded: at most `maxDepth` nested decodings and `maxChars` of produced text in total.
+ * Pure computation (node:zlib's synchronous gunzip is used for gzip+base64; no I/O).
+ *
+ * Decoders: URL/percent (also double), backslash escapes (`\uXXXX`, `\xHH`, octal, JSON and shell),
+ * HTML entities, quoted-printable (soft line breaks joined) — these four run as one `unescape`
+ * pass — then base64 (standard / URL-safe, padded or not), gzip+base64, hex, and DNS labels joined.
+ *
+ * Bounded: at most `maxDepth` nested decodings, at most `maxViews` views, and at most `maxChars`
+ * of produced text in total (a decoder gets the remaining budget and must not produce more;
+ * gunzip is capped by it). A view whose text equals an earlier view is dropped, so decoders that
+ * undo nothing cost nothing further down. Cheap tests (`applies`) scan each text once, without
+ * backtracking regexes.
  */
+import { constants as zc, gunzipSync } from 'node:zlib';
 
 export interface Decoder {
   name: string;
   /** cheap pre-test on the text */
   applies(s: string): boolean;
-  /** the decoded text, or null when nothing decodes */
-  decode(s: string): string | null;
+  /** the decoded text, or null when nothing decodes; `maxOut` bounds the produced length */
+  decode(s: string, maxOut: number): string | null;
 }
 
 export interface View {
@@ -18,22 +29,19 @@ export interface View {
   via: string[];
 }
 
-const percent: Decoder = {
-  name: 'url',
-  applies: (s) => /%[0-9a-f]{2}/i.test(s) || (s.includes('+') && s.includes('=')),
-  decode(s) {
-    const out = s.replace(/\+/g, ' ').replace(/(?:%[0-9a-f]{2})+/gi, (m) => {
-      try {
-        return decodeURIComponent(m);
-      } catch {
-        return m.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-      }
-    });
-    return out === s ? null : out;
-  },
-};
+// ------------------------------------------------------------------------------------- helpers
 
-const B64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+/** Bytes -> text: UTF-8 when valid, else Latin-1 (one char per byte, nothing lost). */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+function bytesToText(b: Uint8Array): string {
+  try {
+    return utf8.decode(b);
+  } catch {
+    let s = '';
+    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i] as number);
+    return s;
+  }
+}
 
 function printable(s: string): boolean {
   if (s.length === 0) return false;
@@ -45,15 +53,68 @@ function printable(s: string): boolean {
   return bad / s.length < 0.05;
 }
 
+// ------------------------------------------------------------------------------------- percent
+
+const percent: Decoder = {
+  name: 'url',
+  applies: (s) => /%[0-9a-f]{2}/i.test(s) || (s.includes('+') && s.includes('=')),
+  decode(s) {
+    const plus = s.replace(/\+/g, ' ');
+    let out: string;
+    try {
+      // one native call when the whole text is well-formed
+      out = decodeURIComponent(plus);
+    } catch {
+      out = plus.replace(/(?:%[0-9a-f]{2})+/gi, (m) => {
+        try {
+          return decodeURIComponent(m);
+        } catch {
+          return m.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+        }
+      });
+    }
+    return out === s ? null : out;
+  },
+};
+
+// ------------------------------------------------------------------------------------- base64
+
+// anchored at the start of a run (lookbehind): each run is scanned once, not once per start position
+const B64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}/g;
+const B64_CLASS = new Uint8Array(128);
+const HEX_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  B64_CLASS[c] = /[A-Za-z0-9+/_-]/.test(ch) ? 1 : 0;
+  HEX_CLASS[c] = /[0-9a-fA-F]/.test(ch) ? 1 : 0;
+}
+/** Has s a run of at least `min` chars of the class? (one pass, stops at the first such run) */
+function hasRun(s: string, cls: Uint8Array, min: number): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && cls[c] === 1) {
+      if (++run >= min) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+function b64bytes(run: string): Buffer | null {
+  const std = run.replace(/-/g, '+').replace(/_/g, '/').replace(/[=\s]+/g, '');
+  if (std.length % 4 === 1) return null;
+  return Buffer.from(std, 'base64');
+}
+
 const base64: Decoder = {
   name: 'base64',
-  applies: (s) => /[A-Za-z0-9+/_-]{16,}/.test(s),
+  applies: (s) => hasRun(s, B64_CLASS, 16),
   decode(s) {
     let changed = false;
     const out = s.replace(B64_RUN, (run) => {
-      const std = run.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
-      if (std.length % 4 === 1) return run;
-      const txt = Buffer.from(std, 'base64').toString('utf8');
+      const b = b64bytes(run);
+      if (!b) return run;
+      const txt = b.toString('utf8');
       if (!printable(txt)) return run;
       changed = true;
       return txt;
@@ -62,12 +123,47 @@ const base64: Decoder = {
   },
 };
 
+// ------------------------------------------------------------------------------------- gzip + base64
+
+/** A gzip stream (1f 8b 08) in base64 always starts with "H4sI"; wrapped base64 lines are joined. */
+const GZ_RUN = /H4sI[A-Za-z0-9+/_-]*(?:\r?\n[A-Za-z0-9+/_-]+)*={0,2}/g;
+
+const gzipBase64: Decoder = {
+  name: 'gzip+base64',
+  applies: (s) => s.includes('H4sI'),
+  decode(s, maxOut) {
+    let changed = false;
+    let left = maxOut;
+    const out = s.replace(GZ_RUN, (run) => {
+      if (left <= 0) return run;
+      const b = b64bytes(run);
+      if (!b || b.length < 18 || b[0] !== 0x1f || b[1] !== 0x8b) return run;
+      let raw: Buffer;
+      try {
+        // Z_SYNC_FLUSH: a truncated stream still yields what it holds; maxOutputLength: no bombs
+        raw = gunzipSync(b, { maxOutputLength: Math.max(1, left), finishFlush: zc.Z_SYNC_FLUSH });
+      } catch {
+        return run;
+      }
+      const txt = bytesToText(raw);
+      if (!printable(txt)) return run;
+      left -= txt.length;
+      changed = true;
+      return txt;
+    });
+    return changed ? out : null;
+  },
+};
+
+// ------------------------------------------------------------------------------------- hex
+
+const HEX_RUN = /(?<![0-9a-f])(?:[0-9a-f]{2}){10,}/gi;
 const hex: Decoder = {
   name: 'hex',
-  applies: (s) => /(?:[0-9a-f]{2}){10,}/i.test(s),
+  applies: (s) => hasRun(s, HEX_CLASS, 20),
   decode(s) {
     let changed = false;
-    const out = s.replace(/(?:[0-9a-f]{2}){10,}/gi, (run) => {
+    const out = s.replace(HEX_RUN, (run) => {
       const txt = Buffer.from(run, 'hex').toString('utf8');
       if (!printable(txt)) return run;
       changed = true;
@@ -77,25 +173,185 @@ const hex: Decoder = {
   },
 };
 
-export const DEFAULT_DECODERS: readonly Decoder[] = [percent, base64, hex];
+// ------------------------------------------------------------------------------------- escapes
 
-/** The raw text plus every decoded view, breadth-first, bounded in depth and total size. */
-export function views(text: string, decoders: readonly Decoder[] = DEFAULT_DECODERS, maxDepth = 3, maxChars = 4 * text.length + 4096): View[] {
+/**
+ * Backslash escapes of JSON, JavaScript, Python and shell (`$'…'`, printf): `\uXXXX` (surrogate
+ * pairs combine), `\u{X…}`, runs of `\xHH` and of octal `\NNN` (bytes, UTF-8 when valid), and the
+ * single-char escapes `\n \r \t \b \f \v \0 \" \' \\ \/ \` \$`.
+ */
+const ESC_ANY = /\\(?:u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|[0-7]{3}|[nrtbfv0"'\\/`$])/;
+const ESC_ALL = /(?:\\x[0-9a-fA-F]{2})+|(?:\\[0-3][0-7]{2})+|\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\([nrtbfv0"'\\/`$])/g;
+const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', '0': '\0', '"': '"', "'": "'", '\\': '\\', '/': '/', '`': '`', $: '$' };
+
+const escapes: Decoder = {
+  name: 'escape',
+  applies: (s) => s.includes('\\') && ESC_ANY.test(s),
+  decode(s) {
+    const out = s.replace(ESC_ALL, (m, cp: string | undefined, u4: string | undefined, ch: string | undefined) => {
+      if (ch !== undefined) return SIMPLE[ch] ?? m;
+      if (u4 !== undefined) return String.fromCharCode(parseInt(u4, 16));
+      if (cp !== undefined) {
+        const n = parseInt(cp, 16);
+        return n <= 0x10ffff ? String.fromCodePoint(n) : m;
+      }
+      // a run of \xHH or of octal \NNN: bytes
+      const isHex = m[1] === 'x';
+      const parts = isHex ? m.split('\\x').slice(1) : m.split('\\').slice(1);
+      const bytes = new Uint8Array(parts.length);
+      for (let i = 0; i < parts.length; i++) bytes[i] = parseInt(parts[i] as string, isHex ? 16 : 8) & 0xff;
+      return bytesToText(bytes);
+    });
+    return out === s ? null : out;
+  },
+};
+
+// ------------------------------------------------------------------------------------- HTML entities
+
+const NAMED: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', tab: '\t', newline: '\n', colon: ':', sol: '/',
+  bsol: '\\', equals: '=', lpar: '(', rpar: ')', comma: ',', period: '.', excl: '!', quest: '?', num: '#', dollar: '$',
+  percnt: '%', plus: '+', semi: ';', lsqb: '[', rsqb: ']', lbrack: '[', rbrack: ']', lcub: '{', rcub: '}', lbrace: '{',
+  rbrace: '}', lowbar: '_', grave: '`', hyphen: '-', dash: '-', ndash: '\u2013', mdash: '\u2014', ast: '*', commat: '@',
+  verbar: '|', vert: '|', hat: '^', copy: '\u00a9', reg: '\u00ae', trade: '\u2122', hellip: '\u2026', laquo: '\u00ab',
+  raquo: '\u00bb', ldquo: '\u201c', rdquo: '\u201d', lsquo: '\u2018', rsquo: '\u2019', middot: '\u00b7', bull: '\u2022',
+  deg: '\u00b0', euro: '\u20ac', pound: '\u00a3', yen: '\u00a5', cent: '\u00a2', sect: '\u00a7', para: '\u00b6', times: '\u00d7',
+  divide: '\u00f7',
+};
+const ENT_ANY = /&(?:#[0-9]{1,7};?|#x[0-9a-f]{1,6};?|[a-z][a-z0-9]{1,7};)/i;
+const ENT_ALL = /&(?:#([0-9]{1,7});?|#[xX]([0-9a-fA-F]{1,6});?|([a-zA-Z][a-zA-Z0-9]{1,7});)/g;
+
+const htmlEntities: Decoder = {
+  name: 'html',
+  applies: (s) => s.includes('&') && ENT_ANY.test(s),
+  decode(s) {
+    const out = s.replace(ENT_ALL, (m, dec: string | undefined, hx: string | undefined, name: string | undefined) => {
+      if (name !== undefined) return NAMED[name] ?? NAMED[name.toLowerCase()] ?? m;
+      const n = dec !== undefined ? parseInt(dec, 10) : parseInt(hx as string, 16);
+      return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : m;
+    });
+    return out === s ? null : out;
+  },
+};
+
+// ------------------------------------------------------------------------------------- quoted-printable
+
+/**
+ * Quoted-printable (RFC 2045): soft line breaks `=\r\n` / `=\n` are joined (so a value split by
+ * a QP line break is whole again), `=HH` runs become bytes (UTF-8 when valid).
+ */
+const quotedPrintable: Decoder = {
+  name: 'quoted-printable',
+  applies: (s) => s.includes('=') && /=\r?\n|=[0-9A-F]{2}/.test(s),
+  decode(s) {
+    const out = s.replace(/=[ \t]*\r?\n/g, '').replace(/(?:=[0-9A-F]{2})+/g, (m) => {
+      const bytes = new Uint8Array(m.length / 3);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(m.slice(i * 3 + 1, i * 3 + 3), 16);
+      return bytesToText(bytes);
+    });
+    return out === s ? null : out;
+  },
+};
+
+// ------------------------------------------------------------------------------------- DNS labels
+
+/**
+ * Data smuggled in a DNS name is cut into labels of at most 63 chars (`<60 chars>.<rest>.zone`).
+ * Join a long label to the next label (not to the zone's last label), so that the base64 / hex
+ * decoders see the whole run.
+ */
+const DNS_LONG = /(?<![A-Za-z0-9_-])([A-Za-z0-9_-]{30,63})\.(?=[A-Za-z0-9_-]{1,63}\.[A-Za-z0-9-])/g;
+const LABEL = new Uint8Array(128);
+for (let c = 0; c < 128; c++) LABEL[c] = /[A-Za-z0-9_-]/.test(String.fromCharCode(c)) ? 1 : 0;
+/** A '.' after a label of at least 30 chars (looked for from each '.', not at every position). */
+function longLabel(s: string): boolean {
+  for (let dot = s.indexOf('.', 30); dot >= 0; dot = s.indexOf('.', dot + 1)) {
+    let k = dot - 1;
+    while (k >= 0 && dot - k <= 30 && (s.charCodeAt(k) < 128 ? LABEL[s.charCodeAt(k)] === 1 : false)) k--;
+    if (dot - k > 30) return true;
+  }
+  return false;
+}
+const dnsLabels: Decoder = {
+  name: 'dns-labels',
+  applies: (s) => longLabel(s),
+  decode(s) {
+    const out = s.replace(DNS_LONG, '$1');
+    return out === s ? null : out;
+  },
+};
+
+/** The decoders that undo escaping char by char (they commute, more or less). */
+export const LOCAL_DECODERS: readonly Decoder[] = [percent, escapes, htmlEntities, quotedPrintable];
+
+/**
+ * All local decoders in one pass, in a fixed order (URL, backslash escapes, HTML entities,
+ * quoted-printable), each where it applies. One view instead of one per decoder and per order:
+ * text where several of them apply (a JSON body with `\n`, `&amp;` and `=3D`) would otherwise
+ * give a dozen near-identical views. Its name lists the decoders that changed something.
+ */
+function unescapeAll(s: string): { text: string; names: string[] } | null {
+  let text = s;
+  const names: string[] = [];
+  for (const d of LOCAL_DECODERS) {
+    if (!d.applies(text)) continue;
+    const t = d.decode(text, Infinity);
+    if (t === null || t === text) continue;
+    text = t;
+    names.push(d.name);
+  }
+  return names.length ? { text, names } : null;
+}
+
+/** (`lastNames`: which local decoders the last decode() applied, read by views() right after it) */
+const unescape: Decoder & { lastNames?: string[] } = {
+  name: 'unescape',
+  applies: (s) => LOCAL_DECODERS.some((d) => d.applies(s)),
+  decode(s) {
+    const r = unescapeAll(s);
+    unescape.lastNames = r?.names;
+    return r ? r.text : null;
+  },
+};
+
+export const DEFAULT_DECODERS: readonly Decoder[] = [unescape, base64, gzipBase64, hex, dnsLabels];
+export const ALL_DECODERS: readonly Decoder[] = [percent, base64, gzipBase64, hex, escapes, htmlEntities, quotedPrintable, dnsLabels];
+
+export interface ViewLimits {
+  maxDepth?: number;
+  /** total chars of decoded views (default 4 × the text + 64 KB) */
+  maxChars?: number;
+  maxViews?: number;
+}
+
+/** The raw text plus every decoded view, breadth-first, bounded in depth, count and total size. */
+export function views(text: string, decoders: readonly Decoder[] = DEFAULT_DECODERS, limits: ViewLimits = {}): View[] {
+  const maxDepth = limits.maxDepth ?? 3;
+  const maxViews = limits.maxViews ?? 24;
+  let budget = limits.maxChars ?? 4 * text.length + 65536;
   const out: View[] = [{ text, via: [] }];
-  let budget = maxChars;
+  const seen = new Set<string>([text]);
   let frontier: View[] = out.slice();
+  const lastOf = new Map<View, Decoder>();
   for (let depth = 0; depth < maxDepth && frontier.length && budget > 0; depth++) {
     const next: View[] = [];
-    for (const v of frontier) {
+    for (const fv of frontier) {
+      const v = { text: fv.text, via: fv.via, last: lastOf.get(fv) };
       for (const d of decoders) {
-        if (budget <= 0) break;
+        if (budget <= 0 || out.length >= maxViews) break;
+        // the same decoder twice in a row only helps for layered encodings (double URL-encoding,
+        // `\\u0041`, base64 of base64)
+        if (v.last === d && d !== unescape && d !== base64) continue;
         if (!d.applies(v.text)) continue;
-        const t = d.decode(v.text);
-        if (t === null || t.length === 0) continue;
+        const t = d.decode(v.text, budget);
+        if (t === null || t.length === 0 || seen.has(t)) continue;
         budget -= t.length;
-        const nv = { text: t, via: [...v.via, d.name] };
+        seen.add(t);
+        const name = d === unescape ? (unescape.lastNames ?? ['unescape']).join('+') : d.name;
+        const nv: View = { text: t, via: [...v.via, name] };
         next.push(nv);
         out.push(nv);
+        lastOf.set(nv, d);
       }
     }
     frontier = next;

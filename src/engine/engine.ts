@@ -1,21 +1,38 @@
 /**
  * The flow engine: one hook event in, one decision out. Ties together classifier, fingerprints,
  * detector, bash analysis and policy. Pure: no I/O; time and config are passed in.
+ *
+ * What it records (PostToolUse, PostToolUseFailure): fingerprints of what internal tools returned
+ * (origins); that the session took in untrusted content; which files hold internal data (taints).
+ * What it checks (PreToolUse), for a call that sends data off the machine:
+ *  1. content of this session's origins in the input, raw and in every decoded view;
+ *  2. secrets by pattern that no origin explains;
+ *  3. files the command reads and sends: sensitive by path, tainted, or any local file; the
+ *     environment; a push to a git remote added in this session;
+ *  4. what adds up over several calls: a secret sent in pieces, an output sent a chunk at a time;
+ *  5. the lethal trifecta: untrusted content + sensitive data + any egress.
+ * PreToolUse of Write / Edit and of Bash commands that write files taints the files written.
  */
 import type { Action, Classification, FlowType, HookEvent, Risk } from '../types.ts';
 import { ACTION_RANK, RISK_RANK } from '../types.ts';
 import type { Config } from '../config.ts';
-import { classifyTool, type ToolClass } from './classifier.ts';
-import { Hasher, stringLeaves, type TokenSpec } from './fingerprint.ts';
-import { FlowTracker, type Origin, type Session } from './flow-tracker.ts';
+import { classifyServerName, classifyTool, own, type ToolClass } from './classifier.ts';
+import { Hasher, K, stringLeaves, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint.ts';
+import { FlowTracker, MAX_CHUNK_SEEN, type Origin, type Seen, type Session, type Taint } from './flow-tracker.ts';
 import { scanText, sensitivePath } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash.ts';
-import { views } from './decoders.ts';
+import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList } from './urls.ts';
 import { redact } from './redact.ts';
+import { baseName, isPseudoFile, resolvePath } from './paths.ts';
 
 /** Outgoing content must share this many normalised chars with a non-sensitive origin to count. */
 export const MIN_COVERAGE = 40;
+/** A secret sent in pieces: this share of it, over at least 2 calls of at least SPLIT_MIN_PIECE chars each. */
+export const SPLIT_MIN_FRACTION = 0.6;
+export const SPLIT_MIN_PIECE = 6;
+/** An output sent a chunk at a time: this many chars of one origin to one destination, over at least 2 calls. */
+export const CHUNK_MIN_TOTAL = 64;
 
 export interface Finding {
   action: Action;
@@ -24,6 +41,8 @@ export interface Finding {
   /** what is leaving, in words: "an AWS secret access key", "42 chars of data" */
   what: string;
   origin?: Origin;
+  /** where the data came from when no origin object is at hand (a sensitive file, a taint) */
+  source?: Seen;
   /** free text on how it was found (decoders, read-and-send) */
   how?: string;
   rule: string;
@@ -57,6 +76,22 @@ export interface EngineOptions {
 }
 
 const hhmmss = (ms: number): string => new Date(ms).toTimeString().slice(0, 8);
+
+/** Built-in tools that write a file from their input (taint the file at PreToolUse). */
+const FILE_WRITERS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
+/** Built-in tools whose output is the content of the file they name. */
+const FILE_READERS = new Set(['Read', 'NotebookRead']);
+
+/** What kind of place a call sends data to, for the choice of policy. */
+type DestKind = 'external' | 'unknown' | 'search' | 'hybrid';
+
+interface MergedMatch {
+  m: OriginMatch;
+  via: string[];
+}
+
+/** State changes a check makes only if the call goes ahead (not when it is denied). */
+type Commit = () => void;
 
 export class FlowEngine {
   readonly tracker: FlowTracker;
@@ -98,13 +133,29 @@ export class FlowEngine {
     return tc;
   }
 
+  /** Is this MCP tool on a server classified hybrid (code hosts, trackers, clouds)? */
+  private hybridServer(tool: string, tc: ToolClass): boolean {
+    if (!tc.server) return false;
+    const c = this.cfg.classification;
+    const byTool = own(c.tools, tool);
+    if (byTool) return byTool === 'hybrid';
+    const key = Object.keys(c.servers).find((k) => k.toLowerCase() === (tc.server as string).toLowerCase());
+    if (key !== undefined) return own(c.servers, key) === 'hybrid';
+    const up = own(this.cfg.mcp.servers, tc.server)?.classification;
+    if (up) return up === 'hybrid';
+    return classifyServerName(tc.server).cls === 'hybrid';
+  }
+
   handle(ev: HookEvent, now: number): Decision {
     const tool = typeof ev.tool_name === 'string' ? ev.tool_name : '';
     switch (ev.hook_event_name) {
       case 'PreToolUse':
         return this.pre(ev, tool, now);
       case 'PostToolUse':
-        return this.post(ev, tool, now);
+        return this.post(ev, tool, now, false);
+      case 'PostToolUseFailure':
+        // a failing tool's output comes as `error` instead of `tool_response`: it is data all the same
+        return this.post(ev, tool, now, true);
       default:
         return this.base(ev, tool, 'unknown', `event ${ev.hook_event_name} is not checked`);
     }
@@ -114,35 +165,57 @@ export class FlowEngine {
     return { event: ev.hook_event_name, sessionId: ev.session_id, tool, action: 'allow', risk: 'none', flowType: null, classification: cls, reason: '', summary, findings: [], destinationHosts: [] };
   }
 
+  private abs(p: string, ev: HookEvent): string | null {
+    return resolvePath(p, typeof ev.cwd === 'string' ? ev.cwd : undefined, this.opts.home);
+  }
+
   // ---------------------------------------------------------------- PostToolUse: record origins
-  private post(ev: HookEvent, tool: string, now: number): Decision {
+  private post(ev: HookEvent, tool: string, now: number, failed: boolean): Decision {
     const s = this.tracker.touch(ev.session_id, now);
     s.toolsUsed.add(tool);
     const tc = this.classify(tool);
     const d = this.base(ev, tool, tc.source, '');
-    const texts = stringLeaves(ev.tool_response, this.cfg.session.maxResponseBytes);
+    const max = this.cfg.session.maxResponseBytes;
+    const texts = stringLeaves(ev.tool_response, max);
+    if (failed && typeof ev.error === 'string' && ev.error.length > 0) {
+      let used = 0;
+      for (const t of texts) used += t.length;
+      if (used < max) texts.push(ev.error.length > max - used ? ev.error.slice(0, max - used) : ev.error);
+    }
     const input = (ev.tool_input ?? {}) as Record<string, unknown>;
     const sensitive: string[] = [];
     let label = tool;
+    let bash: BashAnalysis | undefined;
     if (typeof input.file_path === 'string') {
       label = `${tool}(${input.file_path})`;
       const p = sensitivePath(input.file_path, this.opts.home);
       if (p) sensitive.push(p.label);
     } else if (typeof input.command === 'string') {
       label = `${tool}(${truncate(redact(input.command), 60)})`;
-      const a = analyzeBash(input.command);
-      for (const p of a.readPaths) {
+      bash = analyzeBash(input.command);
+      for (const p of bash.readPaths) {
         const sp = sensitivePath(p, this.opts.home);
         if (sp && !sensitive.includes(sp.label)) sensitive.push(sp.label);
       }
+      if (dumpsEnvironment(bash) && !sensitive.includes(ENV_LABEL)) sensitive.push(ENV_LABEL);
     } else if (typeof input.url === 'string') {
       label = `${tool}(${truncate(redact(input.url), 60)})`;
     }
+    if (failed) label += ' (failed)';
     if (tc.source === 'external') {
       // Untrusted content entered the session. It is not fingerprinted: sending it back out leaks nothing of ours.
       s.untrustedContentSeen = true;
+      s.untrusted = { label, at: now };
       d.summary = 'external content received';
       return d;
+    }
+    // What a hybrid server's reader returns (an issue, a page, a ticket) may be written by anyone:
+    // untrusted for the trifecta rule, and internal data all the same.
+    // The same for what a command fetched from outside (`curl https://…`, `wget -O- …`).
+    const fetched = bash !== undefined && bash.egress && bash.hosts.some((h) => !isLoopback(h) && !matchDomainList(h, this.cfg.policy.trustedHosts));
+    if (this.hybridServer(tool, tc) || fetched) {
+      s.untrustedContentSeen = true;
+      s.untrusted = { label, at: now };
     }
     const tokens: TokenSpec[] = [];
     for (const t of texts) {
@@ -156,6 +229,17 @@ export class FlowEngine {
       return d;
     }
     const o = s.addOrigin({ label, toolName: tool, cls: tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId());
+    // payment card numbers make the whole output sensitive (cardholder data)
+    if (s.index.lastCards > 0 && !o.sensitive.includes(CARD_LABEL)) {
+      o.sensitive.push(CARD_LABEL);
+      if (!sensitive.includes(CARD_LABEL)) sensitive.push(CARD_LABEL);
+    }
+    if (sensitive.length) s.sensitiveRead = { label, at: now };
+    // the file a reader returned holds this data: a later upload of the file is an upload of the data
+    if (FILE_READERS.has(tool) && typeof input.file_path === 'string') {
+      const p = this.abs(input.file_path, ev);
+      if (p) s.taint({ path: p, source: label, sourceAt: now, sensitive: [...sensitive], by: `read by ${tool}`, at: now });
+    }
     d.summary = `recorded ${o.fingerprints} fingerprint${o.fingerprints === 1 ? '' : 's'}${sensitive.length ? ` (sensitive: ${sensitive.join(', ')})` : ''}`;
     d.risk = sensitive.length ? 'medium' : 'none';
     return d;
@@ -166,20 +250,26 @@ export class FlowEngine {
     const s = this.tracker.touch(ev.session_id, now);
     s.toolsUsed.add(tool);
     const tc = this.classify(tool);
-    const input = ev.tool_input ?? {};
-    const texts = stringLeaves(input, 4 * 1024 * 1024);
-    const joined = texts.join('\n');
+    const input = (ev.tool_input ?? {}) as Record<string, unknown>;
     const pol = this.cfg.policy;
+    // WebFetch sends only its URL to the site. Its `prompt` goes to the model provider, together with
+    // the fetched page, to summarise it, and that provider already has the whole conversation: the
+    // prompt is not a way out, so only the URL is checked (hosts included).
+    const texts = tool === 'WebFetch' ? (typeof input.url === 'string' ? [input.url] : []) : stringLeaves(input, 4 * 1024 * 1024);
+    const joined = texts.join('\n');
 
     let bash: BashAnalysis | undefined;
-    if (tc.destination === 'hybrid' && typeof (input as Record<string, unknown>).command === 'string') {
-      bash = analyzeBash((input as Record<string, string>).command as string);
+    if (tc.destination === 'hybrid' && typeof input.command === 'string') {
+      bash = analyzeBash(input.command);
+      this.bashEffects(s, ev, bash, input.command, now);
     }
+    if (FILE_WRITERS.has(tool)) this.writeEffects(s, ev, tool, input, now);
 
     const hosts = new Set<string>(allHosts(joined));
     if (bash) for (const h of bash.hosts) hosts.add(h);
     const suspiciousList = [...pol.suspiciousEndpoints, ...pol.extraSuspiciousEndpoints];
     const findings: Finding[] = [];
+    const commits: Commit[] = [];
 
     for (const h of hosts) {
       const hit = matchDomainList(h, suspiciousList);
@@ -190,62 +280,26 @@ export class FlowEngine {
     }
 
     // Where does this call send data?
-    const dest = this.destination(tc, tool, input as Record<string, unknown>, bash, [...hosts]);
+    const dest = this.destination(tc, tool, input, bash, [...hosts]);
     const d = this.base(ev, tool, dest.cls, '');
     d.destinationHosts = dest.hosts;
 
     if (dest.cls === 'external' || dest.cls === 'unknown') {
-      const external = dest.cls === 'external';
-      // 1. Content that origins of this session produced.
-      const seen = new Map<number, { covered: number; labels: string[]; distinctive: boolean; via: string[] }>();
-      for (const v of views(joined)) {
-        for (const m of s.index.match(v.text)) {
-          const prev = seen.get(m.originId);
-          if (!prev || m.sensitiveLabels.length > prev.labels.length || m.covered > prev.covered) {
-            seen.set(m.originId, { covered: Math.max(m.covered, prev?.covered ?? 0), labels: m.sensitiveLabels.length >= (prev?.labels.length ?? 0) ? m.sensitiveLabels : (prev?.labels ?? []), distinctive: m.distinctive || (prev?.distinctive ?? false), via: v.via });
-          }
-        }
-      }
-      for (const [id, m] of seen) {
-        const o = s.origins.get(id);
-        if (!o) continue;
-        const how = m.via.length ? `after ${m.via.join(' then ')} decoding` : undefined;
-        if (o.cls === 'external') continue; // external -> external: nothing of ours
-        const sensitive = m.labels.length > 0 || (o.sensitive.length > 0 && m.covered >= MIN_COVERAGE);
-        if (sensitive) {
-          const what = m.labels.length ? article(m.labels.join(' and ')) : `${m.covered} characters of ${o.sensitive.join(', ')} content`;
-          findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown' });
-        } else if (m.covered >= MIN_COVERAGE || m.distinctive) {
-          const what = m.distinctive && m.covered < MIN_COVERAGE ? 'a distinctive value (an id, token or e-mail address)' : `${m.covered} characters of data`;
-          findings.push({ action: external ? pol.internalToExternal : pol.internalToUnknown, risk: external ? 'high' : 'medium', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), rule: external ? 'internal_to_external' : 'internal_to_unknown' });
-        }
-      }
-      // 2. Secrets by pattern that no origin explains (typed in, or read outside our view).
-      if (external && !findings.some((f) => f.rule === 'sensitive_to_external')) {
-        for (const v of views(joined)) {
-          const secrets = scanText(v.text).filter((f) => f.severity !== 'medium');
-          if (secrets.length) {
-            findings.push({ action: pol.secretToExternal, risk: 'critical', flowType: 'internal_to_external', what: article(uniq(secrets.map((f) => f.label)).join(' and ')), how: v.via.length ? `after ${v.via.join(' then ')} decoding` : 'found by pattern; no tool of this session returned it', rule: 'secret_to_external' });
-            break;
-          }
-        }
-      }
-      // 3. Read-and-send in one command: a sensitive file read or uploaded by an egress command.
-      if (bash && bash.egress) {
-        for (const p of uniq([...bash.uploadPaths, ...bash.readPaths])) {
-          const sp = sensitivePath(p, this.opts.home);
-          if (sp) {
-            findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `the contents of ${p} (${sp.label})`, how: `the command reads ${p} and sends data with ${bash.egressCommands.join(', ')}`, rule: 'read_and_send' });
-            break;
-          }
-        }
-      }
+      const kind: DestKind = dest.cls === 'unknown' ? 'unknown' : tool === 'WebSearch' ? 'search' : this.hybridServer(tool, tc) && !this.foreignRepository(input, ev, s) ? 'hybrid' : 'external';
+      // per site, not per host name: DNS exfiltration puts the data in the host name itself
+      const destKey = dest.hosts.length ? uniq(dest.hosts.map(siteOf)).sort().join(',') : tool;
+      const vs = views(joined);
+      this.contentFindings(s, vs, kind, destKey, findings, commits);
+      if (dest.cls === 'external') this.secretFindings(vs, findings);
+      if (bash && bash.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
+      if (dest.cls === 'external') this.trifectaFinding(s, bash, findings);
       // Per-tool / per-server overrides replace the action of flow findings.
-      const ov = this.cfg.policy.toolActions[tool] ?? (tc.server ? this.cfg.policy.serverActions[tc.server] : undefined);
+      const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
       if (ov) for (const f of findings) if (f.rule !== 'suspicious_endpoint') f.action = ov;
     }
 
     if (findings.length === 0) {
+      for (const c of commits) c();
       d.summary = dest.cls === 'internal' ? 'stays inside' : 'no internal data found in the input';
       s.noteDecision('allow', null, 'none');
       return d;
@@ -257,10 +311,331 @@ export class FlowEngine {
     d.risk = top.risk;
     d.flowType = top.flowType;
     if (top.origin) d.originTool = top.origin.label;
+    else if (top.source) d.originTool = top.source.label;
     d.summary = summarize(top);
     d.reason = this.reasonText(tool, top, findings.length, dest.hosts);
+    // what was sent adds up only when it is really sent (a denied call sends nothing)
+    if (d.action !== 'deny') for (const c of commits) c();
     s.noteDecision(d.action, d.flowType, d.risk);
     return d;
+  }
+
+  // ---------------------------------------------------------------- 1 + 4: content of origins
+  private contentFindings(s: Session, vs: View[], kind: DestKind, destKey: string, findings: Finding[], commits: Commit[]): void {
+    const pol = this.cfg.policy;
+    const seen = new Map<number, MergedMatch>();
+    const frags = new Map<number, { hit: FragmentHit; via: string[]; ranges: Array<[number, number]> }>();
+    for (const v of vs) {
+      const r = s.index.matchAll(v.text, { softExclude: softRanges(v.text) });
+      for (const m of r.origins) {
+        const prev = seen.get(m.originId);
+        if (!prev) {
+          seen.set(m.originId, { m, via: v.via });
+          continue;
+        }
+        const p = prev.m;
+        const better = m.sensitiveLabels.length > p.sensitiveLabels.length || m.covered > p.covered;
+        const labels = uniq([...p.sensitiveLabels, ...m.sensitiveLabels]);
+        const merged: OriginMatch = {
+          originId: m.originId,
+          covered: Math.max(p.covered, m.covered),
+          coveredOutside: Math.max(p.coveredOutside, m.coveredOutside),
+          sensitiveLabels: labels,
+          distinctive: p.distinctive || m.distinctive,
+          kgramHashes: m.covered > p.covered ? m.kgramHashes : p.kgramHashes,
+        };
+        seen.set(m.originId, { m: merged, via: better ? v.via : prev.via });
+      }
+      for (const f of r.fragments) {
+        const prev = frags.get(f.secretId);
+        if (!prev) frags.set(f.secretId, { hit: f, via: v.via, ranges: f.ranges.map((x) => [x[0], x[1]] as [number, number]) });
+        else prev.ranges.push(...f.ranges);
+      }
+    }
+    const external = kind !== 'unknown';
+    const risky = new Set<number>(); // origins already reported in this call
+    for (const [id, { m, via }] of seen) {
+      const o = s.origins.get(id);
+      if (!o || o.cls === 'external') continue; // external -> external: nothing of ours
+      const how = via.length ? `after ${via.join(' then ')} decoding` : undefined;
+      const sensitive = m.sensitiveLabels.length > 0 || (o.sensitive.length > 0 && m.covered >= MIN_COVERAGE);
+      if (sensitive) {
+        const what = m.sensitiveLabels.length ? article(m.sensitiveLabels.join(' and ')) : `${m.covered} characters of ${o.sensitive.join(', ')} content`;
+        findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown' });
+        risky.add(id);
+      } else if (m.distinctive) {
+        // an e-mail address, a random id: as strict as any internal data to the outside
+        const what = m.coveredOutside >= MIN_COVERAGE ? `${m.coveredOutside} characters of data with a distinctive value (an id, token or e-mail address)` : 'a distinctive value (an id, token or e-mail address)';
+        findings.push({ action: external ? pol.internalToExternal : pol.internalToUnknown, risk: external ? 'high' : 'medium', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), rule: external ? 'internal_to_external' : 'internal_to_unknown' });
+        risky.add(id);
+      } else if (m.coveredOutside >= MIN_COVERAGE) {
+        const [action, rule] = this.coverageAction(kind);
+        const where = kind === 'search' ? ' in a search query' : kind === 'hybrid' ? ' to a hybrid server (code host, tracker)' : '';
+        findings.push({ action, risk: kind === 'external' ? 'high' : 'medium', flowType: 'internal_to_external', what: `${m.coveredOutside} characters of data${where}`, origin: o, ...(how ? { how } : {}), rule });
+        risky.add(id);
+      }
+    }
+
+    // 4b. an output sent a chunk at a time: what one origin's content adds up to at one destination
+    for (const [id, { m }] of seen) {
+      const o = s.origins.get(id);
+      if (!o || o.cls === 'external') continue;
+      const sens = o.sensitive.length > 0;
+      const covered = sens ? m.covered : m.coveredOutside;
+      if (covered < K && m.sensitiveLabels.length === 0) continue;
+      const key = `${id} ${destKey}`;
+      const prev = s.chunks.get(key);
+      const fresh = m.kgramHashes.filter((h) => !prev?.seen.has(h));
+      const adds = m.kgramHashes.length === 0 || fresh.length > 0 ? covered : 0;
+      if (adds === 0) continue;
+      const total = (prev?.chars ?? 0) + adds;
+      const calls = (prev?.calls ?? 0) + 1;
+      commits.push(() => {
+        const c = s.chunk(key);
+        c.chars += adds;
+        c.calls++;
+        for (const h of fresh) if (c.seen.size < MAX_CHUNK_SEEN) c.seen.add(h);
+      });
+      if (risky.has(id) || calls < 2 || total < CHUNK_MIN_TOTAL) continue;
+      const what = `${total} characters of ${sens ? `${o.sensitive.join(', ')} content` : 'data'}, sent in ${calls} pieces`;
+      const how = `each call carried a small part of the same output to ${destKey}; together they add up`;
+      if (sens) {
+        findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, how, rule: 'chunked_sensitive' });
+      } else {
+        const [action] = this.coverageAction(kind);
+        findings.push({ action, risk: kind === 'external' ? 'high' : 'medium', flowType: 'internal_to_external', what, origin: o, how, rule: 'chunked' });
+      }
+      risky.add(id);
+    }
+
+    // 4a. a secret sent in pieces: which of its chars went out, over all calls of the session
+    for (const [sid, { hit, ranges }] of frags) {
+      const len = hit.length;
+      const st = s.secretsSent.get(sid);
+      const mine = new Uint8Array(len);
+      let piece = 0;
+      for (const [a, b] of ranges) {
+        for (let i = Math.max(0, a); i < Math.min(len, b); i++) {
+          if (mine[i] === 0) {
+            mine[i] = 1;
+            piece++;
+          }
+        }
+      }
+      if (piece < SPLIT_MIN_PIECE) continue;
+      let total = 0;
+      for (let i = 0; i < len; i++) if (mine[i] === 1 || (st && st.mask[i] === 1)) total++;
+      const calls = (st?.calls ?? 0) + 1;
+      commits.push(() => {
+        const x = s.secretSent(sid, len);
+        for (let i = 0; i < len; i++) if (mine[i] === 1) x.mask[i] = 1;
+        x.calls++;
+      });
+      const need = Math.ceil(SPLIT_MIN_FRACTION * len);
+      if (total < need) continue;
+      const o = s.origins.get(hit.originId);
+      const wholeFound = o !== undefined && (seen.get(o.id)?.m.sensitiveLabels.includes(hit.label) ?? false);
+      if (wholeFound) continue; // the whole secret is in this call: reported above
+      if (calls < 2 && piece < need) continue;
+      const what = calls >= 2 ? `${article(hit.label)}, sent in ${calls} pieces (${total} of its ${len} characters so far)` : `${total} of the ${len} characters of ${article(hit.label)}`;
+      findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, ...(o ? { origin: o } : {}), how: calls >= 2 ? 'the pieces were sent over several calls of this session' : 'most of the secret is in this call', rule: 'split_secret' });
+    }
+  }
+
+  /** The action and rule for shared text only (no secret, card or distinctive value). */
+  private coverageAction(kind: DestKind): [Action, string] {
+    const pol = this.cfg.policy;
+    switch (kind) {
+      case 'search':
+        return [pol.internalToSearch, 'internal_to_search'];
+      case 'hybrid':
+        return [pol.internalToHybrid, 'internal_to_hybrid'];
+      case 'unknown':
+        return [pol.internalToUnknown, 'internal_to_unknown'];
+      default:
+        return [pol.internalToExternal, 'internal_to_external'];
+    }
+  }
+
+  /**
+   * A hybrid server's write tool aimed at a repository that is not this session's project (its
+   * name differs from the working directory's and it is not a remote added in the session): data
+   * does not "already live there", so the call is treated as plainly external. Null when the input
+   * names no repository or names the project's own.
+   */
+  private foreignRepository(input: Record<string, unknown>, ev: HookEvent, s: Session): string | null {
+    const str = (k: string): string | undefined => (typeof input[k] === 'string' && (input[k] as string).length > 0 ? (input[k] as string) : undefined);
+    const repo = str('repo') ?? str('repository') ?? str('repo_name');
+    if (!repo) return null;
+    const name = repo.replace(/\.git$/, '').split('/').pop()?.toLowerCase() ?? '';
+    const cwd = typeof ev.cwd === 'string' ? baseName(ev.cwd).toLowerCase() : '';
+    if (name && name === cwd) return null;
+    for (const url of s.remotes.values()) if (url.replace(/\.git$/, '').toLowerCase().endsWith('/' + name)) return null;
+    const owner = str('owner') ?? str('org') ?? str('namespace');
+    return owner ? `${owner}/${repo}` : repo;
+  }
+
+  // ---------------------------------------------------------------- 2: secrets by pattern
+  private secretFindings(vs: View[], findings: Finding[]): void {
+    if (findings.some((f) => f.rule === 'sensitive_to_external')) return;
+    for (const v of vs) {
+      const secrets = scanText(v.text).filter((f) => f.severity !== 'medium');
+      if (secrets.length) {
+        findings.push({ action: this.cfg.policy.secretToExternal, risk: 'critical', flowType: 'internal_to_external', what: article(uniq(secrets.map((f) => f.label)).join(' and ')), how: v.via.length ? `after ${v.via.join(' then ')} decoding` : 'found by pattern; no tool of this session returned it', rule: 'secret_to_external' });
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- 3: what an egress command reads and sends
+  private commandFindings(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, findings: Finding[]): void {
+    const pol = this.cfg.policy;
+    const sends = bash.egressCommands.join(', ');
+    let found = false;
+    // a sensitive file, by its path
+    for (const p of uniq([...bash.uploadPaths, ...bash.readPaths])) {
+      const sp = sensitivePath(p, this.opts.home);
+      if (sp) {
+        findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `the contents of ${p} (${sp.label})`, how: `the command reads ${p} and sends data with ${sends}`, rule: 'read_and_send' });
+        found = true;
+        break;
+      }
+    }
+    // a file that holds internal data (written from an origin, copied from a sensitive file, read earlier)
+    if (!found) {
+      let best: [string, Taint] | undefined;
+      for (const p of uniq([...bash.uploadPaths, ...bash.readPaths])) {
+        const a = this.abs(p, ev);
+        const t = a ? s.taintOf(a) : undefined;
+        if (t && (!best || (t.sensitive.length > 0 && best[1].sensitive.length === 0))) best = [p, t];
+      }
+      if (best) {
+        const [p, t] = best;
+        const sens = t.sensitive.length > 0;
+        const held = t.by.startsWith('read by') ? `${t.path} is the file ${t.source} returned` : `it was written to ${t.path} by ${t.by} at ${this.timeOfDay(t.at)}`;
+        findings.push({
+          action: sens ? pol.sensitiveToExternal : pol.internalToExternal,
+          risk: sens ? 'critical' : 'high',
+          flowType: 'internal_to_external',
+          what: `the contents of ${p}${sens ? ` (${t.sensitive.join(', ')})` : ''}`,
+          source: { label: t.source, at: t.sourceAt },
+          how: `${held}; the command sends it with ${sends}`,
+          rule: sens ? 'tainted_file_sensitive' : 'tainted_file',
+        });
+        found = true;
+      }
+    }
+    // the environment (printenv, env, set) piped or substituted into the egress command
+    if (dumpsEnvironment(bash) && /[|`]|\$\(|>/.test(command)) {
+      findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: 'the environment (every variable, API keys and tokens included)', how: `the command dumps the environment and sends data with ${sends}`, rule: 'environment_to_external' });
+      found = true;
+    }
+    // any other local file the command sends
+    if (!found) {
+      const files = bash.uploadPaths.filter((p) => p !== '-' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !isPseudoFile(this.abs(p, ev) ?? p));
+      if (files.length) {
+        findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the contents of ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}`, how: `the command reads local files and sends them with ${sends}`, rule: 'upload_local_file' });
+      }
+    }
+    // a push to a git remote added in this session (or in this very command), or straight to a URL
+    for (const push of gitPushes(bash)) {
+      const url = push.url ?? s.remotes.get(push.remote);
+      if (url === undefined) continue;
+      const repo = typeof ev.cwd === 'string' ? ` ${baseName(ev.cwd)}` : '';
+      findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the repository${repo} (git push to ${push.url ? url : `${push.remote} → ${url}`})`, how: push.url ? 'the push goes straight to a URL, not to a configured remote' : `the remote "${push.remote}" was added in this session`, rule: 'git_push_new_remote' });
+      break;
+    }
+  }
+
+  // ---------------------------------------------------------------- 5: the lethal trifecta
+  private trifectaFinding(s: Session, bash: BashAnalysis | undefined, findings: Finding[]): void {
+    const u = s.untrusted;
+    const r = s.sensitiveRead;
+    if (!u || !r) return;
+    // ordinary work: a plain `git push` to a remote the session did not add
+    if (bash && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => c === 'git push')) {
+      const pushes = gitPushes(bash);
+      if (pushes.length > 0 && pushes.every((p) => p.url === undefined && !s.remotes.has(p.remote))) return;
+    }
+    findings.push({
+      action: this.cfg.policy.lethalTrifecta,
+      risk: 'high',
+      flowType: 'internal_to_external',
+      what: 'data',
+      how: `this session read untrusted content from ${u.label} at ${this.timeOfDay(u.at)} and sensitive data from ${r.label} at ${this.timeOfDay(r.at)}; instructions hidden in that content could be steering this call (lethal trifecta), even though none of the data was found in it`,
+      rule: 'lethal_trifecta',
+    });
+  }
+
+  // ---------------------------------------------------------------- taint: files written
+  /** Write / Edit / MultiEdit / NotebookEdit: the file holds what is written, tainted if it matches an origin. */
+  private writeEffects(s: Session, ev: HookEvent, tool: string, input: Record<string, unknown>, now: number): void {
+    const file = typeof input.file_path === 'string' ? input.file_path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
+    if (!file) return;
+    const path = this.abs(file, ev);
+    if (!path) return;
+    let content = '';
+    if (typeof input.content === 'string') content = input.content;
+    else if (typeof input.new_string === 'string') content = input.new_string;
+    else if (typeof input.new_source === 'string') content = input.new_source;
+    else if (Array.isArray(input.edits)) content = input.edits.map((e) => (e && typeof (e as Record<string, unknown>).new_string === 'string' ? (e as Record<string, string>).new_string : '')).join('\n');
+    const src = content ? this.strongestSource(s, content) : undefined;
+    if (src) {
+      s.taint({ path, source: src.label, sourceAt: src.at, sensitive: src.sensitive, by: tool, at: now });
+    } else if (tool === 'Write') {
+      // the whole file is replaced by content that holds none of our data
+      s.taints.delete(path);
+    }
+  }
+
+  /** Bash: files written from sensitive or tainted files, from the environment, or from matched content in the command. */
+  private bashEffects(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, now: number): void {
+    for (const seg of bash.segments) {
+      const g = gitRemoteAdd(seg);
+      if (g) s.addRemote(g.name, g.url);
+    }
+    const writes = bash.writePaths.map((p) => this.abs(p, ev)).filter((p): p is string => p !== null && !isPseudoFile(p));
+    if (writes.length === 0) return;
+    let src: { label: string; at: number; sensitive: string[] } | undefined;
+    for (const p of bash.readPaths) {
+      const sp = sensitivePath(p, this.opts.home);
+      if (sp) {
+        src = { label: `${p} (${sp.label})`, at: now, sensitive: [sp.label] };
+        break;
+      }
+      const a = this.abs(p, ev);
+      const t = a ? s.taintOf(a) : undefined;
+      if (t && (!src || (t.sensitive.length > 0 && src.sensitive.length === 0))) src = { label: t.source, at: t.sourceAt, sensitive: t.sensitive };
+    }
+    if ((!src || src.sensitive.length === 0) && dumpsEnvironment(bash)) src = { label: 'the environment', at: now, sensitive: [ENV_LABEL] };
+    if (!src || src.sensitive.length === 0) {
+      // `echo <data> > f`, `printf … > f`, a heredoc: the data is in the command itself
+      const m = this.strongestSource(s, command);
+      if (m && (!src || m.sensitive.length > 0)) src = m;
+    }
+    if (!src) return;
+    const by = `Bash(${truncate(redact(command), 60)})`;
+    for (const w of writes) s.taint({ path: w, source: src.label, sourceAt: src.at, sensitive: [...src.sensitive], by, at: now });
+  }
+
+  /** The origin whose data a text carries (secret, card, distinctive token, or MIN_COVERAGE chars), strongest first. */
+  private strongestSource(s: Session, text: string): { label: string; at: number; sensitive: string[] } | undefined {
+    let best: { label: string; at: number; sensitive: string[]; rank: number } | undefined;
+    for (const v of views(text)) {
+      for (const m of s.index.match(v.text)) {
+        const o = s.origins.get(m.originId);
+        if (!o || o.cls === 'external') continue;
+        const sensitive = m.sensitiveLabels.length ? m.sensitiveLabels : o.sensitive.length && m.covered >= MIN_COVERAGE ? o.sensitive : [];
+        const rank = sensitive.length ? 3 : m.distinctive ? 2 : m.covered >= MIN_COVERAGE ? 1 : 0;
+        if (rank > 0 && (!best || rank > best.rank)) best = { label: o.label, at: o.at, sensitive: [...sensitive], rank };
+      }
+    }
+    if (!best || best.rank < 3) {
+      // a secret no origin explains (typed in, or read outside our view)
+      const secrets = scanText(text).filter((f) => f.severity !== 'medium');
+      if (secrets.length) return { label: 'a secret written into the file', at: 0, sensitive: uniq(secrets.map((f) => f.label)) };
+    }
+    return best;
   }
 
   private destination(tc: ToolClass, tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined, hosts: string[]): { cls: Classification; hosts: string[] } {
@@ -286,16 +661,24 @@ export class FlowEngine {
   private reasonText(tool: string, top: Finding, count: number, hosts: string[]): string {
     const where = hosts.length ? ` to ${hosts.slice(0, 3).join(', ')}` : tool.startsWith('mcp__') ? ` to ${tool}` : '';
     const verb = top.action === 'deny' ? 'blocked' : top.action === 'ask' ? 'needs confirmation for' : 'flagged';
-    let r = `mcpproxy-hook ${verb} this ${tool} call: it would send ${top.what}${where}`;
-    if (top.origin) {
-      r += `. The data came from ${top.origin.label} at ${this.timeOfDay(top.origin.at)} in this session (${flowWords(top.flowType)}, risk ${top.risk})`;
-    } else r += ` (${flowWords(top.flowType)}, risk ${top.risk})`;
-    if (top.how) r += `; ${top.how}`;
+    let r: string;
+    if (top.rule === 'lethal_trifecta') {
+      r = `mcpproxy-hook ${verb} this ${tool} call: it sends data${where}, and ${top.how ?? ''} (risk ${top.risk})`;
+    } else {
+      r = `mcpproxy-hook ${verb} this ${tool} call: it would send ${top.what}${where}`;
+      const src = top.origin ? { label: top.origin.label, at: top.origin.at } : top.source;
+      if (src && src.at > 0) {
+        r += `. The data came from ${src.label} at ${this.timeOfDay(src.at)} in this session (${flowWords(top.flowType)}, risk ${top.risk})`;
+      } else r += ` (${flowWords(top.flowType)}, risk ${top.risk})`;
+      if (top.how) r += `; ${top.how}`;
+    }
     if (count > 1) r += `. ${count - 1} more finding${count > 2 ? 's' : ''} in the same call`;
     r += '.';
     const cfgAt = this.opts.configPath ? ` in ${this.opts.configPath}` : '';
     if (top.rule === 'suspicious_endpoint') {
       r += ` If that endpoint is really needed, remove it from policy.suspiciousEndpoints${cfgAt}.`;
+    } else if (top.rule === 'lethal_trifecta' && (top.action === 'deny' || top.action === 'ask')) {
+      r += ` If this call is what the user asked for, confirm it; policy.lethalTrifecta${cfgAt} sets this rule's action.`;
     } else if (top.action === 'deny' || top.action === 'ask') {
       r += hosts.length
         ? ` If this transfer is intended, the user can add the host to policy.trustedHosts${cfgAt}, or run the command themselves.`
@@ -315,12 +698,140 @@ export class FlowEngine {
   }
 }
 
+// ------------------------------------------------------------------------------------- helpers
+
+const ENV_LABEL = 'Environment variables';
+const CARD_LABEL = 'payment card number';
+
+/** A command of the analysis that prints the whole environment: printenv, env, set, export -p, declare -p/-x. */
+function dumpsEnvironment(bash: BashAnalysis): boolean {
+  for (const seg of bash.segments) {
+    const [cmd, ...args] = seg.map((w) => w.replace(/^.*\//, ''));
+    if (cmd === undefined) continue;
+    if (cmd === 'printenv') return true;
+    if (cmd === 'env' && args.every((a) => a.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(a))) return true;
+    if (cmd === 'set' && args.length === 0) return true;
+    if ((cmd === 'export' || cmd === 'declare' || cmd === 'typeset') && (args.length === 0 || args.every((a) => /^-[pxr]+$/.test(a)))) return true;
+  }
+  return false;
+}
+
+/** `git remote add NAME URL`, `git remote set-url NAME URL` in one simple command. */
+function gitRemoteAdd(seg: string[]): { name: string; url: string } | null {
+  const i = gitSub(seg);
+  if (i < 0 || seg[i] !== 'remote') return null;
+  const rest = seg.slice(i + 1).filter((a) => !a.startsWith('-'));
+  if ((rest[0] === 'add' || rest[0] === 'set-url') && rest[1] && rest[2]) return { name: rest[1], url: rest[2] };
+  return null;
+}
+
+/** Index of git's subcommand in a simple command (after `git` and its global options), or -1. */
+function gitSub(seg: string[]): number {
+  if ((seg[0] ?? '').replace(/^.*\//, '') !== 'git') return -1;
+  let i = 1;
+  while (i < seg.length && (seg[i] as string).startsWith('-')) {
+    if (seg[i] === '-C' || seg[i] === '-c' || seg[i] === '--git-dir' || seg[i] === '--work-tree') i++;
+    i++;
+  }
+  return i < seg.length ? i : -1;
+}
+
+const PUSH_OPTS_WITH_ARG = new Set(['-o', '--push-option', '--receive-pack', '--exec']);
+
+/** The remotes of every `git push` of a command: a name (default origin), or a URL pushed to directly. */
+function gitPushes(bash: BashAnalysis): Array<{ remote: string; url?: string }> {
+  const out: Array<{ remote: string; url?: string }> = [];
+  for (const seg of bash.segments) {
+    const i = gitSub(seg);
+    if (i < 0 || seg[i] !== 'push') continue;
+    let remote: string | undefined;
+    for (let j = i + 1; j < seg.length; j++) {
+      const a = seg[j] as string;
+      if (PUSH_OPTS_WITH_ARG.has(a)) {
+        j++;
+        continue;
+      }
+      if (a.startsWith('--repo=')) {
+        remote = a.slice(7);
+        break;
+      }
+      if (a.startsWith('-')) continue;
+      remote = a;
+      break;
+    }
+    const r = remote ?? 'origin';
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(r) || /^[^/\s]+@[^:\s]+:/.test(r) || r.startsWith('/') || r.startsWith('.')) out.push({ remote: r, url: r });
+    else out.push({ remote: r });
+  }
+  return out;
+}
+
+/** scheme://host/path of URLs (not their query or fragment) */
+const URL_PART = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`<>()[\]{}\\|^?#]+/gi;
+
+/**
+ * Ranges of an outgoing text where shared text does not count as internal data: the
+ * scheme://host/path of URLs (a docs link copied from a README) and commit ids / digests (passed
+ * around in ordinary work). Secrets, cards, e-mails and random ids inside them still count.
+ */
+function softRanges(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  if (text.includes('://')) for (const m of text.matchAll(URL_PART)) out.push([m.index, m.index + m[0].length]);
+  // hex identifiers: commit ids, digests (7-64 lower-case hex chars with a letter and a digit, not
+  // inside a longer alphanumeric run). CC: 0 other, 1 digit, 2 a-f, 3 other letter.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    let k = c < 128 ? (CC[c] as number) : 0;
+    if (k === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let mask = 0;
+    while (k !== 0) {
+      mask |= 1 << k;
+      if (++i >= n) break;
+      c = text.charCodeAt(i);
+      k = c < 128 ? (CC[c] as number) : 0;
+    }
+    const len = i - start;
+    if (mask === 6 && len >= 7 && len <= 64) out.push([start, i]);
+  }
+  if (out.length < 2) return out;
+  out.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [out[0] as [number, number]];
+  for (const r of out.slice(1)) {
+    const last = merged[merged.length - 1] as [number, number];
+    if (r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push(r);
+  }
+  return merged;
+}
+
+/** The registrable part of a host name, roughly (`a.b.example.co.uk` -> `example.co.uk`); IPs as they are. */
+function siteOf(host: string): string {
+  if (/^[0-9.]+$/.test(host) || host.includes(':')) return host;
+  const labels = host.split('.').filter(Boolean);
+  if (labels.length <= 2) return labels.join('.');
+  const n = (labels[labels.length - 2] as string).length <= 3 && (labels[labels.length - 1] as string).length === 2 ? 3 : 2;
+  return labels.slice(-n).join('.');
+}
+
+/** char class for softRanges: 1 digit, 2 a-f, 3 any other ASCII letter, 0 the rest */
+const CC = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) CC[c] = 1;
+for (let c = 97; c <= 122; c++) CC[c] = c <= 102 ? 2 : 3;
+for (let c = 65; c <= 90; c++) CC[c] = 3;
+
 function flowWords(f: FlowType): string {
   return f.replace(/_to_/, ' → ').replace(/_/g, ' ');
 }
 
 function summarize(f: Finding): string {
-  return `${f.rule}: ${f.what}${f.origin ? ` from ${f.origin.label}` : ''}`;
+  const from = f.origin ? ` from ${f.origin.label}` : f.source ? ` from ${f.source.label}` : '';
+  return `${f.rule}: ${f.what}${from}`;
 }
 
 function article(label: string): string {

@@ -2,19 +2,49 @@
  * Fingerprint: content fingerprints of what internal tools returned, and matching of what a tool
  * is about to send against them. Pure, in-memory; only 53-bit keyed hashes are kept, never text.
  *
- * Three kinds of fingerprint, all over normalised text (lower-cased, whitespace removed) and all with
- * the same keyed polynomial hash so that any window of an outgoing text can be looked up:
- *  - k-grams: winnowed K-char windows (Schleimer et al., "Winnowing", 2003). Any shared run of at
- *    least K+W-1 normalised chars is guaranteed to share a fingerprint, wherever it is embedded.
+ * All fingerprints are over normalised text (each char lower-cased on its own, whitespace removed)
+ * and use one keyed polynomial hash, so any window of an outgoing text can be looked up in O(1)
+ * from prefix hashes:
+ *  - k-grams: K-char windows. Small origins (≤ DENSE_MAX chars: .env files, keys, configs, short
+ *    documents) keep EVERY k-gram, so any shared run of K chars is found (a small file sent a line
+ *    at a time is seen). Up to WINNOW_MAX chars they are winnowed (Schleimer et al., "Winnowing",
+ *    2003): any shared run of K+W-1 chars is guaranteed to share a fingerprint, wherever it is
+ *    embedded. Larger outputs are sampled by hash (1 in 2^b k-grams, b chosen so that one origin
+ *    takes at most half of the session's budget): recording stays fast and a 1 MB log cannot evict
+ *    everything read before it, at the price of a probabilistic match for short shared runs of
+ *    such outputs (a run of L chars is missed with probability (1 - 2^-b)^(L-K+1)).
  *  - tokens: whole short high-value strings (secret values found by the detector, e-mail addresses,
- *    card-like numbers, high-entropy tokens) and whole short lines, matched exactly by rolling a
- *    window of each stored length over the outgoing text.
+ *    card-like numbers, high-entropy tokens) and whole short lines, matched exactly. Each token is
+ *    reached through its first ANCHOR chars (one table lookup per position of the outgoing text,
+ *    then a check of the few tokens sharing that anchor), so the cost does not grow with the number
+ *    of distinct token lengths.
+ *  - secret fragments: every FRAG-char window of each high-entropy secret and card number, mapped
+ *    to (secret, offset), so that a secret sent in pieces over several calls can be added up by the
+ *    caller.
  */
 
 export const K = 24; // k-gram length (normalised chars)
 export const W = 8; // winnowing window (k-grams); guarantee threshold K + W - 1 = 31
-export const MIN_TOKEN = 8; // shortest token / line we keep
+export const MIN_TOKEN = 8; // shortest token / line we keep (secrets: 6)
 export const MAX_TOKEN = 256;
+/** token anchor length */
+export const ANCHOR = 8;
+/** secret-fragment window length */
+export const FRAG = 6;
+/** origins with at most this many chars keep every k-gram (not only the winnowed ones) */
+export const DENSE_MAX = 8192;
+/** origins with more chars than this are sampled (1 k-gram in 2^b by hash) instead of winnowed */
+export const WINNOW_MAX = 65536;
+/** secrets shorter than this (normalised) or with less entropy per char are not indexed as fragments */
+export const FRAGMENT_MIN_SECRET = 16;
+export const FRAGMENT_MIN_ENTROPY = 3.0;
+/** longest secret indexed as fragments, and fragment windows kept per index */
+const FRAGMENT_MAX_SECRET = 4096;
+const FRAGMENT_MAX_WINDOWS = 65536;
+const FRAGMENT_MAX_SECRETS = 1024;
+/** tokens sharing one anchor: beyond this, more `line` (or distinctive) tokens with that anchor are not kept */
+const MAX_LINES_PER_ANCHOR = 8;
+const MAX_TOKENS_PER_ANCHOR = 64;
 
 const B1 = 0x01000193;
 const B2 = 0x5bd1e995;
@@ -22,41 +52,225 @@ const TWO21 = 2097152;
 
 export type TokenKind = 'secret' | 'card' | 'email' | 'token' | 'line';
 
-/** Lower-case and drop whitespace, so that re-wrapping, indentation and case changes do not hide reuse. */
-export function normalize(s: string): string {
-  return s.toLowerCase().replace(/\s+/g, '');
+// ------------------------------------------------------------------------------------- normalisation
+
+/**
+ * NORM[c]: the normalised code of char c: its own lower case (per char, so lengths never change),
+ * NORM_WS for JavaScript's `\s` (dropped), NORM_TODO for a char not looked at yet (filled lazily).
+ */
+const NORM_WS = 0xfffe;
+const NORM_TODO = 0xffff;
+const NORM = new Uint16Array(65536).fill(NORM_TODO);
+function normSlow(c: number): number {
+  let m: number;
+  // JavaScript's \s, and the two noncharacters used as markers here
+  if (c === 9 || c === 10 || c === 11 || c === 12 || c === 13 || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff || c >= 0xfffe) {
+    m = NORM_WS;
+  } else {
+    const l = String.fromCharCode(c).toLowerCase();
+    m = l.length === 1 ? l.charCodeAt(0) : c;
+  }
+  NORM[c] = m;
+  return m;
+}
+for (let c = 0; c < 256; c++) normSlow(c);
+
+// Reused scratch buffers (the sidecar is single-threaded): no allocation per text.
+let CODES = new Uint16Array(1 << 14);
+let P1 = new Int32Array((1 << 14) + 1);
+let P2 = new Int32Array((1 << 14) + 1);
+let EXCL = new Uint8Array(1 << 14);
+let HS = new Float64Array(1 << 14);
+let DQ = new Int32Array(1 << 14);
+let MARK = new Uint8Array(1 << 14);
+let SEL = new Float64Array(1 << 14);
+let LINEBUF = new Int32Array(1 << 14);
+
+function ensure(n: number): void {
+  if (CODES.length >= n) return;
+  let cap = CODES.length;
+  while (cap < n) cap *= 2;
+  CODES = new Uint16Array(cap);
+  P1 = new Int32Array(cap + 1);
+  P2 = new Int32Array(cap + 1);
+  EXCL = new Uint8Array(cap);
+  HS = new Float64Array(cap);
+  DQ = new Int32Array(cap);
+  MARK = new Uint8Array(cap);
+  SEL = new Float64Array(cap);
+  LINEBUF = new Int32Array(cap);
 }
 
-// Reused scratch buffers for winnowing: no allocation per recorded string (the sidecar is single-threaded).
-let scratchH = new Float64Array(4096);
-let scratchQ = new Int32Array(4096);
+/** The chars of a text as codes: its bytes when it is ASCII (fast), else its UTF-16 code units. */
+const ENC = new TextEncoder();
+let RAW8 = new Uint8Array(1 << 14);
+let RAW16 = new Uint16Array(1 << 14);
+function rawCodes(s: string): Uint8Array | Uint16Array {
+  if (RAW8.length < s.length) RAW8 = new Uint8Array(Math.max(s.length, RAW8.length * 2));
+  const r = ENC.encodeInto(s, RAW8);
+  if (r.read === s.length && r.written === s.length) return RAW8;
+  if (RAW16.length < s.length) RAW16 = new Uint16Array(Math.max(s.length, RAW16.length * 2));
+  for (let i = 0; i < s.length; i++) RAW16[i] = s.charCodeAt(i);
+  return RAW16;
+}
+
+/**
+ * Normalise `s` into CODES[0..n): lower-case, whitespace dropped. LINEBUF[0..LINE_COUNT) receives
+ * the normalised offset of each newline (without `exclude` only). `exclude` (sorted [start, end) ranges of `s`) marks EXCL.
+ * `raw` (optional): rawCodes(s), when the caller already has it.
+ */
+let LINE_COUNT = 0;
+function normInto(s: string, exclude?: ReadonlyArray<readonly [number, number]>, raw?: Uint8Array | Uint16Array): number {
+  const len = s.length;
+  ensure(len);
+  const src = raw ?? rawCodes(s);
+  const codes = CODES;
+  const norm = NORM;
+  let n = 0;
+  if (!exclude || exclude.length === 0) {
+    // branch-free: whitespace is stored and then overwritten (n does not advance); line ends are
+    // stored at every char and kept only after a newline
+    const lb = LINEBUF;
+    let ln = 0;
+    for (let i = 0; i < len; i++) {
+      const c = src[i] as number;
+      let m = norm[c] as number;
+      if (m === NORM_TODO) m = normSlow(c);
+      codes[n] = m;
+      lb[ln] = n;
+      ln += +(c === 10);
+      n += +(m !== NORM_WS);
+    }
+    EXCL.fill(0, 0, n);
+    LINE_COUNT = ln;
+  } else {
+    LINE_COUNT = 0;
+    let xi = 0;
+    for (let i = 0; i < len; i++) {
+      const c = src[i] as number;
+      let m = norm[c] as number;
+      if (m >= NORM_WS) {
+        if (m === NORM_TODO) m = normSlow(c);
+        if (m === NORM_WS) continue;
+      }
+      while (xi < exclude.length && (exclude[xi] as readonly [number, number])[1] <= i) xi++;
+      const r = exclude[xi];
+      EXCL[n] = r !== undefined && r[0] <= i ? 1 : 0;
+      codes[n++] = m;
+    }
+  }
+  return n;
+}
+
+/** 1 for token chars [A-Za-z0-9_+/=-], for card chars [0-9 -] (indexed by char code). */
+const TOKC = new Uint8Array(65536);
+const CARDC = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  TOKC[c] = /[A-Za-z0-9_+/=-]/.test(ch) ? 1 : 0;
+  CARDC[c] = /[0-9 -]/.test(ch) ? 1 : 0;
+}
+let CAND_T = new Int32Array(1 << 12);
+let CAND_C = new Int32Array(1 << 12);
+let NCAND_T = 0;
+let NCAND_C = 0;
+
+/**
+ * normInto for recording, in one branch-free pass that also notes where runs of token chars reach
+ * 16 (CAND_T) and runs of card chars reach 13 (CAND_C): distinctive tokens are looked for only there.
+ */
+function normRecord(s: string, raw: Uint8Array | Uint16Array): number {
+  const len = s.length;
+  ensure(len);
+  if (CAND_T.length < (len >> 4) + 2) CAND_T = new Int32Array((len >> 4) + 2);
+  if (CAND_C.length < (len >> 3) + 2) CAND_C = new Int32Array((len >> 3) + 2);
+  const codes = CODES;
+  const norm = NORM;
+  const lb = LINEBUF;
+  const ct = CAND_T;
+  const cc = CAND_C;
+  let n = 0;
+  let ln = 0;
+  let tr = 0;
+  let cr = 0;
+  let nt = 0;
+  let nc = 0;
+  for (let i = 0; i < len; i++) {
+    const c = raw[i] as number;
+    let m = norm[c] as number;
+    if (m === NORM_TODO) m = normSlow(c);
+    codes[n] = m;
+    lb[ln] = n;
+    ln += +(c === 10);
+    n += +(m !== NORM_WS);
+    tr = (tr + 1) * (TOKC[c] as number);
+    ct[nt] = i;
+    nt += +(tr === 16);
+    cr = (cr + 1) * (CARDC[c] as number);
+    cc[nc] = i;
+    nc += +(cr === 13);
+  }
+  EXCL.fill(0, 0, n);
+  LINE_COUNT = ln;
+  NCAND_T = nt;
+  NCAND_C = nc;
+  return n;
+}
+
+/** normInto for a short string (a token): straight from charCodeAt into CODES. */
+function normSmall(s: string): number {
+  ensure(s.length);
+  const codes = CODES;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let m = NORM[c] as number;
+    if (m === NORM_TODO) m = normSlow(c);
+    if (m !== NORM_WS) codes[n++] = m;
+  }
+  return n;
+}
+
+/** Lower-case and drop whitespace, so that re-wrapping, indentation and case changes do not hide reuse. */
+export function normalize(s: string): string {
+  const n = normInto(s);
+  let out = '';
+  for (let i = 0; i < n; i += 8192) out += String.fromCharCode(...CODES.subarray(i, Math.min(n, i + 8192)));
+  return out;
+}
+
+// ------------------------------------------------------------------------------------- hashing
 
 export class Hasher {
-  private readonly s1: number;
-  private readonly s2: number;
-  private readonly pow = new Map<number, [number, number]>();
+  readonly s1: number;
+  readonly s2: number;
+  /** B1^len, B2^len (mod 2^32), for len up to the longest window used so far */
+  private pw1 = new Int32Array(1);
+  private pw2 = new Int32Array(1);
 
   constructor(seed: number) {
     this.s1 = seed & 0xffff;
     this.s2 = (seed >>> 16) & 0xffff;
+    this.pw1[0] = 1;
+    this.pw2[0] = 1;
+    this.powersUpTo(FRAGMENT_MAX_SECRET + 1);
   }
 
-  private powers(len: number): [number, number] {
-    let p = this.pow.get(len);
-    if (!p) {
-      let a = 1;
-      let b = 1;
-      for (let i = 0; i < len; i++) {
-        a = Math.imul(a, B1);
-        b = Math.imul(b, B2);
-      }
-      p = [a, b];
-      this.pow.set(len, p);
+  private powersUpTo(len: number): void {
+    if (this.pw1.length > len) return;
+    const a = new Int32Array(len + 1);
+    const b = new Int32Array(len + 1);
+    a[0] = 1;
+    b[0] = 1;
+    for (let i = 1; i <= len; i++) {
+      a[i] = Math.imul(a[i - 1] as number, B1);
+      b[i] = Math.imul(b[i - 1] as number, B2);
     }
-    return p;
+    this.pw1 = a;
+    this.pw2 = b;
   }
 
-  /** Hash of a whole (already normalised) string; equals the rolling hash of the same window. */
+  /** Hash of a whole (already normalised) string; equals the hash of the same window anywhere. */
   hash(s: string): number {
     let h1 = 0;
     let h2 = 0;
@@ -68,65 +282,160 @@ export class Hasher {
     return (h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff);
   }
 
-  /** Calls cb(hash, start) for every window of `len` chars of s. */
-  roll(s: string, len: number, cb: (h: number, start: number) => void): void {
-    if (s.length < len) return;
-    const [p1, p2] = this.powers(len);
+  /** Prefix hashes of CODES[0..n) into P1/P2 (P[0] = 0). */
+  prefix(n: number): void {
+    const codes = CODES;
+    const p1 = P1;
+    const p2 = P2;
+    const s1 = this.s1;
+    const s2 = this.s2;
     let h1 = 0;
     let h2 = 0;
-    for (let i = 0; i < len; i++) {
-      const c = s.charCodeAt(i);
-      h1 = (Math.imul(h1, B1) + (c ^ this.s1)) | 0;
-      h2 = (Math.imul(h2, B2) + (c ^ this.s2)) | 0;
-    }
-    cb((h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff), 0);
-    for (let i = len; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      const o = s.charCodeAt(i - len);
-      h1 = (Math.imul(h1, B1) + (c ^ this.s1) - Math.imul(p1, o ^ this.s1)) | 0;
-      h2 = (Math.imul(h2, B2) + (c ^ this.s2) - Math.imul(p2, o ^ this.s2)) | 0;
-      cb((h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff), i - len + 1);
+    p1[0] = 0;
+    p2[0] = 0;
+    for (let i = 0; i < n; i++) {
+      const c = codes[i] as number;
+      h1 = (Math.imul(h1, B1) + (c ^ s1)) | 0;
+      h2 = (Math.imul(h2, B2) + (c ^ s2)) | 0;
+      p1[i + 1] = h1;
+      p2[i + 1] = h2;
     }
   }
 
-  /** Winnowed K-gram fingerprints of a normalised string (each selected hash once per position). */
-  winnow(s: string, cb: (h: number) => void): void {
-    const n = s.length - K + 1;
-    if (n <= 0) return;
-    if (scratchH.length < n) {
-      scratchH = new Float64Array(Math.max(n, scratchH.length * 2));
-      scratchQ = new Int32Array(scratchH.length);
+  /** Hash of CODES[start, start+len), computed directly. */
+  hashCodes(start: number, len: number): number {
+    let h1 = 0;
+    let h2 = 0;
+    const codes = CODES;
+    for (let i = start; i < start + len; i++) {
+      const c = codes[i] as number;
+      h1 = (Math.imul(h1, B1) + (c ^ this.s1)) | 0;
+      h2 = (Math.imul(h2, B2) + (c ^ this.s2)) | 0;
     }
-    const hs = scratchH;
-    this.roll(s, K, (h, i) => {
-      hs[i] = h;
-    });
-    if (n <= W) {
-      let m = 0;
-      for (let i = 1; i < n; i++) if ((hs[i] as number) <= (hs[m] as number)) m = i;
-      cb(hs[m] as number);
-      return;
+    return (h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff);
+  }
+
+  /** Hashes of every window CODES[i, i+len) into out[i] (prefix hashes computed); returns how many. */
+  windows(n: number, len: number, out: Float64Array): number {
+    const m = n - len + 1;
+    if (m <= 0) return 0;
+    if (len >= this.pw1.length) this.powersUpTo(len * 2);
+    const pw1 = this.pw1[len] as number;
+    const pw2 = this.pw2[len] as number;
+    const p1 = P1;
+    const p2 = P2;
+    for (let i = 0; i < m; i++) {
+      const h1 = ((p1[i + len] as number) - Math.imul(p1[i] as number, pw1)) | 0;
+      const h2 = ((p2[i + len] as number) - Math.imul(p2[i] as number, pw2)) | 0;
+      out[i] = (h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff);
+    }
+    return m;
+  }
+
+  /** Hash of CODES[i, i+len) from the prefix hashes (call prefix() first). */
+  at(i: number, len: number): number {
+    if (len >= this.pw1.length) this.powersUpTo(len * 2);
+    const h1 = ((P1[i + len] as number) - Math.imul(P1[i] as number, this.pw1[len] as number)) | 0;
+    const h2 = ((P2[i + len] as number) - Math.imul(P2[i] as number, this.pw2[len] as number)) | 0;
+    return (h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff);
+  }
+
+  /** Calls cb(hash, start) for every window of `len` chars of the (normalised) string s. */
+  roll(s: string, len: number, cb: (h: number, start: number) => void): void {
+    if (s.length < len) return;
+    ensure(s.length);
+    for (let i = 0; i < s.length; i++) CODES[i] = s.charCodeAt(i);
+    this.prefix(s.length);
+    for (let i = 0; i + len <= s.length; i++) cb(this.at(i, len), i);
+  }
+
+  /**
+   * Fingerprints of CODES[0, n) (prefix hashes computed) into SEL; returns how many.
+   *  - `sampleMask` < 0, `dense`: every K-gram.
+   *  - `sampleMask` < 0: winnowing (rightmost minimum of each window of W k-grams, each selected
+   *    position once): any shared run of K+W-1 chars shares a fingerprint.
+   *  - `sampleMask` >= 0: the k-grams whose hash has those bits clear (1 in mask+1), for very large
+   *    texts: no per-position comparisons, so recording stays fast; a shared run of L chars is
+   *    missed with probability (1 - 1/(mask+1))^(L-K+1).
+   */
+  kgrams(n: number, dense: boolean, sampleMask = -1): number {
+    const m = n - K + 1;
+    if (m <= 0) return 0;
+    // rolling hash over CODES (no prefix arrays needed when recording)
+    const pw1 = this.pw1[K] as number;
+    const pw2 = this.pw2[K] as number;
+    const s1 = this.s1;
+    const s2 = this.s2;
+    const codes = CODES;
+    const sel = SEL;
+    let h1 = 0;
+    let h2 = 0;
+    for (let i = 0; i < K; i++) {
+      const c = codes[i] as number;
+      h1 = (Math.imul(h1, B1) + (c ^ s1)) | 0;
+      h2 = (Math.imul(h2, B2) + (c ^ s2)) | 0;
+    }
+    if (sampleMask >= 0) {
+      let out = 0;
+      for (let i = 0; ; i++) {
+        if ((h1 & sampleMask) === 0) sel[out++] = (h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff);
+        if (i + 1 >= m) break;
+        const c = codes[i + K] as number;
+        const o = codes[i] as number;
+        h1 = (Math.imul(h1, B1) + (c ^ s1) - Math.imul(pw1, o ^ s1)) | 0;
+        h2 = (Math.imul(h2, B2) + (c ^ s2) - Math.imul(pw2, o ^ s2)) | 0;
+      }
+      return out;
+    }
+    const hs = dense ? sel : HS;
+    for (let i = 0; ; i++) {
+      hs[i] = (h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff);
+      if (i + 1 >= m) break;
+      const c = codes[i + K] as number;
+      const o = codes[i] as number;
+      h1 = (Math.imul(h1, B1) + (c ^ s1) - Math.imul(pw1, o ^ s1)) | 0;
+      h2 = (Math.imul(h2, B2) + (c ^ s2) - Math.imul(pw2, o ^ s2)) | 0;
+    }
+    if (dense) return m;
+    if (m <= W) {
+      let best = 0;
+      for (let i = 1; i < m; i++) if ((hs[i] as number) <= (hs[best] as number)) best = i;
+      sel[0] = hs[best] as number;
+      return 1;
     }
     // sliding-window minimum with a deque of indices (rightmost minimum wins ties)
-    const dq = scratchQ;
+    const dq = DQ;
     let head = 0;
     let tail = 0;
     let last = -1;
-    for (let i = 0; i < n; i++) {
+    let out = 0;
+    for (let i = 0; i < m; i++) {
       const h = hs[i] as number;
       while (tail > head && (hs[dq[tail - 1] as number] as number) >= h) tail--;
       dq[tail++] = i;
       if ((dq[head] as number) <= i - W) head++;
       if (i >= W - 1) {
-        const m = dq[head] as number;
-        if (m !== last) {
-          cb(hs[m] as number);
-          last = m;
+        const b = dq[head] as number;
+        if (b !== last) {
+          sel[out++] = hs[b] as number;
+          last = b;
         }
       }
     }
+    return out;
+  }
+
+  /** Winnowed K-gram fingerprints of a normalised string (compatibility helper). */
+  winnow(s: string, cb: (h: number) => void): void {
+    ensure(s.length);
+    for (let i = 0; i < s.length; i++) CODES[i] = s.charCodeAt(i);
+    this.prefix(s.length);
+    const m = this.kgrams(s.length, false);
+    for (let i = 0; i < m; i++) cb(SEL[i] as number);
   }
 }
+
+// ------------------------------------------------------------------------------------- leaves
 
 /** Every string leaf of a JSON value (object keys excluded), depth- and size-bounded. */
 export function stringLeaves(value: unknown, maxChars = 1_000_000, maxDepth = 32): string[] {
@@ -153,6 +462,8 @@ export function stringLeaves(value: unknown, maxChars = 1_000_000, maxDepth = 32
   return out;
 }
 
+// ------------------------------------------------------------------------------------- distinctive tokens
+
 /** A token worth matching exactly: found by the caller (detector) or by the built-in extractors below. */
 export interface TokenSpec {
   value: string;
@@ -160,9 +471,20 @@ export interface TokenSpec {
   label: string;
 }
 
-const EMAIL_RE = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/g;
-const DIGITS_RE = /(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])/g;
-const HIGH_TOKEN_RE = /[A-Za-z0-9_+/=-]{16,256}/g;
+// char classes for the token scanners
+const C_TOKEN = 1; // [A-Za-z0-9_+/=-]
+const C_LOCAL = 2; // e-mail local part [A-Za-z0-9._%+-]
+const C_DOMAIN = 4; // [A-Za-z0-9.-]
+const C_DIGIT = 8;
+const CLS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  const alnum = /[A-Za-z0-9]/.test(ch);
+  CLS[c] = (alnum || '_+/=-'.includes(ch) ? C_TOKEN : 0) | (alnum || '._%+-'.includes(ch) ? C_LOCAL : 0) | (alnum || '.-'.includes(ch) ? C_DOMAIN : 0) | (c >= 48 && c <= 57 ? C_DIGIT : 0);
+}
+const cls = (c: number): number => (c < 128 ? (CLS[c] as number) : 0);
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 function luhn(d: string): boolean {
   let sum = 0;
@@ -179,49 +501,416 @@ function luhn(d: string): boolean {
   return sum % 10 === 0;
 }
 
-function entropy(s: string): number {
-  const f = new Map<string, number>();
-  for (const c of s) f.set(c, (f.get(c) ?? 0) + 1);
+const FREQ = new Int32Array(65536);
+/** Shannon entropy (bits per char) of s[from, to). */
+function entropyOf(s: string, from = 0, to = s.length): number {
+  const n = to - from;
+  if (n <= 0) return 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    FREQ[c] = (FREQ[c] as number) + 1;
+  }
   let e = 0;
-  for (const n of f.values()) {
-    const p = n / s.length;
-    e -= p * Math.log2(p);
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    const f = FREQ[c] as number;
+    if (f > 0) {
+      const p = f / n;
+      e -= p * Math.log2(p);
+      FREQ[c] = 0;
+    }
   }
   return e;
 }
 
-/** Distinctive tokens of a text: e-mails, Luhn-valid card-like numbers, random-looking identifiers. */
-export function distinctiveTokens(text: string): TokenSpec[] {
-  const out: TokenSpec[] = [];
-  for (const m of text.matchAll(EMAIL_RE)) out.push({ value: m[0], kind: 'email', label: 'e-mail address' });
-  for (const m of text.matchAll(DIGITS_RE)) {
-    const d = m[0].replace(/[ -]/g, '');
-    if (d.length >= 13 && d.length <= 19 && luhn(d)) {
-      out.push({ value: d, kind: 'card', label: 'payment card number' });
-      if (d !== m[0]) out.push({ value: m[0], kind: 'card', label: 'payment card number' });
+/** High-entropy candidate token raw[a, b) (a run of token chars, at most MAX_TOKEN long)? */
+function highToken(raw: Uint8Array | Uint16Array, a: number, b: number): boolean {
+  let digit = false;
+  let alpha = false;
+  let nonHex = false;
+  // identifiers like some_name2: /^[A-Za-z_]+[0-9]*$/
+  let ident = true;
+  let inDigits = false;
+  for (let i = a; i < b; i++) {
+    const c = raw[i] as number;
+    if (isDigit(c)) {
+      digit = true;
+      inDigits = true;
+      if (i === a) ident = false;
+    } else {
+      if (isAlpha(c)) {
+        alpha = true;
+        if (!((c >= 97 && c <= 102) || (c >= 65 && c <= 70))) nonHex = true;
+      } else nonHex = true;
+      if (inDigits || !(isAlpha(c) || c === 95)) ident = false;
     }
   }
-  for (const m of text.matchAll(HIGH_TOKEN_RE)) {
-    const t = m[0];
-    if (/^[0-9a-f]+$/i.test(t)) continue; // commit ids and digests are passed around in ordinary work
-    if (t.includes('/') && /^[A-Za-z0-9_.-]*\/[A-Za-z0-9_./-]*$/.test(t) && !/[0-9]/.test(t)) continue; // paths
-    if (!/[0-9]/.test(t) || !/[A-Za-z]/.test(t)) continue;
-    if (/^[a-z_]+[0-9]*$/i.test(t)) continue; // identifiers like some_name2
-    if (entropy(t) < 3.5) continue;
-    out.push({ value: t, kind: 'token', label: 'distinctive token' });
+  if (!nonHex) return false; // commit ids and digests are passed around in ordinary work
+  if (!digit || !alpha) return false; // (this also keeps paths without digits out)
+  if (ident) return false;
+  // Shannon entropy >= 3.5 bits per char
+  const n = b - a;
+  for (let i = a; i < b; i++) {
+    const c = raw[i] as number;
+    FREQ[c] = (FREQ[c] as number) + 1;
+  }
+  let e = 0;
+  for (let i = a; i < b; i++) {
+    const c = raw[i] as number;
+    const f = FREQ[c] as number;
+    if (f > 0) {
+      const p = f / n;
+      e -= p * Math.log2(p);
+      FREQ[c] = 0;
+    }
+  }
+  return e >= 3.5;
+}
+
+/** Card-like number starting at raw[i] (a digit not preceded by one): 13-19 digits, single spaces or dashes between them. */
+function cardAt(text: string, raw: Uint8Array | Uint16Array, i: number, n: number, out: TokenSpec[]): void {
+  let j = i;
+  let digits = 0;
+  let sep = false;
+  let lastDigitEnd = i;
+  while (j < n) {
+    const c = raw[j] as number;
+    if (isDigit(c)) {
+      digits++;
+      j++;
+      lastDigitEnd = j;
+      if (digits > 19) return;
+    } else if ((c === 32 || c === 45) && j + 1 < n && isDigit(raw[j + 1] as number) && isDigit(raw[j - 1] as number)) {
+      sep = true;
+      j++;
+    } else break;
+  }
+  if (digits < 13) return;
+  const s = text.slice(i, lastDigitEnd);
+  const d = sep ? s.replace(/[ -]/g, '') : s;
+  if (!luhn(d)) return;
+  out.push({ value: d, kind: 'card', label: 'payment card number' });
+  if (d !== s) out.push({ value: s, kind: 'card', label: 'payment card number' });
+}
+
+/**
+ * Distinctive tokens of a text: e-mails, Luhn-valid card-like numbers, random-looking identifiers.
+ * `rawIn`: rawCodes(text) right after normRecord(text) (the recording path); else computed here.
+ */
+export function distinctiveTokens(text: string, rawIn?: Uint8Array | Uint16Array): TokenSpec[] {
+  const out: TokenSpec[] = [];
+  const n = text.length;
+  const raw = rawIn ?? rawCodes(text);
+  // e-mail addresses: around each '@'
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let l = at;
+    while (l > 0 && at - l < 64 && cls(raw[l - 1] as number) & C_LOCAL) l--;
+    if (l === at) continue;
+    let r = at + 1;
+    while (r < n && r - at - 1 < 253 + 25 && cls(raw[r] as number) & C_DOMAIN) r++;
+    // the domain must end in `.` + 2-24 letters: trim back to the last such end
+    let end = r;
+    for (;;) {
+      while (end > at + 1 && !isAlpha(raw[end - 1] as number)) end--;
+      let k = end;
+      while (k > at + 1 && isAlpha(raw[k - 1] as number)) k--;
+      const tld = end - k;
+      if (k > at + 2 && raw[k - 1] === 46 && tld >= 2 && tld <= 24) break;
+      if (k <= at + 1) {
+        end = -1;
+        break;
+      }
+      end = k - 1;
+    }
+    if (end > 0) out.push({ value: text.slice(l, end), kind: 'email', label: 'e-mail address' });
+  }
+  // card-like numbers and random-looking identifiers, only where normRecord saw a long enough run
+  if (!rawIn) normRecord(text, raw);
+  const tok = (i: number): boolean => (TOKC[raw[i] as number] as number) === 1;
+  for (let k = 0; k < NCAND_T; k++) {
+    const a = (CAND_T[k] as number) - 15;
+    let b = a + 16;
+    while (b < n && tok(b)) b++;
+    // maximal run [a, b), in 256-char pieces
+    for (let x = a; b - x >= 16; x += MAX_TOKEN) {
+      const y = Math.min(b, x + MAX_TOKEN);
+      if (y - x >= 16 && highToken(raw, x, y)) out.push({ value: text.slice(x, y), kind: 'token', label: 'distinctive token' });
+    }
+  }
+  const cardChar = (i: number): boolean => (CARDC[raw[i] as number] as number) === 1;
+  for (let k = 0; k < NCAND_C; k++) {
+    const a = (CAND_C[k] as number) - 12;
+    let b = a + 13;
+    while (b < n && cardChar(b)) b++;
+    for (let i = a; i < b; i++) {
+      if (isDigit(raw[i] as number) && (i === 0 || !isDigit(raw[i - 1] as number))) cardAt(text, raw, i, n, out);
+    }
   }
   return out;
 }
+
+// ------------------------------------------------------------------------------------- tables
+
+/**
+ * Compact open-addressing hash table: 53-bit integer keys (as doubles) -> non-negative int32 values,
+ * with an optional 16-bit tag. Linear probing from a multiplicatively mixed home slot (keys whose
+ * low bits are structured, like token keys, still spread), tombstones, load factor at most 3/4:
+ * 12 bytes a slot (14 with tags).
+ */
+const EMPTY = -1;
+const TOMB = -2;
+
+export class NumTable {
+  private keys: Float64Array;
+  private vals: Int32Array; // EMPTY, TOMB or a value >= 0
+  private tags: Uint16Array | null;
+  private mask: number;
+  private shift: number;
+  /**
+   * One bit per slot, set for the low bits of the mixed hash of every key ever stored since the
+   * last rehash: most lookups of absent keys stop here, on a small array that stays in cache.
+   */
+  private filter: Uint8Array;
+  size = 0;
+  private filled = 0; // used + tombstones
+
+  constructor(withTags = false, capacity = 16) {
+    let cap = 16;
+    while (cap * 3 < capacity * 4) cap *= 2;
+    this.keys = new Float64Array(cap);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.tags = withTags ? new Uint16Array(cap) : null;
+    this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
+    this.filter = new Uint8Array(cap);
+  }
+
+  private slot(key: number): number {
+    const m = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1);
+    const f = m & (this.mask * 8 + 7);
+    if (((this.filter[f >>> 3] as number) & (1 << (f & 7))) === 0) return -1;
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    let i = m >>> this.shift;
+    for (;;) {
+      const v = vals[i] as number;
+      if (v === EMPTY) return -1;
+      if (v >= 0 && keys[i] === key) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  has(key: number): boolean {
+    return this.slot(key) >= 0;
+  }
+
+  /** value for key, or -1 */
+  get(key: number): number {
+    const m = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1);
+    const f = m & (this.mask * 8 + 7);
+    if (((this.filter[f >>> 3] as number) & (1 << (f & 7))) === 0) return -1;
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    let i = m >>> this.shift;
+    for (;;) {
+      const v = vals[i] as number;
+      if (v === EMPTY) return -1;
+      if (v >= 0 && keys[i] === key) return v;
+      i = (i + 1) & mask;
+    }
+  }
+
+  tag(key: number): number {
+    const i = this.slot(key);
+    return i < 0 || !this.tags ? -1 : (this.tags[i] as number);
+  }
+
+  /** Make room for `count` entries in all without further growth. */
+  reserve(count: number): void {
+    if ((this.filled + Math.max(0, count - this.size)) * 4 <= this.keys.length * 3) return;
+    let cap = this.keys.length;
+    while (count * 4 > cap * 3) cap *= 2;
+    this.rehash(cap);
+  }
+
+  /** Insert or overwrite (val >= 0); returns the previous value or -1. */
+  set(key: number, val: number, tag = 0): number {
+    if ((this.filled + 1) * 4 > this.keys.length * 3) this.rehash((this.size + 1) * 2 > this.keys.length ? this.keys.length * 2 : this.keys.length);
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    const m = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1);
+    const f = m & (mask * 8 + 7);
+    this.filter[f >>> 3] = (this.filter[f >>> 3] as number) | (1 << (f & 7));
+    let i = m >>> this.shift;
+    let tomb = -1;
+    for (;;) {
+      const v = vals[i] as number;
+      if (v === EMPTY) break;
+      if (v === TOMB) {
+        if (tomb < 0) tomb = i;
+      } else if (keys[i] === key) {
+        vals[i] = val;
+        if (this.tags) this.tags[i] = tag;
+        return v;
+      }
+      i = (i + 1) & mask;
+    }
+    if (tomb >= 0) i = tomb;
+    else this.filled++;
+    keys[i] = key;
+    vals[i] = val;
+    if (this.tags) this.tags[i] = tag;
+    this.size++;
+    return -1;
+  }
+
+  /**
+   * Insert keys[0..count) all with value `val` (no tags). Previous owners of overwritten keys are
+   * counted into `lost` (owner -> count).
+   */
+  setMany(src: Float64Array, count: number, val: number, lost: Map<number, number>): void {
+    this.reserve(this.size + count);
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    const shift = this.shift;
+    const filter = this.filter;
+    const fmask = mask * 8 + 7;
+    for (let j = 0; j < count; j++) {
+      const key = src[j] as number;
+      const mx = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1);
+      const f = mx & fmask;
+      filter[f >>> 3] = (filter[f >>> 3] as number) | (1 << (f & 7));
+      let i = mx >>> shift;
+      let tomb = -1;
+      let v = 0;
+      for (;;) {
+        v = vals[i] as number;
+        if (v === EMPTY) break;
+        if (v === TOMB) {
+          if (tomb < 0) tomb = i;
+        } else if (keys[i] === key) break;
+        i = (i + 1) & mask;
+      }
+      if (v >= 0) {
+        if (v !== val) lost.set(v, (lost.get(v) ?? 0) + 1);
+        vals[i] = val;
+        continue;
+      }
+      if (tomb >= 0) i = tomb;
+      else this.filled++;
+      keys[i] = key;
+      vals[i] = val;
+      this.size++;
+    }
+  }
+
+  /** Delete every entry whose value is `val`; returns how many. */
+  deleteValue(val: number): number {
+    return this.deleteWhere((v) => v === val);
+  }
+
+  /** Delete every entry whose value satisfies `pred`; returns how many. */
+  deleteWhere(pred: (val: number) => boolean): number {
+    let n = 0;
+    for (let i = 0; i < this.vals.length; i++) {
+      const v = this.vals[i] as number;
+      if (v >= 0 && pred(v)) {
+        this.vals[i] = TOMB;
+        this.size--;
+        n++;
+      }
+    }
+    if (n > 0) {
+      // rebuild the filter from the keys still present
+      this.filter.fill(0);
+      const fmask = this.mask * 8 + 7;
+      for (let i = 0; i < this.vals.length; i++) {
+        if ((this.vals[i] as number) < 0) continue;
+        const key = this.keys[i] as number;
+        const f = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1) & fmask;
+        this.filter[f >>> 3] = (this.filter[f >>> 3] as number) | (1 << (f & 7));
+      }
+    }
+    return n;
+  }
+
+  forEach(cb: (key: number, val: number, tag: number) => void): void {
+    for (let i = 0; i < this.vals.length; i++) {
+      const v = this.vals[i] as number;
+      if (v >= 0) cb(this.keys[i] as number, v, this.tags ? (this.tags[i] as number) : 0);
+    }
+  }
+
+  clear(): void {
+    this.vals.fill(EMPTY);
+    this.filter.fill(0);
+    this.size = 0;
+    this.filled = 0;
+  }
+
+  private rehash(cap: number): void {
+    const { keys, vals, tags } = this;
+    this.keys = new Float64Array(cap);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.tags = tags ? new Uint16Array(cap) : null;
+    this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
+    this.filter = new Uint8Array(cap);
+    this.size = 0;
+    this.filled = 0;
+    for (let i = 0; i < vals.length; i++) if ((vals[i] as number) >= 0) this.set(keys[i] as number, vals[i] as number, tags ? (tags[i] as number) : 0);
+  }
+
+  bytes(): number {
+    return this.keys.length * (this.tags ? 15 : 13);
+  }
+}
+
+// ------------------------------------------------------------------------------------- index
 
 /** What one origin's content matched in an outgoing text. */
 export interface OriginMatch {
   originId: number;
   /** normalised chars of the outgoing text covered by matches with this origin */
   covered: number;
+  /** the same, without k-gram and line matches that lie inside `softExclude` ranges */
+  coveredOutside: number;
   /** labels of secret / card tokens matched */
   sensitiveLabels: string[];
   /** true if a distinctive token (e-mail, random id) matched */
   distinctive: boolean;
+  /** hashes of the k-grams that matched (at most 256), to tell a new chunk from a repeated one */
+  kgramHashes: number[];
+}
+
+/** Pieces of one indexed secret found in an outgoing text. */
+export interface FragmentHit {
+  /** index-wide id of the secret */
+  secretId: number;
+  originId: number;
+  label: string;
+  /** normalised length of the secret */
+  length: number;
+  /** covered [start, end) ranges of the secret, merged, sorted */
+  ranges: Array<[number, number]>;
+}
+
+export interface MatchOptions {
+  /**
+   * Ranges [start, end) of the outgoing text (raw offsets, sorted) whose k-gram and line matches
+   * do not count as coverage (e.g. the scheme://host/path of URLs); secret, card, e-mail and
+   * distinctive-token matches inside them still count.
+   */
+  softExclude?: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface MatchResult {
+  origins: OriginMatch[];
+  fragments: FragmentHit[];
 }
 
 const KINDS: TokenKind[] = ['line', 'token', 'email', 'card', 'secret'];
@@ -238,130 +927,68 @@ function labelId(label: string): number {
   return id;
 }
 
-/**
- * Compact open-addressing hash table: 53-bit integer keys (as doubles) -> non-negative int32 values,
- * with an optional 16-bit tag. Linear probing, tombstones, load factor at most 3/4: 12 bytes a slot
- * (14 with tags), so a session's fingerprints cost little.
- */
-const EMPTY = -1;
-const TOMB = -2;
-
-export class NumTable {
-  private keys: Float64Array;
-  private vals: Int32Array; // EMPTY, TOMB or a value >= 0
-  private tags: Uint16Array | null;
-  size = 0;
-  private filled = 0; // used + tombstones
-
-  constructor(withTags = false, capacity = 16) {
-    let cap = 16;
-    while (cap * 3 < capacity * 4) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(EMPTY);
-    this.tags = withTags ? new Uint16Array(cap) : null;
-  }
-
-  private slot(key: number): number {
-    const mask = this.keys.length - 1;
-    let i = (key >>> 0) & mask;
-    for (;;) {
-      const v = this.vals[i] as number;
-      if (v === EMPTY) return -1;
-      if (v >= 0 && this.keys[i] === key) return i;
-      i = (i + 1) & mask;
-    }
-  }
-
-  has(key: number): boolean {
-    return this.slot(key) >= 0;
-  }
-
-  /** value for key, or -1 */
-  get(key: number): number {
-    const i = this.slot(key);
-    return i < 0 ? -1 : (this.vals[i] as number);
-  }
-
-  tag(key: number): number {
-    const i = this.slot(key);
-    return i < 0 || !this.tags ? -1 : (this.tags[i] as number);
-  }
-
-  /** Insert or overwrite (val >= 0); returns the previous value or -1. */
-  set(key: number, val: number, tag = 0): number {
-    if ((this.filled + 1) * 4 > this.keys.length * 3) this.rehash((this.size + 1) * 2 > this.keys.length ? this.keys.length * 2 : this.keys.length);
-    const mask = this.keys.length - 1;
-    let i = (key >>> 0) & mask;
-    let tomb = -1;
-    for (;;) {
-      const v = this.vals[i] as number;
-      if (v === EMPTY) break;
-      if (v === TOMB) {
-        if (tomb < 0) tomb = i;
-      } else if (this.keys[i] === key) {
-        this.vals[i] = val;
-        if (this.tags) this.tags[i] = tag;
-        return v;
-      }
-      i = (i + 1) & mask;
-    }
-    if (tomb >= 0) i = tomb;
-    else this.filled++;
-    this.keys[i] = key;
-    this.vals[i] = val;
-    if (this.tags) this.tags[i] = tag;
-    this.size++;
-    return -1;
-  }
-
-  /** Delete every entry whose value is `val`; returns how many. */
-  deleteValue(val: number): number {
-    let n = 0;
-    for (let i = 0; i < this.vals.length; i++) {
-      if (this.vals[i] === val) {
-        this.vals[i] = TOMB;
-        this.size--;
-        n++;
-      }
-    }
-    return n;
-  }
-
-  forEach(cb: (key: number, val: number, tag: number) => void): void {
-    for (let i = 0; i < this.vals.length; i++) {
-      const v = this.vals[i] as number;
-      if (v >= 0) cb(this.keys[i] as number, v, this.tags ? (this.tags[i] as number) : 0);
-    }
-  }
-
-  private rehash(cap: number): void {
-    const { keys, vals, tags } = this;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap).fill(EMPTY);
-    this.tags = tags ? new Uint16Array(cap) : null;
-    this.size = 0;
-    this.filled = 0;
-    for (let i = 0; i < vals.length; i++) if ((vals[i] as number) >= 0) this.set(keys[i] as number, vals[i] as number, tags ? (tags[i] as number) : 0);
-  }
-
-  bytes(): number {
-    return this.keys.length * (this.tags ? 14 : 12);
-  }
+function rank(k: TokenKind): number {
+  return k === 'secret' ? 4 : k === 'card' ? 3 : k === 'token' || k === 'email' ? 2 : 1;
 }
 
 /** Token key: the hash of a token and its length folded into one 53-bit integer. */
 const tokenKey = (h: number, len: number): number => (h % 35184372088832) * 256 + (len & 255);
 
+interface SecretEntry {
+  originId: number;
+  label: string;
+  length: number;
+  alive: boolean;
+}
+
+/** Growable parallel arrays: token candidates reached through an anchor. */
+class Candidates {
+  key = new Float64Array(64);
+  len = new Uint16Array(64);
+  next = new Int32Array(64);
+  kind = new Uint8Array(64);
+  n = 0;
+  push(key: number, len: number, next: number, kind: number): number {
+    if (this.n === this.key.length) {
+      const grow = <T extends Float64Array | Uint16Array | Int32Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.key = grow(this.key);
+      this.len = grow(this.len);
+      this.next = grow(this.next);
+      this.kind = grow(this.kind);
+    }
+    const i = this.n++;
+    this.key[i] = key;
+    this.len[i] = len;
+    this.next[i] = next;
+    this.kind[i] = kind;
+    return i;
+  }
+}
+
 /**
- * Per-session fingerprint index: hash -> origin. Bounded by `maxEntries`; the oldest origins are
- * evicted first (their fingerprints removed unless a newer origin re-used them).
+ * Per-session fingerprint index: hash -> origin. Bounded by `maxEntries` (k-grams + tokens); when
+ * over, origins are evicted oldest first, origins without sensitive content before sensitive ones
+ * (their fingerprints removed unless a newer origin re-used them).
  */
 export class FingerprintIndex {
   private readonly kgrams = new NumTable();
   private readonly tokens = new NumTable(true); // tag = kind << 13 | label id
-  private readonly tokenLens = new Map<number, number>(); // length -> entries of that length
+  /** anchor (hash of a token's first ANCHOR chars) -> head of its candidate list */
+  private readonly anchors = new NumTable();
+  private cands = new Candidates();
+  /** tokens shorter than ANCHOR (short secrets): length -> count; matched by one roll per length */
+  private readonly shortLens = new Map<number, number>();
   /** origin id -> fingerprints it owns, in insertion (age) order */
   private readonly owned = new Map<number, number>();
+  /** origins holding a secret or card token (evicted last) */
+  private readonly precious = new Set<number>();
+  /** secret fragments: hash of a FRAG-char window -> secretId << 12 | offset */
+  private readonly frags = new NumTable();
+  private readonly secrets: SecretEntry[] = [];
 
   constructor(
     private readonly hasher: Hasher,
@@ -376,19 +1003,23 @@ export class FingerprintIndex {
     return this.owned.size;
   }
 
-  private own(id: number, d: number): void {
-    const n = this.owned.get(id);
-    if (n !== undefined) this.owned.set(id, n + d);
+  /** Fragment windows held (secrets sent in pieces). */
+  get fragmentCount(): number {
+    return this.frags.size;
   }
 
   /** Record the content of one origin. `extraTokens` are detector findings etc. Returns fingerprints added. */
-  add(originId: number, texts: string[], extraTokens: TokenSpec[]): number {
+  add(originId: number, texts: string[], extraTokens: TokenSpec[], opts: { precious?: boolean } = {}): number {
     this.owned.set(originId, 0);
+    if (opts.precious) this.precious.add(originId);
     let added = 0;
+    const lost = new Map<number, number>();
+    const h = this.hasher;
     const addToken = (value: string, kind: TokenKind, label: string): void => {
-      const n = normalize(value);
-      if (n.length < (kind === 'secret' ? 6 : MIN_TOKEN) || n.length > MAX_TOKEN) return;
-      const key = tokenKey(this.hasher.hash(n), n.length);
+      if (value.length > 4 * MAX_TOKEN) return;
+      const n = normSmall(value);
+      if (n < (kind === 'secret' ? 6 : MIN_TOKEN) || n > MAX_TOKEN) return;
+      const key = tokenKey(h.hashCodes(0, n), n);
       const prevTag = this.tokens.tag(key);
       if (prevTag >= 0) {
         const prevOrigin = this.tokens.get(key);
@@ -396,40 +1027,156 @@ export class FingerprintIndex {
         if (prevOrigin !== originId && rank(KINDS[prevTag >> 13] as TokenKind) > rank(kind) && this.owned.has(prevOrigin)) return;
         if (prevOrigin === originId && rank(KINDS[prevTag >> 13] as TokenKind) >= rank(kind)) return;
       }
+      if (prevTag < 0) {
+        // a new token: reachable through its anchor (or, if short, through its length)
+        if (n < ANCHOR) this.shortLens.set(n, (this.shortLens.get(n) ?? 0) + 1);
+        else {
+          const a = h.hashCodes(0, ANCHOR);
+          const head = this.anchors.get(a);
+          if (kind !== 'secret' && kind !== 'card' && head >= 0) {
+            // many tokens with one prefix (JWTs all start `eyJhbGci`): bound the work per position
+            const cap = kind === 'line' ? MAX_LINES_PER_ANCHOR : MAX_TOKENS_PER_ANCHOR;
+            let chain = 0;
+            for (let c = head; c >= 0 && chain <= cap; c = this.cands.next[c] as number) chain++;
+            if (chain > cap) return;
+          }
+          this.anchors.set(a, this.cands.push(key, n, head, KINDS.indexOf(kind)));
+        }
+      }
       const prev = this.tokens.set(key, originId, (KINDS.indexOf(kind) << 13) | labelId(label));
-      if (prev < 0) this.tokenLens.set(n.length, (this.tokenLens.get(n.length) ?? 0) + 1);
-      else this.own(prev, -1);
-      this.own(originId, 1);
+      if (prev >= 0) lost.set(prev, (lost.get(prev) ?? 0) + 1);
       added++;
     };
-    for (const t of extraTokens) addToken(t.value, t.kind, t.label);
+    for (const t of extraTokens) {
+      addToken(t.value, t.kind, t.label);
+      if (t.kind === 'secret') this.addSecret(originId, t.value, t.label);
+    }
+    let total = 0;
+    let cards = 0;
+    for (const text of texts) total += text.length;
+    // dense when the whole origin is small (an upper bound on its normalised size is enough);
+    // winnowed up to WINNOW_MAX; beyond that sampled, and so sparsely that one origin takes at most
+    // half of the index (a 1 MB log must not evict everything read before it)
+    const dense = total <= DENSE_MAX;
+    let sampleMask = -1;
+    const half = Math.max(1024, this.maxEntries >> 1);
+    if (!dense && (total > WINNOW_MAX || (total * 2) / (W + 1) > half)) {
+      sampleMask = 3;
+      while (total / (sampleMask + 1) > half && sampleMask < 0xffff) sampleMask = sampleMask * 2 + 1;
+    }
     for (const text of texts) {
-      for (const t of distinctiveTokens(text)) addToken(t.value, t.kind, t.label);
-      const norm = normalize(text);
-      if (norm.length >= K) {
-        this.hasher.winnow(norm, (h) => {
-          const prev = this.kgrams.set(h, originId);
-          if (prev >= 0) this.own(prev, -1);
-          this.own(originId, 1);
-          added++;
-        });
-        // short lines are below the k-gram size: keep them whole
-        for (const line of text.split('\n')) {
-          const nl = normalize(line);
-          if (nl.length >= 12 && nl.length < K) addToken(line, 'line', 'line');
+      const raw = rawCodes(text);
+      const n = normRecord(text, raw);
+      const toks = distinctiveTokens(text, raw);
+      this.addText(originId, n, dense, sampleMask, lost) && (added += this.lastAdded);
+      this.tokens.reserve(this.tokens.size + toks.length);
+      for (const t of toks) {
+        addToken(t.value, t.kind, t.label);
+        if (t.kind === 'card') {
+          cards++;
+          if (t.value === t.value.replace(/[ -]/g, '')) this.addSecret(originId, t.value, t.label, true);
         }
-      } else if (norm.length >= 12) {
-        addToken(text, 'line', 'line');
       }
     }
+    this.lastCards = cards;
+    if (cards > 0) this.precious.add(originId);
+    this.owned.set(originId, (this.owned.get(originId) ?? 0) + added);
+    for (const [o, d] of lost) if (this.owned.has(o)) this.owned.set(o, (this.owned.get(o) as number) - d);
     this.evict();
     return added;
   }
 
+  private lastAdded = 0;
+  /** card-like numbers found by the last add() */
+  lastCards = 0;
+
+  /** k-grams and short lines of one normalised text in CODES[0..n). */
+  private addText(originId: number, n: number, dense: boolean, sampleMask: number, lost: Map<number, number>): boolean {
+    let added = 0;
+    const h = this.hasher;
+    this.lastAdded = 0;
+    {
+      if (n < 12) return false;
+      if (n >= K) {
+        const m = h.kgrams(n, dense, sampleMask);
+        this.kgrams.setMany(SEL, m, originId, lost);
+        added += m;
+        // short lines are below the k-gram size: keep them whole (sampled like the k-grams when those are)
+        let start = 0;
+        const lc = LINE_COUNT;
+        for (let k = 0; k <= lc; k++) {
+          const end = k < lc ? (LINEBUF[k] as number) : n;
+          const len = end - start;
+          if (len >= 12 && len < K) this.addLineAt(originId, start, len, lost, sampleMask) && added++;
+          start = end;
+        }
+      } else {
+        this.addLineAt(originId, 0, n, lost, -1) && added++;
+      }
+    }
+    this.lastAdded = added;
+    return true;
+  }
+
+  /** A `line` token at CODES[start, start+len). */
+  private addLineAt(originId: number, start: number, len: number, lost: Map<number, number>, sampleMask: number): boolean {
+    const hh = this.hasher.hashCodes(start, len);
+    if (sampleMask >= 0 && (hh % (sampleMask + 1)) !== 0) return false;
+    const key = tokenKey(hh, len);
+    const prevTag = this.tokens.tag(key);
+    if (prevTag >= 0) {
+      const prevOrigin = this.tokens.get(key);
+      if (prevOrigin === originId || (rank(KINDS[prevTag >> 13] as TokenKind) > 1 && this.owned.has(prevOrigin))) return false;
+    } else {
+      const a = this.hasher.hashCodes(start, ANCHOR);
+      const head = this.anchors.get(a);
+      if (head >= 0) {
+        let chain = 0;
+        for (let c = head; c >= 0 && chain <= MAX_LINES_PER_ANCHOR; c = this.cands.next[c] as number) chain++;
+        if (chain > MAX_LINES_PER_ANCHOR) return false;
+      }
+      this.anchors.set(a, this.cands.push(key, len, head, 0));
+    }
+    const prev = this.tokens.set(key, originId, labelId('line'));
+    if (prev >= 0) lost.set(prev, (lost.get(prev) ?? 0) + 1);
+    return true;
+  }
+
+  /**
+   * Index every FRAG-char window of a high-entropy secret, or of a card number (`card`: digits), but
+   * not the windows that look like words or fixed prefixes.
+   */
+  private addSecret(originId: number, value: string, label: string, card = false): void {
+    if (this.secrets.length >= FRAGMENT_MAX_SECRETS || this.frags.size >= FRAGMENT_MAX_WINDOWS) return;
+    const norm = normalize(value);
+    const n = norm.length;
+    if (n > FRAGMENT_MAX_SECRET) return;
+    if (card ? n < 13 || !/^[0-9]+$/.test(norm) : n < FRAGMENT_MIN_SECRET || entropyOf(norm) < FRAGMENT_MIN_ENTROPY) return;
+    const id = this.secrets.length;
+    ensure(n);
+    for (let i = 0; i < n; i++) CODES[i] = norm.charCodeAt(i);
+    this.hasher.prefix(n);
+    let kept = 0;
+    for (let i = 0; i + FRAG <= n; i++) {
+      if (!fragmentWorthy(norm, i, card)) continue;
+      const hh = this.hasher.at(i, FRAG);
+      if (this.frags.has(hh)) continue;
+      this.frags.set(hh, (id << 12) | i);
+      kept++;
+    }
+    if (kept === 0) return;
+    this.secrets.push({ originId, label, length: n, alive: true });
+  }
+
   private evict(): void {
-    for (const id of this.owned.keys()) {
-      if (this.size <= this.maxEntries || this.owned.size <= 1) break;
-      this.removeOrigin(id);
+    if (this.size <= this.maxEntries) return;
+    // oldest first; origins without secrets / cards before those with them
+    for (const pass of [false, true]) {
+      for (const id of [...this.owned.keys()]) {
+        if (this.size <= this.maxEntries || this.owned.size <= 1) return;
+        if (this.precious.has(id) !== pass) continue;
+        this.removeOrigin(id);
+      }
     }
   }
 
@@ -438,16 +1185,36 @@ export class FingerprintIndex {
     if (this.tokens.size) {
       const lens: number[] = [];
       this.tokens.forEach((key, val) => {
-        if (val === id) lens.push(key % 256);
+        if (val === id && key % 256 < ANCHOR) lens.push(key % 256);
       });
       this.tokens.deleteValue(id);
       for (const len of lens) {
-        const n = (this.tokenLens.get(len) ?? 1) - 1;
-        if (n <= 0) this.tokenLens.delete(len);
-        else this.tokenLens.set(len, n);
+        const n = (this.shortLens.get(len) ?? 1) - 1;
+        if (n <= 0) this.shortLens.delete(len);
+        else this.shortLens.set(len, n);
       }
+      // candidates of deleted tokens are skipped at match time; compact when most are dead
+      if (this.cands.n > 2 * this.tokens.size + 1024) this.compactCandidates();
     }
+    for (const s of this.secrets) if (s.originId === id) s.alive = false;
     this.owned.delete(id);
+    this.precious.delete(id);
+  }
+
+  private compactCandidates(): void {
+    const old = this.cands;
+    const anchorOf = new Float64Array(old.n);
+    this.anchors.forEach((a, head) => {
+      for (let c = head; c >= 0; c = old.next[c] as number) anchorOf[c] = a;
+    });
+    this.anchors.clear();
+    this.cands = new Candidates();
+    for (let c = 0; c < old.n; c++) {
+      const key = old.key[c] as number;
+      if (!this.tokens.has(key)) continue;
+      const a = anchorOf[c] as number;
+      this.anchors.set(a, this.cands.push(key, old.len[c] as number, this.anchors.get(a), old.kind[c] as number));
+    }
   }
 
   /** False once an origin has been evicted. */
@@ -456,74 +1223,164 @@ export class FingerprintIndex {
   }
 
   /** Match one outgoing text against every stored fingerprint. */
-  match(text: string): OriginMatch[] {
-    const norm = normalize(text);
-    if (norm.length === 0 || this.size === 0) return [];
-    const spans = new Map<number, Array<[number, number]>>();
-    const res = new Map<number, OriginMatch>();
-    const get = (id: number): OriginMatch => {
-      let r = res.get(id);
-      if (!r) {
-        r = { originId: id, covered: 0, sensitiveLabels: [], distinctive: false };
-        res.set(id, r);
-        spans.set(id, []);
+  match(text: string, opts: MatchOptions = {}): OriginMatch[] {
+    return this.matchAll(text, opts).origins;
+  }
+
+  /** Match one outgoing text: origins it shares content with, and pieces of indexed secrets in it. */
+  matchAll(text: string, opts: MatchOptions = {}): MatchResult {
+    const res: MatchResult = { origins: [], fragments: [] };
+    if (this.size === 0 && this.frags.size === 0) return res;
+    const n = normInto(text, opts.softExclude);
+    if (n === 0) return res;
+    const h = this.hasher;
+    h.prefix(n);
+    // spans per origin: flat [start, end, hard(0/1)] triples
+    const spans = new Map<number, number[]>();
+    const found = new Map<number, OriginMatch>();
+    const get = (id: number): [OriginMatch, number[]] => {
+      let r = found.get(id);
+      let sp = spans.get(id);
+      if (!r || !sp) {
+        r = { originId: id, covered: 0, coveredOutside: 0, sensitiveLabels: [], distinctive: false, kgramHashes: [] };
+        sp = [];
+        found.set(id, r);
+        spans.set(id, sp);
       }
-      return r;
+      return [r, sp];
     };
-    if (this.kgrams.size > 0) {
-      this.hasher.roll(norm, K, (h, i) => {
-        const id = this.kgrams.get(h);
-        if (id >= 0) {
-          get(id);
-          (spans.get(id) as Array<[number, number]>).push([i, i + K]);
-        }
-      });
+    const kg = this.kgrams;
+    if (kg.size > 0 && n >= K) {
+      const m = h.windows(n, K, HS);
+      const hs = HS;
+      for (let i = 0; i < m; i++) {
+        const hh = hs[i] as number;
+        const id = kg.get(hh);
+        if (id < 0) continue;
+        const [r, sp] = get(id);
+        sp.push(i, i + K, 0);
+        if (r.kgramHashes.length < 256) r.kgramHashes.push(hh);
+      }
     }
-    for (const len of this.tokenLens.keys()) {
-      this.hasher.roll(norm, len, (h, i) => {
-        const key = tokenKey(h, len);
-        const id = this.tokens.get(key);
-        if (id < 0) return;
-        const tag = this.tokens.tag(key);
-        const kind = KINDS[tag >> 13] as TokenKind;
-        const r = get(id);
-        (spans.get(id) as Array<[number, number]>).push([i, i + len]);
-        if (kind === 'secret' || kind === 'card') {
-          const label = labelNames[tag & 0x1fff] ?? kind;
-          if (!r.sensitiveLabels.includes(label)) r.sensitiveLabels.push(label);
-        } else if (kind === 'email' || kind === 'token') {
-          r.distinctive = true;
+    const onToken = (key: number, i: number, len: number): void => {
+      const id = this.tokens.get(key);
+      if (id < 0) return;
+      const tag = this.tokens.tag(key);
+      const kind = KINDS[tag >> 13] as TokenKind;
+      const [r, sp] = get(id);
+      sp.push(i, i + len, kind === 'line' ? 0 : 1);
+      if (kind === 'secret' || kind === 'card') {
+        const label = labelNames[tag & 0x1fff] ?? kind;
+        if (!r.sensitiveLabels.includes(label)) r.sensitiveLabels.push(label);
+      } else if (kind === 'email' || kind === 'token') {
+        r.distinctive = true;
+      }
+    };
+    // tokens through their anchors; secret fragments through the same window hashes
+    const anchorsOn = this.anchors.size > 0;
+    const fragsOn = this.frags.size > 0;
+    let fragHits: Map<number, number[]> | undefined;
+    if (anchorsOn && n >= ANCHOR) {
+      const cands = this.cands;
+      const m = h.windows(n, ANCHOR, HS);
+      const hs = HS;
+      const anchors = this.anchors;
+      for (let i = 0; i < m; i++) {
+        for (let c = anchors.get(hs[i] as number); c >= 0; c = cands.next[c] as number) {
+          const len = cands.len[c] as number;
+          if (i + len > n) continue;
+          const key = cands.key[c] as number;
+          if (tokenKey(h.at(i, len), len) === key) onToken(key, i, len);
         }
-      });
+      }
     }
-    for (const [id, r] of res) r.covered = unionLength(spans.get(id) as Array<[number, number]>);
-    return [...res.values()];
+    if (fragsOn && n >= FRAG) {
+      const m = h.windows(n, FRAG, HS);
+      const hs = HS;
+      const frags = this.frags;
+      for (let i = 0; i < m; i++) {
+        {
+          const v = frags.get(hs[i] as number);
+          if (v >= 0) {
+            fragHits ??= new Map();
+            const sid = v >>> 12;
+            let l = fragHits.get(sid);
+            if (!l) fragHits.set(sid, (l = []));
+            l.push(v & 0xfff);
+          }
+        }
+      }
+    }
+    for (const len of this.shortLens.keys()) {
+      for (let i = 0; i + len <= n; i++) onToken(tokenKey(h.at(i, len), len), i, len);
+    }
+    // coverage: union of spans; soft spans (k-grams, lines) not over excluded chars
+    for (const [id, r] of found) {
+      const sp = spans.get(id) as number[];
+      // MARK bit 1: counted in `covered`; bit 2: counted in `coveredOutside`
+      let covered = 0;
+      let outside = 0;
+      for (let s = 0; s < sp.length; s += 3) {
+        const a = sp[s] as number;
+        const b = sp[s + 1] as number;
+        const hard = sp[s + 2] === 1;
+        for (let i = a; i < b; i++) {
+          const mk = MARK[i] as number;
+          if ((mk & 1) === 0) {
+            covered++;
+            MARK[i] = mk | 1;
+          }
+          if ((mk & 2) === 0 && (hard || EXCL[i] === 0)) {
+            outside++;
+            MARK[i] = (MARK[i] as number) | 2;
+          }
+        }
+      }
+      for (let s = 0; s < sp.length; s += 3) MARK.fill(0, sp[s] as number, sp[s + 1] as number);
+      r.covered = covered;
+      r.coveredOutside = outside;
+      if (covered > 0 || r.sensitiveLabels.length || r.distinctive) res.origins.push(r);
+    }
+    if (fragHits) {
+      for (const [sid, offs] of fragHits) {
+        const s = this.secrets[sid];
+        if (!s || !s.alive) continue;
+        offs.sort((x, y) => x - y);
+        const ranges: Array<[number, number]> = [];
+        for (const o of offs) {
+          const last = ranges[ranges.length - 1];
+          if (last && o <= last[1]) last[1] = Math.max(last[1], o + FRAG);
+          else ranges.push([o, o + FRAG]);
+        }
+        res.fragments.push({ secretId: sid, originId: s.originId, label: s.label, length: s.length, ranges });
+      }
+    }
+    return res;
   }
 
   /** Memory held by the tables, in bytes (for status / bounds reporting). */
   approxBytes(): number {
-    return this.kgrams.bytes() + this.tokens.bytes() + this.owned.size * 40;
+    return this.kgrams.bytes() + this.tokens.bytes() + this.anchors.bytes() + this.cands.key.length * 15 + this.frags.bytes() + this.owned.size * 40 + this.secrets.length * 64;
   }
 }
 
-function rank(k: TokenKind): number {
-  return k === 'secret' ? 4 : k === 'card' ? 3 : k === 'token' || k === 'email' ? 2 : 1;
-}
-
-function unionLength(spans: Array<[number, number]>): number {
-  if (spans.length === 0) return 0;
-  spans.sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let [s, e] = spans[0] as [number, number];
-  for (let i = 1; i < spans.length; i++) {
-    const [a, b] = spans[i] as [number, number];
-    if (a <= e) {
-      if (b > e) e = b;
-    } else {
-      total += e - s;
-      s = a;
-      e = b;
-    }
+/**
+ * A fragment window worth indexing (on the normalised, lower-case value): it holds a digit and a
+ * letter and at least 4 distinct chars; for a card number, at least 3 distinct digits. Windows such
+ * as `passwd`, `sk_liv`, `-----b` are words or fixed prefixes shared by every secret of a kind, not
+ * evidence of this one secret.
+ */
+function fragmentWorthy(norm: string, i: number, card: boolean): boolean {
+  let digit = false;
+  let alpha = false;
+  let distinct = 0;
+  for (let k = i; k < i + FRAG; k++) {
+    const c = norm.charCodeAt(k);
+    if (isDigit(c)) digit = true;
+    else if (isAlpha(c)) alpha = true;
+    let dup = false;
+    for (let j = i; j < k && !dup; j++) dup = norm.charCodeAt(j) === c;
+    if (!dup) distinct++;
   }
-  return total + (e - s);
+  return card ? digit && distinct >= 3 : digit && alpha && distinct >= 4;
 }

@@ -35,6 +35,49 @@ export interface SessionSummary {
 
 const RISKS: Risk[] = ['none', 'low', 'medium', 'high', 'critical'];
 
+/** A file that holds internal data: written from an origin, copied from a sensitive file, or read. */
+export interface Taint {
+  /** absolute, normalised path */
+  path: string;
+  /** where the data came from: an origin label (`Read(/p/.env)`) or a sensitive file */
+  source: string;
+  sourceAt: number;
+  /** sensitive labels of that data (empty: internal but not sensitive) */
+  sensitive: string[];
+  /** how it got into this file: `Write`, `Bash(cp .env /tmp/y)`, `read by Read` */
+  by: string;
+  at: number;
+}
+
+/** Something the session took in, for reasons: label and time. */
+export interface Seen {
+  label: string;
+  at: number;
+}
+
+/** Pieces of one indexed secret already sent to outside destinations. */
+export interface SecretSent {
+  /** normalised chars of the secret already sent (1 = sent) */
+  mask: Uint8Array;
+  /** calls that sent at least one fragment window of it */
+  calls: number;
+}
+
+/** Content of one origin already sent to one destination, a chunk at a time. */
+export interface ChunkSent {
+  chars: number;
+  calls: number;
+  /** k-gram hashes already counted (a repeated chunk adds nothing) */
+  seen: Set<number>;
+}
+
+export const MAX_TAINTS = 512;
+export const MAX_CHUNK_KEYS = 128;
+/** k-gram hashes remembered per (origin, destination) to tell new chunks from repeats */
+export const MAX_CHUNK_SEEN = 256;
+export const MAX_SECRETS_SENT = 256;
+export const MAX_REMOTES = 64;
+
 export class Session {
   readonly origins = new Map<number, Origin>();
   readonly index: FingerprintIndex;
@@ -44,6 +87,18 @@ export class Session {
   maxRisk: Risk = 'none';
   readonly toolsUsed = new Set<string>();
   untrustedContentSeen = false;
+  /** the latest untrusted content (web page, search result, public issue) taken in */
+  untrusted: Seen | undefined;
+  /** the latest sensitive data read */
+  sensitiveRead: Seen | undefined;
+  /** files holding internal data, least recently touched first */
+  readonly taints = new Map<string, Taint>();
+  /** git remotes added (or re-pointed) in this session: name -> URL */
+  readonly remotes = new Map<string, string>();
+  /** secret id (of the fingerprint index) -> pieces already sent out */
+  readonly secretsSent = new Map<number, SecretSent>();
+  /** `${originId} ${destination}` -> content of that origin already sent there */
+  readonly chunks = new Map<string, ChunkSent>();
   lastAt: number;
 
   constructor(
@@ -59,14 +114,61 @@ export class Session {
   /** Record what a tool returned. Returns the origin (fingerprints counted). */
   addOrigin(o: Omit<Origin, 'id' | 'fingerprints'>, texts: string[], tokens: TokenSpec[], nextId: number): Origin {
     const origin: Origin = { ...o, id: nextId, fingerprints: 0 };
-    origin.fingerprints = this.index.add(origin.id, texts, tokens);
+    origin.fingerprints = this.index.add(origin.id, texts, tokens, { precious: o.sensitive.length > 0 });
     this.origins.set(origin.id, origin);
-    // drop metadata of origins whose fingerprints were all evicted
-    for (const id of this.origins.keys()) {
-      if (this.origins.size <= 1 || this.index.hasOrigin(id)) break;
-      this.origins.delete(id);
+    // drop metadata of origins whose fingerprints were all evicted (sensitive ones are evicted
+    // last, so an evicted origin can be newer than a kept one: look at all of them)
+    for (const id of [...this.origins.keys()]) {
+      if (this.origins.size <= 1) break;
+      if (!this.index.hasOrigin(id)) this.origins.delete(id);
     }
     return origin;
+  }
+
+  /** Mark a file as holding internal data (bounded: the least recently touched entry goes first). */
+  taint(t: Taint): void {
+    this.taints.delete(t.path);
+    this.taints.set(t.path, t);
+    while (this.taints.size > MAX_TAINTS) this.taints.delete(this.taints.keys().next().value as string);
+  }
+
+  /** The taint of a file, or of the first tainted file under a directory. */
+  taintOf(path: string): Taint | undefined {
+    const t = this.taints.get(path);
+    if (t) return t;
+    const dir = path.endsWith('/') ? path : path + '/';
+    let best: Taint | undefined;
+    for (const [p, x] of this.taints) {
+      if (p.startsWith(dir) && (!best || (x.sensitive.length > 0 && best.sensitive.length === 0))) best = x;
+    }
+    return best;
+  }
+
+  addRemote(name: string, url: string): void {
+    this.remotes.delete(name);
+    this.remotes.set(name, url);
+    while (this.remotes.size > MAX_REMOTES) this.remotes.delete(this.remotes.keys().next().value as string);
+  }
+
+  /** Pieces of secret `id` sent so far (created on first use; bounded, oldest dropped first). */
+  secretSent(id: number, length: number): SecretSent {
+    let x = this.secretsSent.get(id);
+    if (!x) {
+      x = { mask: new Uint8Array(length), calls: 0 };
+      this.secretsSent.set(id, x);
+      while (this.secretsSent.size > MAX_SECRETS_SENT) this.secretsSent.delete(this.secretsSent.keys().next().value as number);
+    }
+    return x;
+  }
+
+  chunk(key: string): ChunkSent {
+    let c = this.chunks.get(key);
+    if (!c) {
+      c = { chars: 0, calls: 0, seen: new Set() };
+      this.chunks.set(key, c);
+      while (this.chunks.size > MAX_CHUNK_KEYS) this.chunks.delete(this.chunks.keys().next().value as string);
+    }
+    return c;
   }
 
   noteDecision(action: Action, flow: FlowType | null, risk: Risk): void {
@@ -95,7 +197,10 @@ export class Session {
   }
 
   approxBytes(): number {
-    return this.index.approxBytes() + this.origins.size * 200;
+    let n = this.index.approxBytes() + this.origins.size * 200 + this.taints.size * 300 + this.remotes.size * 200;
+    for (const x of this.secretsSent.values()) n += x.mask.length + 48;
+    for (const c of this.chunks.values()) n += 96 + c.seen.size * 16;
+    return n;
   }
 }
 

@@ -115,3 +115,113 @@ test('NumTable: set/get/overwrite/deleteValue survive growth and tombstones', as
   }
   assert.equal(t.get(1.5e15), -1);
 });
+
+test('small origins keep every k-gram: any shared run of K chars is found', () => {
+  const origin = lorem(150, 11); // well under DENSE_MAX
+  const idx = new FingerprintIndex(hasher, 100000);
+  idx.add(1, [origin], []);
+  const norm = normalize(origin);
+  for (let start = 0; start + K <= norm.length; start += 13) {
+    const m = idx.match(`x ${norm.slice(start, start + K)} y`);
+    assert.equal(m.length, 1, `run at ${start}`);
+    assert.equal(m[0]?.covered, K);
+  }
+});
+
+/** xorshift32 text: words of random letters (no short cycles) */
+const xorText = (n: number, seed: number): string => {
+  let x = seed | 1;
+  let s = '';
+  while (s.length < n) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    s += String.fromCharCode(97 + ((x >>> 0) % 26)) + ((x >>> 8) % 6 === 0 ? ' ' : '');
+  }
+  return s;
+};
+
+test('a large origin is sampled so that it takes at most half of the index', () => {
+  const idx = new FingerprintIndex(hasher, 10000);
+  idx.add(1, ['.env-like: KEY=' + 'Zx9'.repeat(10)], [], { precious: true });
+  const big = xorText(300_000, 5);
+  idx.add(2, [big], []);
+  assert.ok(idx.size <= 10000, `size ${idx.size}`);
+  assert.ok(idx.size > 3000, `size ${idx.size}`);
+  assert.equal(idx.hasOrigin(1), true);
+  // a long shared run is still found
+  const norm = normalize(big);
+  assert.ok(idx.match(norm.slice(5000, 6000)).some((m) => m.originId === 2 && m.covered >= 100));
+});
+
+test('eviction: origins without secrets go first, the sensitive one stays', () => {
+  const idx = new FingerprintIndex(hasher, 3000);
+  idx.add(1, ['AWS_SECRET_ACCESS_KEY=Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ'], [{ value: 'Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ', kind: 'secret', label: 'AWS secret access key' }], { precious: true });
+  for (let i = 2; i <= 12; i++) idx.add(i, [randomText(3000, i)], []);
+  assert.equal(idx.hasOrigin(1), true);
+  assert.equal(idx.hasOrigin(2), false);
+  assert.deepEqual(idx.match('k=Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ')[0]?.sensitiveLabels, ['AWS secret access key']);
+});
+
+test('tokens of many different lengths are all found (anchors, not one roll per length)', () => {
+  const idx = new FingerprintIndex(hasher, 100000);
+  const toks: string[] = [];
+  let x = 7;
+  const B62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  for (let len = 16; len <= 120; len++) {
+    let t = 'Tok9';
+    while (t.length < len) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      t += B62[(x >>> 0) % 62];
+    }
+    toks.push(t);
+  }
+  idx.add(1, [toks.join('\n')], []);
+  for (const t of toks) assert.ok(idx.match(`send ${t} now`).some((m) => m.distinctive), t);
+});
+
+test('secret fragments: pieces of a secret are reported with their offsets', () => {
+  const secret = 'Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ';
+  const idx = new FingerprintIndex(hasher, 100000);
+  idx.add(1, [`KEY=${secret}`], [{ value: secret, kind: 'secret', label: 'AWS secret access key' }]);
+  const r = idx.matchAll(`part 2: ${secret.slice(20)}`);
+  assert.equal(r.fragments.length, 1);
+  const f = r.fragments[0]!;
+  assert.equal(f.length, 40);
+  assert.deepEqual(f.ranges, [[20, 40]]);
+  assert.equal(idx.matchAll('nothing here at all').fragments.length, 0);
+  // a low-entropy or short value is not indexed
+  const low = new FingerprintIndex(hasher, 100000);
+  low.add(1, ['x'], [{ value: 'aaaaaaaaaabbbbbbbbbb', kind: 'secret', label: 'password' }]);
+  assert.equal(low.fragmentCount, 0);
+});
+
+test('soft exclusion: k-gram coverage inside excluded ranges does not count, tokens do', () => {
+  const idx = new FingerprintIndex(hasher, 100000);
+  const link = 'https://expressjs.com/en/guide/error-handling-and-middleware.html';
+  idx.add(1, [`See the docs: ${link}\nmail ops.team@initech.io`], []);
+  const text = `${link} ops.team@initech.io`;
+  const m = idx.matchAll(text, { softExclude: [[0, link.length]] }).origins[0]!;
+  assert.ok(m.covered >= link.length - 5);
+  assert.ok(m.coveredOutside < 25, String(m.coveredOutside));
+  assert.equal(m.distinctive, true);
+});
+
+test('normalisation is per char: non-ASCII case and Unicode spaces', () => {
+  assert.equal(normalize('ÉCOLE\u00a0Ünïcode\u2003X'), 'écoleünïcodex');
+  const idx = new FingerprintIndex(hasher, 100000);
+  idx.add(1, ['Ärger über die Straße und die Überweisung von 4.000 Euro an Müller GmbH'], []);
+  assert.ok(idx.match('ÄRGER ÜBER DIE STRASSE'.toLowerCase() + ' und die überweisung von 4.000 euro').length >= 1);
+});
+
+test('distinctiveTokens: e-mails, grouped cards, ids; not hex digests, not identifiers', () => {
+  const t = distinctiveTokens('mail a.b-c@mail.example.co.uk, card 4539-1488-0343-6467 and 4539 1488 0343 6467, id sk9Qw2Lm8Zp4Xr7Tn1Vb, name some_name2x, sha 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39');
+  assert.ok(t.some((x) => x.kind === 'email' && x.value === 'a.b-c@mail.example.co.uk'));
+  assert.ok(t.some((x) => x.kind === 'card' && x.value === '4539148803436467'));
+  assert.ok(t.some((x) => x.kind === 'card' && x.value === '4539-1488-0343-6467'));
+  assert.ok(t.some((x) => x.kind === 'token' && x.value === 'sk9Qw2Lm8Zp4Xr7Tn1Vb'));
+  assert.ok(!t.some((x) => x.value.startsWith('3f2a9c1d')));
+  assert.ok(!t.some((x) => x.value === 'some_name2x'));
+});

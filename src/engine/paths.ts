@@ -1,0 +1,33 @@
+/** File-path helpers for taint tracking. Pure string computation (POSIX paths), no file system access. */
+import { posix } from 'node:path';
+
+/**
+ * An absolute, normalised form of a path as a tool or a shell command names it: quotes removed,
+ * `~`, `$HOME`, `${HOME}` against `home`, relative paths against `cwd`, `.` / `..` / `//` resolved.
+ * Null for what is not a file (`-`, URLs, empty) or a relative path when there is no cwd.
+ */
+export function resolvePath(path: string, cwd?: string, home?: string): string | null {
+  let p = path.trim().replace(/^["']+|["']+$/g, '').trim();
+  if (p === '' || p === '-' || /^[a-z][a-z0-9+.-]*:\/\//i.test(p)) return null;
+  const h = home?.replace(/\/+$/, '');
+  const m = /^(?:~|\$HOME|\$\{HOME\})(?=\/|$)/.exec(p);
+  if (m) {
+    if (!h) return null;
+    p = h + p.slice(m[0].length);
+  }
+  if (!p.startsWith('/')) {
+    if (!cwd || !cwd.startsWith('/')) return null;
+    p = posix.join(cwd, p);
+  }
+  const n = posix.normalize(p);
+  return n.length > 1 ? n.replace(/\/+$/, '') : n;
+}
+
+/** Paths that are not files holding data: devices and descriptors. */
+export function isPseudoFile(abs: string): boolean {
+  return abs === '/dev/null' || abs === '/dev/stdout' || abs === '/dev/stderr' || abs === '/dev/stdin' || abs === '/dev/tty' || abs.startsWith('/dev/fd/') || abs.startsWith('/proc/self/fd/');
+}
+
+export function baseName(p: string): string {
+  return posix.basename(p);
+}

