@@ -79,6 +79,8 @@ export class AuditStore {
   constructor(readonly file: string) {
     if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
     this.db = new Database(file);
+    // set before the first table exists; lets pruning hand pages back without a blocking VACUUM
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 2000');
@@ -183,11 +185,20 @@ export class AuditStore {
     return Object.fromEntries(rows.map((r) => [r.decision, r.n]));
   }
 
-  /** Delete rows older than the retention; returns rows removed. */
-  prune(olderThanMs: number): number {
-    const a = this.db.prepare('DELETE FROM decisions WHERE ts < ?').run(olderThanMs).changes;
-    const b = this.db.prepare('DELETE FROM session_summaries WHERE ended_at < ?').run(olderThanMs).changes;
-    return a + b;
+  /** Delete rows older than the retention and beyond maxRows; hand freed pages back in small steps. */
+  prune(olderThanMs: number, maxRows = Number.MAX_SAFE_INTEGER): number {
+    let n = this.db.prepare('DELETE FROM decisions WHERE ts < ?').run(olderThanMs).changes;
+    n += this.db.prepare('DELETE FROM session_summaries WHERE ended_at < ?').run(olderThanMs).changes;
+    const count = (this.db.prepare('SELECT count(*) AS c FROM decisions').get() as { c: number }).c;
+    if (count > maxRows) {
+      n += this.db.prepare('DELETE FROM decisions WHERE id IN (SELECT id FROM decisions ORDER BY id LIMIT ?)').run(count - maxRows).changes;
+    }
+    if (n > 0) this.db.pragma('incremental_vacuum(2000)');
+    return n;
+  }
+
+  rowCount(): number {
+    return (this.db.prepare('SELECT count(*) AS c FROM decisions').get() as { c: number }).c;
   }
 
   checkpoint(): void {

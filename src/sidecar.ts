@@ -145,7 +145,8 @@ export class Sidecar {
     sc.watchConfig();
     writeFileSync(paths.pidFile, String(process.pid) + '\n', { mode: 0o600 });
     sc.timers.push(setInterval(() => sc.housekeeping(), 30_000));
-    sc.timers.push(setInterval(() => sc.prune(), 6 * 3600_000));
+    sc.prune();
+    sc.timers.push(setInterval(() => sc.prune(), 3600_000));
     for (const t of sc.timers) t.unref();
     sc.log(`${new Date().toISOString()} mcpproxy-hook sidecar ${VERSION} listening on ${paths.socket} (pid ${process.pid}, config ${cfg.exists ? paths.configFile : 'defaults'})`);
     return sc;
@@ -429,10 +430,10 @@ export class Sidecar {
     this.audit.recordSummaries(this.engine.tracker.drainClosed());
   }
 
-  private prune(): void {
+  prune(): void {
     const days = this.engine.config.audit.retentionDays;
-    const n = this.audit.prune(this.now() - days * 86_400_000);
-    if (n > 0) this.log(`${new Date().toISOString()} pruned ${n} audit rows older than ${days} days`);
+    const n = this.audit.prune(this.now() - days * 86_400_000, this.engine.config.audit.maxRows);
+    if (n > 0) this.log(`${new Date().toISOString()} pruned ${n} audit rows (older than ${days} days or beyond ${this.engine.config.audit.maxRows} rows)`);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { AuditStore, type AuditRow } from '../../src/audit-store.ts';
+
+const row = (i: number, over: Partial<AuditRow> = {}): AuditRow => ({ ts: 1_000_000 + i, session_id: `s${i % 3}`, event: 'PreToolUse', tool: 'Bash', tool_use_id: null, classification: 'internal', flow_type: null, risk: i % 5 === 0 ? 'critical' : 'none', decision: i % 5 === 0 ? 'deny' : 'allow', reason: null, summary: null, origin_tool: null, hosts: null, input_hash: null, latency_us: 10, source: 'hook', ...over });
+
+test('group commit: queued rows are committed together and the promise resolves after', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mph-audit-'));
+  const st = new AuditStore(join(dir, 'a.db'));
+  assert.equal(statSync(join(dir, 'a.db')).mode & 0o777, 0o600);
+  const ps = Array.from({ length: 50 }, (_, i) => st.enqueue(row(i)));
+  assert.equal(st.rowCount(), 0, 'nothing is written before the turn ends');
+  await Promise.all(ps);
+  assert.equal(st.rowCount(), 50);
+  st.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('queries filter by session, decision and minimum risk', () => {
+  const st = new AuditStore(':memory:');
+  for (let i = 0; i < 30; i++) st.record(row(i));
+  assert.equal(st.query({ decision: 'deny', limit: 100 }).length, 6);
+  assert.equal(st.query({ risk: 'high', limit: 100 }).length, 6);
+  assert.ok(st.query({ session: 's1', limit: 100 }).every((r) => r.session_id === 's1'));
+  assert.equal(st.query({ limit: 5 }).length, 5);
+  st.close();
+});
+
+test('prune by age and by row count', () => {
+  const st = new AuditStore(':memory:');
+  for (let i = 0; i < 100; i++) st.record(row(i));
+  assert.equal(st.prune(1_000_010), 10);
+  assert.equal(st.rowCount(), 90);
+  assert.equal(st.prune(0, 40), 50);
+  assert.equal(st.rowCount(), 40);
+  assert.equal(st.query({ limit: 1 })[0]?.ts, 1_000_099, 'the newest rows are kept');
+  st.close();
+});
