@@ -124,7 +124,7 @@ export class FlowEngine {
   private classify(name: string): ToolClass {
     const tc = classifyTool(name, this.cfg.classification);
     if (tc.server) {
-      const up = this.cfg.mcp.servers[tc.server];
+      const up = own(this.cfg.mcp.servers, tc.server);
       if (up?.classification && tc.method !== 'config') {
         const c = up.classification;
         return { ...tc, source: c === 'hybrid' ? 'internal' : c, destination: c === 'hybrid' ? 'external' : c, method: 'config', reason: `mcp.servers.${tc.server}.classification: ${c}` };
