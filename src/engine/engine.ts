@@ -830,6 +830,7 @@ function flowWords(f: FlowType): string {
 }
 
 function summarize(f: Finding): string {
+  if (f.rule === 'suspicious_endpoint') return `${f.rule}: ${f.how ?? f.what}`;
   const from = f.origin ? ` from ${f.origin.label}` : f.source ? ` from ${f.source.label}` : '';
   return `${f.rule}: ${f.what}${from}`;
 }
