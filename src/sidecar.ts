@@ -5,7 +5,6 @@
 import { createHmac } from 'node:crypto';
 import { existsSync, unlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { connect } from 'node:net';
 import { AuditStore } from './audit-store.ts';
 import { claudeOutput } from './claude/hook-output.ts';
 import { ConfigError, loadConfigFile, type Config } from './config.ts';
@@ -14,6 +13,7 @@ import { redact } from './engine/redact.ts';
 import { checkSocketPath, type Paths } from './paths.ts';
 import { SocketServer } from './transport/socket-server.ts';
 import { HttpHookServer } from './transport/http-hook-server.ts';
+import { socketAlive } from './transport/listen.ts';
 import { ensurePrivateDir, readOrCreateKey, readOrCreateToken } from './state-files.ts';
 import { Correlator } from './correlator.ts';
 import { canonicalToolName, PROXY_SERVER_NAME } from './engine/classifier.ts';
@@ -471,21 +471,6 @@ export function publicDecision(d: Decision): Record<string, unknown> {
     origin_tool: d.originTool ?? null,
     hosts: d.destinationHosts,
   };
-}
-
-function socketAlive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.on('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-    s.setTimeout(1000, () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
 }
 
 /** Foreground daemon with signal handling. Resolves when stopped. */

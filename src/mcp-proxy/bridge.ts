@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { socketAlive } from '../transport/listen.ts';
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -200,24 +201,6 @@ export function parseHandshake(line: string): { pids: number[] } | undefined {
   return { pids };
 }
 
-function socketAlive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    const t = setTimeout(() => {
-      s.destroy();
-      resolve(false);
-    }, 1000);
-    s.on('connect', () => {
-      clearTimeout(t);
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => {
-      clearTimeout(t);
-      resolve(false);
-    });
-  });
-}
 
 /** The sidecar's end of the stdio bridge: MCP over a Unix socket (0600), one proxy Server per connection. */
 export class McpSocketServer {

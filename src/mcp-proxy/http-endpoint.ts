@@ -15,6 +15,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createProxyServer, type FlowGuard } from './proxy-server.ts';
 import type { UpstreamManager } from './upstreams.ts';
+import { listenLoopback } from '../transport/listen.ts';
 
 export const MCP_PATH = '/mcp';
 export const MAX_MCP_BODY = 4 * 1024 * 1024;
@@ -157,7 +158,7 @@ export class HttpEndpoint {
     return [...this.sessions.values()].map((s) => ({ ...s.info }));
   }
 
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
     const srv = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.log(`mcp http: ${(e as Error).stack ?? e}`);
@@ -170,18 +171,10 @@ export class HttpEndpoint {
     srv.keepAliveTimeout = 5_000;
     srv.maxHeadersCount = 64;
     this.server = srv;
-    return new Promise((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(this.opts.port, '127.0.0.1', () => {
-        srv.off('error', reject);
-        const a = srv.address();
-        this.boundPort = typeof a === 'object' && a ? a.port : this.opts.port;
-        const idle = this.opts.sessionIdleMs ?? 6 * 3600_000;
-        this.sweeper = setInterval(() => this.sweep(idle), Math.min(60_000, Math.max(1000, Math.floor(idle / 4))));
-        this.sweeper.unref();
-        resolve();
-      });
-    });
+    this.boundPort = await listenLoopback(srv, this.opts.port);
+    const idle = this.opts.sessionIdleMs ?? 6 * 3600_000;
+    this.sweeper = setInterval(() => this.sweep(idle), Math.min(60_000, Math.max(1000, Math.floor(idle / 4))));
+    this.sweeper.unref();
   }
 
   private refuse(res: ServerResponse, code: number, message: string, rpcCode = -32000): void {

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { listenLoopback } from './listen.ts';
 
 export const HOOK_PATH = '/mcpproxy-hook/v1/hook';
 export const MAX_HTTP_BODY = 16 * 1024 * 1024;
@@ -29,22 +30,14 @@ export class HttpHookServer {
     return this.boundPort;
   }
 
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
     const srv = createServer((req, res) => this.handle(req, res));
     srv.requestTimeout = 10_000;
     srv.headersTimeout = 5_000;
     srv.keepAliveTimeout = 5_000;
     srv.maxHeadersCount = 64;
     this.server = srv;
-    return new Promise((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(this.opts.port, '127.0.0.1', () => {
-        srv.off('error', reject);
-        const a = srv.address();
-        this.boundPort = typeof a === 'object' && a ? a.port : this.opts.port;
-        resolve();
-      });
-    });
+    this.boundPort = await listenLoopback(srv, this.opts.port);
   }
 
   private refuse(res: ServerResponse, code: number, message: string): void {
