@@ -715,19 +715,8 @@ export class NumTable {
 
   /** value for key, or -1 */
   get(key: number): number {
-    const m = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1);
-    const f = m & (this.mask * 8 + 7);
-    if (((this.filter[f >>> 3] as number) & (1 << (f & 7))) === 0) return -1;
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = this.mask;
-    let i = m >>> this.shift;
-    for (;;) {
-      const v = vals[i] as number;
-      if (v === EMPTY) return -1;
-      if (v >= 0 && keys[i] === key) return v;
-      i = (i + 1) & mask;
-    }
+    const i = this.slot(key);
+    return i < 0 ? -1 : (this.vals[i] as number);
   }
 
   tag(key: number): number {
