@@ -91,14 +91,36 @@ export class AuditStore {
     this.insertSummary = this.db.prepare('INSERT INTO session_summaries (session_id, started_at, ended_at, reason, summary) VALUES (?, ?, ?, ?, ?)');
   }
 
+  /** The database, for other stores that keep their tables in it (one file, one transaction). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   private queue: AuditRow[] = [];
   private waiters: Array<() => void> = [];
   private scheduled = false;
+  private readonly writers: Array<{ write: () => void; onError: (e: Error) => void }> = [];
   private readonly insertMany = (rows: AuditRow[]): void => {
     this.db.transaction((rs: AuditRow[]) => {
       for (const r of rs) this.insert.run(r);
+      for (const w of this.writers) {
+        // a savepoint each: a writer that fails loses its own changes, never the audit rows
+        try {
+          this.db.transaction(w.write)();
+        } catch (e) {
+          w.onError(e as Error);
+        }
+      }
     })(rows);
   };
+
+  /**
+   * Run `write` inside every group commit, after the queued rows: what it writes is committed
+   * together with them, before any of their callers is answered.
+   */
+  addWriter(write: () => void, onError: (e: Error) => void): void {
+    this.writers.push({ write, onError });
+  }
 
   /** Write one row now; committed (WAL) when this returns. */
   record(row: AuditRow): number {
@@ -120,10 +142,10 @@ export class AuditStore {
     return p;
   }
 
-  /** Commit every queued row now. */
-  flush(): void {
+  /** Commit every queued row now (and run the writers even with no row, when `always`). */
+  flush(always = false): void {
     this.scheduled = false;
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 && !(always && this.writers.length > 0)) return;
     const rows = this.queue;
     const waiters = this.waiters;
     this.queue = [];
@@ -206,7 +228,7 @@ export class AuditStore {
   }
 
   close(): void {
-    this.flush();
+    this.flush(true);
     this.db.close();
   }
 }

@@ -48,6 +48,7 @@ export interface Config {
     maxFingerprints: number;
     maxSessions: number;
     maxResponseBytes: number;
+    persist: boolean;
   };
   audit: {
     retentionDays: number;
@@ -106,6 +107,7 @@ export const SCHEMA: Schema = {
     maxFingerprints: { kind: 'int', min: 1000, max: 5_000_000, def: 50_000, doc: 'fingerprints kept per session; the oldest origins are evicted first' },
     maxSessions: { kind: 'int', min: 1, max: 100_000, def: 1000, doc: 'sessions tracked at once; the least recently active is closed first' },
     maxResponseBytes: { kind: 'int', min: 1024, max: 64 * 1024 * 1024, def: 1024 * 1024, doc: 'bytes of one tool response that are fingerprinted' },
+    persist: { kind: 'bool', def: true, doc: 'save open sessions\' flow state (keyed hashes, never content) in the state database, so a restart or crash of the sidecar keeps protecting them' },
   },
   audit: {
     retentionDays: { kind: 'int', min: 1, max: 3650, def: 30, doc: 'audit rows older than this are pruned' },

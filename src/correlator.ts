@@ -44,9 +44,13 @@ export class Correlator {
     private readonly maxEntries = 10_000,
   ) {}
 
+  /** Bumped whenever what export() returns changes in a way worth saving. */
+  version = 0;
+
   /** A hook event from process `pid` (Claude Code) for `sessionId`. */
   notePid(pid: number, sessionId: string, now: number): void {
     if (!(pid > 1)) return;
+    if (this.byPid.get(pid)?.sessionId !== sessionId) this.version++;
     this.byPid.delete(pid);
     this.byPid.set(pid, { sessionId, at: now });
     if (this.byPid.size > this.maxEntries) this.byPid.delete(this.byPid.keys().next().value as number);
@@ -89,6 +93,23 @@ export class Correlator {
     if (sessions.size > 1) this.stats.ambiguous++;
     else this.stats.none++;
     return { sessionId: `mcp:${call.mcpSessionId}`, coverage: 'proxy-only', method: 'none' };
+  }
+
+  /**
+   * What survives a restart of the sidecar: which Claude Code process runs which hook session (MCP
+   * sessions do not survive: their clients reconnect with new ones).
+   */
+  export(): Array<[number, string, number]> {
+    return [...this.byPid].map(([pid, h]) => [pid, h.sessionId, h.at]);
+  }
+
+  import(v: unknown): void {
+    if (!Array.isArray(v)) throw new Error('not a list');
+    for (const e of v) {
+      if (!Array.isArray(e) || typeof e[0] !== 'number' || typeof e[1] !== 'string' || typeof e[2] !== 'number') continue;
+      this.byPid.set(e[0], { sessionId: e[1], at: e[2] });
+      if (this.byPid.size > this.maxEntries) this.byPid.delete(this.byPid.keys().next().value as number);
+    }
   }
 
   /** Forget an MCP session (its client disconnected). */

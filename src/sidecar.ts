@@ -16,6 +16,7 @@ import { HttpHookServer } from './transport/http-hook-server.ts';
 import { socketAlive } from './transport/listen.ts';
 import { ensurePrivateDir, readOrCreateKey, readOrCreateToken } from './state-files.ts';
 import { Correlator } from './correlator.ts';
+import { SessionStore, type RestoreReport } from './session-store.ts';
 import { canonicalToolName, PROXY_SERVER_NAME } from './engine/classifier.ts';
 import { UpstreamManager } from './mcp-proxy/upstreams.ts';
 import { McpSocketServer } from './mcp-proxy/bridge.ts';
@@ -85,6 +86,8 @@ export interface SidecarOptions {
 export class Sidecar {
   readonly engine: FlowEngine;
   readonly audit: AuditStore;
+  readonly sessionStore: SessionStore;
+  private restored: RestoreReport = { sessions: 0, origins: 0, broken: 0 };
   private readonly server: SocketServer;
   private readonly key: Buffer;
   private readonly latency = new LatencyRing(1000);
@@ -117,8 +120,13 @@ export class Sidecar {
     this.configLoadedAt = this.startedAt;
     this.configExists = cfg.exists;
     this.key = readOrCreateKey(paths.keyFile);
-    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile });
+    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true });
     this.audit = new AuditStore(paths.db);
+    this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);
+    this.audit.addWriter(
+      () => this.sessionStore.write(),
+      (e) => this.log(`${new Date().toISOString()} error saving session state (decisions are unaffected; after a restart these sessions may have lost what they read): ${e.message}`),
+    );
     this.server = new SocketServer({
       path: paths.socket,
       handle: (msg) => this.dispatch(msg),
@@ -139,6 +147,7 @@ export class Sidecar {
       unlinkSync(paths.socket);
     }
     const sc = new Sidecar(paths, cfg, opts);
+    sc.restoreSessions();
     await sc.server.listen();
     await sc.syncHttp();
     await sc.startMcp();
@@ -279,6 +288,7 @@ export class Sidecar {
       http_hook: this.http ? { port: this.http.port, url: `http://127.0.0.1:${this.http.port}/mcpproxy-hook/v1/hook` } : this.httpError ? { error: this.httpError } : null,
       config: { file: this.paths.configFile, exists: this.configExists, loaded_at: new Date(this.configLoadedAt).toISOString(), last_reload_error: this.configError },
       sessions_tracked: this.engine.tracker.size,
+      saved_state: this.engine.config.session.persist ? { ...this.sessionStore.counts(), restored_at_start: this.restored } : null,
       mcp: this.mcpStatus(),
       sessions,
       decisions_24h: this.audit.counts(now - 86_400_000),
@@ -425,9 +435,36 @@ export class Sidecar {
     }
   }
 
+  /** Put back the sessions saved before the last stop or crash; close those idle for too long. */
+  private restoreSessions(): void {
+    const cfg = this.engine.config.session;
+    if (!cfg.persist) {
+      this.sessionStore.clear();
+      return;
+    }
+    const t0 = process.hrtime.bigint();
+    this.restored = this.sessionStore.restore(this.engine.tracker.hasher, cfg.maxFingerprints, (l) => this.log(`${new Date().toISOString()} warn ${l}`));
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (this.restored.sessions > 0 || this.restored.broken > 0) {
+      this.log(`${new Date().toISOString()} restored ${this.restored.sessions} session(s) with ${this.restored.origins} origin(s) in ${ms.toFixed(1)} ms${this.restored.broken ? `; ${this.restored.broken} could not be read` : ''}`);
+    }
+    this.housekeeping();
+  }
+
   private housekeeping(): void {
     this.engine.expire(this.now());
     this.audit.recordSummaries(this.engine.tracker.drainClosed());
+    // closed sessions: their saved state goes too; open ones get their counters saved
+    this.audit.flush(true);
+    this.saveSessions();
+  }
+
+  private saveSessions(): void {
+    try {
+      this.sessionStore.saveAll();
+    } catch (e) {
+      this.log(`${new Date().toISOString()} error saving session state: ${(e as Error).message}`);
+    }
   }
 
   prune(): void {
@@ -444,8 +481,13 @@ export class Sidecar {
     await this.mcpHttp?.close();
     await this.mcpSocket?.close();
     await this.upstreams?.stop();
-    this.engine.tracker.closeAll();
-    this.audit.recordSummaries(this.engine.tracker.drainClosed());
+    // open sessions stay open across a restart when they are saved; otherwise they end here
+    if (!this.engine.config.session.persist) {
+      this.engine.tracker.closeAll();
+      this.audit.recordSummaries(this.engine.tracker.drainClosed());
+    }
+    this.audit.flush(true);
+    this.saveSessions();
     this.audit.close();
     for (const f of [this.paths.socket, this.paths.pidFile]) {
       try {

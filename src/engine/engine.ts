@@ -73,6 +73,11 @@ export interface EngineOptions {
   configPath?: string;
   /** clock for labels (local time of day) */
   timeOfDay?: (ms: number) => string;
+  /**
+   * Keep what each origin did to the fingerprint index so a session store can save it (when
+   * session.persist is on too). Only for an owner that drains it (the sidecar's SessionStore).
+   */
+  persist?: boolean;
 }
 
 const hhmmss = (ms: number): string => new Date(ms).toTimeString().slice(0, 8);
@@ -109,6 +114,7 @@ export class FlowEngine {
       maxFingerprints: cfg.session.maxFingerprints,
       maxSessions: cfg.session.maxSessions,
       idleMs: cfg.session.idleMinutes * 60_000,
+      record: opts.persist === true && cfg.session.persist,
     });
   }
 
@@ -118,7 +124,7 @@ export class FlowEngine {
 
   setConfig(cfg: Config): void {
     this.cfg = cfg;
-    this.tracker.configure({ maxFingerprints: cfg.session.maxFingerprints, maxSessions: cfg.session.maxSessions, idleMs: cfg.session.idleMinutes * 60_000 });
+    this.tracker.configure({ maxFingerprints: cfg.session.maxFingerprints, maxSessions: cfg.session.maxSessions, idleMs: cfg.session.idleMinutes * 60_000, record: this.opts.persist === true && cfg.session.persist });
   }
 
   private classify(name: string): ToolClass {
@@ -204,8 +210,7 @@ export class FlowEngine {
     if (failed) label += ' (failed)';
     if (tc.source === 'external') {
       // Untrusted content entered the session. It is not fingerprinted: sending it back out leaks nothing of ours.
-      s.untrustedContentSeen = true;
-      s.untrusted = { label, at: now };
+      s.sawUntrusted(label, now);
       d.summary = 'external content received';
       return d;
     }
@@ -214,8 +219,7 @@ export class FlowEngine {
     // The same for what a command fetched from outside (`curl https://…`, `wget -O- …`).
     const fetched = bash !== undefined && bash.egress && bash.hosts.some((h) => !isLoopback(h) && !matchDomainList(h, this.cfg.policy.trustedHosts));
     if (this.hybridServer(tool, tc) || fetched) {
-      s.untrustedContentSeen = true;
-      s.untrusted = { label, at: now };
+      s.sawUntrusted(label, now);
     }
     const tokens: TokenSpec[] = [];
     for (const t of texts) {
@@ -228,13 +232,13 @@ export class FlowEngine {
       d.summary = 'unclassified tool output, nothing sensitive: not recorded';
       return d;
     }
-    const o = s.addOrigin({ label, toolName: tool, cls: tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId());
+    const o = s.addOrigin({ label, toolName: tool, cls: tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId(), this.tracker.recording);
     // payment card numbers make the whole output sensitive (cardholder data)
     if (s.index.lastCards > 0 && !o.sensitive.includes(CARD_LABEL)) {
       o.sensitive.push(CARD_LABEL);
       if (!sensitive.includes(CARD_LABEL)) sensitive.push(CARD_LABEL);
     }
-    if (sensitive.length) s.sensitiveRead = { label, at: now };
+    if (sensitive.length) s.readSensitive(label, now);
     // the file a reader returned holds this data: a later upload of the file is an upload of the data
     if (FILE_READERS.has(tool) && typeof input.file_path === 'string') {
       const p = this.abs(input.file_path, ev);

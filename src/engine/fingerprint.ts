@@ -966,6 +966,71 @@ class Candidates {
   }
 }
 
+const OP_TOKEN = 1;
+const OP_KGRAMS = 2;
+const OP_LINE = 3;
+const OP_SECRET = 4;
+const OP_PRECIOUS = 5;
+
+/**
+ * What one add() did to an index, as keyed hashes and labels only (never text): a flat list of
+ * operations that replay() applies again. Small enough to store: one 8-byte number per fingerprint.
+ */
+export interface IndexDelta {
+  ops: Float64Array;
+  labels: string[];
+}
+
+class DeltaWriter {
+  private buf = new Float64Array(64);
+  private n = 0;
+  private readonly labels: string[] = [];
+  private readonly labelAt = new Map<string, number>();
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.n + k) cap *= 2;
+    const b = new Float64Array(cap);
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
+  }
+  private label(s: string): number {
+    let i = this.labelAt.get(s);
+    if (i === undefined) {
+      i = this.labels.length;
+      this.labels.push(s);
+      this.labelAt.set(s, i);
+    }
+    return i;
+  }
+  op(...xs: number[]): void {
+    this.room(xs.length);
+    for (const x of xs) this.buf[this.n++] = x;
+  }
+  token(key: number, n: number, anchor: number, kind: number, label: string): void {
+    this.op(OP_TOKEN, key, n, anchor, kind, this.label(label));
+  }
+  kgrams(src: Float64Array, m: number): void {
+    if (m === 0) return;
+    this.op(OP_KGRAMS, m);
+    this.room(m);
+    this.buf.set(src.subarray(0, m), this.n);
+    this.n += m;
+  }
+  line(key: number, len: number, anchor: number): void {
+    this.op(OP_LINE, key, len, anchor);
+  }
+  secret(id: number, label: string, n: number, windows: Float64Array): void {
+    this.op(OP_SECRET, id, this.label(label), n, windows.length / 2);
+    this.room(windows.length);
+    this.buf.set(windows, this.n);
+    this.n += windows.length;
+  }
+  finish(): IndexDelta {
+    return { ops: this.buf.slice(0, this.n), labels: this.labels };
+  }
+}
+
 /**
  * Per-session fingerprint index: hash -> origin. Bounded by `maxEntries` (k-grams + tokens); when
  * over, origins are evicted oldest first, origins without sensitive content before sensitive ones
@@ -1005,48 +1070,27 @@ export class FingerprintIndex {
     return this.frags.size;
   }
 
-  /** Record the content of one origin. `extraTokens` are detector findings etc. Returns fingerprints added. */
-  add(originId: number, texts: string[], extraTokens: TokenSpec[], opts: { precious?: boolean } = {}): number {
-    this.owned.set(originId, 0);
-    if (opts.precious) this.precious.add(originId);
-    let added = 0;
-    const lost = new Map<number, number>();
+  /**
+   * Record the content of one origin. `extraTokens` are detector findings etc. Returns fingerprints
+   * added. With `record`, what the add did is kept (hashes only) as `lastDelta`, for replay().
+   */
+  add(originId: number, texts: string[], extraTokens: TokenSpec[], opts: { precious?: boolean; record?: boolean } = {}): number {
+    const rec = opts.record ? new DeltaWriter() : null;
+    const st = this.begin(originId, opts.precious === true);
     const h = this.hasher;
     const addToken = (value: string, kind: TokenKind, label: string): void => {
       if (value.length > 4 * MAX_TOKEN) return;
       const n = normSmall(value);
       if (n < (kind === 'secret' ? 6 : MIN_TOKEN) || n > MAX_TOKEN) return;
       const key = tokenKey(h.hashCodes(0, n), n);
-      const prevTag = this.tokens.tag(key);
-      if (prevTag >= 0) {
-        const prevOrigin = this.tokens.get(key);
-        // a stronger kind is never overwritten by a weaker one from a newer origin
-        if (prevOrigin !== originId && rank(KINDS[prevTag >> 13] as TokenKind) > rank(kind) && this.owned.has(prevOrigin)) return;
-        if (prevOrigin === originId && rank(KINDS[prevTag >> 13] as TokenKind) >= rank(kind)) return;
-      }
-      if (prevTag < 0) {
-        // a new token: reachable through its anchor (or, if short, through its length)
-        if (n < ANCHOR) this.shortLens.set(n, (this.shortLens.get(n) ?? 0) + 1);
-        else {
-          const a = h.hashCodes(0, ANCHOR);
-          const head = this.anchors.get(a);
-          if (kind !== 'secret' && kind !== 'card' && head >= 0) {
-            // many tokens with one prefix (JWTs all start `eyJhbGci`): bound the work per position
-            const cap = kind === 'line' ? MAX_LINES_PER_ANCHOR : MAX_TOKENS_PER_ANCHOR;
-            let chain = 0;
-            for (let c = head; c >= 0 && chain <= cap; c = this.cands.next[c] as number) chain++;
-            if (chain > cap) return;
-          }
-          this.anchors.set(a, this.cands.push(key, n, head, KINDS.indexOf(kind)));
-        }
-      }
-      const prev = this.tokens.set(key, originId, (KINDS.indexOf(kind) << 13) | labelId(label));
-      if (prev >= 0) lost.set(prev, (lost.get(prev) ?? 0) + 1);
-      added++;
+      const anchor = n < ANCHOR ? -1 : h.hashCodes(0, ANCHOR);
+      const k = KINDS.indexOf(kind);
+      rec?.token(key, n, anchor, k, label);
+      if (this.applyToken(originId, key, n, anchor, k, labelId(label), st.lost)) st.added++;
     };
     for (const t of extraTokens) {
       addToken(t.value, t.kind, t.label);
-      if (t.kind === 'secret') this.addSecret(originId, t.value, t.label);
+      if (t.kind === 'secret') this.addSecret(originId, t.value, t.label, false, rec);
     }
     let total = 0;
     let cards = 0;
@@ -1065,74 +1109,158 @@ export class FingerprintIndex {
       const raw = rawCodes(text);
       const n = normRecord(text, raw);
       const toks = distinctiveTokens(text, raw);
-      this.addText(originId, n, dense, sampleMask, lost) && (added += this.lastAdded);
+      st.added += this.addText(originId, n, dense, sampleMask, st.lost, rec);
       this.tokens.reserve(this.tokens.size + toks.length);
       for (const t of toks) {
         addToken(t.value, t.kind, t.label);
         if (t.kind === 'card') {
           cards++;
-          if (t.value === t.value.replace(/[ -]/g, '')) this.addSecret(originId, t.value, t.label, true);
+          if (t.value === t.value.replace(/[ -]/g, '')) this.addSecret(originId, t.value, t.label, true, rec);
         }
       }
     }
     this.lastCards = cards;
-    if (cards > 0) this.precious.add(originId);
-    this.owned.set(originId, (this.owned.get(originId) ?? 0) + added);
-    for (const [o, d] of lost) if (this.owned.has(o)) this.owned.set(o, (this.owned.get(o) as number) - d);
-    this.evict();
-    return added;
+    if (cards > 0) {
+      this.precious.add(originId);
+      rec?.op(OP_PRECIOUS);
+    }
+    this.lastDelta = rec ? rec.finish() : null;
+    return this.finish(originId, st);
   }
 
-  private lastAdded = 0;
   /** card-like numbers found by the last add() */
   lastCards = 0;
+  /** what the last add() did, when it was asked to record it */
+  lastDelta: IndexDelta | null = null;
 
-  /** k-grams and short lines of one normalised text in CODES[0..n). */
-  private addText(originId: number, n: number, dense: boolean, sampleMask: number, lost: Map<number, number>): boolean {
-    let added = 0;
-    const h = this.hasher;
-    this.lastAdded = 0;
-    {
-      if (n < 12) return false;
-      if (n >= K) {
-        const m = h.kgrams(n, dense, sampleMask);
-        this.kgrams.setMany(SEL, m, originId, lost);
-        added += m;
-        // short lines are below the k-gram size: keep them whole (sampled like the k-grams when those are)
-        let start = 0;
-        const lc = LINE_COUNT;
-        for (let k = 0; k <= lc; k++) {
-          const end = k < lc ? (LINEBUF[k] as number) : n;
-          const len = end - start;
-          if (len >= 12 && len < K) this.addLineAt(originId, start, len, lost, sampleMask) && added++;
-          start = end;
-        }
+  /**
+   * Apply again what an add() did (its recorded delta), e.g. after a restart: the same fingerprints,
+   * tokens and secret fragments, with the same eviction. Returns fingerprints added.
+   */
+  replay(originId: number, delta: IndexDelta, precious: boolean): number {
+    const st = this.begin(originId, precious);
+    const ops = delta.ops;
+    const label = (i: number): string => delta.labels[i] ?? 'data';
+    let i = 0;
+    while (i < ops.length) {
+      const op = ops[i++] as number;
+      if (op === OP_TOKEN) {
+        const [key, n, anchor, kind, l] = [ops[i], ops[i + 1], ops[i + 2], ops[i + 3], ops[i + 4]] as number[];
+        i += 5;
+        if (this.applyToken(originId, key as number, n as number, anchor as number, kind as number, labelId(label(l as number)), st.lost)) st.added++;
+      } else if (op === OP_KGRAMS) {
+        const m = ops[i++] as number;
+        this.kgrams.setMany(ops.subarray(i, i + m), m, originId, st.lost);
+        st.added += m;
+        i += m;
+      } else if (op === OP_LINE) {
+        if (this.applyLine(originId, ops[i] as number, ops[i + 1] as number, ops[i + 2] as number, st.lost)) st.added++;
+        i += 3;
+      } else if (op === OP_SECRET) {
+        const [id, l, n, count] = [ops[i], ops[i + 1], ops[i + 2], ops[i + 3]] as number[];
+        i += 4;
+        this.applySecret(originId, id as number, label(l as number), n as number, ops.subarray(i, i + 2 * (count as number)));
+        i += 2 * (count as number);
+      } else if (op === OP_PRECIOUS) {
+        this.precious.add(originId);
       } else {
-        this.addLineAt(originId, 0, n, lost, -1) && added++;
+        throw new Error(`bad fingerprint delta: op ${op} at ${i - 1}`);
       }
     }
-    this.lastAdded = added;
+    return this.finish(originId, st);
+  }
+
+  private begin(originId: number, precious: boolean): { added: number; lost: Map<number, number> } {
+    this.owned.set(originId, 0);
+    if (precious) this.precious.add(originId);
+    return { added: 0, lost: new Map() };
+  }
+
+  private finish(originId: number, st: { added: number; lost: Map<number, number> }): number {
+    this.owned.set(originId, (this.owned.get(originId) ?? 0) + st.added);
+    for (const [o, d] of st.lost) if (this.owned.has(o)) this.owned.set(o, (this.owned.get(o) as number) - d);
+    this.evict();
+    return st.added;
+  }
+
+  /** A token (hashed): kept unless a stronger kind from a live origin holds its key. True if added. */
+  private applyToken(originId: number, key: number, n: number, anchor: number, kind: number, label: number, lost: Map<number, number>): boolean {
+    const prevTag = this.tokens.tag(key);
+    if (prevTag >= 0) {
+      const prevOrigin = this.tokens.get(key);
+      const prevRank = rank(KINDS[prevTag >> 13] as TokenKind);
+      const r = rank(KINDS[kind] as TokenKind);
+      // a stronger kind is never overwritten by a weaker one from a newer origin
+      if (prevOrigin !== originId && prevRank > r && this.owned.has(prevOrigin)) return false;
+      if (prevOrigin === originId && prevRank >= r) return false;
+    } else if (n < ANCHOR) {
+      // a new token: reachable through its anchor (or, if short, through its length)
+      this.shortLens.set(n, (this.shortLens.get(n) ?? 0) + 1);
+    } else {
+      const head = this.anchors.get(anchor);
+      const kk = KINDS[kind];
+      if (kk !== 'secret' && kk !== 'card' && head >= 0) {
+        // many tokens with one prefix (JWTs all start `eyJhbGci`): bound the work per position
+        const cap = kk === 'line' ? MAX_LINES_PER_ANCHOR : MAX_TOKENS_PER_ANCHOR;
+        let chain = 0;
+        for (let c = head; c >= 0 && chain <= cap; c = this.cands.next[c] as number) chain++;
+        if (chain > cap) return false;
+      }
+      this.anchors.set(anchor, this.cands.push(key, n, head, kind));
+    }
+    const prev = this.tokens.set(key, originId, (kind << 13) | label);
+    if (prev >= 0) lost.set(prev, (lost.get(prev) ?? 0) + 1);
     return true;
   }
 
+  /** k-grams and short lines of one normalised text in CODES[0..n). Returns fingerprints added. */
+  private addText(originId: number, n: number, dense: boolean, sampleMask: number, lost: Map<number, number>, rec: DeltaWriter | null): number {
+    let added = 0;
+    const h = this.hasher;
+    if (n < 12) return 0;
+    if (n >= K) {
+      const m = h.kgrams(n, dense, sampleMask);
+      rec?.kgrams(SEL, m);
+      this.kgrams.setMany(SEL, m, originId, lost);
+      added += m;
+      // short lines are below the k-gram size: keep them whole (sampled like the k-grams when those are)
+      let start = 0;
+      const lc = LINE_COUNT;
+      for (let k = 0; k <= lc; k++) {
+        const end = k < lc ? (LINEBUF[k] as number) : n;
+        const len = end - start;
+        if (len >= 12 && len < K) this.addLineAt(originId, start, len, lost, sampleMask, rec) && added++;
+        start = end;
+      }
+    } else {
+      this.addLineAt(originId, 0, n, lost, -1, rec) && added++;
+    }
+    return added;
+  }
+
   /** A `line` token at CODES[start, start+len). */
-  private addLineAt(originId: number, start: number, len: number, lost: Map<number, number>, sampleMask: number): boolean {
+  private addLineAt(originId: number, start: number, len: number, lost: Map<number, number>, sampleMask: number, rec: DeltaWriter | null): boolean {
     const hh = this.hasher.hashCodes(start, len);
     if (sampleMask >= 0 && (hh % (sampleMask + 1)) !== 0) return false;
     const key = tokenKey(hh, len);
+    const anchor = this.hasher.hashCodes(start, ANCHOR);
+    rec?.line(key, len, anchor);
+    return this.applyLine(originId, key, len, anchor, lost);
+  }
+
+  private applyLine(originId: number, key: number, len: number, anchor: number, lost: Map<number, number>): boolean {
     const prevTag = this.tokens.tag(key);
     if (prevTag >= 0) {
       const prevOrigin = this.tokens.get(key);
       if (prevOrigin === originId || (rank(KINDS[prevTag >> 13] as TokenKind) > 1 && this.owned.has(prevOrigin))) return false;
     } else {
-      const a = this.hasher.hashCodes(start, ANCHOR);
-      const head = this.anchors.get(a);
+      const head = this.anchors.get(anchor);
       if (head >= 0) {
         let chain = 0;
         for (let c = head; c >= 0 && chain <= MAX_LINES_PER_ANCHOR; c = this.cands.next[c] as number) chain++;
         if (chain > MAX_LINES_PER_ANCHOR) return false;
       }
-      this.anchors.set(a, this.cands.push(key, len, head, 0));
+      this.anchors.set(anchor, this.cands.push(key, len, head, 0));
     }
     const prev = this.tokens.set(key, originId, labelId('line'));
     if (prev >= 0) lost.set(prev, (lost.get(prev) ?? 0) + 1);
@@ -1143,26 +1271,41 @@ export class FingerprintIndex {
    * Index every FRAG-char window of a high-entropy secret, or of a card number (`card`: digits), but
    * not the windows that look like words or fixed prefixes.
    */
-  private addSecret(originId: number, value: string, label: string, card = false): void {
+  private addSecret(originId: number, value: string, label: string, card: boolean, rec: DeltaWriter | null): void {
     if (this.secrets.length >= FRAGMENT_MAX_SECRETS || this.frags.size >= FRAGMENT_MAX_WINDOWS) return;
     const norm = normalize(value);
     const n = norm.length;
     if (n > FRAGMENT_MAX_SECRET) return;
     if (card ? n < 13 || !/^[0-9]+$/.test(norm) : n < FRAGMENT_MIN_SECRET || entropyOf(norm) < FRAGMENT_MIN_ENTROPY) return;
-    const id = this.secrets.length;
     ensure(n);
     for (let i = 0; i < n; i++) CODES[i] = norm.charCodeAt(i);
     this.hasher.prefix(n);
-    let kept = 0;
+    const windows = new Float64Array(2 * (n - FRAG + 1));
+    let w = 0;
     for (let i = 0; i + FRAG <= n; i++) {
       if (!fragmentWorthy(norm, i, card)) continue;
-      const hh = this.hasher.at(i, FRAG);
+      windows[w++] = this.hasher.at(i, FRAG);
+      windows[w++] = i;
+    }
+    const id = this.applySecret(originId, this.secrets.length, label, n, windows.subarray(0, w));
+    if (id >= 0) rec?.secret(id, label, n, windows.subarray(0, w));
+  }
+
+  /** Fragment windows (hash, offset pairs) of secret `id`. Returns the id, or -1 if nothing was kept. */
+  private applySecret(originId: number, id: number, label: string, n: number, windows: Float64Array): number {
+    if (id < this.secrets.length || id >= FRAGMENT_MAX_SECRETS || this.frags.size >= FRAGMENT_MAX_WINDOWS) return -1;
+    let kept = 0;
+    for (let j = 0; j < windows.length; j += 2) {
+      const hh = windows[j] as number;
       if (this.frags.has(hh)) continue;
-      this.frags.set(hh, (id << 12) | i);
+      this.frags.set(hh, (id << 12) | (windows[j + 1] as number));
       kept++;
     }
-    if (kept === 0) return;
+    if (kept === 0) return -1;
+    // ids are stable across replay: secrets not replayed (their origin gone) leave dead entries
+    while (this.secrets.length < id) this.secrets.push({ originId: -1, label: '', length: 0, alive: false });
     this.secrets.push({ originId, label, length: n, alive: true });
+    return id;
   }
 
   private evict(): void {

@@ -3,7 +3,7 @@
  * fingerprints, with idle expiry that yields a summary. Pure: time is passed in.
  */
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
-import { FingerprintIndex, type Hasher, type TokenSpec } from './fingerprint.ts';
+import { FingerprintIndex, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint.ts';
 
 export interface Origin {
   id: number;
@@ -71,6 +71,26 @@ export interface ChunkSent {
   seen: Set<number>;
 }
 
+/** A session's state without its origins (saved on every change, restored on start). */
+export interface SessionState {
+  v: 1;
+  id: string;
+  startedAt: number;
+  lastAt: number;
+  events: number;
+  decisions: Record<Action, number>;
+  flows: Partial<Record<FlowType, number>>;
+  maxRisk: Risk;
+  toolsUsed: string[];
+  untrustedContentSeen: boolean;
+  untrusted: Seen | null;
+  sensitiveRead: Seen | null;
+  taints: Taint[];
+  remotes: Array<[string, string]>;
+  secretsSent: Array<[number, Uint8Array, number]>;
+  chunks: Array<[string, number, number, number[]]>;
+}
+
 export const MAX_TAINTS = 512;
 export const MAX_CHUNK_KEYS = 128;
 /** k-gram hashes remembered per (origin, destination) to tell new chunks from repeats */
@@ -100,6 +120,15 @@ export class Session {
   /** `${originId} ${destination}` -> content of that origin already sent there */
   readonly chunks = new Map<string, ChunkSent>();
   lastAt: number;
+  /**
+   * Something a later decision depends on changed (an origin, a taint, a remote, pieces sent, what
+   * was taken in) since the state was last saved: saved with the next commit. Counters alone are not.
+   */
+  dirty = false;
+  /** origins added since the state was last saved, with what they did to the index (when recording) */
+  readonly newOrigins: Array<{ origin: Origin; delta: IndexDelta }> = [];
+  /** ids of origins whose fingerprints were all evicted since the state was last saved */
+  readonly droppedOrigins: number[] = [];
 
   constructor(
     readonly id: string,
@@ -112,21 +141,81 @@ export class Session {
   }
 
   /** Record what a tool returned. Returns the origin (fingerprints counted). */
-  addOrigin(o: Omit<Origin, 'id' | 'fingerprints'>, texts: string[], tokens: TokenSpec[], nextId: number): Origin {
+  addOrigin(o: Omit<Origin, 'id' | 'fingerprints'>, texts: string[], tokens: TokenSpec[], nextId: number, record = false): Origin {
     const origin: Origin = { ...o, id: nextId, fingerprints: 0 };
-    origin.fingerprints = this.index.add(origin.id, texts, tokens, { precious: o.sensitive.length > 0 });
+    origin.fingerprints = this.index.add(origin.id, texts, tokens, { precious: o.sensitive.length > 0, record });
     this.origins.set(origin.id, origin);
-    // drop metadata of origins whose fingerprints were all evicted (sensitive ones are evicted
-    // last, so an evicted origin can be newer than a kept one: look at all of them)
+    this.dirty = true;
+    if (record && this.index.lastDelta) this.newOrigins.push({ origin, delta: this.index.lastDelta });
+    this.dropEvicted();
+    return origin;
+  }
+
+  /** Put back an origin saved before a restart: its metadata, and its fingerprints replayed. */
+  restoreOrigin(origin: Origin, delta: IndexDelta): void {
+    this.index.replay(origin.id, delta, origin.sensitive.length > 0);
+    this.origins.set(origin.id, origin);
+    this.dropEvicted();
+  }
+
+  /**
+   * Drop metadata of origins whose fingerprints were all evicted (sensitive ones are evicted last,
+   * so an evicted origin can be newer than a kept one: look at all of them).
+   */
+  private dropEvicted(): void {
     for (const id of [...this.origins.keys()]) {
       if (this.origins.size <= 1) break;
-      if (!this.index.hasOrigin(id)) this.origins.delete(id);
+      if (!this.index.hasOrigin(id)) {
+        this.origins.delete(id);
+        this.droppedOrigins.push(id);
+      }
     }
-    return origin;
+  }
+
+  /** Everything but the origins, for saving: small, hashes and labels only. */
+  toState(): SessionState {
+    return {
+      v: 1,
+      id: this.id,
+      startedAt: this.startedAt,
+      lastAt: this.lastAt,
+      events: this.events,
+      decisions: { ...this.decisions },
+      flows: { ...this.flows },
+      maxRisk: this.maxRisk,
+      toolsUsed: [...this.toolsUsed],
+      untrustedContentSeen: this.untrustedContentSeen,
+      untrusted: this.untrusted ?? null,
+      sensitiveRead: this.sensitiveRead ?? null,
+      taints: [...this.taints.values()],
+      remotes: [...this.remotes],
+      secretsSent: [...this.secretsSent].map(([id, x]) => [id, x.mask, x.calls]),
+      chunks: [...this.chunks].map(([k, c]) => [k, c.chars, c.calls, [...c.seen]]),
+    };
+  }
+
+  /** A session from its saved state (origins are restored after, with restoreOrigin). */
+  static fromState(st: SessionState, hasher: Hasher, maxFingerprints: number): Session {
+    const s = new Session(st.id, st.startedAt, hasher, maxFingerprints);
+    s.lastAt = st.lastAt;
+    s.events = st.events;
+    Object.assign(s.decisions, st.decisions);
+    Object.assign(s.flows, st.flows);
+    s.maxRisk = st.maxRisk;
+    for (const t of st.toolsUsed) s.toolsUsed.add(t);
+    s.untrustedContentSeen = st.untrustedContentSeen;
+    if (st.untrusted) s.untrusted = st.untrusted;
+    if (st.sensitiveRead) s.sensitiveRead = st.sensitiveRead;
+    for (const t of st.taints) s.taints.set(t.path, t);
+    for (const [name, url] of st.remotes) s.remotes.set(name, url);
+    for (const [id, mask, calls] of st.secretsSent) s.secretsSent.set(id, { mask: new Uint8Array(mask), calls });
+    for (const [k, chars, calls, seen] of st.chunks) s.chunks.set(k, { chars, calls, seen: new Set(seen) });
+    return s;
   }
 
   /** Mark a file as holding internal data (bounded: the least recently touched entry goes first). */
   taint(t: Taint): void {
+    this.dirty = true;
     this.taints.delete(t.path);
     this.taints.set(t.path, t);
     while (this.taints.size > MAX_TAINTS) this.taints.delete(this.taints.keys().next().value as string);
@@ -144,7 +233,21 @@ export class Session {
     return best;
   }
 
+  /** Content from outside (a web page, a public issue) was taken in. */
+  sawUntrusted(label: string, at: number): void {
+    this.untrustedContentSeen = true;
+    this.untrusted = { label, at };
+    this.dirty = true;
+  }
+
+  /** Sensitive data was read. */
+  readSensitive(label: string, at: number): void {
+    this.sensitiveRead = { label, at };
+    this.dirty = true;
+  }
+
   addRemote(name: string, url: string): void {
+    this.dirty = true;
     this.remotes.delete(name);
     this.remotes.set(name, url);
     while (this.remotes.size > MAX_REMOTES) this.remotes.delete(this.remotes.keys().next().value as string);
@@ -152,6 +255,7 @@ export class Session {
 
   /** Pieces of secret `id` sent so far (created on first use; bounded, oldest dropped first). */
   secretSent(id: number, length: number): SecretSent {
+    this.dirty = true;
     let x = this.secretsSent.get(id);
     if (!x) {
       x = { mask: new Uint8Array(length), calls: 0 };
@@ -162,6 +266,7 @@ export class Session {
   }
 
   chunk(key: string): ChunkSent {
+    this.dirty = true;
     let c = this.chunks.get(key);
     if (!c) {
       c = { chars: 0, calls: 0, seen: new Set() };
@@ -209,6 +314,8 @@ export interface TrackerOptions {
   maxFingerprints: number;
   maxSessions: number;
   idleMs: number;
+  /** keep what each origin did to the index, so the state can be saved and replayed (default false) */
+  record?: boolean;
 }
 
 export class FlowTracker {
@@ -216,6 +323,10 @@ export class FlowTracker {
   private readonly sessions = new Map<string, Session>();
   private readonly closed: SessionSummary[] = [];
   private nextOriginId = 1;
+  /** sessions changed since the state was last saved */
+  private readonly touched = new Set<string>();
+  /** sessions closed (expired, evicted) since the state was last saved */
+  private readonly dropped = new Set<string>();
 
   constructor(private opts: TrackerOptions) {}
 
@@ -232,18 +343,66 @@ export class FlowTracker {
       s = new Session(id, now, this.opts.hasher, this.opts.maxFingerprints);
       while (this.sessions.size >= this.opts.maxSessions) {
         const [oldId, old] = this.sessions.entries().next().value as [string, Session];
-        this.sessions.delete(oldId);
+        this.drop(oldId);
         this.closed.push(old.summary('evicted'));
       }
     }
     s.lastAt = Math.max(s.lastAt, now);
     s.events++;
     this.sessions.set(id, s);
+    this.touched.add(id);
     return s;
+  }
+
+  private drop(id: string): void {
+    this.sessions.delete(id);
+    this.touched.delete(id);
+    this.dropped.add(id);
+  }
+
+  get hasher(): Hasher {
+    return this.opts.hasher;
+  }
+
+  get recording(): boolean {
+    return this.opts.record === true;
+  }
+
+  /**
+   * What changed since the last call, for saving: ids of sessions closed (delete their saved state
+   * first) and sessions whose decisions-relevant state changed (save them). With `all`, also the
+   * sessions whose counters alone changed. A session closed and started again is in both lists.
+   */
+  drainChanges(all = false): { dropped: string[]; changed: Session[] } {
+    const dropped = [...this.dropped];
+    const changed: Session[] = [];
+    for (const id of this.touched) {
+      const s = this.sessions.get(id);
+      if (!s) this.touched.delete(id);
+      else if (s.dirty || all) {
+        changed.push(s);
+        s.dirty = false;
+        this.touched.delete(id);
+      }
+    }
+    this.dropped.clear();
+    return { dropped, changed };
+  }
+
+  /** Put back a session saved before a restart (call in order of activity, least recent first). */
+  restore(s: Session): void {
+    this.sessions.delete(s.id);
+    this.sessions.set(s.id, s);
+    for (const id of s.origins.keys()) if (id >= this.nextOriginId) this.nextOriginId = id + 1;
   }
 
   get(id: string): Session | undefined {
     return this.sessions.get(id);
+  }
+
+  /** Origin ids below `n` are taken (saved state): new ones start at `n` or above. */
+  reserveOriginIds(n: number): void {
+    if (n > this.nextOriginId) this.nextOriginId = n;
   }
 
   newOriginId(): number {
@@ -254,7 +413,7 @@ export class FlowTracker {
   expire(now: number): void {
     for (const [id, s] of this.sessions) {
       if (now - s.lastAt <= this.opts.idleMs) break; // ordered by activity
-      this.sessions.delete(id);
+      this.drop(id);
       this.closed.push(s.summary('idle'));
     }
   }
@@ -262,7 +421,7 @@ export class FlowTracker {
   /** Close every session (daemon shutdown). */
   closeAll(): void {
     for (const s of this.sessions.values()) this.closed.push(s.summary('shutdown'));
-    this.sessions.clear();
+    for (const id of [...this.sessions.keys()]) this.drop(id);
   }
 
   /** Summaries of sessions closed since the last call. */

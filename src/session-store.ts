@@ -1,0 +1,175 @@
+/**
+ * Session store: the flow state of open sessions, saved in the state database so that a restart or
+ * a crash (`kill -9`) of the sidecar keeps protecting them. Keyed hashes and labels only, never
+ * content: what an origin did to the fingerprint index (its delta), each session's small state
+ * (taints, secrets sent in pieces, trifecta flags, remotes, counters) and the correlator's joins.
+ *
+ * Writes happen inside the audit store's group commit, so the state a reply depends on is committed
+ * with that reply's audit row, before the reply is sent: an acknowledged PostToolUse is never lost.
+ */
+import type Database from 'better-sqlite3';
+import { Packr } from 'msgpackr';
+import type { IndexDelta } from './engine/fingerprint.ts';
+import { Session, type FlowTracker, type Origin, type SessionState } from './engine/flow-tracker.ts';
+import type { Hasher } from './engine/fingerprint.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS flow_sessions (
+  session_id TEXT PRIMARY KEY,
+  last_at INTEGER NOT NULL,
+  state BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS flow_origins (
+  session_id TEXT NOT NULL,
+  origin_id INTEGER NOT NULL,
+  meta BLOB NOT NULL,
+  labels BLOB NOT NULL,
+  ops BLOB NOT NULL,
+  PRIMARY KEY (session_id, origin_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS flow_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+`;
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+export interface RestoreReport {
+  sessions: number;
+  origins: number;
+  /** saved sessions that could not be read back (dropped, with the reason logged) */
+  broken: number;
+}
+
+export interface CorrelationState {
+  version: number;
+  export(): unknown;
+  import(v: unknown): void;
+}
+
+export class SessionStore {
+  private readonly upsert: Database.Statement;
+  private readonly insertOrigin: Database.Statement;
+  private readonly deleteOrigin: Database.Statement;
+  private readonly deleteSession: Database.Statement;
+  private readonly deleteSessionOrigins: Database.Statement;
+  private readonly putMeta: Database.Statement;
+  private savedCorrelation = -1;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly tracker: FlowTracker,
+    private readonly correlation?: CorrelationState,
+  ) {
+    db.exec(SCHEMA);
+    this.upsert = db.prepare('INSERT INTO flow_sessions (session_id, last_at, state) VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET last_at = excluded.last_at, state = excluded.state');
+    this.insertOrigin = db.prepare('INSERT OR REPLACE INTO flow_origins (session_id, origin_id, meta, labels, ops) VALUES (?, ?, ?, ?, ?)');
+    this.deleteOrigin = db.prepare('DELETE FROM flow_origins WHERE session_id = ? AND origin_id = ?');
+    this.deleteSession = db.prepare('DELETE FROM flow_sessions WHERE session_id = ?');
+    this.deleteSessionOrigins = db.prepare('DELETE FROM flow_origins WHERE session_id = ?');
+    this.putMeta = db.prepare('INSERT INTO flow_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  }
+
+  /**
+   * Save what changed since the last call (with `all`, counters-only changes too). Call inside a
+   * transaction (the audit store's group commit). With recording off (session.persist false),
+   * saved state is deleted instead.
+   */
+  write(all = false): void {
+    const { dropped, changed } = this.tracker.drainChanges(all);
+    if (!this.tracker.recording) {
+      if (this.hasSaved()) this.clear();
+      for (const s of changed) s.newOrigins.length = s.droppedOrigins.length = 0;
+      return;
+    }
+    for (const id of dropped) {
+      this.deleteSession.run(id);
+      this.deleteSessionOrigins.run(id);
+    }
+    for (const s of changed) {
+      for (const id of s.droppedOrigins) this.deleteOrigin.run(s.id, id);
+      s.droppedOrigins.length = 0;
+      for (const { origin, delta } of s.newOrigins) {
+        // evicted again before it was saved: nothing to keep
+        if (!s.origins.has(origin.id)) continue;
+        this.insertOrigin.run(s.id, origin.id, packr.pack(origin), packr.pack(delta.labels), Buffer.from(delta.ops.buffer, delta.ops.byteOffset, delta.ops.byteLength));
+      }
+      s.newOrigins.length = 0;
+      this.upsert.run(s.id, s.lastAt, packr.pack(s.toState()));
+    }
+    const c = this.correlation;
+    if (c && c.version !== this.savedCorrelation) {
+      this.putMeta.run('correlation', packr.pack(c.export()));
+      this.savedCorrelation = c.version;
+    }
+  }
+
+  /** Save every changed session now, counters included (periodically and at stop). */
+  saveAll(): void {
+    this.db.transaction(() => this.write(true))();
+  }
+
+  private hasSaved(): boolean {
+    return this.db.prepare('SELECT 1 FROM flow_sessions LIMIT 1').get() !== undefined;
+  }
+
+  /** Delete every saved session (session.persist turned off). */
+  clear(): void {
+    this.db.exec('DELETE FROM flow_sessions; DELETE FROM flow_origins;');
+  }
+
+  /**
+   * Put the saved sessions back into the tracker, least recently active first (so the tracker's
+   * order of activity is the one before the restart). Sessions idle past their time are expired by
+   * the caller's next expire(); a session that cannot be read is dropped and reported.
+   */
+  restore(hasher: Hasher, maxFingerprints: number, log: (line: string) => void): RestoreReport {
+    const report: RestoreReport = { sessions: 0, origins: 0, broken: 0 };
+    const rows = this.db.prepare('SELECT session_id, state FROM flow_sessions ORDER BY last_at').all() as Array<{ session_id: string; state: Buffer }>;
+    const originsOf = this.db.prepare('SELECT origin_id, meta, labels, ops FROM flow_origins WHERE session_id = ? ORDER BY origin_id');
+    const maxOrigin = this.db.prepare('SELECT max(origin_id) AS m FROM flow_origins').get() as { m: number | null };
+    this.tracker.reserveOriginIds((maxOrigin.m ?? 0) + 1);
+    for (const row of rows) {
+      try {
+        const st = packr.unpack(row.state) as SessionState;
+        if (st?.v !== 1 || st.id !== row.session_id) throw new Error('unknown state format');
+        const s = Session.fromState(st, hasher, maxFingerprints);
+        for (const o of originsOf.all(row.session_id) as Array<{ origin_id: number; meta: Buffer; labels: Buffer; ops: Buffer }>) {
+          if (o.ops.byteLength % 8 !== 0) throw new Error(`origin ${o.origin_id}: bad fingerprint data`);
+          // copy: the Buffer may not be 8-byte aligned
+          const ops = new Float64Array(o.ops.byteLength / 8);
+          new Uint8Array(ops.buffer).set(o.ops);
+          const delta: IndexDelta = { ops, labels: packr.unpack(o.labels) as string[] };
+          s.restoreOrigin(packr.unpack(o.meta) as Origin, delta);
+          report.origins++;
+        }
+        // origins evicted during the replay (a smaller maxFingerprints now) are not kept
+        for (const id of s.droppedOrigins) this.deleteOrigin.run(row.session_id, id);
+        s.droppedOrigins.length = 0;
+        this.tracker.restore(s);
+        report.sessions++;
+      } catch (e) {
+        report.broken++;
+        log(`saved session ${JSON.stringify(row.session_id.slice(0, 80))} cannot be restored (${(e as Error).message}); dropped`);
+        this.deleteSession.run(row.session_id);
+        this.deleteSessionOrigins.run(row.session_id);
+      }
+    }
+    const c = this.correlation;
+    const m = this.db.prepare("SELECT value FROM flow_meta WHERE key = 'correlation'").get() as { value: Buffer } | undefined;
+    if (c && m) {
+      try {
+        c.import(packr.unpack(m.value));
+      } catch (e) {
+        log(`saved correlations cannot be restored (${(e as Error).message}); starting without them`);
+      }
+      this.savedCorrelation = c.version;
+    }
+    return report;
+  }
+
+  /** Saved sessions and origins (for status and tests). */
+  counts(): { sessions: number; origins: number } {
+    const a = this.db.prepare('SELECT count(*) AS n FROM flow_sessions').get() as { n: number };
+    const b = this.db.prepare('SELECT count(*) AS n FROM flow_origins').get() as { n: number };
+    return { sessions: a.n, origins: b.n };
+  }
+}
