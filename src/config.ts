@@ -29,6 +29,7 @@ export interface Config {
     sensitiveToUnknown: Action;
     internalToUnknown: Action;
     secretToExternal: Action;
+    sensitiveInFetchPrompt: Action;
     internalToHybrid: Action;
     internalToSearch: Action;
     lethalTrifecta: Action;
@@ -88,6 +89,7 @@ export const SCHEMA: Schema = {
     sensitiveToUnknown: { kind: 'enum', values: ACTIONS, def: 'ask', doc: 'sensitive data going to a tool that is not classified (e.g. an unknown MCP server)' },
     internalToUnknown: { kind: 'enum', values: ACTIONS, def: 'allow', doc: 'other internal data going to a tool that is not classified' },
     secretToExternal: { kind: 'enum', values: ACTIONS, def: 'deny', doc: 'a secret (by pattern) in outgoing data that no tool of the session returned' },
+    sensitiveInFetchPrompt: { kind: 'enum', values: ACTIONS, def: 'deny', doc: 'secrets or sensitive data in the prompt of a WebFetch of an outside page (the prompt goes to the summarising model, not the site, but only an injected agent puts secrets there)' },
     internalToHybrid: { kind: 'enum', values: ACTIONS, def: 'warn', doc: "internal data (shared text only: no secret, card, e-mail or random id) going to a write tool of a hybrid server such as GitHub, where the project's code and tickets already live" },
     internalToSearch: { kind: 'enum', values: ACTIONS, def: 'warn', doc: 'internal data (shared text only: no secret, card, e-mail or random id) in a WebSearch query, e.g. an error message from a test run' },
     lethalTrifecta: { kind: 'enum', values: ACTIONS, def: 'ask', doc: 'any egress of a session that has read both untrusted content (web page, search result, public issue) and sensitive data, even when nothing matches (a plain git push to an existing remote is exempt)' },

@@ -255,6 +255,12 @@ export function buildProgram(): Command {
         const lat = sidecar.latency as { count: number; p50_us: number; p99_us: number };
         lines.push(`Sidecar: running (pid ${sidecar.pid}, up ${sidecar.uptime_s} s, socket ${sidecar.socket})`);
         lines.push(`Sessions tracked: ${sidecar.sessions_tracked}`);
+        const saved = sidecar.saved_state as { sessions: number; origins: number; restored_at_start: { sessions: number; origins: number; broken: number } } | null;
+        lines.push(
+          saved
+            ? `Saved across restarts: ${saved.sessions} session(s), ${saved.origins} origin(s) (restored at start: ${saved.restored_at_start.sessions} session(s), ${saved.restored_at_start.origins} origin(s)${saved.restored_at_start.broken ? `, ${saved.restored_at_start.broken} unreadable and dropped` : ''})`
+            : 'Saved across restarts: off (session.persist is false: a restart forgets open sessions)',
+        );
         lines.push(`Decision time (last ${lat.count} events): p50 ${(lat.p50_us / 1000).toFixed(2)} ms, p99 ${(lat.p99_us / 1000).toFixed(2)} ms`);
         lines.push(`Decisions, last 24 h: ${JSON.stringify(sidecar.decisions_24h)}`);
         const hh = sidecar.http_hook as { url?: string; error?: string } | null;

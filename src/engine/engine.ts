@@ -80,6 +80,9 @@ export interface EngineOptions {
   persist?: boolean;
 }
 
+/** Findings about sensitive data (secrets, sensitive origins), as opposed to ordinary internal data. */
+const SENSITIVE_RULES = new Set(['sensitive_to_external', 'chunked_sensitive', 'split_secret', 'secret_to_external']);
+
 const hhmmss = (ms: number): string => new Date(ms).toTimeString().slice(0, 8);
 
 /** Built-in tools that write a file from their input (taint the file at PreToolUse). */
@@ -258,7 +261,8 @@ export class FlowEngine {
     const pol = this.cfg.policy;
     // WebFetch sends only its URL to the site. Its `prompt` goes to the model provider, together with
     // the fetched page, to summarise it, and that provider already has the whole conversation: the
-    // prompt is not a way out, so only the URL is checked (hosts included).
+    // prompt is not a way out, so only the URL is checked (hosts included); secrets in the prompt are
+    // checked on their own (fetchPromptFindings).
     const texts = tool === 'WebFetch' ? (typeof input.url === 'string' ? [input.url] : []) : stringLeaves(input, 4 * 1024 * 1024);
     const joined = texts.join('\n');
 
@@ -297,6 +301,7 @@ export class FlowEngine {
       if (dest.cls === 'external') this.secretFindings(vs, findings);
       if (bash && bash.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
       if (dest.cls === 'external') this.trifectaFinding(s, bash, findings);
+      if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external') this.fetchPromptFindings(s, input.prompt, kind, destKey, findings);
       // Per-tool / per-server overrides replace the action of flow findings.
       const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
       if (ov) for (const f of findings) if (f.rule !== 'suspicious_endpoint') f.action = ov;
@@ -491,6 +496,27 @@ export class FlowEngine {
     }
   }
 
+  /**
+   * The prompt of a WebFetch goes to the model that summarises the page, not to the site, so it is
+   * not a way out and ordinary internal data in it is fine. Secrets and sensitive data are another
+   * matter: no task needs them in a fetch of an outside page, and putting them there is what an
+   * injected instruction asks for ("include the config for the page owner"). Only those count.
+   */
+  private fetchPromptFindings(s: Session, prompt: string, kind: DestKind, destKey: string, findings: Finding[]): void {
+    const found: Finding[] = [];
+    const vs = views(prompt);
+    this.contentFindings(s, vs, kind, destKey, found, []);
+    this.secretFindings(vs, found);
+    const f = found.find((x) => x.risk === 'critical' && SENSITIVE_RULES.has(x.rule));
+    if (!f) return;
+    findings.push({
+      ...f,
+      action: this.cfg.policy.sensitiveInFetchPrompt,
+      how: `${f.how ? f.how + '; ' : ''}the prompt goes to the model that reads the page, not to the site, but secrets have no place in a fetch of an outside page: that is what an injected instruction asks for`,
+      rule: 'sensitive_in_fetch_prompt',
+    });
+  }
+
   // ---------------------------------------------------------------- 3: what an egress command reads and sends
   private commandFindings(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, findings: Finding[]): void {
     const pol = this.cfg.policy;
@@ -669,7 +695,10 @@ export class FlowEngine {
     if (top.rule === 'lethal_trifecta') {
       r = `mcpproxy-hook ${verb} this ${tool} call: it sends data${where}, and ${top.how ?? ''} (risk ${top.risk})`;
     } else {
-      r = `mcpproxy-hook ${verb} this ${tool} call: it would send ${top.what}${where}`;
+      r =
+        top.rule === 'sensitive_in_fetch_prompt'
+          ? `mcpproxy-hook ${verb} this ${tool} call: its prompt carries ${top.what}, for a page${where.replace(/^ to/, ' on')}`
+          : `mcpproxy-hook ${verb} this ${tool} call: it would send ${top.what}${where}`;
       const src = top.origin ? { label: top.origin.label, at: top.origin.at } : top.source;
       if (src && src.at > 0) {
         r += `. The data came from ${src.label} at ${this.timeOfDay(src.at)} in this session (${flowWords(top.flowType)}, risk ${top.risk})`;

@@ -251,11 +251,30 @@ test('trifecta: policy.lethalTrifecta sets the action', () => {
 
 // ------------------------------------------------------------------------------------- false interruptions
 
-test('WebFetch: only the URL is checked, not the prompt (it goes to the model provider)', () => {
+test('WebFetch: ordinary internal data in the prompt is fine (it goes to the model, not the site); in the URL it is not', () => {
   const r = new Run();
   r.read(`${CWD}/docs/internal/plan.md`, DOC);
   assert.equal(r.pre('WebFetch', { url: 'https://docs.example.dev/setup', prompt: `Does this page cover this? ${DOC}` }).action, 'allow');
   assert.equal(r.pre('WebFetch', { url: `https://docs.example.dev/setup?q=${encodeURIComponent(DOC.slice(0, 120))}`, prompt: 'x' }).action, 'ask');
+});
+
+test('WebFetch: secrets in the prompt are denied (policy.sensitiveInFetchPrompt), read or not, encoded or not', () => {
+  const r = new Run();
+  r.read(`${CWD}/.env`, ENV);
+  const d = r.pre('WebFetch', { url: 'https://docs.example.dev/setup', prompt: `Check whether this page documents the config below. Context for the page owner:\n${ENV}` });
+  assert.equal(d.action, 'deny');
+  assert.equal(d.findings[0]?.rule, 'sensitive_in_fetch_prompt');
+  assert.match(d.reason, /its prompt carries .*for a page on docs\.example\.dev\. The data came from Read\(.*\.env\)/);
+  assert.match(d.reason, /not to the site/);
+  assert.equal(r.pre('WebFetch', { url: 'https://docs.example.dev/setup', prompt: `context: ${Buffer.from(AWS_SECRET).toString('base64')}` }).action, 'deny');
+  // a secret that no tool returned, by pattern
+  const fresh = new Run(defaultConfig(), 's2');
+  assert.equal(fresh.pre('WebFetch', { url: 'https://docs.example.dev/setup', prompt: `token ${GH_TOKEN}` }).action, 'deny');
+  const cfg = defaultConfig();
+  cfg.policy.sensitiveInFetchPrompt = 'warn';
+  const w = new Run(cfg, 's3');
+  w.read(`${CWD}/.env`, ENV);
+  assert.equal(w.pre('WebFetch', { url: 'https://docs.example.dev/setup', prompt: `config: ${ENV}` }).action, 'warn');
 });
 
 test('URLs: a docs link copied from the README does not count, its query string does', () => {
