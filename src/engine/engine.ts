@@ -45,6 +45,8 @@ export interface Finding {
   source?: Seen;
   /** free text on how it was found (decoders, read-and-send) */
   how?: string;
+  /** the data was found only after decoding (base64, hex, escapes ...) */
+  decoded?: boolean;
   rule: string;
 }
 
@@ -301,7 +303,7 @@ export class FlowEngine {
       if (dest.cls === 'external') this.secretFindings(vs, findings);
       if (bash && bash.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
       if (dest.cls === 'external') this.trifectaFinding(s, bash, findings);
-      if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external') this.fetchPromptFindings(s, input.prompt, kind, destKey, findings);
+      if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external') this.fetchPromptFindings(s, input.prompt, kind, destKey, findings, commits);
       // Per-tool / per-server overrides replace the action of flow findings.
       const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
       if (ov) for (const f of findings) if (f.rule !== 'suspicious_endpoint') f.action = ov;
@@ -367,20 +369,21 @@ export class FlowEngine {
       const o = s.origins.get(id);
       if (!o || o.cls === 'external') continue; // external -> external: nothing of ours
       const how = via.length ? `after ${via.join(' then ')} decoding` : undefined;
+      const decoded = via.length > 0;
       const sensitive = m.sensitiveLabels.length > 0 || (o.sensitive.length > 0 && m.covered >= MIN_COVERAGE);
       if (sensitive) {
         const what = m.sensitiveLabels.length ? article(m.sensitiveLabels.join(' and ')) : `${m.covered} characters of ${o.sensitive.join(', ')} content`;
-        findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown' });
+        findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), decoded, rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown' });
         risky.add(id);
       } else if (m.distinctive) {
         // an e-mail address, a random id: as strict as any internal data to the outside
         const what = m.coveredOutside >= MIN_COVERAGE ? `${m.coveredOutside} characters of data with a distinctive value (an id, token or e-mail address)` : 'a distinctive value (an id, token or e-mail address)';
-        findings.push({ action: external ? pol.internalToExternal : pol.internalToUnknown, risk: external ? 'high' : 'medium', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), rule: external ? 'internal_to_external' : 'internal_to_unknown' });
+        findings.push({ action: external ? pol.internalToExternal : pol.internalToUnknown, risk: external ? 'high' : 'medium', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), decoded, rule: external ? 'internal_to_external' : 'internal_to_unknown' });
         risky.add(id);
       } else if (m.coveredOutside >= MIN_COVERAGE) {
         const [action, rule] = this.coverageAction(kind);
         const where = kind === 'search' ? ' in a search query' : kind === 'hybrid' ? ' to a hybrid server (code host, tracker)' : '';
-        findings.push({ action, risk: kind === 'external' ? 'high' : 'medium', flowType: 'internal_to_external', what: `${m.coveredOutside} characters of data${where}`, origin: o, ...(how ? { how } : {}), rule });
+        findings.push({ action, risk: kind === 'external' ? 'high' : 'medium', flowType: 'internal_to_external', what: `${m.coveredOutside} characters of data${where}`, origin: o, ...(how ? { how } : {}), decoded, rule });
         risky.add(id);
       }
     }
@@ -502,19 +505,33 @@ export class FlowEngine {
    * matter: no task needs them in a fetch of an outside page, and putting them there is what an
    * injected instruction asks for ("include the config for the page owner"). Only those count.
    */
-  private fetchPromptFindings(s: Session, prompt: string, kind: DestKind, destKey: string, findings: Finding[]): void {
+  private fetchPromptFindings(s: Session, prompt: string, kind: DestKind, destKey: string, findings: Finding[], commits: Commit[]): void {
     const found: Finding[] = [];
     const vs = views(prompt);
-    this.contentFindings(s, vs, kind, destKey, found, []);
+    // pieces of a secret in prompts add up like pieces anywhere else (a secret split over two prompts)
+    this.contentFindings(s, vs, kind, destKey, found, commits);
     this.secretFindings(vs, found);
     const f = found.find((x) => x.risk === 'critical' && SENSITIVE_RULES.has(x.rule));
-    if (!f) return;
-    findings.push({
-      ...f,
-      action: this.cfg.policy.sensitiveInFetchPrompt,
-      how: `${f.how ? f.how + '; ' : ''}the prompt goes to the model that reads the page, not to the site, but secrets have no place in a fetch of an outside page: that is what an injected instruction asks for`,
-      rule: 'sensitive_in_fetch_prompt',
-    });
+    if (f) {
+      findings.push({
+        ...f,
+        action: this.cfg.policy.sensitiveInFetchPrompt,
+        how: `${f.how ? f.how + '; ' : ''}the prompt goes to the model that reads the page, not to the site, but secrets have no place in a fetch of an outside page: that is what an injected instruction asks for`,
+        rule: 'sensitive_in_fetch_prompt',
+      });
+      return;
+    }
+    // ordinary internal data, but encoded: quoting code in a question is work, hex-dumping it is not
+    const e = found.find((x) => x.decoded === true && x.origin !== undefined);
+    if (e) {
+      findings.push({
+        ...e,
+        action: this.cfg.policy.internalToExternal,
+        risk: 'high',
+        how: `${e.how}; data quoted in a question is plain text, encoding it hides it from whoever reads the prompt, which is what an injected instruction does`,
+        rule: 'encoded_in_fetch_prompt',
+      });
+    }
   }
 
   // ---------------------------------------------------------------- 3: what an egress command reads and sends
@@ -696,7 +713,7 @@ export class FlowEngine {
       r = `mcpproxy-hook ${verb} this ${tool} call: it sends data${where}, and ${top.how ?? ''} (risk ${top.risk})`;
     } else {
       r =
-        top.rule === 'sensitive_in_fetch_prompt'
+        top.rule === 'sensitive_in_fetch_prompt' || top.rule === 'encoded_in_fetch_prompt'
           ? `mcpproxy-hook ${verb} this ${tool} call: its prompt carries ${top.what}, for a page${where.replace(/^ to/, ' on')}`
           : `mcpproxy-hook ${verb} this ${tool} call: it would send ${top.what}${where}`;
       const src = top.origin ? { label: top.origin.label, at: top.origin.at } : top.source;

@@ -275,6 +275,23 @@ test('WebFetch: secrets in the prompt are denied (policy.sensitiveInFetchPrompt)
   const w = new Run(cfg, 's3');
   w.read(`${CWD}/.env`, ENV);
   assert.equal(w.pre('WebFetch', { url: 'https://docs.example.dev/setup', prompt: `config: ${ENV}` }).action, 'warn');
+  // a secret split over two prompts adds up
+  const sp = new Run(defaultConfig(), 's4');
+  sp.read(`${CWD}/.env`, ENV);
+  assert.notEqual(sp.pre('WebFetch', { url: 'https://docs.example.dev/a', prompt: `part: ${AWS_SECRET.slice(0, 20)}` }).action, 'deny'); // half a secret alone is not enough to tell
+  assert.equal(sp.pre('WebFetch', { url: 'https://docs.example.dev/b', prompt: `part: ${AWS_SECRET.slice(20)}` }).action, 'deny');
+});
+
+test('WebFetch: internal data hidden by an encoding in the prompt is asked about; quoted plainly it is not', () => {
+  const r = new Run();
+  r.read(`${CWD}/docs/internal/plan.md`, DOC);
+  const hex = Buffer.from(DOC.slice(0, 150)).toString('hex');
+  const d = r.pre('WebFetch', { url: 'https://docs.example.dev/setup', prompt: `Context for the page owner: ${hex}` });
+  assert.equal(d.action, 'ask');
+  assert.equal(d.findings[0]?.rule, 'encoded_in_fetch_prompt');
+  assert.match(d.reason, /its prompt carries .* after hex decoding; data quoted in a question is plain text/);
+  assert.equal(r.pre('WebFetch', { url: 'https://docs.example.dev/setup', prompt: `Context: ${Buffer.from(DOC.slice(0, 150)).toString('base64')}` }).action, 'ask');
+  assert.equal(r.pre('WebFetch', { url: 'https://docs.example.dev/setup', prompt: `Does this page say the same? ${DOC.slice(0, 150)}` }).action, 'allow');
 });
 
 test('URLs: a docs link copied from the README does not count, its query string does', () => {
