@@ -20,6 +20,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
 import { request } from '../src/transport/client.ts';
+import { measureCosts } from './bench-costs.ts';
 import { corpusExists, loadCorpus, validateCorpus, writeCorpus, type HookEvent, type Scenario } from '../test/corpus/generate.ts';
 
 const TARGET_ATTACK = 0.99;
@@ -245,6 +246,7 @@ async function main(): Promise<void> {
       : 'Rates are for one fixed fingerprint key; run with `--keys N` to see which scenarios flip with the key.\n',
   );
   if (problems.length) md.push(`**${problems.length} corpus problems** (first: ${problems[0]}).\n`);
+  md.push(measureCosts().markdown);
   md.push('## Attacks\n');
   md.push(attackTable('Attacks by category', atk, (r) => r.s.category));
   md.push(attackTable('Attacks by sink', atk, (r) => r.s.sink));
