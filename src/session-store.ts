@@ -24,9 +24,9 @@ CREATE TABLE IF NOT EXISTS flow_origins (
   origin_id INTEGER NOT NULL,
   meta BLOB NOT NULL,
   labels BLOB NOT NULL,
-  ops BLOB NOT NULL,
-  PRIMARY KEY (session_id, origin_id)
-) WITHOUT ROWID;
+  ops BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS flow_origins_key ON flow_origins(session_id, origin_id);
 CREATE TABLE IF NOT EXISTS flow_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 `;
 

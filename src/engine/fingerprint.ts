@@ -966,15 +966,17 @@ class Candidates {
   }
 }
 
-const OP_TOKEN = 1;
-const OP_KGRAMS = 2;
-const OP_LINE = 3;
-const OP_SECRET = 4;
+// Delta operations. Tokens and lines come in runs: one header (op, count) and 3 numbers each.
+const OP_TOKENS = 1; // count, then per token: key, anchor (-1: none), n + kind * 512 + label * 4096
+const OP_KGRAMS = 2; // count, then the hashes
+const OP_LINES = 3; // count, then per line: key, anchor, len
+const OP_SECRET = 4; // id, label, n, count, then count (hash, offset) pairs
 const OP_PRECIOUS = 5;
 
 /**
  * What one add() did to an index, as keyed hashes and labels only (never text): a flat list of
- * operations that replay() applies again. Small enough to store: one 8-byte number per fingerprint.
+ * operations that replay() applies again, in the same order. About 8 bytes per k-gram and 24 per
+ * token or line.
  */
 export interface IndexDelta {
   ops: Float64Array;
@@ -982,10 +984,16 @@ export interface IndexDelta {
 }
 
 class DeltaWriter {
-  private buf = new Float64Array(64);
+  private buf: Float64Array;
   private n = 0;
+  /** index of the count of the run being written (tokens or lines) */
+  private runAt = -1;
+  private runOp = 0;
   private readonly labels: string[] = [];
   private readonly labelAt = new Map<string, number>();
+  constructor(sizeHint: number) {
+    this.buf = new Float64Array(Math.max(256, Math.min(sizeHint, 1 << 17)));
+  }
   private room(k: number): void {
     if (this.n + k <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -1003,31 +1011,64 @@ class DeltaWriter {
     }
     return i;
   }
-  op(...xs: number[]): void {
-    this.room(xs.length);
-    for (const x of xs) this.buf[this.n++] = x;
+  /** Continue the run of `op` (or start one), with room for `k` more numbers. */
+  private run(op: number, k: number): void {
+    if (this.runOp !== op) {
+      this.room(2 + k);
+      this.buf[this.n++] = op;
+      this.runAt = this.n;
+      this.buf[this.n++] = 0;
+      this.runOp = op;
+    } else this.room(k);
+    this.buf[this.runAt] = (this.buf[this.runAt] as number) + 1;
+  }
+  precious(): void {
+    this.room(1);
+    this.buf[this.n++] = OP_PRECIOUS;
+    this.runOp = 0;
   }
   token(key: number, n: number, anchor: number, kind: number, label: string): void {
-    this.op(OP_TOKEN, key, n, anchor, kind, this.label(label));
+    const l = this.label(label);
+    this.run(OP_TOKENS, 3);
+    const b = this.buf;
+    b[this.n] = key;
+    b[this.n + 1] = anchor;
+    b[this.n + 2] = n + kind * 512 + l * 4096;
+    this.n += 3;
   }
   kgrams(src: Float64Array, m: number): void {
     if (m === 0) return;
-    this.op(OP_KGRAMS, m);
-    this.room(m);
+    this.room(2 + m);
+    this.buf[this.n++] = OP_KGRAMS;
+    this.buf[this.n++] = m;
     this.buf.set(src.subarray(0, m), this.n);
     this.n += m;
+    this.runOp = 0;
   }
   line(key: number, len: number, anchor: number): void {
-    this.op(OP_LINE, key, len, anchor);
+    this.run(OP_LINES, 3);
+    const b = this.buf;
+    b[this.n] = key;
+    b[this.n + 1] = anchor;
+    b[this.n + 2] = len;
+    this.n += 3;
   }
   secret(id: number, label: string, n: number, windows: Float64Array): void {
-    this.op(OP_SECRET, id, this.label(label), n, windows.length / 2);
-    this.room(windows.length);
-    this.buf.set(windows, this.n);
+    const l = this.label(label);
+    this.room(5 + windows.length);
+    const b = this.buf;
+    b[this.n++] = OP_SECRET;
+    b[this.n++] = id;
+    b[this.n++] = l;
+    b[this.n++] = n;
+    b[this.n++] = windows.length / 2;
+    b.set(windows, this.n);
     this.n += windows.length;
+    this.runOp = 0;
   }
+  /** The delta (a view on the writer's buffer: the writer is not used after this). */
   finish(): IndexDelta {
-    return { ops: this.buf.slice(0, this.n), labels: this.labels };
+    return { ops: this.buf.subarray(0, this.n), labels: this.labels };
   }
 }
 
@@ -1075,7 +1116,9 @@ export class FingerprintIndex {
    * added. With `record`, what the add did is kept (hashes only) as `lastDelta`, for replay().
    */
   add(originId: number, texts: string[], extraTokens: TokenSpec[], opts: { precious?: boolean; record?: boolean } = {}): number {
-    const rec = opts.record ? new DeltaWriter() : null;
+    let total = 0;
+    for (const text of texts) total += text.length;
+    const rec = opts.record ? new DeltaWriter(total >> 3) : null;
     const st = this.begin(originId, opts.precious === true);
     const h = this.hasher;
     const addToken = (value: string, kind: TokenKind, label: string): void => {
@@ -1092,9 +1135,7 @@ export class FingerprintIndex {
       addToken(t.value, t.kind, t.label);
       if (t.kind === 'secret') this.addSecret(originId, t.value, t.label, false, rec);
     }
-    let total = 0;
     let cards = 0;
-    for (const text of texts) total += text.length;
     // dense when the whole origin is small (an upper bound on its normalised size is enough);
     // winnowed up to WINNOW_MAX; beyond that sampled, and so sparsely that one origin takes at most
     // half of the index (a 1 MB log must not evict everything read before it)
@@ -1122,7 +1163,7 @@ export class FingerprintIndex {
     this.lastCards = cards;
     if (cards > 0) {
       this.precious.add(originId);
-      rec?.op(OP_PRECIOUS);
+      rec?.precious();
     }
     this.lastDelta = rec ? rec.finish() : null;
     return this.finish(originId, st);
@@ -1144,18 +1185,23 @@ export class FingerprintIndex {
     let i = 0;
     while (i < ops.length) {
       const op = ops[i++] as number;
-      if (op === OP_TOKEN) {
-        const [key, n, anchor, kind, l] = [ops[i], ops[i + 1], ops[i + 2], ops[i + 3], ops[i + 4]] as number[];
-        i += 5;
-        if (this.applyToken(originId, key as number, n as number, anchor as number, kind as number, labelId(label(l as number)), st.lost)) st.added++;
+      if (op === OP_TOKENS) {
+        const count = ops[i++] as number;
+        for (let k = 0; k < count; k++, i += 3) {
+          const packed = ops[i + 2] as number;
+          const n = packed % 512;
+          const kind = Math.floor(packed / 512) % 8;
+          const l = Math.floor(packed / 4096);
+          if (this.applyToken(originId, ops[i] as number, n, ops[i + 1] as number, kind, labelId(label(l)), st.lost)) st.added++;
+        }
       } else if (op === OP_KGRAMS) {
         const m = ops[i++] as number;
         this.kgrams.setMany(ops.subarray(i, i + m), m, originId, st.lost);
         st.added += m;
         i += m;
-      } else if (op === OP_LINE) {
-        if (this.applyLine(originId, ops[i] as number, ops[i + 1] as number, ops[i + 2] as number, st.lost)) st.added++;
-        i += 3;
+      } else if (op === OP_LINES) {
+        const count = ops[i++] as number;
+        for (let k = 0; k < count; k++, i += 3) if (this.applyLine(originId, ops[i] as number, ops[i + 2] as number, ops[i + 1] as number, st.lost)) st.added++;
       } else if (op === OP_SECRET) {
         const [id, l, n, count] = [ops[i], ops[i + 1], ops[i + 2], ops[i + 3]] as number[];
         i += 4;
