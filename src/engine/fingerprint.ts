@@ -170,6 +170,9 @@ for (let c = 0; c < 128; c++) {
   TOKC[c] = /[A-Za-z0-9_+/=-]/.test(ch) ? 1 : 0;
   CARDC[c] = /[0-9 -]/.test(ch) ? 1 : 0;
 }
+/** TOKC | CARDC << 1, one lookup for both */
+const KC = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) KC[c] = (TOKC[c] as number) | ((CARDC[c] as number) << 1);
 let CAND_T = new Int32Array(1 << 12);
 let CAND_C = new Int32Array(1 << 12);
 let NCAND_T = 0;
@@ -200,13 +203,13 @@ function normRecord(s: string, raw: Uint8Array | Uint16Array): number {
     let m = norm[c] as number;
     if (m === NORM_TODO) m = normSlow(c);
     codes[n] = m;
-    lb[ln] = n;
-    ln += +(c === 10);
+    if (c === 10) lb[ln++] = n;
     n += +(m !== NORM_WS);
-    tr = (tr + 1) * (TOKC[c] as number);
+    const k = KC[c] as number;
+    tr = (tr + 1) * (k & 1);
     ct[nt] = i;
     nt += +(tr === 16);
-    cr = (cr + 1) * (CARDC[c] as number);
+    cr = (cr + 1) * (k >> 1);
     cc[nc] = i;
     nc += +(cr === 13);
   }
