@@ -26,4 +26,4 @@ for (let s = 0; s < sessions; s++) {
 const m = process.memoryUsage();
 let fps = 0;
 for (const s of eng.tracker.list()) fps += s.index.size;
-process.stdout.write(JSON.stringify({ sessions: eng.tracker.size, fingerprints: fps, rss: m.rss, heapUsed: m.heapUsed, baseline_rss: before, approx: eng.tracker.approxBytes() }) + '\n');
+process.stdout.write(JSON.stringify({ sessions: eng.tracker.size, fingerprints: fps, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, arrayBuffers: m.arrayBuffers, baseline_rss: before, approx: eng.tracker.approxBytes() }) + '\n');

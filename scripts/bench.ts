@@ -4,7 +4,7 @@
  * sidecar's in-process decision time. Prints a table and writes .bench/summary.md.
  * Not a test: it measures, it does not judge.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { request as httpRequest, Agent } from 'node:http';
 import { connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { FlowEngine } from '../src/engine/engine.ts';
 import { defaultConfig } from '../src/config.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
+const TRIVIAL_SERVER = `require('node:http').createServer((q, r) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { JSON.parse(b); r.setHeader('content-type', 'application/json'); r.end('{}'); }); }).listen(Number(process.argv[1]), '127.0.0.1');`;
 const WARMUP = 20;
 
 function pct(xs: number[], p: number): number {
@@ -109,14 +110,40 @@ async function main(): Promise<void> {
   // HTTP hook round trip, as a client posting the same events (keep-alive, like Claude Code's axios)
   const token = readFileSync(join(sc.stateDir, 'http-token'), 'utf8').trim();
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // the floor of this measurement on this machine: the same client against a trivial Node HTTP
+  // server (parse the JSON body, answer {}), in its own process, requests interleaved
+  const floorPort = port + 1;
+  const floor = spawn(process.execPath, ['-e', TRIVIAL_SERVER, String(floorPort)], { stdio: 'ignore' });
+  const floorAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+  for (let t = 0; ; t++) {
+    try {
+      await httpPost(floorAgent, floorPort, token, '{}');
+      break;
+    } catch (e) {
+      if (t > 100) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   const httpT: number[] = [];
+  const floorT: number[] = [];
   for (let i = 0; i < 2200; i++) {
-    const t0 = process.hrtime.bigint();
-    const b = await httpPost(agent, port, token, event(i));
-    if (b !== '{}') bad++;
-    if (i >= 200) httpT.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const one = async (a: Agent, p: number, out: number[], check: boolean): Promise<void> => {
+      const t0 = process.hrtime.bigint();
+      const b = await httpPost(a, p, token, event(i));
+      if (check && b !== '{}') bad++;
+      if (i >= 200) out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    };
+    if (i % 2) {
+      await one(agent, port, httpT, true);
+      await one(floorAgent, floorPort, floorT, false);
+    } else {
+      await one(floorAgent, floorPort, floorT, false);
+      await one(agent, port, httpT, true);
+    }
   }
   agent.destroy();
+  floorAgent.destroy();
+  floor.kill();
 
   // throughput over the socket: 8 concurrent clients for 10 s
   const secs = Number(process.env.BENCH_TP_SECONDS ?? 10);
@@ -166,12 +193,13 @@ async function main(): Promise<void> {
     ['ratio hook / node -e 0', (pct(hookT, 0.5) / pct(nodeT, 0.5)).toFixed(3), (pct(hookT, 0.95) / pct(nodeT, 0.95)).toFixed(3), (pct(hookT, 0.99) / pct(nodeT, 0.99)).toFixed(3)],
     [`sidecar decision in-process (2 KB input, ${fps} fingerprints)`, f(pct(dec, 0.5)), f(pct(dec, 0.95)), f(pct(dec, 0.99))],
     ['HTTP hook round trip (client POST, keep-alive, 2000 requests)', f(pct(httpT, 0.5)), f(pct(httpT, 0.95)), f(pct(httpT, 0.99))],
+    ['same client, trivial Node HTTP server (floor of this measurement)', f(pct(floorT, 0.5)), f(pct(floorT, 0.95)), f(pct(floorT, 0.99))],
     [`sidecar's own decision time over the run (status, last ${st.sidecar.latency.count})`, f(st.sidecar.latency.p50_us / 1000), '', f(st.sidecar.latency.p99_us / 1000)],
     ...(seaRow ? [seaRow] : []),
   ];
   const extra = [
     `- throughput over the Unix socket, 8 concurrent clients for ${secs} s: ${total} decisions = ${Math.round(total / secs)} decisions/s`,
-    `- memory at ${rss.sessions} sessions x ${Math.round(rss.fingerprints / rss.sessions)} fingerprints (${rss.fingerprints} in all): RSS ${(rss.rss / 2 ** 20).toFixed(1)} MiB (heap ${(rss.heapUsed / 2 ** 20).toFixed(1)} MiB, process baseline ${(rss.baseline_rss / 2 ** 20).toFixed(1)} MiB)`,
+    `- memory at ${rss.sessions} sessions x ${Math.round(rss.fingerprints / rss.sessions)} fingerprints (${rss.fingerprints} in all): RSS ${(rss.rss / 2 ** 20).toFixed(1)} MiB = process baseline ${(rss.baseline_rss / 2 ** 20).toFixed(1)} MiB + growth; fingerprint tables ~${(rss.approx / 2 ** 20).toFixed(1)} MiB, all typed arrays ${(rss.arrayBuffers / 2 ** 20).toFixed(1)} MiB, V8 heap ${(rss.heapUsed / 2 ** 20).toFixed(1)} MiB used of ${(rss.heapTotal / 2 ** 20).toFixed(1)} MiB committed`,
   ].join('\n');
   const head = `mcpproxy-hook bench — ${new Date().toISOString()} — ${RUNS} runs each (interleaved, ${WARMUP} warm-up), ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`;
   const table = ['| what | p50 ms | p95 ms | p99 ms |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
