@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS flow_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)
 `;
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
+/** Bumped when the saved format changes: saved state of another format is dropped, not misread. */
+const FORMAT = 2;
 
 export interface RestoreReport {
   sessions: number;
@@ -123,6 +125,14 @@ export class SessionStore {
    */
   restore(hasher: Hasher, maxFingerprints: number, log: (line: string) => void): RestoreReport {
     const report: RestoreReport = { sessions: 0, origins: 0, broken: 0 };
+    const fmt = this.db.prepare("SELECT value FROM flow_meta WHERE key = 'format'").get() as { value: Buffer | number | string } | undefined;
+    if (fmt !== undefined && Number(fmt.value) !== FORMAT) {
+      const n = this.counts().sessions;
+      if (n > 0) log(`saved sessions are in format ${String(fmt.value)}, this version reads ${FORMAT}: ${n} session(s) dropped (they start afresh)`);
+      this.clear();
+      report.broken = n;
+    }
+    this.putMeta.run('format', FORMAT);
     const rows = this.db.prepare('SELECT session_id, state FROM flow_sessions ORDER BY last_at').all() as Array<{ session_id: string; state: Buffer }>;
     const originsOf = this.db.prepare('SELECT origin_id, meta, labels, ops FROM flow_origins WHERE session_id = ? ORDER BY origin_id');
     const maxOrigin = this.db.prepare('SELECT max(origin_id) AS m FROM flow_origins').get() as { m: number | null };

@@ -1185,11 +1185,17 @@ export class FingerprintIndex {
     const st = this.begin(originId, precious);
     const ops = delta.ops;
     const label = (i: number): string => delta.labels[i] ?? 'data';
+    // saved data may be damaged: every count is checked against what is left before it is used
+    const need = (k: number, at: number): void => {
+      if (!Number.isInteger(k) || k < 0 || at + k > ops.length) throw new Error(`bad fingerprint delta: ${k} numbers wanted at ${at} of ${ops.length}`);
+    };
     let i = 0;
     while (i < ops.length) {
       const op = ops[i++] as number;
+      need(op === OP_PRECIOUS ? 0 : op === OP_SECRET ? 4 : 1, i);
       if (op === OP_TOKENS) {
         const count = ops[i++] as number;
+        need(count * 3, i);
         for (let k = 0; k < count; k++, i += 3) {
           const packed = ops[i + 2] as number;
           const n = packed % 512;
@@ -1199,15 +1205,19 @@ export class FingerprintIndex {
         }
       } else if (op === OP_KGRAMS) {
         const m = ops[i++] as number;
+        need(m, i);
         this.kgrams.setMany(ops.subarray(i, i + m), m, originId, st.lost);
         st.added += m;
         i += m;
       } else if (op === OP_LINES) {
         const count = ops[i++] as number;
+        need(count * 3, i);
         for (let k = 0; k < count; k++, i += 3) if (this.applyLine(originId, ops[i] as number, ops[i + 2] as number, ops[i + 1] as number, st.lost)) st.added++;
       } else if (op === OP_SECRET) {
         const [id, l, n, count] = [ops[i], ops[i + 1], ops[i + 2], ops[i + 3]] as number[];
         i += 4;
+        need(2 * (count as number), i);
+        if (!Number.isInteger(id) || (id as number) < 0 || !Number.isInteger(n)) throw new Error(`bad fingerprint delta: secret at ${i - 4}`);
         this.applySecret(originId, id as number, label(l as number), n as number, ops.subarray(i, i + 2 * (count as number)));
         i += 2 * (count as number);
       } else if (op === OP_PRECIOUS) {

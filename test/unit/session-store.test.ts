@@ -163,3 +163,29 @@ test('the correlator keeps which Claude Code process runs which session', () => 
   const r = c2.resolve({ mcpSessionId: 'm1', clientPids: [999, 4242], tool: 'mcp__x__y', args: {} }, 2000);
   assert.deepEqual([r.sessionId, r.method], ['sess-1', 'pid']);
 });
+
+test('damaged fingerprint data is refused quickly (no hang, no huge loop) and the session dropped; another format is dropped as a whole', () => {
+  const db = new Database(':memory:');
+  const e = engine();
+  const store = new SessionStore(db, e.tracker);
+  history().forEach((x, i) => e.handle(x, 1_800_000_000_000 + i * 1000));
+  db.transaction(() => store.write())();
+  // an op header claiming 10^15 entries
+  const bad = new Float64Array([1, 1e15, 3, 4, 5]);
+  db.prepare("UPDATE flow_origins SET ops = ? WHERE session_id = 'a'").run(Buffer.from(bad.buffer));
+  const logs: string[] = [];
+  const after = engine();
+  const rep = new SessionStore(db, after.tracker).restore(after.tracker.hasher, 50_000, (l) => logs.push(l));
+  assert.equal(rep.broken, 1);
+  assert.match(logs.join('\n'), /saved session "a" cannot be restored \(bad fingerprint delta/);
+  assert.equal(after.tracker.get('a'), undefined);
+  assert.ok(after.tracker.get('b'));
+
+  db.prepare("UPDATE flow_meta SET value = 1 WHERE key = 'format'").run();
+  const logs2: string[] = [];
+  const again = engine();
+  const rep2 = new SessionStore(db, again.tracker).restore(again.tracker.hasher, 50_000, (l) => logs2.push(l));
+  assert.equal(rep2.sessions, 0);
+  assert.match(logs2.join('\n'), /saved sessions are in format 1, this version reads 2: 2 session\(s\) dropped/);
+  assert.deepEqual(new SessionStore(db, engine().tracker).counts(), { sessions: 0, origins: 0 });
+});
