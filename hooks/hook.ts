@@ -12,6 +12,7 @@
  */
 import { connect } from 'node:net';
 import { readFileSync, writeSync } from 'node:fs';
+import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 
 const MAX_EVENT = 32 * 1024 * 1024 - 64;
 const args = process.argv.slice(2);
@@ -135,7 +136,7 @@ function attempt(frame: Buffer, retrying: boolean): void {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const cp = require('node:child_process') as typeof import('node:child_process');
         try {
-          cp.spawn(process.execPath, [autostart, 'daemon'], { detached: true, stdio: 'ignore' }).unref();
+          cp.spawn(process.execPath, [...DAEMON_NODE_ARGS, autostart, 'daemon'], { detached: true, stdio: 'ignore' }).unref();
         } catch {
           /* reported below when the retries run out */
         }

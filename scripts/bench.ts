@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { HOOK, ROOT, startSidecar } from '../test/helpers/sidecar.ts';
 import { FlowEngine } from '../src/engine/engine.ts';
 import { defaultConfig } from '../src/config.ts';
+import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const TRIVIAL_SERVER = `require('node:http').createServer((q, r) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { JSON.parse(b); r.setHeader('content-type', 'application/json'); r.end('{}'); }); }).listen(Number(process.argv[1]), '127.0.0.1');`;
@@ -157,7 +158,8 @@ async function main(): Promise<void> {
   // bundled first, so the figure is the engine's and not the TypeScript loader's
   const { buildSync } = await import('esbuild');
   buildSync({ entryPoints: [join(ROOT, 'scripts/bench-rss.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(ROOT, '.bench/bench-rss.mjs'), packages: 'external', logLevel: 'error' });
-  const rss = JSON.parse(spawnSync(process.execPath, ['--expose-gc', join(ROOT, '.bench/bench-rss.mjs'), '100', '10000'], { encoding: 'utf8', cwd: ROOT }).stdout);
+  // run with the daemon's own node flags: the figure is the sidecar's
+  const rss = JSON.parse(spawnSync(process.execPath, ['--expose-gc', ...DAEMON_NODE_ARGS, join(ROOT, '.bench/bench-rss.mjs'), '100', '10000'], { encoding: 'utf8', cwd: ROOT }).stdout);
 
   // optional: the SEA single binary, if `npm run build:binary` made one
   const sea = join(ROOT, 'dist', 'mcpproxy-hook-hook');

@@ -1,12 +1,13 @@
 /**
  * Run the sidecar under the user's service manager: a systemd *user* unit on Linux, a launchd agent
- * on macOS. Both run exactly `node <cli> daemon` with absolute paths.
+ * on macOS. Both run exactly `node <flags> <cli> daemon` with absolute paths (flags: daemon-args.ts).
  *
  * The generators are pure (tested on every OS); install/uninstall/status are thin wrappers that write
  * the file atomically and call systemctl / launchctl through an injectable runner. When the service
  * manager cannot be reached (no systemctl, no user bus in a container, an SSH session with no GUI
  * domain) the file is still written and the user is told exactly what to run, and why.
  */
+import { DAEMON_NODE_ARGS } from './daemon-args.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -124,7 +125,7 @@ export function systemdUnit(opts: UnitOptions): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${[systemdQuoteArg(opts.node, true), systemdQuoteArg(opts.cli), 'daemon'].join(' ')}`,
+    `ExecStart=${[systemdQuoteArg(opts.node, true), ...DAEMON_NODE_ARGS, systemdQuoteArg(opts.cli), 'daemon'].join(' ')}`,
     'ExecReload=/bin/kill -HUP $MAINPID',
     'Restart=on-failure',
     'RestartSec=1',
@@ -190,7 +191,7 @@ export function launchdPlist(opts: PlistOptions): string {
     `  ${str(label)}`,
     '  <key>ProgramArguments</key>',
     '  <array>',
-    ...[opts.node, opts.cli, 'daemon'].map((a) => `    ${str(a)}`),
+    ...[opts.node, ...DAEMON_NODE_ARGS, opts.cli, 'daemon'].map((a) => `    ${str(a)}`),
     '  </array>',
     '  <key>RunAtLoad</key>',
     '  <true/>',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from '../../src/transport/client.ts';
+import { DAEMON_NODE_ARGS } from '../../src/daemon-args.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CLI = join(ROOT, 'bin', 'mcpproxy-hook.js');
@@ -45,7 +46,7 @@ export async function startSidecar(opts: { home?: ReturnType<typeof freshHome>; 
     writeFileSync(join(h.stateDir, 'config.json'), JSON.stringify(opts.config));
   }
   const socket = join(h.stateDir, 'sidecar.sock');
-  const proc = spawn(process.execPath, [CLI, 'daemon'], { env: h.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...DAEMON_NODE_ARGS, CLI, 'daemon'], { env: h.env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr?.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
