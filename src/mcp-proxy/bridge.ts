@@ -4,7 +4,8 @@
  *   client ──stdio──▶ `mcpproxy-hook mcp` (runStdioBridge) ──Unix socket──▶ sidecar (McpSocketServer)
  *
  * The bridge writes one handshake line with its ancestor pids (so the sidecar can tell which agent
- * process is on the other end), then copies bytes both ways without parsing. The sidecar side reads
+ * process is on the other end), then passes lines both ways, noting only methods and ids (to
+ * survive a restart of the sidecar: see runStdioBridge). The sidecar side reads
  * the handshake, then serves MCP on the rest of the stream with a LineTransport and a proxy Server.
  */
 import { randomBytes } from 'node:crypto';
@@ -72,12 +73,68 @@ export interface BridgeIo {
   stderr: Writable;
 }
 
+/** What the bridge needs to know of one JSON-RPC line. */
+interface LineInfo {
+  /** a request (method and id) from the client: the JSON text of its id */
+  requestId?: string;
+  /** a response (id, no method): the JSON text of its id */
+  responseId?: string;
+  method?: string;
+}
+
+const FULL_PARSE_MAX = 256 * 1024;
+const HEAD_METHOD = /^\{\s*"method"\s*:\s*"([^"\\]{1,200})"/;
+const TAIL_ID = /"id"\s*:\s*(-?\d{1,20}|"(?:[^"\\]|\\.){0,200}")\s*\}\s*$/;
+
 /**
- * What `mcpproxy-hook mcp` runs. Resolves when the client closes stdin or the sidecar closes the
- * connection; the caller should then exit.
+ * Method and id of a line: parsed when small; for big lines (a 2 MB tool result) read from where
+ * the MCP SDK writes them (method first, id last), so the bridge never parses megabytes.
  */
-export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<void> {
-  let sock: Socket | undefined;
+function lineInfo(line: string): LineInfo[] {
+  if (line.length <= FULL_PARSE_MAX) {
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      return [];
+    }
+    const out: LineInfo[] = [];
+    for (const m of Array.isArray(v) ? v : [v]) {
+      if (typeof m !== 'object' || m === null) continue;
+      const r = m as Record<string, unknown>;
+      const id = 'id' in r && r.id !== null && r.id !== undefined ? JSON.stringify(r.id) : undefined;
+      const method = typeof r.method === 'string' ? r.method : undefined;
+      out.push({ ...(method ? { method } : {}), ...(id !== undefined ? (method ? { requestId: id } : { responseId: id }) : {}) });
+    }
+    return out;
+  }
+  const id = TAIL_ID.exec(line)?.[1];
+  const method = HEAD_METHOD.exec(line)?.[1];
+  return [{ ...(method ? { method } : {}), ...(id !== undefined ? (method ? { requestId: id } : { responseId: id }) : {}) }];
+}
+
+export interface BridgeOptions {
+  /**
+   * How long a request waits for a sidecar that went away to come back (a restart by systemd or
+   * launchd takes a second or two) before it is answered with an error. Default 15 s.
+   */
+  waitMs?: number;
+}
+
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What `mcpproxy-hook mcp` runs. Resolves when the client closes stdin; the caller should then exit.
+ *
+ * The bridge survives a restart of the sidecar: it remembers the client's `initialize` and
+ * `notifications/initialized`, and when the socket closes it reconnects, replays them (the answer
+ * to the replayed initialize is not passed on) and carries on. Calls in flight when the sidecar
+ * went away are answered with an error that says so (they may or may not have run); calls made
+ * while it is away wait up to `waitMs` for it, then get an error that says how to start it.
+ */
+export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, opts: BridgeOptions = {}): Promise<void> {
+  const waitMs = opts.waitMs ?? (Number(process.env.MCPPROXY_HOOK_BRIDGE_WAIT_MS) || 15_000);
+  let first: Socket | undefined;
   let lastErr: NodeJS.ErrnoException | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (attempt) await new Promise((r) => setTimeout(r, 250));
@@ -87,33 +144,169 @@ export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { std
       if (r.code !== 'ENOENT' && r.code !== 'ECONNREFUSED' && r.code !== 'EAGAIN') break;
       continue;
     }
-    sock = r;
+    first = r;
     break;
   }
-  if (!sock) return answerSidecarDown(mcpSocketPath, io, lastErr);
+  if (!first) return answerSidecarDown(mcpSocketPath, io, lastErr);
+  const handshake = JSON.stringify({ [HANDSHAKE_KEY]: 1, pids: ancestorPids() }) + '\n';
 
-  const s = sock;
-  s.write(JSON.stringify({ [HANDSHAKE_KEY]: 1, pids: ancestorPids() }) + '\n');
   await new Promise<void>((resolve) => {
+    let sock: Socket | undefined;
+    let initLine: string | undefined;
+    let initializedLine: string | undefined;
+    /** client requests sent to the sidecar and not answered yet (JSON text of their ids) */
+    const pending = new Set<string>();
+    /** client lines waiting for the sidecar to come back, and since when */
+    let queue: string[] = [];
+    let queuedBytes = 0;
+    let downSince = 0;
+    /** the id of our replayed initialize: its answer is ours, not the client's */
+    let replayId: string | undefined;
+    let replays = 0;
+    let stdinEnded = false;
     let finished = false;
+    let retry: NodeJS.Timeout | undefined;
+    let inBuf = '';
+    const err = (id: string, message: string): void => {
+      io.stdout.write(`{"jsonrpc":"2.0","id":${id},"error":{"code":-32000,"message":${JSON.stringify(message)}}}\n`);
+    };
+    const downMessage = (): string => sidecarDownMessage(mcpSocketPath);
     const finish = (): void => {
       if (finished) return;
       finished = true;
-      io.stdin.unpipe(s);
-      s.unpipe(io.stdout);
-      s.destroy();
-      // flush what is already queued for the client before returning
+      clearTimeout(retry);
+      sock?.destroy();
       io.stdout.write('', () => resolve());
     };
-    io.stdin.pipe(s); // stdin EOF half-closes the socket; the sidecar then closes its side
-    s.pipe(io.stdout, { end: false });
-    s.on('close', finish);
-    s.on('error', (e) => {
-      io.stderr.write(`mcpproxy-hook mcp: connection to the sidecar failed: ${e.message}\n`);
-      finish();
+
+    const fromClient = (line: string): void => {
+      const infos = lineInfo(line);
+      for (const m of infos) {
+        if (m.method === 'initialize') initLine = line;
+        else if (m.method === 'notifications/initialized') initializedLine = line;
+      }
+      if (sock) {
+        for (const m of infos) if (m.requestId !== undefined) pending.add(m.requestId);
+        sock.write(line + '\n');
+        return;
+      }
+      // the sidecar is away: wait for it (bounded), or answer now if it has been away too long
+      if (Date.now() - downSince > waitMs || queuedBytes + line.length > MAX_QUEUED_BYTES) {
+        for (const m of infos) if (m.requestId !== undefined) err(m.requestId, downMessage());
+        return;
+      }
+      queue.push(line);
+      queuedBytes += line.length;
+    };
+
+    const attach = (s: Socket): void => {
+      sock = s;
+      let outBuf = '';
+      s.setEncoding('utf8');
+      s.on('data', (chunk: string) => {
+        // look for line ends in the new chunk only (a 2 MB line arrives in many chunks)
+        let from = outBuf.length;
+        outBuf += chunk;
+        let nl: number;
+        while ((nl = outBuf.indexOf('\n', from)) !== -1) {
+          const line = outBuf.slice(0, nl);
+          outBuf = outBuf.slice(nl + 1);
+          from = 0;
+          if (!line.trim()) continue;
+          let swallow = false;
+          for (const m of lineInfo(line)) {
+            if (m.responseId === undefined) continue;
+            if (m.responseId === replayId) {
+              replayId = undefined;
+              swallow = true;
+            } else pending.delete(m.responseId);
+          }
+          if (!swallow) io.stdout.write(line + '\n');
+        }
+      });
+      s.on('error', () => undefined); // 'close' follows
+      s.on('close', () => {
+        if (sock !== s) return;
+        sock = undefined;
+        if (stdinEnded || finished) return finish();
+        io.stderr.write('mcpproxy-hook mcp: the sidecar went away; reconnecting\n');
+        for (const id of pending) err(id, 'the mcpproxy-hook sidecar restarted while this call was in flight: it may or may not have run. Check before calling it again.');
+        pending.clear();
+        downSince = Date.now();
+        reconnect();
+      });
+    };
+
+    const reconnect = (): void => {
+      const away = Date.now() - downSince;
+      // waited long enough: what is queued gets its error now (later calls get theirs at once)
+      if (away > waitMs && queue.length) {
+        for (const line of queue) for (const m of lineInfo(line)) if (m.requestId !== undefined) err(m.requestId, downMessage());
+        queue = [];
+        queuedBytes = 0;
+      }
+      retry = setTimeout(
+        () => {
+          void tryConnect(mcpSocketPath).then((r) => {
+            if (finished) {
+              if (!(r instanceof Error)) r.destroy();
+              return;
+            }
+            if (r instanceof Error) return reconnect();
+            r.write(handshake);
+            if (initLine) {
+              // the same initialize under an id of ours
+              try {
+                const msg = JSON.parse(initLine) as Record<string, unknown>;
+                replayId = JSON.stringify(`mcpproxy-hook-replay-${++replays}`);
+                r.write(JSON.stringify({ ...msg, id: JSON.parse(replayId) }) + '\n');
+              } catch {
+                /* not JSON: it never initialized anything */
+              }
+            }
+            if (initializedLine) r.write(initializedLine + '\n');
+            io.stderr.write('mcpproxy-hook mcp: reconnected to the sidecar\n');
+            const lines = queue;
+            queue = [];
+            queuedBytes = 0;
+            attach(r);
+            for (const line of lines) fromClient(line);
+          });
+        },
+        away < 10_000 ? 200 : 2_000,
+      );
+      retry.unref?.();
+    };
+
+    attach(first as Socket);
+    (first as Socket).write(handshake);
+    io.stdin.setEncoding('utf8');
+    io.stdin.on('data', (chunk: string) => {
+      let from = inBuf.length;
+      inBuf += chunk;
+      let nl: number;
+      while ((nl = inBuf.indexOf('\n', from)) !== -1) {
+        const line = inBuf.slice(0, nl);
+        inBuf = inBuf.slice(nl + 1);
+        from = 0;
+        if (line.trim()) fromClient(line);
+      }
+      if (inBuf.length > MAX_LINE_BYTES) {
+        io.stderr.write(`mcpproxy-hook mcp: a message from the client is over ${MAX_LINE_BYTES} bytes; closing\n`);
+        finish();
+      }
     });
+    const end = (): void => {
+      stdinEnded = true;
+      if (inBuf.trim()) fromClient(inBuf);
+      inBuf = '';
+      // half-close: the sidecar answers what it has, then closes its side
+      if (sock) sock.end();
+      else finish();
+    };
+    io.stdin.once('end', end);
+    io.stdin.once('error', finish);
     io.stdout.on('error', finish); // client went away
-    io.stdin.on('error', finish);
   });
   if (io.stdin === process.stdin) process.stdin.destroy();
 }

@@ -637,21 +637,57 @@ describe('stdio bridge', () => {
     assert.match(stderr, /sidecar is not running/);
   });
 
-  test('when the sidecar side goes away, the bridge exits and the client sees the connection close', async () => {
+  test('the sidecar goes away and comes back: the bridge reconnects, replays initialize, and a call made meanwhile goes through', async () => {
     const path2 = join(tmp, 'mcp2.sock');
-    const srv2 = new McpSocketServer({ path: path2, upstreams: mgr, guard, log });
+    // a guard that never answers for one message: a call still in flight when the sidecar goes
+    let hanging = 0;
+    const hang: FlowGuard = {
+      check: (c) => {
+        if (c.args.text === 'HANG') {
+          hanging++;
+          return new Promise(() => undefined);
+        }
+        return guard.check(c);
+      },
+      record: (c, r) => guard.record(c, r),
+    };
+    let srv2 = new McpSocketServer({ path: path2, upstreams: mgr, guard: hang, log });
     await srv2.listen();
-    const client = new Client({ name: 'dies', version: '1' });
-    const t = bridge(path2);
+    const client = new Client({ name: 'restarts', version: '1' });
+    const t = new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', join(FIXTURES, 'bridge-entry.ts'), path2], cwd: ROOT, stderr: 'pipe', env: { ...(process.env as Record<string, string>), MCPPROXY_HOOK_BRIDGE_WAIT_MS: '1500' } });
+    let stderr = '';
+    t.stderr?.on('data', (c: Buffer) => (stderr += c));
     let closed = false;
     client.onclose = () => {
       closed = true;
     };
     await client.connect(t);
     const pid = t.pid;
-    await client.listTools();
-    await srv2.close();
-    await until('client saw the close', () => closed, 5000);
+    try {
+      assert.equal((await client.listTools()).tools.length, 3);
+      const inflight = client.callTool({ name: 'team-chat__post_message', arguments: { channel: 'general', text: 'HANG' } });
+      await until('call in flight', () => hanging === 1, 5000);
+      await srv2.close();
+      await assert.rejects(inflight, (e: unknown) => e instanceof McpError && /restarted while this call was in flight: it may or may not have run/.test(e.message));
+      await until('bridge noticed', () => /went away; reconnecting/.test(stderr), 5000);
+      // a call while the sidecar is away waits for it
+      const call = client.callTool({ name: 'team-chat__list_channels', arguments: {} });
+      await new Promise((r) => setTimeout(r, 300));
+      srv2 = new McpSocketServer({ path: path2, upstreams: mgr, guard: hang, log });
+      await srv2.listen();
+      const r = await call;
+      assert.notEqual(r.isError, true, textOf(r));
+      assert.match(stderr, /reconnected to the sidecar/);
+      assert.equal(closed, false, 'the client never saw the restart');
+      assert.equal((await client.listTools()).tools.length, 3);
+      // away for longer than the wait: the call gets an error that says how to start the sidecar
+      await srv2.close();
+      await until('bridge noticed again', () => (stderr.match(/went away/g) ?? []).length === 2, 5000);
+      await assert.rejects(client.callTool({ name: 'team-chat__list_channels', arguments: {} }), (e: unknown) => e instanceof McpError && /sidecar is not running/.test(e.message));
+      assert.equal(closed, false);
+    } finally {
+      await client.close();
+    }
     if (pid) await until('bridge process exited', () => (() => { try { process.kill(pid, 0); return false; } catch { return true; } })(), 5000);
     assert.ok(!existsSync(path2), 'close() removes the socket file');
   });
