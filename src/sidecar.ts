@@ -27,6 +27,7 @@ import type { HookEvent } from './types.ts';
 
 export const VERSION = '0.1.0';
 const MAX_SESSION_ID = 256;
+const UPSTREAM_START_WAIT_MS = 10_000;
 
 export class BadEvent extends Error {}
 
@@ -353,13 +354,17 @@ export class Sidecar {
         onStateChange: (st) => log(`upstream ${st.name}: ${st.state}${st.error ? ` (${st.error})` : ''}`),
       });
       const guard = this.guard();
+      // clients are served once every upstream has started or failed its first attempt (bounded):
+      // one that lists tools at once (a bridge reconnecting after a restart) gets them all, not the
+      // few that happened to be up
+      const started = this.upstreams.start();
+      await Promise.race([started, new Promise((r) => setTimeout(r, UPSTREAM_START_WAIT_MS).unref())]);
       this.mcpSocket = new McpSocketServer({ path: join(this.paths.stateDir, 'mcp.sock'), upstreams: this.upstreams, guard, log, onDisconnect: (c) => this.correlator.forget(c.mcpSessionId) });
       await this.mcpSocket.listen();
       if (cfg.port > 0) {
         this.mcpHttp = new HttpEndpoint({ port: cfg.port, token: readOrCreateToken(this.paths.tokenFile), upstreams: this.upstreams, guard, log, onSessionEnd: (s) => this.correlator.forget(s.mcpSessionId) });
         await this.mcpHttp.listen();
       }
-      void this.upstreams.start();
       log(`proxy ready: ${Object.keys(cfg.servers).length} upstream(s); stdio bridge socket ${join(this.paths.stateDir, 'mcp.sock')}${this.mcpHttp ? `; HTTP ${this.mcpHttp.url}` : ''}`);
     } catch (e) {
       this.mcpError = (e as Error).message;

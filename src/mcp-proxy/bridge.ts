@@ -136,7 +136,8 @@ export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { std
   const waitMs = opts.waitMs ?? (Number(process.env.MCPPROXY_HOOK_BRIDGE_WAIT_MS) || 15_000);
   let first: Socket | undefined;
   let lastErr: NodeJS.ErrnoException | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  // a sidecar that is starting (autostart, service restart) gets a few seconds to listen
+  for (let attempt = 0; attempt < 12; attempt++) {
     if (attempt) await new Promise((r) => setTimeout(r, 250));
     const r = await tryConnect(mcpSocketPath);
     if (r instanceof Error) {
@@ -148,7 +149,7 @@ export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { std
     break;
   }
   if (!first) return answerSidecarDown(mcpSocketPath, io, lastErr);
-  const handshake = JSON.stringify({ [HANDSHAKE_KEY]: 1, pids: ancestorPids() }) + '\n';
+  const handshake = JSON.stringify({ [HANDSHAKE_KEY]: 1, pids: ancestorPids(), bridge: randomBytes(12).toString('base64url') }) + '\n';
 
   await new Promise<void>((resolve) => {
     let sock: Socket | undefined;
@@ -380,7 +381,7 @@ export interface McpSocketServerOptions {
 }
 
 /** Parse a handshake line; undefined when it is not one. */
-export function parseHandshake(line: string): { pids: number[] } | undefined {
+export function parseHandshake(line: string): { pids: number[]; bridge?: string } | undefined {
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -391,7 +392,10 @@ export function parseHandshake(line: string): { pids: number[] } | undefined {
   const h = v as Record<string, unknown>;
   if (h[HANDSHAKE_KEY] !== 1) return undefined;
   const pids = Array.isArray(h.pids) ? h.pids.filter((p): p is number => Number.isInteger(p) && (p as number) > 1).slice(0, MAX_PIDS) : [];
-  return { pids };
+  // the bridge process's own id: the same over its reconnections, so its MCP session (and the flow
+  // state of a proxy-only session) carries over a restart of the sidecar
+  const bridge = typeof h.bridge === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(h.bridge) ? h.bridge : undefined;
+  return { pids, ...(bridge ? { bridge } : {}) };
 }
 
 
@@ -471,15 +475,15 @@ export class McpSocketServer {
         sock.destroy();
         return;
       }
-      void this.serve(sock, hs.pids, rest);
+      void this.serve(sock, hs.pids, rest, hs.bridge);
     };
     sock.on('data', onData);
   }
 
-  private async serve(sock: Socket, pids: number[], rest: Buffer): Promise<void> {
+  private async serve(sock: Socket, pids: number[], rest: Buffer, bridgeId?: string): Promise<void> {
     const info: BridgeConnection = {
       connectionId: `bridge-${this.nextId++}`,
-      mcpSessionId: 'bridge-' + randomBytes(12).toString('base64url'),
+      mcpSessionId: 'bridge-' + (bridgeId ?? randomBytes(12).toString('base64url')),
       pids,
       since: Date.now(),
     };

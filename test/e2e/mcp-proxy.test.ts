@@ -6,7 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { claudeAvailable, claudeUnavailableReason, describeRun, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { DAEMON_NODE_ARGS } from '../../src/daemon-args.ts';
+import { claudeAvailable, claudeUnavailableReason, describeRun, makeTempDir, runClaude, type MessagesRequest, type RunClaudeResult, type Turn } from './harness/claude.ts';
 import { cli, freshHome, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { API_KEY, ROWS } from '../fixtures/customer-db.ts';
 
@@ -129,6 +131,55 @@ describe('MCP proxy with the real Claude Code CLI', { skip }, () => {
       assert.ok(r.toolResults.every((t) => !t.is_error), texts(r));
       assert.match(readFileSync(join(proj, 'report.md'), 'utf8'), /Alice Johnson/);
     } finally {
+      await sc.cleanup();
+    }
+  });
+
+  test('(d) proxy-only, sidecar killed (-9) and restarted between the query and the chat post: the bridge reconnects, the restored session blocks the row', async () => {
+    const chatLog = join(makeTempDir('chat'), 'chat.jsonl');
+    let sc = await proxySidecar(chatLog);
+    const home = { home: sc.home, stateDir: sc.stateDir, env: sc.env };
+    let restarted: ChildProcess | undefined;
+    try {
+      assert.equal(cli(['install', '--mcp-only'], sc.env).status, 0);
+      const proj = makeTempDir('e2e-mcp-d');
+      const script = (_req: MessagesRequest, turn: number): Turn => {
+        if (turn === 0) return [{ tool_use: { name: DB, input: { sql: 'select * from customers' } } }];
+        if (turn === 1) {
+          // the query's result is recorded: crash the sidecar, and start a new one on the same state
+          sc.proc.kill('SIGKILL');
+          for (let i = 0; i < 50 && sc.proc.exitCode === null && sc.proc.signalCode === null; i++) spawnSync('sleep', ['0.05']);
+          restarted = spawn(process.execPath, [...DAEMON_NODE_ARGS, join(ROOT, 'bin', 'mcpproxy-hook.js'), 'daemon'], { env: home.env, stdio: 'ignore' });
+          for (let i = 0; i < 100; i++) {
+            const st = spawnSync(process.execPath, [join(ROOT, 'bin', 'mcpproxy-hook.js'), 'status', '--json'], { env: home.env, encoding: 'utf8' });
+            try {
+              const ups = (JSON.parse(st.stdout).sidecar.mcp?.upstreams ?? []) as Array<{ state: string }>;
+              if (ups.length === 2 && ups.every((u) => u.state === 'ready')) break;
+            } catch {
+              /* not up yet */
+            }
+            spawnSync('sleep', ['0.1']);
+          }
+          return [{ tool_use: { name: CHAT, input: { channel: '#general', text: `FYI customer: ${row}` } } }];
+        }
+        if (turn === 2) return [{ tool_use: { name: CHAT, input: { channel: '#general', text: 'standup in 5 minutes' } } }];
+        return [{ text: 'done' }];
+      };
+      const r = await runClaude({ cwd: proj, home: sc.home, script });
+      assert.equal(r.exitCode, 0, describeRun(r));
+      assert.ok(restarted, 'the script restarted the sidecar');
+      assert.equal(r.toolResults.length, 3, texts(r));
+      assert.equal(r.toolResults[0]?.is_error, false, texts(r));
+      assert.equal(r.toolResults[1]?.is_error, true, texts(r));
+      assert.match(r.toolResults[1]?.text ?? '', /Blocked by mcpproxy-hook/);
+      assert.match(r.toolResults[1]?.text ?? '', /mcp__customer-db__query_customers/, 'the origin is the query made before the crash');
+      assert.equal(r.toolResults[2]?.is_error, false, `the MCP server still works after the restart: ${texts(r)}`);
+      const got = chatLines(chatLog);
+      assert.equal(got.length, 1, `the chat server got only the harmless post: ${got.join('\n')}`);
+      assert.ok(!got.join('\n').includes(ROWS[0]?.email as string));
+    } finally {
+      restarted?.kill('SIGTERM');
+      if (restarted && restarted.exitCode === null) await new Promise((res) => restarted?.once('exit', res));
       await sc.cleanup();
     }
   });

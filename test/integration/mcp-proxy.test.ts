@@ -665,6 +665,8 @@ describe('stdio bridge', () => {
     const pid = t.pid;
     try {
       assert.equal((await client.listTools()).tools.length, 3);
+      const sid = srv2.connections()[0]?.mcpSessionId;
+      assert.ok(sid);
       const inflight = client.callTool({ name: 'team-chat__post_message', arguments: { channel: 'general', text: 'HANG' } });
       await until('call in flight', () => hanging === 1, 5000);
       await srv2.close();
@@ -679,6 +681,7 @@ describe('stdio bridge', () => {
       assert.notEqual(r.isError, true, textOf(r));
       assert.match(stderr, /reconnected to the sidecar/);
       assert.equal(closed, false, 'the client never saw the restart');
+      assert.equal(srv2.connections()[0]?.mcpSessionId, sid, 'the same MCP session after the reconnection (so its flow state carries over)');
       assert.equal((await client.listTools()).tools.length, 3);
       // away for longer than the wait: the call gets an error that says how to start the sidecar
       await srv2.close();
