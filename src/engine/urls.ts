@@ -2,7 +2,7 @@
 
 const URL_RE = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`<>()[\]{}\\|^]+/gi;
 // scheme-less host names: labels separated by dots, ending in an alphabetic TLD
-const HOST_RE = /(?<![A-Za-z0-9@._-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,23}(?![A-Za-z0-9_-])/gi;
+const HOST_RE = /(?<![A-Za-z0-9@._-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,23}(?![A-Za-z0-9_@-])/gi;
 const IPV4_RE = /(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?![0-9.])/g;
 
 /** File-name endings that look like TLDs but are (almost always) files in coding work. */
