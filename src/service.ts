@@ -344,6 +344,24 @@ const shellWord = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s
 const shown = (cmd: string, args: string[]): string => [cmd, ...args].map(shellWord).join(' ');
 const firstLine = (r: RunResult): string => (r.stderr.trim() || r.stdout.trim()).split('\n')[0] ?? '';
 
+/**
+ * Run service-manager steps in order until one fails; then the failed step and the ones after it go
+ * to `manual` (shown to the user as commands to run) and `explain` says what went wrong. True if
+ * every step succeeded.
+ */
+function runSteps(ctx: Ctx, steps: Array<[string, string[]]>, manual: string[], explain: (cmd: string, args: string[], r: RunResult, todo: string[]) => string[], lines: string[]): boolean {
+  for (let i = 0; i < steps.length; i++) {
+    const [cmd, args] = steps[i] as [string, string[]];
+    const r = ctx.run(cmd, args);
+    if (r.status === 0) continue;
+    const todo = steps.slice(i).map(([c, a]) => shown(c, a));
+    manual.push(...todo);
+    lines.push(...explain(cmd, args, r, todo));
+    return false;
+  }
+  return true;
+}
+
 /** systemctl could not talk to a user manager at all (as opposed to a unit that failed). */
 function noUserBus(r: RunResult): boolean {
   return r.status !== 0 && /Failed to connect to (user scope )?bus|No medium found|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR|Host is down|System has not been booted with systemd|Failed to get D-Bus connection/i.test(r.stderr + r.stdout);
@@ -392,21 +410,12 @@ export async function serviceInstall(spec: ServiceSpec, context: ServiceContext 
     if (changed) steps.push(SC('daemon-reload'));
     steps.push(SC('enable', '--now', UNIT_NAME));
     if (wasActive) steps.push(SC('restart', UNIT_NAME));
-    for (let i = 0; i < steps.length; i++) {
-      const [cmd, args] = steps[i] as [string, string[]];
-      const r = ctx.run(cmd, args);
-      if (r.status === 0) continue;
-      ok = false;
-      const todo = steps.slice(i).map(([c, a]) => shown(c, a));
-      if (r.status === null || noUserBus(r)) {
-        manual.push(...todo);
-        lines.push(...systemdUnavailable(r.status === null ? 'missing' : 'bus', firstLine(r), todo));
-      } else {
-        manual.push(...todo);
-        lines.push(`\`${shown(cmd, args)}\` failed: ${firstLine(r)}`, `See why with: systemctl --user status ${UNIT_NAME}; journalctl --user -u ${UNIT_NAME} -n 50`);
-      }
-      break;
-    }
+    ok = runSteps(ctx, steps, manual, (cmd, args, r, todo) =>
+      r.status === null || noUserBus(r)
+        ? systemdUnavailable(r.status === null ? 'missing' : 'bus', firstLine(r), todo)
+        : [`\`${shown(cmd, args)}\` failed: ${firstLine(r)}`, `See why with: systemctl --user status ${UNIT_NAME}; journalctl --user -u ${UNIT_NAME} -n 50`],
+      lines,
+    );
     if (ok) lines.push(ctx.dryRun ? `Would enable and start ${UNIT_NAME} (user manager).` : `Enabled and started ${UNIT_NAME}${wasActive ? ' (restarted with the new unit)' : ''}; it starts with your user session. Logs: journalctl --user -u ${UNIT_NAME}`);
   } else {
     if (!ctx.dryRun) mkdirSync(spec.logDir, { recursive: true, mode: 0o700 });
@@ -417,21 +426,15 @@ export async function serviceInstall(spec: ServiceSpec, context: ServiceContext 
     if (loaded && changed) steps.push(['launchctl', ['bootout', target]]);
     if (!loaded || changed) steps.push(['launchctl', ['enable', target]], ['launchctl', ['bootstrap', domain, file]]);
     else steps.push(['launchctl', ['kickstart', target]]); // loaded and unchanged: make sure it runs, do not restart it
-    for (let i = 0; i < steps.length; i++) {
-      const [cmd, args] = steps[i] as [string, string[]];
-      const r = ctx.run(cmd, args);
-      if (r.status === 0) continue;
-      ok = false;
-      const todo = steps.slice(i).map(([c, a]) => shown(c, a));
-      manual.push(...todo);
-      if (r.status === null) lines.push(`launchctl was not found (${firstLine(r)}). The agent file is in place; run:`, ...todo.map((c) => `    ${c}`));
-      else if (/domain|Could not find|125|not privileged/i.test(r.stderr + r.stdout)) {
-        lines.push(`\`${shown(cmd, args)}\` failed: ${firstLine(r)}. There is no GUI login session for uid ${ctx.uid} here (SSH or a container?). The agent file is in place and loads at your next login; to start it now from a GUI session run:`, ...todo.map((c) => `    ${c}`));
-      } else {
-        lines.push(`\`${shown(cmd, args)}\` failed: ${firstLine(r)}. Run \`launchctl print ${target}\` and read ${join(spec.logDir, 'sidecar.log')}; then:`, ...todo.map((c) => `    ${c}`));
+    ok = runSteps(ctx, steps, manual, (cmd, args, r, todo) => {
+      const run = todo.map((c) => `    ${c}`);
+      if (r.status === null) return [`launchctl was not found (${firstLine(r)}). The agent file is in place; run:`, ...run];
+      if (/domain|Could not find|125|not privileged/i.test(r.stderr + r.stdout)) {
+        return [`\`${shown(cmd, args)}\` failed: ${firstLine(r)}. There is no GUI login session for uid ${ctx.uid} here (SSH or a container?). The agent file is in place and loads at your next login; to start it now from a GUI session run:`, ...run];
       }
-      break;
-    }
+      return [`\`${shown(cmd, args)}\` failed: ${firstLine(r)}. Run \`launchctl print ${target}\` and read ${join(spec.logDir, 'sidecar.log')}; then:`, ...run];
+    },
+    lines);
     if (ok) lines.push(ctx.dryRun ? `Would load ${label} into ${domain}.` : `Loaded ${label} into ${domain}; it starts at login and restarts after a crash. Logs: ${join(spec.logDir, 'sidecar.log')}`);
   }
   return { kind, file, content, changed, ran: ctx.ran, manual, lines, ok };

@@ -18,18 +18,22 @@ export interface Origin {
   fingerprints: number;
 }
 
-export interface SessionSummary {
-  sessionId: string;
+/** What a session did, in counts: kept in its summary and in its saved state. */
+interface SessionCounts {
   startedAt: number;
   lastAt: number;
   events: number;
-  origins: number;
-  sensitiveOrigins: number;
   decisions: Record<Action, number>;
   flows: Partial<Record<FlowType, number>>;
   maxRisk: Risk;
   toolsUsed: string[];
   untrustedContentSeen: boolean;
+}
+
+export interface SessionSummary extends SessionCounts {
+  sessionId: string;
+  origins: number;
+  sensitiveOrigins: number;
   reason: 'idle' | 'evicted' | 'shutdown';
 }
 
@@ -72,17 +76,9 @@ export interface ChunkSent {
 }
 
 /** A session's state without its origins (saved on every change, restored on start). */
-export interface SessionState {
+export interface SessionState extends SessionCounts {
   v: 1;
   id: string;
-  startedAt: number;
-  lastAt: number;
-  events: number;
-  decisions: Record<Action, number>;
-  flows: Partial<Record<FlowType, number>>;
-  maxRisk: Risk;
-  toolsUsed: string[];
-  untrustedContentSeen: boolean;
   untrusted: Seen | null;
   sensitiveRead: Seen | null;
   taints: Taint[];

@@ -73,6 +73,31 @@ export interface BridgeIo {
   stderr: Writable;
 }
 
+/** A text stream cut into lines; line ends are looked for in new chunks only (big lines come in many). */
+class Lines {
+  private buf = '';
+  get pendingLength(): number {
+    return this.buf.length;
+  }
+  push(chunk: string, each: (line: string) => void): void {
+    let from = this.buf.length;
+    this.buf += chunk;
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n', from)) !== -1) {
+      const line = this.buf.slice(0, nl);
+      this.buf = this.buf.slice(nl + 1);
+      from = 0;
+      if (line.trim()) each(line);
+    }
+  }
+  /** What is left after the last line end (and forget it). */
+  rest(): string {
+    const r = this.buf;
+    this.buf = '';
+    return r;
+  }
+}
+
 /** What the bridge needs to know of one JSON-RPC line. */
 interface LineInfo {
   /** a request (method and id) from the client: the JSON text of its id */
@@ -167,7 +192,7 @@ export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { std
     let stdinEnded = false;
     let finished = false;
     let retry: NodeJS.Timeout | undefined;
-    let inBuf = '';
+    const input = new Lines();
     const err = (id: string, message: string): void => {
       io.stdout.write(`{"jsonrpc":"2.0","id":${id},"error":{"code":-32000,"message":${JSON.stringify(message)}}}\n`);
     };
@@ -202,18 +227,10 @@ export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { std
 
     const attach = (s: Socket): void => {
       sock = s;
-      let outBuf = '';
+      const lines = new Lines();
       s.setEncoding('utf8');
-      s.on('data', (chunk: string) => {
-        // look for line ends in the new chunk only (a 2 MB line arrives in many chunks)
-        let from = outBuf.length;
-        outBuf += chunk;
-        let nl: number;
-        while ((nl = outBuf.indexOf('\n', from)) !== -1) {
-          const line = outBuf.slice(0, nl);
-          outBuf = outBuf.slice(nl + 1);
-          from = 0;
-          if (!line.trim()) continue;
+      s.on('data', (chunk: string) =>
+        lines.push(chunk, (line) => {
           let swallow = false;
           for (const m of lineInfo(line)) {
             if (m.responseId === undefined) continue;
@@ -223,8 +240,8 @@ export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { std
             } else pending.delete(m.responseId);
           }
           if (!swallow) io.stdout.write(line + '\n');
-        }
-      });
+        }),
+      );
       s.on('error', () => undefined); // 'close' follows
       s.on('close', () => {
         if (sock !== s) return;
@@ -283,24 +300,16 @@ export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { std
     (first as Socket).write(handshake);
     io.stdin.setEncoding('utf8');
     io.stdin.on('data', (chunk: string) => {
-      let from = inBuf.length;
-      inBuf += chunk;
-      let nl: number;
-      while ((nl = inBuf.indexOf('\n', from)) !== -1) {
-        const line = inBuf.slice(0, nl);
-        inBuf = inBuf.slice(nl + 1);
-        from = 0;
-        if (line.trim()) fromClient(line);
-      }
-      if (inBuf.length > MAX_LINE_BYTES) {
+      input.push(chunk, fromClient);
+      if (input.pendingLength > MAX_LINE_BYTES) {
         io.stderr.write(`mcpproxy-hook mcp: a message from the client is over ${MAX_LINE_BYTES} bytes; closing\n`);
         finish();
       }
     });
     const end = (): void => {
       stdinEnded = true;
-      if (inBuf.trim()) fromClient(inBuf);
-      inBuf = '';
+      const last = input.rest();
+      if (last.trim()) fromClient(last);
       // half-close: the sidecar answers what it has, then closes its side
       if (sock) sock.end();
       else finish();
@@ -317,7 +326,6 @@ function answerSidecarDown(path: string, io: BridgeIo, err: NodeJS.ErrnoExceptio
   const message = sidecarDownMessage(path);
   io.stderr.write(`${message}${err ? ` (${err.code ?? err.message})` : ''}\n`);
   return new Promise((resolve) => {
-    let buf = '';
     const answer = (line: string): void => {
       let v: unknown;
       try {
@@ -334,20 +342,16 @@ function answerSidecarDown(path: string, io: BridgeIo, err: NodeJS.ErrnoExceptio
         io.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: -32000, message } }) + '\n');
       }
     };
+    const lines = new Lines();
     io.stdin.setEncoding('utf8');
     io.stdin.on('data', (chunk: string) => {
-      buf += chunk;
-      if (buf.length > MAX_LINE_BYTES) buf = buf.slice(-MAX_LINE_BYTES); // keep memory bounded
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) answer(line);
-      }
+      lines.push(chunk, (line) => answer(line.trim()));
+      // keep memory bounded: a line this long is not a request worth answering
+      if (lines.pendingLength > MAX_LINE_BYTES) lines.rest();
     });
     const done = (): void => {
-      if (buf.trim()) answer(buf.trim());
-      buf = '';
+      const last = lines.rest().trim();
+      if (last) answer(last);
       io.stdout.write('', () => resolve());
     };
     io.stdin.once('end', done);
