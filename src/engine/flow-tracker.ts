@@ -84,7 +84,7 @@ export interface SessionState extends SessionCounts {
   taints: Taint[];
   remotes: Array<[string, string]>;
   secretsSent: Array<[number, Uint8Array, number]>;
-  chunks: Array<[string, number, number, number[]]>;
+  chunks: Array<[string, number, number]>;
 }
 
 export const MAX_TAINTS = 512;
@@ -186,7 +186,9 @@ export class Session {
       taints: [...this.taints.values()],
       remotes: [...this.remotes],
       secretsSent: [...this.secretsSent].map(([id, x]) => [id, x.mask, x.calls]),
-      chunks: [...this.chunks].map(([k, c]) => [k, c.chars, c.calls, [...c.seen]]),
+      // without the k-gram hashes already counted: after a restart a repeated chunk counts again,
+      // which can only add up sooner (and keeps each save small: those sets are most of the state)
+      chunks: [...this.chunks].map(([k, c]) => [k, c.chars, c.calls]),
     };
   }
 
@@ -205,7 +207,7 @@ export class Session {
     for (const t of st.taints) s.taints.set(t.path, t);
     for (const [name, url] of st.remotes) s.remotes.set(name, url);
     for (const [id, mask, calls] of st.secretsSent) s.secretsSent.set(id, { mask: new Uint8Array(mask), calls });
-    for (const [k, chars, calls, seen] of st.chunks) s.chunks.set(k, { chars, calls, seen: new Set(seen) });
+    for (const [k, chars, calls] of st.chunks) s.chunks.set(k, { chars, calls, seen: new Set() });
     return s;
   }
 
