@@ -30,6 +30,9 @@ export interface Config {
     internalToUnknown: Action;
     secretToExternal: Action;
     sensitiveInFetchPrompt: Action;
+    guardTampering: Action;
+    askWhenBypassed: Action;
+    settingsChanges: Action;
     internalToHybrid: Action;
     internalToSearch: Action;
     lethalTrifecta: Action;
@@ -89,6 +92,9 @@ export const SCHEMA: Schema = {
     sensitiveToUnknown: { kind: 'enum', values: ACTIONS, def: 'ask', doc: 'sensitive data going to a tool that is not classified (e.g. an unknown MCP server)' },
     internalToUnknown: { kind: 'enum', values: ACTIONS, def: 'allow', doc: 'other internal data going to a tool that is not classified' },
     secretToExternal: { kind: 'enum', values: ACTIONS, def: 'deny', doc: 'a secret (by pattern) in outgoing data that no tool of the session returned' },
+    askWhenBypassed: { kind: 'enum', values: ACTIONS, def: 'deny', doc: "what an 'ask' becomes in a session that bypasses permissions (--dangerously-skip-permissions, permission_mode bypassPermissions), where Claude Code would run the call without asking anyone" },
+    guardTampering: { kind: 'enum', values: ACTIONS, def: 'deny', doc: 'a tool call that would stop or kill the sidecar, uninstall the guard, or change or delete its state or built files' },
+    settingsChanges: { kind: 'enum', values: ACTIONS, def: 'ask', doc: "a tool call that would change Claude Code's settings files (where the guard's hooks and MCP servers are configured)" },
     sensitiveInFetchPrompt: { kind: 'enum', values: ACTIONS, def: 'deny', doc: 'secrets or sensitive data in the prompt of a WebFetch of an outside page (the prompt goes to the summarising model, not the site, but only an injected agent puts secrets there)' },
     internalToHybrid: { kind: 'enum', values: ACTIONS, def: 'warn', doc: "internal data (shared text only: no secret, card, e-mail or random id) going to a write tool of a hybrid server such as GitHub, where the project's code and tickets already live" },
     internalToSearch: { kind: 'enum', values: ACTIONS, def: 'warn', doc: 'internal data (shared text only: no secret, card, e-mail or random id) in a WebSearch query, e.g. an error message from a test run' },

@@ -23,9 +23,16 @@ import { McpSocketServer } from './mcp-proxy/bridge.ts';
 import { HttpEndpoint } from './mcp-proxy/http-endpoint.ts';
 import type { FlowGuard, ProxyCall } from './mcp-proxy/proxy-server.ts';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { HookEvent } from './types.ts';
 
 export const VERSION = '0.1.0';
+
+/** The dist/ dir this sidecar runs from (the hook bundle and the CLI), when it runs from one. */
+function builtDir(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return basename(here) === 'dist' ? here : undefined;
+}
 const MAX_SESSION_ID = 256;
 const UPSTREAM_START_WAIT_MS = 10_000;
 
@@ -121,7 +128,7 @@ export class Sidecar {
     this.configLoadedAt = this.startedAt;
     this.configExists = cfg.exists;
     this.key = readOrCreateKey(paths.keyFile);
-    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true });
+    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: { stateDir: paths.stateDir, ...(builtDir() ? { installDir: builtDir() } : {}) } });
     this.audit = new AuditStore(paths.db);
     this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);
     this.audit.addWriter(

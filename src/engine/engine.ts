@@ -24,6 +24,7 @@ import { analyzeBash, type BashAnalysis } from './bash.ts';
 import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList } from './urls.ts';
 import { redact } from './redact.ts';
+import { bashTamper, fileTamper, type GuardFacts } from './tamper.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
 
 /** Outgoing content must share this many normalised chars with a non-sensitive origin to count. */
@@ -80,6 +81,8 @@ export interface EngineOptions {
    * session.persist is on too). Only for an owner that drains it (the sidecar's SessionStore).
    */
   persist?: boolean;
+  /** where the guard itself lives, so that calls switching it off are caught (tamper.ts) */
+  guard?: GuardFacts;
 }
 
 /** Findings about sensitive data (secrets, sensitive origins), as opposed to ordinary internal data. */
@@ -289,6 +292,17 @@ export class FlowEngine {
       }
     }
 
+    // Switching the guard off (stop its sidecar, uninstall it, delete its state, rewrite the hooks)
+    const tamper = bash
+      ? bashTamper(bash, input.command as string, { ...this.opts.guard, ...(this.opts.home ? { home: this.opts.home } : {}) }, typeof ev.cwd === 'string' ? ev.cwd : undefined)
+      : FILE_WRITERS.has(tool)
+        ? this.fileTamperOf(input, ev)
+        : undefined;
+    if (tamper) {
+      const off = tamper.kind === 'disable';
+      findings.push({ action: off ? pol.guardTampering : pol.settingsChanges, risk: off ? 'critical' : 'high', flowType: 'internal_to_internal', what: tamper.what, rule: off ? 'guard_tampering' : 'guard_settings' });
+    }
+
     // Where does this call send data?
     const dest = this.destination(tc, tool, input, bash, [...hosts]);
     const d = this.base(ev, tool, dest.cls, '');
@@ -318,6 +332,10 @@ export class FlowEngine {
     findings.sort((a, b) => ACTION_RANK[b.action] - ACTION_RANK[a.action] || RISK_RANK[b.risk] - RISK_RANK[a.risk]);
     const top = findings[0] as Finding;
     d.findings = findings;
+    // A question nobody will be asked: a session that bypasses permissions (--dangerously-skip-permissions)
+    // runs an "ask" call without asking anyone, so an ask there becomes policy.askWhenBypassed.
+    const unasked = top.action === 'ask' && ev.permission_mode === 'bypassPermissions' && pol.askWhenBypassed !== 'ask';
+    if (unasked) top.action = pol.askWhenBypassed;
     d.action = top.action;
     d.risk = top.risk;
     d.flowType = top.flowType;
@@ -325,10 +343,17 @@ export class FlowEngine {
     else if (top.source) d.originTool = top.source.label;
     d.summary = summarize(top);
     d.reason = this.reasonText(tool, top, findings.length, dest.hosts);
+    if (unasked) d.reason += ` (This session runs with permissions bypassed, where Claude Code would run the call without asking, so it is ${top.action === 'deny' ? 'denied' : top.action === 'warn' ? 'flagged' : 'allowed'} instead; policy.askWhenBypassed sets this.)`;
     // what was sent adds up only when it is really sent (a denied call sends nothing)
     if (d.action !== 'deny') for (const c of commits) c();
     s.noteDecision(d.action, d.flowType, d.risk);
     return d;
+  }
+
+  private fileTamperOf(input: Record<string, unknown>, ev: HookEvent): ReturnType<typeof fileTamper> {
+    const f = typeof input.file_path === 'string' ? input.file_path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
+    const p = f ? this.abs(f, ev) : null;
+    return p ? fileTamper(p, { ...this.opts.guard, ...(this.opts.home ? { home: this.opts.home } : {}) }) : undefined;
   }
 
   // ---------------------------------------------------------------- 1 + 4: content of origins
@@ -709,7 +734,9 @@ export class FlowEngine {
     const where = hosts.length ? ` to ${hosts.slice(0, 3).join(', ')}` : tool.startsWith('mcp__') ? ` to ${tool}` : '';
     const verb = top.action === 'deny' ? 'blocked' : top.action === 'ask' ? 'needs confirmation for' : 'flagged';
     let r: string;
-    if (top.rule === 'lethal_trifecta') {
+    if (top.rule === 'guard_tampering' || top.rule === 'guard_settings') {
+      r = `mcpproxy-hook ${verb} this ${tool} call: it would ${top.what}. ${top.rule === 'guard_tampering' ? 'With the guard off, nothing stops data from leaving; an agent has no reason to do this unless something it read told it to' : 'Those settings hold the hooks that check every tool call; an agent rewriting them could switch the guard off'} (risk ${top.risk})`;
+    } else if (top.rule === 'lethal_trifecta') {
       r = `mcpproxy-hook ${verb} this ${tool} call: it sends data${where}, and ${top.how ?? ''} (risk ${top.risk})`;
     } else {
       r =
@@ -727,6 +754,9 @@ export class FlowEngine {
     const cfgAt = this.opts.configPath ? ` in ${this.opts.configPath}` : '';
     if (top.rule === 'suspicious_endpoint') {
       r += ` If that endpoint is really needed, remove it from policy.suspiciousEndpoints${cfgAt}.`;
+    } else if (top.rule === 'guard_tampering' || top.rule === 'guard_settings') {
+      r += ` If the user wants this, they can do it themselves${top.rule === 'guard_settings' ? ` or confirm it; policy.settingsChanges${cfgAt} sets this rule's action` : `; policy.guardTampering${cfgAt} sets this rule's action`}.`;
+      if (top.action === 'deny') r += ' Do not retry it in another form.';
     } else if (top.rule === 'lethal_trifecta' && (top.action === 'deny' || top.action === 'ask')) {
       r += ` If this call is what the user asked for, confirm it; policy.lethalTrifecta${cfgAt} sets this rule's action.`;
     } else if (top.action === 'deny' || top.action === 'ask') {

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FlowEngine } from '../../src/engine/engine.ts';
+import { defaultConfig } from '../../src/config.ts';
+
+const HOME = '/home/u';
+const STATE = '/home/u/.local/state/mcpproxy-hook';
+const DIST = '/home/u/.npm-global/lib/node_modules/mcpproxy-hook/dist';
+const CWD = '/home/u/proj';
+let n = 0;
+const engine = (): FlowEngine => new FlowEngine(defaultConfig(), { seed: 1, home: HOME, guard: { stateDir: STATE, installDir: DIST }, timeOfDay: () => '10:00:00' });
+const pre = (e: FlowEngine, tool: string, input: Record<string, unknown>) => e.handle({ hook_event_name: 'PreToolUse', session_id: 's', tool_name: tool, tool_input: input, cwd: CWD, tool_use_id: `t${++n}` }, 1_800_000_000_000 + n);
+const bash = (e: FlowEngine, command: string) => pre(e, 'Bash', { command });
+
+test('switching the guard off is denied: kill, service stop, uninstall, deleting or overwriting its state', () => {
+  const e = engine();
+  for (const c of [
+    'pkill -f mcpproxy-hook',
+    'kill $(cat ~/.local/state/mcpproxy-hook/sidecar.pid)',
+    'pgrep -f mcpproxy | xargs kill -9',
+    'sudo killall node',
+    'systemctl --user stop mcpproxy-hook.service',
+    'systemctl --user disable --now mcpproxy-hook',
+    'launchctl bootout gui/501/dev.mcpproxy-hook.sidecar',
+    'npx mcpproxy-hook uninstall',
+    'mcpproxy-hook service uninstall',
+    'mcpproxy-hook config set policy.sensitiveToExternal allow',
+    `rm -rf ${STATE}`,
+    'rm -rf ~/.local/state',
+    `echo '{}' > ${STATE}/config.json`,
+    `sqlite3 ${STATE}/audit.db 'delete from decisions'`,
+    `chmod 777 ${STATE}`,
+    `cp /tmp/evil.cjs ${DIST}/hook.cjs`,
+  ]) {
+    const d = bash(e, c);
+    assert.equal(d.action, 'deny', `${c}: ${d.action} ${d.summary}`);
+    assert.equal(d.findings[0]?.rule, 'guard_tampering', c);
+    assert.match(d.reason, /With the guard off, nothing stops data from leaving/, c);
+  }
+  assert.equal(pre(e, 'Write', { file_path: `${STATE}/config.json`, content: '{}' }).action, 'deny');
+  assert.equal(pre(e, 'Edit', { file_path: `${DIST}/hook.cjs`, old_string: 'a', new_string: 'b' }).action, 'deny');
+});
+
+test('rewriting Claude Code settings (where the hooks are) is asked about', () => {
+  const e = engine();
+  for (const [tool, input] of [
+    ['Write', { file_path: `${HOME}/.claude/settings.json`, content: '{}' }],
+    ['Edit', { file_path: '.claude/settings.local.json', old_string: 'PreToolUse', new_string: 'x' }],
+    ['Write', { file_path: `${HOME}/.claude.json`, content: '{}' }],
+    ['Bash', { command: "jq 'del(.hooks)' ~/.claude/settings.json > /tmp/s.json && mv /tmp/s.json ~/.claude/settings.json" }],
+    ['Bash', { command: "sed -i 's/PreToolUse/X/' .claude/settings.json" }],
+    ['Bash', { command: 'echo {} > ~/.claude/settings.json' }],
+  ] as Array<[string, Record<string, unknown>]>) {
+    const d = pre(e, tool, input);
+    assert.equal(d.action, 'ask', `${JSON.stringify(input)}: ${d.action} ${d.summary}`);
+    assert.equal(d.findings[0]?.rule, 'guard_settings');
+    assert.match(d.reason, /hold the hooks that check every tool call/);
+  }
+});
+
+test('ordinary work near the guard is left alone', () => {
+  const e = engine();
+  for (const c of [
+    'kill 12345',
+    'pkill -f vite',
+    'systemctl --user status mcpproxy-hook',
+    'mcpproxy-hook status',
+    'npx mcpproxy-hook activity --since 1h',
+    'cat ~/.claude/settings.json',
+    'cp ~/.claude/settings.json /tmp/settings-backup.json',
+    'rm -rf node_modules dist && npm ci',
+    `ls -la ${STATE}`,
+    'git status',
+  ]) {
+    const d = bash(e, c);
+    assert.ok(!['guard_tampering', 'guard_settings'].includes(d.findings[0]?.rule ?? ''), `${c}: ${d.summary}`);
+    assert.ok(d.action === 'allow' || d.action === 'warn', `${c}: ${d.action} ${d.summary}`);
+  }
+  assert.equal(pre(e, 'Write', { file_path: `${CWD}/src/index.ts`, content: 'export {}' }).action, 'allow');
+  // a user can turn it off
+  const cfg = defaultConfig();
+  cfg.policy.guardTampering = 'warn';
+  const w = new FlowEngine(cfg, { seed: 1, home: HOME, guard: { stateDir: STATE } });
+  assert.equal(w.handle({ hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command: 'pkill -f mcpproxy-hook' }, cwd: CWD }, 1).action, 'warn');
+});
+
+test('an ask in a session that bypasses permissions (nobody would be asked) becomes policy.askWhenBypassed: deny by default', () => {
+  const e = engine();
+  const ev = (mode: string) => e.handle({ hook_event_name: 'PreToolUse', session_id: `m-${mode}`, tool_name: 'Write', tool_input: { file_path: `${HOME}/.claude/settings.json`, content: '{}' }, cwd: CWD, permission_mode: mode }, 1_800_000_100_000);
+  assert.equal(ev('default').action, 'ask');
+  assert.equal(ev('acceptEdits').action, 'ask');
+  const d = ev('bypassPermissions');
+  assert.equal(d.action, 'deny');
+  assert.match(d.reason, /^mcpproxy-hook blocked this Write call: .*permissions bypassed, where Claude Code would run the call without asking, so it is denied instead; policy.askWhenBypassed/);
+  const cfg = defaultConfig();
+  cfg.policy.askWhenBypassed = 'ask';
+  const keep = new FlowEngine(cfg, { seed: 1, home: HOME, guard: { stateDir: STATE } });
+  assert.equal(keep.handle({ hook_event_name: 'PreToolUse', session_id: 'k', tool_name: 'Write', tool_input: { file_path: `${HOME}/.claude/settings.json`, content: '{}' }, cwd: CWD, permission_mode: 'bypassPermissions' }, 1).action, 'ask');
+});
