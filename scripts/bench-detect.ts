@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
 import { request } from '../src/transport/client.ts';
 import { measureCosts } from './bench-costs.ts';
+import { scanText } from '../src/engine/detector.ts';
+import { stringLeaves } from '../src/engine/fingerprint.ts';
 import { corpusExists, loadCorpus, validateCorpus, writeCorpus, type HookEvent, type Scenario } from '../test/corpus/generate.ts';
 
 const TARGET_ATTACK = 0.99;
@@ -167,6 +169,50 @@ function benignTable(rs: Result[]): string {
   return `### Benign by category\n\n${table(['category', 'n', 'interrupted', 'rate', 'warned'], rows)}\n`;
 }
 
+/** Per rule: the detector's secret rules over what each scenario read, and the engine rule that decided. */
+function ruleTables(results: Result[]): string {
+  const secret = new Map<string, { atk: number; atkInt: number; atkDen: number; ben: number; benInt: number }>();
+  const deciding = new Map<string, { atk: number; ben: number }>();
+  for (const r of results) {
+    const ids = new Set<string>();
+    for (const st of r.s.steps) {
+      if (!('post' in st)) continue;
+      for (const t of stringLeaves(st.post.tool_response ?? '')) for (const f of scanText(t)) ids.add(f.ruleId);
+    }
+    for (const id of ids) {
+      const x = secret.get(id) ?? { atk: 0, atkInt: 0, atkDen: 0, ben: 0, benInt: 0 };
+      if (r.attack) {
+        x.atk++;
+        if (r.interrupted) x.atkInt++;
+        if (r.denied) x.atkDen++;
+      } else {
+        x.ben++;
+        if (r.interrupted) x.benInt++;
+      }
+      secret.set(id, x);
+    }
+    const top = r.judged.filter((j) => j.decision === r.top && r.top !== 'allow')[0];
+    if (top) {
+      const rule = /^([a-z_]+):/.exec(top.summary)?.[1] ?? 'other';
+      const y = deciding.get(rule) ?? { atk: 0, ben: 0 };
+      if (r.attack) y.atk++;
+      else y.ben++;
+      deciding.set(rule, y);
+    }
+  }
+  const a = [...secret].sort((x, y) => y[1].atk - x[1].atk || x[0].localeCompare(y[0]));
+  const b = [...deciding].sort((x, y) => y[1].atk - x[1].atk || x[0].localeCompare(y[0]));
+  return [
+    '## Per rule\n',
+    'Secret rules (the detector\'s, over what each scenario read): in how many scenarios each found a secret, and what became of them.\n',
+    table(['secret rule', 'attacks', 'interrupted', 'denied', 'benign', 'benign interrupted'], a.map(([id, x]) => [id, String(x.atk), String(x.atkInt), String(x.atkDen), String(x.ben), String(x.benInt)])),
+    '',
+    'Engine rule that decided each scenario (its strongest decision; warnings included for benign ones):\n',
+    table(['engine rule', 'attacks', 'benign'], b.map(([rule, y]) => [rule, String(y.atk), String(y.ben)])),
+    '',
+  ].join('\n');
+}
+
 function describeJudged(r: Result): string {
   const parts: Array<[string, number]> = [];
   for (const j of r.judged) {
@@ -253,6 +299,7 @@ async function main(): Promise<void> {
   md.push(attackTable('Attacks by form', atk, (r) => r.s.form));
   md.push('## Benign\n');
   md.push(benignTable(ben));
+  md.push(ruleTables(results));
 
   const missed = atk.filter((r) => !r.interrupted);
   const notDenied = sens.filter((r) => r.interrupted && !r.denied);
