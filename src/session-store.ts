@@ -54,6 +54,7 @@ export class SessionStore {
   private readonly deleteSession: Database.Statement;
   private readonly deleteSessionOrigins: Database.Statement;
   private readonly putMeta: Database.Statement;
+  private readonly anySaved: Database.Statement;
   private savedCorrelation = -1;
 
   constructor(
@@ -67,6 +68,7 @@ export class SessionStore {
     this.deleteOrigin = db.prepare('DELETE FROM flow_origins WHERE session_id = ? AND origin_id = ?');
     this.deleteSession = db.prepare('DELETE FROM flow_sessions WHERE session_id = ?');
     this.deleteSessionOrigins = db.prepare('DELETE FROM flow_origins WHERE session_id = ?');
+    this.anySaved = db.prepare('SELECT 1 FROM flow_sessions LIMIT 1');
     this.putMeta = db.prepare('INSERT INTO flow_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
   }
 
@@ -110,7 +112,7 @@ export class SessionStore {
   }
 
   private hasSaved(): boolean {
-    return this.db.prepare('SELECT 1 FROM flow_sessions LIMIT 1').get() !== undefined;
+    return this.anySaved.get() !== undefined;
   }
 
   /** Delete every saved session (session.persist turned off). */
