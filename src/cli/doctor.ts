@@ -7,6 +7,7 @@ import type { Paths } from '../paths.ts';
 import { request } from '../transport/client.ts';
 import { ourHandlers, readSettings, settingsPath, claudeJsonPath } from './settings.ts';
 import { PROXY_SERVER_NAME } from '../engine/classifier.ts';
+import { servicePaths } from '../service.ts';
 
 export interface Check {
   name: string;
@@ -65,6 +66,8 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
   }
 
   let anyHooks = false;
+  /** command hooks that fail open with no way to bring a stopped sidecar back */
+  let unsupervised = 0;
   for (const scope of ['user', 'project', 'local'] as const) {
     const file = settingsPath(scope, cwd, env);
     if (!existsSync(file)) continue;
@@ -89,6 +92,7 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
         if (gone.length) add(`hook command (${scope})`, false, `missing: ${gone.join(', ')}`, `rebuild (npm run build) or reinstall: mcpproxy-hook install --scope ${scope}`);
         const sock = /--socket '?([^'\s]+)'?/.exec(cmd)?.[1];
         if (sock && sock !== paths.socket) add(`hook socket (${scope})`, false, `the hook talks to ${sock}, the sidecar listens on ${paths.socket}`, `reinstall: mcpproxy-hook install --scope ${scope}`);
+        if (!cmd.includes('--fail-closed') && !cmd.includes('--autostart')) unsupervised++;
         if (typeof handler.timeout === 'number' && handler.timeout * 1000 <= Number(/--deadline (\d+)/.exec(cmd)?.[1] ?? 0)) add(`hook timeout (${scope})`, false, `timeout ${handler.timeout} s is not above the hook deadline`, 'reinstall with a larger hook.timeoutSeconds');
       } else if (handler.type === 'http') {
         const port = Number(/:(\d+)\//.exec(String(handler.url))?.[1]);
@@ -98,6 +102,17 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     }
   }
   if (!anyHooks) add('hooks', false, 'no mcpproxy-hook hooks in user, project or local settings', 'mcpproxy-hook install');
+  if (unsupervised > 0 && (process.platform === 'linux' || process.platform === 'darwin')) {
+    // fail-open hooks are only as good as whatever restarts the sidecar when it stops (a crash, a pkill)
+    const svc = servicePaths(process.platform, env.HOME ?? '', env);
+    const supervised = existsSync(svc.file);
+    add(
+      'restart',
+      supervised,
+      supervised ? `${svc.file} restarts the sidecar` : 'fail-open hooks and nothing to restart the sidecar: if it stops, tool calls run unchecked until someone starts it',
+      'mcpproxy-hook service install (or: mcpproxy-hook install --autostart, or --fail-closed)',
+    );
+  }
 
   const mcp = status?.mcp as { upstreams?: Array<{ name: string; state: string; error?: string }>; error?: string } | null | undefined;
   if (mcp?.error) add('mcp proxy', false, mcp.error, 'check the mcp section of the config');

@@ -8,7 +8,7 @@ import { cli, freshHome, rmSync, startSidecar } from '../helpers/sidecar.ts';
 test('healthy install: no problems', async () => {
   const sc = await startSidecar();
   try {
-    assert.equal(cli(['install'], sc.env).status, 0);
+    assert.equal(cli(['install', '--autostart'], sc.env).status, 0);
     const r = cli(['doctor', '--json'], sc.env);
     const out = JSON.parse(r.stdout);
     assert.equal(out.ok, true, JSON.stringify(out.checks.filter((c: { ok: boolean }) => !c.ok)));
@@ -33,4 +33,27 @@ test('problems are named with their fix: sidecar down, broken settings JSON, loo
   assert.match(r.stdout, /FAIL state dir: .* mode 755\s+fix: chmod 700/);
   assert.match(r.stdout, /FAIL config: policy\.internalToExternal: "sometimes" is not allowed/);
   rmSync(h.home, { recursive: true, force: true });
+});
+
+test('fail-open hooks with nothing to restart the sidecar are a problem; a service file (or autostart, or fail-closed) fixes it', async () => {
+  const sc = await startSidecar();
+  try {
+    assert.equal(cli(['install'], sc.env).status, 0);
+    const r = cli(['doctor'], sc.env);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /FAIL restart: fail-open hooks and nothing to restart the sidecar[\s\S]*fix: mcpproxy-hook service install \(or: mcpproxy-hook install --autostart, or --fail-closed\)/);
+    // the service file is written even where no user service manager answers (a container)
+    cli(['service', 'install'], sc.env);
+    const after = JSON.parse(cli(['doctor', '--json'], sc.env).stdout) as { checks: Array<{ name: string; ok: boolean; detail: string }> };
+    const restart = after.checks.find((c) => c.name === 'restart');
+    assert.equal(restart?.ok, true, JSON.stringify(restart));
+    // fail-closed hooks need no supervisor: a stopped sidecar denies instead
+    cli(['service', 'uninstall'], sc.env);
+    assert.equal(cli(['install', '--fail-closed'], sc.env).status, 0);
+    const closed = JSON.parse(cli(['doctor', '--json'], sc.env).stdout) as { checks: Array<{ name: string }> };
+    assert.equal(closed.checks.find((c) => c.name === 'restart'), undefined);
+  } finally {
+    cli(['service', 'uninstall'], sc.env);
+    await sc.cleanup();
+  }
 });
