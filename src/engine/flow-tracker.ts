@@ -143,7 +143,7 @@ export class Session {
     this.origins.set(origin.id, origin);
     this.dirty = true;
     if (record && this.index.lastDelta) this.newOrigins.push({ origin, delta: this.index.lastDelta });
-    this.dropEvicted();
+    this.dropEvicted(record);
     return origin;
   }
 
@@ -151,19 +151,20 @@ export class Session {
   restoreOrigin(origin: Origin, delta: IndexDelta): void {
     this.index.replay(origin.id, delta, origin.sensitive.length > 0);
     this.origins.set(origin.id, origin);
-    this.dropEvicted();
+    this.dropEvicted(true);
   }
 
   /**
    * Drop metadata of origins whose fingerprints were all evicted (sensitive ones are evicted last,
-   * so an evicted origin can be newer than a kept one: look at all of them).
+   * so an evicted origin can be newer than a kept one: look at all of them). With `record`, their
+   * ids are kept for the session store to delete; without one nothing reads them.
    */
-  private dropEvicted(): void {
+  private dropEvicted(record: boolean): void {
     for (const id of [...this.origins.keys()]) {
       if (this.origins.size <= 1) break;
       if (!this.index.hasOrigin(id)) {
         this.origins.delete(id);
-        this.droppedOrigins.push(id);
+        if (record) this.droppedOrigins.push(id);
       }
     }
   }
@@ -355,7 +356,8 @@ export class FlowTracker {
   private drop(id: string): void {
     this.sessions.delete(id);
     this.touched.delete(id);
-    this.dropped.add(id);
+    // only a session store reads these (and only when recording): otherwise the set would only grow
+    if (this.opts.record) this.dropped.add(id);
   }
 
   get hasher(): Hasher {

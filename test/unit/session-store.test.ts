@@ -189,3 +189,21 @@ test('damaged fingerprint data is refused quickly (no hang, no huge loop) and th
   assert.match(logs2.join('\n'), /saved sessions are in format 1, this version reads 2: 2 session\(s\) dropped/);
   assert.deepEqual(new SessionStore(db, engine().tracker).counts(), { sessions: 0, origins: 0 });
 });
+
+test('without recording (no session store), nothing piles up for one: no dropped ids, no evicted-origin ids, no deltas', () => {
+  const cfg = defaultConfig();
+  cfg.session.maxFingerprints = 1000;
+  const e = new FlowEngine(cfg, { seed: SEED, home: '/home/u' });
+  const t0 = 1_800_000_000_000;
+  for (let k = 0; k < 6; k++) {
+    const big = Array.from({ length: 300 }, (_, i) => `log ${k} line ${i} of the build, step ${i * 7} took ${i % 13} ms`).join('\n');
+    e.handle(post('nr', 'Bash', { command: `cat b${k}.log` }, { stdout: big, stderr: '', interrupted: false }), t0 + k);
+  }
+  const s = e.tracker.get('nr');
+  assert.ok(s);
+  assert.ok(s.origins.size < 6, `some of the 6 origins were evicted (${s.origins.size} left)`);
+  assert.equal(s.newOrigins.length, 0);
+  assert.equal(s.droppedOrigins.length, 0, 'origins were evicted, but nobody needs their ids');
+  e.expire(t0 + 10 + cfg.session.idleMinutes * 60_000);
+  assert.deepEqual(e.tracker.drainChanges(true).dropped, []);
+});
