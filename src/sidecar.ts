@@ -128,7 +128,7 @@ export class Sidecar {
     this.configLoadedAt = this.startedAt;
     this.configExists = cfg.exists;
     this.key = readOrCreateKey(paths.keyFile);
-    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: { stateDir: paths.stateDir, ...(builtDir() ? { installDir: builtDir() } : {}) } });
+    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: { stateDir: paths.stateDir, installDir: builtDir() } });
     this.audit = new AuditStore(paths.db);
     this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);
     this.audit.addWriter(

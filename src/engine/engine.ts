@@ -110,6 +110,8 @@ export class FlowEngine {
   readonly tracker: FlowTracker;
   private cfg: Config;
   private readonly timeOfDay: (ms: number) => string;
+  /** where the guard lives, with the home dir for ~ (tamper checks) */
+  private readonly guard: GuardFacts;
 
   constructor(
     cfg: Config,
@@ -117,6 +119,7 @@ export class FlowEngine {
   ) {
     this.cfg = cfg;
     this.timeOfDay = opts.timeOfDay ?? hhmmss;
+    this.guard = { ...opts.guard, ...(opts.home ? { home: opts.home } : {}) };
     this.tracker = new FlowTracker({
       hasher: new Hasher(opts.seed),
       maxFingerprints: cfg.session.maxFingerprints,
@@ -294,7 +297,7 @@ export class FlowEngine {
 
     // Switching the guard off (stop its sidecar, uninstall it, delete its state, rewrite the hooks)
     const tamper = bash
-      ? bashTamper(bash, input.command as string, { ...this.opts.guard, ...(this.opts.home ? { home: this.opts.home } : {}) }, typeof ev.cwd === 'string' ? ev.cwd : undefined)
+      ? bashTamper(bash, input.command as string, this.guard, typeof ev.cwd === 'string' ? ev.cwd : undefined)
       : FILE_WRITERS.has(tool)
         ? this.fileTamperOf(input, ev)
         : undefined;
@@ -353,7 +356,7 @@ export class FlowEngine {
   private fileTamperOf(input: Record<string, unknown>, ev: HookEvent): ReturnType<typeof fileTamper> {
     const f = typeof input.file_path === 'string' ? input.file_path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
     const p = f ? this.abs(f, ev) : null;
-    return p ? fileTamper(p, { ...this.opts.guard, ...(this.opts.home ? { home: this.opts.home } : {}) }) : undefined;
+    return p ? fileTamper(p, this.guard) : undefined;
   }
 
   // ---------------------------------------------------------------- 1 + 4: content of origins

@@ -12,6 +12,7 @@ export interface GuardFacts {
   stateDir?: string;
   /** where the guard's built files are (the hook bundle, the CLI): its package's dist/ */
   installDir?: string;
+  /** for ~ in paths */
   home?: string;
 }
 
@@ -49,11 +50,9 @@ function unwrap(argv: string[]): string[] {
   return argv.slice(i);
 }
 
-/** Claude Code settings files: where hooks (and MCP servers) are configured. */
-function settingsFile(p: string, home?: string): boolean {
-  if (/(^|\/)\.claude\/settings(\.local)?\.json$/.test(p)) return true;
-  if (home && (p === `${home}/.claude.json` || p === `${home}/.claude/settings.json`)) return true;
-  return /\/managed-settings\.json$/.test(p) || /(^|\/)\.claude\.json$/.test(p);
+/** Claude Code settings files (user, project, local, managed, ~/.claude.json): where hooks and MCP servers are configured. */
+function settingsFile(p: string): boolean {
+  return /(^|\/)\.claude\/settings(\.local)?\.json$/.test(p) || /\/managed-settings\.json$/.test(p) || /(^|\/)\.claude\.json$/.test(p);
 }
 
 function under(p: string, dir: string | undefined): boolean {
@@ -66,11 +65,25 @@ function under(p: string, dir: string | undefined): boolean {
 export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFacts, cwd?: string): TamperFinding | undefined {
   const mentionsUs = NAMED.test(command) || (facts.stateDir !== undefined && command.includes(facts.stateDir));
   const abs = (p: string): string | null => resolvePath(p, cwd, facts.home);
+  // settings edited in place (sed -i, perl -i) or replaced (mv/cp a file onto them): reported only
+  // if nothing switches the guard off outright, here or in what the command writes
+  let settings: TamperFinding | undefined;
   for (const seg of bash.segments) {
     const argv = unwrap(seg);
     if (argv.length === 0) continue;
     const cmd = base(argv[0] as string);
     const args = argv.slice(1);
+    if (!settings) {
+      const inPlace = (cmd === 'sed' || cmd === 'perl') && args.some((a) => /^-[a-zA-Z]*i/.test(a));
+      if (inPlace || COPIERS.has(cmd) || cmd === 'mv') {
+        const files = args.filter((a) => !a.startsWith('-'));
+        const a = (inPlace ? files : files.slice(-1)).find((f) => {
+          const p = abs(f);
+          return p !== null && settingsFile(p);
+        });
+        if (a !== undefined) settings = { kind: 'settings', what: `rewrite Claude Code's settings (${a}), where the guard's hooks are` };
+      }
+    }
     if (KILLERS.has(cmd)) {
       if (mentionsUs) return { kind: 'disable', what: `stop the guard's sidecar (${cmd})` };
       // every node process, the sidecar among them
@@ -99,27 +112,14 @@ export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFact
     const p = abs(w);
     if (!p) continue;
     if (under(p, facts.stateDir) || under(p, facts.installDir)) return { kind: 'disable', what: `overwrite the guard's own files (${w})` };
-    if (settingsFile(p, facts.home)) return { kind: 'settings', what: `rewrite Claude Code's settings (${w}), where the guard's hooks are` };
+    if (settingsFile(p)) return { kind: 'settings', what: `rewrite Claude Code's settings (${w}), where the guard's hooks are` };
   }
-  // editing settings in place: sed -i, perl -i, jq into a temporary file then mv
-  for (const seg of bash.segments) {
-    const argv = unwrap(seg);
-    const cmd = base(argv[0] ?? '');
-    const inPlace = (cmd === 'sed' || cmd === 'perl') && argv.some((a) => /^-[a-zA-Z]*i/.test(a));
-    if (inPlace || COPIERS.has(cmd) || cmd === 'mv') {
-      const files = argv.slice(1).filter((a) => !a.startsWith('-'));
-      for (const a of inPlace ? files : files.slice(-1)) {
-        const p = abs(a);
-        if (p && settingsFile(p, facts.home)) return { kind: 'settings', what: `rewrite Claude Code's settings (${a}), where the guard's hooks are` };
-      }
-    }
-  }
-  return undefined;
+  return settings;
 }
 
 /** A Write / Edit of the guard's files or of Claude Code's settings. */
 export function fileTamper(path: string, facts: GuardFacts): TamperFinding | undefined {
   if (under(path, facts.stateDir) || under(path, facts.installDir)) return { kind: 'disable', what: `change the guard's own files (${path})` };
-  if (settingsFile(path, facts.home)) return { kind: 'settings', what: `change Claude Code's settings (${path}), where the guard's hooks are` };
+  if (settingsFile(path)) return { kind: 'settings', what: `change Claude Code's settings (${path}), where the guard's hooks are` };
   return undefined;
 }
