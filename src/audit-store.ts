@@ -142,10 +142,10 @@ export class AuditStore {
     return p;
   }
 
-  /** Commit every queued row now (and run the writers even with no row, when `always`). */
-  flush(always = false): void {
+  /** Commit every queued row now (the writers run with them). */
+  flush(): void {
     this.scheduled = false;
-    if (this.queue.length === 0 && !(always && this.writers.length > 0)) return;
+    if (this.queue.length === 0) return;
     const rows = this.queue;
     const waiters = this.waiters;
     this.queue = [];
@@ -228,7 +228,7 @@ export class AuditStore {
   }
 
   close(): void {
-    this.flush(true);
+    this.flush();
     this.db.close();
   }
 }

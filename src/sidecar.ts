@@ -467,7 +467,6 @@ export class Sidecar {
     this.engine.expire(this.now());
     this.audit.recordSummaries(this.engine.tracker.drainClosed());
     // closed sessions: their saved state goes too; open ones get their counters saved
-    this.audit.flush(true);
     this.saveSessions();
   }
 
@@ -498,7 +497,6 @@ export class Sidecar {
       this.engine.tracker.closeAll();
       this.audit.recordSummaries(this.engine.tracker.drainClosed());
     }
-    this.audit.flush(true);
     this.saveSessions();
     this.audit.close();
     for (const f of [this.paths.socket, this.paths.pidFile]) {
