@@ -170,17 +170,15 @@ for (let c = 0; c < 128; c++) {
   TOKC[c] = /[A-Za-z0-9_+/=-]/.test(ch) ? 1 : 0;
   CARDC[c] = /[0-9 -]/.test(ch) ? 1 : 0;
 }
-/** TOKC | CARDC << 1, one lookup for both */
-const KC = new Uint8Array(65536);
-for (let c = 0; c < 128; c++) KC[c] = (TOKC[c] as number) | ((CARDC[c] as number) << 1);
 let CAND_T = new Int32Array(1 << 12);
 let CAND_C = new Int32Array(1 << 12);
 let NCAND_T = 0;
 let NCAND_C = 0;
 
 /**
- * normInto for recording, in one branch-free pass that also notes where runs of token chars reach
- * 16 (CAND_T) and runs of card chars reach 13 (CAND_C): distinctive tokens are looked for only there.
+ * normInto for recording: one pass for CODES and the line ends, then two skipping scans of the raw
+ * chars that note where runs of token chars reach 16 (CAND_T) and runs of card chars reach 13
+ * (CAND_C): distinctive tokens are looked for only there.
  */
 function normRecord(s: string, raw: Uint8Array | Uint16Array): number {
   const len = s.length;
@@ -190,14 +188,8 @@ function normRecord(s: string, raw: Uint8Array | Uint16Array): number {
   const codes = CODES;
   const norm = NORM;
   const lb = LINEBUF;
-  const ct = CAND_T;
-  const cc = CAND_C;
   let n = 0;
   let ln = 0;
-  let tr = 0;
-  let cr = 0;
-  let nt = 0;
-  let nc = 0;
   for (let i = 0; i < len; i++) {
     const c = raw[i] as number;
     let m = norm[c] as number;
@@ -205,19 +197,35 @@ function normRecord(s: string, raw: Uint8Array | Uint16Array): number {
     codes[n] = m;
     if (c === 10) lb[ln++] = n;
     n += +(m !== NORM_WS);
-    const k = KC[c] as number;
-    tr = (tr + 1) * (k & 1);
-    ct[nt] = i;
-    nt += +(tr === 16);
-    cr = (cr + 1) * (k >> 1);
-    cc[nc] = i;
-    nc += +(cr === 13);
   }
   EXCL.fill(0, 0, n);
   LINE_COUNT = ln;
-  NCAND_T = nt;
-  NCAND_C = nc;
+  NCAND_T = runsReaching(raw, len, TOKC, 16, CAND_T);
+  NCAND_C = runsReaching(raw, len, CARDC, 13, CAND_C);
   return n;
+}
+
+/**
+ * For every maximal run of chars of class `cl` in raw[0, len) at least `min` long, the index of its
+ * `min`-th char, into `out`; returns how many. Probes every `min`-th char, so short runs cost little.
+ */
+function runsReaching(raw: Uint8Array | Uint16Array, len: number, cl: Uint8Array, min: number, out: Int32Array): number {
+  let o = 0;
+  let i = 0; // i is 0 or raw[i - 1] is not in the class
+  while (i + min <= len) {
+    const p = i + min - 1;
+    if (cl[raw[p] as number] === 0) {
+      i = p + 1;
+      continue;
+    }
+    let a = p;
+    while (a > i && cl[raw[a - 1] as number] !== 0) a--;
+    let b = p + 1;
+    while (b < len && cl[raw[b] as number] !== 0) b++;
+    if (b - a >= min) out[o++] = a + min - 1;
+    i = b + 1;
+  }
+  return o;
 }
 
 /** normInto for a short string (a token): straight from charCodeAt into CODES. */

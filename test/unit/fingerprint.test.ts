@@ -226,6 +226,23 @@ test('distinctiveTokens: e-mails, grouped cards, ids; not hex digests, not ident
   assert.ok(!t.some((x) => x.value === 'some_name2x'));
 });
 
+test('distinctiveTokens finds ids and cards at the edges of a text and at exactly the shortest length', () => {
+  const id16 = 'Zk4mQ9wX2pL7vB3n'; // 16 chars: just long enough
+  const id15 = 'Zk4mQ9wX2pL7vB3'; // 15: too short
+  const card = '4539148803436467';
+  const values = (s: string): string[] => distinctiveTokens(s).map((x) => `${x.kind}:${x.value}`);
+  assert.deepEqual(values(id16), [`token:${id16}`]);
+  assert.deepEqual(values(id15), []);
+  assert.deepEqual(values(`${id16} ${id16.toLowerCase()}x1`).sort(), [`token:${id16}`, `token:${id16.toLowerCase()}x1`].sort());
+  assert.deepEqual(values(`x ${id15},${id15}`), []); // two short runs one char apart are not one run
+  assert.deepEqual(values(card), [`card:${card}`]);
+  assert.deepEqual(values(`paid with\n${card}`), [`card:${card}`]);
+  assert.deepEqual(values(`${'          '.repeat(3)}1234`), []); // a long run of spaces is not a card
+  // a run longer than a token piece is split, and its tail is still found
+  const long = Array.from({ length: 300 }, (_, i) => 'aB3dE5gH7jK9mN1pQ2sT4vW6yZ8'[(i * 7 + (i >> 3)) % 27]).join('');
+  assert.ok(distinctiveTokens(long).filter((x) => x.kind === 'token').length >= 2);
+});
+
 test('an index rebuilt from recorded deltas matches exactly like the original (restart replay)', () => {
   const secret = 'sk_live_51HxQm2eZvKYlo2C8rT4pW9sNbV3jA7dL';
   const card = '4111111111111111';
