@@ -313,6 +313,33 @@ export class Hasher {
     }
   }
 
+  /** hash and anchor of the last rawSpan() */
+  spanHash = 0;
+  spanAnchor = 0;
+
+  /**
+   * Normalise raw[a, b) as normSmall would and hash it as hashCodes(0, len) would: the hash in
+   * `spanHash`, the hash of its first ANCHOR chars in `spanAnchor`. Returns the normalised length.
+   */
+  rawSpan(raw: Uint8Array | Uint16Array, a: number, b: number): number {
+    let h1 = 0;
+    let h2 = 0;
+    let n = 0;
+    const s1 = this.s1;
+    const s2 = this.s2;
+    for (let i = a; i < b; i++) {
+      const c = raw[i] as number;
+      let m = NORM[c] as number;
+      if (m === NORM_TODO) m = normSlow(c);
+      if (m === NORM_WS) continue;
+      h1 = (Math.imul(h1, B1) + (m ^ s1)) | 0;
+      h2 = (Math.imul(h2, B2) + (m ^ s2)) | 0;
+      if (++n === ANCHOR) this.spanAnchor = (h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff);
+    }
+    this.spanHash = (h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff);
+    return n;
+  }
+
   /** Hash of CODES[start, start+len), computed directly. */
   hashCodes(start: number, len: number): number {
     let h1 = 0;
@@ -612,16 +639,35 @@ function cardAt(text: string, raw: Uint8Array | Uint16Array, i: number, n: numbe
   if (d !== s) out.push({ value: s, kind: 'card', label: 'payment card number' });
 }
 
+/** Spans of e-mails and random-looking identifiers found by tokenSpans(): start, end, kind (KIND_*). */
+let SPANS = new Int32Array(3 * 1024);
+const KIND_EMAIL = 2; // their index in KINDS
+const KIND_TOKEN = 1;
+const SPAN_LABEL = ['', 'distinctive token', 'e-mail address'];
+
 /**
- * Distinctive tokens of a text: e-mails, Luhn-valid card-like numbers, random-looking identifiers.
- * `rawIn`: rawCodes(text) right after normRecord(text) (the recording path); else computed here.
+ * Distinctive tokens of the text whose rawCodes are `raw`, without making strings: e-mails and
+ * random-looking identifiers as spans in SPANS (returns how many), card-like numbers (rare, and
+ * their value is rewritten) pushed to `cards`. Candidate runs come from normRecord(text, raw),
+ * which must have run just before.
  */
-export function distinctiveTokens(text: string, rawIn?: Uint8Array | Uint16Array): TokenSpec[] {
-  const out: TokenSpec[] = [];
+function tokenSpans(text: string, raw: Uint8Array | Uint16Array, cards: TokenSpec[]): number {
   const n = text.length;
-  const raw = rawIn ?? rawCodes(text);
-  // e-mail addresses: around each '@'
-  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+  let k = 0;
+  const span = (a: number, b: number, kind: number): void => {
+    if (k * 3 + 3 > SPANS.length) {
+      const grown = new Int32Array(SPANS.length * 2);
+      grown.set(SPANS);
+      SPANS = grown;
+    }
+    SPANS[k * 3] = a;
+    SPANS[k * 3 + 1] = b;
+    SPANS[k * 3 + 2] = kind;
+    k++;
+  };
+  // e-mail addresses: around each '@' (raw is a scratch buffer: search only its first n codes)
+  const within = raw.subarray(0, n);
+  for (let at = within.indexOf(64); at >= 0; at = within.indexOf(64, at + 1)) {
     let l = at;
     while (l > 0 && at - l < 64 && cls(raw[l - 1] as number) & C_LOCAL) l--;
     if (l === at) continue;
@@ -631,41 +677,52 @@ export function distinctiveTokens(text: string, rawIn?: Uint8Array | Uint16Array
     let end = r;
     for (;;) {
       while (end > at + 1 && !isAlpha(raw[end - 1] as number)) end--;
-      let k = end;
-      while (k > at + 1 && isAlpha(raw[k - 1] as number)) k--;
-      const tld = end - k;
-      if (k > at + 2 && raw[k - 1] === 46 && tld >= 2 && tld <= 24) break;
-      if (k <= at + 1) {
+      let j = end;
+      while (j > at + 1 && isAlpha(raw[j - 1] as number)) j--;
+      const tld = end - j;
+      if (j > at + 2 && raw[j - 1] === 46 && tld >= 2 && tld <= 24) break;
+      if (j <= at + 1) {
         end = -1;
         break;
       }
-      end = k - 1;
+      end = j - 1;
     }
-    if (end > 0) out.push({ value: text.slice(l, end), kind: 'email', label: 'e-mail address' });
+    if (end > 0) span(l, end, KIND_EMAIL);
   }
-  // card-like numbers and random-looking identifiers, only where normRecord saw a long enough run
-  if (!rawIn) normRecord(text, raw);
-  const tok = (i: number): boolean => (TOKC[raw[i] as number] as number) === 1;
-  for (let k = 0; k < NCAND_T; k++) {
-    const a = (CAND_T[k] as number) - 15;
+  // random-looking identifiers and card-like numbers, only where normRecord saw a long enough run
+  for (let c = 0; c < NCAND_T; c++) {
+    const a = (CAND_T[c] as number) - 15;
     let b = a + 16;
-    while (b < n && tok(b)) b++;
+    while (b < n && (TOKC[raw[b] as number] as number) === 1) b++;
     // maximal run [a, b), in 256-char pieces
     for (let x = a; b - x >= 16; x += MAX_TOKEN) {
       const y = Math.min(b, x + MAX_TOKEN);
-      if (y - x >= 16 && highToken(raw, x, y)) out.push({ value: text.slice(x, y), kind: 'token', label: 'distinctive token' });
+      if (y - x >= 16 && highToken(raw, x, y)) span(x, y, KIND_TOKEN);
     }
   }
-  const cardChar = (i: number): boolean => (CARDC[raw[i] as number] as number) === 1;
-  for (let k = 0; k < NCAND_C; k++) {
-    const a = (CAND_C[k] as number) - 12;
+  for (let c = 0; c < NCAND_C; c++) {
+    const a = (CAND_C[c] as number) - 12;
     let b = a + 13;
-    while (b < n && cardChar(b)) b++;
+    while (b < n && (CARDC[raw[b] as number] as number) === 1) b++;
     for (let i = a; i < b; i++) {
-      if (isDigit(raw[i] as number) && (i === 0 || !isDigit(raw[i - 1] as number))) cardAt(text, raw, i, n, out);
+      if (isDigit(raw[i] as number) && (i === 0 || !isDigit(raw[i - 1] as number))) cardAt(text, raw, i, n, cards);
     }
   }
-  return out;
+  return k;
+}
+
+/** Distinctive tokens of a text: e-mails, Luhn-valid card-like numbers, random-looking identifiers. */
+export function distinctiveTokens(text: string): TokenSpec[] {
+  const raw = rawCodes(text);
+  normRecord(text, raw);
+  const out: TokenSpec[] = [];
+  const cards: TokenSpec[] = [];
+  const m = tokenSpans(text, raw, cards);
+  for (let k = 0; k < m; k++) {
+    const kind = SPANS[k * 3 + 2] as number;
+    out.push({ value: text.slice(SPANS[k * 3] as number, SPANS[k * 3 + 1] as number), kind: kind === KIND_EMAIL ? 'email' : 'token', label: kind === KIND_EMAIL ? 'e-mail address' : 'distinctive token' });
+  }
+  return out.concat(cards);
 }
 
 // ------------------------------------------------------------------------------------- tables
@@ -1157,18 +1214,29 @@ export class FingerprintIndex {
       sampleMask = 3;
       while (total / (sampleMask + 1) > half && sampleMask < 0xffff) sampleMask = sampleMask * 2 + 1;
     }
+    const spanLabels = SPAN_LABEL.map(labelId);
     for (const text of texts) {
       const raw = rawCodes(text);
       const n = normRecord(text, raw);
-      const toks = distinctiveTokens(text, raw);
+      const cardToks: TokenSpec[] = [];
+      const spans = tokenSpans(text, raw, cardToks);
       st.added += this.addText(originId, n, dense, sampleMask, st.lost, rec);
-      this.tokens.reserve(this.tokens.size + toks.length);
-      for (const t of toks) {
+      this.tokens.reserve(this.tokens.size + spans + cardToks.length);
+      // e-mails and identifiers hashed where they stand in the text (no strings made)
+      for (let k = 0; k < spans; k++) {
+        const kind = SPANS[k * 3 + 2] as number;
+        const len = h.rawSpan(raw, SPANS[k * 3] as number, SPANS[k * 3 + 1] as number);
+        if (len < MIN_TOKEN || len > MAX_TOKEN) continue;
+        const key = tokenKey(h.spanHash, len);
+        const anchor = len < ANCHOR ? -1 : h.spanAnchor;
+        rec?.token(key, len, anchor, kind, SPAN_LABEL[kind] as string);
+        if (this.applyToken(originId, key, len, anchor, kind, spanLabels[kind] as number, st.lost)) st.added++;
+      }
+      // (last: addSecret reuses the scratch buffer `raw` is in)
+      for (const t of cardToks) {
         addToken(t.value, t.kind, t.label);
-        if (t.kind === 'card') {
-          cards++;
-          if (t.value === t.value.replace(/[ -]/g, '')) this.addSecret(originId, t.value, t.label, true, rec);
-        }
+        cards++;
+        if (t.value === t.value.replace(/[ -]/g, '')) this.addSecret(originId, t.value, t.label, true, rec);
       }
     }
     this.lastCards = cards;
