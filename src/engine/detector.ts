@@ -989,6 +989,8 @@ function keywordRegex(keywords: readonly string[]): RegExp {
 const MIN_TOKEN_RUN = 15;
 const TOKEN_CHAR = new Uint8Array(65536);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_.=-') TOKEN_CHAR[c.charCodeAt(0)] = 1;
+const ESCAPE_LETTER = new Uint8Array(128);
+for (const c of 'nrtbfu0') ESCAPE_LETTER[c.charCodeAt(0)] = 1;
 
 interface TokenRuns {
   /** The runs joined with '\n'. */
@@ -1008,39 +1010,41 @@ function collectTokenRuns(src: string): TokenRuns {
   const textStarts: number[] = [];
   let joinedLen = 0;
   const n = src.length;
-  const span = MIN_TOKEN_RUN - 1;
-  let i = 0;
-  while (i < n) {
-    if (TOKEN_CHAR[src.charCodeAt(i)] === 0) {
-      i++;
+  const raw = rawCodes(src);
+  let i = 0; // i is 0 or raw[i - 1] is not a token char
+  while (i + MIN_TOKEN_RUN <= n) {
+    const p = i + MIN_TOKEN_RUN - 1;
+    if (TOKEN_CHAR[raw[p] as number] === 0) {
+      i = p + 1;
       continue;
     }
-    const s = i;
-    const j = i + span;
-    if (j >= n || TOKEN_CHAR[src.charCodeAt(j)] === 0) {
-      i = j + 1;
-      continue;
-    }
-    let k = j - 1;
-    while (k > s && TOKEN_CHAR[src.charCodeAt(k)] === 1) k--;
-    if (k > s) {
-      i = k + 1;
-      continue;
-    }
-    i = j + 1;
-    while (i < n && TOKEN_CHAR[src.charCodeAt(i)] === 1) i++;
-    // `s` is the start of a maximal run only if the previous character is not a token character;
-    // that holds because we only get here after stepping over a non-token character (or at 0).
-    let a = s;
+    let a = p;
+    while (a > i && TOKEN_CHAR[raw[a - 1] as number] === 1) a--;
+    let b = p + 1;
+    while (b < n && TOKEN_CHAR[raw[b] as number] === 1) b++;
+    i = b + 1;
     // `\n`, `\t`, … inside a JSON string: the escape letter is not part of the token.
-    if (a > 0 && src.charCodeAt(a - 1) === 92 && /[nrtbfu0]/.test(src[a]!)) a++;
-    if (i - a < MIN_TOKEN_RUN) continue;
-    parts.push(src.slice(a, i));
+    if (a > 0 && raw[a - 1] === 92 && ESCAPE_LETTER[raw[a] as number] === 1) a++;
+    if (b - a < MIN_TOKEN_RUN) continue;
+    parts.push(src.slice(a, b));
     joinedStarts.push(joinedLen);
     textStarts.push(a);
-    joinedLen += i - a + 1;
+    joinedLen += b - a + 1;
   }
   return { joined: parts.join('\n'), joinedStarts, textStarts };
+}
+
+/** The chars of a text as codes in a reused buffer (valid until the next call): bytes when ASCII. */
+const ENC = new TextEncoder();
+let RAW8 = new Uint8Array(1 << 12);
+let RAW16 = new Uint16Array(1 << 12);
+function rawCodes(s: string): Uint8Array | Uint16Array {
+  if (RAW8.length < s.length) RAW8 = new Uint8Array(Math.max(s.length, RAW8.length * 2));
+  const r = ENC.encodeInto(s, RAW8);
+  if (r.read === s.length && r.written === s.length) return RAW8;
+  if (RAW16.length < s.length) RAW16 = new Uint16Array(Math.max(s.length, RAW16.length * 2));
+  for (let i = 0; i < s.length; i++) RAW16[i] = s.charCodeAt(i);
+  return RAW16;
 }
 
 /** Map an offset in the joined runs back to the original text. */
