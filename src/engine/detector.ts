@@ -911,7 +911,8 @@ const INTERNAL_RULES: InternalRule[] = [
     id: 'dotenv-secret',
     label: 'Password in a .netrc entry',
     severity: 'high',
-    keywords: ['machine'],
+    // (gated like the assignment rules: the match holds "passw", and one keyword pass serves all)
+    keywords: ASSIGN_KEYWORDS,
     regex: re(String.raw`(passw(?:or)?d)(?<=(?<![A-Za-z0-9_-])passw(?:or)?d)[ \t]+([^\s"'\x60]{4,256})(?=\s|$)(?<=\bmachine\s[\s\S]{0,300})`, 'gid'),
     group: 2,
     allow: VALUE_PLACEHOLDERS,
