@@ -2,6 +2,7 @@
  * Detection costs, in process (part of `npm run bench:detect`): recording a 1 MB tool response,
  * checking a 2 KB tool input (decoders included) against ~10k stored fingerprints, saving what a
  * record added (the sidecar's session store), and memory per session. Measures; does not judge.
+ * Run on its own (bench:detect runs it so, with the sidecar's node flags), it prints the markdown.
  */
 import Database from 'better-sqlite3';
 import { unlinkSync } from 'node:fs';
@@ -118,7 +119,7 @@ export function measureCosts(): Costs {
   for (let i = 0; i < 400; i++) eng2.handle(post('full', `cat p${i}.log`, response('log', 16000)), 1_800_000_000_000 + i);
   const full = eng2.tracker.get('full');
 
-  md.push('## Costs (in process, one core)\n');
+  md.push(`## Costs (in process, one core${process.execArgv.some((a) => a.startsWith('--max-')) ? `, node ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ')} as the sidecar` : ''})\n`);
   md.push('| what | p50 ms | max ms | fingerprints |\n|---|---:|---:|---:|');
   for (const r of recRows) md.push(`| ${r.join(' | ')} |`);
   md.push('');
@@ -130,3 +131,5 @@ export function measureCosts(): Costs {
   );
   return { markdown: md.join('\n') };
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(measureCosts().markdown + '\n');

@@ -14,13 +14,14 @@
  *
  *   node --import tsx scripts/bench-detect.ts [--regen] [--keys N] [--concurrency N]
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
 import { request } from '../src/transport/client.ts';
-import { measureCosts } from './bench-costs.ts';
+import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 import { scanText } from '../src/engine/detector.ts';
 import { stringLeaves } from '../src/engine/fingerprint.ts';
 import { corpusExists, loadCorpus, validateCorpus, writeCorpus, type HookEvent, type Scenario } from '../test/corpus/generate.ts';
@@ -292,7 +293,10 @@ async function main(): Promise<void> {
       : 'Rates are for one fixed fingerprint key; run with `--keys N` to see which scenarios flip with the key.\n',
   );
   if (problems.length) md.push(`**${problems.length} corpus problems** (first: ${problems[0]}).\n`);
-  md.push(measureCosts().markdown);
+  // costs in a process of their own, with the node flags the sidecar runs with
+  const costs = spawnSync(process.execPath, [...DAEMON_NODE_ARGS, '--import', 'tsx', join(ROOT, 'scripts/bench-costs.ts')], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (costs.status !== 0) throw new Error(`cost measurement failed: ${costs.stderr}`);
+  md.push(costs.stdout.trimEnd() + '\n');
   md.push('## Attacks\n');
   md.push(attackTable('Attacks by category', atk, (r) => r.s.category));
   md.push(attackTable('Attacks by sink', atk, (r) => r.s.sink));
