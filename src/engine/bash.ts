@@ -87,6 +87,19 @@ function tail(w: Word, n: number): Word {
   return { ...w, text: w.text.slice(n), shape: aligned ? w.shape.slice(n) : w.text.slice(n) };
 }
 
+/** Chars with no meaning to the lexer outside quotes (WORD_PLAIN) and inside double quotes (DQ_PLAIN). */
+const WORD_PLAIN = new Uint8Array(65536).fill(1);
+for (const c of ' \t\n\r;&|()<>\\\'"$`') WORD_PLAIN[c.charCodeAt(0)] = 0;
+const DQ_PLAIN = new Uint8Array(65536).fill(1);
+for (const c of '"\\$`') DQ_PLAIN[c.charCodeAt(0)] = 0;
+
+/** End of the run of chars of s from i on that `plain` marks (i itself is taken as part of it). */
+function plainRun(s: string, i: number, plain: Uint8Array): number {
+  let j = i + 1;
+  while (j < s.length && plain[s.charCodeAt(j)] === 1) j++;
+  return j;
+}
+
 function add(w: Word, s: string): void {
   w.text += s;
   w.shape += s;
@@ -368,8 +381,10 @@ class Lexer {
         this.readBacktick(w);
         continue;
       }
-      add(w, c);
-      this.pos++;
+      // plain chars up to the next one that means something, in one piece
+      const j = plainRun(s, this.pos, WORD_PLAIN);
+      add(w, j === this.pos + 1 ? c : s.slice(this.pos, j));
+      this.pos = j;
     }
     w.raw = s.slice(start, this.pos);
     return w;
@@ -408,8 +423,9 @@ class Lexer {
         this.readBacktick(w);
         continue;
       }
-      add(w, c);
-      this.pos++;
+      const j = plainRun(s, this.pos, DQ_PLAIN);
+      add(w, j === this.pos + 1 ? c : s.slice(this.pos, j));
+      this.pos = j;
     }
     if (term !== null) this.err('unterminated double quote');
   }
