@@ -283,7 +283,7 @@ export class FlowEngine {
 
     const hosts = new Set<string>(allHosts(joined));
     if (bash) for (const h of bash.hosts) hosts.add(h);
-    const suspiciousList = [...pol.suspiciousEndpoints, ...pol.extraSuspiciousEndpoints];
+    const suspiciousList = this.suspiciousList();
     const findings: Finding[] = [];
     const commits: Commit[] = [];
 
@@ -712,6 +712,16 @@ export class FlowEngine {
     }
     return best;
   }
+
+  /** The built-in and the user's suspicious endpoints, one array (kept while the config's are the same). */
+  private suspiciousList(): readonly string[] {
+    const { suspiciousEndpoints: a, extraSuspiciousEndpoints: b } = this.cfg.policy;
+    const c = this.suspicious;
+    if (c && c.a === a && c.b === b) return c.list;
+    this.suspicious = { a, b, list: [...a, ...b] };
+    return this.suspicious.list;
+  }
+  private suspicious: { a: readonly string[]; b: readonly string[]; list: readonly string[] } | undefined;
 
   private destination(tc: ToolClass, tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined, hosts: string[]): { cls: Classification; hosts: string[] } {
     const trusted = this.cfg.policy.trustedHosts;

@@ -64,8 +64,31 @@ export function hostMatches(host: string, domain: string): boolean {
   return h === d || h.endsWith('.' + d);
 }
 
+/** Per list: normalised domain -> index of its first entry (built once per list array). */
+const compiledLists = new WeakMap<readonly string[], Map<string, number>>();
+
+/**
+ * The first entry of `list` (in list order) that `host` matches, as hostMatches() decides. Looks up
+ * the host and each of its parent domains in a map built once per list: no strings per entry.
+ */
 export function matchDomainList(host: string, list: readonly string[]): string | undefined {
-  return list.find((d) => hostMatches(host, d));
+  let m = compiledLists.get(list);
+  if (!m) {
+    m = new Map();
+    for (let i = 0; i < list.length; i++) {
+      const d = (list[i] as string).toLowerCase().replace(/^\*?\./, '');
+      if (!m.has(d)) m.set(d, i);
+    }
+    compiledLists.set(list, m);
+  }
+  if (m.size === 0) return undefined;
+  const h = host.toLowerCase().replace(/\.$/, '');
+  let best = m.get(h) ?? -1;
+  for (let dot = h.indexOf('.'); dot >= 0; dot = h.indexOf('.', dot + 1)) {
+    const i = m.get(h.slice(dot + 1));
+    if (i !== undefined && (best < 0 || i < best)) best = i;
+  }
+  return best < 0 ? undefined : list[best];
 }
 
 export function isLoopback(host: string): boolean {
