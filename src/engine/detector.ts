@@ -81,10 +81,11 @@ interface InternalRule extends DetectorRule {
 // ---------------------------------------------------------------------------------------------
 
 /** Shannon entropy in bits per character (per UTF-16 code unit). */
+const ENTROPY_COUNTS = new Uint32Array(128); // scratch, all zero between calls
 export function shannonEntropy(s: string): number {
   const n = s.length;
   if (n === 0) return 0;
-  const ascii = new Uint32Array(128);
+  const ascii = ENTROPY_COUNTS;
   let other: Map<number, number> | undefined;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
@@ -100,6 +101,7 @@ export function shannonEntropy(s: string): number {
     if (k > 0) {
       const p = k / n;
       h -= p * Math.log2(p);
+      ascii[c] = 0;
     }
   }
   if (other) {
