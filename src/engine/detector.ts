@@ -1034,7 +1034,7 @@ function collectTokenRuns(src: string): TokenRuns {
     textStarts.push(a);
     joinedLen += b - a + 1;
   }
-  return { joined: parts.join('\n'), joinedStarts, textStarts };
+  return { joined: parts.length === 1 ? (parts[0] as string) : parts.join('\n'), joinedStarts, textStarts };
 }
 
 /** The chars of a text as codes in a reused buffer (valid until the next call): bytes when ASCII. */
