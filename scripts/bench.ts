@@ -160,6 +160,9 @@ async function main(): Promise<void> {
   buildSync({ entryPoints: [join(ROOT, 'scripts/bench-rss.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(ROOT, '.bench/bench-rss.mjs'), packages: 'external', logLevel: 'error' });
   // run with the daemon's own node flags: the figure is the sidecar's
   const rss = JSON.parse(spawnSync(process.execPath, ['--expose-gc', ...DAEMON_NODE_ARGS, join(ROOT, '.bench/bench-rss.mjs'), '100', '10000'], { encoding: 'utf8', cwd: ROOT }).stdout);
+  // the same split for a bare node process that does nothing
+  const bare = spawnSync(process.execPath, ['-e', `setTimeout(() => process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8')), 200)`], { encoding: 'utf8' }).stdout;
+  const bareKb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(bare)?.[1] ?? NaN) * 1024;
 
   // optional: the SEA single binary, if `npm run build:binary` made one
   const sea = join(ROOT, 'dist', 'mcpproxy-hook-hook');
@@ -202,6 +205,11 @@ async function main(): Promise<void> {
   const extra = [
     `- throughput over the Unix socket, 8 concurrent clients for ${secs} s: ${total} decisions = ${Math.round(total / secs)} decisions/s`,
     `- memory at ${rss.sessions} sessions x ${Math.round(rss.fingerprints / rss.sessions)} fingerprints (${rss.fingerprints} in all): RSS ${(rss.rss / 2 ** 20).toFixed(1)} MiB = process baseline ${(rss.baseline_rss / 2 ** 20).toFixed(1)} MiB + growth; fingerprint tables ~${(rss.approx / 2 ** 20).toFixed(1)} MiB, all typed arrays ${(rss.arrayBuffers / 2 ** 20).toFixed(1)} MiB, V8 heap ${(rss.heapUsed / 2 ** 20).toFixed(1)} MiB used of ${(rss.heapTotal / 2 ** 20).toFixed(1)} MiB committed`,
+    ...(rss.split
+      ? [
+          `- of that RSS, ${(rss.split.anon / 2 ** 20).toFixed(1)} MiB is the process's own (anonymous) memory and ${(rss.split.file / 2 ** 20).toFixed(1)} MiB file-backed pages (the node binary and libraries, shared with every node process); a bare \`node -e\` here: RSS ${((bareKb('RssAnon') + bareKb('RssFile')) / 2 ** 20).toFixed(1)} MiB, ${(bareKb('RssAnon') / 2 ** 20).toFixed(1)} MiB of it its own`,
+        ]
+      : []),
   ].join('\n');
   const head = `mcpproxy-hook bench — ${new Date().toISOString()} — ${RUNS} runs each (interleaved, ${WARMUP} warm-up), ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`;
   const table = ['| what | p50 ms | p95 ms | p99 ms |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
