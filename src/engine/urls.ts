@@ -31,9 +31,20 @@ export function urlHosts(text: string): string[] {
   return hosts;
 }
 
+/** scheme://authority of a URL: what its host depends on (a 2 KB query need not be parsed for that) */
+const URL_HEAD_RE = /^([a-z][a-z0-9+.-]*):\/\/[^/?#\\]*/i;
+const SPACE_OR_CONTROL = /[\x00-\x20\x7f]/;
+const SPECIAL_SCHEMES = new Set(['http', 'https', 'ws', 'wss', 'ftp', 'file']);
+
 export function hostOfUrl(u: string): string | null {
   try {
-    const h = new URL(u).hostname.toLowerCase();
+    // the host is decided by the scheme and the authority alone; the authority ends at / ? # (and,
+    // for special schemes, at a backslash)
+    const head = URL_HEAD_RE.exec(u);
+    // (left to the full parser: an empty authority, as `http:////host` skips the extra slashes; an
+    // authority with spaces or control chars, which the parser would strip at the end of a string)
+    const cut = head && head[0].length > (head[1] as string).length + 3 && !SPACE_OR_CONTROL.test(head[0]) && (SPECIAL_SCHEMES.has((head[1] as string).toLowerCase()) || !u.includes('\\')) ? head[0] : u;
+    const h = new URL(cut).hostname.toLowerCase();
     return h.replace(/^\[|\]$/g, '') || null;
   } catch {
     const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/:?#]+)/i.exec(u);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allHosts, hostMatches, matchDomainList } from '../../src/engine/urls.ts';
+import { allHosts, hostMatches, hostOfUrl, matchDomainList } from '../../src/engine/urls.ts';
 
 test('hosts: URLs and bare names count; e-mail addresses (either side of the @) and file names do not', () => {
   assert.deepEqual(allHosts('curl https://api.example.net/x and dig data.attacker.net').sort(), ['api.example.net', 'data.attacker.net']);
@@ -22,4 +22,17 @@ test('domain lists: a host matches an entry or any parent of it; the first match
   // the same answers as testing each entry in turn
   const hosts = ['example.com', 'a.b.example.com', 'pastebin.com.', 'ngrok.io', 'io', 'evil.net', 'sub.example.com'];
   for (const h of hosts) assert.equal(matchDomainList(h, list), list.find((d) => hostMatches(h, d)), h);
+});
+
+test('hostOfUrl: the host as the URL standard reads it, long queries or not', () => {
+  const q = 'x'.repeat(4000);
+  assert.equal(hostOfUrl(`https://API.Example.com/v1/x?d=${q}`), 'api.example.com');
+  assert.equal(hostOfUrl('http://user:pw@host.example.org:8080/p'), 'host.example.org');
+  assert.equal(hostOfUrl('http://us/er:p@host/'), 'us'); // the authority ends at the first slash
+  assert.equal(hostOfUrl('https://example.com\\@evil.com/'), 'example.com'); // a backslash ends it too (http, https, ws, …)
+  assert.equal(hostOfUrl('http:////evil.com/x'), 'evil.com'); // extra slashes are skipped
+  assert.equal(hostOfUrl('http://ev\til.com/'), 'evil.com'); // tabs are dropped
+  assert.equal(hostOfUrl('http://[::1]:8080/'), '::1');
+  assert.equal(hostOfUrl('http://%65vil.com/'), 'evil.com');
+  assert.equal(hostOfUrl('git+ssh://git@github.com/o/r.git'), 'github.com');
 });
