@@ -421,7 +421,12 @@ const HASH_LABEL_RE =
  */
 function identifierLike(core: string): boolean {
   // names carry a version or size or two (Base64, ChaCha20Poly1305); random strings many digit groups
-  if ((core.match(/[0-9]+/g)?.length ?? 0) >= 3) return false;
+  let groups = 0;
+  for (let i = 0; i < core.length && groups < 3; i++) {
+    const c = core.charCodeAt(i);
+    if (c >= 48 && c <= 57 && !(i > 0 && core.charCodeAt(i - 1) >= 48 && core.charCodeAt(i - 1) <= 57)) groups++;
+  }
+  if (groups >= 3) return false;
   const chunks = core.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g);
   if (!chunks) return false;
   let letters = 0;
@@ -436,13 +441,13 @@ function identifierLike(core: string): boolean {
 /** Base64 that decodes to ordinary words and spaces (not to key material or JSON). */
 function decodesToProse(core: string): boolean {
   if (core.length % 4 === 1 || !/^[A-Za-z0-9+/]+$/.test(core)) return false;
-  const decoded = Buffer.from(core, 'base64').toString('latin1');
+  const decoded = Buffer.from(core, 'base64'); // bytes, read as latin1 chars
   if (decoded.length < 8) return false;
   let printable = 0;
   let spaces = 0;
   let letters = 0;
   for (let i = 0; i < decoded.length; i++) {
-    const c = decoded.charCodeAt(i);
+    const c = decoded[i] as number;
     if (c >= 32 && c < 127) printable++;
     if (c === 32) spaces++;
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
