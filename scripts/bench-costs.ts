@@ -119,7 +119,8 @@ export function measureCosts(): Costs {
   for (let i = 0; i < 400; i++) eng2.handle(post('full', `cat p${i}.log`, response('log', 16000)), 1_800_000_000_000 + i);
   const full = eng2.tracker.get('full');
 
-  md.push(`## Costs (in process, one core${process.execArgv.some((a) => a.startsWith('--max-')) ? `, node ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ')} as the sidecar` : ''})\n`);
+  const flags = process.execArgv.filter((a) => a.startsWith('--') && a !== '--import' && !a.startsWith('--import='));
+  md.push(`## Costs (in process, one core${flags.length ? `, node ${flags.join(' ')} as the sidecar` : ''})\n`);
   md.push('| what | p50 ms | max ms | fingerprints |\n|---|---:|---:|---:|');
   for (const r of recRows) md.push(`| ${r.join(' | ')} |`);
   md.push('');

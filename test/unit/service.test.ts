@@ -105,7 +105,7 @@ test('systemd unit: every directive, in the right section, once', () => {
   assert.equal(one(unit, 'StartLimitBurst'), '5');
   const svc = u.get('Service');
   assert.equal(one(svc, 'Type'), 'simple');
-  assert.equal(one(svc, 'ExecStart'), `${NODE} --max-semi-space-size=4 ${CLI} daemon`);
+  assert.equal(one(svc, 'ExecStart'), `${NODE} --max-semi-space-size=4 --no-parallel-scavenge ${CLI} daemon`);
   assert.equal(one(svc, 'ExecReload'), '/bin/kill -HUP $MAINPID');
   assert.equal(one(svc, 'Restart'), 'on-failure');
   assert.equal(one(svc, 'RestartSec'), '1');
@@ -133,7 +133,7 @@ test('systemd quoting: spaces, quotes, backslashes, $ and % in paths and env val
   assert.equal(systemdQuoteArg('/a b/$x/%h/node', true), '"/a b/$x/%%h/node"'); // the executable path gets no $ substitution
   assert.throws(() => systemdQuoteArg(`/o'brien/node`, true), (e: Error) => e instanceof ServiceError && /symlink/.test(e.message));
   const unit = systemdUnit({ node: '/home/a b/.nvm/node', cli: '/home/a b/mcp hook/cli.js', env: { MCPPROXY_HOOK_HOME: `/x "y" \\z $HOME 50%` } });
-  assert.ok(unit.includes('ExecStart="/home/a b/.nvm/node" --max-semi-space-size=4 "/home/a b/mcp hook/cli.js" daemon\n'));
+  assert.ok(unit.includes('ExecStart="/home/a b/.nvm/node" --max-semi-space-size=4 --no-parallel-scavenge "/home/a b/mcp hook/cli.js" daemon\n'));
   assert.equal(systemdEnvLine('K', `/x "y" \\z $HOME 50%`), 'Environment="K=/x \\"y\\" \\\\z $HOME 50%%"');
   assert.ok(unit.includes('Environment="MCPPROXY_HOOK_HOME=/x \\"y\\" \\\\z $HOME 50%%"\n'));
   // env keys sorted, one line each
@@ -162,7 +162,7 @@ test('launchd plist: label, program, RunAtLoad, KeepAlive, env, log paths, backg
   const p = plist(xml);
   assert.deepEqual(p, {
     Label: DEFAULT_LABEL,
-    ProgramArguments: [NODE, '--max-semi-space-size=4', CLI, 'daemon'],
+    ProgramArguments: [NODE, '--max-semi-space-size=4', '--no-parallel-scavenge', CLI, 'daemon'],
     RunAtLoad: true,
     KeepAlive: { SuccessfulExit: false },
     ThrottleInterval: 10,
@@ -183,7 +183,7 @@ test('launchd plist: XML escaping of paths and values round-trips', () => {
   for (const raw of ['<Co>', '& <', `"x"`, "O'Brien"]) assert.ok(!xml.includes(raw), `${raw} must be escaped`);
   assert.ok(xml.includes('O&apos;Brien &amp; &lt;Co&gt; &quot;x&quot;'));
   const p = plist(xml);
-  assert.deepEqual(p.ProgramArguments, [`${nasty}/node`, '--max-semi-space-size=4', `${nasty}/cli.js`, 'daemon']);
+  assert.deepEqual(p.ProgramArguments, [`${nasty}/node`, '--max-semi-space-size=4', '--no-parallel-scavenge', `${nasty}/cli.js`, 'daemon']);
   assert.deepEqual(p.EnvironmentVariables, { K: nasty });
   assert.equal(p.StandardErrorPath, `${nasty}/sidecar.log`);
   if (process.platform === 'darwin' && spawnSync('plutil', ['-help']).status !== null) {
@@ -463,7 +463,7 @@ test('CLI: service install --dry-run / install / status / uninstall through comm
   try {
     await mk().parseAsync(['node', 'x', 'service', 'install', '--dry-run']);
     const dry = out.join('');
-    assert.ok(dry.includes(`ExecStart=${NODE} --max-semi-space-size=4 ${cli} daemon`));
+    assert.ok(dry.includes(`ExecStart=${NODE} --max-semi-space-size=4 --no-parallel-scavenge ${cli} daemon`));
     assert.ok(dry.includes(`Environment="MCPPROXY_HOOK_HOME=${join(t.home, 'st')}"`));
     assert.ok(dry.includes(`systemctl --user enable --now ${UNIT_NAME}`));
     assert.deepEqual(f.calls, []);
