@@ -184,27 +184,136 @@ const ESC_ANY = /\\(?:u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|[0-7
 const ESC_ALL = /(?:\\x[0-9a-fA-F]{2})+|(?:\\[0-3][0-7]{2})+|\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\([nrtbfv0"'\\/`$])/g;
 const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', '0': '\0', '"': '"', "'": "'", '\\': '\\', '/': '/', '`': '`', $: '$' };
 
+const HEXV = new Int8Array(128).fill(-1);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[0-9a-fA-F]/.test(ch)) HEXV[c] = parseInt(ch, 16);
+}
+const hexv = (c: number): number => (c < 128 ? (HEXV[c] as number) : -1);
+const SIMPLE_CODE = new Int32Array(128).fill(-1);
+for (const [k, v] of Object.entries(SIMPLE)) SIMPLE_CODE[k.charCodeAt(0)] = v.charCodeAt(0);
+
+/** Decoded chars are written here (reused) and made into one string at the end. */
+let ESC_OUT = new Uint16Array(1024);
+function escOut(n: number): void {
+  if (n <= ESC_OUT.length) return;
+  const b = new Uint16Array(Math.max(n, ESC_OUT.length * 2));
+  b.set(ESC_OUT);
+  ESC_OUT = b;
+}
+function codesToString(a: Uint16Array, n: number): string {
+  let out = '';
+  for (let i = 0; i < n; i += 8192) out += String.fromCharCode.apply(null, a.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
+  return out;
+}
+
+/**
+ * One left-to-right pass that decodes exactly what ESC_ALL matches (the same alternatives, tried
+ * in the same order at each backslash), without a callback, match strings or pieces per escape.
+ * Returns null when nothing was decoded.
+ */
+function decodeEscapes(s: string): string | null {
+  const n = s.length;
+  let o = 0; // chars written to ESC_OUT
+  let copied = 0; // s[0, copied) is accounted for
+  let changed = false;
+  const put = (c: number): void => {
+    escOut(o + 1);
+    ESC_OUT[o++] = c;
+  };
+  const flush = (to: number): void => {
+    escOut(o + (to - copied));
+    for (let k = copied; k < to; k++) ESC_OUT[o++] = s.charCodeAt(k);
+  };
+  let i = s.indexOf('\\');
+  while (i >= 0 && i < n - 1) {
+    const c1 = s.charCodeAt(i + 1);
+    let end = -1; // end of the match at i, or -1
+    let text: string | null = null; // decoded text of a byte run
+    let code = -1; // decoded UTF-16 code unit (or code point for \u{…})
+    if (c1 === 120 /* x */) {
+      // a run of \xHH
+      let j = i;
+      let count = 0;
+      while (j + 3 < n && s.charCodeAt(j) === 92 && s.charCodeAt(j + 1) === 120 && hexv(s.charCodeAt(j + 2)) >= 0 && hexv(s.charCodeAt(j + 3)) >= 0) {
+        j += 4;
+        count++;
+      }
+      if (count > 0) {
+        const bytes = new Uint8Array(count);
+        for (let k = 0; k < count; k++) bytes[k] = hexv(s.charCodeAt(i + 4 * k + 2)) * 16 + hexv(s.charCodeAt(i + 4 * k + 3));
+        text = bytesToText(bytes);
+        end = j;
+      }
+    }
+    if (end < 0 && c1 >= 48 && c1 <= 51) {
+      // a run of octal \NNN (first digit 0-3)
+      let j = i;
+      let count = 0;
+      const oct = (c: number): boolean => c >= 48 && c <= 55;
+      while (j + 3 < n && s.charCodeAt(j) === 92 && s.charCodeAt(j + 1) >= 48 && s.charCodeAt(j + 1) <= 51 && oct(s.charCodeAt(j + 2)) && oct(s.charCodeAt(j + 3))) {
+        j += 4;
+        count++;
+      }
+      if (count > 0) {
+        const bytes = new Uint8Array(count);
+        for (let k = 0; k < count; k++) bytes[k] = ((s.charCodeAt(i + 4 * k + 1) - 48) * 64 + (s.charCodeAt(i + 4 * k + 2) - 48) * 8 + (s.charCodeAt(i + 4 * k + 3) - 48)) & 0xff;
+        text = bytesToText(bytes);
+        end = j;
+      }
+    }
+    if (end < 0 && c1 === 117 /* u */) {
+      if (i + 2 < n && s.charCodeAt(i + 2) === 123 /* { */) {
+        // \u{X…}: 1-6 hex digits and a closing brace
+        let j = i + 3;
+        let v = 0;
+        while (j < n && j - (i + 3) < 6 && hexv(s.charCodeAt(j)) >= 0) v = v * 16 + hexv(s.charCodeAt(j++));
+        if (j > i + 3 && j < n && s.charCodeAt(j) === 125 /* } */) {
+          end = j + 1;
+          if (v <= 0x10ffff) code = v;
+          else text = s.slice(i, end); // kept as it is
+        }
+      }
+      if (end < 0 && i + 5 < n && hexv(s.charCodeAt(i + 2)) >= 0 && hexv(s.charCodeAt(i + 3)) >= 0 && hexv(s.charCodeAt(i + 4)) >= 0 && hexv(s.charCodeAt(i + 5)) >= 0) {
+        code = ((hexv(s.charCodeAt(i + 2)) * 16 + hexv(s.charCodeAt(i + 3))) * 16 + hexv(s.charCodeAt(i + 4))) * 16 + hexv(s.charCodeAt(i + 5));
+        end = i + 6;
+      }
+    }
+    if (end < 0 && c1 < 128 && (SIMPLE_CODE[c1] as number) >= 0) {
+      code = SIMPLE_CODE[c1] as number;
+      end = i + 2;
+    }
+    if (end < 0) {
+      // no escape here: the backslash stays, and the next char is looked at on its own
+      i = s.indexOf('\\', i + 1);
+      continue;
+    }
+    flush(i);
+    if (text !== null) {
+      escOut(o + text.length);
+      for (let k = 0; k < text.length; k++) ESC_OUT[o++] = text.charCodeAt(k);
+    } else if (code > 0xffff) {
+      put(0xd800 + ((code - 0x10000) >> 10));
+      put(0xdc00 + ((code - 0x10000) & 0x3ff));
+    } else put(code);
+    copied = end;
+    changed = true;
+    i = s.indexOf('\\', end);
+  }
+  if (!changed) return null;
+  flush(n);
+  const out = codesToString(ESC_OUT, o);
+  return out === s ? null : out;
+}
+
 const escapes: Decoder = {
   name: 'escape',
   applies: (s) => s.includes('\\') && ESC_ANY.test(s),
-  decode(s) {
-    const out = s.replace(ESC_ALL, (m, cp: string | undefined, u4: string | undefined, ch: string | undefined) => {
-      if (ch !== undefined) return SIMPLE[ch] ?? m;
-      if (u4 !== undefined) return String.fromCharCode(parseInt(u4, 16));
-      if (cp !== undefined) {
-        const n = parseInt(cp, 16);
-        return n <= 0x10ffff ? String.fromCodePoint(n) : m;
-      }
-      // a run of \xHH or of octal \NNN: bytes
-      const isHex = m[1] === 'x';
-      const parts = isHex ? m.split('\\x').slice(1) : m.split('\\').slice(1);
-      const bytes = new Uint8Array(parts.length);
-      for (let i = 0; i < parts.length; i++) bytes[i] = parseInt(parts[i] as string, isHex ? 16 : 8) & 0xff;
-      return bytesToText(bytes);
-    });
-    return out === s ? null : out;
-  },
+  decode: (s) => decodeEscapes(s),
 };
+
+/** (exported for the tests) */
+export { decodeEscapes };
 
 // ------------------------------------------------------------------------------------- HTML entities
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { ALL_DECODERS, views, type Decoder } from '../../src/engine/decoders.ts';
+import { ALL_DECODERS, views, type Decoder, decodeEscapes } from '../../src/engine/decoders.ts';
+
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY1234abcd';
 const dec = (name: string): Decoder => ALL_DECODERS.find((d) => d.name === name) as Decoder;
@@ -114,4 +115,46 @@ test('layered escaping is undone: \\\\u0052 (an escaped escape) and base64 of ba
   const dbl = [...SECRET].map((c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('');
   assert.ok(found(dbl, SECRET));
   assert.ok(found(Buffer.from(Buffer.from(SECRET).toString('base64')).toString('base64'), SECRET));
+});
+
+/** The escape decoder as one regex replace (its first form): the scanner must agree with it. */
+const ESC_ALL = /(?:\\x[0-9a-fA-F]{2})+|(?:\\[0-3][0-7]{2})+|\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\([nrtbfv0"'\\/`$])/g;
+const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', '0': '\0', '"': '"', "'": "'", '\\': '\\', '/': '/', '`': '`', $: '$' };
+function bytesToText(b: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(b);
+  } catch {
+    return String.fromCharCode(...b);
+  }
+}
+function decodeEscapesByRegex(s: string): string | null {
+  const out = s.replace(ESC_ALL, (m, cp: string | undefined, u4: string | undefined, ch: string | undefined) => {
+    if (ch !== undefined) return SIMPLE[ch] ?? m;
+    if (u4 !== undefined) return String.fromCharCode(parseInt(u4, 16));
+    if (cp !== undefined) {
+      const n = parseInt(cp, 16);
+      return n <= 0x10ffff ? String.fromCodePoint(n) : m;
+    }
+    const isHex = m[1] === 'x';
+    const parts = isHex ? m.split('\\x').slice(1) : m.split('\\').slice(1);
+    return bytesToText(Uint8Array.from(parts, (p) => parseInt(p, isHex ? 16 : 8) & 0xff));
+  });
+  return out === s ? null : out;
+}
+
+test('escape decoder: the one-pass scanner decodes exactly what the regex form does', () => {
+  const atoms = ['\\', '\\\\', 'x', 'u', '{', '}', '0', '3', '4', '7', '8', 'a', 'F', 'g', 'n', '"', '/', '$', ' ', 'é', '\\x4', '\\u00', '\\u{1F600}', '\\u{110000}', '\\xe2\\x82\\xac', '\\342\\202\\254', '\\ud83d\\ude00', '\\u{', '\\x', '\\u{1234567}'];
+  let x = 11;
+  const r = (): number => {
+    x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
+    return x >>> 4;
+  };
+  for (let i = 0; i < 20000; i++) {
+    let s = '';
+    const len = r() % 12;
+    for (let k = 0; k < len; k++) s += atoms[r() % atoms.length];
+    assert.equal(decodeEscapes(s), decodeEscapesByRegex(s), JSON.stringify(s));
+  }
+  assert.equal(decodeEscapes('caf\\u00e9 \\xe2\\x82\\xac \\u{1F600} \\342\\202\\254 a\\tb \\q'), 'café € 😀 € a\tb \\q');
+  assert.equal(decodeEscapes('nothing to do \\q'), null);
 });
