@@ -643,7 +643,10 @@ function cardAt(text: string, raw: Uint8Array | Uint16Array, i: number, n: numbe
 let SPANS = new Int32Array(3 * 1024);
 const KIND_EMAIL = 2; // their index in KINDS
 const KIND_TOKEN = 1;
-const SPAN_LABEL = ['', 'distinctive token', 'e-mail address'];
+const SPAN_KIND: Record<number, { kind: TokenKind; label: string }> = {
+  [KIND_TOKEN]: { kind: 'token', label: 'distinctive token' },
+  [KIND_EMAIL]: { kind: 'email', label: 'e-mail address' },
+};
 
 /**
  * Distinctive tokens of the text whose rawCodes are `raw`, without making strings: e-mails and
@@ -719,8 +722,8 @@ export function distinctiveTokens(text: string): TokenSpec[] {
   const cards: TokenSpec[] = [];
   const m = tokenSpans(text, raw, cards);
   for (let k = 0; k < m; k++) {
-    const kind = SPANS[k * 3 + 2] as number;
-    out.push({ value: text.slice(SPANS[k * 3] as number, SPANS[k * 3 + 1] as number), kind: kind === KIND_EMAIL ? 'email' : 'token', label: kind === KIND_EMAIL ? 'e-mail address' : 'distinctive token' });
+    const { kind, label } = SPAN_KIND[SPANS[k * 3 + 2] as number] as { kind: TokenKind; label: string };
+    out.push({ value: text.slice(SPANS[k * 3] as number, SPANS[k * 3 + 1] as number), kind, label });
   }
   return out.concat(cards);
 }
@@ -1214,7 +1217,8 @@ export class FingerprintIndex {
       sampleMask = 3;
       while (total / (sampleMask + 1) > half && sampleMask < 0xffff) sampleMask = sampleMask * 2 + 1;
     }
-    const spanLabels = SPAN_LABEL.map(labelId);
+    const tokenLabel = labelId('distinctive token');
+    const emailLabel = labelId('e-mail address');
     for (const text of texts) {
       const raw = rawCodes(text);
       const n = normRecord(text, raw);
@@ -1229,8 +1233,8 @@ export class FingerprintIndex {
         if (len < MIN_TOKEN || len > MAX_TOKEN) continue;
         const key = tokenKey(h.spanHash, len);
         const anchor = len < ANCHOR ? -1 : h.spanAnchor;
-        rec?.token(key, len, anchor, kind, SPAN_LABEL[kind] as string);
-        if (this.applyToken(originId, key, len, anchor, kind, spanLabels[kind] as number, st.lost)) st.added++;
+        rec?.token(key, len, anchor, kind, (SPAN_KIND[kind] as { label: string }).label);
+        if (this.applyToken(originId, key, len, anchor, kind, kind === KIND_EMAIL ? emailLabel : tokenLabel, st.lost)) st.added++;
       }
       // (last: addSecret reuses the scratch buffer `raw` is in)
       for (const t of cardToks) {
