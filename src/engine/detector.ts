@@ -20,6 +20,8 @@
  * - Offsets are UTF-16 code-unit offsets into the scanned text (what `String.prototype.slice` uses).
  */
 
+import { rawCodesReader } from './raw-codes.ts';
+
 export interface Finding {
   ruleId: string;
   label: string;
@@ -80,8 +82,8 @@ interface InternalRule extends DetectorRule {
 // Small helpers
 // ---------------------------------------------------------------------------------------------
 
-/** Shannon entropy in bits per character (per UTF-16 code unit). */
 const ENTROPY_COUNTS = new Uint32Array(128); // scratch, all zero between calls
+/** Shannon entropy in bits per character (per UTF-16 code unit). */
 export function shannonEntropy(s: string): number {
   const n = s.length;
   if (n === 0) return 0;
@@ -1042,18 +1044,8 @@ function collectTokenRuns(src: string): TokenRuns {
   return { joined: parts.length === 1 ? (parts[0] as string) : parts.join('\n'), joinedStarts, textStarts };
 }
 
-/** The chars of a text as codes in a reused buffer (valid until the next call): bytes when ASCII. */
-const ENC = new TextEncoder();
-let RAW8 = new Uint8Array(1 << 12);
-let RAW16 = new Uint16Array(1 << 12);
-function rawCodes(s: string): Uint8Array | Uint16Array {
-  if (RAW8.length < s.length) RAW8 = new Uint8Array(Math.max(s.length, RAW8.length * 2));
-  const r = ENC.encodeInto(s, RAW8);
-  if (r.read === s.length && r.written === s.length) return RAW8;
-  if (RAW16.length < s.length) RAW16 = new Uint16Array(Math.max(s.length, RAW16.length * 2));
-  for (let i = 0; i < s.length; i++) RAW16[i] = s.charCodeAt(i);
-  return RAW16;
-}
+/** (the detector's own buffer) */
+const rawCodes = rawCodesReader();
 
 /** Map an offset in the joined runs back to the original text. */
 function toTextOffset(runs: TokenRuns, pos: number): number {

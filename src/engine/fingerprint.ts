@@ -23,6 +23,8 @@
  *    caller.
  */
 
+import { rawCodesReader } from './raw-codes.ts';
+
 export const K = 24; // k-gram length (normalised chars)
 export const W = 8; // winnowing window (k-grams); guarantee threshold K + W - 1 = 31
 export const MIN_TOKEN = 8; // shortest token / line we keep (secrets: 6)
@@ -101,18 +103,8 @@ function ensure(n: number): void {
   LINEBUF = new Int32Array(cap);
 }
 
-/** The chars of a text as codes: its bytes when it is ASCII (fast), else its UTF-16 code units. */
-const ENC = new TextEncoder();
-let RAW8 = new Uint8Array(1 << 14);
-let RAW16 = new Uint16Array(1 << 14);
-function rawCodes(s: string): Uint8Array | Uint16Array {
-  if (RAW8.length < s.length) RAW8 = new Uint8Array(Math.max(s.length, RAW8.length * 2));
-  const r = ENC.encodeInto(s, RAW8);
-  if (r.read === s.length && r.written === s.length) return RAW8;
-  if (RAW16.length < s.length) RAW16 = new Uint16Array(Math.max(s.length, RAW16.length * 2));
-  for (let i = 0; i < s.length; i++) RAW16[i] = s.charCodeAt(i);
-  return RAW16;
-}
+/** The chars of a text as codes (this module's own buffer: one text at a time). */
+const rawCodes = rawCodesReader();
 
 /**
  * Normalise `s` into CODES[0..n): lower-case, whitespace dropped. LINEBUF[0..LINE_COUNT) receives
