@@ -20,7 +20,7 @@
  * - Offsets are UTF-16 code-unit offsets into the scanned text (what `String.prototype.slice` uses).
  */
 
-import { rawCodesReader } from './raw-codes.ts';
+import { longRuns, rawCodesReader } from './raw-codes.ts';
 
 export interface Finding {
   ruleId: string;
@@ -1021,18 +1021,11 @@ function collectTokenRuns(src: string): TokenRuns {
   let joinedLen = 0;
   const n = src.length;
   const raw = rawCodes(src);
-  let i = 0; // i is 0 or raw[i - 1] is not a token char
-  while (i + MIN_TOKEN_RUN <= n) {
-    const p = i + MIN_TOKEN_RUN - 1;
-    if (TOKEN_CHAR[raw[p] as number] === 0) {
-      i = p + 1;
-      continue;
-    }
-    let a = p;
-    while (a > i && TOKEN_CHAR[raw[a - 1] as number] === 1) a--;
-    let b = p + 1;
-    while (b < n && TOKEN_CHAR[raw[b] as number] === 1) b++;
-    i = b + 1;
+  if (RUNS.length < 2 * (n / (MIN_TOKEN_RUN + 1) + 1)) RUNS = new Int32Array(2 * Math.ceil(n / (MIN_TOKEN_RUN + 1) + 1));
+  const count = longRuns(raw, n, TOKEN_CHAR, MIN_TOKEN_RUN, RUNS);
+  for (let r = 0; r < count; r++) {
+    let a = RUNS[2 * r] as number;
+    const b = RUNS[2 * r + 1] as number;
     // `\n`, `\t`, … inside a JSON string: the escape letter is not part of the token.
     if (a > 0 && raw[a - 1] === 92 && ESCAPE_LETTER[raw[a] as number] === 1) a++;
     if (b - a < MIN_TOKEN_RUN) continue;
@@ -1044,8 +1037,9 @@ function collectTokenRuns(src: string): TokenRuns {
   return { joined: parts.length === 1 ? (parts[0] as string) : parts.join('\n'), joinedStarts, textStarts };
 }
 
-/** (the detector's own buffer) */
+/** (the detector's own buffers) */
 const rawCodes = rawCodesReader();
+let RUNS = new Int32Array(256);
 
 /** Map an offset in the joined runs back to the original text. */
 function toTextOffset(runs: TokenRuns, pos: number): number {

@@ -23,7 +23,7 @@
  *    caller.
  */
 
-import { rawCodesReader } from './raw-codes.ts';
+import { longRuns, rawCodesReader } from './raw-codes.ts';
 
 export const K = 24; // k-gram length (normalised chars)
 export const W = 8; // winnowing window (k-grams); guarantee threshold K + W - 1 = 31
@@ -162,6 +162,7 @@ for (let c = 0; c < 128; c++) {
   TOKC[c] = /[A-Za-z0-9_+/=-]/.test(ch) ? 1 : 0;
   CARDC[c] = /[0-9 -]/.test(ch) ? 1 : 0;
 }
+/** (start, end) of the runs of token chars at least 16 long (CAND_T), of card chars at least 13 (CAND_C) */
 let CAND_T = new Int32Array(1 << 12);
 let CAND_C = new Int32Array(1 << 12);
 let NCAND_T = 0;
@@ -169,14 +170,14 @@ let NCAND_C = 0;
 
 /**
  * normInto for recording: one pass for CODES and the line ends, then two skipping scans of the raw
- * chars that note where runs of token chars reach 16 (CAND_T) and runs of card chars reach 13
- * (CAND_C): distinctive tokens are looked for only there.
+ * chars for runs of token chars at least 16 long (CAND_T) and of card chars at least 13 (CAND_C):
+ * distinctive tokens are looked for only there.
  */
 function normRecord(s: string, raw: Uint8Array | Uint16Array): number {
   const len = s.length;
   ensure(len);
-  if (CAND_T.length < (len >> 4) + 2) CAND_T = new Int32Array((len >> 4) + 2);
-  if (CAND_C.length < (len >> 3) + 2) CAND_C = new Int32Array((len >> 3) + 2);
+  if (CAND_T.length < 2 * ((len >> 4) + 2)) CAND_T = new Int32Array(2 * ((len >> 4) + 2));
+  if (CAND_C.length < 2 * ((len >> 3) + 2)) CAND_C = new Int32Array(2 * ((len >> 3) + 2));
   const codes = CODES;
   const norm = NORM;
   const lb = LINEBUF;
@@ -192,32 +193,9 @@ function normRecord(s: string, raw: Uint8Array | Uint16Array): number {
   }
   EXCL.fill(0, 0, n);
   LINE_COUNT = ln;
-  NCAND_T = runsReaching(raw, len, TOKC, 16, CAND_T);
-  NCAND_C = runsReaching(raw, len, CARDC, 13, CAND_C);
+  NCAND_T = longRuns(raw, len, TOKC, 16, CAND_T);
+  NCAND_C = longRuns(raw, len, CARDC, 13, CAND_C);
   return n;
-}
-
-/**
- * For every maximal run of chars of class `cl` in raw[0, len) at least `min` long, the index of its
- * `min`-th char, into `out`; returns how many. Probes every `min`-th char, so short runs cost little.
- */
-function runsReaching(raw: Uint8Array | Uint16Array, len: number, cl: Uint8Array, min: number, out: Int32Array): number {
-  let o = 0;
-  let i = 0; // i is 0 or raw[i - 1] is not in the class
-  while (i + min <= len) {
-    const p = i + min - 1;
-    if (cl[raw[p] as number] === 0) {
-      i = p + 1;
-      continue;
-    }
-    let a = p;
-    while (a > i && cl[raw[a - 1] as number] !== 0) a--;
-    let b = p + 1;
-    while (b < len && cl[raw[b] as number] !== 0) b++;
-    if (b - a >= min) out[o++] = a + min - 1;
-    i = b + 1;
-  }
-  return o;
 }
 
 /** normInto for a short string (a token): straight from charCodeAt into CODES. */
@@ -686,9 +664,8 @@ function tokenSpans(text: string, raw: Uint8Array | Uint16Array, cards: TokenSpe
   }
   // random-looking identifiers and card-like numbers, only where normRecord saw a long enough run
   for (let c = 0; c < NCAND_T; c++) {
-    const a = (CAND_T[c] as number) - 15;
-    let b = a + 16;
-    while (b < n && (TOKC[raw[b] as number] as number) === 1) b++;
+    const a = CAND_T[2 * c] as number;
+    const b = CAND_T[2 * c + 1] as number;
     // maximal run [a, b), in 256-char pieces
     for (let x = a; b - x >= 16; x += MAX_TOKEN) {
       const y = Math.min(b, x + MAX_TOKEN);
@@ -696,9 +673,8 @@ function tokenSpans(text: string, raw: Uint8Array | Uint16Array, cards: TokenSpe
     }
   }
   for (let c = 0; c < NCAND_C; c++) {
-    const a = (CAND_C[c] as number) - 12;
-    let b = a + 13;
-    while (b < n && (CARDC[raw[b] as number] as number) === 1) b++;
+    const a = CAND_C[2 * c] as number;
+    const b = CAND_C[2 * c + 1] as number;
     for (let i = a; i < b; i++) {
       if (isDigit(raw[i] as number) && (i === 0 || !isDigit(raw[i - 1] as number))) cardAt(text, raw, i, n, cards);
     }

@@ -18,3 +18,30 @@ export function rawCodesReader(): RawCodes {
     return raw16;
   };
 }
+
+/**
+ * Every maximal run of chars of class `cl` (cl[code] === 1) in raw[0, len) that is at least `min`
+ * long, as (start, end) pairs into `out` (room for 2 * (len / (min + 1) + 1) numbers); returns how
+ * many runs. Probes every `min`-th char, so text made of short runs costs little.
+ */
+export function longRuns(raw: Uint8Array | Uint16Array, len: number, cl: Uint8Array, min: number, out: Int32Array): number {
+  let o = 0;
+  let i = 0; // i is 0 or raw[i - 1] is not in the class
+  while (i + min <= len) {
+    const p = i + min - 1;
+    if (cl[raw[p] as number] !== 1) {
+      i = p + 1;
+      continue;
+    }
+    let a = p;
+    while (a > i && cl[raw[a - 1] as number] === 1) a--;
+    let b = p + 1;
+    while (b < len && cl[raw[b] as number] === 1) b++;
+    if (b - a >= min) {
+      out[o++] = a;
+      out[o++] = b;
+    }
+    i = b + 1;
+  }
+  return o >> 1;
+}
