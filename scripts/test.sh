@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# The project's test command (README, .ci/run): build, type-check, unit + integration tests, property
-# and load tests, the detection corpus (bench:detect), then the
-# end-to-end tests with the real Claude Code CLI. As root, the e2e tests run in a private network
+# The project's test command (README, .ci/run): build, type-check, unit + integration tests, the
+# detection corpus (bench:detect), property and load tests, then the end-to-end tests with the real
+# Claude Code CLI. As root, the e2e tests run in a private network
 # namespace (loopback only), so nothing a test agent tries can leave the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build
 npm run typecheck
 node --import tsx --test --test-reporter=spec test/unit/*.test.ts test/integration/*.test.ts
+# the detection corpus replayed through a real sidecar: rates per category and costs are printed
+# (measured, not judged); it fails only when the sidecar cannot take the corpus. Before the load
+# test: right after a minute of full load this machine ran the same cost measurement ~1.5x slower.
+node --import tsx scripts/bench-detect.ts
 # fuzz/property (>= 100,000 generated inputs) and load (50 sessions for 60 s): a few minutes each on 2 cores
 node --import tsx --test --test-reporter=spec --test-concurrency=1 test/property/*.test.ts test/load/*.test.ts
-# the detection corpus replayed through a real sidecar: rates per category and costs are printed
-# (measured, not judged); it fails only when the sidecar cannot take the corpus
-node --import tsx scripts/bench-detect.ts
 if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
   unshare -n bash -c 'ip link set lo up && exec node --import tsx --test --test-reporter=spec --test-concurrency=1 test/e2e/*.test.ts'
 else
