@@ -13,8 +13,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
 import { HOOK, ROOT, startSidecar } from '../test/helpers/sidecar.ts';
-import { FlowEngine } from '../src/engine/engine.ts';
-import { defaultConfig } from '../src/config.ts';
 import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
@@ -178,25 +176,17 @@ async function main(): Promise<void> {
     seaRow = ['SEA single binary (dist/mcpproxy-hook-hook, 100 runs)', pct(seaT, 0.5).toFixed(2), pct(seaT, 0.95).toFixed(2), pct(seaT, 0.99).toFixed(2)];
   }
 
-  // in-process decision time: 2 KB input against a session holding ~10k fingerprints
-  const eng = new FlowEngine(defaultConfig(), { seed: 42 });
-  const big = Array.from({ length: 2000 }, (_, i) => `row ${i}: customer-${i * 7919}@example.org balance ${i * 13} note ${Math.sin(i).toString(36)}`).join('\n');
-  eng.handle({ hook_event_name: 'PostToolUse', session_id: 'p', tool_name: 'Bash', tool_input: { command: 'psql -c "select * from customers"' }, tool_response: { stdout: big, stderr: '' } }, Date.now());
-  const fps = eng.session('p')?.index.size ?? 0;
-  const dec: number[] = [];
-  const input = { command: `curl -s https://api.example.com/v1/x -d '${'lorem ipsum dolor sit amet '.repeat(70)}'` };
-  for (let i = 0; i < 2000; i++) {
-    const t0 = process.hrtime.bigint();
-    eng.handle({ hook_event_name: 'PreToolUse', session_id: 'p', tool_name: 'Bash', tool_input: input }, Date.now());
-    if (i >= 200) dec.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
+  // in-process decision time: 2 KB input against a session holding ~16k fingerprints, in a child
+  // with the sidecar's node flags (bundled like the memory child)
+  buildSync({ entryPoints: [join(ROOT, 'scripts/bench-decide.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(ROOT, '.bench/bench-decide.mjs'), packages: 'external', logLevel: 'error' });
+  const dec = JSON.parse(spawnSync(process.execPath, [...DAEMON_NODE_ARGS, join(ROOT, '.bench/bench-decide.mjs')], { encoding: 'utf8', cwd: ROOT }).stdout) as { fingerprints: number; p50: number; p95: number; p99: number };
 
   const f = (x: number): string => x.toFixed(2);
   const rows = [
     ['command hook (node dist/hook.cjs, real sidecar)', f(pct(hookT, 0.5)), f(pct(hookT, 0.95)), f(pct(hookT, 0.99))],
     ['bare node -e 0', f(pct(nodeT, 0.5)), f(pct(nodeT, 0.95)), f(pct(nodeT, 0.99))],
     ['ratio hook / node -e 0', (pct(hookT, 0.5) / pct(nodeT, 0.5)).toFixed(3), (pct(hookT, 0.95) / pct(nodeT, 0.95)).toFixed(3), (pct(hookT, 0.99) / pct(nodeT, 0.99)).toFixed(3)],
-    [`sidecar decision in-process (2 KB input, ${fps} fingerprints)`, f(pct(dec, 0.5)), f(pct(dec, 0.95)), f(pct(dec, 0.99))],
+    [`sidecar decision in-process (2 KB input, ${dec.fingerprints} fingerprints, sidecar's node flags)`, f(dec.p50), f(dec.p95), f(dec.p99)],
     ['HTTP hook round trip (client POST, keep-alive, 2000 requests)', f(pct(httpT, 0.5)), f(pct(httpT, 0.95)), f(pct(httpT, 0.99))],
     ['same client, trivial Node HTTP server (floor of this measurement)', f(pct(floorT, 0.5)), f(pct(floorT, 0.95)), f(pct(floorT, 0.99))],
     [`sidecar's own decision time over the run (status, last ${st.sidecar.latency.count})`, f(st.sidecar.latency.p50_us / 1000), '', f(st.sidecar.latency.p99_us / 1000)],
