@@ -1120,7 +1120,7 @@ export class FingerprintIndex {
   private readonly kgrams = new NumTable();
   private readonly tokens = new NumTable(true); // tag = kind << 13 | label id
   /** anchor (hash of a token's first ANCHOR chars) -> head of its candidate list */
-  private readonly anchors = new NumTable();
+  private anchors = new NumTable();
   private cands = new Candidates();
   /** tokens shorter than ANCHOR (short secrets): length -> count; matched by one roll per length */
   private readonly shortLens = new Map<number, number>();
@@ -1441,7 +1441,7 @@ export class FingerprintIndex {
         else this.shortLens.set(len, n);
       }
       // candidates of deleted tokens are skipped at match time; compact when most are dead
-      if (this.cands.n > 2 * this.tokens.size + 1024) this.compactCandidates();
+      if (this.cands.n > 2 * this.tokens.size + 256) this.compactCandidates();
     }
     for (const s of this.secrets) if (s.originId === id) s.alive = false;
     this.owned.delete(id);
@@ -1454,7 +1454,8 @@ export class FingerprintIndex {
     this.anchors.forEach((a, head) => {
       for (let c = head; c >= 0; c = old.next[c] as number) anchorOf[c] = a;
     });
-    this.anchors.clear();
+    // new, right-sized tables (a cleared one would keep the capacity of its busiest moment)
+    this.anchors = new NumTable(false, this.tokens.size);
     this.cands = new Candidates();
     for (let c = 0; c < old.n; c++) {
       const key = old.key[c] as number;
