@@ -699,16 +699,24 @@ export function distinctiveTokens(text: string): TokenSpec[] {
 // ------------------------------------------------------------------------------------- tables
 
 /**
- * Compact open-addressing hash table: 53-bit integer keys (as doubles) -> non-negative int32 values,
- * with an optional 16-bit tag. Linear probing from a multiplicatively mixed home slot (keys whose
- * low bits are structured, like token keys, still spread), tombstones, load factor at most 3/4:
- * 12 bytes a slot (14 with tags).
+ * Compact open-addressing hash table: integer keys (doubles up to 2^53) -> non-negative int32
+ * values, with an optional 16-bit tag. A key is kept as its low 48 bits (a 32-bit and a 16-bit
+ * array): two keys that differ only above bit 48 are one key here, which at 50k entries per session
+ * happens by chance about once in 5e9 lookups for a k-gram and once in 2e7 for a token (whose low 8
+ * bits are its length). Linear probing from a multiplicatively mixed home slot (keys whose low bits
+ * are structured, like token keys, still spread), tombstones, load factor at most 3/4: 11 bytes a
+ * slot with the filter (13 with tags).
  */
 const EMPTY = -1;
 const TOMB = -2;
+const TWO32 = 4294967296;
+
+/** Home-slot mix of a key's low 32 bits and its next 16. */
+const mix = (lo: number, hi: number): number => Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
 
 export class NumTable {
-  private keys: Float64Array;
+  private lo: Uint32Array;
+  private hi: Uint16Array;
   private vals: Int32Array; // EMPTY, TOMB or a value >= 0
   private tags: Uint16Array | null;
   private mask: number;
@@ -724,7 +732,8 @@ export class NumTable {
   constructor(withTags = false, capacity = 16) {
     let cap = 16;
     while (cap * 3 < capacity * 4) cap *= 2;
-    this.keys = new Float64Array(cap);
+    this.lo = new Uint32Array(cap);
+    this.hi = new Uint16Array(cap);
     this.vals = new Int32Array(cap).fill(EMPTY);
     this.tags = withTags ? new Uint16Array(cap) : null;
     this.mask = cap - 1;
@@ -733,17 +742,20 @@ export class NumTable {
   }
 
   private slot(key: number): number {
-    const m = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1);
+    const klo = key >>> 0;
+    const khi = Math.floor(key / TWO32) & 0xffff;
+    const m = mix(klo, khi);
     const f = m & (this.mask * 8 + 7);
     if (((this.filter[f >>> 3] as number) & (1 << (f & 7))) === 0) return -1;
-    const keys = this.keys;
+    const lo = this.lo;
+    const hi = this.hi;
     const vals = this.vals;
     const mask = this.mask;
     let i = m >>> this.shift;
     for (;;) {
       const v = vals[i] as number;
       if (v === EMPTY) return -1;
-      if (v >= 0 && keys[i] === key) return i;
+      if (v >= 0 && lo[i] === klo && hi[i] === khi) return i;
       i = (i + 1) & mask;
     }
   }
@@ -765,19 +777,22 @@ export class NumTable {
 
   /** Make room for `count` entries in all without further growth. */
   reserve(count: number): void {
-    if ((this.filled + Math.max(0, count - this.size)) * 4 <= this.keys.length * 3) return;
-    let cap = this.keys.length;
+    if ((this.filled + Math.max(0, count - this.size)) * 4 <= this.vals.length * 3) return;
+    let cap = this.vals.length;
     while (count * 4 > cap * 3) cap *= 2;
     this.rehash(cap);
   }
 
   /** Insert or overwrite (val >= 0); returns the previous value or -1. */
   set(key: number, val: number, tag = 0): number {
-    if ((this.filled + 1) * 4 > this.keys.length * 3) this.rehash((this.size + 1) * 2 > this.keys.length ? this.keys.length * 2 : this.keys.length);
-    const keys = this.keys;
+    if ((this.filled + 1) * 4 > this.vals.length * 3) this.rehash((this.size + 1) * 2 > this.vals.length ? this.vals.length * 2 : this.vals.length);
+    const klo = key >>> 0;
+    const khi = Math.floor(key / TWO32) & 0xffff;
+    const lo = this.lo;
+    const hi = this.hi;
     const vals = this.vals;
     const mask = this.mask;
-    const m = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1);
+    const m = mix(klo, khi);
     const f = m & (mask * 8 + 7);
     this.filter[f >>> 3] = (this.filter[f >>> 3] as number) | (1 << (f & 7));
     let i = m >>> this.shift;
@@ -787,7 +802,7 @@ export class NumTable {
       if (v === EMPTY) break;
       if (v === TOMB) {
         if (tomb < 0) tomb = i;
-      } else if (keys[i] === key) {
+      } else if (lo[i] === klo && hi[i] === khi) {
         vals[i] = val;
         if (this.tags) this.tags[i] = tag;
         return v;
@@ -796,7 +811,8 @@ export class NumTable {
     }
     if (tomb >= 0) i = tomb;
     else this.filled++;
-    keys[i] = key;
+    lo[i] = klo;
+    hi[i] = khi;
     vals[i] = val;
     if (this.tags) this.tags[i] = tag;
     this.size++;
@@ -809,7 +825,8 @@ export class NumTable {
    */
   setMany(src: Float64Array, count: number, val: number, lost: Map<number, number>): void {
     this.reserve(this.size + count);
-    const keys = this.keys;
+    const lo = this.lo;
+    const hi = this.hi;
     const vals = this.vals;
     const mask = this.mask;
     const shift = this.shift;
@@ -817,7 +834,9 @@ export class NumTable {
     const fmask = mask * 8 + 7;
     for (let j = 0; j < count; j++) {
       const key = src[j] as number;
-      const mx = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1);
+      const klo = key >>> 0;
+      const khi = Math.floor(key / TWO32) & 0xffff;
+      const mx = mix(klo, khi);
       const f = mx & fmask;
       filter[f >>> 3] = (filter[f >>> 3] as number) | (1 << (f & 7));
       let i = mx >>> shift;
@@ -828,7 +847,7 @@ export class NumTable {
         if (v === EMPTY) break;
         if (v === TOMB) {
           if (tomb < 0) tomb = i;
-        } else if (keys[i] === key) break;
+        } else if (lo[i] === klo && hi[i] === khi) break;
         i = (i + 1) & mask;
       }
       if (v >= 0) {
@@ -838,7 +857,8 @@ export class NumTable {
       }
       if (tomb >= 0) i = tomb;
       else this.filled++;
-      keys[i] = key;
+      lo[i] = klo;
+      hi[i] = khi;
       vals[i] = val;
       this.size++;
     }
@@ -866,18 +886,18 @@ export class NumTable {
       const fmask = this.mask * 8 + 7;
       for (let i = 0; i < this.vals.length; i++) {
         if ((this.vals[i] as number) < 0) continue;
-        const key = this.keys[i] as number;
-        const f = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x27d4eb2d), 0x9e3779b1) & fmask;
+        const f = mix(this.lo[i] as number, this.hi[i] as number) & fmask;
         this.filter[f >>> 3] = (this.filter[f >>> 3] as number) | (1 << (f & 7));
       }
     }
     return n;
   }
 
+  /** Every entry; keys as kept (their low 48 bits). */
   forEach(cb: (key: number, val: number, tag: number) => void): void {
     for (let i = 0; i < this.vals.length; i++) {
       const v = this.vals[i] as number;
-      if (v >= 0) cb(this.keys[i] as number, v, this.tags ? (this.tags[i] as number) : 0);
+      if (v >= 0) cb((this.hi[i] as number) * TWO32 + (this.lo[i] as number), v, this.tags ? (this.tags[i] as number) : 0);
     }
   }
 
@@ -889,8 +909,9 @@ export class NumTable {
   }
 
   private rehash(cap: number): void {
-    const { keys, vals, tags } = this;
-    this.keys = new Float64Array(cap);
+    const { lo, hi, vals, tags } = this;
+    this.lo = new Uint32Array(cap);
+    this.hi = new Uint16Array(cap);
     this.vals = new Int32Array(cap).fill(EMPTY);
     this.tags = tags ? new Uint16Array(cap) : null;
     this.mask = cap - 1;
@@ -898,11 +919,13 @@ export class NumTable {
     this.filter = new Uint8Array(cap);
     this.size = 0;
     this.filled = 0;
-    for (let i = 0; i < vals.length; i++) if ((vals[i] as number) >= 0) this.set(keys[i] as number, vals[i] as number, tags ? (tags[i] as number) : 0);
+    for (let i = 0; i < vals.length; i++) {
+      if ((vals[i] as number) >= 0) this.set((hi[i] as number) * TWO32 + (lo[i] as number), vals[i] as number, tags ? (tags[i] as number) : 0);
+    }
   }
 
   bytes(): number {
-    return this.keys.length * (this.tags ? 15 : 13);
+    return this.vals.length * (this.tags ? 13 : 11);
   }
 }
 

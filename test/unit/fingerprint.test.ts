@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distinctiveTokens, FingerprintIndex, Hasher, K, normalize, stringLeaves, W } from '../../src/engine/fingerprint.ts';
+import { distinctiveTokens, FingerprintIndex, Hasher, K, normalize, NumTable, stringLeaves, W } from '../../src/engine/fingerprint.ts';
 
 const hasher = new Hasher(0x1234abcd);
 const lorem = (n: number, seed = 1): string => {
@@ -288,4 +288,30 @@ test('without record, add() keeps no delta', () => {
   const idx = new FingerprintIndex(hasher, 1000);
   idx.add(1, ['some text that is long enough to index'], []);
   assert.equal(idx.lastDelta, null);
+});
+
+test('NumTable keeps keys as their low 48 bits: distinct below, one key above; values and tags survive growth and deletes', () => {
+  const t = new NumTable(true);
+  const big = 2 ** 52 + 12345; // a 53-bit key
+  assert.equal(t.set(big, 7, 3), -1);
+  assert.equal(t.get(big), 7);
+  assert.equal(t.tag(big), 3);
+  assert.equal(t.get(big + 2 ** 32), -1); // differs at bit 32: another key
+  assert.equal(t.get(big + 1), -1);
+  assert.equal(t.get(big - 2 ** 52 + 2 ** 49), 7); // same low 48 bits: the same key here (documented)
+  // many keys, through several rehashes, then a delete by value
+  const keys = Array.from({ length: 5000 }, (_, i) => (i * 2654435761) % 2 ** 53);
+  keys.forEach((k, i) => t.set(k, i % 10, i % 5));
+  for (let i = 0; i < keys.length; i++) assert.equal(t.get(keys[i] as number), i % 10);
+  const gone = t.deleteValue(3);
+  assert.ok(gone >= 500);
+  for (let i = 0; i < keys.length; i++) assert.equal(t.get(keys[i] as number), i % 10 === 3 ? -1 : i % 10);
+  let seen = 0;
+  t.forEach((k, v, tag) => {
+    seen++;
+    assert.equal(t.get(k), v); // the key handed out finds its entry again
+    assert.equal(t.tag(k), tag);
+    assert.ok(k < 2 ** 48);
+  });
+  assert.equal(seen, t.size);
 });
