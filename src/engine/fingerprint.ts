@@ -539,6 +539,37 @@ function entropyOf(s: string, from = 0, to = s.length): number {
   return e;
 }
 
+/**
+ * A URL or file path rather than a random string: two or more segments between slashes that are
+ * lower-case words (`path=/api/merge/123`, `node_modules/@scope/pkg`); random base64 almost never
+ * has those (the detector's high-entropy rule draws the same line).
+ */
+function pathLike(raw: Uint8Array | Uint16Array, a: number, b: number): boolean {
+  let wordy = 0;
+  let ok = true; // segment so far: [a-z0-9._-], not starting with . _ -
+  let pair = false; // two lower-case letters in a row
+  let prevLower = false;
+  let start = true;
+  for (let i = a; i <= b; i++) {
+    const c = i < b ? (raw[i] as number) : 47;
+    if (c === 47) {
+      if (!start && ok && pair && ++wordy >= 2) return true;
+      ok = true;
+      pair = false;
+      prevLower = false;
+      start = true;
+      continue;
+    }
+    const lower = c >= 97 && c <= 122;
+    if (lower) {
+      if (prevLower) pair = true;
+    } else if (!(isDigit(c) || (!start && (c === 46 || c === 95 || c === 45)))) ok = false;
+    prevLower = lower;
+    start = false;
+  }
+  return false;
+}
+
 /** High-entropy candidate token raw[a, b) (a run of token chars, at most MAX_TOKEN long)? */
 function highToken(raw: Uint8Array | Uint16Array, a: number, b: number): boolean {
   let digit = false;
@@ -564,6 +595,7 @@ function highToken(raw: Uint8Array | Uint16Array, a: number, b: number): boolean
   if (!nonHex) return false; // commit ids and digests are passed around in ordinary work
   if (!digit || !alpha) return false; // (this also keeps paths without digits out)
   if (ident) return false;
+  if (pathLike(raw, a, b)) return false;
   // Shannon entropy >= 3.5 bits per char
   const n = b - a;
   for (let i = a; i < b; i++) {

@@ -315,3 +315,12 @@ test('NumTable keeps keys as their low 48 bits: distinct below, one key above; v
   });
   assert.equal(seen, t.size);
 });
+
+test('distinctiveTokens: URL and file paths made of words are not distinctive; random strings with slashes are', () => {
+  const kinds = (s: string): string[] => distinctiveTokens(s).filter((t) => t.kind === 'token').map((t) => t.value);
+  assert.deepEqual(kinds('GET path=/api/merge/123 took 12 ms'), []);
+  assert.deepEqual(kinds('see node_modules/scope2/pkg-name/index9.js'), []);
+  const random = 'q8Zr/T2xk9LmP4/vW7nB3cD';
+  assert.deepEqual(kinds(`key ${random} here`), [random]);
+  assert.deepEqual(kinds('id sk9Qw2Lm8Zp4Xr7Tn1Vb'), ['sk9Qw2Lm8Zp4Xr7Tn1Vb']);
+});
