@@ -181,7 +181,6 @@ const hex: Decoder = {
  * single-char escapes `\n \r \t \b \f \v \0 \" \' \\ \/ \` \$`.
  */
 const ESC_ANY = /\\(?:u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|[0-7]{3}|[nrtbfv0"'\\/`$])/;
-const ESC_ALL = /(?:\\x[0-9a-fA-F]{2})+|(?:\\[0-3][0-7]{2})+|\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\([nrtbfv0"'\\/`$])/g;
 const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', '0': '\0', '"': '"', "'": "'", '\\': '\\', '/': '/', '`': '`', $: '$' };
 
 const HEXV = new Int8Array(128).fill(-1);
@@ -208,9 +207,32 @@ function codesToString(a: Uint16Array, n: number): string {
 }
 
 /**
- * One left-to-right pass that decodes exactly what ESC_ALL matches (the same alternatives, tried
- * in the same order at each backslash), without a callback, match strings or pieces per escape.
- * Returns null when nothing was decoded.
+ * A run of 4-char byte escapes starting at s[i] (`\xHH`, or octal `\NNN` with a first digit 0-3,
+ * as `byteAt` reads them: the byte, or -1): the run decoded as text and where it ends, or null.
+ */
+function byteEscapes(s: string, i: number, byteAt: (s: string, j: number) => number): { text: string; end: number } | null {
+  const bytes: number[] = [];
+  let j = i;
+  for (let b: number; j + 3 < s.length && s.charCodeAt(j) === 92 && (b = byteAt(s, j)) >= 0; j += 4) bytes.push(b);
+  return bytes.length ? { text: bytesToText(Uint8Array.from(bytes)), end: j } : null;
+}
+const hexByte = (s: string, j: number): number => {
+  const h = hexv(s.charCodeAt(j + 2));
+  const l = hexv(s.charCodeAt(j + 3));
+  return s.charCodeAt(j + 1) === 120 /* x */ && h >= 0 && l >= 0 ? h * 16 + l : -1;
+};
+const octByte = (s: string, j: number): number => {
+  const a = s.charCodeAt(j + 1) - 48;
+  const b = s.charCodeAt(j + 2) - 48;
+  const c = s.charCodeAt(j + 3) - 48;
+  return a >= 0 && a <= 3 && b >= 0 && b <= 7 && c >= 0 && c <= 7 ? (a * 64 + b * 8 + c) & 0xff : -1;
+};
+
+/**
+ * One left-to-right pass over the escapes above, trying at each backslash the alternatives of
+ * `(?:\\x[0-9a-fA-F]{2})+|(?:\\[0-3][0-7]{2})+|\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\([nrtbfv0"'\\/`$])`
+ * in that order, as that regex does (the unit tests check the two agree), without a callback,
+ * match strings or pieces per escape. Returns null when nothing was decoded.
  */
 function decodeEscapes(s: string): string | null {
   const n = s.length;
@@ -231,36 +253,10 @@ function decodeEscapes(s: string): string | null {
     let end = -1; // end of the match at i, or -1
     let text: string | null = null; // decoded text of a byte run
     let code = -1; // decoded UTF-16 code unit (or code point for \u{…})
-    if (c1 === 120 /* x */) {
-      // a run of \xHH
-      let j = i;
-      let count = 0;
-      while (j + 3 < n && s.charCodeAt(j) === 92 && s.charCodeAt(j + 1) === 120 && hexv(s.charCodeAt(j + 2)) >= 0 && hexv(s.charCodeAt(j + 3)) >= 0) {
-        j += 4;
-        count++;
-      }
-      if (count > 0) {
-        const bytes = new Uint8Array(count);
-        for (let k = 0; k < count; k++) bytes[k] = hexv(s.charCodeAt(i + 4 * k + 2)) * 16 + hexv(s.charCodeAt(i + 4 * k + 3));
-        text = bytesToText(bytes);
-        end = j;
-      }
-    }
-    if (end < 0 && c1 >= 48 && c1 <= 51) {
-      // a run of octal \NNN (first digit 0-3)
-      let j = i;
-      let count = 0;
-      const oct = (c: number): boolean => c >= 48 && c <= 55;
-      while (j + 3 < n && s.charCodeAt(j) === 92 && s.charCodeAt(j + 1) >= 48 && s.charCodeAt(j + 1) <= 51 && oct(s.charCodeAt(j + 2)) && oct(s.charCodeAt(j + 3))) {
-        j += 4;
-        count++;
-      }
-      if (count > 0) {
-        const bytes = new Uint8Array(count);
-        for (let k = 0; k < count; k++) bytes[k] = ((s.charCodeAt(i + 4 * k + 1) - 48) * 64 + (s.charCodeAt(i + 4 * k + 2) - 48) * 8 + (s.charCodeAt(i + 4 * k + 3) - 48)) & 0xff;
-        text = bytesToText(bytes);
-        end = j;
-      }
+    const run = c1 === 120 /* x */ ? byteEscapes(s, i, hexByte) : c1 >= 48 && c1 <= 51 ? byteEscapes(s, i, octByte) : null;
+    if (run) {
+      text = run.text;
+      end = run.end;
     }
     if (end < 0 && c1 === 117 /* u */) {
       if (i + 2 < n && s.charCodeAt(i + 2) === 123 /* { */) {
