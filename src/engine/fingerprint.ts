@@ -541,7 +541,7 @@ function entropyOf(s: string, from = 0, to = s.length): number {
 
 /**
  * A URL or file path rather than a random string: two or more segments between slashes that are
- * lower-case words (`path=/api/merge/123`, `node_modules/@scope/pkg`); random base64 almost never
+ * lower-case words (`path=/api/merge/123`, `node_modules/left-pad/index9.js`); random base64 almost never
  * has those (the detector's high-entropy rule draws the same line).
  */
 function pathLike(raw: Uint8Array | Uint16Array, a: number, b: number): boolean {
@@ -743,6 +743,8 @@ const EMPTY = -1;
 const TOMB = -2;
 const TWO32 = 4294967296;
 
+/** Bits 32-47 of a key (its low 32 bits are `key >>> 0`). */
+const hiOf = (key: number): number => Math.floor(key / TWO32) & 0xffff;
 /** Home-slot mix of a key's low 32 bits and its next 16. */
 const mix = (lo: number, hi: number): number => Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
 
@@ -775,7 +777,7 @@ export class NumTable {
 
   private slot(key: number): number {
     const klo = key >>> 0;
-    const khi = Math.floor(key / TWO32) & 0xffff;
+    const khi = hiOf(key);
     const m = mix(klo, khi);
     const f = m & (this.mask * 8 + 7);
     if (((this.filter[f >>> 3] as number) & (1 << (f & 7))) === 0) return -1;
@@ -819,7 +821,7 @@ export class NumTable {
   set(key: number, val: number, tag = 0): number {
     if ((this.filled + 1) * 4 > this.vals.length * 3) this.rehash((this.size + 1) * 2 > this.vals.length ? this.vals.length * 2 : this.vals.length);
     const klo = key >>> 0;
-    const khi = Math.floor(key / TWO32) & 0xffff;
+    const khi = hiOf(key);
     const lo = this.lo;
     const hi = this.hi;
     const vals = this.vals;
@@ -867,7 +869,7 @@ export class NumTable {
     for (let j = 0; j < count; j++) {
       const key = src[j] as number;
       const klo = key >>> 0;
-      const khi = Math.floor(key / TWO32) & 0xffff;
+      const khi = hiOf(key);
       const mx = mix(klo, khi);
       const f = mx & fmask;
       filter[f >>> 3] = (filter[f >>> 3] as number) | (1 << (f & 7));
@@ -931,13 +933,6 @@ export class NumTable {
       const v = this.vals[i] as number;
       if (v >= 0) cb((this.hi[i] as number) * TWO32 + (this.lo[i] as number), v, this.tags ? (this.tags[i] as number) : 0);
     }
-  }
-
-  clear(): void {
-    this.vals.fill(EMPTY);
-    this.filter.fill(0);
-    this.size = 0;
-    this.filled = 0;
   }
 
   private rehash(cap: number): void {
@@ -1240,8 +1235,8 @@ export class FingerprintIndex {
       sampleMask = 3;
       while (total / (sampleMask + 1) > half && sampleMask < 0xffff) sampleMask = sampleMask * 2 + 1;
     }
-    const tokenLabel = labelId('distinctive token');
-    const emailLabel = labelId('e-mail address');
+    const tokenLabel = labelId((SPAN_KIND[KIND_TOKEN] as { label: string }).label);
+    const emailLabel = labelId((SPAN_KIND[KIND_EMAIL] as { label: string }).label);
     for (const text of texts) {
       const raw = rawCodes(text);
       const n = normRecord(text, raw);
