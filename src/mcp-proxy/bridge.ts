@@ -127,15 +127,16 @@ function lineInfo(line: string): LineInfo[] {
     for (const m of Array.isArray(v) ? v : [v]) {
       if (typeof m !== 'object' || m === null) continue;
       const r = m as Record<string, unknown>;
-      const id = 'id' in r && r.id !== null && r.id !== undefined ? JSON.stringify(r.id) : undefined;
-      const method = typeof r.method === 'string' ? r.method : undefined;
-      out.push({ ...(method ? { method } : {}), ...(id !== undefined ? (method ? { requestId: id } : { responseId: id }) : {}) });
+      out.push(infoOf(typeof r.method === 'string' ? r.method : undefined, 'id' in r && r.id !== null && r.id !== undefined ? JSON.stringify(r.id) : undefined));
     }
     return out;
   }
-  const id = TAIL_ID.exec(line)?.[1];
-  const method = HEAD_METHOD.exec(line)?.[1];
-  return [{ ...(method ? { method } : {}), ...(id !== undefined ? (method ? { requestId: id } : { responseId: id }) : {}) }];
+  return [infoOf(HEAD_METHOD.exec(line)?.[1], TAIL_ID.exec(line)?.[1])];
+}
+
+/** A message with a method and an id is a request, with an id alone a response. */
+function infoOf(method: string | undefined, id: string | undefined): LineInfo {
+  return { ...(method ? { method } : {}), ...(id !== undefined ? (method ? { requestId: id } : { responseId: id }) : {}) };
 }
 
 export interface BridgeOptions {
