@@ -5,7 +5,7 @@
  * stopped sidecar lets every call through. Pure: facts about where the guard lives are passed in.
  */
 import type { BashAnalysis } from './bash.ts';
-import { resolvePath } from './paths.ts';
+import { baseName as base, resolvePath } from './paths.ts';
 
 export interface GuardFacts {
   /** the sidecar's state dir (socket, database, key, config) */
@@ -34,8 +34,6 @@ const COPIERS = new Set(['cp', 'rsync', 'install', 'ln']);
 const SYSTEMCTL_OFF = new Set(['stop', 'disable', 'mask', 'kill', 'edit', 'revert', 'set-property']);
 const LAUNCHCTL_OFF = new Set(['bootout', 'unload', 'disable', 'remove', 'kill', 'stop']);
 const CLI_OFF = new Set(['uninstall', 'config']);
-
-const base = (s: string): string => s.slice(s.lastIndexOf('/') + 1);
 
 /** The command of a simple command with its wrappers (sudo, env VAR=x, timeout 5, xargs) taken off. */
 function unwrap(argv: string[]): string[] {
