@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { FlowEngine } from '../src/engine/engine.ts';
 import { defaultConfig } from '../src/config.ts';
+import { rssSplit } from './proc-status.ts';
 
 const sessions = Number(process.argv[2] ?? 100);
 const target = Number(process.argv[3] ?? 10_000);
@@ -11,15 +12,12 @@ const eng = new FlowEngine(cfg, { seed: 7 });
 /** Linux: resident memory split into anonymous (this process's own) and file-backed (mapped binaries). */
 const split = (): { anon: number; file: number } | null => {
   try {
-    const st = readFileSync('/proc/self/status', 'utf8');
-    const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(st)?.[1] ?? NaN) * 1024;
-    return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+    return rssSplit(readFileSync('/proc/self/status', 'utf8'));
   } catch {
     return null;
   }
 };
 const before = process.memoryUsage().rss;
-const beforeSplit = split();
 let x = 12345;
 const rnd = (): string => {
   x = (x * 1103515245 + 12345) & 0x7fffffff;
@@ -38,4 +36,4 @@ for (let s = 0; s < sessions; s++) {
 const m = process.memoryUsage();
 let fps = 0;
 for (const s of eng.tracker.list()) fps += s.index.size;
-process.stdout.write(JSON.stringify({ sessions: eng.tracker.size, fingerprints: fps, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, arrayBuffers: m.arrayBuffers, baseline_rss: before, approx: eng.tracker.approxBytes(), split: split(), baseline_split: beforeSplit }) + '\n');
+process.stdout.write(JSON.stringify({ sessions: eng.tracker.size, fingerprints: fps, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, arrayBuffers: m.arrayBuffers, baseline_rss: before, approx: eng.tracker.approxBytes(), split: split() }) + '\n');

@@ -14,6 +14,7 @@ import { loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
 import { HOOK, ROOT, startSidecar } from '../test/helpers/sidecar.ts';
 import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
+import { rssSplit } from './proc-status.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const TRIVIAL_SERVER = `require('node:http').createServer((q, r) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { JSON.parse(b); r.setHeader('content-type', 'application/json'); r.end('{}'); }); }).listen(Number(process.argv[1]), '127.0.0.1');`;
@@ -73,6 +74,17 @@ function throughputClient(socket: string, until: number, id: number): Promise<nu
     });
     s.on('error', reject);
   });
+}
+
+/**
+ * A benchmark child (scripts/<name>.ts) bundled first, so the figure is the engine's and not the
+ * TypeScript loader's, then run with the sidecar's node flags; its stdout.
+ */
+async function benchChild(name: string, flags: string[] = [], args: string[] = []): Promise<string> {
+  const { buildSync } = await import('esbuild');
+  const out = join(ROOT, '.bench', `${name}.mjs`);
+  buildSync({ entryPoints: [join(ROOT, 'scripts', `${name}.ts`)], bundle: true, platform: 'node', format: 'esm', outfile: out, packages: 'external', logLevel: 'error' });
+  return spawnSync(process.execPath, [...flags, ...DAEMON_NODE_ARGS, out, ...args], { encoding: 'utf8', cwd: ROOT }).stdout;
 }
 
 async function main(): Promise<void> {
@@ -153,14 +165,10 @@ async function main(): Promise<void> {
   await sc.cleanup();
 
   // memory: 100 sessions x 10k fingerprints, in a fresh process
-  // bundled first, so the figure is the engine's and not the TypeScript loader's
-  const { buildSync } = await import('esbuild');
-  buildSync({ entryPoints: [join(ROOT, 'scripts/bench-rss.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(ROOT, '.bench/bench-rss.mjs'), packages: 'external', logLevel: 'error' });
   // run with the daemon's own node flags: the figure is the sidecar's
-  const rss = JSON.parse(spawnSync(process.execPath, ['--expose-gc', ...DAEMON_NODE_ARGS, join(ROOT, '.bench/bench-rss.mjs'), '100', '10000'], { encoding: 'utf8', cwd: ROOT }).stdout);
+  const rss = JSON.parse(await benchChild('bench-rss', ['--expose-gc'], ['100', '10000']));
   // the same split for a bare node process that does nothing
-  const bare = spawnSync(process.execPath, ['-e', `setTimeout(() => process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8')), 200)`], { encoding: 'utf8' }).stdout;
-  const bareKb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(bare)?.[1] ?? NaN) * 1024;
+  const bare = rssSplit(spawnSync(process.execPath, ['-e', `setTimeout(() => process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8')), 200)`], { encoding: 'utf8' }).stdout);
 
   // optional: the SEA single binary, if `npm run build:binary` made one
   const sea = join(ROOT, 'dist', 'mcpproxy-hook-hook');
@@ -177,9 +185,8 @@ async function main(): Promise<void> {
   }
 
   // in-process decision time: 2 KB input against a session holding ~16k fingerprints, in a child
-  // with the sidecar's node flags (bundled like the memory child)
-  buildSync({ entryPoints: [join(ROOT, 'scripts/bench-decide.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(ROOT, '.bench/bench-decide.mjs'), packages: 'external', logLevel: 'error' });
-  const dec = JSON.parse(spawnSync(process.execPath, [...DAEMON_NODE_ARGS, join(ROOT, '.bench/bench-decide.mjs')], { encoding: 'utf8', cwd: ROOT }).stdout) as { fingerprints: number; p50: number; p95: number; p99: number };
+  // with the sidecar's node flags
+  const dec = JSON.parse(await benchChild('bench-decide')) as { fingerprints: number; p50: number; p95: number; p99: number };
 
   const f = (x: number): string => x.toFixed(2);
   const rows = [
@@ -197,7 +204,7 @@ async function main(): Promise<void> {
     `- memory at ${rss.sessions} sessions x ${Math.round(rss.fingerprints / rss.sessions)} fingerprints (${rss.fingerprints} in all): RSS ${(rss.rss / 2 ** 20).toFixed(1)} MiB = process baseline ${(rss.baseline_rss / 2 ** 20).toFixed(1)} MiB + growth; fingerprint tables ~${(rss.approx / 2 ** 20).toFixed(1)} MiB, all typed arrays ${(rss.arrayBuffers / 2 ** 20).toFixed(1)} MiB, V8 heap ${(rss.heapUsed / 2 ** 20).toFixed(1)} MiB used of ${(rss.heapTotal / 2 ** 20).toFixed(1)} MiB committed`,
     ...(rss.split
       ? [
-          `- of that RSS, ${(rss.split.anon / 2 ** 20).toFixed(1)} MiB is the process's own (anonymous) memory and ${(rss.split.file / 2 ** 20).toFixed(1)} MiB file-backed pages (the node binary and libraries, shared with every node process); a bare \`node -e\` here: RSS ${((bareKb('RssAnon') + bareKb('RssFile')) / 2 ** 20).toFixed(1)} MiB, ${(bareKb('RssAnon') / 2 ** 20).toFixed(1)} MiB of it its own`,
+          `- of that RSS, ${(rss.split.anon / 2 ** 20).toFixed(1)} MiB is the process's own (anonymous) memory and ${(rss.split.file / 2 ** 20).toFixed(1)} MiB file-backed pages (the node binary and libraries, shared with every node process); a bare \`node -e\` here: RSS ${((bare.anon + bare.file) / 2 ** 20).toFixed(1)} MiB, ${(bare.anon / 2 ** 20).toFixed(1)} MiB of it its own`,
         ]
       : []),
   ].join('\n');
