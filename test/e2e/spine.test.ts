@@ -133,6 +133,33 @@ describe('spine with the real Claude Code CLI', { skip }, () => {
     assert.ok(rows.some((x) => x.event === 'PostToolUseFailure' && x.tool === 'Bash'), 'the failure event reached the sidecar');
   });
 
+  test('a log line quoted in a report: its URL path goes out; a random id from the same log is stopped', async () => {
+    const proj = project();
+    mkdirSync(join(proj, 'logs'));
+    const lines = Array.from({ length: 30 }, (_, i) => `2026-11-24T10:0${i % 10}:00Z INFO request took ${i * 7} ms path=/api/orders/${1000 + i}`);
+    lines.splice(12, 0, '2026-11-24T10:02:30Z WARN retry trace=Zq8Tx3Lm9Pw2Kd7Vb4Nc');
+    writeFileSync(join(proj, 'logs', 'app.log'), lines.join('\n') + '\n');
+    const pathSent = join(proj, 'path-sent');
+    const idSent = join(proj, 'id-sent');
+    const script: Turn[] = [
+      [{ tool_use: { name: 'Bash', input: { command: 'tail -40 logs/app.log', description: 'read the log' } } }],
+      [{ tool_use: { name: 'Bash', input: { command: curl('status.example.com', 'seeing 500s on path=/api/orders/1017', pathSent), description: 'report the failing path' } } }],
+      [{ tool_use: { name: 'Bash', input: { command: curl('status.example.com', 'see trace=Zq8Tx3Lm9Pw2Kd7Vb4Nc', idSent), description: 'send the trace id' } } }],
+      [{ text: 'done' }],
+    ];
+    const r = await runClaude({ cwd: proj, home: sc.home, script });
+    assert.equal(r.exitCode, 0, describeRun(r));
+    assert.equal(r.toolResults.length, 3, toolTexts(r));
+    // a path made of words is not a distinctive value: quoting it in a report is ordinary work
+    assert.doesNotMatch(r.toolResults[1]?.text ?? '', /mcpproxy-hook/, toolTexts(r));
+    assert.equal(existsSync(pathSent), true, 'the report with the path ran');
+    // a random id read from the same log still is
+    assert.equal(r.toolResults[2]?.is_error, true, toolTexts(r));
+    assert.match(r.toolResults[2]?.text ?? '', /mcpproxy-hook (blocked|needs confirmation)/);
+    assert.match(r.toolResults[2]?.text ?? '', /tail -40 logs\/app\.log/);
+    assert.equal(existsSync(idSent), false, 'the command with the id did not run');
+  });
+
   test('(d) two sessions at once: a secret read in one does not block the other', async () => {
     const p1 = project();
     const p2 = project();
