@@ -71,12 +71,32 @@ CREATE TABLE IF NOT EXISTS session_summaries (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+export interface AuditStoreOptions {
+  /**
+   * Copy the WAL into the database (a checkpoint, which fsyncs) once no commit has happened for
+   * this long, instead of when a commit happens to push the WAL past SQLite's threshold: a
+   * checkpoint then costs nobody a wait. SQLite's own automatic checkpoint (at 1,000 pages of WAL)
+   * stays, for a store that is never quiet: a bigger threshold only made each of those stalls
+   * longer. 0 (the default, for short-lived CLI use): no idle checkpoints.
+   */
+  idleCheckpointMs?: number;
+}
+
 export class AuditStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly insertSummary: Database.Statement;
 
-  constructor(readonly file: string) {
+  private readonly idleTimer: NodeJS.Timeout | null = null;
+  /** group commits since the last checkpoint */
+  private commitsSinceCheckpoint = 0;
+  /** checkpoints run at idle */
+  idleCheckpoints = 0;
+
+  constructor(
+    readonly file: string,
+    opts: AuditStoreOptions = {},
+  ) {
     if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
     this.db = new Database(file);
     // set before the first table exists; lets pruning hand pages back without a blocking VACUUM
@@ -89,6 +109,23 @@ export class AuditStore {
     this.insert = this.db.prepare(`INSERT INTO decisions (ts, session_id, event, tool, tool_use_id, classification, flow_type, risk, decision, reason, summary, origin_tool, hosts, input_hash, latency_us, source)
       VALUES (@ts, @session_id, @event, @tool, @tool_use_id, @classification, @flow_type, @risk, @decision, @reason, @summary, @origin_tool, @hosts, @input_hash, @latency_us, @source)`);
     this.insertSummary = this.db.prepare('INSERT INTO session_summaries (session_id, started_at, ended_at, reason, summary) VALUES (?, ?, ?, ?, ?)');
+    const idle = opts.idleCheckpointMs ?? 0;
+    if (idle > 0 && file !== ':memory:') {
+      this.idleTimer = setTimeout(() => this.idleCheckpoint(), idle);
+      this.idleTimer.unref();
+    }
+  }
+
+  /**
+   * Checkpoint now if anything was committed since the last one (PASSIVE: never waits for a reader).
+   * Runs from the idle timer; false when there was nothing to do.
+   */
+  idleCheckpoint(): boolean {
+    if (this.commitsSinceCheckpoint === 0 || !this.db.open) return false;
+    this.commitsSinceCheckpoint = 0;
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+    this.idleCheckpoints++;
+    return true;
   }
 
   /** The database, for other stores that keep their tables in it (one file, one transaction). */
@@ -154,6 +191,9 @@ export class AuditStore {
       this.insertMany(rows);
     } finally {
       for (const w of waiters) w();
+      this.commitsSinceCheckpoint++;
+      // restarted by every commit: it fires only after a quiet spell
+      this.idleTimer?.refresh();
     }
   }
 
@@ -223,12 +263,9 @@ export class AuditStore {
     return (this.db.prepare('SELECT count(*) AS c FROM decisions').get() as { c: number }).c;
   }
 
-  checkpoint(): void {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-  }
-
   close(): void {
     this.flush();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.db.close();
   }
 }

@@ -129,7 +129,9 @@ export class Sidecar {
     this.configExists = cfg.exists;
     this.key = readOrCreateKey(paths.keyFile);
     this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: { stateDir: paths.stateDir, installDir: builtDir() } });
-    this.audit = new AuditStore(paths.db);
+    // checkpoints in the quiet after a burst of events (a tool running, the model thinking), not
+    // on the reply path: a checkpoint's fsyncs took 5-15 ms here
+    this.audit = new AuditStore(paths.db, { idleCheckpointMs: 200 });
     this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);
     this.audit.addWriter(
       () => this.sessionStore.write(),

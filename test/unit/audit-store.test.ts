@@ -39,3 +39,36 @@ test('prune by age and by row count', () => {
   assert.equal(st.query({ limit: 1 })[0]?.ts, 1_000_099, 'the newest rows are kept');
   st.close();
 });
+
+test('idle checkpoints: a burst of commits leaves the database file alone, the quiet after it checkpoints', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mph-audit-'));
+  // one commit each, as a stream of hook events makes; few enough that SQLite's own checkpoint
+  // (at 1,000 pages of WAL) does not run
+  const burst = async (st: AuditStore): Promise<void> => {
+    for (let i = 0; i < 150; i++) await st.enqueue(row(i));
+  };
+  const quiet = async (st: AuditStore): Promise<void> => {
+    for (let t = 0; t < 100 && st.idleCheckpoints === 0; t++) await new Promise((r) => setTimeout(r, 50));
+  };
+  const file = join(dir, 'idle.db');
+  const st = new AuditStore(file, { idleCheckpointMs: 300 });
+  const size0 = statSync(file).size;
+  await burst(st);
+  assert.equal(statSync(file).size, size0, 'no checkpoint while commits keep coming');
+  assert.equal(st.idleCheckpoints, 0);
+  await quiet(st);
+  assert.equal(st.idleCheckpoints, 1, 'one checkpoint once the store went quiet');
+  assert.ok(statSync(file).size > size0, 'the checkpoint copied the rows into the database file');
+  assert.equal(st.rowCount(), 150);
+  assert.equal(st.idleCheckpoint(), false, 'nothing committed since: nothing to do');
+  st.close();
+
+  // control: without the option the rows stay in the WAL through the same quiet spell
+  const plain = new AuditStore(join(dir, 'plain.db'));
+  const plainSize = statSync(join(dir, 'plain.db')).size;
+  await burst(plain);
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(statSync(join(dir, 'plain.db')).size, plainSize);
+  plain.close();
+  rmSync(dir, { recursive: true, force: true });
+});
