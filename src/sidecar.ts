@@ -38,12 +38,26 @@ const UPSTREAM_START_WAIT_MS = 10_000;
 
 export class BadEvent extends Error {}
 
-/** A decision, and a promise that resolves once its audit row is committed (reply after it). */
+/**
+ * A decision, and a promise that resolves once its audit row is committed (reply after it). A
+ * PostToolUse from a hook is answered before it is recorded (decision null; see Sidecar.defer).
+ */
 export interface Evaluated {
   ok: true;
   output: Record<string, unknown>;
-  decision: Decision;
+  decision: Decision | null;
   committed: Promise<void>;
+}
+
+/** Events whose reply is always `{}` (they record what a tool returned): answered first, recorded after. */
+const RECORDING_EVENTS = new Set(['PostToolUse', 'PostToolUseFailure']);
+/** At most this many answered-but-unrecorded events; one more is recorded before its reply. */
+const MAX_DEFERRED = 32;
+
+interface Deferred {
+  ev: HookEvent;
+  source: string;
+  now: number;
 }
 
 /** Parse and check one hook event. Throws BadEvent with a message that says what is wrong. */
@@ -108,6 +122,9 @@ export class Sidecar {
   private http?: HttpHookServer;
   private httpError: string | null = null;
   readonly correlator = new Correlator();
+  /** PostToolUse events answered and not yet recorded, oldest first */
+  private deferred: Deferred[] = [];
+  private deferredScheduled = false;
   /** which paths reported on each session: hooks, the MCP proxy, or both (coverage mode) */
   private readonly sources = new Map<string, { hook: boolean; proxy: boolean }>();
   private upstreams?: UpstreamManager;
@@ -194,7 +211,7 @@ export class Sidecar {
         const r = this.evaluate(typeof e === 'string' ? e : Buffer.from(e.buffer, e.byteOffset, e.byteLength), 'evaluate');
         if (!r.ok) return { error: r.error };
         await r.committed;
-        return { output: r.output, decision: publicDecision(r.decision) };
+        return { output: r.output, decision: r.decision && publicDecision(r.decision) };
       }
       case 'status':
         return this.status();
@@ -226,7 +243,39 @@ export class Sidecar {
       this.correlator.notePending(canonicalToolName(ev.tool_name), ev.tool_input, ev.session_id, now);
     }
     this.noteSource(ev.session_id, 'hook');
+    if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http')) return this.defer({ ev, source, now });
     return this.decide(ev, source, now, t0);
+  }
+
+  /**
+   * Answer a PostToolUse now and record it right after the reply has gone out: the agent does not
+   * wait for the fingerprinting (a 1 MB output takes ~20 ms). Ordering is kept: every other event,
+   * status, reload, housekeeping and stop records what is deferred first, so a PreToolUse never
+   * misses an origin whose PostToolUse was answered before it. Durability is what it was: the reply
+   * to a PostToolUse carries nothing, and a sidecar killed before recording loses that origin
+   * whether or not it had answered.
+   */
+  private defer(d: Deferred): Evaluated {
+    this.deferred.push(d);
+    if (this.deferred.length > MAX_DEFERRED) this.recordDeferred();
+    else if (!this.deferredScheduled) {
+      this.deferredScheduled = true;
+      setImmediate(() => this.recordDeferred());
+    }
+    return { ok: true, output: {}, decision: null, committed: Promise.resolve() };
+  }
+
+  /** Record every deferred PostToolUse, oldest first. */
+  recordDeferred(): void {
+    this.deferredScheduled = false;
+    while (this.deferred.length > 0) {
+      const d = this.deferred.shift() as Deferred;
+      try {
+        this.decideNow(d.ev, d.source, d.now, process.hrtime.bigint());
+      } catch (err) {
+        this.log(`${new Date().toISOString()} error recording a ${d.ev.hook_event_name} event of session ${d.ev.session_id}: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Keyed hash of a tool input; inputs too deep to serialise get a marker instead of an exception. */
@@ -249,8 +298,13 @@ export class Sidecar {
     s[kind] = true;
   }
 
-  /** Engine decision + audit row for a parsed event (hook, HTTP hook, evaluate or proxy). */
-  private decide(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated {
+  /** Engine decision + audit row for a parsed event (hook, HTTP hook, evaluate or proxy), after what is deferred. */
+  private decide(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
+    if (this.deferred.length > 0) this.recordDeferred();
+    return this.decideNow(ev, source, now, t0);
+  }
+
+  private decideNow(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
     const d = this.engine.handle(ev, now);
     const output = claudeOutput(d);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
@@ -278,6 +332,7 @@ export class Sidecar {
   }
 
   status(): Record<string, unknown> {
+    this.recordDeferred();
     const now = this.now();
     const sessions = this.engine.tracker.list().map((s) => ({
       session_id: s.id,
@@ -401,6 +456,8 @@ export class Sidecar {
 
   /** Re-read the config; on error keep the running one and say why. */
   reload(): Record<string, unknown> {
+    // what arrived under the old config is recorded under it
+    this.recordDeferred();
     try {
       const cfg = loadConfigFile(this.paths.configFile);
       this.engine.setConfig(cfg.config);
@@ -466,6 +523,7 @@ export class Sidecar {
   }
 
   private housekeeping(): void {
+    this.recordDeferred();
     this.engine.expire(this.now());
     this.audit.recordSummaries(this.engine.tracker.drainClosed());
     // closed sessions: their saved state goes too; open ones get their counters saved
@@ -494,6 +552,7 @@ export class Sidecar {
     await this.mcpHttp?.close();
     await this.mcpSocket?.close();
     await this.upstreams?.stop();
+    this.recordDeferred();
     // open sessions stay open across a restart when they are saved; otherwise they end here
     if (!this.engine.config.session.persist) {
       this.engine.tracker.closeAll();

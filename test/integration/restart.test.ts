@@ -1,6 +1,7 @@
 /**
  * State survives restarts: `kill -9` of the sidecar mid-session, then a restart, still blocks the
- * exfiltration of data read before the crash; acknowledged audit rows are all there.
+ * exfiltration of data read before the crash; acknowledged audit rows are all there (a PreToolUse's
+ * row is committed before its answer; a PostToolUse's right after it, and before the next event).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
