@@ -300,7 +300,11 @@ export class Sidecar {
 
   /** Engine decision + audit row for a parsed event (hook, HTTP hook, evaluate or proxy), after what is deferred. */
   private decide(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
-    if (this.deferred.length > 0) this.recordDeferred();
+    if (this.deferred.length > 0) {
+      this.recordDeferred();
+      // the recordings are timed on their own rows; this row times this event
+      t0 = process.hrtime.bigint();
+    }
     return this.decideNow(ev, source, now, t0);
   }
 
