@@ -5,12 +5,12 @@
  * Design notes
  * - Two scopes. Token rules (prefixed API keys, JWTs, generic high-entropy strings) only ever match
  *   inside a "token run" (a maximal run of [A-Za-z0-9+/_.=-], at least 15 long). One linear pass
- *   collects those runs and joins them, newline-separated, into a much shorter text; token rules run
- *   over that and their offsets are mapped back. Context rules (PEM blocks, connection strings,
+ *   collects those runs (slices of the text, no copies); token rules run over each run in turn and
+ *   their offsets are shifted back by the run's start. Context rules (PEM blocks, connection strings,
  *   `NAME=value`, auth headers) need spaces and punctuation, so they run over the whole text.
  * - Keyword prefilter: a rule with `keywords` runs only if one of them (lower-case) occurs in its
- *   scope, case-insensitively. For token rules all keywords are found in one pass over the joined
- *   runs; for context rules one case-insensitive search per distinct keyword list. (N separate
+ *   scope, case-insensitively. For token rules all keywords are found in one pass over the runs;
+ *   for context rules one case-insensitive search per distinct keyword list. (N separate
  *   `includes` calls on a lower-cased copy cost far more than the regexes themselves at 1 MB.)
  * - A rule reports only the secret VALUE span (`group`), never the key name around it.
  * - Overlaps are resolved by rule order: RULES is sorted from most specific to most generic, and a
@@ -55,7 +55,7 @@ export interface DetectorRule {
 interface MatchContext {
   /** The scanned text (original coordinates). */
   text: string;
-  /** The regex match; for token-scope rules its indices refer to the joined token runs. */
+  /** The regex match; for token-scope rules its indices refer to the token run it was found in. */
   match: RegExpExecArray;
   /** Span of the value in `text`. */
   start: number;
@@ -73,7 +73,7 @@ interface ScanState {
  * drop the match, true to keep it, or a refined [start, end] span (e.g. to trim a truncated PEM).
  */
 interface InternalRule extends DetectorRule {
-  /** 'token' = runs over the joined token runs (see above); default 'text' = the whole text. */
+  /** 'token' = runs over each token run (see above); default 'text' = the whole text. */
   scope?: 'token' | 'text';
   check?: (value: string, ctx: MatchContext) => boolean | readonly [number, number];
 }
@@ -1003,10 +1003,9 @@ const ESCAPE_LETTER = new Uint8Array(128);
 for (const c of 'nrtbfu0') ESCAPE_LETTER[c.charCodeAt(0)] = 1;
 
 interface TokenRuns {
-  /** The runs joined with '\n'. */
-  joined: string;
-  /** For run i: its offset in `joined` and in the original text. */
-  joinedStarts: number[];
+  /** The runs, each a slice of the text (V8 keeps a slice as a view: no copy). */
+  parts: string[];
+  /** For run i: its offset in the original text. */
   textStarts: number[];
 }
 
@@ -1016,9 +1015,7 @@ interface TokenRuns {
  */
 function collectTokenRuns(src: string): TokenRuns {
   const parts: string[] = [];
-  const joinedStarts: number[] = [];
   const textStarts: number[] = [];
-  let joinedLen = 0;
   const n = src.length;
   const raw = rawCodes(src);
   if (RUNS.length < 2 * (n / (MIN_TOKEN_RUN + 1) + 1)) RUNS = new Int32Array(2 * Math.ceil(n / (MIN_TOKEN_RUN + 1) + 1));
@@ -1030,29 +1027,14 @@ function collectTokenRuns(src: string): TokenRuns {
     if (a > 0 && raw[a - 1] === 92 && ESCAPE_LETTER[raw[a] as number] === 1) a++;
     if (b - a < MIN_TOKEN_RUN) continue;
     parts.push(src.slice(a, b));
-    joinedStarts.push(joinedLen);
     textStarts.push(a);
-    joinedLen += b - a + 1;
   }
-  return { joined: parts.length === 1 ? (parts[0] as string) : parts.join('\n'), joinedStarts, textStarts };
+  return { parts, textStarts };
 }
 
 /** (the detector's own buffers) */
 const rawCodes = rawCodesReader();
 let RUNS = new Int32Array(256);
-
-/** Map an offset in the joined runs back to the original text. */
-function toTextOffset(runs: TokenRuns, pos: number): number {
-  const starts = runs.joinedStarts;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid]! <= pos) lo = mid;
-    else hi = mid - 1;
-  }
-  return runs.textStarts[lo]! + (pos - starts[lo]!);
-}
 
 /** Regex source matching any of `words`, factored as a trie (much faster than a flat alternation). */
 function trieSource(words: readonly string[]): string {
@@ -1082,19 +1064,21 @@ function trieSource(words: readonly string[]): string {
   return emit(root);
 }
 
-/** All token-scope keywords, searched in one pass over the joined runs. */
+/** All token-scope keywords, searched in one pass over the token runs. */
 const TOKEN_KEYWORDS: string[] = [
   ...new Set(INTERNAL_RULES.filter((r) => r.scope === 'token').flatMap((r) => r.keywords ?? [])),
 ];
 const TOKEN_KEYWORD_RE = new RegExp(trieSource(TOKEN_KEYWORDS), 'gi');
 
-function presentTokenKeywords(joined: string): Set<string> {
+function presentTokenKeywords(parts: readonly string[]): Set<string> {
   const found = new Set<string>();
-  TOKEN_KEYWORD_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = TOKEN_KEYWORD_RE.exec(joined)) !== null) {
-    found.add(m[0].toLowerCase());
-    TOKEN_KEYWORD_RE.lastIndex = m.index + 1; // overlapping keywords
+  for (const part of parts) {
+    TOKEN_KEYWORD_RE.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = TOKEN_KEYWORD_RE.exec(part)) !== null) {
+      found.add(m[0].toLowerCase());
+      TOKEN_KEYWORD_RE.lastIndex = m.index + 1; // overlapping keywords
+    }
   }
   TOKEN_KEYWORD_RE.lastIndex = 0;
   // a keyword that is a substring of a found one is present too
@@ -1137,13 +1121,11 @@ export function scanText(text: string, opts?: { maxChars?: number }): Finding[] 
   for (let rank = 0; rank < INTERNAL_RULES.length; rank++) {
     const rule = INTERNAL_RULES[rank]!;
     const tokenScope = rule.scope === 'token';
-    let haystack = src;
     if (tokenScope) {
       runs ??= collectTokenRuns(src);
-      if (runs.joined.length === 0) continue;
-      haystack = runs.joined;
+      if (runs.parts.length === 0) continue;
       if (rule.keywords && rule.keywords.length > 0) {
-        tokenKeywords ??= presentTokenKeywords(runs.joined);
+        tokenKeywords ??= presentTokenKeywords(runs.parts);
         const present = tokenKeywords;
         if (!rule.keywords.some((k) => present.has(k))) continue;
       }
@@ -1159,42 +1141,48 @@ export function scanText(text: string, opts?: { maxChars?: number }): Finding[] 
 
     const rx = compiledRegex(rule);
     const group = rule.group ?? 0;
-    rx.lastIndex = 0;
     let examined = 0;
     let kept = 0;
     let m: RegExpExecArray | null;
-    while ((m = rx.exec(haystack)) !== null) {
-      if (++examined > MAX_MATCHES_PER_RULE || kept >= MAX_FINDINGS_PER_RULE) break;
-      const raw = m[group];
-      if (raw === undefined || raw.length === 0) {
-        if (m[0].length === 0) rx.lastIndex++;
-        continue;
-      }
-      const local = group === 0 ? m.index : (m.indices?.[group]?.[0] ?? haystack.indexOf(raw, m.index));
-      let start = tokenScope ? toTextOffset(runs!, local) : local;
-      let end = start + raw.length;
-      if (rule.check) {
-        const r = rule.check(raw, { text: src, match: m, start, end, scan });
-        if (r === false) {
-          // a rejected context match must not hide one that starts inside it (token rules are
-          // bounded by their own lookbehinds, so there is nothing to retry there)
-          if (!tokenScope) rx.lastIndex = m.index + 1;
+    // a token rule runs over each token run in turn (its matches cannot cross from one to the next)
+    const nHay = tokenScope ? runs!.parts.length : 1;
+    hays: for (let h = 0; h < nHay; h++) {
+      const haystack = tokenScope ? runs!.parts[h]! : src;
+      const base = tokenScope ? runs!.textStarts[h]! : 0;
+      rx.lastIndex = 0;
+      while ((m = rx.exec(haystack)) !== null) {
+        if (++examined > MAX_MATCHES_PER_RULE || kept >= MAX_FINDINGS_PER_RULE) break hays;
+        const raw = m[group];
+        if (raw === undefined || raw.length === 0) {
+          if (m[0].length === 0) rx.lastIndex++;
           continue;
         }
-        if (r !== true) {
-          start = r[0];
-          end = r[1];
+        const local = group === 0 ? m.index : (m.indices?.[group]?.[0] ?? haystack.indexOf(raw, m.index));
+        let start = base + local;
+        let end = start + raw.length;
+        if (rule.check) {
+          const r = rule.check(raw, { text: src, match: m, start, end, scan });
+          if (r === false) {
+            // a rejected context match must not hide one that starts inside it (token rules are
+            // bounded by their own lookbehinds, so there is nothing to retry there)
+            if (!tokenScope) rx.lastIndex = m.index + 1;
+            continue;
+          }
+          if (r !== true) {
+            start = r[0];
+            end = r[1];
+          }
         }
+        const value = start === local && !tokenScope && end - start === raw.length ? raw : src.slice(start, end);
+        if (value.length === 0) continue;
+        if (rule.minEntropy !== undefined && shannonEntropy(value) < rule.minEntropy) continue;
+        if (rule.allow && rule.allow.some((a) => a.test(value))) continue;
+        kept++;
+        candidates.push({
+          rank,
+          finding: { ruleId: rule.id, label: rule.label, severity: rule.severity, start, end, value },
+        });
       }
-      const value = start === local && !tokenScope && end - start === raw.length ? raw : src.slice(start, end);
-      if (value.length === 0) continue;
-      if (rule.minEntropy !== undefined && shannonEntropy(value) < rule.minEntropy) continue;
-      if (rule.allow && rule.allow.some((a) => a.test(value))) continue;
-      kept++;
-      candidates.push({
-        rank,
-        finding: { ruleId: rule.id, label: rule.label, severity: rule.severity, start, end, value },
-      });
     }
     rx.lastIndex = 0;
   }
