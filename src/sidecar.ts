@@ -266,7 +266,7 @@ export class Sidecar {
   }
 
   /** Record every deferred PostToolUse, oldest first. */
-  recordDeferred(): void {
+  private recordDeferred(): void {
     this.deferredScheduled = false;
     while (this.deferred.length > 0) {
       const d = this.deferred.shift() as Deferred;

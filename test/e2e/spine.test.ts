@@ -181,9 +181,11 @@ describe('spine with the real Claude Code CLI', { skip }, () => {
     assert.match(r.toolResults[1]?.text ?? '', /mcpproxy-hook (blocked|needs confirmation)/);
     assert.match(r.toolResults[1]?.text ?? '', /cat logs\/big\.log/);
     assert.equal(existsSync(sent), false, 'the command with the id did not run');
-    const rows = cli(['activity', '--tool', 'Bash', '--limit', '20', '--json'], sc.env).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; summary: string | null; session_id: string });
-    const post = rows.find((x) => x.event === 'PostToolUse' && /recorded \d+ fingerprint/.test(x.summary ?? ''));
-    assert.ok(post, 'the big output was recorded (after its answer) with its audit row');
+    const rows = cli(['activity', '--tool', 'Bash', '--limit', '50', '--json'], sc.env).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; decision: string; summary: string | null; origin_tool: string | null; session_id: string });
+    const deny = rows.find((x) => x.event === 'PreToolUse' && x.decision !== 'allow' && /cat logs\/big\.log/.test(x.origin_tool ?? ''));
+    assert.ok(deny, 'the audit row of the blocked curl names the cat as its origin');
+    const post = rows.find((x) => x.session_id === deny.session_id && x.event === 'PostToolUse' && /recorded \d+ fingerprint/.test(x.summary ?? ''));
+    assert.ok(post, 'the big output was recorded (after its answer) with its audit row, in the same session');
   });
 
   test('(d) two sessions at once: a secret read in one does not block the other', async () => {

@@ -54,7 +54,7 @@ test('a PostToolUse is answered before it is recorded, and recorded right after 
     assert.equal(sc.engine.session('d1')?.origins.size ?? 0, 0, 'nothing recorded before the reply');
     await new Promise((res) => setImmediate(res));
     assert.equal(sc.engine.session('d1')?.origins.size, 1, 'recorded in the next turn of the event loop');
-    await new Promise((res) => setTimeout(res, 20));
+    sc.audit.flush(); // the group commit the recording queued
     const rows = sc.audit.query({ session: 'd1' });
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.event, 'PostToolUse');
