@@ -1,5 +1,5 @@
 /**
- * Runs the real Claude Code CLI (node_modules/.bin/claude) in print mode against a
+ * Runs the real Claude Code CLI (the pinned @anthropic-ai/claude-code dev dependency) in print mode against a
  * scripted local mock of the Messages API. Everything is offline: the CLI's environment is
  * built from scratch and points ANTHROPIC_BASE_URL at the mock.
  */
@@ -15,8 +15,17 @@ export { startMockAnthropic } from './mock-anthropic.ts';
 
 /** Repository root (this file lives in <root>/test/e2e/harness/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-/** The Claude Code CLI installed as a dev dependency (E2E_CLAUDE_BIN overrides, e.g. to try another version). */
-export const CLAUDE_BIN = process.env.E2E_CLAUDE_BIN || path.join(REPO_ROOT, 'node_modules', '.bin', 'claude');
+/**
+ * The Claude Code CLIs installed as dev dependencies: the pinned one (`@anthropic-ai/claude-code`) and the
+ * newest (`claude-code-next`, an npm alias). Both declare the bin `claude`, so node_modules/.bin/claude may
+ * be either; the binaries are addressed by package instead.
+ */
+export const CLAUDE_BINS = {
+  pinned: path.join(REPO_ROOT, 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe'),
+  newest: path.join(REPO_ROOT, 'node_modules', 'claude-code-next', 'bin', 'claude.exe'),
+} as const;
+/** The CLI the e2e tests drive: E2E_CLAUDE_BIN overrides (e.g. CLAUDE_BINS.newest), else the pinned one. */
+export const CLAUDE_BIN = process.env.E2E_CLAUDE_BIN || CLAUDE_BINS.pinned;
 
 export const KEEP = process.env.KEEP_E2E === '1';
 
@@ -35,7 +44,7 @@ function probe(): { ok: boolean; version?: string; why?: string } {
   return (availability = { ok: true, version: r.stdout.trim() });
 }
 
-/** True when node_modules/.bin/claude exists and `claude --version` runs. */
+/** True when CLAUDE_BIN exists and `claude --version` runs. */
 export function claudeAvailable(): boolean {
   return probe().ok;
 }
