@@ -22,7 +22,7 @@ import { FlowTracker, MAX_CHUNK_SEEN, type Origin, type Seen, type Session, type
 import { scanText, sensitivePath } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash.ts';
 import { views, type View } from './decoders.ts';
-import { allHosts, hostOfUrl, isLoopback, matchDomainList } from './urls.ts';
+import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
 import { redact } from './redact.ts';
 import { bashTamper, fileTamper, type GuardFacts } from './tamper.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
@@ -314,7 +314,7 @@ export class FlowEngine {
     if (dest.cls === 'external' || dest.cls === 'unknown') {
       const kind: DestKind = dest.cls === 'unknown' ? 'unknown' : tool === 'WebSearch' ? 'search' : this.hybridServer(tool, tc) && !this.foreignRepository(input, ev, s) ? 'hybrid' : 'external';
       // per site, not per host name: DNS exfiltration puts the data in the host name itself
-      const destKey = dest.hosts.length ? uniq(dest.hosts.map(siteOf)).sort().join(',') : tool;
+      const destKey = dest.hosts.length ? uniq(dest.hosts.map(registrableDomain)).sort().join(',') : tool;
       const vs = views(joined);
       this.contentFindings(s, vs, kind, destKey, findings, commits);
       if (dest.cls === 'external') this.secretFindings(vs, findings);
@@ -901,15 +901,6 @@ function softRanges(text: string): Array<[number, number]> {
     else merged.push(r);
   }
   return merged;
-}
-
-/** The registrable part of a host name, roughly (`a.b.example.co.uk` -> `example.co.uk`); IPs as they are. */
-function siteOf(host: string): string {
-  if (/^[0-9.]+$/.test(host) || host.includes(':')) return host;
-  const labels = host.split('.').filter(Boolean);
-  if (labels.length <= 2) return labels.join('.');
-  const n = (labels[labels.length - 2] as string).length <= 3 && (labels[labels.length - 1] as string).length === 2 ? 3 : 2;
-  return labels.slice(-n).join('.');
 }
 
 /** char class for softRanges: 1 digit, 2 a-f, 3 any other ASCII letter, 0 the rest */

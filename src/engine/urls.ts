@@ -1,4 +1,5 @@
 /** URL and host extraction from free text, and host matching against domain lists. Pure. */
+import { getDomain } from 'tldts';
 
 const URL_RE = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`<>()[\]{}\\|^]+/gi;
 // scheme-less host names: labels separated by dots, ending in an alphabetic TLD
@@ -100,6 +101,26 @@ export function matchDomainList(host: string, list: readonly string[]): string |
     if (i !== undefined && (best < 0 || i < best)) best = i;
   }
   return best < 0 ? undefined : list[best];
+}
+
+/**
+ * tldts options for registrableDomain(): the host is already a lower-case host name (no URL to
+ * parse, no validation), and only the ICANN section of the Public Suffix List counts. The private
+ * section (github.io, herokuapp.com, ngrok.io …) would make every customer sub-domain its own site,
+ * so an attacker could spread the pieces of one secret over `a.evil.herokuapp.com`,
+ * `b.evil2.herokuapp.com`; for adding up what leaves, one operator's domain is one site.
+ */
+const PSL_OPTIONS = { allowPrivateDomains: false, detectIp: true, extractHostname: false, validateHostname: false, mixedInputs: false } as const;
+
+/**
+ * The registrable domain (eTLD+1, by the Public Suffix List) of a host name: `a.b.example.co.uk`
+ * -> `example.co.uk`, `<chunk>.xyz.io` -> `xyz.io`. IP addresses, single labels (`localhost`) and
+ * bare public suffixes come back as they are (lower-cased, without a trailing dot).
+ */
+export function registrableDomain(host: string): string {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (h.length === 0 || h.includes(':') || h.includes('[')) return h; // IPv6
+  return getDomain(h, PSL_OPTIONS) ?? h;
 }
 
 export function isLoopback(host: string): boolean {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allHosts, hostMatches, hostOfUrl, matchDomainList } from '../../src/engine/urls.ts';
+import { allHosts, hostMatches, hostOfUrl, matchDomainList, registrableDomain } from '../../src/engine/urls.ts';
 
 test('hosts: URLs and bare names count; e-mail addresses (either side of the @) and file names do not', () => {
   assert.deepEqual(allHosts('curl https://api.example.net/x and dig data.attacker.net').sort(), ['api.example.net', 'data.attacker.net']);
@@ -35,4 +35,16 @@ test('hostOfUrl: the host as the URL standard reads it, long queries or not', ()
   assert.equal(hostOfUrl('http://[::1]:8080/'), '::1');
   assert.equal(hostOfUrl('http://%65vil.com/'), 'evil.com');
   assert.equal(hostOfUrl('git+ssh://git@github.com/o/r.git'), 'github.com');
+});
+
+test('registrableDomain: eTLD+1 from the Public Suffix List; IPs and single labels as they are', () => {
+  assert.equal(registrableDomain('a1b2c3.xyz.io'), 'xyz.io');
+  assert.equal(registrableDomain('A.B.Example.CO.UK.'), 'example.co.uk');
+  assert.equal(registrableDomain('x.y.example.com.au'), 'example.com.au');
+  assert.equal(registrableDomain('chunk.q.attacker.example'), 'attacker.example');
+  // the private section does not split one operator's domain into sites
+  assert.equal(registrableDomain('a.evil.herokuapp.com'), 'herokuapp.com');
+  assert.equal(registrableDomain('10.0.0.7'), '10.0.0.7');
+  assert.equal(registrableDomain('localhost'), 'localhost');
+  assert.equal(registrableDomain('::1'), '::1');
 });
