@@ -12,6 +12,9 @@ node --import tsx --test --test-reporter=spec test/unit/*.test.ts test/integrati
 # (measured, not judged); it fails only when the sidecar cannot take the corpus. Before the load
 # test: right after a minute of full load this machine ran the same cost measurement ~1.5x slower.
 node --import tsx scripts/bench-detect.ts
+# real Claude Code sessions and published attacks (../shared, when present) through a real sidecar:
+# interruption rates, misses and their causes (a report, not a threshold; skipped without ../shared)
+node --import tsx scripts/bench-real.ts
 # fuzz/property (>= 100,000 generated inputs) and load (50 sessions for 60 s): a few minutes each on 2 cores
 node --import tsx --test --test-reporter=spec --test-concurrency=1 test/property/*.test.ts test/load/*.test.ts
 if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then

@@ -587,6 +587,9 @@ export function publicDecision(d: Decision): Record<string, unknown> {
     summary: redact(d.summary),
     origin_tool: d.originTool ?? null,
     hosts: d.destinationHosts,
+    rule: d.findings[0]?.rule ?? null,
+    provenance: d.provenance ?? null,
+    live_facts: d.liveFacts ?? [],
   };
 }
 

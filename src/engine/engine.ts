@@ -66,6 +66,10 @@ export interface Decision {
   findings: Finding[];
   destinationHosts: string[];
   originTool?: string;
+  /** who chose the destination (user, project, own, tool_output, never_seen), for the audit row */
+  provenance?: string;
+  /** facts read from this machine's files that this decision used (e.g. `ssh config`): a replay elsewhere may differ */
+  liveFacts?: string[];
 }
 
 export interface EngineOptions {
