@@ -3,7 +3,7 @@
  * session holding ~16k fingerprints), run with the sidecar's own node flags. Prints JSON.
  */
 import { FlowEngine } from '../src/engine/engine.ts';
-import { defaultConfig } from '../src/config.ts';
+import { defaultConfig } from '../src/config/index.ts';
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);

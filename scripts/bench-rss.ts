@@ -1,7 +1,7 @@
 /** Child of the bench: RSS of a flow engine holding N sessions x ~M fingerprints each. */
 import { readFileSync } from 'node:fs';
 import { FlowEngine } from '../src/engine/engine.ts';
-import { defaultConfig } from '../src/config.ts';
+import { defaultConfig } from '../src/config/index.ts';
 import { rssSplit } from './proc-status.ts';
 
 const sessions = Number(process.argv[2] ?? 100);

@@ -1,6 +1,6 @@
 /** Prints the config reference as a markdown table; `--write` puts it into README.md between its markers. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { configDocs } from '../src/config.ts';
+import { configDocs } from '../src/config/index.ts';
 
 export function configTable(): string {
   const rows = configDocs().map((d) => `| \`${d.key}\` | \`${d.def}\` | ${d.doc.replace(/\|/g, '\\|')} |`);

@@ -7,7 +7,7 @@ import { existsSync, unlinkSync, watch, writeFileSync, type FSWatcher } from 'no
 import { basename, dirname } from 'node:path';
 import { AuditStore } from './audit-store.ts';
 import { claudeOutput } from './claude/hook-output.ts';
-import { ConfigError, loadConfigFile, type Config } from './config.ts';
+import { ConfigError, loadConfigFile, type Config } from './config/index.ts';
 import { FlowEngine, type Decision } from './engine/engine.ts';
 import { redact } from './engine/redact.ts';
 import { checkSocketPath, type Paths } from './paths.ts';

@@ -2,7 +2,7 @@
  * `mcpproxy-hook doctor`: checks the things that silently turn the guard off, each problem with its fix.
  */
 import { existsSync, statfsSync, statSync } from 'node:fs';
-import { loadConfigFile, ConfigError } from '../config.ts';
+import { loadConfigFile, ConfigError } from '../config/index.ts';
 import type { Paths } from '../paths.ts';
 import { request } from '../transport/client.ts';
 import { ourHandlers, readSettings, settingsPath, claudeJsonPath } from './settings.ts';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditStore } from '../audit-store.ts';
-import { ConfigError, configDocs, loadConfigFile, setConfigValue } from '../config.ts';
+import { ConfigError, configDocs, configJsonSchema, loadConfigFile, setConfigValue } from '../config/index.ts';
 import { ensurePrivateDir, readOrCreateToken } from '../state-files.ts';
 import { HOOK_PATH } from '../transport/http-hook-server.ts';
 import { PROXY_SERVER_NAME } from '../engine/classifier.ts';
@@ -351,11 +351,16 @@ export function buildProgram(): Command {
     .command('config')
     .description('show where the config lives, check it, or list every key with its default')
     .option('--docs', 'list every key, its default and what it does')
+    .option('--json-schema', 'print the JSON Schema of the config file (for editors: "$schema" in the file)')
     .option('--check [file]', 'validate a config file (default: the active one)')
-    .action((o: { docs?: boolean; check?: string | boolean }) => {
+    .action((o: { docs?: boolean; jsonSchema?: boolean; check?: string | boolean }) => {
       const paths = resolvePaths();
       if (o.docs) {
         for (const d of configDocs()) process.stdout.write(`${d.key} (default ${d.def})\n    ${d.doc}\n`);
+        return;
+      }
+      if (o.jsonSchema) {
+        process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
         return;
       }
       if (o.check !== undefined) {

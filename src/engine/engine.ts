@@ -15,7 +15,7 @@
  */
 import type { Action, Classification, FlowType, HookEvent, Risk } from '../types.ts';
 import { ACTION_RANK, RISK_RANK } from '../types.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/index.ts';
 import { classifyServerName, classifyTool, own, type ToolClass } from './classifier.ts';
 import { Hasher, K, stringLeaves, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, type Origin, type Seen, type Session, type Taint } from './flow-tracker.ts';

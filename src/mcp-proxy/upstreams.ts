@@ -22,7 +22,7 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ChildProcess } from 'node:child_process';
-import type { UpstreamServer } from '../config.ts';
+import type { UpstreamServer } from '../config/index.ts';
 
 export const TOOL_SEPARATOR = '__';
 

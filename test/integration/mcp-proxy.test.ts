@@ -23,7 +23,7 @@ import {
   ToolListChangedNotificationSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { UpstreamServer } from '../../src/config.ts';
+import type { UpstreamServer } from '../../src/config/index.ts';
 import { McpSocketServer, type BridgeConnection } from '../../src/mcp-proxy/bridge.ts';
 import { HttpEndpoint } from '../../src/mcp-proxy/http-endpoint.ts';
 import { LineTransport } from '../../src/mcp-proxy/line-transport.ts';

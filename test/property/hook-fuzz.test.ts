@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
-import { defaultConfig } from '../../src/config.ts';
+import { defaultConfig } from '../../src/config/index.ts';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
 import { claudeOutput } from '../../src/claude/hook-output.ts';
 import { BadEvent, parseEvent, publicDecision } from '../../src/sidecar.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, configDocs, defaultConfig, parseConfigText, validateConfig } from '../../src/config.ts';
+import { ConfigError, configDocs, configJsonSchema, defaultConfig, parseConfigText, validateConfig } from '../../src/config/index.ts';
 
 const problems = (raw: unknown): string[] => {
   try {
@@ -60,4 +60,32 @@ test('every key is documented', () => {
   const docs = configDocs();
   assert.ok(docs.length >= 20);
   for (const d of docs) assert.ok(d.doc.length > 10, d.key);
+});
+
+test('names the user chooses cannot reach Object.prototype', () => {
+  const c = validateConfig({ policy: { toolActions: { constructor: 'deny', WebFetch: 'warn' } }, classification: { servers: { toString: 'internal' } } });
+  assert.equal(c.policy.toolActions.constructor, 'deny');
+  assert.equal(c.policy.toolActions.WebFetch, 'warn');
+  assert.equal(c.classification.servers.toString, 'internal');
+  const d = defaultConfig();
+  // a lookup of a name that is not configured finds nothing, even for names Object.prototype has
+  assert.equal(d.policy.toolActions.constructor, undefined);
+  assert.equal(d.policy.serverActions.hasOwnProperty, undefined);
+  assert.equal(d.classification.tools.__proto__, undefined);
+  assert.equal(d.mcp.servers.valueOf, undefined);
+});
+
+test('comment keys are allowed anywhere; $schema at the top', () => {
+  const c = validateConfig({ $schema: './config.schema.json', '//': 'a note', policy: { _comment: 'x', internalToExternal: 'warn' } });
+  assert.equal(c.policy.internalToExternal, 'warn');
+  assert.equal(Object.hasOwn(c, '$schema'), false);
+});
+
+test('the JSON Schema for editors comes from the same schema, with defaults and docs', () => {
+  const js = configJsonSchema() as { properties: Record<string, { properties: Record<string, { default?: unknown; description?: string; enum?: string[] }> }> };
+  const leaf = js.properties.policy?.properties.internalToExternal;
+  assert.equal(leaf?.default, 'ask');
+  assert.deepEqual(leaf?.enum, ['allow', 'warn', 'ask', 'deny']);
+  assert.ok((leaf?.description ?? '').length > 10);
+  assert.equal(js.properties.session?.properties.idleMinutes?.default, 30);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
-import { defaultConfig, type Config } from '../../src/config.ts';
+import { defaultConfig, type Config } from '../../src/config/index.ts';
 
 // Fake credentials in the real shapes (never real keys).
 const AWS_SECRET = 'Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ';

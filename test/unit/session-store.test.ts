@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
-import { defaultConfig, type Config } from '../../src/config.ts';
+import { defaultConfig, type Config } from '../../src/config/index.ts';
 import { SessionStore } from '../../src/session-store.ts';
 import { Correlator } from '../../src/correlator.ts';
 import type { HookEvent } from '../../src/types.ts';

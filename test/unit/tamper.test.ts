@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowEngine } from '../../src/engine/engine.ts';
-import { defaultConfig } from '../../src/config.ts';
+import { defaultConfig } from '../../src/config/index.ts';
 
 const HOME = '/home/u';
 const STATE = '/home/u/.local/state/mcpproxy-hook';
