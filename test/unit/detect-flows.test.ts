@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
-import { defaultConfig } from '../../src/config.ts';
+import { defaultConfig } from '../../src/config/index.ts';
 
 const CWD = '/home/u/proj';
 
