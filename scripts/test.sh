@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README, .ci/run): build, type-check, unit + integration tests, the
 # detection corpus (bench:detect), property and load tests, then the end-to-end tests with the real
-# Claude Code CLI. As root, the e2e tests run in a private network
+# Claude Code CLI (the pinned and the newest). As root, the e2e tests run in a private network
 # namespace (loopback only), so nothing a test agent tries can leave the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +17,16 @@ node --import tsx scripts/bench-detect.ts
 node --import tsx scripts/bench-real.ts
 # fuzz/property (>= 100,000 generated inputs) and load (50 sessions for 60 s): a few minutes each on 2 cores
 node --import tsx --test --test-reporter=spec --test-concurrency=1 test/property/*.test.ts test/load/*.test.ts
-if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-  unshare -n bash -c 'ip link set lo up && exec node --import tsx --test --test-reporter=spec --test-concurrency=1 test/e2e/*.test.ts'
-else
-  echo "e2e: not root; running without a private network namespace"
-  node --import tsx --test --test-reporter=spec --test-concurrency=1 test/e2e/*.test.ts
-fi
+# End-to-end, once per Claude Code CLI: the pinned one (@anthropic-ai/claude-code) and the newest
+# (claude-code-next). Under CI=true a missing or broken CLI fails the suite instead of skipping it.
+e2e() {
+  echo "e2e: $1 ($("$2" --version 2>&1 | head -n1 || true))"
+  if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+    E2E_CLAUDE_BIN="$2" unshare -n bash -c 'ip link set lo up && exec node --import tsx --test --test-reporter=spec --test-concurrency=1 test/e2e/*.test.ts'
+  else
+    echo "e2e: not root; running without a private network namespace"
+    E2E_CLAUDE_BIN="$2" node --import tsx --test --test-reporter=spec --test-concurrency=1 test/e2e/*.test.ts
+  fi
+}
+e2e "pinned Claude Code" "$PWD/node_modules/@anthropic-ai/claude-code/bin/claude.exe"
+e2e "newest Claude Code" "$PWD/node_modules/claude-code-next/bin/claude.exe"

@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  claudeAvailable,
-  claudeUnavailableReason,
+  e2eSkip,
   claudeVersion,
   cleanupTempDirs,
   describeRun,
@@ -227,8 +226,7 @@ describe('e2e harness internals (no CLI needed)', () => {
   });
 });
 
-const available = claudeAvailable();
-const skip = available ? false : `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
+const skip = e2eSkip();
 
 describe('e2e harness with the real Claude Code CLI', { skip }, () => {
   before(() => {

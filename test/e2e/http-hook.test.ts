@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { claudeAvailable, claudeUnavailableReason, describeRun, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
+import { describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
 import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 
-const skip = claudeAvailable() ? false : `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
+const skip = e2eSkip();
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 describe('HTTP hooks with the real Claude Code CLI', { skip }, () => {

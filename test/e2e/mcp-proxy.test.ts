@@ -8,11 +8,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { DAEMON_NODE_ARGS } from '../../src/daemon-args.ts';
-import { claudeAvailable, claudeUnavailableReason, describeRun, makeTempDir, runClaude, type MessagesRequest, type RunClaudeResult, type Turn } from './harness/claude.ts';
+import { describeRun, e2eSkip, makeTempDir, runClaude, type MessagesRequest, type RunClaudeResult, type Turn } from './harness/claude.ts';
 import { cli, freshHome, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { API_KEY, ROWS } from '../fixtures/customer-db.ts';
 
-const skip = claudeAvailable() ? false : `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
+const skip = e2eSkip();
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const DB = 'mcp__mcpproxy-hook__customer-db__query_customers';
 const CHAT = 'mcp__mcpproxy-hook__team-chat__post_message';

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { claudeAvailable, claudeUnavailableReason, describeRun, makeTempDir, runClaude, type MessagesRequest, type Turn } from './harness/claude.ts';
+import { describeRun, e2eSkip, makeTempDir, runClaude, type MessagesRequest, type Turn } from './harness/claude.ts';
 import { cli, freshHome, startSidecar } from '../helpers/sidecar.ts';
 
-const skip = claudeAvailable() ? false : `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
+const skip = e2eSkip();
 // Fake credentials in the real shapes (never real keys).
 const TOKEN = 'xoxb-2048823102-7720417723-Qm3Vx8TzL1pKd9wRbYc4NfHs';
 

@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { claudeAvailable, claudeUnavailableReason, describeRun, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
+import { describeRun, e2eSkip, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
 import { cli, freshHome, rmSync, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 
-const skip = claudeAvailable() ? false : `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
+const skip = e2eSkip();
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const PASSWORD = 'correct-horse-battery-staple-42';
 

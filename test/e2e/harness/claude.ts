@@ -57,6 +57,20 @@ export function claudeUnavailableReason(): string | undefined {
   return probe().why;
 }
 
+/**
+ * The `skip` option of an e2e suite: false when the CLI runs. Without it a developer's run skips the suite
+ * (saying why); under CI (CI=true, or E2E_REQUIRE_CLAUDE=1) it throws instead, so the test file fails and
+ * the run with it: a CI that passed with no end-to-end test run would be lying.
+ */
+export function e2eSkip(): false | string {
+  if (claudeAvailable()) return false;
+  const why = `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
+  if (process.env.CI === 'true' || process.env.CI === '1' || process.env.E2E_REQUIRE_CLAUDE === '1') {
+    throw new Error(`${why}. CI needs it: run \`npm ci\` (it installs @anthropic-ai/claude-code and claude-code-next), or set E2E_CLAUDE_BIN to a working claude binary.`);
+  }
+  return why;
+}
+
 const tempDirs = new Set<string>();
 
 /**
