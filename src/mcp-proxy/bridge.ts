@@ -222,6 +222,7 @@ export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { std
         for (const m of infos) if (m.requestId !== undefined) err(m.requestId, downMessage());
         return;
       }
+      if (queue.length === 0) io.stderr.write(`mcpproxy-hook mcp: holding calls until the sidecar is back (up to ${Math.round(waitMs / 1000)} s)\n`);
       queue.push(line);
       queuedBytes += line.length;
     };

@@ -212,11 +212,12 @@ describe('MCP proxy with the two fixture upstreams', () => {
     const r = await client.callTool({ name: 'team-chat__post_message', arguments: { channel: 'general', text: `rows: alice.johnson@example.com ${MARKER}` } });
     assert.equal(r.isError, true);
     assert.equal(textOf(r), 'Blocked by mcpproxy-hook: it would send customer data from customer-db__query_customers to team-chat');
-    await new Promise((res) => setTimeout(res, 100));
-    const received = chatLog(chat);
-    assert.equal(received.length, 1);
-    assert.ok(!JSON.stringify(received).includes(MARKER));
     assert.equal(guard.records.length, recordsBefore, 'nothing recorded for a blocked call');
+    // calls to one upstream travel one pipe in order: once a later call is answered, the blocked one would be in the log
+    assert.equal(textOf(await client.callTool({ name: 'team-chat__post_message', arguments: { channel: 'general', text: 'after the block' } })), 'posted');
+    const received = chatLog(chat);
+    assert.equal(received.length, 2);
+    assert.ok(!JSON.stringify(received).includes(MARKER));
   });
 
   test('ask without elicitation support degrades to warn: the call proceeds, result unchanged', async () => {
@@ -674,7 +675,7 @@ describe('stdio bridge', () => {
       await until('bridge noticed', () => /went away; reconnecting/.test(stderr), 5000);
       // a call while the sidecar is away waits for it
       const call = client.callTool({ name: 'team-chat__list_channels', arguments: {} });
-      await new Promise((r) => setTimeout(r, 300));
+      await until('the bridge holds the call', () => /holding calls until the sidecar is back/.test(stderr), 5000);
       srv2 = new McpSocketServer({ path: path2, upstreams: mgr, guard: hang, log });
       await srv2.listen();
       const r = await call;
@@ -696,21 +697,20 @@ describe('stdio bridge', () => {
   });
 
   test('a connection without a handshake is closed', async () => {
-    const closed = await new Promise<boolean>((resolve) => {
-      const s = connect(sock);
-      s.on('connect', () => s.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) + '\n'));
-      s.on('close', () => resolve(true));
-      s.on('error', () => undefined);
-      setTimeout(() => resolve(false), 3000).unref();
-    });
-    assert.ok(closed);
-    const silent = await new Promise<number>((resolve) => {
-      const t0 = Date.now();
-      const s = connect(sock);
-      s.on('close', () => resolve(Date.now() - t0));
-      s.on('error', () => undefined);
-    });
-    assert.ok(silent >= 400 && silent < 3000, `closed after ${silent} ms (handshake timeout 500)`);
+    const closedFor = async (what: RegExp, send?: string): Promise<void> => {
+      const before = logs.filter((l) => what.test(l)).length;
+      await new Promise<void>((resolve) => {
+        const s = connect(sock);
+        if (send !== undefined) s.on('connect', () => s.write(send));
+        s.on('close', () => resolve());
+        s.on('error', () => undefined);
+      });
+      assert.equal(logs.filter((l) => what.test(l)).length, before + 1, `the server said why it closed the connection (${what})`);
+    };
+    // a client that speaks MCP without the bridge's handshake line
+    await closedFor(/the first line is not a bridge handshake/, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) + '\n');
+    // a client that says nothing: closed by the handshake timeout (500 ms here), not left open
+    await closedFor(/no handshake within the time limit/);
   });
 });
 

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { once } from 'node:events';
 import { statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, decisionOf, freshHome, reasonOf, rmSync, runHook, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
@@ -19,6 +20,10 @@ const ev = (session: string, event: string, tool: string, input: unknown, respon
   tool_input: input,
   ...(response !== undefined ? { tool_response: response, tool_use_id: 'toolu_' + Math.random().toString(36).slice(2) } : { tool_use_id: 'toolu_x' }),
 });
+/** Wait for a condition (the test's timeout bounds the wait). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20));
+}
 const readEnv = { type: 'text', file: { filePath: '/proj/.env', content: `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=${SECRET}\n`, numLines: 2, startLine: 1, totalLines: 2 } };
 
 describe('hook + sidecar over the Unix socket', () => {
@@ -139,7 +144,7 @@ describe('hook without a working sidecar', () => {
     const junk = join(h.stateDir, 'junk.sock');
     const s1 = createServer(() => {}).listen(hang);
     const s2 = createServer((c) => c.end(Buffer.from([0, 0, 0, 3, 0xc0, 0xc0, 0xc0]))).listen(junk);
-    await new Promise((r) => setTimeout(r, 100));
+    await Promise.all([once(s1, 'listening'), once(s2, 'listening')]);
     const event = JSON.stringify(ev('x', 'PreToolUse', 'Bash', { command: 'ls' }));
     const { spawn } = await import('node:child_process');
     const run = (sock: string, extra: string[]) =>
@@ -182,7 +187,7 @@ describe('hook without a working sidecar', () => {
 });
 
 describe('autostart (opted in)', () => {
-  test('the hook starts a missing sidecar and gets a real decision within its deadline', async () => {
+  test('the hook starts a missing sidecar and gets a real decision within its deadline', { timeout: 60_000 }, async () => {
     const { spawnSync } = await import('node:child_process');
     const { readFileSync } = await import('node:fs');
     const h = freshHome();
@@ -203,14 +208,13 @@ describe('autostart (opted in)', () => {
     assert.equal(JSON.parse(st.stdout).sidecar.ok, true);
     const pid = Number(readFileSync(join(h.stateDir, 'sidecar.pid'), 'utf8'));
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 50 && existsSync(join(h.stateDir, 'sidecar.sock')); i++) await new Promise((res) => setTimeout(res, 100));
-    assert.equal(existsSync(join(h.stateDir, 'sidecar.sock')), false, 'stopped cleanly');
+    await until(() => !existsSync(join(h.stateDir, 'sidecar.sock'))); // stopped cleanly: it removes its socket
     rmSync(h.home, { recursive: true, force: true });
   });
 });
 
 describe('config reload without restart', () => {
-  test('a file change applies atomically; a broken file keeps the last good config; SIGHUP reloads too', async () => {
+  test('a file change applies atomically; a broken file keeps the last good config; SIGHUP reloads too', { timeout: 60_000 }, async () => {
     const { writeFileSync, mkdirSync } = await import('node:fs');
     const h = freshHome();
     mkdirSync(h.stateDir, { recursive: true, mode: 0o700 });
@@ -222,18 +226,15 @@ describe('config reload without restart', () => {
       assert.equal(decisionOf(probe().json), undefined);
       const loaded0 = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.config.loaded_at;
       writeFileSync(cfgFile, JSON.stringify({ policy: { extraSuspiciousEndpoints: ['corp-evil.example'] } }));
-      let d: string | undefined;
-      for (let i = 0; i < 50 && d !== 'deny'; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        d = decisionOf(probe().json);
-      }
-      assert.equal(d, 'deny', 'the watched file was reloaded');
+      await until(() => decisionOf(probe().json) === 'deny'); // the watched file was reloaded
       const st1 = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.config;
       assert.notEqual(st1.loaded_at, loaded0);
+      const failures = (): number => (sc.stderr().match(/config reload failed, keeping the previous config/g) ?? []).length;
       writeFileSync(cfgFile, '{ "policy": { "internalToExternal": "maybe" } }');
-      await new Promise((r) => setTimeout(r, 600));
+      await until(() => failures() > 0); // the watcher tried the broken file
+      const before = failures();
       process.kill(sc.proc.pid as number, 'SIGHUP');
-      await new Promise((r) => setTimeout(r, 300));
+      await until(() => failures() > before); // and SIGHUP reloads (and refuses) it again
       const st2 = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.config;
       assert.match(String(st2.last_reload_error), /policy\.internalToExternal: "maybe" is not allowed/);
       assert.equal(decisionOf(probe().json), 'deny', 'the last good config stays in force');

@@ -546,22 +546,40 @@ describe('(c) the built hook against a real sidecar, random stdin', () => {
 interface Conn {
   sock: Socket;
   replies: unknown[];
+  /** resolves with the ms the connection was open (for diagnostics only) */
   closed: Promise<number>;
+  /** the sidecar ended the connection (end of stream from its side) */
+  endedBySidecar: boolean;
   bad: string[];
+  /** resolves once `n` replies have arrived */
+  repliesReach(n: number): Promise<void>;
 }
 
 function open(path: string): Promise<Conn> {
   return new Promise((resolve, reject) => {
     const sock = connect(path);
     const dec = new FrameDecoder();
-    const c: Conn = { sock, replies: [], bad: [], closed: undefined as unknown as Promise<number> };
+    const waiters: Array<{ n: number; resolve: () => void }> = [];
+    const c: Conn = {
+      sock,
+      replies: [],
+      bad: [],
+      endedBySidecar: false,
+      closed: undefined as unknown as Promise<number>,
+      repliesReach: (n) => (c.replies.length >= n ? Promise.resolve() : new Promise((r) => waiters.push({ n, resolve: r }))),
+    };
     const t0 = Date.now();
     c.closed = new Promise((r) => sock.on('close', () => r(Date.now() - t0)));
+    sock.on('end', () => (c.endedBySidecar = true));
     sock.on('data', (chunk: Buffer) => {
       try {
         for (const f of dec.push(chunk)) c.replies.push(decodePayload(f));
       } catch (e) {
         c.bad.push((e as Error).message);
+      }
+      for (const w of waiters.filter((w) => c.replies.length >= w.n)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
       }
     });
     sock.on('error', () => undefined);
@@ -598,8 +616,12 @@ describe('(d) raw socket abuse against a real sidecar', () => {
     assert.ok(await ping(sc.socket), 'served while idle clients hold connections');
     const [a, b, c] = await Promise.all([idle.closed, half.closed, big.closed]);
     t.diagnostic(`idle client closed after ${a} ms, half header after ${b} ms, stalled 32 MiB frame after ${c} ms`);
-    // first frame due 2 s after connecting; a started frame due 5 s after its first byte
-    for (const ms of [a, b, c]) assert.ok(ms >= 1_500 && ms < 9_000, `closed by a deadline, not at once and not never (${ms} ms)`);
+    // first frame due 2 s after connecting; a started frame due 5 s after its first byte: the sidecar closed
+    // all three (these tests never close them), without a reply (a deadline, not an error answer)
+    for (const conn of [idle, half, big]) {
+      assert.equal(conn.endedBySidecar, true);
+      assert.deepEqual(conn.replies, []);
+    }
     assert.ok(await ping(sc.socket));
   });
 
@@ -621,7 +643,7 @@ describe('(d) raw socket abuse against a real sidecar', () => {
     // valid msgpack, wrong shapes: answered with an error, connection kept for the next message
     const w = await open(sc.socket);
     for (const m of [null, 42, 'str', [1, 2], { t: 'nope' }, { t: 'hook' }, { t: 'hook', e: 5 }, { t: 'evaluate', e: {} }, { t: 'hook', e: 'not json' }]) w.sock.write(encodeFrame(m));
-    await new Promise((r) => setTimeout(r, 500));
+    await w.repliesReach(9);
     w.sock.end();
     await w.closed;
     assert.equal(w.replies.length, 9, JSON.stringify(w.replies));
@@ -660,24 +682,25 @@ describe('(d) raw socket abuse against a real sidecar', () => {
         break;
       }
     }
-    await new Promise((r) => setTimeout(r, 200));
     const during = await ping(sc.socket);
     t.diagnostic(`${conns.length} idle connections opened; a ping during the flood was ${during ? 'answered' : 'NOT answered (hooks fail open/closed until the idle timeout frees slots)'}`);
     await Promise.all(conns.map((c) => c.closed));
     assert.ok(await ping(sc.socket), 'answers again once the idle connections are closed');
   });
 
-  test('a client trickling one byte every few seconds is closed by the frame deadline', async () => {
+  test('a client trickling one byte every few seconds is closed by the frame deadline', { timeout: 120_000 }, async () => {
     const c = await open(sc.socket);
     const frame = encodeFrame({ t: 'ping' });
     let i = 0;
     const timer = setInterval(() => {
       if (i < frame.length - 1 && !c.sock.destroyed) c.sock.write(frame.subarray(i, ++i));
     }, 4_000);
-    const closedIn = await Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(-1), 16_000))]);
+    await c.closed;
     clearInterval(timer);
-    c.sock.destroy();
-    assert.ok(closedIn > 0 && closedIn < 16_000, 'a connection that has not completed a frame within 15 s is closed');
+    // the sidecar closed it before the frame was complete: bytes arriving keep no frame alive
+    assert.equal(c.endedBySidecar, true);
+    assert.ok(i < frame.length - 1, `closed after ${i} of ${frame.length} bytes`);
+    assert.deepEqual(c.replies, []);
   });
 });
 

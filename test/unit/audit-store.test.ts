@@ -40,35 +40,48 @@ test('prune by age and by row count', () => {
   st.close();
 });
 
-test('idle checkpoints: a burst of commits leaves the database file alone, the quiet after it checkpoints', async () => {
+test('idle checkpoints: a burst of commits leaves the database file alone, the quiet after it checkpoints', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mph-audit-'));
   // one commit each, as a stream of hook events makes; few enough that SQLite's own checkpoint
   // (at 1,000 pages of WAL) does not run
   const burst = async (st: AuditStore): Promise<void> => {
     for (let i = 0; i < 150; i++) await st.enqueue(row(i));
   };
-  const quiet = async (st: AuditStore): Promise<void> => {
-    for (let t = 0; t < 100 && st.idleCheckpoints === 0; t++) await new Promise((r) => setTimeout(r, 50));
+  const checkpointed = async (st: AuditStore): Promise<void> => {
+    while (st.idleCheckpoints === 0) await new Promise((r) => setTimeout(r, 10));
   };
+
+  // control: without the option the rows stay in the WAL (it has no timer at all)
+  const plain = new AuditStore(join(dir, 'plain.db'));
+  const plainSize = statSync(join(dir, 'plain.db')).size;
+  await burst(plain);
+
+  // commits do not checkpoint (an hour of quiet is never reached here); the idle checkpoint does
   const file = join(dir, 'idle.db');
-  const st = new AuditStore(file, { idleCheckpointMs: 300 });
+  const st = new AuditStore(file, { idleCheckpointMs: 3_600_000 });
   const size0 = statSync(file).size;
   await burst(st);
   assert.equal(statSync(file).size, size0, 'no checkpoint while commits keep coming');
   assert.equal(st.idleCheckpoints, 0);
-  await quiet(st);
-  assert.equal(st.idleCheckpoints, 1, 'one checkpoint once the store went quiet');
+  assert.equal(st.idleCheckpoint(), true);
+  assert.equal(st.idleCheckpoints, 1);
   assert.ok(statSync(file).size > size0, 'the checkpoint copied the rows into the database file');
   assert.equal(st.rowCount(), 150);
   assert.equal(st.idleCheckpoint(), false, 'nothing committed since: nothing to do');
   st.close();
 
-  // control: without the option the rows stay in the WAL through the same quiet spell
-  const plain = new AuditStore(join(dir, 'plain.db'));
-  const plainSize = statSync(join(dir, 'plain.db')).size;
-  await burst(plain);
-  await new Promise((r) => setTimeout(r, 600));
+  // the idle timer runs that checkpoint by itself once the store has been quiet for idleCheckpointMs
+  const timed = new AuditStore(join(dir, 'timed.db'), { idleCheckpointMs: 20 });
+  const timedSize = statSync(join(dir, 'timed.db')).size;
+  await burst(timed);
+  await checkpointed(timed);
+  assert.ok(timed.idleCheckpoints >= 1);
+  assert.ok(statSync(join(dir, 'timed.db')).size > timedSize);
+  timed.close();
+
+  // ... and the plain store, quiet for all that time too, still has its rows in the WAL only
   assert.equal(statSync(join(dir, 'plain.db')).size, plainSize);
+  assert.equal(plain.idleCheckpoints, 0);
   plain.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -535,14 +535,13 @@ describe('robustness', () => {
     assert.equal(analyzeBash(undefined as unknown as string).egress, false);
   });
 
-  it('survives random fuzz within a time budget', () => {
+  it('survives random fuzz: every input gets an answer, and curl in an unparsable line is egress', () => {
     const alphabet = ['curl ', 'x', ' ', '"', "'", '$(', ')', '`', '|', ';', '&', '<', '>', '<<', 'EOF\n', '\n', '\\', '{', '}', '(', '$', '#', '=', 'bash -c ', '@', '.env', '-d'];
     let seed = 42;
     const rnd = (): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed / 2147483648;
     };
-    const t0 = Date.now();
     for (let i = 0; i < 500; i++) {
       let s = '';
       const len = 1 + Math.floor(rnd() * 60);
@@ -551,7 +550,6 @@ describe('robustness', () => {
       assert.equal(typeof r.egress, 'boolean');
       if (/(^|[^\w.-])curl($|[^\w.-])/.test(s) && r.parseError) assert.equal(r.egress, true, s);
     }
-    assert.ok(Date.now() - t0 < 10_000);
   });
 
   it('caps input length', () => {
