@@ -20,7 +20,7 @@ import { classifyServerName, classifyTool, own, type ToolClass } from './classif
 import { Hasher, K, stringLeaves, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, type Origin, type Seen, type Session, type Taint } from './flow-tracker.ts';
 import { scanText, sensitivePath } from './detector.ts';
-import { analyzeBash, type BashAnalysis } from './bash.ts';
+import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
 import { redact } from './redact.ts';

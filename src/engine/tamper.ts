@@ -4,7 +4,7 @@
  * An injected agent that can do these can then send anything: with the default fail-open hook a
  * stopped sidecar lets every call through. Pure: facts about where the guard lives are passed in.
  */
-import type { BashAnalysis } from './bash.ts';
+import type { BashAnalysis } from './bash/index.ts';
 import { baseName as base, resolvePath } from './paths.ts';
 
 export interface GuardFacts {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeBash, type BashAnalysis } from '../../src/engine/bash.ts';
+import { analyzeBash, type BashAnalysis } from '../../src/engine/bash/index.ts';
 
 const a = (cmd: string): BashAnalysis => analyzeBash(cmd);
 

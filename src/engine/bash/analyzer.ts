@@ -1,0 +1,400 @@
+/**
+ * Walks the parsed command: lists, pipelines (what earlier stages read feeds later ones),
+ * compound commands, redirections, substitutions and variables; each simple command goes through
+ * its wrappers (sudo, env, xargs ...) to the handler of its program (commands/index.ts).
+ */
+import type { GroupNode, Node, Redir, SimpleNode, Sub, Tok, Word } from './ast.ts';
+import { NET_CODE_RE } from './commands/code-patterns.ts';
+import { runCommand } from './commands/wrappers.ts';
+import { type Acc, type CmdResult, type Ctx, NO_STDIN, NONE, newAcc, type Stdin } from './context.ts';
+import { hostFromUrlish, normHost, URL_IN_TEXT_RE } from './hosts.ts';
+import { Lexer } from './lexer.ts';
+import { FALLBACK_SCAN_MAX, MAX_DEPTH, MAX_LEXED, MAX_STEPS } from './limits.ts';
+import { isAssignment, Parser } from './parser.ts';
+import { ignoredPath, progName, unescapeC } from './util.ts';
+
+/** Variables every shell has: referencing them carries no data of a sourced file. */
+const COMMON_VARS = new Set([
+  'HOME', 'PATH', 'PWD', 'OLDPWD', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL',
+  'TERM', 'HOSTNAME', 'UID', 'EUID', 'PPID', 'RANDOM', 'SECONDS', 'LINENO', 'IFS', 'OSTYPE', 'EDITOR',
+  'REPLY', 'BASH_SOURCE', 'BASH_VERSION', 'HOSTTYPE', 'MACHTYPE', 'SHLVL', 'COLUMNS', 'LINES',
+]);
+
+/** Conservative detection used when the command could not be parsed completely. */
+/** Conservative detection used when the command could not be parsed completely. */
+const FALLBACK_RES: Array<[RegExp, string | null]> = [
+  [
+    /(?:^|[^\w.-])(curl|wget|nc|ncat|netcat|socat|ssh|scp|sftp|rsync|ftp|tftp|lftp|telnet|sendmail|mailx|mutt|xh|http|https|dig|nslookup|drill|ping|gsutil|azcopy|rclone|s3cmd)(?=$|[^\w.-])/g,
+    null,
+  ],
+  [/\bgit\s+(?:-\S+\s+)*push\b/g, 'git push'],
+  [/\bgit\s+remote\s+add\b/g, 'git remote add'],
+  [/\bgit\s+send-email\b/g, 'git send-email'],
+  [/\/dev\/tcp\//g, '/dev/tcp'],
+  [/\/dev\/udp\//g, '/dev/udp'],
+  [/\b(?:npm|pnpm|yarn)\s+publish\b/g, 'npm publish'],
+  [/\bdocker\s+push\b/g, 'docker push'],
+  [/\baws\s+s3\s+(?:cp|sync|mv)\b/g, 'aws s3 cp'],
+  [/\b(?:python[0-9.]*\s+-\w*c|node\s+(?:-e|-p|--eval|--print)|ruby\s+-e|perl\s+-\w*[eE]|php\s+-r)\b/g, 'interpreter'],
+];
+
+export class Analyzer implements Ctx {
+  constructor(readonly acc: Acc) {}
+
+  // ─── accumulation helpers ───
+
+  egress(label: string): void {
+    this.acc.egressCount++;
+    this.acc.cmds.push(label);
+  }
+
+  resolve(p: string): string[] {
+    const m = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?(\/.*)?$/.exec(p);
+    if (m) {
+      const v = this.acc.varValues.get(m[1]!);
+      if (v && v.length && (m[0].startsWith('${') ? p.includes('}') : true)) return v.map((x) => x + (m[2] ?? ''));
+    }
+    return [p];
+  }
+
+  read(p: string | undefined | null): void {
+    if (p === undefined || p === null || ignoredPath(p)) return;
+    for (const r of this.resolve(p)) if (!ignoredPath(r)) this.acc.reads.push(r);
+  }
+
+  write(p: string | undefined | null): void {
+    if (p === undefined || p === null || ignoredPath(p)) return;
+    for (const r of this.resolve(p)) if (!ignoredPath(r)) this.acc.writes.push(r);
+  }
+
+  upload(ps: string | readonly string[] | undefined | null): void {
+    if (ps === undefined || ps === null) return;
+    for (const p of typeof ps === 'string' ? [ps] : ps) {
+      if (ignoredPath(p)) continue;
+      for (const r of this.resolve(p)) {
+        if (ignoredPath(r)) continue;
+        this.acc.uploads.push(r);
+        this.acc.reads.push(r);
+      }
+    }
+  }
+
+  hostName(h: string | null | undefined): void {
+    if (h) this.acc.hosts.push(h);
+  }
+
+  hostOf(w: Word | null | undefined): void {
+    if (w) this.hostName(hostFromUrlish(w.shape));
+  }
+
+  url(u: string): void {
+    this.acc.urls.push(u);
+  }
+
+  scanUrls(text: string): void {
+    if (!text.includes('://')) return;
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$/.test(text)) {
+      this.url(text);
+      return;
+    }
+    for (const m of text.matchAll(URL_IN_TEXT_RE)) this.url(m[0]);
+  }
+
+  /** reads carried by referenced variables */
+  taint(vars: readonly string[]): string[] {
+    const out: string[] = [];
+    let unknown = false;
+    for (const v of vars) {
+      const r = this.acc.varReads.get(v);
+      if (r) out.push(...r);
+      else if (!this.acc.varValues.has(v) && !COMMON_VARS.has(v)) unknown = true;
+    }
+    if (unknown) out.push(...this.acc.sourced);
+    return out;
+  }
+
+  assign(w: Word, reads: readonly string[]): void {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=/.exec(w.text);
+    if (!m) return;
+    const name = m[1]!;
+    const value = w.text.slice(m[0].length);
+    const carried = [...reads, ...this.taint(w.vars)];
+    const prev = m[3] ? this.acc.varReads.get(name) ?? [] : [];
+    if (carried.length || prev.length) this.acc.varReads.set(name, [...prev, ...carried]);
+    else this.acc.varReads.delete(name);
+    if (!w.dynamic && !m[2]) this.acc.varValues.set(name, [value]);
+    else this.acc.varValues.delete(name);
+  }
+
+  // ─── entry points ───
+
+  exhausted(): void {
+    if (!this.acc.budget.exhausted) {
+      this.acc.budget.exhausted = true;
+      this.acc.errors.push('command too complex; analysis truncated');
+    }
+  }
+
+  analyzeSource(src: string, depth: number, stdin: Stdin): void {
+    if (depth > MAX_DEPTH) {
+      this.acc.errors.push('nesting depth limit reached');
+      this.fallback(src);
+      return;
+    }
+    this.acc.budget.lexed += src.length;
+    if (this.acc.budget.lexed > MAX_LEXED) {
+      this.exhausted();
+      this.fallback(src);
+      return;
+    }
+    const lx = new Lexer(src, 0, 0, false, this.acc.errors);
+    lx.run();
+    this.analyzeToks(lx.toks, depth, stdin);
+  }
+
+  private analyzeToks(toks: Tok[], depth: number, stdin: Stdin): void {
+    const node = new Parser(toks, this.acc.errors).program();
+    this.node(node, depth, stdin);
+  }
+
+  private runSub(sub: Sub, depth: number, stdin: Stdin): void {
+    if (sub.toks) {
+      if (depth > MAX_DEPTH) {
+        this.acc.errors.push('nesting depth limit reached');
+        this.fallback(sub.src);
+        return;
+      }
+      this.analyzeToks(sub.toks, depth, stdin);
+    } else this.analyzeSource(sub.src, depth, stdin);
+  }
+
+  /** analyse src as nested shell code; report whether it produced egress */
+  nested(src: string, depth: number, stdin: Stdin): CmdResult {
+    const before = this.acc.egressCount;
+    this.analyzeSource(src, depth + 1, stdin);
+    return { egress: this.acc.egressCount > before, stdin: false };
+  }
+
+  fallback(text: string): void {
+    const t = text.length > FALLBACK_SCAN_MAX ? text.slice(0, FALLBACK_SCAN_MAX) : text;
+    for (const [re, label] of FALLBACK_RES) {
+      re.lastIndex = 0;
+      for (const m of t.matchAll(re)) {
+        if (label === 'interpreter') {
+          if (NET_CODE_RE.test(t)) this.egress((m[0].split(/\s/)[0] ?? 'interpreter') + ' -c');
+          break;
+        }
+        this.egress(label ?? m[1] ?? m[0]);
+      }
+    }
+  }
+
+  // ─── tree walk ───
+
+  private node(n: Node, depth: number, stdin: Stdin): string | null {
+    switch (n.k) {
+      case 'list':
+        for (const it of n.items) this.node(it, depth, stdin);
+        return null;
+      case 'pipe': {
+        let cur = stdin;
+        for (const c of n.cmds) {
+          const before = this.acc.reads.length;
+          const out = this.node(c, depth, cur);
+          cur = { reads: cur.reads.concat(this.acc.reads.slice(before)), text: out };
+        }
+        return null;
+      }
+      case 'group':
+        this.group(n, depth, stdin);
+        return null;
+      case 'simple':
+        return this.simple(n, depth, stdin);
+    }
+  }
+
+  private subsOf(w: Word, depth: number, later: Sub[]): string[] {
+    const b = this.acc.reads.length;
+    for (const sub of w.subs) {
+      if (sub.kind === 'procout') later.push(sub);
+      else this.runSub(sub, depth + 1, NO_STDIN);
+    }
+    return this.acc.reads.slice(b);
+  }
+
+  private processRedirs(
+    redirs: readonly Redir[],
+    depth: number,
+    persist: boolean,
+    later: Sub[],
+  ): { inReads: string[] | null; text: string | null; netOut: boolean } {
+    const acc = this.acc;
+    let inReads: string[] | null = null;
+    let text: string | null = null;
+    let netOut = false;
+    for (const r of redirs) {
+      if (r.hd) {
+        const b = acc.reads.length;
+        for (const sub of r.hd.subs) this.runSub(sub, depth + 1, NO_STDIN);
+        inReads = (inReads ?? ([] as string[])).concat(acc.reads.slice(b), this.taint(r.hd.vars));
+        text = r.hd.body;
+        continue;
+      }
+      const t = r.target;
+      if (!t) continue;
+      const tr = this.subsOf(t, depth, later);
+      if (r.op === '<<<') {
+        inReads = (inReads ?? ([] as string[])).concat(tr, this.taint(t.vars));
+        text = t.text + '\n';
+        continue;
+      }
+      const net = /^\/dev\/(tcp|udp)\/([^/]*)\//.exec(t.shape);
+      if (net) {
+        this.egress('/dev/' + net[1]);
+        this.hostName(normHost(net[2]!));
+        const out = r.op !== '<' && r.op !== '<&';
+        if (persist) {
+          const fd = r.fd ?? (r.op === '<' || r.op === '<>' ? '0' : '1');
+          acc.netFds.add(fd);
+          if (out && (fd === '1' || fd === '2' || r.op === '&>' || r.op === '&>>')) acc.stdoutNet = true;
+        } else if (out) netOut = true;
+        continue;
+      }
+      const p = t.text;
+      switch (r.op) {
+        case '<':
+          this.read(p);
+          inReads = (inReads ?? ([] as string[])).concat(this.resolve(p));
+          break;
+        case '<>':
+          this.read(p);
+          this.write(p);
+          inReads = (inReads ?? ([] as string[])).concat(this.resolve(p));
+          break;
+        case '<&':
+          break;
+        case '>&':
+          if (/^(\d+-?|-)$/.test(p)) {
+            if (acc.netFds.has(p.replace('-', ''))) netOut = true;
+          } else this.write(p);
+          break;
+        default:
+          this.write(p);
+      }
+    }
+    return { inReads, text, netOut };
+  }
+
+  private group(n: GroupNode, depth: number, stdin: Stdin): void {
+    const acc = this.acc;
+    const start = acc.reads.length;
+    const later: Sub[] = [];
+    const wordReads: string[] = [];
+    for (const w of n.extra) wordReads.push(...this.subsOf(w, depth, later));
+    if (n.forVar) {
+      const vals = n.extra.filter((w) => !w.dynamic).map((w) => w.text);
+      if (vals.length) acc.varValues.set(n.forVar, vals);
+      else acc.varValues.delete(n.forVar);
+      const carried = [...wordReads, ...this.taint(n.extra.flatMap((w) => w.vars))];
+      if (carried.length) acc.varReads.set(n.forVar, carried);
+    }
+    const red = this.processRedirs(n.redirs, depth, false, later);
+    const eff: Stdin = red.inReads !== null ? { reads: red.inReads, text: red.text } : stdin;
+    for (const b of n.body) this.node(b, depth, eff);
+    if (red.netOut) {
+      this.upload(acc.reads.slice(start));
+      this.upload(eff.reads);
+    }
+    if (later.length) {
+      const mine: Stdin = { reads: eff.reads.concat(acc.reads.slice(start)), text: null };
+      for (const s of later) this.runSub(s, depth + 1, mine);
+    }
+  }
+
+  private simple(n: SimpleNode, depth: number, stdin: Stdin): string | null {
+    const acc = this.acc;
+    if (++acc.budget.steps > MAX_STEPS) {
+      this.exhausted();
+      return null;
+    }
+    const start = acc.reads.length;
+    let k = 0;
+    while (k < n.words.length && isAssignment(n.words[k]!)) k++;
+    const assigns = n.words.slice(0, k);
+    const argv = n.words.slice(k);
+    if (argv.length) acc.segments.push(argv.map((w) => w.text));
+    for (const w of n.words) this.scanUrls(w.text);
+
+    const later: Sub[] = [];
+    const wordReads = new Map<Word, string[]>();
+    for (const w of [...n.words, ...n.extra]) {
+      const r = this.subsOf(w, depth, later);
+      if (r.length) wordReads.set(w, r);
+    }
+    const persist = argv.length === 0 || (argv.length === 1 && argv[0]!.text === 'exec');
+    const red = this.processRedirs(n.redirs, depth, persist, later);
+    const eff: Stdin = red.inReads !== null ? { reads: red.inReads, text: red.text } : stdin;
+
+    let res = NONE;
+    if (argv.length) res = this.command(argv, depth, eff, wordReads);
+    else for (const a of assigns) this.assign(a, wordReads.get(a) ?? []);
+
+    const argData = [...[...wordReads.values()].flat(), ...this.taint([...n.words, ...n.extra].flatMap((w) => w.vars))];
+    if (res.egress) {
+      this.upload(argData);
+      if (res.stdin) this.upload(eff.reads);
+    }
+    if (red.netOut || (acc.stdoutNet && argv.length && !persist)) {
+      if (!red.netOut) this.egress('/dev/tcp');
+      this.upload(acc.reads.slice(start));
+      this.upload(eff.reads);
+      this.upload(argData);
+    }
+    if (later.length) {
+      const mine: Stdin = { reads: eff.reads.concat(acc.reads.slice(start)), text: null };
+      for (const s of later) this.runSub(s, depth + 1, mine);
+    }
+    return argv.length ? this.stdoutText(argv, eff) : null;
+  }
+
+  /** What a command writes to stdout, when it is statically known (for `echo ... | sh`). */
+  private stdoutText(argv: Word[], eff: Stdin): string | null {
+    const name = progName(argv[0]!.text);
+    if (name === 'echo') {
+      let i = 1;
+      while (i < argv.length && /^-[neE]+$/.test(argv[i]!.text)) i++;
+      return unescapeC(argv.slice(i).map((w) => w.text).join(' ')) + '\n';
+    }
+    if (name === 'printf') {
+      const a = argv.slice(1);
+      if (a[0]?.text === '-v') return null;
+      return unescapeC(a.map((w) => w.text).join(' '));
+    }
+    if (name === 'cat' && argv.length === 1) return eff.text;
+    if (name === 'base64' && eff.text !== null && argv.slice(1).some((w) => /^(-[a-zA-Z]*[dD][a-zA-Z]*|--decode)$/.test(w.text))) {
+      const clean = eff.text.replace(/\s+/g, '');
+      if (!/^[A-Za-z0-9+/=_-]*$/.test(clean)) return null;
+      try {
+        return Buffer.from(clean, 'base64').toString('utf8');
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  command(argv: Word[], depth: number, stdin: Stdin, wordReads: Map<Word, string[]>): CmdResult {
+    return runCommand(this, argv, depth, stdin, wordReads);
+  }
+
+  scratch(src: string, depth: number): Acc | null {
+    const scratch = newAcc(this.acc.budget);
+    try {
+      new Analyzer(scratch).analyzeSource(src, depth, NO_STDIN);
+    } catch {
+      // a guessed command line that breaks the analysis is not a command line: nothing to merge
+      return null;
+    }
+    return scratch;
+  }
+}

@@ -1,0 +1,38 @@
+/** `sh -c CODE`, `bash -s`, `echo CODE | sh`: the code is analysed as nested shell code. */
+import type { Word } from '../ast.ts';
+import { type Call, type CmdResult, type Ctx, NO_STDIN, NONE } from '../context.ts';
+export const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'yash', 'fish', 'rbash', 'posh', 'ksh93', 'csh', 'tcsh']);
+
+export function shell(ctx: Ctx, args: Word[], call: Call): CmdResult {
+  const { depth, stdin } = call;
+  let i = 1;
+  let cflag = false;
+  let sflag = false;
+  for (; i < args.length; i++) {
+    const t = args[i]!.text;
+    if (t === '--' || t === '-') {
+      i++;
+      break;
+    }
+    if (['-o', '+o', '-O', '+O', '--rcfile', '--init-file', '-C', '--init-command'].includes(t)) {
+      i++;
+      continue;
+    }
+    if (t.startsWith('--')) {
+      if (t === '--command') cflag = true;
+      else if (t.startsWith('--command=')) return ctx.nested(t.slice(10), depth, stdin);
+      continue;
+    }
+    if (/^[-+][A-Za-z]+$/.test(t)) {
+      if (t[0] === '-' && t.includes('c')) cflag = true;
+      if (t[0] === '-' && t.includes('s')) sflag = true;
+      continue;
+    }
+    break;
+  }
+  const first = args[i];
+  if (cflag) return first ? ctx.nested(first.text, depth, stdin) : NONE;
+  if (first && !sflag) return NONE; // a script file: not analysed (no I/O)
+  if (stdin.text !== null) return ctx.nested(stdin.text, depth, NO_STDIN);
+  return NONE;
+}

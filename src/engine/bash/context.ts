@@ -1,0 +1,110 @@
+/**
+ * What a per-program handler sees of the analysis: the accumulated facts, the helpers that add to
+ * them, and the way to analyse nested shell code. Handlers import only this (never the analyzer).
+ */
+import type { Word } from './ast.ts';
+import { progName } from './util.ts';
+
+export interface Stdin {
+  reads: string[];
+  text: string | null;
+}
+
+export const NO_STDIN: Stdin = { reads: [], text: null };
+
+export interface CmdResult {
+  egress: boolean;
+  /** the egress command sends its stdin */
+  stdin: boolean;
+}
+
+export const NONE: CmdResult = { egress: false, stdin: false };
+export const EG: CmdResult = { egress: true, stdin: false };
+export const EG_STDIN: CmdResult = { egress: true, stdin: true };
+
+export interface Acc {
+  egressCount: number;
+  cmds: string[];
+  hosts: string[];
+  urls: string[];
+  reads: string[];
+  uploads: string[];
+  writes: string[];
+  segments: string[][];
+  errors: string[];
+  varReads: Map<string, string[]>;
+  varValues: Map<string, string[]>;
+  sourced: string[];
+  netFds: Set<string>;
+  stdoutNet: boolean;
+  /** shared with scratch analyses so nested work stays bounded */
+  budget: { steps: number; lexed: number; exhausted: boolean };
+}
+
+export function newAcc(budget?: Acc['budget']): Acc {
+  return {
+    egressCount: 0,
+    cmds: [],
+    hosts: [],
+    urls: [],
+    reads: [],
+    uploads: [],
+    writes: [],
+    segments: [],
+    errors: [],
+    varReads: new Map(),
+    varValues: new Map(),
+    sourced: [],
+    netFds: new Set(),
+    stdoutNet: false,
+    budget: budget ?? { steps: 0, lexed: 0, exhausted: false },
+  };
+}
+
+/** How a command was reached: its program name, nesting depth, stdin and the reads of its words' substitutions. */
+export interface Call {
+  name: string;
+  depth: number;
+  stdin: Stdin;
+  wordReads: Map<Word, string[]>;
+}
+
+export interface Ctx {
+  readonly acc: Acc;
+  /** the command sends data off the machine (label: `curl`, `git push` ...) */
+  egress(label: string): void;
+  /** a path, with `$VAR` resolved to its known values */
+  resolve(p: string): string[];
+  read(p: string | undefined | null): void;
+  write(p: string | undefined | null): void;
+  /** files whose contents leave the machine (also reads) */
+  upload(ps: string | readonly string[] | undefined | null): void;
+  hostName(h: string | null | undefined): void;
+  hostOf(w: Word | null | undefined): void;
+  url(u: string): void;
+  scanUrls(text: string): void;
+  /** reads carried by referenced variables */
+  taint(vars: readonly string[]): string[];
+  assign(w: Word, reads: readonly string[]): void;
+  exhausted(): void;
+  analyzeSource(src: string, depth: number, stdin: Stdin): void;
+  /** analyse src as nested shell code one level down; report whether it produced egress */
+  nested(src: string, depth: number, stdin: Stdin): CmdResult;
+  /** a command line (argv with wrappers) at the given depth */
+  command(argv: Word[], depth: number, stdin: Stdin, wordReads: Map<Word, string[]>): CmdResult;
+  /** analyse src in a scratch accumulation sharing this one's budget (for guessed command lines) */
+  scratch(src: string, depth: number): Acc | null;
+}
+
+/** A per-program handler: what the command reads, writes, sends and to where. */
+export type Handler = (ctx: Ctx, args: Word[], call: Call) => CmdResult;
+
+/** The program a word names (`/usr/bin/curl` is curl; `$C` is what C was set to, when known). */
+export function nameOf(acc: Acc, w: Word): string {
+  const m = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(w.text);
+  if (m) {
+    const v = acc.varValues.get(m[1]!);
+    if (v && v.length === 1) return progName(v[0]!);
+  }
+  return progName(w.text);
+}

@@ -1,0 +1,65 @@
+/**
+ * Static analysis of a Bash command line, for a data-exfiltration guard.
+ *
+ * Pure: no I/O, never throws. The command is tokenised with a hand-written
+ * Bash lexer (quotes, escapes, $'..', expansions, substitutions, heredocs,
+ * redirections, operators), parsed into lists / pipelines / compound commands,
+ * and every simple command is classified: does it send data off the machine,
+ * to which hosts, which files does it read, upload or write.
+ *
+ * Data flow is tracked coarsely so that "read then send" is visible:
+ *  - reads of earlier pipeline stages feed the stdin of later ones;
+ *  - `< file`, heredocs and here-strings feed stdin;
+ *  - reads inside `$(..)` / backticks in the arguments of an egress command are uploads;
+ *  - variables assigned from substitutions (`X=$(cat f)`, `read X < f`) carry their reads;
+ *  - `echo/printf/cat <<EOF/base64 -d` feeding `sh`/`python` etc. is analysed as code.
+ */
+import { Analyzer } from './analyzer.ts';
+import { NO_STDIN, newAcc } from './context.ts';
+import { MAX_INPUT } from './limits.ts';
+import { uniq } from './util.ts';
+
+export interface BashAnalysis {
+  egress: boolean;
+  egressCommands: string[];
+  hosts: string[];
+  urls: string[];
+  readPaths: string[];
+  uploadPaths: string[];
+  writePaths: string[];
+  segments: string[][];
+  parseError?: string;
+}
+
+export function analyzeBash(command: string): BashAnalysis {
+  const acc = newAcc();
+  let original = '';
+  try {
+    original = typeof command === 'string' ? command : String(command ?? '');
+    let input = original;
+    if (input.length > MAX_INPUT) {
+      acc.errors.push(`input truncated to ${MAX_INPUT} characters`);
+      input = input.slice(0, MAX_INPUT);
+    }
+    new Analyzer(acc).analyzeSource(input, 0, NO_STDIN);
+  } catch (e) {
+    acc.errors.push('internal error: ' + (e instanceof Error ? e.message : String(e)));
+  }
+  try {
+    if (acc.errors.length) new Analyzer(acc).fallback(original);
+  } catch {
+    // ignore
+  }
+  const res: BashAnalysis = {
+    egress: acc.egressCount > 0,
+    egressCommands: uniq(acc.cmds),
+    hosts: uniq(acc.hosts),
+    urls: uniq(acc.urls),
+    readPaths: uniq(acc.reads),
+    uploadPaths: uniq(acc.uploads),
+    writePaths: uniq(acc.writes),
+    segments: acc.segments,
+  };
+  if (acc.errors.length) res.parseError = uniq(acc.errors).join('; ');
+  return res;
+}
