@@ -329,6 +329,9 @@ export class FlowEngine {
       const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
       if (ov) for (const f of findings) if (f.rule !== 'suspicious_endpoint') f.action = ov;
     }
+    // a command the analysis could not read to its end: what it does is unknown, so it is never allowed (no override)
+    const limit = bash?.limits[0];
+    if (limit) findings.push({ action: 'ask', risk: 'high', flowType: 'internal_to_external', what: `a command the guard could not analyse: ${limit.what}`, rule: 'analysis_limit' });
 
     if (findings.length === 0) {
       for (const c of commits) c();
@@ -342,7 +345,7 @@ export class FlowEngine {
     // A question nobody will be asked: a session that bypasses permissions (--dangerously-skip-permissions)
     // runs an "ask" call without asking anyone, so an ask there becomes policy.askWhenBypassed.
     const unasked = top.action === 'ask' && ev.permission_mode === 'bypassPermissions' && pol.askWhenBypassed !== 'ask';
-    if (unasked) top.action = pol.askWhenBypassed;
+    if (unasked) top.action = top.rule === 'analysis_limit' && ACTION_RANK[pol.askWhenBypassed] < ACTION_RANK.ask ? 'deny' : pol.askWhenBypassed;
     d.action = top.action;
     d.risk = top.risk;
     d.flowType = top.flowType;
@@ -753,6 +756,8 @@ export class FlowEngine {
     let r: string;
     if (top.rule === 'guard_tampering' || top.rule === 'guard_settings') {
       r = `mcpproxy-hook ${verb} this ${tool} call: it would ${top.what}. ${top.rule === 'guard_tampering' ? 'With the guard off, nothing stops data from leaving; an agent has no reason to do this unless something it read told it to' : 'Those settings hold the hooks that check every tool call; an agent rewriting them could switch the guard off'} (risk ${top.risk})`;
+    } else if (top.rule === 'analysis_limit') {
+      r = `mcpproxy-hook ${verb} this ${tool} call: it is ${top.what}, so what it would do (send data, stop the guard) was not checked (risk ${top.risk})`;
     } else if (top.rule === 'lethal_trifecta') {
       r = `mcpproxy-hook ${verb} this ${tool} call: it sends data${where}, and ${top.how ?? ''} (risk ${top.risk})`;
     } else {
@@ -774,6 +779,8 @@ export class FlowEngine {
     } else if (top.rule === 'guard_tampering' || top.rule === 'guard_settings') {
       r += ` If the user wants this, they can do it themselves${top.rule === 'guard_settings' ? ` or confirm it; policy.settingsChanges${cfgAt} sets this rule's action` : `; policy.guardTampering${cfgAt} sets this rule's action`}.`;
       if (top.action === 'deny') r += ' Do not retry it in another form.';
+    } else if (top.rule === 'analysis_limit') {
+      r += ' If the user wants this command run, they can confirm it or run it themselves; a shorter, flatter command can be checked.';
     } else if (top.rule === 'lethal_trifecta' && (top.action === 'deny' || top.action === 'ask')) {
       r += ` If this call is what the user asked for, confirm it; policy.lethalTrifecta${cfgAt} sets this rule's action.`;
     } else if (top.action === 'deny' || top.action === 'ask') {

@@ -9,7 +9,7 @@ import { runCommand } from './commands/wrappers.ts';
 import { type Acc, type CmdResult, type Ctx, NO_STDIN, NONE, newAcc, type Stdin } from './context.ts';
 import { hostFromUrlish, normHost, URL_IN_TEXT_RE } from './hosts.ts';
 import { Lexer } from './lexer.ts';
-import { FALLBACK_SCAN_MAX, MAX_DEPTH, MAX_LEXED, MAX_STEPS } from './limits.ts';
+import { FALLBACK_SCAN_MAX, hitLimit, MAX_DEPTH, MAX_LEXED, MAX_STEPS } from './limits.ts';
 import { isAssignment, Parser } from './parser.ts';
 import { ignoredPath, progName, unescapeC } from './util.ts';
 
@@ -128,39 +128,45 @@ export class Analyzer implements Ctx {
 
   // ─── entry points ───
 
-  exhausted(): void {
+  exhausted(limit: 'commands' | 'lexed_size'): void {
+    hitLimit(this.acc, limit);
     if (!this.acc.budget.exhausted) {
       this.acc.budget.exhausted = true;
       this.acc.errors.push('command too complex; analysis truncated');
     }
   }
 
+  tooDeep(): void {
+    this.acc.errors.push('nesting depth limit reached');
+    hitLimit(this.acc, 'nesting_depth');
+  }
+
   analyzeSource(src: string, depth: number, stdin: Stdin): void {
     if (depth > MAX_DEPTH) {
-      this.acc.errors.push('nesting depth limit reached');
+      this.tooDeep();
       this.fallback(src);
       return;
     }
     this.acc.budget.lexed += src.length;
     if (this.acc.budget.lexed > MAX_LEXED) {
-      this.exhausted();
+      this.exhausted('lexed_size');
       this.fallback(src);
       return;
     }
-    const lx = new Lexer(src, 0, 0, false, this.acc.errors);
+    const lx = new Lexer(src, 0, 0, false, this.acc);
     lx.run();
     this.analyzeToks(lx.toks, depth, stdin);
   }
 
   private analyzeToks(toks: Tok[], depth: number, stdin: Stdin): void {
-    const node = new Parser(toks, this.acc.errors).program();
+    const node = new Parser(toks, this.acc).program();
     this.node(node, depth, stdin);
   }
 
   private runSub(sub: Sub, depth: number, stdin: Stdin): void {
     if (sub.toks) {
       if (depth > MAX_DEPTH) {
-        this.acc.errors.push('nesting depth limit reached');
+        this.tooDeep();
         this.fallback(sub.src);
         return;
       }
@@ -314,7 +320,7 @@ export class Analyzer implements Ctx {
   private simple(n: SimpleNode, depth: number, stdin: Stdin): string | null {
     const acc = this.acc;
     if (++acc.budget.steps > MAX_STEPS) {
-      this.exhausted();
+      this.exhausted('commands');
       return null;
     }
     const start = acc.reads.length;

@@ -3,6 +3,7 @@
  * them, and the way to analyse nested shell code. Handlers import only this (never the analyzer).
  */
 import type { Word } from './ast.ts';
+import type { LimitFact } from './limits.ts';
 import { progName } from './util.ts';
 
 export interface Stdin {
@@ -32,6 +33,7 @@ export interface Acc {
   writes: string[];
   segments: string[][];
   errors: string[];
+  limits: LimitFact[];
   varReads: Map<string, string[]>;
   varValues: Map<string, string[]>;
   sourced: string[];
@@ -52,6 +54,7 @@ export function newAcc(budget?: Acc['budget']): Acc {
     writes: [],
     segments: [],
     errors: [],
+    limits: [],
     varReads: new Map(),
     varValues: new Map(),
     sourced: [],
@@ -86,7 +89,10 @@ export interface Ctx {
   /** reads carried by referenced variables */
   taint(vars: readonly string[]): string[];
   assign(w: Word, reads: readonly string[]): void;
-  exhausted(): void;
+  /** a shared budget ran out: the rest of the command is not analysed */
+  exhausted(limit: 'commands' | 'lexed_size'): void;
+  /** nested code deeper than MAX_DEPTH: not analysed */
+  tooDeep(): void;
   analyzeSource(src: string, depth: number, stdin: Stdin): void;
   /** analyse src as nested shell code one level down; report whether it produced egress */
   nested(src: string, depth: number, stdin: Stdin): CmdResult;

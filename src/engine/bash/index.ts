@@ -16,7 +16,7 @@
  */
 import { Analyzer } from './analyzer.ts';
 import { NO_STDIN, newAcc } from './context.ts';
-import { MAX_INPUT } from './limits.ts';
+import { hitLimit, type LimitFact, MAX_INPUT } from './limits.ts';
 import { uniq } from './util.ts';
 
 export interface BashAnalysis {
@@ -29,6 +29,8 @@ export interface BashAnalysis {
   writePaths: string[];
   segments: string[][];
   parseError?: string;
+  /** bounds the analysis hit (or its failure): part of the command was not analysed, so it must not be allowed as harmless */
+  limits: LimitFact[];
 }
 
 export function analyzeBash(command: string): BashAnalysis {
@@ -39,16 +41,18 @@ export function analyzeBash(command: string): BashAnalysis {
     let input = original;
     if (input.length > MAX_INPUT) {
       acc.errors.push(`input truncated to ${MAX_INPUT} characters`);
+      hitLimit(acc, 'input_size');
       input = input.slice(0, MAX_INPUT);
     }
     new Analyzer(acc).analyzeSource(input, 0, NO_STDIN);
   } catch (e) {
     acc.errors.push('internal error: ' + (e instanceof Error ? e.message : String(e)));
+    hitLimit(acc, 'internal_error');
   }
   try {
     if (acc.errors.length) new Analyzer(acc).fallback(original);
   } catch {
-    // ignore
+    // the fallback is best effort: the error or limit recorded above already keeps the call from being allowed
   }
   const res: BashAnalysis = {
     egress: acc.egressCount > 0,
@@ -59,6 +63,7 @@ export function analyzeBash(command: string): BashAnalysis {
     uploadPaths: uniq(acc.uploads),
     writePaths: uniq(acc.writes),
     segments: acc.segments,
+    limits: acc.limits,
   };
   if (acc.errors.length) res.parseError = uniq(acc.errors).join('; ');
   return res;

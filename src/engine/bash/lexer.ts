@@ -3,7 +3,7 @@
  * substitutions, heredocs, redirections and operators. Never throws; problems go to `errors`.
  */
 import { type Heredoc, newWord, PH, type RedirTok, type Sub, type Tok, type Word } from './ast.ts';
-import { MAX_FD_DIGITS, MAX_LEX_NEST, MAX_PARAM_NEST, MAX_TOKENS, PARAM_NAME_WINDOW } from './limits.ts';
+import { type Diagnostics, hitLimit, MAX_FD_DIGITS, MAX_LEX_NEST, MAX_PARAM_NEST, MAX_TOKENS, PARAM_NAME_WINDOW } from './limits.ts';
 
 /** Every UTF-16 code unit. */
 const UTF16_UNITS = 0x10000;
@@ -68,13 +68,13 @@ export class Lexer {
     start: number,
     private readonly nest: number,
     private readonly sub: boolean,
-    private readonly errors: string[],
+    private readonly diag: Diagnostics,
   ) {
     this.pos = start;
   }
 
   private err(m: string): void {
-    this.errors.push(m);
+    this.diag.errors.push(m);
   }
 
   private op(v: string, len: number): void {
@@ -88,6 +88,7 @@ export class Lexer {
     while (this.pos < s.length) {
       if (this.toks.length > MAX_TOKENS) {
         this.err('too many tokens');
+        hitLimit(this.diag, 'tokens');
         this.pos = s.length;
         break;
       }
@@ -222,7 +223,7 @@ export class Lexer {
       }
       hd.body = lines.length ? lines.join('\n') + '\n' : '';
       if (!hd.quoted && hd.body) {
-        const lx = new Lexer(hd.body, 0, this.nest + 1, false, this.errors);
+        const lx = new Lexer(hd.body, 0, this.nest + 1, false, this.diag);
         const w = newWord();
         lx.readDq(null, w);
         hd.subs = w.subs;
@@ -406,9 +407,10 @@ export class Lexer {
     let toks: Tok[] | null = null;
     if (this.nest >= MAX_LEX_NEST) {
       this.err('substitutions nested too deeply');
+      hitLimit(this.diag, 'substitution_nesting');
       end = crudeClose(s, innerStart);
     } else {
-      const lx = new Lexer(s, innerStart, this.nest + 1, true, this.errors);
+      const lx = new Lexer(s, innerStart, this.nest + 1, true, this.diag);
       end = lx.run();
       toks = lx.toks;
     }
@@ -432,6 +434,7 @@ export class Lexer {
     if (m) w.vars.push(m[1]!);
     if (++this.paramNest > MAX_PARAM_NEST) {
       this.err('parameter expansions nested too deeply');
+      hitLimit(this.diag, 'parameter_nesting');
       const e = s.indexOf('}', p);
       const end = e < 0 ? s.length - 1 : e;
       dyn(w, s.slice(p, end + 1));

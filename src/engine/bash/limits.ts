@@ -21,7 +21,7 @@ export const MAX_LEXED = 4 * 1024 * 1024;
 export const MAX_PARAM_NEST = 64;
 /** characters looked at for a `${name` at the start of a parameter expansion */
 export const PARAM_NAME_WINDOW = 128;
-/** `case` arms of one case command */
+/** `case` arms of one case command (a guard: MAX_TOKENS is reached first) */
 export const MAX_CASE_ARMS = 100_000;
 /** wrappers stripped off one command (sudo env nice timeout ... curl) */
 export const MAX_WRAPPERS = 16;
@@ -35,3 +35,55 @@ export const MAX_CODE_ARG_LISTS = 16;
 export const MAX_CODE_CANDIDATES = 80;
 /** digits of a file descriptor number before a redirection (`2>`, `10<`) */
 export const MAX_FD_DIGITS = 10;
+
+/** Which bound an analysis hit. */
+export type BashLimit =
+  | 'input_size'
+  | 'nesting_depth'
+  | 'substitution_nesting'
+  | 'command_nesting'
+  | 'parameter_nesting'
+  | 'tokens'
+  | 'commands'
+  | 'lexed_size'
+  | 'wrappers'
+  | 'code_size'
+  | 'code_literals'
+  | 'internal_error';
+
+/** A bound the analysis hit: part of the command was not analysed, so what it does is not known. */
+export interface LimitFact {
+  limit: BashLimit;
+  /** the bound, in the unit `what` names */
+  bound: number;
+  /** in words, for a reason: "the command is longer than the 65536 characters the guard analyses" */
+  what: string;
+}
+
+/** Where the lexer, parser and analyzer report problems: syntax errors, and bounds hit. */
+export interface Diagnostics {
+  errors: string[];
+  limits: LimitFact[];
+}
+
+const LIMIT_WORDS: Record<BashLimit, [number, string]> = {
+  input_size: [MAX_INPUT, `the command is longer than the ${MAX_INPUT} characters the guard analyses`],
+  nesting_depth: [MAX_DEPTH, `shell code is nested more than ${MAX_DEPTH} levels deep ($(..), sh -c, eval, interpreter shell-outs)`],
+  substitution_nesting: [MAX_LEX_NEST, `substitutions are nested more than ${MAX_LEX_NEST} deep`],
+  command_nesting: [MAX_PARSE_NEST, `compound commands are nested more than ${MAX_PARSE_NEST} deep`],
+  parameter_nesting: [MAX_PARAM_NEST, `\${..} expansions are nested more than ${MAX_PARAM_NEST} deep`],
+  tokens: [MAX_TOKENS, `the command has more than ${MAX_TOKENS} tokens`],
+  commands: [MAX_STEPS, `the command runs more than ${MAX_STEPS} simple commands`],
+  lexed_size: [MAX_LEXED, `the command and its nested code come to more than ${MAX_LEXED} characters`],
+  wrappers: [MAX_WRAPPERS, `a command has more than ${MAX_WRAPPERS} wrappers (sudo, env, nohup, timeout ...) in front of it`],
+  code_size: [MAX_INPUT, `interpreter code (python -c, node -e ...) is longer than the ${MAX_INPUT} characters the guard analyses`],
+  code_literals: [MAX_CODE_CANDIDATES, `interpreter code has more string literals than the guard tries as shell commands`],
+  internal_error: [0, 'the analysis of the command failed'],
+};
+
+/** Record that a bound was hit (once per kind of bound). */
+export function hitLimit(d: Diagnostics, limit: BashLimit): void {
+  if (d.limits.some((l) => l.limit === limit)) return;
+  const [bound, what] = LIMIT_WORDS[limit];
+  d.limits.push({ limit, bound, what });
+}

@@ -3,7 +3,7 @@
  * functions, [[ ]]) and simple commands with their redirections. Never throws.
  */
 import type { Node, Redir, RedirTok, Tok, Word } from './ast.ts';
-import { MAX_CASE_ARMS, MAX_PARSE_NEST } from './limits.ts';
+import { type Diagnostics, hitLimit, MAX_CASE_ARMS, MAX_PARSE_NEST } from './limits.ts';
 
 type Stop = (t: Tok) => boolean;
 
@@ -31,7 +31,7 @@ export class Parser {
 
   constructor(
     private readonly toks: Tok[],
-    private readonly errors: string[],
+    private readonly diag: Diagnostics,
   ) {}
 
   program(): Node {
@@ -41,7 +41,7 @@ export class Parser {
       items.push(this.list(() => false));
       const t = this.toks[this.i];
       if (t) {
-        this.errors.push(`unexpected '${t.t === 'w' ? t.w.text : t.v === '\n' ? '\\n' : t.v}'`);
+        this.diag.errors.push(`unexpected '${t.t === 'w' ? t.w.text : t.v === '\n' ? '\\n' : t.v}'`);
         this.i++;
       }
       if (this.i === before) this.i++;
@@ -55,7 +55,7 @@ export class Parser {
 
   private expect(word: string): void {
     if (isKw(this.toks[this.i], word)) this.i++;
-    else this.errors.push(`expected '${word}'`);
+    else this.diag.errors.push(`expected '${word}'`);
   }
 
   private list(stop: Stop): Node {
@@ -125,7 +125,8 @@ export class Parser {
 
   private command(stop: Stop): Node {
     if (++this.nest > MAX_PARSE_NEST) {
-      this.errors.push('commands nested too deeply');
+      this.diag.errors.push('commands nested too deeply');
+      hitLimit(this.diag, 'command_nesting');
       this.i = this.toks.length;
       this.nest--;
       return { k: 'simple', words: [], redirs: [], extra: [] };
@@ -144,7 +145,7 @@ export class Parser {
       this.i++;
       const body = this.list((x) => isOp(x, ')'));
       if (isOp(this.toks[this.i], ')')) this.i++;
-      else this.errors.push('unterminated subshell');
+      else this.diag.errors.push('unterminated subshell');
       return this.compound([body]);
     }
     if (t.t === 'w' && !t.w.quoted) {
@@ -259,7 +260,7 @@ export class Parser {
               this.i++;
             }
             if (!ok) {
-              this.errors.push('malformed case pattern');
+              this.diag.errors.push('malformed case pattern');
               break;
             }
             parts.push(
@@ -288,7 +289,7 @@ export class Parser {
             this.i++;
           }
           if (this.i < this.toks.length) this.i++;
-          else this.errors.push("unterminated '[['");
+          else this.diag.errors.push("unterminated '[['");
           return { k: 'simple', words: [], redirs: this.redirs(), extra };
         }
         default:
@@ -354,7 +355,7 @@ export class Parser {
       this.i++;
       return { op: t.v, fd: t.fd, target: n.w, hd: null };
     }
-    if (t.v !== '<<' && t.v !== '<<-') this.errors.push('missing redirection target');
+    if (t.v !== '<<' && t.v !== '<<-') this.diag.errors.push('missing redirection target');
     return { op: t.v, fd: t.fd, target: null, hd: null };
   }
 

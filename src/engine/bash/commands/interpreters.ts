@@ -4,7 +4,7 @@
  */
 import type { Word } from '../ast.ts';
 import { CODE_LITERAL_RE, CODE_OPEN_RE, CODE_READ_RE, CODE_WRITE_RE, NET_CODE_RE, PERL_OPEN_RE, SHELL_OUT_RE } from './code-patterns.ts';
-import { MAX_CODE_ARG_LISTS, MAX_CODE_CANDIDATES, MAX_CODE_LITERALS, MAX_DEPTH, MAX_INPUT } from '../limits.ts';
+import { hitLimit, MAX_CODE_ARG_LISTS, MAX_CODE_CANDIDATES, MAX_CODE_LITERALS, MAX_DEPTH, MAX_INPUT } from '../limits.ts';
 import { hostFromUrlish, URL_IN_TEXT_RE } from '../hosts.ts';
 import { parseOpts } from '../options.ts';
 import { shq } from '../util.ts';
@@ -231,6 +231,7 @@ export function interp(ctx: Ctx, args: Word[], call: Call): CmdResult {
 }
 
 export function code(ctx: Ctx, src: string, depth: number): boolean {
+  if (src.length > MAX_INPUT) hitLimit(ctx.acc, 'code_size');
   const text = src.length > MAX_INPUT ? src.slice(0, MAX_INPUT) : src;
   const net = NET_CODE_RE.test(text);
   const reads: string[] = [];
@@ -271,13 +272,19 @@ export function code(ctx: Ctx, src: string, depth: number): boolean {
 }
 
 export function shellLiterals(ctx: Ctx, text: string, depth: number): boolean {
-  if (depth + 1 > MAX_DEPTH) return false;
+  if (depth + 1 > MAX_DEPTH) {
+    ctx.tooDeep();
+    return false;
+  }
   const lits = (s: string): string[] => {
     const out: string[] = [];
     for (const m of s.matchAll(CODE_LITERAL_RE)) {
       const v = m[1] ?? m[2] ?? m[3] ?? '';
       out.push(v.replace(/\\(["'\\])/g, '$1').replace(/\\n/g, '\n'));
-      if (out.length >= MAX_CODE_LITERALS) break;
+      if (out.length >= MAX_CODE_LITERALS) {
+        hitLimit(ctx.acc, 'code_literals');
+        break;
+      }
     }
     return out;
   };
@@ -285,10 +292,14 @@ export function shellLiterals(ctx: Ctx, text: string, depth: number): boolean {
   for (const m of text.matchAll(/\[([^[\]]{1,4000})\]/g)) {
     const l = lits(m[1]!);
     if (l.length >= 2) candidates.push(l.map(shq).join(' '));
-    if (candidates.length >= MAX_CODE_ARG_LISTS) break;
+    if (candidates.length >= MAX_CODE_ARG_LISTS) {
+      hitLimit(ctx.acc, 'code_literals');
+      break;
+    }
   }
   candidates.push(...lits(text));
   let any = false;
+  if (candidates.length > MAX_CODE_CANDIDATES) hitLimit(ctx.acc, 'code_literals');
   for (const c of candidates.slice(0, MAX_CODE_CANDIDATES)) {
     // a single word is not a command line worth analysing ('curl' in ['curl', '-d', ...])
     if (!/[A-Za-z]/.test(c) || !/\S\s+\S/.test(c)) continue;
@@ -296,7 +307,7 @@ export function shellLiterals(ctx: Ctx, text: string, depth: number): boolean {
     const scratch = ctx.scratch(c, depth + 1);
     if (!scratch) continue;
     const a = ctx.acc;
-    if (scratch.budget.exhausted) ctx.exhausted();
+    for (const l of scratch.limits) hitLimit(a, l.limit);
     if (scratch.egressCount > 0) {
       any = true;
       a.egressCount += scratch.egressCount;

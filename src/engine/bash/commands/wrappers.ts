@@ -5,7 +5,7 @@
  */
 import type { Word } from '../ast.ts';
 import { type CmdResult, type Ctx, EG_STDIN, NONE, nameOf, type Stdin } from '../context.ts';
-import { MAX_DEPTH, MAX_WRAPPERS } from '../limits.ts';
+import { hitLimit, MAX_DEPTH, MAX_WRAPPERS } from '../limits.ts';
 import { hasOpt, optVals, parseOpts } from '../options.ts';
 import { ASSIGN_RE, isAssignment } from '../parser.ts';
 import { dispatch } from './index.ts';
@@ -16,7 +16,8 @@ export function runCommand(ctx: Ctx, argv0: Word[], depth: number, stdin: Stdin,
   let args = argv0;
   let viaXargs = false;
   const xargsReads: string[] = [];
-  for (let guard = 0; guard < MAX_WRAPPERS && args.length; guard++) {
+  let guard = 0;
+  for (; guard < MAX_WRAPPERS && args.length; guard++) {
     const name = nameOf(ctx.acc, args[0]!);
     const rest = args.slice(1);
     let next: Word[] | null = null;
@@ -153,6 +154,8 @@ export function runCommand(ctx: Ctx, argv0: Word[], depth: number, stdin: Stdin,
     if (next === null) break;
     args = next;
   }
+  // every round stripped a wrapper: what is left may be one more
+  if (guard === MAX_WRAPPERS && args.length) hitLimit(ctx.acc, 'wrappers');
   if (!args.length) return NONE;
   const res = dispatch(ctx, args, depth, stdin, wordReads);
   if (res.egress && viaXargs) {
@@ -207,7 +210,7 @@ export function find(ctx: Ctx, rest: Word[], depth: number, stdin: Stdin, wordRe
       for (i++; i < rest.length && rest[i]!.text !== ';' && rest[i]!.text !== '+'; i++) sub.push(rest[i]!);
       if (!sub.length) continue;
       if (depth + 1 > MAX_DEPTH) {
-        ctx.acc.errors.push('nesting depth limit reached');
+        ctx.tooDeep();
         continue;
       }
       const r = runCommand(ctx, sub, depth + 1, stdin, wordReads);
