@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { unlinkSync } from 'node:fs';
 import { FlowEngine } from '../src/engine/engine.ts';
 import { defaultConfig } from '../src/config/index.ts';
-import { SessionStore } from '../src/session-store.ts';
+import { SessionStore } from '../src/store/session-store.ts';
 import type { HookEvent } from '../src/types.ts';
 
 const pct = (xs: number[], p: number): number => {

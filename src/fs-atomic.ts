@@ -4,7 +4,7 @@
  * rename it over the target, fsync the directory. One implementation for every file we write
  * (config, Claude Code settings, service units, state).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -40,12 +40,16 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: A
 }
 
 /**
- * Create a file that must not exist yet (keys, tokens): O_EXCL, so two processes racing to create it
- * cannot both win and one silently overwrite the other's secret. Throws EEXIST when it exists.
+ * Create a file that must not exist yet (keys, tokens): two processes racing to create it cannot
+ * both win and one silently overwrite the other's secret. Throws EEXIST when it exists. The content
+ * is written and fsynced in a temporary file first, then hard-linked into place (link fails if the
+ * name is taken), so a crash never leaves a half-written key that would later read as damaged.
  */
 export function createFileExclusive(file: string, data: string | Uint8Array, mode = 0o600): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
@@ -54,7 +58,12 @@ export function createFileExclusive(file: string, data: string | Uint8Array, mod
   } finally {
     closeSync(fd);
   }
-  fsyncDir(dirname(file));
+  try {
+    linkSync(tmp, file);
+  } finally {
+    unlinkQuietly(tmp);
+  }
+  fsyncDir(dir);
 }
 
 function unlinkQuietly(p: string): void {

@@ -3,14 +3,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AuditStore } from '../audit-store.ts';
+import { AuditStore } from '../store/audit-store.ts';
 import { ConfigError, configDocs, configJsonSchema, loadConfigFile, setConfigValue } from '../config/index.ts';
-import { ensurePrivateDir, readOrCreateToken } from '../state-files.ts';
+import { ensurePrivateDir, readOrCreateToken } from '../store/state-files.ts';
 import { HOOK_PATH } from '../transport/http-hook-server.ts';
 import { PROXY_SERVER_NAME } from '../engine/classifier.ts';
 import { registerServiceCommands } from '../service.ts';
 import { checkSocketPath, resolvePaths } from '../paths.ts';
-import { runDaemon, VERSION } from '../sidecar.ts';
+import { runDaemon } from '../daemon/run.ts';
+import { VERSION } from '../version.ts';
 import { request, SidecarUnavailable } from '../transport/client.ts';
 import { claudeJsonPath, EVENTS, MARKER, ourHandlers, readSettings, settingsPath, SettingsError, withOurs, withoutOurs, writeSettings, type HookHandler, type Scope } from './settings.ts';
 

@@ -3,21 +3,20 @@
  * default; every problem is reported with the key's path and the fix. Pure except for
  * `loadConfigFile` and `setConfigValue`.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
+import { ErrorCode, GuardError } from '../errors.ts';
 import { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 
 export { ACTIONS, CLASSES, configSchema, type Config, type UpstreamServer } from './schema.ts';
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class ConfigError extends GuardError {
   constructor(
     readonly source: string,
     readonly problems: string[],
   ) {
-    super(`${source}: invalid config:\n${problems.map((p) => '  - ' + p).join('\n')}`);
-    this.name = 'ConfigError';
+    super(ErrorCode.ConfigInvalid, `${source}: invalid config:\n${problems.map((p) => '  - ' + p).join('\n')}`);
   }
 }
 
@@ -235,14 +234,45 @@ export function parseConfigText(text: string, source: string): Config {
 
 /** Read and validate the config file; a missing file means all defaults. */
 export function loadConfigFile(path: string): { config: Config; exists: boolean } {
-  let text: string;
+  const text = readConfigText(path);
+  if (text === undefined) return { config: defaultConfig(), exists: false };
+  return { config: parseConfigText(text, path), exists: true };
+}
+
+/** A config file is a few KB; anything this big is not one (and must not be read into memory). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The text of the config file, undefined when it does not exist. Only a regular file of bounded
+ * size is read: a FIFO would block the sidecar on open or read, /dev/zero would fill its memory, a
+ * directory or socket is a mistake. (A symlink to a regular file is fine: dotfile managers make them.)
+ */
+export function readConfigText(path: string): string | undefined {
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    // O_NONBLOCK: opening a FIFO with no writer returns at once instead of hanging the sidecar
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: defaultConfig(), exists: false };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ConfigError(path, [`cannot read the file: ${(e as Error).message}`]);
   }
-  return { config: parseConfigText(text, path), exists: true };
+  try {
+    const st = fstatSync(fd);
+    const kind = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isDirectory() ? 'a directory' : st.isSocket() ? 'a socket' : 'not a file';
+    if (!st.isFile()) throw new ConfigError(path, [`it is not a regular file (${kind}); replace it with a JSON file or remove it`]);
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(path, [`it is ${st.size} bytes; a config file is at most ${MAX_CONFIG_BYTES} bytes`]);
+    const buf = Buffer.alloc(st.size + 1);
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, buf, n, buf.length - n, n);
+      if (r === 0) break;
+      n += r;
+      if (n > st.size) throw new ConfigError(path, ['it grew while being read; try again']);
+    }
+    return buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Flat list of every key with its default and doc, for the README and `config --docs`. */
@@ -276,10 +306,11 @@ export function configJsonSchema(): Record<string, unknown> {
 export function setConfigValue(file: string, path: string[], value: unknown): void {
   let raw: Record<string, unknown> = {};
   try {
-    const text = readFileSync(file, 'utf8');
+    const text = readConfigText(file) ?? '';
     if (text.trim()) raw = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(file, [`cannot update the file: ${(e as Error).message}`]);
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(file, [`cannot update the file: ${(e as Error).message}`]);
   }
   let node: Record<string, unknown> = raw;
   for (const k of path.slice(0, -1)) {

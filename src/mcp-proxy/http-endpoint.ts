@@ -7,7 +7,7 @@
  * Host header must name the loopback address we listen on (DNS rebinding); anything a browser sends
  * (an Origin header, CORS preflight) is refused; POST bodies must be application/json and are capped.
  */
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -16,6 +16,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createProxyServer, type FlowGuard } from './proxy-server.ts';
 import type { UpstreamManager } from './upstreams.ts';
 import { listenLoopback } from '../transport/listen.ts';
+import { bearerOk, isJsonContentType, loopbackRefusal } from '../transport/loopback-guard.ts';
 
 export const MCP_PATH = '/mcp';
 export const MAX_MCP_BODY = 4 * 1024 * 1024;
@@ -187,24 +188,11 @@ export class HttpEndpoint {
     res.end(body);
   }
 
-  private tokenOk(req: IncomingMessage): boolean {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !/^Bearer /i.test(h)) return false;
-    const got = Buffer.from(h.slice(7).trim());
-    const want = Buffer.from(this.opts.token);
-    // compare equal-length buffers whatever the input, so timing does not leak the length either
-    const pad = Buffer.alloc(want.length);
-    got.copy(pad, 0, 0, Math.min(got.length, want.length));
-    return timingSafeEqual(pad, want) && got.length === want.length;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = String(req.headers.host ?? '').toLowerCase();
-    if (host !== `127.0.0.1:${this.boundPort}` && host !== `localhost:${this.boundPort}`) return this.refuse(res, 403, 'Host must be this loopback address');
-    if (req.headers.origin !== undefined) return this.refuse(res, 403, 'requests from browsers are not accepted');
-    if (req.method === 'OPTIONS') return this.refuse(res, 403, 'no cross-origin access');
+    const bad = loopbackRefusal(req, this.boundPort);
+    if (bad) return this.refuse(res, bad.status, bad.message);
     if ((req.url ?? '').split('?')[0] !== MCP_PATH) return this.refuse(res, 404, `not found; the MCP endpoint is ${MCP_PATH}`);
-    if (!this.tokenOk(req)) return this.refuse(res, 401, 'missing or wrong bearer token (Authorization: Bearer <token> from the mcpproxy-hook state dir)');
+    if (!bearerOk(req, this.opts.token)) return this.refuse(res, 401, 'missing or wrong bearer token (Authorization: Bearer <token> from the mcpproxy-hook state dir)');
     const method = req.method ?? '';
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
       res.setHeader('allow', 'GET, POST, DELETE');
@@ -222,8 +210,7 @@ export class HttpEndpoint {
       return;
     }
 
-    const ct = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-    if (ct !== 'application/json') return this.refuse(res, 415, 'Unsupported Media Type: Content-Type must be application/json');
+    if (!isJsonContentType(req)) return this.refuse(res, 415, 'Unsupported Media Type: Content-Type must be application/json');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.maxBody) {
       this.refuse(res, 413, `Payload Too Large: the body is over ${this.maxBody} bytes`);

@@ -1,13 +1,15 @@
 /** Client side of the sidecar socket, for the CLI (status, evaluate, activity). */
 import { connect } from 'node:net';
+import { ErrorCode, GuardError } from '../errors.ts';
 import { decodePayload, encodeFrame, FrameDecoder } from './frame.ts';
 
-export class SidecarUnavailable extends Error {
+export class SidecarUnavailable extends GuardError {
   constructor(
-    readonly code: string,
+    /** the system error behind it: ENOENT, ECONNREFUSED, ETIMEDOUT … */
+    readonly errno: string,
     readonly socket: string,
   ) {
-    super(code === 'ENOENT' || code === 'ECONNREFUSED' ? `the sidecar is not running (no listener on ${socket}). Start it with \`mcpproxy-hook daemon\`.` : code === 'ETIMEDOUT' ? `the sidecar at ${socket} did not answer in time` : `cannot reach the sidecar at ${socket} (${code})`);
+    super(ErrorCode.SidecarUnavailable, errno === 'ENOENT' || errno === 'ECONNREFUSED' ? `the sidecar is not running (no listener on ${socket}). Start it with \`mcpproxy-hook daemon\`.` : errno === 'ETIMEDOUT' ? `the sidecar at ${socket} did not answer in time` : `cannot reach the sidecar at ${socket} (${errno})`);
   }
 }
 

@@ -3,6 +3,7 @@
  * Frames are bounded; a decoder that sees an oversized or garbled frame reports it and stops.
  */
 import { Packr } from 'msgpackr';
+import { ErrorCode, GuardError } from '../errors.ts';
 
 export const MAX_FRAME = 32 * 1024 * 1024;
 
@@ -21,7 +22,11 @@ export function decodePayload(buf: Buffer): unknown {
   return packr.unpack(buf);
 }
 
-export class FrameError extends Error {}
+export class FrameError extends GuardError {
+  constructor(message: string) {
+    super(ErrorCode.BadFrame, message);
+  }
+}
 
 /** Accumulates socket chunks; yields complete payloads. */
 export class FrameDecoder {

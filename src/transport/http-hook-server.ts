@@ -6,8 +6,9 @@
  * Claude Code lets the tool run when an HTTP hook fails, so this transport is always fail-open.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { GuardError } from '../errors.ts';
 import { listenLoopback } from './listen.ts';
+import { bearerOk, isJsonContentType, loopbackRefusal } from './loopback-guard.ts';
 
 export const HOOK_PATH = '/mcpproxy-hook/v1/hook';
 export const MAX_HTTP_BODY = 16 * 1024 * 1024;
@@ -15,8 +16,8 @@ export const MAX_HTTP_BODY = 16 * 1024 * 1024;
 export interface HttpHookOptions {
   port: number;
   token: string;
-  /** evaluate one raw event; returns the hook JSON object, or an error message */
-  evaluate: (raw: Buffer) => Promise<{ ok: true; output: Record<string, unknown> } | { ok: false; error: string }>;
+  /** evaluate one raw event; returns the hook JSON object, throws a GuardError for an event it cannot check */
+  evaluate: (raw: Buffer) => Promise<Record<string, unknown>>;
   onError?: (what: string, err: unknown) => void;
 }
 
@@ -45,24 +46,13 @@ export class HttpHookServer {
     res.end(JSON.stringify({ error: message }));
   }
 
-  private tokenOk(req: IncomingMessage): boolean {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !h.startsWith('Bearer ')) return false;
-    const got = Buffer.from(h.slice(7).trim());
-    const want = Buffer.from(this.opts.token);
-    return got.length === want.length && timingSafeEqual(got, want);
-  }
-
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const host = String(req.headers.host ?? '');
-    if (host !== `127.0.0.1:${this.boundPort}` && host !== `localhost:${this.boundPort}`) return this.refuse(res, 403, 'Host must be this loopback address');
-    if (req.headers.origin !== undefined) return this.refuse(res, 403, 'requests from browsers are not accepted');
-    if (req.method === 'OPTIONS') return this.refuse(res, 403, 'no cross-origin access');
+    const bad = loopbackRefusal(req, this.boundPort);
+    if (bad) return this.refuse(res, bad.status, bad.message);
     if ((req.url ?? '').split('?')[0] !== HOOK_PATH) return this.refuse(res, 404, 'not found');
     if (req.method !== 'POST') return this.refuse(res, 405, 'use POST');
-    if (!this.tokenOk(req)) return this.refuse(res, 401, 'missing or wrong bearer token; reinstall the hooks with `mcpproxy-hook install --transport http`');
-    const ct = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-    if (ct !== 'application/json') return this.refuse(res, 415, 'content-type must be application/json');
+    if (!bearerOk(req, this.opts.token)) return this.refuse(res, 401, 'missing or wrong bearer token; reinstall the hooks with `mcpproxy-hook install --transport http`');
+    if (!isJsonContentType(req)) return this.refuse(res, 415, 'content-type must be application/json');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_HTTP_BODY) return this.refuse(res, 413, `body over ${MAX_HTTP_BODY} bytes`);
     const chunks: Buffer[] = [];
@@ -83,11 +73,10 @@ export class HttpHookServer {
       if (aborted) return;
       let out: Record<string, unknown>;
       try {
-        const r = await this.opts.evaluate(Buffer.concat(chunks));
-        out = r.ok ? r.output : { systemMessage: `mcpproxy-hook could not check this tool call: ${r.error}` };
+        out = await this.opts.evaluate(Buffer.concat(chunks));
       } catch (e) {
         this.opts.onError?.('http-hook', e);
-        out = { systemMessage: 'mcpproxy-hook: internal error while checking this tool call; see the sidecar log' };
+        out = { systemMessage: e instanceof GuardError ? `mcpproxy-hook could not check this tool call: ${e.message}` : 'mcpproxy-hook: internal error while checking this tool call; see the sidecar log' };
       }
       const body = JSON.stringify(out);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });

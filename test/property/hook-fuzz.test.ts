@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { defaultConfig } from '../../src/config/index.ts';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
 import { claudeOutput } from '../../src/claude/hook-output.ts';
-import { BadEvent, parseEvent, publicDecision } from '../../src/sidecar.ts';
+import { BadEvent, parseEvent, publicDecision } from '../../src/daemon/events.ts';
 import { decodePayload, encodeFrame, FrameDecoder, FrameError, MAX_FRAME } from '../../src/transport/frame.ts';
 import { request } from '../../src/transport/client.ts';
 import type { HookEvent } from '../../src/types.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { AuditStore, type AuditRow } from '../../src/audit-store.ts';
+import { AuditStore, type AuditRow } from '../../src/store/audit-store.ts';
 
 const row = (i: number, over: Partial<AuditRow> = {}): AuditRow => ({ ts: 1_000_000 + i, session_id: `s${i % 3}`, event: 'PreToolUse', tool: 'Bash', tool_use_id: null, classification: 'internal', flow_type: null, risk: i % 5 === 0 ? 'critical' : 'none', decision: i % 5 === 0 ? 'deny' : 'allow', reason: null, summary: null, origin_tool: null, hosts: null, input_hash: null, latency_us: 10, source: 'hook', ...over });
 

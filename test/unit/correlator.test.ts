@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson, Correlator } from '../../src/correlator.ts';
+import { canonicalJson, Correlator } from '../../src/daemon/correlator.ts';
 
 test('canonical JSON ignores key order', () => {
   assert.equal(canonicalJson({ b: 1, a: [{ y: 2, x: 1 }] }), canonicalJson({ a: [{ x: 1, y: 2 }], b: 1 }));

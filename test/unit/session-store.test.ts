@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
-import { SessionStore } from '../../src/session-store.ts';
-import { Correlator } from '../../src/correlator.ts';
+import { SessionStore } from '../../src/store/session-store.ts';
+import { Correlator } from '../../src/daemon/correlator.ts';
 import type { HookEvent } from '../../src/types.ts';
 
 // Fake credentials in the real shapes (never real keys).

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { closeSync, openSync } from 'node:fs';
-import type { SessionSummary } from './engine/flow-tracker.ts';
+import type { SessionSummary } from '../engine/flow-tracker.ts';
 
 export interface AuditRow {
   ts: number;
@@ -36,10 +36,21 @@ export interface ActivityQuery {
   limit?: number;
 }
 
+/** Rows kept in memory while the database cannot be written (~0.5 KB each); older ones are dropped and counted. */
+export const MAX_BACKLOG_ROWS = 20_000;
+/** How often writing is retried while it fails. */
+const RETRY_MS = 2000;
+
 const RISK_ORDER = ['none', 'low', 'medium', 'high', 'critical'];
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS decisions (
+/**
+ * The schema as a list of migrations: entry i takes a database from user_version i to i + 1. A new
+ * column or table is a new entry at the end; entries already shipped are never edited. Version 1 is
+ * the schema from before migrations existed (written with IF NOT EXISTS, so those databases, at
+ * user_version 0, pass through it unchanged).
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS decisions (
   id INTEGER PRIMARY KEY,
   ts INTEGER NOT NULL,
   session_id TEXT NOT NULL,
@@ -69,7 +80,22 @@ CREATE TABLE IF NOT EXISTS session_summaries (
   summary TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
+`,
+];
+
+/** Bring the database up to the last migration, one transaction per step. */
+export function migrate(db: Database.Database): void {
+  const at = db.pragma('user_version', { simple: true }) as number;
+  if (at > MIGRATIONS.length) {
+    throw new Error(`the audit database is at schema version ${at}, newer than this mcpproxy-hook knows (${MIGRATIONS.length}); upgrade mcpproxy-hook or move the database aside`);
+  }
+  for (let v = at; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
 
 export interface AuditStoreOptions {
   /**
@@ -104,8 +130,7 @@ export class AuditStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 2000');
-    this.db.exec(SCHEMA);
-    this.db.prepare("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1')").run();
+    migrate(this.db);
     this.insert = this.db.prepare(`INSERT INTO decisions (ts, session_id, event, tool, tool_use_id, classification, flow_type, risk, decision, reason, summary, origin_tool, hosts, input_hash, latency_us, source)
       VALUES (@ts, @session_id, @event, @tool, @tool_use_id, @classification, @flow_type, @risk, @decision, @reason, @summary, @origin_tool, @hosts, @input_hash, @latency_us, @source)`);
     this.insertSummary = this.db.prepare('INSERT INTO session_summaries (session_id, started_at, ended_at, reason, summary) VALUES (?, ?, ?, ?, ?)');
@@ -121,9 +146,14 @@ export class AuditStore {
    * Runs from the idle timer; false when there was nothing to do.
    */
   idleCheckpoint(): boolean {
-    if (this.commitsSinceCheckpoint === 0 || !this.db.open) return false;
+    if (this.commitsSinceCheckpoint === 0 || !this.db.open || this.fault) return false;
     this.commitsSinceCheckpoint = 0;
-    this.db.pragma('wal_checkpoint(PASSIVE)');
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // a full disk or I/O error: the WAL keeps the rows; the next commit reports the fault
+      return false;
+    }
     this.idleCheckpoints++;
     return true;
   }
@@ -134,12 +164,18 @@ export class AuditStore {
   }
 
   private queue: AuditRow[] = [];
-  private waiters: Array<() => void> = [];
+  private waiters: Array<(id: number | undefined) => void> = [];
   private scheduled = false;
+  /** rows that could not be written (disk full, I/O error), oldest first; bounded */
+  private backlog: AuditRow[] = [];
+  private dropped = 0;
+  private fault: { code: string; message: string; since: number } | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly writers: Array<{ write: () => void; onError: (e: Error) => void }> = [];
-  private readonly insertMany = (rows: AuditRow[]): void => {
+  private readonly insertMany = (rows: AuditRow[]): number[] => {
+    const ids: number[] = [];
     this.db.transaction((rs: AuditRow[]) => {
-      for (const r of rs) this.insert.run(r);
+      for (const r of rs) ids.push(Number(this.insert.run(r).lastInsertRowid));
       for (const w of this.writers) {
         // a savepoint each: a writer that fails loses its own changes, never the audit rows
         try {
@@ -149,6 +185,7 @@ export class AuditStore {
         }
       }
     })(rows);
+    return ids;
   };
 
   /**
@@ -159,6 +196,9 @@ export class AuditStore {
     this.writers.push({ write, onError });
   }
 
+  /** Called when writing starts failing (disk full …) and when it works again. */
+  onFault?: (fault: { code: string; message: string } | null, backlog: number, dropped: number) => void;
+
   /** Write one row now; committed (WAL) when this returns. */
   record(row: AuditRow): number {
     return Number(this.insert.run(row).lastInsertRowid);
@@ -166,12 +206,14 @@ export class AuditStore {
 
   /**
    * Group commit: queue a row; all rows queued in this turn of the event loop are written in one
-   * transaction. The promise resolves once the row is committed, so a caller that replies after it
-   * never acknowledges a decision whose row could be lost with the process.
+   * transaction. The promise resolves once the row is committed (with its id), so a caller that
+   * replies after it never acknowledges a decision whose row could be lost with the process. When
+   * the disk is full the row waits in memory (bounded) and the promise resolves with undefined:
+   * deciding goes on, and status says rows are waiting.
    */
-  enqueue(row: AuditRow): Promise<void> {
+  enqueue(row: AuditRow): Promise<number | undefined> {
     this.queue.push(row);
-    const p = new Promise<void>((resolve) => this.waiters.push(resolve));
+    const p = new Promise<number | undefined>((resolve) => this.waiters.push(resolve));
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -179,22 +221,64 @@ export class AuditStore {
     return p;
   }
 
-  /** Commit every queued row now (the writers run with them). */
+  /** Commit every queued row now (the writers run with them), with any rows waiting from a fault. */
   flush(): void {
     this.scheduled = false;
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 && this.backlog.length === 0) return;
+    if (!this.db.open) return;
     const rows = this.queue;
     const waiters = this.waiters;
     this.queue = [];
     this.waiters = [];
+    const waiting = this.backlog.length;
+    const all = waiting ? this.backlog.concat(rows) : rows;
+    let ids: number[] | undefined;
     try {
-      this.insertMany(rows);
+      ids = this.insertMany(all);
+      this.backlog = [];
+      if (this.fault) {
+        this.fault = null;
+        this.onFault?.(null, 0, this.dropped);
+      }
+    } catch (e) {
+      this.holdBack(all, e);
     } finally {
-      for (const w of waiters) w();
+      for (let i = 0; i < waiters.length; i++) (waiters[i] as (id: number | undefined) => void)(ids?.[waiting + i]);
       this.commitsSinceCheckpoint++;
       // restarted by every commit: it fires only after a quiet spell
       this.idleTimer?.refresh();
     }
+  }
+
+  /** Keep rows that could not be written, drop the oldest beyond the bound, and retry later. */
+  private holdBack(rows: AuditRow[], e: unknown): void {
+    const code = String((e as { code?: unknown }).code ?? 'error');
+    const first = this.fault === null;
+    if (first) this.fault = { code, message: (e as Error).message, since: Date.now() };
+    const over = rows.length - MAX_BACKLOG_ROWS;
+    if (over > 0) {
+      this.dropped += over;
+      rows = rows.slice(over);
+    }
+    this.backlog = rows;
+    if (first) this.onFault?.({ code, message: (e as Error).message }, this.backlog.length, this.dropped);
+    if (!this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        this.flush();
+      }, RETRY_MS);
+      this.retryTimer.unref();
+    }
+  }
+
+  /** Rows waiting to be written and why (null when writing works). */
+  health(): { ok: boolean; error: { code: string; message: string; since: string } | null; waiting_rows: number; dropped_rows: number } {
+    return {
+      ok: this.fault === null && this.dropped === 0,
+      error: this.fault ? { code: this.fault.code, message: this.fault.message, since: new Date(this.fault.since).toISOString() } : null,
+      waiting_rows: this.backlog.length,
+      dropped_rows: this.dropped,
+    };
   }
 
   recordSummaries(list: SessionSummary[]): void {
@@ -266,6 +350,7 @@ export class AuditStore {
   close(): void {
     this.flush();
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.db.close();
   }
 }

@@ -1,0 +1,158 @@
+/**
+ * The recorder: runs the engine on a parsed event and writes its audit row, and owns the one
+ * ordering rule of the sidecar: **a PostToolUse answered before it is recorded is recorded before
+ * anything that comes after it is decided.**
+ *
+ * A hook's PostToolUse (and PostToolUseFailure) is answered at once and fingerprinted right after
+ * the reply has gone out, so the agent does not wait (a 1 MB output takes ~20 ms). Every other
+ * decision, and status, reload, housekeeping and stop, first records what is pending (flush()), so
+ * a PreToolUse never misses an origin whose PostToolUse was answered before it. Durability is what
+ * it was: the reply to a PostToolUse carries nothing, and a sidecar killed before recording loses
+ * that origin whether or not it had answered.
+ */
+import { createHmac } from 'node:crypto';
+import { claudeOutput } from '../claude/hook-output.ts';
+import type { Decision, FlowEngine } from '../engine/engine.ts';
+import { redact } from '../engine/redact.ts';
+import type { AuditStore } from '../store/audit-store.ts';
+import type { HookEvent } from '../types.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * A decision, and a promise that resolves once its audit row is committed (reply after it) with
+ * the row's id. A deferred PostToolUse has no decision yet (null) and no row.
+ */
+export interface Evaluated {
+  output: Record<string, unknown>;
+  decision: Decision | null;
+  committed: Promise<number | undefined>;
+}
+
+/** Events whose reply is always `{}` (they record what a tool returned): answered first, recorded after. */
+export const RECORDING_EVENTS: ReadonlySet<string> = new Set(['PostToolUse', 'PostToolUseFailure']);
+/** At most this many answered-but-unrecorded events; one more is recorded before its reply. */
+export const MAX_DEFERRED = 32;
+/** Decision times kept for status (p50/p99). */
+const LATENCY_SAMPLES = 1000;
+
+interface Deferred {
+  ev: HookEvent;
+  source: string;
+  now: number;
+}
+
+class LatencyRing {
+  private readonly buf: Float64Array;
+  private n = 0;
+  constructor(size: number) {
+    this.buf = new Float64Array(size);
+  }
+  add(us: number): void {
+    this.buf[this.n++ % this.buf.length] = us;
+  }
+  stats(): { count: number; p50_us: number; p99_us: number } {
+    const c = Math.min(this.n, this.buf.length);
+    if (c === 0) return { count: 0, p50_us: 0, p99_us: 0 };
+    const xs = Array.from(this.buf.subarray(0, c)).sort((a, b) => a - b);
+    const q = (p: number): number => Math.round(xs[Math.min(c - 1, Math.floor(p * c))] as number);
+    return { count: c, p50_us: q(0.5), p99_us: q(0.99) };
+  }
+}
+
+/** The answer to a PostToolUse that is recorded after its reply. */
+function postAnswer(_ev: HookEvent): Record<string, unknown> {
+  return {};
+}
+
+export class Recorder {
+  private readonly latency = new LatencyRing(LATENCY_SAMPLES);
+  /** PostToolUse events answered and not yet recorded, oldest first */
+  private deferred: Deferred[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly engine: FlowEngine,
+    private readonly audit: AuditStore,
+    private readonly key: Buffer,
+    private readonly log: Logger,
+  ) {}
+
+  /** Answer a PostToolUse now; record it right after the reply has gone out (see the file comment). */
+  defer(ev: HookEvent, source: string, now: number): Evaluated {
+    this.deferred.push({ ev, source, now });
+    if (this.deferred.length > MAX_DEFERRED) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return { output: postAnswer(ev), decision: null, committed: Promise.resolve(undefined) };
+  }
+
+  /** Engine decision + audit row for a parsed event, after everything deferred before it. */
+  decide(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
+    if (this.deferred.length > 0) {
+      this.flush();
+      // the recordings are timed on their own rows; this row times this event
+      t0 = process.hrtime.bigint();
+    }
+    return this.decideNow(ev, source, now, t0);
+  }
+
+  /** Record every deferred PostToolUse, oldest first. */
+  flush(): void {
+    this.scheduled = false;
+    while (this.deferred.length > 0) {
+      const d = this.deferred.shift() as Deferred;
+      try {
+        this.decideNow(d.ev, d.source, d.now, process.hrtime.bigint());
+      } catch (err) {
+        this.log.error(`recording a ${d.ev.hook_event_name} event of session ${d.ev.session_id}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  get pending(): number {
+    return this.deferred.length;
+  }
+
+  latencyStats(): { count: number; p50_us: number; p99_us: number } {
+    return this.latency.stats();
+  }
+
+  /** Keyed hash of a tool input; inputs too deep to serialise get a marker instead of an exception. */
+  private inputHash(input: unknown): string | null {
+    if (input === undefined) return null;
+    try {
+      return createHmac('sha256', this.key).update(JSON.stringify(input)).digest('hex').slice(0, 32);
+    } catch {
+      return 'unhashable';
+    }
+  }
+
+  private decideNow(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
+    const d = this.engine.handle(ev, now);
+    const output = claudeOutput(d);
+    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    this.latency.add(us);
+    const committed = this.audit.enqueue({
+      ts: now,
+      session_id: ev.session_id,
+      event: ev.hook_event_name,
+      tool: d.tool,
+      tool_use_id: typeof ev.tool_use_id === 'string' ? ev.tool_use_id : null,
+      classification: d.classification,
+      flow_type: d.flowType,
+      risk: d.risk,
+      decision: d.action,
+      reason: d.reason ? redact(d.reason) : null,
+      summary: d.summary ? redact(d.summary) : null,
+      origin_tool: d.originTool ?? null,
+      hosts: d.destinationHosts.length ? d.destinationHosts.join(',') : null,
+      input_hash: this.inputHash(ev.tool_input),
+      latency_us: Math.round(us),
+      source,
+    });
+    if (d.action !== 'allow') this.log.at(now, `${d.action} ${d.tool} session=${ev.session_id} risk=${d.risk}: ${redact(d.summary)}`);
+    return { output, decision: d, committed };
+  }
+}
