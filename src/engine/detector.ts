@@ -177,7 +177,16 @@ const TOKEN_PLACEHOLDERS: RegExp[] = [
   /(?:^|[_.-])(?:your|my)[_.-]/i,
   /(?:^|[_.-])(?:placeholder|redacted|replace[_-]?me|change[_-]?me|insert[_-]your)(?:$|[_.-])/i,
   /[_.-](?:here|goes[_-]here)$/i,
+  // documented example keys (AWS's AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY)
+  /EXAMPLE(?:KEY)?$/,
+  /(?:^|[_.-])(?:example|dummy|fake|mock)(?:$|[_.-])/i,
 ];
+
+/**
+ * Keys that are public or reach only a sandbox: Stripe test and publishable keys, Supabase
+ * publishable keys, PostHog project keys, Mapbox public tokens.
+ */
+const TEST_OR_PUBLIC_KEY_RE = /^(?:(?:pk|sk|rk)_test_|pk_live_|sb_publishable_|phc_|pk\.eyJ)/;
 
 /** Whole-value placeholders for assignments, connection strings and auth headers. */
 const VALUE_PLACEHOLDERS: RegExp[] = [
@@ -197,6 +206,8 @@ const VALUE_PLACEHOLDERS: RegExp[] = [
   /^(?:replace|insert|enter|put|add|set)[_ -]?(?:me|your|the|here)/i,
   /^(?:sk|pk|rk)[_-](?:live|test)[_-]\.{3}$/,
   /^\.{3,}$|…/, // elided values
+  /^(?:test|testing|fake|dummy|mock|example|sample|demo)[_-]/i, // test-key-12345, fake_token_for_ci
+  TEST_OR_PUBLIC_KEY_RE,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -212,17 +223,33 @@ function b64urlDecode(s: string): string {
   }
 }
 
+function jsonOf(b64: string): Record<string, unknown> | null {
+  const t = b64urlDecode(b64);
+  if (!t.startsWith('{')) return null;
+  try {
+    const o = JSON.parse(t) as unknown;
+    return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A JWT meant to be public: Supabase's anon key (`"role":"anon"`), shipped in every browser bundle
+ * of the app; what it can do is what row-level security lets anyone do. (`service_role` is a secret.)
+ */
+function publicJwt(value: string): boolean {
+  const parts = value.split('.');
+  if (parts.length < 2) return false;
+  const p = jsonOf(parts[1] as string);
+  return p !== null && p.role === 'anon';
+}
+
 function checkJwt(value: string): boolean {
   const dot = value.indexOf('.');
   if (dot <= 0) return false;
-  const header = b64urlDecode(value.slice(0, dot));
-  if (!header.startsWith('{')) return false;
-  try {
-    const h = JSON.parse(header) as unknown;
-    return typeof h === 'object' && h !== null && 'alg' in h;
-  } catch {
-    return false;
-  }
+  const h = jsonOf(value.slice(0, dot));
+  return h !== null && 'alg' in h && !publicJwt(value);
 }
 
 /** PEM block: needs a real body; an unterminated (truncated) block is trimmed to its last base64 line. */
@@ -263,6 +290,11 @@ function checkBasicAuth(value: string): boolean {
 
 function checkBearer(value: string): boolean {
   const v = value.replace(/=+$/, '');
+  if (v.startsWith('eyJ')) {
+    // a JWT: a secret only when whole and not a public one (a lone header is a test fixture)
+    if (v.split('.').length < 3) return false;
+    if (publicJwt(v)) return false;
+  }
   if (v.length < 16) return false;
   if (!hasDigit(v)) return false;
   return shannonEntropy(v) >= 3.0 && classTransitionRatio(v) >= 0.15;
@@ -348,6 +380,7 @@ function assignedValueLooksSecret(value: string, name: string, form: AssignmentF
   const v = value;
   if (v.length < 6) return false;
   if (VALUE_PLACEHOLDERS.some((r) => r.test(v))) return false;
+  if (v.startsWith('eyJ') && publicJwt(v)) return false; // SUPABASE_ANON_KEY=eyJ… (role anon): public
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return false; // URL (credentials in URLs have their own rules)
   if (/^(?:\/|~\/|\.{1,2}\/|[A-Za-z]:[\\/])/.test(v)) return false; // path
   if (/^[\^~<>=]|^v?\d+(?:\.\d+)+/.test(v)) return false; // version range
@@ -428,7 +461,7 @@ function pemRanges(text: string): Array<[number, number]> {
 
 /** Text before a token that labels it as a digest rather than a credential. */
 const HASH_LABEL_RE =
-  /(?:sha-?(?:1|224|256|384|512)|md5|hash|digest|checksum|integrity|fingerprint|etag|nonce|pin-sha256)[A-Za-z0-9_]{0,24}(?:\.[A-Za-z]{1,16}\()?\\?["']?\s{0,3}[:=]?\s{0,3}\\?["']?$/i;
+  /(?:sha-?(?:1|224|256|384|512)|md5|hash|digest|checksum|integrity|fingerprint|etag|nonce|pin-sha256|signature)[A-Za-z0-9_]{0,24}(?:\.[A-Za-z]{1,16}\()?\\?["']?\s{0,3}[:=]?\s{0,3}\\?["']?$/i;
 
 /**
  * Identifier made of words (JsonSchema7ArrayType, ApiGatewayRequestContextV2): most letters sit in
@@ -471,6 +504,53 @@ function decodesToProse(core: string): boolean {
   return printable === decoded.length && spaces >= 1 && (letters + spaces) / decoded.length >= 0.8;
 }
 
+/**
+ * Documented identifier schemes: a type prefix, then a random body. These name objects (a tool
+ * call, a message, a request, a deployment, a customer); they are shown in logs, URLs and
+ * dashboards, and grant nothing. Keys of the same vendors have their own rules, which run first
+ * (sk_live_, rk_live_, whsec_ …).
+ */
+const ID_PREFIX_RE =
+  /^(?:srvtoolu|toolu|msg|msgbatch|req|chatcmpl|cmpl|call|resp|run|thread|asst|step|batch|ftjob|file|vs|gen|evt|cus|sub|pi|pm|ch|in|ii|il|prod|price|seti|src|txn|acct|po|tr|cs|plink|ba|card|user|org|sess|inv|dpl|prj|team|icfg|nonce|trace|span|job|conv|ws|cl|cm)[_-]|^vercel_icfg_/;
+
+/** Last words of a key name that say its value is an identifier (`"id":`, `requestId=`, `gclid=`, `trace_id: `). */
+const ID_NAME_WORDS = new Set(['id', 'ids', 'uuid', 'guid', 'gclid', 'fbclid', 'msclkid', 'dclid', 'nonce', 'cursor', 'etag']);
+const NAME_BEFORE_RE = /([A-Za-z][A-Za-z0-9_.-]{0,40})\\?["']?\]?\s{0,3}(?::|=>|=)\s{0,3}\\?["']?$/;
+
+function labelledAsId(before: string): boolean {
+  const m = NAME_BEFORE_RE.exec(before);
+  if (!m) return false;
+  const words = splitWords(m[1] as string);
+  const last = words[words.length - 1];
+  return last !== undefined && ID_NAME_WORDS.has(last) && !words.some((w) => SECRET_NAME_RE.test(w));
+}
+
+/**
+ * The token sits in the host or path of a URL (`https://vercel.com/team/app/<deployment id>`,
+ * `https://app-<id>.vercel.app`): an address, meant to be shared. Query and fragment values
+ * (`?access_token=…`) are not addresses; URLs whose path carries a credential (Slack, Discord,
+ * Telegram webhooks) have rules of their own, which run first.
+ */
+function inUrlAddress(text: string, start: number): boolean {
+  const from = Math.max(0, start - 256);
+  for (let i = start - 1; i >= from; i--) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 34 || c === 39 || c === 60 || c === 62 || c === 96 || c === 40 || c === 41) return false;
+    if (c === 63 || c === 35 || c === 61 || c === 38) return false; // ? # = &: a query or fragment value
+    if (c === 64) return false; // user@host: userinfo (the URL-credential rules look at it)
+    if (c === 58 && text.charCodeAt(i + 1) === 47 && text.charCodeAt(i + 2) === 47) return i > 0 && /[A-Za-z]/.test(text[i - 1] as string);
+  }
+  return false;
+}
+
+/** The token is the payload or signature of a JWT (the JWT rule decides about the whole token). */
+function inJwt(text: string, start: number): boolean {
+  if (text.charCodeAt(start - 1) !== 46) return false;
+  const before = text.slice(Math.max(0, start - 8200), start - 1);
+  const m = /eyJ[A-Za-z0-9_-]{8,}(?:\.eyJ[A-Za-z0-9_-]{8,})?$/.exec(before);
+  return m !== null;
+}
+
 function checkHighEntropy(value: string, ctx: MatchContext): boolean | readonly [number, number] {
   const { text } = ctx;
   let start = ctx.start;
@@ -484,6 +564,8 @@ function checkHighEntropy(value: string, ctx: MatchContext): boolean | readonly 
   // Cheap intrinsic tests first; the surrounding text is looked at only for survivors.
   if (core.length < 20 || !hasDigit(core)) return false;
   if (/^sha(?:1|224|256|384|512)-/i.test(core) || UUID_RE.test(core) || MEDIA_BASE64_PREFIX_RE.test(core)) return false;
+  if (ID_PREFIX_RE.test(core) || TEST_OR_PUBLIC_KEY_RE.test(core)) return false; // toolu_…, msg_…, req_…: identifiers; pk_test_…: public or sandbox keys
+  if (core.startsWith('eyJ') && jsonOf(core.split('.')[0] as string) !== null) return false; // a JWT's header or payload: the JWT rule decides
   // base64 of a PEM block that is not a private key (kubeconfig certificate-authority-data)
   if (core.startsWith('LS0tLS1CRUdJTi') && !/PRIVATE KEY/.test(Buffer.from(core.slice(0, 96), 'base64').toString('latin1'))) return false;
   let keyword: boolean | undefined;
@@ -503,7 +585,8 @@ function checkHighEntropy(value: string, ctx: MatchContext): boolean | readonly 
     // more word-like segments between slashes. Random base64 almost never has those.
     if (core.includes('/')) {
       let wordy = 0;
-      for (const seg of core.split('/')) if (/^[a-z0-9][a-z0-9._-]*$/.test(seg) && /[a-z]{2}/.test(seg)) wordy++;
+      // (lower-case words, Capitalised or CamelCase words as in /Library/SystemExtensions, UUIDs)
+      for (const seg of core.split('/')) if ((/^[a-z0-9][a-z0-9._-]*$/.test(seg) && /[a-z]{2}/.test(seg)) || /^(?:[A-Z][a-z]+){1,6}$/.test(seg) || UUID_RE.test(seg)) wordy++;
       if (wordy >= 2) return false;
     }
     // kebab/snake identifiers and slugs: require one long unbroken segment.
@@ -522,6 +605,8 @@ function checkHighEntropy(value: string, ctx: MatchContext): boolean | readonly 
 
   const before = text.slice(Math.max(0, start - 64), start);
   if (/\bh1:$/.test(before)) return false; // go.sum
+  if (labelledAsId(before)) return false; // "id": "…", requestId=…: an identifier, labelled as one
+  if (inUrlAddress(text, start) || inJwt(text, start)) return false;
   if (HASH_LABEL_RE.test(before)) return false; // a digest, labelled as one: `sha256: …`, `pin-sha256="…"`
   if (/data:(?:image|font|audio|video|application\/(?:font|x-font|json|octet-stream|vnd\.ms-fontobject))[^,\s]{0,60};base64,$/i.test(before)) {
     return false;
@@ -676,15 +761,6 @@ const INTERNAL_RULES: InternalRule[] = [
     scope: 'token',
     keywords: ['_live_'],
     regex: re(LB + String.raw`(?:sk|rk)_live_[A-Za-z0-9]{20,247}(?![A-Za-z0-9_])`),
-    allow: TOKEN_PLACEHOLDERS,
-  },
-  {
-    id: 'stripe-key',
-    label: 'Stripe test secret key',
-    severity: 'medium',
-    scope: 'token',
-    keywords: ['_test_'],
-    regex: re(LB + String.raw`(?:sk|rk)_test_[A-Za-z0-9]{20,247}(?![A-Za-z0-9_])`),
     allow: TOKEN_PLACEHOLDERS,
   },
   {
@@ -1264,7 +1340,7 @@ const INTERNAL_RULES: InternalRule[] = [
     scope: 'token',
     regex: re(String.raw`(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,4096}={0,2}(?![A-Za-z0-9+/=_-])`),
     minEntropy: 3.0,
-    allow: [/^(.)\1*$/, /x{8,}/i],
+    allow: [/^(.)\1*$/, /x{8,}/i, /EXAMPLE(?:KEY)?$/],
     check: checkHighEntropy,
   },
 ];

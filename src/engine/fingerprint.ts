@@ -698,6 +698,9 @@ function tokenSpans(text: string, raw: Uint8Array | Uint16Array, cards: TokenSpe
   for (let c = 0; c < NCAND_T; c++) {
     const a = CAND_T[2 * c] as number;
     const b = CAND_T[2 * c + 1] as number;
+    // the first label of a URL's host (`https://app-x7k2q9.vercel.app`): the address a later
+    // request goes to, which names the destination, not data sent to it
+    if (a > 0 && raw[a - 1] === 58 && raw[a] === 47 && raw[a + 1] === 47 && (b >= n || raw[b] === 46 || raw[b] === 58)) continue;
     // maximal run [a, b), in 256-char pieces
     for (let x = a; b - x >= 16; x += MAX_TOKEN) {
       const y = Math.min(b, x + MAX_TOKEN);

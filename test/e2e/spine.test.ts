@@ -10,12 +10,12 @@ import { describeRun, e2eSkip, makeTempDir, runClaude, type RunClaudeResult, typ
 import { cli, freshHome, rmSync, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 
 const skip = e2eSkip();
-const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const AWS_SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 const PASSWORD = 'correct-horse-battery-staple-42';
 
 function project(): string {
   const dir = makeTempDir('e2e-proj');
-  writeFileSync(join(dir, '.env'), `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=${AWS_SECRET}\nDB_PASSWORD=${PASSWORD}\n`);
+  writeFileSync(join(dir, '.env'), `AWS_ACCESS_KEY_ID=AKIAIIKJ3N5BGFHUKAHB\nAWS_SECRET_ACCESS_KEY=${AWS_SECRET}\nDB_PASSWORD=${PASSWORD}\n`);
   writeFileSync(join(dir, 'README.md'), '# Demo project\n\nRun `npm test` to check the build. See the docs for the public API.\n');
   return dir;
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { cli, decisionOf, HOOK, runHook, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 
 const PLANTED = {
-  aws: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  aws: ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */,
   github: 'ghp_' + 'R8mK2qT9vX4zL7nW1pB6yH3cF5jD0sA9eU2g',
   password: 'correct-horse-battery-staple-42',
   card: '4111111111111111',

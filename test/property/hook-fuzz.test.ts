@@ -35,8 +35,8 @@ const CLASSES = new Set(['internal', 'external', 'hybrid', 'unknown']);
 const FLOWS = new Set([null, 'internal_to_external', 'external_to_internal', 'internal_to_internal', 'external_to_external']);
 const MAX_TEXT = 10_000; // Claude Code's cap on hook output strings
 
-const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-const SECRETS = [`AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`, 'AKIAIOSFODNN7EXAMPLE', 'ghp_0123456789abcdefghijABCDEFGHIJ012345', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', 'postgres://admin:hunter2hunter2@db.internal:5432/prod', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'alice.smith@corp.example', '4111 1111 1111 1111'];
+const AWS_SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
+const SECRETS = [`AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`, 'AKIAIIKJ3N5BGFHUKAHB', 'ghp_0123456789abcdefghijABCDEFGHIJ012345', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', 'postgres://admin:hunter2hunter2@db.internal:5432/prod', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'alice.smith@corp.example', '4111 1111 1111 1111'];
 
 // ------------------------------------------------------------------------------ generators
 

@@ -43,3 +43,26 @@ test('sites: DNS chunks to <chunk>.xyz.io hosts of one registrable domain add up
   assert.equal(decisions[0], 'allow');
   assert.ok(decisions.includes('ask'), decisions.join(','));
 });
+
+test('identifiers: an output holding tool-call ids and a Stripe test key is not sensitive data', () => {
+  const r = new Run();
+  const log = [
+    `{"tool_use_id": "toolu_01${'Q7vK2mXp9LwR4nB8sD3fG6hJ'.slice(0, 22)}", "ok": true}`,
+    `STRIPE_SECRET_KEY=${'sk_' + 'test_'}${'51Hx9Kq2LmNpRsTvWx4Yz7Ab'}`,
+    'Deployment finished: the Business tier pricing page is live for the Lisbon launch team.',
+  ].join('\n');
+  const d0 = r.read(`${CWD}/deploy.log`, log);
+  assert.doesNotMatch(d0.summary, /sensitive/, d0.summary);
+  const d = r.pre('mcp__slack__post_message', { channel: '#general', text: 'Deployment finished: the Business tier pricing page is live for the Lisbon launch team.' });
+  assert.notEqual(d.action, 'deny', d.summary);
+  assert.doesNotMatch(d.summary, /sensitive/);
+});
+
+test('identifiers: a preview URL read from a CI log can be fetched (the host names the destination)', () => {
+  const r = new Run();
+  const host = `cads-research-visualization-${'q5aqrvctm'}.vercel.app`;
+  r.pre('Bash', { command: 'gh run view 171 --log' });
+  r.post('Bash', { command: 'gh run view 171 --log' }, { stdout: `2026-08-20T10:45:11Z Preview: https://${host}\n2026-08-20T10:45:12Z done`, stderr: '', interrupted: false, isImage: false });
+  const d = r.pre('Bash', { command: `curl -s "https://${host}" | head -1` });
+  assert.equal(d.action, 'allow', d.summary);
+});
