@@ -218,7 +218,7 @@ export class FlowEngine {
         const sp = sensitivePath(p, this.opts.home);
         if (sp && !sensitive.includes(sp.label)) sensitive.push(sp.label);
       }
-      if (dumpsEnvironment(bash) && !sensitive.includes(ENV_LABEL)) sensitive.push(ENV_LABEL);
+      if (bash.envDump && !sensitive.includes(ENV_LABEL)) sensitive.push(ENV_LABEL);
     } else if (typeof input.url === 'string') {
       label = `${tool}(${truncate(redact(input.url), 60)})`;
     }
@@ -608,7 +608,7 @@ export class FlowEngine {
       }
     }
     // the environment (printenv, env, set) piped or substituted into the egress command
-    if (dumpsEnvironment(bash) && /[|`]|\$\(|>/.test(command)) {
+    if (bash.envDump && /[|`]|\$\(|>/.test(command)) {
       findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: 'the environment (every variable, API keys and tokens included)', how: `the command dumps the environment and sends data with ${sends}`, rule: 'environment_to_external' });
       found = true;
     }
@@ -620,7 +620,7 @@ export class FlowEngine {
       }
     }
     // a push to a git remote added in this session (or in this very command), or straight to a URL
-    for (const push of gitPushes(bash)) {
+    for (const push of bash.pushes) {
       const url = push.url ?? s.remotes.get(push.remote);
       if (url === undefined) continue;
       const repo = typeof ev.cwd === 'string' ? ` ${baseName(ev.cwd)}` : '';
@@ -636,7 +636,7 @@ export class FlowEngine {
     if (!u || !r) return;
     // ordinary work: a plain `git push` to a remote the session did not add
     if (bash && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => c === 'git push')) {
-      const pushes = gitPushes(bash);
+      const pushes = bash.pushes;
       if (pushes.length > 0 && pushes.every((p) => p.url === undefined && !s.remotes.has(p.remote))) return;
     }
     findings.push({
@@ -672,10 +672,7 @@ export class FlowEngine {
 
   /** Bash: files written from sensitive or tainted files, from the environment, or from matched content in the command. */
   private bashEffects(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, now: number): void {
-    for (const seg of bash.segments) {
-      const g = gitRemoteAdd(seg);
-      if (g) s.addRemote(g.name, g.url);
-    }
+    for (const r of bash.remotes) if (r.how === 'remote add' || r.how === 'remote set-url') s.addRemote(r.name as string, r.url);
     const writes = bash.writePaths.map((p) => this.abs(p, ev)).filter((p): p is string => p !== null && !isPseudoFile(p));
     if (writes.length === 0) return;
     let src: { label: string; at: number; sensitive: string[] } | undefined;
@@ -689,7 +686,7 @@ export class FlowEngine {
       const t = a ? s.taintOf(a) : undefined;
       if (t && (!src || (t.sensitive.length > 0 && src.sensitive.length === 0))) src = { label: t.source, at: t.sourceAt, sensitive: t.sensitive };
     }
-    if ((!src || src.sensitive.length === 0) && dumpsEnvironment(bash)) src = { label: 'the environment', at: now, sensitive: [ENV_LABEL] };
+    if ((!src || src.sensitive.length === 0) && bash.envDump) src = { label: 'the environment', at: now, sensitive: [ENV_LABEL] };
     if (!src || src.sensitive.length === 0) {
       // `echo <data> > f`, `printf … > f`, a heredoc: the data is in the command itself
       const m = this.strongestSource(s, command);
@@ -806,69 +803,6 @@ export class FlowEngine {
 
 const ENV_LABEL = 'Environment variables';
 const CARD_LABEL = 'payment card number';
-
-/** A command of the analysis that prints the whole environment: printenv, env, set, export -p, declare -p/-x. */
-function dumpsEnvironment(bash: BashAnalysis): boolean {
-  for (const seg of bash.segments) {
-    const [cmd, ...args] = seg.map((w) => w.replace(/^.*\//, ''));
-    if (cmd === undefined) continue;
-    if (cmd === 'printenv') return true;
-    if (cmd === 'env' && args.every((a) => a.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(a))) return true;
-    if (cmd === 'set' && args.length === 0) return true;
-    if ((cmd === 'export' || cmd === 'declare' || cmd === 'typeset') && (args.length === 0 || args.every((a) => /^-[pxr]+$/.test(a)))) return true;
-  }
-  return false;
-}
-
-/** `git remote add NAME URL`, `git remote set-url NAME URL` in one simple command. */
-function gitRemoteAdd(seg: string[]): { name: string; url: string } | null {
-  const i = gitSub(seg);
-  if (i < 0 || seg[i] !== 'remote') return null;
-  const rest = seg.slice(i + 1).filter((a) => !a.startsWith('-'));
-  if ((rest[0] === 'add' || rest[0] === 'set-url') && rest[1] && rest[2]) return { name: rest[1], url: rest[2] };
-  return null;
-}
-
-/** Index of git's subcommand in a simple command (after `git` and its global options), or -1. */
-function gitSub(seg: string[]): number {
-  if ((seg[0] ?? '').replace(/^.*\//, '') !== 'git') return -1;
-  let i = 1;
-  while (i < seg.length && (seg[i] as string).startsWith('-')) {
-    if (seg[i] === '-C' || seg[i] === '-c' || seg[i] === '--git-dir' || seg[i] === '--work-tree') i++;
-    i++;
-  }
-  return i < seg.length ? i : -1;
-}
-
-const PUSH_OPTS_WITH_ARG = new Set(['-o', '--push-option', '--receive-pack', '--exec']);
-
-/** The remotes of every `git push` of a command: a name (default origin), or a URL pushed to directly. */
-function gitPushes(bash: BashAnalysis): Array<{ remote: string; url?: string }> {
-  const out: Array<{ remote: string; url?: string }> = [];
-  for (const seg of bash.segments) {
-    const i = gitSub(seg);
-    if (i < 0 || seg[i] !== 'push') continue;
-    let remote: string | undefined;
-    for (let j = i + 1; j < seg.length; j++) {
-      const a = seg[j] as string;
-      if (PUSH_OPTS_WITH_ARG.has(a)) {
-        j++;
-        continue;
-      }
-      if (a.startsWith('--repo=')) {
-        remote = a.slice(7);
-        break;
-      }
-      if (a.startsWith('-')) continue;
-      remote = a;
-      break;
-    }
-    const r = remote ?? 'origin';
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(r) || /^[^/\s]+@[^:\s]+:/.test(r) || r.startsWith('/') || r.startsWith('.')) out.push({ remote: r, url: r });
-    else out.push({ remote: r });
-  }
-  return out;
-}
 
 /** scheme://host/path of URLs (not their query or fragment) */
 const URL_PART = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`<>()[\]{}\\|^?#]+/gi;

@@ -9,7 +9,8 @@ import { runCommand } from './commands/wrappers.ts';
 import { type Acc, type CmdResult, type Ctx, NO_STDIN, NONE, newAcc, type Stdin } from './context.ts';
 import { hostFromUrlish, normHost, URL_IN_TEXT_RE } from './hosts.ts';
 import { Lexer } from './lexer.ts';
-import { FALLBACK_SCAN_MAX, hitLimit, MAX_DEPTH, MAX_LEXED, MAX_STEPS } from './limits.ts';
+import { expandBraces } from './braces.ts';
+import { FALLBACK_SCAN_MAX, hitLimit, MAX_BRACE_TOTAL, MAX_BRACE_WORDS, MAX_DEPTH, MAX_LEXED, MAX_STEPS } from './limits.ts';
 import { isAssignment, Parser } from './parser.ts';
 import { ignoredPath, progName, unescapeC } from './util.ts';
 
@@ -134,6 +135,10 @@ export class Analyzer implements Ctx {
       this.acc.budget.exhausted = true;
       this.acc.errors.push('command too complex; analysis truncated');
     }
+  }
+
+  opaque(what: string): void {
+    if (!this.acc.limits.some((l) => l.limit === 'opaque_program' && l.what === what)) this.acc.limits.push({ limit: 'opaque_program', bound: 0, what });
   }
 
   tooDeep(): void {
@@ -282,13 +287,21 @@ export class Analyzer implements Ctx {
         case '>&':
           if (/^(\d+-?|-)$/.test(p)) {
             if (acc.netFds.has(p.replace('-', ''))) netOut = true;
-          } else this.write(p);
+          } else if (this.coprocInput(p)) netOut = true;
+          else this.write(p);
           break;
         default:
-          this.write(p);
+          if (this.coprocInput(p)) netOut = true;
+          else this.write(p);
       }
     }
     return { inReads, text, netOut };
+  }
+
+  /** `${NAME[1]}` or `/dev/fd/${NAME[1]}`: the stdin of coprocess NAME, when that coprocess sends */
+  private coprocInput(target: string): boolean {
+    const m = /^(?:\/dev\/fd\/)?\$\{([A-Za-z_]\w*)\[1\]\}$/.exec(target);
+    return m !== null && this.acc.coprocNet.has(m[1]!);
   }
 
   private group(n: GroupNode, depth: number, stdin: Stdin): void {
@@ -298,7 +311,7 @@ export class Analyzer implements Ctx {
     const wordReads: string[] = [];
     for (const w of n.extra) wordReads.push(...this.subsOf(w, depth, later));
     if (n.forVar) {
-      const vals = n.extra.filter((w) => !w.dynamic).map((w) => w.text);
+      const vals = this.expand(n.extra).filter((w) => !w.dynamic).map((w) => w.text);
       if (vals.length) acc.varValues.set(n.forVar, vals);
       else acc.varValues.delete(n.forVar);
       const carried = [...wordReads, ...this.taint(n.extra.flatMap((w) => w.vars))];
@@ -306,7 +319,10 @@ export class Analyzer implements Ctx {
     }
     const red = this.processRedirs(n.redirs, depth, false, later);
     const eff: Stdin = red.inReads !== null ? { reads: red.inReads, text: red.text } : stdin;
+    const egressBefore = acc.egressCount;
     for (const b of n.body) this.node(b, depth, eff);
+    // what is written to a coprocess that sends (`coproc nc h p; cat f >&${COPROC[1]}`) is sent
+    if (n.coproc && acc.egressCount > egressBefore) acc.coprocNet.add(n.coproc);
     if (red.netOut) {
       this.upload(acc.reads.slice(start));
       this.upload(eff.reads);
@@ -327,13 +343,14 @@ export class Analyzer implements Ctx {
     let k = 0;
     while (k < n.words.length && isAssignment(n.words[k]!)) k++;
     const assigns = n.words.slice(0, k);
-    const argv = n.words.slice(k);
+    const argv = this.expand(n.words.slice(k));
+    const words = k ? [...assigns, ...argv] : argv;
     if (argv.length) acc.segments.push(argv.map((w) => w.text));
-    for (const w of n.words) this.scanUrls(w.text);
+    for (const w of words) this.scanUrls(w.text);
 
     const later: Sub[] = [];
     const wordReads = new Map<Word, string[]>();
-    for (const w of [...n.words, ...n.extra]) {
+    for (const w of [...words, ...n.extra]) {
       const r = this.subsOf(w, depth, later);
       if (r.length) wordReads.set(w, r);
     }
@@ -345,7 +362,7 @@ export class Analyzer implements Ctx {
     if (argv.length) res = this.command(argv, depth, eff, wordReads);
     else for (const a of assigns) this.assign(a, wordReads.get(a) ?? []);
 
-    const argData = [...[...wordReads.values()].flat(), ...this.taint([...n.words, ...n.extra].flatMap((w) => w.vars))];
+    const argData = [...[...wordReads.values()].flat(), ...this.taint([...words, ...n.extra].flatMap((w) => w.vars))];
     if (res.egress) {
       this.upload(argData);
       if (res.stdin) this.upload(eff.reads);
@@ -361,6 +378,24 @@ export class Analyzer implements Ctx {
       for (const s of later) this.runSub(s, depth + 1, mine);
     }
     return argv.length ? this.stdoutText(argv, eff) : null;
+  }
+
+  /** Brace expansion of a command's words (`{curl,-d,@f,URL}` is curl with three arguments). */
+  private expand(ws: Word[]): Word[] {
+    if (!ws.some((w) => w.braces)) return ws;
+    const out: Word[] = [];
+    const budget = this.acc.budget;
+    for (const w of ws) {
+      const e = expandBraces(w, Math.min(MAX_BRACE_WORDS - out.length, MAX_BRACE_TOTAL - budget.braceWords));
+      if (e === null) {
+        hitLimit(this.acc, 'brace_words');
+        out.push(w);
+      } else {
+        if (e.length > 1) budget.braceWords += e.length;
+        out.push(...e);
+      }
+    }
+    return out;
   }
 
   /** What a command writes to stdout, when it is statically known (for `echo ... | sh`). */

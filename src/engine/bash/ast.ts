@@ -60,7 +60,7 @@ export type Node =
   | { k: 'simple'; words: Word[]; redirs: Redir[]; extra: Word[] }
   | { k: 'list'; items: Node[] }
   | { k: 'pipe'; cmds: Node[] }
-  | { k: 'group'; body: Node[]; redirs: Redir[]; extra: Word[]; forVar: string | null };
+  | { k: 'group'; body: Node[]; redirs: Redir[]; extra: Word[]; forVar: string | null; coproc?: string };
 
 export type SimpleNode = Extract<Node, { k: 'simple' }>;
 export type GroupNode = Extract<Node, { k: 'group' }>;
@@ -76,5 +76,5 @@ export function textWord(text: string): Word {
 /** The part of a word after its first n characters (for `--opt=value`, `-dVALUE`). */
 export function tail(w: Word, n: number): Word {
   const aligned = w.text.slice(0, n) === w.shape.slice(0, n);
-  return { ...w, text: w.text.slice(n), shape: aligned ? w.shape.slice(n) : w.text.slice(n) };
+  return { ...w, text: w.text.slice(n), shape: aligned ? w.shape.slice(n) : w.text.slice(n), braces: undefined };
 }

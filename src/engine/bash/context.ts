@@ -3,6 +3,7 @@
  * them, and the way to analyse nested shell code. Handlers import only this (never the analyzer).
  */
 import type { Word } from './ast.ts';
+import type { CommandFact, GitFact, PushFact, RemoteFact } from './facts.ts';
 import type { LimitFact } from './limits.ts';
 import { progName } from './util.ts';
 
@@ -34,13 +35,21 @@ export interface Acc {
   segments: string[][];
   errors: string[];
   limits: LimitFact[];
+  commands: CommandFact[];
+  git: GitFact[];
+  pushes: PushFact[];
+  remotes: RemoteFact[];
+  /** a command prints the whole environment (printenv, env, set, export -p) */
+  envDump: boolean;
   varReads: Map<string, string[]>;
   varValues: Map<string, string[]>;
   sourced: string[];
   netFds: Set<string>;
+  /** coprocesses whose stdin goes to the network */
+  coprocNet: Set<string>;
   stdoutNet: boolean;
   /** shared with scratch analyses so nested work stays bounded */
-  budget: { steps: number; lexed: number; exhausted: boolean };
+  budget: { steps: number; lexed: number; braceWords: number; exhausted: boolean };
 }
 
 export function newAcc(budget?: Acc['budget']): Acc {
@@ -55,12 +64,18 @@ export function newAcc(budget?: Acc['budget']): Acc {
     segments: [],
     errors: [],
     limits: [],
+    commands: [],
+    git: [],
+    pushes: [],
+    remotes: [],
+    envDump: false,
     varReads: new Map(),
     varValues: new Map(),
     sourced: [],
     netFds: new Set(),
+    coprocNet: new Set(),
     stdoutNet: false,
-    budget: budget ?? { steps: 0, lexed: 0, exhausted: false },
+    budget: budget ?? { steps: 0, lexed: 0, braceWords: 0, exhausted: false },
   };
 }
 
@@ -93,6 +108,8 @@ export interface Ctx {
   exhausted(limit: 'commands' | 'lexed_size'): void;
   /** nested code deeper than MAX_DEPTH: not analysed */
   tooDeep(): void;
+  /** the command runs code the analysis cannot see (git --exec-path=dir): said in words */
+  opaque(what: string): void;
   analyzeSource(src: string, depth: number, stdin: Stdin): void;
   /** analyse src as nested shell code one level down; report whether it produced egress */
   nested(src: string, depth: number, stdin: Stdin): CmdResult;

@@ -16,7 +16,10 @@
  */
 import { Analyzer } from './analyzer.ts';
 import { NO_STDIN, newAcc } from './context.ts';
+import type { CommandFact, GitFact, PushFact, RemoteFact } from './facts.ts';
 import { hitLimit, type LimitFact, MAX_INPUT } from './limits.ts';
+
+export type { CommandFact, GitFact, LimitFact, PushFact, RemoteFact };
 import { uniq } from './util.ts';
 
 export interface BashAnalysis {
@@ -31,6 +34,16 @@ export interface BashAnalysis {
   parseError?: string;
   /** bounds the analysis hit (or its failure): part of the command was not analysed, so it must not be allowed as harmless */
   limits: LimitFact[];
+  /** every command run, wrappers stripped */
+  commands: CommandFact[];
+  /** every git invocation with its global options */
+  git: GitFact[];
+  /** where each push goes */
+  pushes: PushFact[];
+  /** remotes added or pointed elsewhere, URL rewrites */
+  remotes: RemoteFact[];
+  /** a command prints the whole environment (printenv, env, set, export -p, declare -p) */
+  envDump: boolean;
 }
 
 export function analyzeBash(command: string): BashAnalysis {
@@ -64,6 +77,11 @@ export function analyzeBash(command: string): BashAnalysis {
     writePaths: uniq(acc.writes),
     segments: acc.segments,
     limits: acc.limits,
+    commands: acc.commands,
+    git: acc.git,
+    pushes: acc.pushes,
+    remotes: acc.remotes,
+    envDump: acc.envDump,
   };
   if (acc.errors.length) res.parseError = uniq(acc.errors).join('; ');
   return res;

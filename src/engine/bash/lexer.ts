@@ -21,6 +21,14 @@ function plainRun(s: string, i: number, plain: Uint8Array): number {
   return j;
 }
 
+/** Note the unquoted `{`, `,` and `}` of a plain chunk about to be added to w (for brace expansion). */
+function markBraces(w: Word, chunk: string): void {
+  for (let k = 0; k < chunk.length; k++) {
+    const c = chunk[k];
+    if (c === '{' || c === ',' || c === '}') (w.braces ??= []).push({ t: w.text.length + k, s: w.shape.length + k, c });
+  }
+}
+
 function add(w: Word, s: string): void {
   w.text += s;
   w.shape += s;
@@ -305,7 +313,9 @@ export class Lexer {
       }
       // plain chars up to the next one that means something, in one piece
       const j = plainRun(s, this.pos, WORD_PLAIN);
-      add(w, j === this.pos + 1 ? c : s.slice(this.pos, j));
+      const chunk = j === this.pos + 1 ? c : s.slice(this.pos, j);
+      if (w.braces || chunk.includes('{')) markBraces(w, chunk);
+      add(w, chunk);
       this.pos = j;
     }
     w.raw = s.slice(start, this.pos);
@@ -358,22 +368,7 @@ export class Lexer {
     const n = s[p + 1];
     if (n === '(') {
       if (s[p + 2] === '(') {
-        let depth = 0;
-        let i = p + 1;
-        for (; i < s.length; i++) {
-          const ch = s[i];
-          if (ch === '(') depth++;
-          else if (ch === ')') {
-            depth--;
-            if (depth === 0) break;
-          }
-        }
-        if (i >= s.length) {
-          this.err('unterminated arithmetic expansion');
-          i = s.length - 1;
-        }
-        dyn(w, s.slice(p, i + 1));
-        this.pos = i + 1;
+        this.readArith(w);
         return;
       }
       this.readSubst('cmd', p + 2, w, '$(');
@@ -399,6 +394,47 @@ export class Lexer {
     }
     add(w, '$');
     this.pos = p + 1;
+  }
+
+  /**
+   * `$(( .. ))`: the expression is not code, but substitutions and parameters inside it are
+   * expanded first (`$(( $(curl ..) ))` runs curl), so they are read like those of a word.
+   */
+  private readArith(w: Word): void {
+    const s = this.s;
+    const p = this.pos;
+    const inner = newWord();
+    let depth = 0;
+    let i = p + 1;
+    while (i < s.length) {
+      const ch = s[i];
+      if (ch === '\\') {
+        i += 2;
+        continue;
+      }
+      if (ch === '$' || ch === '`' || ch === '"') {
+        this.pos = ch === '"' ? i + 1 : i;
+        if (ch === '$') this.readDollar(inner);
+        else if (ch === '`') this.readBacktick(inner);
+        else this.readDq('"', inner);
+        i = this.pos;
+        continue;
+      }
+      if (ch === '(') depth++;
+      else if (ch === ')') {
+        depth--;
+        if (depth === 0) break;
+      }
+      i++;
+    }
+    if (i >= s.length) {
+      this.err('unterminated arithmetic expansion');
+      i = s.length - 1;
+    }
+    w.subs.push(...inner.subs);
+    w.vars.push(...inner.vars);
+    dyn(w, s.slice(p, i + 1));
+    this.pos = i + 1;
   }
 
   private readSubst(kind: Sub['kind'], innerStart: number, w: Word, open: string): void {

@@ -33,6 +33,10 @@ export const MAX_CODE_LITERALS = 64;
 export const MAX_CODE_ARG_LISTS = 16;
 /** shell command lines tried per piece of interpreter code */
 export const MAX_CODE_CANDIDATES = 80;
+/** words one command's brace expansions make */
+export const MAX_BRACE_WORDS = 4096;
+/** words all brace expansions of one analysis make */
+export const MAX_BRACE_TOTAL = 4 * MAX_BRACE_WORDS;
 /** digits of a file descriptor number before a redirection (`2>`, `10<`) */
 export const MAX_FD_DIGITS = 10;
 
@@ -49,6 +53,8 @@ export type BashLimit =
   | 'wrappers'
   | 'code_size'
   | 'code_literals'
+  | 'brace_words'
+  | 'opaque_program'
   | 'internal_error';
 
 /** A bound the analysis hit: part of the command was not analysed, so what it does is not known. */
@@ -78,6 +84,8 @@ const LIMIT_WORDS: Record<BashLimit, [number, string]> = {
   wrappers: [MAX_WRAPPERS, `a command has more than ${MAX_WRAPPERS} wrappers (sudo, env, nohup, timeout ...) in front of it`],
   code_size: [MAX_INPUT, `interpreter code (python -c, node -e ...) is longer than the ${MAX_INPUT} characters the guard analyses`],
   code_literals: [MAX_CODE_CANDIDATES, `interpreter code has more string literals than the guard tries as shell commands`],
+  brace_words: [MAX_BRACE_WORDS, `brace expansion makes more than ${MAX_BRACE_WORDS} words of a command (or ${MAX_BRACE_TOTAL} in all)`],
+  opaque_program: [0, 'the command runs a program the guard cannot see'],
   internal_error: [0, 'the analysis of the command failed'],
 };
 

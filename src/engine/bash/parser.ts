@@ -19,6 +19,13 @@ function kw(...names: string[]): Stop {
   return (t) => t.t === 'w' && !t.w.quoted && names.includes(t.w.text);
 }
 
+/** Reserved words (and `(`) that open a compound command. */
+const COMPOUND_START = new Set(['{', 'if', 'while', 'until', 'for', 'select', 'case', '[[', 'function']);
+
+function startsCompound(t: Tok | undefined): boolean {
+  return !!t && (isOp(t, '(') || (t.t === 'w' && !t.w.quoted && COMPOUND_START.has(t.w.text)));
+}
+
 export const ASSIGN_RE = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
 
 export function isAssignment(w: Word): boolean {
@@ -197,6 +204,8 @@ export class Parser {
             while (this.i < this.toks.length) {
               const x = this.toks[this.i]!;
               this.i++;
+              // `for (( i = $(cmd); ..))`: the substitutions in the header run
+              if (x.t === 'w') words.push(x.w);
               if (isOp(x, '(')) depth++;
               else if (isOp(x, ')')) {
                 depth--;
@@ -272,6 +281,19 @@ export class Parser {
           }
           this.expect('esac');
           return this.compound(parts, extra);
+        }
+        case 'coproc': {
+          // `coproc [NAME] command`: NAME only before a compound command; the command runs with
+          // pipes to the shell (NAME[0] its stdout, NAME[1] its stdin)
+          this.i++;
+          let name = 'COPROC';
+          const n1 = this.toks[this.i];
+          if (n1?.t === 'w' && !n1.w.quoted && !COMPOUND_START.has(n1.w.text) && startsCompound(this.toks[this.i + 1])) {
+            name = n1.w.text;
+            this.i++;
+          }
+          if (!this.toks[this.i]) return { k: 'simple', words: [], redirs: [], extra: [] };
+          return { k: 'group', body: [this.command(stop)], redirs: [], extra: [], forVar: null, coproc: name };
         }
         case 'function': {
           this.i++;

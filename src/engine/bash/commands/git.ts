@@ -1,8 +1,42 @@
-/** git: pushes, remotes added or changed, send-email, config of remote URLs. */
+/**
+ * git: pushes (where to, what), remotes added or changed (`remote add/set-url`, `config
+ * remote.X.url`, `url.X.insteadOf`), send-email, and the global options before the subcommand
+ * that change what a subcommand does: `-c remote.X.url=…`, `-c core.sshCommand=…` (code that
+ * runs), `--exec-path=dir` (programs from elsewhere).
+ */
 import type { Word } from '../ast.ts';
+import { type Call, type CmdResult, type Ctx, EG, EG_STDIN, NO_STDIN, NONE } from '../context.ts';
+import type { GitFact } from '../facts.ts';
 import { hostFromUrlish, remoteSpec } from '../hosts.ts';
 import { optVals, parseOpts } from '../options.ts';
-import { type CmdResult, type Ctx, EG, EG_STDIN, NONE } from '../context.ts';
+
+/** Global options that take a value (as the next word, or after `=`). */
+const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env', '--super-prefix', '--exec-path', '--list-cmds']);
+
+/** Config keys whose value is a command git runs (lower case; `*` is any subsection). */
+const COMMAND_KEYS = [
+  /^core\.(sshcommand|gitproxy|askpass|pager|editor|fsmonitor)$/,
+  /^sequence\.editor$/,
+  /^credential(\..+)?\.helper$/,
+  /^alias\..+$/,
+  /^diff\.external$/,
+  /^diff\..+\.(textconv|command)$/,
+  /^filter\..+\.(clean|smudge|process)$/,
+  /^merge\..+\.driver$/,
+  /^gpg(\..+)?\.program$/,
+  /^uploadpack\.packobjectshook$/,
+  /^remote\..+\.(receivepack|uploadpack)$/,
+];
+
+/** Config keys that make git load code or config from a path (what is there is not visible). */
+const PATH_KEYS = /^(core\.hookspath|include\.path|includeif\..+\.path)$/;
+
+/** Config keys whose value names a proxy host. */
+const PROXY_KEYS = /^(https?(\..+)?\.proxy|remote\..+\.proxy)$/;
+
+const URL_KEY = /^remote\.(.+)\.(push)?url$/i;
+const INSTEADOF_KEY = /^url\.(.+)\.(push)?insteadof$/i;
+
 export function gitRemote(ctx: Ctx, w: Word | undefined): void {
   if (!w) return;
   const r = remoteSpec(w);
@@ -11,27 +45,115 @@ export function gitRemote(ctx: Ctx, w: Word | undefined): void {
   ctx.hostName(r.host);
 }
 
-export function git(ctx: Ctx, args: Word[]): CmdResult {
+function urlish(ctx: Ctx, text: string): void {
+  const w: Word = { text, shape: text, raw: text, quoted: true, subs: [], vars: [], dynamic: false };
+  gitRemote(ctx, w);
+}
+
+/** `-c key=value` (or `git config key value`): hosts it names, code it runs, remotes it changes. */
+function configEffect(ctx: Ctx, rawKey: string, value: string, depth: number, persistent: boolean): boolean {
+  const key = rawKey.toLowerCase();
+  const url = URL_KEY.exec(rawKey);
+  if (url) {
+    urlish(ctx, value);
+    ctx.acc.remotes.push({ name: url[1]!, url: value, how: 'config', persistent });
+    return true;
+  }
+  const inst = INSTEADOF_KEY.exec(rawKey);
+  if (inst) {
+    urlish(ctx, inst[1]!);
+    urlish(ctx, value);
+    ctx.acc.remotes.push({ name: null, url: inst[1]!, how: 'insteadOf', persistent });
+    return true;
+  }
+  if (PROXY_KEYS.test(key)) {
+    ctx.hostName(hostFromUrlish(value));
+    return false;
+  }
+  if (COMMAND_KEYS.some((re) => re.test(key))) {
+    const code = value.startsWith('!') ? value.slice(1) : value;
+    // credential.helper=store, alias.co=checkout: a git subcommand, not shell code
+    if (code !== value || /\s|\//.test(code)) return ctx.nested(code, depth, NO_STDIN).egress;
+    return false;
+  }
+  // one invocation's hooks or includes from elsewhere (a project's own `config core.hooksPath .husky` is setup)
+  if (!persistent && PATH_KEYS.test(key) && value !== '' && value !== '/dev/null') {
+    ctx.opaque(`git would load ${key === 'core.hookspath' ? 'hooks' : 'configuration'} from ${value} (${rawKey}), which the guard cannot see`);
+  }
+  return false;
+}
+
+/** The global options and the subcommand's index. */
+function globals(args: Word[]): { fact: GitFact; at: number } {
+  const fact: GitFact = { subcommand: null, args: [], config: [], dir: null, gitDir: null, workTree: null, execPath: null };
   let i = 1;
   while (i < args.length) {
     const t = args[i]!.text;
-    if (['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env', '--super-prefix', '--exec-path', '--list-cmds'].includes(t)) {
-      i += 2;
-      continue;
-    }
-    if (t.startsWith('-')) {
+    if (!t.startsWith('-')) break;
+    const eq = t.startsWith('--') ? t.indexOf('=') : -1;
+    const name = eq > 0 ? t.slice(0, eq) : t;
+    if (!GLOBAL_WITH_VALUE.has(name)) {
       i++;
       continue;
     }
-    break;
+    const value = eq > 0 ? t.slice(eq + 1) : args[i + 1]?.text ?? '';
+    i += eq > 0 ? 1 : 2;
+    if (name === '-c') {
+      const e = value.indexOf('=');
+      fact.config.push(e < 0 ? { key: value, value: 'true' } : { key: value.slice(0, e), value: value.slice(e + 1) });
+    } else if (name === '--config-env') {
+      const e = value.indexOf('=');
+      if (e > 0) fact.config.push({ key: value.slice(0, e), value: `$${value.slice(e + 1)}` });
+    } else if (name === '-C') fact.dir = value;
+    else if (name === '--git-dir') fact.gitDir = value;
+    else if (name === '--work-tree') fact.workTree = value;
+    else if (name === '--exec-path') fact.execPath = value;
   }
-  const sub = args[i]?.text;
-  const rest = args.slice(i + 1);
+  return { fact, at: i };
+}
+
+/** A remote or URL as pushed to: a URL (or path) is returned as the URL. */
+function pushUrl(remote: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/\s]+@[^:\s]+:/.test(remote) || remote.startsWith('/') || remote.startsWith('.') ? remote : undefined;
+}
+
+export function git(ctx: Ctx, args: Word[], call: Call): CmdResult {
+  const { fact, at } = globals(args);
+  const sub = args[at]?.text;
+  const rest = args.slice(at + 1);
+  fact.subcommand = sub ?? null;
+  fact.args = rest.map((w) => w.text);
+  ctx.acc.git.push(fact);
+  // `-c` settings of this invocation: code that runs, remotes it points elsewhere
+  let sends = false;
+  const override = new Map<string, string>();
+  let rewrite: string | undefined;
+  for (const c of fact.config) {
+    if (configEffect(ctx, c.key, c.value, call.depth, false)) sends = true;
+    const u = URL_KEY.exec(c.key);
+    if (u) override.set(u[1]!, c.value);
+    const r = INSTEADOF_KEY.exec(c.key);
+    if (r) rewrite = r[1]!;
+  }
+  if (fact.execPath && sub) ctx.opaque(`git would run \`git ${sub}\` from ${fact.execPath} (--exec-path), a program the guard cannot see`);
+  const res = subcommand(ctx, sub, rest, call.depth, override, rewrite);
+  if (res.egress || !sends) return res;
+  ctx.egress(`git -c`);
+  return EG;
+}
+
+function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: number, override: Map<string, string>, rewrite: string | undefined): CmdResult {
   switch (sub) {
     case 'push': {
       const p = parseOpts(rest, 'o', ['repo', 'push-option', 'receive-pack', 'exec'], false);
-      for (const v of optVals(p.opts, '--repo')) gitRemote(ctx, v);
+      const repo = optVals(p.opts, '--repo');
+      for (const v of repo) gitRemote(ctx, v);
       gitRemote(ctx, p.pos[0]);
+      // --repo=X is the repository argument; then every positional is a refspec
+      const remote = repo[0]?.text ?? p.pos[0]?.text ?? 'origin';
+      const url = pushUrl(remote) ?? override.get(remote) ?? rewrite;
+      const refspecs = (repo.length ? p.pos : p.pos.slice(1)).map((w) => w.text);
+      ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs, command: 'git push' });
       ctx.egress('git push');
       return EG;
     }
@@ -40,11 +162,13 @@ export function git(ctx: Ctx, args: Word[]): CmdResult {
       const action = p.pos[0]?.text;
       if (action === 'add' && p.pos[2]) {
         gitRemote(ctx, p.pos[2]);
+        ctx.acc.remotes.push({ name: p.pos[1]!.text, url: p.pos[2].text, how: 'remote add', persistent: true });
         ctx.egress('git remote add');
         return EG;
       }
       if (action === 'set-url' && p.pos.length >= 3) {
         gitRemote(ctx, p.pos[p.pos.length - 1]);
+        ctx.acc.remotes.push({ name: p.pos[1]!.text, url: p.pos[p.pos.length - 1]!.text, how: 'remote set-url', persistent: true });
         ctx.egress('git remote set-url');
         return EG;
       }
@@ -69,18 +193,24 @@ export function git(ctx: Ctx, args: Word[]): CmdResult {
       const p = parseOpts(rest, 'f', ['file', 'blob', 'type', 'default', 'comment'], false);
       const key = p.pos[0]?.text ?? '';
       const val = p.pos[1];
-      if (val && /^(remote\..+\.(push)?url|url\..+\.(push)?insteadof)$/i.test(key)) {
-        gitRemote(ctx, val);
+      if (!val) return NONE;
+      const remote = /^(remote\..+\.(push)?url|url\..+\.(push)?insteadof)$/i.test(key);
+      if (remote) gitRemote(ctx, val);
+      const sends = configEffect(ctx, key, val.text, depth, true);
+      if (remote) {
         ctx.egress('git config remote');
         return EG;
       }
-      return NONE;
+      return sends ? EG : NONE;
     }
     case 'lfs':
     case 'subtree': {
       const p = parseOpts(rest, 'P', ['prefix', 'message', 'branch'], false);
       if (p.pos[0]?.text === 'push') {
         gitRemote(ctx, p.pos[1]);
+        const remote = p.pos[1]?.text ?? 'origin';
+        const url = pushUrl(remote) ?? override.get(remote) ?? rewrite;
+        ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs: p.pos.slice(2).map((w) => w.text), command: `git ${sub} push` });
         ctx.egress('git push');
         return EG;
       }

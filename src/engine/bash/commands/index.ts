@@ -76,10 +76,21 @@ export function handlerFor(name: string): Handler | undefined {
   return TABLE.get(name);
 }
 
+/** printenv, set (no arguments), export -p, declare -p/-x: the whole environment on stdout. (`env` alone is a wrapper with no command: see wrappers.ts.) */
+function printsEnvironment(name: string, args: string[]): boolean {
+  if (name === 'printenv') return true;
+  if (name === 'set') return args.length === 0;
+  if (name === 'export' || name === 'declare' || name === 'typeset') return args.every((a) => /^-[pxr]+$/.test(a));
+  return false;
+}
+
 /** Run the handler of a command whose wrappers are already stripped. */
 export function dispatch(ctx: Ctx, args: Word[], depth: number, stdin: Stdin, wordReads: Map<Word, string[]>): CmdResult {
   const name = nameOf(ctx.acc, args[0]!);
   const call: Call = { name, depth, stdin, wordReads };
+  const argv = args.map((w) => w.text);
+  ctx.acc.commands.push({ name, argv });
+  if (printsEnvironment(name, argv.slice(1))) ctx.acc.envDump = true;
   const h = handlerFor(name);
   if (h) return h(ctx, args, call);
   const spec = READERS[name];

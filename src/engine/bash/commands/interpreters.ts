@@ -315,6 +315,11 @@ export function shellLiterals(ctx: Ctx, text: string, depth: number): boolean {
       a.hosts.push(...scratch.hosts);
       a.uploads.push(...scratch.uploads);
       a.segments.push(...scratch.segments);
+      a.commands.push(...scratch.commands);
+      a.git.push(...scratch.git);
+      a.pushes.push(...scratch.pushes);
+      a.remotes.push(...scratch.remotes);
+      a.envDump ||= scratch.envDump;
     }
     a.urls.push(...scratch.urls);
     a.reads.push(...scratch.reads);

@@ -36,6 +36,8 @@ export function runCommand(ctx: Ctx, argv0: Word[], depth: number, stdin: Stdin,
         const r = envWrapper(ctx, rest, depth, stdin);
         if ('res' in r) return r.res;
         next = r.next;
+        // `env` with no command prints the environment
+        if (!next.length) ctx.acc.envDump = true;
         break;
       }
       case 'nohup': case 'setsid': case 'unbuffer': case 'builtin': case 'then': case 'do': case 'else':
