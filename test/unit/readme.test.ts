@@ -14,7 +14,8 @@ test('the README config reference matches the schema (regenerate with npm run do
 test('the README test command is what .ci/run runs', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const ci = readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
-  assert.match(readme, /npm install && npm test/);
-  assert.match(ci, /^npm install\b/m);
+  // the README's test command, run on a fresh clone: install exactly the lock file, then test
+  assert.match(readme, /^npm ci && npm test$/m);
+  assert.match(ci, /^npm ci\b/m);
   assert.match(ci, /^npm test$/m);
 });
