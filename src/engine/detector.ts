@@ -75,6 +75,8 @@ interface ScanState {
 interface InternalRule extends DetectorRule {
   /** 'token' = runs over each token run (see above); default 'text' = the whole text. */
   scope?: 'token' | 'text';
+  /** token scope: shortest token run a match fits in (shorter runs are skipped without a regex call) */
+  minRun?: number;
   check?: (value: string, ctx: MatchContext) => boolean | readonly [number, number];
 }
 
@@ -938,6 +940,7 @@ const INTERNAL_RULES: InternalRule[] = [
     label: 'Twilio API key',
     severity: 'high',
     scope: 'token',
+    minRun: 34,
     regex: re(LB + String.raw`SK[0-9a-fA-F]{32}(?![A-Za-z0-9_])`),
     allow: TOKEN_PLACEHOLDERS,
   },
@@ -1065,6 +1068,7 @@ const INTERNAL_RULES: InternalRule[] = [
     label: 'Telegram bot token',
     severity: 'critical',
     scope: 'token',
+    minRun: 35,
     regex: re(String.raw`^A[A-Za-z0-9_-]{34}(?![A-Za-z0-9_-])`),
     allow: TOKEN_PLACEHOLDERS,
     check: checkTelegram,
@@ -1142,6 +1146,7 @@ const INTERNAL_RULES: InternalRule[] = [
     label: 'Airtable personal access token',
     severity: 'high',
     scope: 'token',
+    minRun: 82,
     keywords: ['pat'],
     regex: re(LB + String.raw`pat[A-Za-z0-9]{14}\.[a-f0-9]{64}(?![A-Za-z0-9_])`),
     allow: TOKEN_PLACEHOLDERS,
@@ -1462,28 +1467,49 @@ const TOKEN_KEYWORDS: string[] = [
 ];
 const TOKEN_KEYWORD_RE = new RegExp(trieSource(TOKEN_KEYWORDS), 'gi');
 
-function presentTokenKeywords(parts: readonly string[]): Set<string> {
-  const found = new Set<string>();
-  for (const part of parts) {
+/**
+ * For each token-scope keyword present in the runs: the indices of the runs that hold it (in
+ * order). A rule with keywords then runs over those runs only, so a keyword that occurs once in a
+ * 1 MB output costs one regex call, not one per token run.
+ */
+function presentTokenKeywords(parts: readonly string[]): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  for (let h = 0; h < parts.length; h++) {
+    const part = parts[h] as string;
     TOKEN_KEYWORD_RE.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = TOKEN_KEYWORD_RE.exec(part)) !== null) {
-      found.add(m[0].toLowerCase());
+      const k = m[0].toLowerCase();
+      let l = found.get(k);
+      if (!l) found.set(k, (l = []));
+      if (l[l.length - 1] !== h) l.push(h);
       TOKEN_KEYWORD_RE.lastIndex = m.index + 1; // overlapping keywords
     }
   }
   TOKEN_KEYWORD_RE.lastIndex = 0;
-  // a keyword that is a substring of a found one is present too
-  const present = new Set<string>();
+  // a keyword that is a substring of a found one is present too (in the same runs)
+  const present = new Map<string, number[]>();
   for (const k of TOKEN_KEYWORDS) {
-    for (const f of found) {
-      if (f.includes(k)) {
-        present.add(k);
-        break;
-      }
+    let runs: number[] | undefined;
+    for (const [f, l] of found) {
+      if (!f.includes(k)) continue;
+      runs = runs ? mergeSorted(runs, l) : l;
     }
+    if (runs) present.set(k, runs);
   }
   return present;
+}
+
+/** Union of two sorted lists of run indices. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number)) ? (a[i++] as number) : (b[j++] as number);
+    if (out[out.length - 1] !== x) out.push(x);
+  }
+  return out;
 }
 
 /** Bounds for pathological input: matches examined, and findings kept, per rule and scan. */
@@ -1505,7 +1531,7 @@ export function scanText(text: string, opts?: { maxChars?: number }): Finding[] 
   const src = text.length > maxChars ? text.slice(0, maxChars) : text;
 
   let runs: TokenRuns | undefined;
-  let tokenKeywords: Set<string> | undefined;
+  let tokenKeywords: Map<string, number[]> | undefined;
   const keywordHits = new Map<RegExp, boolean>();
   const scan: ScanState = {};
   const candidates: Candidate[] = [];
@@ -1513,13 +1539,18 @@ export function scanText(text: string, opts?: { maxChars?: number }): Finding[] 
   for (let rank = 0; rank < INTERNAL_RULES.length; rank++) {
     const rule = INTERNAL_RULES[rank]!;
     const tokenScope = rule.scope === 'token';
+    /** the token runs this rule looks at (undefined: all of them) */
+    let only: number[] | undefined;
     if (tokenScope) {
       runs ??= collectTokenRuns(src);
       if (runs.parts.length === 0) continue;
       if (rule.keywords && rule.keywords.length > 0) {
         tokenKeywords ??= presentTokenKeywords(runs.parts);
-        const present = tokenKeywords;
-        if (!rule.keywords.some((k) => present.has(k))) continue;
+        for (const k of rule.keywords) {
+          const l = tokenKeywords.get(k);
+          if (l) only = only ? mergeSorted(only, l) : l;
+        }
+        if (!only) continue;
       }
     } else if (rule.keywords && rule.keywords.length > 0) {
       const kr = keywordRegex(rule.keywords);
@@ -1537,9 +1568,11 @@ export function scanText(text: string, opts?: { maxChars?: number }): Finding[] 
     let kept = 0;
     let m: RegExpExecArray | null;
     // a token rule runs over each token run in turn (its matches cannot cross from one to the next)
-    const nHay = tokenScope ? runs!.parts.length : 1;
-    hays: for (let h = 0; h < nHay; h++) {
+    const nHay = !tokenScope ? 1 : only ? only.length : runs!.parts.length;
+    hays: for (let hi = 0; hi < nHay; hi++) {
+      const h = only ? (only[hi] as number) : hi;
       const haystack = tokenScope ? runs!.parts[h]! : src;
+      if (rule.minRun !== undefined && haystack.length < rule.minRun) continue;
       const base = tokenScope ? runs!.textStarts[h]! : 0;
       rx.lastIndex = 0;
       while ((m = rx.exec(haystack)) !== null) {
