@@ -11,6 +11,7 @@ import type { McpSocketServer } from '../mcp-proxy/bridge.ts';
 import type { HttpEndpoint } from '../mcp-proxy/http-endpoint.ts';
 import type { Correlator } from './correlator.ts';
 import type { Logger } from './logger.ts';
+import type { ToolAnnotations } from '../engine/classifier.ts';
 
 /** Clients are served once every upstream has started or failed its first attempt, waiting at most this. */
 const UPSTREAM_START_WAIT_MS = 10_000;
@@ -29,6 +30,8 @@ export class McpHost {
   private socket?: McpSocketServer;
   private http?: HttpEndpoint;
   private error: string | null = null;
+  /** upstream tools' annotations (readOnlyHint …) by `mcp__server__tool`, for the classifier */
+  private hints = new Map<string, ToolAnnotations>();
 
   constructor(private readonly opts: McpHostOptions) {}
 
@@ -50,6 +53,12 @@ export class McpHost {
       });
       // a client that lists tools at once (a bridge reconnecting after a restart) gets them all,
       // not the few that happened to be up
+      const upstreams = this.upstreams;
+      upstreams.subscribe(() => {
+        const m = new Map<string, ToolAnnotations>();
+        for (const t of upstreams.tools()) if (t.annotations) m.set(`mcp__${t.server}__${t.tool}`, t.annotations as ToolAnnotations);
+        this.hints = m;
+      });
       const started = this.upstreams.start();
       await Promise.race([started, new Promise((r) => setTimeout(r, UPSTREAM_START_WAIT_MS).unref())]);
       const { correlator, guard } = this.opts;
@@ -64,6 +73,11 @@ export class McpHost {
       this.error = (e as Error).message;
       log.info(`proxy not started: ${this.error}`);
     }
+  }
+
+  /** The annotations an upstream gave one of its tools in tools/list (`mcp__server__tool`), if any. */
+  annotations(tool: string): ToolAnnotations | undefined {
+    return this.hints.get(tool);
   }
 
   status(): Record<string, unknown> | null {

@@ -90,7 +90,7 @@ export class Sidecar {
     this.configLoadedAt = this.startedAt;
     this.configExists = cfg.exists;
     this.key = readOrCreateKey(paths.keyFile);
-    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: { stateDir: paths.stateDir, installDir: builtDir() } });
+    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: { stateDir: paths.stateDir, installDir: builtDir() }, toolAnnotations: (t) => this.mcp?.annotations(t) });
     // checkpoints in the quiet after a burst of events (a tool running, the model thinking), not on the reply path
     this.audit = new AuditStore(paths.db, { idleCheckpointMs: IDLE_CHECKPOINT_MS });
     this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);

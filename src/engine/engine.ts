@@ -16,7 +16,7 @@
 import type { Action, Classification, FlowType, HookEvent, Risk } from '../types.ts';
 import { ACTION_RANK, RISK_RANK } from '../types.ts';
 import type { Config } from '../config/index.ts';
-import { classifyServerName, classifyTool, own, type ToolClass } from './classifier.ts';
+import { canonicalToolName, classifyTool, configuredClass, own, parseMcpName, type ToolAnnotations, type ToolClass } from './classifier.ts';
 import { Hasher, K, stringLeaves, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, type Origin, type Seen, type Session, type Taint } from './flow-tracker.ts';
 import { scanText, sensitivePath } from './detector.ts';
@@ -87,6 +87,8 @@ export interface EngineOptions {
   persist?: boolean;
   /** where the guard itself lives, so that calls switching it off are caught (tamper.ts) */
   guard?: GuardFacts;
+  /** MCP tool annotations by canonical tool name (`mcp__server__tool`), as the MCP proxy saw them in tools/list */
+  toolAnnotations?: (tool: string) => ToolAnnotations | undefined;
 }
 
 /** Findings about sensitive data (secrets, sensitive origins), as opposed to ordinary internal data. */
@@ -142,29 +144,17 @@ export class FlowEngine {
     this.tracker.configure({ maxFingerprints: cfg.session.maxFingerprints, maxSessions: cfg.session.maxSessions, idleMs: cfg.session.idleMinutes * 60_000, record: this.opts.persist === true && cfg.session.persist });
   }
 
-  private classify(name: string): ToolClass {
-    const tc = classifyTool(name, this.cfg.classification);
-    if (tc.server) {
-      const up = own(this.cfg.mcp.servers, tc.server);
-      if (up?.classification && tc.method !== 'config') {
-        const c = up.classification;
-        return { ...tc, source: c === 'hybrid' ? 'internal' : c, destination: c === 'hybrid' ? 'external' : c, method: 'config', reason: `mcp.servers.${tc.server}.classification: ${c}` };
-      }
+  private classify(name: string, ev: HookEvent): ToolClass {
+    const input = typeof ev.tool_input === 'object' && ev.tool_input !== null ? (ev.tool_input as Record<string, unknown>) : undefined;
+    const annotations = parseMcpName(name) ? this.opts.toolAnnotations?.(canonicalToolName(name)) : undefined;
+    const mcpServer = typeof ev.mcp_server === 'object' && ev.mcp_server !== null ? (ev.mcp_server as { name?: unknown; source?: unknown }) : undefined;
+    const ctx = { ...(input ? { input } : {}), ...(mcpServer ? { mcpServer } : {}), ...(annotations ? { annotations } : {}) };
+    const tc = classifyTool(name, this.cfg.classification, ctx);
+    if (tc.server && tc.method !== 'config') {
+      const c = own(this.cfg.mcp.servers, tc.server)?.classification;
+      if (c) return configuredClass(c, tc.tool, `mcp.servers.${tc.server}.classification: ${c}`, tc.server, ctx);
     }
     return tc;
-  }
-
-  /** Is this MCP tool on a server classified hybrid (code hosts, trackers, clouds)? */
-  private hybridServer(tool: string, tc: ToolClass): boolean {
-    if (!tc.server) return false;
-    const c = this.cfg.classification;
-    const byTool = own(c.tools, tool);
-    if (byTool) return byTool === 'hybrid';
-    const key = Object.keys(c.servers).find((k) => k.toLowerCase() === (tc.server as string).toLowerCase());
-    if (key !== undefined) return own(c.servers, key) === 'hybrid';
-    const up = own(this.cfg.mcp.servers, tc.server)?.classification;
-    if (up) return up === 'hybrid';
-    return classifyServerName(tc.server).cls === 'hybrid';
   }
 
   handle(ev: HookEvent, now: number): Decision {
@@ -194,7 +184,7 @@ export class FlowEngine {
   private post(ev: HookEvent, tool: string, now: number, failed: boolean): Decision {
     const s = this.tracker.touch(ev.session_id, now);
     s.toolsUsed.add(tool);
-    const tc = this.classify(tool);
+    const tc = this.classify(tool, ev);
     const d = this.base(ev, tool, tc.source, '');
     const max = this.cfg.session.maxResponseBytes;
     const texts = stringLeaves(ev.tool_response, max);
@@ -233,7 +223,7 @@ export class FlowEngine {
     // untrusted for the trifecta rule, and internal data all the same.
     // The same for what a command fetched from outside (`curl https://…`, `wget -O- …`).
     const fetched = bash !== undefined && bash.egress && bash.hosts.some((h) => !isLoopback(h) && !matchDomainList(h, this.cfg.policy.trustedHosts));
-    if (this.hybridServer(tool, tc) || fetched) {
+    if (tc.untrusted || fetched) {
       s.sawUntrusted(label, now);
     }
     const tokens: TokenSpec[] = [];
@@ -268,7 +258,7 @@ export class FlowEngine {
   private pre(ev: HookEvent, tool: string, now: number): Decision {
     const s = this.tracker.touch(ev.session_id, now);
     s.toolsUsed.add(tool);
-    const tc = this.classify(tool);
+    const tc = this.classify(tool, ev);
     const input = (ev.tool_input ?? {}) as Record<string, unknown>;
     const pol = this.cfg.policy;
     // WebFetch sends only its URL to the site. Its `prompt` goes to the model provider, together with
@@ -316,14 +306,21 @@ export class FlowEngine {
     d.destinationHosts = dest.hosts;
 
     if (dest.cls === 'external' || dest.cls === 'unknown') {
-      const kind: DestKind = dest.cls === 'unknown' ? 'unknown' : tool === 'WebSearch' ? 'search' : this.hybridServer(tool, tc) && !this.foreignRepository(input, ev, s) ? 'hybrid' : 'external';
+      const kind: DestKind = dest.cls === 'unknown' ? 'unknown' : tc.sink === 'search' ? 'search' : (tc.sink === 'project' || tc.sink === 'user') && !this.foreignRepository(input, ev, s) ? 'hybrid' : 'external';
       // per site, not per host name: DNS exfiltration puts the data in the host name itself
       const destKey = dest.hosts.length ? uniq(dest.hosts.map(registrableDomain)).sort().join(',') : tool;
       const vs = views(joined);
-      this.contentFindings(s, vs, kind, destKey, findings, commits);
+      // a write that names no recipient on the server the data came from gives it back to where it
+      // already lives (a record updated, a booking made with the profile it returned); not on code
+      // hosts, trackers or wikis, whose spaces (a private and a public repository) differ in who reads them
+      const home = kind === 'hybrid' && (tc.family === 'unknown' || tc.family === 'database') ? tc.server : undefined;
+      this.contentFindings(s, vs, kind, destKey, findings, commits, home);
       if (dest.cls === 'external') this.secretFindings(vs, findings);
       if (bash && bash.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
-      if (dest.cls === 'external') this.trifectaFinding(s, bash, findings);
+      if (tc.uploads) this.uploadFindings(s, ev, tool, tc.uploads, findings);
+      // not for a write that names no recipient to a server nobody classified (the user's own record
+      // or note there): nobody else reads it unless the server shares it, and then data would show
+      if (dest.cls === 'external' && !(kind === 'hybrid' && tc.family === 'unknown')) this.trifectaFinding(s, bash, findings);
       if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external') this.fetchPromptFindings(s, input.prompt, kind, destKey, findings, commits);
       // Per-tool / per-server overrides replace the action of flow findings.
       const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
@@ -367,7 +364,7 @@ export class FlowEngine {
   }
 
   // ---------------------------------------------------------------- 1 + 4: content of origins
-  private contentFindings(s: Session, vs: View[], kind: DestKind, destKey: string, findings: Finding[], commits: Commit[]): void {
+  private contentFindings(s: Session, vs: View[], kind: DestKind, destKey: string, findings: Finding[], commits: Commit[], home?: string): void {
     const pol = this.cfg.policy;
     const seen = new Map<number, MergedMatch>();
     const frags = new Map<number, { hit: FragmentHit; via: string[]; ranges: Array<[number, number]> }>();
@@ -403,6 +400,7 @@ export class FlowEngine {
     for (const [id, { m, via }] of seen) {
       const o = s.origins.get(id);
       if (!o || o.cls === 'external') continue; // external -> external: nothing of ours
+      if (home !== undefined && parseMcpName(canonicalToolName(o.toolName))?.server === home) continue;
       const how = via.length ? `after ${via.join(' then ')} decoding` : undefined;
       const decoded = via.length > 0;
       const sensitive = m.sensitiveLabels.length > 0 || (o.sensitive.length > 0 && m.covered >= MIN_COVERAGE);
@@ -427,6 +425,7 @@ export class FlowEngine {
     for (const [id, { m }] of seen) {
       const o = s.origins.get(id);
       if (!o || o.cls === 'external') continue;
+      if (home !== undefined && parseMcpName(canonicalToolName(o.toolName))?.server === home) continue;
       const sens = o.sensitive.length > 0;
       const covered = sens ? m.covered : m.coveredOutside;
       if (covered < K && m.sensitiveLabels.length === 0) continue;
@@ -626,6 +625,27 @@ export class FlowEngine {
       const repo = typeof ev.cwd === 'string' ? ` ${baseName(ev.cwd)}` : '';
       findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the repository${repo} (git push to ${push.url ? url : `${push.remote} → ${url}`})`, how: push.url ? 'the push goes straight to a URL, not to a configured remote' : `the remote "${push.remote}" was added in this session`, rule: 'git_push_new_remote' });
       break;
+    }
+  }
+
+  /** A tool that sends local files (Artifact publish, Projects local_path): sensitive or tainted ones. */
+  private uploadFindings(s: Session, ev: HookEvent, tool: string, paths: string[], findings: Finding[]): void {
+    const pol = this.cfg.policy;
+    for (const p of paths) {
+      const sp = sensitivePath(p, this.opts.home);
+      if (sp) {
+        findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `the contents of ${p} (${sp.label})`, how: `${tool} uploads ${p}`, rule: 'read_and_send' });
+        return;
+      }
+    }
+    for (const p of paths) {
+      const a = this.abs(p, ev);
+      const t = a ? s.taintOf(a) : undefined;
+      if (!t) continue;
+      const sens = t.sensitive.length > 0;
+      const held = t.by.startsWith('read by') ? `${t.path} is the file ${t.source} returned` : `it was written to ${t.path} by ${t.by} at ${this.timeOfDay(t.at)}`;
+      findings.push({ action: sens ? pol.sensitiveToExternal : pol.internalToExternal, risk: sens ? 'critical' : 'high', flowType: 'internal_to_external', what: `the contents of ${p}${sens ? ` (${t.sensitive.join(', ')})` : ''}`, source: { label: t.source, at: t.sourceAt }, how: `${held}; ${tool} uploads it`, rule: sens ? 'tainted_file_sensitive' : 'tainted_file' });
+      return;
     }
   }
 
