@@ -4,30 +4,41 @@
  * socket in one msgpack frame, prints the sidecar's hook JSON, exits 0. If the sidecar is missing,
  * slow or answers garbage, it prints a valid fail-open (allow + warning) or fail-closed (deny) reply.
  *
- * argv: <pre|post> --socket PATH [--deadline MS] [--fail-closed] [--autostart CLI_JS]
+ * argv: <pre|post> [--socket PATH] [--deadline MS] [--fail-closed] [--autostart CLI_JS]
+ *       start --autostart CLI_JS [--socket PATH] [--deadline MS] [--http-port N]
+ *   --socket: default the sidecar socket of the resolved state dir (MCPPROXY_HOOK_HOME, XDG_STATE_HOME, HOME),
+ *     so a plugin's hooks.json needs no user-specific path.
  *   --autostart: when no sidecar listens, start `node CLI_JS daemon` detached and retry within the deadline.
+ *   start: the SessionStart hook of the HTTP transport. It makes sure a sidecar runs (starting one when none
+ *     answers) and waits for it, and for its HTTP port, so the session's first tool call finds it; prints {}.
  * Request frame:  u32be length + msgpack {t: "hook", p: ppid, e: bin(raw stdin)}   (written by hand below;
  *                 ppid is the Claude Code process, which joins hook and MCP sessions exactly)
  * Reply frame:    u32be length + msgpack str (the hook JSON; "!" + message when the sidecar could not decide)
  */
 import { connect } from 'node:net';
-import { readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
+import { resolvePaths } from '../src/paths.ts';
 
 const MAX_EVENT = 32 * 1024 * 1024 - 64;
 const args = process.argv.slice(2);
+const starting = args[0] === 'start';
 const phase = args[0] === 'post' ? 'PostToolUse' : 'PreToolUse';
 let socketPath = '';
 let deadline = 3000;
 let failClosed = false;
 let autostart = '';
+let httpPort = 0;
 for (let i = 1; i < args.length; i++) {
   const a = args[i];
   if (a === '--socket') socketPath = args[++i] ?? '';
   else if (a === '--deadline') deadline = Number(args[++i]) || 3000;
   else if (a === '--fail-closed') failClosed = true;
   else if (a === '--autostart') autostart = args[++i] ?? '';
+  else if (a === '--http-port') httpPort = Number(args[++i]) || 0;
 }
+const paths = resolvePaths();
+if (!socketPath) socketPath = paths.socket;
 const started = Date.now();
 
 let done = false;
@@ -47,6 +58,10 @@ function out(s: string): void {
 }
 
 function fail(why: string): void {
+  if (starting) {
+    out(JSON.stringify({ systemMessage: `mcpproxy-hook: could not start the data-flow guard (${why}). Tool calls will be blocked until it runs: start it with \`mcpproxy-hook daemon\` or install the service with \`mcpproxy-hook service install\`.` }));
+    return;
+  }
   const start = 'Start it with `mcpproxy-hook daemon`, or install the service with `mcpproxy-hook service install`.';
   if (failClosed && phase === 'PreToolUse') {
     out(JSON.stringify({
@@ -92,7 +107,7 @@ try {
 } catch (e) {
   input = Buffer.alloc(0);
 }
-if (!socketPath) fail('the hook was installed without --socket; reinstall with `mcpproxy-hook install`');
+if (starting) ensureRunning(false);
 else if (input.length === 0) fail('Claude Code sent an empty event');
 else if (input.length > MAX_EVENT) fail(`the event is ${input.length} bytes, over the ${MAX_EVENT}-byte limit`);
 else {
@@ -131,16 +146,8 @@ function attempt(frame: Buffer, retrying: boolean): void {
     failed = true;
     const code = e.code ?? 'error';
     if ((code === 'ENOENT' || code === 'ECONNREFUSED') && autostart) {
-      if (!retrying) {
-        // opted in: start the sidecar detached (it outlives this hook), then keep trying until the deadline
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const cp = require('node:child_process') as typeof import('node:child_process');
-        try {
-          cp.spawn(process.execPath, [...DAEMON_NODE_ARGS, autostart, 'daemon'], { detached: true, stdio: 'ignore' }).unref();
-        } catch {
-          /* reported below when the retries run out */
-        }
-      }
+      // opted in: start the sidecar detached (it outlives this hook), then keep trying until the deadline
+      if (!retrying) spawnDaemon();
       if (Date.now() - started < deadline - 100) {
         setTimeout(() => attempt(frame, true), 50);
         return;
@@ -152,5 +159,53 @@ function attempt(frame: Buffer, retrying: boolean): void {
   });
   sock.on('close', () => {
     if (!failed) fail('the sidecar closed the connection without an answer');
+  });
+}
+
+/** Start a detached sidecar (it outlives this hook); its log goes to sidecar.log in the state dir. */
+function spawnDaemon(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cp = require('node:child_process') as typeof import('node:child_process');
+  let log: number | 'ignore' = 'ignore';
+  try {
+    mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+    log = openSync(paths.logFile, 'a', 0o600);
+  } catch {
+    /* the sidecar reports a state dir it cannot use itself */
+  }
+  try {
+    cp.spawn(process.execPath, [...DAEMON_NODE_ARGS, autostart, 'daemon'], { detached: true, stdio: ['ignore', log, log] }).unref();
+  } catch {
+    /* reported below when the retries run out */
+  }
+  if (typeof log === 'number') closeSync(log);
+}
+
+/** SessionStart: is a sidecar answering a ping (and, for HTTP hooks, listening on its port)? If not, start one and wait. */
+function ensureRunning(spawned: boolean): void {
+  const retry = (why: string): void => {
+    if (!autostart) return fail(why);
+    if (!spawned) spawnDaemon();
+    if (Date.now() - started < deadline - 100) setTimeout(() => ensureRunning(true), 50);
+    else fail(`${why}; a sidecar was started but did not answer within ${deadline} ms`);
+  };
+  const sock = connect(socketPath);
+  let got = 0;
+  sock.on('connect', () => sock.write(Buffer.from([0, 0, 0, 8, 0x81, 0xa1, 0x74, 0xa4, 0x70, 0x69, 0x6e, 0x67])));
+  sock.on('data', (c: Buffer) => {
+    got += c.length;
+    if (got < 4) return;
+    sock.destroy();
+    if (!httpPort) return out('{}');
+    const h = connect(httpPort, '127.0.0.1');
+    h.on('connect', () => {
+      h.destroy();
+      out('{}');
+    });
+    h.on('error', (e: NodeJS.ErrnoException) => (Date.now() - started < deadline - 100 ? setTimeout(() => ensureRunning(true), 50) : fail(`the sidecar runs but its HTTP hook port ${httpPort} does not answer (${e.code}); see \`mcpproxy-hook status\``)));
+  });
+  sock.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') retry(`the sidecar is not running (${e.code} on ${socketPath})`);
+    else fail(`cannot reach the sidecar (${e.code ?? 'error'} on ${socketPath})`);
   });
 }

@@ -4,16 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditStore } from '../store/audit-store.ts';
-import { ConfigError, configDocs, configJsonSchema, loadConfigFile, setConfigValue } from '../config/index.ts';
-import { ensurePrivateDir, readOrCreateToken } from '../store/state-files.ts';
-import { HOOK_PATH } from '../transport/http-hook-server.ts';
-import { PROXY_SERVER_NAME } from '../engine/classifier.ts';
+import { ConfigError, configDocs, configJsonSchema, loadConfigFile } from '../config/index.ts';
 import { registerServiceCommands } from '../service.ts';
-import { checkSocketPath, resolvePaths } from '../paths.ts';
+import { resolvePaths } from '../paths.ts';
 import { runDaemon } from '../daemon/run.ts';
 import { VERSION } from '../version.ts';
 import { request, SidecarUnavailable } from '../transport/client.ts';
-import { claudeJsonPath, EVENTS, MARKER, ourHandlers, readSettings, settingsPath, SettingsError, withOurs, withoutOurs, writeSettings, type HookHandler, type Scope } from './settings.ts';
+import { hookMode, ourHandlers, readSettings, settingsPath, SettingsError, type Scope } from './settings.ts';
+import { stableRoot } from './package-copy.ts';
+import { InstallError, runInstall, runUninstall, type InstallContext, type InstallOptions, type UninstallContext, type UninstallOptions } from './install.ts';
 
 /** The package root (where package.json and dist/ live), found from this module's location. */
 export function packageRoot(): string {
@@ -32,7 +31,7 @@ export function packageRoot(): string {
   throw new Error('cannot find the mcpproxy-hook package root');
 }
 
-const q = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const _q = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 class UserError extends Error {}
 
@@ -41,26 +40,25 @@ function scopeOpt(v: string): Scope {
   return v;
 }
 
-function loadConfigOrExit(file: string): ReturnType<typeof loadConfigFile>['config'] {
+async function runInstallCmd(o: InstallOptions, ctx: InstallContext): Promise<void> {
   try {
-    return loadConfigFile(file).config;
+    await runInstall(o, ctx);
   } catch (e) {
-    if (e instanceof ConfigError) throw new UserError(e.message);
+    if (e instanceof InstallError) throw new UserError(e.message);
     throw e;
   }
 }
 
-/** The command Claude Code runs: absolute paths, lean Node start (no TLS CA bundle to load). */
-export function hookCommand(phase: 'pre' | 'post', opts: { node: string; hook: string; socket: string; deadlineMs: number; failClosed: boolean; autostart?: string; home?: string }): string {
-  const parts = ['NODE_EXTRA_CA_CERTS='];
-  // an autostarted sidecar must find the same state as the one this command was installed for
-  if (opts.autostart && opts.home) parts.push(`MCPPROXY_HOOK_HOME=${q(opts.home)}`);
-  parts.push('exec', q(opts.node), q(opts.hook), phase, '--socket', q(opts.socket), '--deadline', String(opts.deadlineMs));
-  if (opts.failClosed) parts.push('--fail-closed');
-  if (opts.autostart) parts.push('--autostart', q(opts.autostart));
-  parts.push(MARKER);
-  return parts.join(' ');
+async function runUninstallCmd(o: UninstallOptions, ctx: UninstallContext): Promise<void> {
+  try {
+    await runUninstall(o, ctx);
+  } catch (e) {
+    if (e instanceof InstallError) throw new UserError(e.message);
+    throw e;
+  }
 }
+
+export { hookCommand } from './install.ts';
 
 function fmtTime(ms: number): string {
   const d = new Date(ms);
@@ -102,113 +100,45 @@ export function buildProgram(): Command {
     .command('install')
     .description("register the hooks in Claude Code's settings (keeps your other hooks; safe to run again)")
     .addOption(new Option('--scope <scope>', 'user (~/.claude/settings.json), project (.claude/settings.json) or local (.claude/settings.local.json)').default('user').argParser(scopeOpt))
-    .option('--fail-closed', 'deny tool calls when the sidecar cannot be reached (default: from config hook.failClosed, else fail open)')
-    .option('--fail-open', 'let tool calls run, with a warning, when the sidecar cannot be reached')
+    .option('--fail-closed', 'block tool calls when the sidecar cannot answer or the hook cannot run (the default, from config hook.failClosed)')
+    .option('--fail-open', 'let tool calls run, with a warning (command hook), when the sidecar cannot be reached')
     .option('--dry-run', 'print the resulting settings instead of writing them')
-    .option('--autostart', 'when no sidecar is running, the hook starts one (detached) and retries within its deadline')
+    .option('--autostart', 'command hook: when no sidecar is running, the hook starts one (detached) and retries within its deadline')
+    .option('--no-start', 'do not start the sidecar now (HTTP hooks: it starts with the next Claude Code session)')
     .option('--mcp', "also register the MCP proxy with Claude Code (user scope, ~/.claude.json) as the server \"mcpproxy-hook\"")
     .option('--mcp-only', 'only register the MCP proxy (proxy-only mode: no hooks)')
-    .addOption(new Option('--transport <t>', 'command: a process per event, can fail closed; http: the sidecar answers over loopback HTTP, no process per event, always fails open').choices(['command', 'http']).default('command'))
-    .option('--port <n>', 'with --transport http: loopback port for hook.httpPort when the config has none (default 47813)', (v) => {
+    .addOption(new Option('--transport <t>', 'http (default): the sidecar answers over loopback HTTP, no process per event; command: a process per event').choices(['command', 'http']))
+    .option('--port <n>', 'with --transport http: loopback port for hook.httpPort when the config has none (default: a free port from 20000-32000)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('use a port from 1 to 65535');
       return n;
     })
-    .action(async (o: { scope: Scope; failClosed?: boolean; failOpen?: boolean; dryRun?: boolean; transport: 'command' | 'http'; port?: number; mcp?: boolean; mcpOnly?: boolean; autostart?: boolean }) => {
-      const paths = resolvePaths();
-      if (o.mcp || o.mcpOnly) {
-        const file = claudeJsonPath(process.env);
-        const { data, text } = readSettings(file);
-        const servers = typeof data.mcpServers === 'object' && data.mcpServers !== null && !Array.isArray(data.mcpServers) ? (data.mcpServers as Record<string, unknown>) : {};
-        const entry = { type: 'stdio', command: process.execPath, args: [join(packageRoot(), 'bin', 'mcpproxy-hook.js'), 'mcp', '--socket', join(paths.stateDir, 'mcp.sock')], env: {} };
-        const next = { ...data, mcpServers: { ...servers, [PROXY_SERVER_NAME]: entry } };
-        if (o.dryRun) process.stdout.write(JSON.stringify({ mcpServers: next.mcpServers }, null, 2) + '\n');
-        else {
-          const r = writeSettings(file, next, text);
-          process.stdout.write(r.changed ? `Registered the MCP proxy as "${PROXY_SERVER_NAME}" in ${file}; its tools appear as mcp__${PROXY_SERVER_NAME}__<server>__<tool>.\n` : `The MCP proxy is already registered in ${file}; nothing changed.\n`);
-        }
-        if (o.mcpOnly) return;
-      }
-      let cfg = loadConfigOrExit(paths.configFile);
-      const bad = checkSocketPath(paths.socket);
-      if (bad) throw new UserError(bad);
-      const failClosed = o.failOpen ? false : (o.failClosed ?? (o.transport === 'command' && cfg.hook.failClosed));
-      const file = settingsPath(o.scope, process.cwd());
-      const { data, text } = readSettings(file);
-      let mk: (phase: 'pre' | 'post') => HookHandler;
-      if (o.transport === 'http') {
-        if (failClosed) throw new UserError('--fail-closed needs the command hook: Claude Code lets the tool run whenever an HTTP hook fails (connection refused, timeout, non-2xx). Use `--transport command --fail-closed`.');
-        if (cfg.hook.httpPort === 0 || (o.port !== undefined && o.port !== cfg.hook.httpPort)) {
-          const port = o.port ?? 47813;
-          if (!o.dryRun) {
-            setConfigValue(paths.configFile, ['hook', 'httpPort'], port);
-            process.stdout.write(`Set hook.httpPort = ${port} in ${paths.configFile}.\n`);
-          }
-          cfg = { ...cfg, hook: { ...cfg.hook, httpPort: port } };
-        }
-        ensurePrivateDir(paths.stateDir);
-        const token = readOrCreateToken(paths.tokenFile);
-        const url = `http://127.0.0.1:${cfg.hook.httpPort}${HOOK_PATH}`;
-        // A project settings file is usually committed: keep the token out of it, read it from the environment.
-        const headers = o.scope === 'project' ? { Authorization: 'Bearer $MCPPROXY_HOOK_TOKEN' } : { Authorization: `Bearer ${token}` };
-        mk = () => ({ type: 'http', url, timeout: cfg.hook.timeoutSeconds, headers, ...(o.scope === 'project' ? { allowedEnvVars: ['MCPPROXY_HOOK_TOKEN'] } : {}) });
-      } else {
-        const root = packageRoot();
-        const hook = join(root, 'dist', 'hook.cjs');
-        if (!existsSync(hook)) throw new UserError(`the hook bundle ${hook} is missing; build it first with \`npm run build\` in ${root}`);
-        mk = (phase) => ({
-          type: 'command',
-          command: hookCommand(phase, { node: process.execPath, hook, socket: paths.socket, deadlineMs: cfg.hook.deadlineMs, failClosed, ...(o.autostart ? { autostart: join(root, 'bin', 'mcpproxy-hook.js'), ...(paths.relocated ? { home: paths.stateDir } : {}) } : {}) }),
-          timeout: cfg.hook.timeoutSeconds,
-        });
-      }
-      const next = withOurs(data, { PreToolUse: mk('pre'), PostToolUse: mk('post'), PostToolUseFailure: mk('post') }, file);
-      if (o.dryRun) {
-        process.stdout.write(JSON.stringify(next, null, 2) + '\n');
-        return;
-      }
-      const r = writeSettings(file, next, text);
-      if (!r.changed) process.stdout.write(`Hooks already installed in ${file}; nothing changed.\n`);
-      else process.stdout.write(`Installed PreToolUse, PostToolUse and PostToolUseFailure hooks in ${file}${r.backup ? ` (previous file kept as ${r.backup})` : ''}.\n`);
-      if (o.transport === 'http') {
-        process.stdout.write(`Transport: http (${cfg.hook.httpPort}); no process per event. HTTP hooks always fail open: Claude Code runs the tool if the sidecar does not answer.\n`);
-        if (o.scope === 'project') process.stdout.write(`The token is not written into ${file}: export MCPPROXY_HOOK_TOKEN=$(cat ${paths.tokenFile}) in the shell that starts Claude Code.\n`);
-        try {
-          await request(paths.socket, { t: 'reload' }, 2000);
-          process.stdout.write('The running sidecar reloaded its config.\n');
-        } catch {
-          process.stdout.write('Start the sidecar with `mcpproxy-hook daemon` and check with `mcpproxy-hook status`.\n');
-        }
-      } else {
-        process.stdout.write(`Mode: fail-${failClosed ? 'closed (tool calls are denied while the sidecar is down)' : 'open (tool calls run, with a warning, while the sidecar is down)'}.\n`);
-        process.stdout.write(`Sidecar socket: ${paths.socket}. Start the sidecar with \`mcpproxy-hook daemon\` and check with \`mcpproxy-hook status\`.\n`);
-      }
+    .action(async (o: InstallOptions) => {
+      await runInstallCmd(o, { paths: resolvePaths(), packageRoot: packageRoot(), cwd: process.cwd(), env: process.env, out: (s) => void process.stdout.write(s) });
     });
 
   program
     .command('uninstall')
-    .description("remove only mcpproxy-hook's entries from Claude Code's settings")
+    .description("remove only mcpproxy-hook's entries from Claude Code's settings (--all: everything install wrote)")
     .addOption(new Option('--scope <scope>', 'user, project or local').default('user').argParser(scopeOpt))
     .option('--mcp', 'also remove the MCP proxy registration from ~/.claude.json')
-    .action((o: { scope: Scope; mcp?: boolean }) => {
-      if (o.mcp) {
-        const file = claudeJsonPath(process.env);
-        const { data, text } = readSettings(file);
-        const servers = data.mcpServers as Record<string, unknown> | undefined;
-        if (text !== null && servers && PROXY_SERVER_NAME in servers) {
-          const { [PROXY_SERVER_NAME]: _gone, ...rest } = servers;
-          writeSettings(file, { ...data, mcpServers: rest }, text);
-          process.stdout.write(`Removed the MCP proxy registration from ${file}.\n`);
-        }
-      }
-      const file = settingsPath(o.scope, process.cwd());
-      const { data, text } = readSettings(file);
-      if (text === null || ourHandlers(data).length === 0) {
-        process.stdout.write(`No mcpproxy-hook hooks in ${file}; nothing changed.\n`);
-        return;
-      }
-      const r = writeSettings(file, withoutOurs(data, file), text);
-      process.stdout.write(`Removed mcpproxy-hook hooks from ${file}${r.backup ? ` (previous file kept as ${r.backup})` : ''}.\n`);
+    .option('--all', 'every settings file install wrote (any directory), the MCP registration, the plugin, the service, the HTTP port and the package copy')
+    .option('--purge', 'with --all: also remove the state dir (audit log, saved sessions, key, token) and the config file')
+    .action(async (o: UninstallOptions) => {
+      const paths = resolvePaths();
+      await runUninstallCmd(o, {
+        paths,
+        packageRoot: packageRoot(),
+        cwd: process.cwd(),
+        env: process.env,
+        out: (s) => void process.stdout.write(s),
+        removeService: async () => {
+          const { servicePaths, serviceUninstall } = await import('../service.ts');
+          if (!existsSync(servicePaths(process.platform, process.env.HOME ?? '', process.env).file)) return [];
+          return (await serviceUninstall()).lines;
+        },
+        removePlugin: async () => (await import('./plugin.ts')).removePlugin(process.env),
+      });
     });
 
   program
@@ -224,13 +154,14 @@ export function buildProgram(): Command {
       } catch (e) {
         error = (e as Error).message;
       }
-      const installs: Array<{ scope: string; file: string; events: string[]; failClosed: boolean; transport: string; problem?: string }> = [];
+      const installs: Array<{ scope: string; file: string; events: string[]; failClosed: boolean; transport: string; starter?: boolean; problem?: string }> = [];
       for (const scope of ['user', 'project', 'local'] as const) {
         const file = settingsPath(scope, process.cwd());
         try {
           const { data } = readSettings(file);
           const ours = ourHandlers(data);
-          if (ours.length) installs.push({ scope, file, events: [...new Set(ours.map((x) => x.event))], failClosed: ours.some((x) => String(x.handler.command ?? '').includes('--fail-closed')), transport: ours.some((x) => x.handler.type === 'http') ? 'http' : 'command' });
+          const m = hookMode(data);
+          if (ours.length) installs.push({ scope, file, events: [...new Set(ours.map((x) => x.event))], failClosed: m.failClosed, transport: m.transport, starter: m.starter });
         } catch (e) {
           installs.push({ scope, file, events: [], failClosed: false, transport: 'unknown', problem: (e as Error).message });
         }
@@ -273,7 +204,8 @@ export function buildProgram(): Command {
       }
       if (installs.length === 0) lines.push('Hooks: not installed in user, project or local settings. Install with `mcpproxy-hook install`.');
       for (const i of installs) {
-        const mode = i.transport === 'http' ? 'http transport, fail-open (Claude Code runs the tool when an HTTP hook fails; use the command hook to fail closed)' : `command hook, fail-${i.failClosed ? 'closed' : 'open'}`;
+        const down = i.failClosed ? 'fail-closed: while the sidecar is down, tool calls are blocked' : 'fail-open: while the sidecar is down, tool calls run unchecked';
+        const mode = `${i.transport === 'http' ? `http transport${i.starter ? ', the sidecar starts with each session' : ''}` : 'command hook'}, ${down}`;
         lines.push(i.problem ? `Hooks (${i.scope}): ${i.problem}` : `Hooks (${i.scope}): ${i.events.join(', ')} in ${i.file}, ${mode}`);
       }
       lines.push(`Coverage: ${coverage === 'hooks' ? 'hooks (built-in tools and MCP tool calls seen by Claude Code)' : 'none: no hooks installed'}`);
@@ -380,7 +312,8 @@ export function buildProgram(): Command {
       process.stdout.write(`config file: ${paths.configFile}\nstate dir:   ${paths.stateDir}\nsocket:      ${paths.socket}\naudit log:   ${paths.db}\n`);
     });
 
-  registerServiceCommands(program, { cliPath: () => join(packageRoot(), 'bin', 'mcpproxy-hook.js'), resolvePaths });
+  // the service runs an installed package, or a copy of a checkout under the data dir (never the checkout)
+  registerServiceCommands(program, { cliPath: () => join(stableRoot(packageRoot(), resolvePaths()).root, 'bin', 'mcpproxy-hook.js'), resolvePaths });
 
   return program;
 }

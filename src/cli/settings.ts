@@ -1,8 +1,9 @@
 /**
  * Claude Code settings editing for install / uninstall: keeps every other key and every other
- * hook, is idempotent, writes atomically with a backup, refuses invalid JSON.
+ * hook, is idempotent, writes atomically with a backup that is removed once the new file reads back
+ * as written, refuses invalid JSON, and keeps a file that holds a bearer token private (0600).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Every command hook we write carries this marker so uninstall finds only ours. */
@@ -11,6 +12,14 @@ export const MARKER = '#mcpproxy-hook';
 export const EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure'] as const;
 
 export type Scope = 'user' | 'project' | 'local';
+
+/** One handler of ours and where it goes: `hooks.<event>[] = {matcher, hooks: [handler]}`. */
+export interface HookEntry {
+  event: string;
+  /** omitted for events that take no matcher (SessionStart matches every source without one) */
+  matcher?: string;
+  handler: HookHandler;
+}
 
 export interface HookHandler {
   type: string;
@@ -96,21 +105,49 @@ export function withoutOurs(data: Record<string, unknown>, file = 'settings'): R
     else delete hooks[ev];
   }
   const out = { ...data };
+  // an emptied "hooks" goes entirely: uninstall leaves no "hooks": {} behind
   if (Object.keys(hooks).length) out.hooks = hooks;
-  else if (data.hooks !== undefined) out.hooks = {};
+  else delete out.hooks;
   return out;
 }
 
-/** Add our handlers (after removing any old ones of ours). Pure. */
-export function withOurs(data: Record<string, unknown>, handlers: Record<(typeof EVENTS)[number], HookHandler>, file = 'settings'): Record<string, unknown> {
+/**
+ * Add our handlers (after removing any old ones of ours). Pure. `handlers` is either one handler per
+ * tool event (matcher "*") or a list of entries, each with its own event and matcher.
+ */
+export function withOurs(data: Record<string, unknown>, handlers: Partial<Record<(typeof EVENTS)[number], HookHandler>> | HookEntry[], file = 'settings'): Record<string, unknown> {
   const base = withoutOurs(data, file);
   const hooks = { ...((base.hooks as Record<string, unknown>) ?? {}) };
-  for (const ev of EVENTS) {
-    const groups = Array.isArray(hooks[ev]) ? [...(hooks[ev] as unknown[])] : [];
-    groups.push({ matcher: '*', hooks: [handlers[ev]] });
-    hooks[ev] = groups;
+  const entries: HookEntry[] = Array.isArray(handlers) ? handlers : EVENTS.filter((ev) => handlers[ev]).map((ev) => ({ event: ev, matcher: '*', handler: handlers[ev] as HookHandler }));
+  for (const e of entries) {
+    const groups = Array.isArray(hooks[e.event]) ? [...(hooks[e.event] as unknown[])] : [];
+    groups.push(e.matcher === undefined ? { hooks: [e.handler] } : { matcher: e.matcher, hooks: [e.handler] });
+    hooks[e.event] = groups;
   }
   return { ...base, hooks };
+}
+
+/** A literal bearer token in one of our HTTP handlers (not a `$VAR` Claude Code fills in from the environment). */
+export function holdsToken(data: Record<string, unknown>): boolean {
+  return ourHandlers(data).some(({ handler }) => Object.values(handler.headers ?? {}).some((v) => /^Bearer\s+[^$\s]/.test(String(v))));
+}
+
+/** How our hooks in one settings file behave when the sidecar cannot answer. */
+export interface HookMode {
+  transport: 'command' | 'http' | 'none';
+  /** Claude Code blocks the tool call when our hook fails (onFailure "block"), or the command hook denies on its own */
+  failClosed: boolean;
+  /** a SessionStart hook starts the sidecar when none runs */
+  starter: boolean;
+}
+
+export function hookMode(data: Record<string, unknown>): HookMode {
+  const ours = ourHandlers(data);
+  const tool = ours.filter((x) => x.event === 'PreToolUse');
+  const transport = tool.some((x) => x.handler.type === 'http') ? 'http' : tool.length ? 'command' : 'none';
+  const failClosed = tool.length > 0 && tool.every((x) => x.handler.onFailure === 'block' || String(x.handler.command ?? '').includes('--fail-closed'));
+  const starter = ours.some((x) => x.event === 'SessionStart');
+  return { transport, failClosed, starter };
 }
 
 export function ourHandlers(data: Record<string, unknown>): Array<{ event: string; handler: HookHandler }> {
@@ -130,25 +167,57 @@ export function ourHandlers(data: Record<string, unknown>): Array<{ event: strin
 export interface WriteResult {
   file: string;
   changed: boolean;
-  backup?: string;
+  /** the file's mode after the write */
+  mode?: number;
 }
 
-/** Write atomically (temp file + rename) keeping the old file as `<file>.bak`; no write if unchanged. */
-export function writeSettings(file: string, data: Record<string, unknown>, oldText: string | null): WriteResult {
+export interface WriteOptions {
+  /** the file's mode when it is created, or when it no longer holds a token (default: keep the current one, 0600 for a new file) */
+  mode?: number;
+}
+
+/**
+ * Write atomically (temp file + rename); no write if unchanged. The old file is copied to `<file>.bak`
+ * (0600) first; once the new file reads back as the JSON that was meant, the backup is removed, so a
+ * run leaves nothing behind. If it does not read back, the old file is put back and SettingsError says so.
+ * A file that holds one of our bearer tokens is written 0600 whatever its mode was.
+ */
+export function writeSettings(file: string, data: Record<string, unknown>, oldText: string | null, opts: WriteOptions = {}): WriteResult {
   const text = JSON.stringify(data, null, 2) + '\n';
   if (oldText !== null && normalizeJson(oldText) === normalizeJson(text)) return { file, changed: false };
   mkdirSync(dirname(file), { recursive: true });
-  let mode = 0o600;
+  let mode = opts.mode ?? 0o600;
   let backup: string | undefined;
-  if (oldText !== null) {
-    mode = statSync(file).mode & 0o777;
+  if (oldText !== null && existsSync(file)) {
+    if (opts.mode === undefined) mode = statSync(file).mode & 0o777;
     backup = file + '.bak';
     copyFileSync(file, backup);
+    chmodSync(backup, 0o600);
   }
+  if (holdsToken(data)) mode = 0o600;
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, text, { mode });
+  chmodSync(tmp, mode); // the umask may have narrowed it; a token file must not be wider than 0600 either way
   renameSync(tmp, file);
-  return backup ? { file, changed: true, backup } : { file, changed: true };
+  let back: string | null = null;
+  try {
+    back = readFileSync(file, 'utf8');
+  } catch {
+    /* reported below */
+  }
+  if (back === null || normalizeJson(back) !== normalizeJson(text)) {
+    if (backup) renameSync(backup, file);
+    throw new SettingsError(`${file} did not read back as written (another program changed it at the same moment?)${backup ? '; the previous file was put back' : ''}. Run the command again.`);
+  }
+  if (backup) unlinkSync(backup);
+  return { file, changed: true, mode };
+}
+
+/** Remove a settings file we created when nothing of the user's is left in it. */
+export function removeIfEmpty(file: string, data: Record<string, unknown>): boolean {
+  if (Object.keys(data).length !== 0 || !existsSync(file)) return false;
+  unlinkSync(file);
+  return true;
 }
 
 function normalizeJson(t: string): string {

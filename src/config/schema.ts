@@ -125,7 +125,7 @@ export const configSchema = z
       .prefault({}),
     hook: z
       .strictObject({
-        failClosed: bool(false, 'default for `install`: deny tool calls when the sidecar cannot be reached'),
+        failClosed: bool(true, 'default for `install`: block tool calls when the sidecar cannot be reached or the hook cannot run (`"onFailure": "block"`, Claude Code >= 2.1.295); `install --fail-open` overrides it'),
         timeoutSeconds: int(2, 600, 10, 'the `timeout` written into Claude Code settings for our hooks'),
         deadlineMs: int(100, 60_000, 3000, "the hook's own deadline for the sidecar's answer (kept below timeoutSeconds)"),
         httpPort: int(0, 65535, 0, 'loopback port of the HTTP hook endpoint (`install --transport http`); 0 = off'),

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { MARKER, ourHandlers, readSettings, SettingsError, withOurs, withoutOurs, writeSettings } from '../../src/cli/settings.ts';
+import { holdsToken, hookMode, MARKER, ourHandlers, readSettings, SettingsError, withOurs, withoutOurs, writeSettings, type HookEntry } from '../../src/cli/settings.ts';
 import { hookCommand } from '../../src/cli/main.ts';
 
 const ours = (phase: 'pre' | 'post') => ({ type: 'command', command: hookCommand(phase, { node: '/usr/bin/node', hook: '/opt/m h/dist/hook.cjs', socket: '/s/sidecar.sock', deadlineMs: 3000, failClosed: false }), timeout: 10 });
@@ -49,7 +49,7 @@ test('uninstall keeps a group that mixes our handler with a user handler', () =>
   assert.deepEqual(withoutOurs(mixed), { hooks: { PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: 'keep-me' }] }] } });
 });
 
-test('files: atomic write with backup, no write when unchanged, invalid JSON refused untouched', () => {
+test('files: atomic write, the backup removed once the file reads back, no write when unchanged, invalid JSON refused untouched', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mph-settings-'));
   try {
     const f = join(dir, 'settings.json');
@@ -57,8 +57,8 @@ test('files: atomic write with backup, no write when unchanged, invalid JSON ref
     const { data, text } = readSettings(f);
     const r1 = writeSettings(f, withOurs(data, handlers), text);
     assert.equal(r1.changed, true);
-    assert.equal(r1.backup, f + '.bak');
-    assert.deepEqual(JSON.parse(readFileSync(f + '.bak', 'utf8')), userSettings);
+    assert.equal(existsSync(f + '.bak'), false, 'no .bak left behind');
+    assert.deepEqual(readdirSync(dir), ['settings.json'], 'no temp file left behind');
     assert.equal(statSync(f).mode & 0o777, 0o644);
     const again = readSettings(f);
     const r2 = writeSettings(f, withOurs(again.data, handlers), again.text);
@@ -72,6 +72,41 @@ test('files: atomic write with backup, no write when unchanged, invalid JSON ref
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a settings file that holds our bearer token is written 0600 whatever its mode was; a $VAR token is not a token', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mph-settings-'));
+  try {
+    const f = join(dir, 'settings.json');
+    writeFileSync(f, JSON.stringify({ model: 'opus' }), { mode: 0o644 });
+    chmodSync(f, 0o644);
+    const http = (auth: string) => ({ type: 'http', url: 'http://127.0.0.1:21000/mcpproxy-hook/v1/hook', headers: { Authorization: auth }, onFailure: 'block' });
+    const withToken = withOurs(readSettings(f).data, { PreToolUse: http('Bearer abcdefghijklmnopqrstuvwxyz012345'), PostToolUse: http('Bearer abcdefghijklmnopqrstuvwxyz012345') });
+    assert.equal(holdsToken(withToken), true);
+    const r = writeSettings(f, withToken, readSettings(f).text);
+    assert.equal(r.mode, 0o600);
+    assert.equal(statSync(f).mode & 0o777, 0o600);
+    assert.equal(holdsToken(withOurs({}, { PreToolUse: http('Bearer $MCPPROXY_HOOK_TOKEN') })), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('uninstall leaves no empty "hooks" object; entries with their own event and matcher (SessionStart takes none)', () => {
+  const start: HookEntry = { event: 'SessionStart', handler: { type: 'command', command: `node hook.cjs start ${MARKER}` } };
+  const installed = withOurs({ model: 'opus' }, [start, { event: 'PreToolUse', matcher: '*', handler: ours('pre') }]);
+  assert.deepEqual((installed.hooks as Record<string, unknown>).SessionStart, [{ hooks: [start.handler] }]);
+  assert.deepEqual(withoutOurs(installed), { model: 'opus' });
+  assert.deepEqual(withoutOurs({ hooks: { PreToolUse: [{ matcher: '*', hooks: [ours('pre')] }] } }), {});
+});
+
+test('hookMode: transport, fail-closed (onFailure block or the hook\'s own --fail-closed) and the SessionStart starter', () => {
+  const http = { type: 'http', url: 'http://127.0.0.1:1/mcpproxy-hook/v1/hook' };
+  assert.deepEqual(hookMode({}), { transport: 'none', failClosed: false, starter: false });
+  assert.deepEqual(hookMode(withOurs({}, { PreToolUse: http })), { transport: 'http', failClosed: false, starter: false });
+  assert.deepEqual(hookMode(withOurs({}, [{ event: 'PreToolUse', matcher: '*', handler: { ...http, onFailure: 'block' } }, { event: 'SessionStart', handler: { type: 'command', command: `x ${MARKER}` } }])), { transport: 'http', failClosed: true, starter: true });
+  assert.equal(hookMode(withOurs({}, handlers)).failClosed, false);
+  assert.equal(hookMode(withOurs({}, { PreToolUse: { ...ours('pre'), onFailure: 'block' } })).failClosed, true);
 });
 
 test('a non-object hooks key is refused', () => {
