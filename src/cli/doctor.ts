@@ -96,7 +96,7 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
         if (typeof handler.timeout === 'number' && handler.timeout * 1000 <= Number(/--deadline (\d+)/.exec(cmd)?.[1] ?? 0)) add(`hook timeout (${scope})`, false, `timeout ${handler.timeout} s is not above the hook deadline`, 'reinstall with a larger hook.timeoutSeconds');
       } else if (handler.type === 'http') {
         const port = Number(/:(\d+)\//.exec(String(handler.url))?.[1]);
-        add(`http hook (${scope})`, port === httpPort, port === httpPort ? `${handler.url} (fail-open by design)` : `${handler.url} but hook.httpPort is ${httpPort}`, 'reinstall: mcpproxy-hook install --transport http');
+        add(`http hook (${scope})`, port === httpPort, port === httpPort ? `${handler.url} (${handler.onFailure === 'block' ? 'fail-closed: Claude Code blocks tool calls while the sidecar is down' : 'fail-open: tool calls run unchecked while the sidecar is down; reinstall without --fail-open to block them'})` : `${handler.url} but hook.httpPort is ${httpPort}`, 'reinstall: mcpproxy-hook install --transport http');
         break;
       }
     }

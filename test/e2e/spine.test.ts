@@ -260,7 +260,8 @@ describe('sidecar down, with the real Claude Code CLI', { skip }, () => {
     const proj = project();
     const script = (m: string): Turn[] => [[{ tool_use: { name: 'Bash', input: { command: `touch ${m} && echo hello-from-bash`, description: 'hello' } } }], [{ text: 'done' }]];
 
-    install(h.env, ['--fail-closed']);
+    // the command hook's own fail-closed answer (the default HTTP install starts the sidecar with the session)
+    install(h.env, ['--transport', 'command', '--fail-closed']);
     const settings = readFileSync(join(h.home, '.claude', 'settings.json'), 'utf8');
     assert.match(settings, /--fail-closed/);
     const closed = await runClaude({ cwd: proj, home: h.home, script: script(join(proj, 'closed')) });
@@ -268,7 +269,7 @@ describe('sidecar down, with the real Claude Code CLI', { skip }, () => {
     assert.match(closed.toolResults[0]?.text ?? '', /fail closed.*the sidecar is not running/);
     assert.equal(existsSync(join(proj, 'closed')), false);
 
-    install(h.env, ['--fail-open']);
+    install(h.env, ['--transport', 'command', '--fail-open']);
     const open = await runClaude({ cwd: proj, home: h.home, script: script(join(proj, 'open')) });
     assert.equal(open.toolResults[0]?.is_error, false, toolTexts(open));
     assert.match(open.toolResults[0]?.text ?? '', /hello-from-bash/);

@@ -38,7 +38,7 @@ test('problems are named with their fix: sidecar down, broken settings JSON, loo
 test('fail-open hooks with nothing to restart the sidecar are a problem; a service file (or autostart, or fail-closed) fixes it', async () => {
   const sc = await startSidecar();
   try {
-    assert.equal(cli(['install'], sc.env).status, 0);
+    assert.equal(cli(['install', '--transport', 'command', '--fail-open'], sc.env).status, 0);
     const r = cli(['doctor'], sc.env);
     assert.equal(r.status, 1);
     assert.match(r.stdout, /FAIL restart: fail-open hooks and nothing to restart the sidecar[\s\S]*fix: mcpproxy-hook service install \(or: mcpproxy-hook install --autostart, or --fail-closed\)/);
@@ -49,7 +49,7 @@ test('fail-open hooks with nothing to restart the sidecar are a problem; a servi
     assert.equal(restart?.ok, true, JSON.stringify(restart));
     // fail-closed hooks need no supervisor: a stopped sidecar denies instead
     cli(['service', 'uninstall'], sc.env);
-    assert.equal(cli(['install', '--fail-closed'], sc.env).status, 0);
+    assert.equal(cli(['install', '--transport', 'command', '--fail-closed'], sc.env).status, 0);
     const closed = JSON.parse(cli(['doctor', '--json'], sc.env).stdout) as { checks: Array<{ name: string }> };
     assert.equal(closed.checks.find((c) => c.name === 'restart'), undefined);
   } finally {
