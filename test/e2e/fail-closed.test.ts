@@ -13,7 +13,7 @@ import { claudeAvailable, claudeUnavailableReason, claudeVersion, describeRun, m
 import { cli, ensureBuilt, freshHome } from '../helpers/sidecar.ts';
 
 const skip = claudeAvailable() ? false : `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
-const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 
 const homes: Array<ReturnType<typeof freshHome>> = [];
 
