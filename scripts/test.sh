@@ -17,6 +17,9 @@ node --import tsx scripts/bench-detect.ts
 node --import tsx scripts/bench-real.ts
 # fuzz/property (>= 100,000 generated inputs) and load (50 sessions for 60 s): a few minutes each on 2 cores
 node --import tsx --test --test-reporter=spec --test-concurrency=1 test/property/*.test.ts test/load/*.test.ts
+# the console in a real browser (Debian's chromium via playwright-core; .ci/run installs it; under
+# CI=true a missing chromium fails the run)
+node --import tsx --test --test-reporter=spec --test-concurrency=1 test/browser/*.test.ts
 # End-to-end, once per Claude Code CLI: the pinned one (@anthropic-ai/claude-code) and the newest
 # (claude-code-next). Under CI=true a missing or broken CLI fails the suite instead of skipping it.
 e2e() {

@@ -13,6 +13,7 @@ import { request, SidecarUnavailable } from '../transport/client.ts';
 import { hookMode, ourHandlers, readSettings, settingsPath, SettingsError, type Scope } from './settings.ts';
 import { stableRoot } from './package-copy.ts';
 import { InstallError, runInstall, runUninstall, type InstallContext, type InstallOptions, type UninstallContext, type UninstallOptions } from './install.ts';
+import { CommandError, registerConsoleCommands } from './console-commands.ts';
 
 /** The package root (where package.json and dist/ live), found from this module's location. */
 export function packageRoot(): string {
@@ -314,6 +315,7 @@ export function buildProgram(): Command {
 
   // the service runs an installed package, or a copy of a checkout under the data dir (never the checkout)
   registerServiceCommands(program, { cliPath: () => join(stableRoot(packageRoot(), resolvePaths()).root, 'bin', 'mcpproxy-hook.js'), resolvePaths });
+  registerConsoleCommands(program);
 
   return program;
 }
@@ -330,7 +332,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    if (e instanceof UserError || e instanceof SettingsError || e instanceof SidecarUnavailable) {
+    if (e instanceof UserError || e instanceof SettingsError || e instanceof SidecarUnavailable || e instanceof CommandError) {
       process.stderr.write(`mcpproxy-hook: ${e.message}\n`);
       process.exitCode = e instanceof SidecarUnavailable ? 3 : 1;
       return;

@@ -131,6 +131,11 @@ export const configSchema = z
         httpPort: int(0, 65535, 0, 'loopback port of the HTTP hook endpoint (`install --transport http`); 0 = off'),
       })
       .prefault({}),
+    console: z
+      .strictObject({
+        port: int(0, 65535, 0, 'loopback port of the console (`mcpproxy-hook console`), started on first use; 0 = any free port'),
+      })
+      .prefault({}),
     mcp: z
       .strictObject({
         port: int(0, 65535, 0, 'loopback port of the MCP proxy (Streamable HTTP); 0 = off'),

@@ -19,11 +19,11 @@ const PAGE = `<!doctype html>
 <header><h1>mcpproxy-hook</h1><span id="live" class="pill">connecting…</span></header>
 <main>
 <section id="sessions-panel"><h2>Sessions</h2><div id="nudge" hidden></div><table id="sessions"><thead><tr><th>session</th><th>coverage</th><th>events</th><th>interrupted</th><th>last activity</th></tr></thead><tbody></tbody></table></section>
-<section id="flow-panel" hidden><h2>Flow of session <code id="flow-session"></code></h2><p class="hint">Sources (what was read, by which tool) on the left; where data went or tried to go on the right; each line is a call with its decision.</p><svg id="flow" role="img" aria-label="flow graph"></svg></section>
 <section id="detail-panel" hidden><h2>Decision <code id="detail-id"></code></h2><dl id="detail"></dl>
 <div id="allow-box" hidden><p>Allow this flow — exactly this data → this destination, by this tool:</p>
 <button data-scope="once" id="allow-once">Allow once</button> <button data-scope="session">For this session</button> <button data-scope="project">For this project</button> <button data-scope="always">Always</button>
 <p id="allow-result" role="status"></p></div></section>
+<section id="flow-panel" hidden><h2>Flow of session <code id="flow-session"></code></h2><p class="hint">Sources (what was read, by which tool) on the left; where data went or tried to go on the right; each line is a call with its decision.</p><svg id="flow" role="img" aria-label="flow graph"></svg></section>
 <section id="log-panel"><h2>Audit log</h2>
 <form id="filters"><label>session <input name="session" size="14"></label> <label>decision <select name="decision"><option value="">any</option><option>deny</option><option>ask</option><option>warn</option><option>allow</option></select></label> <label>tool <input name="tool" size="12"></label> <label>risk ≥ <select name="risk"><option value="">any</option><option>low</option><option>medium</option><option>high</option><option>critical</option></select></label> <button type="submit">Filter</button></form>
 <table id="log"><thead><tr><th>id</th><th>time</th><th>session</th><th>event</th><th>tool</th><th>decision</th><th>risk</th><th>destination</th><th>summary</th></tr></thead><tbody></tbody></table></section>

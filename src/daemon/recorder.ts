@@ -14,9 +14,10 @@ import { createHmac } from 'node:crypto';
 import { claudeOutput } from '../claude/hook-output.ts';
 import type { Decision, FlowEngine } from '../engine/engine.ts';
 import { redact } from '../engine/redact.ts';
-import type { AuditStore } from '../store/audit-store.ts';
+import type { AuditRow, AuditStore } from '../store/audit-store.ts';
 import type { HookEvent } from '../types.ts';
 import type { Logger } from './logger.ts';
+import type { FlowExceptions, PendingFlow } from './console-host.ts';
 
 /**
  * A decision, and a promise that resolves once its audit row is committed (reply after it) with
@@ -69,6 +70,11 @@ export class Recorder {
   /** PostToolUse events answered and not yet recorded, oldest first */
   private deferred: Deferred[] = [];
   private scheduled = false;
+
+  /** the user's flow exceptions (allow this flow), checked for every interrupted decision */
+  flows?: FlowExceptions;
+  /** every committed row, with its id (the console's live view) */
+  onRow?: (row: AuditRow & { id: number }) => void;
 
   constructor(
     private readonly engine: FlowEngine,
@@ -131,10 +137,13 @@ export class Recorder {
 
   private decideNow(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
     const d = this.engine.handle(ev, now);
+    const inputHash = this.inputHash(ev.tool_input);
+    // an interrupted call the user allowed (mcpproxy-hook allow, the console) becomes an allow that says so
+    const pending: PendingFlow | undefined = this.flows?.apply(d, { sessionId: ev.session_id, cwd: typeof ev.cwd === 'string' ? ev.cwd : null, inputHash });
     const output = claudeOutput(d);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
     this.latency.add(us);
-    const committed = this.audit.enqueue({
+    const row: AuditRow = {
       ts: now,
       session_id: ev.session_id,
       event: ev.hook_event_name,
@@ -148,11 +157,37 @@ export class Recorder {
       summary: d.summary ? redact(d.summary) : null,
       origin_tool: d.originTool ?? null,
       hosts: d.destinationHosts.length ? d.destinationHosts.join(',') : null,
-      input_hash: this.inputHash(ev.tool_input),
+      input_hash: inputHash,
       latency_us: Math.round(us),
       source,
-    });
+    };
+    let committed = this.audit.enqueue(row);
+    if (pending || this.onRow) {
+      committed = committed.then((id) => {
+        if (id === undefined) return id;
+        if (pending) {
+          try {
+            this.flows?.noted(id, pending);
+          } catch (e) {
+            this.log.warn(`keeping the flow of decision ${id} for \`mcpproxy-hook allow\`: ${(e as Error).message}`);
+          }
+          withAllowHint(output, id);
+        }
+        this.onRow?.({ ...row, id });
+        return id;
+      });
+    }
     if (d.action !== 'allow') this.log.at(now, `${d.action} ${d.tool} session=${ev.session_id} risk=${d.risk}: ${redact(d.summary)}`);
     return { output, decision: d, committed };
   }
+}
+
+/**
+ * Name the decision in its reason, and how the user (not the agent: the guard refuses that command
+ * from a tool call) lets exactly this flow through.
+ */
+function withAllowHint(output: Record<string, unknown>, id: number): void {
+  const h = output.hookSpecificOutput as { permissionDecisionReason?: string } | undefined;
+  if (!h || typeof h.permissionDecisionReason !== 'string') return;
+  h.permissionDecisionReason += ` [decision ${id}: if the user wants exactly this flow to go through, they can run \`mcpproxy-hook allow ${id} --once\` (or --session, --project, --always) in their own terminal; the guard refuses that command from the agent]`;
 }

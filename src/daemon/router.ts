@@ -18,6 +18,16 @@ export interface RouterTarget {
   evaluate(raw: Buffer | string, source: string, clientPid?: number): Evaluated;
   status(): Record<string, unknown>;
   reload(): Record<string, unknown>;
+  /** the console's one-time login URL (starts the console) */
+  console: { loginUrl(): Promise<string> };
+  /** the user's flow exceptions */
+  flows: { allow(decisionId: number, scope: string, by: string): unknown; revoke(id: number, by: string): unknown; store: { list(): unknown[] } };
+}
+
+function idField(m: Record<string, unknown>): number {
+  const n = m.id;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw new GuardError(ErrorCode.BadMessage, 'the message needs a positive whole number as id');
+  return n;
 }
 
 /** The hook's wire form of an error (see the file comment). */
@@ -64,6 +74,14 @@ export class Router {
           return { ok: true, pid: process.pid, version: VERSION };
         case 'reload':
           return this.target.reload();
+        case 'console':
+          return { url: await this.target.console.loginUrl() };
+        case 'allow':
+          return { exception: this.target.flows.allow(idField(m), String(m.scope), typeof m.by === 'string' ? m.by.slice(0, 32) : 'cli') };
+        case 'revoke':
+          return { exception: this.target.flows.revoke(idField(m), typeof m.by === 'string' ? m.by.slice(0, 32) : 'cli') };
+        case 'exceptions':
+          return { exceptions: this.target.flows.store.list() };
         default:
           throw new GuardError(ErrorCode.BadMessage, `unknown message type ${JSON.stringify(type)}`);
       }

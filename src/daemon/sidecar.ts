@@ -33,6 +33,7 @@ import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { McpHost } from './mcp-host.ts';
 import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
 import { Router } from './router.ts';
+import { ConsoleHost, FlowExceptions } from './console-host.ts';
 
 /** How often idle sessions are closed and counters saved. */
 const HOUSEKEEPING_MS = 30_000;
@@ -62,6 +63,10 @@ export class Sidecar {
   readonly sessionStore: SessionStore;
   readonly correlator = new Correlator();
   private readonly recorder: Recorder;
+  /** the user's flow exceptions (mcpproxy-hook allow, the console) */
+  readonly flows: FlowExceptions;
+  /** the console, started on the first `mcpproxy-hook console` */
+  readonly console: ConsoleHost;
   private readonly server: SocketServer;
   private readonly mcp: McpHost;
   private readonly watcher: ConfigWatcher;
@@ -99,6 +104,10 @@ export class Sidecar {
       (e) => this.log.error(`saving session state (decisions are unaffected; after a restart these sessions may have lost what they read): ${e.message}`),
     );
     this.recorder = new Recorder(this.engine, this.audit, this.key, this.log);
+    this.flows = new FlowExceptions(this.audit, this.now);
+    this.recorder.flows = this.flows;
+    this.console = new ConsoleHost(this.audit, this.flows, { sessions: () => this.consoleSessions() }, () => this.engine.config.console.port, this.log.child('console'));
+    this.recorder.onRow = (row) => this.console.publish({ ...row });
     const router = new Router(this, this.log);
     this.server = new SocketServer({
       path: paths.socket,
@@ -189,6 +198,18 @@ export class Sidecar {
       latency: this.recorder.latencyStats(),
       memory: { rss_bytes: process.memoryUsage().rss, fingerprint_bytes_approx: this.engine.tracker.approxBytes() },
     };
+  }
+
+  /** Live sessions for the console: coverage, activity and how many calls were interrupted. */
+  private consoleSessions(): Array<Record<string, unknown>> {
+    return this.engine.tracker.list().map((s) => ({
+      session_id: s.id,
+      coverage: this.coverageOf(s.id),
+      events: s.events,
+      interrupted: (s.decisions.ask ?? 0) + (s.decisions.deny ?? 0),
+      origins: s.origins.size,
+      last_at: s.lastAt,
+    }));
   }
 
   private coverageOf(id: string): string {
@@ -314,6 +335,7 @@ export class Sidecar {
     this.watcher.close();
     await this.server.close();
     await this.http?.close();
+    await this.console.stop();
     await this.mcp.stop();
     this.recorder.flush();
     // open sessions stay open across a restart when they are saved; otherwise they end here

@@ -33,6 +33,8 @@ export interface ActivityQuery {
   event?: string;
   tool?: string;
   sinceMs?: number;
+  /** only rows older than this id (paging back through the log) */
+  beforeId?: number;
   limit?: number;
 }
 
@@ -317,9 +319,18 @@ export class AuditStore {
       where.push('ts >= ?');
       params.push(q.sinceMs);
     }
+    if (q.beforeId !== undefined) {
+      where.push('id < ?');
+      params.push(q.beforeId);
+    }
     const sql = `SELECT * FROM decisions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
     params.push(q.limit ?? 50);
     return this.db.prepare(sql).all(...params) as Array<AuditRow & { id: number }>;
+  }
+
+  /** One row by its id (the decision id in reasons, `activity show`, the console). */
+  byId(id: number): (AuditRow & { id: number }) | undefined {
+    return this.db.prepare('SELECT * FROM decisions WHERE id = ?').get(id) as (AuditRow & { id: number }) | undefined;
   }
 
   summaries(limit = 20): Array<{ session_id: string; started_at: number; ended_at: number; reason: string; summary: string }> {
