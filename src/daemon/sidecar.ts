@@ -231,8 +231,12 @@ export class Sidecar {
       check: async (call) => {
         const t0 = process.hrtime.bigint();
         const r = this.recorder.decide(event(call, 'PreToolUse'), `proxy-${call.transport}`, this.now(), t0);
-        await r.committed;
-        return { action: r.decision.action, reason: r.decision.reason || r.decision.summary };
+        const id = await r.committed;
+        return { action: r.decision.action, reason: r.decision.reason || r.decision.summary, ...(id !== undefined ? { id } : {}) };
+      },
+      outcome: (verdict, outcome, why) => {
+        // the audit says what really happened to the call, not only what was decided
+        if (verdict.id !== undefined) this.audit.amend(verdict.id, outcome, `${verdict.action} -> ${outcome}: ${why}`);
       },
       record: (call, result) => {
         const t0 = process.hrtime.bigint();

@@ -34,12 +34,22 @@ export interface ProxyCall {
 export interface GuardVerdict {
   action: 'allow' | 'warn' | 'ask' | 'deny';
   reason: string;
+  /** the audit row of the decision, when it has one (for outcome()) */
+  id?: number;
 }
+
+/** What finally happened to a call whose verdict was ask (or warn): the audit must say so. */
+export type CallOutcome = 'allow' | 'warn' | 'deny';
 
 export interface FlowGuard {
   check(call: ProxyCall): Promise<GuardVerdict> | GuardVerdict;
   record(call: ProxyCall, result: unknown): void;
+  /** an ask was answered by the user, or could not be asked and went on as a warning */
+  outcome?(verdict: GuardVerdict, outcome: CallOutcome, why: string): void;
 }
+
+/** The warning a proxy-only client sees in the tool result (there is no other channel to its user). */
+export const WARN_PREFIX = 'Warning from mcpproxy-hook: ';
 
 export interface ProxyServerContext {
   connectionId: string;
@@ -133,6 +143,8 @@ export function createProxyServer(upstreams: UpstreamManager, guard: FlowGuard, 
     if (ctx.clientPids) call.clientPids = ctx.clientPids;
 
     let verdict: GuardVerdict;
+    /** a warning to show in the result: a proxy-only client's user sees nothing else */
+    let warning: string | undefined;
     try {
       verdict = await guard.check(call);
     } catch (e) {
@@ -170,14 +182,19 @@ export function createProxyServer(upstreams: UpstreamManager, guard: FlowGuard, 
         }
         if (!allowed) {
           log(`${ctx.connectionId}: ask ${name}: not allowed (${why}): ${verdict.reason}`);
+          guard.outcome?.(verdict, 'deny', why);
           return blocked(`${verdict.reason} (${why})`);
         }
         log(`${ctx.connectionId}: ask ${name}: allowed by the user: ${verdict.reason}`);
+        guard.outcome?.(verdict, 'allow', 'the user allowed it when asked');
       } else {
         log(`${ctx.connectionId}: ask ${name} degraded to warn (the client does not support elicitation): ${verdict.reason}`);
+        guard.outcome?.(verdict, 'warn', 'the client cannot ask its user (no elicitation), so the call went on with a warning in its result');
+        warning = verdict.reason;
       }
     } else if (verdict.action === 'warn') {
       log(`${ctx.connectionId}: warn ${name}: ${verdict.reason}`);
+      warning = verdict.reason;
     }
 
     const progressToken = req.params._meta?.progressToken;
@@ -198,6 +215,9 @@ export function createProxyServer(upstreams: UpstreamManager, guard: FlowGuard, 
       } catch (e) {
         log(`${ctx.connectionId}: guard.record failed for ${name}: ${(e as Error).stack ?? e}`);
       }
+    }
+    if (warning !== undefined && Array.isArray((result as CallToolResult).content)) {
+      return { ...(result as CallToolResult), content: [...(result as CallToolResult).content, { type: 'text', text: WARN_PREFIX + warning }] };
     }
     return result;
   });

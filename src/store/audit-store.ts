@@ -328,6 +328,12 @@ export class AuditStore {
     return this.db.prepare(sql).all(...params) as Array<AuditRow & { id: number }>;
   }
 
+  /** What finally happened to a decided call (an ask answered, or degraded to a warning): the row says so. */
+  amend(id: number, decision: string, note: string): void {
+    this.flush();
+    this.db.prepare("UPDATE decisions SET decision = ?, reason = CASE WHEN reason IS NULL THEN ? ELSE reason || ' [' || ? || ']' END WHERE id = ?").run(decision, note, note, id);
+  }
+
   /** One row by its id (the decision id in reasons, `activity show`, the console). */
   byId(id: number): (AuditRow & { id: number }) | undefined {
     return this.db.prepare('SELECT * FROM decisions WHERE id = ?').get(id) as (AuditRow & { id: number }) | undefined;

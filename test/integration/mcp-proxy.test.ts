@@ -58,6 +58,10 @@ class StubGuard implements FlowGuard {
   record(call: ProxyCall, result: unknown): void {
     this.records.push({ call, result });
   }
+  outcomes: Array<{ action: string; outcome: string; why: string }> = [];
+  outcome(v: GuardVerdict, outcome: string, why: string): void {
+    this.outcomes.push({ action: v.action, outcome, why });
+  }
 }
 
 const logs: string[] = [];
@@ -220,10 +224,12 @@ describe('MCP proxy with the two fixture upstreams', () => {
     assert.ok(!JSON.stringify(received).includes(MARKER));
   });
 
-  test('ask without elicitation support degrades to warn: the call proceeds, result unchanged', async () => {
+  test('ask without elicitation support degrades to warn: the call proceeds, the warning is in its result, the outcome is reported', async () => {
+    const before = guard.outcomes.length;
     const r = await client.callTool({ name: 'team-chat__post_message', arguments: { channel: 'random', text: `hello ${ASK}` } });
-    assert.equal(textOf(r), 'posted');
+    assert.equal(textOf(r), 'posted\nWarning from mcpproxy-hook: this message may contain internal data', 'the client (and so its user) sees the warning');
     assert.ok(logs.some((l) => l.includes('degraded to warn')));
+    assert.deepEqual(guard.outcomes.slice(before), [{ action: 'ask', outcome: 'warn', why: 'the client cannot ask its user (no elicitation), so the call went on with a warning in its result' }]);
   });
 
   test('ask with elicitation: accept proceeds, decline blocks', async () => {
@@ -250,6 +256,11 @@ describe('MCP proxy with the two fixture upstreams', () => {
       const r3 = await c.callTool({ name: 'team-chat__post_message', arguments: { channel: 'random', text: `three ${ASK}` } });
       assert.equal(r3.isError, true);
       assert.equal(chatLog(chat).length, before + 1, 'only the accepted message reached the chat');
+      assert.deepEqual(
+        guard.outcomes.slice(-3).map((o) => o.outcome),
+        ['allow', 'deny', 'deny'],
+        'the audit learns what the user answered',
+      );
     } finally {
       await c.close();
     }

@@ -85,3 +85,15 @@ test('idle checkpoints: a burst of commits leaves the database file alone, the q
   plain.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('amend: the row of a decided call says what finally happened to it (an ask answered or degraded)', () => {
+  const st = new AuditStore(':memory:');
+  const base: AuditRow = { ts: 1, session_id: 's', event: 'PreToolUse', tool: 'mcp__chat__post', tool_use_id: null, classification: 'external', flow_type: null, risk: 'high', decision: 'ask', reason: 'may contain internal data', summary: 's', origin_tool: null, hosts: null, input_hash: null, latency_us: 1, source: 'proxy-stdio' };
+  const id = st.record(base);
+  st.amend(id, 'warn', 'ask -> warn: the client cannot ask its user');
+  const r = st.byId(id);
+  assert.equal(r?.decision, 'warn');
+  assert.equal(r?.reason, 'may contain internal data [ask -> warn: the client cannot ask its user]');
+  assert.equal(st.byId(id + 1), undefined);
+  st.close();
+});
