@@ -94,6 +94,22 @@ export const configSchema = z
           'ask',
           'any egress of a session that has read both untrusted content (web page, search result, public issue) and sensitive data, even when nothing matches (a plain git push to an existing remote is exempt)',
         ),
+        internalToChosen: action(
+          'warn',
+          "internal data (no secret) going only to destinations the user chose: named in the user's prompt, the project's own repository and remotes, hosts in the project's files, the user's own infrastructure (~/.ssh/config, private addresses, trustedHosts)",
+        ),
+        plantedDestination: action(
+          'deny',
+          'internal data going to a destination that first appeared in the free text of outside content this session (a web page, mail, message, ticket, review): what a prompt injection plants',
+        ),
+        plantedDestinationAny: action(
+          'ask',
+          'any call with a payload to a destination that first appeared in the free text of outside content this session, even when none of the data is recognised',
+        ),
+        providerOwnApi: action(
+          'allow',
+          "a provider's credential going to that provider's own API (Stripe key to api.stripe.com, AWS keys to amazonaws.com, GitHub token to api.github.com), unless the destination came from tool output",
+        ),
         suspiciousEndpoint: action('deny', 'any tool input naming a host on the suspicious-endpoint list'),
         suspiciousEndpoints: strings(DEFAULT_SUSPICIOUS_ENDPOINTS, 'domains (and their subdomains) that exist to receive data: request bins, tunnels, paste sites; replaces the built-in list'),
         extraSuspiciousEndpoints: strings([], 'domains added to the suspicious-endpoint list'),

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfigFile, type Config } from '../config/index.ts';
 import { canonicalToolName, PROXY_SERVER_NAME } from '../engine/classifier.ts';
 import { FlowEngine } from '../engine/engine.ts';
+import { OwnHosts } from './own-hosts.ts';
 import type { FlowGuard, ProxyCall } from '../mcp-proxy/proxy-server.ts';
 import { checkSocketPath, type Paths } from '../paths.ts';
 import { AuditStore } from '../store/audit-store.ts';
@@ -95,7 +96,8 @@ export class Sidecar {
     this.configLoadedAt = this.startedAt;
     this.configExists = cfg.exists;
     this.key = readOrCreateKey(paths.keyFile);
-    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: { stateDir: paths.stateDir, installDir: builtDir() }, toolAnnotations: (t) => this.mcp?.annotations(t) });
+    const ownHosts = new OwnHosts(process.env.HOME);
+    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: { stateDir: paths.stateDir, installDir: builtDir() }, toolAnnotations: (t) => this.mcp?.annotations(t), ownFacts: () => ownHosts.get() });
     // checkpoints in the quiet after a burst of events (a tool running, the model thinking), not on the reply path
     this.audit = new AuditStore(paths.db, { idleCheckpointMs: IDLE_CHECKPOINT_MS });
     this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);

@@ -26,6 +26,7 @@ import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } f
 import { redact } from './redact.ts';
 import { bashTamper, fileTamper, type GuardFacts } from './tamper.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
+import { addressesOf, isChosen, provenanceOf, verdictRank, type Destination, type DestinationVerdict, type OwnFacts, type Provenance, type ProvenanceContext } from './provenance.ts';
 
 /** Outgoing content must share this many normalised chars with a non-sensitive origin to count. */
 export const MIN_COVERAGE = 40;
@@ -48,6 +49,8 @@ export interface Finding {
   how?: string;
   /** the data was found only after decoding (base64, hex, escapes ...) */
   decoded?: boolean;
+  /** the detector's labels of the secrets found (`Stripe secret key`), for the provider rule */
+  labels?: string[];
   rule: string;
 }
 
@@ -70,6 +73,8 @@ export interface Decision {
   provenance?: string;
   /** facts read from this machine's files that this decision used (e.g. `ssh config`): a replay elsewhere may differ */
   liveFacts?: string[];
+  /** the destination that decided the provenance (the least chosen one), and why */
+  destination?: { value: string; via: string; planted: boolean };
 }
 
 export interface EngineOptions {
@@ -89,6 +94,8 @@ export interface EngineOptions {
   guard?: GuardFacts;
   /** MCP tool annotations by canonical tool name (`mcp__server__tool`), as the MCP proxy saw them in tools/list */
   toolAnnotations?: (tool: string) => ToolAnnotations | undefined;
+  /** the user's own hosts (~/.ssh/config, known_hosts), read by the sidecar; called per decision */
+  ownFacts?: () => OwnFacts | undefined;
 }
 
 /** Findings about sensitive data (secrets, sensitive origins), as opposed to ordinary internal data. */
@@ -167,6 +174,8 @@ export class FlowEngine {
       case 'PostToolUseFailure':
         // a failing tool's output comes as `error` instead of `tool_response`: it is data all the same
         return this.post(ev, tool, now, true);
+      case 'UserPromptSubmit':
+        return this.prompt(ev, now);
       default:
         return this.base(ev, tool, 'unknown', `event ${ev.hook_event_name} is not checked`);
     }
@@ -178,6 +187,95 @@ export class FlowEngine {
 
   private abs(p: string, ev: HookEvent): string | null {
     return resolvePath(p, typeof ev.cwd === 'string' ? ev.cwd : undefined, this.opts.home);
+  }
+
+  // ---------------------------------------------------------------- UserPromptSubmit: the user's intent
+  /** The user's own prompt: destinations it names are the user's choice (provenance `user`). */
+  private prompt(ev: HookEvent, now: number): Decision {
+    const s = this.tracker.touch(ev.session_id, now);
+    const d = this.base(ev, '', 'internal', 'user prompt: no prompt text');
+    if (typeof ev.prompt === 'string' && ev.prompt.length > 0) {
+      s.book.notePrompt(ev.prompt);
+      s.dirty = true;
+      d.summary = 'user prompt noted (destinations it names are the user\'s choice)';
+    }
+    return d;
+  }
+
+  /** What decides provenance for this session: its book, trusted hosts, own hosts, the project. */
+  private provenanceContext(s: Session, ev: HookEvent): ProvenanceContext {
+    const cwd = typeof ev.cwd === 'string' ? baseName(ev.cwd).toLowerCase() : '';
+    const own = this.opts.ownFacts?.();
+    return {
+      book: s.book,
+      trustedHosts: this.cfg.policy.trustedHosts,
+      ...(own ? { own } : {}),
+      projectRepo: (repo: string) => {
+        const name = repo.split('/').pop() ?? '';
+        return name !== '' && name === cwd;
+      },
+      time: this.timeOfDay,
+    };
+  }
+
+  /**
+   * Is a path one of the project's own configuration files, where the user keeps the project's
+   * places (CLAUDE.md, package.json, deploy config, .env, .git/config)? A README or a doc is not:
+   * anyone who sends a pull request writes those, and injections hide there.
+   */
+  private projectConfig(p: string, ev: HookEvent): boolean {
+    if (!this.inProject(p, ev)) return false;
+    const a = (this.abs(p, ev) ?? p).replace(/\\/g, '/');
+    return PROJECT_CONFIG.test(baseName(a)) || PROJECT_SOURCE.test(baseName(a)) || /\/\.git\/config$|\/\.github\/workflows\/[^/]+\.ya?ml$|\/\.claude\/[^/]+$/.test(a);
+  }
+
+  /** Is a path inside the project (the working directory), and not a dependency someone else wrote? */
+  private inProject(p: string, ev: HookEvent): boolean {
+    const cwd = typeof ev.cwd === 'string' ? ev.cwd : undefined;
+    const a = this.abs(p, ev);
+    if (!cwd || !a) return false;
+    const root = this.abs(cwd, ev) ?? cwd;
+    const dir = root.endsWith('/') ? root : root + '/';
+    return (a === root || a.startsWith(dir)) && !/\/(node_modules|vendor|\.venv|venv|site-packages|target|dist|build)\//.test(a.slice(dir.length - 1));
+  }
+
+  /**
+   * Where a tool output comes from, for the destinations it names: from outside the trust boundary
+   * (web, mail, chat, tickets, any MCP service, a fetch from a host nobody chose, a file outside
+   * the project), from the project (its files, local git output), or neither (local command output).
+   */
+  private outputSource(s: Session, ev: HookEvent, tool: string, tc: ToolClass, input: Record<string, unknown>, bash: BashAnalysis | undefined): { outside: boolean; project: boolean } {
+    if (tc.source === 'external') return { outside: true, project: false };
+    const path = typeof input.file_path === 'string' ? input.file_path : typeof input.path === 'string' ? input.path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
+    if (tool.startsWith('mcp__')) {
+      // a filesystem-like server reading a file of the project is the project; anything else a service returns may be written by anyone
+      if (path && this.inProject(path, ev)) return { outside: false, project: this.projectConfig(path, ev) };
+      return { outside: true, project: false };
+    }
+    if (bash) {
+      if (bash.egress) {
+        const ctx = this.provenanceContext(s, ev);
+        const ghOwn = bash.egressCommands.every((c) => c.startsWith('gh ')) && bash.segments.every((seg) => (seg[0] ?? '').replace(/^.*\//, '') !== 'gh' || !/^(issue|pr|api|search|gist)$/.test(seg[1] ?? '') || (seg[1] === 'pr' && !/^(view|diff)$/.test(seg[2] ?? '') && !seg.includes('--comments')));
+        const repos = urlsRepos(bash.urls);
+        const foreign = !ghOwn && (bash.hosts.some((h) => !repos.hosts.has(h) && !isChosen(provenanceOf({ kind: 'host', value: h }, ctx).provenance)) || repos.repos.some((r) => !isChosen(provenanceOf({ kind: 'repo', value: r }, ctx).provenance)));
+        if (foreign) return { outside: true, project: false };
+      }
+      // local git output (remotes, config, log), gh about the project's own repository (its runs,
+      // settings, deployments; not issue and PR threads, which anyone can write), project files
+      const git = bash.segments.some(
+        (seg) =>
+          (seg[0] ?? '').replace(/^.*\//, '') === 'gh' && ['run', 'repo', 'secret', 'variable', 'workflow', 'release', 'auth', 'browse'].includes(seg[1] ?? ''),
+      ) || bash.git.some((g) => ['remote', 'config', 'log', 'show', 'status', 'branch'].includes(g.subcommand ?? ''));
+      const conf = bash.readPaths.length > 0 && bash.readPaths.every((p) => this.projectConfig(p, ev));
+      return { outside: false, project: git || conf };
+    }
+    if (path) {
+      if (this.inProject(path, ev)) return { outside: false, project: this.projectConfig(path, ev) };
+      // a file outside the project: a download, a mail attachment, another project's file
+      return { outside: FILE_READERS.has(tool), project: false };
+    }
+    // Grep, Glob, LS …: local, not the project's choice
+    return { outside: false, project: false };
   }
 
   // ---------------------------------------------------------------- PostToolUse: record origins
@@ -211,8 +309,13 @@ export class FlowEngine {
       if (bash.envDump && !sensitive.includes(ENV_LABEL)) sensitive.push(ENV_LABEL);
     } else if (typeof input.url === 'string') {
       label = `${tool}(${truncate(redact(input.url), 60)})`;
+    } else if (typeof input.repo === 'string' && tool.startsWith('mcp__')) {
+      // which repository it came from: data of one repository going to another is not ordinary work
+      label = `${tool}(${typeof input.owner === 'string' && !input.repo.includes('/') ? `${input.owner}/` : ''}${input.repo})`;
     }
     if (failed) label += ' (failed)';
+    const src = this.outputSource(s, ev, tool, tc, input, bash);
+    if (s.book.noteOutput(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], { label, at: now, ...src }) > 0) s.dirty = true;
     if (tc.source === 'external') {
       // Untrusted content entered the session. It is not fingerprinted: sending it back out leaks nothing of ours.
       s.sawUntrusted(label, now);
@@ -222,7 +325,8 @@ export class FlowEngine {
     // What a hybrid server's reader returns (an issue, a page, a ticket) may be written by anyone:
     // untrusted for the trifecta rule, and internal data all the same.
     // The same for what a command fetched from outside (`curl https://…`, `wget -O- …`).
-    const fetched = bash !== undefined && bash.egress && bash.hosts.some((h) => !isLoopback(h) && !matchDomainList(h, this.cfg.policy.trustedHosts));
+    // Output of curl/ssh/ping against hosts the user, the project or the user's own infrastructure stands for is not untrusted.
+    const fetched = bash !== undefined && bash.egress && src.outside;
     if (tc.untrusted || fetched) {
       s.sawUntrusted(label, now);
     }
@@ -306,10 +410,25 @@ export class FlowEngine {
     d.destinationHosts = dest.hosts;
 
     if (dest.cls === 'external' || dest.cls === 'unknown') {
-      const kind: DestKind = dest.cls === 'unknown' ? 'unknown' : tc.sink === 'search' ? 'search' : (tc.sink === 'project' || tc.sink === 'user') && !this.foreignRepository(input, ev, s) ? 'hybrid' : 'external';
+      // Who chose where this goes: the user, the project, the user's own hosts, or a tool output
+      const verdicts = this.destinationVerdicts(s, ev, tool, tc, input, bash, dest.hosts);
+      const worst = verdicts.reduce<DestinationVerdict | undefined>((a, v) => (!a || verdictRank(v) < verdictRank(a) ? v : a), undefined);
+      const chosen = verdicts.length > 0 && verdicts.every((v) => isChosen(v.provenance));
+      if (worst) {
+        d.provenance = worst.provenance;
+        d.destination = { value: worst.dest.value, via: worst.via, planted: worst.planted };
+      }
+      const live = uniq(verdicts.flatMap((v) => (v.live ? [v.live] : [])));
+      if (live.length) d.liveFacts = live;
+      // gh / git writes to the project's own repository are like the GitHub MCP server's writes
+      const ownRepoWrite = bash !== undefined && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => c === 'git push' || c.startsWith('gh ')) && chosen;
+      const kind: DestKind = dest.cls === 'unknown' ? 'unknown' : tc.sink === 'search' ? 'search' : ((tc.sink === 'project' || tc.sink === 'user') && !this.foreignRepository(input, ev, s)) || ownRepoWrite ? 'hybrid' : 'external';
       // per site, not per host name: DNS exfiltration puts the data in the host name itself
       const destKey = dest.hosts.length ? uniq(dest.hosts.map(registrableDomain)).sort().join(',') : tool;
-      const vs = views(joined);
+      // naming a destination the session already knew (from the prompt, a project file, a tool
+      // output) sends nothing: a deployment URL read from a CI log is not data when it is fetched
+      const payload = this.withoutKnownHosts(joined, verdicts);
+      const vs = views(payload);
       // a write that names no recipient on the server the data came from gives it back to where it
       // already lives (a record updated, a booking made with the profile it returned); not on code
       // hosts, trackers or wikis, whose spaces (a private and a public repository) differ in who reads them
@@ -320,8 +439,9 @@ export class FlowEngine {
       if (tc.uploads) this.uploadFindings(s, ev, tool, tc.uploads, findings);
       // not for a write that names no recipient to a server nobody classified (the user's own record
       // or note there): nobody else reads it unless the server shares it, and then data would show
-      if (dest.cls === 'external' && !(kind === 'hybrid' && tc.family === 'unknown')) this.trifectaFinding(s, bash, findings);
+      if (dest.cls === 'external' && !chosen && !(kind === 'hybrid' && tc.family === 'unknown')) this.trifectaFinding(s, bash, findings);
       if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external') this.fetchPromptFindings(s, input.prompt, kind, destKey, findings, commits);
+      this.provenancePolicy(findings, verdicts, chosen, tool, input, bash);
       // Per-tool / per-server overrides replace the action of flow findings.
       const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
       if (ov) for (const f of findings) if (f.rule !== 'suspicious_endpoint') f.action = ov;
@@ -333,6 +453,7 @@ export class FlowEngine {
     if (findings.length === 0) {
       for (const c of commits) c();
       d.summary = dest.cls === 'internal' ? 'stays inside' : 'no internal data found in the input';
+      d.summary += provenanceNote(d);
       s.noteDecision('allow', null, 'none');
       return d;
     }
@@ -348,13 +469,148 @@ export class FlowEngine {
     d.flowType = top.flowType;
     if (top.origin) d.originTool = top.origin.label;
     else if (top.source) d.originTool = top.source.label;
-    d.summary = summarize(top);
+    d.summary = summarize(top) + provenanceNote(d);
     d.reason = this.reasonText(tool, top, findings.length, dest.hosts);
     if (unasked) d.reason += ` (This session runs with permissions bypassed, where Claude Code would run the call without asking, so it is ${top.action === 'deny' ? 'denied' : top.action === 'warn' ? 'flagged' : 'allowed'} instead; policy.askWhenBypassed sets this.)`;
     // what was sent adds up only when it is really sent (a denied call sends nothing)
     if (d.action !== 'deny') for (const c of commits) c();
     s.noteDecision(d.action, d.flowType, d.risk);
     return d;
+  }
+
+  /** The destinations of a call and who chose each (hosts, addresses, repositories, git remotes). */
+  private destinationVerdicts(s: Session, ev: HookEvent, tool: string, tc: ToolClass, input: Record<string, unknown>, bash: BashAnalysis | undefined, hosts: string[]): DestinationVerdict[] {
+    const ctx = this.provenanceContext(s, ev);
+    const out: DestinationVerdict[] = [];
+    const of = (d: Destination): void => {
+      out.push(provenanceOf(d, ctx));
+    };
+    if (bash) {
+      const repoOnly = bash.egressCommands.length > 0 && bash.egressCommands.every((c) => c === 'git push' || c.startsWith('gh '));
+      if (repoOnly) {
+        // a repository created by this very command (`gh repo create X … && git push`) is a new place
+        let created: string | undefined;
+        for (const seg of bash.segments) {
+          if ((seg[0] ?? '').replace(/^.*\//, '') !== 'gh') continue;
+          if (seg[1] === 'repo' && seg[2] === 'create') {
+            created = seg.slice(3).find((a) => !a.startsWith('-'));
+            if (created) of({ kind: 'repo', value: created.toLowerCase() });
+            continue;
+          }
+          const repo = ghRepo(seg);
+          if (repo) of({ kind: 'repo', value: repo.toLowerCase() });
+          else out.push({ dest: { kind: 'repo', value: '(the current repository)' }, provenance: 'project', planted: false, via: "gh in the project's working directory" });
+        }
+        for (const push of bash.pushes) {
+          const url = push.url ?? s.remotes.get(push.remote);
+          if (url === undefined && created) continue;
+          if (url === undefined) {
+            out.push({ dest: { kind: 'repo', value: `remote ${push.remote}` }, provenance: 'project', planted: false, via: `the repository's configured remote ${push.remote}` });
+            continue;
+          }
+          const gh = /github\.com[/:]([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/i.exec(url);
+          if (gh) of({ kind: 'repo', value: `${gh[1]}/${gh[2]}`.toLowerCase() });
+          else {
+            const h = hostOfUrl(url) ?? /^[^@\s]+@([^:\s]+):/.exec(url)?.[1];
+            if (h) of({ kind: 'host', value: h.toLowerCase() });
+          }
+        }
+        return out;
+      }
+    }
+    // an MCP tool sends to its recipients; a host named in a message body is not a destination unless
+    // it is a URL that carries data or an image a viewer will load (markdown image exfiltration)
+    // a web search goes to the search provider: hosts named in the query are words, not destinations
+    if (tool === 'WebSearch') return out;
+    // a GitHub URL names a repository: `raw.githubusercontent.com/o/r/…` goes to the repository o/r
+    const urls = bash ? bash.urls : tool === 'WebFetch' && typeof input.url === 'string' ? [input.url] : [];
+    const repoHosts = new Set<string>();
+    for (const u of urls) {
+      const r = githubRepoOfUrl(u);
+      if (r) {
+        of({ kind: 'repo', value: r.repo });
+        repoHosts.add(r.host);
+      }
+    }
+    for (const h of tool.startsWith('mcp__') ? mcpHosts(input) : hosts) if (!repoHosts.has(h)) of({ kind: 'host', value: h });
+    if (tool.startsWith('mcp__')) {
+      for (const a of addressesOf(input)) of(a);
+      const owner = typeof input.owner === 'string' ? input.owner : undefined;
+      const repo = typeof input.repo === 'string' ? input.repo : typeof input.repository === 'string' ? input.repository : undefined;
+      if (repo) of({ kind: 'repo', value: (owner && !repo.includes('/') ? `${owner}/${repo}` : repo).toLowerCase() });
+    }
+    void tc;
+    return out;
+  }
+
+  /**
+   * The outgoing text with the destinations themselves blanked out: the recipients of a message
+   * (an address is where it goes, not what it says), and hosts the session already knew.
+   */
+  private withoutKnownHosts(text: string, verdicts: DestinationVerdict[]): string {
+    let t = text;
+    for (const v of verdicts) {
+      if (v.dest.value.length < 4 || v.dest.kind === 'repo') continue;
+      if (v.dest.kind === 'host' && v.provenance === 'never_seen') continue;
+      // a bare name (`general`, `Bob`) is left alone: blanking it would blank it in the message too
+      if (v.dest.kind === 'address' && !v.dest.value.includes('@') && !/^\+?\d{7,}$|^[a-z]{2}\d{2}[a-z0-9]{10,}$/i.test(v.dest.value)) continue;
+      if (t.toLowerCase().includes(v.dest.value)) t = t.replace(new RegExp(escapeRe(v.dest.value), 'gi'), v.dest.kind === 'host' ? 'known.invalid' : ' ');
+    }
+    return t;
+  }
+
+  /**
+   * Who chose the destination changes what a finding means:
+   *  - data (no secret) to destinations the user, the project or the user's own hosts stand for is
+   *    ordinary work: `policy.internalToChosen` (warn) at most; to the user's own hosts, secrets too;
+   *  - a provider's credential to that provider's own API is expected use (`policy.providerOwnApi`)
+   *    unless the destination came from tool output;
+   *  - data to a destination planted in outside content is the injection pattern:
+   *    `policy.plantedDestination`, and any payload to it is asked about even when nothing matches.
+   */
+  private provenancePolicy(findings: Finding[], verdicts: DestinationVerdict[], chosen: boolean, tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined): void {
+    const pol = this.cfg.policy;
+    if (verdicts.length === 0) return;
+    const by = uniq(verdicts.map((v) => v.via)).slice(0, 2).join('; ');
+    const planted = verdicts.filter((v) => v.planted);
+    if (planted.length > 0) {
+      const p = planted[0] as DestinationVerdict;
+      const how = `${p.dest.value} first appeared in ${p.via}, in content from outside: a destination planted there is where a prompt injection sends data`;
+      let content = false;
+      for (const f of findings) {
+        if (!DATA_RULES.has(f.rule)) continue;
+        content = true;
+        if (ACTION_RANK[pol.plantedDestination] > ACTION_RANK[f.action]) f.action = pol.plantedDestination;
+        if (RISK_RANK[f.risk] < RISK_RANK.critical) f.risk = 'critical';
+        f.how = f.how ? `${f.how}; ${how}` : how;
+      }
+      if (!content && hasPayload(tool, input, bash)) {
+        findings.push({ action: pol.plantedDestinationAny, risk: 'high', flowType: 'internal_to_external', what: 'data', how, rule: 'planted_destination' });
+      }
+      return;
+    }
+    const provider = verdicts.every((v) => v.provenance !== 'tool_output');
+    for (const f of findings) {
+      if (provider && f.labels && f.labels.length > 0 && (f.rule === 'secret_to_external' || f.rule === 'sensitive_to_external')) {
+        const hostsOk = verdicts.every((v) => v.dest.kind === 'host' && f.labels?.every((l) => providerOwns(l, v.dest.value)));
+        if (hostsOk) {
+          f.action = pol.providerOwnApi;
+          f.how = `${f.how ? f.how + '; ' : ''}it goes to the API of the provider that issued it`;
+          continue;
+        }
+      }
+      if (!chosen) continue;
+      // data read from one repository going to another one (private code into a public PR)
+      const from = f.origin ? /\(([\w.-]+\/[\w.-]+)\)$/.exec(f.origin.label)?.[1]?.toLowerCase() : undefined;
+      if (from && verdicts.some((v) => v.dest.kind === 'repo' && v.dest.value.includes('/') && v.dest.value !== from)) continue;
+      const allOwn = verdicts.every((v) => v.provenance === 'own');
+      if (ORDINARY_RULES.has(f.rule) || (allOwn && SENSITIVE_RULES.has(f.rule))) {
+        if (ACTION_RANK[f.action] > ACTION_RANK[pol.internalToChosen]) {
+          f.action = pol.internalToChosen;
+          f.how = `${f.how ? f.how + '; ' : ''}the destination was chosen by ${by}`;
+        }
+      }
+    }
   }
 
   private fileTamperOf(input: Record<string, unknown>, ev: HookEvent): ReturnType<typeof fileTamper> {
@@ -406,7 +662,7 @@ export class FlowEngine {
       const sensitive = m.sensitiveLabels.length > 0 || (o.sensitive.length > 0 && m.covered >= MIN_COVERAGE);
       if (sensitive) {
         const what = m.sensitiveLabels.length ? article(m.sensitiveLabels.join(' and ')) : `${m.covered} characters of ${o.sensitive.join(', ')} content`;
-        findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), decoded, rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown' });
+        findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), decoded, ...(m.sensitiveLabels.length ? { labels: m.sensitiveLabels } : {}), rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown' });
         risky.add(id);
       } else if (m.distinctive) {
         // an e-mail address, a random id: as strict as any internal data to the outside
@@ -527,7 +783,7 @@ export class FlowEngine {
     for (const v of vs) {
       const secrets = scanText(v.text).filter((f) => f.severity !== 'medium');
       if (secrets.length) {
-        findings.push({ action: this.cfg.policy.secretToExternal, risk: 'critical', flowType: 'internal_to_external', what: article(uniq(secrets.map((f) => f.label)).join(' and ')), how: v.via.length ? `after ${v.via.join(' then ')} decoding` : 'found by pattern; no tool of this session returned it', rule: 'secret_to_external' });
+        findings.push({ action: this.cfg.policy.secretToExternal, risk: 'critical', flowType: 'internal_to_external', labels: uniq(secrets.map((f) => f.label)), what: article(uniq(secrets.map((f) => f.label)).join(' and ')), how: v.via.length ? `after ${v.via.join(' then ')} decoding` : 'found by pattern; no tool of this session returned it', rule: 'secret_to_external' });
         return;
       }
     }
@@ -895,3 +1151,139 @@ function uniq<T>(xs: T[]): T[] {
 function truncate(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
+
+/** Findings about data (of an origin, a file, a secret) leaving, as opposed to endpoint or guard findings. */
+const DATA_RULES = new Set(['sensitive_to_external', 'sensitive_to_unknown', 'internal_to_external', 'internal_to_unknown', 'internal_to_hybrid', 'internal_to_search', 'chunked', 'chunked_sensitive', 'split_secret', 'secret_to_external', 'read_and_send', 'tainted_file', 'tainted_file_sensitive', 'environment_to_external', 'upload_local_file', 'sensitive_in_fetch_prompt', 'encoded_in_fetch_prompt']);
+/** Findings of ordinary (non-secret) data, which a chosen destination makes ordinary work. */
+const ORDINARY_RULES = new Set(['internal_to_external', 'internal_to_unknown', 'internal_to_hybrid', 'chunked', 'tainted_file', 'upload_local_file', 'git_push_new_remote', 'lethal_trifecta', 'encoded_in_fetch_prompt']);
+
+/** The repository a gh command names (`-R o/r`, `--repo o/r`, `--repo=o/r`, `gh api repos/o/r/…`). */
+function ghRepo(seg: string[]): string | undefined {
+  for (let i = 1; i < seg.length; i++) {
+    const a = seg[i] as string;
+    if ((a === '-R' || a === '--repo') && seg[i + 1]) return (seg[i + 1] as string).replace(/^https?:\/\/github\.com\//, '');
+    if (a.startsWith('--repo=')) return a.slice(7).replace(/^https?:\/\/github\.com\//, '');
+  }
+  if (seg[1] === 'api') {
+    for (const x of seg.slice(2)) {
+      const m = /^\/?repos\/([^/\s]+)\/([^/\s?]+)/.exec(x);
+      if (m) return `${m[1]}/${m[2]}`;
+    }
+  }
+  return undefined;
+}
+
+/** Hosts that serve GitHub repositories, and the repository a URL on them names. */
+const GITHUB_HOSTS = /^(github\.com|www\.github\.com|api\.github\.com|raw\.githubusercontent\.com|patch-diff\.githubusercontent\.com|codeload\.github\.com|objects\.githubusercontent\.com)$/;
+function githubRepoOfUrl(u: string): { host: string; repo: string } | undefined {
+  const h = hostOfUrl(u);
+  if (!h || !GITHUB_HOSTS.test(h)) return undefined;
+  const path = u.replace(/^[a-z]+:\/\/[^/]+/i, '').split(/[?#]/)[0] ?? '';
+  const m = /^\/(?:repos\/|raw\/)?([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})(?:\/|$)/.exec(path);
+  if (!m || /^(orgs|users|search|gists|settings|login|api|v3)$/i.test(m[1] as string)) return undefined;
+  return { host: h, repo: `${m[1]}/${(m[2] as string).replace(/\.git$/, '')}`.toLowerCase() };
+}
+function urlsRepos(urls: string[]): { hosts: Set<string>; repos: string[] } {
+  const hosts = new Set<string>();
+  const repos: string[] = [];
+  for (const u of urls) {
+    const r = githubRepoOfUrl(u);
+    if (r) {
+      hosts.add(r.host);
+      repos.push(r.repo);
+    }
+  }
+  return { hosts, repos };
+}
+
+/** Keys of an MCP tool input whose value is where the call connects to. */
+const URL_KEY = /^(url|uri|endpoint|webhook(_?url)?|callback(_?url)?|host|hostname|server|base_?url|link|image_?url)$/i;
+
+/** Hosts an MCP tool input sends to: URL-valued fields, URLs that carry data, images a viewer loads. */
+function mcpHosts(input: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  for (const [k, v] of Object.entries(input)) {
+    if (typeof v !== 'string') continue;
+    if (URL_KEY.test(k)) {
+      const h = hostOfUrl(v) ?? (/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(v) ? v.toLowerCase() : null);
+      if (h) out.add(h);
+      continue;
+    }
+    if (!v.includes('://')) continue;
+    for (const m of v.matchAll(/(!\[[^\]]*\]\()?(\bhttps?:\/\/[^\s"'<>)]+)/gi)) {
+      const url = m[2] as string;
+      if (m[1] || /[?&][^=&\s]+=[^&\s]{4,}/.test(url) || /<img\b/i.test(v.slice(Math.max(0, (m.index ?? 0) - 12), m.index ?? 0))) {
+        const h = hostOfUrl(url);
+        if (h) out.add(h);
+      }
+    }
+  }
+  return [...out];
+}
+
+/** Does a call carry something beyond its addresses: a body, a query, an upload? */
+function hasPayload(tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined): boolean {
+  if (bash) {
+    const cmd = typeof input.command === 'string' ? input.command : '';
+    if (bash.uploadPaths.length > 0) return true;
+    if (bash.egressCommands.some((c) => /^(nc|ncat|netcat|socat|ssh|scp|rsync|sftp|ftp|telnet|git push|mail|sendmail|mutt)$/.test(c))) return true;
+    if (/(^|\s)(-d|--data[a-z-]*|-F|--form[a-z-]*|-T|--upload-file|--json|-X\s*(POST|PUT|PATCH)|--method\s*(POST|PUT|PATCH))(\s|=|$)/i.test(cmd)) return true;
+    return bash.urls.some((u) => /[?&][^=&\s]+=[^&\s]{8,}/.test(u));
+  }
+  if (tool === 'WebFetch') return typeof input.url === 'string' && /[?&][^=&\s]+=[^&\s]{8,}/.test(input.url);
+  let chars = 0;
+  for (const [k, v] of Object.entries(input)) {
+    if (/^(to|recipients?|cc|bcc|email|emails|user_?email|channel|user|username|iban|account|payee|phone(_?number)?|to_?phone_?number|owner|repo|repository)$/i.test(k)) continue;
+    if (/attach/i.test(k) && v !== null && v !== undefined) return true;
+    for (const t of stringLeaves(v, 4096)) chars += t.length;
+    if (chars >= 8) return true;
+  }
+  return false;
+}
+
+/** Provider credentials and the domains of the provider's own API (by the detector's labels). */
+const PROVIDER_DOMAINS: Array<[RegExp, string[]]> = [
+  [/\bstripe\b/i, ['stripe.com']],
+  [/\b(aws|amazon)\b/i, ['amazonaws.com', 'aws.amazon.com']],
+  [/\bgithub\b/i, ['github.com', 'api.github.com', 'githubusercontent.com']],
+  [/\bgitlab\b/i, ['gitlab.com']],
+  [/\bopenai\b/i, ['openai.com']],
+  [/\banthropic\b/i, ['anthropic.com']],
+  [/\bslack\b/i, ['slack.com']],
+  [/\b(google|gcp|firebase)\b/i, ['googleapis.com', 'google.com']],
+  [/\bsupabase\b/i, ['supabase.co', 'supabase.com']],
+  [/\bvercel\b/i, ['vercel.com']],
+  [/\bnpm\b/i, ['npmjs.org', 'npmjs.com']],
+  [/\bhugging ?face\b/i, ['huggingface.co']],
+  [/\bsendgrid\b/i, ['sendgrid.com']],
+  [/\btwilio\b/i, ['twilio.com']],
+  [/\bopenrouter\b/i, ['openrouter.ai']],
+  [/\bcloudflare\b/i, ['cloudflare.com']],
+  [/\bsentry\b/i, ['sentry.io']],
+  [/\bdigitalocean\b/i, ['digitalocean.com']],
+  [/\bheroku\b/i, ['heroku.com']],
+  [/\bnotion\b/i, ['notion.com', 'notion.so']],
+  [/\bmailgun\b/i, ['mailgun.net']],
+  [/\bshopify\b/i, ['myshopify.com', 'shopify.com']],
+];
+
+/** Is this host the API of the provider that issued a credential with this detector label? */
+function providerOwns(label: string, host: string): boolean {
+  for (const [re, domains] of PROVIDER_DOMAINS) if (re.test(label)) return domains.some((d) => host === d || host.endsWith('.' + d));
+  return false;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** ` [destination x: tool_output, planted]` for the audit row's summary: who chose where the call went. */
+function provenanceNote(d: Decision): string {
+  if (!d.provenance || !d.destination) return '';
+  return ` [destination ${truncate(d.destination.value, 80)}: ${d.provenance}${d.destination.planted ? ', planted in outside content' : ''}]`;
+}
+
+/** Base names of the files where a project keeps its own places (repository, homepage, deploy targets, endpoints). */
+const PROJECT_CONFIG = /^(claude\.md|claude\.local\.md|agents\.md|package\.json|pyproject\.toml|cargo\.toml|go\.mod|composer\.json|gemfile|setup\.cfg|setup\.py|\.env(\.[\w.-]+)?|vercel\.json|netlify\.toml|fly\.toml|wrangler\.(toml|jsonc?)|render\.ya?ml|app\.ya?ml|app\.json|procfile|firebase\.json|\.firebaserc|serverless\.ya?ml|(docker-)?compose(\.[\w-]+)?\.ya?ml|dockerfile|\.gitmodules|[\w.-]*\.tf|[\w.-]*\.tfvars|[\w.-]*deploy[\w.-]*|[\w-]+\.config\.(js|ts|mjs|cjs|json))$/i;
+/** The project's source code: a host its code talks to is the project's endpoint (docs and READMEs are not: injections hide there). */
+const PROJECT_SOURCE = /\.(js|jsx|mjs|cjs|ts|tsx|py|go|rs|java|kt|rb|php|swift|cs|c|cc|cpp|h|hpp|scala|dart|vue|svelte|astro|lua|ex|exs|sh|sql)$/i;

@@ -4,6 +4,7 @@
  */
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
 import { FingerprintIndex, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint.ts';
+import { DestinationBook, type DestinationBookState } from './provenance.ts';
 
 export interface Origin {
   id: number;
@@ -85,6 +86,8 @@ export interface SessionState extends SessionCounts {
   remotes: Array<[string, string]>;
   secretsSent: Array<[number, Uint8Array, number]>;
   chunks: Array<[string, number, number]>;
+  /** the user's prompts and where destinations were first seen (absent in states saved before) */
+  dests?: DestinationBookState;
 }
 
 export const MAX_TAINTS = 512;
@@ -115,6 +118,8 @@ export class Session {
   readonly secretsSent = new Map<number, SecretSent>();
   /** `${originId} ${destination}` -> content of that origin already sent there */
   readonly chunks = new Map<string, ChunkSent>();
+  /** the user's prompts and where each destination was first seen (who chose a destination) */
+  readonly book: DestinationBook;
   lastAt: number;
   /**
    * Something a later decision depends on changed (an origin, a taint, a remote, pieces sent, what
@@ -134,6 +139,7 @@ export class Session {
   ) {
     this.lastAt = startedAt;
     this.index = new FingerprintIndex(hasher, maxFingerprints);
+    this.book = new DestinationBook((x) => hasher.hash(x));
   }
 
   /** Record what a tool returned. Returns the origin (fingerprints counted). */
@@ -190,6 +196,7 @@ export class Session {
       // without the k-gram hashes already counted: after a restart a repeated chunk counts again,
       // which can only add up sooner (and keeps each save small: those sets are most of the state)
       chunks: [...this.chunks].map(([k, c]) => [k, c.chars, c.calls]),
+      dests: this.book.toState(),
     };
   }
 
@@ -209,6 +216,7 @@ export class Session {
     for (const [name, url] of st.remotes) s.remotes.set(name, url);
     for (const [id, mask, calls] of st.secretsSent) s.secretsSent.set(id, { mask: new Uint8Array(mask), calls });
     for (const [k, chars, calls] of st.chunks) s.chunks.set(k, { chars, calls, seen: new Set() });
+    s.book.restore(st.dests);
     return s;
   }
 

@@ -1,0 +1,334 @@
+/**
+ * Who chose a destination. Every place a call sends data to (a host, an e-mail address, a chat
+ * recipient or channel, a phone or account number, a repository) gets a provenance:
+ *
+ *  - `user`: named in one of the user's own prompts of the session (UserPromptSubmit);
+ *  - `own`: the user's own infrastructure: loopback and private addresses, `policy.trustedHosts`,
+ *    hosts of ~/.ssh/config and known_hosts (facts the sidecar reads and hands in: `OwnFacts`);
+ *  - `project`: the project's own places: its repository and configured git remotes, hosts in
+ *    the project's files and in local git/config output read this session;
+ *  - `tool_output`: first seen in what a tool returned this session. `planted` when that output
+ *    came from outside (a web page, a mail, a message, a ticket, a review: anything a third party
+ *    can write) and the destination sat in its free text rather than in an address field (`to`,
+ *    `sender`, `participants` …): what a prompt injection plants ("send it to amy@…");
+ *  - `never_seen`: none of these.
+ *
+ * Private data to a destination the user, the project or the user's own infrastructure stands
+ * for is ordinary work; the same data to a destination planted in outside content is the attack
+ * pattern of every published prompt-injection exfiltration. Pure: facts come in, nothing is read.
+ */
+import { allHosts, isLoopback, matchDomainList, registrableDomain as siteOf } from './urls.ts';
+
+export type Provenance = 'user' | 'own' | 'project' | 'tool_output' | 'never_seen';
+
+export type DestinationKind = 'host' | 'address' | 'repo';
+
+export interface Destination {
+  kind: DestinationKind;
+  /** lower-cased: a host name, an e-mail address / recipient / channel / number, `owner/repo` */
+  value: string;
+}
+
+/** Where a destination was first seen in tool output. */
+export interface SeenDestination {
+  /** label of the output (`WebFetch(https://…)`, `Read(/p/README.md)`) */
+  label: string;
+  at: number;
+  /** from outside the trust boundary (web, mail, chat, tickets, any MCP service) */
+  outside: boolean;
+  /** in the free text of outside content, not in an address field */
+  planted: boolean;
+  /** in the project's own files or in local git/config output */
+  project: boolean;
+}
+
+/** Facts about the user's own infrastructure, read by the sidecar (never by the engine). */
+export interface OwnFacts {
+  /** Host aliases and HostName values of ~/.ssh/config, lower-cased */
+  sshHosts: ReadonlySet<string>;
+  /** plain host names of ~/.ssh/known_hosts, lower-cased */
+  knownHosts: ReadonlySet<string>;
+  /** hashed known_hosts entries: true when the host is one of them */
+  hashedKnownHost?: (host: string) => boolean;
+}
+
+export interface DestinationVerdict {
+  dest: Destination;
+  provenance: Provenance;
+  planted: boolean;
+  /** what made it so, for reasons (`the user's prompt`, `WebFetch(…) at 12:00`, `~/.ssh/config`) */
+  via: string;
+  /** a fact read from this machine's files decided it */
+  live?: string;
+}
+
+/** Worst first: where an injection would send, then the unknown, then the chosen. */
+const RANK: Record<string, number> = { planted: 0, never_seen: 1, tool_output: 2, project: 3, user: 4, own: 5 };
+export const verdictRank = (v: DestinationVerdict): number => (RANK[v.planted ? 'planted' : v.provenance] as number);
+
+/** Chosen by the user, the project or the user's own infrastructure. */
+export const isChosen = (p: Provenance | undefined): boolean => p === 'user' || p === 'project' || p === 'own';
+
+export const MAX_PROMPT_CHARS = 64 * 1024;
+export const MAX_PROMPTS = 64;
+export const MAX_SEEN_DESTINATIONS = 4096;
+/** Tool outputs are scanned for destinations up to this many chars (the rest is not looked at). */
+export const MAX_SCAN_CHARS = 128 * 1024;
+/** JSON in a text leaf is parsed (to tell address fields from free text) up to this size. */
+const MAX_JSON_PARSE = 256 * 1024;
+
+const EMAIL_RE = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+/g;
+const IBAN_RE = /\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b/g;
+const PHONE_RE = /\+\d[\d -]{6,18}\d/g;
+const REPO_RE = /github\.com[/:]([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})/g;
+
+/** Keys whose values are addresses (structured data), not free text. */
+const ADDRESS_KEY = /^(from|sender|senders|to|recipients?|cc|bcc|reply_?to|participants?|attendees?|invitees?|e?mails?|email_?address(es)?|user_?email|owner|author|members?|shared_?with|contacts?|iban|account(_?number)?|payee|users?|user_?name|channels?|phone(_?number)?|from_phone_number|to_phone_number|host|hostname|url|homepage|repository|remote)$/i;
+
+export function normPhone(p: string): string {
+  return p.replace(/[ -]/g, '');
+}
+
+/** Candidate destinations named in a text: hosts, e-mail addresses, IBANs, phone numbers, GitHub repos. */
+export function destinationsIn(text: string): Destination[] {
+  const out: Destination[] = [];
+  const t = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
+  if (t.includes('@')) for (const m of t.matchAll(EMAIL_RE)) out.push({ kind: 'address', value: m[0].toLowerCase() });
+  if (t.includes('.')) for (const h of allHosts(t)) out.push({ kind: 'host', value: h });
+  if (/[A-Z]{2}\d\d/.test(t)) for (const m of t.matchAll(IBAN_RE)) out.push({ kind: 'address', value: m[0].toLowerCase() });
+  if (t.includes('+')) for (const m of t.matchAll(PHONE_RE)) out.push({ kind: 'address', value: normPhone(m[0]) });
+  if (t.includes('github.com')) for (const m of t.matchAll(REPO_RE)) out.push({ kind: 'repo', value: `${m[1]}/${(m[2] as string).replace(/\.git$/, '')}`.toLowerCase() });
+  return out;
+}
+
+const keyOf = (d: Destination): string => `${d.kind}:${d.value}`;
+
+/**
+ * Every string of a tool output with the key it sits under. Text that is itself JSON (MCP servers
+ * return `[{type: "text", text: "<JSON>"}]`) is parsed so its fields count as fields.
+ */
+function leavesWithKeys(value: unknown, budget: number): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const stack: Array<[unknown, string, number]> = [[value, '', 0]];
+  let left = budget;
+  while (stack.length > 0 && left > 0) {
+    const [v, key, depth] = stack.pop() as [unknown, string, number];
+    if (depth > 64) continue;
+    if (typeof v === 'string') {
+      const s = v.trim();
+      if ((s.startsWith('{') || s.startsWith('[')) && s.length <= MAX_JSON_PARSE && depth < 8) {
+        try {
+          stack.push([JSON.parse(s), key, depth + 1]);
+          continue;
+        } catch {
+          // not JSON after all: free text
+        }
+      }
+      const t = v.length > left ? v.slice(0, left) : v;
+      left -= t.length;
+      out.push([key, t]);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], key, depth + 1]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        stack.push([x, k, depth + 1]);
+        // an object keyed by addresses (`shared_with: {"a@b.c": "rw"}`): the keys are addresses
+        if (k.length >= 5 && (k.includes('@') || k.includes('.'))) out.push(['address', k]);
+      }
+    }
+  }
+  return out;
+}
+
+/** What a session saves of its book: keyed hashes of destinations, never the destinations themselves. */
+export interface DestinationBookState {
+  /** hashes of the destinations named in prompts (and their sites) */
+  prompts: number[];
+  seen: Array<[number, SeenDestination]>;
+  /** hashes of the owners of the project's repositories */
+  owners: number[];
+}
+
+/** Per session: the user's prompts and where each destination was first seen. */
+export class DestinationBook {
+  readonly prompts: string[] = [];
+  private promptChars = 0;
+  readonly seen = new Map<string, SeenDestination>();
+  /** restored from a saved state: by keyed hash */
+  private readonly savedSeen = new Map<number, SeenDestination>();
+  private readonly savedPrompt = new Set<number>();
+  private readonly savedOwners = new Set<number>();
+
+  /** `hash` is the session's keyed hash, for saving and restoring (never plain destinations on disk). */
+  constructor(private readonly hash: (s: string) => number = () => 0) {}
+
+  notePrompt(prompt: string): void {
+    const p = prompt.toLowerCase();
+    if (this.prompts.length >= MAX_PROMPTS || this.promptChars + p.length > MAX_PROMPT_CHARS) {
+      // keep the newest: drop the oldest until it fits
+      while (this.prompts.length > 0 && (this.prompts.length >= MAX_PROMPTS || this.promptChars + p.length > MAX_PROMPT_CHARS)) this.promptChars -= (this.prompts.shift() as string).length;
+    }
+    const q = p.length > MAX_PROMPT_CHARS ? p.slice(0, MAX_PROMPT_CHARS) : p;
+    this.prompts.push(q);
+    this.promptChars += q.length;
+  }
+
+  /** Record the destinations a tool output names (first sighting wins). Returns how many were new. */
+  noteOutput(response: unknown, extra: string[], src: { label: string; at: number; outside: boolean; project: boolean }): number {
+    let added = 0;
+    const leaves = leavesWithKeys(response, MAX_SCAN_CHARS);
+    for (const e of extra) leaves.push(['', e]);
+    for (const [key, text] of leaves) {
+      if (text.length < 4) continue;
+      const structured = ADDRESS_KEY.test(key) || key === 'address';
+      for (const d of destinationsIn(text)) {
+        const k = keyOf(d);
+        if (this.seen.has(k) || (this.savedSeen.size > 0 && this.savedSeen.has(this.hash(k)))) continue;
+        // in free text: the value is part of longer prose, not the whole field
+        const free = !structured && text.trim().length > d.value.length + 8;
+        this.remember(k, { label: src.label, at: src.at, outside: src.outside, planted: src.outside && free, project: src.project });
+        added++;
+      }
+    }
+    return added;
+  }
+
+  private remember(k: string, s: SeenDestination): void {
+    if (this.seen.size >= MAX_SEEN_DESTINATIONS) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.set(k, s);
+  }
+
+  inPrompt(d: Destination): boolean {
+    const forms = [d.value];
+    if (d.kind === 'host') {
+      const site = siteOf(d.value);
+      if (site && site !== d.value) forms.push(site);
+    }
+    if (d.kind === 'repo') forms.push((d.value.split('/')[0] as string) + '/');
+    if (this.savedPrompt.size > 0 && forms.some((f) => this.savedPrompt.has(this.hash(f)))) return true;
+    if (this.prompts.length === 0) return false;
+    return this.prompts.some((p) => forms.some((f) => f.length >= 3 && containsWord(p, f)));
+  }
+
+  /** Owners of repositories seen in the project's own context (`git remote -v`): the user's accounts. */
+  projectOwners(): Set<string> {
+    const out = new Set<string>();
+    for (const [k, v] of this.seen) if (v.project && k.startsWith('repo:')) out.add(k.slice(5).split('/')[0] as string);
+    return out;
+  }
+
+  isProjectOwner(owner: string): boolean {
+    return this.projectOwners().has(owner) || (this.savedOwners.size > 0 && this.savedOwners.has(this.hash(owner)));
+  }
+
+  /** The first sighting of a destination (a host also by its site: api.x.com after x.com). */
+  sighting(d: Destination): SeenDestination | undefined {
+    const get = (k: string): SeenDestination | undefined => this.seen.get(k) ?? (this.savedSeen.size > 0 ? this.savedSeen.get(this.hash(k)) : undefined);
+    const s = get(keyOf(d));
+    if (s || d.kind !== 'host') return s;
+    const site = siteOf(d.value);
+    return site && site !== d.value ? get(keyOf({ kind: 'host', value: site })) : undefined;
+  }
+
+  /**
+   * For the saved session state, which keeps labels and hashes, never content: of each prompt only
+   * the destinations it names (hosts, addresses, numbers, repositories), not its text. After a
+   * restart a recipient named by a bare word (`send it to Alice`) is no longer known as the user's.
+   */
+  toState(): DestinationBookState {
+    const prompts = new Set<number>(this.savedPrompt);
+    for (const p of this.prompts) {
+      for (const d of destinationsIn(p)) {
+        prompts.add(this.hash(d.value));
+        if (d.kind === 'host') prompts.add(this.hash(siteOf(d.value)));
+        if (d.kind === 'repo') prompts.add(this.hash((d.value.split('/')[0] as string) + '/'));
+      }
+    }
+    const seen: Array<[number, SeenDestination]> = [...this.savedSeen];
+    for (const [k, v] of this.seen) seen.push([this.hash(k), v]);
+    const owners = new Set<number>(this.savedOwners);
+    for (const o of this.projectOwners()) owners.add(this.hash(o));
+    return { prompts: [...prompts], seen: seen.slice(-MAX_SEEN_DESTINATIONS), owners: [...owners] };
+  }
+
+  restore(st: Partial<DestinationBookState> | undefined): void {
+    if (!st) return;
+    for (const h of st.prompts ?? []) if (typeof h === 'number') this.savedPrompt.add(h);
+    for (const [h, v] of st.seen ?? []) if (typeof h === 'number') this.savedSeen.set(h, v);
+    for (const h of st.owners ?? []) if (typeof h === 'number') this.savedOwners.add(h);
+  }
+}
+
+/** `needle` in `hay` not as part of a longer word (so `bob` is not found in `bobby`). */
+function containsWord(hay: string, needle: string): boolean {
+  let i = hay.indexOf(needle);
+  while (i >= 0) {
+    const a = i === 0 ? '' : (hay[i - 1] as string);
+    const b = hay[i + needle.length] ?? '';
+    if (!/[a-z0-9_]/.test(a) && !/[a-z0-9_]/.test(b)) return true;
+    i = hay.indexOf(needle, i + 1);
+  }
+  return false;
+}
+
+/** Private, link-local and local-network host names and addresses. */
+export function isPrivateHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (isLoopback(h)) return true;
+  if (/^10\.\d+\.\d+\.\d+$/.test(h) || /^192\.168\.\d+\.\d+$/.test(h) || /^172\.(1[6-9]|2\d|3[01])\.\d+\.\d+$/.test(h) || /^169\.254\.\d+\.\d+$/.test(h) || /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d+\.\d+$/.test(h)) return true;
+  if (/^(fc|fd)[0-9a-f]{2}:/i.test(h) || /^fe80:/i.test(h)) return true;
+  return /\.(local|lan|home\.arpa|internal|localdomain|home|corp)$/.test(h) || (!h.includes('.') && /^[a-z][a-z0-9-]*$/.test(h));
+}
+
+export interface ProvenanceContext {
+  book: DestinationBook;
+  trustedHosts: readonly string[];
+  own?: OwnFacts;
+  /** repositories of the project: the working directory's name, remotes seen or configured */
+  projectRepo: (repo: string) => boolean;
+  /** the time of day, for reasons */
+  time: (ms: number) => string;
+}
+
+/** Who chose one destination. */
+export function provenanceOf(d: Destination, ctx: ProvenanceContext): DestinationVerdict {
+  if (d.kind === 'host') {
+    if (matchDomainList(d.value, ctx.trustedHosts)) return { dest: d, provenance: 'own', planted: false, via: 'policy.trustedHosts' };
+    const o = ctx.own;
+    if (o) {
+      if (o.sshHosts.has(d.value)) return { dest: d, provenance: 'own', planted: false, via: '~/.ssh/config', live: 'ssh config' };
+      if (o.knownHosts.has(d.value) || (o.hashedKnownHost?.(d.value) ?? false)) return { dest: d, provenance: 'own', planted: false, via: '~/.ssh/known_hosts', live: 'ssh known_hosts' };
+    }
+    if (isPrivateHost(d.value)) return { dest: d, provenance: 'own', planted: false, via: 'a loopback or private address' };
+  }
+  if (ctx.book.inPrompt(d)) return { dest: d, provenance: 'user', planted: false, via: "the user's prompt" };
+  if (d.kind === 'repo') {
+    if (ctx.projectRepo(d.value)) return { dest: d, provenance: 'project', planted: false, via: "the project's repository" };
+    const owner = d.value.includes('/') ? (d.value.split('/')[0] as string) : '';
+    if (owner && ctx.book.isProjectOwner(owner)) return { dest: d, provenance: 'project', planted: false, via: `${owner}, the account that owns the project's repository` };
+  }
+  const s = ctx.book.sighting(d);
+  if (s) {
+    if (s.project) return { dest: d, provenance: 'project', planted: false, via: `${s.label} (a project file or local git output)` };
+    return { dest: d, provenance: 'tool_output', planted: s.planted, via: `${s.label} at ${ctx.time(s.at)}` };
+  }
+  return { dest: d, provenance: 'never_seen', planted: false, via: 'nowhere in this session' };
+}
+
+/** Keys of a tool input that name where a message or payment goes. */
+const RECIPIENT_KEY = /^(to|recipients?|cc|bcc|email|emails|user_?email|recipient_?email|channel|channel_?(id|name)|recipient_?id|phone(_?number)?|to_?phone_?number|iban|account|payee|user|username|chat_?id)$/i;
+
+/** The addresses (e-mail, recipients, channels, numbers) a tool input sends to. */
+export function addressesOf(input: Record<string, unknown>): Destination[] {
+  const out: Destination[] = [];
+  const add = (v: unknown): void => {
+    if (typeof v === 'string' && v.length > 0 && v.length <= 320) {
+      const s = v.trim();
+      out.push({ kind: 'address', value: s.startsWith('+') ? normPhone(s) : s.toLowerCase() });
+    } else if (Array.isArray(v)) for (const x of v.slice(0, 50)) add(x);
+  };
+  for (const [k, v] of Object.entries(input)) if (RECIPIENT_KEY.test(k)) add(v);
+  return out;
+}
+
+
