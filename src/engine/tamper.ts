@@ -33,7 +33,8 @@ const REMOVERS = new Set(['rm', 'rmdir', 'mv', 'unlink', 'shred', 'truncate', 'c
 const COPIERS = new Set(['cp', 'rsync', 'install', 'ln']);
 const SYSTEMCTL_OFF = new Set(['stop', 'disable', 'mask', 'kill', 'edit', 'revert', 'set-property']);
 const LAUNCHCTL_OFF = new Set(['bootout', 'unload', 'disable', 'remove', 'kill', 'stop']);
-const CLI_OFF = new Set(['uninstall', 'config']);
+/** the guard's own CLI commands that switch it off or let flows through (allow, and the console that can) */
+const CLI_OFF = new Set(['uninstall', 'config', 'allow', 'console']);
 
 /** The command of a simple command with its wrappers (sudo, env VAR=x, timeout 5, xargs) taken off. */
 function unwrap(argv: string[]): string[] {

@@ -25,6 +25,10 @@ test('switching the guard off is denied: kill, service stop, uninstall, deleting
     'npx mcpproxy-hook uninstall',
     'mcpproxy-hook service uninstall',
     'mcpproxy-hook config set policy.sensitiveToExternal allow',
+    // letting a blocked flow through is the user's call, not the agent's
+    'mcpproxy-hook allow 12 --always',
+    'npx mcpproxy-hook allow 12 --once',
+    'mcpproxy-hook console --print-url',
     `rm -rf ${STATE}`,
     'rm -rf ~/.local/state',
     `echo '{}' > ${STATE}/config.json`,
