@@ -234,6 +234,9 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
     }
     const h: HookHandler = { type: 'http', url, timeout: cfg.hook.timeoutSeconds, headers, ...(o.scope === 'project' ? { allowedEnvVars: ['MCPPROXY_HOOK_TOKEN'] } : {}), ...(failClosed ? { onFailure: 'block' } : {}) };
     for (const event of ['PreToolUse', 'PostToolUse', 'PostToolUseFailure']) entries.push({ event, matcher: '*', handler: h });
+    // the user's prompt names the destinations the user chose (engine provenance); never blocks a prompt
+    const { onFailure: _never, ...promptHandler } = h;
+    entries.push({ event: 'UserPromptSubmit', handler: promptHandler });
     // the sidecar starts with the session: a cold start takes ~1 s here, so its deadline is generous
     const startDeadline = Math.max(cfg.hook.deadlineMs, Math.min(8000, cfg.hook.timeoutSeconds * 1000 - 1000));
     entries.push({ event: 'SessionStart', handler: { type: 'command', command: hookCommand('start', { node: process.execPath, hook, socket: paths.socket, deadlineMs: startDeadline, failClosed: false, httpPort: cfg.hook.httpPort, autostart: cli, ...(home ? { home } : {}) }), timeout: cfg.hook.timeoutSeconds } });
@@ -246,6 +249,9 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
       ...(failClosed ? { onFailure: 'block' } : {}),
     });
     entries.push({ event: 'PreToolUse', matcher: '*', handler: mk('pre') }, { event: 'PostToolUse', matcher: '*', handler: mk('post') }, { event: 'PostToolUseFailure', matcher: '*', handler: mk('post') });
+    // the user's prompt names the destinations the user chose (engine provenance); never blocks a prompt
+    const { onFailure: _never, ...promptHandler } = mk('post');
+    entries.push({ event: 'UserPromptSubmit', handler: promptHandler });
   }
   const next = withOurs(data, entries, file);
   if (o.dryRun) {
