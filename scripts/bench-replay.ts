@@ -1,0 +1,108 @@
+/**
+ * Decision time over a replay of the real Claude Code sessions in `../shared/real-sessions/` (every hook
+ * payload in order, through a real sidecar on a real socket, as the hook sends them: one connection and one
+ * `hook` frame per event): p50 / p99 / max per event, every event over 50 ms named; then the sidecar's
+ * memory with every replayed session still open. Skipped, with a message, when ../shared is absent.
+ * A denied call does not run, so its PostToolUse is not sent (as in bench:real).
+ * A measurement, not a test. Writes .bench/replay.md.
+ *
+ *   node --import tsx scripts/bench-replay.ts [--shared DIR]
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { freshHome, ROOT, startSidecar } from '../test/helpers/sidecar.ts';
+import { request } from '../src/transport/client.ts';
+import { rssSplit } from './proc-status.ts';
+import Database from 'better-sqlite3';
+import { loadavg } from 'node:os';
+
+const SLOW_MS = 50;
+const MiB = 2 ** 20;
+
+function sharedDir(): string | undefined {
+  const i = process.argv.indexOf('--shared');
+  const given = i > 0 ? process.argv[i + 1] : process.env.MCPPROXY_HOOK_SHARED;
+  const cands = given ? [resolve(given)] : [resolve(ROOT, '..', 'shared'), resolve(ROOT, '..', '..', 'shared')];
+  return cands.find((d) => existsSync(join(d, 'real-sessions', 'sessions')));
+}
+
+const CAMEL: Record<string, string> = { sessionId: 'session_id', hookEventName: 'hook_event_name', transcriptPath: 'transcript_path', permissionMode: 'permission_mode', toolName: 'tool_name', toolInput: 'tool_input', toolResponse: 'tool_response', toolUseId: 'tool_use_id' };
+function normalise(e: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...e };
+  for (const [a, b] of Object.entries(CAMEL)) {
+    if (a in out) {
+      if (!(b in out)) out[b] = out[a];
+      delete out[a];
+    }
+  }
+  return out;
+}
+
+const pct = (s: number[], p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
+
+async function main(): Promise<void> {
+  const shared = sharedDir();
+  if (!shared) {
+    console.log('bench-replay: skipped, ../shared/real-sessions is not here (pass --shared DIR or set MCPPROXY_HOOK_SHARED)');
+    return;
+  }
+  const dir = join(shared, 'real-sessions', 'sessions');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json.gz')).sort();
+  const sc = await startSidecar({ home: freshHome('mphr-') });
+  try {
+    const times: number[] = [];
+    const slow: string[] = [];
+    let denied = 0;
+    let sessions = 0;
+    for (const f of files) {
+      const data = JSON.parse(gunzipSync(readFileSync(join(dir, f))).toString('utf8')) as { name: string; events: Array<Record<string, unknown>> };
+      const sid = `replay-${data.name}`.slice(0, 200);
+      sessions++;
+      const skipPost = new Set<string>();
+      for (let i = 0; i < data.events.length; i++) {
+        const ev: Record<string, unknown> = { ...normalise(data.events[i] as Record<string, unknown>), session_id: sid };
+        const name = String(ev.hook_event_name);
+        const key = `${String(ev.tool_use_id ?? '')}|${JSON.stringify(ev.tool_input ?? null).slice(0, 200)}`;
+        if ((name === 'PostToolUse' || name === 'PostToolUseFailure') && skipPost.delete(key)) continue;
+        const raw = Buffer.from(JSON.stringify(ev));
+        const t0 = process.hrtime.bigint();
+        const reply = await request(sc.socket, { t: 'hook', p: 0, e: raw }, 30_000);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        times.push(ms);
+        if (ms > SLOW_MS) slow.push(`${data.name} #${i} ${name} ${String(ev.tool_name)} (${(raw.length / 1024).toFixed(0)} KB): ${ms.toFixed(1)} ms`);
+        if (typeof reply === 'string' && name === 'PreToolUse' && /"permissionDecision":"deny"/.test(reply)) {
+          denied++;
+          skipPost.add(key);
+        }
+      }
+    }
+    const status = (await request(sc.socket, { t: 'status' }, 10_000)) as Record<string, unknown>;
+    const procStatus = readFileSync(`/proc/${sc.proc.pid}/status`, 'utf8');
+    const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(procStatus)?.[1] ?? NaN) * 1024;
+    const split = rssSplit(procStatus);
+    const s = [...times].sort((a, b) => a - b);
+    // the sidecar's own time per event (audit rows' latency_us): the decision, without IPC and scheduling
+    const db = new Database(join(sc.stateDir, 'audit.db'), { readonly: true });
+    const rows = db.prepare('SELECT session_id, event, tool, latency_us FROM decisions WHERE session_id LIKE ?').all('replay-%') as Array<{ session_id: string; event: string; tool: string; latency_us: number }>;
+    db.close();
+    const inner = rows.map((r) => r.latency_us / 1000).sort((a, b) => a - b);
+    const innerSlow = rows.filter((r) => r.latency_us / 1000 > SLOW_MS).map((r) => `${r.session_id.slice(7)} ${r.event} ${r.tool}: ${(r.latency_us / 1000).toFixed(1)} ms`);
+    const lines = [
+      `Replay of ${sessions} real sessions (${times.length} hook events, ${denied} denied calls' PostToolUse not sent), load average ${loadavg()[0]?.toFixed(1)} on this machine:`,
+      `decision time in the sidecar (${inner.length} audit rows): p50 ${pct(inner, 0.5).toFixed(2)} ms, p99 ${pct(inner, 0.99).toFixed(2)} ms, max ${(inner[inner.length - 1] ?? NaN).toFixed(1)} ms; ${innerSlow.length} event(s) over ${SLOW_MS} ms`,
+      ...innerSlow.map((x) => `  over ${SLOW_MS} ms: ${x}`),
+      `round trip as the hook sees it (connect, frame, decision, reply): p50 ${pct(s, 0.5).toFixed(2)} ms, p99 ${pct(s, 0.99).toFixed(2)} ms, max ${(s[s.length - 1] ?? NaN).toFixed(1)} ms; ${slow.length} over ${SLOW_MS} ms${slow.length ? ' (slowest 10 below)' : ''}`,
+      ...slow.sort((a, b) => Number(/([\d.]+) ms$/.exec(b)?.[1]) - Number(/([\d.]+) ms$/.exec(a)?.[1])).slice(0, 10).map((x) => `  ${x}`),
+      `sidecar memory with every replayed session open (${String(status.sessions_tracked)} tracked): RSS ${(rss / MiB).toFixed(0)} MiB (own ${(split.anon / MiB).toFixed(0)} MiB, file-backed ${(split.file / MiB).toFixed(0)} MiB)`,
+    ];
+    const text = lines.join('\n');
+    console.log(text);
+    mkdirSync(join(ROOT, '.bench'), { recursive: true });
+    writeFileSync(join(ROOT, '.bench', 'replay.md'), text + '\n');
+  } finally {
+    await sc.cleanup();
+  }
+}
+
+await main();
