@@ -302,6 +302,42 @@ function checkBearer(value: string): boolean {
   return shannonEntropy(v) >= 3.0 && classTransitionRatio(v) >= 0.15;
 }
 
+/** Documented test card numbers (Stripe, Braintree, Adyen docs): no cardholder's data. */
+const TEST_CARDS = new Set([
+  '4242424242424242', '4111111111111111', '4000056655665556', '4012888888881881', '4222222222222', '5555555555554444',
+  '5105105105105100', '5200828282828210', '2223003122003222', '378282246310005', '371449635398431', '378734493671000',
+  '6011111111111117', '6011000990139424', '6011000000000004', '3530111333300000', '3566002020360505',
+]);
+
+function luhnValid(d: string): boolean {
+  let sum = 0;
+  let alt = false;
+  for (let i = d.length - 1; i >= 0; i--) {
+    let n = d.charCodeAt(i) - 48;
+    if (alt && (n *= 2) > 9) n -= 9;
+    sum += n;
+    alt = !alt;
+  }
+  return sum % 10 === 0;
+}
+
+/** A card number as written: no separators, or one kind of separator between the usual groups. */
+function checkCard(value: string): boolean {
+  const d = value.replace(/[ -]/g, '');
+  const amex = d[0] === '3';
+  if (amex ? d.length !== 15 : d.length < 13 || d.length > 19) return false;
+  if (d !== value) {
+    const sep = value.includes(' ') ? ' ' : '-';
+    if (value.includes(sep === ' ' ? '-' : ' ')) return false;
+    const groups = value.split(sep).map((g) => g.length).join(',');
+    const ok = amex ? groups === '4,6,5' : /^4,4,4,(?:1|2|3|4|4,3)$/.test(groups) || (d.length === 19 && groups === '4,4,4,4,3');
+    if (!ok) return false;
+  }
+  if (TEST_CARDS.has(d)) return false;
+  if (new Set(d).size < 4) return false;
+  return luhnValid(d);
+}
+
 /** Telegram bot token: the run `A…` (35 chars) must follow `<5-16 digit bot id>:`; the span takes the id in. */
 function checkTelegram(_value: string, ctx: MatchContext): boolean | readonly [number, number] {
   const { text, start } = ctx;
@@ -1238,6 +1274,16 @@ const INTERNAL_RULES: InternalRule[] = [
     keywords: ['fo1_', 'fm1_', 'fm2_'],
     regex: re(LB + String.raw`(?:fo1_[A-Za-z0-9_-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,4096}={0,3})(?![A-Za-z0-9_+/=-])`),
     allow: TOKEN_PLACEHOLDERS,
+  },
+  {
+    // 13-19 digits from a card issuer's range, grouped as cards are written (or not at all), Luhn-valid;
+    // checked on the way out even when no tool of the session returned it. The documented test card
+    // numbers (4242 4242 4242 4242, 4111 1111 1111 1111 …) are not cardholder data.
+    id: 'payment-card',
+    label: 'payment card number',
+    severity: 'high',
+    regex: re(String.raw`(?<![0-9A-Za-z_.,/:+-])(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|3[47][0-9]{2}|6(?:011|5[0-9]{2}))(?:[ -]?[0-9]){9,15}(?![0-9A-Za-z_/-])`),
+    check: checkCard,
   },
   {
     id: 'jwt',

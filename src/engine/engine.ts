@@ -17,7 +17,7 @@ import type { Action, Classification, FlowType, HookEvent, Risk } from '../types
 import { ACTION_RANK, RISK_RANK } from '../types.ts';
 import type { Config } from '../config/index.ts';
 import { canonicalToolName, classifyTool, configuredClass, own, parseMcpName, type ToolAnnotations, type ToolClass } from './classifier.ts';
-import { Hasher, K, stringLeaves, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint.ts';
+import { Hasher, K, stringLeaves, structuredValues, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, type Origin, type Seen, type Session, type Taint } from './flow-tracker.ts';
 import { scanText, sensitivePath } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
@@ -337,6 +337,8 @@ export class FlowEngine {
         if (!sensitive.includes(f.label)) sensitive.push(f.label);
       }
     }
+    // the distinctive values of the rows it returned (names, addresses, account numbers …): matched on their own
+    for (const t of structuredValues(ev.tool_response)) tokens.push(t);
     if (tc.source === 'unknown' && sensitive.length === 0) {
       d.summary = 'unclassified tool output, nothing sensitive: not recorded';
       return d;

@@ -25,6 +25,8 @@
 
 import { longRuns, rawCodesReader } from './raw-codes.ts';
 
+export { structuredValues, fieldCategory, validIban } from './fingerprint/structured.ts';
+
 export const K = 24; // k-gram length (normalised chars)
 export const W = 8; // winnowing window (k-grams); guarantee threshold K + W - 1 = 31
 export const MIN_TOKEN = 8; // shortest token / line we keep (secrets: 6)

@@ -1,0 +1,362 @@
+/**
+ * Short structured values: the distinctive values of the rows a tool returned (JSON objects, JSON
+ * lines, CSV / TSV / psql / markdown tables) and values whose shape alone makes them distinctive
+ * (a valid IBAN, a street address). They are matched exactly, whatever their length, so that a
+ * row rewritten as prose or re-keyed ("Home: John Doe, 742 Evergreen Terrace …") still counts by
+ * its values, where the k-grams need 40 shared characters.
+ *
+ * What makes a value distinctive, so that ordinary words and numbers stay out:
+ *  - its field: a phone, account, IBAN, address, passport / ID / tax number, order or booking
+ *    reference, judged by the words of the key or column name;
+ *  - a personal name only in a personal row (one that also holds a phone, account, address, ID or
+ *    e-mail field), and only when it looks like a name (capitalised words); a name counts as shared
+ *    text (its characters add up with the rest), not as a distinctive value on its own;
+ *  - the value itself: digits in it for numbers and references, a digit and words for an address,
+ *    at least MIN_VALUE normalised chars (shorter values are too common to tell anything);
+ *  - its shape, with no field: an IBAN whose mod-97 check holds, `742 Evergreen Terrace`.
+ * E-mail addresses and card numbers are found in any text by the index itself.
+ *
+ * Pure; bounded (MAX_VALUES per call, MAX_PARSE chars parsed as JSON, MAX_ROWS rows per call).
+ */
+import type { TokenSpec } from '../fingerprint.ts';
+
+/** shortest value kept (normalised: lower-case, no whitespace), as the index keeps tokens */
+export const MIN_VALUE = 8;
+const MAX_VALUE = 256;
+const MAX_VALUES = 4000;
+const MAX_PARSE = 2 * 1024 * 1024;
+/** rows (objects, JSON lines, table lines) looked at per call: a big export is bounded; its k-grams still cover it */
+const MAX_ROWS = 1000;
+const MAX_DEPTH = 64;
+/** JSON lines whose first JSONL_PROBE lines have no key of interest are not parsed further */
+const JSONL_PROBE = 64;
+
+export type ValueCategory = 'phone' | 'iban' | 'account' | 'address' | 'identity' | 'reference' | 'name' | 'email' | 'card';
+
+const LABELS: Record<Exclude<ValueCategory, 'email' | 'card'>, string> = {
+  phone: 'phone number',
+  iban: 'IBAN',
+  account: 'account number',
+  address: 'postal address',
+  identity: 'passport or ID number',
+  reference: 'order or reference number',
+  name: 'personal name',
+};
+
+/** Split `firstName`, `phone_number`, `ID_number`, `Account No.` into lower-case words. */
+function words(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+const categoryCache = new Map<string, ValueCategory | null>();
+
+/** The category a key or column name gives its values, or null. */
+export function fieldCategory(key: string): ValueCategory | null {
+  let c = categoryCache.get(key);
+  if (c === undefined) {
+    c = categoryOf(key);
+    if (categoryCache.size >= 4096) categoryCache.clear();
+    categoryCache.set(key, c);
+  }
+  return c;
+}
+
+function categoryOf(key: string): ValueCategory | null {
+  if (key.length > 64) return null;
+  const w = words(key);
+  if (w.length === 0 || w.length > 6) return null;
+  const has = (...xs: string[]): boolean => xs.some((x) => w.includes(x));
+  const last = w[w.length - 1] as string;
+  if (has('email', 'mail', 'emails')) return 'email';
+  if (has('card', 'pan') && !has('id', 'type', 'brand', 'expiry', 'exp', 'count')) return 'card';
+  if (has('phone', 'mobile', 'telephone', 'tel', 'fax', 'cell', 'msisdn', 'whatsapp')) return 'phone';
+  if (has('iban')) return 'iban';
+  if (has('account', 'acct', 'routing', 'bic', 'swift') || (has('sort') && has('code'))) return has('type', 'status', 'name', 'kind', 'count') ? null : 'account';
+  if (has('recipient', 'sender', 'payee', 'beneficiary', 'counterparty')) return 'account'; // kept only when the value is IBAN- or number-shaped
+  if (has('address', 'street', 'addr') || (w[0] === 'line' && (last === '1' || last === '2'))) return has('email', 'ip', 'mac', 'url', 'web', 'wallet') ? null : 'address';
+  if (has('passport', 'ssn', 'nin', 'tin', 'nif', 'aadhaar') || (has('social') && has('security')) || (has('national', 'tax', 'license', 'licence', 'driver', 'identity') && has('id', 'number', 'no', 'num')) || (w[0] === 'id' && has('number', 'no', 'num'))) return 'identity';
+  if (has('dob', 'birthday', 'birthdate') || (has('birth') && has('date', 'day'))) return 'identity';
+  if (has('order', 'invoice', 'tracking', 'booking', 'reservation', 'confirmation', 'shipment', 'claim', 'reference') && (has('id', 'number', 'no', 'num', 'code', 'reference') || w.length === 1)) return 'reference';
+  if (has('name', 'fullname', 'firstname', 'lastname', 'surname', 'forename', 'cardholder', 'holder', 'patient', 'customer', 'contact', 'guest', 'passenger', 'employee')) {
+    // (file, package, host, branch … names are not people's)
+    if (has('file', 'filename', 'package', 'project', 'repo', 'repository', 'branch', 'host', 'hostname', 'domain', 'bucket', 'table', 'column', 'field', 'key', 'event', 'tool', 'model', 'service', 'app', 'product', 'company', 'org', 'organization', 'team', 'channel', 'display', 'class', 'type', 'id', 'path', 'tag', 'image', 'container', 'function', 'method', 'module', 'task', 'job', 'step', 'workflow', 'queue', 'topic', 'hotel', 'restaurant', 'city', 'country', 'street', 'user')) return null;
+    return 'name';
+  }
+  return null;
+}
+
+const DIGIT_RE = /[0-9]/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/;
+const NAME_WORD_RE = /^(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]\.?|(?:van|von|de|da|del|der|di|le|la|du|bin|al)|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$/;
+const COMMON_VALUES = new Set(['unknown', 'none', 'null', 'undefined', 'redacted', 'notavailable', 'n/a', 'pending', 'confirmed', 'cancelled', 'canceled', 'active', 'inactive']);
+
+function normLen(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (!/\s/.test(s[i] as string)) n++;
+  return n;
+}
+
+/** IBAN: country code, check digits, 11–30 alphanumerics; the ISO 7064 mod-97 check holds. */
+export function validIban(s: string): boolean {
+  const v = s.replace(/[ -]/g, '').toUpperCase();
+  if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/.test(v)) return false;
+  const r = v.slice(4) + v.slice(0, 4);
+  let m = 0;
+  for (let i = 0; i < r.length; i++) {
+    const c = r.charCodeAt(i);
+    const d = c >= 65 ? String(c - 55) : r[i] as string;
+    for (let j = 0; j < d.length; j++) m = (m * 10 + (d.charCodeAt(j) - 48)) % 97;
+  }
+  return m === 1;
+}
+
+const IBAN_SHAPE_RE = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$/;
+
+class Collector {
+  readonly out: TokenSpec[] = [];
+  rows = 0;
+  private readonly seen = new Set<string>();
+  push(value: string, cat: Exclude<ValueCategory, 'email' | 'card'>): void {
+    if (this.out.length >= MAX_VALUES) return;
+    const v = value.trim();
+    const n = normLen(v);
+    if (n < MIN_VALUE || n > MAX_VALUE) return;
+    const key = cat + '\u0000' + v.toLowerCase();
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    // a name alone is weak evidence (the people a task is about are named in it): it adds its
+    // characters to the shared text, like a line, instead of counting on its own
+    this.out.push({ value: v, kind: cat === 'name' ? 'line' : 'token', label: LABELS[cat] });
+  }
+  get full(): boolean {
+    return this.out.length >= MAX_VALUES;
+  }
+  /** no more rows to look at (values full, or MAX_ROWS seen) */
+  get rowsDone(): boolean {
+    return this.out.length >= MAX_VALUES || this.rows >= MAX_ROWS;
+  }
+}
+
+/** A value of a field of category `cat`: push it (and its plain forms) when it is distinctive. */
+function fieldValue(c: Collector, cat: ValueCategory, raw: string, personal: boolean): void {
+  const v = raw.trim();
+  if (v.length === 0 || v.length > MAX_VALUE) return;
+  if (COMMON_VALUES.has(v.toLowerCase())) return;
+  switch (cat) {
+    case 'phone': {
+      const d = v.replace(/[^0-9]/g, '');
+      if (d.length < 7 || d.length > 15 || !/^[+0-9 ().\-/]+$/.test(v)) return;
+      c.push(v, 'phone');
+      if (d !== v) c.push(d, 'phone');
+      return;
+    }
+    case 'iban':
+    case 'account': {
+      const compact = v.replace(/[ -]/g, '');
+      if (IBAN_SHAPE_RE.test(compact.toUpperCase())) {
+        c.push(v, 'iban');
+        if (compact !== v) c.push(compact, 'iban');
+        return;
+      }
+      const d = v.replace(/[^0-9]/g, '');
+      // account numbers: mostly digits, at least 6 of them (not an amount, not a date)
+      if (d.length < 6 || DATE_RE.test(v) || !/^[A-Za-z0-9 .\-/]+$/.test(v) || d.length * 2 < compact.length || /^\d+\.\d{1,2}$/.test(v)) return;
+      c.push(v, 'account');
+      if (d !== v) c.push(d, 'account');
+      return;
+    }
+    case 'address': {
+      if (!DIGIT_RE.test(v) || !/[A-Za-z]{3}/.test(v) || !/\s/.test(v)) return;
+      c.push(v, 'address');
+      // the street part on its own (a reworded address keeps it)
+      const street = v.split(/[,\n;]/)[0] as string;
+      if (street !== v && DIGIT_RE.test(street) && /[A-Za-z]{3}/.test(street)) c.push(street, 'address');
+      return;
+    }
+    case 'identity': {
+      if (!DIGIT_RE.test(v) || DATE_RE.test(v) && !personal) return;
+      if (!/^[A-Za-z0-9 .\-/]+$/.test(v)) return;
+      c.push(v, 'identity');
+      const compact = v.replace(/[ .\-/]/g, '');
+      if (compact !== v) c.push(compact, 'identity');
+      return;
+    }
+    case 'reference': {
+      if (!DIGIT_RE.test(v) || !/^[A-Za-z0-9 _.\-/#]+$/.test(v) || DATE_RE.test(v)) return;
+      if (/^[0-9a-f]{7,64}$/i.test(v) && /[a-f]/i.test(v)) return; // a commit id or digest, not an order
+      c.push(v, 'reference');
+      return;
+    }
+    case 'name': {
+      if (!personal) return;
+      const parts = v.split(/\s+/);
+      if (parts.length < 1 || parts.length > 5 || !parts.every((p) => NAME_WORD_RE.test(p))) return;
+      c.push(v, 'name');
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** One row (key -> value): its categories decide whether names count. Returns whether any key had one. */
+function row(c: Collector, entries: Array<[string, unknown]>): boolean {
+  c.rows++;
+  const cats: Array<[ValueCategory, string]> = [];
+  let personal = false;
+  let first: string | undefined;
+  let last: string | undefined;
+  for (const [k, x] of entries) {
+    const cat = fieldCategory(k);
+    if (!cat) continue;
+    const s = typeof x === 'string' ? x : typeof x === 'number' && Number.isFinite(x) ? String(x) : undefined;
+    if (s === undefined) continue;
+    if (cat !== 'name' && cat !== 'reference' && cat !== 'account') personal = true;
+    if (cat === 'account' && /[0-9]{6}/.test(s.replace(/[ -]/g, ''))) personal = true;
+    const w = words(k);
+    if (cat === 'name' && w.includes('first')) first = s.trim();
+    if (cat === 'name' && (w.includes('last') || w.includes('surname'))) last = s.trim();
+    cats.push([cat, s]);
+  }
+  for (const [cat, s] of cats) fieldValue(c, cat, s, personal);
+  if (personal && first && last) fieldValue(c, 'name', `${first} ${last}`, true);
+  return cats.length > 0;
+}
+
+/**
+ * Walk a JSON value: every object is a row. Its strings are looked at as texts too (they may hold
+ * JSON or a table, or an IBAN); for a value parsed from a text (`parsed`), only the strings that
+ * may hold more structure: the rest is part of the text, whose shapes are looked at as a whole.
+ * Returns whether any key had a category.
+ */
+function walk(c: Collector, root: unknown, texts: string[], parsed = false): boolean {
+  let any = false;
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  let steps = 0;
+  while (stack.length > 0 && !c.rowsDone && steps++ < 200_000) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (depth > MAX_DEPTH) continue;
+    if (typeof v === 'string') {
+      if (v.length >= MIN_VALUE && (!parsed || v.includes('\n') || /^\s*[[{]/.test(v))) texts.push(v);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], depth + 1]);
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>);
+      if (row(c, entries)) any = true;
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const x = (entries[i] as [string, unknown])[1];
+        if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+        else if (typeof x === 'string' && x.length >= MIN_VALUE && (!parsed || x.includes('\n') || /^\s*[[{]/.test(x))) texts.push(x);
+      }
+    }
+  }
+  return any;
+}
+
+function tryJson(s: string): unknown {
+  if (s.length > MAX_PARSE) return undefined;
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return undefined; // not JSON after all: looked at as lines below
+  }
+}
+
+const SEPARATORS = ['\t', '|', ',', ';'] as const;
+const HEADER_CELL_RE = /^[A-Za-z_][A-Za-z0-9_ .()#/-]{0,40}$/;
+
+function cells(line: string, sep: string): string[] {
+  let l = line.trim();
+  if (sep === '|') l = l.replace(/^\|/, '').replace(/\|$/, '');
+  return l.split(sep).map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
+}
+
+/** CSV / TSV / psql / markdown tables: a header line of names, then rows with as many cells. */
+function table(c: Collector, lines: string[], start: number): void {
+  const header = lines[start] as string;
+  for (const sep of SEPARATORS) {
+    if (!header.includes(sep)) continue;
+    const names = cells(header, sep);
+    if (names.length < 2 || names.length > 64 || !names.every((x) => HEADER_CELL_RE.test(x))) continue;
+    if (!names.some((x) => fieldCategory(x) !== null)) continue;
+    const end = lines.length;
+    for (let i = start + 1; i < end && !c.rowsDone; i++) {
+      const line = lines[i] as string;
+      if (line.trim().length === 0 || /^[\s|:+-]+$/.test(line)) continue; // rule lines of psql / markdown
+      const vs = cells(line, sep);
+      if (vs.length !== names.length) continue;
+      row(c, names.map((n, j) => [n, vs[j] as string]));
+    }
+    return;
+  }
+}
+
+/** Values distinctive by shape alone, anywhere in a text (street addresses in texts up to MAX_STREET_SCAN chars: the scan tries every digit). */
+const MAX_STREET_SCAN = 256 * 1024;
+const IBAN_TEXT_RE = /(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g;
+const STREET_RE =
+  /(?<![A-Za-z0-9])\d{1,5}[A-Za-z]? (?:[A-Z][a-z]+ ){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Terrace|Court|Ct|Place|Pl|Square|Sq|Parkway|Pkwy|Highway|Hwy|Close|Crescent|Gardens|Strasse|Straße|Rue)\b/g;
+
+function shapes(c: Collector, text: string): void {
+  if (text.length > MAX_PARSE) return;
+  for (const m of text.matchAll(IBAN_TEXT_RE)) {
+    if (c.full) return;
+    if (!validIban(m[0])) continue;
+    c.push(m[0], 'iban');
+    const compact = m[0].replace(/ /g, '');
+    if (compact !== m[0]) c.push(compact, 'iban');
+  }
+  if (text.length > MAX_STREET_SCAN) return;
+  for (const m of text.matchAll(STREET_RE)) {
+    if (c.full) return;
+    c.push(m[0], 'address');
+  }
+}
+
+/**
+ * The distinctive structured values of what a tool returned: `value` is the tool response (any
+ * JSON value) or a text. Strings that hold JSON, JSON lines or a table are parsed and walked.
+ */
+export function structuredValues(value: unknown): TokenSpec[] {
+  const c = new Collector();
+  const texts: string[] = [];
+  if (typeof value === 'string') texts.push(value);
+  else walk(c, value, texts);
+  for (let t = 0; t < texts.length && !c.full && t < 10_000; t++) {
+    const text = texts[t] as string;
+    const trimmed = text.trimStart();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+      const parsed = tryJson(trimmed);
+      if (parsed !== undefined && parsed !== null && typeof parsed === 'object') {
+        walk(c, parsed, texts, true);
+        shapes(c, text);
+        continue;
+      }
+    }
+    if (text.length <= MAX_PARSE && text.includes('\n')) {
+      const lines = text.split('\n', MAX_ROWS + 2);
+      // JSON lines: every line an object
+      if (/^\s*\{/.test(lines[0] as string)) {
+        // (lines of one shape: when the first ones name nothing of interest, the rest do not either)
+        let any = false;
+        for (let i = 0; i < lines.length && !c.rowsDone; i++) {
+          if (i === JSONL_PROBE && !any) break;
+          const l = lines[i] as string;
+          if (!/^\s*\{/.test(l)) continue;
+          const o = tryJson(l);
+          if (o !== undefined && o !== null && typeof o === 'object' && walk(c, o, texts, true)) any = true;
+        }
+      } else {
+        const first = lines.findIndex((l) => l.trim().length > 0);
+        if (first >= 0) table(c, lines, first);
+      }
+    }
+    shapes(c, text);
+  }
+  return c.out;
+}
