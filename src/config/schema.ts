@@ -103,7 +103,7 @@ export const configSchema = z
           'internal data going to a destination that first appeared in the free text of outside content this session (a web page, mail, message, ticket, review): what a prompt injection plants',
         ),
         plantedDestinationAny: action(
-          'ask',
+          'deny',
           'any call with a payload to a destination that first appeared in the free text of outside content this session, even when none of the data is recognised',
         ),
         providerOwnApi: action(

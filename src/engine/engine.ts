@@ -264,7 +264,7 @@ export class FlowEngine {
       // settings, deployments; not issue and PR threads, which anyone can write), project files
       const git = bash.segments.some(
         (seg) =>
-          (seg[0] ?? '').replace(/^.*\//, '') === 'gh' && ['run', 'repo', 'secret', 'variable', 'workflow', 'release', 'auth', 'browse'].includes(seg[1] ?? ''),
+          (seg[0] ?? '').replace(/^.*\//, '') === 'gh' && (['run', 'secret', 'variable', 'workflow', 'release', 'auth'].includes(seg[1] ?? '') || (seg[1] === 'repo' && seg[2] === 'view')),
       ) || bash.git.some((g) => ['remote', 'config', 'log', 'show', 'status', 'branch'].includes(g.subcommand ?? ''));
       const conf = bash.readPaths.length > 0 && bash.readPaths.every((p) => this.projectConfig(p, ev));
       return { outside: false, project: git || conf };
@@ -540,8 +540,9 @@ export class FlowEngine {
       const owner = typeof input.owner === 'string' ? input.owner : undefined;
       const repo = typeof input.repo === 'string' ? input.repo : typeof input.repository === 'string' ? input.repository : undefined;
       if (repo) of({ kind: 'repo', value: (owner && !repo.includes('/') ? `${owner}/${repo}` : repo).toLowerCase() });
+      // a write that names nobody (a note, a record, a knowledge entry) goes to the user's own space there
+      if (out.length === 0 && tc.sink === 'project' && tc.server) out.push({ dest: { kind: 'repo', value: `${tc.server} (the user's space)` }, provenance: 'project', planted: false, via: `the user's own space on ${tc.server} (the call names no recipient)` });
     }
-    void tc;
     return out;
   }
 
@@ -601,10 +602,19 @@ export class FlowEngine {
           continue;
         }
       }
-      if (!chosen) continue;
-      // data read from one repository going to another one (private code into a public PR)
+      // data read from one repository going to another one (private code into a public PR): the
+      // other repository's readers are not the ones the data was for
       const from = f.origin ? /\(([\w.-]+\/[\w.-]+)\)$/.exec(f.origin.label)?.[1]?.toLowerCase() : undefined;
-      if (from && verdicts.some((v) => v.dest.kind === 'repo' && v.dest.value.includes('/') && v.dest.value !== from)) continue;
+      const other = from ? verdicts.find((v) => v.dest.kind === 'repo' && v.dest.value.includes('/') && v.dest.value !== from) : undefined;
+      if (other) {
+        if (f.rule === 'internal_to_hybrid' && ACTION_RANK[pol.internalToExternal] > ACTION_RANK[f.action]) {
+          f.action = pol.internalToExternal;
+          f.risk = 'high';
+          f.how = `${f.how ? f.how + '; ' : ''}it was read from ${from} and goes to ${other.dest.value}, another repository with other readers`;
+        }
+        continue;
+      }
+      if (!chosen) continue;
       const allOwn = verdicts.every((v) => v.provenance === 'own');
       if (ORDINARY_RULES.has(f.rule) || (allOwn && SENSITIVE_RULES.has(f.rule))) {
         if (ACTION_RANK[f.action] > ACTION_RANK[pol.internalToChosen]) {

@@ -316,7 +316,7 @@ export function provenanceOf(d: Destination, ctx: ProvenanceContext): Destinatio
 }
 
 /** Keys of a tool input that name where a message or payment goes. */
-const RECIPIENT_KEY = /^(to|recipients?|cc|bcc|email|emails|user_?email|recipient_?email|channel|channel_?(id|name)|recipient_?id|phone(_?number)?|to_?phone_?number|iban|account|payee|user|username|chat_?id)$/i;
+const RECIPIENT_KEY = /^(to|recipients?|cc|bcc|email|emails|user_?email|recipient_?email|channel|channel_?(id|name)|recipient_?id|phone(_?number)?|to_?phone_?number|iban|account|payee|user|username|chat_?id|participants?|attendees?|invitees?|guests?|share_?with|shared_?with)$/i;
 
 /** The addresses (e-mail, recipients, channels, numbers) a tool input sends to. */
 export function addressesOf(input: Record<string, unknown>): Destination[] {
