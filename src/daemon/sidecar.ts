@@ -10,12 +10,15 @@
  * `mcpproxy-hook daemon` runs `runDaemon()` (run.ts) in the foreground, as service managers do.
  */
 import { existsSync, unlinkSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfigFile, type Config } from '../config/index.ts';
 import { canonicalToolName, PROXY_SERVER_NAME } from '../engine/classifier.ts';
 import { FlowEngine } from '../engine/engine.ts';
 import { OwnHosts } from './own-hosts.ts';
+import type { GuardFacts } from '../engine/tamper.ts';
+import { servicePaths } from '../service.ts';
 import type { FlowGuard, ProxyCall } from '../mcp-proxy/proxy-server.ts';
 import { checkSocketPath, type Paths } from '../paths.ts';
 import { AuditStore } from '../store/audit-store.ts';
@@ -49,6 +52,32 @@ const IDLE_CHECKPOINT_MS = 200;
 function builtDir(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
   return basename(here) === 'dist' ? here : undefined;
+}
+
+/**
+ * Where the guard lives, for the engine's tamper checks: its state, config, service files and
+ * installed package, and its own process (pid, command line), so a call that would rewrite,
+ * remove or signal any of them is caught.
+ */
+export function guardFacts(paths: Paths, env: NodeJS.ProcessEnv = process.env): GuardFacts {
+  const dist = builtDir();
+  const home = env.HOME || homedir();
+  const protectedPaths = [servicePaths('linux', home, env).file, servicePaths('darwin', home, env).file];
+  // the config's own directory holds nothing else of ours or anyone's: removing or replacing it is the same as the file
+  if (!paths.relocated) protectedPaths.push(dirname(paths.configFile));
+  if (dist) {
+    const root = dirname(dist);
+    protectedPaths.push(join(root, 'bin'), join(root, 'package.json'), join(root, 'node_modules'));
+  }
+  return {
+    stateDir: paths.stateDir,
+    ...(dist ? { installDir: dist } : {}),
+    configFile: paths.configFile,
+    protectedPaths,
+    sidecarPid: process.pid,
+    sidecarCmdline: [process.execPath, ...process.execArgv, ...process.argv.slice(1)].join(' '),
+    sidecarName: basename(process.execPath),
+  };
 }
 
 export interface SidecarOptions {
@@ -97,7 +126,7 @@ export class Sidecar {
     this.configExists = cfg.exists;
     this.key = readOrCreateKey(paths.keyFile);
     const ownHosts = new OwnHosts(process.env.HOME);
-    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: { stateDir: paths.stateDir, installDir: builtDir() }, toolAnnotations: (t) => this.mcp?.annotations(t), ownFacts: () => ownHosts.get() });
+    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: guardFacts(paths), toolAnnotations: (t) => this.mcp?.annotations(t), ownFacts: () => ownHosts.get() });
     // checkpoints in the quiet after a burst of events (a tool running, the model thinking), not on the reply path
     this.audit = new AuditStore(paths.db, { idleCheckpointMs: IDLE_CHECKPOINT_MS });
     this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);

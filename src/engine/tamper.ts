@@ -1,17 +1,33 @@
 /**
- * Tamper: tool calls that would switch the guard off or blind it — stop or kill its sidecar,
- * uninstall its hooks, delete its state, or rewrite the Claude Code settings that hold the hooks.
- * An injected agent that can do these can then send anything: with the default fail-open hook a
- * stopped sidecar lets every call through. Pure: facts about where the guard lives are passed in.
+ * Tamper: tool calls that would switch the guard off or blind it — stop, freeze or kill its
+ * sidecar, uninstall or weaken its hooks, delete or rewrite its config, state, service files or
+ * installed files, or rewrite the Claude Code settings that hold the hooks. An injected agent that
+ * can do these can then send anything: with a fail-open hook a stopped sidecar lets every call
+ * through. Pure: facts about where the guard lives (paths, pid, command line) are passed in.
+ *
+ * Two kinds:
+ *  - disable (policy.guardTampering, deny): the guard's own files and process;
+ *  - settings (policy.settingsChanges, ask): Claude Code's settings files, which hold our hooks
+ *    among much else (we cannot tell whether a rewrite drops them).
  */
 import type { BashAnalysis } from './bash/index.ts';
 import { baseName as base, resolvePath } from './paths.ts';
 
 export interface GuardFacts {
-  /** the sidecar's state dir (socket, database, key, config) */
+  /** the sidecar's state dir (socket, database, key, pid file) */
   stateDir?: string;
   /** where the guard's built files are (the hook bundle, the CLI): its package's dist/ */
   installDir?: string;
+  /** the config file, wherever it lives (by default outside the state dir) */
+  configFile?: string;
+  /** other files and dirs whose change switches the guard off: service unit / launchd agent, the package's bin/, package.json, node_modules */
+  protectedPaths?: string[];
+  /** the running sidecar's pid (`kill -STOP <pid>`) */
+  sidecarPid?: number;
+  /** the running sidecar's command line (what `pkill -f PATTERN` matches) */
+  sidecarCmdline?: string;
+  /** the running sidecar's process name (what `pkill PATTERN` and `killall NAME` match) */
+  sidecarName?: string;
   /** for ~ in paths */
   home?: string;
 }
@@ -23,18 +39,26 @@ export interface TamperFinding {
 }
 
 const NAME = 'mcpproxy-hook';
-/** how a command names the guard (pgrep -f mcpproxy, pkill -f mcpproxy-hook) */
-const NAMED = /mcpproxy/i;
-const KILLERS = new Set(['kill', 'pkill', 'killall', 'skill', 'fuser']);
+/** how a command names the guard or its files (pgrep -f mcpproxy, pkill -f mcpproxy-hook, cat …/sidecar.pid) */
+const NAMED = /mcpproxy|sidecar\.(pid|sock)\b/i;
+const KILLERS = new Set(['kill', 'pkill', 'killall', 'skill', 'fuser', 'pgrep']);
 const WRAPPERS = new Set(['sudo', 'doas', 'env', 'command', 'exec', 'nohup', 'nice', 'ionice', 'setsid', 'timeout', 'xargs', 'busybox']);
-/** commands that change or remove the files they are given */
-const REMOVERS = new Set(['rm', 'rmdir', 'mv', 'unlink', 'shred', 'truncate', 'chmod', 'chown', 'chattr', 'sqlite3']);
+/** commands that change or remove every file they are given */
+const REMOVERS = new Set(['rm', 'rmdir', 'mv', 'unlink', 'shred', 'truncate', 'chmod', 'chown', 'chattr', 'sqlite3', 'mkfifo', 'mknod', 'setfacl']);
 /** commands that change only their last argument (the destination) */
 const COPIERS = new Set(['cp', 'rsync', 'install', 'ln']);
-const SYSTEMCTL_OFF = new Set(['stop', 'disable', 'mask', 'kill', 'edit', 'revert', 'set-property']);
+/** editors that write the files they are given (vim -c '%d|wq' file, ed file) */
+const EDITORS = new Set(['vi', 'vim', 'nvim', 'ex', 'ed', 'emacs', 'nano', 'pico', 'micro', 'kak', 'helix', 'hx']);
+/** interpreters whose code (argument, script, heredoc) can write any file or signal any process */
+const INTERPRETER = /^(python[\d.]*|pypy[\d.]*|node|nodejs|deno|bun|perl|ruby|php|lua|luajit|Rscript|osascript|tclsh|awk|gawk|mawk)$/;
+const SYSTEMCTL_OFF = new Set(['stop', 'disable', 'mask', 'kill', 'edit', 'revert', 'set-property', 'freeze']);
 const LAUNCHCTL_OFF = new Set(['bootout', 'unload', 'disable', 'remove', 'kill', 'stop']);
-/** the guard's own CLI commands that switch it off or let flows through (allow, and the console that can) */
-const CLI_OFF = new Set(['uninstall', 'config', 'allow', 'console']);
+/** signals that do not stop, freeze or kill (kill -0 only asks whether the process exists) */
+const HARMLESS_SIGNALS = new Set(['0', 'cont', 'sigcont', '18', 'winch', 'sigwinch']);
+/** code that writes, moves, deletes or links files */
+const CODE_WRITES = /\b(write\w*|dump|rename\w*|replace|unlink\w*|remove|rmtree|rmSync|rm|truncate|copy\w*|move|symlink\w*|link|chmod\w*|mkfifo|open\s*\([^)]*['"][wa+x])|\bopen\s*\(.*>/i;
+/** code that sends a signal */
+const CODE_SIGNALS = /\b(kill|killpg|signal|SIGSTOP|SIGKILL|SIGTERM)\b/;
 
 /** The command of a simple command with its wrappers (sudo, env VAR=x, timeout 5, xargs) taken off. */
 function unwrap(argv: string[]): string[] {
@@ -60,65 +84,218 @@ function under(p: string, dir: string | undefined): boolean {
   return p === dir || p.startsWith(d);
 }
 
+const GLOB = /[*?[]/;
+
+/** A shell glob as a regular expression over a whole path (`*` and `?` do not cross `/`, except in find's -path). */
+function globRegex(glob: string, crossSlash = false): RegExp | null {
+  const any = crossSlash ? '.' : '[^/]';
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '*') re += any + '*';
+    else if (c === '?') re += any;
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end < 0) return null;
+      re += '[' + glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']';
+      i = end;
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${re}$`);
+  } catch {
+    return null;
+  }
+}
+
+/** A path or glob names `target` or one of its parent directories. */
+function reaches(p: string, target: string): boolean {
+  if (!GLOB.test(p)) return under(target, p);
+  const re = globRegex(p);
+  if (!re) return false;
+  for (let t = target; t.length > 1; t = t.slice(0, t.lastIndexOf('/')) || '/') if (re.test(t)) return true;
+  return false;
+}
+
+class Places {
+  /** the guard's own files and dirs (a change in them switches it off) */
+  readonly own: string[];
+  /** files whose removal blinds the guard: named so a `find -name` pattern can be matched */
+  readonly files: string[];
+  constructor(private readonly facts: GuardFacts) {
+    this.own = [facts.stateDir, facts.installDir, facts.configFile, ...(facts.protectedPaths ?? [])].filter((x): x is string => typeof x === 'string' && x.length > 1);
+    const s = facts.stateDir;
+    this.files = [...this.own, ...(s ? ['sidecar.sock', 'sidecar.pid', 'audit.db', 'audit.db-wal', 'key', 'http-token', 'mcp.sock'].map((f) => `${s}/${f}`) : [])];
+  }
+
+  /** The path (or glob) is, or is inside, one of the guard's own places. */
+  inside(p: string): boolean {
+    if (GLOB.test(p)) {
+      const re = globRegex(p);
+      return re !== null && this.files.some((f) => re.test(f));
+    }
+    return this.own.some((d) => under(p, d));
+  }
+
+  /** The path (or glob) is a parent directory of one of the guard's places (rm -rf ~/.local/state). */
+  parentOf(p: string): boolean {
+    return p.split('/').length > 2 && this.own.some((d) => reaches(p, d));
+  }
+
+  /** Code text (an interpreter's argument or heredoc) that names one of the guard's places. */
+  namedIn(code: string): boolean {
+    const h = this.facts.home;
+    return this.own.some((d) => code.includes(d) || (h !== undefined && d.startsWith(h + '/') && code.includes('~' + d.slice(h.length)))) || /mcpproxy-hook/.test(code);
+  }
+}
+
+/** What `kill`-like commands would hit: our pid, every process, or a name/pattern matching us. */
+function killHitsUs(cmd: string, args: string[], facts: GuardFacts): string | undefined {
+  const opts = args.filter((a) => a.startsWith('-'));
+  const signal = (() => {
+    const s = args.indexOf('-s');
+    if (s >= 0) return (args[s + 1] ?? '').toLowerCase();
+    const o = opts.find((a) => /^-[A-Za-z0-9]+$/.test(a) && a !== '-f' && a !== '-9' && a !== '-l' && a !== '-x');
+    return o ? o.slice(1).toLowerCase() : undefined;
+  })();
+  if (signal !== undefined && HARMLESS_SIGNALS.has(signal)) return undefined;
+  if (cmd === 'kill' || cmd === 'skill') {
+    for (const a of args) {
+      if (a === '-1' && args.indexOf(a) > 0 && args.indexOf(a) === args.length - 1) return 'every process of this user (kill -1)';
+      if (facts.sidecarPid !== undefined && /^-?\d+$/.test(a) && Math.abs(Number(a)) === facts.sidecarPid) return `the sidecar's pid ${facts.sidecarPid}`;
+    }
+    return undefined;
+  }
+  if (cmd === 'pkill' || cmd === 'pgrep' || cmd === 'killall') {
+    if (cmd === 'pgrep') return undefined; // lists only (its output may feed a kill: seen as that kill's $(…) argument)
+    const full = args.includes('-f') || opts.some((o) => /^-[a-zA-Z]*f/.test(o) && !o.startsWith('--'));
+    const positional = args.filter((a, i) => !a.startsWith('-') && !['-s', '-u', '-U', '-g', '-G', '-P', '-t', '--signal'].includes(args[i - 1] ?? ''));
+    const pattern = positional[positional.length - 1];
+    if (pattern === undefined) return undefined;
+    const subject = full ? facts.sidecarCmdline : (facts.sidecarName ?? 'node');
+    if (subject === undefined) return pattern === 'node' || pattern === 'nodejs' ? `every ${pattern} process, the guard's sidecar among them` : undefined;
+    if (cmd === 'killall' && !args.includes('-r')) return pattern === subject || pattern === 'nodejs' ? `every ${pattern} process, the guard's sidecar among them` : undefined;
+    try {
+      if (new RegExp(pattern).test(subject)) return `processes matching ${JSON.stringify(pattern)}, the guard's sidecar among them`;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Options that make `mcpproxy-hook install` weaker than fail-closed. */
+const WEAKER_INSTALL = /^--(fail-open|no-fail-closed|no-autostart)$/;
+
+/** The guard's own CLI run by the agent in a way that switches it off or weakens it. */
+function cliTamper(argv: string[], cmd: string, facts: GuardFacts): TamperFinding | undefined {
+  const isCli = (a: string): boolean => {
+    const b = base(a);
+    return b === NAME || b === `${NAME}.js` || (b === 'cli.js' && facts.installDir !== undefined && a.includes(facts.installDir));
+  };
+  const at = cmd === NAME ? 0 : ['npx', 'node', 'nodejs', 'pnpm', 'pnpx', 'yarn', 'bunx', 'bun', 'npm'].includes(cmd) ? argv.findIndex((a, i) => i > 0 && isCli(a)) : -1;
+  if (at < 0) return undefined;
+  const rest = argv.slice(at + 1);
+  const sub = rest.filter((a) => !a.startsWith('-'));
+  const shown = `${NAME} ${rest.join(' ')}`.trim();
+  // allow lets a blocked flow through and the console can: the user's call, not the agent's
+  if (sub[0] === 'uninstall' || sub[0] === 'allow' || sub[0] === 'console' || (sub[0] === 'service' && ['uninstall', 'stop', 'disable'].includes(sub[1] ?? ''))) return { kind: 'disable', what: `run \`${shown}\`` };
+  if (sub[0] === 'config' && (sub[1] === 'set' || sub[1] === 'unset')) return { kind: 'disable', what: `change the guard's policy (\`${shown}\`)` };
+  if (sub[0] === 'install') {
+    if (rest.includes('--dry-run')) return undefined;
+    if (rest.some((a) => WEAKER_INSTALL.test(a))) return { kind: 'disable', what: `reinstall the guard's hooks weaker (\`${shown}\`)` };
+    return { kind: 'settings', what: `reinstall the guard's hooks (\`${shown}\`), which rewrites Claude Code's settings` };
+  }
+  return undefined;
+}
+
 /** A Bash command that would stop, kill, uninstall or blind the guard. */
 export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFacts, cwd?: string): TamperFinding | undefined {
-  const mentionsUs = NAMED.test(command) || (facts.stateDir !== undefined && command.includes(facts.stateDir));
+  const places = new Places(facts);
+  const mentionsUs = NAMED.test(command) || places.own.some((d) => command.includes(d));
   const abs = (p: string): string | null => resolvePath(p, cwd, facts.home);
-  // settings edited in place (sed -i, perl -i) or replaced (mv/cp a file onto them): reported only
-  // if nothing switches the guard off outright, here or in what the command writes
+  // settings edited in place (sed -i, perl -i, an editor, code) or replaced or removed: reported
+  // only if nothing switches the guard off outright, here or in what the command writes
   let settings: TamperFinding | undefined;
+  const settingsHit = (a: string): TamperFinding => ({ kind: 'settings', what: `rewrite Claude Code's settings (${a}), where the guard's hooks are` });
+  let interpreted = false;
   for (const seg of bash.segments) {
     const argv = unwrap(seg);
     if (argv.length === 0) continue;
     const cmd = base(argv[0] as string);
     const args = argv.slice(1);
-    if (!settings) {
-      const inPlace = (cmd === 'sed' || cmd === 'perl') && args.some((a) => /^-[a-zA-Z]*i/.test(a));
-      if (inPlace || COPIERS.has(cmd) || cmd === 'mv') {
-        const files = args.filter((a) => !a.startsWith('-'));
-        const a = (inPlace ? files : files.slice(-1)).find((f) => {
-          const p = abs(f);
-          return p !== null && settingsFile(p);
-        });
-        if (a !== undefined) settings = { kind: 'settings', what: `rewrite Claude Code's settings (${a}), where the guard's hooks are` };
-      }
-    }
+    const files = args.filter((a) => !a.startsWith('-'));
+    if (INTERPRETER.test(cmd)) interpreted = true;
+
     if (KILLERS.has(cmd)) {
-      if (mentionsUs) return { kind: 'disable', what: `stop the guard's sidecar (${cmd})` };
-      // every node process, the sidecar among them
-      if ((cmd === 'pkill' || cmd === 'killall') && args.some((a) => a === 'node' || a === 'nodejs')) return { kind: 'disable', what: `kill every node process, the guard's sidecar among them (${cmd} node)` };
+      if (mentionsUs && cmd !== 'pgrep') return { kind: 'disable', what: `stop the guard's sidecar (${cmd})` };
+      const hit = killHitsUs(cmd, args, facts);
+      if (hit) return { kind: 'disable', what: `stop or freeze ${hit} (${[cmd, ...args].join(' ').slice(0, 80)})` };
     }
     if (cmd === 'systemctl' && args.some((a) => SYSTEMCTL_OFF.has(a)) && args.some((a) => a.includes(NAME))) return { kind: 'disable', what: `stop or disable the guard's service (systemctl ${args.find((a) => SYSTEMCTL_OFF.has(a))})` };
     if (cmd === 'launchctl' && args.some((a) => LAUNCHCTL_OFF.has(a)) && args.some((a) => a.includes(NAME))) return { kind: 'disable', what: `unload the guard's agent (launchctl ${args.find((a) => LAUNCHCTL_OFF.has(a))})` };
-    // the guard's own CLI: mcpproxy-hook uninstall / service uninstall / config set ...
-    const cliAt = cmd === NAME ? 0 : (cmd === 'npx' || cmd === 'node' || cmd === 'pnpm' || cmd === 'yarn' || cmd === 'bunx') ? argv.findIndex((a) => base(a) === NAME || base(a) === `${NAME}.js`) : -1;
-    if (cliAt >= 0) {
-      const sub = argv.slice(cliAt + 1).filter((a) => !a.startsWith('-'));
-      if (CLI_OFF.has(sub[0] ?? '') || (sub[0] === 'service' && (sub[1] === 'uninstall' || sub[1] === 'stop'))) return { kind: 'disable', what: `run \`${NAME} ${sub.slice(0, 2).join(' ')}\`` };
-    }
-    if (REMOVERS.has(cmd) || COPIERS.has(cmd)) {
-      const targets = COPIERS.has(cmd) ? args.filter((a) => !a.startsWith('-')).slice(-1) : args;
-      for (const a of targets) {
-        if (a.startsWith('-')) continue;
-        const p = abs(a);
-        if (p && (under(p, facts.stateDir) || under(p, facts.installDir))) return { kind: 'disable', what: `change or remove the guard's own files (${cmd} ${a})` };
-        // a parent of the state dir (rm -rf ~/.local/state)
-        if (p && REMOVERS.has(cmd) && facts.stateDir && under(facts.stateDir, p) && p.split('/').length > 2) return { kind: 'disable', what: `remove the guard's state with its parent directory (${cmd} ${a})` };
+    const cli = cliTamper(argv, cmd, facts);
+    if (cli?.kind === 'disable') return cli;
+    if (cli && !settings) settings = cli;
+
+    // find … -delete / -exec rm: the socket or state found by name anywhere below a start dir
+    if (cmd === 'find') {
+      const destructive = args.some((a, i) => a === '-delete' || ((a === '-exec' || a === '-execdir' || a === '-ok') && REMOVERS.has(base(args[i + 1] ?? ''))));
+      if (destructive) {
+        const firstExpr = args.findIndex((a) => a.startsWith('-') || a === '(' || a === '!');
+        const starts = (firstExpr < 0 ? args : args.slice(0, firstExpr)).map(abs).filter((x): x is string => x !== null);
+        if (starts.length === 0 && cwd) starts.push(cwd);
+        // -name/-iname match the file's name, -path/-wholename its whole path
+        const tests = args.flatMap((a, i) => (a === '-name' || a === '-iname' ? [{ re: globRegex(args[i + 1] ?? ''), whole: false }] : a === '-path' || a === '-wholename' ? [{ re: globRegex(args[i + 1] ?? '', true), whole: true }] : []));
+        const hit = places.files.find((f) => starts.some((st) => under(f, st)) && tests.every((t) => t.re !== null && t.re.test(t.whole ? f : base(f))));
+        if (hit) return { kind: 'disable', what: `delete the guard's files by search (find … -delete reaches ${hit})` };
       }
     }
+
+    if (REMOVERS.has(cmd) || COPIERS.has(cmd) || EDITORS.has(cmd)) {
+      const targets = COPIERS.has(cmd) ? files.slice(-1) : files;
+      for (const a of targets) {
+        const p = abs(a);
+        if (!p) continue;
+        if (places.inside(p)) return { kind: 'disable', what: `change or remove the guard's own files (${cmd} ${a})` };
+        // a parent of the guard's state or config (rm -rf ~/.local/state, mv ~/.config/mcpproxy-hook x)
+        if (REMOVERS.has(cmd) && places.parentOf(p)) return { kind: 'disable', what: `remove the guard's files with their parent directory (${cmd} ${a})` };
+      }
+    }
+    if (!settings) {
+      const inPlace = (cmd === 'sed' || cmd === 'perl' || cmd === 'ruby') && args.some((a) => /^-[a-zA-Z0-9]*i/.test(a));
+      const targets = inPlace || EDITORS.has(cmd) || cmd === 'mv' || REMOVERS.has(cmd) ? files : COPIERS.has(cmd) ? files.slice(-1) : [];
+      const a = targets.find((f) => {
+        const p = abs(f);
+        if (p === null) return false;
+        if (settingsFile(p)) return true;
+        // the directory that holds them (rm -rf ~/.claude, mv .claude x)
+        return (REMOVERS.has(cmd) || cmd === 'mv') && /(^|\/)\.claude$/.test(p);
+      });
+      if (a !== undefined) settings = settingsHit(a);
+    }
+  }
+  // code run by an interpreter (python -c, node -e, a heredoc): what it names, not what the shell sees
+  if (interpreted) {
+    if (facts.sidecarPid !== undefined && CODE_SIGNALS.test(command) && new RegExp(`(^|[^\\d])${facts.sidecarPid}([^\\d]|$)`).test(command)) {
+      return { kind: 'disable', what: `signal the guard's sidecar (pid ${facts.sidecarPid}) from code` };
+    }
+    if (CODE_SIGNALS.test(command) && /sidecar\.pid/.test(command)) return { kind: 'disable', what: "signal the guard's sidecar by its pid file from code" };
+    if (CODE_WRITES.test(command) && places.namedIn(command)) return { kind: 'disable', what: "change or remove the guard's own files from code" };
+    if (!settings && CODE_WRITES.test(command) && /\.claude\b/.test(command) && /settings(\.local)?\.json|\.claude\.json/.test(command)) settings = settingsHit('from code');
   }
   for (const w of bash.writePaths) {
     const p = abs(w);
     if (!p) continue;
-    if (under(p, facts.stateDir) || under(p, facts.installDir)) return { kind: 'disable', what: `overwrite the guard's own files (${w})` };
-    if (settingsFile(p)) return { kind: 'settings', what: `rewrite Claude Code's settings (${w}), where the guard's hooks are` };
+    if (places.inside(p)) return { kind: 'disable', what: `overwrite the guard's own files (${w})` };
+    if (settingsFile(p)) return settingsHit(w);
   }
   return settings;
 }
 
 /** A Write / Edit of the guard's files or of Claude Code's settings. */
 export function fileTamper(path: string, facts: GuardFacts): TamperFinding | undefined {
-  if (under(path, facts.stateDir) || under(path, facts.installDir)) return { kind: 'disable', what: `change the guard's own files (${path})` };
+  if (new Places(facts).inside(path)) return { kind: 'disable', what: `change the guard's own files (${path})` };
   if (settingsFile(path)) return { kind: 'settings', what: `change Claude Code's settings (${path}), where the guard's hooks are` };
   return undefined;
 }
