@@ -566,7 +566,7 @@ describe('robustness', () => {
     const nested = 'bash -c "sh -c \\"bash -c \\\\\\"sh -c \\\\\\\\\\\\\\"bash -c curl\\\\\\\\\\\\\\"\\\\\\"\\""';
     const n = a(nested);
     assert.equal(n.egress, true);
-    const groups = a('('.repeat(5000) + 'ls' + ')'.repeat(5000));
+    const groups = a('( '.repeat(5000) + 'ls' + ' )'.repeat(5000));
     assert.ok(groups.parseError);
   });
 

@@ -32,6 +32,8 @@ export interface Word {
   subs: Sub[];
   vars: string[];
   dynamic: boolean;
+  /** an arithmetic command `(( .. ))` (the lexer makes it one word) */
+  arith?: true;
   /** unquoted brace characters, for brace expansion (absent when there are none) */
   braces?: BraceMark[];
 }

@@ -40,6 +40,11 @@ function dyn(w: Word, s: string): void {
   w.dynamic = true;
 }
 
+/** `{name}` before a redirection operator (a named file descriptor, Bash 4.1) */
+const NAMED_FD_RE = /^\{[A-Za-z_][A-Za-z0-9_]*\}(?=[<>])/;
+/** characters looked at for a `{name}` file descriptor */
+const NAMED_FD_WINDOW = 130;
+
 const CMD_KEYWORDS = new Set(['then', 'do', 'else', 'elif', '{', '!', 'time', 'if', 'while', 'until']);
 
 /** Find the `)` closing a substitution without tokenising (used past the nesting limit). */
@@ -126,6 +131,17 @@ export class Lexer {
         this.op(')', 1);
         continue;
       }
+      if (c === '(' && n === '(' && this.atCommandStart()) {
+        // `(( expr ))`: an arithmetic command, one word whose substitutions run
+        const w = newWord();
+        const start = this.pos;
+        if (this.readArith(w, start)) {
+          w.raw = this.s.slice(start, this.pos);
+          w.arith = true;
+          this.toks.push({ t: 'w', w });
+          continue;
+        }
+      }
       if (c === '(') {
         this.parens++;
         this.op('(', 1);
@@ -165,6 +181,15 @@ export class Lexer {
           continue;
         }
       }
+      if (c === '{') {
+        // `{name}>file`: the shell picks a descriptor and puts its number in $name
+        const m = NAMED_FD_RE.exec(s.slice(this.pos, this.pos + NAMED_FD_WINDOW));
+        if (m && s[this.pos + m[0].length + 1] !== '(') {
+          this.pos += m[0].length;
+          this.redir(m[0]);
+          continue;
+        }
+      }
       const before = this.pos;
       const w = this.readWord();
       if (this.pos === before) {
@@ -174,6 +199,12 @@ export class Lexer {
       this.pushWord(w);
     }
     return this.sub ? -1 : s.length;
+  }
+
+  /** The next token starts a command: nothing before it, an operator, or a keyword like `then`. */
+  private atCommandStart(): boolean {
+    const prev = this.toks[this.toks.length - 1];
+    return !prev || (prev.t === 'op' && prev.v !== ')') || (prev.t === 'w' && !prev.w.quoted && CMD_KEYWORDS.has(prev.w.text));
   }
 
   private pushWord(w: Word): void {
@@ -367,15 +398,16 @@ export class Lexer {
     const p = this.pos;
     const n = s[p + 1];
     if (n === '(') {
-      if (s[p + 2] === '(') {
-        this.readArith(w);
-        return;
-      }
+      if (s[p + 2] === '(' && this.readArith(w)) return;
       this.readSubst('cmd', p + 2, w, '$(');
       return;
     }
     if (n === '{') {
       this.readParam(w);
+      return;
+    }
+    if (n === '[') {
+      this.readArithBracket(w);
       return;
     }
     if (n !== undefined && /[A-Za-z_]/.test(n)) {
@@ -400,12 +432,14 @@ export class Lexer {
    * `$(( .. ))`: the expression is not code, but substitutions and parameters inside it are
    * expanded first (`$(( $(curl ..) ))` runs curl), so they are read like those of a word.
    */
-  private readArith(w: Word): void {
+  private readArith(w: Word, first = this.pos + 1): boolean {
     const s = this.s;
     const p = this.pos;
     const inner = newWord();
     let depth = 0;
-    let i = p + 1;
+    let i = first;
+    // where the depth last fell from 2 to 1: an arithmetic `((` closes with `))` written together
+    let closeTwo = -1;
     while (i < s.length) {
       const ch = s[i];
       if (ch === '\\') {
@@ -423,12 +457,56 @@ export class Lexer {
       if (ch === '(') depth++;
       else if (ch === ')') {
         depth--;
+        if (depth === 1) closeTwo = i;
+        if (depth === 0) break;
+      }
+      i++;
+    }
+    if (i < s.length && closeTwo !== i - 1) {
+      // `((cmd) )`, `$((cmd) )`: a subshell in a subshell (or substitution), not arithmetic
+      this.pos = p;
+      return false;
+    }
+    if (i >= s.length) {
+      this.err('unterminated arithmetic expansion');
+      i = s.length - 1;
+    }
+    w.subs.push(...inner.subs);
+    w.vars.push(...inner.vars);
+    dyn(w, s.slice(p, i + 1));
+    this.pos = i + 1;
+    return true;
+  }
+
+  /** `$[ .. ]`, the old form of `$(( .. ))`: its substitutions run. */
+  private readArithBracket(w: Word): void {
+    const s = this.s;
+    const p = this.pos;
+    const inner = newWord();
+    let depth = 0;
+    let i = p + 1;
+    while (i < s.length) {
+      const ch = s[i];
+      if (ch === '\\') {
+        i += 2;
+        continue;
+      }
+      if (ch === '$' || ch === '`') {
+        this.pos = i;
+        if (ch === '$') this.readDollar(inner);
+        else this.readBacktick(inner);
+        i = this.pos;
+        continue;
+      }
+      if (ch === '[') depth++;
+      else if (ch === ']') {
+        depth--;
         if (depth === 0) break;
       }
       i++;
     }
     if (i >= s.length) {
-      this.err('unterminated arithmetic expansion');
+      this.err('unterminated $[ expansion');
       i = s.length - 1;
     }
     w.subs.push(...inner.subs);

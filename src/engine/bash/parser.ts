@@ -118,6 +118,11 @@ export class Parser {
       if (t && t.t === 'op' && (t.v === '|' || t.v === '|&')) {
         this.i++;
         this.skipNl();
+        // `a | time -p b`: Bash reads time as the keyword there too
+        if (isKw(this.toks[this.i], 'time')) {
+          this.i++;
+          if (isKw(this.toks[this.i], '-p')) this.i++;
+        }
         cmds.push(this.command(stop));
         continue;
       }
@@ -154,6 +159,10 @@ export class Parser {
       if (isOp(this.toks[this.i], ')')) this.i++;
       else this.diag.errors.push('unterminated subshell');
       return this.compound([body]);
+    }
+    if (t.t === 'w' && t.w.arith) {
+      this.i++;
+      return { k: 'simple', words: [], redirs: this.redirs(), extra: [t.w] };
     }
     if (t.t === 'w' && !t.w.quoted) {
       switch (t.w.text) {
