@@ -16,8 +16,10 @@
  * before they are written, and flow keys made of labels.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { listenLoopback } from '../transport/listen.ts';
+import { loopbackRefusal, ownOrigins, secretEquals as sameSecret } from '../transport/loopback-guard.ts';
+import { ErrorCode, GuardError } from '../errors.ts';
 import { ASSETS } from './assets.ts';
 
 /** How long a login link works, and for how many uses (one). */
@@ -82,22 +84,16 @@ interface Session {
   lastUsed: number;
 }
 
-export class HttpError extends Error {
+export class HttpError extends GuardError {
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super(ErrorCode.BadMessage, message);
   }
 }
 
 const token = (): string => randomBytes(24).toString('base64url');
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -201,10 +197,9 @@ export class ConsoleServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = String(req.headers.host ?? '');
-    if (host !== `127.0.0.1:${this.boundPort}` && host !== `localhost:${this.boundPort}`) return this.send(res, 403, { error: 'Host must be this loopback address' });
+    const refused = loopbackRefusal(req, this.boundPort, { allowOrigins: ownOrigins(this.boundPort) });
+    if (refused) return this.send(res, refused.status, { error: refused.message });
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== this.origin && origin !== `http://localhost:${this.boundPort}`) return this.send(res, 403, { error: 'requests from other origins are refused' });
     const url = new URL(req.url ?? '/', this.origin);
     const method = req.method ?? 'GET';
 
@@ -242,8 +237,7 @@ export class ConsoleServer {
       return await this.api(method, url, req, res);
     } catch (e) {
       if (e instanceof HttpError) return this.send(res, e.status, { error: e.message });
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === 'string' && e instanceof Error) return this.send(res, 400, { error: e.message, code });
+      if (e instanceof GuardError) return this.send(res, 400, { error: e.message, code: e.code });
       throw e;
     }
   }

@@ -13,7 +13,7 @@ import { flowKeyOf, SCOPES, type FlowContext, type FlowException, type FlowKey, 
 import { ConsoleServer, type ConsoleData, type ConsoleDecisionRow, type ConsoleQuery } from '../console/server.ts';
 import { ErrorCode, GuardError } from '../errors.ts';
 import type { AuditRow, AuditStore } from '../store/audit-store.ts';
-import { ExceptionError, ExceptionStore } from '../store/exception-store.ts';
+import { ExceptionStore } from '../store/exception-store.ts';
 import type { Logger } from './logger.ts';
 
 /** An interrupted decision's flow, kept until its audit row has an id. */
@@ -57,25 +57,17 @@ export class FlowExceptions {
 
   allow(decisionId: number, scope: string, by: string): FlowException {
     if (!(SCOPES as readonly string[]).includes(scope)) throw new GuardError(ErrorCode.Usage, `unknown scope ${JSON.stringify(scope)}; use once, session, project or always`);
-    const e = this.wrap(() => this.store.add(decisionId, scope as Scope, by, this.now()));
+    const e = this.store.add(decisionId, scope as Scope, by, this.now());
     this.auditRow(e, 'ExceptionAdded', `exception #${e.id} (${e.scope}) made by ${by} from decision #${decisionId}: ${e.key.tool} -> ${e.key.hosts.join(', ') || '(no host)'}`);
     return e;
   }
 
   revoke(id: number, by: string): FlowException {
-    const e = this.wrap(() => this.store.revoke(id, this.now()));
+    const e = this.store.revoke(id, this.now());
     this.auditRow(e, 'ExceptionRevoked', `exception #${e.id} (${e.scope}) revoked by ${by}`);
     return e;
   }
 
-  private wrap<T>(f: () => T): T {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof ExceptionError) throw new GuardError(ErrorCode.Usage, e.message);
-      throw e;
-    }
-  }
 
   private auditRow(e: FlowException, event: string, summary: string): void {
     const row: AuditRow = {

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, openSync } from 'node:fs';
 import type { SessionSummary } from '../engine/flow-tracker.ts';
+import { EXCEPTION_TABLES } from './exception-store.ts';
 
 export interface AuditRow {
   ts: number;
@@ -83,6 +84,8 @@ CREATE TABLE IF NOT EXISTS session_summaries (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `,
+  // 2: the flow keys of interrupted decisions and the user's flow exceptions (store/exception-store.ts)
+  EXCEPTION_TABLES,
 ];
 
 /** Bring the database up to the last migration, one transaction per step. */

@@ -4,9 +4,11 @@
  * restart too. Lives in the audit database; holds labels and keyed hashes, never content.
  */
 import type Database from 'better-sqlite3';
+import { ErrorCode, GuardError } from '../errors.ts';
 import { canonicalKey, findException, SCOPES, scopeProblem, type FlowContext, type FlowException, type FlowKey, type Scope } from '../engine/exceptions.ts';
 
-const TABLES = `
+/** The tables (created by the audit database's migrations, see EXCEPTION_TABLES in audit-store.ts). */
+export const EXCEPTION_TABLES = `
 CREATE TABLE IF NOT EXISTS decision_flows (
   decision_id INTEGER PRIMARY KEY,
   session_id TEXT NOT NULL,
@@ -32,13 +34,13 @@ CREATE TABLE IF NOT EXISTS exceptions (
 /** Interrupted decisions whose flow keys are kept (the oldest go first beyond this). */
 export const MAX_DECISION_FLOWS = 50_000;
 
-export class ExceptionError extends Error {
+/** A request about exceptions that cannot be granted; `why` says which kind, the message what to do. */
+export class ExceptionError extends GuardError {
   constructor(
-    readonly code: 'NO_SUCH_DECISION' | 'NOT_INTERRUPTED' | 'BAD_SCOPE' | 'NO_SUCH_EXCEPTION',
+    readonly why: 'NO_SUCH_DECISION' | 'NOT_INTERRUPTED' | 'BAD_SCOPE' | 'NO_SUCH_EXCEPTION',
     message: string,
   ) {
-    super(message);
-    this.name = 'ExceptionError';
+    super(ErrorCode.Usage, message);
   }
 }
 
@@ -74,8 +76,8 @@ export class ExceptionStore {
   /** live exceptions, in creation order (few: each is one click or one command of the user) */
   private live: FlowException[] = [];
 
+  /** `db` has been migrated (AuditStore does it) */
   constructor(private readonly db: Database.Database) {
-    db.exec(TABLES);
     this.reload();
   }
 

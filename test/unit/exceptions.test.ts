@@ -1,16 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { AuditStore, type AuditRow } from '../../src/store/audit-store.ts';
 import { canonicalKey, findException, flowKeyOf, type FlowKey } from '../../src/engine/exceptions.ts';
 import { ExceptionError, ExceptionStore } from '../../src/store/exception-store.ts';
 
 const key = (over: Partial<FlowKey> = {}): FlowKey => canonicalKey({ tool: 'Bash', hosts: ['api.example.com'], rules: ['internal_to_external'], origins: ['Read(/p/report.csv)'], sensitive: [], ...over });
 
 function store(): { db: Database.Database; ex: ExceptionStore } {
-  const db = new Database(':memory:');
-  db.exec('CREATE TABLE decisions (id INTEGER PRIMARY KEY, decision TEXT NOT NULL)');
-  db.prepare("INSERT INTO decisions (id, decision) VALUES (1, 'deny'), (2, 'ask'), (3, 'allow'), (4, 'deny')").run();
-  return { db, ex: new ExceptionStore(db) };
+  const audit = new AuditStore(':memory:');
+  const row = (decision: string): AuditRow => ({ ts: 1, session_id: 's', event: 'PreToolUse', tool: 'Bash', tool_use_id: null, classification: 'external', flow_type: null, risk: 'high', decision, reason: null, summary: null, origin_tool: null, hosts: null, input_hash: null, latency_us: 1, source: 'hook' });
+  for (const d of ['deny', 'ask', 'allow', 'deny']) audit.record(row(d));
+  return { db: audit.database, ex: new ExceptionStore(audit.database) };
 }
 
 test('flow keys are canonical: order and case of hosts do not matter', () => {
@@ -76,12 +77,12 @@ test('a secret is never let through by an exception made for a flow without it',
 
 test('errors say what went wrong and what to do', () => {
   const { ex } = store();
-  assert.throws(() => ex.add(99, 'once', 'cli', 1), (e: unknown) => e instanceof ExceptionError && e.code === 'NO_SUCH_DECISION' && /mcpproxy-hook activity/.test(e.message));
-  assert.throws(() => ex.add(3, 'once', 'cli', 1), (e: unknown) => e instanceof ExceptionError && e.code === 'NOT_INTERRUPTED');
+  assert.throws(() => ex.add(99, 'once', 'cli', 1), (e: unknown) => e instanceof ExceptionError && e.why === 'NO_SUCH_DECISION' && /mcpproxy-hook activity/.test(e.message));
+  assert.throws(() => ex.add(3, 'once', 'cli', 1), (e: unknown) => e instanceof ExceptionError && e.why === 'NOT_INTERRUPTED');
   ex.noteDecision(2, key(), { sessionId: 's', cwd: null, inputHash: null });
   assert.throws(() => ex.add(2, 'project', 'cli', 1), (e: unknown) => e instanceof ExceptionError && /--session or --always/.test(e.message));
   assert.throws(() => ex.add(2, 'once', 'cli', 1), (e: unknown) => e instanceof ExceptionError && /--session/.test(e.message));
-  assert.throws(() => ex.add(2, 'forever' as never, 'cli', 1), (e: unknown) => e instanceof ExceptionError && e.code === 'BAD_SCOPE');
+  assert.throws(() => ex.add(2, 'forever' as never, 'cli', 1), (e: unknown) => e instanceof ExceptionError && e.why === 'BAD_SCOPE');
   assert.throws(() => ex.revoke(42, 1), (e: unknown) => e instanceof ExceptionError && /mcpproxy-hook exceptions/.test(e.message));
 });
 
