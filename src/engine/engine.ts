@@ -27,6 +27,7 @@ import { redact } from './redact.ts';
 import { bashTamper, fileTamper, type GuardFacts } from './tamper.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
 import { addressesOf, isChosen, provenanceOf, verdictRank, type Destination, type DestinationVerdict, type OwnFacts, type Provenance, type ProvenanceContext } from './provenance.ts';
+import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repoPushes, repoRemotes } from './git/index.ts';
 
 /** Outgoing content must share this many normalised chars with a non-sensitive origin to count. */
 export const MIN_COVERAGE = 40;
@@ -183,6 +184,10 @@ export class FlowEngine {
 
   private base(ev: HookEvent, tool: string, cls: Classification, summary: string): Decision {
     return { event: ev.hook_event_name, sessionId: ev.session_id, tool, action: 'allow', risk: 'none', flowType: null, classification: cls, reason: '', summary, findings: [], destinationHosts: [] };
+  }
+
+  private cwdOf(ev: HookEvent): string | undefined {
+    return typeof ev.cwd === 'string' ? ev.cwd : undefined;
   }
 
   private abs(p: string, ev: HookEvent): string | null {
@@ -441,7 +446,7 @@ export class FlowEngine {
       if (tc.uploads) this.uploadFindings(s, ev, tool, tc.uploads, findings);
       // not for a write that names no recipient to a server nobody classified (the user's own record
       // or note there): nobody else reads it unless the server shares it, and then data would show
-      if (dest.cls === 'external' && !chosen && !(kind === 'hybrid' && tc.family === 'unknown')) this.trifectaFinding(s, bash, findings);
+      if (dest.cls === 'external' && !chosen && !(kind === 'hybrid' && tc.family === 'unknown')) this.trifectaFinding(s, ev, bash, findings);
       if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external') this.fetchPromptFindings(s, input.prompt, kind, destKey, findings, commits);
       this.provenancePolicy(findings, verdicts, chosen, tool, input, bash);
       // Per-tool / per-server overrides replace the action of flow findings.
@@ -503,8 +508,9 @@ export class FlowEngine {
           if (repo) of({ kind: 'repo', value: repo.toLowerCase() });
           else out.push({ dest: { kind: 'repo', value: '(the current repository)' }, provenance: 'project', planted: false, via: "gh in the project's working directory" });
         }
-        for (const push of bash.pushes) {
-          const url = push.url ?? s.remotes.get(push.remote);
+        for (const push of repoPushes(bash, this.cwdOf(ev), this.opts.home)) {
+          // where the session pointed it (git/remotes.ts); undefined: the remote as the repository had it
+          const url = pushTarget(s.remotes, push)?.url;
           if (url === undefined && created) continue;
           if (url === undefined) {
             out.push({ dest: { kind: 'repo', value: `remote ${push.remote}` }, provenance: 'project', planted: false, via: `the repository's configured remote ${push.remote}` });
@@ -886,12 +892,13 @@ export class FlowEngine {
         findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the contents of ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}`, how: `the command reads local files and sends them with ${sends}`, rule: 'upload_local_file' });
       }
     }
-    // a push to a git remote added in this session (or in this very command), or straight to a URL
-    for (const push of bash.pushes) {
-      const url = push.url ?? s.remotes.get(push.remote);
-      if (url === undefined) continue;
-      const repo = typeof ev.cwd === 'string' ? ` ${baseName(ev.cwd)}` : '';
-      findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the repository${repo} (git push to ${push.url ? url : `${push.remote} → ${url}`})`, how: push.url ? 'the push goes straight to a URL, not to a configured remote' : `the remote "${push.remote}" was added in this session`, rule: 'git_push_new_remote' });
+    // a push to a git remote added or re-pointed in this session (in this repository, or in this
+    // very command), to a URL rewritten or a .git/config edited in this session, or straight to a URL
+    for (const push of repoPushes(bash, this.cwdOf(ev), this.opts.home)) {
+      const to = pushTarget(s.remotes, push);
+      if (to === undefined) continue;
+      const repo = push.repo ? ` ${baseName(push.repo)}` : typeof ev.cwd === 'string' ? ` ${baseName(ev.cwd)}` : '';
+      findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the repository${repo} (git push to ${to.direct ? to.url : `${push.remote} → ${to.url}`})`, how: to.how, rule: 'git_push_new_remote' });
       break;
     }
   }
@@ -918,14 +925,14 @@ export class FlowEngine {
   }
 
   // ---------------------------------------------------------------- 5: the lethal trifecta
-  private trifectaFinding(s: Session, bash: BashAnalysis | undefined, findings: Finding[]): void {
+  private trifectaFinding(s: Session, ev: HookEvent, bash: BashAnalysis | undefined, findings: Finding[]): void {
     const u = s.untrusted;
     const r = s.sensitiveRead;
     if (!u || !r) return;
     // ordinary work: a plain `git push` to a remote the session did not add
     if (bash && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => c === 'git push')) {
-      const pushes = bash.pushes;
-      if (pushes.length > 0 && pushes.every((p) => p.url === undefined && !s.remotes.has(p.remote))) return;
+      const pushes = repoPushes(bash, this.cwdOf(ev), this.opts.home);
+      if (pushes.length > 0 && pushes.every((p) => pushTarget(s.remotes, p) === undefined)) return;
     }
     findings.push({
       action: this.cfg.policy.lethalTrifecta,
@@ -949,6 +956,9 @@ export class FlowEngine {
     else if (typeof input.new_string === 'string') content = input.new_string;
     else if (typeof input.new_source === 'string') content = input.new_source;
     else if (Array.isArray(input.edits)) content = input.edits.map((e) => (e && typeof (e as Record<string, unknown>).new_string === 'string' ? (e as Record<string, string>).new_string : '')).join('\n');
+    // an edit of a repository's .git/config can point its remotes anywhere
+    const repo = gitConfigRepo(normDir(path));
+    if (repo) for (const c of gitConfigChanges(repo, content)) s.addRemote(c.key, c.url);
     const src = content ? this.strongestSource(s, content) : undefined;
     if (src) {
       s.taint({ path, source: src.label, sourceAt: src.at, sensitive: src.sensitive, by: tool, at: now });
@@ -960,9 +970,16 @@ export class FlowEngine {
 
   /** Bash: files written from sensitive or tainted files, from the environment, or from matched content in the command. */
   private bashEffects(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, now: number): void {
-    for (const r of bash.remotes) if (r.how === 'remote add' || r.how === 'remote set-url') s.addRemote(r.name as string, r.url);
+    noteRemotes((key, url) => s.addRemote(key, url), repoRemotes(bash, this.cwdOf(ev), this.opts.home));
     const writes = bash.writePaths.map((p) => this.abs(p, ev)).filter((p): p is string => p !== null && !isPseudoFile(p));
     if (writes.length === 0) return;
+    // `echo '[remote "x"] url = …' >> .git/config`, `sed -i … .git/config`: where its pushes go is changed
+    for (const w of writes) {
+      const repo = gitConfigRepo(normDir(w));
+      if (!repo) continue;
+      const changes = gitConfigChanges(repo, command);
+      for (const c of changes.length ? changes : gitConfigChanges(repo, undefined)) s.addRemote(c.key, c.url);
+    }
     let src: { label: string; at: number; sensitive: string[] } | undefined;
     for (const p of bash.readPaths) {
       const sp = sensitivePath(p, this.opts.home);

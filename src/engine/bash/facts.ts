@@ -19,8 +19,8 @@ export interface GitFact {
   args: string[];
   /** `-c key=value` and `--config-env key=ENV` (value `$ENV`), in order; keys as written */
   config: Array<{ key: string; value: string }>;
-  /** `-C dir` (the last one), `--git-dir`, `--work-tree`, `--exec-path=dir` */
-  dir: string | null;
+  /** every `-C dir` in order (each relative to the one before); `--git-dir`, `--work-tree`, `--exec-path=dir` */
+  dirs: string[];
   gitDir: string | null;
   workTree: string | null;
   execPath: string | null;
@@ -34,8 +34,10 @@ export interface PushFact {
   url?: string;
   /** the refspecs (branches, tags) named */
   refspecs: string[];
-  /** git push, git subtree push, git lfs push */
+  /** git push, git subtree push, git lfs push, gh repo create --push */
   command: string;
+  /** index of its git invocation in BashAnalysis.git (where it runs: -C, --git-dir, cd before it) */
+  git?: number;
 }
 
 /** A change of where a remote points (or where URLs are rewritten to). */
@@ -43,7 +45,11 @@ export interface RemoteFact {
   /** the remote's name; null for `url.<base>.insteadOf` (every matching URL) */
   name: string | null;
   url: string;
-  how: 'remote add' | 'remote set-url' | 'config' | 'insteadOf';
+  how: 'remote add' | 'remote set-url' | 'config' | 'insteadOf' | 'gh repo create';
   /** false when it holds for one invocation only (`git -c remote.x.url=… push`) */
   persistent: boolean;
+  /** index of its git invocation in BashAnalysis.git */
+  git?: number;
+  /** `git config --global/--system`: every repository of the user */
+  global?: boolean;
 }

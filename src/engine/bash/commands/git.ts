@@ -9,33 +9,12 @@ import { type Call, type CmdResult, type Ctx, EG, EG_STDIN, NO_STDIN, NONE } fro
 import type { GitFact } from '../facts.ts';
 import { hostFromUrlish, remoteSpec } from '../hosts.ts';
 import { optVals, parseOpts } from '../options.ts';
+import { COMMAND_KEYS, configScope, INSTEADOF_KEY, isUrlRemote, parseGlobals, PATH_KEYS, PROXY_KEYS, REMOTE_URL_KEY as URL_KEY } from '../../git/argv.ts';
 
-/** Global options that take a value (as the next word, or after `=`). */
-const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env', '--super-prefix', '--exec-path', '--list-cmds']);
-
-/** Config keys whose value is a command git runs (lower case; `*` is any subsection). */
-const COMMAND_KEYS = [
-  /^core\.(sshcommand|gitproxy|askpass|pager|editor|fsmonitor)$/,
-  /^sequence\.editor$/,
-  /^credential(\..+)?\.helper$/,
-  /^alias\..+$/,
-  /^diff\.external$/,
-  /^diff\..+\.(textconv|command)$/,
-  /^filter\..+\.(clean|smudge|process)$/,
-  /^merge\..+\.driver$/,
-  /^gpg(\..+)?\.program$/,
-  /^uploadpack\.packobjectshook$/,
-  /^remote\..+\.(receivepack|uploadpack)$/,
-];
-
-/** Config keys that make git load code or config from a path (what is there is not visible). */
-const PATH_KEYS = /^(core\.hookspath|include\.path|includeif\..+\.path)$/;
-
-/** Config keys whose value names a proxy host. */
-const PROXY_KEYS = /^(https?(\..+)?\.proxy|remote\..+\.proxy)$/;
-
-const URL_KEY = /^remote\.(.+)\.(push)?url$/i;
-const INSTEADOF_KEY = /^url\.(.+)\.(push)?insteadof$/i;
+/** A remote or URL as pushed to: a URL (or path) is returned as the URL. */
+function pushUrl(remote: string): string | undefined {
+  return isUrlRemote(remote) ? remote : undefined;
+}
 
 export function gitRemote(ctx: Ctx, w: Word | undefined): void {
   if (!w) return;
@@ -51,19 +30,20 @@ function urlish(ctx: Ctx, text: string): void {
 }
 
 /** `-c key=value` (or `git config key value`): hosts it names, code it runs, remotes it changes. */
-function configEffect(ctx: Ctx, rawKey: string, value: string, depth: number, persistent: boolean): boolean {
+function configEffect(ctx: Ctx, rawKey: string, value: string, depth: number, persistent: boolean, global = false): boolean {
   const key = rawKey.toLowerCase();
+  const git = ctx.acc.git.length - 1;
   const url = URL_KEY.exec(rawKey);
   if (url) {
     urlish(ctx, value);
-    ctx.acc.remotes.push({ name: url[1]!, url: value, how: 'config', persistent });
+    ctx.acc.remotes.push({ name: url[1]!, url: value, how: 'config', persistent, git, ...(global ? { global } : {}) });
     return true;
   }
   const inst = INSTEADOF_KEY.exec(rawKey);
   if (inst) {
     urlish(ctx, inst[1]!);
     urlish(ctx, value);
-    ctx.acc.remotes.push({ name: null, url: inst[1]!, how: 'insteadOf', persistent });
+    ctx.acc.remotes.push({ name: null, url: inst[1]!, how: 'insteadOf', persistent, git, ...(global ? { global } : {}) });
     return true;
   }
   if (PROXY_KEYS.test(key)) {
@@ -83,46 +63,12 @@ function configEffect(ctx: Ctx, rawKey: string, value: string, depth: number, pe
   return false;
 }
 
-/** The global options and the subcommand's index. */
-function globals(args: Word[]): { fact: GitFact; at: number } {
-  const fact: GitFact = { subcommand: null, args: [], config: [], dir: null, gitDir: null, workTree: null, execPath: null };
-  let i = 1;
-  while (i < args.length) {
-    const t = args[i]!.text;
-    if (!t.startsWith('-')) break;
-    const eq = t.startsWith('--') ? t.indexOf('=') : -1;
-    const name = eq > 0 ? t.slice(0, eq) : t;
-    if (!GLOBAL_WITH_VALUE.has(name)) {
-      i++;
-      continue;
-    }
-    const value = eq > 0 ? t.slice(eq + 1) : args[i + 1]?.text ?? '';
-    i += eq > 0 ? 1 : 2;
-    if (name === '-c') {
-      const e = value.indexOf('=');
-      fact.config.push(e < 0 ? { key: value, value: 'true' } : { key: value.slice(0, e), value: value.slice(e + 1) });
-    } else if (name === '--config-env') {
-      const e = value.indexOf('=');
-      if (e > 0) fact.config.push({ key: value.slice(0, e), value: `$${value.slice(e + 1)}` });
-    } else if (name === '-C') fact.dir = value;
-    else if (name === '--git-dir') fact.gitDir = value;
-    else if (name === '--work-tree') fact.workTree = value;
-    else if (name === '--exec-path') fact.execPath = value;
-  }
-  return { fact, at: i };
-}
-
-/** A remote or URL as pushed to: a URL (or path) is returned as the URL. */
-function pushUrl(remote: string): string | undefined {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/\s]+@[^:\s]+:/.test(remote) || remote.startsWith('/') || remote.startsWith('.') ? remote : undefined;
-}
-
 export function git(ctx: Ctx, args: Word[], call: Call): CmdResult {
-  const { fact, at } = globals(args);
-  const sub = args[at]?.text;
+  const { globals: g, at } = parseGlobals(args.map((w) => w.text));
+  // `git --exec-path push`, `git --version push`: git prints and exits, the subcommand never runs
+  const sub = g.printsOnly ? undefined : args[at]?.text;
   const rest = args.slice(at + 1);
-  fact.subcommand = sub ?? null;
-  fact.args = rest.map((w) => w.text);
+  const fact: GitFact = { subcommand: sub ?? null, args: rest.map((w) => w.text), config: g.config, dirs: g.dirs, gitDir: g.gitDir, workTree: g.workTree, execPath: g.execPath };
   ctx.acc.git.push(fact);
   // `-c` settings of this invocation: code that runs, remotes it points elsewhere
   let sends = false;
@@ -153,7 +99,7 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
       const remote = repo[0]?.text ?? p.pos[0]?.text ?? 'origin';
       const url = pushUrl(remote) ?? override.get(remote) ?? rewrite;
       const refspecs = (repo.length ? p.pos : p.pos.slice(1)).map((w) => w.text);
-      ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs, command: 'git push' });
+      ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs, command: 'git push', git: ctx.acc.git.length - 1 });
       ctx.egress('git push');
       return EG;
     }
@@ -162,13 +108,13 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
       const action = p.pos[0]?.text;
       if (action === 'add' && p.pos[2]) {
         gitRemote(ctx, p.pos[2]);
-        ctx.acc.remotes.push({ name: p.pos[1]!.text, url: p.pos[2].text, how: 'remote add', persistent: true });
+        ctx.acc.remotes.push({ name: p.pos[1]!.text, url: p.pos[2].text, how: 'remote add', persistent: true, git: ctx.acc.git.length - 1 });
         ctx.egress('git remote add');
         return EG;
       }
       if (action === 'set-url' && p.pos.length >= 3) {
         gitRemote(ctx, p.pos[p.pos.length - 1]);
-        ctx.acc.remotes.push({ name: p.pos[1]!.text, url: p.pos[p.pos.length - 1]!.text, how: 'remote set-url', persistent: true });
+        ctx.acc.remotes.push({ name: p.pos[1]!.text, url: p.pos[p.pos.length - 1]!.text, how: 'remote set-url', persistent: true, git: ctx.acc.git.length - 1 });
         ctx.egress('git remote set-url');
         return EG;
       }
@@ -196,7 +142,7 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
       if (!val) return NONE;
       const remote = /^(remote\..+\.(push)?url|url\..+\.(push)?insteadof)$/i.test(key);
       if (remote) gitRemote(ctx, val);
-      const sends = configEffect(ctx, key, val.text, depth, true);
+      const sends = configEffect(ctx, key, val.text, depth, true, configScope(rest.map((w) => w.text)) === 'all');
       if (remote) {
         ctx.egress('git config remote');
         return EG;
@@ -210,7 +156,7 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
         gitRemote(ctx, p.pos[1]);
         const remote = p.pos[1]?.text ?? 'origin';
         const url = pushUrl(remote) ?? override.get(remote) ?? rewrite;
-        ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs: p.pos.slice(2).map((w) => w.text), command: `git ${sub} push` });
+        ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs: p.pos.slice(2).map((w) => w.text), command: `git ${sub} push`, git: ctx.acc.git.length - 1 });
         ctx.egress('git push');
         return EG;
       }

@@ -316,9 +316,11 @@ export function shellLiterals(ctx: Ctx, text: string, depth: number): boolean {
       a.uploads.push(...scratch.uploads);
       a.segments.push(...scratch.segments);
       a.commands.push(...scratch.commands);
+      // git indexes of pushes and remotes are into the scratch's git list: shift them onto ours
+      const gitBase = a.git.length;
       a.git.push(...scratch.git);
-      a.pushes.push(...scratch.pushes);
-      a.remotes.push(...scratch.remotes);
+      a.pushes.push(...scratch.pushes.map((p) => (p.git === undefined ? p : { ...p, git: p.git + gitBase })));
+      a.remotes.push(...scratch.remotes.map((r) => (r.git === undefined ? r : { ...r, git: r.git + gitBase })));
       a.envDump ||= scratch.envDump;
     }
     a.urls.push(...scratch.urls);

@@ -78,6 +78,23 @@ export function gh(ctx: Ctx, args: Word[]): CmdResult {
   } else if ((area === 'issue' || area === 'pr') && ['create', 'comment', 'edit', 'review'].includes(action)) {
     label = `gh ${area} ${action}`;
     for (const v of optVals(p.opts, '-F', '--body-file')) file(v.text);
+  } else if (area === 'repo' && action === 'create') {
+    // a new repository, made a remote of the local one (--source), and pushed to (--push)
+    label = 'gh repo create';
+    const texts = rest.map((w) => w.text);
+    const val = (name: string): string | undefined => {
+      const i = texts.findIndex((t) => t === name || t.startsWith(name + '='));
+      if (i < 0) return undefined;
+      const t = texts[i] as string;
+      return t.includes('=') ? t.slice(t.indexOf('=') + 1) : texts[i + 1];
+    };
+    const name = texts.find((t, i) => !t.startsWith('-') && (i === 0 || !/^--(source|remote|description|homepage|team|template|gitignore|license|clone)$|^-[dhgltrsc]$/.test(texts[i - 1] as string)));
+    const url = `https://github.com/${name ?? '(new repository)'}`;
+    if (val('--source') !== undefined) {
+      const remote = val('--remote') ?? 'origin';
+      ctx.acc.remotes.push({ name: remote, url, how: 'gh repo create', persistent: true });
+      if (texts.includes('--push')) ctx.acc.pushes.push({ remote, url, refspecs: [], command: 'gh repo create --push' });
+    } else if (name) ctx.acc.remotes.push({ name: null, url, how: 'gh repo create', persistent: true, global: true });
   } else if ((area === 'secret' || area === 'variable') && action === 'set') {
     label = `gh ${area} set`;
     for (const v of optVals(p.opts, '-f', '--env-file')) file(v.text);
