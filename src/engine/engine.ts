@@ -348,7 +348,10 @@ export class FlowEngine {
       d.summary = 'unclassified tool output, nothing sensitive: not recorded';
       return d;
     }
-    const o = s.addOrigin({ label, toolName: tool, cls: tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId(), this.tracker.recording);
+    // What an unauthenticated fetch from a host nobody chose returns is what anyone can get there:
+    // public, like a web page (sending it on leaks nothing of ours), unless it holds secrets.
+    const publicFetch = fetched && sensitive.length === 0 && bash !== undefined && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => PLAIN_FETCHERS.has(c)) && !AUTHENTICATED.test(input.command as string);
+    const o = s.addOrigin({ label, toolName: tool, cls: publicFetch ? 'external' : tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId(), this.tracker.recording);
     // payment card numbers make the whole output sensitive (cardholder data)
     if (s.index.lastCards > 0 && !o.sensitive.includes(CARD_LABEL)) {
       o.sensitive.push(CARD_LABEL);
@@ -440,8 +443,11 @@ export class FlowEngine {
       // already lives (a record updated, a booking made with the profile it returned); not on code
       // hosts, trackers or wikis, whose spaces (a private and a public repository) differ in who reads them
       const home = kind === 'hybrid' && (tc.family === 'unknown' || tc.family === 'database') ? tc.server : undefined;
-      this.contentFindings(s, vs, kind, destKey, findings, commits, home);
-      if (dest.cls === 'external') this.secretFindings(vs, findings);
+      // secrets going back to the server that returned them are explained by it; not for a database,
+      // where a write can move them into a table with other readers
+      const homeLabels = new Set<string>();
+      this.contentFindings(s, vs, kind, destKey, findings, commits, home, tc.family === 'unknown' ? homeLabels : undefined);
+      if (dest.cls === 'external') this.secretFindings(vs, findings, homeLabels);
       if (bash && bash.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
       if (tc.uploads) this.uploadFindings(s, ev, tool, tc.uploads, findings);
       // not for a write that names no recipient to a server nobody classified (the user's own record
@@ -638,7 +644,7 @@ export class FlowEngine {
   }
 
   // ---------------------------------------------------------------- 1 + 4: content of origins
-  private contentFindings(s: Session, vs: View[], kind: DestKind, destKey: string, findings: Finding[], commits: Commit[], home?: string): void {
+  private contentFindings(s: Session, vs: View[], kind: DestKind, destKey: string, findings: Finding[], commits: Commit[], home?: string, homeLabels?: Set<string>): void {
     const pol = this.cfg.policy;
     const seen = new Map<number, MergedMatch>();
     const frags = new Map<number, { hit: FragmentHit; via: string[]; ranges: Array<[number, number]> }>();
@@ -674,7 +680,11 @@ export class FlowEngine {
     for (const [id, { m, via }] of seen) {
       const o = s.origins.get(id);
       if (!o || o.cls === 'external') continue; // external -> external: nothing of ours
-      if (home !== undefined && parseMcpName(canonicalToolName(o.toolName))?.server === home) continue;
+      if (home !== undefined && parseMcpName(canonicalToolName(o.toolName))?.server === home) {
+        // the secrets in it go back to the server that returned them: not "a secret no tool returned"
+        if (homeLabels) for (const l of m.sensitiveLabels) homeLabels.add(l);
+        continue;
+      }
       const how = via.length ? `after ${via.join(' then ')} decoding` : undefined;
       const decoded = via.length > 0;
       const sensitive = m.sensitiveLabels.length > 0 || (o.sensitive.length > 0 && m.covered >= MIN_COVERAGE);
@@ -796,10 +806,10 @@ export class FlowEngine {
   }
 
   // ---------------------------------------------------------------- 2: secrets by pattern
-  private secretFindings(vs: View[], findings: Finding[]): void {
+  private secretFindings(vs: View[], findings: Finding[], explained?: Set<string>): void {
     if (findings.some((f) => f.rule === 'sensitive_to_external')) return;
     for (const v of vs) {
-      const secrets = scanText(v.text).filter((f) => f.severity !== 'medium');
+      const secrets = scanText(v.text).filter((f) => f.severity !== 'medium' && !(explained?.has(f.label) ?? false));
       if (secrets.length) {
         findings.push({ action: this.cfg.policy.secretToExternal, risk: 'critical', flowType: 'internal_to_external', labels: uniq(secrets.map((f) => f.label)), what: article(uniq(secrets.map((f) => f.label)).join(' and ')), how: v.via.length ? `after ${v.via.join(' then ')} decoding` : 'found by pattern; no tool of this session returned it', rule: 'secret_to_external' });
         return;
@@ -887,7 +897,9 @@ export class FlowEngine {
     }
     // any other local file the command sends
     if (!found) {
-      const files = bash.uploadPaths.filter((p) => p !== '-' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !isPseudoFile(this.abs(p, ev) ?? p));
+      // a file this very command writes (a heredoc of the request body) holds the command's own text, checked above
+      const written = new Set(bash.writePaths.map((p) => this.abs(p, ev)));
+      const files = bash.uploadPaths.filter((p) => p !== '-' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !isPseudoFile(this.abs(p, ev) ?? p) && !written.has(this.abs(p, ev)));
       if (files.length) {
         findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the contents of ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}`, how: `the command reads local files and sends them with ${sends}`, rule: 'upload_local_file' });
       }
@@ -1256,6 +1268,8 @@ function hasPayload(tool: string, input: Record<string, unknown>, bash: BashAnal
     const cmd = typeof input.command === 'string' ? input.command : '';
     if (bash.uploadPaths.length > 0) return true;
     if (bash.egressCommands.some((c) => /^(nc|ncat|netcat|socat|ssh|scp|rsync|sftp|ftp|telnet|git push|mail|sendmail|mutt)$/.test(c))) return true;
+    // a script downloaded and run (`curl … | sh`) can send anything
+    if (bash.commands.some((c) => /^(sh|bash|zsh|dash|python3?|node|perl|ruby)$/.test(c.name) && c.argv.length <= 1) && /\|\s*(sudo\s+)?(sh|bash|zsh|dash|python3?|node|perl|ruby)\b/.test(cmd)) return true;
     if (/(^|\s)(-d|--data[a-z-]*|-F|--form[a-z-]*|-T|--upload-file|--json|-X\s*(POST|PUT|PATCH)|--method\s*(POST|PUT|PATCH))(\s|=|$)/i.test(cmd)) return true;
     return bash.urls.some((u) => /[?&][^=&\s]+=[^&\s]{8,}/.test(u));
   }
@@ -1316,3 +1330,8 @@ function provenanceNote(d: Decision): string {
 const PROJECT_CONFIG = /^(claude\.md|claude\.local\.md|agents\.md|package\.json|pyproject\.toml|cargo\.toml|go\.mod|composer\.json|gemfile|setup\.cfg|setup\.py|\.env(\.[\w.-]+)?|vercel\.json|netlify\.toml|fly\.toml|wrangler\.(toml|jsonc?)|render\.ya?ml|app\.ya?ml|app\.json|procfile|firebase\.json|\.firebaserc|serverless\.ya?ml|(docker-)?compose(\.[\w-]+)?\.ya?ml|dockerfile|\.gitmodules|[\w.-]*\.tf|[\w.-]*\.tfvars|[\w.-]*deploy[\w.-]*|[\w-]+\.config\.(js|ts|mjs|cjs|json))$/i;
 /** The project's source code: a host its code talks to is the project's endpoint (docs and READMEs are not: injections hide there). */
 const PROJECT_SOURCE = /\.(js|jsx|mjs|cjs|ts|tsx|py|go|rs|java|kt|rb|php|swift|cs|c|cc|cpp|h|hpp|scala|dart|vue|svelte|astro|lua|ex|exs|sh|sql)$/i;
+
+/** Commands that fetch a URL and print what came back. */
+const PLAIN_FETCHERS = new Set(['curl', 'wget', 'http', 'https', 'xh', 'lynx', 'links', 'w3m']);
+/** A request that carries credentials: what comes back may be the user's private data. */
+const AUTHENTICATED = /(-H|--header)[\s=]*['"]?\s*(authorization|x-api-key|api-key|apikey|x-auth[\w-]*|cookie|private-token|x-access-token|x-[\w-]*token|x-[\w-]*key)\s*:|\s(-u|--user|-b|--cookie|--oauth2-bearer|--netrc[\w-]*|-n)(\s|=)|[?&](api_?key|key|token|access_token|auth|sig|signature|secret|password)=|\$\{?[A-Za-z_]*(TOKEN|KEY|SECRET|PASS|AUTH|COOKIE)/i;
