@@ -23,7 +23,7 @@ import { freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/help
 import { request } from '../src/transport/client.ts';
 import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 import { scanText } from '../src/engine/detector.ts';
-import { stringLeaves } from '../src/engine/fingerprint.ts';
+import { stringLeaves } from '../src/engine/fingerprint/index.ts';
 import { corpusExists, loadCorpus, validateCorpus, writeCorpus, type HookEvent, type Scenario } from '../test/corpus/generate.ts';
 
 const TARGET_ATTACK = 0.99;

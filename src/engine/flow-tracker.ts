@@ -3,7 +3,7 @@
  * fingerprints, with idle expiry that yields a summary. Pure: time is passed in.
  */
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
-import { FingerprintIndex, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint.ts';
+import { FingerprintIndex, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
 
 export interface Origin {

@@ -9,9 +9,9 @@
  */
 import type Database from 'better-sqlite3';
 import { Packr } from 'msgpackr';
-import type { IndexDelta } from '../engine/fingerprint.ts';
+import type { IndexDelta } from '../engine/fingerprint/index.ts';
 import { Session, type FlowTracker, type Origin, type SessionState } from '../engine/flow-tracker.ts';
-import type { Hasher } from '../engine/fingerprint.ts';
+import type { Hasher } from '../engine/fingerprint/index.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS flow_sessions (

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distinctiveTokens, FingerprintIndex, Hasher, K, normalize, NumTable, stringLeaves, W } from '../../src/engine/fingerprint.ts';
+import { distinctiveTokens, FingerprintIndex, Hasher, K, normalize, NumTable, stringLeaves, W } from '../../src/engine/fingerprint/index.ts';
 
 const hasher = new Hasher(0x1234abcd);
 const lorem = (n: number, seed = 1): string => {
@@ -93,7 +93,7 @@ test('stringLeaves walks objects and arrays, bounded in size and depth', () => {
 });
 
 test('NumTable: set/get/overwrite/deleteValue survive growth and tombstones', async () => {
-  const { NumTable } = await import('../../src/engine/fingerprint.ts');
+  const { NumTable } = await import('../../src/engine/fingerprint/index.ts');
   const t = new NumTable(true);
   const ref = new Map<number, number>();
   let x = 99;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldCategory, structuredValues, validIban } from '../../src/engine/fingerprint.ts';
+import { fieldCategory, structuredValues, validIban } from '../../src/engine/fingerprint/index.ts';
 
 const vals = (x: unknown): string[] => structuredValues(x).map((t) => `${t.label}=${t.value}`);
 

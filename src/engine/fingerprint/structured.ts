@@ -18,7 +18,7 @@
  *
  * Pure; bounded (MAX_VALUES per call, MAX_PARSE chars parsed as JSON, MAX_ROWS rows per call).
  */
-import type { TokenSpec } from '../fingerprint.ts';
+import type { TokenSpec } from './constants.ts';
 
 /** shortest value kept (normalised: lower-case, no whitespace), as the index keeps tokens */
 export const MIN_VALUE = 8;

@@ -1,0 +1,632 @@
+/**
+ * The per-session fingerprint index: records what internal tools returned (k-grams, lines, tokens,
+ * secret fragments) per origin, bounded with eviction, and matches outgoing text against it.
+ */
+import { ANCHOR, DENSE_MAX, FRAG, FRAGMENT_MAX_SECRET, FRAGMENT_MAX_SECRETS, FRAGMENT_MAX_WINDOWS, FRAGMENT_MIN_ENTROPY, FRAGMENT_MIN_SECRET, K, MAX_LINES_PER_ANCHOR, MAX_TOKEN, MAX_TOKENS_PER_ANCHOR, MIN_TOKEN, W, WINNOW_MAX, type TokenKind, type TokenSpec } from './constants.ts';
+import { DeltaWriter, OP_KGRAMS, OP_LINES, OP_PRECIOUS, OP_SECRET, OP_TOKENS, type IndexDelta } from './delta.ts';
+import { Hasher } from './hash.ts';
+import { CODES, EXCL, HS, LINEBUF, LINE_COUNT, MARK, SEL, ensure, normInto, normRecord, normSmall, normalize, rawCodes } from './normalize.ts';
+import { NumTable } from './table.ts';
+import { KIND_EMAIL, KIND_TOKEN, SPANS, SPAN_KIND, entropyOf, isAlpha, isDigit, tokenSpans } from './tokens.ts';
+
+/** What one origin's content matched in an outgoing text. */
+export interface OriginMatch {
+  originId: number;
+  /** normalised chars of the outgoing text covered by matches with this origin */
+  covered: number;
+  /** the same, without k-gram and line matches that lie inside `softExclude` ranges */
+  coveredOutside: number;
+  /** labels of secret / card tokens matched */
+  sensitiveLabels: string[];
+  /** true if a distinctive token (e-mail, random id) matched */
+  distinctive: boolean;
+  /** hashes of the k-grams that matched (at most 256), to tell a new chunk from a repeated one */
+  kgramHashes: number[];
+}
+
+/** Pieces of one indexed secret found in an outgoing text. */
+export interface FragmentHit {
+  /** index-wide id of the secret */
+  secretId: number;
+  originId: number;
+  label: string;
+  /** normalised length of the secret */
+  length: number;
+  /** covered [start, end) ranges of the secret, merged, sorted */
+  ranges: Array<[number, number]>;
+}
+
+export interface MatchOptions {
+  /**
+   * Ranges [start, end) of the outgoing text (raw offsets, sorted) whose k-gram and line matches
+   * do not count as coverage (e.g. the scheme://host/path of URLs); secret, card, e-mail and
+   * distinctive-token matches inside them still count.
+   */
+  softExclude?: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface MatchResult {
+  origins: OriginMatch[];
+  fragments: FragmentHit[];
+}
+
+const KINDS: TokenKind[] = ['line', 'token', 'email', 'card', 'secret'];
+const labelIds = new Map<string, number>();
+const labelNames: string[] = [];
+function labelId(label: string): number {
+  let id = labelIds.get(label);
+  if (id === undefined) {
+    id = labelNames.length;
+    if (id >= 0x1fff) return 0;
+    labelIds.set(label, id);
+    labelNames.push(label);
+  }
+  return id;
+}
+
+function rank(k: TokenKind): number {
+  return k === 'secret' ? 4 : k === 'card' ? 3 : k === 'token' || k === 'email' ? 2 : 1;
+}
+
+/** Token key: the hash of a token and its length folded into one 53-bit integer. */
+const tokenKey = (h: number, len: number): number => (h % 35184372088832) * 256 + (len & 255);
+
+interface SecretEntry {
+  originId: number;
+  label: string;
+  length: number;
+  alive: boolean;
+}
+
+/** Growable parallel arrays: token candidates reached through an anchor. */
+class Candidates {
+  key = new Float64Array(64);
+  len = new Uint16Array(64);
+  next = new Int32Array(64);
+  kind = new Uint8Array(64);
+  n = 0;
+  push(key: number, len: number, next: number, kind: number): number {
+    if (this.n === this.key.length) {
+      const grow = <T extends Float64Array | Uint16Array | Int32Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.key = grow(this.key);
+      this.len = grow(this.len);
+      this.next = grow(this.next);
+      this.kind = grow(this.kind);
+    }
+    const i = this.n++;
+    this.key[i] = key;
+    this.len[i] = len;
+    this.next[i] = next;
+    this.kind[i] = kind;
+    return i;
+  }
+}
+
+/**
+ * Per-session fingerprint index: hash -> origin. Bounded by `maxEntries` (k-grams + tokens); when
+ * over, origins are evicted oldest first, origins without sensitive content before sensitive ones
+ * (their fingerprints removed unless a newer origin re-used them).
+ */
+export class FingerprintIndex {
+  private readonly kgrams = new NumTable();
+  private readonly tokens = new NumTable(true); // tag = kind << 13 | label id
+  /** anchor (hash of a token's first ANCHOR chars) -> head of its candidate list */
+  private anchors = new NumTable();
+  private cands = new Candidates();
+  /** tokens shorter than ANCHOR (short secrets): length -> count; matched by one roll per length */
+  private readonly shortLens = new Map<number, number>();
+  /** origin id -> fingerprints it owns, in insertion (age) order */
+  private readonly owned = new Map<number, number>();
+  /** origins holding a secret or card token (evicted last) */
+  private readonly precious = new Set<number>();
+  /** secret fragments: hash of a FRAG-char window -> secretId << 12 | offset */
+  private readonly frags = new NumTable();
+  private readonly secrets: SecretEntry[] = [];
+
+  constructor(
+    private readonly hasher: Hasher,
+    private readonly maxEntries: number,
+  ) {}
+
+  get size(): number {
+    return this.kgrams.size + this.tokens.size;
+  }
+
+  get originCount(): number {
+    return this.owned.size;
+  }
+
+  /** Fragment windows held (secrets sent in pieces). */
+  get fragmentCount(): number {
+    return this.frags.size;
+  }
+
+  /**
+   * Record the content of one origin. `extraTokens` are detector findings etc. Returns fingerprints
+   * added. With `record`, what the add did is kept (hashes only) as `lastDelta`, for replay().
+   */
+  add(originId: number, texts: string[], extraTokens: TokenSpec[], opts: { precious?: boolean; record?: boolean } = {}): number {
+    let total = 0;
+    for (const text of texts) total += text.length;
+    const rec = opts.record ? new DeltaWriter(total >> 3) : null;
+    const st = this.begin(originId, opts.precious === true);
+    const h = this.hasher;
+    const addToken = (value: string, kind: TokenKind, label: string): void => {
+      if (value.length > 4 * MAX_TOKEN) return;
+      const n = normSmall(value);
+      if (n < (kind === 'secret' ? 6 : MIN_TOKEN) || n > MAX_TOKEN) return;
+      const key = tokenKey(h.hashCodes(0, n), n);
+      const anchor = n < ANCHOR ? -1 : h.hashCodes(0, ANCHOR);
+      const k = KINDS.indexOf(kind);
+      rec?.token(key, n, anchor, k, label);
+      if (this.applyToken(originId, key, n, anchor, k, labelId(label), st.lost)) st.added++;
+    };
+    for (const t of extraTokens) {
+      addToken(t.value, t.kind, t.label);
+      if (t.kind === 'secret') this.addSecret(originId, t.value, t.label, false, rec);
+    }
+    let cards = 0;
+    // dense when the whole origin is small (an upper bound on its normalised size is enough);
+    // winnowed up to WINNOW_MAX; beyond that sampled, and so sparsely that one origin takes at most
+    // half of the index (a 1 MB log must not evict everything read before it)
+    const dense = total <= DENSE_MAX;
+    let sampleMask = -1;
+    const half = Math.max(1024, this.maxEntries >> 1);
+    if (!dense && (total > WINNOW_MAX || (total * 2) / (W + 1) > half)) {
+      sampleMask = 3;
+      while (total / (sampleMask + 1) > half && sampleMask < 0xffff) sampleMask = sampleMask * 2 + 1;
+    }
+    const tokenLabel = labelId((SPAN_KIND[KIND_TOKEN] as { label: string }).label);
+    const emailLabel = labelId((SPAN_KIND[KIND_EMAIL] as { label: string }).label);
+    for (const text of texts) {
+      const raw = rawCodes(text);
+      const n = normRecord(text, raw);
+      const cardToks: TokenSpec[] = [];
+      const spans = tokenSpans(text, raw, cardToks);
+      st.added += this.addText(originId, n, dense, sampleMask, st.lost, rec);
+      this.tokens.reserve(this.tokens.size + spans + cardToks.length);
+      // e-mails and identifiers hashed where they stand in the text (no strings made)
+      const spanBuf = SPANS; // (grown by tokenSpans: read after it)
+      for (let k = 0; k < spans; k++) {
+        const kind = spanBuf[k * 3 + 2] as number;
+        const len = h.rawSpan(raw, spanBuf[k * 3] as number, spanBuf[k * 3 + 1] as number);
+        if (len < MIN_TOKEN || len > MAX_TOKEN) continue;
+        const key = tokenKey(h.spanHash, len);
+        const anchor = len < ANCHOR ? -1 : h.spanAnchor;
+        rec?.token(key, len, anchor, kind, (SPAN_KIND[kind] as { label: string }).label);
+        if (this.applyToken(originId, key, len, anchor, kind, kind === KIND_EMAIL ? emailLabel : tokenLabel, st.lost)) st.added++;
+      }
+      // (last: addSecret reuses the scratch buffer `raw` is in)
+      for (const t of cardToks) {
+        addToken(t.value, t.kind, t.label);
+        cards++;
+        if (t.value === t.value.replace(/[ -]/g, '')) this.addSecret(originId, t.value, t.label, true, rec);
+      }
+    }
+    this.lastCards = cards;
+    if (cards > 0) {
+      this.precious.add(originId);
+      rec?.precious();
+    }
+    this.lastDelta = rec ? rec.finish() : null;
+    return this.finish(originId, st);
+  }
+
+  /** card-like numbers found by the last add() */
+  lastCards = 0;
+  /** what the last add() did, when it was asked to record it */
+  lastDelta: IndexDelta | null = null;
+
+  /**
+   * Apply again what an add() did (its recorded delta), e.g. after a restart: the same fingerprints,
+   * tokens and secret fragments, with the same eviction. Returns fingerprints added.
+   */
+  replay(originId: number, delta: IndexDelta, precious: boolean): number {
+    const st = this.begin(originId, precious);
+    const ops = delta.ops;
+    const label = (i: number): string => delta.labels[i] ?? 'data';
+    // saved data may be damaged: every count is checked against what is left before it is used
+    const need = (k: number, at: number): void => {
+      if (!Number.isInteger(k) || k < 0 || at + k > ops.length) throw new Error(`bad fingerprint delta: ${k} numbers wanted at ${at} of ${ops.length}`);
+    };
+    let i = 0;
+    while (i < ops.length) {
+      const op = ops[i++] as number;
+      need(op === OP_PRECIOUS ? 0 : op === OP_SECRET ? 4 : 1, i);
+      if (op === OP_TOKENS) {
+        const count = ops[i++] as number;
+        need(count * 3, i);
+        for (let k = 0; k < count; k++, i += 3) {
+          const packed = ops[i + 2] as number;
+          const n = packed % 512;
+          const kind = Math.floor(packed / 512) % 8;
+          const l = Math.floor(packed / 4096);
+          if (this.applyToken(originId, ops[i] as number, n, ops[i + 1] as number, kind, labelId(label(l)), st.lost)) st.added++;
+        }
+      } else if (op === OP_KGRAMS) {
+        const m = ops[i++] as number;
+        need(m, i);
+        this.kgrams.setMany(ops.subarray(i, i + m), m, originId, st.lost);
+        st.added += m;
+        i += m;
+      } else if (op === OP_LINES) {
+        const count = ops[i++] as number;
+        need(count * 3, i);
+        for (let k = 0; k < count; k++, i += 3) if (this.applyLine(originId, ops[i] as number, ops[i + 2] as number, ops[i + 1] as number, st.lost)) st.added++;
+      } else if (op === OP_SECRET) {
+        const [id, l, n, count] = [ops[i], ops[i + 1], ops[i + 2], ops[i + 3]] as number[];
+        i += 4;
+        need(2 * (count as number), i);
+        if (!Number.isInteger(id) || (id as number) < 0 || !Number.isInteger(n)) throw new Error(`bad fingerprint delta: secret at ${i - 4}`);
+        this.applySecret(originId, id as number, label(l as number), n as number, ops.subarray(i, i + 2 * (count as number)));
+        i += 2 * (count as number);
+      } else if (op === OP_PRECIOUS) {
+        this.precious.add(originId);
+      } else {
+        throw new Error(`bad fingerprint delta: op ${op} at ${i - 1}`);
+      }
+    }
+    return this.finish(originId, st);
+  }
+
+  private begin(originId: number, precious: boolean): { added: number; lost: Map<number, number> } {
+    this.owned.set(originId, 0);
+    if (precious) this.precious.add(originId);
+    return { added: 0, lost: new Map() };
+  }
+
+  private finish(originId: number, st: { added: number; lost: Map<number, number> }): number {
+    this.owned.set(originId, (this.owned.get(originId) ?? 0) + st.added);
+    for (const [o, d] of st.lost) if (this.owned.has(o)) this.owned.set(o, (this.owned.get(o) as number) - d);
+    this.evict();
+    return st.added;
+  }
+
+  /** A token (hashed): kept unless a stronger kind from a live origin holds its key. True if added. */
+  private applyToken(originId: number, key: number, n: number, anchor: number, kind: number, label: number, lost: Map<number, number>): boolean {
+    const prevTag = this.tokens.tag(key);
+    if (prevTag >= 0) {
+      const prevOrigin = this.tokens.get(key);
+      const prevRank = rank(KINDS[prevTag >> 13] as TokenKind);
+      const r = rank(KINDS[kind] as TokenKind);
+      // a stronger kind is never overwritten by a weaker one from a newer origin
+      if (prevOrigin !== originId && prevRank > r && this.owned.has(prevOrigin)) return false;
+      if (prevOrigin === originId && prevRank >= r) return false;
+    } else if (n < ANCHOR) {
+      // a new token: reachable through its anchor (or, if short, through its length)
+      this.shortLens.set(n, (this.shortLens.get(n) ?? 0) + 1);
+    } else {
+      const head = this.anchors.get(anchor);
+      const kk = KINDS[kind];
+      if (kk !== 'secret' && kk !== 'card' && head >= 0) {
+        // many tokens with one prefix (JWTs all start `eyJhbGci`): bound the work per position
+        const cap = kk === 'line' ? MAX_LINES_PER_ANCHOR : MAX_TOKENS_PER_ANCHOR;
+        let chain = 0;
+        for (let c = head; c >= 0 && chain <= cap; c = this.cands.next[c] as number) chain++;
+        if (chain > cap) return false;
+      }
+      this.anchors.set(anchor, this.cands.push(key, n, head, kind));
+    }
+    const prev = this.tokens.set(key, originId, (kind << 13) | label);
+    if (prev >= 0) lost.set(prev, (lost.get(prev) ?? 0) + 1);
+    return true;
+  }
+
+  /** k-grams and short lines of one normalised text in CODES[0..n). Returns fingerprints added. */
+  private addText(originId: number, n: number, dense: boolean, sampleMask: number, lost: Map<number, number>, rec: DeltaWriter | null): number {
+    let added = 0;
+    const h = this.hasher;
+    if (n < 12) return 0;
+    if (n >= K) {
+      const m = h.kgrams(n, dense, sampleMask);
+      rec?.kgrams(SEL, m);
+      this.kgrams.setMany(SEL, m, originId, lost);
+      added += m;
+      // short lines are below the k-gram size: keep them whole (sampled like the k-grams when those are)
+      let start = 0;
+      const lc = LINE_COUNT;
+      for (let k = 0; k <= lc; k++) {
+        const end = k < lc ? (LINEBUF[k] as number) : n;
+        const len = end - start;
+        if (len >= 12 && len < K) this.addLineAt(originId, start, len, lost, sampleMask, rec) && added++;
+        start = end;
+      }
+    } else {
+      this.addLineAt(originId, 0, n, lost, -1, rec) && added++;
+    }
+    return added;
+  }
+
+  /** A `line` token at CODES[start, start+len). */
+  private addLineAt(originId: number, start: number, len: number, lost: Map<number, number>, sampleMask: number, rec: DeltaWriter | null): boolean {
+    const hh = this.hasher.hashCodes(start, len);
+    if (sampleMask >= 0 && (hh % (sampleMask + 1)) !== 0) return false;
+    const key = tokenKey(hh, len);
+    const anchor = this.hasher.hashCodes(start, ANCHOR);
+    rec?.line(key, len, anchor);
+    return this.applyLine(originId, key, len, anchor, lost);
+  }
+
+  private applyLine(originId: number, key: number, len: number, anchor: number, lost: Map<number, number>): boolean {
+    const prevTag = this.tokens.tag(key);
+    if (prevTag >= 0) {
+      const prevOrigin = this.tokens.get(key);
+      if (prevOrigin === originId || (rank(KINDS[prevTag >> 13] as TokenKind) > 1 && this.owned.has(prevOrigin))) return false;
+    } else {
+      const head = this.anchors.get(anchor);
+      if (head >= 0) {
+        let chain = 0;
+        for (let c = head; c >= 0 && chain <= MAX_LINES_PER_ANCHOR; c = this.cands.next[c] as number) chain++;
+        if (chain > MAX_LINES_PER_ANCHOR) return false;
+      }
+      this.anchors.set(anchor, this.cands.push(key, len, head, 0));
+    }
+    const prev = this.tokens.set(key, originId, labelId('line'));
+    if (prev >= 0) lost.set(prev, (lost.get(prev) ?? 0) + 1);
+    return true;
+  }
+
+  /**
+   * Index every FRAG-char window of a high-entropy secret, or of a card number (`card`: digits), but
+   * not the windows that look like words or fixed prefixes.
+   */
+  private addSecret(originId: number, value: string, label: string, card: boolean, rec: DeltaWriter | null): void {
+    if (this.secrets.length >= FRAGMENT_MAX_SECRETS || this.frags.size >= FRAGMENT_MAX_WINDOWS) return;
+    const norm = normalize(value);
+    const n = norm.length;
+    if (n > FRAGMENT_MAX_SECRET) return;
+    if (card ? n < 13 || !/^[0-9]+$/.test(norm) : n < FRAGMENT_MIN_SECRET || entropyOf(norm) < FRAGMENT_MIN_ENTROPY) return;
+    ensure(n);
+    for (let i = 0; i < n; i++) CODES[i] = norm.charCodeAt(i);
+    this.hasher.prefix(n);
+    const windows = new Float64Array(2 * (n - FRAG + 1));
+    let w = 0;
+    for (let i = 0; i + FRAG <= n; i++) {
+      if (!fragmentWorthy(norm, i, card)) continue;
+      windows[w++] = this.hasher.at(i, FRAG);
+      windows[w++] = i;
+    }
+    const id = this.applySecret(originId, this.secrets.length, label, n, windows.subarray(0, w));
+    if (id >= 0) rec?.secret(id, label, n, windows.subarray(0, w));
+  }
+
+  /** Fragment windows (hash, offset pairs) of secret `id`. Returns the id, or -1 if nothing was kept. */
+  private applySecret(originId: number, id: number, label: string, n: number, windows: Float64Array): number {
+    if (id < this.secrets.length || id >= FRAGMENT_MAX_SECRETS || this.frags.size >= FRAGMENT_MAX_WINDOWS) return -1;
+    let kept = 0;
+    for (let j = 0; j < windows.length; j += 2) {
+      const hh = windows[j] as number;
+      if (this.frags.has(hh)) continue;
+      this.frags.set(hh, (id << 12) | (windows[j + 1] as number));
+      kept++;
+    }
+    if (kept === 0) return -1;
+    // ids are stable across replay: secrets not replayed (their origin gone) leave dead entries
+    while (this.secrets.length < id) this.secrets.push({ originId: -1, label: '', length: 0, alive: false });
+    this.secrets.push({ originId, label, length: n, alive: true });
+    return id;
+  }
+
+  private evict(): void {
+    if (this.size <= this.maxEntries) return;
+    // oldest first; origins without secrets / cards before those with them
+    for (const pass of [false, true]) {
+      for (const id of [...this.owned.keys()]) {
+        if (this.size <= this.maxEntries || this.owned.size <= 1) return;
+        if (this.precious.has(id) !== pass) continue;
+        this.removeOrigin(id);
+      }
+    }
+  }
+
+  private removeOrigin(id: number): void {
+    this.kgrams.deleteValue(id);
+    if (this.tokens.size) {
+      const lens: number[] = [];
+      this.tokens.forEach((key, val) => {
+        if (val === id && key % 256 < ANCHOR) lens.push(key % 256);
+      });
+      this.tokens.deleteValue(id);
+      for (const len of lens) {
+        const n = (this.shortLens.get(len) ?? 1) - 1;
+        if (n <= 0) this.shortLens.delete(len);
+        else this.shortLens.set(len, n);
+      }
+      // candidates of deleted tokens are skipped at match time; compact when most are dead
+      if (this.cands.n > 2 * this.tokens.size + 256) this.compactCandidates();
+    }
+    for (const s of this.secrets) if (s.originId === id) s.alive = false;
+    this.owned.delete(id);
+    this.precious.delete(id);
+  }
+
+  private compactCandidates(): void {
+    const old = this.cands;
+    const anchorOf = new Float64Array(old.n);
+    this.anchors.forEach((a, head) => {
+      for (let c = head; c >= 0; c = old.next[c] as number) anchorOf[c] = a;
+    });
+    // new, right-sized tables (a cleared one would keep the capacity of its busiest moment)
+    this.anchors = new NumTable(false, this.tokens.size);
+    this.cands = new Candidates();
+    for (let c = 0; c < old.n; c++) {
+      const key = old.key[c] as number;
+      if (!this.tokens.has(key)) continue;
+      const a = anchorOf[c] as number;
+      this.anchors.set(a, this.cands.push(key, old.len[c] as number, this.anchors.get(a), old.kind[c] as number));
+    }
+  }
+
+  /** False once an origin has been evicted. */
+  hasOrigin(id: number): boolean {
+    return this.owned.has(id);
+  }
+
+  /** Match one outgoing text against every stored fingerprint. */
+  match(text: string, opts: MatchOptions = {}): OriginMatch[] {
+    return this.matchAll(text, opts).origins;
+  }
+
+  /** Match one outgoing text: origins it shares content with, and pieces of indexed secrets in it. */
+  matchAll(text: string, opts: MatchOptions = {}): MatchResult {
+    const res: MatchResult = { origins: [], fragments: [] };
+    if (this.size === 0 && this.frags.size === 0) return res;
+    const n = normInto(text, opts.softExclude);
+    if (n === 0) return res;
+    const h = this.hasher;
+    h.prefix(n);
+    // spans per origin: flat [start, end, hard(0/1)] triples
+    const spans = new Map<number, number[]>();
+    const found = new Map<number, OriginMatch>();
+    const get = (id: number): [OriginMatch, number[]] => {
+      let r = found.get(id);
+      let sp = spans.get(id);
+      if (!r || !sp) {
+        r = { originId: id, covered: 0, coveredOutside: 0, sensitiveLabels: [], distinctive: false, kgramHashes: [] };
+        sp = [];
+        found.set(id, r);
+        spans.set(id, sp);
+      }
+      return [r, sp];
+    };
+    const kg = this.kgrams;
+    if (kg.size > 0 && n >= K) {
+      const m = h.windows(n, K, HS);
+      const hs = HS;
+      for (let i = 0; i < m; i++) {
+        const hh = hs[i] as number;
+        const id = kg.get(hh);
+        if (id < 0) continue;
+        const [r, sp] = get(id);
+        sp.push(i, i + K, 0);
+        if (r.kgramHashes.length < 256) r.kgramHashes.push(hh);
+      }
+    }
+    const onToken = (key: number, i: number, len: number): void => {
+      const id = this.tokens.get(key);
+      if (id < 0) return;
+      const tag = this.tokens.tag(key);
+      const kind = KINDS[tag >> 13] as TokenKind;
+      const [r, sp] = get(id);
+      sp.push(i, i + len, kind === 'line' ? 0 : 1);
+      if (kind === 'secret' || kind === 'card') {
+        const label = labelNames[tag & 0x1fff] ?? kind;
+        if (!r.sensitiveLabels.includes(label)) r.sensitiveLabels.push(label);
+      } else if (kind === 'email' || kind === 'token') {
+        r.distinctive = true;
+      }
+    };
+    // tokens through their anchors; secret fragments through the same window hashes
+    const anchorsOn = this.anchors.size > 0;
+    const fragsOn = this.frags.size > 0;
+    let fragHits: Map<number, number[]> | undefined;
+    if (anchorsOn && n >= ANCHOR) {
+      const cands = this.cands;
+      const m = h.windows(n, ANCHOR, HS);
+      const hs = HS;
+      const anchors = this.anchors;
+      for (let i = 0; i < m; i++) {
+        for (let c = anchors.get(hs[i] as number); c >= 0; c = cands.next[c] as number) {
+          const len = cands.len[c] as number;
+          if (i + len > n) continue;
+          const key = cands.key[c] as number;
+          if (tokenKey(h.at(i, len), len) === key) onToken(key, i, len);
+        }
+      }
+    }
+    if (fragsOn && n >= FRAG) {
+      const m = h.windows(n, FRAG, HS);
+      const hs = HS;
+      const frags = this.frags;
+      for (let i = 0; i < m; i++) {
+        {
+          const v = frags.get(hs[i] as number);
+          if (v >= 0) {
+            fragHits ??= new Map();
+            const sid = v >>> 12;
+            let l = fragHits.get(sid);
+            if (!l) fragHits.set(sid, (l = []));
+            l.push(v & 0xfff);
+          }
+        }
+      }
+    }
+    for (const len of this.shortLens.keys()) {
+      for (let i = 0; i + len <= n; i++) onToken(tokenKey(h.at(i, len), len), i, len);
+    }
+    // coverage: union of spans; soft spans (k-grams, lines) not over excluded chars
+    const mark = MARK;
+    const excl = EXCL;
+    for (const [id, r] of found) {
+      const sp = spans.get(id) as number[];
+      // MARK bit 1: counted in `covered`; bit 2: counted in `coveredOutside`
+      let covered = 0;
+      let outside = 0;
+      for (let s = 0; s < sp.length; s += 3) {
+        const a = sp[s] as number;
+        const b = sp[s + 1] as number;
+        const hard = sp[s + 2] === 1;
+        for (let i = a; i < b; i++) {
+          const mk = mark[i] as number;
+          if ((mk & 1) === 0) {
+            covered++;
+            mark[i] = mk | 1;
+          }
+          if ((mk & 2) === 0 && (hard || excl[i] === 0)) {
+            outside++;
+            mark[i] = (mark[i] as number) | 2;
+          }
+        }
+      }
+      for (let s = 0; s < sp.length; s += 3) MARK.fill(0, sp[s] as number, sp[s + 1] as number);
+      r.covered = covered;
+      r.coveredOutside = outside;
+      if (covered > 0 || r.sensitiveLabels.length || r.distinctive) res.origins.push(r);
+    }
+    if (fragHits) {
+      for (const [sid, offs] of fragHits) {
+        const s = this.secrets[sid];
+        if (!s || !s.alive) continue;
+        offs.sort((x, y) => x - y);
+        const ranges: Array<[number, number]> = [];
+        for (const o of offs) {
+          const last = ranges[ranges.length - 1];
+          if (last && o <= last[1]) last[1] = Math.max(last[1], o + FRAG);
+          else ranges.push([o, o + FRAG]);
+        }
+        res.fragments.push({ secretId: sid, originId: s.originId, label: s.label, length: s.length, ranges });
+      }
+    }
+    return res;
+  }
+
+  /** Memory held by the tables, in bytes (for status / bounds reporting). */
+  approxBytes(): number {
+    return this.kgrams.bytes() + this.tokens.bytes() + this.anchors.bytes() + this.cands.key.length * 15 + this.frags.bytes() + this.owned.size * 40 + this.secrets.length * 64;
+  }
+}
+
+/**
+ * A fragment window worth indexing (on the normalised, lower-case value): it holds a digit and a
+ * letter and at least 4 distinct chars; for a card number, at least 3 distinct digits. Windows such
+ * as `passwd`, `sk_liv`, `-----b` are words or fixed prefixes shared by every secret of a kind, not
+ * evidence of this one secret.
+ */
+function fragmentWorthy(norm: string, i: number, card: boolean): boolean {
+  let digit = false;
+  let alpha = false;
+  let distinct = 0;
+  for (let k = i; k < i + FRAG; k++) {
+    const c = norm.charCodeAt(k);
+    if (isDigit(c)) digit = true;
+    else if (isAlpha(c)) alpha = true;
+    let dup = false;
+    for (let j = i; j < k && !dup; j++) dup = norm.charCodeAt(j) === c;
+    if (!dup) distinct++;
+  }
+  return card ? digit && distinct >= 3 : digit && alpha && distinct >= 4;
+}

@@ -1,0 +1,227 @@
+/** A compact open-addressing hash table of integer keys (k-gram and token hashes) to origin ids. */
+
+/**
+ * Compact open-addressing hash table: integer keys (doubles up to 2^53) -> non-negative int32
+ * values, with an optional 16-bit tag. A key is kept as its low 48 bits (a 32-bit and a 16-bit
+ * array): two keys that differ only above bit 48 are one key here, which at 50k entries per session
+ * happens by chance about once in 5e9 lookups for a k-gram and once in 2e7 for a token (whose low 8
+ * bits are its length). Linear probing from a multiplicatively mixed home slot (keys whose low bits
+ * are structured, like token keys, still spread), tombstones, load factor at most 3/4: 11 bytes a
+ * slot with the filter (13 with tags).
+ */
+const EMPTY = -1;
+const TOMB = -2;
+const TWO32 = 4294967296;
+
+/** Bits 32-47 of a key (its low 32 bits are `key >>> 0`). */
+const hiOf = (key: number): number => Math.floor(key / TWO32) & 0xffff;
+/** Home-slot mix of a key's low 32 bits and its next 16. */
+const mix = (lo: number, hi: number): number => Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
+
+export class NumTable {
+  private lo: Uint32Array;
+  private hi: Uint16Array;
+  private vals: Int32Array; // EMPTY, TOMB or a value >= 0
+  private tags: Uint16Array | null;
+  private mask: number;
+  private shift: number;
+  /**
+   * One bit per slot, set for the low bits of the mixed hash of every key ever stored since the
+   * last rehash: most lookups of absent keys stop here, on a small array that stays in cache.
+   */
+  private filter: Uint8Array;
+  size = 0;
+  private filled = 0; // used + tombstones
+
+  constructor(withTags = false, capacity = 16) {
+    let cap = 16;
+    while (cap * 3 < capacity * 4) cap *= 2;
+    this.lo = new Uint32Array(cap);
+    this.hi = new Uint16Array(cap);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.tags = withTags ? new Uint16Array(cap) : null;
+    this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
+    this.filter = new Uint8Array(cap);
+  }
+
+  private slot(key: number): number {
+    const klo = key >>> 0;
+    const khi = hiOf(key);
+    const m = mix(klo, khi);
+    const f = m & (this.mask * 8 + 7);
+    if (((this.filter[f >>> 3] as number) & (1 << (f & 7))) === 0) return -1;
+    const lo = this.lo;
+    const hi = this.hi;
+    const vals = this.vals;
+    const mask = this.mask;
+    let i = m >>> this.shift;
+    for (;;) {
+      const v = vals[i] as number;
+      if (v === EMPTY) return -1;
+      if (v >= 0 && lo[i] === klo && hi[i] === khi) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  has(key: number): boolean {
+    return this.slot(key) >= 0;
+  }
+
+  /** value for key, or -1 */
+  get(key: number): number {
+    const i = this.slot(key);
+    return i < 0 ? -1 : (this.vals[i] as number);
+  }
+
+  tag(key: number): number {
+    const i = this.slot(key);
+    return i < 0 || !this.tags ? -1 : (this.tags[i] as number);
+  }
+
+  /** Make room for `count` entries in all without further growth. */
+  reserve(count: number): void {
+    if ((this.filled + Math.max(0, count - this.size)) * 4 <= this.vals.length * 3) return;
+    let cap = this.vals.length;
+    while (count * 4 > cap * 3) cap *= 2;
+    this.rehash(cap);
+  }
+
+  /** Insert or overwrite (val >= 0); returns the previous value or -1. */
+  set(key: number, val: number, tag = 0): number {
+    if ((this.filled + 1) * 4 > this.vals.length * 3) this.rehash((this.size + 1) * 2 > this.vals.length ? this.vals.length * 2 : this.vals.length);
+    const klo = key >>> 0;
+    const khi = hiOf(key);
+    const lo = this.lo;
+    const hi = this.hi;
+    const vals = this.vals;
+    const mask = this.mask;
+    const m = mix(klo, khi);
+    const f = m & (mask * 8 + 7);
+    this.filter[f >>> 3] = (this.filter[f >>> 3] as number) | (1 << (f & 7));
+    let i = m >>> this.shift;
+    let tomb = -1;
+    for (;;) {
+      const v = vals[i] as number;
+      if (v === EMPTY) break;
+      if (v === TOMB) {
+        if (tomb < 0) tomb = i;
+      } else if (lo[i] === klo && hi[i] === khi) {
+        vals[i] = val;
+        if (this.tags) this.tags[i] = tag;
+        return v;
+      }
+      i = (i + 1) & mask;
+    }
+    if (tomb >= 0) i = tomb;
+    else this.filled++;
+    lo[i] = klo;
+    hi[i] = khi;
+    vals[i] = val;
+    if (this.tags) this.tags[i] = tag;
+    this.size++;
+    return -1;
+  }
+
+  /**
+   * Insert keys[0..count) all with value `val` (no tags). Previous owners of overwritten keys are
+   * counted into `lost` (owner -> count).
+   */
+  setMany(src: Float64Array, count: number, val: number, lost: Map<number, number>): void {
+    this.reserve(this.size + count);
+    const lo = this.lo;
+    const hi = this.hi;
+    const vals = this.vals;
+    const mask = this.mask;
+    const shift = this.shift;
+    const filter = this.filter;
+    const fmask = mask * 8 + 7;
+    for (let j = 0; j < count; j++) {
+      const key = src[j] as number;
+      const klo = key >>> 0;
+      const khi = hiOf(key);
+      const mx = mix(klo, khi);
+      const f = mx & fmask;
+      filter[f >>> 3] = (filter[f >>> 3] as number) | (1 << (f & 7));
+      let i = mx >>> shift;
+      let tomb = -1;
+      let v = 0;
+      for (;;) {
+        v = vals[i] as number;
+        if (v === EMPTY) break;
+        if (v === TOMB) {
+          if (tomb < 0) tomb = i;
+        } else if (lo[i] === klo && hi[i] === khi) break;
+        i = (i + 1) & mask;
+      }
+      if (v >= 0) {
+        if (v !== val) lost.set(v, (lost.get(v) ?? 0) + 1);
+        vals[i] = val;
+        continue;
+      }
+      if (tomb >= 0) i = tomb;
+      else this.filled++;
+      lo[i] = klo;
+      hi[i] = khi;
+      vals[i] = val;
+      this.size++;
+    }
+  }
+
+  /** Delete every entry whose value is `val`; returns how many. */
+  deleteValue(val: number): number {
+    return this.deleteWhere((v) => v === val);
+  }
+
+  /** Delete every entry whose value satisfies `pred`; returns how many. */
+  deleteWhere(pred: (val: number) => boolean): number {
+    let n = 0;
+    for (let i = 0; i < this.vals.length; i++) {
+      const v = this.vals[i] as number;
+      if (v >= 0 && pred(v)) {
+        this.vals[i] = TOMB;
+        this.size--;
+        n++;
+      }
+    }
+    if (n > 0) {
+      // rebuild the filter from the keys still present
+      this.filter.fill(0);
+      const fmask = this.mask * 8 + 7;
+      for (let i = 0; i < this.vals.length; i++) {
+        if ((this.vals[i] as number) < 0) continue;
+        const f = mix(this.lo[i] as number, this.hi[i] as number) & fmask;
+        this.filter[f >>> 3] = (this.filter[f >>> 3] as number) | (1 << (f & 7));
+      }
+    }
+    return n;
+  }
+
+  /** Every entry; keys as kept (their low 48 bits). */
+  forEach(cb: (key: number, val: number, tag: number) => void): void {
+    for (let i = 0; i < this.vals.length; i++) {
+      const v = this.vals[i] as number;
+      if (v >= 0) cb((this.hi[i] as number) * TWO32 + (this.lo[i] as number), v, this.tags ? (this.tags[i] as number) : 0);
+    }
+  }
+
+  private rehash(cap: number): void {
+    const { lo, hi, vals, tags } = this;
+    this.lo = new Uint32Array(cap);
+    this.hi = new Uint16Array(cap);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.tags = tags ? new Uint16Array(cap) : null;
+    this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
+    this.filter = new Uint8Array(cap);
+    this.size = 0;
+    this.filled = 0;
+    for (let i = 0; i < vals.length; i++) {
+      if ((vals[i] as number) >= 0) this.set((hi[i] as number) * TWO32 + (lo[i] as number), vals[i] as number, tags ? (tags[i] as number) : 0);
+    }
+  }
+
+  bytes(): number {
+    return this.vals.length * (this.tags ? 13 : 11);
+  }
+}
