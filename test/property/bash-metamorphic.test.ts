@@ -49,7 +49,7 @@ const WRAPPERS: Record<string, (code: string, b: Base, depth: number) => string 
   coproc: (c, _b, d) => `coproc W${d} { ${c}; }`,
   'coproc simple': (c, b, d) => (d === 0 ? `coproc ${c}` : null),
   'brace expansion': (_c, b, d) => (d === 0 ? `{${b.argv.join(',')}}${b.stdin ? ` < ${b.stdin}` : ''}` : null),
-  arithmetic: (c) => `echo $(( $(${c}) ))`,
+  arithmetic: (c) => `echo $(( $( ${c} ) ))`,
   eval: (c) => `eval ${sq(c)}`,
   env: (_c, b, d) => (d === 0 ? `env A=1 ${plain(b)}` : null),
   function: (c, _b, d) => `f${d}() { ${c}; }; f${d}`,
@@ -58,7 +58,8 @@ const WRAPPERS: Record<string, (code: string, b: Base, depth: number) => string 
   'stdin from cat': (_c, b, d) => (d === 0 && b.stdin ? `cat ${b.stdin} | ${b.argv.join(' ')}` : null),
   'sh -c': (c) => `sh -c ${sq(c)}`,
   'bash -c': (c) => `bash -c ${sq(c)}`,
-  substitution: (c) => `echo "$(${c})"`,
+  // spaced: `$((` would start arithmetic, where Bash runs nothing (`$(( curl … ))` is an error)
+  substitution: (c) => `echo "$( ${c} )"`,
   backquotes: (c) => (c.includes('`') ? null : `echo \`${c}\``),
   if: (c) => `if true; then ${c}; fi`,
   for: (c) => `for i in 1; do ${c}; done`,
