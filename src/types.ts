@@ -8,17 +8,5 @@ export type Action = 'allow' | 'warn' | 'ask' | 'deny';
 export const ACTION_RANK: Record<Action, number> = { allow: 0, warn: 1, ask: 2, deny: 3 };
 export const RISK_RANK: Record<Risk, number> = { none: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
-/** One Claude Code hook event, as read from stdin (only the fields we use are typed). */
-export interface HookEvent {
-  hook_event_name: string;
-  session_id: string;
-  tool_name?: string;
-  tool_input?: unknown;
-  tool_response?: unknown;
-  tool_use_id?: string;
-  cwd?: string;
-  agent_id?: string;
-  transcript_path?: string;
-  permission_mode?: string;
-  [k: string]: unknown;
-}
+/** One Claude Code hook event: declared once, as a zod schema, in src/claude/hook-event.ts. */
+export type { HookEvent } from './claude/hook-event.ts';

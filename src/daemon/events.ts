@@ -2,9 +2,7 @@
 import { ErrorCode, GuardError } from '../errors.ts';
 import type { Decision } from '../engine/engine.ts';
 import { redact } from '../engine/redact.ts';
-import type { HookEvent } from '../types.ts';
-
-const MAX_SESSION_ID = 256;
+import { hookEventSchema, type HookEvent } from '../claude/hook-event.ts';
 
 export class BadEvent extends GuardError {
   constructor(message: string) {
@@ -12,7 +10,7 @@ export class BadEvent extends GuardError {
   }
 }
 
-/** Parse and check one hook event. Throws BadEvent with a message that says what is wrong. */
+/** Parse and check one hook event (src/claude/hook-event.ts). Throws BadEvent with a message that says what is wrong. */
 export function parseEvent(raw: Buffer | string): HookEvent {
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   let v: unknown;
@@ -22,15 +20,9 @@ export function parseEvent(raw: Buffer | string): HookEvent {
     throw new BadEvent(`the event is not valid JSON (${(e as Error).message.slice(0, 120)})`);
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BadEvent('the event is not a JSON object');
-  const ev = v as Record<string, unknown>;
-  if (typeof ev.hook_event_name !== 'string' || !ev.hook_event_name) throw new BadEvent('the event has no hook_event_name');
-  if (typeof ev.session_id !== 'string' || !ev.session_id) throw new BadEvent('the event has no session_id');
-  if (ev.session_id.length > MAX_SESSION_ID) throw new BadEvent(`session_id is longer than ${MAX_SESSION_ID} chars`);
-  if (ev.hook_event_name === 'PreToolUse' || ev.hook_event_name === 'PostToolUse') {
-    if (typeof ev.tool_name !== 'string' || !ev.tool_name) throw new BadEvent(`${ev.hook_event_name} event has no tool_name`);
-    if (ev.tool_input !== undefined && (typeof ev.tool_input !== 'object' || ev.tool_input === null)) throw new BadEvent('tool_input is not an object');
-  }
-  return ev as HookEvent;
+  const r = hookEventSchema.safeParse(v);
+  if (!r.success) throw new BadEvent(r.error.issues[0]?.message ?? 'the event is not a hook event');
+  return r.data;
 }
 
 export function publicDecision(d: Decision): Record<string, unknown> {

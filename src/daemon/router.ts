@@ -12,6 +12,7 @@ import { BadEvent, publicDecision } from './events.ts';
 import type { Logger } from './logger.ts';
 import type { Evaluated } from './recorder.ts';
 import { VERSION } from '../version.ts';
+import { eventOf, wireMessageSchema } from './wire.ts';
 
 /** What the router can ask of the sidecar. */
 export interface RouterTarget {
@@ -24,12 +25,6 @@ export interface RouterTarget {
   flows: { allow(decisionId: number, scope: string, by: string): unknown; revoke(id: number, by: string): unknown; store: { list(): unknown[] } };
 }
 
-function idField(m: Record<string, unknown>): number {
-  const n = m.id;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw new GuardError(ErrorCode.BadMessage, 'the message needs a positive whole number as id');
-  return n;
-}
-
 /** The hook's wire form of an error (see the file comment). */
 export function hookErrorReply(e: unknown): string {
   return '!' + messageOf(e, 300);
@@ -39,13 +34,6 @@ export function errorReply(e: unknown): { error: string; code: string } {
   return { error: messageOf(e), code: codeOf(e) };
 }
 
-function eventBytes(m: Record<string, unknown>): Buffer | string {
-  const e = m.e;
-  if (typeof e === 'string') return e;
-  if (e instanceof Uint8Array) return Buffer.from(e.buffer, e.byteOffset, e.byteLength);
-  throw new GuardError(ErrorCode.BadMessage, 'the message carries no event (field e)');
-}
-
 export class Router {
   constructor(
     private readonly target: RouterTarget,
@@ -53,18 +41,20 @@ export class Router {
   ) {}
 
   async handle(msg: unknown): Promise<unknown> {
-    const m = typeof msg === 'object' && msg !== null ? (msg as Record<string, unknown>) : undefined;
-    const type = m?.t;
+    const type = typeof msg === 'object' && msg !== null ? (msg as { t?: unknown }).t : undefined;
     try {
-      if (!m) throw new GuardError(ErrorCode.BadMessage, 'message is not an object');
-      switch (type) {
+      if (typeof msg !== 'object' || msg === null) throw new GuardError(ErrorCode.BadMessage, 'message is not an object');
+      const parsed = wireMessageSchema.safeParse(msg);
+      if (!parsed.success) throw new GuardError(ErrorCode.BadMessage, parsed.error.issues[0]?.message ?? 'message of the wrong shape');
+      const m = parsed.data;
+      switch (m.t) {
         case 'hook': {
-          const r = this.target.evaluate(eventBytes(m), 'hook', typeof m.p === 'number' ? m.p : undefined);
+          const r = this.target.evaluate(eventOf(m.e), 'hook', m.p);
           await r.committed;
           return JSON.stringify(r.output);
         }
         case 'evaluate': {
-          const r = this.target.evaluate(eventBytes(m), 'evaluate');
+          const r = this.target.evaluate(eventOf(m.e), 'evaluate');
           await r.committed;
           return { output: r.output, decision: r.decision && publicDecision(r.decision) };
         }
@@ -77,13 +67,11 @@ export class Router {
         case 'console':
           return { url: await this.target.console.loginUrl() };
         case 'allow':
-          return { exception: this.target.flows.allow(idField(m), String(m.scope), typeof m.by === 'string' ? m.by.slice(0, 32) : 'cli') };
+          return { exception: this.target.flows.allow(m.id, m.scope, m.by ?? 'cli') };
         case 'revoke':
-          return { exception: this.target.flows.revoke(idField(m), typeof m.by === 'string' ? m.by.slice(0, 32) : 'cli') };
+          return { exception: this.target.flows.revoke(m.id, m.by ?? 'cli') };
         case 'exceptions':
           return { exceptions: this.target.flows.store.list() };
-        default:
-          throw new GuardError(ErrorCode.BadMessage, `unknown message type ${JSON.stringify(type)}`);
       }
     } catch (e) {
       this.report(e, type);
