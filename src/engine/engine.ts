@@ -13,12 +13,12 @@
  *  5. the lethal trifecta: untrusted content + sensitive data + any egress.
  * PreToolUse of Write / Edit and of Bash commands that write files taints the files written.
  */
-import type { Action, Classification, FlowType, HookEvent, Risk } from '../types.ts';
+import type { Classification, HookEvent } from '../types.ts';
 import { ACTION_RANK, RISK_RANK } from '../types.ts';
 import type { Config } from '../config/index.ts';
 import { canonicalToolName, classifyTool, configuredClass, own, parseMcpName, type ToolAnnotations, type ToolClass } from './classifier.ts';
 import { Hasher, K, stringLeaves, structuredValues, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint/index.ts';
-import { FlowTracker, MAX_CHUNK_SEEN, type Origin, type Seen, type Session, type Taint } from './flow-tracker.ts';
+import { FlowTracker, MAX_CHUNK_SEEN, type Session, type Taint } from './flow-tracker.ts';
 import { scanText, sensitivePath } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { views, type View } from './decoders.ts';
@@ -26,57 +26,22 @@ import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } f
 import { redact } from './redact.ts';
 import { bashTamper, fileTamper, type GuardFacts } from './tamper.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
-import { addressesOf, isChosen, provenanceOf, verdictRank, type Destination, type DestinationVerdict, type OwnFacts, type Provenance, type ProvenanceContext } from './provenance.ts';
+import { SENSITIVE_RULES, type Decision, type DestKind, type Finding } from './findings.ts';
+import { article, provenanceNote, reasonText, summarize, truncate, unaskedNote } from './reasons.ts';
+import { coverageAction, provenancePolicy } from './policy.ts';
+import { MIN_COVERAGE, strongestSource, writtenContent } from './taint.ts';
+import { AUTHENTICATED, escapeRe, ghRepo, githubRepoOfUrl, mcpHosts, PLAIN_FETCHERS, PROJECT_CONFIG, PROJECT_SOURCE, urlsRepos } from './destinations.ts';
+import { addressesOf, isChosen, provenanceOf, verdictRank, type Destination, type DestinationVerdict, type OwnFacts, type ProvenanceContext } from './provenance.ts';
 import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repoPushes, repoRemotes } from './git/index.ts';
 
-/** Outgoing content must share this many normalised chars with a non-sensitive origin to count. */
-export const MIN_COVERAGE = 40;
+export { MIN_COVERAGE } from './taint.ts';
 /** A secret sent in pieces: this share of it, over at least 2 calls of at least SPLIT_MIN_PIECE chars each. */
 export const SPLIT_MIN_FRACTION = 0.6;
 export const SPLIT_MIN_PIECE = 6;
 /** An output sent a chunk at a time: this many chars of one origin to one destination, over at least 2 calls. */
 export const CHUNK_MIN_TOTAL = 64;
 
-export interface Finding {
-  action: Action;
-  risk: Risk;
-  flowType: FlowType;
-  /** what is leaving, in words: "an AWS secret access key", "42 chars of data" */
-  what: string;
-  origin?: Origin;
-  /** where the data came from when no origin object is at hand (a sensitive file, a taint) */
-  source?: Seen;
-  /** free text on how it was found (decoders, read-and-send) */
-  how?: string;
-  /** the data was found only after decoding (base64, hex, escapes ...) */
-  decoded?: boolean;
-  /** the detector's labels of the secrets found (`Stripe secret key`), for the provider rule */
-  labels?: string[];
-  rule: string;
-}
-
-export interface Decision {
-  event: string;
-  sessionId: string;
-  tool: string;
-  action: Action;
-  risk: Risk;
-  flowType: FlowType | null;
-  classification: Classification;
-  /** the text for Claude Code (deny/ask reason, warn message); empty on plain allow */
-  reason: string;
-  /** short summary for the audit log */
-  summary: string;
-  findings: Finding[];
-  destinationHosts: string[];
-  originTool?: string;
-  /** who chose the destination (user, project, own, tool_output, never_seen), for the audit row */
-  provenance?: string;
-  /** facts read from this machine's files that this decision used (e.g. `ssh config`): a replay elsewhere may differ */
-  liveFacts?: string[];
-  /** the destination that decided the provenance (the least chosen one), and why */
-  destination?: { value: string; via: string; planted: boolean };
-}
+export type { Decision, Finding, RuleId } from './findings.ts';
 
 export interface EngineOptions {
   seed: number;
@@ -99,8 +64,6 @@ export interface EngineOptions {
   ownFacts?: () => OwnFacts | undefined;
 }
 
-/** Findings about sensitive data (secrets, sensitive origins), as opposed to ordinary internal data. */
-const SENSITIVE_RULES = new Set(['sensitive_to_external', 'chunked_sensitive', 'split_secret', 'secret_to_external']);
 
 const hhmmss = (ms: number): string => new Date(ms).toTimeString().slice(0, 8);
 
@@ -109,8 +72,6 @@ const FILE_WRITERS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
 /** Built-in tools whose output is the content of the file they name. */
 const FILE_READERS = new Set(['Read', 'NotebookRead']);
 
-/** What kind of place a call sends data to, for the choice of policy. */
-type DestKind = 'external' | 'unknown' | 'search' | 'hybrid';
 
 interface MergedMatch {
   m: OriginMatch;
@@ -454,7 +415,7 @@ export class FlowEngine {
       // or note there): nobody else reads it unless the server shares it, and then data would show
       if (dest.cls === 'external' && !chosen && !(kind === 'hybrid' && tc.family === 'unknown')) this.trifectaFinding(s, ev, bash, findings);
       if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external') this.fetchPromptFindings(s, input.prompt, kind, destKey, findings, commits);
-      this.provenancePolicy(findings, verdicts, chosen, tool, input, bash);
+      provenancePolicy(this.cfg.policy, findings, verdicts, chosen, tool, input, bash);
       // Per-tool / per-server overrides replace the action of flow findings.
       const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
       if (ov) for (const f of findings) if (f.rule !== 'suspicious_endpoint') f.action = ov;
@@ -483,8 +444,8 @@ export class FlowEngine {
     if (top.origin) d.originTool = top.origin.label;
     else if (top.source) d.originTool = top.source.label;
     d.summary = summarize(top) + provenanceNote(d);
-    d.reason = this.reasonText(tool, top, findings.length, dest.hosts);
-    if (unasked) d.reason += ` (This session runs with permissions bypassed, where Claude Code would run the call without asking, so it is ${top.action === 'deny' ? 'denied' : top.action === 'warn' ? 'flagged' : 'allowed'} instead; policy.askWhenBypassed sets this.)`;
+    d.reason = reasonText(tool, top, findings.length, dest.hosts, { timeOfDay: this.timeOfDay, ...(this.opts.configPath ? { configPath: this.opts.configPath } : {}) });
+    if (unasked) d.reason += unaskedNote(top.action);
     // what was sent adds up only when it is really sent (a denied call sends nothing)
     if (d.action !== 'deny') for (const c of commits) c();
     s.noteDecision(d.action, d.flowType, d.risk);
@@ -574,68 +535,6 @@ export class FlowEngine {
     return t;
   }
 
-  /**
-   * Who chose the destination changes what a finding means:
-   *  - data (no secret) to destinations the user, the project or the user's own hosts stand for is
-   *    ordinary work: `policy.internalToChosen` (warn) at most; to the user's own hosts, secrets too;
-   *  - a provider's credential to that provider's own API is expected use (`policy.providerOwnApi`)
-   *    unless the destination came from tool output;
-   *  - data to a destination planted in outside content is the injection pattern:
-   *    `policy.plantedDestination`, and any payload to it is asked about even when nothing matches.
-   */
-  private provenancePolicy(findings: Finding[], verdicts: DestinationVerdict[], chosen: boolean, tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined): void {
-    const pol = this.cfg.policy;
-    if (verdicts.length === 0) return;
-    const by = uniq(verdicts.map((v) => v.via)).slice(0, 2).join('; ');
-    const planted = verdicts.filter((v) => v.planted);
-    if (planted.length > 0) {
-      const p = planted[0] as DestinationVerdict;
-      const how = `${p.dest.value} first appeared in ${p.via}, in content from outside: a destination planted there is where a prompt injection sends data`;
-      let content = false;
-      for (const f of findings) {
-        if (!DATA_RULES.has(f.rule)) continue;
-        content = true;
-        if (ACTION_RANK[pol.plantedDestination] > ACTION_RANK[f.action]) f.action = pol.plantedDestination;
-        if (RISK_RANK[f.risk] < RISK_RANK.critical) f.risk = 'critical';
-        f.how = f.how ? `${f.how}; ${how}` : how;
-      }
-      if (!content && hasPayload(tool, input, bash)) {
-        findings.push({ action: pol.plantedDestinationAny, risk: 'high', flowType: 'internal_to_external', what: 'data', how, rule: 'planted_destination' });
-      }
-      return;
-    }
-    const provider = verdicts.every((v) => v.provenance !== 'tool_output');
-    for (const f of findings) {
-      if (provider && f.labels && f.labels.length > 0 && (f.rule === 'secret_to_external' || f.rule === 'sensitive_to_external')) {
-        const hostsOk = verdicts.every((v) => v.dest.kind === 'host' && f.labels?.every((l) => providerOwns(l, v.dest.value)));
-        if (hostsOk) {
-          f.action = pol.providerOwnApi;
-          f.how = `${f.how ? f.how + '; ' : ''}it goes to the API of the provider that issued it`;
-          continue;
-        }
-      }
-      // data read from one repository going to another one (private code into a public PR): the
-      // other repository's readers are not the ones the data was for
-      const from = f.origin ? /\(([\w.-]+\/[\w.-]+)\)$/.exec(f.origin.label)?.[1]?.toLowerCase() : undefined;
-      const other = from ? verdicts.find((v) => v.dest.kind === 'repo' && v.dest.value.includes('/') && v.dest.value !== from) : undefined;
-      if (other) {
-        if (f.rule === 'internal_to_hybrid' && ACTION_RANK[pol.internalToExternal] > ACTION_RANK[f.action]) {
-          f.action = pol.internalToExternal;
-          f.risk = 'high';
-          f.how = `${f.how ? f.how + '; ' : ''}it was read from ${from} and goes to ${other.dest.value}, another repository with other readers`;
-        }
-        continue;
-      }
-      if (!chosen) continue;
-      const allOwn = verdicts.every((v) => v.provenance === 'own');
-      if (ORDINARY_RULES.has(f.rule) || (allOwn && SENSITIVE_RULES.has(f.rule))) {
-        if (ACTION_RANK[f.action] > ACTION_RANK[pol.internalToChosen]) {
-          f.action = pol.internalToChosen;
-          f.how = `${f.how ? f.how + '; ' : ''}the destination was chosen by ${by}`;
-        }
-      }
-    }
-  }
 
   private fileTamperOf(input: Record<string, unknown>, ev: HookEvent): ReturnType<typeof fileTamper> {
     const f = typeof input.file_path === 'string' ? input.file_path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
@@ -698,7 +597,7 @@ export class FlowEngine {
         findings.push({ action: external ? pol.internalToExternal : pol.internalToUnknown, risk: external ? 'high' : 'medium', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), decoded, rule: external ? 'internal_to_external' : 'internal_to_unknown' });
         risky.add(id);
       } else if (m.coveredOutside >= MIN_COVERAGE) {
-        const [action, rule] = this.coverageAction(kind);
+        const [action, rule] = coverageAction(this.cfg.policy, kind);
         const where = kind === 'search' ? ' in a search query' : kind === 'hybrid' ? ' to a hybrid server (code host, tracker)' : '';
         findings.push({ action, risk: kind === 'external' ? 'high' : 'medium', flowType: 'internal_to_external', what: `${m.coveredOutside} characters of data${where}`, origin: o, ...(how ? { how } : {}), decoded, rule });
         risky.add(id);
@@ -732,7 +631,7 @@ export class FlowEngine {
       if (sens) {
         findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, how, rule: 'chunked_sensitive' });
       } else {
-        const [action] = this.coverageAction(kind);
+        const [action] = coverageAction(this.cfg.policy, kind);
         findings.push({ action, risk: kind === 'external' ? 'high' : 'medium', flowType: 'internal_to_external', what, origin: o, how, rule: 'chunked' });
       }
       risky.add(id);
@@ -769,21 +668,6 @@ export class FlowEngine {
       if (calls < 2 && piece < need) continue;
       const what = calls >= 2 ? `${article(hit.label)}, sent in ${calls} pieces (${total} of its ${len} characters so far)` : `${total} of the ${len} characters of ${article(hit.label)}`;
       findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, ...(o ? { origin: o } : {}), how: calls >= 2 ? 'the pieces were sent over several calls of this session' : 'most of the secret is in this call', rule: 'split_secret' });
-    }
-  }
-
-  /** The action and rule for shared text only (no secret, card or distinctive value). */
-  private coverageAction(kind: DestKind): [Action, string] {
-    const pol = this.cfg.policy;
-    switch (kind) {
-      case 'search':
-        return [pol.internalToSearch, 'internal_to_search'];
-      case 'hybrid':
-        return [pol.internalToHybrid, 'internal_to_hybrid'];
-      case 'unknown':
-        return [pol.internalToUnknown, 'internal_to_unknown'];
-      default:
-        return [pol.internalToExternal, 'internal_to_external'];
     }
   }
 
@@ -963,15 +847,11 @@ export class FlowEngine {
     if (!file) return;
     const path = this.abs(file, ev);
     if (!path) return;
-    let content = '';
-    if (typeof input.content === 'string') content = input.content;
-    else if (typeof input.new_string === 'string') content = input.new_string;
-    else if (typeof input.new_source === 'string') content = input.new_source;
-    else if (Array.isArray(input.edits)) content = input.edits.map((e) => (e && typeof (e as Record<string, unknown>).new_string === 'string' ? (e as Record<string, string>).new_string : '')).join('\n');
+    const content = writtenContent(input);
     // an edit of a repository's .git/config can point its remotes anywhere
     const repo = gitConfigRepo(normDir(path));
     if (repo) for (const c of gitConfigChanges(repo, content)) s.addRemote(c.key, c.url);
-    const src = content ? this.strongestSource(s, content) : undefined;
+    const src = content ? strongestSource(s, content) : undefined;
     if (src) {
       s.taint({ path, source: src.label, sourceAt: src.at, sensitive: src.sensitive, by: tool, at: now });
     } else if (tool === 'Write') {
@@ -1006,32 +886,12 @@ export class FlowEngine {
     if ((!src || src.sensitive.length === 0) && bash.envDump) src = { label: 'the environment', at: now, sensitive: [ENV_LABEL] };
     if (!src || src.sensitive.length === 0) {
       // `echo <data> > f`, `printf … > f`, a heredoc: the data is in the command itself
-      const m = this.strongestSource(s, command);
+      const m = strongestSource(s, command);
       if (m && (!src || m.sensitive.length > 0)) src = m;
     }
     if (!src) return;
     const by = `Bash(${truncate(redact(command), 60)})`;
     for (const w of writes) s.taint({ path: w, source: src.label, sourceAt: src.at, sensitive: [...src.sensitive], by, at: now });
-  }
-
-  /** The origin whose data a text carries (secret, card, distinctive token, or MIN_COVERAGE chars), strongest first. */
-  private strongestSource(s: Session, text: string): { label: string; at: number; sensitive: string[] } | undefined {
-    let best: { label: string; at: number; sensitive: string[]; rank: number } | undefined;
-    for (const v of views(text)) {
-      for (const m of s.index.match(v.text)) {
-        const o = s.origins.get(m.originId);
-        if (!o || o.cls === 'external') continue;
-        const sensitive = m.sensitiveLabels.length ? m.sensitiveLabels : o.sensitive.length && m.covered >= MIN_COVERAGE ? o.sensitive : [];
-        const rank = sensitive.length ? 3 : m.distinctive ? 2 : m.covered >= MIN_COVERAGE ? 1 : 0;
-        if (rank > 0 && (!best || rank > best.rank)) best = { label: o.label, at: o.at, sensitive: [...sensitive], rank };
-      }
-    }
-    if (!best || best.rank < 3) {
-      // a secret no origin explains (typed in, or read outside our view)
-      const secrets = scanText(text).filter((f) => f.severity !== 'medium');
-      if (secrets.length) return { label: 'a secret written into the file', at: 0, sensitive: uniq(secrets.map((f) => f.label)) };
-    }
-    return best;
   }
 
   /** The built-in and the user's suspicious endpoints, one array (kept while the config's are the same). */
@@ -1064,47 +924,6 @@ export class FlowEngine {
     return { cls: tc.destination, hosts: tc.destination === 'internal' ? [] : outside(hosts) };
   }
 
-  private reasonText(tool: string, top: Finding, count: number, hosts: string[]): string {
-    const where = hosts.length ? ` to ${hosts.slice(0, 3).join(', ')}` : tool.startsWith('mcp__') ? ` to ${tool}` : '';
-    const verb = top.action === 'deny' ? 'blocked' : top.action === 'ask' ? 'needs confirmation for' : 'flagged';
-    let r: string;
-    if (top.rule === 'guard_tampering' || top.rule === 'guard_settings') {
-      r = `mcpproxy-hook ${verb} this ${tool} call: it would ${top.what}. ${top.rule === 'guard_tampering' ? 'With the guard off, nothing stops data from leaving; an agent has no reason to do this unless something it read told it to' : 'Those settings hold the hooks that check every tool call; an agent rewriting them could switch the guard off'} (risk ${top.risk})`;
-    } else if (top.rule === 'analysis_limit') {
-      r = `mcpproxy-hook ${verb} this ${tool} call: it is ${top.what}, so what it would do (send data, stop the guard) was not checked (risk ${top.risk})`;
-    } else if (top.rule === 'lethal_trifecta') {
-      r = `mcpproxy-hook ${verb} this ${tool} call: it sends data${where}, and ${top.how ?? ''} (risk ${top.risk})`;
-    } else {
-      r =
-        top.rule === 'sensitive_in_fetch_prompt' || top.rule === 'encoded_in_fetch_prompt'
-          ? `mcpproxy-hook ${verb} this ${tool} call: its prompt carries ${top.what}, for a page${where.replace(/^ to/, ' on')}`
-          : `mcpproxy-hook ${verb} this ${tool} call: it would send ${top.what}${where}`;
-      const src = top.origin ? { label: top.origin.label, at: top.origin.at } : top.source;
-      if (src && src.at > 0) {
-        r += `. The data came from ${src.label} at ${this.timeOfDay(src.at)} in this session (${flowWords(top.flowType)}, risk ${top.risk})`;
-      } else r += ` (${flowWords(top.flowType)}, risk ${top.risk})`;
-      if (top.how) r += `; ${top.how}`;
-    }
-    if (count > 1) r += `. ${count - 1} more finding${count > 2 ? 's' : ''} in the same call`;
-    r += '.';
-    const cfgAt = this.opts.configPath ? ` in ${this.opts.configPath}` : '';
-    if (top.rule === 'suspicious_endpoint') {
-      r += ` If that endpoint is really needed, remove it from policy.suspiciousEndpoints${cfgAt}.`;
-    } else if (top.rule === 'guard_tampering' || top.rule === 'guard_settings') {
-      r += ` If the user wants this, they can do it themselves${top.rule === 'guard_settings' ? ` or confirm it; policy.settingsChanges${cfgAt} sets this rule's action` : `; policy.guardTampering${cfgAt} sets this rule's action`}.`;
-      if (top.action === 'deny') r += ' Do not retry it in another form.';
-    } else if (top.rule === 'analysis_limit') {
-      r += ' If the user wants this command run, they can confirm it or run it themselves; a shorter, flatter command can be checked.';
-    } else if (top.rule === 'lethal_trifecta' && (top.action === 'deny' || top.action === 'ask')) {
-      r += ` If this call is what the user asked for, confirm it; policy.lethalTrifecta${cfgAt} sets this rule's action.`;
-    } else if (top.action === 'deny' || top.action === 'ask') {
-      r += hosts.length
-        ? ` If this transfer is intended, the user can add the host to policy.trustedHosts${cfgAt}, or run the command themselves.`
-        : ` If this transfer is intended, the user can set policy.toolActions["${tool}"]${cfgAt}, or do it themselves.`;
-      if (top.action === 'deny') r += ' Do not retry it in another form.';
-    }
-    return r;
-  }
 
   /** Close idle sessions; their summaries are in tracker.drainClosed(). */
   expire(now: number): void {
@@ -1171,167 +990,22 @@ for (let c = 48; c <= 57; c++) CC[c] = 1;
 for (let c = 97; c <= 122; c++) CC[c] = c <= 102 ? 2 : 3;
 for (let c = 65; c <= 90; c++) CC[c] = 3;
 
-function flowWords(f: FlowType): string {
-  return f.replace(/_to_/, ' → ').replace(/_/g, ' ');
-}
 
-function summarize(f: Finding): string {
-  if (f.rule === 'suspicious_endpoint') return `${f.rule}: ${f.how ?? f.what}`;
-  const from = f.origin ? ` from ${f.origin.label}` : f.source ? ` from ${f.source.label}` : '';
-  return `${f.rule}: ${f.what}${from}`;
-}
 
-function article(label: string): string {
-  return /^[aeiou]/i.test(label) ? `an ${label}` : `a ${label}`;
-}
 
 function uniq<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
 
-function truncate(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n - 1) + '…' : s;
-}
 
-/** Findings about data (of an origin, a file, a secret) leaving, as opposed to endpoint or guard findings. */
-const DATA_RULES = new Set(['sensitive_to_external', 'sensitive_to_unknown', 'internal_to_external', 'internal_to_unknown', 'internal_to_hybrid', 'internal_to_search', 'chunked', 'chunked_sensitive', 'split_secret', 'secret_to_external', 'read_and_send', 'tainted_file', 'tainted_file_sensitive', 'environment_to_external', 'upload_local_file', 'sensitive_in_fetch_prompt', 'encoded_in_fetch_prompt']);
-/** Findings of ordinary (non-secret) data, which a chosen destination makes ordinary work. */
-const ORDINARY_RULES = new Set(['internal_to_external', 'internal_to_unknown', 'internal_to_hybrid', 'chunked', 'tainted_file', 'upload_local_file', 'git_push_new_remote', 'lethal_trifecta', 'encoded_in_fetch_prompt']);
 
-/** The repository a gh command names (`-R o/r`, `--repo o/r`, `--repo=o/r`, `gh api repos/o/r/…`). */
-function ghRepo(seg: string[]): string | undefined {
-  for (let i = 1; i < seg.length; i++) {
-    const a = seg[i] as string;
-    if ((a === '-R' || a === '--repo') && seg[i + 1]) return (seg[i + 1] as string).replace(/^https?:\/\/github\.com\//, '');
-    if (a.startsWith('--repo=')) return a.slice(7).replace(/^https?:\/\/github\.com\//, '');
-  }
-  if (seg[1] === 'api') {
-    for (const x of seg.slice(2)) {
-      const m = /^\/?repos\/([^/\s]+)\/([^/\s?]+)/.exec(x);
-      if (m) return `${m[1]}/${m[2]}`;
-    }
-  }
-  return undefined;
-}
 
-/** Hosts that serve GitHub repositories, and the repository a URL on them names. */
-const GITHUB_HOSTS = /^(github\.com|www\.github\.com|api\.github\.com|raw\.githubusercontent\.com|patch-diff\.githubusercontent\.com|codeload\.github\.com|objects\.githubusercontent\.com)$/;
-function githubRepoOfUrl(u: string): { host: string; repo: string } | undefined {
-  const h = hostOfUrl(u);
-  if (!h || !GITHUB_HOSTS.test(h)) return undefined;
-  const path = u.replace(/^[a-z]+:\/\/[^/]+/i, '').split(/[?#]/)[0] ?? '';
-  const m = /^\/(?:repos\/|raw\/)?([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})(?:\/|$)/.exec(path);
-  if (!m || /^(orgs|users|search|gists|settings|login|api|v3)$/i.test(m[1] as string)) return undefined;
-  return { host: h, repo: `${m[1]}/${(m[2] as string).replace(/\.git$/, '')}`.toLowerCase() };
-}
-function urlsRepos(urls: string[]): { hosts: Set<string>; repos: string[] } {
-  const hosts = new Set<string>();
-  const repos: string[] = [];
-  for (const u of urls) {
-    const r = githubRepoOfUrl(u);
-    if (r) {
-      hosts.add(r.host);
-      repos.push(r.repo);
-    }
-  }
-  return { hosts, repos };
-}
 
-/** Keys of an MCP tool input whose value is where the call connects to. */
-const URL_KEY = /^(url|uri|endpoint|webhook(_?url)?|callback(_?url)?|host|hostname|server|base_?url|link|image_?url)$/i;
 
-/** Hosts an MCP tool input sends to: URL-valued fields, URLs that carry data, images a viewer loads. */
-function mcpHosts(input: Record<string, unknown>): string[] {
-  const out = new Set<string>();
-  for (const [k, v] of Object.entries(input)) {
-    if (typeof v !== 'string') continue;
-    if (URL_KEY.test(k)) {
-      const h = hostOfUrl(v) ?? (/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(v) ? v.toLowerCase() : null);
-      if (h) out.add(h);
-      continue;
-    }
-    if (!v.includes('://')) continue;
-    for (const m of v.matchAll(/(!\[[^\]]*\]\()?(\bhttps?:\/\/[^\s"'<>)]+)/gi)) {
-      const url = m[2] as string;
-      if (m[1] || /[?&][^=&\s]+=[^&\s]{4,}/.test(url) || /<img\b/i.test(v.slice(Math.max(0, (m.index ?? 0) - 12), m.index ?? 0))) {
-        const h = hostOfUrl(url);
-        if (h) out.add(h);
-      }
-    }
-  }
-  return [...out];
-}
 
-/** Does a call carry something beyond its addresses: a body, a query, an upload? */
-function hasPayload(tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined): boolean {
-  if (bash) {
-    const cmd = typeof input.command === 'string' ? input.command : '';
-    if (bash.uploadPaths.length > 0) return true;
-    if (bash.egressCommands.some((c) => /^(nc|ncat|netcat|socat|ssh|scp|rsync|sftp|ftp|telnet|git push|mail|sendmail|mutt)$/.test(c))) return true;
-    // a script downloaded and run (`curl … | sh`) can send anything
-    if (bash.commands.some((c) => /^(sh|bash|zsh|dash|python3?|node|perl|ruby)$/.test(c.name) && c.argv.length <= 1) && /\|\s*(sudo\s+)?(sh|bash|zsh|dash|python3?|node|perl|ruby)\b/.test(cmd)) return true;
-    if (/(^|\s)(-d|--data[a-z-]*|-F|--form[a-z-]*|-T|--upload-file|--json|-X\s*(POST|PUT|PATCH)|--method\s*(POST|PUT|PATCH))(\s|=|$)/i.test(cmd)) return true;
-    return bash.urls.some((u) => /[?&][^=&\s]+=[^&\s]{8,}/.test(u));
-  }
-  if (tool === 'WebFetch') return typeof input.url === 'string' && /[?&][^=&\s]+=[^&\s]{8,}/.test(input.url);
-  let chars = 0;
-  for (const [k, v] of Object.entries(input)) {
-    if (/^(to|recipients?|cc|bcc|email|emails|user_?email|channel|user|username|iban|account|payee|phone(_?number)?|to_?phone_?number|owner|repo|repository)$/i.test(k)) continue;
-    if (/attach/i.test(k) && v !== null && v !== undefined) return true;
-    for (const t of stringLeaves(v, 4096)) chars += t.length;
-    if (chars >= 8) return true;
-  }
-  return false;
-}
 
-/** Provider credentials and the domains of the provider's own API (by the detector's labels). */
-const PROVIDER_DOMAINS: Array<[RegExp, string[]]> = [
-  [/\bstripe\b/i, ['stripe.com']],
-  [/\b(aws|amazon)\b/i, ['amazonaws.com', 'aws.amazon.com']],
-  [/\bgithub\b/i, ['github.com', 'api.github.com', 'githubusercontent.com']],
-  [/\bgitlab\b/i, ['gitlab.com']],
-  [/\bopenai\b/i, ['openai.com']],
-  [/\banthropic\b/i, ['anthropic.com']],
-  [/\bslack\b/i, ['slack.com']],
-  [/\b(google|gcp|firebase)\b/i, ['googleapis.com', 'google.com']],
-  [/\bsupabase\b/i, ['supabase.co', 'supabase.com']],
-  [/\bvercel\b/i, ['vercel.com']],
-  [/\bnpm\b/i, ['npmjs.org', 'npmjs.com']],
-  [/\bhugging ?face\b/i, ['huggingface.co']],
-  [/\bsendgrid\b/i, ['sendgrid.com']],
-  [/\btwilio\b/i, ['twilio.com']],
-  [/\bopenrouter\b/i, ['openrouter.ai']],
-  [/\bcloudflare\b/i, ['cloudflare.com']],
-  [/\bsentry\b/i, ['sentry.io']],
-  [/\bdigitalocean\b/i, ['digitalocean.com']],
-  [/\bheroku\b/i, ['heroku.com']],
-  [/\bnotion\b/i, ['notion.com', 'notion.so']],
-  [/\bmailgun\b/i, ['mailgun.net']],
-  [/\bshopify\b/i, ['myshopify.com', 'shopify.com']],
-];
 
-/** Is this host the API of the provider that issued a credential with this detector label? */
-function providerOwns(label: string, host: string): boolean {
-  for (const [re, domains] of PROVIDER_DOMAINS) if (re.test(label)) return domains.some((d) => host === d || host.endsWith('.' + d));
-  return false;
-}
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
-/** ` [destination x: tool_output, planted]` for the audit row's summary: who chose where the call went. */
-function provenanceNote(d: Decision): string {
-  if (!d.provenance || !d.destination) return '';
-  return ` [destination ${truncate(d.destination.value, 80)}: ${d.provenance}${d.destination.planted ? ', planted in outside content' : ''}]`;
-}
 
-/** Base names of the files where a project keeps its own places (repository, homepage, deploy targets, endpoints). */
-const PROJECT_CONFIG = /^(claude\.md|claude\.local\.md|agents\.md|package\.json|pyproject\.toml|cargo\.toml|go\.mod|composer\.json|gemfile|setup\.cfg|setup\.py|\.env(\.[\w.-]+)?|vercel\.json|netlify\.toml|fly\.toml|wrangler\.(toml|jsonc?)|render\.ya?ml|app\.ya?ml|app\.json|procfile|firebase\.json|\.firebaserc|serverless\.ya?ml|(docker-)?compose(\.[\w-]+)?\.ya?ml|dockerfile|\.gitmodules|[\w.-]*\.tf|[\w.-]*\.tfvars|[\w.-]*deploy[\w.-]*|[\w-]+\.config\.(js|ts|mjs|cjs|json))$/i;
-/** The project's source code: a host its code talks to is the project's endpoint (docs and READMEs are not: injections hide there). */
-const PROJECT_SOURCE = /\.(js|jsx|mjs|cjs|ts|tsx|py|go|rs|java|kt|rb|php|swift|cs|c|cc|cpp|h|hpp|scala|dart|vue|svelte|astro|lua|ex|exs|sh|sql)$/i;
 
-/** Commands that fetch a URL and print what came back. */
-const PLAIN_FETCHERS = new Set(['curl', 'wget', 'http', 'https', 'xh', 'lynx', 'links', 'w3m']);
-/** A request that carries credentials: what comes back may be the user's private data. */
-const AUTHENTICATED = /(-H|--header)[\s=]*['"]?\s*(authorization|x-api-key|api-key|apikey|x-auth[\w-]*|cookie|private-token|x-access-token|x-[\w-]*token|x-[\w-]*key)\s*:|\s(-u|--user|-b|--cookie|--oauth2-bearer|--netrc[\w-]*|-n)(\s|=)|[?&](api_?key|key|token|access_token|auth|sig|signature|secret|password)=|\$\{?[A-Za-z_]*(TOKEN|KEY|SECRET|PASS|AUTH|COOKIE)/i;

@@ -1,0 +1,112 @@
+/**
+ * Where a call goes, as facts: the repository a gh command or a GitHub URL names, the hosts an MCP
+ * tool input connects to, whether a call carries a payload, which files hold the project's own
+ * places, whether a fetch carries credentials. Pure helpers for engine.ts and policy.ts.
+ */
+import { stringLeaves } from './fingerprint/index.ts';
+import type { BashAnalysis } from './bash/index.ts';
+import { hostOfUrl } from './urls.ts';
+
+/** The repository a gh command names (`-R o/r`, `--repo o/r`, `--repo=o/r`, `gh api repos/o/r/…`). */
+export function ghRepo(seg: string[]): string | undefined {
+  for (let i = 1; i < seg.length; i++) {
+    const a = seg[i] as string;
+    if ((a === '-R' || a === '--repo') && seg[i + 1]) return (seg[i + 1] as string).replace(/^https?:\/\/github\.com\//, '');
+    if (a.startsWith('--repo=')) return a.slice(7).replace(/^https?:\/\/github\.com\//, '');
+  }
+  if (seg[1] === 'api') {
+    for (const x of seg.slice(2)) {
+      const m = /^\/?repos\/([^/\s]+)\/([^/\s?]+)/.exec(x);
+      if (m) return `${m[1]}/${m[2]}`;
+    }
+  }
+  return undefined;
+}
+
+/** Hosts that serve GitHub repositories, and the repository a URL on them names. */
+export const GITHUB_HOSTS = /^(github\.com|www\.github\.com|api\.github\.com|raw\.githubusercontent\.com|patch-diff\.githubusercontent\.com|codeload\.github\.com|objects\.githubusercontent\.com)$/;
+
+export function githubRepoOfUrl(u: string): { host: string; repo: string } | undefined {
+  const h = hostOfUrl(u);
+  if (!h || !GITHUB_HOSTS.test(h)) return undefined;
+  const path = u.replace(/^[a-z]+:\/\/[^/]+/i, '').split(/[?#]/)[0] ?? '';
+  const m = /^\/(?:repos\/|raw\/)?([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})(?:\/|$)/.exec(path);
+  if (!m || /^(orgs|users|search|gists|settings|login|api|v3)$/i.test(m[1] as string)) return undefined;
+  return { host: h, repo: `${m[1]}/${(m[2] as string).replace(/\.git$/, '')}`.toLowerCase() };
+}
+
+export function urlsRepos(urls: string[]): { hosts: Set<string>; repos: string[] } {
+  const hosts = new Set<string>();
+  const repos: string[] = [];
+  for (const u of urls) {
+    const r = githubRepoOfUrl(u);
+    if (r) {
+      hosts.add(r.host);
+      repos.push(r.repo);
+    }
+  }
+  return { hosts, repos };
+}
+
+/** Keys of an MCP tool input whose value is where the call connects to. */
+export const URL_KEY = /^(url|uri|endpoint|webhook(_?url)?|callback(_?url)?|host|hostname|server|base_?url|link|image_?url)$/i;
+
+/** Hosts an MCP tool input sends to: URL-valued fields, URLs that carry data, images a viewer loads. */
+export function mcpHosts(input: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  for (const [k, v] of Object.entries(input)) {
+    if (typeof v !== 'string') continue;
+    if (URL_KEY.test(k)) {
+      const h = hostOfUrl(v) ?? (/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(v) ? v.toLowerCase() : null);
+      if (h) out.add(h);
+      continue;
+    }
+    if (!v.includes('://')) continue;
+    for (const m of v.matchAll(/(!\[[^\]]*\]\()?(\bhttps?:\/\/[^\s"'<>)]+)/gi)) {
+      const url = m[2] as string;
+      if (m[1] || /[?&][^=&\s]+=[^&\s]{4,}/.test(url) || /<img\b/i.test(v.slice(Math.max(0, (m.index ?? 0) - 12), m.index ?? 0))) {
+        const h = hostOfUrl(url);
+        if (h) out.add(h);
+      }
+    }
+  }
+  return [...out];
+}
+
+/** Does a call carry something beyond its addresses: a body, a query, an upload? */
+export function hasPayload(tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined): boolean {
+  if (bash) {
+    const cmd = typeof input.command === 'string' ? input.command : '';
+    if (bash.uploadPaths.length > 0) return true;
+    if (bash.egressCommands.some((c) => /^(nc|ncat|netcat|socat|ssh|scp|rsync|sftp|ftp|telnet|git push|mail|sendmail|mutt)$/.test(c))) return true;
+    // a script downloaded and run (`curl … | sh`) can send anything
+    if (bash.commands.some((c) => /^(sh|bash|zsh|dash|python3?|node|perl|ruby)$/.test(c.name) && c.argv.length <= 1) && /\|\s*(sudo\s+)?(sh|bash|zsh|dash|python3?|node|perl|ruby)\b/.test(cmd)) return true;
+    if (/(^|\s)(-d|--data[a-z-]*|-F|--form[a-z-]*|-T|--upload-file|--json|-X\s*(POST|PUT|PATCH)|--method\s*(POST|PUT|PATCH))(\s|=|$)/i.test(cmd)) return true;
+    return bash.urls.some((u) => /[?&][^=&\s]+=[^&\s]{8,}/.test(u));
+  }
+  if (tool === 'WebFetch') return typeof input.url === 'string' && /[?&][^=&\s]+=[^&\s]{8,}/.test(input.url);
+  let chars = 0;
+  for (const [k, v] of Object.entries(input)) {
+    if (/^(to|recipients?|cc|bcc|email|emails|user_?email|channel|user|username|iban|account|payee|phone(_?number)?|to_?phone_?number|owner|repo|repository)$/i.test(k)) continue;
+    if (/attach/i.test(k) && v !== null && v !== undefined) return true;
+    for (const t of stringLeaves(v, 4096)) chars += t.length;
+    if (chars >= 8) return true;
+  }
+  return false;
+}
+
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Base names of the files where a project keeps its own places (repository, homepage, deploy targets, endpoints). */
+export const PROJECT_CONFIG = /^(claude\.md|claude\.local\.md|agents\.md|package\.json|pyproject\.toml|cargo\.toml|go\.mod|composer\.json|gemfile|setup\.cfg|setup\.py|\.env(\.[\w.-]+)?|vercel\.json|netlify\.toml|fly\.toml|wrangler\.(toml|jsonc?)|render\.ya?ml|app\.ya?ml|app\.json|procfile|firebase\.json|\.firebaserc|serverless\.ya?ml|(docker-)?compose(\.[\w-]+)?\.ya?ml|dockerfile|\.gitmodules|[\w.-]*\.tf|[\w.-]*\.tfvars|[\w.-]*deploy[\w.-]*|[\w-]+\.config\.(js|ts|mjs|cjs|json))$/i;
+
+/** The project's source code: a host its code talks to is the project's endpoint (docs and READMEs are not: injections hide there). */
+export const PROJECT_SOURCE = /\.(js|jsx|mjs|cjs|ts|tsx|py|go|rs|java|kt|rb|php|swift|cs|c|cc|cpp|h|hpp|scala|dart|vue|svelte|astro|lua|ex|exs|sh|sql)$/i;
+
+/** Commands that fetch a URL and print what came back. */
+export const PLAIN_FETCHERS = new Set(['curl', 'wget', 'http', 'https', 'xh', 'lynx', 'links', 'w3m']);
+
+/** A request that carries credentials: what comes back may be the user's private data. */
+export const AUTHENTICATED = /(-H|--header)[\s=]*['"]?\s*(authorization|x-api-key|api-key|apikey|x-auth[\w-]*|cookie|private-token|x-access-token|x-[\w-]*token|x-[\w-]*key)\s*:|\s(-u|--user|-b|--cookie|--oauth2-bearer|--netrc[\w-]*|-n)(\s|=)|[?&](api_?key|key|token|access_token|auth|sig|signature|secret|password)=|\$\{?[A-Za-z_]*(TOKEN|KEY|SECRET|PASS|AUTH|COOKIE)/i;
