@@ -17,7 +17,7 @@ import type { Classification, HookEvent } from '../types.ts';
 import { ACTION_RANK, RISK_RANK } from '../types.ts';
 import type { Config } from '../config/index.ts';
 import { canonicalToolName, classifyTool, configuredClass, own, parseMcpName, type ToolAnnotations, type ToolClass } from './classifier.ts';
-import { Hasher, K, stringLeaves, structuredValues, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint/index.ts';
+import { Hasher, K, contentLeaves, stringLeaves, structuredValues, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint/index.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, type Session, type Taint } from './flow-tracker.ts';
 import { scanText, sensitivePath } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
@@ -251,7 +251,8 @@ export class FlowEngine {
     const tc = this.classify(tool, ev);
     const d = this.base(ev, tool, tc.source, '');
     const max = this.cfg.session.maxResponseBytes;
-    const texts = stringLeaves(ev.tool_response, max);
+    // binary content (an image, a PDF) is recorded by its identity, not fingerprinted as text
+    const { texts, binaries } = contentLeaves(ev.tool_response, max);
     if (failed && typeof ev.error === 'string' && ev.error.length > 0) {
       let used = 0;
       for (const t of texts) used += t.length;
@@ -312,7 +313,7 @@ export class FlowEngine {
     // What an unauthenticated fetch from a host nobody chose returns is what anyone can get there:
     // public, like a web page (sending it on leaks nothing of ours), unless it holds secrets.
     const publicFetch = fetched && sensitive.length === 0 && bash !== undefined && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => PLAIN_FETCHERS.has(c)) && !AUTHENTICATED.test(input.command as string);
-    const o = s.addOrigin({ label, toolName: tool, cls: publicFetch ? 'external' : tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId(), this.tracker.recording);
+    const o = s.addOrigin({ label, toolName: tool, cls: publicFetch ? 'external' : tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId(), this.tracker.recording, binaries);
     // payment card numbers make the whole output sensitive (cardholder data)
     if (s.index.lastCards > 0 && !o.sensitive.includes(CARD_LABEL)) {
       o.sensitive.push(CARD_LABEL);

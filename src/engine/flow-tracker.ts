@@ -3,7 +3,7 @@
  * fingerprints, with idle expiry that yields a summary. Pure: time is passed in.
  */
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
-import { FingerprintIndex, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
+import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
 
 export interface Origin {
@@ -143,9 +143,9 @@ export class Session {
   }
 
   /** Record what a tool returned. Returns the origin (fingerprints counted). */
-  addOrigin(o: Omit<Origin, 'id' | 'fingerprints'>, texts: string[], tokens: TokenSpec[], nextId: number, record = false): Origin {
+  addOrigin(o: Omit<Origin, 'id' | 'fingerprints'>, texts: string[], tokens: TokenSpec[], nextId: number, record = false, binaries: readonly BinaryLeaf[] = []): Origin {
     const origin: Origin = { ...o, id: nextId, fingerprints: 0 };
-    origin.fingerprints = this.index.add(origin.id, texts, tokens, { precious: o.sensitive.length > 0, record });
+    origin.fingerprints = this.index.add(origin.id, texts, tokens, { precious: o.sensitive.length > 0, record, binaries });
     this.origins.set(origin.id, origin);
     this.dirty = true;
     if (record && this.index.lastDelta) this.newOrigins.push({ origin, delta: this.index.lastDelta });

@@ -9,6 +9,7 @@ export const OP_KGRAMS = 2; // count, then the hashes
 export const OP_LINES = 3; // count, then per line: key, anchor, len
 export const OP_SECRET = 4; // id, label, n, count, then count (hash, offset) pairs
 export const OP_PRECIOUS = 5;
+export const OP_BINARY = 6; // key: the identity of a binary content (images, PDFs …)
 
 /**
  * What one add() did to an index, as keyed hashes and labels only (never text): a flat list of
@@ -58,6 +59,12 @@ export class DeltaWriter {
       this.runOp = op;
     } else this.room(k);
     this.buf[this.runAt] = (this.buf[this.runAt] as number) + 1;
+  }
+  binary(key: number): void {
+    this.room(2);
+    this.buf[this.n++] = OP_BINARY;
+    this.buf[this.n++] = key;
+    this.runOp = 0;
   }
   precious(): void {
     this.room(1);

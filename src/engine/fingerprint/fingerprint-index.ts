@@ -3,7 +3,8 @@
  * secret fragments) per origin, bounded with eviction, and matches outgoing text against it.
  */
 import { ANCHOR, DENSE_MAX, FRAG, FRAGMENT_MAX_SECRET, FRAGMENT_MAX_SECRETS, FRAGMENT_MAX_WINDOWS, FRAGMENT_MIN_ENTROPY, FRAGMENT_MIN_SECRET, K, MAX_LINES_PER_ANCHOR, MAX_TOKEN, MAX_TOKENS_PER_ANCHOR, MIN_TOKEN, W, WINNOW_MAX, type TokenKind, type TokenSpec } from './constants.ts';
-import { DeltaWriter, OP_KGRAMS, OP_LINES, OP_PRECIOUS, OP_SECRET, OP_TOKENS, type IndexDelta } from './delta.ts';
+import { DeltaWriter, OP_BINARY, OP_KGRAMS, OP_LINES, OP_PRECIOUS, OP_SECRET, OP_TOKENS, type IndexDelta } from './delta.ts';
+import type { BinaryLeaf } from './leaves.ts';
 import { Hasher } from './hash.ts';
 import { CODES, EXCL, HS, LINEBUF, LINE_COUNT, MARK, SEL, ensure, normInto, normRecord, normSmall, normalize, rawCodes } from './normalize.ts';
 import { NumTable } from './table.ts';
@@ -126,6 +127,8 @@ export class FingerprintIndex {
   /** secret fragments: hash of a FRAG-char window -> secretId << 12 | offset */
   private readonly frags = new NumTable();
   private readonly secrets: SecretEntry[] = [];
+  /** binary contents (images, PDFs, raw bytes): identity key (keyed hash of the content) -> origin */
+  private readonly binaries = new NumTable();
 
   constructor(
     private readonly hasher: Hasher,
@@ -133,7 +136,12 @@ export class FingerprintIndex {
   ) {}
 
   get size(): number {
-    return this.kgrams.size + this.tokens.size;
+    return this.kgrams.size + this.tokens.size + this.binaries.size;
+  }
+
+  /** Binary contents held (images, PDFs …: by identity). */
+  get binaryCount(): number {
+    return this.binaries.size;
   }
 
   get originCount(): number {
@@ -149,7 +157,7 @@ export class FingerprintIndex {
    * Record the content of one origin. `extraTokens` are detector findings etc. Returns fingerprints
    * added. With `record`, what the add did is kept (hashes only) as `lastDelta`, for replay().
    */
-  add(originId: number, texts: string[], extraTokens: TokenSpec[], opts: { precious?: boolean; record?: boolean } = {}): number {
+  add(originId: number, texts: string[], extraTokens: TokenSpec[], opts: { precious?: boolean; record?: boolean; binaries?: readonly BinaryLeaf[] } = {}): number {
     let total = 0;
     for (const text of texts) total += text.length;
     const rec = opts.record ? new DeltaWriter(total >> 3) : null;
@@ -168,6 +176,14 @@ export class FingerprintIndex {
     for (const t of extraTokens) {
       addToken(t.value, t.kind, t.label);
       if (t.kind === 'secret') this.addSecret(originId, t.value, t.label, false, rec);
+    }
+    // binary content: its identity only (a Read of a 490 KB JPEG is one key, not 650 KB of text)
+    for (const b of opts.binaries ?? []) {
+      const key = binaryKey(h, b.value);
+      rec?.binary(key);
+      const prev = this.binaries.set(key, originId);
+      if (prev >= 0 && prev !== originId) st.lost.set(prev, (st.lost.get(prev) ?? 0) + 1);
+      if (prev !== originId) st.added++;
     }
     let cards = 0;
     // dense when the whole origin is small (an upper bound on its normalised size is enough);
@@ -236,7 +252,7 @@ export class FingerprintIndex {
     let i = 0;
     while (i < ops.length) {
       const op = ops[i++] as number;
-      need(op === OP_PRECIOUS ? 0 : op === OP_SECRET ? 4 : 1, i);
+      need(op === OP_PRECIOUS ? 0 : op === OP_SECRET ? 4 : 1, i); // (OP_BINARY: its key)
       if (op === OP_TOKENS) {
         const count = ops[i++] as number;
         need(count * 3, i);
@@ -266,6 +282,10 @@ export class FingerprintIndex {
         i += 2 * (count as number);
       } else if (op === OP_PRECIOUS) {
         this.precious.add(originId);
+      } else if (op === OP_BINARY) {
+        const prev = this.binaries.set(ops[i++] as number, originId);
+        if (prev >= 0 && prev !== originId) st.lost.set(prev, (st.lost.get(prev) ?? 0) + 1);
+        if (prev !== originId) st.added++;
       } else {
         throw new Error(`bad fingerprint delta: op ${op} at ${i - 1}`);
       }
@@ -425,6 +445,7 @@ export class FingerprintIndex {
 
   private removeOrigin(id: number): void {
     this.kgrams.deleteValue(id);
+    if (this.binaries.size) this.binaries.deleteValue(id);
     if (this.tokens.size) {
       const lens: number[] = [];
       this.tokens.forEach((key, val) => {
@@ -493,6 +514,9 @@ export class FingerprintIndex {
       }
       return [r, sp];
     };
+    // a binary content read earlier, sent again as base64 (wrapped or not)
+    const binHits = this.binaries.size > 0 ? this.binaryRuns(text) : null;
+    if (binHits) for (const id of binHits.keys()) get(id)[0].distinctive = true;
     const kg = this.kgrams;
     if (kg.size > 0 && n >= K) {
       const m = h.windows(n, K, HS);
@@ -583,8 +607,9 @@ export class FingerprintIndex {
         }
       }
       for (let s = 0; s < sp.length; s += 3) MARK.fill(0, sp[s] as number, sp[s + 1] as number);
-      r.covered = covered;
-      r.coveredOutside = outside;
+      const bin = binHits?.get(id) ?? 0;
+      r.covered = covered + bin;
+      r.coveredOutside = outside + bin;
       if (covered > 0 || r.sensitiveLabels.length || r.distinctive) res.origins.push(r);
     }
     if (fragHits) {
@@ -604,9 +629,22 @@ export class FingerprintIndex {
     return res;
   }
 
+  /** Base64 runs of the text (BINARY_MIN_RUN chars or more) whose content is a recorded binary: origin -> chars. */
+  private binaryRuns(text: string): Map<number, number> | null {
+    let hits: Map<number, number> | null = null;
+    BASE64_RUN_RE.lastIndex = 0;
+    for (const m of text.matchAll(BASE64_RUN_RE)) {
+      const id = this.binaries.get(binaryKey(this.hasher, m[0]));
+      if (id < 0) continue;
+      hits ??= new Map();
+      hits.set(id, (hits.get(id) ?? 0) + m[0].length);
+    }
+    return hits;
+  }
+
   /** Memory held by the tables, in bytes (for status / bounds reporting). */
   approxBytes(): number {
-    return this.kgrams.bytes() + this.tokens.bytes() + this.anchors.bytes() + this.cands.key.length * 15 + this.frags.bytes() + this.owned.size * 40 + this.secrets.length * 64;
+    return this.kgrams.bytes() + this.tokens.bytes() + this.binaries.bytes() + this.anchors.bytes() + this.cands.key.length * 15 + this.frags.bytes() + this.owned.size * 40 + this.secrets.length * 64;
   }
 }
 
@@ -629,4 +667,19 @@ function fragmentWorthy(norm: string, i: number, card: boolean): boolean {
     if (!dup) distinct++;
   }
   return card ? digit && distinct >= 3 : digit && alpha && distinct >= 4;
+}
+
+/** shortest base64 run of an outgoing text looked up as a binary content */
+const BINARY_MIN_RUN = 1024;
+const BASE64_RUN_RE = new RegExp(`[A-Za-z0-9+/][A-Za-z0-9+/\\r\\n]{${BINARY_MIN_RUN - 1},}={0,2}`, 'g');
+
+/**
+ * The identity of a binary content: the keyed hash of its base64 (data: prefix, line breaks and
+ * padding dropped), so the same bytes sent out again as base64, wrapped or not, have the same key;
+ * raw (non-base64) content is hashed as it is.
+ */
+function binaryKey(h: Hasher, value: string): number {
+  let v = value.charCodeAt(0) === 100 ? value.replace(/^data:[\w.+-]+\/[\w.+-]+;base64,/, '') : value;
+  if (/^[A-Za-z0-9+/=\r\n]*$/.test(v.slice(0, 4096))) v = v.replace(/[\r\n]+/g, '').replace(/=+$/, '');
+  return h.hash(v);
 }

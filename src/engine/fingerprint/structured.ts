@@ -19,6 +19,7 @@
  * Pure; bounded (MAX_VALUES per call, MAX_PARSE chars parsed as JSON, MAX_ROWS rows per call).
  */
 import type { TokenSpec } from './constants.ts';
+import { binaryKind } from './leaves.ts';
 
 /** shortest value kept (normalised: lower-case, no whitespace), as the index keeps tokens */
 export const MIN_VALUE = 8;
@@ -329,6 +330,7 @@ export function structuredValues(value: unknown): TokenSpec[] {
   else walk(c, value, texts);
   for (let t = 0; t < texts.length && !c.full && t < 10_000; t++) {
     const text = texts[t] as string;
+    if (text.length >= 256 && !/\s/.test(text.slice(0, 256)) && binaryKind(text) !== null) continue; // an image, a PDF: no rows
     const trimmed = text.trimStart();
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
       const parsed = tryJson(trimmed);
