@@ -128,7 +128,7 @@ export const configSchema = z
       .strictObject({
         idleMinutes: int(1, 10080, 30, 'a session with no event for this long is closed and summarised'),
         maxFingerprints: int(1000, 5_000_000, 50_000, 'fingerprints kept per session; the oldest origins are evicted first'),
-        maxSessions: int(1, 100_000, 1000, 'sessions tracked at once; the least recently active is closed first'),
+        maxSessions: int(1, 100_000, 1000, 'sessions tracked at once; only a session quiet for a minute that holds no data is closed to make room, otherwise a new session is refused (its tool calls denied with the reason)'),
         maxResponseBytes: int(1024, 64 * 1024 * 1024, 1024 * 1024, 'bytes of one tool response that are fingerprinted'),
         persist: bool(true, "save open sessions' flow state (keyed hashes, never content) in the state database, so a restart or crash of the sidecar keeps protecting them"),
       })

@@ -33,6 +33,10 @@ export interface Evaluated {
 export const RECORDING_EVENTS: ReadonlySet<string> = new Set(['PostToolUse', 'PostToolUseFailure']);
 /** At most this many answered-but-unrecorded events; one more is recorded before its reply. */
 export const MAX_DEFERRED = 32;
+/** A session with an event this recent is active: never closed to make room for another. */
+export const SESSION_ACTIVE_MS = 60_000;
+/** At most one log line per this long about refused sessions. */
+const REFUSAL_LOG_MS = 60_000;
 /** Decision times kept for status (p50/p99). */
 const LATENCY_SAMPLES = 1000;
 
@@ -125,6 +129,48 @@ export class Recorder {
     return this.latency.stats();
   }
 
+  /** New sessions refused since start (every tracked session was active or held data). */
+  sessionsRefused = 0;
+  private lastRefusalLog = 0;
+
+  /**
+   * Admission of a new session. Sessions that are active or hold data are never closed to make
+   * room (an attacker making up session ids must not evict the victim's); past the budget the new
+   * session is refused, and its tool calls are denied with the reason, not let through untracked.
+   * Null when the event may go to the engine.
+   */
+  private admit(ev: HookEvent, now: number): Decision | null {
+    const t = this.engine.tracker;
+    const max = this.engine.config.session.maxSessions;
+    if (t.get(ev.session_id) !== undefined || t.size < max || t.makeRoom(now, SESSION_ACTIVE_MS)) return null;
+    this.sessionsRefused++;
+    if (now - this.lastRefusalLog > REFUSAL_LOG_MS) {
+      this.lastRefusalLog = now;
+      this.log.warn(`session limit: ${t.size} sessions tracked (session.maxSessions ${max}), each active in the last minute or holding data; new session ${JSON.stringify(ev.session_id.slice(0, 80))} refused (${this.sessionsRefused} refused since start)`);
+    }
+    const tool = typeof ev.tool_name === 'string' ? ev.tool_name : '';
+    const pre = ev.hook_event_name === 'PreToolUse';
+    const cfgAt = this.configFile ? ` in ${this.configFile}` : '';
+    return {
+      event: ev.hook_event_name,
+      sessionId: ev.session_id,
+      tool,
+      action: pre ? 'deny' : 'allow',
+      risk: pre ? 'high' : 'none',
+      flowType: null,
+      classification: 'unknown',
+      reason: pre
+        ? `mcpproxy-hook blocked this ${tool} call: the guard already tracks ${t.size} sessions (session.maxSessions), each active in the last minute or holding data read in it, and it never drops one of those to make room, so it cannot track this new session and will not let its tool calls through unchecked. Its calls go through once older sessions close (after session.idleMinutes without events). The user can raise session.maxSessions${cfgAt} and see the sessions with \`mcpproxy-hook status\`.`
+        : '',
+      summary: `session refused: ${t.size} sessions tracked (session.maxSessions), none can be closed to make room${pre ? '' : '; this event was not recorded'}`,
+      findings: [],
+      destinationHosts: [],
+    };
+  }
+
+  /** where reasons tell the user to change the config */
+  configFile?: string;
+
   /** Keyed hash of a tool input; inputs too deep to serialise get a marker instead of an exception. */
   private inputHash(input: unknown): string | null {
     if (input === undefined) return null;
@@ -136,7 +182,7 @@ export class Recorder {
   }
 
   private decideNow(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
-    const d = this.engine.handle(ev, now);
+    const d = this.admit(ev, now) ?? this.engine.handle(ev, now);
     const inputHash = this.inputHash(ev.tool_input);
     // an interrupted call the user allowed (mcpproxy-hook allow, the console) becomes an allow that says so
     const pending: PendingFlow | undefined = this.flows?.apply(d, { sessionId: ev.session_id, cwd: typeof ev.cwd === 'string' ? ev.cwd : null, inputHash });

@@ -13,6 +13,7 @@ import type { Logger } from './logger.ts';
 import type { Evaluated } from './recorder.ts';
 import { VERSION } from '../version.ts';
 import { eventOf, wireMessageSchema } from './wire.ts';
+import type { ConnInfo } from '../transport/socket-server.ts';
 
 /** What the router can ask of the sidecar. */
 export interface RouterTarget {
@@ -21,6 +22,8 @@ export interface RouterTarget {
   reload(): Record<string, unknown>;
   /** the console's one-time login URL (starts the console) */
   console: { loginUrl(): Promise<string> };
+  /** the reply to the event of this audit row never reached the hook (it had given up) */
+  undelivered(rowId: number): void;
   /** the user's flow exceptions */
   flows: { allow(decisionId: number, scope: string, by: string): unknown; revoke(id: number, by: string): unknown; store: { list(): unknown[] } };
 }
@@ -40,7 +43,7 @@ export class Router {
     private readonly log: Logger,
   ) {}
 
-  async handle(msg: unknown): Promise<unknown> {
+  async handle(msg: unknown, conn?: ConnInfo): Promise<unknown> {
     const type = typeof msg === 'object' && msg !== null ? (msg as { t?: unknown }).t : undefined;
     try {
       if (typeof msg !== 'object' || msg === null) throw new GuardError(ErrorCode.BadMessage, 'message is not an object');
@@ -50,7 +53,8 @@ export class Router {
       switch (m.t) {
         case 'hook': {
           const r = this.target.evaluate(eventOf(m.e), 'hook', m.p);
-          await r.committed;
+          const rowId = await r.committed;
+          if (conn && rowId !== undefined) conn.undelivered = () => this.target.undelivered(rowId);
           return JSON.stringify(r.output);
         }
         case 'evaluate': {

@@ -9,7 +9,7 @@
  *  - logger.ts.
  * `mcpproxy-hook daemon` runs `runDaemon()` (run.ts) in the foreground, as service managers do.
  */
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +21,14 @@ import type { GuardFacts } from '../engine/tamper.ts';
 import { servicePaths } from '../service.ts';
 import type { FlowGuard, ProxyCall } from '../mcp-proxy/proxy-server.ts';
 import { checkSocketPath, type Paths } from '../paths.ts';
-import { AuditStore } from '../store/audit-store.ts';
+import { AuditStore, MAX_BACKLOG_ROWS } from '../store/audit-store.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { SessionStore, type RestoreReport } from '../store/session-store.ts';
-import { ensurePrivateDir, readOrCreateKey, readOrCreateToken } from '../store/state-files.ts';
+import { ensurePrivateDir, quarantine, readOrCreateKey, readOrCreateToken, StateFileDamaged } from '../store/state-files.ts';
 import { HttpHookServer } from '../transport/http-hook-server.ts';
 import { socketAlive } from '../transport/listen.ts';
 import { SocketServer } from '../transport/socket-server.ts';
+import { fdLimit, RESERVED_FDS } from '../transport/conn-pool.ts';
 import type { HookEvent } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { ConfigWatcher } from './config-watcher.ts';
@@ -38,6 +39,14 @@ import { McpHost } from './mcp-host.ts';
 import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
 import { Router } from './router.ts';
 import { ConsoleHost, FlowExceptions } from './console-host.ts';
+
+/** How often the socket file is checked (besides the watch on the state dir). */
+const SOCKET_CHECK_MS = 2000;
+
+/** Connections on the hook socket: half of the descriptors left after the reserve, at most 1,024. */
+function socketBudget(): number {
+  return Math.max(64, Math.min(1024, Math.floor((fdLimit() - RESERVED_FDS) / 2)));
+}
 
 /** How often idle sessions are closed and counters saved. */
 const HOUSEKEEPING_MS = 30_000;
@@ -114,6 +123,47 @@ export class Sidecar {
   /** which paths reported on each session: hooks, the MCP proxy, or both (coverage mode) */
   private readonly sources = new Map<string, { hook: boolean; proxy: boolean }>();
 
+  /**
+   * State that was found damaged at start and what was done about it (loud in the log and in
+   * status, never a silent reset): the damaged file is kept beside the new one.
+   */
+  readonly stateProblems: string[] = [];
+  /** the key was replaced: sessions saved under the old one cannot match anything and are dropped, not "restored" */
+  private keyReplaced = false;
+
+  private openKey(file: string): Buffer {
+    try {
+      return readOrCreateKey(file);
+    } catch (e) {
+      if (!(e instanceof StateFileDamaged)) throw e;
+      const kept = quarantine(file, this.now());
+      this.keyReplaced = true;
+      this.stateProblems.push(`${e.message}. It was moved to ${kept} and a new key was made: fingerprints and input hashes made with the old key cannot be compared with new ones, so saved sessions were dropped (they start afresh) and audit input hashes before ${new Date(this.now()).toISOString()} do not match later ones. Restore the old key from a backup (stop the sidecar, copy it over ${file}) if you have one.`);
+      this.log.error(this.stateProblems[this.stateProblems.length - 1] as string);
+      return readOrCreateKey(file);
+    }
+  }
+
+  private openAudit(file: string): AuditStore {
+    try {
+      return new AuditStore(file, { idleCheckpointMs: IDLE_CHECKPOINT_MS });
+    } catch (e) {
+      const code = String((e as { code?: unknown }).code ?? '');
+      if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') throw e;
+      const kept = quarantine(file, this.now());
+      for (const side of ['-wal', '-shm']) {
+        try {
+          quarantine(file + side, this.now());
+        } catch {
+          // no such side file: nothing to keep
+        }
+      }
+      this.stateProblems.push(`the audit database ${file} is damaged (${code}: ${(e as Error).message}). It was moved to ${kept} (with its -wal/-shm files) and a new one was started: earlier audit rows and saved sessions are in the damaged copy only (inspect it with: sqlite3 ${kept} 'PRAGMA integrity_check').`);
+      this.log.error(this.stateProblems[this.stateProblems.length - 1] as string);
+      return new AuditStore(file, { idleCheckpointMs: IDLE_CHECKPOINT_MS });
+    }
+  }
+
   private constructor(
     readonly paths: Paths,
     cfg: { config: Config; exists: boolean },
@@ -124,17 +174,23 @@ export class Sidecar {
     this.startedAt = this.now();
     this.configLoadedAt = this.startedAt;
     this.configExists = cfg.exists;
-    this.key = readOrCreateKey(paths.keyFile);
+    this.key = this.openKey(paths.keyFile);
     const ownHosts = new OwnHosts(process.env.HOME);
     this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: guardFacts(paths), toolAnnotations: (t) => this.mcp?.annotations(t), ownFacts: () => ownHosts.get() });
     // checkpoints in the quiet after a burst of events (a tool running, the model thinking), not on the reply path
-    this.audit = new AuditStore(paths.db, { idleCheckpointMs: IDLE_CHECKPOINT_MS });
+    this.audit = this.openAudit(paths.db);
     this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);
+    this.audit.onFault = (fault, waiting, dropped) => {
+      if (fault) this.log.error(`cannot write the audit log ${paths.db} (${fault.code}: ${fault.message}). Decisions go on; their rows wait in memory (up to ${MAX_BACKLOG_ROWS}, the oldest dropped beyond that) and are written when writing works again${fault.code === 'SQLITE_FULL' ? ': free disk space' : ''}. Saved session state is not updated meanwhile.`);
+      else this.log.info(`the audit log can be written again; the rows that waited are written${dropped ? ` (${dropped} were dropped while it could not be)` : ''}`);
+      void waiting;
+    };
     this.audit.addWriter(
       () => this.sessionStore.write(),
       (e) => this.log.error(`saving session state (decisions are unaffected; after a restart these sessions may have lost what they read): ${e.message}`),
     );
     this.recorder = new Recorder(this.engine, this.audit, this.key, this.log);
+    this.recorder.configFile = paths.configFile;
     this.flows = new FlowExceptions(this.audit, this.now);
     this.recorder.flows = this.flows;
     this.console = new ConsoleHost(this.audit, this.flows, { sessions: () => this.consoleSessions() }, () => this.engine.config.console.port, this.log.child('console'));
@@ -142,7 +198,8 @@ export class Sidecar {
     const router = new Router(this, this.log);
     this.server = new SocketServer({
       path: paths.socket,
-      handle: (msg) => router.handle(msg),
+      handle: (msg, conn) => router.handle(msg, conn),
+      maxConnections: socketBudget(),
       onError: (what, err) => this.log.warn(`${what}: ${(err as Error).message}`),
     });
     this.mcp = new McpHost({ stateDir: paths.stateDir, token: () => readOrCreateToken(paths.tokenFile), correlator: this.correlator, guard: this.guard(), log: this.log.child('mcp') });
@@ -167,6 +224,7 @@ export class Sidecar {
     await sc.syncHttp();
     await sc.mcp.start(sc.engine.config.mcp);
     sc.watcher.start();
+    sc.watchSocket();
     writeFileAtomic(paths.pidFile, String(process.pid) + '\n');
     sc.timers.push(setInterval(() => sc.housekeeping(), HOUSEKEEPING_MS));
     sc.prune();
@@ -222,10 +280,15 @@ export class Sidecar {
       http_hook: this.http ? { port: this.http.port, url: `http://127.0.0.1:${this.http.port}/mcpproxy-hook/v1/hook` } : this.httpError ? { error: this.httpError } : null,
       config: { file: this.paths.configFile, exists: this.configExists, loaded_at: new Date(this.configLoadedAt).toISOString(), last_reload_error: this.configError },
       sessions_tracked: this.engine.tracker.size,
+      sessions_refused: this.recorder.sessionsRefused,
       saved_state: this.engine.config.session.persist ? { ...this.sessionStore.counts(), restored_at_start: this.restored } : null,
       mcp: this.mcp.status(),
       sessions,
       decisions_24h: this.audit.counts(now - 86_400_000),
+      undelivered_24h: this.audit.undeliveredCount(now - 86_400_000),
+      audit_store: this.audit.health(),
+      state_problems: this.stateProblems,
+      connections: { open: this.server.connections, ...this.server.poolStats },
       latency: this.recorder.latencyStats(),
       memory: { rss_bytes: process.memoryUsage().rss, fingerprint_bytes_approx: this.engine.tracker.approxBytes() },
     };
@@ -274,6 +337,39 @@ export class Sidecar {
         this.recorder.decide(event(call, 'PostToolUse', result), `proxy-${call.transport}`, this.now(), t0);
       },
     };
+  }
+
+  /** The hook gave up before this row's answer reached it: the row says so (not the decision it never got). */
+  undelivered(rowId: number): void {
+    this.audit.markUndelivered(rowId);
+    this.log.warn(`the answer of audit row ${rowId} never reached its hook (it had given up waiting); the row is marked not delivered`);
+  }
+
+  private socketWatch?: FSWatcher;
+
+  /**
+   * Listen again as soon as the socket file disappears or is replaced: the state dir is watched
+   * (a deletion is seen at once), and checked on a timer too (a watch can miss events or fail).
+   */
+  private watchSocket(): void {
+    const check = (): void => {
+      this.server.ensureListening().then(
+        (again) => {
+          if (again) this.log.warn(`the socket ${this.paths.socket} was removed or replaced; listening on it again`);
+        },
+        (e: unknown) => this.log.error(`cannot listen on ${this.paths.socket} again: ${(e as Error).message}`),
+      );
+    };
+    try {
+      this.socketWatch = watch(this.paths.stateDir, { persistent: false }, (_ev, file) => {
+        if (file === null || file === basename(this.paths.socket)) check();
+      });
+      // the dir itself removed: the timer below still checks
+      this.socketWatch.on('error', () => undefined);
+    } catch {
+      // no watch: the timer alone
+    }
+    this.timers.push(setInterval(check, SOCKET_CHECK_MS));
   }
 
   /** Re-read the config; on error keep the running one and say why. */
@@ -334,6 +430,12 @@ export class Sidecar {
       this.sessionStore.clear();
       return;
     }
+    if (this.keyReplaced) {
+      const n = this.sessionStore.counts().sessions;
+      this.sessionStore.clear();
+      this.restored = { sessions: 0, origins: 0, broken: n };
+      return;
+    }
     const t0 = process.hrtime.bigint();
     this.restored = this.sessionStore.restore(this.engine.tracker.hasher, cfg.maxFingerprints, (l) => this.log.warn(l));
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -368,6 +470,7 @@ export class Sidecar {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.watcher.close();
+    this.socketWatch?.close();
     await this.server.close();
     await this.http?.close();
     await this.console.stop();

@@ -142,6 +142,15 @@ export class Session {
     this.book = new DestinationBook((x) => hasher.hash(x));
   }
 
+  /**
+   * Holds something a later decision depends on: what it read, files it tainted, secrets sent in
+   * pieces, untrusted content taken in, remotes it added, prompts naming destinations. Such a
+   * session is never closed to make room for another (see FlowTracker.makeRoom).
+   */
+  holdsData(): boolean {
+    return this.origins.size > 0 || this.taints.size > 0 || this.secretsSent.size > 0 || this.chunks.size > 0 || this.remotes.size > 0 || this.untrustedContentSeen || this.sensitiveRead !== undefined;
+  }
+
   /** Record what a tool returned. Returns the origin (fingerprints counted). */
   addOrigin(o: Omit<Origin, 'id' | 'fingerprints'>, texts: string[], tokens: TokenSpec[], nextId: number, record = false, binaries: readonly BinaryLeaf[] = []): Origin {
     const origin: Origin = { ...o, id: nextId, fingerprints: 0 };
@@ -359,6 +368,22 @@ export class FlowTracker {
     this.sessions.set(id, s);
     this.touched.add(id);
     return s;
+  }
+
+  /**
+   * Make room for one more session without losing anything a decision depends on: close the least
+   * recently active session that holds no data and has been quiet for `activeMs`. False when every
+   * session is active or holds data: the caller refuses the new session instead (fail closed).
+   */
+  makeRoom(now: number, activeMs: number): boolean {
+    for (const [id, s] of this.sessions) {
+      if (now - s.lastAt < activeMs) break; // ordered by activity: the rest are more recent
+      if (s.holdsData()) continue;
+      this.drop(id);
+      this.closed.push(s.summary('evicted'));
+      return true;
+    }
+    return false;
   }
 
   private drop(id: string): void {

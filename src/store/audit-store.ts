@@ -86,6 +86,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `,
   // 2: the flow keys of interrupted decisions and the user's flow exceptions (store/exception-store.ts)
   EXCEPTION_TABLES,
+  // 3: whether the hook received the answer (0: it had given up at its deadline, and the call
+  // went on or was blocked by the hook's own failure mode, whatever the row's decision says)
+  `ALTER TABLE decisions ADD COLUMN delivered INTEGER NOT NULL DEFAULT 1;`,
 ];
 
 /** Bring the database up to the last migration, one transaction per step. */
@@ -284,6 +287,20 @@ export class AuditStore {
       waiting_rows: this.backlog.length,
       dropped_rows: this.dropped,
     };
+  }
+
+  /** The answer of this row never reached the hook: say so in the row (the decision column stays what was decided). */
+  markUndelivered(id: number): void {
+    try {
+      this.db.prepare(`UPDATE decisions SET delivered = 0, summary = coalesce(summary, '') || ' [not delivered: the hook had given up waiting; the call went ahead or was blocked by the hook''s own failure mode, not by this decision]' WHERE id = ?`).run(id);
+    } catch {
+      // a full disk: the row keeps its decision; status reports the write fault
+    }
+  }
+
+  /** Rows whose answer never reached the hook, since `sinceMs`. */
+  undeliveredCount(sinceMs: number): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM decisions WHERE ts >= ? AND delivered = 0').get(sinceMs) as { n: number }).n;
   }
 
   recordSummaries(list: SessionSummary[]): void {

@@ -7,6 +7,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { GuardError } from '../errors.ts';
+import type { Socket } from 'node:net';
+import { ConnectionPool } from './conn-pool.ts';
 import { listenLoopback } from './listen.ts';
 import { bearerOk, isJsonContentType, loopbackRefusal } from './loopback-guard.ts';
 
@@ -19,20 +21,38 @@ export interface HttpHookOptions {
   /** evaluate one raw event; returns the hook JSON object, throws a GuardError for an event it cannot check */
   evaluate: (raw: Buffer) => Promise<Record<string, unknown>>;
   onError?: (what: string, err: unknown) => void;
+  /** open connections at once (idle ones make room for new ones) */
+  maxConnections?: number;
 }
+
+export const DEFAULT_HTTP_CONNECTIONS = 256;
 
 export class HttpHookServer {
   private server?: Server;
   private boundPort = 0;
 
-  constructor(private readonly opts: HttpHookOptions) {}
+  constructor(private readonly opts: HttpHookOptions) {
+    this.pool = new ConnectionPool(opts.maxConnections ?? DEFAULT_HTTP_CONNECTIONS);
+  }
 
   get port(): number {
     return this.boundPort;
   }
 
+  private readonly pool: ConnectionPool;
+
   async listen(): Promise<void> {
-    const srv = createServer((req, res) => this.handle(req, res));
+    const srv = createServer((req, res) => {
+      // a connection with a request in progress is not closed to make room for another
+      this.pool.begin(req.socket);
+      res.once('close', () => this.pool.end(req.socket));
+      this.handle(req, res);
+    });
+    // any local user can connect to a loopback port: a bounded pool where idle (keep-alive)
+    // connections make room for new ones, so holding connections cannot lock out the hooks
+    srv.on('connection', (sock: Socket) => {
+      if (!this.pool.add(sock)) this.opts.onError?.('http-hook connections', new Error(`all ${this.pool.max} connections are busy; a new one was closed`));
+    });
     srv.requestTimeout = 10_000;
     srv.headersTimeout = 5_000;
     srv.keepAliveTimeout = 5_000;

@@ -4,7 +4,8 @@
  * number of connections. A garbled or oversized frame closes that connection only.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmodSync } from 'node:fs';
+import { chmodSync, lstatSync, rmSync } from 'node:fs';
+import { ConnectionPool } from './conn-pool.ts';
 import { decodePayload, encodeFrame, FrameDecoder, FrameError, MAX_FRAME } from './frame.ts';
 
 export interface ServerOptions {
@@ -21,33 +22,75 @@ export interface ServerOptions {
   onError?: (what: string, err: unknown) => void;
 }
 
+/** Connections at once, by default (the sidecar sets it from the descriptor limit). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
 export interface ConnInfo {
   id: number;
+  /**
+   * Set by a handler for the message in progress: called when its reply could not be written
+   * because the client had already gone (a hook that gave up at its deadline).
+   */
+  undelivered?: () => void;
 }
 
 export class SocketServer {
   private server?: Server;
-  private readonly conns = new Set<Socket>();
+  private readonly pool: ConnectionPool;
   private nextId = 1;
+  /** inode of the socket file we listen on: a different one (or none) means it was removed or replaced */
+  private inode: number | undefined;
 
-  constructor(private readonly opts: ServerOptions) {}
+  constructor(private readonly opts: ServerOptions) {
+    this.pool = new ConnectionPool(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+  }
 
   listen(): Promise<void> {
     const srv = createServer((sock) => this.accept(sock));
-    srv.maxConnections = this.opts.maxConnections ?? 1024;
     this.server = srv;
     return new Promise((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(this.opts.path, () => {
         srv.off('error', reject);
         chmodSync(this.opts.path, 0o600);
+        this.inode = lstatSync(this.opts.path).ino;
         resolve();
       });
     });
   }
 
+  /**
+   * Listen again when the socket file was removed or replaced (`find … -name sidecar.sock -delete`
+   * leaves a running sidecar that no hook can reach). Open connections are kept. True when it had to.
+   */
+  async ensureListening(): Promise<boolean> {
+    if (!this.server) return false;
+    let ino: number | undefined;
+    try {
+      ino = lstatSync(this.opts.path).ino;
+    } catch {
+      ino = undefined;
+    }
+    if (ino !== undefined && ino === this.inode) return false;
+    const old = this.server;
+    this.server = undefined;
+    old.close();
+    // whatever took its place (a file, a dead socket) is not ours to keep: the path is
+    if (ino !== undefined) rmSync(this.opts.path, { force: true });
+    await this.listen();
+    return true;
+  }
+
+  /** Connections closed to make room (idle ones) or turned away (every connection busy). */
+  get poolStats(): { evictedIdle: number; refusedBusy: number; max: number } {
+    return { ...this.pool.stats, max: this.pool.max };
+  }
+
   private accept(sock: Socket): void {
-    this.conns.add(sock);
+    if (!this.pool.add(sock)) {
+      this.opts.onError?.('connections', new Error(`all ${this.pool.max} connections are busy; a new one was closed`));
+      return;
+    }
     const info: ConnInfo = { id: this.nextId++ };
     const dec = new FrameDecoder(this.opts.maxFrame ?? MAX_FRAME);
     sock.setTimeout(this.opts.idleMs ?? 10_000, () => sock.destroy());
@@ -57,7 +100,6 @@ export class SocketServer {
     const frameMs = this.opts.frameMs ?? 5000;
     sock.on('close', () => {
       clearTimeout(frameTimer);
-      this.conns.delete(sock);
     });
     sock.on('error', () => sock.destroy());
     // replies go out in request order even when a handler is async
@@ -86,22 +128,32 @@ export class SocketServer {
             return;
           }
           let res: unknown;
+          this.pool.begin(sock);
           try {
             res = await this.opts.handle(msg, info);
           } catch (e) {
             this.opts.onError?.('handler', e);
             res = { error: 'internal error: ' + (e as Error).message };
           }
-          this.reply(sock, res);
+          this.pool.end(sock);
+          const gone = info.undelivered;
+          info.undelivered = undefined;
+          this.reply(sock, res, gone);
         });
       }
     });
   }
 
-  private reply(sock: Socket, value: unknown): void {
-    if (sock.destroyed || !sock.writable) return;
+  /** Write a reply; `undelivered` runs when the client is already gone (or goes before it is written). */
+  private reply(sock: Socket, value: unknown, undelivered?: () => void): void {
+    if (sock.destroyed || !sock.writable) {
+      undelivered?.();
+      return;
+    }
     try {
-      sock.write(encodeFrame(value));
+      sock.write(encodeFrame(value), (err) => {
+        if (err) undelivered?.();
+      });
     } catch (e) {
       this.opts.onError?.('encode', e);
       sock.destroy();
@@ -109,11 +161,11 @@ export class SocketServer {
   }
 
   get connections(): number {
-    return this.conns.size;
+    return this.pool.size;
   }
 
   close(): Promise<void> {
-    for (const s of this.conns) s.destroy();
+    for (const s of [...this.pool.sockets()]) s.destroy();
     return new Promise((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { AuditStore, type AuditRow } from '../../src/store/audit-store.ts';
+import { AuditStore, MIGRATIONS, type AuditRow } from '../../src/store/audit-store.ts';
 
 const row = (i: number, over: Partial<AuditRow> = {}): AuditRow => ({ ts: 1_000_000 + i, session_id: `s${i % 3}`, event: 'PreToolUse', tool: 'Bash', tool_use_id: null, classification: 'internal', flow_type: null, risk: i % 5 === 0 ? 'critical' : 'none', decision: i % 5 === 0 ? 'deny' : 'allow', reason: null, summary: null, origin_tool: null, hosts: null, input_hash: null, latency_us: 10, source: 'hook', ...over });
 
@@ -96,4 +96,48 @@ test('amend: the row of a decided call says what finally happened to it (an ask 
   assert.equal(r?.reason, 'may contain internal data [ask -> warn: the client cannot ask its user]');
   assert.equal(st.byId(id + 1), undefined);
   st.close();
+});
+
+test('migrations: a database from before them (user_version 0) is brought to the last version; a newer one is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mph-audit-'));
+  const file = join(dir, 'old.db');
+  const first = new AuditStore(file);
+  first.record(row(1));
+  first.database.pragma('user_version = 0');
+  first.database.exec('ALTER TABLE decisions DROP COLUMN delivered');
+  first.close();
+  const again = new AuditStore(file);
+  assert.equal(again.database.pragma('user_version', { simple: true }), MIGRATIONS.length);
+  assert.equal(again.rowCount(), 1, 'rows kept');
+  assert.equal((again.query({ limit: 1 })[0] as unknown as { delivered: number }).delivered, 1);
+  again.database.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+  again.close();
+  assert.throws(() => new AuditStore(file), /schema version \d+, newer than this mcpproxy-hook knows/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('disk full: rows wait in memory, callers are answered, health says so, and the rows are written when space returns', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mph-audit-'));
+  const st = new AuditStore(join(dir, 'full.db'));
+  const faults: Array<string | null> = [];
+  st.onFault = (f) => faults.push(f ? f.code : null);
+  await st.enqueue(row(0));
+  // the file system is full as far as SQLite can tell: no page may be added
+  const pages = st.database.pragma('page_count', { simple: true }) as number;
+  st.database.pragma(`max_page_count = ${pages}`);
+  const ids = await Promise.all(Array.from({ length: 400 }, (_, i) => st.enqueue(row(i + 1, { reason: 'x'.repeat(200) }))));
+  assert.ok(ids.every((id) => id === undefined), 'answered without a row id: the rows are not written yet');
+  const h = st.health();
+  assert.equal(h.ok, false);
+  assert.equal(h.error?.code, 'SQLITE_FULL');
+  assert.equal(h.waiting_rows, 400);
+  assert.deepEqual(faults, ['SQLITE_FULL']);
+  // space returns
+  st.database.pragma('max_page_count = 1073741823');
+  st.flush();
+  assert.equal(st.rowCount(), 401);
+  assert.deepEqual(st.health(), { ok: true, error: null, waiting_rows: 0, dropped_rows: 0 });
+  assert.deepEqual(faults, ['SQLITE_FULL', null]);
+  st.close();
+  rmSync(dir, { recursive: true, force: true });
 });

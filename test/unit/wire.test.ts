@@ -12,6 +12,7 @@ const target: RouterTarget = {
   },
   status: () => ({ ok: true }),
   reload: () => ({ ok: true }),
+  undelivered: () => undefined,
   console: { loginUrl: async () => 'http://127.0.0.1:1/login?token=t' },
   flows: {
     allow: (id, scope, by) => ({ id, scope, by }),
