@@ -36,6 +36,7 @@ import { Correlator } from './correlator.ts';
 import { parseEvent } from './events.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { McpHost } from './mcp-host.ts';
+import { inspectPushes } from './git-objects.ts';
 import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
 import { Router } from './router.ts';
 import { ConsoleHost, FlowExceptions } from './console-host.ts';
@@ -245,6 +246,9 @@ export class Sidecar {
     }
     this.noteSource(ev.session_id, 'hook');
     if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http')) return this.recorder.defer(ev, source, now);
+    // what a git push would publish, read from the repository for the engine to judge
+    const pushes = inspectPushes(ev, process.env.HOME);
+    if (pushes) this.engine.notePushFacts(ev, pushes);
     return this.recorder.decide(ev, source, now, t0);
   }
 

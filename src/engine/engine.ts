@@ -33,6 +33,7 @@ import { MIN_COVERAGE, strongestSource, writtenContent } from './taint.ts';
 import { AUTHENTICATED, escapeRe, ghRepo, githubRepoOfUrl, mcpHosts, PLAIN_FETCHERS, PROJECT_CONFIG, PROJECT_SOURCE, urlsRepos } from './destinations.ts';
 import { addressesOf, isChosen, provenanceOf, verdictRank, type Destination, type DestinationVerdict, type OwnFacts, type ProvenanceContext } from './provenance.ts';
 import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repoPushes, repoRemotes } from './git/index.ts';
+import { ciSecretHosts, fileSecrets, isCiFile, type PushFacts } from './git/publish.ts';
 
 export { MIN_COVERAGE } from './taint.ts';
 /** A secret sent in pieces: this share of it, over at least 2 calls of at least SPLIT_MIN_PIECE chars each. */
@@ -411,6 +412,10 @@ export class FlowEngine {
       this.contentFindings(s, vs, kind, destKey, findings, commits, home, tc.family === 'unknown' ? homeLabels : undefined);
       if (dest.cls === 'external') this.secretFindings(vs, findings, homeLabels);
       if (bash && bash.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
+      if (bash && bash.pushes.length > 0) {
+        const read = this.pushFindings(s, ev, findings);
+        d.liveFacts = [...(d.liveFacts ?? []), read ? 'git objects of the push' : 'git objects of the push (not read: no repository access here)'];
+      }
       if (tc.uploads) this.uploadFindings(s, ev, tool, tc.uploads, findings);
       // not for a write that names no recipient to a server nobody classified (the user's own record
       // or note there): nobody else reads it unless the server shares it, and then data would show
@@ -798,6 +803,56 @@ export class FlowEngine {
       findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the repository${repo} (git push to ${to.direct ? to.url : `${push.remote} → ${to.url}`})`, how: to.how, rule: 'git_push_new_remote' });
       break;
     }
+  }
+
+  /**
+   * What a `git push` publishes, from the facts the daemon read in the repository (notePushFacts):
+   * secrets in what the pushed commits (or the work tree the same command commits) add, files that
+   * hold data read this session, CI workflows that send the repository's secrets to an outside host.
+   * A push whose repository could not be read within its bounds is asked about. False when no facts
+   * were given (the engine without a daemon, e.g. a replay).
+   */
+  private pushFindings(s: Session, ev: HookEvent, findings: Finding[]): boolean {
+    const all = this.pushFacts.get(ev);
+    if (!all) return false;
+    const pol = this.cfg.policy;
+    const trusted = this.cfg.policy.trustedHosts;
+    for (const f of all) {
+      const where = `${f.remote}${f.commits ? ` (${f.commits} commit${f.commits === 1 ? '' : 's'})` : ''}`;
+      if (f.error) {
+        findings.push({ action: 'ask', risk: 'high', flowType: 'internal_to_external', what: `commits whose contents could not be checked (${f.error})`, how: `the push to ${f.remote} was not inspected, so it is not allowed as harmless`, rule: 'push_unchecked' });
+        continue;
+      }
+      for (const file of f.files) {
+        const labels = fileSecrets(file);
+        if (labels.length) {
+          findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `${article(labels.join(' and '))} in ${file.path}`, how: `the push to ${where} publishes ${file.path}, which holds it`, rule: 'push_secret' });
+          continue;
+        }
+        if (isCiFile(file.path)) {
+          const hosts = ciSecretHosts(file.added, (h) => isLoopback(h) || matchDomainList(h, trusted) !== undefined);
+          if (hosts.length) {
+            findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `a CI workflow (${file.path}) that sends the repository's secrets to ${hosts.slice(0, 3).join(', ')}`, how: `the push to ${where} publishes it; it runs with the repository's secrets on the next CI run`, rule: 'push_ci_secrets' });
+            continue;
+          }
+        }
+        const abs = resolvePath(file.path, f.repo, this.opts.home);
+        const t = abs ? s.taintOf(abs) : undefined;
+        if (t) {
+          const sens = t.sensitive.length > 0;
+          findings.push({ action: sens ? pol.sensitiveToExternal : pol.internalToExternal, risk: sens ? 'critical' : 'high', flowType: 'internal_to_external', what: `${file.path}${sens ? ` (${t.sensitive.join(', ')})` : ''}`, source: { label: t.source, at: t.sourceAt }, how: `the push to ${where} publishes ${file.path}, which holds data ${t.by.startsWith('read by') ? `${t.source} returned` : `written by ${t.by}`}`, rule: sens ? 'push_tainted_sensitive' : 'push_tainted' });
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Facts the daemon read for a PreToolUse's pushes (daemon/git-objects.ts); kept only while that event is decided. */
+  private readonly pushFacts = new WeakMap<HookEvent, PushFacts[]>();
+
+  /** Give the engine what the pushes of this event would publish, before it is decided. */
+  notePushFacts(ev: HookEvent, facts: PushFacts[]): void {
+    this.pushFacts.set(ev, facts);
   }
 
   /** A tool that sends local files (Artifact publish, Projects local_path): sensitive or tainted ones. */

@@ -29,6 +29,11 @@ export type RuleId =
   | 'environment_to_external'
   | 'upload_local_file'
   | 'git_push_new_remote'
+  | 'push_secret'
+  | 'push_ci_secrets'
+  | 'push_tainted'
+  | 'push_tainted_sensitive'
+  | 'push_unchecked'
   | 'lethal_trifecta'
   | 'planted_destination';
 
