@@ -168,6 +168,9 @@ export class Recorder {
     };
   }
 
+  /** read a saved session back if it is waiting (lazy restore, see SessionStore.load) */
+  loadSaved?: (sessionId: string) => void;
+
   /** where reasons tell the user to change the config */
   configFile?: string;
 
@@ -182,6 +185,8 @@ export class Recorder {
   }
 
   private decideNow(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
+    // a session saved before a restart is read back on its first event, before anything decides
+    this.loadSaved?.(ev.session_id);
     const d = this.admit(ev, now) ?? this.engine.handle(ev, now);
     const inputHash = this.inputHash(ev.tool_input);
     // an interrupted call the user allowed (mcpproxy-hook allow, the console) becomes an allow that says so

@@ -192,6 +192,9 @@ export class Sidecar {
     );
     this.recorder = new Recorder(this.engine, this.audit, this.key, this.log);
     this.recorder.configFile = paths.configFile;
+    this.recorder.loadSaved = (id) => {
+      if (this.sessionStore.pendingCount > 0) this.sessionStore.load(id);
+    };
     this.flows = new FlowExceptions(this.audit, this.now);
     this.recorder.flows = this.flows;
     this.console = new ConsoleHost(this.audit, this.flows, { sessions: () => this.consoleSessions() }, () => this.engine.config.console.port, this.log.child('console'));
@@ -285,7 +288,7 @@ export class Sidecar {
       config: { file: this.paths.configFile, exists: this.configExists, loaded_at: new Date(this.configLoadedAt).toISOString(), last_reload_error: this.configError },
       sessions_tracked: this.engine.tracker.size,
       sessions_refused: this.recorder.sessionsRefused,
-      saved_state: this.engine.config.session.persist ? { ...this.sessionStore.counts(), restored_at_start: this.restored } : null,
+      saved_state: this.engine.config.session.persist ? { ...this.sessionStore.counts(), restored_at_start: this.restored, not_loaded_yet: this.sessionStore.pendingCount, loaded_on_first_event: { ...this.sessionStore.loaded } } : null,
       mcp: this.mcp.status(),
       sessions,
       decisions_24h: this.audit.counts(now - 86_400_000),
@@ -441,10 +444,12 @@ export class Sidecar {
       return;
     }
     const t0 = process.hrtime.bigint();
-    this.restored = this.sessionStore.restore(this.engine.tracker.hasher, cfg.maxFingerprints, (l) => this.log.warn(l));
+    // lazily: only the ids now, each session on its first event (at the session limit, reading them
+    // all took longer than the hook's deadline)
+    this.restored = this.sessionStore.restore(this.engine.tracker.hasher, cfg.maxFingerprints, (l) => this.log.warn(l), { lazy: true });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (this.restored.sessions > 0 || this.restored.broken > 0) {
-      this.log.info(`restored ${this.restored.sessions} session(s) with ${this.restored.origins} origin(s) in ${ms.toFixed(1)} ms${this.restored.broken ? `; ${this.restored.broken} could not be read` : ''}`);
+      this.log.info(`restored ${this.restored.sessions} session(s) with ${this.restored.origins} origin(s) in ${ms.toFixed(1)} ms${this.restored.broken ? `; ${this.restored.broken} could not be read` : ''} (their ids: each session is read back on its first event)`);
     }
     this.housekeeping();
   }
@@ -452,6 +457,8 @@ export class Sidecar {
   private housekeeping(): void {
     this.recorder.flush();
     this.engine.expire(this.now());
+    const stale = this.sessionStore.expirePending(this.now() - this.engine.config.session.idleMinutes * 60_000);
+    if (stale > 0) this.log.info(`closed ${stale} saved session(s) idle past session.idleMinutes (never resumed after the restart)`);
     this.audit.recordSummaries(this.engine.tracker.drainClosed());
     // closed sessions: their saved state goes too; open ones get their counters saved
     this.saveSessions();

@@ -55,6 +55,7 @@ export class SessionStore {
   private readonly deleteSessionOrigins: Database.Statement;
   private readonly putMeta: Database.Statement;
   private readonly anySaved: Database.Statement;
+  private readonly originsOf: Database.Statement;
   private savedCorrelation = -1;
 
   constructor(
@@ -69,6 +70,7 @@ export class SessionStore {
     this.deleteSession = db.prepare('DELETE FROM flow_sessions WHERE session_id = ?');
     this.deleteSessionOrigins = db.prepare('DELETE FROM flow_origins WHERE session_id = ?');
     this.anySaved = db.prepare('SELECT 1 FROM flow_sessions LIMIT 1');
+    this.originsOf = db.prepare('SELECT origin_id, meta, labels, ops FROM flow_origins WHERE session_id = ? ORDER BY origin_id');
     this.putMeta = db.prepare('INSERT INTO flow_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
   }
 
@@ -117,6 +119,7 @@ export class SessionStore {
 
   /** Delete every saved session (session.persist turned off). */
   clear(): void {
+    this.pending.clear();
     this.db.exec('DELETE FROM flow_sessions; DELETE FROM flow_origins;');
   }
 
@@ -125,7 +128,7 @@ export class SessionStore {
    * order of activity is the one before the restart). Sessions idle past their time are expired by
    * the caller's next expire(); a session that cannot be read is dropped and reported.
    */
-  restore(hasher: Hasher, maxFingerprints: number, log: (line: string) => void): RestoreReport {
+  restore(hasher: Hasher, maxFingerprints: number, log: (line: string) => void, opts: { lazy?: boolean } = {}): RestoreReport {
     const report: RestoreReport = { sessions: 0, origins: 0, broken: 0 };
     const fmt = this.db.prepare("SELECT value FROM flow_meta WHERE key = 'format'").get() as { value: Buffer | number | string } | undefined;
     if (fmt !== undefined && Number(fmt.value) !== FORMAT) {
@@ -135,34 +138,23 @@ export class SessionStore {
       report.broken = n;
     }
     this.putMeta.run('format', FORMAT);
-    const rows = this.db.prepare('SELECT session_id, state FROM flow_sessions ORDER BY last_at').all() as Array<{ session_id: string; state: Buffer }>;
-    const originsOf = this.db.prepare('SELECT origin_id, meta, labels, ops FROM flow_origins WHERE session_id = ? ORDER BY origin_id');
     const maxOrigin = this.db.prepare('SELECT max(origin_id) AS m FROM flow_origins').get() as { m: number | null };
     this.tracker.reserveOriginIds((maxOrigin.m ?? 0) + 1);
-    for (const row of rows) {
-      try {
-        const st = packr.unpack(row.state) as SessionState;
-        if (st?.v !== 1 || st.id !== row.session_id) throw new Error('unknown state format');
-        const s = Session.fromState(st, hasher, maxFingerprints);
-        for (const o of originsOf.all(row.session_id) as Array<{ origin_id: number; meta: Buffer; labels: Buffer; ops: Buffer }>) {
-          if (o.ops.byteLength % 8 !== 0) throw new Error(`origin ${o.origin_id}: bad fingerprint data`);
-          // copy: the Buffer may not be 8-byte aligned
-          const ops = new Float64Array(o.ops.byteLength / 8);
-          new Uint8Array(ops.buffer).set(o.ops);
-          const delta: IndexDelta = { ops, labels: packr.unpack(o.labels) as string[] };
-          s.restoreOrigin(packr.unpack(o.meta) as Origin, delta);
-          report.origins++;
+    this.loader = { hasher, maxFingerprints, log };
+    if (opts.lazy) {
+      // only the ids: each session is read back on its first event (restore time stays flat at the session limit)
+      for (const r of this.db.prepare('SELECT session_id, last_at FROM flow_sessions ORDER BY last_at').all() as Array<{ session_id: string; last_at: number }>) this.pending.set(r.session_id, r.last_at);
+      report.sessions = this.pending.size;
+      report.origins = this.counts().origins;
+    } else {
+      const ids = this.db.prepare('SELECT session_id FROM flow_sessions ORDER BY last_at').all() as Array<{ session_id: string }>;
+      for (const { session_id } of ids) {
+        const n = this.loadOne(session_id);
+        if (n < 0) report.broken++;
+        else {
+          report.sessions++;
+          report.origins += n;
         }
-        // origins evicted during the replay (a smaller maxFingerprints now) are not kept
-        for (const id of s.droppedOrigins) this.deleteOrigin.run(row.session_id, id);
-        s.droppedOrigins.length = 0;
-        this.tracker.restore(s);
-        report.sessions++;
-      } catch (e) {
-        report.broken++;
-        log(`saved session ${JSON.stringify(row.session_id.slice(0, 80))} cannot be restored (${(e as Error).message}); dropped`);
-        this.deleteSession.run(row.session_id);
-        this.deleteSessionOrigins.run(row.session_id);
       }
     }
     const c = this.correlation;
@@ -176,6 +168,74 @@ export class SessionStore {
       this.savedCorrelation = c.version;
     }
     return report;
+  }
+
+  /** saved sessions not read back yet (lazy restore): id -> last activity */
+  private readonly pending = new Map<string, number>();
+  private loader?: { hasher: Hasher; maxFingerprints: number; log: (line: string) => void };
+  /** sessions read back on their first event, and those that could not be */
+  readonly loaded = { sessions: 0, broken: 0 };
+
+  /** Saved sessions not read back yet. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Read a saved session back into the tracker if it is waiting (call before its event is handled).
+   * True when it was loaded now.
+   */
+  load(id: string): boolean {
+    if (!this.pending.delete(id)) return false;
+    const n = this.loadOne(id);
+    if (n < 0) this.loaded.broken++;
+    else this.loaded.sessions++;
+    return n >= 0;
+  }
+
+  /** Saved sessions idle since before `olderThan`, never read back: delete them (they are closed). */
+  expirePending(olderThan: number): number {
+    let n = 0;
+    for (const [id, at] of this.pending) {
+      if (at >= olderThan) continue;
+      this.pending.delete(id);
+      this.deleteSession.run(id);
+      this.deleteSessionOrigins.run(id);
+      n++;
+    }
+    return n;
+  }
+
+  /** Read one saved session into the tracker: the number of origins, or -1 when it cannot be read (dropped, logged). */
+  private loadOne(id: string): number {
+    const { hasher, maxFingerprints, log } = this.loader as NonNullable<SessionStore['loader']>;
+    const row = this.db.prepare('SELECT state FROM flow_sessions WHERE session_id = ?').get(id) as { state: Buffer } | undefined;
+    if (!row) return -1;
+    try {
+      const st = packr.unpack(row.state) as SessionState;
+      if (st?.v !== 1 || st.id !== id) throw new Error('unknown state format');
+      const s = Session.fromState(st, hasher, maxFingerprints);
+      let n = 0;
+      for (const o of this.originsOf.all(id) as Array<{ origin_id: number; meta: Buffer; labels: Buffer; ops: Buffer }>) {
+        if (o.ops.byteLength % 8 !== 0) throw new Error(`origin ${o.origin_id}: bad fingerprint data`);
+        // copy: the Buffer may not be 8-byte aligned
+        const ops = new Float64Array(o.ops.byteLength / 8);
+        new Uint8Array(ops.buffer).set(o.ops);
+        const delta: IndexDelta = { ops, labels: packr.unpack(o.labels) as string[] };
+        s.restoreOrigin(packr.unpack(o.meta) as Origin, delta);
+        n++;
+      }
+      // origins evicted during the replay (a smaller maxFingerprints now) are not kept
+      for (const oid of s.droppedOrigins) this.deleteOrigin.run(id, oid);
+      s.droppedOrigins.length = 0;
+      this.tracker.restore(s);
+      return n;
+    } catch (e) {
+      log(`saved session ${JSON.stringify(id.slice(0, 80))} cannot be restored (${(e as Error).message}); dropped`);
+      this.deleteSession.run(id);
+      this.deleteSessionOrigins.run(id);
+      return -1;
+    }
   }
 
   /** Saved sessions and origins (for status and tests). */
