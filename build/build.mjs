@@ -1,9 +1,11 @@
 // Build: esbuild bundles the hook into one small self-contained CommonJS file (only node:net and
 // node:fs at run time) and the CLI/sidecar into one ESM file whose npm dependencies stay external.
 import { build } from 'esbuild';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
+// chunk names carry a content hash: old ones would pile up in dist/ and in the npm package
+rmSync(root + 'dist/chunks', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', absWorkingDir: root };
 
 await build({ ...common, entryPoints: ['hooks/hook.ts'], outfile: 'dist/hook.cjs', format: 'cjs', minify: true, legalComments: 'none' });

@@ -12,6 +12,7 @@ import { VERSION } from '../version.ts';
 import { request, SidecarUnavailable } from '../transport/client.ts';
 import { hookMode, ourHandlers, readSettings, settingsPath, SettingsError, type Scope } from './settings.ts';
 import { stableRoot } from './package-copy.ts';
+import { enabledPluginIds } from './plugin.ts';
 import { InstallError, runInstall, runUninstall, type InstallContext, type InstallOptions, type UninstallContext, type UninstallOptions } from './install.ts';
 import { CommandError, registerConsoleCommands } from './console-commands.ts';
 
@@ -177,10 +178,11 @@ export function buildProgram(): Command {
           /* database busy or unreadable: status still answers */
         }
       }
-      const hooked = installs.some((i) => i.events.includes('PreToolUse') && i.events.includes('PostToolUse'));
+      const plugins = enabledPluginIds(process.env);
+      const hooked = plugins.length > 0 || installs.some((i) => i.events.includes('PreToolUse') && i.events.includes('PostToolUse'));
       const coverage = hooked ? 'hooks' : 'none';
       if (o.json) {
-        process.stdout.write(JSON.stringify({ sidecar: sidecar ?? { ok: false, error }, hooks: installs, coverage, recent }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ sidecar: sidecar ?? { ok: false, error }, hooks: installs, plugins, coverage, recent }, null, 2) + '\n');
         return;
       }
       const lines: string[] = [];
@@ -203,7 +205,8 @@ export function buildProgram(): Command {
       } else {
         lines.push(`Sidecar: NOT running: ${error}`);
       }
-      if (installs.length === 0) lines.push('Hooks: not installed in user, project or local settings. Install with `mcpproxy-hook install`.');
+      for (const id of plugins) lines.push(`Plugin: ${id} enabled (command hooks, fail-closed: while the sidecar is down and cannot be started, tool calls are blocked)`);
+      if (installs.length === 0 && plugins.length === 0) lines.push('Hooks: not installed in user, project or local settings. Install with `mcpproxy-hook install`.');
       for (const i of installs) {
         const down = i.failClosed ? 'fail-closed: while the sidecar is down, tool calls are blocked' : 'fail-open: while the sidecar is down, tool calls run unchecked';
         const mode = `${i.transport === 'http' ? `http transport${i.starter ? ', the sidecar starts with each session' : ''}` : 'command hook'}, ${down}`;

@@ -4,7 +4,7 @@
  * npm may clear) is first copied, with only its runtime dependencies, to the user's data dir, so moving
  * or deleting the clone does not take the guard with it.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -79,17 +79,26 @@ export function runtimeDependencyDirs(root: string): string[] {
   return [...seen].map((d) => relative(root, d)).sort();
 }
 
-/** What identifies one build of the package: its version and the hash of its built files. */
+/** What identifies one build of the package: its version and the hash of every built file (dist/, bin/). */
 function stamp(root: string): string {
   const h = createHash('sha256');
   h.update(readPkg(root)?.version ?? '');
-  for (const f of ['dist/hook.cjs', 'dist/cli.js', 'bin/mcpproxy-hook.js']) {
+  const walk = (dir: string): void => {
+    let names: string[];
     try {
-      h.update(readFileSync(join(root, f)));
+      names = readdirSync(dir).sort();
     } catch {
-      h.update(`missing ${f}`);
+      h.update(`missing ${dir}`);
+      return;
     }
-  }
+    for (const n of names) {
+      const f = join(dir, n);
+      if (statSync(f).isDirectory()) walk(f);
+      else if (!n.endsWith('.map')) h.update(n).update(readFileSync(f));
+    }
+  };
+  walk(join(root, 'dist'));
+  walk(join(root, 'bin'));
   return h.digest('hex');
 }
 
