@@ -13,7 +13,7 @@ import { request, SidecarUnavailable } from '../transport/client.ts';
 import { hookMode, ourHandlers, readSettings, settingsPath, SettingsError, type Scope } from './settings.ts';
 import { stableRoot } from './package-copy.ts';
 import { enabledPluginIds } from './plugin.ts';
-import { InstallError, runInstall, runUninstall, type InstallContext, type InstallOptions, type UninstallContext, type UninstallOptions } from './install.ts';
+import { InstallError, readRecord, runInstall, runUninstall, type InstallContext, type InstallOptions, type UninstallContext, type UninstallOptions } from './install.ts';
 import { CommandError, registerConsoleCommands } from './console-commands.ts';
 
 /** The package root (where package.json and dist/ live), found from this module's location. */
@@ -157,8 +157,10 @@ export function buildProgram(): Command {
         error = (e as Error).message;
       }
       const installs: Array<{ scope: string; file: string; events: string[]; failClosed: boolean; transport: string; starter?: boolean; problem?: string }> = [];
-      for (const scope of ['user', 'project', 'local'] as const) {
-        const file = settingsPath(scope, process.cwd());
+      // this directory's scopes, and every settings file install recorded (project installs elsewhere)
+      const where = new Map<string, string>((['user', 'project', 'local'] as const).map((sc) => [settingsPath(sc, process.cwd()), sc]));
+      for (const r of readRecord(paths).settings) if (!where.has(r.file)) where.set(r.file, `${r.scope}, recorded`);
+      for (const [file, scope] of where) {
         try {
           const { data } = readSettings(file);
           const ours = ourHandlers(data);

@@ -92,14 +92,17 @@ export class HttpHookServer {
     req.on('end', async () => {
       if (aborted) return;
       let out: Record<string, unknown>;
+      let status = 200;
       try {
         out = await this.opts.evaluate(Buffer.concat(chunks));
       } catch (e) {
         this.opts.onError?.('http-hook', e);
+        // not a 2xx: with "onFailure": "block" (the default install) Claude Code blocks the call; a 200 would let it run
+        status = 500;
         out = { systemMessage: e instanceof GuardError ? `mcpproxy-hook could not check this tool call: ${e.message}` : 'mcpproxy-hook: internal error while checking this tool call; see the sidecar log' };
       }
       const body = JSON.stringify(out);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
     req.on('error', () => {

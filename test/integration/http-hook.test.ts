@@ -84,9 +84,9 @@ describe('HTTP hook endpoint', () => {
     assert.equal((await post(port, body, auth())).status, 200);
   });
 
-  test('malformed events get a valid hook reply with a warning', async () => {
+  test('an event the sidecar cannot check gets a non-2xx answer (onFailure "block" then blocks the call) that says why', async () => {
     const r = await post(port, '{"nope": true}', auth());
-    assert.equal(r.status, 200);
+    assert.equal(r.status, 500);
     assert.match(JSON.parse(r.body).systemMessage, /no hook_event_name/);
   });
 });
