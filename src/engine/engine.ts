@@ -400,7 +400,8 @@ export class FlowEngine {
       const destKey = dest.hosts.length ? uniq(dest.hosts.map(registrableDomain)).sort().join(',') : tool;
       // naming a destination the session already knew (from the prompt, a project file, a tool
       // output) sends nothing: a deployment URL read from a CI log is not data when it is fetched
-      const payload = this.withoutKnownHosts(joined, verdicts);
+      // of a Bash command, only what leaves (its senders' data, URLs, stdin): not cd/cp paths, branch names, an earlier echo
+      const payload = this.withoutKnownHosts(bash?.payload ? bash.payload.join('\n') : joined, verdicts);
       const vs = views(payload);
       // a write that names no recipient on the server the data came from gives it back to where it
       // already lives (a record updated, a booking made with the profile it returned); not on code

@@ -119,12 +119,32 @@ export class Analyzer implements Ctx {
     if (!m) return;
     const name = m[1]!;
     const value = w.text.slice(m[0].length);
+    const before = m[3] || m[2] ? this.acc.varText.get(name) ?? [] : [];
+    this.acc.varText.set(name, [...before, value, ...this.varTexts(w.vars)]);
     const carried = [...reads, ...this.taint(w.vars)];
     const prev = m[3] ? this.acc.varReads.get(name) ?? [] : [];
     if (carried.length || prev.length) this.acc.varReads.set(name, [...prev, ...carried]);
     else this.acc.varReads.delete(name);
     if (!w.dynamic && !m[2]) this.acc.varValues.set(name, [value]);
     else this.acc.varValues.delete(name);
+  }
+
+  /** What variables stand for, as far as this command line says (values as written, expansions kept). */
+  private varTexts(vars: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const v of vars) {
+      const t = this.acc.varText.get(v) ?? this.acc.varValues.get(v);
+      if (t) out.push(...t);
+    }
+    return out;
+  }
+
+  send(parts: ReadonlyArray<Word | string>): void {
+    this.acc.payloadDeclared = true;
+    for (const p of parts) {
+      if (typeof p === 'string') this.acc.payload.push(p);
+      else this.acc.payload.push(p.text, ...this.varTexts(p.vars));
+    }
   }
 
   // ─── entry points ───
@@ -187,6 +207,7 @@ export class Analyzer implements Ctx {
   }
 
   fallback(text: string): void {
+    this.acc.payloadOpaque = true;
     const t = text.length > FALLBACK_SCAN_MAX ? text.slice(0, FALLBACK_SCAN_MAX) : text;
     for (const [re, label] of FALLBACK_RES) {
       re.lastIndex = 0;
@@ -211,8 +232,10 @@ export class Analyzer implements Ctx {
         let cur = stdin;
         for (const c of n.cmds) {
           const before = this.acc.reads.length;
+          const ran = this.acc.commands.length;
           const out = this.node(c, depth, cur);
-          cur = { reads: cur.reads.concat(this.acc.reads.slice(before)), text: out };
+          const args = this.acc.commands.slice(ran).flatMap((x) => x.argv.slice(1));
+          cur = { reads: cur.reads.concat(this.acc.reads.slice(before)), text: out, args: [...(cur.args ?? []), ...args] };
         }
         return null;
       }
@@ -326,6 +349,7 @@ export class Analyzer implements Ctx {
     if (red.netOut) {
       this.upload(acc.reads.slice(start));
       this.upload(eff.reads);
+      acc.payloadOpaque = true;
     }
     if (later.length) {
       const mine: Stdin = { reads: eff.reads.concat(acc.reads.slice(start)), text: null };
@@ -366,18 +390,32 @@ export class Analyzer implements Ctx {
     if (res.egress) {
       this.upload(argData);
       if (res.stdin) this.upload(eff.reads);
+      // VAR=value in front of a sender is in its environment; what it reads from stdin is sent
+      this.sentAlongside(assigns, res.stdin ? eff : NO_STDIN);
     }
     if (red.netOut || (acc.stdoutNet && argv.length && !persist)) {
       if (!red.netOut) this.egress('/dev/tcp');
       this.upload(acc.reads.slice(start));
       this.upload(eff.reads);
       this.upload(argData);
+      // what the command prints goes to the socket: made of its words and its stdin
+      this.send(words);
+      this.sentAlongside([], eff);
     }
     if (later.length) {
       const mine: Stdin = { reads: eff.reads.concat(acc.reads.slice(start)), text: null };
       for (const s of later) this.runSub(s, depth + 1, mine);
     }
     return argv.length ? this.stdoutText(argv, eff) : null;
+  }
+
+  /** Payload beside a sender's own: its prefix assignments, and the stdin it reads (text, or the words of the commands writing it). */
+  private sentAlongside(assigns: readonly Word[], stdin: Stdin): void {
+    const declared = this.acc.payloadDeclared;
+    this.send(assigns);
+    if (stdin.text !== null) this.acc.payload.push(stdin.text);
+    if (stdin.args) this.acc.payload.push(...stdin.args);
+    this.acc.payloadDeclared = declared;
   }
 
   /** Brace expansion of a command's words (`{curl,-d,@f,URL}` is curl with three arguments). */

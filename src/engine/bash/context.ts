@@ -10,6 +10,8 @@ import { progName } from './util.ts';
 export interface Stdin {
   reads: string[];
   text: string | null;
+  /** the words of the commands that write it (earlier pipeline stages): what they print may be made of them */
+  args?: string[];
 }
 
 export const NO_STDIN: Stdin = { reads: [], text: null };
@@ -35,12 +37,23 @@ export interface Acc {
   segments: string[][];
   errors: string[];
   limits: LimitFact[];
+  functions?: number;
   commands: CommandFact[];
   git: GitFact[];
   pushes: PushFact[];
   remotes: RemoteFact[];
   /** a command prints the whole environment (printenv, env, set, export -p) */
   envDump: boolean;
+  /** strings that leave the machine (arguments sent, stdin text of a sender, URLs) */
+  payload: string[];
+  /** some data leaves in a way the payload does not cover: check the whole command */
+  payloadOpaque: boolean;
+  /** the handler running now declared what it sends (ctx.send) */
+  payloadDeclared: boolean;
+  /** commit and tag messages of this command line: a push publishes them */
+  published: string[];
+  /** variables' values as written, expansions kept ($(cat f), "$A b"): what a later `$X` stands for */
+  varText: Map<string, string[]>;
   varReads: Map<string, string[]>;
   varValues: Map<string, string[]>;
   sourced: string[];
@@ -69,6 +82,11 @@ export function newAcc(budget?: Acc['budget']): Acc {
     pushes: [],
     remotes: [],
     envDump: false,
+    payload: [],
+    payloadOpaque: false,
+    payloadDeclared: false,
+    varText: new Map(),
+    published: [],
     varReads: new Map(),
     varValues: new Map(),
     sourced: [],
@@ -110,6 +128,8 @@ export interface Ctx {
   tooDeep(): void;
   /** the command runs code the analysis cannot see (git --exec-path=dir): said in words */
   opaque(what: string): void;
+  /** what the running handler sends: these words (with the values of their variables) and strings; nothing else of its argv */
+  send(parts: ReadonlyArray<Word | string>): void;
   analyzeSource(src: string, depth: number, stdin: Stdin): void;
   /** analyse src as nested shell code one level down; report whether it produced egress */
   nested(src: string, depth: number, stdin: Stdin): CmdResult;

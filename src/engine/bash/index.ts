@@ -44,6 +44,14 @@ export interface BashAnalysis {
   remotes: RemoteFact[];
   /** a command prints the whole environment (printenv, env, set, export -p, declare -p) */
   envDump: boolean;
+  /**
+   * What leaves the machine as text: the arguments senders send (curl's URL, data and headers; ssh's
+   * remote command; a push's URL), the stdin they read (heredocs, echo piped in, the words of the
+   * commands piping into them), the values of the variables those use. Local words (cd/cp paths, -o
+   * files, branch names, an earlier echo into a file) are not in it. null when the analysis cannot
+   * tell (a parse error, a bound hit, a function defined, output of a group sent): check the whole command.
+   */
+  payload: string[] | null;
 }
 
 export function analyzeBash(command: string): BashAnalysis {
@@ -82,6 +90,7 @@ export function analyzeBash(command: string): BashAnalysis {
     pushes: acc.pushes,
     remotes: acc.remotes,
     envDump: acc.envDump,
+    payload: acc.payloadOpaque || acc.errors.length > 0 || acc.limits.length > 0 || (acc.functions ?? 0) > 0 ? null : uniq(acc.pushes.length ? [...acc.payload, ...acc.published] : acc.payload),
   };
   if (acc.errors.length) res.parseError = uniq(acc.errors).join('; ');
   return res;

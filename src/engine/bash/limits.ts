@@ -70,6 +70,8 @@ export interface LimitFact {
 export interface Diagnostics {
   errors: string[];
   limits: LimitFact[];
+  /** functions defined (their bodies run where they are called, with arguments given there) */
+  functions?: number;
 }
 
 const LIMIT_WORDS: Record<BashLimit, [number, string]> = {

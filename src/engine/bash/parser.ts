@@ -306,6 +306,7 @@ export class Parser {
         }
         case 'function': {
           this.i++;
+          this.diag.functions = (this.diag.functions ?? 0) + 1;
           if (this.toks[this.i]?.t === 'w') this.i++;
           if (isOp(this.toks[this.i], '(') && isOp(this.toks[this.i + 1], ')')) this.i += 2;
           this.skipNl();
@@ -333,6 +334,7 @@ export class Parser {
       ) {
         // function definition: name () body
         this.i += 3;
+        this.diag.functions = (this.diag.functions ?? 0) + 1;
         this.skipNl();
         return this.command(stop);
       }

@@ -100,6 +100,8 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
       const url = pushUrl(remote) ?? override.get(remote) ?? rewrite;
       const refspecs = (repo.length ? p.pos : p.pos.slice(1)).map((w) => w.text);
       ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs, command: 'git push', git: ctx.acc.git.length - 1 });
+      // a push publishes commits (not words of the command): a URL pushed to, and the names given to refs there
+      ctx.send([...(pushUrl(remote) ? [remote] : []), ...refspecs.filter((r) => r.includes(':')).map((r) => r.slice(r.indexOf(':') + 1))]);
       ctx.egress('git push');
       return EG;
     }
@@ -160,6 +162,16 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
         ctx.egress('git push');
         return EG;
       }
+      return NONE;
+    }
+    case 'commit':
+    case 'tag':
+    case 'notes':
+    case 'merge':
+    case 'stash': {
+      // messages written here are published by a push of the same command line
+      const p = parseOpts(rest, 'mFc', ['message', 'file', 'reuse-message', 'reedit-message', 'fixup', 'squash', 'author', 'date', 'template', 'cleanup', 'trailer'], false);
+      for (const v of optVals(p.opts, '-m', '--message', '--trailer', '--author')) ctx.acc.published.push(v.text);
       return NONE;
     }
     default:

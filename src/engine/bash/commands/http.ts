@@ -40,6 +40,12 @@ const WGET_LONG = [
   'report-speed', 'progress', 'prefer-family', 'retry-on-http-error', 'compression', 'max-redirect',
 ];
 
+/** curl options whose value goes into the request (a value starting with @ names a file, sent as an upload) */
+const CURL_SENT = new Set(['-d', '--data', '--data-ascii', '--data-binary', '--data-raw', '--json', '--data-urlencode', '--url-query', '-F', '--form', '--form-string', '-H', '--header', '--proxy-header', '-u', '--user', '--proxy-user', '-b', '--cookie', '-A', '--user-agent', '-e', '--referer', '--request-target', '--oauth2-bearer', '--aws-sigv4', '--mail-from', '--mail-rcpt', '-Q', '--quote', '--variable']);
+
+/** wget options whose value goes into the request */
+const WGET_SENT = new Set(['--post-data', '--body-data', '--header', '--user', '--password', '--http-user', '--http-password', '--ftp-user', '--ftp-password', '--proxy-user', '--proxy-password', '-U', '--user-agent', '--referer', '--method']);
+
 export function curl(ctx: Ctx, args: Word[]): CmdResult {
   const p = parseOpts(args.slice(1), CURL_SHORT, CURL_LONG, false);
   const targets: Word[] = [...p.pos];
@@ -103,6 +109,8 @@ export function curl(ctx: Ctx, args: Word[]): CmdResult {
   }
   if (help && !targets.length) return NONE;
   ctx.egress('curl');
+  // what goes in the request: URLs, data, headers, forms, credentials (not local paths: -o, --cacert ...)
+  ctx.send([...targets, ...p.opts.filter((o) => o.value && CURL_SENT.has(o.name) && !/^@/.test(o.value.text)).map((o) => o.value!)]);
   return { egress: true, stdin: stdinUse };
 }
 
@@ -145,6 +153,7 @@ export function wget(ctx: Ctx, args: Word[]): CmdResult {
   for (const t of targets) ctx.hostOf(t);
   if (help && !targets.length) return NONE;
   ctx.egress('wget');
+  ctx.send([...targets, ...p.opts.filter((o) => o.value && WGET_SENT.has(o.name)).map((o) => o.value!)]);
   return { egress: true, stdin: stdinUse };
 }
 
@@ -176,6 +185,7 @@ export function httpie(ctx: Ctx, args: Word[], call: Call): CmdResult {
     if (f !== null) ctx.upload(f);
   }
   ctx.egress(name);
+  ctx.send([target, ...pos.slice(1).filter((item) => httpieFile(item.text) === null)]);
   return { egress: true, stdin: !hasOpt(p.opts, '-I', '--ignore-stdin') };
 }
 

@@ -92,7 +92,17 @@ export function dispatch(ctx: Ctx, args: Word[], depth: number, stdin: Stdin, wo
   ctx.acc.commands.push({ name, argv });
   if (printsEnvironment(name, argv.slice(1))) ctx.acc.envDump = true;
   const h = handlerFor(name);
-  if (h) return h(ctx, args, call);
+  if (h) {
+    const acc = ctx.acc;
+    const egress = acc.egressCount;
+    const declared = acc.payloadDeclared;
+    acc.payloadDeclared = false;
+    const res = h(ctx, args, call);
+    // a sender that did not say what it sends: every argument may be data
+    if (acc.egressCount > egress && !acc.payloadDeclared) ctx.send(args.slice(1));
+    acc.payloadDeclared = declared;
+    return res;
+  }
   const spec = READERS[name];
   if (spec) reader(ctx, spec, args);
   return NONE;

@@ -322,6 +322,8 @@ export function shellLiterals(ctx: Ctx, text: string, depth: number): boolean {
       a.pushes.push(...scratch.pushes.map((p) => (p.git === undefined ? p : { ...p, git: p.git + gitBase })));
       a.remotes.push(...scratch.remotes.map((r) => (r.git === undefined ? r : { ...r, git: r.git + gitBase })));
       a.envDump ||= scratch.envDump;
+      a.payload.push(...scratch.payload);
+      a.payloadOpaque ||= scratch.payloadOpaque;
     }
     a.urls.push(...scratch.urls);
     a.reads.push(...scratch.reads);

@@ -30,6 +30,8 @@ export function nc(ctx: Ctx, args: Word[], call: Call): CmdResult {
   if (!p.pos.length && !listen) return NONE;
   if (!listen && p.pos[0]) ctx.hostOf(p.pos[0]);
   ctx.egress(name);
+  // what goes out is stdin (counted by the caller); the address and options stay here
+  ctx.send([]);
   return EG_STDIN;
 }
 
@@ -88,5 +90,6 @@ export function socat(ctx: Ctx, args: Word[], call: Call): CmdResult {
   if (!net) return NONE;
   ctx.upload(files);
   ctx.egress('socat');
+  ctx.send([]);
   return { egress: true, stdin: stdinUse };
 }

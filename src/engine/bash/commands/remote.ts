@@ -50,6 +50,8 @@ export function ssh(ctx: Ctx, args: Word[], call: Call): CmdResult {
   }
   ctx.hostOf(dest);
   ctx.egress(name);
+  // the destination and the remote command go out; -i key, -F config, -E log stay here
+  ctx.send([dest, ...p.pos.slice(1), ...optVals(p.opts, '-o', '-L', '-R', '-D', '-W')]);
   return { egress: true, stdin: !hasOpt(p.opts, '-n', '-f') };
 }
 
@@ -80,6 +82,8 @@ export function copyLike(ctx: Ctx, label: string, args: Word[], shortArg: string
   }
   if (!anyRemote) return NONE;
   ctx.egress(label);
+  // remote specs name paths there; local sources are uploads, checked as files
+  ctx.send(specs.filter((s) => s.r).map((s) => s.w));
   return EG;
 }
 

@@ -31,8 +31,18 @@ export function shell(ctx: Ctx, args: Word[], call: Call): CmdResult {
     break;
   }
   const first = args[i];
-  if (cflag) return first ? ctx.nested(first.text, depth, stdin) : NONE;
+  if (cflag) {
+    if (!first) return NONE;
+    const r = ctx.nested(first.text, depth, stdin);
+    // the code's own commands say what they send; `sh -c CODE name args…` hands args to it as $1…
+    ctx.send(r.egress ? args.slice(i + 1) : []);
+    return r;
+  }
   if (first && !sflag) return NONE; // a script file: not analysed (no I/O)
-  if (stdin.text !== null) return ctx.nested(stdin.text, depth, NO_STDIN);
+  if (stdin.text !== null) {
+    const r = ctx.nested(stdin.text, depth, NO_STDIN);
+    ctx.send([]);
+    return r;
+  }
   return NONE;
 }
