@@ -31,7 +31,7 @@ import { article, provenanceNote, reasonText, summarize, truncate, unaskedNote }
 import { coverageAction, provenancePolicy } from './policy.ts';
 import { MIN_COVERAGE, strongestSource, writtenContent } from './taint.ts';
 import { AUTHENTICATED, escapeRe, ghRepo, githubRepoOfUrl, mcpHosts, PLAIN_FETCHERS, PROJECT_CONFIG, PROJECT_SOURCE, urlsRepos } from './destinations.ts';
-import { addressesOf, isChosen, provenanceOf, verdictRank, type Destination, type DestinationVerdict, type OwnFacts, type ProvenanceContext } from './provenance.ts';
+import { addressesOf, isChosen, isPrivateHost, provenanceOf, verdictRank, type Destination, type DestinationVerdict, type OwnFacts, type ProvenanceContext } from './provenance.ts';
 import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repoPushes, repoRemotes } from './git/index.ts';
 import { ciSecretHosts, fileSecrets, isCiFile, type PushFacts } from './git/publish.ts';
 
@@ -311,9 +311,17 @@ export class FlowEngine {
       d.summary = 'unclassified tool output, nothing sensitive: not recorded';
       return d;
     }
-    // What an unauthenticated fetch from a host nobody chose returns is what anyone can get there:
+    // What an unauthenticated fetch from a public host returns is what anyone can get there:
     // public, like a web page (sending it on leaks nothing of ours), unless it holds secrets.
-    const publicFetch = fetched && sensitive.length === 0 && bash !== undefined && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => PLAIN_FETCHERS.has(c)) && !AUTHENTICATED.test(input.command as string);
+    const publicFetch =
+      sensitive.length === 0 &&
+      bash !== undefined &&
+      bash.egress &&
+      bash.hosts.length > 0 &&
+      bash.hosts.every((h) => !isPrivateHost(h) && !matchDomainList(h, this.cfg.policy.trustedHosts)) &&
+      bash.egressCommands.length > 0 &&
+      bash.egressCommands.every((c) => PLAIN_FETCHERS.has(c)) &&
+      !AUTHENTICATED.test(input.command as string);
     const o = s.addOrigin({ label, toolName: tool, cls: publicFetch ? 'external' : tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId(), this.tracker.recording, binaries);
     // payment card numbers make the whole output sensitive (cardholder data)
     if (s.index.lastCards > 0 && !o.sensitive.includes(CARD_LABEL)) {
@@ -382,9 +390,10 @@ export class FlowEngine {
     const d = this.base(ev, tool, dest.cls, '');
     d.destinationHosts = dest.hosts;
 
+    let verdicts: DestinationVerdict[] = [];
     if (dest.cls === 'external' || dest.cls === 'unknown') {
       // Who chose where this goes: the user, the project, the user's own hosts, or a tool output
-      const verdicts = this.destinationVerdicts(s, ev, tool, tc, input, bash, dest.hosts);
+      verdicts = this.destinationVerdicts(s, ev, tool, tc, input, bash, dest.hosts);
       const worst = verdicts.reduce<DestinationVerdict | undefined>((a, v) => (!a || verdictRank(v) < verdictRank(a) ? v : a), undefined);
       const chosen = verdicts.length > 0 && verdicts.every((v) => isChosen(v.provenance));
       if (worst) {
@@ -431,6 +440,10 @@ export class FlowEngine {
     const limit = bash?.limits[0];
     if (limit) findings.push({ action: 'ask', risk: 'high', flowType: 'internal_to_external', what: `a command the guard could not analyse: ${limit.what}`, rule: 'analysis_limit' });
 
+    // destinations the agent used first itself, in a call that goes ahead, are its own choice from now on
+    if (verdicts.length > 0 && !findings.some((f) => f.action === 'deny')) {
+      for (const v of verdicts) if (v.provenance === 'never_seen' && s.book.noteUsed(v.dest, `an earlier ${tool} call`, now)) s.dirty = true;
+    }
     if (findings.length === 0) {
       for (const c of commits) c();
       d.summary = dest.cls === 'internal' ? 'stays inside' : 'no internal data found in the input';
@@ -475,7 +488,12 @@ export class FlowEngine {
           if ((seg[0] ?? '').replace(/^.*\//, '') !== 'gh') continue;
           if (seg[1] === 'repo' && seg[2] === 'create') {
             created = seg.slice(3).find((a) => !a.startsWith('-'));
-            if (created) of({ kind: 'repo', value: created.toLowerCase() });
+            // `gh repo create X --source=. --push`: the project's own new remote, made from its directory
+            const from = seg.findIndex((a) => a === '--source' || a === '-s' || a.startsWith('--source='));
+            const source = from < 0 ? undefined : (seg[from] as string).startsWith('--source=') ? (seg[from] as string).slice(9) : seg[from + 1];
+            if (created && source !== undefined && (source === '.' || source === './' || this.abs(source, ev) === this.abs('.', ev))) {
+              out.push({ dest: { kind: 'repo', value: created.toLowerCase() }, provenance: 'project', planted: false, via: "a repository created from the project's own directory (gh repo create --source)" });
+            } else if (created) of({ kind: 'repo', value: created.toLowerCase() });
             continue;
           }
           const repo = ghRepo(seg);

@@ -193,6 +193,17 @@ export class DestinationBook {
     return added;
   }
 
+  /**
+   * A destination the agent itself used in a call that went ahead (never seen before it): later
+   * output that names it (the site's own answer) does not make it planted.
+   */
+  noteUsed(d: Destination, label: string, at: number): boolean {
+    const k = keyOf(d);
+    if (this.seen.has(k) || (this.savedSeen.size > 0 && this.savedSeen.has(this.hash(k)))) return false;
+    this.remember(k, { label, at, outside: false, planted: false, project: false });
+    return true;
+  }
+
   private remember(k: string, s: SeenDestination): void {
     if (this.seen.size >= MAX_SEEN_DESTINATIONS) this.seen.delete(this.seen.keys().next().value as string);
     this.seen.set(k, s);
