@@ -162,6 +162,14 @@ export const configSchema = z
           .describe('upstream MCP servers, same shape as .mcp.json "mcpServers"'),
       })
       .prefault({}),
+    redaction: z
+      .strictObject({
+        mode: z
+          .enum(['off', 'secrets'])
+          .default('secrets')
+          .describe('secrets: what tools return reaches the model with each secret the detector finds replaced by a placeholder («secret: AWS secret access key #1, held back by mcpproxy-hook»); a Write, or an Edit\'s new_string, to the file a value came from gets the real value back. off: outputs reach the model unchanged'),
+      })
+      .prefault({}),
   })
   .superRefine((c, ctx) => {
     if (c.hook.deadlineMs >= c.hook.timeoutSeconds * 1000) {

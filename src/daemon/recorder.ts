@@ -14,6 +14,7 @@ import { createHmac } from 'node:crypto';
 import { claudeOutput } from '../claude/hook-output.ts';
 import type { Decision, FlowEngine } from '../engine/engine.ts';
 import { redact } from '../engine/redact.ts';
+import { judgedEvent, withRestore, type Redactor, type Rewrite } from '../engine/redaction.ts';
 import type { AuditRow, AuditStore } from '../store/audit-store.ts';
 import type { HookEvent } from '../types.ts';
 import type { Logger } from './logger.ts';
@@ -65,8 +66,8 @@ class LatencyRing {
 }
 
 /** The answer to a PostToolUse that is recorded after its reply. */
-function postAnswer(_ev: HookEvent): Record<string, unknown> {
-  return {};
+function postAnswer(ev: HookEvent, shown: Rewrite | null): Record<string, unknown> {
+  return claudeOutput({ event: ev.hook_event_name, action: 'allow', reason: '' }, shown);
 }
 
 export class Recorder {
@@ -85,27 +86,34 @@ export class Recorder {
     private readonly audit: AuditStore,
     private readonly key: Buffer,
     private readonly log: Logger,
+    /** redaction.mode: what the model gets instead of a tool's output, and placeholders put back (engine/redaction.ts) */
+    private readonly redactor?: Redactor,
   ) {}
 
+  /** A PostToolUse's output with the secrets held back (redaction.mode secrets), scanned before its answer. */
+  shown(ev: HookEvent): Rewrite | null {
+    return this.redactor?.post(ev) ?? null;
+  }
+
   /** Answer a PostToolUse now; record it right after the reply has gone out (see the file comment). */
-  defer(ev: HookEvent, source: string, now: number): Evaluated {
+  defer(ev: HookEvent, source: string, now: number, shown: Rewrite | null = null): Evaluated {
     this.deferred.push({ ev, source, now });
     if (this.deferred.length > MAX_DEFERRED) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    return { output: postAnswer(ev), decision: null, committed: Promise.resolve(undefined) };
+    return { output: postAnswer(ev, shown), decision: null, committed: Promise.resolve(undefined) };
   }
 
   /** Engine decision + audit row for a parsed event, after everything deferred before it. */
-  decide(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
+  decide(ev: HookEvent, source: string, now: number, t0: bigint, shown: Rewrite | null = null): Evaluated & { decision: Decision } {
     if (this.deferred.length > 0) {
       this.flush();
       // the recordings are timed on their own rows; this row times this event
       t0 = process.hrtime.bigint();
     }
-    return this.decideNow(ev, source, now, t0);
+    return this.decideNow(ev, source, now, t0, shown);
   }
 
   /** Record every deferred PostToolUse, oldest first. */
@@ -184,14 +192,18 @@ export class Recorder {
     }
   }
 
-  private decideNow(ev: HookEvent, source: string, now: number, t0: bigint): Evaluated & { decision: Decision } {
+  private decideNow(ev: HookEvent, source: string, now: number, t0: bigint, shown: Rewrite | null = null): Evaluated & { decision: Decision } {
     // a session saved before a restart is read back on its first event, before anything decides
     this.loadSaved?.(ev.session_id);
-    const d = this.admit(ev, now) ?? this.engine.handle(ev, now);
+    // a file writer's placeholders are turned back into the real values: the engine judges what will run
+    const restore = this.redactor?.pre(ev) ?? null;
+    const judged = this.admit(ev, now) ?? this.engine.handle(judgedEvent(ev, restore), now);
     const inputHash = this.inputHash(ev.tool_input);
     // an interrupted call the user allowed (mcpproxy-hook allow, the console) becomes an allow that says so
-    const pending: PendingFlow | undefined = this.flows?.apply(d, { sessionId: ev.session_id, cwd: typeof ev.cwd === 'string' ? ev.cwd : null, inputHash });
-    const output = claudeOutput(d);
+    const pending: PendingFlow | undefined = this.flows?.apply(judged, { sessionId: ev.session_id, cwd: typeof ev.cwd === 'string' ? ev.cwd : null, inputHash });
+    // a placeholder that cannot be put back is refused even then (it would write the placeholder text)
+    const { decision: d, rewrite } = withRestore(judged, restore);
+    const output = claudeOutput(d, shown ?? rewrite);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
     this.latency.add(us);
     const row: AuditRow = {

@@ -38,6 +38,7 @@ import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { McpHost } from './mcp-host.ts';
 import { inspectPushes } from './git-objects.ts';
 import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
+import { Redactor } from '../engine/redaction.ts';
 import { Router } from './router.ts';
 import { ConsoleHost, FlowExceptions } from './console-host.ts';
 
@@ -102,6 +103,8 @@ export class Sidecar {
   readonly audit: AuditStore;
   readonly sessionStore: SessionStore;
   readonly correlator = new Correlator();
+  /** secrets held back from the model in each session (redaction.mode), in sidecar memory only */
+  readonly redactor: Redactor;
   private readonly recorder: Recorder;
   /** the user's flow exceptions (mcpproxy-hook allow, the console) */
   readonly flows: FlowExceptions;
@@ -190,7 +193,9 @@ export class Sidecar {
       () => this.sessionStore.write(),
       (e) => this.log.error(`saving session state (decisions are unaffected; after a restart these sessions may have lost what they read): ${e.message}`),
     );
-    this.recorder = new Recorder(this.engine, this.audit, this.key, this.log);
+    const c = (): Config => this.engine.config;
+    this.redactor = new Redactor({ mode: () => c().redaction.mode, home: process.env.HOME, maxSessions: () => c().session.maxSessions, idleMs: () => c().session.idleMinutes * 60_000, now: this.now });
+    this.recorder = new Recorder(this.engine, this.audit, this.key, this.log, this.redactor);
     this.recorder.configFile = paths.configFile;
     this.recorder.loadSaved = (id) => {
       if (this.sessionStore.pendingCount > 0) this.sessionStore.load(id);
@@ -248,11 +253,13 @@ export class Sidecar {
       this.correlator.notePending(canonicalToolName(ev.tool_name), ev.tool_input, ev.session_id, now);
     }
     this.noteSource(ev.session_id, 'hook');
-    if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http')) return this.recorder.defer(ev, source, now);
+    // redaction.mode secrets: the output the model gets instead, scanned before the answer (recorded after, as before)
+    const shown = this.recorder.shown(ev);
+    if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http')) return this.recorder.defer(ev, source, now, shown);
     // what a git push would publish, read from the repository for the engine to judge
     const pushes = inspectPushes(ev, process.env.HOME);
     if (pushes) this.engine.notePushFacts(ev, pushes);
-    return this.recorder.decide(ev, source, now, t0);
+    return this.recorder.decide(ev, source, now, t0, shown);
   }
 
   private noteSource(sessionId: string, kind: 'hook' | 'proxy'): void {
@@ -341,7 +348,15 @@ export class Sidecar {
       },
       record: (call, result) => {
         const t0 = process.hrtime.bigint();
-        this.recorder.decide(event(call, 'PostToolUse', result), `proxy-${call.transport}`, this.now(), t0);
+        const ev = event(call, 'PostToolUse', result);
+        // what the client gets: the result with the session's secrets held back (redaction.mode)
+        const shown = this.redactor.mcpResult(ev.session_id, result);
+        try {
+          this.recorder.decide(ev, `proxy-${call.transport}`, this.now(), t0);
+        } catch (e) {
+          this.log.error(`recording ${ev.tool_name} of session ${ev.session_id}: ${(e as Error).message}`);
+        }
+        return shown;
       },
     };
   }

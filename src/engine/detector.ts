@@ -210,6 +210,7 @@ const VALUE_PLACEHOLDERS: RegExp[] = [
   /^\.{3,}$|…/, // elided values
   /^(?:test|testing|fake|dummy|mock|example|sample|demo)[_-]/i, // test-key-12345, fake_token_for_ci
   TEST_OR_PUBLIC_KEY_RE,
+  /^«secret:/, // mcpproxy-hook's own placeholder for a value it held back (engine/redaction.ts)
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  *   check → deny: an isError result explaining the block, the upstream is never called
  *         → ask:  an elicitation (yes/no form) when the client supports it; otherwise treated as warn
  *         → warn/allow: forwarded
- *   forward → record(call, result) → the upstream's result, unchanged
+ *   forward → record(call, result) → the upstream's result, with secrets held back when redaction is on
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
@@ -43,7 +43,8 @@ export type CallOutcome = 'allow' | 'warn' | 'deny';
 
 export interface FlowGuard {
   check(call: ProxyCall): Promise<GuardVerdict> | GuardVerdict;
-  record(call: ProxyCall, result: unknown): void;
+  /** records what the upstream returned; returns what the client gets instead (secrets held back), if anything */
+  record(call: ProxyCall, result: unknown): unknown;
   /** an ask was answered by the user, or could not be asked and went on as a warning */
   outcome?(verdict: GuardVerdict, outcome: CallOutcome, why: string): void;
 }
@@ -198,7 +199,7 @@ export function createProxyServer(upstreams: UpstreamManager, guard: FlowGuard, 
     }
 
     const progressToken = req.params._meta?.progressToken;
-    const result = await upstreams.callTool(target.server, target.tool, args, {
+    const upstreamResult = await upstreams.callTool(target.server, target.tool, args, {
       signal: extra.signal,
       ...(ctx.callTimeoutMs !== undefined ? { timeoutMs: ctx.callTimeoutMs } : {}),
       ...(progressToken !== undefined
@@ -209,13 +210,16 @@ export function createProxyServer(upstreams: UpstreamManager, guard: FlowGuard, 
           }
         : {}),
     });
-    if (!isProxyGeneratedResult(result)) {
+    let shown: typeof upstreamResult = upstreamResult;
+    if (!isProxyGeneratedResult(upstreamResult)) {
       try {
-        guard.record(call, result);
+        const r = guard.record(call, upstreamResult);
+        if (r !== undefined) shown = r as typeof upstreamResult;
       } catch (e) {
         log(`${ctx.connectionId}: guard.record failed for ${name}: ${(e as Error).stack ?? e}`);
       }
     }
+    const result = shown;
     if (warning !== undefined && Array.isArray((result as CallToolResult).content)) {
       return { ...(result as CallToolResult), content: [...(result as CallToolResult).content, { type: 'text', text: WARN_PREFIX + warning }] };
     }

@@ -48,7 +48,9 @@ const leakEvent = (sid: string, i = 0): string =>
 test('a PostToolUse is answered before it is recorded, and recorded right after the reply', async () => {
   await withSidecar(async (sc) => {
     const r = sc.evaluate(readEvent('d1'), 'hook');
-    assert.deepEqual(r.output, {});
+    // the reply carries the output with the secret held back (redaction.mode secrets, the default)
+    assert.match(JSON.stringify(r.output), /signing_secret = «secret: credential #1, held back by mcpproxy-hook»/);
+    assert.ok(!JSON.stringify(r.output).includes(SECRET));
     assert.equal(r.decision, null, 'no decision yet: recording comes after the reply');
     assert.equal(sc.engine.session('d1')?.origins.size ?? 0, 0, 'nothing recorded before the reply');
     await new Promise((res) => setImmediate(res));
@@ -81,8 +83,8 @@ test('a PreToolUse right behind an answered PostToolUse sees its origin (Post, P
 test('parallel tool calls (Pre, Pre, Post, Post, then a leak) and an HTTP-hook Post are recorded in order', async () => {
   await withSidecar(async (sc) => {
     for (const i of [1, 2]) assert.deepEqual(sc.evaluate(JSON.stringify({ session_id: 'd3', hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: `/home/u/project/config/settings-${i}.ini` } }), 'hook').output, {});
-    assert.deepEqual(sc.evaluate(readEvent('d3', 1), 'hook').output, {});
-    assert.deepEqual(sc.evaluate(readEvent('d3', 2), 'http').output, {});
+    // answered at once, with the secret held back (redaction.mode secrets, the default)
+    for (const [i, via] of [[1, 'hook'], [2, 'http']] as const) assert.match(JSON.stringify(sc.evaluate(readEvent('d3', i), via).output), /signing_secret = «secret: credential #\d+, held back by mcpproxy-hook»/);
     for (const i of [1, 2]) {
       const r = sc.evaluate(leakEvent('d3', i), 'hook');
       assert.equal(r.decision?.action, 'deny', `leak of read ${i}: ${r.decision?.reason}`);
