@@ -171,7 +171,10 @@ export function inspectPushes(ev: HookEvent, home: string | undefined, lim: GitR
   const input = ev.tool_input as Record<string, unknown> | undefined;
   const command = input && typeof input.command === 'string' ? input.command : undefined;
   if (!command || !command.includes('push')) return undefined;
-  const reqs = pushRequests(analyzeBash(command), typeof ev.cwd === 'string' ? ev.cwd : undefined, home);
+  const cwd = typeof ev.cwd === 'string' && ev.cwd !== '' ? ev.cwd : undefined;
+  const reqs = pushRequests(analyzeBash(command), cwd, home);
   if (reqs.length === 0) return undefined;
-  return reqs.map((r) => readPushFacts(r, lim));
+  // an event with no working directory (Claude Code always sends one; a recorded or hand-made event
+  // may not) names no repository to read: nothing here to judge, said as such in liveFacts
+  return reqs.map((r) => (r.repo === '' && cwd === undefined ? { repo: '', remote: r.remote, commits: 0, files: [], absent: true } : readPushFacts(r, lim)));
 }

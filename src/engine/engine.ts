@@ -424,7 +424,7 @@ export class FlowEngine {
       if (bash && bash.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
       if (bash && bash.pushes.length > 0) {
         const read = this.pushFindings(s, ev, findings);
-        d.liveFacts = [...(d.liveFacts ?? []), read ? 'git objects of the push' : 'git objects of the push (not read: no repository access here)'];
+        d.liveFacts = [...(d.liveFacts ?? []), read === 'read' ? 'git objects of the push' : read === 'absent' ? 'git objects of the push (no repository at its directory here)' : 'git objects of the push (not read: no repository access)'];
       }
       if (tc.uploads) this.uploadFindings(s, ev, tool, tc.uploads, findings);
       // not for a write that names no recipient to a server nobody classified (the user's own record
@@ -828,12 +828,12 @@ export class FlowEngine {
    * What a `git push` publishes, from the facts the daemon read in the repository (notePushFacts):
    * secrets in what the pushed commits (or the work tree the same command commits) add, files that
    * hold data read this session, CI workflows that send the repository's secrets to an outside host.
-   * A push whose repository could not be read within its bounds is asked about. False when no facts
-   * were given (the engine without a daemon, e.g. a replay).
+   * A push whose repository could not be read within its bounds is asked about. 'none' when no facts
+   * were given (the engine without a daemon), 'absent' when no push had a repository to read here.
    */
-  private pushFindings(s: Session, ev: HookEvent, findings: Finding[]): boolean {
+  private pushFindings(s: Session, ev: HookEvent, findings: Finding[]): 'read' | 'absent' | 'none' {
     const all = this.pushFacts.get(ev);
-    if (!all) return false;
+    if (!all) return 'none';
     const pol = this.cfg.policy;
     const trusted = this.cfg.policy.trustedHosts;
     for (const f of all) {
@@ -863,7 +863,7 @@ export class FlowEngine {
         }
       }
     }
-    return true;
+    return all.every((f) => f.absent) ? 'absent' : 'read';
   }
 
   /** Facts the daemon read for a PreToolUse's pushes (daemon/git-objects.ts); kept only while that event is decided. */

@@ -165,3 +165,15 @@ test('the repository\'s own config cannot run code while it is read (no external
   assert.equal(f.error, undefined);
   assert.throws(() => execFileSync('test', ['-e', marker]), 'no code of the repository ran');
 });
+
+test('an event with no working directory names no repository: nothing read, and the decision says so', () => {
+  const ev = { hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command: 'git push origin main' } };
+  const facts = inspectPushes(ev, undefined);
+  assert.deepEqual(facts?.map((f) => f.absent), [true]);
+  const e = engine();
+  e.notePushFacts(ev, facts ?? []);
+  const d = e.handle(ev, 1);
+  assert.equal(d.action, 'allow');
+  assert.ok(d.liveFacts?.some((f) => /no repository/.test(f)), JSON.stringify(d.liveFacts));
+  assert.equal(inspectPushes({ ...ev, tool_input: { command: 'docker push img' } }, undefined), undefined);
+});
