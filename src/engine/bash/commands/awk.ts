@@ -3,6 +3,7 @@ import type { Word } from '../ast.ts';
 import { normHost } from '../hosts.ts';
 import { shellLiterals } from './interpreters.ts';
 import { type Call, type CmdResult, type Ctx, EG_STDIN, NONE } from '../context.ts';
+
 export function awk(ctx: Ctx, args: Word[], call: Call): CmdResult {
   const { name, depth } = call;
   let prog: string | null = null;

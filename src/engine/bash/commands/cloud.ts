@@ -3,6 +3,7 @@ import type { Word } from '../ast.ts';
 import { hasOpt, optVals, parseOpts } from '../options.ts';
 import { normHost } from '../hosts.ts';
 import { type Call, type CmdResult, type Ctx, EG, EG_STDIN, NONE } from '../context.ts';
+
 const AWS_LONG = [
   'profile', 'region', 'endpoint-url', 'output', 'query', 'ca-bundle', 'cli-read-timeout',
   'cli-connect-timeout', 'color', 'cli-binary-format', 'include', 'exclude', 'acl', 'storage-class', 'sse',

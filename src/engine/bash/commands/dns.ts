@@ -3,6 +3,7 @@ import type { Word } from '../ast.ts';
 import { hostFromUrlish } from '../hosts.ts';
 import { parseOpts } from '../options.ts';
 import { type Call, type CmdResult, type Ctx, EG, NONE } from '../context.ts';
+
 const DNS_TYPES = new Set([
   'a', 'aaaa', 'any', 'axfr', 'caa', 'cname', 'dnskey', 'ds', 'hinfo', 'https', 'ixfr', 'mx', 'naptr', 'ns',
   'nsec', 'nsec3', 'ptr', 'rrsig', 'soa', 'spf', 'srv', 'sshfp', 'svcb', 'tlsa', 'txt', 'in', 'ch', 'hs',

@@ -3,6 +3,7 @@ import type { Word } from '../ast.ts';
 import { hasOpt, parseOpts } from '../options.ts';
 import { hostFromUrlish } from '../hosts.ts';
 import { type Call, type CmdResult, type Ctx, EG_STDIN, NONE } from '../context.ts';
+
 const CURL_SHORT = 'AbcCdDeEFHKmoPQrtTuUwxXyYz';
 const CURL_LONG = [
   'data', 'data-ascii', 'data-binary', 'data-raw', 'data-urlencode', 'json', 'form', 'form-string',

@@ -9,6 +9,7 @@ import { hostFromUrlish, URL_IN_TEXT_RE } from '../hosts.ts';
 import { parseOpts } from '../options.ts';
 import { shq } from '../util.ts';
 import { type Call, type CmdResult, type Ctx, EG, EG_STDIN, NONE } from '../context.ts';
+
 export function interpFamily(name: string): string | null {
   if (/^python[0-9.]*$/.test(name) || /^pypy[0-9.]*$/.test(name)) return 'python';
   if (name === 'node' || name === 'nodejs') return 'node';

@@ -3,6 +3,7 @@ import type { Word } from '../ast.ts';
 import { hostFromUrlish } from '../hosts.ts';
 import { parseOpts } from '../options.ts';
 import { type Call, type CmdResult, type Ctx, EG_STDIN } from '../context.ts';
+
 export function mail(ctx: Ctx, args: Word[], call: Call): CmdResult {
   const { name } = call;
   const a = args.slice(1);

@@ -3,6 +3,7 @@ import type { Word } from '../ast.ts';
 import { hasOpt, parseOpts } from '../options.ts';
 import { normHost } from '../hosts.ts';
 import { type Call, type CmdResult, type Ctx, EG_STDIN, NO_STDIN, NONE } from '../context.ts';
+
 export function nc(ctx: Ctx, args: Word[], call: Call): CmdResult {
   const { name, depth } = call;
   const p = parseOpts(

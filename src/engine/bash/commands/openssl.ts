@@ -1,6 +1,7 @@
 /** openssl: s_client connects (stdin goes out); digest and enc subcommands read files. */
 import type { Word } from '../ast.ts';
 import { type CmdResult, type Ctx, EG_STDIN, NONE } from '../context.ts';
+
 export function openssl(ctx: Ctx, args: Word[]): CmdResult {
   const sub = args[1]?.text ?? '';
   const a = args.slice(2);

@@ -3,6 +3,7 @@ import type { Word } from '../ast.ts';
 import { hasOpt, optVals, parseOpts } from '../options.ts';
 import { hostFromUrlish } from '../hosts.ts';
 import { type Call, type CmdResult, type Ctx, EG, NONE } from '../context.ts';
+
 export function publish(ctx: Ctx, args: Word[], call: Call): CmdResult {
   const { name } = call;
   const p = parseOpts(args.slice(1), 'wC', ['registry', 'tag', 'access', 'otp', 'workspace', 'prefix', 'userconfig', 'cache', 'loglevel', 'scope', 'filter', 'dir', 'cwd'], false);

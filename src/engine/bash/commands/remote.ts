@@ -3,6 +3,7 @@ import type { Word } from '../ast.ts';
 import { hasOpt, optVals, parseOpts } from '../options.ts';
 import { hostFromUrlish, remoteSpec } from '../hosts.ts';
 import { type Call, type CmdResult, type Ctx, EG, EG_STDIN, NO_STDIN, NONE } from '../context.ts';
+
 const RSYNC_LONG = [
   'rsh', 'exclude', 'include', 'exclude-from', 'include-from', 'files-from', 'filter', 'rsync-path',
   'password-file', 'log-file', 'temp-dir', 'partial-dir', 'backup-dir', 'suffix', 'chmod', 'chown',

@@ -1,6 +1,7 @@
 /** `sh -c CODE`, `bash -s`, `echo CODE | sh`: the code is analysed as nested shell code. */
 import type { Word } from '../ast.ts';
 import { type Call, type CmdResult, type Ctx, NO_STDIN, NONE } from '../context.ts';
+
 export const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'yash', 'fish', 'rbash', 'posh', 'ksh93', 'csh', 'tcsh']);
 
 export function shell(ctx: Ctx, args: Word[], call: Call): CmdResult {
