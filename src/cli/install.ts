@@ -26,7 +26,9 @@ const q = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s
 
 /** The command Claude Code runs: absolute paths, lean Node start (no TLS CA bundle to load). */
 export function hookCommand(phase: 'pre' | 'post' | 'start', opts: { node: string; hook: string; socket: string; deadlineMs: number; failClosed: boolean; autostart?: string; home?: string; httpPort?: number }): string {
-  const parts = ['NODE_EXTRA_CA_CERTS='];
+  // the lean start matters per tool event; the SessionStart starter runs once per session and may start the
+  // sidecar, which needs the user's CA bundle for HTTPS MCP upstreams: it keeps NODE_EXTRA_CA_CERTS
+  const parts = phase === 'start' ? [] : ['NODE_EXTRA_CA_CERTS='];
   // an autostarted sidecar must find the same state as the one this command was installed for
   if (opts.autostart && opts.home) parts.push(`MCPPROXY_HOOK_HOME=${q(opts.home)}`);
   parts.push('exec', q(opts.node), q(opts.hook), phase, '--socket', q(opts.socket), '--deadline', String(opts.deadlineMs));
