@@ -167,3 +167,22 @@ test('a source checkout is copied with its runtime dependencies only, once per b
     t.cleanup();
   }
 });
+
+test('uninstall --all also asks to remove the service and the plugin; plain uninstall does not; --purge without --all is refused', async () => {
+  const t = setup();
+  try {
+    await runInstall({ scope: 'user', start: false }, t.ctx);
+    const calls: string[] = [];
+    const ctx = { ...t.ctx, removeService: async () => (calls.push('service'), ['Removed the service file.']), removePlugin: async () => (calls.push('plugin'), ['Uninstalled the plugin.']) };
+    await assert.rejects(runUninstall({ scope: 'user', purge: true }, ctx), /--purge .* goes with --all/);
+    await runUninstall({ scope: 'user' }, ctx);
+    assert.deepEqual(calls, []);
+    await runInstall({ scope: 'user', start: false }, t.ctx);
+    t.out.length = 0;
+    await runUninstall({ scope: 'user', all: true }, ctx);
+    assert.deepEqual(calls, ['plugin', 'service']);
+    assert.match(t.out.join(''), /Uninstalled the plugin\.\nRemoved the service file\./);
+  } finally {
+    t.cleanup();
+  }
+});
