@@ -324,3 +324,11 @@ test('distinctiveTokens: URL and file paths made of words are not distinctive; r
   assert.deepEqual(kinds(`key ${random} here`), [random]);
   assert.deepEqual(kinds('id sk9Qw2Lm8Zp4Xr7Tn1Vb'), ['sk9Qw2Lm8Zp4Xr7Tn1Vb']);
 });
+
+test('distinctive tokens: a path or slug of words and short numbers is not one; a random id is', () => {
+  const values = (t: string): string[] => distinctiveTokens(t).filter((x) => x.kind === 'token').map((x) => x.value);
+  assert.deepEqual(values('cd ~/ClaudeCode/JND/Week\\ 03/ticket-booking-system && ls'), []);
+  assert.deepEqual(values('see docs/release-2024-05/upgrade-notes.md'), []);
+  assert.deepEqual(values('retry trace=Zq8Tx3Lm9Pw2Kd7Vb4Nc'), ['trace=Zq8Tx3Lm9Pw2Kd7Vb4Nc']);
+  assert.deepEqual(values('preview cads-research-visualization-1pges7eia ready'), ['cads-research-visualization-1pges7eia']);
+});

@@ -88,6 +88,37 @@ function pathLike(raw: Uint8Array | Uint16Array, a: number, b: number): boolean 
   return false;
 }
 
+/**
+ * Made of words and short numbers only (`03/ticket-booking-system`, `release-2024-05/notes`): every
+ * piece between / _ - . is a lower-case word with a vowel, a number of at most 4 digits, or at most
+ * 2 chars. A random id has a piece that mixes letters and digits, or a long run of consonants.
+ */
+function wordsAndNumbers(raw: Uint8Array | Uint16Array, a: number, b: number): boolean {
+  let start = a;
+  for (let i = a; i <= b; i++) {
+    const c = i < b ? (raw[i] as number) : 47;
+    if (c !== 47 && c !== 95 && c !== 45 && c !== 46) continue;
+    const len = i - start;
+    if (len > 2) {
+      let letters = 0;
+      let digits = 0;
+      let vowel = false;
+      for (let k = start; k < i; k++) {
+        const x = raw[k] as number;
+        if (x >= 97 && x <= 122) {
+          letters++;
+          if (x === 97 || x === 101 || x === 105 || x === 111 || x === 117 || x === 121) vowel = true;
+        } else if (isDigit(x)) digits++;
+      }
+      const word = letters === len && vowel;
+      const number = digits === len && len <= 4;
+      if (!word && !number) return false;
+    }
+    start = i + 1;
+  }
+  return true;
+}
+
 /** High-entropy candidate token raw[a, b) (a run of token chars, at most MAX_TOKEN long)? */
 function highToken(raw: Uint8Array | Uint16Array, a: number, b: number): boolean {
   let digit = false;
@@ -113,7 +144,7 @@ function highToken(raw: Uint8Array | Uint16Array, a: number, b: number): boolean
   if (!nonHex) return false; // commit ids and digests are passed around in ordinary work
   if (!digit || !alpha) return false; // (this also keeps paths without digits out)
   if (ident) return false;
-  if (pathLike(raw, a, b)) return false;
+  if (pathLike(raw, a, b) || wordsAndNumbers(raw, a, b)) return false;
   // Shannon entropy >= 3.5 bits per char
   const n = b - a;
   for (let i = a; i < b; i++) {
