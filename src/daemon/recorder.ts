@@ -150,11 +150,18 @@ export class Recorder {
   private admit(ev: HookEvent, now: number): Decision | null {
     const t = this.engine.tracker;
     const max = this.engine.config.session.maxSessions;
-    if (t.get(ev.session_id) !== undefined || t.size < max || t.makeRoom(now, SESSION_ACTIVE_MS)) return null;
+    if (t.get(ev.session_id) !== undefined) return null;
+    const rss = this.memoryBudget !== undefined ? process.memoryUsage.rss() : 0;
+    const overMemory = this.memoryBudget !== undefined && rss > this.memoryBudget;
+    if ((t.size < max && !overMemory) || t.makeRoom(now, SESSION_ACTIVE_MS)) return null;
     this.sessionsRefused++;
+    const mib = (n: number): string => `${Math.round(n / 2 ** 20)} MiB`;
+    const limit = overMemory
+      ? `the guard's memory is at its budget (${mib(rss)} of ${mib(this.memoryBudget as number)}, ${this.memoryBudgetSource ?? 'its share of the memory it may use'})`
+      : `the guard already tracks ${t.size} sessions (session.maxSessions)`;
     if (now - this.lastRefusalLog > REFUSAL_LOG_MS) {
       this.lastRefusalLog = now;
-      this.log.warn(`session limit: ${t.size} sessions tracked (session.maxSessions ${max}), each active in the last minute or holding data; new session ${JSON.stringify(ev.session_id.slice(0, 80))} refused (${this.sessionsRefused} refused since start)`);
+      this.log.warn(`session limit: ${limit}; every tracked session is active in the last minute or holds data; new session ${JSON.stringify(ev.session_id.slice(0, 80))} refused (${this.sessionsRefused} refused since start)`);
     }
     const tool = typeof ev.tool_name === 'string' ? ev.tool_name : '';
     const pre = ev.hook_event_name === 'PreToolUse';
@@ -168,13 +175,18 @@ export class Recorder {
       flowType: null,
       classification: 'unknown',
       reason: pre
-        ? `mcpproxy-hook blocked this ${tool} call: the guard already tracks ${t.size} sessions (session.maxSessions), each active in the last minute or holding data read in it, and it never drops one of those to make room, so it cannot track this new session and will not let its tool calls through unchecked. Its calls go through once older sessions close (after session.idleMinutes without events). The user can raise session.maxSessions${cfgAt} and see the sessions with \`mcpproxy-hook status\`.`
+        ? `mcpproxy-hook blocked this ${tool} call: ${limit}, its sessions are each active in the last minute or holding data read in them, and it never drops one of those to make room, so it cannot track this new session and will not let its tool calls through unchecked. Its calls go through once older sessions close (after session.idleMinutes without events). The user can raise session.maxSessions${cfgAt} and see the sessions with \`mcpproxy-hook status\`.`
         : '',
-      summary: `session refused: ${t.size} sessions tracked (session.maxSessions), none can be closed to make room${pre ? '' : '; this event was not recorded'}`,
+      summary: `session refused: ${limit}, none can be closed to make room${pre ? '' : '; this event was not recorded'}`,
       findings: [],
       destinationHosts: [],
     };
   }
+
+  /** RSS above which new sessions are refused (see memory.ts); undefined: no memory budget */
+  memoryBudget?: number;
+  /** how the budget was set, for the reason */
+  memoryBudgetSource?: string;
 
   /** read a saved session back if it is waiting (lazy restore, see SessionStore.load) */
   loadSaved?: (sessionId: string) => void;

@@ -36,6 +36,7 @@ import { Correlator } from './correlator.ts';
 import { parseEvent } from './events.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { McpHost } from './mcp-host.ts';
+import { memoryLimit, SESSION_MEMORY_SHARE } from './memory.ts';
 import { inspectPushes } from './git-objects.ts';
 import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
 import { Redactor } from '../engine/redaction.ts';
@@ -93,6 +94,8 @@ export function guardFacts(paths: Paths, env: NodeJS.ProcessEnv = process.env): 
 
 export interface SidecarOptions {
   paths: Paths;
+  /** RSS in bytes above which new sessions are refused (default: a share of the cgroup limit or the machine's memory) */
+  memoryBudget?: number;
   /** where log lines go (stderr by default) */
   log?: LogSink;
   now?: () => number;
@@ -197,6 +200,9 @@ export class Sidecar {
     this.redactor = new Redactor({ mode: () => c().redaction.mode, home: process.env.HOME, maxSessions: () => c().session.maxSessions, idleMs: () => c().session.idleMinutes * 60_000, now: this.now });
     this.recorder = new Recorder(this.engine, this.audit, this.key, this.log, this.redactor);
     this.recorder.configFile = paths.configFile;
+    const lim = memoryLimit();
+    this.recorder.memoryBudget = opts.memoryBudget ?? Math.round(lim.bytes * SESSION_MEMORY_SHARE);
+    this.recorder.memoryBudgetSource = opts.memoryBudget !== undefined ? 'set by the caller' : `${Math.round(SESSION_MEMORY_SHARE * 100)}% of ${lim.source === 'cgroup' ? "the service's memory limit (MemoryMax)" : "the machine's memory"}`;
     this.recorder.loadSaved = (id) => {
       if (this.sessionStore.pendingCount > 0) this.sessionStore.load(id);
     };
@@ -304,7 +310,7 @@ export class Sidecar {
       state_problems: this.stateProblems,
       connections: { open: this.server.connections, ...this.server.poolStats },
       latency: this.recorder.latencyStats(),
-      memory: { rss_bytes: process.memoryUsage().rss, fingerprint_bytes_approx: this.engine.tracker.approxBytes() },
+      memory: { rss_bytes: process.memoryUsage().rss, fingerprint_bytes_approx: this.engine.tracker.approxBytes(), budget_bytes: this.recorder.memoryBudget ?? null, budget: this.recorder.memoryBudgetSource ?? null },
     };
   }
 

@@ -68,3 +68,24 @@ test('an idle session that holds nothing makes room; an idle session that holds 
     assert.equal(sc.engine.tracker.get('idle-0'), undefined, 'the least recently active empty session made room');
   });
 });
+
+test('past the memory budget, a new session is refused with the reason; sessions already tracked go on', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'mph-budget-'));
+  const paths = resolvePaths({ HOME: home, MCPPROXY_HOOK_HOME: join(home, 's') });
+  const sc = await Sidecar.start({ paths, log: () => {}, memoryBudget: Number.MAX_SAFE_INTEGER });
+  try {
+    sc.evaluate(read('victim'), 'hook');
+    sc.status(); // records the answered PostToolUse
+    // the process grows past its budget (here: the budget drops below it)
+    (sc as unknown as { recorder: { memoryBudget: number; memoryBudgetSource: string } }).recorder.memoryBudget = 1;
+    (sc as unknown as { recorder: { memoryBudget: number; memoryBudgetSource: string } }).recorder.memoryBudgetSource = 'set by the caller';
+    assert.equal(sc.evaluate(leak('victim'), 'hook').decision?.action, 'ask', 'a tracked session goes on');
+    const r = sc.evaluate(tiny('newcomer'), 'hook');
+    assert.equal(r.decision?.action, 'deny');
+    assert.match(r.decision?.reason ?? '', /the guard's memory is at its budget \(\d+ MiB of 0 MiB, set by the caller\)/);
+    assert.equal(sc.engine.tracker.size, 1);
+  } finally {
+    await sc.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
