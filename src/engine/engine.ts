@@ -800,7 +800,7 @@ export class FlowEngine {
       }
     }
     // the environment (printenv, env, set) piped or substituted into the egress command
-    if (bash.envDump && /[|`]|\$\(|>/.test(command)) {
+    if (bash.envSent) {
       findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: 'the environment (every variable, API keys and tokens included)', how: `the command dumps the environment and sends data with ${sends}`, rule: 'environment_to_external' });
       found = true;
     }

@@ -151,3 +151,16 @@ export function nameOf(acc: Acc, w: Word): string {
   }
   return progName(w.text);
 }
+
+/**
+ * Stands in the reads for the environment a command prints (printenv, env, set …): it then flows like
+ * a file's contents, through pipes, substitutions and variables, to what a sender uploads. Never a
+ * real path (it starts with a NUL); taken out of the facts the analysis returns.
+ */
+export const ENVIRONMENT = '\u0000environment';
+
+/** A command prints the whole environment. */
+export function dumpEnvironment(ctx: Ctx): void {
+  ctx.acc.envDump = true;
+  ctx.read(ENVIRONMENT);
+}

@@ -15,7 +15,7 @@
  *  - `echo/printf/cat <<EOF/base64 -d` feeding `sh`/`python` etc. is analysed as code.
  */
 import { Analyzer } from './analyzer.ts';
-import { NO_STDIN, newAcc } from './context.ts';
+import { ENVIRONMENT, NO_STDIN, newAcc } from './context.ts';
 import type { CommandFact, GitFact, PushFact, RemoteFact } from './facts.ts';
 import { hitLimit, type LimitFact, MAX_INPUT } from './limits.ts';
 
@@ -44,6 +44,8 @@ export interface BashAnalysis {
   remotes: RemoteFact[];
   /** a command prints the whole environment (printenv, env, set, export -p, declare -p) */
   envDump: boolean;
+  /** what such a command prints reaches a sender (piped, substituted, in a variable, to a socket) */
+  envSent: boolean;
   /**
    * What leaves the machine as text: the arguments senders send (curl's URL, data and headers; ssh's
    * remote command; a push's URL), the stdin they read (heredocs, echo piped in, the words of the
@@ -80,8 +82,8 @@ export function analyzeBash(command: string): BashAnalysis {
     egressCommands: uniq(acc.cmds),
     hosts: uniq(acc.hosts),
     urls: uniq(acc.urls),
-    readPaths: uniq(acc.reads),
-    uploadPaths: uniq(acc.uploads),
+    readPaths: uniq(acc.reads).filter((p) => p !== ENVIRONMENT),
+    uploadPaths: uniq(acc.uploads).filter((p) => p !== ENVIRONMENT),
     writePaths: uniq(acc.writes),
     segments: acc.segments,
     limits: acc.limits,
@@ -90,6 +92,7 @@ export function analyzeBash(command: string): BashAnalysis {
     pushes: acc.pushes,
     remotes: acc.remotes,
     envDump: acc.envDump,
+    envSent: acc.uploads.includes(ENVIRONMENT),
     payload: acc.payloadOpaque || acc.errors.length > 0 || acc.limits.length > 0 || (acc.functions ?? 0) > 0 ? null : uniq(acc.pushes.length ? [...acc.payload, ...acc.published] : acc.payload),
   };
   if (acc.errors.length) res.parseError = uniq(acc.errors).join('; ');

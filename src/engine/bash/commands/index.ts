@@ -4,7 +4,7 @@
  * entry are looked up among the plain file readers; anything else does nothing we track.
  */
 import type { Word } from '../ast.ts';
-import { type Call, type CmdResult, type Ctx, type Handler, NONE, nameOf, type Stdin } from '../context.ts';
+import { type Call, type CmdResult, type Ctx, dumpEnvironment, type Handler, NONE, nameOf, type Stdin } from '../context.ts';
 import { sevenZip, tar, unzip, zip } from './archives.ts';
 import { awk } from './awk.ts';
 import { declare, mapfile, read, source } from './builtins.ts';
@@ -90,7 +90,7 @@ export function dispatch(ctx: Ctx, args: Word[], depth: number, stdin: Stdin, wo
   const call: Call = { name, depth, stdin, wordReads };
   const argv = args.map((w) => w.text);
   ctx.acc.commands.push({ name, argv });
-  if (printsEnvironment(name, argv.slice(1))) ctx.acc.envDump = true;
+  if (printsEnvironment(name, argv.slice(1))) dumpEnvironment(ctx);
   const h = handlerFor(name);
   if (h) {
     const acc = ctx.acc;

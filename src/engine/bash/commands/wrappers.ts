@@ -4,7 +4,7 @@
  * the code they run are analysed on the way.
  */
 import type { Word } from '../ast.ts';
-import { type CmdResult, type Ctx, EG_STDIN, NONE, nameOf, type Stdin } from '../context.ts';
+import { type CmdResult, type Ctx, dumpEnvironment, EG_STDIN, NONE, nameOf, type Stdin } from '../context.ts';
 import { hitLimit, MAX_DEPTH, MAX_WRAPPERS } from '../limits.ts';
 import { hasOpt, optVals, parseOpts } from '../options.ts';
 import { ASSIGN_RE, isAssignment } from '../parser.ts';
@@ -37,7 +37,7 @@ export function runCommand(ctx: Ctx, argv0: Word[], depth: number, stdin: Stdin,
         if ('res' in r) return r.res;
         next = r.next;
         // `env` with no command prints the environment
-        if (!next.length) ctx.acc.envDump = true;
+        if (!next.length) dumpEnvironment(ctx);
         break;
       }
       case 'nohup': case 'setsid': case 'unbuffer': case 'builtin': case 'then': case 'do': case 'else':
