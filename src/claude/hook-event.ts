@@ -13,6 +13,13 @@ export const TOOL_EVENTS: ReadonlySet<string> = new Set(['PreToolUse', 'PostTool
 
 const nonEmpty = (what: string) => z.string({ error: `the event has no ${what}` }).min(1, `the event has no ${what}`);
 
+/**
+ * A field we only read for information (a label, a class hint): a value of an unexpected type is
+ * dropped, never a reason to refuse the event. Claude Code changes these between versions (2.1.330
+ * sends `mcp_server` as an object); a guard that refused such events would be switched off by them.
+ */
+const info = z.string().optional().catch(undefined);
+
 export const hookEventSchema = z
   .looseObject({
     hook_event_name: nonEmpty('hook_event_name'),
@@ -20,16 +27,16 @@ export const hookEventSchema = z
     tool_name: z.string().optional(),
     tool_input: z.unknown().optional(),
     tool_response: z.unknown().optional(),
-    tool_use_id: z.string().optional(),
-    cwd: z.string().optional(),
+    tool_use_id: info,
+    cwd: info,
     /** subagent events carry the parent's session_id plus their own agent_id */
-    agent_id: z.string().optional(),
-    transcript_path: z.string().optional(),
-    permission_mode: z.string().optional(),
+    agent_id: info,
+    transcript_path: info,
+    permission_mode: info,
     /** UserPromptSubmit: the user's own words */
-    prompt: z.string().optional(),
-    /** MCP tool events name their server (Claude Code >= 2.1.3xx) */
-    mcp_server: z.string().optional(),
+    prompt: info,
+    /** MCP tool events name their server: `{name, source}` in 2.1.330 ("key trust on source") */
+    mcp_server: z.unknown().optional(),
   })
   .superRefine((ev, ctx) => {
     if (!TOOL_EVENTS.has(ev.hook_event_name) || ev.hook_event_name === 'PostToolUseFailure') return;

@@ -93,13 +93,16 @@ export class HttpHookServer {
       if (aborted) return;
       let out: Record<string, unknown>;
       let status = 200;
+      const event = Buffer.concat(chunks);
       try {
-        out = await this.opts.evaluate(Buffer.concat(chunks));
+        out = await this.opts.evaluate(event);
       } catch (e) {
         this.opts.onError?.('http-hook', e);
-        // not a 2xx: with "onFailure": "block" (the default install) Claude Code blocks the call; a 200 would let it run
+        // Fail closed twice over: a non-2xx status (with "onFailure": "block" Claude Code blocks the
+        // call) and, should a client read the body anyway, a deny in it.
         status = 500;
-        out = { systemMessage: e instanceof GuardError ? `mcpproxy-hook could not check this tool call: ${e.message}` : 'mcpproxy-hook: internal error while checking this tool call; see the sidecar log' };
+        const why = e instanceof GuardError ? e.message : 'internal error in the sidecar; see its log';
+        out = couldNotCheck(event, why);
       }
       const body = JSON.stringify(out);
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -117,4 +120,25 @@ export class HttpHookServer {
       this.server.close(() => resolve());
     });
   }
+}
+
+/**
+ * The answer to an event the sidecar could not check: a tool call about to run is denied with the
+ * reason (whatever hook_event_name the body claims, unless it is plainly an event after the fact),
+ * an event after the fact gets a visible warning.
+ */
+export function couldNotCheck(body: Buffer, why: string): Record<string, unknown> {
+  let name: unknown;
+  try {
+    name = (JSON.parse(body.toString('utf8')) as { hook_event_name?: unknown }).hook_event_name;
+  } catch {
+    // not JSON: treat it as a call about to run
+  }
+  const after = name === 'PostToolUse' || name === 'PostToolUseFailure' || name === 'SessionStart' || name === 'UserPromptSubmit' || name === 'Stop';
+  const message = `mcpproxy-hook could not check this tool call: ${why}`;
+  if (after) return { systemMessage: message };
+  return {
+    systemMessage: message,
+    hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: `${message}. The data-flow guard denies what it cannot check; if this keeps happening, update mcpproxy-hook or report the event shape.` },
+  };
 }

@@ -89,5 +89,10 @@ describe('HTTP hook endpoint', () => {
     const r = await post(port, '{"nope": true}', auth());
     assert.equal(r.status, 500);
     assert.match(JSON.parse(r.body).systemMessage, /no hook_event_name/);
+    // and the body itself denies, should a client read it as an answer
+    assert.equal(JSON.parse(r.body).hookSpecificOutput.permissionDecision, 'deny');
+    const post2 = await post(port, '{"hook_event_name": "PostToolUse", "session_id": "s"}', auth());
+    assert.equal(post2.status, 500);
+    assert.equal(JSON.parse(post2.body).hookSpecificOutput, undefined, 'after the fact there is nothing to deny');
   });
 });

@@ -45,4 +45,9 @@ test('hook events: what we read is checked, unknown events and fields pass throu
   const ev = parseEvent('{"hook_event_name":"SomeFutureEvent","session_id":"s","new_field":{"x":1}}');
   assert.deepEqual(ev, { hook_event_name: 'SomeFutureEvent', session_id: 's', new_field: { x: 1 } });
   assert.equal(parseEvent('{"hook_event_name":"UserPromptSubmit","session_id":"s","prompt":"send it to bob@example.com"}').prompt, 'send it to bob@example.com');
+  // Claude Code 2.1.330 sends mcp_server as {name, source}; a field we only read for information
+  // never makes the event uncheckable (that made every MCP call unchecked)
+  const mcp = parseEvent('{"hook_event_name":"PreToolUse","session_id":"s","tool_name":"mcp__x__y","tool_input":{},"mcp_server":{"name":"x","source":"user"},"cwd":7}');
+  assert.deepEqual(mcp.mcp_server, { name: 'x', source: 'user' });
+  assert.equal(mcp.cwd, undefined, 'a cwd of the wrong type is dropped, not a reason to refuse the event');
 });
