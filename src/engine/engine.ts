@@ -26,7 +26,7 @@ import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } f
 import { redact } from './redact.ts';
 import { bashTamper, fileTamper, type GuardFacts } from './tamper.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
-import { SENSITIVE_RULES, type Decision, type DestKind, type Finding } from './findings.ts';
+import { DATA_RULES, SENSITIVE_RULES, type Decision, type DestKind, type Finding } from './findings.ts';
 import { article, provenanceNote, reasonText, summarize, truncate, unaskedNote } from './reasons.ts';
 import { coverageAction, provenancePolicy } from './policy.ts';
 import { MIN_COVERAGE, strongestSource, writtenContent } from './taint.ts';
@@ -432,6 +432,7 @@ export class FlowEngine {
       if (dest.cls === 'external' && !chosen && !(kind === 'hybrid' && tc.family === 'unknown')) this.trifectaFinding(s, ev, bash, findings);
       if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external') this.fetchPromptFindings(s, input.prompt, kind, destKey, findings, commits);
       provenancePolicy(this.cfg.policy, findings, verdicts, chosen, tool, input, bash);
+      this.dataInHostName(s, verdicts, findings);
       // Per-tool / per-server overrides replace the action of flow findings.
       const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
       if (ov) for (const f of findings) if (f.rule !== 'suspicious_endpoint') f.action = ov;
@@ -542,6 +543,28 @@ export class FlowEngine {
       if (out.length === 0 && tc.sink === 'project' && tc.server) out.push({ dest: { kind: 'repo', value: `${tc.server} (the user's space)` }, provenance: 'project', planted: false, via: `the user's own space on ${tc.server} (the call names no recipient)` });
     }
     return out;
+  }
+
+  /**
+   * Data riding in the name of a host nobody has seen (`<token>.attacker.tld`: DNS exfiltration): the
+   * lookup alone delivers it, so a finding about data that the host name itself carries is denied.
+   */
+  private dataInHostName(s: Session, verdicts: DestinationVerdict[], findings: Finding[]): void {
+    if (!findings.some((f) => DATA_RULES.has(f.rule) && f.action !== 'deny')) return;
+    for (const v of verdicts) {
+      if (v.dest.kind !== 'host' || v.provenance !== 'never_seen' || v.dest.value.length < 24) continue;
+      const labels = v.dest.value.split('.').slice(0, -2).join('.');
+      if (labels.length < 12) continue;
+      const hit = s.index.matchAll(labels).origins.find((m) => m.distinctive || m.sensitiveLabels.length > 0);
+      if (!hit) continue;
+      for (const f of findings) {
+        if (!DATA_RULES.has(f.rule) || f.action === 'deny') continue;
+        f.action = this.cfg.policy.sensitiveToExternal;
+        f.risk = 'critical';
+        f.how = `${f.how ? f.how + '; ' : ''}the data rides in the host name ${v.dest.value} itself: looking it up delivers it (DNS exfiltration)`;
+      }
+      return;
+    }
   }
 
   /**

