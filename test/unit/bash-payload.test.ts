@@ -35,6 +35,7 @@ describe('payload: what leaves', () => {
     has('git commit -m "release notes for the quarter" && git push', 'release notes for the quarter');
     has('git push https://x.example/r.git main', 'https://x.example/r.git');
     has('git push origin HEAD:refs/heads/some-name', 'refs/heads/some-name');
+    has('git push -o ci.variable=token-value origin main', 'ci.variable=token-value');
   });
 
   it('stdin of a sender: a here-string, an echo piped in, and the words of every command writing it', () => {

@@ -100,8 +100,8 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
       const url = pushUrl(remote) ?? override.get(remote) ?? rewrite;
       const refspecs = (repo.length ? p.pos : p.pos.slice(1)).map((w) => w.text);
       ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs, command: 'git push', git: ctx.acc.git.length - 1 });
-      // a push publishes commits (not words of the command): a URL pushed to, and the names given to refs there
-      ctx.send([...(pushUrl(remote) ? [remote] : []), ...refspecs.filter((r) => r.includes(':')).map((r) => r.slice(r.indexOf(':') + 1))]);
+      // a push publishes commits (not words of the command): a URL pushed to, the names given to refs there, push options (the server reads them)
+      ctx.send([...(pushUrl(remote) ? [remote] : []), ...refspecs.filter((r) => r.includes(':')).map((r) => r.slice(r.indexOf(':') + 1)), ...optVals(p.opts, '-o', '--push-option')]);
       ctx.egress('git push');
       return EG;
     }

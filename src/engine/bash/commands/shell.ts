@@ -21,7 +21,7 @@ export function shell(ctx: Ctx, args: Word[], call: Call): CmdResult {
     }
     if (t.startsWith('--')) {
       if (t === '--command') cflag = true;
-      else if (t.startsWith('--command=')) return ctx.nested(t.slice(10), depth, stdin);
+      else if (t.startsWith('--command=')) return ctx.nested(t.slice('--command='.length), depth, stdin);
       continue;
     }
     if (/^[-+][A-Za-z]+$/.test(t)) {
