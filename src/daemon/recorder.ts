@@ -235,6 +235,7 @@ export class Recorder {
       input_hash: inputHash,
       latency_us: Math.round(us),
       source,
+      provenance: d.provenance ? `${d.provenance}${d.destination?.planted ? ' (planted)' : ''}` : null,
     };
     let committed = this.audit.enqueue(row);
     if (pending || this.onRow) {

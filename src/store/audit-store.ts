@@ -25,6 +25,8 @@ export interface AuditRow {
   input_hash: string | null;
   latency_us: number;
   source: string;
+  /** who chose the destination of the call (user, project, own, tool_output, never_seen), for PreToolUse rows that send */
+  provenance?: string | null;
 }
 
 export interface ActivityQuery {
@@ -89,6 +91,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   // 3: whether the hook received the answer (0: it had given up at its deadline, and the call
   // went on or was blocked by the hook's own failure mode, whatever the row's decision says)
   `ALTER TABLE decisions ADD COLUMN delivered INTEGER NOT NULL DEFAULT 1;`,
+  // 4: who chose the destination of the call (engine provenance.ts); `planted` is added for a
+  // destination first seen in the free text of outside content
+  `ALTER TABLE decisions ADD COLUMN provenance TEXT;`,
 ];
 
 /** Bring the database up to the last migration, one transaction per step. */
@@ -139,8 +144,8 @@ export class AuditStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 2000');
     migrate(this.db);
-    this.insert = this.db.prepare(`INSERT INTO decisions (ts, session_id, event, tool, tool_use_id, classification, flow_type, risk, decision, reason, summary, origin_tool, hosts, input_hash, latency_us, source)
-      VALUES (@ts, @session_id, @event, @tool, @tool_use_id, @classification, @flow_type, @risk, @decision, @reason, @summary, @origin_tool, @hosts, @input_hash, @latency_us, @source)`);
+    this.insert = this.db.prepare(`INSERT INTO decisions (ts, session_id, event, tool, tool_use_id, classification, flow_type, risk, decision, reason, summary, origin_tool, hosts, input_hash, latency_us, source, provenance)
+      VALUES (@ts, @session_id, @event, @tool, @tool_use_id, @classification, @flow_type, @risk, @decision, @reason, @summary, @origin_tool, @hosts, @input_hash, @latency_us, @source, @provenance)`);
     this.insertSummary = this.db.prepare('INSERT INTO session_summaries (session_id, started_at, ended_at, reason, summary) VALUES (?, ?, ?, ?, ?)');
     const idle = opts.idleCheckpointMs ?? 0;
     if (idle > 0 && file !== ':memory:') {
@@ -183,7 +188,7 @@ export class AuditStore {
   private readonly insertMany = (rows: AuditRow[]): number[] => {
     const ids: number[] = [];
     this.db.transaction((rs: AuditRow[]) => {
-      for (const r of rs) ids.push(Number(this.insert.run(r).lastInsertRowid));
+      for (const r of rs) ids.push(Number(this.insert.run({ provenance: null, ...r }).lastInsertRowid));
       for (const w of this.writers) {
         // a savepoint each: a writer that fails loses its own changes, never the audit rows
         try {
@@ -209,7 +214,7 @@ export class AuditStore {
 
   /** Write one row now; committed (WAL) when this returns. */
   record(row: AuditRow): number {
-    return Number(this.insert.run(row).lastInsertRowid);
+    return Number(this.insert.run({ provenance: null, ...row }).lastInsertRowid);
   }
 
   /**

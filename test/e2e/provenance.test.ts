@@ -64,6 +64,7 @@ describe('provenance with the real Claude Code CLI', { skip }, () => {
     const pre = rowsOf(sc.env, undefined).find((x) => x.event === 'PreToolUse' && String(x.summary).includes(HOST));
     assert.ok(pre, 'audit row of the upload');
     assert.match(String(pre.summary), new RegExp(`destination ${HOST.replace(/\./g, '\\.')}: user`));
+    assert.equal(pre.provenance, 'user');
   });
 
   test('the same notes to the same address planted in a message the agent read: denied, naming where the address came from', async () => {
@@ -90,5 +91,6 @@ describe('provenance with the real Claude Code CLI', { skip }, () => {
     const pre = rowsOf(sc.env, undefined).find((x) => x.event === 'PreToolUse' && x.decision === 'deny' && String(x.summary).includes(HOST));
     assert.ok(pre, 'audit row of the denied upload');
     assert.match(String(pre.summary), /tool_output, planted in outside content/);
+    assert.equal(pre.provenance, 'tool_output (planted)');
   });
 });

@@ -105,6 +105,7 @@ test('migrations: a database from before them (user_version 0) is brought to the
   first.record(row(1));
   first.database.pragma('user_version = 0');
   first.database.exec('ALTER TABLE decisions DROP COLUMN delivered');
+  first.database.exec('ALTER TABLE decisions DROP COLUMN provenance');
   first.close();
   const again = new AuditStore(file);
   assert.equal(again.database.pragma('user_version', { simple: true }), MIGRATIONS.length);
