@@ -166,7 +166,7 @@ describe('redaction of MCP results with the real Claude Code CLI', { skip }, () 
         assert.equal(r.exitCode, 0, describeRun(r));
         assert.equal(r.toolResults.length, 1, texts(r));
         const t = r.toolResults[0];
-        assert.equal(t?.is_error, false, texts(r));
+        assert.equal(t?.is_error, false, `${what}: ${texts(r)}\nsidecar log: ${sc.stderr().slice(-3000)}`);
         assert.match(t?.text ?? '', /alice\.johnson@example\.com/, `${what}: the rows are there`);
         assert.match(t?.text ?? '', /billing api key: «secret: Stripe live secret key #1, held back by mcpproxy-hook»/, `${what}: ${t?.text}`);
         assert.equal(sentToModel(r).includes(API_KEY), false, `${what}: the key never reached the model`);
