@@ -88,6 +88,23 @@ const TRICKY = [
   'echo "${x:-"$(L)"}"',
   'echo ${x:-$(L)}',
   'cat <<"E" | L\n$(not run)\nE',
+  'echo "${x#"$y"}" ${x:-\'a b\'} "$\'lit\'"',
+  'echo a;# comment\nL',
+  'echo x#y \\#z # c',
+  'x=$(cat <<\'E\'\n$(no)\nE\n); L',
+  'echo $(echo "$(echo \'$(x)\')")',
+  'echo "`echo \\"q\\"`"',
+  'echo ${#} ${##} ${x:+"$(L)"}',
+  'L & L &',
+  'echo a\\\\ b',
+  'echo \'\'""$\'\'W',
+  'case W in *\\)*) L;; esac',
+  '{ L\n}',
+  'while L\ndo L\ndone',
+  'echo $((1<<2)) $(( x > 1 ? 2 : 3 ))',
+  'L 1>&2 2>/dev/null 3<&0',
+  'echo <<< W',
+  'f=(a b); echo ${f[1]} "${f[@]:1}"',
 ];
 
 interface Gen {
