@@ -342,7 +342,15 @@ function writeAtomic(file: string, text: string): void {
 
 const shellWord = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 const shown = (cmd: string, args: string[]): string => [cmd, ...args].map(shellWord).join(' ');
-const firstLine = (r: RunResult): string => (r.stderr.trim() || r.stdout.trim()).split('\n')[0] ?? '';
+/**
+ * systemctl reports what it did on stderr too ("Created symlink …", "Removed …"): those lines are
+ * success, not the reason a step failed. The first other line is; failing that, the exit status.
+ */
+const PROGRESS = /^(Created symlink |Removed ['"\/]|Synchronizing state of |Executing: |Unit \S+ is added as a dependency)/;
+export const firstLine = (r: RunResult): string => {
+  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => !PROGRESS.test(l)) ?? (r.status === null ? 'could not run it' : `exit status ${r.status}`);
+};
 
 /**
  * Run service-manager steps in order until one fails; then the failed step and the ones after it go

@@ -7,7 +7,7 @@ import type { Paths } from '../paths.ts';
 import { request } from '../transport/client.ts';
 import { ourHandlers, readSettings, settingsPath, claudeJsonPath } from './settings.ts';
 import { PROXY_SERVER_NAME } from '../engine/classifier.ts';
-import { servicePaths } from '../service.ts';
+import { DEFAULT_LABEL, defaultRunner, firstLine, servicePaths, UNIT_NAME, type Runner } from '../service.ts';
 
 export interface Check {
   name: string;
@@ -18,11 +18,54 @@ export interface Check {
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
 
-export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEnv): Promise<Check[]> {
+export interface DoctorOptions {
+  /** runs systemctl / launchctl (tests inject one) */
+  runner?: Runner;
+  platform?: NodeJS.Platform;
+  uid?: number;
+}
+
+/**
+ * Can the service file actually restart the sidecar here? A unit file is only as good as a user service
+ * manager that has it enabled: in a container, over SSH without a login session, or after `su`, there is
+ * none, and the file restarts nothing.
+ */
+export function serviceSupervises(platform: NodeJS.Platform, file: string, run: Runner, uid: number): { ok: boolean; detail: string; fix: string } {
+  if (platform === 'darwin') {
+    const target = `gui/${uid}/${DEFAULT_LABEL}`;
+    const r = run('launchctl', ['print', target]);
+    if (r.status === 0) return { ok: true, detail: `${file} is loaded in launchd (${target}): it restarts the sidecar after a crash`, fix: '' };
+    return {
+      ok: false,
+      detail: `${file} exists but launchd has not loaded it (${firstLine(r)}): nothing restarts the sidecar if it stops`,
+      fix: `launchctl bootstrap gui/${uid} ${file} from a GUI login session (or: mcpproxy-hook install --autostart, or --fail-closed)`,
+    };
+  }
+  // `show` asks the running manager (`is-enabled` can answer from the files alone, with no manager to act on them)
+  const r = run('systemctl', ['--user', 'show', UNIT_NAME, '--property=UnitFileState']);
+  const state = /^UnitFileState=(.*)$/m.exec(r.stdout)?.[1]?.trim() ?? '';
+  if (r.status === 0 && /^(enabled|enabled-runtime|linked|linked-runtime|alias|static|indirect|generated)$/.test(state)) {
+    return { ok: true, detail: `${file} is ${state} in your user systemd: it restarts the sidecar after a crash`, fix: '' };
+  }
+  const why = firstLine(r);
+  if (r.status === null || /Failed to connect to (user scope )?bus|No medium found|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR|Host is down|System has not been booted with systemd|Failed to get D-Bus connection/i.test(r.stderr + r.stdout)) {
+    return {
+      ok: false,
+      detail: `${file} exists, but no user service manager can run it here (${why}): nothing restarts the sidecar if it stops`,
+      fix: 'mcpproxy-hook install --autostart (the hook starts a missing sidecar), or --fail-closed; or run this as the user in a login session with systemd (loginctl enable-linger <user> keeps one running)',
+    };
+  }
+  return { ok: false, detail: `${file} exists but systemd has it ${state || why}: it will not start or restart the sidecar`, fix: `systemctl --user enable --now ${UNIT_NAME} (or: mcpproxy-hook service install)` };
+}
+
+export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEnv, opts: DoctorOptions = {}): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string, fix?: string): void => {
+    // the same finding from several hook entries (PreToolUse, PostToolUse, PostToolUseFailure) is one problem
+    if (checks.some((c) => c.name === name && c.ok === ok && c.detail === detail)) return;
     checks.push(fix && !ok ? { name, ok, detail, fix } : { name, ok, detail });
   };
+  const platform = opts.platform ?? process.platform;
 
   const major = Number(process.versions.node.split('.')[0]);
   add('node', major >= 20, `Node ${process.versions.node}`, 'install Node 20 or newer');
@@ -102,16 +145,16 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     }
   }
   if (!anyHooks) add('hooks', false, 'no mcpproxy-hook hooks in user, project or local settings', 'mcpproxy-hook install');
-  if (unsupervised > 0 && (process.platform === 'linux' || process.platform === 'darwin')) {
+  if (unsupervised > 0 && (platform === 'linux' || platform === 'darwin')) {
     // fail-open hooks are only as good as whatever restarts the sidecar when it stops (a crash, a pkill)
-    const svc = servicePaths(process.platform, env.HOME ?? '', env);
-    const supervised = existsSync(svc.file);
-    add(
-      'restart',
-      supervised,
-      supervised ? `${svc.file} restarts the sidecar` : 'fail-open hooks and nothing to restart the sidecar: if it stops, tool calls run unchecked until someone starts it',
-      'mcpproxy-hook service install (or: mcpproxy-hook install --autostart, or --fail-closed)',
-    );
+    const svc = servicePaths(platform, env.HOME ?? '', env);
+    if (!existsSync(svc.file)) {
+      add('restart', false, 'fail-open hooks and nothing to restart the sidecar: if it stops, tool calls run unchecked until someone starts it', 'mcpproxy-hook service install (or: mcpproxy-hook install --autostart, or --fail-closed)');
+    } else {
+      const uid = opts.uid ?? (typeof process.getuid === 'function' ? process.getuid() : 0);
+      const v = serviceSupervises(platform, svc.file, opts.runner ?? defaultRunner, uid);
+      add('restart', v.ok, v.detail, v.fix);
+    }
   }
 
   const mcp = status?.mcp as { upstreams?: Array<{ name: string; state: string; error?: string }>; error?: string } | null | undefined;

@@ -21,6 +21,38 @@ const strings = (def: readonly string[], doc: string) =>
     .default(() => [...def])
     .describe(doc);
 /**
+ * A domain list entry: a host name (`corp.example`, `*.corp.example`, `.corp.example`) or an IP address.
+ * A URL, a port or a path would never match a destination host, so they are refused with the entry to
+ * write instead (not rewritten: "https://github.com/myorg" trusts all of github.com, which the user
+ * should choose knowingly).
+ */
+export function domainEntryProblem(entry: string): string | undefined {
+  const e = entry.trim();
+  if (/^(\*\.|\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(e) || /^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/.test(e)) return e === entry ? undefined : `${JSON.stringify(entry)} has spaces around it; write ${JSON.stringify(e)}`;
+  let host: string | undefined;
+  try {
+    host = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(e) ? e : `http://${e}`).hostname || undefined;
+  } catch {
+    host = undefined;
+  }
+  const what = /:\/\//.test(e) ? 'is a URL' : /\//.test(e) ? 'has a path' : /:\d+$/.test(e) ? 'has a port' : undefined;
+  if (host && what) return `${JSON.stringify(entry)} ${what}; entries are host names, matched with their subdomains: write ${JSON.stringify(host)} (this covers every path and port on it)`;
+  return `${JSON.stringify(entry)} is not a host name; write a domain such as "git.corp.example" (its subdomains are included) or an IP address`;
+}
+const domains = (def: readonly string[], doc: string) =>
+  z
+    .array(
+      z
+        .string()
+        .min(1)
+        .superRefine((v, ctx) => {
+          const problem = domainEntryProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+    )
+    .default(() => [...def])
+    .describe(doc);
+/**
  * A map keyed by names the user chooses (tools, servers). Parsed into an object with no prototype, so
  * that a key such as `constructor` or `__proto__` is a plain entry and a lookup of a name that is not
  * there can never reach Object.prototype.
@@ -111,9 +143,9 @@ export const configSchema = z
           "a provider's credential going to that provider's own API (Stripe key to api.stripe.com, AWS keys to amazonaws.com, GitHub token to api.github.com), unless the destination came from tool output",
         ),
         suspiciousEndpoint: action('deny', 'any tool input naming a host on the suspicious-endpoint list'),
-        suspiciousEndpoints: strings(DEFAULT_SUSPICIOUS_ENDPOINTS, 'domains (and their subdomains) that exist to receive data: request bins, tunnels, paste sites; replaces the built-in list'),
-        extraSuspiciousEndpoints: strings([], 'domains added to the suspicious-endpoint list'),
-        trustedHosts: strings([], 'destination domains you own; data going only there counts as staying inside'),
+        suspiciousEndpoints: domains(DEFAULT_SUSPICIOUS_ENDPOINTS, 'domains (and their subdomains) that exist to receive data: request bins, tunnels, paste sites; replaces the built-in list'),
+        extraSuspiciousEndpoints: domains([], 'domains added to the suspicious-endpoint list'),
+        trustedHosts: domains([], 'destination domains you own; data going only there counts as staying inside'),
         toolActions: nameMap(ACTIONS, 'tool name -> action used for any data flow into that tool (e.g. {"WebFetch": "warn"})'),
         serverActions: nameMap(ACTIONS, 'MCP server name -> action used for any data flow into its tools'),
       })

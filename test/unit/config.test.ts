@@ -89,3 +89,23 @@ test('the JSON Schema for editors comes from the same schema, with defaults and 
   assert.ok((leaf?.description ?? '').length > 10);
   assert.equal(js.properties.session?.properties.idleMinutes?.default, 30);
 });
+
+test('domain lists take host names: a URL, a port or a path is refused with the host to write', () => {
+  const problems = (hosts: unknown[]): string[] => {
+    try {
+      validateConfig({ policy: { trustedHosts: hosts } });
+      return [];
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+  };
+  assert.deepEqual(problems(['git.corp.example', '*.corp.example', '.corp.example', 'CORP.example', '10.0.0.5', '::1', 'localhost']), []);
+  const [url, port, path, junk] = [problems(['https://git.corp.example/org/']), problems(['git.corp.example:8443']), problems(['git.corp.example/org']), problems(['not a host'])];
+  assert.match(url.join(), /policy\.trustedHosts.*"https:\/\/git\.corp\.example\/org\/" is a URL.*write "git\.corp\.example"/);
+  assert.match(port.join(), /has a port.*write "git\.corp\.example"/);
+  assert.match(path.join(), /has a path.*write "git\.corp\.example"/);
+  assert.match(junk.join(), /"not a host" is not a host name/);
+  // the suspicious-endpoint lists are domain lists too
+  assert.throws(() => validateConfig({ policy: { extraSuspiciousEndpoints: ['https://bin.example/x'] } }), /extraSuspiciousEndpoints.*write "bin\.example"/);
+  assert.deepEqual(defaultConfig().policy.suspiciousEndpoints.filter((d) => d.includes('/')), []);
+});

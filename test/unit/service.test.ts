@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import {
   DEFAULT_LABEL,
+  firstLine,
   launchdPlist,
   registerServiceCommands,
   serviceEnv,
@@ -314,6 +315,34 @@ test('systemd install without systemctl, or without a user bus: the file is writ
     const r3 = await serviceInstall(t.spec, { platform: 'linux', home: t.home, env: {}, runner: failing.run });
     assert.equal(r3.ok, false);
     assert.match(r3.lines.join('\n'), /journalctl --user -u mcpproxy-hook.service/);
+  } finally {
+    t.done();
+  }
+});
+
+test("systemctl's own progress lines (Created symlink, Removed) are not shown as the reason a step failed", async () => {
+  const t = tempHome();
+  try {
+    // systemctl --user in a container: the symlink is made from the files, then the bus is missing
+    const link = `Created symlink ${t.home}/.config/systemd/user/default.target.wants/${UNIT_NAME} → ${t.home}/.config/systemd/user/${UNIT_NAME}.`;
+    const enable = fakeRunner((c) => (c.includes('enable') ? { status: 1, stderr: `${link}\nFailed to connect to bus: No medium found\n` } : {}));
+    const r = await serviceInstall(t.spec, { platform: 'linux', home: t.home, env: {}, runner: enable.run });
+    assert.equal(r.ok, false);
+    const text = r.lines.join('\n');
+    assert.match(text, /could not reach your user service manager \(Failed to connect to bus: No medium found\)/);
+    assert.ok(!text.includes('Created symlink'), text);
+    // a start that fails after the enable: the job's own message
+    const job = fakeRunner((c) => (c.includes('enable') ? { status: 1, stderr: `${link}\nJob for ${UNIT_NAME} failed because the control process exited with error code.\n` } : {}));
+    rmSync(r.file);
+    const r2 = await serviceInstall(t.spec, { platform: 'linux', home: t.home, env: {}, runner: job.run });
+    assert.match(r2.lines.join('\n'), new RegExp(`failed: Job for ${UNIT_NAME.replace('.', '\\.')} failed because`));
+    const removed = fakeRunner((c) => (c.includes('disable') ? { status: 1, stderr: `Removed "${t.home}/.config/systemd/user/default.target.wants/${UNIT_NAME}".\nFailed to connect to bus: No medium found\n` } : {}));
+    const u = await serviceUninstall({}, { platform: 'linux', home: t.home, env: {}, runner: removed.run });
+    const utext = u.lines.join('\n');
+    assert.match(utext, /Could not stop the service through systemctl \(Failed to connect to bus: No medium found\)/);
+    assert.ok(!/\(Removed/.test(utext), utext);
+    // nothing but progress lines and a failure status: the status is named
+    assert.equal(firstLine({ status: 1, stdout: '', stderr: 'Removed "/x".\n' }), 'exit status 1');
   } finally {
     t.done();
   }

@@ -1,0 +1,126 @@
+/**
+ * `mcpproxy-hook status` in text: what runs, what it checked and where, in sentences rather than
+ * raw JSON.
+ */
+import type { Ui } from './output.ts';
+
+export interface HookInstall {
+  scope: string;
+  file: string;
+  events: string[];
+  failClosed: boolean;
+  transport: string;
+  /** HTTP hooks: a SessionStart hook starts the sidecar */
+  starter?: boolean;
+  problem?: string;
+}
+
+export interface StatusInput {
+  sidecar: Record<string, unknown> | null;
+  error: string | null;
+  socket: string;
+  stateDir: string;
+  /** every settings file that was read, by scope */
+  checked: Array<{ scope: string; file: string }>;
+  installs: HookInstall[];
+  /** Claude Code plugins of ours that are enabled */
+  plugins?: string[];
+  recent: Array<{ time: string; decision: string; event: string; tool: string; summary: string | null }>;
+}
+
+const DECISION_ORDER = ['deny', 'ask', 'warn', 'allow'];
+
+/** `{"allow": 12, "deny": 1}` → "1 deny, 12 allow" (most serious first); "none" when empty. */
+export function decisionCounts(counts: Record<string, number> | undefined | null): string {
+  const entries = Object.entries(counts ?? {}).filter(([, n]) => n > 0);
+  if (entries.length === 0) return 'none';
+  entries.sort(([a], [b]) => (DECISION_ORDER.indexOf(a) + 1 || 99) - (DECISION_ORDER.indexOf(b) + 1 || 99));
+  return entries.map(([d, n]) => `${n} ${d}`).join(', ');
+}
+
+export function latencyLine(lat: { count: number; p50_us: number; p99_us: number } | undefined): string {
+  if (!lat || lat.count === 0) return 'Decision time: no events since the sidecar started';
+  return `Decision time (last ${lat.count} event${lat.count === 1 ? '' : 's'}): p50 ${(lat.p50_us / 1000).toFixed(2)} ms, p99 ${(lat.p99_us / 1000).toFixed(2)} ms`;
+}
+
+interface Upstream {
+  name: string;
+  transport?: string;
+  state: string;
+  error?: string;
+  tools?: number;
+  restarts?: number;
+  nextRetry?: string;
+}
+
+/** Lines for the MCP proxy and each upstream server. */
+export function mcpLines(mcp: unknown, ui: Ui): string[] {
+  if (!mcp || typeof mcp !== 'object') return ['MCP proxy: off (no servers under mcp.servers in the config)'];
+  const m = mcp as { error?: string | null; upstreams?: Upstream[]; stdio_socket?: string | null };
+  const out: string[] = [];
+  if (m.error) out.push(`MCP proxy: ${ui.paint('red', 'NOT started')}: ${m.error}`);
+  const ups = m.upstreams ?? [];
+  if (!m.error) out.push(`MCP proxy: ${ups.length} upstream server${ups.length === 1 ? '' : 's'}${m.stdio_socket ? `, bridge socket ${m.stdio_socket}` : ''}`);
+  for (const u of ups) {
+    const ok = u.state === 'ready';
+    const state = ok ? ui.paint('green', u.state) : ui.paint(u.state === 'failed' ? 'red' : 'yellow', u.state);
+    const extra = [
+      ok && u.tools !== undefined ? `${u.tools} tool${u.tools === 1 ? '' : 's'}` : '',
+      u.restarts ? `restarted ${u.restarts} time${u.restarts === 1 ? '' : 's'}` : '',
+      !ok && u.error ? u.error : '',
+      !ok && u.nextRetry ? `next try ${u.nextRetry}` : '',
+    ].filter(Boolean);
+    out.push(`  ${u.name}${u.transport ? ` (${u.transport})` : ''}: ${state}${extra.length ? `, ${extra.join(', ')}` : ''}`);
+  }
+  return out;
+}
+
+export function statusText(s: StatusInput, ui: Ui): string {
+  const lines: string[] = [];
+  const sc = s.sidecar;
+  if (sc) {
+    lines.push(`Sidecar: ${ui.paint('green', 'running')} (pid ${sc.pid}, up ${sc.uptime_s} s, version ${sc.version ?? '?'})`);
+    lines.push(`State dir: ${sc.state_dir ?? s.stateDir} (socket ${sc.socket})`);
+    lines.push(`Sessions tracked: ${sc.sessions_tracked}`);
+    const saved = sc.saved_state as { sessions: number; origins: number; restored_at_start: { sessions: number; origins: number; broken: number } } | null;
+    lines.push(
+      saved
+        ? `Saved across restarts: ${saved.sessions} session(s), ${saved.origins} origin(s) (restored at start: ${saved.restored_at_start.sessions} session(s), ${saved.restored_at_start.origins} origin(s)${saved.restored_at_start.broken ? `, ${saved.restored_at_start.broken} unreadable and dropped` : ''})`
+        : 'Saved across restarts: off (session.persist is false: a restart forgets open sessions)',
+    );
+    lines.push(latencyLine(sc.latency as { count: number; p50_us: number; p99_us: number } | undefined));
+    lines.push(`Decisions, last 24 h: ${decisionCounts(sc.decisions_24h as Record<string, number>)}`);
+    const hh = sc.http_hook as { url?: string; error?: string } | null;
+    if (hh) lines.push(hh.url ? `HTTP hook endpoint: ${hh.url}` : `HTTP hook endpoint: ${ui.paint('red', 'DOWN')}: ${hh.error}`);
+    const c = sc.config as { file: string; exists: boolean; loaded_at: string; last_reload_error?: string | null };
+    lines.push(`Config: ${c.exists ? c.file : `defaults (no ${c.file})`}, loaded ${c.loaded_at}`);
+    if (c.last_reload_error) {
+      lines.push(`  ${ui.paint('red', 'the last reload failed')}; the config loaded at ${c.loaded_at} stays in force until the file is fixed:`);
+      for (const l of String(c.last_reload_error).split('\n')) lines.push(`    ${l}`);
+      lines.push('  check it with: mcpproxy-hook config --check');
+    }
+    lines.push(...mcpLines(sc.mcp, ui));
+  } else {
+    lines.push(`Sidecar: ${ui.paint('red', 'NOT running')}: ${s.error}`);
+    lines.push(`State dir: ${s.stateDir} (looked for the socket ${s.socket})`);
+  }
+  const plugins = s.plugins ?? [];
+  for (const id of plugins) lines.push(`Plugin: ${id} enabled (command hooks, fail-closed: while the sidecar is down and cannot be started, tool calls are blocked)`);
+  if (s.installs.length === 0 && plugins.length === 0) {
+    lines.push('Hooks: not installed. Looked in:');
+    for (const c of s.checked) lines.push(`  ${c.scope.padEnd(8)} ${c.file}`);
+    lines.push('Install with `mcpproxy-hook install`.');
+  }
+  for (const i of s.installs) {
+    const down = i.failClosed ? 'fail-closed: while the sidecar is down, tool calls are blocked' : 'fail-open: while the sidecar is down, tool calls run unchecked';
+    const mode = `${i.transport === 'http' ? `http transport${i.starter ? ', the sidecar starts with each session' : ''}` : 'command hook'}, ${down}`;
+    lines.push(i.problem ? `Hooks (${i.scope}): ${ui.paint('red', i.problem)}` : `Hooks (${i.scope}): ${i.events.join(', ')} in ${i.file}, ${mode}`);
+  }
+  const hooked = plugins.length > 0 || s.installs.some((i) => i.events.includes('PreToolUse') && i.events.includes('PostToolUse'));
+  lines.push(`Coverage: ${hooked ? 'hooks (built-in tools and MCP tool calls seen by Claude Code)' : 'none: no hooks installed'}`);
+  if (s.recent.length) {
+    lines.push('Recent decisions:');
+    for (const r of s.recent) lines.push(`  ${r.time} ${r.decision.padEnd(5)} ${r.event.padEnd(11)} ${r.tool} ${r.summary ?? ''}`.trimEnd());
+  }
+  return lines.join('\n') + '\n';
+}
