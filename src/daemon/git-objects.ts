@@ -125,6 +125,8 @@ export function readPushFacts(req: PushRequest, limits: GitReadLimits = DEFAULT_
     // commits not on any remote-tracking branch: what this push makes public (a remote's own branches
     // already are); HEAD when no refspec is named
     const revs = refs.length ? refs : ['HEAD'];
+    if (req.every?.branches) revs.push('--branches');
+    if (req.every?.tags) revs.push('--tags');
     const hasHead = (() => {
       try {
         git(top, ['rev-parse', '--verify', '-q', 'HEAD'], lim);

@@ -177,3 +177,17 @@ test('an event with no working directory names no repository: nothing read, and 
   assert.ok(d.liveFacts?.some((f) => /no repository/.test(f)), JSON.stringify(d.liveFacts));
   assert.equal(inspectPushes({ ...ev, tool_input: { command: 'docker push img' } }, undefined), undefined);
 });
+
+test('git push --all and --tags read every branch and tag, not only the current one', (t) => {
+  const r = repo();
+  t.after(r.done);
+  r.git('checkout', '-q', '-b', 'side');
+  r.write('side.env', `GITHUB_TOKEN=${GH_TOKEN}\n`);
+  r.git('add', '.');
+  r.git('commit', '-q', '-m', 'side');
+  r.git('checkout', '-q', 'main');
+  assert.equal(decide(engine(), r.dir, 'git push origin main', 1).action, 'allow', 'main itself carries nothing new');
+  const d = decide(engine(), r.dir, 'git push --all origin', 2);
+  assert.equal(d.action, 'deny', d.summary);
+  assert.match(d.reason, /side\.env/);
+});

@@ -20,6 +20,8 @@ export interface PushRequest {
   commitsFirst: boolean;
   /** …after `git add .` / `-A`: new files go too */
   addsAll: boolean;
+  /** `--all`, `--mirror`, `--branches`: every local branch goes; `--tags`, `--follow-tags`: tags too */
+  every?: { branches: boolean; tags: boolean };
 }
 
 /** One file a push publishes: the lines it adds (bounded), or that it could only be named. */
@@ -48,7 +50,12 @@ export function pushRequests(bash: BashAnalysis, cwd: string | undefined, home?:
   if (pushes.length === 0) return [];
   const commitsFirst = bash.git.some((g) => g.subcommand === 'commit');
   const addsAll = bash.git.some((g) => g.subcommand === 'add' && g.args.some((a) => a === '.' || a === '-A' || a === '--all' || a === ':/' || a === '*'));
-  return pushes.map((p) => ({ repo: p.repo, remote: p.remote, ...(p.url !== undefined ? { url: p.url } : {}), refspecs: p.refspecs, commitsFirst, addsAll }));
+  return pushes.map((p) => {
+    const args = p.git !== undefined ? (bash.git[p.git]?.args ?? []) : [];
+    const branches = args.some((a) => a === '--all' || a === '--mirror' || a === '--branches');
+    const tags = args.some((a) => a === '--tags' || a === '--mirror' || a === '--follow-tags');
+    return { repo: p.repo, remote: p.remote, ...(p.url !== undefined ? { url: p.url } : {}), refspecs: p.refspecs, commitsFirst, addsAll, ...(branches || tags ? { every: { branches, tags } } : {}) };
+  });
 }
 
 /** A file that is a CI pipeline definition (it runs with the repository's secrets). */
