@@ -4,7 +4,7 @@
  * rename it over the target, fsync the directory. One implementation for every file we write
  * (config, Claude Code settings, service units, state).
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -23,6 +23,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, opts: A
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    // exactly this mode: the umask may have narrowed it (a 0644 unit) or a caller may need it no wider
+    fchmodSync(fd, opts.mode ?? 0o600);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

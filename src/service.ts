@@ -8,8 +8,9 @@
  * domain) the file is still written and the user is told exactly what to run, and why.
  */
 import { DAEMON_NODE_ARGS } from './daemon-args.ts';
+import { writeFileAtomic } from './fs-atomic.ts';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -330,11 +331,7 @@ function readOr(file: string): string | null {
 /** temp file + rename in the same directory, 0644 (service managers read it; it holds no secret) */
 function writeAtomic(file: string, text: string): void {
   try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, text, { mode: 0o644 });
-    chmodSync(tmp, 0o644);
-    renameSync(tmp, file);
+    writeFileAtomic(file, text, { mode: 0o644, dirMode: 0o755 });
   } catch (e) {
     throw new ServiceError(`cannot write ${file}: ${(e as Error).message}. Check that you own ${dirname(file)} and the disk is not full.`);
   }

@@ -7,7 +7,8 @@
  * that starts the sidecar when none answers. The command transport stays for `--transport command`.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../fs-atomic.ts';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { loadConfigFile, setConfigValue, ConfigError } from '../config/index.ts';
@@ -83,9 +84,7 @@ export function writeRecord(paths: Pick<Paths, 'stateDir'>, r: InstallRecord): v
     return;
   }
   ensurePrivateDir(paths.stateDir);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(r, null, 2) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(r, null, 2) + '\n', { mode: 0o600 });
 }
 
 // ------------------------------------------------------------------------------------------ sidecar
@@ -361,9 +360,7 @@ function sameJson(a: string, b: string): boolean {
 /** Put back a file's exact earlier text (temp file + rename, mode kept). */
 function writeText(file: string, text: string, current: string | null): void {
   if (current === text) return;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: statSync(file).mode & 0o777 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, text, { mode: statSync(file).mode & 0o777 });
 }
 
 async function stopSidecar(paths: Paths): Promise<boolean> {

@@ -3,7 +3,8 @@
  * hook, is idempotent, writes atomically with a backup that is removed once the new file reads back
  * as written, refuses invalid JSON, and keeps a file that holds a bearer token private (0600).
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { writeFileAtomic } from '../fs-atomic.ts';
 import { dirname, join } from 'node:path';
 
 /** Every command hook we write carries this marker so uninstall finds only ours. */
@@ -195,10 +196,8 @@ export function writeSettings(file: string, data: Record<string, unknown>, oldTe
     chmodSync(backup, 0o600);
   }
   if (holdsToken(data)) mode = 0o600;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode); // the umask may have narrowed it; a token file must not be wider than 0600 either way
-  renameSync(tmp, file);
+  // exact mode (the umask may have narrowed it; a token file must not be wider than 0600 either way), fsynced
+  writeFileAtomic(file, text, { mode });
   let back: string | null = null;
   try {
     back = readFileSync(file, 'utf8');
