@@ -97,7 +97,7 @@ async function replay(sc: RunningSidecar, s: Scenario, attack: boolean, runTag: 
   const sid = `bench-${runTag}-${s.id}`;
   const judged: Judged[] = [];
   for (const [i, st] of s.steps.entries()) {
-    const base: HookEvent = 'pre' in st ? st.pre : st.post;
+    const base = 'pre' in st ? st.pre : 'post' in st ? st.post : st.prompt;
     const event = { ...base, session_id: sid, transcript_path: `/home/dev/.claude/projects/-home-dev/${sid}.jsonl`, permission_mode: 'default' };
     const t0 = process.hrtime.bigint();
     let reply: EvalReply;
@@ -112,7 +112,7 @@ async function replay(sc: RunningSidecar, s: Scenario, attack: boolean, runTag: 
     }
     if ('pre' in st && st.judge) {
       const d = (reply.decision.decision ?? 'allow') as Action;
-      judged.push({ step: i, tool: base.tool_name, decision: d in RANK ? d : 'allow', summary: reply.decision.summary ?? '' });
+      judged.push({ step: i, tool: st.pre.tool_name, decision: d in RANK ? d : 'allow', summary: reply.decision.summary ?? '' });
     }
   }
   const top = judged.reduce<Action>((a, j) => (RANK[j.decision] > RANK[a] ? j.decision : a), 'allow');
