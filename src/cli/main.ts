@@ -7,7 +7,6 @@ import { AuditStore } from '../store/audit-store.ts';
 import { ConfigError, configDocs, configJsonSchema, loadConfigFile } from '../config/index.ts';
 import { registerServiceCommands } from '../service.ts';
 import { resolvePaths } from '../paths.ts';
-import { runDaemon } from '../daemon/run.ts';
 import { VERSION } from '../version.ts';
 import { request, SidecarUnavailable } from '../transport/client.ts';
 import { hookMode, ourHandlers, readSettings, settingsPath, SettingsError, type Scope } from './settings.ts';
@@ -133,6 +132,8 @@ export function buildProgram(): Command {
     .command('daemon')
     .description('run the sidecar in the foreground (service managers run exactly this)')
     .action(async () => {
+      // the sidecar (engine, stores, transports) is loaded only by the command that runs it
+      const { runDaemon } = await import('../daemon/run.ts');
       await runDaemon(resolvePaths());
     });
 
