@@ -16,7 +16,7 @@
  * Reply frame:    u32be length + msgpack str (the hook JSON; "!" + message when the sidecar could not decide)
  */
 import { connect } from 'node:net';
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 import { resolvePaths } from '../src/paths.ts';
 
@@ -169,6 +169,15 @@ function spawnDaemon(): void {
   let log: number | 'ignore' = 'ignore';
   try {
     mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+    // hooks that run at once (SessionStart and the first prompt, parallel sessions) start one sidecar, not several:
+    // whoever creates the lock starts it, the others wait for its socket; a lock older than 15 s is left over
+    const lock = `${paths.stateDir}/start.lock`;
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+    } catch {
+      if (Date.now() - statSync(lock).mtimeMs < 15_000) return;
+      writeFileSync(lock, '');
+    }
     log = openSync(paths.logFile, 'a', 0o600);
   } catch {
     /* the sidecar reports a state dir it cannot use itself */

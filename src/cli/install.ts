@@ -240,7 +240,11 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
     entries.push({ event: 'UserPromptSubmit', handler: promptHandler });
     // the sidecar starts with the session: a cold start takes ~1 s here, so its deadline is generous
     const startDeadline = Math.max(cfg.hook.deadlineMs, Math.min(8000, cfg.hook.timeoutSeconds * 1000 - 1000));
-    entries.push({ event: 'SessionStart', handler: { type: 'command', command: hookCommand('start', { node: process.execPath, hook, socket: paths.socket, deadlineMs: startDeadline, failClosed: false, httpPort: cfg.hook.httpPort, autostart: cli, ...(home ? { home } : {}) }), timeout: cfg.hook.timeoutSeconds } });
+    const starter: HookHandler = { type: 'command', command: hookCommand('start', { node: process.execPath, hook, socket: paths.socket, deadlineMs: startDeadline, failClosed: false, httpPort: cfg.hook.httpPort, autostart: cli, ...(home ? { home } : {}) }), timeout: cfg.hook.timeoutSeconds };
+    entries.push({ event: 'SessionStart', handler: starter });
+    // and with each prompt: a sidecar that died mid-session (tool calls blocked meanwhile) is back for the
+    // user's next turn, at the cost of one node start per prompt (none per tool call)
+    entries.push({ event: 'UserPromptSubmit', handler: starter });
   } else {
     const mk = (phase: 'pre' | 'post'): HookHandler => ({
       type: 'command',
@@ -265,7 +269,7 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
   const entry: SettingsRecord = prev ?? { file, scope: o.scope, created: text === null, mode: text === null ? null : mode, ...(text !== null ? { original: text } : {}) };
   record.settings = [...record.settings.filter((s) => s.file !== file), entry];
   writeRecord(paths, record);
-  const starter = transport === 'http' ? ' (and a SessionStart hook that starts the sidecar when none runs)' : '';
+  const starter = transport === 'http' ? ' (and SessionStart and UserPromptSubmit hooks that start the sidecar when none runs)' : '';
   if (!r.changed) out(`Hooks already installed in ${file}; nothing changed.\n`);
   else out(`Installed PreToolUse, PostToolUse and PostToolUseFailure hooks${starter} in ${file}${holdsToken(next) ? ' (mode 0600: it holds the hook token)' : ''}.\n`);
 

@@ -51,6 +51,8 @@ test('default install: HTTP hooks with onFailure block, a SessionStart starter, 
     const start = s.hooks.SessionStart[0];
     assert.equal(start.matcher, undefined);
     assert.match(start.hooks[0].command, new RegExp(`hook\\.cjs start .*--http-port ${port} --autostart .*global/mcpproxy-hook/bin/mcpproxy-hook\\.js #mcpproxy-hook$`));
+    const restarter = s.hooks.UserPromptSubmit.find((g: { hooks: Array<{ type: string }> }) => g.hooks[0]?.type === 'command');
+    assert.equal(restarter?.hooks[0].command, start.hooks[0].command, 'each prompt also starts a sidecar that died mid-session');
     assert.equal(s.hooks.PostToolUse[0].hooks[0].onFailure, 'block');
     assert.equal(s.hooks.PostToolUseFailure[0].hooks[0].onFailure, 'block');
     assert.deepEqual(readdirSync(join(t.home, '.claude')), ['settings.json'], 'no .bak or temp file');
