@@ -90,7 +90,7 @@ describe(`fail closed through Claude Code (${claudeVersion() ?? 'no CLI'})`, { s
     assert.equal(existsSync(sent), false, 'the exfiltration did not run');
     assert.equal(r.toolResults[2]?.is_error, false, describeRun(r));
     assert.match(r.toolResults[2]?.text ?? '', /ordinary-work/);
-    assert.equal(r.hookRuns.filter((x) => x.kind === 'command' && x.event !== 'SessionStart').length, 0, 'no process per tool event');
+    assert.equal(r.hookRuns.filter((x) => x.kind === 'command' && /ToolUse/.test(x.event)).length, 0, 'no process per tool event');
   });
 
   test('HTTP + onFailure block: the sidecar killed mid-session blocks the next tool call instead of letting it run', async () => {
@@ -109,7 +109,8 @@ describe(`fail closed through Claude Code (${claudeVersion() ?? 'no CLI'})`, { s
     assert.match(r.toolResults[0]?.text ?? '', /guard-up/);
     assert.equal(r.toolResults[1]?.is_error, true, describeRun(r));
     assert.match(r.toolResults[1]?.text ?? '', /onFailure is "block"/);
-    assert.match(r.toolResults[1]?.text ?? '', /ECONNREFUSED/);
+    // a refused connection, or the kept-alive one cut when the sidecar died
+    assert.match(r.toolResults[1]?.text ?? '', /ECONNREFUSED|socket hang up|ECONNRESET/);
     assert.equal(existsSync(ran), false, 'the tool did not run');
   });
 
