@@ -27,7 +27,7 @@ import { redact } from './redact.ts';
 import { bashTamper, fileTamper, type GuardFacts } from './tamper.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
 import { DATA_RULES, SENSITIVE_RULES, type Decision, type DestKind, type Finding } from './findings.ts';
-import { article, provenanceNote, reasonText, summarize, truncate, unaskedNote } from './reasons.ts';
+import { also, article, because, provenanceNote, reasonText, summarize, truncate, unaskedNote } from './reasons.ts';
 import { coverageAction, provenancePolicy } from './policy.ts';
 import { MIN_COVERAGE, strongestSource, writtenContent } from './taint.ts';
 import { AUTHENTICATED, escapeRe, ghRepo, githubRepoOfUrl, mcpHosts, PLAIN_FETCHERS, PROJECT_CONFIG, PROJECT_SOURCE, urlsRepos } from './destinations.ts';
@@ -561,7 +561,7 @@ export class FlowEngine {
         if (!DATA_RULES.has(f.rule) || f.action === 'deny') continue;
         f.action = this.cfg.policy.sensitiveToExternal;
         f.risk = 'critical';
-        f.how = `${f.how ? f.how + '; ' : ''}the data rides in the host name ${v.dest.value} itself: looking it up delivers it (DNS exfiltration)`;
+        f.how = also(f.how, because.dataInHostName(v.dest.value));
       }
       return;
     }

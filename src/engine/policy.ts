@@ -9,6 +9,7 @@ import type { BashAnalysis } from './bash/index.ts';
 import { hasPayload } from './destinations.ts';
 import { DATA_RULES, ORDINARY_RULES, SENSITIVE_RULES, type DestKind, type Finding, type RuleId } from './findings.ts';
 import type { DestinationVerdict } from './provenance.ts';
+import { also, because } from './reasons.ts';
 
 type Policy = Config['policy'];
 
@@ -29,14 +30,14 @@ export function provenancePolicy(pol: Policy, findings: Finding[], verdicts: Des
   const planted = verdicts.filter((v) => v.planted);
   if (planted.length > 0) {
     const p = planted[0] as DestinationVerdict;
-    const how = `${p.dest.value} first appeared in ${p.via}, in content from outside: a destination planted there is where a prompt injection sends data`;
+    const how = because.planted(p.dest.value, p.via);
     let content = false;
     for (const f of findings) {
       if (!DATA_RULES.has(f.rule)) continue;
       content = true;
       if (ACTION_RANK[pol.plantedDestination] > ACTION_RANK[f.action]) f.action = pol.plantedDestination;
       if (RISK_RANK[f.risk] < RISK_RANK.critical) f.risk = 'critical';
-      f.how = f.how ? `${f.how}; ${how}` : how;
+      f.how = also(f.how, how);
     }
     if (!content && hasPayload(tool, input, bash)) {
       findings.push({ action: pol.plantedDestinationAny, risk: 'high', flowType: 'internal_to_external', what: 'data', how, rule: 'planted_destination' });
@@ -49,7 +50,7 @@ export function provenancePolicy(pol: Policy, findings: Finding[], verdicts: Des
       const hostsOk = verdicts.every((v) => v.dest.kind === 'host' && f.labels?.every((l) => providerOwns(l, v.dest.value)));
       if (hostsOk) {
         f.action = pol.providerOwnApi;
-        f.how = `${f.how ? f.how + '; ' : ''}it goes to the API of the provider that issued it`;
+        f.how = also(f.how, because.providerOwnApi());
         continue;
       }
     }
@@ -61,7 +62,7 @@ export function provenancePolicy(pol: Policy, findings: Finding[], verdicts: Des
       if (f.rule === 'internal_to_hybrid' && ACTION_RANK[pol.internalToExternal] > ACTION_RANK[f.action]) {
         f.action = pol.internalToExternal;
         f.risk = 'high';
-        f.how = `${f.how ? f.how + '; ' : ''}it was read from ${from} and goes to ${other.dest.value}, another repository with other readers`;
+        f.how = also(f.how, because.otherRepository(from as string, other.dest.value));
       }
       continue;
     }
@@ -70,7 +71,7 @@ export function provenancePolicy(pol: Policy, findings: Finding[], verdicts: Des
     if (ORDINARY_RULES.has(f.rule) || (allOwn && SENSITIVE_RULES.has(f.rule))) {
       if (ACTION_RANK[f.action] > ACTION_RANK[pol.internalToChosen]) {
         f.action = pol.internalToChosen;
-        f.how = `${f.how ? f.how + '; ' : ''}the destination was chosen by ${by}`;
+        f.how = also(f.how, because.chosen(by));
       }
     }
   }

@@ -83,3 +83,17 @@ export function provenanceNote(d: Decision): string {
 export function unaskedNote(action: string): string {
   return ` (This session runs with permissions bypassed, where Claude Code would run the call without asking, so it is ${action === 'deny' ? 'denied' : action === 'warn' ? 'flagged' : 'allowed'} instead; policy.askWhenBypassed sets this.)`;
 }
+
+/** A clause added to a finding's `how` (joined with "; "). */
+export function also(how: string | undefined, clause: string): string {
+  return how ? `${how}; ${clause}` : clause;
+}
+
+/** Why a decision about a destination's provenance went the way it did: the clauses policy adds. */
+export const because = {
+  planted: (dest: string, via: string): string => `${dest} first appeared in ${via}, in content from outside: a destination planted there is where a prompt injection sends data`,
+  providerOwnApi: (): string => 'it goes to the API of the provider that issued it',
+  otherRepository: (from: string, to: string): string => `it was read from ${from} and goes to ${to}, another repository with other readers`,
+  chosen: (by: string): string => `the destination was chosen by ${by}`,
+  dataInHostName: (host: string): string => `the data rides in the host name ${host} itself: looking it up delivers it (DNS exfiltration)`,
+};
