@@ -6,7 +6,7 @@
  * or unreachable blocks the tool call in Claude Code itself (>= 2.1.295), plus a SessionStart command hook
  * that starts the sidecar when none answers. The command transport stays for `--transport command`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { createServer } from 'node:net';
@@ -128,6 +128,25 @@ export async function startSidecar(paths: Paths, cli: string, waitMs = 10_000): 
 }
 
 // ------------------------------------------------------------------------------------------ install
+
+/** The first Claude Code release that honours `"onFailure": "block"` on command and HTTP hooks. */
+export const ON_FAILURE_SINCE = [2, 1, 295] as const;
+
+/** `claude --version` of the CLI on PATH (or MCPPROXY_HOOK_CLAUDE_BIN), as [major, minor, patch]; null when none answers. */
+export function claudeCliVersion(env: NodeJS.ProcessEnv): number[] | null {
+  const r = spawnSync(env.MCPPROXY_HOOK_CLAUDE_BIN || 'claude', ['--version'], { env, encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const m = /(\d+)\.(\d+)\.(\d+)/.exec(r.stdout ?? '');
+  return r.status === 0 && m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
+
+export function honoursOnFailure(v: number[]): boolean {
+  for (let i = 0; i < 3; i++) {
+    const have = v[i] ?? 0;
+    const need = ON_FAILURE_SINCE[i] ?? 0;
+    if (have !== need) return have > need;
+  }
+  return true;
+}
 
 export interface InstallOptions {
   scope: Scope;
@@ -273,6 +292,12 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
   if (!r.changed) out(`Hooks already installed in ${file}; nothing changed.\n`);
   else out(`Installed PreToolUse, PostToolUse and PostToolUseFailure hooks${starter} in ${file}${holdsToken(next) ? ' (mode 0600: it holds the hook token)' : ''}.\n`);
 
+  if (failClosed) {
+    const v = claudeCliVersion(ctx.env);
+    if (v && !honoursOnFailure(v)) {
+      out(`WARNING: the Claude Code on PATH is ${v.join('.')}; versions before ${ON_FAILURE_SINCE.join('.')} ignore "onFailure": "block", so a hook call that fails lets the tool run. Update Claude Code (claude update)${transport === 'http' ? ', or install the command hook, which denies by itself when the sidecar does not answer: mcpproxy-hook install --transport command --fail-closed' : ''}.\n`);
+    }
+  }
   const up = await answers(paths.socket);
   if (transport === 'http') {
     out(`Transport: http on 127.0.0.1:${cfg.hook.httpPort}, no process per event. ${failClosed ? 'Fail-closed: when the sidecar does not answer, Claude Code blocks the tool call (onFailure "block", Claude Code >= 2.1.295).' : 'Fail-open: when the sidecar does not answer, Claude Code runs the tool unchecked.'}\n`);

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolvePaths } from '../../src/paths.ts';
-import { readRecord, runInstall, runUninstall, type InstallContext } from '../../src/cli/install.ts';
+import { honoursOnFailure, readRecord, runInstall, runUninstall, type InstallContext } from '../../src/cli/install.ts';
 import { isTransient, runtimeDependencyDirs, stableRoot } from '../../src/cli/package-copy.ts';
 
 /** A package laid out as `npm install -g` leaves it (no .git): used in place. */
@@ -184,6 +184,27 @@ test('uninstall --all also asks to remove the service and the plugin; plain unin
     await runUninstall({ scope: 'user', all: true }, ctx);
     assert.deepEqual(calls, ['plugin', 'service']);
     assert.match(t.out.join(''), /Uninstalled the plugin\.\nRemoved the service file\./);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a Claude Code that predates onFailure (< 2.1.295) gets a warning at install, since it would let a failed hook call through', async () => {
+  assert.equal(honoursOnFailure([2, 1, 295]), true);
+  assert.equal(honoursOnFailure([2, 1, 330]), true);
+  assert.equal(honoursOnFailure([2, 2, 0]), true);
+  assert.equal(honoursOnFailure([2, 1, 294]), false);
+  assert.equal(honoursOnFailure([2, 0, 999]), false);
+  const t = setup();
+  try {
+    const fake = join(t.home, 'claude');
+    writeFileSync(fake, '#!/bin/sh\necho "2.1.197 (Claude Code)"\n', { mode: 0o755 });
+    await runInstall({ scope: 'user', start: false }, { ...t.ctx, env: { ...t.ctx.env, MCPPROXY_HOOK_CLAUDE_BIN: fake } });
+    assert.match(t.out.join(''), /WARNING: the Claude Code on PATH is 2\.1\.197; versions before 2\.1\.295 ignore "onFailure": "block"/);
+    t.out.length = 0;
+    writeFileSync(fake, '#!/bin/sh\necho "2.1.330 (Claude Code)"\n', { mode: 0o755 });
+    await runInstall({ scope: 'user', start: false }, { ...t.ctx, env: { ...t.ctx.env, MCPPROXY_HOOK_CLAUDE_BIN: fake } });
+    assert.doesNotMatch(t.out.join(''), /WARNING/);
   } finally {
     t.cleanup();
   }
