@@ -53,8 +53,13 @@ test('a PostToolUse is answered before it is recorded, and recorded right after 
     assert.ok(!JSON.stringify(r.output).includes(SECRET));
     assert.equal(r.decision, null, 'no decision yet: recording comes after the reply');
     assert.equal(sc.engine.session('d1')?.origins.size ?? 0, 0, 'nothing recorded before the reply');
+    // a large answer is recorded once it has been written out (the socket server says so)
+    assert.equal(typeof r.written, 'function');
     await new Promise((res) => setImmediate(res));
-    assert.equal(sc.engine.session('d1')?.origins.size, 1, 'recorded in the next turn of the event loop');
+    assert.equal(sc.engine.session('d1')?.origins.size ?? 0, 0, 'not recorded while the answer is being written');
+    r.written?.();
+    await new Promise((res) => setImmediate(res));
+    assert.equal(sc.engine.session('d1')?.origins.size, 1, 'recorded in the next turn of the event loop after the reply is written');
     sc.audit.flush(); // the group commit the recording queued
     const rows = sc.audit.query({ session: 'd1' });
     assert.equal(rows.length, 1);
