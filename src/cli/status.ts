@@ -90,6 +90,11 @@ export function statusText(s: StatusInput, ui: Ui): string {
     );
     lines.push(latencyLine(sc.latency as { count: number; p50_us: number; p99_us: number } | undefined));
     lines.push(`Decisions, last 24 h: ${decisionCounts(sc.decisions_24h as Record<string, number>)}`);
+    if (typeof sc.sessions_refused === 'number' && sc.sessions_refused > 0) lines.push(`  ${ui.paint('red', `${sc.sessions_refused} new session(s) refused`)} since start: every tracked session was active or held data (session.maxSessions or the memory budget); their tool calls were denied`);
+    if (typeof sc.undelivered_24h === 'number' && sc.undelivered_24h > 0) lines.push(`  ${sc.undelivered_24h} answer(s) never reached their hook (it had given up waiting; see activity rows with delivered 0)`);
+    const as = sc.audit_store as { ok: boolean; error: { code: string; message: string; since: string } | null; waiting_rows: number; dropped_rows: number } | undefined;
+    if (as && !as.ok) lines.push(`Audit log: ${ui.paint('red', as.error ? `cannot be written since ${as.error.since} (${as.error.code}: ${as.error.message})` : 'rows were lost')}; ${as.waiting_rows} row(s) waiting in memory, ${as.dropped_rows} dropped. Decisions go on${as.error?.code === 'SQLITE_FULL' ? '; free disk space and the rows are written' : ''}`);
+    for (const p of (sc.state_problems as string[] | undefined) ?? []) lines.push(`${ui.paint('red', 'State problem')}: ${p}`);
     const hh = sc.http_hook as { url?: string; error?: string } | null;
     if (hh) lines.push(hh.url ? `HTTP hook endpoint: ${hh.url}` : `HTTP hook endpoint: ${ui.paint('red', 'DOWN')}: ${hh.error}`);
     const c = sc.config as { file: string; exists: boolean; loaded_at: string; last_reload_error?: string | null };

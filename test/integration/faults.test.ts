@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Sidecar } from '../../src/daemon/sidecar.ts';
 import { resolvePaths, type Paths } from '../../src/paths.ts';
 import { socketAlive } from '../../src/transport/listen.ts';
-import { cli, decisionOf, freshHome, HOOK, runHook, startSidecar } from '../helpers/sidecar.ts';
+import { CLI, cli, decisionOf, HOOK, runHook, startSidecar } from '../helpers/sidecar.ts';
 
 const SECRET = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY';
 const read = (sid: string): string =>
@@ -76,6 +76,14 @@ test('a damaged key file is not replaced silently: moved aside, a new key, saved
     assert.deepEqual({ sessions: st.saved_state.restored_at_start.sessions, broken: st.saved_state.restored_at_start.broken }, { sessions: 0, broken: 1 }, 'not reported as restored');
     assert.ok(lines.some((l) => / error the fingerprint key/.test(l)), 'logged as an error');
     assert.ok(readdirSync(paths.stateDir).some((f) => f.startsWith('key.damaged-')), 'the damaged key is kept');
+    // and the status command says so (run async: this process hosts the sidecar)
+    const out = await new Promise<string>((resolve) => {
+      const p = spawn(process.execPath, [CLI, 'status'], { env: { PATH: process.env.PATH, HOME: home, MCPPROXY_HOOK_HOME: paths.stateDir, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let o = '';
+      p.stdout.on('data', (c: Buffer) => (o += c.toString()));
+      p.on('exit', () => resolve(o));
+    });
+    assert.match(out, /State problem: the fingerprint key .* is damaged/);
   } finally {
     await sc.stop();
     rmSync(home, { recursive: true, force: true });
