@@ -66,6 +66,9 @@ export interface EngineOptions {
 }
 
 
+/** Taint label of a CI workflow written this session that sends secrets out (followed by the hosts). */
+const CI_SECRETS_LABEL = "CI workflow that sends the repository's secrets to";
+
 const hhmmss = (ms: number): string => new Date(ms).toTimeString().slice(0, 8);
 
 /** Built-in tools that write a file from their input (taint the file at PreToolUse). */
@@ -423,7 +426,7 @@ export class FlowEngine {
       if (dest.cls === 'external') this.secretFindings(vs, findings, homeLabels);
       if (bash && bash.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
       if (bash && bash.pushes.length > 0) {
-        const read = this.pushFindings(s, ev, findings);
+        const read = this.pushFindings(s, ev, bash, findings);
         d.liveFacts = [...(d.liveFacts ?? []), read === 'read' ? 'git objects of the push' : read === 'absent' ? 'git objects of the push (no repository at its directory here)' : 'git objects of the push (not read: no repository access)'];
       }
       if (tc.uploads) this.uploadFindings(s, ev, tool, tc.uploads, findings);
@@ -854,9 +857,21 @@ export class FlowEngine {
    * A push whose repository could not be read within its bounds is asked about. 'none' when no facts
    * were given (the engine without a daemon), 'absent' when no push had a repository to read here.
    */
-  private pushFindings(s: Session, ev: HookEvent, findings: Finding[]): 'read' | 'absent' | 'none' {
+  private pushFindings(s: Session, ev: HookEvent, bash: BashAnalysis, findings: Finding[]): 'read' | 'absent' | 'none' {
     const all = this.pushFacts.get(ev);
-    if (!all) return 'none';
+    if (!all || all.every((f) => f.absent)) {
+      // no repository to read: what this session itself wrote is still known. A CI workflow it wrote
+      // that sends secrets out is meant to be committed (unlike a .env, which is usually ignored)
+      for (const p of repoPushes(bash, this.cwdOf(ev), this.opts.home)) {
+        for (const t of s.taints.values()) {
+          const ci = t.sensitive.find((l) => l.startsWith(CI_SECRETS_LABEL));
+          if (!ci || !(p.repo === '' || t.path.startsWith(p.repo.endsWith('/') ? p.repo : p.repo + '/'))) continue;
+          findings.push({ action: this.cfg.policy.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `a CI workflow (${t.path}) that ${ci.replace(/^CI workflow that /, '')}`, source: { label: t.source, at: t.sourceAt }, how: `it was written by ${t.by} in this session; the push to ${p.remote} publishes it, and it runs with the repository's secrets on the next CI run`, rule: 'push_ci_secrets' });
+          return all ? 'absent' : 'none';
+        }
+      }
+      return all ? 'absent' : 'none';
+    }
     const pol = this.cfg.policy;
     const trusted = this.cfg.policy.trustedHosts;
     for (const f of all) {
@@ -880,7 +895,9 @@ export class FlowEngine {
         }
         const abs = resolvePath(file.path, f.repo, this.opts.home);
         const t = abs ? s.taintOf(abs) : undefined;
-        if (t) {
+        // a project file edited from what the agent read of the project is ordinary work; a file that
+        // holds sensitive data, or data from a private service (a database, chat or mail MCP server), is not
+        if (t && (t.sensitive.length > 0 || t.source.startsWith('mcp__'))) {
           const sens = t.sensitive.length > 0;
           findings.push({ action: sens ? pol.sensitiveToExternal : pol.internalToExternal, risk: sens ? 'critical' : 'high', flowType: 'internal_to_external', what: `${file.path}${sens ? ` (${t.sensitive.join(', ')})` : ''}`, source: { label: t.source, at: t.sourceAt }, how: `the push to ${where} publishes ${file.path}, which holds data ${t.by.startsWith('read by') ? `${t.source} returned` : `written by ${t.by}`}`, rule: sens ? 'push_tainted_sensitive' : 'push_tainted' });
         }
@@ -949,6 +966,15 @@ export class FlowEngine {
     // an edit of a repository's .git/config can point its remotes anywhere
     const repo = gitConfigRepo(normDir(path));
     if (repo) for (const c of gitConfigChanges(repo, content)) s.addRemote(c.key, c.url);
+    // a CI workflow that sends the repository's secrets out: remembered, so that pushing it is stopped
+    // even where the repository cannot be read (its content is here, in the write)
+    if (content && isCiFile(path)) {
+      const hosts = ciSecretHosts(content, (h) => isLoopback(h) || matchDomainList(h, this.cfg.policy.trustedHosts) !== undefined);
+      if (hosts.length) {
+        s.taint({ path, source: `${tool}(${path})`, sourceAt: now, sensitive: [`${CI_SECRETS_LABEL} ${hosts.slice(0, 3).join(', ')}`], by: tool, at: now });
+        return;
+      }
+    }
     const src = content ? strongestSource(s, content) : undefined;
     if (src) {
       s.taint({ path, source: src.label, sourceAt: src.at, sensitive: src.sensitive, by: tool, at: now });
