@@ -9,7 +9,7 @@
  *  - logger.ts.
  * `mcpproxy-hook daemon` runs `runDaemon()` (run.ts) in the foreground, as service managers do.
  */
-import { existsSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
+import { copyFileSync, existsSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { servicePaths } from '../service.ts';
 import type { FlowGuard, ProxyCall } from '../mcp-proxy/proxy-server.ts';
 import { checkSocketPath, type Paths } from '../paths.ts';
 import { AuditStore, MAX_BACKLOG_ROWS } from '../store/audit-store.ts';
+import { checkWal } from '../store/wal-check.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { SessionStore, type RestoreReport } from '../store/session-store.ts';
 import { ensurePrivateDir, quarantine, readOrCreateKey, readOrCreateToken, StateFileDamaged } from '../store/state-files.ts';
@@ -152,6 +153,14 @@ export class Sidecar {
   }
 
   private openAudit(file: string): AuditStore {
+    const wal = checkWal(file);
+    if (wal) {
+      // SQLite recovers the WAL up to the damage and drops the rest without a word: keep a copy and say so
+      const kept = `${file}-wal.damaged-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}`;
+      copyFileSync(`${file}-wal`, kept);
+      this.stateProblems.push(`the write-ahead log of ${file} is damaged at frame ${wal.frame}: ${wal.lostFrames} frame(s) from there on (${wal.lostCommits} later commit(s) of audit rows and saved session state) cannot be read and are lost; the database goes on from the last good commit. A copy of the log was kept at ${kept}.`);
+      this.log.error(this.stateProblems[this.stateProblems.length - 1] as string);
+    }
     try {
       return new AuditStore(file, { idleCheckpointMs: IDLE_CHECKPOINT_MS });
     } catch (e) {

@@ -5,12 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sidecar } from '../../src/daemon/sidecar.ts';
 import { resolvePaths, type Paths } from '../../src/paths.ts';
 import { socketAlive } from '../../src/transport/listen.ts';
+import { AuditStore } from '../../src/store/audit-store.ts';
+import { checkWal } from '../../src/store/wal-check.ts';
 import { CLI, cli, decisionOf, HOOK, runHook, startSidecar } from '../helpers/sidecar.ts';
 
 const SECRET = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY';
@@ -138,5 +140,43 @@ test('an answer the hook never received (the sidecar was frozen past the hook de
   } finally {
     sc.proc.kill('SIGCONT');
     await sc.cleanup();
+  }
+});
+
+test('a damaged write-ahead log is reported with what was lost (SQLite would drop the later commits without a word)', async () => {
+  const { home, paths } = tempPaths();
+  const copy = join(home, 'copy');
+  try {
+    mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+    const st = new AuditStore(paths.db);
+    st.database.pragma('wal_autocheckpoint = 0');
+    for (let i = 0; i < 6; i++) st.record({ ts: i, session_id: 'w', event: 'PreToolUse', tool: 'Bash', tool_use_id: null, classification: 'internal', flow_type: null, risk: 'none', decision: 'allow', reason: null, summary: `row ${i}`, origin_tool: null, hosts: null, input_hash: null, latency_us: 1, source: 'hook' });
+    // the files as a crash would leave them (the WAL not yet checkpointed)
+    mkdirSync(copy, { mode: 0o700 });
+    copyFileSync(paths.db, join(copy, 'audit.db'));
+    copyFileSync(`${paths.db}-wal`, join(copy, 'audit.db-wal'));
+    st.close();
+    assert.equal(checkWal(join(copy, 'audit.db')), null, 'a whole WAL is not damage');
+    // one flipped byte in the page of the third frame
+    const wal = readFileSync(join(copy, 'audit.db-wal'));
+    const pageSize = wal.readUInt32BE(8);
+    const at = 32 + 2 * (24 + pageSize) + 24 + 100;
+    wal.writeUInt8((wal.readUInt8(at) ^ 0xff) & 0xff, at);
+    writeFileSync(join(copy, 'audit.db-wal'), wal);
+    rmSync(paths.stateDir, { recursive: true, force: true });
+    mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+    copyFileSync(join(copy, 'audit.db'), paths.db);
+    copyFileSync(join(copy, 'audit.db-wal'), `${paths.db}-wal`);
+    const sc = await Sidecar.start({ paths, log: () => {} });
+    try {
+      const problems = (sc.status() as { state_problems: string[] }).state_problems;
+      assert.match(problems[0] as string, /the write-ahead log of .*audit\.db is damaged at frame 2: \d+ frame\(s\) from there on \(\d+ later commit\(s\).*are lost/);
+      assert.ok(sc.audit.rowCount() < 6, 'rows after the damage are gone, as reported');
+      assert.ok(readdirSync(paths.stateDir).some((f) => f.startsWith('audit.db-wal.damaged-')), 'a copy of the damaged log is kept');
+    } finally {
+      await sc.stop();
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
   }
 });
