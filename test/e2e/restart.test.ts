@@ -31,7 +31,13 @@ describe('restart with the real Claude Code CLI', { skip }, () => {
       const script = (_req: MessagesRequest, turn: number): Turn => {
         if (turn === 0) return [{ tool_use: { name: 'Read', input: { file_path: join(proj, '.env') } } }];
         if (turn === 1) {
-          // the Read's PostToolUse has been answered (its origin committed): crash the sidecar now
+          // the Read's PostToolUse has been answered; it is recorded right after its answer (not
+          // before it): wait until its row (committed with the origin) is there, then crash the sidecar
+          for (let i = 0; i < 200; i++) {
+            const rows = cli(['activity', '--event', 'PostToolUse', '--tool', 'Read', '--json'], sc.env).stdout.trim();
+            if (rows.length > 0) break;
+            spawnSync('sleep', ['0.05']);
+          }
           sc.proc.kill('SIGKILL');
           for (let i = 0; i < 50 && sc.proc.exitCode === null && sc.proc.signalCode === null; i++) spawnSync('sleep', ['0.05']);
           killed = true;
