@@ -145,7 +145,7 @@ export const configSchema = z
         suspiciousEndpoint: action('deny', 'any tool input naming a host on the suspicious-endpoint list'),
         suspiciousEndpoints: domains(DEFAULT_SUSPICIOUS_ENDPOINTS, 'domains (and their subdomains) that exist to receive data: request bins, tunnels, paste sites; replaces the built-in list'),
         extraSuspiciousEndpoints: domains([], 'domains added to the suspicious-endpoint list'),
-        trustedHosts: domains([], 'destination domains you own; data going only there counts as staying inside'),
+        trustedHosts: domains([], 'destination domains you own (host names like git.corp.example, subdomains included; not URLs); data going only there counts as staying inside'),
         toolActions: nameMap(ACTIONS, 'tool name -> action used for any data flow into that tool (e.g. {"WebFetch": "warn"})'),
         serverActions: nameMap(ACTIONS, 'MCP server name -> action used for any data flow into its tools'),
       })

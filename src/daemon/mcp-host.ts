@@ -75,6 +75,29 @@ export class McpHost {
     }
   }
 
+  /**
+   * Apply the mcp section of a reloaded config: servers added, removed or changed are started,
+   * stopped or restarted (the others keep running, and so do connected clients, who are told the tool
+   * list changed). The first servers start the proxy; a change of mcp.port takes a restart. Returns
+   * what changed, for the log and the reload reply.
+   */
+  async apply(cfg: Config['mcp']): Promise<string | null> {
+    if (!this.upstreams) {
+      if (Object.keys(cfg.servers).length === 0) return null;
+      this.error = null;
+      await this.start(cfg);
+      return this.error ? `MCP proxy not started: ${this.error}` : `MCP proxy started with ${Object.keys(cfg.servers).length} upstream(s)`;
+    }
+    try {
+      const d = await this.upstreams.update(cfg.servers);
+      const parts = [d.added.length ? `started ${d.added.join(', ')}` : '', d.changed.length ? `restarted ${d.changed.join(', ')}` : '', d.removed.length ? `stopped ${d.removed.join(', ')}` : ''].filter(Boolean);
+      const port = (this.http ? Number(new URL(this.http.url).port) : 0) !== cfg.port ? `; mcp.port ${cfg.port} takes effect when the sidecar restarts` : '';
+      return parts.length || port ? `MCP upstreams: ${parts.join('; ') || 'unchanged'}${port}` : null;
+    } catch (e) {
+      return `MCP servers not changed: ${(e as Error).message}`;
+    }
+  }
+
   /** The annotations an upstream gave one of its tools in tools/list (`mcp__server__tool`), if any. */
   annotations(tool: string): ToolAnnotations | undefined {
     return this.hints.get(tool);

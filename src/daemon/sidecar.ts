@@ -421,6 +421,8 @@ export class Sidecar {
       this.configError = null;
       this.log.info(`config reloaded from ${cfg.exists ? this.paths.configFile : 'defaults'}`);
       void this.syncHttp();
+      // MCP servers added, removed or changed in the file are started, stopped or restarted
+      void this.mcp.apply(cfg.config.mcp).then((what) => what && this.log.info(what));
       return { ok: true };
     } catch (e) {
       const msg = e instanceof ConfigError ? e.message : (e as Error).message;

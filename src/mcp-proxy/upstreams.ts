@@ -201,33 +201,65 @@ export class UpstreamManager {
     this.initialMs = opts.backoff?.initialMs ?? 500;
     this.maxMs = opts.backoff?.maxMs ?? 30_000;
     this.stableMs = opts.backoff?.stableMs ?? 30_000;
-    const problems: string[] = [];
-    for (const [name, cfg] of Object.entries(servers)) {
-      const bad = upstreamNameProblem(name);
-      if (bad) {
-        problems.push(bad);
-        continue;
-      }
-      const kind: 'stdio' | 'http' = cfg.type === 'http' || (cfg.type === undefined && cfg.url !== undefined && cfg.command === undefined) ? 'http' : 'stdio';
-      this.entries.set(name, {
-        name,
-        cfg,
-        kind,
-        state: 'stopped',
-        error: cfg.disabled ? 'disabled in the config' : undefined,
-        restarts: 0,
-        failures: 0,
-        lastChange: Date.now(),
-        tools: [],
-        toolSig: '[]',
-        gen: 0,
-        waiters: new Set(),
-        stderrTail: [],
-        refreshing: false,
-        refreshAgain: false,
-      });
-    }
+    const problems = Object.keys(servers).flatMap((name) => upstreamNameProblem(name) ?? []);
     if (problems.length) throw new Error(problems.join('\n'));
+    for (const [name, cfg] of Object.entries(servers)) this.entries.set(name, this.newEntry(name, cfg));
+  }
+
+  private newEntry(name: string, cfg: UpstreamServer): Entry {
+    const kind: 'stdio' | 'http' = cfg.type === 'http' || (cfg.type === undefined && cfg.url !== undefined && cfg.command === undefined) ? 'http' : 'stdio';
+    return {
+      name,
+      cfg,
+      kind,
+      state: 'stopped',
+      error: cfg.disabled ? 'disabled in the config' : undefined,
+      restarts: 0,
+      failures: 0,
+      lastChange: Date.now(),
+      tools: [],
+      toolSig: '[]',
+      gen: 0,
+      waiters: new Set(),
+      stderrTail: [],
+      refreshing: false,
+      refreshAgain: false,
+    };
+  }
+
+  /**
+   * Apply a new set of servers (a config reload): new ones are started, removed ones closed, changed
+   * ones restarted; unchanged ones keep running untouched. Clients are told the tool list changed.
+   * Resolves when the new and changed ones have become ready or failed their first attempt.
+   */
+  async update(servers: Record<string, UpstreamServer>): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
+    const problems = Object.keys(servers).flatMap((name) => upstreamNameProblem(name) ?? []);
+    if (problems.length) throw new Error(problems.join('\n'));
+    const added: string[] = [];
+    const removed: string[] = [];
+    const changed: string[] = [];
+    const start: Entry[] = [];
+    for (const [name, e] of [...this.entries]) {
+      const next = servers[name];
+      if (next !== undefined && JSON.stringify(next) === JSON.stringify(e.cfg)) continue;
+      // removed or changed: close the old one (its calls in flight end with an error)
+      e.gen++;
+      if (e.retryTimer) clearTimeout(e.retryTimer);
+      if (e.client) this.closeClient(e.client, e.transport);
+      this.entries.delete(name);
+      this.wake(e);
+      (next === undefined ? removed : changed).push(name);
+    }
+    for (const [name, cfg] of Object.entries(servers)) {
+      if (this.entries.has(name)) continue;
+      const e = this.newEntry(name, cfg);
+      this.entries.set(name, e);
+      if (!changed.includes(name)) added.push(name);
+      if (!cfg.disabled) start.push(e);
+    }
+    if (added.length + removed.length + changed.length > 0) this.emitChanged();
+    if (!this.stopped) await Promise.all(start.map((e) => this.connect(e)));
+    return { added, removed, changed };
   }
 
   /** Called (after the constructor's onToolsChanged) whenever the combined tool list changes. Returns an unsubscribe function. */

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { colourWanted } from '../../src/cli/output.ts';
-import { CLI, cli, freshHome, rmSync, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { CLI, cli, freshHome, rmSync, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ev = (session: string, tool: string, input: unknown, event = 'PreToolUse', response?: unknown): string =>
@@ -291,5 +291,34 @@ describe('completion scripts', () => {
     // `install` at the top is not `service install`
     assert.ok(complete('mcpproxy-hook install --').includes('--transport'));
     assert.ok(!complete('mcpproxy-hook service install --').includes('--transport'));
+  });
+});
+
+describe('MCP servers added to a running sidecar', () => {
+  test('reload starts them, status lists them, and removing one stops it', { timeout: 120_000 }, async () => {
+    const sc = await startSidecar();
+    try {
+      const fixture = (name: string) => ({ command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'test', 'fixtures', `${name}.ts`)], cwd: ROOT, classification: 'internal' });
+      const upstreams = (): Array<{ name: string; state: string; tools: number }> => ((JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.mcp ?? {}).upstreams ?? []) as Array<{ name: string; state: string; tools: number }>;
+      assert.deepEqual(upstreams(), []);
+      const cfg = join(sc.stateDir, 'config.json');
+      writeFileSync(cfg, JSON.stringify({ mcp: { servers: { 'customer-db': fixture('customer-db') } } }));
+      await until(() => upstreams().some((u) => u.name === 'customer-db' && u.state === 'ready'));
+      const text = cli(['status'], sc.env).stdout;
+      assert.match(text, /^MCP proxy: 1 upstream server, bridge socket /m);
+      assert.match(text, /^ {2}customer-db \(stdio\): ready, \d+ tools?$/m);
+      // a second server added, the first left alone
+      writeFileSync(cfg, JSON.stringify({ mcp: { servers: { 'customer-db': fixture('customer-db'), 'team-chat': fixture('team-chat') } } }));
+      await until(() => upstreams().some((u) => u.name === 'team-chat' && u.state === 'ready'));
+      assert.equal(upstreams().find((u) => u.name === 'customer-db')?.state, 'ready');
+      // removed from the file: stopped and gone
+      writeFileSync(cfg, JSON.stringify({ mcp: { servers: { 'team-chat': fixture('team-chat') } } }));
+      await until(() => upstreams().length === 1);
+      assert.deepEqual(upstreams().map((u) => u.name), ['team-chat']);
+      await until(() => /MCP upstreams: stopped customer-db/.test(sc.stderr()));
+      assert.match(sc.stderr(), /MCP proxy started with 1 upstream/);
+    } finally {
+      await sc.cleanup();
+    }
   });
 });
