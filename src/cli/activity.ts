@@ -145,6 +145,7 @@ export function formatRow(r: Row, ui: Ui): string {
       field('decided in', `${(r.latency_us / 1000).toFixed(2)} ms`),
       field('summary', r.summary),
       field('reason', r.reason),
+      ...(r.decision === 'deny' || r.decision === 'ask' ? [field('to allow it', `mcpproxy-hook allow ${r.id} --once | --session | --project | --always`)] : []),
     ].join('\n') + '\n'
   );
 }

@@ -120,6 +120,7 @@ describe('the CLI against a running sidecar', () => {
     assert.match(show.stdout, /^destination:\s+collector\.example\.net$/m);
     assert.match(show.stdout, /^data from:\s+Read/m);
     assert.ok(show.stdout.includes(row.reason));
+    assert.match(show.stdout, new RegExp(`^to allow it:\\s+mcpproxy-hook allow ${id} --once`, 'm'));
     assert.match(cli(['activity', 'show', '999999'], sc.env).stderr, /no decision 999999 in the audit log/);
     assert.match(cli(['activity', 'show', 'abc'], sc.env).stderr, /"abc" is not a decision id/);
   });
