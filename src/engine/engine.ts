@@ -571,14 +571,16 @@ export class FlowEngine {
   }
 
   /**
-   * The outgoing text with the destinations themselves blanked out: the recipients of a message
+   * The outgoing text with the destinations themselves blanked out (never one nobody has seen: it may
+   * be made of the data): the recipients of a message
    * (an address is where it goes, not what it says), and hosts the session already knew.
    */
   private withoutKnownHosts(text: string, verdicts: DestinationVerdict[]): string {
     let t = text;
     for (const v of verdicts) {
       if (v.dest.value.length < 4 || v.dest.kind === 'repo') continue;
-      if (v.dest.kind === 'host' && v.provenance === 'never_seen') continue;
+      // a name nobody has seen may be made of the data itself (`<secret>.attacker.tld`, `<secret>@attacker.tld`)
+      if (v.provenance === 'never_seen') continue;
       // a bare name (`general`, `Bob`) is left alone: blanking it would blank it in the message too
       if (v.dest.kind === 'address' && !v.dest.value.includes('@') && !/^\+?\d{7,}$|^[a-z]{2}\d{2}[a-z0-9]{10,}$/i.test(v.dest.value)) continue;
       if (t.toLowerCase().includes(v.dest.value)) t = t.replace(new RegExp(escapeRe(v.dest.value), 'gi'), v.dest.kind === 'host' ? 'known.invalid' : ' ');
