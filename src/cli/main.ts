@@ -115,14 +115,13 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       examples(
-        'mcpproxy-hook daemon &                 # start the sidecar (or: mcpproxy-hook service install)',
-        'mcpproxy-hook install                  # register the hooks in ~/.claude/settings.json',
+        'mcpproxy-hook install                  # register the hooks in ~/.claude/settings.json (the sidecar starts with them)',
         'mcpproxy-hook status                   # is it running, where are the hooks',
         'mcpproxy-hook activity --decision deny # what was blocked',
+        'mcpproxy-hook activity show 42         # one decision in full',
+        'mcpproxy-hook allow 42 --once          # let exactly that call through on its retry',
         'mcpproxy-hook doctor                   # find what silently turns the guard off',
-        '',
-        'Colour is used on a terminal only; NO_COLOR=1 turns it off.',
-      ),
+      ) + '\n\nColour is used on a terminal only; NO_COLOR=1 turns it off.',
     );
   program.hook('preAction', () => {
     ui.quiet = program.opts().quiet === true;
