@@ -66,6 +66,18 @@ export interface EngineOptions {
 }
 
 
+/** Sources of private data beyond the project's files: MCP servers (databases, chat, mail, drives) and database clients run in Bash. */
+const PRIVATE_SOURCES = /^mcp__|^Bash\((?:[^)]*?(?:&&|;|\|)\s*)?(?:sudo\s+)?(?:psql|mysql|mariadb|sqlite3|mongo|mongosh|mongoexport|redis-cli|clickhouse(?:-client)?|cqlsh|bq|snowsql|sqlcmd|pg_dump|mysqldump)\b/;
+
+/**
+ * A taint that is ordinary work when it goes back into the project: data from the project's own
+ * files, builds, logs and git (editing a file after reading it taints it). Secrets, and data from a
+ * private service (a database, a chat or mail server), are not.
+ */
+function projectOnly(t: Taint): boolean {
+  return t.sensitive.length === 0 && !PRIVATE_SOURCES.test(t.source);
+}
+
 /** Taint label of a CI workflow written this session that sends secrets out (followed by the hosts). */
 const CI_SECRETS_LABEL = "CI workflow that sends the repository's secrets to";
 
@@ -871,6 +883,20 @@ export class FlowEngine {
           findings.push({ action: this.cfg.policy.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `a CI workflow (${t.path}) that ${ci.replace(/^CI workflow that /, '')}`, source: { label: t.source, at: t.sourceAt }, how: `it was written by ${t.by} in this session; the push to ${p.remote} publishes it, and it runs with the repository's secrets on the next CI run`, rule: 'push_ci_secrets' });
           return all ? 'absent' : 'none';
         }
+        // a file of this repository that holds private data and that this very command commits: an
+        // edited (so tracked) file under `git commit -a`, or a path it `git add`s by name
+        const commitAll = bash.git.some((g) => g.subcommand === 'commit' && g.args.some((a) => /^-[a-zA-Z]*a[a-zA-Z]*$/.test(a) || a === '--all'));
+        const added = bash.git.filter((g) => g.subcommand === 'add').flatMap((g) => g.args.filter((a) => !a.startsWith('-') && a !== '.' && a !== ':/' && a !== '*'));
+        const addedAbs = added.map((a) => resolvePath(a, p.repo || undefined, this.opts.home)).filter((a): a is string => a !== null);
+        for (const t of s.taints.values()) {
+          if (projectOnly(t) || !p.repo || !t.path.startsWith(p.repo + '/')) continue;
+          const named = addedAbs.some((a) => t.path === a || t.path.startsWith(a + '/'));
+          const edited = commitAll && (t.by === 'Edit' || t.by === 'MultiEdit' || t.by === 'NotebookEdit');
+          if (!named && !edited) continue;
+          const sens = t.sensitive.length > 0;
+          findings.push({ action: sens ? this.cfg.policy.sensitiveToExternal : this.cfg.policy.internalToExternal, risk: sens ? 'critical' : 'high', flowType: 'internal_to_external', what: `${t.path}${sens ? ` (${t.sensitive.join(', ')})` : ''}`, source: { label: t.source, at: t.sourceAt }, how: `${t.path} holds data ${t.source} returned (written by ${t.by}); this command commits it${named ? ' (git add)' : ' (git commit -a)'} and the push to ${p.remote} publishes it`, rule: sens ? 'push_tainted_sensitive' : 'push_tainted' });
+          return all ? 'absent' : 'none';
+        }
       }
       return all ? 'absent' : 'none';
     }
@@ -899,7 +925,7 @@ export class FlowEngine {
         const t = abs ? s.taintOf(abs) : undefined;
         // a project file edited from what the agent read of the project is ordinary work; a file that
         // holds sensitive data, or data from a private service (a database, chat or mail MCP server), is not
-        if (t && (t.sensitive.length > 0 || t.source.startsWith('mcp__'))) {
+        if (t && !projectOnly(t)) {
           const sens = t.sensitive.length > 0;
           findings.push({ action: sens ? pol.sensitiveToExternal : pol.internalToExternal, risk: sens ? 'critical' : 'high', flowType: 'internal_to_external', what: `${file.path}${sens ? ` (${t.sensitive.join(', ')})` : ''}`, source: { label: t.source, at: t.sourceAt }, how: `the push to ${where} publishes ${file.path}, which holds data ${t.by.startsWith('read by') ? `${t.source} returned` : `written by ${t.by}`}`, rule: sens ? 'push_tainted_sensitive' : 'push_tainted' });
         }
