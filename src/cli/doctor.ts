@@ -1,6 +1,7 @@
 /**
  * `mcpproxy-hook doctor`: checks the things that silently turn the guard off, each problem with its fix.
  */
+import { enabledPluginIds } from './plugin.ts';
 import { existsSync, statfsSync, statSync } from 'node:fs';
 import { loadConfigFile, ConfigError } from '../config/index.ts';
 import type { Paths } from '../paths.ts';
@@ -144,7 +145,9 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
       }
     }
   }
-  if (!anyHooks) add('hooks', false, 'no mcpproxy-hook hooks in user, project or local settings', 'mcpproxy-hook install');
+  const plugins = enabledPluginIds(env);
+  if (plugins.length) add('plugin', true, `${plugins.join(', ')} enabled: command hooks with onFailure "block" that start the sidecar`);
+  if (!anyHooks && !plugins.length) add('hooks', false, 'no mcpproxy-hook hooks in user, project or local settings', 'mcpproxy-hook install');
   if (unsupervised > 0 && (platform === 'linux' || platform === 'darwin')) {
     // fail-open hooks are only as good as whatever restarts the sidecar when it stops (a crash, a pkill)
     const svc = servicePaths(platform, env.HOME ?? '', env);

@@ -70,6 +70,9 @@ describe(`the Claude Code plugin (${claudeVersion() ?? 'no CLI'})`, { skip }, ()
     const cliEnv = { ...env, MCPPROXY_HOOK_CLAUDE_BIN: CLAUDE_BIN };
     const st = spawnSync(process.execPath, [join(pkg, 'bin', 'mcpproxy-hook.js'), 'status'], { env: cliEnv, encoding: 'utf8' });
     assert.match(st.stdout, /Plugin: mcpproxy-hook@mcpproxy-hook enabled/);
+    const doc = spawnSync(process.execPath, [join(pkg, 'bin', 'mcpproxy-hook.js'), 'doctor'], { env: cliEnv, encoding: 'utf8' });
+    assert.match(doc.stdout, /ok\s+plugin: mcpproxy-hook@mcpproxy-hook enabled/);
+    assert.doesNotMatch(doc.stdout, /no mcpproxy-hook hooks in user, project or local settings/);
     const un = spawnSync(process.execPath, [join(pkg, 'bin', 'mcpproxy-hook.js'), 'uninstall', '--all', '--purge'], { env: cliEnv, encoding: 'utf8', timeout: 120_000 });
     assert.equal(un.status, 0, un.stdout + un.stderr);
     assert.match(un.stdout, /Uninstalled the Claude Code plugin mcpproxy-hook@mcpproxy-hook/);
