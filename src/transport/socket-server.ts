@@ -5,6 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, lstatSync, rmSync } from 'node:fs';
+import { ErrorCode } from '../errors.ts';
 import { ConnectionPool } from './conn-pool.ts';
 import { decodePayload, encodeFrame, FrameDecoder, FrameError, MAX_FRAME } from './frame.ts';
 
@@ -18,12 +19,16 @@ export interface ServerOptions {
   /** the first frame must arrive within this after connecting */
   firstFrameMs?: number;
   maxConnections?: number;
+  /** requests queued on one connection at once */
+  maxQueued?: number;
   maxFrame?: number;
   onError?: (what: string, err: unknown) => void;
 }
 
 /** Connections at once, by default (the sidecar sets it from the descriptor limit). */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** Requests queued on one connection at once (received, not yet answered). */
+export const MAX_QUEUED_REQUESTS = 64;
 
 export interface ConnInfo {
   id: number;
@@ -106,6 +111,8 @@ export class SocketServer {
     sock.on('error', () => sock.destroy());
     // replies go out in request order even when a handler is async
     let chain: Promise<void> = Promise.resolve();
+    let queued = 0;
+    const maxQueued = this.opts.maxQueued ?? MAX_QUEUED_REQUESTS;
     sock.on('data', (chunk: Buffer) => {
       let frames: Buffer[];
       try {
@@ -119,6 +126,14 @@ export class SocketServer {
         return;
       }
       for (const f of frames) {
+        // a client queues at most this many requests on one connection (a hook sends one): more
+        // would grow memory without bound and delay everyone else's answers
+        if (++queued > maxQueued) {
+          this.opts.onError?.('requests', new Error(`more than ${maxQueued} requests queued on one connection; the connection is closed`));
+          this.reply(sock, { error: `more than ${maxQueued} requests queued on one connection: send one at a time`, code: ErrorCode.Overloaded });
+          sock.end();
+          return;
+        }
         chain = chain.then(async () => {
           let msg: unknown;
           try {
@@ -143,6 +158,8 @@ export class SocketServer {
           info.undelivered = undefined;
           info.written = undefined;
           this.reply(sock, res, gone, written);
+        }).finally(() => {
+          queued--;
         });
       }
     });
