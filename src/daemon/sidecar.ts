@@ -14,7 +14,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfigFile, type Config } from '../config/index.ts';
-import { canonicalToolName, PROXY_SERVER_NAME } from '../engine/classifier.ts';
+import { canonicalToolName, isProxiedTool } from '../engine/classifier.ts';
 import { FlowEngine } from '../engine/engine.ts';
 import { OwnHosts } from './own-hosts.ts';
 import type { GuardFacts } from '../engine/tamper.ts';
@@ -264,7 +264,7 @@ export class Sidecar {
     const ev = parseEvent(raw);
     const now = this.now();
     if (clientPid !== undefined) this.correlator.notePid(clientPid, ev.session_id, now);
-    if (ev.hook_event_name === 'PreToolUse' && typeof ev.tool_name === 'string' && ev.tool_name.startsWith(`mcp__${PROXY_SERVER_NAME}__`)) {
+    if (ev.hook_event_name === 'PreToolUse' && typeof ev.tool_name === 'string' && isProxiedTool(ev.tool_name)) {
       this.correlator.notePending(canonicalToolName(ev.tool_name), ev.tool_input, ev.session_id, now);
     }
     this.noteSource(ev.session_id, 'hook');

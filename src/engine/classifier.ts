@@ -379,6 +379,19 @@ function recipientArgs(input: Record<string, unknown> | undefined): string[] {
 
 /** The name our MCP proxy is registered under in Claude Code (`install --mcp`). */
 export const PROXY_SERVER_NAME = 'mcpproxy-hook';
+/** The plugin that carries the proxy (`.claude-plugin/`). */
+export const PLUGIN_NAME = 'mcpproxy-hook';
+/**
+ * The server names Claude Code gives our proxy: registered by `install --mcp`, or brought by the
+ * plugin (Claude Code prefixes a plugin's servers: `plugin_<plugin>_<server>`).
+ */
+export const PROXY_SERVER_NAMES: ReadonlySet<string> = new Set([PROXY_SERVER_NAME, `plugin_${PLUGIN_NAME}_${PROXY_SERVER_NAME}`]);
+
+/** Is this tool reached through our proxy (`mcp__mcpproxy-hook__…` or the plugin's `mcp__plugin_mcpproxy-hook_mcpproxy-hook__…`)? */
+export function isProxiedTool(name: string): boolean {
+  const m = parseMcpName(name);
+  return m !== null && PROXY_SERVER_NAMES.has(m.server);
+}
 
 /**
  * `mcp__mcpproxy-hook__db__query` (a tool reached through our proxy) -> `mcp__db__query`, so that a
@@ -386,7 +399,7 @@ export const PROXY_SERVER_NAME = 'mcpproxy-hook';
  */
 export function canonicalToolName(name: string): string {
   const m = parseMcpName(name);
-  if (!m || m.server !== PROXY_SERVER_NAME) return name;
+  if (!m || !PROXY_SERVER_NAMES.has(m.server)) return name;
   const i = m.tool.indexOf('__');
   if (i <= 0 || i + 2 >= m.tool.length) return name;
   return `mcp__${m.tool.slice(0, i)}__${m.tool.slice(i + 2)}`;
@@ -505,7 +518,7 @@ export function classifyTool(rawName: string, cfg: ClassifierConfig, ctx?: ToolC
   }
   if (mcp) {
     // the event's mcp_server names the server as configured (plugin servers have longer tool prefixes)
-    const given = ctx?.mcpServer && typeof ctx.mcpServer.name === 'string' && ctx.mcpServer.name.length > 0 && ctx.mcpServer.name !== PROXY_SERVER_NAME ? ctx.mcpServer.name : undefined;
+    const given = ctx?.mcpServer && typeof ctx.mcpServer.name === 'string' && ctx.mcpServer.name.length > 0 && !PROXY_SERVER_NAMES.has(ctx.mcpServer.name) ? ctx.mcpServer.name : undefined;
     const server = given ?? mcp.server;
     for (const s of given ? [given, mcp.server] : [mcp.server]) {
       const key = Object.keys(cfg.servers).find((k) => k.toLowerCase() === s.toLowerCase());

@@ -190,6 +190,9 @@ test('tools reached through our proxy classify by their upstream server', () => 
   assert.equal(c.destination, 'external');
   assert.equal(canonicalToolName('mcp__mcpproxy-hook__customer-db__query_customers'), 'mcp__customer-db__query_customers');
   assert.equal(canonicalToolName('mcp__other__x__y'), 'mcp__other__x__y');
+  // the plugin's proxy: Claude Code names a plugin's servers plugin_<plugin>_<server>
+  assert.equal(canonicalToolName('mcp__plugin_mcpproxy-hook_mcpproxy-hook__customer-db__query_customers'), 'mcp__customer-db__query_customers');
+  assert.equal(canonicalToolName('mcp__plugin_other_mcpproxy-hook__customer-db__query_customers'), 'mcp__plugin_other_mcpproxy-hook__customer-db__query_customers', 'another plugin is not our proxy');
   assert.equal(classifyTool('mcp__mcpproxy-hook__customer-db__query_customers', { servers: {}, tools: { 'mcp__customer-db__query_customers': 'internal' } }).method, 'config');
 });
 
