@@ -20,6 +20,7 @@
  * - Offsets are UTF-16 code-unit offsets into the scanned text (what `String.prototype.slice` uses).
  */
 
+import { isCardNumber } from './cards.ts';
 import { longRuns, rawCodesReader } from './raw-codes.ts';
 
 export interface Finding {
@@ -303,41 +304,8 @@ function checkBearer(value: string): boolean {
   return shannonEntropy(v) >= 3.0 && classTransitionRatio(v) >= 0.15;
 }
 
-/** Documented test card numbers (Stripe, Braintree, Adyen docs): no cardholder's data. */
-const TEST_CARDS = new Set([
-  '4242424242424242', '4111111111111111', '4000056655665556', '4012888888881881', '4222222222222', '5555555555554444',
-  '5105105105105100', '5200828282828210', '2223003122003222', '378282246310005', '371449635398431', '378734493671000',
-  '6011111111111117', '6011000990139424', '6011000000000004', '3530111333300000', '3566002020360505',
-]);
-
-function luhnValid(d: string): boolean {
-  let sum = 0;
-  let alt = false;
-  for (let i = d.length - 1; i >= 0; i--) {
-    let n = d.charCodeAt(i) - 48;
-    if (alt && (n *= 2) > 9) n -= 9;
-    sum += n;
-    alt = !alt;
-  }
-  return sum % 10 === 0;
-}
-
-/** A card number as written: no separators, or one kind of separator between the usual groups. */
-function checkCard(value: string): boolean {
-  const d = value.replace(/[ -]/g, '');
-  const amex = d[0] === '3';
-  if (amex ? d.length !== 15 : d.length < 13 || d.length > 19) return false;
-  if (d !== value) {
-    const sep = value.includes(' ') ? ' ' : '-';
-    if (value.includes(sep === ' ' ? '-' : ' ')) return false;
-    const groups = value.split(sep).map((g) => g.length).join(',');
-    const ok = amex ? groups === '4,6,5' : /^4,4,4,(?:1|2|3|4|4,3)$/.test(groups) || (d.length === 19 && groups === '4,4,4,4,3');
-    if (!ok) return false;
-  }
-  if (TEST_CARDS.has(d)) return false;
-  if (new Set(d).size < 4) return false;
-  return luhnValid(d);
-}
+/** A card number as written (cards.ts). */
+const checkCard = (value: string): boolean => isCardNumber(value, { testCards: false });
 
 /** Telegram bot token: the run `A…` (35 chars) must follow `<5-16 digit bot id>:`; the span takes the id in. */
 function checkTelegram(_value: string, ctx: MatchContext): boolean | readonly [number, number] {

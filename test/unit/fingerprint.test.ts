@@ -332,3 +332,22 @@ test('distinctive tokens: a path or slug of words and short numbers is not one; 
   assert.deepEqual(values('retry trace=Zq8Tx3Lm9Pw2Kd7Vb4Nc'), ['trace=Zq8Tx3Lm9Pw2Kd7Vb4Nc']);
   assert.deepEqual(values('preview cads-research-visualization-1pges7eia ready'), ['cads-research-visualization-1pges7eia']);
 });
+
+test('cards: Luhn-valid timestamps and epoch milliseconds are not card numbers; a card grouped as written is', () => {
+  // both pass Luhn (one number in ten does): a run-log name and an epoch-ms time, as a directory listing holds them
+  const listing = '- logs/\n  - run-2024-11-30-100007.json\n  - 1733000000021.trace\n';
+  assert.deepEqual(
+    distinctiveTokens(listing).filter((t) => t.kind === 'card'),
+    [],
+  );
+  const idx = new FingerprintIndex(hasher, 100000);
+  idx.add(1, [listing], []);
+  assert.equal(idx.lastCards, 0, 'a listing of timestamped files is not cardholder data');
+  const row = 'name: Ada Lovelace, card: 4539 1488 0343 6467, exp 04/29';
+  assert.deepEqual(
+    distinctiveTokens(row).filter((t) => t.kind === 'card').map((t) => t.value),
+    ['4539148803436467', '4539 1488 0343 6467'],
+  );
+  idx.add(2, [row], []);
+  assert.equal(idx.lastCards, 2);
+});
