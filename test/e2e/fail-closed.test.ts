@@ -9,10 +9,10 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { claudeAvailable, claudeUnavailableReason, claudeVersion, describeRun, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
+import { claudeVersion, describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
 import { cli, ensureBuilt, freshHome } from '../helpers/sidecar.ts';
 
-const skip = claudeAvailable() ? false : `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
+const skip = e2eSkip();
 const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 
 const homes: Array<ReturnType<typeof freshHome>> = [];

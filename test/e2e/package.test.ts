@@ -15,10 +15,10 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { claudeAvailable, claudeUnavailableReason, claudeVersion, describeRun, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
+import { claudeVersion, describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
 import { ensureBuilt, ROOT } from '../helpers/sidecar.ts';
 
-const skip = claudeAvailable() ? false : `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
+const skip = e2eSkip();
 const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 
 /** Every path under dir (relative), for a before/after comparison. */

@@ -14,11 +14,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLAUDE_BIN, claudeAvailable, claudeUnavailableReason, claudeVersion, describeRun, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
+import { CLAUDE_BIN, claudeVersion, describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
 import { ensureBuilt, ROOT } from '../helpers/sidecar.ts';
 import { stableRoot } from '../../src/cli/package-copy.ts';
 
-const skip = claudeAvailable() ? false : `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
+const skip = e2eSkip();
 const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 
 describe(`the Claude Code plugin (${claudeVersion() ?? 'no CLI'})`, { skip }, () => {
