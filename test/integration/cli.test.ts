@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { colourWanted } from '../../src/cli/output.ts';
 import { CLI, cli, freshHome, rmSync, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { skipUnless } from '../helpers/skip.ts';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ev = (session: string, tool: string, input: unknown, event = 'PreToolUse', response?: unknown): string =>
@@ -262,7 +263,7 @@ describe('completion scripts', () => {
     return f;
   };
 
-  test('zsh: the script parses, and completes commands, options and option values', { skip: have('zsh') ? false : 'zsh is not installed here (.ci/run installs it)' }, () => {
+  test('zsh: the script parses, and completes commands, options and option values', { skip: skipUnless(have('zsh'), 'zsh is not installed here (apt-get install zsh)') }, () => {
     const f = scriptFile('zsh');
     assert.equal(spawnSync('zsh', ['-n', f], { encoding: 'utf8' }).stderr, '');
     // compinit's functions stubbed to print what they are given
@@ -278,7 +279,7 @@ describe('completion scripts', () => {
     assert.ok(complete(['mcpproxy-hook', 'activity', '--f']).includes('--follow'));
   });
 
-  test('fish: the script parses, and completes commands, options and option values', { skip: have('fish') ? false : 'fish is not installed here (.ci/run installs it)' }, () => {
+  test('fish: the script parses, and completes commands, options and option values', { skip: skipUnless(have('fish'), 'fish is not installed here (apt-get install fish)') }, () => {
     const f = scriptFile('fish');
     assert.equal(spawnSync('fish', ['-n', f], { encoding: 'utf8' }).stderr, '');
     const complete = (line: string): string[] => {

@@ -28,6 +28,7 @@ import {
   type RunResult,
   type ServiceSpec,
 } from '../../src/service.ts';
+import { skipUnless } from '../helpers/skip.ts';
 
 const NODE = '/usr/local/bin/node';
 const CLI = '/opt/mcpproxy-hook/bin/mcpproxy-hook.js';
@@ -532,7 +533,7 @@ test('CLI: service install --dry-run / install / status / uninstall through comm
 
 const haveAnalyze = process.platform === 'linux' && spawnSync('systemd-analyze', ['--version']).status === 0;
 
-test('systemd-analyze verify --user accepts the generated unit (paths with spaces, $ and %)', { skip: haveAnalyze ? false : 'systemd-analyze is not installed here (Linux with systemd only); the unit content is still checked above' }, () => {
+test('systemd-analyze verify --user accepts the generated unit (paths with spaces, $ and %)', { skip: process.platform !== 'linux' ? 'systemd-analyze: Linux only; the unit content is still checked above' : skipUnless(haveAnalyze, 'systemd-analyze is not installed here (apt-get install systemd); the unit content is still checked above') }, () => {
   const base = mkdtempSync(join(tmpdir(), 'mph-sdv-'));
   try {
     // a real executable behind a path that needs quoting and escaping: verify checks that it exists
