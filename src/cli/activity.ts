@@ -4,7 +4,7 @@
  * Reads the database directly (read-only queries; the sidecar keeps writing in WAL mode).
  */
 import type Database from 'better-sqlite3';
-import type { AuditRow } from '../store/audit-store.ts';
+import { decisionsQuery, type AuditRow } from '../store/audit-store.ts';
 import type { Ui } from './output.ts';
 
 export type Row = AuditRow & { id: number };
@@ -23,8 +23,6 @@ export interface ActivityFilter {
 
 export class ActivityError extends Error {}
 
-const RISK_ORDER = ['none', 'low', 'medium', 'high', 'critical'];
-
 /**
  * The session id that `given` names: itself, or the one session id it is a prefix of. Several
  * matches: an error that lists them (up to 5), so the user can type one more character.
@@ -40,33 +38,8 @@ export function resolveSession(db: Database.Database, given: string): string {
 }
 
 export function queryRows(db: Database.Database, f: ActivityFilter): Row[] {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const eq = (col: string, v: string | undefined): void => {
-    if (v === undefined) return;
-    where.push(`${col} = ?`);
-    params.push(v);
-  };
-  eq('session_id', f.session);
-  eq('decision', f.decision);
-  eq('event', f.event);
-  eq('tool', f.tool);
-  if (f.risk) {
-    const ok = RISK_ORDER.slice(Math.max(0, RISK_ORDER.indexOf(f.risk)));
-    where.push(`risk IN (${ok.map(() => '?').join(',')})`);
-    params.push(...ok);
-  }
-  if (f.sinceMs !== undefined) {
-    where.push('ts >= ?');
-    params.push(f.sinceMs);
-  }
-  if (f.afterId !== undefined) {
-    where.push('id > ?');
-    params.push(f.afterId);
-  }
   // newest `limit` rows, printed oldest first (a follow continues below them)
-  const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-  params.push(f.limit);
+  const { sql, params } = decisionsQuery(f);
   return (db.prepare(sql).all(...params) as Row[]).reverse();
 }
 

@@ -38,7 +38,46 @@ export interface ActivityQuery {
   sinceMs?: number;
   /** only rows older than this id (paging back through the log) */
   beforeId?: number;
+  /** only rows newer than this id (`activity --follow`) */
+  afterId?: number;
   limit?: number;
+}
+
+/**
+ * The SELECT for a filtered page of decisions, newest `limit` first (the store's query, the console and
+ * `mcpproxy-hook activity`, which reads the database directly). A risk filter means that risk or higher.
+ */
+export function decisionsQuery(q: ActivityQuery): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const eq = (col: string, v: string | undefined): void => {
+    if (!v) return;
+    where.push(`${col} = ?`);
+    params.push(v);
+  };
+  eq('session_id', q.session);
+  eq('decision', q.decision);
+  eq('event', q.event);
+  eq('tool', q.tool);
+  if (q.risk) {
+    const ok = RISK_ORDER.slice(Math.max(0, RISK_ORDER.indexOf(q.risk)));
+    where.push(`risk IN (${ok.map(() => '?').join(',')})`);
+    params.push(...ok);
+  }
+  if (q.sinceMs !== undefined) {
+    where.push('ts >= ?');
+    params.push(q.sinceMs);
+  }
+  if (q.beforeId !== undefined) {
+    where.push('id < ?');
+    params.push(q.beforeId);
+  }
+  if (q.afterId !== undefined) {
+    where.push('id > ?');
+    params.push(q.afterId);
+  }
+  params.push(q.limit ?? 50);
+  return { sql: `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, params };
 }
 
 /** Rows kept in memory while the database cannot be written (~0.5 KB each); older ones are dropped and counted. */
@@ -316,40 +355,7 @@ export class AuditStore {
   }
 
   query(q: ActivityQuery): Array<AuditRow & { id: number }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.session) {
-      where.push('session_id = ?');
-      params.push(q.session);
-    }
-    if (q.decision) {
-      where.push('decision = ?');
-      params.push(q.decision);
-    }
-    if (q.event) {
-      where.push('event = ?');
-      params.push(q.event);
-    }
-    if (q.tool) {
-      where.push('tool = ?');
-      params.push(q.tool);
-    }
-    if (q.risk) {
-      const at = RISK_ORDER.indexOf(q.risk);
-      const ok = RISK_ORDER.slice(Math.max(0, at));
-      where.push(`risk IN (${ok.map(() => '?').join(',')})`);
-      params.push(...ok);
-    }
-    if (q.sinceMs !== undefined) {
-      where.push('ts >= ?');
-      params.push(q.sinceMs);
-    }
-    if (q.beforeId !== undefined) {
-      where.push('id < ?');
-      params.push(q.beforeId);
-    }
-    const sql = `SELECT * FROM decisions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-    params.push(q.limit ?? 50);
+    const { sql, params } = decisionsQuery(q);
     return this.db.prepare(sql).all(...params) as Array<AuditRow & { id: number }>;
   }
 

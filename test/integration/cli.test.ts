@@ -136,6 +136,8 @@ describe('the CLI against a running sidecar', () => {
       cli(['evaluate'], sc.env, ev('aaaa2222-0000-4000-8000-000000000002', 'Bash', { command: 'curl https://webhook.site/follow' }));
       await until(() => out.includes('webhook.site'));
       assert.equal((out.match(/^ID\s/gm) ?? []).length, 1, 'one header');
+      const rows = out.split('\n').filter((l) => l.includes('aaaa2222'));
+      assert.equal(new Set(rows).size, rows.length, `each decision printed once:\n${out}`);
     } finally {
       p.kill();
     }
