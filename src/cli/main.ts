@@ -435,9 +435,12 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // `mcpproxy-hook activity | head`: the reader went away, which is not an error
-  quietOnClosedPipe(process.stdout);
-  quietOnClosedPipe(process.stderr);
+  // `mcpproxy-hook activity | head`: the reader went away, which is not an error. Not for the daemon:
+  // a log pipe that breaks must not end the guard with a status its service manager takes for a clean stop
+  if (argv.slice(2).find((a) => !a.startsWith('-')) !== 'daemon') {
+    quietOnClosedPipe(process.stdout);
+    quietOnClosedPipe(process.stderr);
+  }
   const program = buildProgram();
   program.exitOverride();
   program.configureOutput({ outputError: (s, write) => write(ui.paint('red', s)) });
