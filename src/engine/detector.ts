@@ -1814,5 +1814,73 @@ export function sensitivePath(path: string, home?: string): PathFinding | null {
   for (const r of PATH_RULES) {
     if (r.test(ctx)) return { ruleId: r.ruleId, label: r.label };
   }
+  return globSensitive(ctx);
+}
+
+/**
+ * Names of sensitive files and directories a shell glob may stand for. The engine cannot list the
+ * directory, so `cat .e*` counts as reading `.env`, `~/.ss?/id_*` as reading an SSH key: a glob that
+ * matches a sensitive name is taken for that file.
+ */
+const SENSITIVE_NAMES = [
+  '.env', '.env.local', '.env.production', '.envrc', '.ssh', 'id_rsa', 'id_ecdsa', 'id_ed25519', '.aws', 'credentials', '.gnupg',
+  '.netrc', '.npmrc', '.pypirc', '.git-credentials', '.pgpass', '.my.cnf', '.vault-token', '.htpasswd', '.boto', '.s3cfg',
+  '.docker', 'config.json', '.kube', 'config', 'kubeconfig', 'credentials.json', 'application_default_credentials.json',
+  'secrets.json', 'secrets.yaml', 'secrets.yml', '.secrets', 'terraform.tfstate', 'server.key', 'private.pem', '.password-store',
+  '.bash_history', '.zsh_history', 'shadow', 'environ',
+];
+
+const GLOB_CHARS = /[*?[]/;
+
+/** A shell glob segment as a regex; null when it holds no literal character (`*`, `?*`: it names nothing in particular). */
+function globRegex(seg: string): RegExp | null {
+  let re = '';
+  let literal = 0;
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = seg.indexOf(']', i + 2);
+      if (end < 0) {
+        re += '\\[';
+        literal++;
+        continue;
+      }
+      let body = seg.slice(i + 1, end);
+      if (body[0] === '!') body = '^' + body.slice(1);
+      re += '[' + body.replace(/\\/g, '\\\\') + ']';
+      i = end;
+    } else {
+      re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+      literal++;
+    }
+  }
+  if (literal === 0) return null;
+  // `*.json`, `*.yml`: any file of a type, not a credentials file of that type
+  if (/^[*?[]/.test(seg) && !/[^*?.\]]/.test(seg.replace(/\[[^\]]*\]/g, '*').replace(/\.[a-z0-9]+$/, ''))) return null;
+  // as the shell does without dotglob: a leading dot is matched only by a dot
+  return new RegExp('^' + (seg[0] === '.' ? '' : '(?!\\.)') + re + '$');
+}
+
+function globSensitive(ctx: PathCtx): PathFinding | null {
+  const at = ctx.segs.map((seg, i) => (GLOB_CHARS.test(seg) ? i : -1)).filter((i) => i >= 0);
+  if (at.length === 0 || at.length > 2) return null;
+  const options = at.map((i) => {
+    const re = globRegex(ctx.segs[i]!);
+    return re ? SENSITIVE_NAMES.filter((n) => re.test(n)) : [];
+  });
+  if (options.some((o) => o.length === 0)) return null;
+  for (const a of options[0]!) {
+    for (const b of options[1] ?? [undefined]) {
+      const segs = [...ctx.segs];
+      segs[at[0]!] = a;
+      if (b !== undefined) segs[at[1]!] = b;
+      const c: PathCtx = { norm: '/' + segs.join('/'), base: segs[segs.length - 1]!, segs, abs: ctx.abs };
+      for (const r of PATH_RULES) {
+        if (r.test(c)) return { ruleId: r.ruleId, label: r.label };
+      }
+    }
+  }
   return null;
 }
