@@ -21,6 +21,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
 import { request } from '../src/transport/client.ts';
+import { pool } from './pool.ts';
 import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 import { scanText } from '../src/engine/detector.ts';
 import { stringLeaves } from '../src/engine/fingerprint/index.ts';
@@ -117,19 +118,6 @@ async function replay(sc: RunningSidecar, s: Scenario, attack: boolean, runTag: 
   }
   const top = judged.reduce<Action>((a, j) => (RANK[j.decision] > RANK[a] ? j.decision : a), 'allow');
   return { s, attack, judged, top, interrupted: RANK[top] >= RANK.ask, denied: top === 'deny' };
-}
-
-async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  return out;
 }
 
 function groupBy(rs: Result[], key: (r: Result) => string): Map<string, Result[]> {

@@ -26,6 +26,7 @@ import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
 import { request } from '../src/transport/client.ts';
+import { pool } from './pool.ts';
 
 type Action = 'allow' | 'warn' | 'ask' | 'deny';
 const RANK: Record<Action, number> = { allow: 0, warn: 1, ask: 2, deny: 3 };
@@ -253,19 +254,6 @@ function family(group: string): string {
 }
 
 // ------------------------------------------------------------------------------------------ helpers
-
-async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  return out;
-}
 
 function table(head: string[], rows: string[][]): string {
   const esc = (c: string): string => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');

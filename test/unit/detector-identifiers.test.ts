@@ -7,22 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scanText } from '../../src/engine/detector.ts';
+import { ALNUM, seededStrings } from '../helpers/random.ts';
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const LOWER_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789';
-let seed = 7;
-function rand(n: number, alphabet = ALNUM): string {
-  let a = (seed++ * 0x9e3779b1) >>> 0;
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    s += alphabet[((((t ^ (t >>> 14)) >>> 0) / 4294967296) * alphabet.length) | 0];
-  }
-  return s;
-}
+const rand = seededStrings(7);
 const jwt = (payload: object): string =>
   [{ alg: 'HS256', typ: 'JWT' }, payload].map((o) => Buffer.from(JSON.stringify(o)).toString('base64url')).join('.') + '.' + rand(43, ALNUM + '_-');
 

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RULES, scanText } from '../../src/engine/detector.ts';
+import { seededStrings } from '../helpers/random.ts';
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -15,19 +16,7 @@ const ALNUM = UPPER + LOWER + DIGITS;
 const HEX = '0123456789abcdef';
 const B64 = ALNUM + '+/';
 
-let seed = 1;
-function rand(n: number, alphabet = ALNUM): string {
-  let a = (seed++ * 0x9e3779b1) >>> 0;
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    s += alphabet[(((t ^ (t >>> 14)) >>> 0) / 4294967296) * alphabet.length | 0];
-  }
-  return s;
-}
+const rand = seededStrings(1);
 const j = (...parts: string[]): string => parts.join('');
 const b64json = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64').replace(/=+$/, '');
 
