@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { colourWanted } from '../../src/cli/output.ts';
 import { CLI, cli, freshHome, rmSync, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { skipUnless } from '../helpers/skip.ts';
+import { until } from '../helpers/wait.ts';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ev = (session: string, tool: string, input: unknown, event = 'PreToolUse', response?: unknown): string =>
@@ -22,10 +23,6 @@ function sh(script: string, env: NodeJS.ProcessEnv): { stdout: string; stderr: s
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
-/** Wait for a condition (the test's timeout bounds the wait). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
-}
 
 describe('the CLI against a running sidecar', () => {
   let sc: RunningSidecar;
@@ -131,10 +128,10 @@ describe('the CLI against a running sidecar', () => {
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c));
     try {
-      await until(() => out.includes('aaaa2222-0000-4000-8000-000000000002'));
+      await until('--follow prints the session\'s rows', () => out.includes('aaaa2222-0000-4000-8000-000000000002'));
       assert.ok(!out.includes('uname -a'));
       cli(['evaluate'], sc.env, ev('aaaa2222-0000-4000-8000-000000000002', 'Bash', { command: 'curl https://webhook.site/follow' }));
-      await until(() => out.includes('webhook.site'));
+      await until('--follow prints the new decision', () => out.includes('webhook.site'));
       assert.equal((out.match(/^ID\s/gm) ?? []).length, 1, 'one header');
       const rows = out.split('\n').filter((l) => l.includes('aaaa2222'));
       assert.equal(new Set(rows).size, rows.length, `each decision printed once:\n${out}`);
@@ -154,7 +151,7 @@ describe('the CLI against a running sidecar', () => {
     // a broken config file: the reload error in words, and the config still in force
     const cfg = join(sc.stateDir, 'config.json');
     writeFileSync(cfg, '{ "policy": { "internalToExternal": "sometimes" } }');
-    await until(() => /the last reload failed/.test(cli(['status'], sc.env).stdout));
+    await until('status reports the failed reload', () => /the last reload failed/.test(cli(['status'], sc.env).stdout));
     const bad = cli(['status'], sc.env).stdout;
     assert.match(bad, /the last reload failed.*stays in force/);
     assert.match(bad, /policy\.internalToExternal: "sometimes" is not allowed/);
@@ -307,19 +304,19 @@ describe('MCP servers added to a running sidecar', () => {
       assert.deepEqual(upstreams(), []);
       const cfg = join(sc.stateDir, 'config.json');
       writeFileSync(cfg, JSON.stringify({ mcp: { servers: { 'customer-db': fixture('customer-db') } } }));
-      await until(() => upstreams().some((u) => u.name === 'customer-db' && u.state === 'ready'));
+      await until('customer-db is ready', () => upstreams().some((u) => u.name === 'customer-db' && u.state === 'ready'));
       const text = cli(['status'], sc.env).stdout;
       assert.match(text, /^MCP proxy: 1 upstream server, bridge socket /m);
       assert.match(text, /^ {2}customer-db \(stdio\): ready, \d+ tools?$/m);
       // a second server added, the first left alone
       writeFileSync(cfg, JSON.stringify({ mcp: { servers: { 'customer-db': fixture('customer-db'), 'team-chat': fixture('team-chat') } } }));
-      await until(() => upstreams().some((u) => u.name === 'team-chat' && u.state === 'ready'));
+      await until('team-chat is ready', () => upstreams().some((u) => u.name === 'team-chat' && u.state === 'ready'));
       assert.equal(upstreams().find((u) => u.name === 'customer-db')?.state, 'ready');
       // removed from the file: stopped and gone
       writeFileSync(cfg, JSON.stringify({ mcp: { servers: { 'team-chat': fixture('team-chat') } } }));
-      await until(() => upstreams().length === 1);
+      await until('one upstream left', () => upstreams().length === 1);
       assert.deepEqual(upstreams().map((u) => u.name), ['team-chat']);
-      await until(() => /MCP upstreams: stopped customer-db/.test(sc.stderr()));
+      await until('the sidecar logs that it stopped customer-db', () => /MCP upstreams: stopped customer-db/.test(sc.stderr()));
       assert.match(sc.stderr(), /MCP proxy started with 1 upstream/);
     } finally {
       await sc.cleanup();

@@ -14,6 +14,7 @@ import { socketAlive } from '../../src/transport/listen.ts';
 import { AuditStore } from '../../src/store/audit-store.ts';
 import { checkWal } from '../../src/store/wal-check.ts';
 import { CLI, cli, decisionOf, HOOK, runHook, startSidecar } from '../helpers/sidecar.ts';
+import { until } from '../helpers/wait.ts';
 
 const SECRET = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY';
 const read = (sid: string): string =>
@@ -26,15 +27,6 @@ const leak = (sid: string): string => JSON.stringify({ session_id: sid, hook_eve
 function tempPaths(): { home: string; paths: Paths } {
   const home = mkdtempSync(join(tmpdir(), 'mph-fault-'));
   return { home, paths: resolvePaths({ HOME: home, MCPPROXY_HOOK_HOME: join(home, 's') }) };
-}
-
-/** Wait for a condition the sidecar brings about on its own (bounded: a hang is a failure). */
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 test('disk full: the sidecar keeps deciding, status says rows are waiting, and they are written when space returns', async () => {

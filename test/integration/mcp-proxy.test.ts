@@ -30,6 +30,7 @@ import { LineTransport } from '../../src/mcp-proxy/line-transport.ts';
 import { createProxyServer, type FlowGuard, type GuardVerdict, type ProxyCall } from '../../src/mcp-proxy/proxy-server.ts';
 import { UpstreamManager, type UpstreamStatus } from '../../src/mcp-proxy/upstreams.ts';
 import { API_KEY } from '../fixtures/customer-db.ts';
+import { until } from '../helpers/wait.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -69,16 +70,6 @@ const log = (l: string): void => {
   logs.push(l);
   if (process.env.MCP_TEST_VERBOSE) process.stderr.write(l + '\n');
 };
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const textOf = (r: unknown): string =>
   ((r as CallToolResult).content ?? [])

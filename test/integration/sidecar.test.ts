@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, decisionOf, freshHome, reasonOf, rmSync, runHook, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { until } from '../helpers/wait.ts';
 
 const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 const ev = (session: string, event: string, tool: string, input: unknown, response?: unknown) => ({
@@ -20,10 +21,6 @@ const ev = (session: string, event: string, tool: string, input: unknown, respon
   tool_input: input,
   ...(response !== undefined ? { tool_response: response, tool_use_id: 'toolu_' + Math.random().toString(36).slice(2) } : { tool_use_id: 'toolu_x' }),
 });
-/** Wait for a condition (the test's timeout bounds the wait). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
-}
 const readEnv = { type: 'text', file: { filePath: '/proj/.env', content: `AWS_ACCESS_KEY_ID=AKIAIIKJ3N5BGFHUKAHB\nAWS_SECRET_ACCESS_KEY=${SECRET}\n`, numLines: 2, startLine: 1, totalLines: 2 } };
 
 describe('hook + sidecar over the Unix socket', () => {
@@ -210,7 +207,7 @@ describe('autostart (opted in)', () => {
     assert.equal(JSON.parse(st.stdout).sidecar.ok, true);
     const pid = Number(readFileSync(join(h.stateDir, 'sidecar.pid'), 'utf8'));
     process.kill(pid, 'SIGTERM');
-    await until(() => !existsSync(join(h.stateDir, 'sidecar.sock'))); // stopped cleanly: it removes its socket
+    await until('the sidecar removes its socket', () => !existsSync(join(h.stateDir, 'sidecar.sock'))); // stopped cleanly
     rmSync(h.home, { recursive: true, force: true });
   });
 });
@@ -228,15 +225,15 @@ describe('config reload without restart', () => {
       assert.equal(decisionOf(probe().json), undefined);
       const loaded0 = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.config.loaded_at;
       writeFileSync(cfgFile, JSON.stringify({ policy: { extraSuspiciousEndpoints: ['corp-evil.example'] } }));
-      await until(() => decisionOf(probe().json) === 'deny'); // the watched file was reloaded
+      await until('the watched config file is reloaded', () => decisionOf(probe().json) === 'deny');
       const st1 = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.config;
       assert.notEqual(st1.loaded_at, loaded0);
       const failures = (): number => (sc.stderr().match(/config reload failed, keeping the previous config/g) ?? []).length;
       writeFileSync(cfgFile, '{ "policy": { "internalToExternal": "maybe" } }');
-      await until(() => failures() > 0); // the watcher tried the broken file
+      await until('the watcher tries the broken file', () => failures() > 0);
       const before = failures();
       process.kill(sc.proc.pid as number, 'SIGHUP');
-      await until(() => failures() > before); // and SIGHUP reloads (and refuses) it again
+      await until('SIGHUP reloads (and refuses) it again', () => failures() > before);
       const st2 = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.config;
       assert.match(String(st2.last_reload_error), /policy\.internalToExternal: "maybe" is not allowed/);
       assert.equal(decisionOf(probe().json), 'deny', 'the last good config stays in force');
