@@ -24,6 +24,9 @@ export const NET_CODE_RE = new RegExp(
     String.raw`\b(?:Deno\.connect(?:Tls)?|Bun\.connect|Bun\.serve|Deno\.serve)\b`,
     String.raw`\bsocket\.http\b|\bdownload\.file\b|\bhttr2?\b|\bRCurl\b|\bcurl::|\burl\s*\(\s*['"]https?:`,
     String.raw`\b(?:gethostbyname|getaddrinfo)\b`,
+    // the client libraries of remote services (their calls are HTTP requests): an upload through an SDK leaves the machine
+    String.raw`\b(?:import|from)\s+(?:anthropic|openai|boto3|botocore|google\.cloud|googleapiclient|slack_sdk|slack_bolt|stripe|twilio|sendgrid|github|gitlab|dropbox|firebase_admin|supabase|pinecone|cohere|mistralai|groq|huggingface_hub|azure\.\w+|discord|telegram|tweepy)\b`,
+    String.raw`\brequire\s*\(\s*['"](?:@anthropic-ai\/sdk|openai|@aws-sdk\/[\w-]+|aws-sdk|@google-cloud\/[\w-]+|googleapis|@slack\/[\w-]+|stripe|twilio|@sendgrid\/[\w-]+|@octokit\/[\w-]+|@supabase\/[\w-]+)['"]`,
   ].join('|'),
 );
 
