@@ -2,9 +2,9 @@
  * Part of `npm run bench`: what redaction costs the PostToolUse answer. A 1 MB Read goes to a real
  * sidecar over its socket, as the hook sends it; the time is from the request to the answer (the
  * sidecar answers a PostToolUse before it fingerprints it; with redaction.mode "secrets" the output
- * is scanned for secrets first, and the answer carries the rewritten output when something was held
- * back). The recording that follows each answer is waited out (a status request) before the next
- * event, so it is not counted in any answer. Measures; does not judge. Appends to .bench/summary.md.
+ * is scanned for secrets first, and when something was held back the output is recorded first and the
+ * answer carries the rewritten output). A recording that follows an answer is waited out (a status
+ * request) before the next event, so it is counted only where it comes before the answer. Measures; does not judge. Appends to .bench/summary.md.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,14 +104,14 @@ async function main(): Promise<void> {
   for (const [mode, secrets, what] of [
     ['off', 20, 'redaction off (answer {})'],
     ['secrets', 0, 'redaction on, nothing to hold back (answer {})'],
-    ['secrets', 20, 'redaction on, 20 secrets held back (answer = the rewritten 1 MB output)'],
+    ['secrets', 20, 'redaction on, 20 secrets held back (recorded first; answer = the rewritten 1 MB output)'],
   ] as const) {
     const r = await measure(mode, secrets);
     rows.push([`1 MB Read, ${what}`, r.p50.toFixed(1), r.p95.toFixed(1), String(r.answerBytes)]);
   }
   const md = [
     '',
-    `### Redaction: time to answer a 1 MB Read (PostToolUse over the socket, ${RUNS} runs each, recording excluded; load average ${loadavg()[0]?.toFixed(1)})`,
+    `### Redaction: time to answer a 1 MB Read (PostToolUse over the socket, ${RUNS} runs each, recording after an answer excluded; load average ${loadavg()[0]?.toFixed(1)})`,
     '',
     '| case | p50 ms | p95 ms | answer bytes |',
     '|---|---|---|---|',

@@ -28,16 +28,12 @@ export interface Evaluated {
   output: Record<string, unknown>;
   decision: Decision | null;
   committed: Promise<number | undefined>;
-  /** a large answer (an output with secrets held back): call once it is written, so its recording waits for that */
-  written?: () => void;
 }
 
-/** Events whose reply carries nothing a record depends on (`{}`, or the output with secrets held back): answered first, recorded after. */
+/** Events that record what a tool returned: answered first ({}) and recorded after, unless the answer holds back a secret (then recorded first). */
 export const RECORDING_EVENTS: ReadonlySet<string> = new Set(['PostToolUse', 'PostToolUseFailure']);
 /** At most this many answered-but-unrecorded events; one more is recorded before its reply. */
 export const MAX_DEFERRED = 32;
-/** At most this long a large answer (an output with secrets held back) waits to be written before its recording runs. */
-const DRAIN_MS = 250;
 /** A session with an event this recent is active: never closed to make room for another. */
 export const SESSION_ACTIVE_MS = 60_000;
 /** At most one log line per this long about refused sessions. */
@@ -105,14 +101,6 @@ export class Recorder {
     if (this.deferred.length > MAX_DEFERRED) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      // an answer that carries a rewritten output (up to megabytes) is written out before the recording
-      // takes the event loop (written()), or after DRAIN_MS at the latest; order is kept either way:
-      // every later event records what is pending first
-      if (shown) {
-        const t = setTimeout(() => this.flush(), DRAIN_MS);
-        t.unref();
-        return { output: postAnswer(ev, shown), decision: null, committed: Promise.resolve(undefined), written: () => (clearTimeout(t), setImmediate(() => this.flush())) };
-      }
       setImmediate(() => this.flush());
     }
     return { output: postAnswer(ev, shown), decision: null, committed: Promise.resolve(undefined) };

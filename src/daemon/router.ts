@@ -55,7 +55,6 @@ export class Router {
           const r = this.target.evaluate(eventOf(m.e), 'hook', m.p);
           const rowId = await r.committed;
           if (conn && rowId !== undefined) conn.undelivered = () => this.target.undelivered(rowId);
-          if (conn && r.written) conn.written = r.written;
           return JSON.stringify(r.output);
         }
         case 'evaluate': {

@@ -268,9 +268,11 @@ export class Sidecar {
       this.correlator.notePending(canonicalToolName(ev.tool_name), ev.tool_input, ev.session_id, now);
     }
     this.noteSource(ev.session_id, 'hook');
-    // redaction.mode secrets: the output the model gets instead, scanned before the answer (recorded after, as before)
+    // redaction.mode secrets: the output the model gets instead, scanned before the answer. With nothing
+    // held back the answer is {} and the recording comes after it, as ever; an output with a secret held
+    // back is recorded (and committed) before the model gets it
     const shown = this.recorder.shown(ev);
-    if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http')) return this.recorder.defer(ev, source, now, shown);
+    if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http') && !shown) return this.recorder.defer(ev, source, now);
     // what a git push would publish, read from the repository for the engine to judge
     const pushes = inspectPushes(ev, process.env.HOME);
     if (pushes) this.engine.notePushFacts(ev, pushes);

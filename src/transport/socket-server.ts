@@ -37,8 +37,6 @@ export interface ConnInfo {
    * because the client had already gone (a hook that gave up at its deadline).
    */
   undelivered?: () => void;
-  /** Set by a handler for the message in progress: called once its reply has been written (or could not be). */
-  written?: () => void;
 }
 
 export class SocketServer {
@@ -154,10 +152,8 @@ export class SocketServer {
           }
           this.pool.end(sock);
           const gone = info.undelivered;
-          const written = info.written;
           info.undelivered = undefined;
-          info.written = undefined;
-          this.reply(sock, res, gone, written);
+          this.reply(sock, res, gone);
         }).finally(() => {
           queued--;
         });
@@ -166,21 +162,18 @@ export class SocketServer {
   }
 
   /** Write a reply; `undelivered` runs when the client is already gone (or goes before it is written). */
-  private reply(sock: Socket, value: unknown, undelivered?: () => void, written?: () => void): void {
+  private reply(sock: Socket, value: unknown, undelivered?: () => void): void {
     if (sock.destroyed || !sock.writable) {
       undelivered?.();
-      written?.();
       return;
     }
     try {
       sock.write(encodeFrame(value), (err) => {
         if (err) undelivered?.();
-        written?.();
       });
     } catch (e) {
       this.opts.onError?.('encode', e);
       sock.destroy();
-      written?.();
     }
   }
 
