@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { DAEMON_NODE_ARGS } from '../../src/daemon-args.ts';
 import { describeRun, e2eSkip, makeTempDir, runClaude, type MessagesRequest, type RunClaudeResult, type Turn } from './harness/claude.ts';
 import { cli, freshHome, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { upstreamsReady } from '../helpers/wait.ts';
 import { API_KEY, ROWS } from '../fixtures/customer-db.ts';
 
 const skip = e2eSkip();
@@ -25,13 +26,7 @@ async function proxySidecar(chatLog: string): Promise<RunningSidecar> {
   const h = freshHome();
   const fixture = (name: string) => ({ command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'test', 'fixtures', `${name}.ts`)], cwd: ROOT, env: { CHAT_LOG: chatLog } });
   const sc = await startSidecar({ home: h, config: { mcp: { servers: { 'customer-db': { ...fixture('customer-db'), classification: 'internal' }, 'team-chat': fixture('team-chat') } } } });
-  // wait until both upstreams are ready
-  for (let i = 0; i < 100; i++) {
-    const st = JSON.parse(cli(['status', '--json'], sc.env).stdout);
-    const ups = (st.sidecar.mcp?.upstreams ?? []) as Array<{ state: string }>;
-    if (ups.length === 2 && ups.every((u) => u.state === 'ready')) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await upstreamsReady(sc, 2);
   return sc;
 }
 

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { claudeVersion, describeRun, e2eSkip, makeTempDir, runClaude, type MessagesRequest, type RunClaudeResult, type Turn } from './harness/claude.ts';
 import { toolResultsOfRequest } from './harness/mock-anthropic.ts';
 import { cli, freshHome, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { upstreamsReady } from '../helpers/wait.ts';
 import { API_KEY } from '../fixtures/customer-db.ts';
 
 const skip = e2eSkip();
@@ -148,12 +149,7 @@ async function proxySidecar(): Promise<RunningSidecar> {
       mcp: { servers: { 'customer-db': { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'customer-db.ts')], cwd: ROOT, classification: 'internal' } } },
     },
   });
-  for (let i = 0; i < 100; i++) {
-    const st = JSON.parse(cli(['status', '--json'], sc.env).stdout);
-    const ups = (st.sidecar.mcp?.upstreams ?? []) as Array<{ state: string }>;
-    if (ups.length === 1 && ups.every((u) => u.state === 'ready')) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await upstreamsReady(sc, 1);
   return sc;
 }
 

@@ -1,3 +1,5 @@
+import { cli, type RunningSidecar } from './sidecar.ts';
+
 /**
  * Wait for a condition something else brings about (a sidecar, a watcher, a child process): polled, and
  * bounded so that a hang is a failure naming what never happened, not a test that runs until killed.
@@ -11,4 +13,16 @@ export async function until<T>(what: string, cond: () => T | Promise<T>, ms = 15
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Wait until the sidecar's status lists `n` upstream MCP servers, all ready (it starts them in the background). */
+export async function upstreamsReady(sc: RunningSidecar, n: number, ms = 30_000): Promise<void> {
+  await until(
+    `${n} upstream MCP server(s) ready (mcpproxy-hook status)`,
+    () => {
+      const ups = (JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.mcp?.upstreams ?? []) as Array<{ state: string }>;
+      return ups.length === n && ups.every((u) => u.state === 'ready');
+    },
+    ms,
+  );
 }

@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { until } from '../helpers/wait.ts';
 
 const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 
@@ -37,11 +38,7 @@ describe('HTTP hook endpoint', () => {
     assert.equal(h.type, 'http');
     assert.equal(h.url, `http://127.0.0.1:${port}/mcpproxy-hook/v1/hook`);
     assert.equal(h.headers.Authorization, `Bearer ${token}`);
-    for (let i = 0; i < 50; i++) {
-      const st = JSON.parse(cli(['status', '--json'], sc.env).stdout);
-      if (st.sidecar.http_hook?.port === port) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until('status shows the HTTP hook endpoint on its port', () => JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.http_hook?.port === port);
   });
   after(async () => {
     await sc.cleanup();
