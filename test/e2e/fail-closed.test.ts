@@ -43,8 +43,10 @@ function killSidecar(stateDir: string): void {
   } catch {
     return;
   }
+  // the kill is delivered within a moment; the next tool call must find it gone (bounded: a hang is a failure)
+  const end = Date.now() + 10_000;
   while (!dead(pid)) {
-    /* the kill is delivered within a moment; the next tool call must find it gone */
+    if (Date.now() > end) throw new Error(`sidecar ${pid} still alive 10 s after SIGKILL`);
   }
 }
 
