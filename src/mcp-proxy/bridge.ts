@@ -531,6 +531,7 @@ export class McpSocketServer {
   }
 
   async close(): Promise<void> {
+    // shutting down: a connection whose peer already left fails to close, which changes nothing here
     const closing = [...this.conns.values()].map((c) => c.server.close().catch(() => undefined));
     await Promise.all(closing);
     for (const s of this.socks) s.destroy();

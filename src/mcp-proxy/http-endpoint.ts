@@ -330,6 +330,7 @@ export class HttpEndpoint {
 
   private async closeSession(s: Session): Promise<void> {
     if (s.info.mcpSessionId) this.sessions.delete(s.info.mcpSessionId);
+    // closing an idle or ended session: its transport may already be gone, and there is no one left to tell
     await s.server.close().catch(() => undefined);
   }
 

@@ -205,6 +205,7 @@ export function createProxyServer(upstreams: UpstreamManager, guard: FlowGuard, 
       ...(progressToken !== undefined
         ? {
             onprogress: (p) => {
+              // progress is advisory: a client gone or not listening loses the note, never the call's result
               extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }).catch(() => undefined);
             },
           }

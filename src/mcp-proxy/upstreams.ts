@@ -390,6 +390,7 @@ export class UpstreamManager {
   /** Close a client in the background (tracked, so stop() can wait for it). */
   private closeClient(c: Client, t: Transport | undefined): void {
     const p: Promise<void> = (async () => {
+      // a client that fails to close is killed below (ended() waits for the process, SIGKILL last)
       await c.close().catch(() => undefined);
       // the SDK ends stdin, then sends SIGTERM, then SIGKILL (2 s apart); this is the backstop, and
       // it also covers a close the SDK started itself after a failed initialize

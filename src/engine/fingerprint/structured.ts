@@ -29,6 +29,10 @@ const MAX_PARSE = 2 * 1024 * 1024;
 /** rows (objects, JSON lines, table lines) looked at per call: a big export is bounded; its k-grams still cover it */
 const MAX_ROWS = 1000;
 const MAX_DEPTH = 64;
+/** JSON nodes visited per output (a bound on the walk; the text fingerprints still cover what it skips) */
+const MAX_WALK_STEPS = 200_000;
+/** string leaves looked at for rows and tables per output */
+const MAX_TEXTS = 10_000;
 /** JSON lines whose first JSONL_PROBE lines have no key of interest are not parsed further */
 const JSONL_PROBE = 64;
 
@@ -239,7 +243,7 @@ function walk(c: Collector, root: unknown, texts: string[], parsed = false): boo
   let any = false;
   const stack: Array<[unknown, number]> = [[root, 0]];
   let steps = 0;
-  while (stack.length > 0 && !c.rowsDone && steps++ < 200_000) {
+  while (stack.length > 0 && !c.rowsDone && steps++ < MAX_WALK_STEPS) {
     const [v, depth] = stack.pop() as [unknown, number];
     if (depth > MAX_DEPTH) continue;
     if (typeof v === 'string') {
@@ -328,7 +332,7 @@ export function structuredValues(value: unknown): TokenSpec[] {
   const texts: string[] = [];
   if (typeof value === 'string') texts.push(value);
   else walk(c, value, texts);
-  for (let t = 0; t < texts.length && !c.full && t < 10_000; t++) {
+  for (let t = 0; t < texts.length && !c.full && t < MAX_TEXTS; t++) {
     const text = texts[t] as string;
     if (text.length >= 256 && !/\s/.test(text.slice(0, 256)) && binaryKind(text) !== null) continue; // an image, a PDF: no rows
     const trimmed = text.trimStart();
