@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMockAnthropic, type MockAnthropic, type Script, type ToolResult } from './mock-anthropic.ts';
+import { inCI } from '../../helpers/skip.ts';
 
 export type { Turn, TurnBlock, ToolResult, MessagesRequest, MockAnthropic, RecordedRequest, Script } from './mock-anthropic.ts';
 export { startMockAnthropic } from './mock-anthropic.ts';
@@ -65,7 +66,7 @@ export function claudeUnavailableReason(): string | undefined {
 export function e2eSkip(): false | string {
   if (claudeAvailable()) return false;
   const why = `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
-  if (process.env.CI === 'true' || process.env.CI === '1' || process.env.E2E_REQUIRE_CLAUDE === '1') {
+  if (inCI() || process.env.E2E_REQUIRE_CLAUDE === '1') {
     throw new Error(`${why}. CI needs it: run \`npm ci\` (it installs @anthropic-ai/claude-code and claude-code-next), or set E2E_CLAUDE_BIN to a working claude binary.`);
   }
   return why;
