@@ -11,6 +11,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { claudeVersion, describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
 import { cli, ensureBuilt, freshHome } from '../helpers/sidecar.ts';
+import { waitDeadSync } from '../helpers/wait.ts';
 
 const skip = e2eSkip();
 const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
@@ -26,15 +27,6 @@ function sidecarPid(stateDir: string): number {
   }
 }
 
-/** Gone, or a zombie (its sockets are closed either way). */
-function dead(pid: number): boolean {
-  try {
-    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
 function killSidecar(stateDir: string): void {
   const pid = sidecarPid(stateDir);
   if (!pid) return;
@@ -43,11 +35,8 @@ function killSidecar(stateDir: string): void {
   } catch {
     return;
   }
-  // the kill is delivered within a moment; the next tool call must find it gone (bounded: a hang is a failure)
-  const end = Date.now() + 10_000;
-  while (!dead(pid)) {
-    if (Date.now() > end) throw new Error(`sidecar ${pid} still alive 10 s after SIGKILL`);
-  }
+  // the kill is delivered within a moment; the next tool call must find it gone
+  waitDeadSync(pid);
 }
 
 function setup(args: string[]): { h: ReturnType<typeof freshHome>; proj: string; settings: Record<string, any> } {

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { DAEMON_NODE_ARGS } from '../../src/daemon-args.ts';
 import { describeRun, e2eSkip, makeTempDir, runClaude, type MessagesRequest, type RunClaudeResult, type Turn } from './harness/claude.ts';
 import { cli, freshHome, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
-import { upstreamsReady } from '../helpers/wait.ts';
+import { upstreamsReady, waitDeadSync } from '../helpers/wait.ts';
 import { API_KEY, ROWS } from '../fixtures/customer-db.ts';
 
 const skip = e2eSkip();
@@ -146,18 +146,20 @@ describe('MCP proxy with the real Claude Code CLI', { skip }, () => {
         if (turn === 1) {
           // the query's result is recorded: crash the sidecar, and start a new one on the same state
           sc.proc.kill('SIGKILL');
-          for (let i = 0; i < 50 && sc.proc.exitCode === null && sc.proc.signalCode === null; i++) spawnSync('sleep', ['0.05']);
+          waitDeadSync(sc.proc.pid as number);
           restarted = spawn(process.execPath, [...DAEMON_NODE_ARGS, join(ROOT, 'bin', 'mcpproxy-hook.js'), 'daemon'], { env: home.env, stdio: 'ignore' });
-          for (let i = 0; i < 100; i++) {
+          let ready = false;
+          for (let i = 0; i < 100 && !ready; i++) {
             const st = spawnSync(process.execPath, [join(ROOT, 'bin', 'mcpproxy-hook.js'), 'status', '--json'], { env: home.env, encoding: 'utf8' });
             try {
               const ups = (JSON.parse(st.stdout).sidecar.mcp?.upstreams ?? []) as Array<{ state: string }>;
-              if (ups.length === 2 && ups.every((u) => u.state === 'ready')) break;
+              ready = ups.length === 2 && ups.every((u) => u.state === 'ready');
             } catch {
               /* not up yet */
             }
-            spawnSync('sleep', ['0.1']);
+            if (!ready) spawnSync('sleep', ['0.1']);
           }
+          if (!ready) throw new Error('the restarted sidecar never had both upstreams ready');
           return [{ tool_use: { name: CHAT, input: { channel: '#general', text: `FYI customer: ${row}` } } }];
         }
         if (turn === 2) return [{ tool_use: { name: CHAT, input: { channel: '#general', text: 'standup in 5 minutes' } } }];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cli, type RunningSidecar } from './sidecar.ts';
 
 /**
@@ -25,4 +26,22 @@ export async function upstreamsReady(sc: RunningSidecar, n: number, ms = 30_000)
     },
     ms,
   );
+}
+
+/**
+ * Wait, blocking (a mock model's script cannot await), until `pid` is gone or a zombie: it holds no socket
+ * or port then. Bounded: a process that outlives the deadline is an error naming it.
+ */
+export function waitDeadSync(pid: number, ms = 10_000): void {
+  const end = Date.now() + ms;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      if (/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))) return;
+    } catch {
+      return; // no such process
+    }
+    if (Date.now() > end) throw new Error(`process ${pid} still alive ${ms} ms after it was killed`);
+    Atomics.wait(nap, 0, 0, 10);
+  }
 }
