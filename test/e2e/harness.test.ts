@@ -120,7 +120,7 @@ function checkSequential(r: RunClaudeResult, f: Fixture): void {
   assert.equal(pre.length, 2, info);
   for (const h of pre) {
     assert.equal(h.status, 0, info);
-    assert.ok(h.durationMs >= 0 && h.durationMs < 30_000, info);
+    assert.ok(Number.isFinite(h.durationMs) && h.durationMs >= 0, info); // parsed from the log (a number, not a speed limit)
   }
   // no request went anywhere the mock does not know
   assert.deepEqual(r.mock.requests.filter((q) => q.kind === 'unknown').map((q) => q.url), [], info);
