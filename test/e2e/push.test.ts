@@ -5,39 +5,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRun, e2eSkip, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
 import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { checkoutWithRemote, remoteHead, type Checkout } from '../helpers/git-repo.ts';
 
 const skip = e2eSkip();
 // a fake GitHub token in the real shape (never a real key)
 const GH_TOKEN = ['ghp_d8JzmKlkdnvRhe56m2ga', 'iUu6DInPq4DeR5Do'].join('');
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t.invalid', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
-
 /** A checkout with one pushed commit and a local bare remote `origin`. */
-function checkout(): { dir: string; bare: string; git: (...a: string[]) => string; file: (p: string, c: string) => void } {
-  const root = makeTempDir('e2e-push');
-  const dir = join(root, 'proj');
-  const bare = join(root, 'remote.git');
-  mkdirSync(dir);
-  const git = (...a: string[]): string => execFileSync('git', a, { cwd: dir, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  execFileSync('git', ['init', '-q', '--bare', bare], { env: GIT_ENV });
-  git('init', '-q', '-b', 'main');
-  git('remote', 'add', 'origin', bare);
-  const file = (p: string, c: string): void => {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  };
-  file('README.md', '# proj\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'init');
-  git('push', '-q', 'origin', 'main');
-  return { dir, bare, git, file };
+function checkout(): Checkout & { file: Checkout['write'] } {
+  const c = checkoutWithRemote(makeTempDir('e2e-push'));
+  return { ...c, file: c.write };
 }
-
-const remoteHead = (bare: string): string => execFileSync('git', ['--git-dir', bare, 'rev-parse', 'main'], { env: GIT_ENV, encoding: 'utf8' }).trim();
 const toolTexts = (r: RunClaudeResult): string => r.toolResults.map((t) => `${t.tool_name}: ${t.is_error ? 'ERROR ' : ''}${t.text.slice(0, 400)}`).join('\n');
 
 describe('git push inspection with the real Claude Code CLI', { skip }, () => {

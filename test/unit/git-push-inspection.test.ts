@@ -5,35 +5,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
 import { defaultConfig } from '../../src/config/index.ts';
 import { DEFAULT_GIT_LIMITS, inspectPushes, readPushFacts } from '../../src/daemon/git-objects.ts';
+import { checkoutWithRemote, type Checkout } from '../helpers/git-repo.ts';
 
 // fake credentials in real shapes (never real keys)
 const GH_TOKEN = 'ghp_d8JzmKlkdnvRhe56m2gaiUu6DInPq4DeR5Do';
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t.invalid', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
-
-function repo(): { dir: string; bare: string; git: (...a: string[]) => string; write: (p: string, c: string) => void; done: () => void } {
+function repo(): Checkout & { done: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'mph-push-'));
-  const dir = join(root, 'proj');
-  const bare = join(root, 'remote.git');
-  const git = (...a: string[]): string => execFileSync('git', a, { cwd: dir, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  mkdirSync(dir);
-  execFileSync('git', ['init', '-q', '--bare', bare], { env: GIT_ENV });
-  git('init', '-q', '-b', 'main');
-  git('remote', 'add', 'origin', bare);
-  const write = (p: string, c: string): void => {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), c);
-  };
-  write('README.md', '# proj\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'init');
-  git('push', '-q', 'origin', 'main');
-  return { dir, bare, git, write, done: () => rmSync(root, { recursive: true, force: true }) };
+  return { ...checkoutWithRemote(root), done: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 function decide(e: FlowEngine, cwd: string, command: string, t: number, lim = DEFAULT_GIT_LIMITS): Decision {
