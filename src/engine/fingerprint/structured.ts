@@ -29,7 +29,7 @@ const MAX_PARSE = 2 * 1024 * 1024;
 /** rows (objects, JSON lines, table lines) looked at per call: a big export is bounded; its k-grams still cover it */
 const MAX_ROWS = 1000;
 const MAX_DEPTH = 64;
-/** JSON nodes visited per output (a bound on the walk; the text fingerprints still cover what it skips) */
+/** JSON nodes visited per output (a bound on the walk: values past it give no row tokens) */
 const MAX_WALK_STEPS = 200_000;
 /** string leaves looked at for rows and tables per output */
 const MAX_TEXTS = 10_000;
