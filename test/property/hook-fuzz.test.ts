@@ -148,7 +148,7 @@ function checkDecision(d: Decision, ev: HookEvent): void {
 }
 
 /** Claude Code's hook JSON: only our two keys, a valid permission decision only for PreToolUse, strings capped. */
-function checkHookOutput(out: unknown, pre: boolean): void {
+function checkHookOutput(out: unknown, pre: boolean, post = false): void {
   assert.ok(typeof out === 'object' && out !== null && !Array.isArray(out), 'hook output is an object');
   const o = out as Record<string, unknown>;
   for (const k of Object.keys(o)) assert.ok(k === 'hookSpecificOutput' || k === 'systemMessage', `unexpected key ${k}`);
@@ -157,8 +157,14 @@ function checkHookOutput(out: unknown, pre: boolean): void {
     assert.ok((o.systemMessage as string).length > 0 && (o.systemMessage as string).length <= MAX_TEXT);
   }
   if ('hookSpecificOutput' in o) {
-    assert.ok(pre, 'permission decisions only for PreToolUse');
     const h = o.hookSpecificOutput as Record<string, unknown>;
+    if (post && h.hookEventName === 'PostToolUse') {
+      // redaction (redaction.mode "secrets"): the tool's output with the secrets held back, nothing else
+      assert.equal('permissionDecision' in h, false, 'no permission decision after the fact');
+      assert.ok('updatedToolOutput' in h || 'updatedMCPToolOutput' in h, 'a PostToolUse answer carries a rewritten output');
+      return;
+    }
+    assert.ok(pre, 'permission decisions only for PreToolUse');
     assert.equal(h.hookEventName, 'PreToolUse');
     assert.ok(h.permissionDecision === 'deny' || h.permissionDecision === 'ask' || h.permissionDecision === 'allow', `permissionDecision ${String(h.permissionDecision)}`);
     assert.equal(typeof h.permissionDecisionReason, 'string');
@@ -515,7 +521,7 @@ describe('(c) the built hook against a real sidecar, random stdin', () => {
           } catch {
             evName = undefined;
           }
-          checkHookOutput(out, phase === 'pre' || evName === 'PreToolUse');
+          checkHookOutput(out, phase === 'pre' || evName === 'PreToolUse', evName === 'PostToolUse');
           const pd = (out.hookSpecificOutput as { permissionDecision?: string } | undefined)?.permissionDecision;
           const key = pd ?? (out.systemMessage ? (String(out.systemMessage).includes('guard is OFF') ? 'fail-open' : 'warn') : 'allow');
           kinds[key] = (kinds[key] ?? 0) + 1;
