@@ -26,6 +26,9 @@ chmodSync(out, 0o755);
 const { inject } = await import('postject');
 await inject(out, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: FUSE });
 // smoke test: no sidecar at this socket -> a valid fail-open reply
-const reply = execFileSync(out, ['pre', '--socket', join(dist, 'no-such.sock')], { input: '{"hook_event_name":"PreToolUse","session_id":"x","tool_name":"Bash","tool_input":{}}', env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } }).toString();
+const reply = execFileSync(out, ['pre', '--socket', join(dist, 'no-such.sock')], {
+  input: '{"hook_event_name":"PreToolUse","session_id":"x","tool_name":"Bash","tool_input":{}}',
+  env: { ...process.env, NODE_EXTRA_CA_CERTS: '' },
+}).toString();
 JSON.parse(reply);
 console.log(`built ${out} (${(statSync(out).size / 2 ** 20).toFixed(1)} MiB); smoke test reply: ${reply.trim().slice(0, 80)}…`);

@@ -9,7 +9,16 @@ rmSync(root + 'dist/chunks', { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', absWorkingDir: root };
 
 await build({ ...common, entryPoints: ['hooks/hook.ts'], outfile: 'dist/hook.cjs', format: 'cjs', minify: true, legalComments: 'none' });
-await build({ ...common, entryPoints: { cli: 'src/cli/entry.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]', format: 'esm', packages: 'external', sourcemap: true });
+await build({
+  ...common,
+  entryPoints: { cli: 'src/cli/entry.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  format: 'esm',
+  packages: 'external',
+  sourcemap: true,
+});
 
 const size = statSync(root + 'dist/hook.cjs').size;
 console.log(`built dist/hook.cjs (${size} bytes) and dist/cli.js`);

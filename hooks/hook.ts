@@ -59,19 +59,25 @@ function out(s: string): void {
 
 function fail(why: string): void {
   if (starting) {
-    out(JSON.stringify({ systemMessage: `mcpproxy-hook: could not start the data-flow guard (${why}). Tool calls will be blocked until it runs: start it with \`mcpproxy-hook daemon\` or install the service with \`mcpproxy-hook service install\`.` }));
+    out(
+      JSON.stringify({
+        systemMessage: `mcpproxy-hook: could not start the data-flow guard (${why}). Tool calls will be blocked until it runs: start it with \`mcpproxy-hook daemon\` or install the service with \`mcpproxy-hook service install\`.`,
+      }),
+    );
     return;
   }
   const start = 'Start it with `mcpproxy-hook daemon`, or install the service with `mcpproxy-hook service install`.';
   if (failClosed && phase === 'PreToolUse') {
-    out(JSON.stringify({
-      systemMessage: `mcpproxy-hook (fail-closed) blocked a tool call: ${why}. ${start}`,
-      hookSpecificOutput: {
-        hookEventName: 'PreToolUse',
-        permissionDecision: 'deny',
-        permissionDecisionReason: `mcpproxy-hook is configured to fail closed and could not check this call: ${why}. The data-flow guard must be running for tools to run. ${start}`,
-      },
-    }));
+    out(
+      JSON.stringify({
+        systemMessage: `mcpproxy-hook (fail-closed) blocked a tool call: ${why}. ${start}`,
+        hookSpecificOutput: {
+          hookEventName: 'PreToolUse',
+          permissionDecision: 'deny',
+          permissionDecisionReason: `mcpproxy-hook is configured to fail closed and could not check this call: ${why}. The data-flow guard must be running for tools to run. ${start}`,
+        },
+      }),
+    );
   } else {
     out(JSON.stringify({ systemMessage: `mcpproxy-hook: the data-flow guard is OFF for this tool call (${why}). ${start}` }));
   }
@@ -104,7 +110,7 @@ setTimeout(() => fail(`the sidecar did not answer within ${deadline} ms`), deadl
 let input: Buffer;
 try {
   input = readFileSync(0);
-} catch (e) {
+} catch (_e) {
   input = Buffer.alloc(0);
 }
 if (starting) ensureRunning(false);
@@ -211,7 +217,11 @@ function ensureRunning(spawned: boolean): void {
       h.destroy();
       out('{}');
     });
-    h.on('error', (e: NodeJS.ErrnoException) => (Date.now() - started < deadline - 100 ? setTimeout(() => ensureRunning(true), 50) : fail(`the sidecar runs but its HTTP hook port ${httpPort} does not answer (${e.code}); see \`mcpproxy-hook status\``)));
+    h.on('error', (e: NodeJS.ErrnoException) =>
+      Date.now() - started < deadline - 100
+        ? setTimeout(() => ensureRunning(true), 50)
+        : fail(`the sidecar runs but its HTTP hook port ${httpPort} does not answer (${e.code}); see \`mcpproxy-hook status\``),
+    );
   });
   sock.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') retry(`the sidecar is not running (${e.code} on ${socketPath})`);

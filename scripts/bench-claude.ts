@@ -13,7 +13,7 @@
  *   node --import tsx scripts/bench-claude.ts   (BENCH_CLAUDE_ROUNDS=3, BENCH_CLAUDE_CALLS=20, E2E_CLAUDE_BIN=…)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { claudeAvailable, claudeUnavailableReason, claudeVersion, makeTempDir, runClaude, type HookRun, type Turn } from '../test/e2e/harness/claude.ts';
 import { cli, ensureBuilt, freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
@@ -38,7 +38,11 @@ interface Setup {
 function script(proj: string): Turn[] {
   const turns: Turn[] = [];
   for (let i = 0; i < CALLS; i++) {
-    turns.push(i % 4 === 3 ? [{ tool_use: { name: 'Read', input: { file_path: join(proj, 'notes.md') } } }] : [{ tool_use: { name: 'Bash', input: { command: `echo step-${i} && ls ${proj}`, description: `step ${i}` } } }]);
+    turns.push(
+      i % 4 === 3
+        ? [{ tool_use: { name: 'Read', input: { file_path: join(proj, 'notes.md') } } }]
+        : [{ tool_use: { name: 'Bash', input: { command: `echo step-${i} && ls ${proj}`, description: `step ${i}` } } }],
+    );
   }
   turns.push([{ text: 'done' }]);
   return turns;
@@ -77,7 +81,11 @@ async function main(): Promise<void> {
     cleanup.push(() => void trivial.kill());
     const triv = freshHome('mphb-');
     const h = { type: 'http', url: `http://127.0.0.1:${port}/hook`, timeout: 10 };
-    settingsFile(triv.home, { PreToolUse: [{ matcher: '*', hooks: [h] }], PostToolUse: [{ matcher: '*', hooks: [h] }], PostToolUseFailure: [{ matcher: '*', hooks: [h] }] });
+    settingsFile(triv.home, {
+      PreToolUse: [{ matcher: '*', hooks: [h] }],
+      PostToolUse: [{ matcher: '*', hooks: [h] }],
+      PostToolUseFailure: [{ matcher: '*', hooks: [h] }],
+    });
     setups.push({ name: 'HTTP hook answering {}', home: triv.home });
     cleanup.push(() => rmSync(triv.home, { recursive: true, force: true }));
 
@@ -109,30 +117,39 @@ async function main(): Promise<void> {
         const s = setups[(k + round) % setups.length] as Setup;
         const res = await runClaude({ cwd: proj, home: s.home, script: script(proj), ...(s.env ? { env: s.env } : {}) });
         const errors = res.toolResults.filter((t) => t.is_error).length;
-        if (res.exitCode !== 0 || res.toolResults.length !== CALLS || errors) bad.push(`${s.name} round ${round}: exit ${res.exitCode}, ${res.toolResults.length}/${CALLS} tool results, ${errors} errors`);
+        if (res.exitCode !== 0 || res.toolResults.length !== CALLS || errors)
+          bad.push(`${s.name} round ${round}: exit ${res.exitCode}, ${res.toolResults.length}/${CALLS} tool results, ${errors} errors`);
         wall.get(s.name)?.push(res.durationMs);
         runs.get(s.name)?.push(...res.hookRuns);
       }
     }
 
     const lines: string[] = [];
-    lines.push(`Claude Code ${claudeVersion()}, ${ROUNDS} rounds, ${CALLS} tool calls (Bash and Read) per session, per-event times as the CLI logs them (--debug-file)`);
+    lines.push(
+      `Claude Code ${claudeVersion()}, ${ROUNDS} rounds, ${CALLS} tool calls (Bash and Read) per session, per-event times as the CLI logs them (--debug-file)`,
+    );
     lines.push('');
-    lines.push('| set-up | session wall p50 (ms) | per-session spread (ms) | PreToolUse p50 / p95 (ms) | PostToolUse p50 / p95 (ms) | SessionStart p50 (ms) | hook runs |');
+    lines.push(
+      '| set-up | session wall p50 (ms) | per-session spread (ms) | PreToolUse p50 / p95 (ms) | PostToolUse p50 / p95 (ms) | SessionStart p50 (ms) | hook runs |',
+    );
     lines.push('|---|---|---|---|---|---|---|');
     for (const s of setups) {
       const w = wall.get(s.name) ?? [];
       const hr = runs.get(s.name) ?? [];
       const ev = (e: string): number[] => hr.filter((x) => x.event === e).map((x) => x.durationMs);
       const f = (xs: number[]): string => (xs.length ? `${median(xs).toFixed(0)} / ${pct(xs, 0.95).toFixed(0)}` : '-');
-      lines.push(`| ${s.name} | ${median(w).toFixed(0)} | ${Math.min(...w)}-${Math.max(...w)} | ${f(ev('PreToolUse'))} | ${f(ev('PostToolUse'))} | ${ev('SessionStart').length ? median(ev('SessionStart')).toFixed(0) : '-'} | ${hr.length} |`);
+      lines.push(
+        `| ${s.name} | ${median(w).toFixed(0)} | ${Math.min(...w)}-${Math.max(...w)} | ${f(ev('PreToolUse'))} | ${f(ev('PostToolUse'))} | ${ev('SessionStart').length ? median(ev('SessionStart')).toFixed(0) : '-'} | ${hr.length} |`,
+      );
     }
     const base = median(wall.get('HTTP hook answering {}') ?? []);
     const ours = median(wall.get('mcpproxy-hook default (HTTP, onFailure block, SessionStart)') ?? []);
     const noHooks = median(wall.get('no hooks') ?? []);
     const cmd = median(wall.get('mcpproxy-hook command hook') ?? []);
     lines.push('');
-    lines.push(`Default install vs the {} HTTP hook: ${((ours / base - 1) * 100).toFixed(1)}% session wall time (target: at most +10%); vs no hooks: ${((ours / noHooks - 1) * 100).toFixed(1)}%; the command hook vs no hooks: ${((cmd / noHooks - 1) * 100).toFixed(1)}%.`);
+    lines.push(
+      `Default install vs the {} HTTP hook: ${((ours / base - 1) * 100).toFixed(1)}% session wall time (target: at most +10%); vs no hooks: ${((ours / noHooks - 1) * 100).toFixed(1)}%; the command hook vs no hooks: ${((cmd / noHooks - 1) * 100).toFixed(1)}%.`,
+    );
     if (bad.length) lines.push('', 'Sessions that did not run as scripted (their times are still counted):', ...bad.map((b) => `- ${b}`));
     const text = lines.join('\n');
     console.log(text);

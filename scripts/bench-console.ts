@@ -43,7 +43,13 @@ async function once(): Promise<Run> {
     const pid = sc.proc.pid as number;
     for (let i = 0; i < EVENTS; i++) {
       const base = { session_id: `bench-${i % 10}`, cwd: '/w', permission_mode: 'default' };
-      runHook('post', sc.socket, { ...base, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_response: { stdout: `file-${i}.txt\n`, stderr: '', interrupted: false } });
+      runHook('post', sc.socket, {
+        ...base,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'ls' },
+        tool_response: { stdout: `file-${i}.txt\n`, stderr: '', interrupted: false },
+      });
     }
     await new Promise((r) => setTimeout(r, 300));
     const before = rss(pid);
@@ -71,8 +77,12 @@ const runs: Run[] = [];
 for (let i = 0; i < RUNS; i++) runs.push(await once());
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 console.log(`console cost (${RUNS} sidecars, medians)`);
-console.log(`  sidecar RSS, console never opened: ${mib(med(runs.map((r) => r.before.anon + r.before.file)))} MiB (own ${mib(med(runs.map((r) => r.before.anon)))} MiB)`);
-console.log(`  sidecar RSS, console open and loaded: ${mib(med(runs.map((r) => r.after.anon + r.after.file)))} MiB (own ${mib(med(runs.map((r) => r.after.anon)))} MiB)`);
+console.log(
+  `  sidecar RSS, console never opened: ${mib(med(runs.map((r) => r.before.anon + r.before.file)))} MiB (own ${mib(med(runs.map((r) => r.before.anon)))} MiB)`,
+);
+console.log(
+  `  sidecar RSS, console open and loaded: ${mib(med(runs.map((r) => r.after.anon + r.after.file)))} MiB (own ${mib(med(runs.map((r) => r.after.anon)))} MiB)`,
+);
 console.log(`  added by the console: ${mib(med(runs.map((r) => r.after.anon + r.after.file - r.before.anon - r.before.file)))} MiB`);
 console.log(`  first \`mcpproxy-hook console\` (starts the server, mints a login): ${med(runs.map((r) => r.firstUrlMs)).toFixed(1)} ms`);
 console.log(`  login + page + script + sessions + 500 audit rows: ${med(runs.map((r) => r.pageMs)).toFixed(1)} ms`);

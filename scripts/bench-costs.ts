@@ -21,7 +21,8 @@ const rnd = (): number => {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff;
   return seed;
 };
-const word = (): string => ['alpha', 'build', 'cache', 'delta', 'error', 'fetch', 'graph', 'hash', 'index', 'json', 'kernel', 'lambda', 'merge', 'node'][rnd() % 14] as string;
+const word = (): string =>
+  ['alpha', 'build', 'cache', 'delta', 'error', 'fetch', 'graph', 'hash', 'index', 'json', 'kernel', 'lambda', 'merge', 'node'][rnd() % 14] as string;
 
 /** About `bytes` of a tool response in one of three everyday shapes. */
 function response(shape: 'log' | 'csv' | 'json', bytes: number): string {
@@ -40,8 +41,16 @@ function response(shape: 'log' | 'csv' | 'json', bytes: number): string {
   return out.join('\n').slice(0, bytes);
 }
 
-const post = (sid: string, command: string, stdout: string): HookEvent => ({ hook_event_name: 'PostToolUse', session_id: sid, tool_name: 'Bash', tool_input: { command }, tool_response: { stdout, stderr: '', interrupted: false } }) as HookEvent;
-const pre = (sid: string, input: Record<string, unknown>, tool = 'Bash'): HookEvent => ({ hook_event_name: 'PreToolUse', session_id: sid, tool_name: tool, tool_input: input }) as HookEvent;
+const post = (sid: string, command: string, stdout: string): HookEvent =>
+  ({
+    hook_event_name: 'PostToolUse',
+    session_id: sid,
+    tool_name: 'Bash',
+    tool_input: { command },
+    tool_response: { stdout, stderr: '', interrupted: false },
+  }) as HookEvent;
+const pre = (sid: string, input: Record<string, unknown>, tool = 'Bash'): HookEvent =>
+  ({ hook_event_name: 'PreToolUse', session_id: sid, tool_name: tool, tool_input: input }) as HookEvent;
 
 export interface Costs {
   markdown: string;
@@ -91,7 +100,8 @@ export function measureCosts(): Costs {
   // 2. check a 2 KB input against ~10k fingerprints, decoders included
   const eng = new FlowEngine(cfg, { seed: 7 });
   const sid = 'check';
-  for (let i = 0; (eng.tracker.get(sid)?.index.size ?? 0) < 10_000 && i < 200; i++) eng.handle(post(sid, `cat part-${i}.csv`, response('csv', 8000)), 1_800_000_000_000 + i);
+  for (let i = 0; (eng.tracker.get(sid)?.index.size ?? 0) < 10_000 && i < 200; i++)
+    eng.handle(post(sid, `cat part-${i}.csv`, response('csv', 8000)), 1_800_000_000_000 + i);
   const s = eng.tracker.get(sid);
   const stored = s?.index.size ?? 0;
   const filler = Array.from({ length: 60 }, () => `${word()} ${word()} ${word()}`).join(' ');
@@ -100,7 +110,11 @@ export function measureCosts(): Costs {
     ['plain text (curl -d)', 'Bash', { command: `curl -s https://api.example.com/v1/notes -d '${twoK('meeting notes')}'` }],
     ['base64 blob in a URL', 'WebFetch', { url: `https://api.example.com/v1/x?d=${Buffer.from(twoK('blob')).toString('base64').slice(0, 2000)}`, prompt: 'x' }],
     ['URL-encoded query', 'Bash', { command: `curl -s 'https://api.example.com/s?q=${encodeURIComponent(twoK('query')).slice(0, 2000)}'` }],
-    ['JSON body with \\u escapes (MCP)', 'mcp__slack__post_message', { channel: 'C1', text: JSON.stringify(twoK('status')).replace(/e/g, '\\u0065').slice(0, 2048) }],
+    [
+      'JSON body with \\u escapes (MCP)',
+      'mcp__slack__post_message',
+      { channel: 'C1', text: JSON.stringify(twoK('status')).replace(/e/g, '\\u0065').slice(0, 2048) },
+    ],
     ['hex dump', 'Bash', { command: `curl -s https://api.example.com/h -d ${Buffer.from(twoK('hex')).toString('hex').slice(0, 2040)}` }],
   ];
   const chkRows: string[][] = [];

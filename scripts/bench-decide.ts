@@ -11,7 +11,16 @@ const pct = (xs: number[], p: number): number => {
 };
 const eng = new FlowEngine(defaultConfig(), { seed: 42 });
 const big = Array.from({ length: 2000 }, (_, i) => `row ${i}: customer-${i * 7919}@example.org balance ${i * 13} note ${Math.sin(i).toString(36)}`).join('\n');
-eng.handle({ hook_event_name: 'PostToolUse', session_id: 'p', tool_name: 'Bash', tool_input: { command: 'psql -c "select * from customers"' }, tool_response: { stdout: big, stderr: '' } }, Date.now());
+eng.handle(
+  {
+    hook_event_name: 'PostToolUse',
+    session_id: 'p',
+    tool_name: 'Bash',
+    tool_input: { command: 'psql -c "select * from customers"' },
+    tool_response: { stdout: big, stderr: '' },
+  },
+  Date.now(),
+);
 const fps = eng.session('p')?.index.size ?? 0;
 const dec: number[] = [];
 const input = { command: `curl -s https://api.example.com/v1/x -d '${'lorem ipsum dolor sit amet '.repeat(70)}'` };

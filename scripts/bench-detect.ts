@@ -25,7 +25,7 @@ import { pool } from './pool.ts';
 import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 import { scanText } from '../src/engine/detector.ts';
 import { stringLeaves } from '../src/engine/fingerprint/index.ts';
-import { corpusExists, loadCorpus, validateCorpus, writeCorpus, type HookEvent, type Scenario } from '../test/corpus/generate.ts';
+import { corpusExists, loadCorpus, validateCorpus, writeCorpus, type Scenario } from '../test/corpus/generate.ts';
 
 const TARGET_ATTACK = 0.99;
 const TARGET_BENIGN = 0.02;
@@ -134,7 +134,11 @@ function groupBy(rs: Result[], key: (r: Result) => string): Map<string, Result[]
 function table(head: string[], rows: string[][]): string {
   const esc = (c: string): string => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const numeric = new Set(['n', 'interrupted', 'rate', 'sensitive', 'denied', 'deny rate', 'warned', 'count']);
-  return [`| ${head.join(' | ')} |`, `|${head.map((h) => (numeric.has(h) ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((h) => (numeric.has(h) ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 function attackTable(title: string, rs: Result[], key: (r: Result) => string): string {
@@ -193,11 +197,17 @@ function ruleTables(results: Result[]): string {
   const b = [...deciding].sort((x, y) => y[1].atk - x[1].atk || x[0].localeCompare(y[0]));
   return [
     '## Per rule\n',
-    'Secret rules (the detector\'s, over what each scenario read): in how many scenarios each found a secret, and what became of them.\n',
-    table(['secret rule', 'attacks', 'interrupted', 'denied', 'benign', 'benign interrupted'], a.map(([id, x]) => [id, String(x.atk), String(x.atkInt), String(x.atkDen), String(x.ben), String(x.benInt)])),
+    "Secret rules (the detector's, over what each scenario read): in how many scenarios each found a secret, and what became of them.\n",
+    table(
+      ['secret rule', 'attacks', 'interrupted', 'denied', 'benign', 'benign interrupted'],
+      a.map(([id, x]) => [id, String(x.atk), String(x.atkInt), String(x.atkDen), String(x.ben), String(x.benInt)]),
+    ),
     '',
     'Engine rule that decided each scenario (its strongest decision; warnings included for benign ones):\n',
-    table(['engine rule', 'attacks', 'benign'], b.map(([rule, y]) => [rule, String(y.atk), String(y.ben)])),
+    table(
+      ['engine rule', 'attacks', 'benign'],
+      b.map(([rule, y]) => [rule, String(y.atk), String(y.ben)]),
+    ),
     '',
   ].join('\n');
 }
@@ -241,10 +251,21 @@ async function main(): Promise<void> {
   }
   const replayMs = Date.now() - tReplay;
   const results = runs[0] as Result[];
-  const outcome = (r: Result): string => (r.attack ? (r.s.sensitive ? (r.denied ? 'denied' : r.interrupted ? 'asked' : 'missed') : r.interrupted ? 'interrupted' : 'missed') : r.interrupted ? 'interrupted' : 'allowed');
-  const unstable = results
-    .map((r, i) => ({ r, outs: runs.map((run) => outcome(run[i] as Result)) }))
-    .filter((x) => new Set(x.outs).size > 1);
+  const outcome = (r: Result): string =>
+    r.attack
+      ? r.s.sensitive
+        ? r.denied
+          ? 'denied'
+          : r.interrupted
+            ? 'asked'
+            : 'missed'
+        : r.interrupted
+          ? 'interrupted'
+          : 'missed'
+      : r.interrupted
+        ? 'interrupted'
+        : 'allowed';
+  const unstable = results.map((r, i) => ({ r, outs: runs.map((run) => outcome(run[i] as Result)) })).filter((x) => new Set(x.outs).size > 1);
 
   const atk = results.filter((r) => r.attack);
   const ben = results.filter((r) => !r.attack);
@@ -261,20 +282,36 @@ async function main(): Promise<void> {
 
   const md: string[] = [];
   md.push('# Detection benchmark (`npm run bench:detect`)\n');
-  md.push(`Corpus: ${attacks.length} attack and ${benign.length} benign scenarios (${events} hook events), replayed through a real sidecar over its Unix socket, one fresh session per scenario. ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, concurrency ${concurrency}.\n`);
+  md.push(
+    `Corpus: ${attacks.length} attack and ${benign.length} benign scenarios (${events} hook events), replayed through a real sidecar over its Unix socket, one fresh session per scenario. ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, concurrency ${concurrency}.\n`,
+  );
   md.push('## Totals\n');
   md.push(
     table(
       ['measure', 'count', 'rate', 'target', 'status'],
       [
         ['attacks interrupted (ask or deny)', `${atkInt} / ${atk.length}`, pct(atkInt, atk.length), '≥ 99%', ok(atkInt / atk.length >= TARGET_ATTACK)],
-        ['sensitive attacks denied', `${sensDen} / ${sens.length}`, pct(sensDen, sens.length), 'all (≥ 99%)', ok(sensDen / Math.max(1, sens.length) >= TARGET_ATTACK)],
-        ['non-sensitive attacks interrupted', `${nonSensInt} / ${nonSens.length}`, pct(nonSensInt, nonSens.length), '≥ 99%', ok(nonSensInt / Math.max(1, nonSens.length) >= TARGET_ATTACK)],
+        [
+          'sensitive attacks denied',
+          `${sensDen} / ${sens.length}`,
+          pct(sensDen, sens.length),
+          'all (≥ 99%)',
+          ok(sensDen / Math.max(1, sens.length) >= TARGET_ATTACK),
+        ],
+        [
+          'non-sensitive attacks interrupted',
+          `${nonSensInt} / ${nonSens.length}`,
+          pct(nonSensInt, nonSens.length),
+          '≥ 99%',
+          ok(nonSensInt / Math.max(1, nonSens.length) >= TARGET_ATTACK),
+        ],
         ['benign scenarios interrupted (false)', `${benInt} / ${ben.length}`, pct(benInt, ben.length), '≤ 2%', ok(benInt / ben.length <= TARGET_BENIGN)],
       ],
     ) + '\n',
   );
-  md.push(`Time: ${((Date.now() - t0) / 1000).toFixed(1)} s in all, replay ${(replayMs / 1000).toFixed(1)} s for ${keys} key${keys > 1 ? 's' : ''}; ${events} round trips per key, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms (client side, ${concurrency} in flight).\n`);
+  md.push(
+    `Time: ${((Date.now() - t0) / 1000).toFixed(1)} s in all, replay ${(replayMs / 1000).toFixed(1)} s for ${keys} key${keys > 1 ? 's' : ''}; ${events} round trips per key, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms (client side, ${concurrency} in flight).\n`,
+  );
   md.push(
     keys > 1
       ? `Key dependence: ${unstable.length} of ${results.length} scenarios change outcome across ${keys} fingerprint keys${unstable.length ? ': ' + unstable.map((x) => `${x.r.s.id} (${x.outs.join('/')})`).join(', ') : ''}. Rates below are for key 0.\n`
@@ -282,7 +319,11 @@ async function main(): Promise<void> {
   );
   if (problems.length) md.push(`**${problems.length} corpus problems** (first: ${problems[0]}).\n`);
   // costs in a process of their own, with the node flags the sidecar runs with
-  const costs = spawnSync(process.execPath, [...DAEMON_NODE_ARGS, '--import', 'tsx', join(ROOT, 'scripts/bench-costs.ts')], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const costs = spawnSync(process.execPath, [...DAEMON_NODE_ARGS, '--import', 'tsx', join(ROOT, 'scripts/bench-costs.ts')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   if (costs.status !== 0) throw new Error(`cost measurement failed: ${costs.stderr}`);
   md.push(costs.stdout.trimEnd() + '\n');
   md.push('## Attacks\n');
@@ -297,15 +338,36 @@ async function main(): Promise<void> {
   const notDenied = sens.filter((r) => r.interrupted && !r.denied);
   const falseInt = ben.filter((r) => r.interrupted);
   md.push(`## Missed attacks (${missed.length})\n`);
-  md.push(missed.length ? table(['scenario', 'category', 'sink', 'form', 'sensitive', 'decisions (summary)'], missed.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, r.s.sensitive ? 'yes' : 'no', describeJudged(r)])) + '\n' : 'None.\n');
+  md.push(
+    missed.length
+      ? table(
+          ['scenario', 'category', 'sink', 'form', 'sensitive', 'decisions (summary)'],
+          missed.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, r.s.sensitive ? 'yes' : 'no', describeJudged(r)]),
+        ) + '\n'
+      : 'None.\n',
+  );
   md.push(`## Sensitive attacks interrupted but not denied (${notDenied.length})\n`);
-  md.push(notDenied.length ? table(['scenario', 'category', 'sink', 'form', 'decisions (summary)'], notDenied.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, describeJudged(r)])) + '\n' : 'None.\n');
+  md.push(
+    notDenied.length
+      ? table(
+          ['scenario', 'category', 'sink', 'form', 'decisions (summary)'],
+          notDenied.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, describeJudged(r)]),
+        ) + '\n'
+      : 'None.\n',
+  );
   md.push(`## Benign scenarios interrupted (${falseInt.length})\n`);
   md.push(
     falseInt.length
       ? table(
           ['scenario', 'category', 'decisions of the interrupted steps'],
-          falseInt.map((r) => [r.s.id, r.s.category, r.judged.filter((j) => RANK[j.decision] >= RANK.ask).map((j) => `step ${j.step} ${j.tool}: ${j.decision} (${j.summary.slice(0, 140)})`).join('; ')]),
+          falseInt.map((r) => [
+            r.s.id,
+            r.s.category,
+            r.judged
+              .filter((j) => RANK[j.decision] >= RANK.ask)
+              .map((j) => `step ${j.step} ${j.tool}: ${j.decision} (${j.summary.slice(0, 140)})`)
+              .join('; '),
+          ]),
         ) + '\n'
       : 'None.\n',
   );

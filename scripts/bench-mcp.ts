@@ -46,7 +46,10 @@ function hookEvent(socket: string, pid: number, ev: unknown): Promise<void> {
 
 async function main(): Promise<void> {
   const fixture = (name: string) => ({ command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'test', 'fixtures', `${name}.ts`)], cwd: ROOT });
-  const sc = await startSidecar({ home: freshHome(), config: { mcp: { servers: { 'customer-db': { ...fixture('customer-db'), classification: 'internal' }, 'team-chat': fixture('team-chat') } } } });
+  const sc = await startSidecar({
+    home: freshHome(),
+    config: { mcp: { servers: { 'customer-db': { ...fixture('customer-db'), classification: 'internal' }, 'team-chat': fixture('team-chat') } } },
+  });
   const mcpSock = join(sc.stateDir, 'mcp.sock');
   for (let i = 0; i < 100; i++) {
     const st = JSON.parse(cli(['status', '--json'], sc.env).stdout);
@@ -88,10 +91,21 @@ async function main(): Promise<void> {
         const sql = `select * from customers where id = ${k * 1000 + i}`;
         const args = { sql };
         // what Claude Code does: PreToolUse hook, the proxied call, PostToolUse hook
-        await hookEvent(sc.socket, 200_000 + k, { session_id: session, hook_event_name: 'PreToolUse', tool_name: 'mcp__mcpproxy-hook__customer-db__query_customers', tool_input: args });
+        await hookEvent(sc.socket, 200_000 + k, {
+          session_id: session,
+          hook_event_name: 'PreToolUse',
+          tool_name: 'mcp__mcpproxy-hook__customer-db__query_customers',
+          tool_input: args,
+        });
         expected.set(sql, session);
         await c.callTool({ name: 'customer-db__query_customers', arguments: args });
-        await hookEvent(sc.socket, 200_000 + k, { session_id: session, hook_event_name: 'PostToolUse', tool_name: 'mcp__mcpproxy-hook__customer-db__query_customers', tool_input: args, tool_response: [{ type: 'text', text: 'rows' }] });
+        await hookEvent(sc.socket, 200_000 + k, {
+          session_id: session,
+          hook_event_name: 'PostToolUse',
+          tool_name: 'mcp__mcpproxy-hook__customer-db__query_customers',
+          tool_input: args,
+          tool_response: [{ type: 'text', text: 'rows' }],
+        });
       }
     }),
   );

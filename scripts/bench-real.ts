@@ -68,7 +68,16 @@ function sharedDir(): string | undefined {
 /** Events logged with camelCase keys (sessionId, hookEventName …) as Claude Code sends them. */
 function normalise(e: Record<string, unknown>): Ev {
   const out: Record<string, unknown> = { ...e };
-  const map: Record<string, string> = { sessionId: 'session_id', hookEventName: 'hook_event_name', transcriptPath: 'transcript_path', permissionMode: 'permission_mode', toolName: 'tool_name', toolInput: 'tool_input', toolResponse: 'tool_response', toolUseId: 'tool_use_id' };
+  const map: Record<string, string> = {
+    sessionId: 'session_id',
+    hookEventName: 'hook_event_name',
+    transcriptPath: 'transcript_path',
+    permissionMode: 'permission_mode',
+    toolName: 'tool_name',
+    toolInput: 'tool_input',
+    toolResponse: 'tool_response',
+    toolUseId: 'tool_use_id',
+  };
   for (const [a, b] of Object.entries(map)) {
     if (a in out) {
       if (!(b in out)) out[b] = out[a];
@@ -95,7 +104,12 @@ const actionOf = (d: PublicDecision): Action => (d.decision && d.decision in RAN
 /** The rule that decided: the decision's typed rule id, else the summary's `rule:` prefix. */
 const ruleOf = (d: PublicDecision): string => d.rule ?? /^([a-z_]+):/.exec(d.summary ?? '')?.[1] ?? 'other';
 /** Key that pairs a PostToolUse with its PreToolUse when the log has no tool_use_id. */
-const callKey = (e: Ev): string => (typeof e.tool_use_id === 'string' && e.tool_use_id ? `id:${e.tool_use_id}` : `in:${String(e.tool_name)}:${createHash('sha1').update(JSON.stringify(e.tool_input ?? null)).digest('hex')}`);
+const callKey = (e: Ev): string =>
+  typeof e.tool_use_id === 'string' && e.tool_use_id
+    ? `id:${e.tool_use_id}`
+    : `in:${String(e.tool_name)}:${createHash('sha1')
+        .update(JSON.stringify(e.tool_input ?? null))
+        .digest('hex')}`;
 
 // ------------------------------------------------------------------------------------------ real sessions
 
@@ -164,7 +178,16 @@ async function replaySession(sc: RunningSidecar, file: string, tag: string, live
     const a = actionOf(d);
     if (a === 'warn') res.warnings++;
     if (RANK[a] >= RANK.ask) {
-      res.interruptions.push({ session: data.name, eventIndex: i, tool: String(ev.tool_name), action: a, rule: ruleOf(d), provenance: d.provenance ?? '', reason: d.reason ?? d.summary ?? '', input: oneLine(JSON.stringify(ev.tool_input ?? {}), 160) });
+      res.interruptions.push({
+        session: data.name,
+        eventIndex: i,
+        tool: String(ev.tool_name),
+        action: a,
+        rule: ruleOf(d),
+        provenance: d.provenance ?? '',
+        reason: d.reason ?? d.summary ?? '',
+        input: oneLine(JSON.stringify(ev.tool_input ?? {}), 160),
+      });
       if (a === 'deny') denied.add(callKey(ev));
     }
   }
@@ -219,7 +242,12 @@ async function replayScenario(sc: RunningSidecar, s: Scenario, tag: string, live
   let liveN = 0;
   let n = 0;
   for (const [i, st] of s.steps.entries()) {
-    const common = { session_id: sid(st.session), cwd: s.cwd, permission_mode: s.permission_mode, transcript_path: `/home/dev/.claude/projects/x/${sid(st.session)}.jsonl` };
+    const common = {
+      session_id: sid(st.session),
+      cwd: s.cwd,
+      permission_mode: s.permission_mode,
+      transcript_path: `/home/dev/.claude/projects/x/${sid(st.session)}.jsonl`,
+    };
     const pre = { ...st.pre, ...common } as unknown as Ev;
     const d = await send(sc, pre, `${s.id} step ${i}`);
     n++;
@@ -228,7 +256,16 @@ async function replayScenario(sc: RunningSidecar, s: Scenario, tag: string, live
       for (const f of d.live_facts) live.set(f, (live.get(f) ?? 0) + 1);
     }
     const a = pre.hook_event_name === 'PreToolUse' ? actionOf(d) : 'allow';
-    steps.push({ step: i, tool: String(st.pre.tool_name ?? st.pre.hook_event_name), exfil: st.exfil === true, action: a, rule: ruleOf(d), provenance: d.provenance ?? '', summary: d.summary ?? '', reason: d.reason ?? '' });
+    steps.push({
+      step: i,
+      tool: String(st.pre.tool_name ?? st.pre.hook_event_name),
+      exfil: st.exfil === true,
+      action: a,
+      rule: ruleOf(d),
+      provenance: d.provenance ?? '',
+      summary: d.summary ?? '',
+      reason: d.reason ?? '',
+    });
     if (a === 'deny' || !st.post) continue;
     const pd = await send(sc, { ...st.post, ...common } as unknown as Ev, `${s.id} step ${i} post`);
     n++;
@@ -294,7 +331,9 @@ async function main(): Promise<void> {
   let allDecisions = 0;
   try {
     md.push('# Real sessions and published attacks (`npm run bench:real`)\n');
-    md.push(`Replayed through a real sidecar over its Unix socket. ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, concurrency ${concurrency}. Data: ${shared}.\n`);
+    md.push(
+      `Replayed through a real sidecar over its Unix socket. ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs, concurrency ${concurrency}. Data: ${shared}.\n`,
+    );
 
     // ---------------------------------------------------------------- real sessions
     const sdir = join(shared, 'real-sessions', 'sessions');
@@ -305,7 +344,9 @@ async function main(): Promise<void> {
         .sort()
         .map((f) => join(sdir, f));
       const judgmentsFile = join(shared, 'real-sessions', 'judgments.json');
-      const jd = existsSync(judgmentsFile) ? (JSON.parse(readFileSync(judgmentsFile, 'utf8')) as { groups: Record<string, string>; judgments: Judgment[] }) : { groups: {}, judgments: [] };
+      const jd = existsSync(judgmentsFile)
+        ? (JSON.parse(readFileSync(judgmentsFile, 'utf8')) as { groups: Record<string, string>; judgments: Judgment[] })
+        : { groups: {}, judgments: [] };
       const jmap = new Map(jd.judgments.map((j) => [`${j.session}#${j.event_index}`, j]));
       const rs = await pool(files, concurrency, (f) => replaySession(sc, f, tag, live));
       for (const r of rs) {
@@ -326,7 +367,15 @@ async function main(): Promise<void> {
       const leakRows = leaks.map((j) => {
         const r = rs.find((x) => x.name === j.session);
         const d = r?.at.get(j.event_index);
-        return [j.session, String(j.event_index), j.tool, d ? actionOf(d) : 'not replayed', d ? ruleOf(d) : '', oneLine(d?.reason || d?.summary || '', 200), oneLine(j.why, 120)];
+        return [
+          j.session,
+          String(j.event_index),
+          j.tool,
+          d ? actionOf(d) : 'not replayed',
+          d ? ruleOf(d) : '',
+          oneLine(d?.reason || d?.summary || '', 200),
+          oneLine(j.why, 120),
+        ];
       });
       const leaksInterrupted = leakRows.filter((r) => r[3] === 'ask' || r[3] === 'deny').length;
       const falseInts = ints.filter((x) => !(x.judged && (x.judged.verdict === 'true' || x.judged.group === 'T')));
@@ -351,13 +400,22 @@ async function main(): Promise<void> {
       );
       md.push(`Replay: ${((Date.now() - tr) / 1000).toFixed(1)} s.\n`);
       md.push('### Interruptions by rule\n');
-      md.push(table(['rule', 'calls', 'sessions'], count(ints, (x) => x.rule).map(([k, n]) => [k, String(n), String(new Set(ints.filter((x) => x.rule === k).map((x) => x.session)).size)])) + '\n');
+      md.push(
+        table(
+          ['rule', 'calls', 'sessions'],
+          count(ints, (x) => x.rule).map(([k, n]) => [k, String(n), String(new Set(ints.filter((x) => x.rule === k).map((x) => x.session)).size)]),
+        ) + '\n',
+      );
       md.push("### Interruptions by the reviewer's cause (judgments.json, build of 2026-12-05)\n");
       md.push('A cause is known only for calls the earlier build also interrupted; `new` marks calls it did not.\n');
       md.push(
         table(
           ['cause', 'calls', 'what it is'],
-          count(ints, (x) => x.judged?.group ?? 'new').map(([k, n]) => [k, String(n), k === 'new' ? 'not interrupted by the build of 2026-12-05: no verdict' : oneLine(jd.groups[k] ?? '', 160)]),
+          count(ints, (x) => x.judged?.group ?? 'new').map(([k, n]) => [
+            k,
+            String(n),
+            k === 'new' ? 'not interrupted by the build of 2026-12-05: no verdict' : oneLine(jd.groups[k] ?? '', 160),
+          ]),
         ) + '\n',
       );
       md.push(`### Every interruption (${ints.length})\n`);
@@ -365,17 +423,38 @@ async function main(): Promise<void> {
         ints.length
           ? table(
               ['session', 'event', 'tool', 'decision', 'rule', 'destination chosen by', 'cause', 'reason', 'input'],
-              ints.map((x) => [x.session, String(x.eventIndex), x.tool, x.action, x.rule, x.provenance, x.judged ? `${x.judged.group} (${x.judged.verdict})` : 'new', oneLine(x.reason, 260), x.input]),
+              ints.map((x) => [
+                x.session,
+                String(x.eventIndex),
+                x.tool,
+                x.action,
+                x.rule,
+                x.provenance,
+                x.judged ? `${x.judged.group} (${x.judged.verdict})` : 'new',
+                oneLine(x.reason, 260),
+                x.input,
+              ]),
             ) + '\n'
           : 'None.\n',
       );
       md.push(`### Judged real leaks (${leaks.length})\n`);
-      md.push(leaks.length ? table(['session', 'event', 'tool', 'decision now', 'rule', 'reason', "reviewer's why"], leakRows) + '\n' : 'judgments.json marks no call of this half as a real leak (verdict true / group T).\n');
+      md.push(
+        leaks.length
+          ? table(['session', 'event', 'tool', 'decision now', 'rule', 'reason', "reviewer's why"], leakRows) + '\n'
+          : 'judgments.json marks no call of this half as a real leak (verdict true / group T).\n',
+      );
       // what pushes publish: every interrupted git push, with the rule that stopped it (a real leak
       // should be stopped for the secrets it publishes, not for something unrelated)
       const pushes = ints.filter((x) => x.tool === 'Bash' && /\bgit\b[^|;&]*\bpush\b/.test(x.input));
       md.push(`### Interrupted git pushes (${pushes.length})\n`);
-      md.push(pushes.length ? table(['session', 'event', 'decision', 'rule', 'cause', 'reason'], pushes.map((x) => [x.session, String(x.eventIndex), x.action, x.rule, x.judged ? x.judged.group : 'new', oneLine(x.reason, 200)])) + '\n' : 'None.\n');
+      md.push(
+        pushes.length
+          ? table(
+              ['session', 'event', 'decision', 'rule', 'cause', 'reason'],
+              pushes.map((x) => [x.session, String(x.eventIndex), x.action, x.rule, x.judged ? x.judged.group : 'new', oneLine(x.reason, 200)]),
+            ) + '\n'
+          : 'None.\n',
+      );
     } else md.push('## Real sessions\n\nNot present.\n');
 
     // ---------------------------------------------------------------- attacks
@@ -445,27 +524,56 @@ async function main(): Promise<void> {
       const why = (r: ScenarioResult): string =>
         r.steps
           .filter((x) => x.exfil)
-          .map((x) => `step ${x.step} ${x.tool}: ${x.action}${x.provenance ? ` [destination: ${x.provenance}]` : ''}${x.summary ? ` (${oneLine(x.summary, 160)})` : ''}`)
+          .map(
+            (x) =>
+              `step ${x.step} ${x.tool}: ${x.action}${x.provenance ? ` [destination: ${x.provenance}]` : ''}${x.summary ? ` (${oneLine(x.summary, 160)})` : ''}`,
+          )
           .join('; ') + (r.earlier ? ' — an earlier step was interrupted' : '');
       const missed = atk.filter((r) => !r.interrupted);
       md.push(`### Missed attacks (${missed.length})\n`);
-      md.push(missed.length ? table(['scenario', 'group', 'technique', 'secret', 'what the exfil steps got'], missed.map((r) => [r.s.id, r.s.group, r.s.technique, r.s.carries_secret ? 'yes' : 'no', why(r)])) + '\n' : 'None.\n');
+      md.push(
+        missed.length
+          ? table(
+              ['scenario', 'group', 'technique', 'secret', 'what the exfil steps got'],
+              missed.map((r) => [r.s.id, r.s.group, r.s.technique, r.s.carries_secret ? 'yes' : 'no', why(r)]),
+            ) + '\n'
+          : 'None.\n',
+      );
       const notDenied = sec.filter((r) => r.interrupted && !r.denied);
       md.push(`### Secret-carrying attacks interrupted but not denied (${notDenied.length})\n`);
-      md.push(notDenied.length ? table(['scenario', 'group', 'technique', 'what the exfil steps got'], notDenied.map((r) => [r.s.id, r.s.group, r.s.technique, why(r)])) + '\n' : 'None.\n');
+      md.push(
+        notDenied.length
+          ? table(
+              ['scenario', 'group', 'technique', 'what the exfil steps got'],
+              notDenied.map((r) => [r.s.id, r.s.group, r.s.technique, why(r)]),
+            ) + '\n'
+          : 'None.\n',
+      );
       const falseB = ben.filter((r) => r.interrupted);
       md.push(`### Benign user tasks interrupted (${falseB.length})\n`);
       md.push(
         falseB.length
           ? table(
               ['scenario', 'group', 'interrupted steps'],
-              falseB.map((r) => [r.s.id, r.s.group, r.steps.filter((x) => RANK[x.action] >= RANK.ask).map((x) => `step ${x.step} ${x.tool}: ${x.action}${x.provenance ? ` [destination: ${x.provenance}]` : ''} (${oneLine(x.summary, 160)})`).join('; ')]),
+              falseB.map((r) => [
+                r.s.id,
+                r.s.group,
+                r.steps
+                  .filter((x) => RANK[x.action] >= RANK.ask)
+                  .map((x) => `step ${x.step} ${x.tool}: ${x.action}${x.provenance ? ` [destination: ${x.provenance}]` : ''} (${oneLine(x.summary, 160)})`)
+                  .join('; '),
+              ]),
             ) + '\n'
           : 'None.\n',
       );
       if (verbose) {
         md.push('### Every attack\n');
-        md.push(table(['scenario', 'interrupted', 'denied', 'exfil steps'], atk.map((r) => [r.s.id, String(r.interrupted), String(r.denied), why(r)])) + '\n');
+        md.push(
+          table(
+            ['scenario', 'interrupted', 'denied', 'exfil steps'],
+            atk.map((r) => [r.s.id, String(r.interrupted), String(r.denied), why(r)]),
+          ) + '\n',
+        );
       }
     } else md.push('## Published attacks\n\nNot present.\n');
 

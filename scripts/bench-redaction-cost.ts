@@ -33,7 +33,10 @@ function content(secrets: number): string {
   const lines: string[] = [];
   let n = 0;
   for (let i = 0; n < 1024 * 1024; i++) {
-    const l = i % 3 === 0 ? `  const ${words[rnd() % 14]}${i} = await ${words[rnd() % 14]}.${words[rnd() % 14]}(req.params.id, { retries: ${rnd() % 5} });` : `2026-12-06T10:${String(i % 60).padStart(2, '0')}:00Z INFO ${words[rnd() % 14]} request id=${rnd().toString(36)} took ${rnd() % 900} ms`;
+    const l =
+      i % 3 === 0
+        ? `  const ${words[rnd() % 14]}${i} = await ${words[rnd() % 14]}.${words[rnd() % 14]}(req.params.id, { retries: ${rnd() % 5} });`
+        : `2026-12-06T10:${String(i % 60).padStart(2, '0')}:00Z INFO ${words[rnd() % 14]} request id=${rnd().toString(36)} took ${rnd() % 900} ms`;
     lines.push(l);
     n += l.length + 1;
   }
@@ -53,7 +56,10 @@ function readEvent(session: string, i: number, text: string): Buffer {
       tool_name: 'Read',
       cwd: '/home/u/project',
       tool_input: { file_path: path },
-      tool_response: { type: 'text', file: { filePath: path, content: text, numLines: text.split('\n').length, startLine: 1, totalLines: text.split('\n').length } },
+      tool_response: {
+        type: 'text',
+        file: { filePath: path, content: text, numLines: text.split('\n').length, startLine: 1, totalLines: text.split('\n').length },
+      },
       tool_use_id: `toolu_bench_${i}`,
     }),
   );

@@ -52,7 +52,8 @@ function labels(v: unknown): string[] {
 
 function oldStrings(tool: string, input: Record<string, unknown>): string[] {
   if (tool === 'Edit' && typeof input.old_string === 'string') return [input.old_string];
-  if (tool === 'MultiEdit' && Array.isArray(input.edits)) return input.edits.map((e) => (e as { old_string?: unknown }).old_string).filter((s): s is string => typeof s === 'string');
+  if (tool === 'MultiEdit' && Array.isArray(input.edits))
+    return input.edits.map((e) => (e as { old_string?: unknown }).old_string).filter((s): s is string => typeof s === 'string');
   return [];
 }
 
@@ -63,7 +64,9 @@ function main(): void {
     process.exitCode = 1;
     return;
   }
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json.gz')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json.gz'))
+    .sort();
   let calls = 0;
   let outputs = 0;
   let rewritten = 0;

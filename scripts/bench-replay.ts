@@ -27,7 +27,16 @@ function sharedDir(): string | undefined {
   return cands.find((d) => existsSync(join(d, 'real-sessions', 'sessions')));
 }
 
-const CAMEL: Record<string, string> = { sessionId: 'session_id', hookEventName: 'hook_event_name', transcriptPath: 'transcript_path', permissionMode: 'permission_mode', toolName: 'tool_name', toolInput: 'tool_input', toolResponse: 'tool_response', toolUseId: 'tool_use_id' };
+const CAMEL: Record<string, string> = {
+  sessionId: 'session_id',
+  hookEventName: 'hook_event_name',
+  transcriptPath: 'transcript_path',
+  permissionMode: 'permission_mode',
+  toolName: 'tool_name',
+  toolInput: 'tool_input',
+  toolResponse: 'tool_response',
+  toolUseId: 'tool_use_id',
+};
 function normalise(e: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...e };
   for (const [a, b] of Object.entries(CAMEL)) {
@@ -48,7 +57,9 @@ async function main(): Promise<void> {
     return;
   }
   const dir = join(shared, 'real-sessions', 'sessions');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json.gz')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json.gz'))
+    .sort();
   const sc = await startSidecar({ home: freshHome('mphr-') });
   try {
     const times: number[] = [];
@@ -84,16 +95,26 @@ async function main(): Promise<void> {
     const s = [...times].sort((a, b) => a - b);
     // the sidecar's own time per event (audit rows' latency_us): the decision, without IPC and scheduling
     const db = new Database(join(sc.stateDir, 'audit.db'), { readonly: true });
-    const rows = db.prepare('SELECT session_id, event, tool, latency_us FROM decisions WHERE session_id LIKE ?').all('replay-%') as Array<{ session_id: string; event: string; tool: string; latency_us: number }>;
+    const rows = db.prepare('SELECT session_id, event, tool, latency_us FROM decisions WHERE session_id LIKE ?').all('replay-%') as Array<{
+      session_id: string;
+      event: string;
+      tool: string;
+      latency_us: number;
+    }>;
     db.close();
     const inner = rows.map((r) => r.latency_us / 1000).sort((a, b) => a - b);
-    const innerSlow = rows.filter((r) => r.latency_us / 1000 > SLOW_MS).map((r) => `${r.session_id.slice(7)} ${r.event} ${r.tool}: ${(r.latency_us / 1000).toFixed(1)} ms`);
+    const innerSlow = rows
+      .filter((r) => r.latency_us / 1000 > SLOW_MS)
+      .map((r) => `${r.session_id.slice(7)} ${r.event} ${r.tool}: ${(r.latency_us / 1000).toFixed(1)} ms`);
     const lines = [
       `Replay of ${sessions} real sessions (${times.length} hook events, ${denied} denied calls' PostToolUse not sent), load average ${loadavg()[0]?.toFixed(1)} on this machine:`,
       `decision time in the sidecar (${inner.length} audit rows): p50 ${pct(inner, 0.5).toFixed(2)} ms, p99 ${pct(inner, 0.99).toFixed(2)} ms, max ${(inner[inner.length - 1] ?? NaN).toFixed(1)} ms; ${innerSlow.length} event(s) over ${SLOW_MS} ms`,
       ...innerSlow.map((x) => `  over ${SLOW_MS} ms: ${x}`),
       `round trip as the hook sees it (connect, frame, decision, reply): p50 ${pct(s, 0.5).toFixed(2)} ms, p99 ${pct(s, 0.99).toFixed(2)} ms, max ${(s[s.length - 1] ?? NaN).toFixed(1)} ms; ${slow.length} over ${SLOW_MS} ms${slow.length ? ' (slowest 10 below)' : ''}`,
-      ...slow.sort((a, b) => Number(/([\d.]+) ms$/.exec(b)?.[1]) - Number(/([\d.]+) ms$/.exec(a)?.[1])).slice(0, 10).map((x) => `  ${x}`),
+      ...slow
+        .sort((a, b) => Number(/([\d.]+) ms$/.exec(b)?.[1]) - Number(/([\d.]+) ms$/.exec(a)?.[1]))
+        .slice(0, 10)
+        .map((x) => `  ${x}`),
       `sidecar memory with every replayed session open (${String(status.sessions_tracked)} tracked): RSS ${(rss / MiB).toFixed(0)} MiB (own ${(split.anon / MiB).toFixed(0)} MiB, file-backed ${(split.file / MiB).toFixed(0)} MiB)`,
     ];
     const text = lines.join('\n');

@@ -28,7 +28,16 @@ for (let s = 0; s < sessions; s++) {
   let i = 0;
   while ((eng.session(id)?.index.size ?? 0) < target && i < 1000) {
     const rows = Array.from({ length: 200 }, () => `${rnd()} ${rnd()} ${rnd()}@example.org ${rnd()}${rnd()} ${rnd()}`).join('\n');
-    eng.handle({ hook_event_name: 'PostToolUse', session_id: id, tool_name: 'Bash', tool_input: { command: `cat data${i}.txt` }, tool_response: { stdout: rows, stderr: '' } }, Date.now());
+    eng.handle(
+      {
+        hook_event_name: 'PostToolUse',
+        session_id: id,
+        tool_name: 'Bash',
+        tool_input: { command: `cat data${i}.txt` },
+        tool_response: { stdout: rows, stderr: '' },
+      },
+      Date.now(),
+    );
     i++;
   }
 }
@@ -36,4 +45,16 @@ for (let s = 0; s < sessions; s++) {
 const m = process.memoryUsage();
 let fps = 0;
 for (const s of eng.tracker.list()) fps += s.index.size;
-process.stdout.write(JSON.stringify({ sessions: eng.tracker.size, fingerprints: fps, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, arrayBuffers: m.arrayBuffers, baseline_rss: before, approx: eng.tracker.approxBytes(), split: split() }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    sessions: eng.tracker.size,
+    fingerprints: fps,
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    arrayBuffers: m.arrayBuffers,
+    baseline_rss: before,
+    approx: eng.tracker.approxBytes(),
+    split: split(),
+  }) + '\n',
+);

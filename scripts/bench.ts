@@ -41,11 +41,21 @@ function event(i: number): string {
 
 function httpPost(agent: Agent, port: number, token: string, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/mcpproxy-hook/v1/hook', method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let b = '';
-      res.on('data', (c: Buffer) => (b += c));
-      res.on('end', () => resolve(b));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mcpproxy-hook/v1/hook',
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let b = '';
+        res.on('data', (c: Buffer) => (b += c));
+        res.on('end', () => resolve(b));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -58,7 +68,15 @@ function throughputClient(socket: string, until: number, id: number): Promise<nu
     const dec = new FrameDecoder();
     let n = 0;
     const send = (): void => {
-      const ev = Buffer.from(JSON.stringify({ session_id: `tp-${id}`, hook_event_name: n % 2 ? 'PostToolUse' : 'PreToolUse', tool_name: 'Bash', tool_input: { command: `grep -rn pattern src/ # ${n}` }, tool_response: { stdout: `src/a.ts:${n}: pattern found in line ${n}`, stderr: '' } }));
+      const ev = Buffer.from(
+        JSON.stringify({
+          session_id: `tp-${id}`,
+          hook_event_name: n % 2 ? 'PostToolUse' : 'PreToolUse',
+          tool_name: 'Bash',
+          tool_input: { command: `grep -rn pattern src/ # ${n}` },
+          tool_response: { stdout: `src/a.ts:${n}: pattern found in line ${n}`, stderr: '' },
+        }),
+      );
       s.write(encodeFrame({ t: 'hook', e: ev }));
     };
     s.on('connect', send);
@@ -83,7 +101,15 @@ function throughputClient(socket: string, until: number, id: number): Promise<nu
 async function benchChild(name: string, flags: string[] = [], args: string[] = []): Promise<string> {
   const { buildSync } = await import('esbuild');
   const out = join(ROOT, '.bench', `${name}.mjs`);
-  buildSync({ entryPoints: [join(ROOT, 'scripts', `${name}.ts`)], bundle: true, platform: 'node', format: 'esm', outfile: out, packages: 'external', logLevel: 'error' });
+  buildSync({
+    entryPoints: [join(ROOT, 'scripts', `${name}.ts`)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: out,
+    packages: 'external',
+    logLevel: 'error',
+  });
   return spawnSync(process.execPath, [...flags, ...DAEMON_NODE_ARGS, out, ...args], { encoding: 'utf8', cwd: ROOT }).stdout;
 }
 
@@ -168,7 +194,11 @@ async function main(): Promise<void> {
   // run with the daemon's own node flags: the figure is the sidecar's
   const rss = JSON.parse(await benchChild('bench-rss', ['--expose-gc'], ['100', '10000']));
   // the same split for a bare node process that does nothing
-  const bare = rssSplit(spawnSync(process.execPath, ['-e', `setTimeout(() => process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8')), 200)`], { encoding: 'utf8' }).stdout);
+  const bare = rssSplit(
+    spawnSync(process.execPath, ['-e', `setTimeout(() => process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8')), 200)`], {
+      encoding: 'utf8',
+    }).stdout,
+  );
 
   // optional: the SEA single binary, if `npm run build:binary` made one
   const sea = join(ROOT, 'dist', 'mcpproxy-hook-hook');
@@ -192,11 +222,21 @@ async function main(): Promise<void> {
   const rows = [
     ['command hook (node dist/hook.cjs, real sidecar)', f(pct(hookT, 0.5)), f(pct(hookT, 0.95)), f(pct(hookT, 0.99))],
     ['bare node -e 0', f(pct(nodeT, 0.5)), f(pct(nodeT, 0.95)), f(pct(nodeT, 0.99))],
-    ['ratio hook / node -e 0', (pct(hookT, 0.5) / pct(nodeT, 0.5)).toFixed(3), (pct(hookT, 0.95) / pct(nodeT, 0.95)).toFixed(3), (pct(hookT, 0.99) / pct(nodeT, 0.99)).toFixed(3)],
+    [
+      'ratio hook / node -e 0',
+      (pct(hookT, 0.5) / pct(nodeT, 0.5)).toFixed(3),
+      (pct(hookT, 0.95) / pct(nodeT, 0.95)).toFixed(3),
+      (pct(hookT, 0.99) / pct(nodeT, 0.99)).toFixed(3),
+    ],
     [`sidecar decision in-process (2 KB input, ${dec.fingerprints} fingerprints, sidecar's node flags)`, f(dec.p50), f(dec.p95), f(dec.p99)],
     ['HTTP hook round trip (client POST, keep-alive, 2000 requests)', f(pct(httpT, 0.5)), f(pct(httpT, 0.95)), f(pct(httpT, 0.99))],
     ['same client, trivial Node HTTP server (floor of this measurement)', f(pct(floorT, 0.5)), f(pct(floorT, 0.95)), f(pct(floorT, 0.99))],
-    [`sidecar's own decision time over the run (status, last ${st.sidecar.latency.count})`, f(st.sidecar.latency.p50_us / 1000), '', f(st.sidecar.latency.p99_us / 1000)],
+    [
+      `sidecar's own decision time over the run (status, last ${st.sidecar.latency.count})`,
+      f(st.sidecar.latency.p50_us / 1000),
+      '',
+      f(st.sidecar.latency.p99_us / 1000),
+    ],
     ...(seaRow ? [seaRow] : []),
   ];
   const extra = [
@@ -208,7 +248,9 @@ async function main(): Promise<void> {
         ]
       : []),
   ].join('\n');
-  const head = `mcpproxy-hook bench — ${new Date().toISOString()} — ${RUNS} runs each (interleaved, ${WARMUP} warm-up), ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`;
+  const head = `mcpproxy-hook bench — ${new Date().toISOString()} — ${RUNS} runs each (interleaved, ${WARMUP} warm-up), ${cpus().length} cores, load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}, node ${process.version}`;
   const table = ['| what | p50 ms | p95 ms | p99 ms |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const note = bad ? `\nWARNING: ${bad} hook runs did not print the expected reply.\n` : '';
   process.stdout.write(`${head}\n\n${table}\n\n${extra}\n${note}`);

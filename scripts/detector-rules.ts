@@ -9,7 +9,18 @@ export const START = '<!-- detector-rules:start (npm run docs) -->';
 export const END = '<!-- detector-rules:end -->';
 
 /** Rules that find no provider's token but a kind of secret (context rules, generic ones). */
-const GENERIC = new Set(['private-key', 'jwt', 'connection-string-password', 'url-credentials', 'basic-auth', 'bearer-token', 'dotenv-secret', 'high-entropy-token', 'aws-secret-access-key', 'age-secret-key']);
+const GENERIC = new Set([
+  'private-key',
+  'jwt',
+  'connection-string-password',
+  'url-credentials',
+  'basic-auth',
+  'bearer-token',
+  'dotenv-secret',
+  'high-entropy-token',
+  'aws-secret-access-key',
+  'age-secret-key',
+]);
 
 export function detectorRulesText(): string {
   const labels = (generic: boolean): string[] => [...new Set(RULES.filter((r) => GENERIC.has(r.id) === generic).map((r) => r.label))];

@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build
 npm run typecheck
+# lint and format (Biome): fails on a lint error or a file that is not formatted (fix: npx biome check --write .)
+npm run lint
 node --import tsx --test --test-reporter=spec test/unit/*.test.ts test/integration/*.test.ts
 # the detection corpus replayed through a real sidecar: rates per category and costs are printed
 # (measured, not judged); it fails only when the sidecar cannot take the corpus. Before the load

@@ -49,7 +49,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function checkText(what: string, s: string): void {
   // newlines would end the unit-file line; NUL and other C0 controls have no place in a path or value
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(s)) throw new ServiceError(`${what} contains a control character (${JSON.stringify(s)}); service files cannot carry it. Move the files to a path without it.`);
+  if (/[\u0000-\u001f\u007f]/.test(s))
+    throw new ServiceError(`${what} contains a control character (${JSON.stringify(s)}); service files cannot carry it. Move the files to a path without it.`);
 }
 
 function checkPath(what: string, p: string): void {
@@ -78,7 +79,9 @@ const sdPercent = (s: string): string => s.replace(/%/g, '%%');
 export function systemdQuoteArg(s: string, executable = false): string {
   if (executable && /["'\\]/.test(s)) {
     // systemd refuses these in the executable name ("Executable name contains special characters")
-    throw new ServiceError(`the node path ${JSON.stringify(s)} contains a quote or a backslash, which systemd does not accept in ExecStart=; make a symlink to node in a plain directory and run the install with that node`);
+    throw new ServiceError(
+      `the node path ${JSON.stringify(s)} contains a quote or a backslash, which systemd does not accept in ExecStart=; make a symlink to node in a plain directory and run the install with that node`,
+    );
   }
   let t = s.replace(/%/g, '%%');
   if (!executable) t = t.replace(/\$/g, '$$$$');
@@ -179,7 +182,8 @@ export function launchdPlist(opts: PlistOptions): string {
   checkPath('the log directory', opts.logDir);
   checkEnv(opts.env);
   const label = opts.label ?? DEFAULT_LABEL;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(label)) throw new ServiceError(`launchd label ${JSON.stringify(label)} is not valid (use reverse-DNS like ${DEFAULT_LABEL})`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(label))
+    throw new ServiceError(`launchd label ${JSON.stringify(label)} is not valid (use reverse-DNS like ${DEFAULT_LABEL})`);
   const str = (s: string): string => `<string>${xmlEscape(s)}</string>`;
   const envKeys = Object.keys(opts.env).sort();
   const lines = [
@@ -207,7 +211,14 @@ export function launchdPlist(opts: PlistOptions): string {
     '  <string>Background</string>',
     '  <key>Umask</key>',
     '  <integer>63</integer>',
-    ...(envKeys.length ? ['  <key>EnvironmentVariables</key>', '  <dict>', ...envKeys.flatMap((k) => [`    <key>${xmlEscape(k)}</key>`, `    ${str(opts.env[k] as string)}`]), '  </dict>'] : []),
+    ...(envKeys.length
+      ? [
+          '  <key>EnvironmentVariables</key>',
+          '  <dict>',
+          ...envKeys.flatMap((k) => [`    <key>${xmlEscape(k)}</key>`, `    ${str(opts.env[k] as string)}`]),
+          '  </dict>',
+        ]
+      : []),
     '  <key>StandardOutPath</key>',
     `  ${str(join(opts.logDir, 'sidecar.out.log'))}`,
     '  <key>StandardErrorPath</key>',
@@ -223,7 +234,12 @@ export function launchdPlist(opts: PlistOptions): string {
 
 export type ServiceKind = 'systemd' | 'launchd' | 'unsupported';
 
-export function servicePaths(platform: NodeJS.Platform, home: string, env: NodeJS.ProcessEnv | Record<string, string | undefined> = {}, label = DEFAULT_LABEL): { kind: ServiceKind; file: string } {
+export function servicePaths(
+  platform: NodeJS.Platform,
+  home: string,
+  env: NodeJS.ProcessEnv | Record<string, string | undefined> = {},
+  label = DEFAULT_LABEL,
+): { kind: ServiceKind; file: string } {
   if (platform === 'linux') {
     const xdg = env.XDG_CONFIG_HOME;
     const base = xdg && isAbsolute(xdg) ? xdg : join(home, '.config');
@@ -314,7 +330,9 @@ function ctxOf(c: ServiceContext): Ctx {
 function kindOf(ctx: Ctx, label: string): { kind: 'systemd' | 'launchd'; file: string } {
   const p = servicePaths(ctx.platform, ctx.home, ctx.env, label);
   if (p.kind === 'unsupported') {
-    throw new ServiceError(`service files are made for Linux (systemd) and macOS (launchd), not ${ctx.platform}. Run \`mcpproxy-hook daemon\` at logon with your own service manager (e.g. Task Scheduler on Windows).`);
+    throw new ServiceError(
+      `service files are made for Linux (systemd) and macOS (launchd), not ${ctx.platform}. Run \`mcpproxy-hook daemon\` at logon with your own service manager (e.g. Task Scheduler on Windows).`,
+    );
   }
   return p as { kind: 'systemd' | 'launchd'; file: string };
 }
@@ -343,9 +361,12 @@ const shown = (cmd: string, args: string[]): string => [cmd, ...args].map(shellW
  * systemctl reports what it did on stderr too ("Created symlink …", "Removed …"): those lines are
  * success, not the reason a step failed. The first other line is; failing that, the exit status.
  */
-const PROGRESS = /^(Created symlink |Removed ['"\/]|Synchronizing state of |Executing: |Unit \S+ is added as a dependency)/;
+const PROGRESS = /^(Created symlink |Removed ['"/]|Synchronizing state of |Executing: |Unit \S+ is added as a dependency)/;
 export const firstLine = (r: RunResult): string => {
-  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => !PROGRESS.test(l)) ?? (r.status === null ? 'could not run it' : `exit status ${r.status}`);
 };
 
@@ -354,7 +375,13 @@ export const firstLine = (r: RunResult): string => {
  * to `manual` (shown to the user as commands to run) and `explain` says what went wrong. True if
  * every step succeeded.
  */
-function runSteps(ctx: Ctx, steps: Array<[string, string[]]>, manual: string[], explain: (cmd: string, args: string[], r: RunResult, todo: string[]) => string[], lines: string[]): boolean {
+function runSteps(
+  ctx: Ctx,
+  steps: Array<[string, string[]]>,
+  manual: string[],
+  explain: (cmd: string, args: string[], r: RunResult, todo: string[]) => string[],
+  lines: string[],
+): boolean {
   for (let i = 0; i < steps.length; i++) {
     const [cmd, args] = steps[i] as [string, string[]];
     const r = ctx.run(cmd, args);
@@ -369,12 +396,19 @@ function runSteps(ctx: Ctx, steps: Array<[string, string[]]>, manual: string[], 
 
 /** systemctl could not talk to a user manager at all (as opposed to a unit that failed). */
 function noUserBus(r: RunResult): boolean {
-  return r.status !== 0 && /Failed to connect to (user scope )?bus|No medium found|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR|Host is down|System has not been booted with systemd|Failed to get D-Bus connection/i.test(r.stderr + r.stdout);
+  return (
+    r.status !== 0 &&
+    /Failed to connect to (user scope )?bus|No medium found|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR|Host is down|System has not been booted with systemd|Failed to get D-Bus connection/i.test(
+      r.stderr + r.stdout,
+    )
+  );
 }
 
 function rootWarning(ctx: Ctx): string[] {
   const su = ctx.env.SUDO_USER;
-  return ctx.uid === 0 && su && su !== 'root' ? [`Warning: running as root (via sudo): this is root's service, not ${su}'s. Run it again without sudo as ${su}.`] : [];
+  return ctx.uid === 0 && su && su !== 'root'
+    ? [`Warning: running as root (via sudo): this is root's service, not ${su}'s. Run it again without sudo as ${su}.`]
+    : [];
 }
 
 function systemdUnavailable(why: 'missing' | 'bus', detail: string, todo: string[]): string[] {
@@ -386,7 +420,11 @@ function systemdUnavailable(why: 'missing' | 'bus', detail: string, todo: string
     head,
     'The unit file is in place. In a normal login session of this user, run:',
     ...todo.map((c) => `    ${c}`),
-    ...(why === 'bus' ? ['(As root you can give the user a manager that outlives logins: loginctl enable-linger <user>; then XDG_RUNTIME_DIR=/run/user/<uid> is set for that user.)'] : []),
+    ...(why === 'bus'
+      ? [
+          '(As root you can give the user a manager that outlives logins: loginctl enable-linger <user>; then XDG_RUNTIME_DIR=/run/user/<uid> is set for that user.)',
+        ]
+      : []),
     'Until then, run the sidecar by hand: mcpproxy-hook daemon',
   ];
 }
@@ -415,13 +453,22 @@ export async function serviceInstall(spec: ServiceSpec, context: ServiceContext 
     if (changed) steps.push(SC('daemon-reload'));
     steps.push(SC('enable', '--now', UNIT_NAME));
     if (wasActive) steps.push(SC('restart', UNIT_NAME));
-    ok = runSteps(ctx, steps, manual, (cmd, args, r, todo) =>
-      r.status === null || noUserBus(r)
-        ? systemdUnavailable(r.status === null ? 'missing' : 'bus', firstLine(r), todo)
-        : [`\`${shown(cmd, args)}\` failed: ${firstLine(r)}`, `See why with: systemctl --user status ${UNIT_NAME}; journalctl --user -u ${UNIT_NAME} -n 50`],
+    ok = runSteps(
+      ctx,
+      steps,
+      manual,
+      (cmd, args, r, todo) =>
+        r.status === null || noUserBus(r)
+          ? systemdUnavailable(r.status === null ? 'missing' : 'bus', firstLine(r), todo)
+          : [`\`${shown(cmd, args)}\` failed: ${firstLine(r)}`, `See why with: systemctl --user status ${UNIT_NAME}; journalctl --user -u ${UNIT_NAME} -n 50`],
       lines,
     );
-    if (ok) lines.push(ctx.dryRun ? `Would enable and start ${UNIT_NAME} (user manager).` : `Enabled and started ${UNIT_NAME}${wasActive ? ' (restarted with the new unit)' : ''}; it starts with your user session. Logs: journalctl --user -u ${UNIT_NAME}`);
+    if (ok)
+      lines.push(
+        ctx.dryRun
+          ? `Would enable and start ${UNIT_NAME} (user manager).`
+          : `Enabled and started ${UNIT_NAME}${wasActive ? ' (restarted with the new unit)' : ''}; it starts with your user session. Logs: journalctl --user -u ${UNIT_NAME}`,
+      );
   } else {
     if (!ctx.dryRun) mkdirSync(spec.logDir, { recursive: true, mode: 0o700 });
     const domain = `gui/${ctx.uid}`;
@@ -431,16 +478,32 @@ export async function serviceInstall(spec: ServiceSpec, context: ServiceContext 
     if (loaded && changed) steps.push(['launchctl', ['bootout', target]]);
     if (!loaded || changed) steps.push(['launchctl', ['enable', target]], ['launchctl', ['bootstrap', domain, file]]);
     else steps.push(['launchctl', ['kickstart', target]]); // loaded and unchanged: make sure it runs, do not restart it
-    ok = runSteps(ctx, steps, manual, (cmd, args, r, todo) => {
-      const run = todo.map((c) => `    ${c}`);
-      if (r.status === null) return [`launchctl was not found (${firstLine(r)}). The agent file is in place; run:`, ...run];
-      if (/domain|Could not find|125|not privileged/i.test(r.stderr + r.stdout)) {
-        return [`\`${shown(cmd, args)}\` failed: ${firstLine(r)}. There is no GUI login session for uid ${ctx.uid} here (SSH or a container?). The agent file is in place and loads at your next login; to start it now from a GUI session run:`, ...run];
-      }
-      return [`\`${shown(cmd, args)}\` failed: ${firstLine(r)}. Run \`launchctl print ${target}\` and read ${join(spec.logDir, 'sidecar.log')}; then:`, ...run];
-    },
-    lines);
-    if (ok) lines.push(ctx.dryRun ? `Would load ${label} into ${domain}.` : `Loaded ${label} into ${domain}; it starts at login and restarts after a crash. Logs: ${join(spec.logDir, 'sidecar.log')}`);
+    ok = runSteps(
+      ctx,
+      steps,
+      manual,
+      (cmd, args, r, todo) => {
+        const run = todo.map((c) => `    ${c}`);
+        if (r.status === null) return [`launchctl was not found (${firstLine(r)}). The agent file is in place; run:`, ...run];
+        if (/domain|Could not find|125|not privileged/i.test(r.stderr + r.stdout)) {
+          return [
+            `\`${shown(cmd, args)}\` failed: ${firstLine(r)}. There is no GUI login session for uid ${ctx.uid} here (SSH or a container?). The agent file is in place and loads at your next login; to start it now from a GUI session run:`,
+            ...run,
+          ];
+        }
+        return [
+          `\`${shown(cmd, args)}\` failed: ${firstLine(r)}. Run \`launchctl print ${target}\` and read ${join(spec.logDir, 'sidecar.log')}; then:`,
+          ...run,
+        ];
+      },
+      lines,
+    );
+    if (ok)
+      lines.push(
+        ctx.dryRun
+          ? `Would load ${label} into ${domain}.`
+          : `Loaded ${label} into ${domain}; it starts at login and restarts after a crash. Logs: ${join(spec.logDir, 'sidecar.log')}`,
+      );
   }
   return { kind, file, content, changed, ran: ctx.ran, manual, lines, ok };
 }
@@ -509,13 +572,33 @@ export async function serviceStatus(spec: ServiceSpec, context: ServiceContext =
   const { kind, file } = kindOf(ctx, label);
   const text = readOr(file);
   const want = kind === 'systemd' ? systemdUnit(spec) : launchdPlist({ ...spec, label });
-  const st: ServiceStatus = { kind, file, installed: text !== null, current: text === null ? null : text === want, managerReachable: false, active: null, enabled: null, pid: null, restarts: null, lastExit: null, lines: [] };
+  const st: ServiceStatus = {
+    kind,
+    file,
+    installed: text !== null,
+    current: text === null ? null : text === want,
+    managerReachable: false,
+    active: null,
+    enabled: null,
+    pid: null,
+    restarts: null,
+    lastExit: null,
+    lines: [],
+  };
   const L = st.lines;
-  L.push(text === null ? `Service: not installed (no ${file}). Install with \`mcpproxy-hook service install\`.` : `Service file: ${file}${st.current ? '' : ' (OUT OF DATE: node or the package moved; run `mcpproxy-hook service install` again)'}`);
+  L.push(
+    text === null
+      ? `Service: not installed (no ${file}). Install with \`mcpproxy-hook service install\`.`
+      : `Service file: ${file}${st.current ? '' : ' (OUT OF DATE: node or the package moved; run `mcpproxy-hook service install` again)'}`,
+  );
   if (kind === 'systemd') {
     const r = ctx.run(...SC('show', UNIT_NAME, '--property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NRestarts,ExecMainStatus'));
     if (r.status !== 0) {
-      L.push(r.status === null ? `systemctl not found (${firstLine(r)}); cannot ask systemd.` : `systemctl --user did not answer (${firstLine(r)}); no user service manager in this session.`);
+      L.push(
+        r.status === null
+          ? `systemctl not found (${firstLine(r)}); cannot ask systemd.`
+          : `systemctl --user did not answer (${firstLine(r)}); no user service manager in this session.`,
+      );
       return st;
     }
     st.managerReachable = true;
@@ -528,7 +611,10 @@ export async function serviceStatus(spec: ServiceSpec, context: ServiceContext =
     st.restarts = Number.isInteger(n) ? n : null;
     st.lastExit = kv.get('ExecMainStatus') ?? null;
     if (kv.get('LoadState') === 'not-found') L.push(`systemd does not know ${UNIT_NAME}${text !== null ? ' yet: run `systemctl --user daemon-reload`' : ''}.`);
-    else L.push(`systemd: ${st.active ?? 'unknown'}, ${st.enabled ?? 'unknown'}${st.pid ? `, pid ${st.pid}` : ''}${st.restarts ? `, restarted ${st.restarts} times` : ''}${st.lastExit && st.lastExit !== '0' ? `, last exit status ${st.lastExit}${st.lastExit === '78' ? ' (config error: mcpproxy-hook config --check)' : ''}` : ''}`);
+    else
+      L.push(
+        `systemd: ${st.active ?? 'unknown'}, ${st.enabled ?? 'unknown'}${st.pid ? `, pid ${st.pid}` : ''}${st.restarts ? `, restarted ${st.restarts} times` : ''}${st.lastExit && st.lastExit !== '0' ? `, last exit status ${st.lastExit}${st.lastExit === '78' ? ' (config error: mcpproxy-hook config --check)' : ''}` : ''}`,
+      );
     if (kv.get('ActiveState') === 'failed') L.push(`It failed; see why with: journalctl --user -u ${UNIT_NAME} -n 50`);
   } else {
     const target = `gui/${ctx.uid}/${label}`;
@@ -629,7 +715,9 @@ export function registerServiceCommands(program: Command, deps: ServiceDeps): vo
     };
   const ping = deps.ping ?? defaultPing;
 
-  const svc = program.command('service').description('run the sidecar under systemd (Linux, user unit) or launchd (macOS) so it starts at login and restarts after a crash');
+  const svc = program
+    .command('service')
+    .description('run the sidecar under systemd (Linux, user unit) or launchd (macOS) so it starts at login and restarts after a crash');
 
   svc
     .command('install')
@@ -638,7 +726,10 @@ export function registerServiceCommands(program: Command, deps: ServiceDeps): vo
     .action(
       guard(async (o: { dryRun?: boolean }) => {
         const { spec: s, socket } = spec();
-        if (s.cli.includes('/_npx/')) out(`Note: ${s.cli} is in npx's cache, which npm may clear; install the package (npm install -g mcpproxy-hook) and run this from there for a service that lasts.\n`);
+        if (s.cli.includes('/_npx/'))
+          out(
+            `Note: ${s.cli} is in npx's cache, which npm may clear; install the package (npm install -g mcpproxy-hook) and run this from there for a service that lasts.\n`,
+          );
         const before = o.dryRun ? false : await ping(socket);
         const r = await serviceInstall(s, context(o.dryRun));
         if (o.dryRun) {
@@ -657,10 +748,15 @@ export function registerServiceCommands(program: Command, deps: ServiceDeps): vo
         }
         if (up) out(`The sidecar answers on ${socket}.\n`);
         else {
-          out(`The service started but no sidecar answers on ${socket} yet. ${r.kind === 'systemd' ? `See: journalctl --user -u ${UNIT_NAME} -n 50` : `See: ${join(s.logDir, 'sidecar.log')}`}\n`);
+          out(
+            `The service started but no sidecar answers on ${socket} yet. ${r.kind === 'systemd' ? `See: journalctl --user -u ${UNIT_NAME} -n 50` : `See: ${join(s.logDir, 'sidecar.log')}`}\n`,
+          );
           process.exitCode = 1;
         }
-        if (before && r.changed) out('A sidecar was already answering before the service started: if you started one by hand (`mcpproxy-hook daemon &`), stop it, or the service cannot take over the socket.\n');
+        if (before && r.changed)
+          out(
+            'A sidecar was already answering before the service started: if you started one by hand (`mcpproxy-hook daemon &`), stop it, or the service cannot take over the socket.\n',
+          );
       }),
     );
 

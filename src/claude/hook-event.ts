@@ -41,7 +41,8 @@ export const hookEventSchema = z
   .superRefine((ev, ctx) => {
     if (!TOOL_EVENTS.has(ev.hook_event_name) || ev.hook_event_name === 'PostToolUseFailure') return;
     if (typeof ev.tool_name !== 'string' || !ev.tool_name) ctx.addIssue({ code: 'custom', message: `${ev.hook_event_name} event has no tool_name` });
-    if (ev.tool_input !== undefined && (typeof ev.tool_input !== 'object' || ev.tool_input === null)) ctx.addIssue({ code: 'custom', message: 'tool_input is not an object' });
+    if (ev.tool_input !== undefined && (typeof ev.tool_input !== 'object' || ev.tool_input === null))
+      ctx.addIssue({ code: 'custom', message: 'tool_input is not an object' });
   });
 
 export type HookEvent = z.infer<typeof hookEventSchema>;

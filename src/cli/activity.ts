@@ -31,10 +31,15 @@ export function resolveSession(db: Database.Database, given: string): string {
   const exact = db.prepare('SELECT 1 FROM decisions WHERE session_id = ? LIMIT 1').get(given);
   if (exact) return given;
   // LIKE would treat % and _ in the id as wildcards: compare the prefix exactly instead
-  const ids = (db.prepare('SELECT DISTINCT session_id AS s FROM decisions WHERE substr(session_id, 1, ?) = ? LIMIT 6').all(given.length, given) as Array<{ s: string }>).map((r) => r.s);
+  const ids = (
+    db.prepare('SELECT DISTINCT session_id AS s FROM decisions WHERE substr(session_id, 1, ?) = ? LIMIT 6').all(given.length, given) as Array<{ s: string }>
+  ).map((r) => r.s);
   if (ids.length === 1) return ids[0] as string;
-  if (ids.length === 0) throw new ActivityError(`no session in the audit log starts with ${JSON.stringify(given)}; list sessions with \`mcpproxy-hook activity\``);
-  throw new ActivityError(`${JSON.stringify(given)} matches several sessions (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}); give more of the id`);
+  if (ids.length === 0)
+    throw new ActivityError(`no session in the audit log starts with ${JSON.stringify(given)}; list sessions with \`mcpproxy-hook activity\``);
+  throw new ActivityError(
+    `${JSON.stringify(given)} matches several sessions (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}); give more of the id`,
+  );
 }
 
 export function queryRows(db: Database.Database, f: ActivityFilter): Row[] {
@@ -74,7 +79,17 @@ const COLUMNS = ['ID', 'TIME', 'SESSION', 'EVENT', 'DECISION', 'RISK', 'TOOL', '
  * when not a terminal) after the other columns; --wide prints the whole reason the agent was given. Ids, sessions, tools and hosts are never cut.
  */
 export function formatRows(rows: Row[], opts: { wide?: boolean; header?: boolean; ui: Ui; columns?: number }): string {
-  const cells = rows.map((r) => [String(r.id), fmtTime(r.ts), r.session_id, r.event, r.decision, r.risk, r.tool, hostsOf(r).join(',') || '-', ((opts.wide ? r.reason || r.summary : r.summary || r.reason) ?? '').replace(/\s+/g, ' ').trim()]);
+  const cells = rows.map((r) => [
+    String(r.id),
+    fmtTime(r.ts),
+    r.session_id,
+    r.event,
+    r.decision,
+    r.risk,
+    r.tool,
+    hostsOf(r).join(',') || '-',
+    ((opts.wide ? r.reason || r.summary : r.summary || r.reason) ?? '').replace(/\s+/g, ' ').trim(),
+  ]);
   const widths = COLUMNS.map((h, i) => (i === COLUMNS.length - 1 ? 0 : Math.max(h.length, ...cells.map((c) => (c[i] as string).length))));
   const lead = widths.slice(0, -1).reduce((a, w) => a + w + 2, 0);
   const room = Math.max(20, (opts.columns ?? 80) - lead);

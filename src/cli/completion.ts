@@ -20,7 +20,12 @@ function specs(program: Command): Spec[] {
       path,
       subcommands: visible.map((c) => ({ name: c.name(), description: c.description() })),
       options: [
-        ...opts.map((o) => ({ flags: [o.short, o.long].filter((f): f is string => !!f), description: o.description, choices: o.argChoices, takesValue: o.required || o.optional })),
+        ...opts.map((o) => ({
+          flags: [o.short, o.long].filter((f): f is string => !!f),
+          description: o.description,
+          choices: o.argChoices,
+          takesValue: o.required || o.optional,
+        })),
         { flags: ['-h', '--help'], description: 'display help', choices: undefined, takesValue: false },
       ],
     });

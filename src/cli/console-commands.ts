@@ -50,10 +50,25 @@ const state = (e: ExceptionView): string => (e.revokedAt ? 'revoked' : e.scope =
 
 export function formatExceptions(list: ExceptionView[]): string {
   if (list.length === 0) return 'No exceptions. Make one from a blocked call with `mcpproxy-hook allow <decision-id> --once`.\n';
-  const rows = list.map((e) => [String(e.id), e.scope, state(e), e.key.tool, e.key.hosts.join(',') || '-', [...e.key.sensitive, ...e.key.origins].join('; ') || '-', String(e.uses), `#${e.decisionId}`, new Date(e.createdAt).toISOString().slice(0, 19).replace('T', ' '), e.by]);
+  const rows = list.map((e) => [
+    String(e.id),
+    e.scope,
+    state(e),
+    e.key.tool,
+    e.key.hosts.join(',') || '-',
+    [...e.key.sensitive, ...e.key.origins].join('; ') || '-',
+    String(e.uses),
+    `#${e.decisionId}`,
+    new Date(e.createdAt).toISOString().slice(0, 19).replace('T', ' '),
+    e.by,
+  ]);
   const head = ['ID', 'SCOPE', 'STATE', 'TOOL', 'DESTINATION', 'DATA', 'USES', 'FROM', 'CREATED (UTC)', 'BY'];
   const widths = head.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => (r[i] as string).length))));
-  const line = (r: string[]): string => r.map((c, i) => (c.length > (widths[i] as number) ? c.slice(0, (widths[i] as number) - 1) + '…' : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (c.length > (widths[i] as number) ? c.slice(0, (widths[i] as number) - 1) + '…' : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -62,7 +77,10 @@ export function registerConsoleCommands(program: Command): void {
     .command('console')
     .description('open the local console: live sessions, flow graphs, every decision in full, the audit log, and allow-this-flow')
     .option('--print-url', 'print the one-time login URL as the last line and exit (opens no browser)')
-    .addHelpText('after', '\nExamples:\n  mcpproxy-hook console\n  mcpproxy-hook console --print-url\n\nThe URL holds a one-time login token (valid 5 minutes): do not share it.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mcpproxy-hook console\n  mcpproxy-hook console --print-url\n\nThe URL holds a one-time login token (valid 5 minutes): do not share it.',
+    )
     .action(async (o: { printUrl?: boolean }) => {
       const r = await ask({ t: 'console' });
       const url = String(r.url);
@@ -71,7 +89,11 @@ export function registerConsoleCommands(program: Command): void {
         return;
       }
       const opened = openBrowser(url);
-      process.stdout.write(opened ? `Opening the console in your browser. If it does not open, visit:\n${url}\n` : `Open this URL in a browser on this machine (it works once, for 5 minutes):\n${url}\n`);
+      process.stdout.write(
+        opened
+          ? `Opening the console in your browser. If it does not open, visit:\n${url}\n`
+          : `Open this URL in a browser on this machine (it works once, for 5 minutes):\n${url}\n`,
+      );
     });
 
   program
@@ -82,15 +104,21 @@ export function registerConsoleCommands(program: Command): void {
     .addOption(new Option('--session', 'this flow for the rest of that session').conflicts(['project', 'always']))
     .addOption(new Option('--project', 'this flow in sessions working in the same directory').conflicts(['always']))
     .option('--always', 'this flow anywhere')
-    .addHelpText('after', '\nExamples:\n  mcpproxy-hook allow 1234 --once\n  mcpproxy-hook allow 1234 --project\n\nA flow that carries a secret is only ever allowed by an exception made for that same secret.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mcpproxy-hook allow 1234 --once\n  mcpproxy-hook allow 1234 --project\n\nA flow that carries a secret is only ever allowed by an exception made for that same secret.',
+    )
     .action(async (id: string, o: { once?: boolean; session?: boolean; project?: boolean; always?: boolean }) => {
       const scope = o.once ? 'once' : o.session ? 'session' : o.project ? 'project' : o.always ? 'always' : undefined;
       if (!scope) throw new CommandError('say how wide: --once, --session, --project or --always');
       const n = Number(id);
-      if (!Number.isSafeInteger(n) || n <= 0) throw new CommandError(`"${id}" is not a decision id; ids are whole numbers, listed by \`mcpproxy-hook activity\``);
+      if (!Number.isSafeInteger(n) || n <= 0)
+        throw new CommandError(`"${id}" is not a decision id; ids are whole numbers, listed by \`mcpproxy-hook activity\``);
       const r = await ask({ t: 'allow', id: n, scope, by: 'cli' });
       const e = r.exception as ExceptionView;
-      process.stdout.write(`exception ${e.id} (${scope}): ${e.key.tool} -> ${e.key.hosts.join(', ') || 'its destination'} is allowed${scope === 'once' ? ' for the next identical call' : ''}. Revoke with \`mcpproxy-hook exceptions --revoke ${e.id}\`.\n`);
+      process.stdout.write(
+        `exception ${e.id} (${scope}): ${e.key.tool} -> ${e.key.hosts.join(', ') || 'its destination'} is allowed${scope === 'once' ? ' for the next identical call' : ''}. Revoke with \`mcpproxy-hook exceptions --revoke ${e.id}\`.\n`,
+      );
     });
 
   program

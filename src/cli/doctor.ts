@@ -49,14 +49,23 @@ export function serviceSupervises(platform: NodeJS.Platform, file: string, run: 
     return { ok: true, detail: `${file} is ${state} in your user systemd: it restarts the sidecar after a crash`, fix: '' };
   }
   const why = firstLine(r);
-  if (r.status === null || /Failed to connect to (user scope )?bus|No medium found|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR|Host is down|System has not been booted with systemd|Failed to get D-Bus connection/i.test(r.stderr + r.stdout)) {
+  if (
+    r.status === null ||
+    /Failed to connect to (user scope )?bus|No medium found|DBUS_SESSION_BUS_ADDRESS|XDG_RUNTIME_DIR|Host is down|System has not been booted with systemd|Failed to get D-Bus connection/i.test(
+      r.stderr + r.stdout,
+    )
+  ) {
     return {
       ok: false,
       detail: `${file} exists, but no user service manager can run it here (${why}): nothing restarts the sidecar if it stops`,
       fix: 'mcpproxy-hook install --autostart (the hook starts a missing sidecar), or --fail-closed; or run this as the user in a login session with systemd (loginctl enable-linger <user> keeps one running)',
     };
   }
-  return { ok: false, detail: `${file} exists but systemd has it ${state || why}: it will not start or restart the sidecar`, fix: `systemctl --user enable --now ${UNIT_NAME} (or: mcpproxy-hook service install)` };
+  return {
+    ok: false,
+    detail: `${file} exists but systemd has it ${state || why}: it will not start or restart the sidecar`,
+    fix: `systemctl --user enable --now ${UNIT_NAME} (or: mcpproxy-hook service install)`,
+  };
 }
 
 export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEnv, opts: DoctorOptions = {}): Promise<Check[]> {
@@ -79,7 +88,12 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     add('config', true, c.exists ? `${paths.configFile} is valid` : `no ${paths.configFile}: defaults apply`);
   } catch (e) {
     cfgOk = false;
-    add('config', false, e instanceof ConfigError ? e.problems.join('; ') : (e as Error).message, `fix ${paths.configFile} (keys and defaults: mcpproxy-hook config --docs); the sidecar refuses to start with it`);
+    add(
+      'config',
+      false,
+      e instanceof ConfigError ? e.problems.join('; ') : (e as Error).message,
+      `fix ${paths.configFile} (keys and defaults: mcpproxy-hook config --docs); the sidecar refuses to start with it`,
+    );
   }
 
   if (existsSync(paths.stateDir)) {
@@ -93,7 +107,12 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     try {
       const s = statfsSync(paths.stateDir);
       const free = s.bavail * s.bsize;
-      add('disk space', free > 200 * 2 ** 20, `${(free / 2 ** 30).toFixed(1)} GiB free for ${paths.stateDir}`, 'free some disk space: the audit log cannot record decisions on a full disk');
+      add(
+        'disk space',
+        free > 200 * 2 ** 20,
+        `${(free / 2 ** 30).toFixed(1)} GiB free for ${paths.stateDir}`,
+        'free some disk space: the audit log cannot record decisions on a full disk',
+      );
     } catch {
       /* statfs not available */
     }
@@ -106,7 +125,12 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     status = (await request(paths.socket, { t: 'status' }, 2000)) as Record<string, unknown>;
     add('sidecar', true, `running, pid ${status.pid}, up ${status.uptime_s} s`);
   } catch (e) {
-    add('sidecar', false, (e as Error).message, cfgOk ? 'start it: mcpproxy-hook daemon (or mcpproxy-hook service install)' : 'fix the config first, then start it');
+    add(
+      'sidecar',
+      false,
+      (e as Error).message,
+      cfgOk ? 'start it: mcpproxy-hook daemon (or mcpproxy-hook service install)' : 'fix the config first, then start it',
+    );
   }
 
   let anyHooks = false;
@@ -119,7 +143,12 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     try {
       data = readSettings(file).data;
     } catch (e) {
-      add(`settings (${scope})`, false, (e as Error).message, `fix the JSON in ${file}: Claude Code ignores an invalid settings file in -p mode, hooks included`);
+      add(
+        `settings (${scope})`,
+        false,
+        (e as Error).message,
+        `fix the JSON in ${file}: Claude Code ignores an invalid settings file in -p mode, hooks included`,
+      );
       continue;
     }
     const ours = ourHandlers(data);
@@ -127,20 +156,40 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     anyHooks = true;
     const events = new Set(ours.map((o) => o.event));
     const missing = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure'].filter((e) => !events.has(e));
-    add(`hooks (${scope})`, missing.length === 0, missing.length ? `${file}: no hook for ${missing.join(', ')}` : `${file}: ${[...events].join(', ')}`, `reinstall: mcpproxy-hook install --scope ${scope}`);
+    add(
+      `hooks (${scope})`,
+      missing.length === 0,
+      missing.length ? `${file}: no hook for ${missing.join(', ')}` : `${file}: ${[...events].join(', ')}`,
+      `reinstall: mcpproxy-hook install --scope ${scope}`,
+    );
     for (const { handler } of ours) {
       if (handler.type === 'command') {
         const cmd = String(handler.command ?? '');
         const paths_ = [...cmd.matchAll(/(?:^|\s)'?(\/[^'\s]+)'?/g)].map((m) => m[1] as string).filter((p) => /hook\.cjs$|\/node$|bin\/node|nodejs/.test(p));
         const gone = paths_.filter((p) => !existsSync(p));
-        if (gone.length) add(`hook command (${scope})`, false, `missing: ${gone.join(', ')}`, `rebuild (npm run build) or reinstall: mcpproxy-hook install --scope ${scope}`);
+        if (gone.length)
+          add(`hook command (${scope})`, false, `missing: ${gone.join(', ')}`, `rebuild (npm run build) or reinstall: mcpproxy-hook install --scope ${scope}`);
         const sock = /--socket '?([^'\s]+)'?/.exec(cmd)?.[1];
-        if (sock && sock !== paths.socket) add(`hook socket (${scope})`, false, `the hook talks to ${sock}, the sidecar listens on ${paths.socket}`, `reinstall: mcpproxy-hook install --scope ${scope}`);
+        if (sock && sock !== paths.socket)
+          add(
+            `hook socket (${scope})`,
+            false,
+            `the hook talks to ${sock}, the sidecar listens on ${paths.socket}`,
+            `reinstall: mcpproxy-hook install --scope ${scope}`,
+          );
         if (!cmd.includes('--fail-closed') && !cmd.includes('--autostart')) unsupervised++;
-        if (typeof handler.timeout === 'number' && handler.timeout * 1000 <= Number(/--deadline (\d+)/.exec(cmd)?.[1] ?? 0)) add(`hook timeout (${scope})`, false, `timeout ${handler.timeout} s is not above the hook deadline`, 'reinstall with a larger hook.timeoutSeconds');
+        if (typeof handler.timeout === 'number' && handler.timeout * 1000 <= Number(/--deadline (\d+)/.exec(cmd)?.[1] ?? 0))
+          add(`hook timeout (${scope})`, false, `timeout ${handler.timeout} s is not above the hook deadline`, 'reinstall with a larger hook.timeoutSeconds');
       } else if (handler.type === 'http') {
         const port = Number(/:(\d+)\//.exec(String(handler.url))?.[1]);
-        add(`http hook (${scope})`, port === httpPort, port === httpPort ? `${handler.url} (${handler.onFailure === 'block' ? 'fail-closed: Claude Code blocks tool calls while the sidecar is down' : 'fail-open: tool calls run unchecked while the sidecar is down; reinstall without --fail-open to block them'})` : `${handler.url} but hook.httpPort is ${httpPort}`, 'reinstall: mcpproxy-hook install --transport http');
+        add(
+          `http hook (${scope})`,
+          port === httpPort,
+          port === httpPort
+            ? `${handler.url} (${handler.onFailure === 'block' ? 'fail-closed: Claude Code blocks tool calls while the sidecar is down' : 'fail-open: tool calls run unchecked while the sidecar is down; reinstall without --fail-open to block them'})`
+            : `${handler.url} but hook.httpPort is ${httpPort}`,
+          'reinstall: mcpproxy-hook install --transport http',
+        );
         break;
       }
     }
@@ -152,7 +201,12 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     // fail-open hooks are only as good as whatever restarts the sidecar when it stops (a crash, a pkill)
     const svc = servicePaths(platform, env.HOME ?? '', env);
     if (!existsSync(svc.file)) {
-      add('restart', false, 'fail-open hooks and nothing to restart the sidecar: if it stops, tool calls run unchecked until someone starts it', 'mcpproxy-hook service install (or: mcpproxy-hook install --autostart, or --fail-closed)');
+      add(
+        'restart',
+        false,
+        'fail-open hooks and nothing to restart the sidecar: if it stops, tool calls run unchecked until someone starts it',
+        'mcpproxy-hook service install (or: mcpproxy-hook install --autostart, or --fail-closed)',
+      );
     } else {
       const uid = opts.uid ?? (typeof process.getuid === 'function' ? process.getuid() : 0);
       const v = serviceSupervises(platform, svc.file, opts.runner ?? defaultRunner, uid);
@@ -162,11 +216,23 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
 
   const mcp = status?.mcp as { upstreams?: Array<{ name: string; state: string; error?: string }>; error?: string } | null | undefined;
   if (mcp?.error) add('mcp proxy', false, mcp.error, 'check the mcp section of the config');
-  for (const u of mcp?.upstreams ?? []) add(`upstream ${u.name}`, u.state === 'ready', `${u.state}${u.error ? `: ${u.error}` : ''}`, `check mcp.servers.${u.name} (command, args, url) in ${paths.configFile}; the proxy retries with backoff`);
+  for (const u of mcp?.upstreams ?? [])
+    add(
+      `upstream ${u.name}`,
+      u.state === 'ready',
+      `${u.state}${u.error ? `: ${u.error}` : ''}`,
+      `check mcp.servers.${u.name} (command, args, url) in ${paths.configFile}; the proxy retries with backoff`,
+    );
   try {
     const cj = readSettings(claudeJsonPath(env)).data;
     const reg = (cj.mcpServers as Record<string, unknown> | undefined)?.[PROXY_SERVER_NAME];
-    if (reg && !mcp) add('mcp proxy', false, `registered in ${claudeJsonPath(env)} but the sidecar has no upstream servers`, 'add servers under mcp.servers in the config, or: mcpproxy-hook uninstall --mcp');
+    if (reg && !mcp)
+      add(
+        'mcp proxy',
+        false,
+        `registered in ${claudeJsonPath(env)} but the sidecar has no upstream servers`,
+        'add servers under mcp.servers in the config, or: mcpproxy-hook uninstall --mcp',
+      );
   } catch {
     /* ~/.claude.json unreadable: Claude Code will say so */
   }

@@ -19,14 +19,32 @@ import { ensurePrivateDir, readOrCreateToken } from '../store/state-files.ts';
 import { request } from '../transport/client.ts';
 import { HOOK_PATH } from '../transport/http-hook-server.ts';
 import { packageCopyDir, stableRoot } from './package-copy.ts';
-import { claudeJsonPath, holdsToken, MARKER, ourHandlers, readSettings, removeIfEmpty, settingsPath, SettingsError, withOurs, withoutOurs, writeSettings, type HookEntry, type HookHandler, type Scope } from './settings.ts';
+import {
+  claudeJsonPath,
+  holdsToken,
+  MARKER,
+  ourHandlers,
+  readSettings,
+  removeIfEmpty,
+  settingsPath,
+  SettingsError,
+  withOurs,
+  withoutOurs,
+  writeSettings,
+  type HookEntry,
+  type HookHandler,
+  type Scope,
+} from './settings.ts';
 
 export class InstallError extends Error {}
 
 const q = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** The command Claude Code runs: absolute paths, lean Node start (no TLS CA bundle to load). */
-export function hookCommand(phase: 'pre' | 'post' | 'start', opts: { node: string; hook: string; socket: string; deadlineMs: number; failClosed: boolean; autostart?: string; home?: string; httpPort?: number }): string {
+export function hookCommand(
+  phase: 'pre' | 'post' | 'start',
+  opts: { node: string; hook: string; socket: string; deadlineMs: number; failClosed: boolean; autostart?: string; home?: string; httpPort?: number },
+): string {
   // the lean start matters per tool event; the SessionStart starter runs once per session and may start the
   // sidecar, which needs the user's CA bundle for HTTPS MCP upstreams: it keeps NODE_EXTRA_CA_CERTS
   const parts = phase === 'start' ? [] : ['NODE_EXTRA_CA_CERTS='];
@@ -196,7 +214,10 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
   if (o.failOpen && o.failClosed) throw new InstallError('--fail-open and --fail-closed contradict each other; pick one');
   // --autostart is the command hook's own way to bring a sidecar back; it means the command transport
   const transport = o.transport ?? (o.autostart ? 'command' : 'http');
-  if (transport === 'http' && o.autostart) throw new InstallError('--autostart is for the command hook (it starts a missing sidecar on each call); HTTP hooks get a SessionStart hook that starts it. Drop --autostart, or use --transport command.');
+  if (transport === 'http' && o.autostart)
+    throw new InstallError(
+      '--autostart is for the command hook (it starts a missing sidecar on each call); HTTP hooks get a SessionStart hook that starts it. Drop --autostart, or use --transport command.',
+    );
   const failClosed = o.failOpen ? false : (o.failClosed ?? cfg.hook.failClosed);
 
   let root = ctx.packageRoot;
@@ -217,7 +238,8 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
   if (o.mcp || o.mcpOnly) {
     const file = claudeJsonPath(ctx.env);
     const { data, text } = readSettings(file);
-    const servers = typeof data.mcpServers === 'object' && data.mcpServers !== null && !Array.isArray(data.mcpServers) ? (data.mcpServers as Record<string, unknown>) : {};
+    const servers =
+      typeof data.mcpServers === 'object' && data.mcpServers !== null && !Array.isArray(data.mcpServers) ? (data.mcpServers as Record<string, unknown>) : {};
     const entry = { type: 'stdio', command: process.execPath, args: [cli, 'mcp', '--socket', join(paths.stateDir, 'mcp.sock')], env: {} };
     const next = { ...data, mcpServers: { ...servers, [PROXY_SERVER_NAME]: entry } };
     if (o.dryRun) out(JSON.stringify({ mcpServers: next.mcpServers }, null, 2) + '\n');
@@ -225,7 +247,11 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
       const r = writeSettings(file, next, text);
       record.mcp = { file };
       writeRecord(paths, record);
-      out(r.changed ? `Registered the MCP proxy as "${PROXY_SERVER_NAME}" in ${file}; its tools appear as mcp__${PROXY_SERVER_NAME}__<server>__<tool>.\n` : `The MCP proxy is already registered in ${file}; nothing changed.\n`);
+      out(
+        r.changed
+          ? `Registered the MCP proxy as "${PROXY_SERVER_NAME}" in ${file}; its tools appear as mcp__${PROXY_SERVER_NAME}__<server>__<tool>.\n`
+          : `The MCP proxy is already registered in ${file}; nothing changed.\n`,
+      );
     }
     if (o.mcpOnly) return;
   }
@@ -252,14 +278,34 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
       if (!o.dryRun) ensurePrivateDir(paths.stateDir);
       headers = { Authorization: `Bearer ${o.dryRun && !existsSync(paths.tokenFile) ? '<token>' : readOrCreateToken(paths.tokenFile)}` };
     }
-    const h: HookHandler = { type: 'http', url, timeout: cfg.hook.timeoutSeconds, headers, ...(o.scope === 'project' ? { allowedEnvVars: ['MCPPROXY_HOOK_TOKEN'] } : {}), ...(failClosed ? { onFailure: 'block' } : {}) };
+    const h: HookHandler = {
+      type: 'http',
+      url,
+      timeout: cfg.hook.timeoutSeconds,
+      headers,
+      ...(o.scope === 'project' ? { allowedEnvVars: ['MCPPROXY_HOOK_TOKEN'] } : {}),
+      ...(failClosed ? { onFailure: 'block' } : {}),
+    };
     for (const event of ['PreToolUse', 'PostToolUse', 'PostToolUseFailure']) entries.push({ event, matcher: '*', handler: h });
     // the user's prompt names the destinations the user chose (engine provenance); never blocks a prompt
     const { onFailure: _never, ...promptHandler } = h;
     entries.push({ event: 'UserPromptSubmit', handler: promptHandler });
     // the sidecar starts with the session: a cold start takes ~1 s here, so its deadline is generous
     const startDeadline = Math.max(cfg.hook.deadlineMs, Math.min(8000, cfg.hook.timeoutSeconds * 1000 - 1000));
-    const starter: HookHandler = { type: 'command', command: hookCommand('start', { node: process.execPath, hook, socket: paths.socket, deadlineMs: startDeadline, failClosed: false, httpPort: cfg.hook.httpPort, autostart: cli, ...(home ? { home } : {}) }), timeout: cfg.hook.timeoutSeconds };
+    const starter: HookHandler = {
+      type: 'command',
+      command: hookCommand('start', {
+        node: process.execPath,
+        hook,
+        socket: paths.socket,
+        deadlineMs: startDeadline,
+        failClosed: false,
+        httpPort: cfg.hook.httpPort,
+        autostart: cli,
+        ...(home ? { home } : {}),
+      }),
+      timeout: cfg.hook.timeoutSeconds,
+    };
     entries.push({ event: 'SessionStart', handler: starter });
     // and with each prompt: a sidecar that died mid-session (tool calls blocked meanwhile) is back for the
     // user's next turn, at the cost of one node start per prompt (none per tool call)
@@ -267,12 +313,23 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
   } else {
     const mk = (phase: 'pre' | 'post'): HookHandler => ({
       type: 'command',
-      command: hookCommand(phase, { node: process.execPath, hook, socket: paths.socket, deadlineMs: cfg.hook.deadlineMs, failClosed, ...(o.autostart ? { autostart: cli, ...(home ? { home } : {}) } : {}) }),
+      command: hookCommand(phase, {
+        node: process.execPath,
+        hook,
+        socket: paths.socket,
+        deadlineMs: cfg.hook.deadlineMs,
+        failClosed,
+        ...(o.autostart ? { autostart: cli, ...(home ? { home } : {}) } : {}),
+      }),
       timeout: cfg.hook.timeoutSeconds,
       // a hook that cannot run at all (node or the hook file gone, a crash) blocks instead of letting the tool run
       ...(failClosed ? { onFailure: 'block' } : {}),
     });
-    entries.push({ event: 'PreToolUse', matcher: '*', handler: mk('pre') }, { event: 'PostToolUse', matcher: '*', handler: mk('post') }, { event: 'PostToolUseFailure', matcher: '*', handler: mk('post') });
+    entries.push(
+      { event: 'PreToolUse', matcher: '*', handler: mk('pre') },
+      { event: 'PostToolUse', matcher: '*', handler: mk('post') },
+      { event: 'PostToolUseFailure', matcher: '*', handler: mk('post') },
+    );
     // the user's prompt names the destinations the user chose (engine provenance); never blocks a prompt
     const { onFailure: _never, ...promptHandler } = mk('post');
     entries.push({ event: 'UserPromptSubmit', handler: promptHandler });
@@ -285,32 +342,65 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
   const prev = record.settings.find((s) => s.file === file);
   const mode = modeOf(file);
   const r = writeSettings(file, next, text);
-  const entry: SettingsRecord = prev ?? { file, scope: o.scope, created: text === null, mode: text === null ? null : mode, ...(text !== null ? { original: text } : {}) };
+  const entry: SettingsRecord = prev ?? {
+    file,
+    scope: o.scope,
+    created: text === null,
+    mode: text === null ? null : mode,
+    ...(text !== null ? { original: text } : {}),
+  };
   record.settings = [...record.settings.filter((s) => s.file !== file), entry];
   writeRecord(paths, record);
   const starter = transport === 'http' ? ' (and SessionStart and UserPromptSubmit hooks that start the sidecar when none runs)' : '';
   if (!r.changed) out(`Hooks already installed in ${file}; nothing changed.\n`);
-  else out(`Installed PreToolUse, PostToolUse and PostToolUseFailure hooks${starter} in ${file}${holdsToken(next) ? ' (mode 0600: it holds the hook token)' : ''}.\n`);
+  else
+    out(
+      `Installed PreToolUse, PostToolUse and PostToolUseFailure hooks${starter} in ${file}${holdsToken(next) ? ' (mode 0600: it holds the hook token)' : ''}.\n`,
+    );
 
   if (failClosed) {
     const v = claudeCliVersion(ctx.env);
     if (v && !honoursOnFailure(v)) {
-      out(`WARNING: the Claude Code on PATH is ${v.join('.')}; versions before ${ON_FAILURE_SINCE.join('.')} ignore "onFailure": "block", so a hook call that fails lets the tool run. Update Claude Code (claude update)${transport === 'http' ? ', or install the command hook, which denies by itself when the sidecar does not answer: mcpproxy-hook install --transport command --fail-closed' : ''}.\n`);
+      out(
+        `WARNING: the Claude Code on PATH is ${v.join('.')}; versions before ${ON_FAILURE_SINCE.join('.')} ignore "onFailure": "block", so a hook call that fails lets the tool run. Update Claude Code (claude update)${transport === 'http' ? ', or install the command hook, which denies by itself when the sidecar does not answer: mcpproxy-hook install --transport command --fail-closed' : ''}.\n`,
+      );
     }
   }
   const up = await answers(paths.socket);
   if (transport === 'http') {
-    out(`Transport: http on 127.0.0.1:${cfg.hook.httpPort}, no process per event. ${failClosed ? 'Fail-closed: when the sidecar does not answer, Claude Code blocks the tool call (onFailure "block", Claude Code >= 2.1.295).' : 'Fail-open: when the sidecar does not answer, Claude Code runs the tool unchecked.'}\n`);
-    if (o.scope === 'project') out(`The token is not written into ${file}: export MCPPROXY_HOOK_TOKEN=$(cat ${paths.tokenFile}) in the shell that starts Claude Code.\n`);
+    out(
+      `Transport: http on 127.0.0.1:${cfg.hook.httpPort}, no process per event. ${failClosed ? 'Fail-closed: when the sidecar does not answer, Claude Code blocks the tool call (onFailure "block", Claude Code >= 2.1.295).' : 'Fail-open: when the sidecar does not answer, Claude Code runs the tool unchecked.'}\n`,
+    );
+    if (o.scope === 'project')
+      out(`The token is not written into ${file}: export MCPPROXY_HOOK_TOKEN=$(cat ${paths.tokenFile}) in the shell that starts Claude Code.\n`);
     if (up) {
-      const rl = (await request(paths.socket, { t: 'reload' }, 3000).catch((e: Error) => ({ ok: false, error: e.message }))) as { ok?: boolean; error?: string };
-      out(rl.ok ? 'The running sidecar reloaded its config.\n' : `The running sidecar could not reload its config: ${rl.error}. Fix it and run \`kill -HUP $(cat ${paths.pidFile})\`.\n`);
+      const rl = (await request(paths.socket, { t: 'reload' }, 3000).catch((e: Error) => ({ ok: false, error: e.message }))) as {
+        ok?: boolean;
+        error?: string;
+      };
+      out(
+        rl.ok
+          ? 'The running sidecar reloaded its config.\n'
+          : `The running sidecar could not reload its config: ${rl.error}. Fix it and run \`kill -HUP $(cat ${paths.pidFile})\`.\n`,
+      );
     } else if (o.start !== false) {
-      out((await startSidecar(paths, cli)) ? `Started the sidecar (log: ${paths.logFile}).\n` : `The sidecar did not start; see ${paths.logFile}. Tool calls are blocked until it runs: \`mcpproxy-hook daemon\`.\n`);
+      out(
+        (await startSidecar(paths, cli))
+          ? `Started the sidecar (log: ${paths.logFile}).\n`
+          : `The sidecar did not start; see ${paths.logFile}. Tool calls are blocked until it runs: \`mcpproxy-hook daemon\`.\n`,
+      );
     } else out('The sidecar starts with the next Claude Code session.\n');
   } else {
-    out(`Transport: command (a process per event). Mode: fail-${failClosed ? 'closed (tool calls are blocked while the sidecar is down, and when the hook itself cannot run)' : 'open (tool calls run, with a warning, while the sidecar is down)'}.\n`);
-    out(up ? `The sidecar is running (${paths.socket}).\n` : o.autostart ? 'The hook starts the sidecar on the next tool call.\n' : `Start the sidecar with \`mcpproxy-hook daemon\` (or \`mcpproxy-hook service install\`); check with \`mcpproxy-hook status\`.\n`);
+    out(
+      `Transport: command (a process per event). Mode: fail-${failClosed ? 'closed (tool calls are blocked while the sidecar is down, and when the hook itself cannot run)' : 'open (tool calls run, with a warning, while the sidecar is down)'}.\n`,
+    );
+    out(
+      up
+        ? `The sidecar is running (${paths.socket}).\n`
+        : o.autostart
+          ? 'The hook starts the sidecar on the next tool call.\n'
+          : `Start the sidecar with \`mcpproxy-hook daemon\` (or \`mcpproxy-hook service install\`); check with \`mcpproxy-hook status\`.\n`,
+    );
   }
 }
 
@@ -416,7 +506,14 @@ export async function runUninstall(o: UninstallOptions, ctx: UninstallContext): 
   if (!o.all) {
     if (o.mcp) uninstallMcp(ctx, record);
     const file = settingsPath(o.scope, ctx.cwd, ctx.env);
-    if (uninstallSettings(ctx, file, record.settings.find((s) => s.file === file))) record.settings = record.settings.filter((s) => s.file !== file);
+    if (
+      uninstallSettings(
+        ctx,
+        file,
+        record.settings.find((s) => s.file === file),
+      )
+    )
+      record.settings = record.settings.filter((s) => s.file !== file);
     writeRecord(paths, record);
     return;
   }
@@ -482,6 +579,9 @@ export async function runUninstall(o: UninstallOptions, ctx: UninstallContext): 
   if (o.purge) return;
   delete record.package;
   writeRecord(paths, record);
-  if (left.length) throw new InstallError(`could not remove the hooks from ${left.map((l) => l.file).join(', ')} (see above); fix those files and run \`mcpproxy-hook uninstall --all\` again`);
+  if (left.length)
+    throw new InstallError(
+      `could not remove the hooks from ${left.map((l) => l.file).join(', ')} (see above); fix those files and run \`mcpproxy-hook uninstall --all\` again`,
+    );
   out('mcpproxy-hook is uninstalled. The audit log and saved state stay in ' + paths.stateDir + ' (remove them with --purge).\n');
 }

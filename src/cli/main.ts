@@ -12,7 +12,16 @@ import { request, SidecarUnavailable } from '../transport/client.ts';
 import { hookMode, ourHandlers, readSettings, settingsPath, SettingsError, type Scope } from './settings.ts';
 import { stableRoot } from './package-copy.ts';
 import { enabledPluginIds } from './plugin.ts';
-import { InstallError, readRecord, runInstall, runUninstall, type InstallContext, type InstallOptions, type UninstallContext, type UninstallOptions } from './install.ts';
+import {
+  InstallError,
+  readRecord,
+  runInstall,
+  runUninstall,
+  type InstallContext,
+  type InstallOptions,
+  type UninstallContext,
+  type UninstallOptions,
+} from './install.ts';
 import { CommandError, registerConsoleCommands } from './console-commands.ts';
 import { ActivityError, formatRow, formatRows, queryRows, resolveSession, rowById, type Row } from './activity.ts';
 import { bashCompletion, fishCompletion, zshCompletion } from './completion.ts';
@@ -83,7 +92,7 @@ export { hookCommand } from './install.ts';
 const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}`;
 
 /** Is a sidecar answering on this socket? Its pid when it is. */
-async function sidecarPid(socket: string): Promise<number | null> {
+async function _sidecarPid(socket: string): Promise<number | null> {
   try {
     const r = (await request(socket, { t: 'ping' }, 1000)) as { ok?: boolean; pid?: number };
     return r.ok ? (r.pid ?? 0) : null;
@@ -150,15 +159,24 @@ export function buildProgram(): Command {
   program
     .command('install')
     .description("register the hooks in Claude Code's settings (keeps your other hooks; safe to run again)")
-    .addOption(new Option('--scope <scope>', 'user (~/.claude/settings.json), project (.claude/settings.json) or local (.claude/settings.local.json)').default('user').argParser(scopeOpt))
+    .addOption(
+      new Option('--scope <scope>', 'user (~/.claude/settings.json), project (.claude/settings.json) or local (.claude/settings.local.json)')
+        .default('user')
+        .argParser(scopeOpt),
+    )
     .option('--fail-closed', 'block tool calls when the sidecar cannot answer or the hook cannot run (the default, from config hook.failClosed)')
     .option('--fail-open', 'let tool calls run, with a warning (command hook), when the sidecar cannot be reached')
     .option('--dry-run', 'print the resulting settings instead of writing them')
     .option('--autostart', 'command hook: when no sidecar is running, the hook starts one (detached) and retries within its deadline')
     .option('--no-start', 'do not start the sidecar now (HTTP hooks: it starts with the next Claude Code session)')
-    .option('--mcp', "also register the MCP proxy with Claude Code (user scope, ~/.claude.json) as the server \"mcpproxy-hook\"")
+    .option('--mcp', 'also register the MCP proxy with Claude Code (user scope, ~/.claude.json) as the server "mcpproxy-hook"')
     .option('--mcp-only', 'only register the MCP proxy (proxy-only mode: no hooks)')
-    .addOption(new Option('--transport <t>', 'http (default): the sidecar answers over loopback HTTP, no process per event; command: a process per event').choices(['command', 'http']))
+    .addOption(
+      new Option('--transport <t>', 'http (default): the sidecar answers over loopback HTTP, no process per event; command: a process per event').choices([
+        'command',
+        'http',
+      ]),
+    )
     .option('--port <n>', 'with --transport http: loopback port for hook.httpPort when the config has none (default: a free port from 20000-32000)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('use a port from 1 to 65535');
@@ -196,7 +214,14 @@ export function buildProgram(): Command {
     .command('status')
     .description('sidecar health, where hooks are installed, sessions tracked, upstream MCP servers, recent decisions, decision latency')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', examples('mcpproxy-hook status', 'mcpproxy-hook status --json | jq .sidecar.mcp', 'mcpproxy-hook -q status && echo running   # exit code 3 when the sidecar is not running'))
+    .addHelpText(
+      'after',
+      examples(
+        'mcpproxy-hook status',
+        'mcpproxy-hook status --json | jq .sidecar.mcp',
+        'mcpproxy-hook -q status && echo running   # exit code 3 when the sidecar is not running',
+      ),
+    )
     .action(async (o: { json?: boolean }) => {
       const paths = resolvePaths();
       let sidecar: Record<string, unknown> | null = null;
@@ -217,7 +242,15 @@ export function buildProgram(): Command {
           const { data } = readSettings(file);
           const ours = ourHandlers(data);
           const m = hookMode(data);
-          if (ours.length) installs.push({ scope, file, events: [...new Set(ours.map((x) => x.event))], failClosed: m.failClosed, transport: m.transport, starter: m.starter });
+          if (ours.length)
+            installs.push({
+              scope,
+              file,
+              events: [...new Set(ours.map((x) => x.event))],
+              failClosed: m.failClosed,
+              transport: m.transport,
+              starter: m.starter,
+            });
         } catch (e) {
           installs.push({ scope, file, events: [], failClosed: false, transport: 'unknown', problem: (e as Error).message });
         }
@@ -226,7 +259,15 @@ export function buildProgram(): Command {
       if (existsSync(paths.db)) {
         try {
           const st = new AuditStore(paths.db);
-          recent = st.query({ limit: 5 }).map((r) => ({ time: new Date(r.ts).toISOString(), session: r.session_id, event: r.event, tool: r.tool, decision: r.decision, risk: r.risk, summary: r.summary }));
+          recent = st.query({ limit: 5 }).map((r) => ({
+            time: new Date(r.ts).toISOString(),
+            session: r.session_id,
+            event: r.event,
+            tool: r.tool,
+            decision: r.decision,
+            risk: r.risk,
+            summary: r.summary,
+          }));
           st.close();
         } catch {
           /* database busy or unreadable: status still answers */
@@ -236,7 +277,21 @@ export function buildProgram(): Command {
       const hooked = plugins.length > 0 || installs.some((i) => i.events.includes('PreToolUse') && i.events.includes('PostToolUse'));
       if (!sidecar) process.exitCode = 3;
       if (o.json) {
-        ui.data(JSON.stringify({ sidecar: sidecar ?? { ok: false, error }, state_dir: paths.stateDir, checked, hooks: installs, plugins, coverage: hooked ? 'hooks' : 'none', recent }, null, 2) + '\n');
+        ui.data(
+          JSON.stringify(
+            {
+              sidecar: sidecar ?? { ok: false, error },
+              state_dir: paths.stateDir,
+              checked,
+              hooks: installs,
+              plugins,
+              coverage: hooked ? 'hooks' : 'none',
+              recent,
+            },
+            null,
+            2,
+          ) + '\n',
+        );
         return;
       }
       ui.info(statusText({ sidecar, error, socket: paths.socket, stateDir: paths.stateDir, checked, installs, plugins, recent }, ui));
@@ -300,43 +355,58 @@ export function buildProgram(): Command {
         'mcpproxy-hook activity --json | jq -r .reason',
       ),
     )
-    .action(async (o: { session?: string; decision?: string; risk?: string; event?: string; tool?: string; since?: number; limit?: number; wide?: boolean; follow?: boolean; json?: boolean }) => {
-      const st = openAudit();
-      try {
-        const db = st.database;
-        const filter = {
-          ...(o.session ? { session: resolveSession(db, o.session) } : {}),
-          ...(o.decision ? { decision: o.decision } : {}),
-          ...(o.risk ? { risk: o.risk } : {}),
-          ...(o.event ? { event: o.event } : {}),
-          ...(o.tool ? { tool: o.tool } : {}),
-          ...(o.since !== undefined ? { sinceMs: o.since } : {}),
-          limit: o.limit ?? 50,
-        };
-        const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
-        const print = (rows: Row[], header: boolean): void => {
-          if (o.json) for (const r of rows) ui.data(JSON.stringify(r) + '\n');
-          else ui.data(formatRows(rows, { ui, header, ...(o.wide ? { wide: true } : {}), ...(columns ? { columns } : {}) }));
-        };
-        const rows = queryRows(db, filter);
-        if (rows.length === 0 && !o.json && !o.follow) ui.info('No matching decisions.\n');
-        print(rows, true);
-        if (!o.follow) return;
-        // follow: poll for rows with a larger id (the sidecar commits in WAL mode; reading never blocks it)
-        let last = rows.length ? (rows[rows.length - 1] as Row).id : ((db.prepare('SELECT max(id) AS m FROM decisions').get() as { m: number | null }).m ?? 0);
-        let header = rows.length === 0;
-        for (;;) {
-          await new Promise((r) => setTimeout(r, 500));
-          const more = queryRows(db, { ...filter, afterId: last, limit: 10_000 });
-          if (more.length === 0) continue;
-          print(more, header);
-          header = false;
-          last = (more[more.length - 1] as Row).id;
+    .action(
+      async (o: {
+        session?: string;
+        decision?: string;
+        risk?: string;
+        event?: string;
+        tool?: string;
+        since?: number;
+        limit?: number;
+        wide?: boolean;
+        follow?: boolean;
+        json?: boolean;
+      }) => {
+        const st = openAudit();
+        try {
+          const db = st.database;
+          const filter = {
+            ...(o.session ? { session: resolveSession(db, o.session) } : {}),
+            ...(o.decision ? { decision: o.decision } : {}),
+            ...(o.risk ? { risk: o.risk } : {}),
+            ...(o.event ? { event: o.event } : {}),
+            ...(o.tool ? { tool: o.tool } : {}),
+            ...(o.since !== undefined ? { sinceMs: o.since } : {}),
+            limit: o.limit ?? 50,
+          };
+          const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+          const print = (rows: Row[], header: boolean): void => {
+            if (o.json) for (const r of rows) ui.data(JSON.stringify(r) + '\n');
+            else ui.data(formatRows(rows, { ui, header, ...(o.wide ? { wide: true } : {}), ...(columns ? { columns } : {}) }));
+          };
+          const rows = queryRows(db, filter);
+          if (rows.length === 0 && !o.json && !o.follow) ui.info('No matching decisions.\n');
+          print(rows, true);
+          if (!o.follow) return;
+          // follow: poll for rows with a larger id (the sidecar commits in WAL mode; reading never blocks it)
+          let last = rows.length
+            ? (rows[rows.length - 1] as Row).id
+            : ((db.prepare('SELECT max(id) AS m FROM decisions').get() as { m: number | null }).m ?? 0);
+          let header = rows.length === 0;
+          for (;;) {
+            await new Promise((r) => setTimeout(r, 500));
+            const more = queryRows(db, { ...filter, afterId: last, limit: 10_000 });
+            if (more.length === 0) continue;
+            print(more, header);
+            header = false;
+            last = (more[more.length - 1] as Row).id;
+          }
+        } finally {
+          st.close();
         }
-      } finally {
-        st.close();
-      }
-    });
+      },
+    );
 
   activity
     .command('show')
@@ -347,11 +417,15 @@ export function buildProgram(): Command {
       // commander hands `activity show 12 --json` to the listing's own --json
       const json = o.json === true || activity.opts().json === true;
       const n = Number(id.replace(/^#/, ''));
-      if (!Number.isInteger(n) || n < 1) throw new UserError(`${JSON.stringify(id)} is not a decision id; ids are the numbers in the ID column of \`mcpproxy-hook activity\``);
+      if (!Number.isInteger(n) || n < 1)
+        throw new UserError(`${JSON.stringify(id)} is not a decision id; ids are the numbers in the ID column of \`mcpproxy-hook activity\``);
       const st = openAudit();
       try {
         const r = rowById(st.database, n);
-        if (!r) throw new UserError(`no decision ${n} in the audit log (it may have been pruned: audit.retentionDays, audit.maxRows); list recent ones with \`mcpproxy-hook activity\``);
+        if (!r)
+          throw new UserError(
+            `no decision ${n} in the audit log (it may have been pruned: audit.retentionDays, audit.maxRows); list recent ones with \`mcpproxy-hook activity\``,
+          );
         ui.data(json ? JSON.stringify(r, null, 2) + '\n' : formatRow(r, ui));
       } finally {
         st.close();
@@ -385,7 +459,10 @@ export function buildProgram(): Command {
     .option('--docs', 'list every key, its default and what it does')
     .option('--json-schema', 'print the JSON Schema of the config file (for editors: "$schema" in the file)')
     .option('--check [file]', 'validate a config file (default: the active one; a file named here must exist)')
-    .addHelpText('after', examples('mcpproxy-hook config', 'mcpproxy-hook config --check', 'mcpproxy-hook config --check ./new-config.json', 'mcpproxy-hook config --docs | less'))
+    .addHelpText(
+      'after',
+      examples('mcpproxy-hook config', 'mcpproxy-hook config --check', 'mcpproxy-hook config --check ./new-config.json', 'mcpproxy-hook config --docs | less'),
+    )
     .action((o: { docs?: boolean; jsonSchema?: boolean; check?: string | boolean }) => {
       const paths = resolvePaths();
       if (o.docs) {
@@ -409,7 +486,9 @@ export function buildProgram(): Command {
         })();
         // a file named on the command line that is not there is a mistake (a typo, the wrong directory), not "defaults"
         if (!r.exists && named) throw new UserError(`${file} does not exist; check the path (the active config file is ${paths.configFile})`);
-        ui.info(r.exists ? `${file}: valid\n` : `${file} does not exist; all defaults apply (create it to change them: mcpproxy-hook config --docs lists the keys)\n`);
+        ui.info(
+          r.exists ? `${file}: valid\n` : `${file} does not exist; all defaults apply (create it to change them: mcpproxy-hook config --docs lists the keys)\n`,
+        );
         return;
       }
       ui.data(`config file: ${paths.configFile}\nstate dir:   ${paths.stateDir}\nsocket:      ${paths.socket}\naudit log:   ${paths.db}\n`);
@@ -421,7 +500,11 @@ export function buildProgram(): Command {
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
     .addHelpText(
       'after',
-      examples('source <(mcpproxy-hook completion bash)                # in ~/.bashrc', 'source <(mcpproxy-hook completion zsh)                 # in ~/.zshrc, after compinit', 'mcpproxy-hook completion fish > ~/.config/fish/completions/mcpproxy-hook.fish'),
+      examples(
+        'source <(mcpproxy-hook completion bash)                # in ~/.bashrc',
+        'source <(mcpproxy-hook completion zsh)                 # in ~/.zshrc, after compinit',
+        'mcpproxy-hook completion fish > ~/.config/fish/completions/mcpproxy-hook.fish',
+      ),
     )
     .action((shell: 'bash' | 'zsh' | 'fish') => {
       ui.data((shell === 'bash' ? bashCompletion : shell === 'zsh' ? zshCompletion : fishCompletion)(program));

@@ -50,7 +50,8 @@ function locate(name: string, from: string, root: string): string | null {
     if (dir === root || dirname(dir) === dir) return null;
     dir = dirname(dir);
     // climb out of a nested node_modules/<scope>/<name> to the package that holds it
-    while (dir !== root && (dir.endsWith(`${sep}node_modules`) || dirname(dir).endsWith(`${sep}node_modules`) && dir.split(sep).pop()?.startsWith('@'))) dir = dirname(dir);
+    while (dir !== root && (dir.endsWith(`${sep}node_modules`) || (dirname(dir).endsWith(`${sep}node_modules`) && dir.split(sep).pop()?.startsWith('@'))))
+      dir = dirname(dir);
   }
 }
 
@@ -61,7 +62,10 @@ export function runtimeDependencyDirs(root: string): string[] {
   const walk = (dir: string): void => {
     const pkg = readPkg(dir);
     if (!pkg) return;
-    for (const [deps, optional] of [[pkg.dependencies, false], [pkg.optionalDependencies, true]] as const) {
+    for (const [deps, optional] of [
+      [pkg.dependencies, false],
+      [pkg.optionalDependencies, true],
+    ] as const) {
       for (const name of Object.keys(deps ?? {})) {
         const at = locate(name, dir, root);
         if (!at) {
@@ -116,7 +120,12 @@ export interface StableRoot {
  * cache, the package and its runtime dependencies are copied to `packageCopyDir` (skipped when the copy
  * there is of the same build) and that copy is returned.
  */
-export function stableRoot(root: string, paths: { stateDir: string; relocated: boolean }, env: NodeJS.ProcessEnv = process.env, opts: { dryRun?: boolean } = {}): StableRoot {
+export function stableRoot(
+  root: string,
+  paths: { stateDir: string; relocated: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { dryRun?: boolean } = {},
+): StableRoot {
   if (!isTransient(root)) return { root, copied: false };
   const dest = packageCopyDir(paths, env);
   const want = stamp(root);
@@ -127,7 +136,8 @@ export function stableRoot(root: string, paths: { stateDir: string; relocated: b
     /* no copy yet */
   }
   if (have === want || opts.dryRun) return { root: dest, copied: false, from: root };
-  if (!existsSync(join(root, 'dist', 'hook.cjs')) || !existsSync(join(root, 'dist', 'cli.js'))) throw new Error(`${root} is not built (no dist/); run \`npm run build\` there first`);
+  if (!existsSync(join(root, 'dist', 'hook.cjs')) || !existsSync(join(root, 'dist', 'cli.js')))
+    throw new Error(`${root} is not built (no dist/); run \`npm run build\` there first`);
   const deps = runtimeDependencyDirs(root);
   const tmp = `${dest}.new-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

@@ -27,11 +27,18 @@ export async function removePlugin(env: NodeJS.ProcessEnv = process.env, claude 
   for (const id of ids) {
     const r = spawnSync(claude, ['plugin', 'uninstall', id], { env, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status === 0) lines.push(`Uninstalled the Claude Code plugin ${id}.`);
-    else lines.push(`Could not uninstall the plugin ${id} (${r.error ? r.error.message : (r.stderr || r.stdout).trim().split('\n')[0]}); run: claude plugin uninstall ${id}`);
+    else
+      lines.push(
+        `Could not uninstall the plugin ${id} (${r.error ? r.error.message : (r.stderr || r.stdout).trim().split('\n')[0]}); run: claude plugin uninstall ${id}`,
+      );
     const market = id.slice(id.indexOf('@') + 1);
     if (r.status === 0 && market === PLUGIN_NAME) {
       const m = spawnSync(claude, ['plugin', 'marketplace', 'remove', market], { env, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-      lines.push(m.status === 0 ? `Removed the marketplace ${market}.` : `The marketplace ${market} is still configured; remove it with: claude plugin marketplace remove ${market}`);
+      lines.push(
+        m.status === 0
+          ? `Removed the marketplace ${market}.`
+          : `The marketplace ${market} is still configured; remove it with: claude plugin marketplace remove ${market}`,
+      );
     }
   }
   return lines;

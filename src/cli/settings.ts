@@ -72,7 +72,9 @@ export function readSettings(file: string): { data: Record<string, unknown>; tex
   } catch (e) {
     const m = /position (\d+)/.exec((e as Error).message);
     const line = m ? ` at line ${text.slice(0, Number(m[1])).split('\n').length}` : '';
-    throw new SettingsError(`${file} is not valid JSON${line} (${(e as Error).message}). Claude Code ignores such a file in -p mode. Fix it by hand first; nothing was changed.`);
+    throw new SettingsError(
+      `${file} is not valid JSON${line} (${(e as Error).message}). Claude Code ignores such a file in -p mode. Fix it by hand first; nothing was changed.`,
+    );
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SettingsError(`${file} does not hold a JSON object; nothing was changed.`);
   return { data: v as Record<string, unknown>, text };
@@ -81,7 +83,8 @@ export function readSettings(file: string): { data: Record<string, unknown>; tex
 function hooksObject(data: Record<string, unknown>, file: string): Record<string, unknown> {
   const h = data.hooks;
   if (h === undefined) return {};
-  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw new SettingsError(`${file}: "hooks" is not an object; fix it by hand first; nothing was changed.`);
+  if (typeof h !== 'object' || h === null || Array.isArray(h))
+    throw new SettingsError(`${file}: "hooks" is not an object; fix it by hand first; nothing was changed.`);
   return h as Record<string, unknown>;
 }
 
@@ -116,10 +119,16 @@ export function withoutOurs(data: Record<string, unknown>, file = 'settings'): R
  * Add our handlers (after removing any old ones of ours). Pure. `handlers` is either one handler per
  * tool event (matcher "*") or a list of entries, each with its own event and matcher.
  */
-export function withOurs(data: Record<string, unknown>, handlers: Partial<Record<(typeof EVENTS)[number], HookHandler>> | HookEntry[], file = 'settings'): Record<string, unknown> {
+export function withOurs(
+  data: Record<string, unknown>,
+  handlers: Partial<Record<(typeof EVENTS)[number], HookHandler>> | HookEntry[],
+  file = 'settings',
+): Record<string, unknown> {
   const base = withoutOurs(data, file);
   const hooks = { ...((base.hooks as Record<string, unknown>) ?? {}) };
-  const entries: HookEntry[] = Array.isArray(handlers) ? handlers : EVENTS.filter((ev) => handlers[ev]).map((ev) => ({ event: ev, matcher: '*', handler: handlers[ev] as HookHandler }));
+  const entries: HookEntry[] = Array.isArray(handlers)
+    ? handlers
+    : EVENTS.filter((ev) => handlers[ev]).map((ev) => ({ event: ev, matcher: '*', handler: handlers[ev] as HookHandler }));
   for (const e of entries) {
     const groups = Array.isArray(hooks[e.event]) ? [...(hooks[e.event] as unknown[])] : [];
     groups.push(e.matcher === undefined ? { hooks: [e.handler] } : { matcher: e.matcher, hooks: [e.handler] });
@@ -206,7 +215,9 @@ export function writeSettings(file: string, data: Record<string, unknown>, oldTe
   }
   if (back === null || normalizeJson(back) !== normalizeJson(text)) {
     if (backup) renameSync(backup, file);
-    throw new SettingsError(`${file} did not read back as written (another program changed it at the same moment?)${backup ? '; the previous file was put back' : ''}. Run the command again.`);
+    throw new SettingsError(
+      `${file} did not read back as written (another program changed it at the same moment?)${backup ? '; the previous file was put back' : ''}. Run the command again.`,
+    );
   }
   if (backup) unlinkSync(backup);
   return { file, changed: true, mode };

@@ -90,10 +90,19 @@ export function statusText(s: StatusInput, ui: Ui): string {
     );
     lines.push(latencyLine(sc.latency as { count: number; p50_us: number; p99_us: number } | undefined));
     lines.push(`Decisions, last 24 h: ${decisionCounts(sc.decisions_24h as Record<string, number>)}`);
-    if (typeof sc.sessions_refused === 'number' && sc.sessions_refused > 0) lines.push(`  ${ui.paint('red', `${sc.sessions_refused} new session(s) refused`)} since start: every tracked session was active or held data (session.maxSessions or the memory budget); their tool calls were denied`);
-    if (typeof sc.undelivered_24h === 'number' && sc.undelivered_24h > 0) lines.push(`  ${sc.undelivered_24h} answer(s) never reached their hook (it had given up waiting; see activity rows with delivered 0)`);
-    const as = sc.audit_store as { ok: boolean; error: { code: string; message: string; since: string } | null; waiting_rows: number; dropped_rows: number } | undefined;
-    if (as && !as.ok) lines.push(`Audit log: ${ui.paint('red', as.error ? `cannot be written since ${as.error.since} (${as.error.code}: ${as.error.message})` : 'rows were lost')}; ${as.waiting_rows} row(s) waiting in memory, ${as.dropped_rows} dropped. Decisions go on${as.error?.code === 'SQLITE_FULL' ? '; free disk space and the rows are written' : ''}`);
+    if (typeof sc.sessions_refused === 'number' && sc.sessions_refused > 0)
+      lines.push(
+        `  ${ui.paint('red', `${sc.sessions_refused} new session(s) refused`)} since start: every tracked session was active or held data (session.maxSessions or the memory budget); their tool calls were denied`,
+      );
+    if (typeof sc.undelivered_24h === 'number' && sc.undelivered_24h > 0)
+      lines.push(`  ${sc.undelivered_24h} answer(s) never reached their hook (it had given up waiting; see activity rows with delivered 0)`);
+    const as = sc.audit_store as
+      | { ok: boolean; error: { code: string; message: string; since: string } | null; waiting_rows: number; dropped_rows: number }
+      | undefined;
+    if (as && !as.ok)
+      lines.push(
+        `Audit log: ${ui.paint('red', as.error ? `cannot be written since ${as.error.since} (${as.error.code}: ${as.error.message})` : 'rows were lost')}; ${as.waiting_rows} row(s) waiting in memory, ${as.dropped_rows} dropped. Decisions go on${as.error?.code === 'SQLITE_FULL' ? '; free disk space and the rows are written' : ''}`,
+      );
     for (const p of (sc.state_problems as string[] | undefined) ?? []) lines.push(`${ui.paint('red', 'State problem')}: ${p}`);
     const hh = sc.http_hook as { url?: string; error?: string } | null;
     if (hh) lines.push(hh.url ? `HTTP hook endpoint: ${hh.url}` : `HTTP hook endpoint: ${ui.paint('red', 'DOWN')}: ${hh.error}`);
@@ -110,14 +119,17 @@ export function statusText(s: StatusInput, ui: Ui): string {
     lines.push(`State dir: ${s.stateDir} (looked for the socket ${s.socket})`);
   }
   const plugins = s.plugins ?? [];
-  for (const id of plugins) lines.push(`Plugin: ${id} enabled (command hooks, fail-closed: while the sidecar is down and cannot be started, tool calls are blocked)`);
+  for (const id of plugins)
+    lines.push(`Plugin: ${id} enabled (command hooks, fail-closed: while the sidecar is down and cannot be started, tool calls are blocked)`);
   if (s.installs.length === 0 && plugins.length === 0) {
     lines.push('Hooks: not installed. Looked in:');
     for (const c of s.checked) lines.push(`  ${c.scope.padEnd(8)} ${c.file}`);
     lines.push('Install with `mcpproxy-hook install`.');
   }
   for (const i of s.installs) {
-    const down = i.failClosed ? 'fail-closed: while the sidecar is down, tool calls are blocked' : 'fail-open: while the sidecar is down, tool calls run unchecked';
+    const down = i.failClosed
+      ? 'fail-closed: while the sidecar is down, tool calls are blocked'
+      : 'fail-open: while the sidecar is down, tool calls run unchecked';
     const mode = `${i.transport === 'http' ? `http transport${i.starter ? ', the sidecar starts with each session' : ''}` : 'command hook'}, ${down}`;
     lines.push(i.problem ? `Hooks (${i.scope}): ${ui.paint('red', i.problem)}` : `Hooks (${i.scope}): ${i.events.join(', ')} in ${i.file}, ${mode}`);
   }

@@ -258,7 +258,15 @@ export function readConfigText(path: string): string | undefined {
   }
   try {
     const st = fstatSync(fd);
-    const kind = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isDirectory() ? 'a directory' : st.isSocket() ? 'a socket' : 'not a file';
+    const kind = st.isFIFO()
+      ? 'a FIFO'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'a device'
+        : st.isDirectory()
+          ? 'a directory'
+          : st.isSocket()
+            ? 'a socket'
+            : 'not a file';
     if (!st.isFile()) throw new ConfigError(path, [`it is not a regular file (${kind}); replace it with a JSON file or remove it`]);
     if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(path, [`it is ${st.size} bytes; a config file is at most ${MAX_CONFIG_BYTES} bytes`]);
     const buf = Buffer.alloc(st.size + 1);
@@ -285,12 +293,7 @@ export function configDocs(): Array<{ key: string; def: string; doc: string }> {
       return;
     }
     const value = defaultAt(path);
-    const def =
-      d.type === 'record'
-        ? '{}'
-        : Array.isArray(value) && value.length > 4
-          ? `[${value.length} domains]`
-          : JSON.stringify(value);
+    const def = d.type === 'record' ? '{}' : Array.isArray(value) && value.length > 4 ? `[${value.length} domains]` : JSON.stringify(value);
     out.push({ key: path.join('.'), def, doc: describe(s) });
   };
   rec(configSchema, []);

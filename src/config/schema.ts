@@ -15,7 +15,7 @@ export const SERVER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const action = (def: (typeof ACTIONS)[number], doc: string) => z.enum(ACTIONS).default(def).describe(doc);
 const int = (min: number, max: number, def: number, doc: string) => z.number().int().min(min).max(max).default(def).describe(doc);
 const bool = (def: boolean, doc: string) => z.boolean().default(def).describe(doc);
-const strings = (def: readonly string[], doc: string) =>
+const _strings = (def: readonly string[], doc: string) =>
   z
     .array(z.string().min(1))
     .default(() => [...def])
@@ -28,7 +28,8 @@ const strings = (def: readonly string[], doc: string) =>
  */
 export function domainEntryProblem(entry: string): string | undefined {
   const e = entry.trim();
-  if (/^(\*\.|\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(e) || /^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/.test(e)) return e === entry ? undefined : `${JSON.stringify(entry)} has spaces around it; write ${JSON.stringify(e)}`;
+  if (/^(\*\.|\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(e) || /^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/.test(e))
+    return e === entry ? undefined : `${JSON.stringify(entry)} has spaces around it; write ${JSON.stringify(e)}`;
   let host: string | undefined;
   try {
     host = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(e) ? e : `http://${e}`).hostname || undefined;
@@ -36,7 +37,8 @@ export function domainEntryProblem(entry: string): string | undefined {
     host = undefined;
   }
   const what = /:\/\//.test(e) ? 'is a URL' : /\//.test(e) ? 'has a path' : /:\d+$/.test(e) ? 'has a port' : undefined;
-  if (host && what) return `${JSON.stringify(entry)} ${what}; entries are host names, matched with their subdomains: write ${JSON.stringify(host)} (this covers every path and port on it)`;
+  if (host && what)
+    return `${JSON.stringify(entry)} ${what}; entries are host names, matched with their subdomains: write ${JSON.stringify(host)} (this covers every path and port on it)`;
   return `${JSON.stringify(entry)} is not a host name; write a domain such as "git.corp.example" (its subdomains are included) or an IP address`;
 }
 const domains = (def: readonly string[], doc: string) =>
@@ -121,7 +123,10 @@ export const configSchema = z
           'warn',
           "internal data (shared text only: no secret, card, e-mail or random id) going to a write tool of a hybrid server such as GitHub, where the project's code and tickets already live",
         ),
-        internalToSearch: action('warn', 'internal data (shared text only: no secret, card, e-mail or random id) in a WebSearch query, e.g. an error message from a test run'),
+        internalToSearch: action(
+          'warn',
+          'internal data (shared text only: no secret, card, e-mail or random id) in a WebSearch query, e.g. an error message from a test run',
+        ),
         lethalTrifecta: action(
           'ask',
           'any egress of a session that has read both untrusted content (web page, search result, public issue) and sensitive data, even when nothing matches (a plain git push to an existing remote is exempt)',
@@ -143,9 +148,15 @@ export const configSchema = z
           "a provider's credential going to that provider's own API (Stripe key to api.stripe.com, AWS keys to amazonaws.com, GitHub token to api.github.com), unless the destination came from tool output",
         ),
         suspiciousEndpoint: action('deny', 'any tool input naming a host on the suspicious-endpoint list'),
-        suspiciousEndpoints: domains(DEFAULT_SUSPICIOUS_ENDPOINTS, 'domains (and their subdomains) that exist to receive data: request bins, tunnels, paste sites; replaces the built-in list'),
+        suspiciousEndpoints: domains(
+          DEFAULT_SUSPICIOUS_ENDPOINTS,
+          'domains (and their subdomains) that exist to receive data: request bins, tunnels, paste sites; replaces the built-in list',
+        ),
         extraSuspiciousEndpoints: domains([], 'domains added to the suspicious-endpoint list'),
-        trustedHosts: domains([], 'destination domains you own (host names like git.corp.example, subdomains included; not URLs); data going only there counts as staying inside'),
+        trustedHosts: domains(
+          [],
+          'destination domains you own (host names like git.corp.example, subdomains included; not URLs); data going only there counts as staying inside',
+        ),
         toolActions: nameMap(ACTIONS, 'tool name -> action used for any data flow into that tool (e.g. {"WebFetch": "warn"})'),
         serverActions: nameMap(ACTIONS, 'MCP server name -> action used for any data flow into its tools'),
       })
@@ -160,9 +171,17 @@ export const configSchema = z
       .strictObject({
         idleMinutes: int(1, 10080, 30, 'a session with no event for this long is closed and summarised'),
         maxFingerprints: int(1000, 5_000_000, 50_000, 'fingerprints kept per session; the oldest origins are evicted first'),
-        maxSessions: int(1, 100_000, 1000, 'sessions tracked at once; only a session quiet for a minute that holds no data is closed to make room, otherwise a new session is refused (its tool calls denied with the reason)'),
+        maxSessions: int(
+          1,
+          100_000,
+          1000,
+          'sessions tracked at once; only a session quiet for a minute that holds no data is closed to make room, otherwise a new session is refused (its tool calls denied with the reason)',
+        ),
         maxResponseBytes: int(1024, 64 * 1024 * 1024, 1024 * 1024, 'bytes of one tool response that are fingerprinted'),
-        persist: bool(true, "save open sessions' flow state (keyed hashes, never content) in the state database, so a restart or crash of the sidecar keeps protecting them"),
+        persist: bool(
+          true,
+          "save open sessions' flow state (keyed hashes, never content) in the state database, so a restart or crash of the sidecar keeps protecting them",
+        ),
       })
       .prefault({}),
     audit: z
@@ -173,7 +192,10 @@ export const configSchema = z
       .prefault({}),
     hook: z
       .strictObject({
-        failClosed: bool(true, 'default for `install`: block tool calls when the sidecar cannot be reached or the hook cannot run (`"onFailure": "block"`, Claude Code >= 2.1.295); `install --fail-open` overrides it'),
+        failClosed: bool(
+          true,
+          'default for `install`: block tool calls when the sidecar cannot be reached or the hook cannot run (`"onFailure": "block"`, Claude Code >= 2.1.295); `install --fail-open` overrides it',
+        ),
         timeoutSeconds: int(2, 600, 10, 'the `timeout` written into Claude Code settings for our hooks'),
         deadlineMs: int(100, 60_000, 3000, "the hook's own deadline for the sidecar's answer (kept below timeoutSeconds)"),
         httpPort: int(0, 65535, 0, 'loopback port of the HTTP hook endpoint (`install --transport http`); 0 = off'),
@@ -199,7 +221,9 @@ export const configSchema = z
         mode: z
           .enum(['off', 'secrets'])
           .default('secrets')
-          .describe('secrets: what tools return reaches the model with each secret the detector finds replaced by a placeholder («secret: AWS secret access key #1, held back by mcpproxy-hook»); a Write, or an Edit\'s new_string, to the file a value came from gets the real value back. off: outputs reach the model unchanged'),
+          .describe(
+            "secrets: what tools return reaches the model with each secret the detector finds replaced by a placeholder («secret: AWS secret access key #1, held back by mcpproxy-hook»); a Write, or an Edit's new_string, to the file a value came from gets the real value back. off: outputs reach the model unchanged",
+          ),
       })
       .prefault({}),
   })

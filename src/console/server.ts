@@ -95,7 +95,8 @@ export class HttpError extends GuardError {
 
 const token = (): string => randomBytes(24).toString('base64url');
 
-export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export class ConsoleServer {
   private server?: Server;
@@ -266,7 +267,9 @@ export class ConsoleServer {
   }
 
   private async body(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const ct = String(req.headers['content-type'] ?? '').split(';')[0]?.trim();
+    const ct = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim();
     if (ct !== 'application/json') throw new HttpError(415, 'content-type must be application/json');
     const chunks: Buffer[] = [];
     let size = 0;

@@ -56,9 +56,14 @@ export class FlowExceptions {
   }
 
   allow(decisionId: number, scope: string, by: string): FlowException {
-    if (!(SCOPES as readonly string[]).includes(scope)) throw new GuardError(ErrorCode.Usage, `unknown scope ${JSON.stringify(scope)}; use once, session, project or always`);
+    if (!(SCOPES as readonly string[]).includes(scope))
+      throw new GuardError(ErrorCode.Usage, `unknown scope ${JSON.stringify(scope)}; use once, session, project or always`);
     const e = this.store.add(decisionId, scope as Scope, by, this.now());
-    this.auditRow(e, 'ExceptionAdded', `exception #${e.id} (${e.scope}) made by ${by} from decision #${decisionId}: ${e.key.tool} -> ${e.key.hosts.join(', ') || '(no host)'}`);
+    this.auditRow(
+      e,
+      'ExceptionAdded',
+      `exception #${e.id} (${e.scope}) made by ${by} from decision #${decisionId}: ${e.key.tool} -> ${e.key.hosts.join(', ') || '(no host)'}`,
+    );
     return e;
   }
 
@@ -67,7 +72,6 @@ export class FlowExceptions {
     this.auditRow(e, 'ExceptionRevoked', `exception #${e.id} (${e.scope}) revoked by ${by}`);
     return e;
   }
-
 
   private auditRow(e: FlowException, event: string, summary: string): void {
     const row: AuditRow = {
@@ -138,7 +142,10 @@ export class ConsoleHost {
         await srv.listen();
       } catch (e) {
         this.starting = undefined;
-        throw new GuardError(ErrorCode.Internal, `cannot start the console on 127.0.0.1:${this.port()}: ${(e as Error).message}; set console.port to a free port (0 picks one)`);
+        throw new GuardError(
+          ErrorCode.Internal,
+          `cannot start the console on 127.0.0.1:${this.port()}: ${(e as Error).message}; set console.port to a free port (0 picks one)`,
+        );
       }
       this.server = srv;
       this.log.info(`console on http://127.0.0.1:${srv.port}/`);

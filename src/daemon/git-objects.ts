@@ -24,7 +24,13 @@ export interface GitReadLimits {
   maxUntracked: number;
 }
 
-export const DEFAULT_GIT_LIMITS: GitReadLimits = { timeoutMs: 1500, maxOutputBytes: 8 * 1024 * 1024, maxFileBytes: 256 * 1024, maxFiles: 2000, maxUntracked: 200 };
+export const DEFAULT_GIT_LIMITS: GitReadLimits = {
+  timeoutMs: 1500,
+  maxOutputBytes: 8 * 1024 * 1024,
+  maxFileBytes: 256 * 1024,
+  maxFiles: 2000,
+  maxUntracked: 200,
+};
 
 /** Options that keep a repository's own configuration from running code while we read it. */
 const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'core.pager=cat', '-c', 'diff.external=', '-c', 'core.quotepath=off', '-c', 'log.showSignature=false'];
@@ -39,13 +45,24 @@ function git(repo: string, args: string[], lim: Budget): string {
   const left = lim.deadline - Date.now();
   if (left <= 0) throw new Over(`reading the repository took longer than ${lim.timeoutMs} ms`);
   try {
-    return execFileSync('git', ['-C', repo, ...SAFE, ...args], { encoding: 'utf8', timeout: left, maxBuffer: lim.maxOutputBytes, stdio: ['ignore', 'pipe', 'pipe'], env: ENV });
+    return execFileSync('git', ['-C', repo, ...SAFE, ...args], {
+      encoding: 'utf8',
+      timeout: left,
+      maxBuffer: lim.maxOutputBytes,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: ENV,
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string; signal?: string };
     if (err.code === 'ENOBUFS') throw new Over(`git ${args[0]} wrote more than ${lim.maxOutputBytes} bytes`);
     if (err.signal === 'SIGTERM' || err.code === 'ETIMEDOUT') throw new Over(`git ${args[0]} took longer than ${lim.timeoutMs} ms`);
     if (err.code === 'ENOENT') throw new Over('git is not installed where the sidecar runs');
-    throw new Over(`git ${args[0]} failed: ${String(err.stderr ?? err.message).trim().split('\n')[0]?.slice(0, 200)}`);
+    throw new Over(
+      `git ${args[0]} failed: ${String(err.stderr ?? err.message)
+        .trim()
+        .split('\n')[0]
+        ?.slice(0, 200)}`,
+    );
   }
 }
 
@@ -136,7 +153,11 @@ export function readPushFacts(req: PushRequest, limits: GitReadLimits = DEFAULT_
       }
     })();
     if (hasHead) {
-      const log = git(top, ['log', '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', '--format=%x01%H', ...revs, '--not', '--remotes', '--'], lim);
+      const log = git(
+        top,
+        ['log', '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', '--format=%x01%H', ...revs, '--not', '--remotes', '--'],
+        lim,
+      );
       facts.commits = addedByFile(log, files, lim);
     }
     if (req.commitsFirst) {
@@ -151,7 +172,12 @@ export function readPushFacts(req: PushRequest, limits: GitReadLimits = DEFAULT_
           if (!st.isFile()) continue;
           const buf = readFileSync(abs).subarray(0, lim.maxFileBytes);
           const binary = buf.includes(0);
-          files.set(p, { path: p, added: binary ? '' : buf.toString('utf8'), ...(binary ? { binary } : {}), ...(st.size > lim.maxFileBytes ? { truncated: true } : {}) });
+          files.set(p, {
+            path: p,
+            added: binary ? '' : buf.toString('utf8'),
+            ...(binary ? { binary } : {}),
+            ...(st.size > lim.maxFileBytes ? { truncated: true } : {}),
+          });
         }
       }
     }
@@ -172,7 +198,7 @@ export function inspectPushes(ev: HookEvent, home: string | undefined, lim: GitR
   if (ev.hook_event_name !== 'PreToolUse') return undefined;
   const input = ev.tool_input as Record<string, unknown> | undefined;
   const command = input && typeof input.command === 'string' ? input.command : undefined;
-  if (!command || !command.includes('push')) return undefined;
+  if (!command?.includes('push')) return undefined;
   const cwd = typeof ev.cwd === 'string' && ev.cwd !== '' ? ev.cwd : undefined;
   const reqs = pushRequests(analyzeBash(command), cwd, home);
   if (reqs.length === 0) return undefined;

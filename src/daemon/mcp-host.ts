@@ -44,7 +44,11 @@ export class McpHost {
     if (Object.keys(cfg.servers).length === 0) return;
     const log = this.opts.log;
     try {
-      const [{ UpstreamManager }, { McpSocketServer }, { HttpEndpoint }] = await Promise.all([import('../mcp-proxy/upstreams.ts'), import('../mcp-proxy/bridge.ts'), import('../mcp-proxy/http-endpoint.ts')]);
+      const [{ UpstreamManager }, { McpSocketServer }, { HttpEndpoint }] = await Promise.all([
+        import('../mcp-proxy/upstreams.ts'),
+        import('../mcp-proxy/bridge.ts'),
+        import('../mcp-proxy/http-endpoint.ts'),
+      ]);
       const line = (l: string): void => log.info(l);
       this.upstreams = new UpstreamManager(cfg.servers, {
         log: line,
@@ -62,10 +66,23 @@ export class McpHost {
       const started = this.upstreams.start();
       await Promise.race([started, new Promise((r) => setTimeout(r, UPSTREAM_START_WAIT_MS).unref())]);
       const { correlator, guard } = this.opts;
-      this.socket = new McpSocketServer({ path: this.socketPath, upstreams: this.upstreams, guard, log: line, onDisconnect: (c) => correlator.forget(c.mcpSessionId) });
+      this.socket = new McpSocketServer({
+        path: this.socketPath,
+        upstreams: this.upstreams,
+        guard,
+        log: line,
+        onDisconnect: (c) => correlator.forget(c.mcpSessionId),
+      });
       await this.socket.listen();
       if (cfg.port > 0) {
-        this.http = new HttpEndpoint({ port: cfg.port, token: this.opts.token(), upstreams: this.upstreams, guard, log: line, onSessionEnd: (s) => correlator.forget(s.mcpSessionId) });
+        this.http = new HttpEndpoint({
+          port: cfg.port,
+          token: this.opts.token(),
+          upstreams: this.upstreams,
+          guard,
+          log: line,
+          onSessionEnd: (s) => correlator.forget(s.mcpSessionId),
+        });
         await this.http.listen();
       }
       line(`proxy ready: ${Object.keys(cfg.servers).length} upstream(s); stdio bridge socket ${this.socketPath}${this.http ? `; HTTP ${this.http.url}` : ''}`);
@@ -90,7 +107,11 @@ export class McpHost {
     }
     try {
       const d = await this.upstreams.update(cfg.servers);
-      const parts = [d.added.length ? `started ${d.added.join(', ')}` : '', d.changed.length ? `restarted ${d.changed.join(', ')}` : '', d.removed.length ? `stopped ${d.removed.join(', ')}` : ''].filter(Boolean);
+      const parts = [
+        d.added.length ? `started ${d.added.join(', ')}` : '',
+        d.changed.length ? `restarted ${d.changed.join(', ')}` : '',
+        d.removed.length ? `stopped ${d.removed.join(', ')}` : '',
+      ].filter(Boolean);
       const port = (this.http ? Number(new URL(this.http.url).port) : 0) !== cfg.port ? `; mcp.port ${cfg.port} takes effect when the sidecar restarts` : '';
       return parts.length || port ? `MCP upstreams: ${parts.join('; ') || 'unchanged'}${port}` : null;
     } catch (e) {

@@ -60,7 +60,8 @@ function readText(p: string): string {
  * Shared platforms everyone has in known_hosts or ssh config (to push code): they are where the
  * user's account lives, not the user's own machines, so they never count as own infrastructure.
  */
-const SHARED_PLATFORMS = /(^|\.)(github\.com|gitlab\.com|bitbucket\.org|dev\.azure\.com|visualstudio\.com|heroku\.com|googlesource\.com|codeberg\.org|sr\.ht|huggingface\.co)$/;
+const SHARED_PLATFORMS =
+  /(^|\.)(github\.com|gitlab\.com|bitbucket\.org|dev\.azure\.com|visualstudio\.com|heroku\.com|googlesource\.com|codeberg\.org|sr\.ht|huggingface\.co)$/;
 
 /** Host aliases and HostName values of an ssh config; plain and hashed known_hosts names. Pure. */
 export function parseOwnHosts(sshConfig: string, knownHosts: string): OwnFacts {

@@ -161,7 +161,9 @@ export class Recorder {
       : `the guard already tracks ${t.size} sessions (session.maxSessions)`;
     if (now - this.lastRefusalLog > REFUSAL_LOG_MS) {
       this.lastRefusalLog = now;
-      this.log.warn(`session limit: ${limit}; every tracked session is active in the last minute or holds data; new session ${JSON.stringify(ev.session_id.slice(0, 80))} refused (${this.sessionsRefused} refused since start)`);
+      this.log.warn(
+        `session limit: ${limit}; every tracked session is active in the last minute or holds data; new session ${JSON.stringify(ev.session_id.slice(0, 80))} refused (${this.sessionsRefused} refused since start)`,
+      );
     }
     const tool = typeof ev.tool_name === 'string' ? ev.tool_name : '';
     const pre = ev.hook_event_name === 'PreToolUse';
@@ -212,7 +214,11 @@ export class Recorder {
     const judged = this.admit(ev, now) ?? this.engine.handle(judgedEvent(ev, restore), now);
     const inputHash = this.inputHash(ev.tool_input);
     // an interrupted call the user allowed (mcpproxy-hook allow, the console) becomes an allow that says so
-    const pending: PendingFlow | undefined = this.flows?.apply(judged, { sessionId: ev.session_id, cwd: typeof ev.cwd === 'string' ? ev.cwd : null, inputHash });
+    const pending: PendingFlow | undefined = this.flows?.apply(judged, {
+      sessionId: ev.session_id,
+      cwd: typeof ev.cwd === 'string' ? ev.cwd : null,
+      inputHash,
+    });
     // a placeholder that cannot be put back is refused even then (it would write the placeholder text)
     const { decision: d, rewrite } = withRestore(judged, restore);
     const output = claudeOutput(d, shown ?? rewrite);

@@ -79,7 +79,10 @@ export class Router {
       }
     } catch (e) {
       this.report(e, type);
-      if (type === 'hook') return hookErrorReply(e instanceof GuardError ? e : new GuardError(ErrorCode.Internal, `internal error in the sidecar (${messageOf(e, 200)}); see its log`));
+      if (type === 'hook')
+        return hookErrorReply(
+          e instanceof GuardError ? e : new GuardError(ErrorCode.Internal, `internal error in the sidecar (${messageOf(e, 200)}); see its log`),
+        );
       return errorReply(e);
     }
   }

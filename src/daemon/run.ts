@@ -12,7 +12,8 @@ export async function runDaemon(paths: Paths): Promise<void> {
   try {
     sc = await Sidecar.start({ paths });
   } catch (e) {
-    const msg = e instanceof ConfigError ? e.message + `\nFix the file and start again (defaults and docs: mcpproxy-hook config --docs).` : (e as Error).message;
+    const msg =
+      e instanceof ConfigError ? e.message + `\nFix the file and start again (defaults and docs: mcpproxy-hook config --docs).` : (e as Error).message;
     process.stderr.write(`mcpproxy-hook daemon: cannot start: ${msg}\n`);
     process.exitCode = e instanceof ConfigError ? EXIT_CONFIG : 1;
     return;

@@ -146,7 +146,9 @@ export class Sidecar {
       if (!(e instanceof StateFileDamaged)) throw e;
       const kept = quarantine(file, this.now());
       this.keyReplaced = true;
-      this.stateProblems.push(`${e.message}. It was moved to ${kept} and a new key was made: fingerprints and input hashes made with the old key cannot be compared with new ones, so saved sessions were dropped (they start afresh) and audit input hashes before ${new Date(this.now()).toISOString()} do not match later ones. Restore the old key from a backup (stop the sidecar, copy it over ${file}) if you have one.`);
+      this.stateProblems.push(
+        `${e.message}. It was moved to ${kept} and a new key was made: fingerprints and input hashes made with the old key cannot be compared with new ones, so saved sessions were dropped (they start afresh) and audit input hashes before ${new Date(this.now()).toISOString()} do not match later ones. Restore the old key from a backup (stop the sidecar, copy it over ${file}) if you have one.`,
+      );
       this.log.error(this.stateProblems[this.stateProblems.length - 1] as string);
       return readOrCreateKey(file);
     }
@@ -158,7 +160,9 @@ export class Sidecar {
       // SQLite recovers the WAL up to the damage and drops the rest without a word: keep a copy and say so
       const kept = `${file}-wal.damaged-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}`;
       copyFileSync(`${file}-wal`, kept);
-      this.stateProblems.push(`the write-ahead log of ${file} is damaged at frame ${wal.frame}: ${wal.lostFrames} frame(s) from there on (${wal.lostCommits} later commit(s) of audit rows and saved session state) cannot be read and are lost; the database goes on from the last good commit. A copy of the log was kept at ${kept}.`);
+      this.stateProblems.push(
+        `the write-ahead log of ${file} is damaged at frame ${wal.frame}: ${wal.lostFrames} frame(s) from there on (${wal.lostCommits} later commit(s) of audit rows and saved session state) cannot be read and are lost; the database goes on from the last good commit. A copy of the log was kept at ${kept}.`,
+      );
       this.log.error(this.stateProblems[this.stateProblems.length - 1] as string);
     }
     try {
@@ -174,7 +178,9 @@ export class Sidecar {
           // no such side file: nothing to keep
         }
       }
-      this.stateProblems.push(`the audit database ${file} is damaged (${code}: ${(e as Error).message}). It was moved to ${kept} (with its -wal/-shm files) and a new one was started: earlier audit rows and saved sessions are in the damaged copy only (inspect it with: sqlite3 ${kept} 'PRAGMA integrity_check').`);
+      this.stateProblems.push(
+        `the audit database ${file} is damaged (${code}: ${(e as Error).message}). It was moved to ${kept} (with its -wal/-shm files) and a new one was started: earlier audit rows and saved sessions are in the damaged copy only (inspect it with: sqlite3 ${kept} 'PRAGMA integrity_check').`,
+      );
       this.log.error(this.stateProblems[this.stateProblems.length - 1] as string);
       return new AuditStore(file, { idleCheckpointMs: IDLE_CHECKPOINT_MS });
     }
@@ -192,13 +198,27 @@ export class Sidecar {
     this.configExists = cfg.exists;
     this.key = this.openKey(paths.keyFile);
     const ownHosts = new OwnHosts(process.env.HOME);
-    this.engine = new FlowEngine(cfg.config, { seed: this.key.readUInt32BE(0), home: process.env.HOME, configPath: paths.configFile, persist: true, guard: guardFacts(paths), toolAnnotations: (t) => this.mcp?.annotations(t), ownFacts: () => ownHosts.get() });
+    this.engine = new FlowEngine(cfg.config, {
+      seed: this.key.readUInt32BE(0),
+      home: process.env.HOME,
+      configPath: paths.configFile,
+      persist: true,
+      guard: guardFacts(paths),
+      toolAnnotations: (t) => this.mcp?.annotations(t),
+      ownFacts: () => ownHosts.get(),
+    });
     // checkpoints in the quiet after a burst of events (a tool running, the model thinking), not on the reply path
     this.audit = this.openAudit(paths.db);
     this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);
     this.audit.onFault = (fault, waiting, dropped) => {
-      if (fault) this.log.error(`cannot write the audit log ${paths.db} (${fault.code}: ${fault.message}). Decisions go on; their rows wait in memory (up to ${MAX_BACKLOG_ROWS}, the oldest dropped beyond that) and are written when writing works again${fault.code === 'SQLITE_FULL' ? ': free disk space' : ''}. Saved session state is not updated meanwhile.`);
-      else this.log.info(`the audit log can be written again; the rows that waited are written${dropped ? ` (${dropped} were dropped while it could not be)` : ''}`);
+      if (fault)
+        this.log.error(
+          `cannot write the audit log ${paths.db} (${fault.code}: ${fault.message}). Decisions go on; their rows wait in memory (up to ${MAX_BACKLOG_ROWS}, the oldest dropped beyond that) and are written when writing works again${fault.code === 'SQLITE_FULL' ? ': free disk space' : ''}. Saved session state is not updated meanwhile.`,
+        );
+      else
+        this.log.info(
+          `the audit log can be written again; the rows that waited are written${dropped ? ` (${dropped} were dropped while it could not be)` : ''}`,
+        );
       void waiting;
     };
     this.audit.addWriter(
@@ -206,18 +226,33 @@ export class Sidecar {
       (e) => this.log.error(`saving session state (decisions are unaffected; after a restart these sessions may have lost what they read): ${e.message}`),
     );
     const c = (): Config => this.engine.config;
-    this.redactor = new Redactor({ mode: () => c().redaction.mode, home: process.env.HOME, maxSessions: () => c().session.maxSessions, idleMs: () => c().session.idleMinutes * 60_000, now: this.now });
+    this.redactor = new Redactor({
+      mode: () => c().redaction.mode,
+      home: process.env.HOME,
+      maxSessions: () => c().session.maxSessions,
+      idleMs: () => c().session.idleMinutes * 60_000,
+      now: this.now,
+    });
     this.recorder = new Recorder(this.engine, this.audit, this.key, this.log, this.redactor);
     this.recorder.configFile = paths.configFile;
     const lim = memoryLimit();
     this.recorder.memoryBudget = opts.memoryBudget ?? Math.round(lim.bytes * SESSION_MEMORY_SHARE);
-    this.recorder.memoryBudgetSource = opts.memoryBudget !== undefined ? 'set by the caller' : `${Math.round(SESSION_MEMORY_SHARE * 100)}% of ${lim.source === 'cgroup' ? "the service's memory limit (MemoryMax)" : "the machine's memory"}`;
+    this.recorder.memoryBudgetSource =
+      opts.memoryBudget !== undefined
+        ? 'set by the caller'
+        : `${Math.round(SESSION_MEMORY_SHARE * 100)}% of ${lim.source === 'cgroup' ? "the service's memory limit (MemoryMax)" : "the machine's memory"}`;
     this.recorder.loadSaved = (id) => {
       if (this.sessionStore.pendingCount > 0) this.sessionStore.load(id);
     };
     this.flows = new FlowExceptions(this.audit, this.now);
     this.recorder.flows = this.flows;
-    this.console = new ConsoleHost(this.audit, this.flows, { sessions: () => this.consoleSessions() }, () => this.engine.config.console.port, this.log.child('console'));
+    this.console = new ConsoleHost(
+      this.audit,
+      this.flows,
+      { sessions: () => this.consoleSessions() },
+      () => this.engine.config.console.port,
+      this.log.child('console'),
+    );
     this.recorder.onRow = (row) => this.console.publish({ ...row });
     const router = new Router(this, this.log);
     this.server = new SocketServer({
@@ -226,7 +261,13 @@ export class Sidecar {
       maxConnections: socketBudget(),
       onError: (what, err) => this.log.warn(`${what}: ${(err as Error).message}`),
     });
-    this.mcp = new McpHost({ stateDir: paths.stateDir, token: () => readOrCreateToken(paths.tokenFile), correlator: this.correlator, guard: this.guard(), log: this.log.child('mcp') });
+    this.mcp = new McpHost({
+      stateDir: paths.stateDir,
+      token: () => readOrCreateToken(paths.tokenFile),
+      correlator: this.correlator,
+      guard: this.guard(),
+      log: this.log.child('mcp'),
+    });
     this.watcher = new ConfigWatcher(paths.configFile, () => this.reload());
   }
 
@@ -308,11 +349,27 @@ export class Sidecar {
       uptime_s: Math.round((now - this.startedAt) / 1000),
       socket: this.paths.socket,
       state_dir: this.paths.stateDir,
-      http_hook: this.http ? { port: this.http.port, url: `http://127.0.0.1:${this.http.port}/mcpproxy-hook/v1/hook` } : this.httpError ? { error: this.httpError } : null,
-      config: { file: this.paths.configFile, exists: this.configExists, loaded_at: new Date(this.configLoadedAt).toISOString(), last_reload_error: this.configError },
+      http_hook: this.http
+        ? { port: this.http.port, url: `http://127.0.0.1:${this.http.port}/mcpproxy-hook/v1/hook` }
+        : this.httpError
+          ? { error: this.httpError }
+          : null,
+      config: {
+        file: this.paths.configFile,
+        exists: this.configExists,
+        loaded_at: new Date(this.configLoadedAt).toISOString(),
+        last_reload_error: this.configError,
+      },
       sessions_tracked: this.engine.tracker.size,
       sessions_refused: this.recorder.sessionsRefused,
-      saved_state: this.engine.config.session.persist ? { ...this.sessionStore.counts(), restored_at_start: this.restored, not_loaded_yet: this.sessionStore.pendingCount, loaded_on_first_event: { ...this.sessionStore.loaded } } : null,
+      saved_state: this.engine.config.session.persist
+        ? {
+            ...this.sessionStore.counts(),
+            restored_at_start: this.restored,
+            not_loaded_yet: this.sessionStore.pendingCount,
+            loaded_on_first_event: { ...this.sessionStore.loaded },
+          }
+        : null,
       mcp: this.mcp.status(),
       sessions,
       decisions_24h: this.audit.counts(now - 86_400_000),
@@ -321,7 +378,12 @@ export class Sidecar {
       state_problems: this.stateProblems,
       connections: { open: this.server.connections, ...this.server.poolStats },
       latency: this.recorder.latencyStats(),
-      memory: { rss_bytes: process.memoryUsage().rss, fingerprint_bytes_approx: this.engine.tracker.approxBytes(), budget_bytes: this.recorder.memoryBudget ?? null, budget: this.recorder.memoryBudgetSource ?? null },
+      memory: {
+        rss_bytes: process.memoryUsage().rss,
+        fingerprint_bytes_approx: this.engine.tracker.approxBytes(),
+        budget_bytes: this.recorder.memoryBudget ?? null,
+        budget: this.recorder.memoryBudgetSource ?? null,
+      },
     };
   }
 
@@ -348,9 +410,18 @@ export class Sidecar {
   private guard(): FlowGuard {
     const event = (call: ProxyCall, kind: 'PreToolUse' | 'PostToolUse', result?: unknown): HookEvent => {
       const tool = `mcp__${call.server}__${call.tool}`;
-      const r = this.correlator.resolve({ mcpSessionId: call.mcpSessionId, tool, args: call.args, ...(call.clientPids ? { clientPids: call.clientPids } : {}) }, this.now());
+      const r = this.correlator.resolve(
+        { mcpSessionId: call.mcpSessionId, tool, args: call.args, ...(call.clientPids ? { clientPids: call.clientPids } : {}) },
+        this.now(),
+      );
       this.noteSource(r.sessionId, 'proxy');
-      return { hook_event_name: kind, session_id: r.sessionId, tool_name: tool, tool_input: call.args, ...(result !== undefined ? { tool_response: result } : {}) };
+      return {
+        hook_event_name: kind,
+        session_id: r.sessionId,
+        tool_name: tool,
+        tool_input: call.args,
+        ...(result !== undefined ? { tool_response: result } : {}),
+      };
     };
     return {
       check: async (call) => {
@@ -483,7 +554,9 @@ export class Sidecar {
     this.restored = this.sessionStore.restore(this.engine.tracker.hasher, cfg.maxFingerprints, (l) => this.log.warn(l), { lazy: true });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (this.restored.sessions > 0 || this.restored.broken > 0) {
-      this.log.info(`restored ${this.restored.sessions} session(s) with ${this.restored.origins} origin(s) in ${ms.toFixed(1)} ms${this.restored.broken ? `; ${this.restored.broken} could not be read` : ''} (their ids: each session is read back on its first event)`);
+      this.log.info(
+        `restored ${this.restored.sessions} session(s) with ${this.restored.origins} origin(s) in ${ms.toFixed(1)} ms${this.restored.broken ? `; ${this.restored.broken} could not be read` : ''} (their ids: each session is read back on its first event)`,
+      );
     }
     this.housekeeping();
   }

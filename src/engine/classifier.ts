@@ -189,7 +189,10 @@ const BUILTIN: Record<string, Builtin> = {
 };
 
 /** Tools whose destination depends on the action in their input. */
-function special(name: string, input: Record<string, unknown> | undefined): { destination: Classification; source?: Classification; note: string; uploads?: string[] } | undefined {
+function special(
+  name: string,
+  input: Record<string, unknown> | undefined,
+): { destination: Classification; source?: Classification; note: string; uploads?: string[] } | undefined {
   const str = (k: string): string | undefined => (input && typeof input[k] === 'string' ? (input[k] as string) : undefined);
   const strs = (k: string): string[] => (input && Array.isArray(input[k]) ? (input[k] as unknown[]).filter((x): x is string => typeof x === 'string') : []);
   switch (name) {
@@ -202,14 +205,22 @@ function special(name: string, input: Record<string, unknown> | undefined): { de
     }
     case 'Artifact': {
       const action = str('action') ?? 'publish';
-      if (action === 'publish') return { destination: 'external', note: 'publishes a web page on claude.ai', uploads: [str('file_path')].filter((x): x is string => !!x) };
-      if (action === 'upload_asset') return { destination: 'external', note: 'uploads files to a published artifact', uploads: [str('file_path'), ...strs('file_paths')].filter((x): x is string => !!x) };
-      if (action === 'delete_asset' || action === 'pin' || action === 'unpin' || action === 'watch' || action === 'unwatch') return { destination: 'internal', note: `manages an artifact (${action})` };
+      if (action === 'publish')
+        return { destination: 'external', note: 'publishes a web page on claude.ai', uploads: [str('file_path')].filter((x): x is string => !!x) };
+      if (action === 'upload_asset')
+        return {
+          destination: 'external',
+          note: 'uploads files to a published artifact',
+          uploads: [str('file_path'), ...strs('file_paths')].filter((x): x is string => !!x),
+        };
+      if (action === 'delete_asset' || action === 'pin' || action === 'unpin' || action === 'watch' || action === 'unwatch')
+        return { destination: 'internal', note: `manages an artifact (${action})` };
       return { destination: 'internal', note: `reads artifacts (${action})` };
     }
     case 'Projects': {
       const m = str('method') ?? '';
-      if (m === 'project_write') return { destination: 'external', note: "writes to the session's claude.ai project", uploads: [str('local_path')].filter((x): x is string => !!x) };
+      if (m === 'project_write')
+        return { destination: 'external', note: "writes to the session's claude.ai project", uploads: [str('local_path')].filter((x): x is string => !!x) };
       if (m === 'project_delete') return { destination: 'internal', note: "deletes from the session's claude.ai project" };
       return { destination: 'internal', note: "reads the session's claude.ai project" };
     }
@@ -232,25 +243,204 @@ function special(name: string, input: Record<string, unknown> | undefined): { de
 
 /** Words of a server (or tool) name -> family. First match in this order wins. */
 const FAMILY_WORDS: Array<[Family, readonly string[]]> = [
-  ['notify', ['webhook', 'webhooks', 'zapier', 'ifttt', 'pagerduty', 'opsgenie', 'sns', 'pubsub', 'notify', 'notifier', 'notification', 'notifications', 'publish', 'upload', 'paste', 'pastebin', 'ntfy', 'pushover']],
+  [
+    'notify',
+    [
+      'webhook',
+      'webhooks',
+      'zapier',
+      'ifttt',
+      'pagerduty',
+      'opsgenie',
+      'sns',
+      'pubsub',
+      'notify',
+      'notifier',
+      'notification',
+      'notifications',
+      'publish',
+      'upload',
+      'paste',
+      'pastebin',
+      'ntfy',
+      'pushover',
+    ],
+  ],
   ['mail', ['email', 'mail', 'gmail', 'outlook', 'smtp', 'imap', 'sendgrid', 'mailgun', 'postmark', 'ses', 'inbox', 'protonmail', 'fastmail', 'mailchimp']],
-  ['chat', ['slack', 'discord', 'teams', 'mattermost', 'telegram', 'whatsapp', 'signal', 'chat', 'messenger', 'messages', 'messaging', 'sms', 'twilio', 'zulip', 'rocketchat', 'matrix', 'irc', 'wechat', 'intercom']],
+  [
+    'chat',
+    [
+      'slack',
+      'discord',
+      'teams',
+      'mattermost',
+      'telegram',
+      'whatsapp',
+      'signal',
+      'chat',
+      'messenger',
+      'messages',
+      'messaging',
+      'sms',
+      'twilio',
+      'zulip',
+      'rocketchat',
+      'matrix',
+      'irc',
+      'wechat',
+      'intercom',
+    ],
+  ],
   ['social', ['twitter', 'mastodon', 'bluesky', 'reddit', 'social', 'facebook', 'instagram', 'linkedin', 'youtube', 'tiktok']],
   ['search', ['search', 'brave', 'tavily', 'exa', 'serper', 'serpapi', 'perplexity', 'bing', 'duckduckgo', 'kagi', 'google-search']],
-  ['web', ['fetch', 'http', 'https', 'browser', 'puppeteer', 'playwright', 'web', 'firecrawl', 'crawl', 'crawler', 'scrape', 'scraper', 'context7', 'deepwiki', 'wikipedia', 'arxiv', 'weather', 'news', 'rss', 'maps']],
+  [
+    'web',
+    [
+      'fetch',
+      'http',
+      'https',
+      'browser',
+      'puppeteer',
+      'playwright',
+      'web',
+      'firecrawl',
+      'crawl',
+      'crawler',
+      'scrape',
+      'scraper',
+      'context7',
+      'deepwiki',
+      'wikipedia',
+      'arxiv',
+      'weather',
+      'news',
+      'rss',
+      'maps',
+    ],
+  ],
   ['code-host', ['github', 'gitlab', 'bitbucket', 'gitea', 'codeberg', 'forgejo', 'sourcehut']],
   ['tracker', ['jira', 'linear', 'asana', 'trello', 'clickup', 'monday', 'youtrack', 'shortcut', 'todoist', 'basecamp', 'zendesk', 'freshdesk']],
   ['wiki', ['confluence', 'notion', 'evernote', 'onenote', 'coda', 'quip', 'wiki']],
   ['drive', ['gdrive', 'drive', 'dropbox', 'box', 'onedrive', 'sharepoint', 's3', 'gcs', 'storage', 'calendar', 'gcal', 'contacts', 'workspace']],
-  ['finance', ['bank', 'banking', 'stripe', 'paypal', 'venmo', 'wise', 'revolut', 'payment', 'payments', 'invoice', 'plaid', 'coinbase', 'binance', 'crypto', 'wallet', 'brokerage', 'investment', 'tdameritrade', 'robinhood']],
-  ['cloud', ['aws', 'azure', 'gcp', 'gcloud', 'google', 'docker', 'kubernetes', 'k8s', 'lambda', 'cloudflare', 'vercel', 'netlify', 'sentry', 'heroku', 'railway', 'datadog', 'grafana']],
-  ['database', [
-    'postgres', 'postgresql', 'pg', 'psql', 'mysql', 'mariadb', 'sqlite', 'sqlite3', 'db', 'database', 'sql', 'redis', 'mongo', 'mongodb',
-    'dynamodb', 'cassandra', 'clickhouse', 'snowflake', 'bigquery', 'supabase', 'firebase', 'neon', 'planetscale', 'elastic', 'elasticsearch',
-    'opensearch', 'kafka', 'rabbitmq', 'nats', 'crm', 'customers', 'customer', 'warehouse', 'vault', 'secret', 'secrets', 'ldap', 'keychain',
-    'passwords', '1password', 'bitwarden', 'hubspot', 'salesforce', 'airtable',
-  ]],
-  ['local', ['filesystem', 'fs', 'file', 'files', 'memory', 'obsidian', 'git', 'serena', 'thinking', 'think', 'thought', 'reasoning', 'sequential', 'time', 'calculator', 'shell', 'terminal', 'desktop', 'ide']],
+  [
+    'finance',
+    [
+      'bank',
+      'banking',
+      'stripe',
+      'paypal',
+      'venmo',
+      'wise',
+      'revolut',
+      'payment',
+      'payments',
+      'invoice',
+      'plaid',
+      'coinbase',
+      'binance',
+      'crypto',
+      'wallet',
+      'brokerage',
+      'investment',
+      'tdameritrade',
+      'robinhood',
+    ],
+  ],
+  [
+    'cloud',
+    [
+      'aws',
+      'azure',
+      'gcp',
+      'gcloud',
+      'google',
+      'docker',
+      'kubernetes',
+      'k8s',
+      'lambda',
+      'cloudflare',
+      'vercel',
+      'netlify',
+      'sentry',
+      'heroku',
+      'railway',
+      'datadog',
+      'grafana',
+    ],
+  ],
+  [
+    'database',
+    [
+      'postgres',
+      'postgresql',
+      'pg',
+      'psql',
+      'mysql',
+      'mariadb',
+      'sqlite',
+      'sqlite3',
+      'db',
+      'database',
+      'sql',
+      'redis',
+      'mongo',
+      'mongodb',
+      'dynamodb',
+      'cassandra',
+      'clickhouse',
+      'snowflake',
+      'bigquery',
+      'supabase',
+      'firebase',
+      'neon',
+      'planetscale',
+      'elastic',
+      'elasticsearch',
+      'opensearch',
+      'kafka',
+      'rabbitmq',
+      'nats',
+      'crm',
+      'customers',
+      'customer',
+      'warehouse',
+      'vault',
+      'secret',
+      'secrets',
+      'ldap',
+      'keychain',
+      'passwords',
+      '1password',
+      'bitwarden',
+      'hubspot',
+      'salesforce',
+      'airtable',
+    ],
+  ],
+  [
+    'local',
+    [
+      'filesystem',
+      'fs',
+      'file',
+      'files',
+      'memory',
+      'obsidian',
+      'git',
+      'serena',
+      'thinking',
+      'think',
+      'thought',
+      'reasoning',
+      'sequential',
+      'time',
+      'calculator',
+      'shell',
+      'terminal',
+      'desktop',
+      'ide',
+    ],
+  ],
 ];
 
 /** Families whose servers carry what other people write (messages, mail, issues, pages). */
@@ -261,26 +451,148 @@ const TOOL_NAME_FAMILIES: ReadonlySet<Family> = new Set(['mail', 'chat', 'social
 const PROJECT_SPACE: ReadonlySet<Family> = new Set(['code-host', 'tracker', 'wiki', 'drive', 'cloud', 'database']);
 
 /** Verbs that make a tool a pure reader. */
-const READ_VERBS = ['get', 'list', 'read', 'search', 'find', 'query', 'describe', 'show', 'view', 'fetch', 'download', 'lookup', 'count', 'status', 'diff', 'log', 'select', 'inspect', 'browse', 'check', 'retrieve', 'access', 'resolve', 'explain', 'analyze', 'summarize', 'preview'];
+const READ_VERBS = [
+  'get',
+  'list',
+  'read',
+  'search',
+  'find',
+  'query',
+  'describe',
+  'show',
+  'view',
+  'fetch',
+  'download',
+  'lookup',
+  'count',
+  'status',
+  'diff',
+  'log',
+  'select',
+  'inspect',
+  'browse',
+  'check',
+  'retrieve',
+  'access',
+  'resolve',
+  'explain',
+  'analyze',
+  'summarize',
+  'preview',
+];
 /** Verbs that make a tool send data somewhere. */
-const WRITE_VERBS = ['send', 'post', 'create', 'update', 'comment', 'publish', 'upload', 'push', 'write', 'put', 'add', 'reply', 'share', 'notify', 'message', 'email', 'submit', 'insert', 'delete', 'edit', 'set', 'merge', 'open', 'invite', 'forward', 'save', 'reserve', 'book', 'pay', 'transfer', 'schedule', 'execute', 'run', 'call', 'exec', 'dm', 'tweet', 'generate', 'export', 'sync', 'store', 'record', 'append', 'remember', 'log_to'];
+const WRITE_VERBS = [
+  'send',
+  'post',
+  'create',
+  'update',
+  'comment',
+  'publish',
+  'upload',
+  'push',
+  'write',
+  'put',
+  'add',
+  'reply',
+  'share',
+  'notify',
+  'message',
+  'email',
+  'submit',
+  'insert',
+  'delete',
+  'edit',
+  'set',
+  'merge',
+  'open',
+  'invite',
+  'forward',
+  'save',
+  'reserve',
+  'book',
+  'pay',
+  'transfer',
+  'schedule',
+  'execute',
+  'run',
+  'call',
+  'exec',
+  'dm',
+  'tweet',
+  'generate',
+  'export',
+  'sync',
+  'store',
+  'record',
+  'append',
+  'remember',
+  'log_to',
+];
 
 /**
  * Argument names that name who or where a call sends to: a person, a channel, an account, a URL.
  * A call carrying one of them is a send, whatever its verb says.
  */
 const RECIPIENT_ARGS = new Set([
-  'to', 'recipient', 'recipients', 'cc', 'bcc', 'email', 'emails', 'user_email', 'email_address', 'emailaddress', 'address_to',
-  'phone', 'phone_number', 'phonenumber', 'channel', 'channel_id', 'channelid', 'channel_name', 'chat_id', 'chatid', 'conversation_id',
-  'thread_id', 'iban', 'account_number', 'recipient_account', 'payee', 'beneficiary', 'url', 'webhook', 'webhook_url', 'endpoint',
-  'target_url', 'callback_url', 'participants', 'attendees', 'invitees', 'share_with', 'user_emails', 'to_address', 'destination',
+  'to',
+  'recipient',
+  'recipients',
+  'cc',
+  'bcc',
+  'email',
+  'emails',
+  'user_email',
+  'email_address',
+  'emailaddress',
+  'address_to',
+  'phone',
+  'phone_number',
+  'phonenumber',
+  'channel',
+  'channel_id',
+  'channelid',
+  'channel_name',
+  'chat_id',
+  'chatid',
+  'conversation_id',
+  'thread_id',
+  'iban',
+  'account_number',
+  'recipient_account',
+  'payee',
+  'beneficiary',
+  'url',
+  'webhook',
+  'webhook_url',
+  'endpoint',
+  'target_url',
+  'callback_url',
+  'participants',
+  'attendees',
+  'invitees',
+  'share_with',
+  'user_emails',
+  'to_address',
+  'destination',
 ]);
 /** Of those, the ones that are only a place to read from when the tool is a reader (read_channel_messages {channel}). */
-const READ_PLACE_ARGS = new Set(['channel', 'channel_id', 'channelid', 'channel_name', 'chat_id', 'chatid', 'conversation_id', 'thread_id', 'url', 'email', 'emails']);
+const READ_PLACE_ARGS = new Set([
+  'channel',
+  'channel_id',
+  'channelid',
+  'channel_name',
+  'chat_id',
+  'chatid',
+  'conversation_id',
+  'thread_id',
+  'url',
+  'email',
+  'emails',
+]);
 
 /** An object's own value for a key (never one inherited from Object.prototype). */
 export function own<T>(o: Record<string, T>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+  return Object.hasOwn(o, key) ? o[key] : undefined;
 }
 
 /** Split a name into lower-case words: `feedback-bot` -> [feedback, bot], `myCustomerDB` -> [my, customer, db]. */
@@ -471,7 +783,13 @@ function classifyMcp(server: string, tool: string, ctx: ToolContext | undefined,
     };
   }
   if (family === 'notify') {
-    return { ...base, source: 'internal', destination: 'external', untrusted: true, reason: `MCP server ${serverLabel} sends notifications or uploads ${named}` };
+    return {
+      ...base,
+      source: 'internal',
+      destination: 'external',
+      untrusted: true,
+      reason: `MCP server ${serverLabel} sends notifications or uploads ${named}`,
+    };
   }
   const role = mcpRole(tool, ctx, family);
   const untrusted = OTHERS_WRITE.has(family) || a?.openWorldHint === true;
@@ -485,7 +803,10 @@ function classifyMcp(server: string, tool: string, ctx: ToolContext | undefined,
   // a write that names nobody goes to the user's own space on that server (a record, a note, a
   // file), where the data it read already lives; one that names a recipient is a send
   if (role.destination === 'external' && role.recipients.length === 0 && (PROJECT_SPACE.has(family) || family === 'unknown')) tc.sink = 'project';
-  const what = family === 'unknown' ? `is not classified by name: treated as hybrid (output private, sends checked)` : `is ${family === 'local' || family === 'database' ? 'a local or database server' : `a ${family} server`} ${named}: its output is private data`;
+  const what =
+    family === 'unknown'
+      ? `is not classified by name: treated as hybrid (output private, sends checked)`
+      : `is ${family === 'local' || family === 'database' ? 'a local or database server' : `a ${family} server`} ${named}: its output is private data`;
   tc.reason = `MCP server ${serverLabel} ${what}; ${tool}: ${role.why}`;
   return tc;
 }
@@ -518,7 +839,10 @@ export function classifyTool(rawName: string, cfg: ClassifierConfig, ctx?: ToolC
   }
   if (mcp) {
     // the event's mcp_server names the server as configured (plugin servers have longer tool prefixes)
-    const given = ctx?.mcpServer && typeof ctx.mcpServer.name === 'string' && ctx.mcpServer.name.length > 0 && !PROXY_SERVER_NAMES.has(ctx.mcpServer.name) ? ctx.mcpServer.name : undefined;
+    const given =
+      ctx?.mcpServer && typeof ctx.mcpServer.name === 'string' && ctx.mcpServer.name.length > 0 && !PROXY_SERVER_NAMES.has(ctx.mcpServer.name)
+        ? ctx.mcpServer.name
+        : undefined;
     const server = given ?? mcp.server;
     for (const s of given ? [given, mcp.server] : [mcp.server]) {
       const key = Object.keys(cfg.servers).find((k) => k.toLowerCase() === s.toLowerCase());
@@ -531,5 +855,13 @@ export function classifyTool(rawName: string, cfg: ClassifierConfig, ctx?: ToolC
   }
   // a tool name Claude Code may add later (or another agent's tool): its output is recorded as
   // private data; its input is under the *ToUnknown policies (a secret or sensitive data: asked)
-  return { source: 'internal', destination: 'unknown', untrusted: false, family: 'unknown', method: 'default', tool: name, reason: `tool "${name}" is not classified` };
+  return {
+    source: 'internal',
+    destination: 'unknown',
+    untrusted: false,
+    family: 'unknown',
+    method: 'default',
+    tool: name,
+    reason: `tool "${name}" is not classified`,
+  };
 }

@@ -101,7 +101,10 @@ function hasRun(s: string, cls: Uint8Array, min: number): boolean {
 }
 
 function b64bytes(run: string): Buffer | null {
-  const std = run.replace(/-/g, '+').replace(/_/g, '/').replace(/[=\s]+/g, '');
+  const std = run
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .replace(/[=\s]+/g, '');
   if (std.length % 4 === 1) return null;
   return Buffer.from(std, 'base64');
 }
@@ -181,7 +184,21 @@ const hex: Decoder = {
  * single-char escapes `\n \r \t \b \f \v \0 \" \' \\ \/ \` \$`.
  */
 const ESC_ANY = /\\(?:u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|[0-7]{3}|[nrtbfv0"'\\/`$])/;
-const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', '0': '\0', '"': '"', "'": "'", '\\': '\\', '/': '/', '`': '`', $: '$' };
+const SIMPLE: Record<string, string> = {
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+  '"': '"',
+  "'": "'",
+  '\\': '\\',
+  '/': '/',
+  '`': '`',
+  $: '$',
+};
 
 const HEXV = new Int8Array(128).fill(-1);
 for (let c = 0; c < 128; c++) {
@@ -270,7 +287,14 @@ function decodeEscapes(s: string): string | null {
           else text = s.slice(i, end); // kept as it is
         }
       }
-      if (end < 0 && i + 5 < n && hexv(s.charCodeAt(i + 2)) >= 0 && hexv(s.charCodeAt(i + 3)) >= 0 && hexv(s.charCodeAt(i + 4)) >= 0 && hexv(s.charCodeAt(i + 5)) >= 0) {
+      if (
+        end < 0 &&
+        i + 5 < n &&
+        hexv(s.charCodeAt(i + 2)) >= 0 &&
+        hexv(s.charCodeAt(i + 3)) >= 0 &&
+        hexv(s.charCodeAt(i + 4)) >= 0 &&
+        hexv(s.charCodeAt(i + 5)) >= 0
+      ) {
         code = ((hexv(s.charCodeAt(i + 2)) * 16 + hexv(s.charCodeAt(i + 3))) * 16 + hexv(s.charCodeAt(i + 4))) * 16 + hexv(s.charCodeAt(i + 5));
         end = i + 6;
       }
@@ -314,13 +338,68 @@ export { decodeEscapes };
 // ------------------------------------------------------------------------------------- HTML entities
 
 const NAMED: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', tab: '\t', newline: '\n', colon: ':', sol: '/',
-  bsol: '\\', equals: '=', lpar: '(', rpar: ')', comma: ',', period: '.', excl: '!', quest: '?', num: '#', dollar: '$',
-  percnt: '%', plus: '+', semi: ';', lsqb: '[', rsqb: ']', lbrack: '[', rbrack: ']', lcub: '{', rcub: '}', lbrace: '{',
-  rbrace: '}', lowbar: '_', grave: '`', hyphen: '-', dash: '-', ndash: '\u2013', mdash: '\u2014', ast: '*', commat: '@',
-  verbar: '|', vert: '|', hat: '^', copy: '\u00a9', reg: '\u00ae', trade: '\u2122', hellip: '\u2026', laquo: '\u00ab',
-  raquo: '\u00bb', ldquo: '\u201c', rdquo: '\u201d', lsquo: '\u2018', rsquo: '\u2019', middot: '\u00b7', bull: '\u2022',
-  deg: '\u00b0', euro: '\u20ac', pound: '\u00a3', yen: '\u00a5', cent: '\u00a2', sect: '\u00a7', para: '\u00b6', times: '\u00d7',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  tab: '\t',
+  newline: '\n',
+  colon: ':',
+  sol: '/',
+  bsol: '\\',
+  equals: '=',
+  lpar: '(',
+  rpar: ')',
+  comma: ',',
+  period: '.',
+  excl: '!',
+  quest: '?',
+  num: '#',
+  dollar: '$',
+  percnt: '%',
+  plus: '+',
+  semi: ';',
+  lsqb: '[',
+  rsqb: ']',
+  lbrack: '[',
+  rbrack: ']',
+  lcub: '{',
+  rcub: '}',
+  lbrace: '{',
+  rbrace: '}',
+  lowbar: '_',
+  grave: '`',
+  hyphen: '-',
+  dash: '-',
+  ndash: '\u2013',
+  mdash: '\u2014',
+  ast: '*',
+  commat: '@',
+  verbar: '|',
+  vert: '|',
+  hat: '^',
+  copy: '\u00a9',
+  reg: '\u00ae',
+  trade: '\u2122',
+  hellip: '\u2026',
+  laquo: '\u00ab',
+  raquo: '\u00bb',
+  ldquo: '\u201c',
+  rdquo: '\u201d',
+  lsquo: '\u2018',
+  rsquo: '\u2019',
+  middot: '\u00b7',
+  bull: '\u2022',
+  deg: '\u00b0',
+  euro: '\u20ac',
+  pound: '\u00a3',
+  yen: '\u00a5',
+  cent: '\u00a2',
+  sect: '\u00a7',
+  para: '\u00b6',
+  times: '\u00d7',
   divide: '\u00f7',
 };
 const ENT_ANY = /&(?:#[0-9]{1,7};?|#x[0-9a-f]{1,6};?|[a-z][a-z0-9]{1,7};)/i;
@@ -409,17 +488,17 @@ function unescapeAll(s: string): { text: string; names: string[] } | null {
 }
 
 /** (`lastNames`: which local decoders the last decode() applied, read by views() right after it) */
-const unescape: Decoder & { lastNames?: string[] } = {
+const unescapeDecoder: Decoder & { lastNames?: string[] } = {
   name: 'unescape',
   applies: (s) => LOCAL_DECODERS.some((d) => d.applies(s)),
   decode(s) {
     const r = unescapeAll(s);
-    unescape.lastNames = r?.names;
+    unescapeDecoder.lastNames = r?.names;
     return r ? r.text : null;
   },
 };
 
-export const DEFAULT_DECODERS: readonly Decoder[] = [unescape, base64, gzipBase64, hex, dnsLabels];
+export const DEFAULT_DECODERS: readonly Decoder[] = [unescapeDecoder, base64, gzipBase64, hex, dnsLabels];
 export const ALL_DECODERS: readonly Decoder[] = [percent, base64, gzipBase64, hex, escapes, htmlEntities, quotedPrintable, dnsLabels];
 
 export interface ViewLimits {
@@ -446,13 +525,13 @@ export function views(text: string, decoders: readonly Decoder[] = DEFAULT_DECOD
         if (budget <= 0 || out.length >= maxViews) break;
         // the same decoder twice in a row only helps for layered encodings (double URL-encoding,
         // `\\u0041`, base64 of base64)
-        if (v.last === d && d !== unescape && d !== base64) continue;
+        if (v.last === d && d !== unescapeDecoder && d !== base64) continue;
         if (!d.applies(v.text)) continue;
         const t = d.decode(v.text, budget);
         if (t === null || t.length === 0 || seen.has(t)) continue;
         budget -= t.length;
         seen.add(t);
-        const name = d === unescape ? (unescape.lastNames ?? ['unescape']).join('+') : d.name;
+        const name = d === unescapeDecoder ? (unescapeDecoder.lastNames ?? ['unescape']).join('+') : d.name;
         const nv: View = { text: t, via: [...v.via, name] };
         next.push(nv);
         out.push(nv);

@@ -24,7 +24,8 @@ export function ghRepo(seg: string[]): string | undefined {
 }
 
 /** Hosts that serve GitHub repositories, and the repository a URL on them names. */
-export const GITHUB_HOSTS = /^(github\.com|www\.github\.com|api\.github\.com|raw\.githubusercontent\.com|patch-diff\.githubusercontent\.com|codeload\.github\.com|objects\.githubusercontent\.com)$/;
+export const GITHUB_HOSTS =
+  /^(github\.com|www\.github\.com|api\.github\.com|raw\.githubusercontent\.com|patch-diff\.githubusercontent\.com|codeload\.github\.com|objects\.githubusercontent\.com)$/;
 
 export function githubRepoOfUrl(u: string): { host: string; repo: string } | undefined {
   const h = hostOfUrl(u);
@@ -80,14 +81,23 @@ export function hasPayload(tool: string, input: Record<string, unknown>, bash: B
     if (bash.uploadPaths.length > 0) return true;
     if (bash.egressCommands.some((c) => /^(nc|ncat|netcat|socat|ssh|scp|rsync|sftp|ftp|telnet|git push|mail|sendmail|mutt)$/.test(c))) return true;
     // a script downloaded and run (`curl … | sh`) can send anything
-    if (bash.commands.some((c) => /^(sh|bash|zsh|dash|python3?|node|perl|ruby)$/.test(c.name) && c.argv.length <= 1) && /\|\s*(sudo\s+)?(sh|bash|zsh|dash|python3?|node|perl|ruby)\b/.test(cmd)) return true;
+    if (
+      bash.commands.some((c) => /^(sh|bash|zsh|dash|python3?|node|perl|ruby)$/.test(c.name) && c.argv.length <= 1) &&
+      /\|\s*(sudo\s+)?(sh|bash|zsh|dash|python3?|node|perl|ruby)\b/.test(cmd)
+    )
+      return true;
     if (/(^|\s)(-d|--data[a-z-]*|-F|--form[a-z-]*|-T|--upload-file|--json|-X\s*(POST|PUT|PATCH)|--method\s*(POST|PUT|PATCH))(\s|=|$)/i.test(cmd)) return true;
     return bash.urls.some((u) => /[?&][^=&\s]+=[^&\s]{8,}/.test(u));
   }
   if (tool === 'WebFetch') return typeof input.url === 'string' && /[?&][^=&\s]+=[^&\s]{8,}/.test(input.url);
   let chars = 0;
   for (const [k, v] of Object.entries(input)) {
-    if (/^(to|recipients?|cc|bcc|email|emails|user_?email|channel|user|username|iban|account|payee|phone(_?number)?|to_?phone_?number|owner|repo|repository)$/i.test(k)) continue;
+    if (
+      /^(to|recipients?|cc|bcc|email|emails|user_?email|channel|user|username|iban|account|payee|phone(_?number)?|to_?phone_?number|owner|repo|repository)$/i.test(
+        k,
+      )
+    )
+      continue;
     if (/attach/i.test(k) && v !== null && v !== undefined) return true;
     for (const t of stringLeaves(v, 4096)) chars += t.length;
     if (chars >= 8) return true;
@@ -100,7 +110,8 @@ export function escapeRe(s: string): string {
 }
 
 /** Base names of the files where a project keeps its own places (repository, homepage, deploy targets, endpoints). */
-export const PROJECT_CONFIG = /^(claude\.md|claude\.local\.md|agents\.md|package\.json|pyproject\.toml|cargo\.toml|go\.mod|composer\.json|gemfile|setup\.cfg|setup\.py|\.env(\.[\w.-]+)?|vercel\.json|netlify\.toml|fly\.toml|wrangler\.(toml|jsonc?)|render\.ya?ml|app\.ya?ml|app\.json|procfile|firebase\.json|\.firebaserc|serverless\.ya?ml|(docker-)?compose(\.[\w-]+)?\.ya?ml|dockerfile|\.gitmodules|[\w.-]*\.tf|[\w.-]*\.tfvars|[\w.-]*deploy[\w.-]*|[\w-]+\.config\.(js|ts|mjs|cjs|json))$/i;
+export const PROJECT_CONFIG =
+  /^(claude\.md|claude\.local\.md|agents\.md|package\.json|pyproject\.toml|cargo\.toml|go\.mod|composer\.json|gemfile|setup\.cfg|setup\.py|\.env(\.[\w.-]+)?|vercel\.json|netlify\.toml|fly\.toml|wrangler\.(toml|jsonc?)|render\.ya?ml|app\.ya?ml|app\.json|procfile|firebase\.json|\.firebaserc|serverless\.ya?ml|(docker-)?compose(\.[\w-]+)?\.ya?ml|dockerfile|\.gitmodules|[\w.-]*\.tf|[\w.-]*\.tfvars|[\w.-]*deploy[\w.-]*|[\w-]+\.config\.(js|ts|mjs|cjs|json))$/i;
 
 /** The project's source code: a host its code talks to is the project's endpoint (docs and READMEs are not: injections hide there). */
 export const PROJECT_SOURCE = /\.(js|jsx|mjs|cjs|ts|tsx|py|go|rs|java|kt|rb|php|swift|cs|c|cc|cpp|h|hpp|scala|dart|vue|svelte|astro|lua|ex|exs|sh|sql)$/i;
@@ -109,4 +120,5 @@ export const PROJECT_SOURCE = /\.(js|jsx|mjs|cjs|ts|tsx|py|go|rs|java|kt|rb|php|
 export const PLAIN_FETCHERS = new Set(['curl', 'wget', 'http', 'https', 'xh', 'lynx', 'links', 'w3m']);
 
 /** A request that carries credentials: what comes back may be the user's private data. */
-export const AUTHENTICATED = /(-H|--header)[\s=]*['"]?\s*(authorization|x-api-key|api-key|apikey|x-auth[\w-]*|cookie|private-token|x-access-token|x-[\w-]*token|x-[\w-]*key)\s*:|\s(-u|--user|-b|--cookie|--oauth2-bearer|--netrc[\w-]*|-n)(\s|=)|[?&](api_?key|key|token|access_token|auth|sig|signature|secret|password)=|\$\{?[A-Za-z_]*(TOKEN|KEY|SECRET|PASS|AUTH|COOKIE)/i;
+export const AUTHENTICATED =
+  /(-H|--header)[\s=]*['"]?\s*(authorization|x-api-key|api-key|apikey|x-auth[\w-]*|cookie|private-token|x-access-token|x-[\w-]*token|x-[\w-]*key)\s*:|\s(-u|--user|-b|--cookie|--oauth2-bearer|--netrc[\w-]*|-n)(\s|=)|[?&](api_?key|key|token|access_token|auth|sig|signature|secret|password)=|\$\{?[A-Za-z_]*(TOKEN|KEY|SECRET|PASS|AUTH|COOKIE)/i;

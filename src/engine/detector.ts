@@ -355,20 +355,142 @@ const BENIGN_NAME_PARTS_RE =
 
 /** Last words of names that describe a setting about the secret rather than the secret. */
 const NON_SECRET_LAST_WORDS = new Set([
-  'url', 'urls', 'uri', 'endpoint', 'host', 'hostname', 'port', 'path', 'file', 'filename', 'dir',
-  'directory', 'type', 'kind', 'name', 'id', 'ids', 'ttl', 'expiry', 'expires', 'expiration', 'exp',
-  'timeout', 'lifetime', 'age', 'length', 'len', 'size', 'count', 'limit', 'max', 'min', 'header',
-  'prefix', 'suffix', 'enabled', 'enable', 'disabled', 'disable', 'mode', 'method', 'provider',
-  'algorithm', 'alg', 'algo', 'policy', 'region', 'user', 'username', 'login', 'email', 'scope',
-  'scopes', 'version', 'format', 'issuer', 'audience', 'aud', 'domain', 'realm', 'field', 'param',
-  'location', 'store', 'storage', 'backend', 'cache', 'strategy', 'label', 'description', 'desc',
-  'hint', 'prompt', 'placeholder', 'message', 'msg', 'error', 'errors', 'regex', 'pattern', 'rule',
-  'rules', 'required', 'optional', 'style', 'class', 'icon', 'button', 'link', 'input', 'form',
-  'page', 'route', 'handler', 'callback', 'redirect', 'validator', 'validation', 'schema', 'flow',
-  'grant', 'request', 'response', 'mechanism', 'plugin', 'module', 'service', 'server', 'env', 'var',
-  'variable', 'command', 'cmd', 'script', 'stdin', 'helper', 'manager', 'level', 'status', 'state',
-  'used', 'usage', 'budget', 'hash', 'ref', 'version', 'mount', 'volume', 'image', 'encoding',
-  'charset', 'source', 'src', 'target', 'dest', 'destination',
+  'url',
+  'urls',
+  'uri',
+  'endpoint',
+  'host',
+  'hostname',
+  'port',
+  'path',
+  'file',
+  'filename',
+  'dir',
+  'directory',
+  'type',
+  'kind',
+  'name',
+  'id',
+  'ids',
+  'ttl',
+  'expiry',
+  'expires',
+  'expiration',
+  'exp',
+  'timeout',
+  'lifetime',
+  'age',
+  'length',
+  'len',
+  'size',
+  'count',
+  'limit',
+  'max',
+  'min',
+  'header',
+  'prefix',
+  'suffix',
+  'enabled',
+  'enable',
+  'disabled',
+  'disable',
+  'mode',
+  'method',
+  'provider',
+  'algorithm',
+  'alg',
+  'algo',
+  'policy',
+  'region',
+  'user',
+  'username',
+  'login',
+  'email',
+  'scope',
+  'scopes',
+  'version',
+  'format',
+  'issuer',
+  'audience',
+  'aud',
+  'domain',
+  'realm',
+  'field',
+  'param',
+  'location',
+  'store',
+  'storage',
+  'backend',
+  'cache',
+  'strategy',
+  'label',
+  'description',
+  'desc',
+  'hint',
+  'prompt',
+  'placeholder',
+  'message',
+  'msg',
+  'error',
+  'errors',
+  'regex',
+  'pattern',
+  'rule',
+  'rules',
+  'required',
+  'optional',
+  'style',
+  'class',
+  'icon',
+  'button',
+  'link',
+  'input',
+  'form',
+  'page',
+  'route',
+  'handler',
+  'callback',
+  'redirect',
+  'validator',
+  'validation',
+  'schema',
+  'flow',
+  'grant',
+  'request',
+  'response',
+  'mechanism',
+  'plugin',
+  'module',
+  'service',
+  'server',
+  'env',
+  'var',
+  'variable',
+  'command',
+  'cmd',
+  'script',
+  'stdin',
+  'helper',
+  'manager',
+  'level',
+  'status',
+  'state',
+  'used',
+  'usage',
+  'budget',
+  'hash',
+  'ref',
+  'version',
+  'mount',
+  'volume',
+  'image',
+  'encoding',
+  'charset',
+  'source',
+  'src',
+  'target',
+  'dest',
+  'destination',
 ]);
 
 function nameLooksSecret(name: string): boolean {
@@ -442,7 +564,8 @@ const KEYWORD_BEFORE_RE =
   /(?:secret|token|passw(?:or)?d|pwd|api[_-]?key|apikey|auth|bearer|credential|private[_-]?key|access[_-]?key)[A-Za-z0-9_.-]{0,24}\\?["']?\s{0,3}(?:[:=]|=>|\s)\s{0,3}\\?["']?$/i;
 
 /** Binary formats commonly embedded as base64 (images, fonts, PDFs, SSH public keys). */
-const MEDIA_BASE64_PREFIX_RE = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|JVBERi0|AAABAA|PHN2Zy|d09GR|d09GMk|T1RUTw|AAEAAAA|AAAA[BCE]3NzaC1|AAAAE2VjZHNh|AAAAC3NzaC1)/;
+const MEDIA_BASE64_PREFIX_RE =
+  /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|JVBERi0|AAABAA|PHN2Zy|d09GR|d09GMk|T1RUTw|AAEAAAA|AAAA[BCE]3NzaC1|AAAAE2VjZHNh|AAAAC3NzaC1)/;
 
 function keywordJustBefore(text: string, start: number): boolean {
   // at most 48 characters back, and not past the start of the line (bounded: no unbounded lastIndexOf)
@@ -580,10 +703,7 @@ function checkHighEntropy(value: string, ctx: MatchContext): boolean | readonly 
 
   let longestSeg = '';
   for (const seg of core.split(/[/_+.-]/)) if (seg.length > longestSeg.length) longestSeg = seg;
-  const hexish =
-    HEX_RE.test(core.replace(/-/g, '')) ||
-    countHex(core) / core.length >= 0.9 ||
-    (longestSeg.length >= 16 && HEX_RE.test(longestSeg)); // NODE_SEA_FUSE_<hex>, build-<hex>
+  const hexish = HEX_RE.test(core.replace(/-/g, '')) || countHex(core) / core.length >= 0.9 || (longestSeg.length >= 16 && HEX_RE.test(longestSeg)); // NODE_SEA_FUSE_<hex>, build-<hex>
   if (hexish) {
     // Commit ids, digests, checksums: only a secret when labelled as one (`token: 3f9a…`).
     if (shannonEntropy(core) < 3.0 || !labelled()) return false;
@@ -593,7 +713,8 @@ function checkHighEntropy(value: string, ctx: MatchContext): boolean | readonly 
     if (core.includes('/')) {
       let wordy = 0;
       // (lower-case words, Capitalised or CamelCase words as in /Library/SystemExtensions, UUIDs)
-      for (const seg of core.split('/')) if ((/^[a-z0-9][a-z0-9._-]*$/.test(seg) && /[a-z]{2}/.test(seg)) || /^(?:[A-Z][a-z]+){1,6}$/.test(seg) || UUID_RE.test(seg)) wordy++;
+      for (const seg of core.split('/'))
+        if ((/^[a-z0-9][a-z0-9._-]*$/.test(seg) && /[a-z]{2}/.test(seg)) || /^(?:[A-Z][a-z]+){1,6}$/.test(seg) || UUID_RE.test(seg)) wordy++;
       if (wordy >= 2) return false;
     }
     // kebab/snake identifiers and slugs: require one long unbroken segment.
@@ -651,9 +772,26 @@ const LINE_VALUE = String.raw`[^\s"'\x60#,;{}\[\]&|<>()]{1,512}`;
 const NAME_TAIL = String.raw`[A-Za-z0-9_.-]{0,40}`;
 const SECRET_KW = String.raw`(?:secret|token|passw(?:or)?d|pwd|passphrase|api[_-]?key|apikey|private|credential|auth|access[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|client[_-]?key)`;
 const ASSIGN_KEYWORDS = [
-  'secret', 'token', 'passw', 'pwd', 'passphrase', 'api_key', 'api-key', 'apikey', 'private',
-  'credential', 'auth', 'access_key', 'access-key', 'accesskey', 'signing', 'encryption', 'master_key',
-  'masterkey', 'client_key', 'clientkey',
+  'secret',
+  'token',
+  'passw',
+  'pwd',
+  'passphrase',
+  'api_key',
+  'api-key',
+  'apikey',
+  'private',
+  'credential',
+  'auth',
+  'access_key',
+  'access-key',
+  'accesskey',
+  'signing',
+  'encryption',
+  'master_key',
+  'masterkey',
+  'client_key',
+  'clientkey',
 ];
 const DB_SCHEMES = String.raw`(?:jdbc:)?(?:postgres(?:ql)?|mysqlx?|mariadb|mongodb(?:\+srv)?|rediss?|redis-sentinel|amqps?|mssql|sqlserver|cockroachdb|clickhouse|couchdb|neo4j(?:\+s)?|bolt)`;
 const URL_SCHEMES = String.raw`(?:https?|ftps?|sftp|ssh|git|wss?|smtps?|imaps?|pop3s?|ldaps?|svn|rsync)`;
@@ -732,10 +870,7 @@ const INTERNAL_RULES: InternalRule[] = [
     severity: 'critical',
     scope: 'token',
     keywords: ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glft-', 'glsoat-', 'glcbt-', 'gloas-', 'glimt-', 'glagent-'],
-    regex: re(
-      LB_DASH +
-        String.raw`gl(?:pat|dt|rt|ptt|ft|soat|cbt|oas|imt|agent)-[A-Za-z0-9_-]{20,200}(?:\.[A-Za-z0-9_-]{2,40}){0,3}(?![A-Za-z0-9_-])`,
-    ),
+    regex: re(LB_DASH + String.raw`gl(?:pat|dt|rt|ptt|ft|soat|cbt|oas|imt|agent)-[A-Za-z0-9_-]{20,200}(?:\.[A-Za-z0-9_-]{2,40}){0,3}(?![A-Za-z0-9_-])`),
     allow: TOKEN_PLACEHOLDERS,
   },
   {
@@ -755,9 +890,7 @@ const INTERNAL_RULES: InternalRule[] = [
     severity: 'high',
     scope: 'token',
     keywords: ['xoxb-', 'xoxp-', 'xoxa-', 'xoxo-', 'xoxr-', 'xoxs-', 'xoxe', 'xapp-'],
-    regex: re(
-      LB_DASH + String.raw`(?:xox(?:[baposr]|e\.xox[bp])-[A-Za-z0-9-]{10,250}|xapp-[0-9]-[A-Za-z0-9-]{10,250})(?![A-Za-z0-9_-])`,
-    ),
+    regex: re(LB_DASH + String.raw`(?:xox(?:[baposr]|e\.xox[bp])-[A-Za-z0-9-]{10,250}|xapp-[0-9]-[A-Za-z0-9-]{10,250})(?![A-Za-z0-9_-])`),
     allow: TOKEN_PLACEHOLDERS,
     check: checkSlackToken,
   },
@@ -1251,7 +1384,9 @@ const INTERNAL_RULES: InternalRule[] = [
     id: 'payment-card',
     label: 'payment card number',
     severity: 'high',
-    regex: re(String.raw`(?<![0-9A-Za-z_.,/:+-])(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|3[47][0-9]{2}|6(?:011|5[0-9]{2}))(?:[ -]?[0-9]){9,15}(?![0-9A-Za-z_/-])`),
+    regex: re(
+      String.raw`(?<![0-9A-Za-z_.,/:+-])(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|3[47][0-9]{2}|6(?:011|5[0-9]{2}))(?:[ -]?[0-9]){9,15}(?![0-9A-Za-z_/-])`,
+    ),
     check: checkCard,
   },
   {
@@ -1268,10 +1403,7 @@ const INTERNAL_RULES: InternalRule[] = [
     label: 'Password in a database connection string',
     severity: 'critical',
     // anchored on "://" (cheap to find), the scheme is checked by the lookbehind
-    regex: re(
-      String.raw`://(?<=(?<![A-Za-z0-9+.-])` + DB_SCHEMES + String.raw`://)[^\s:@/?#"'<>]{0,128}:([^\s@/?#"'<>]{4,256})@`,
-      'gid',
-    ),
+    regex: re(String.raw`://(?<=(?<![A-Za-z0-9+.-])` + DB_SCHEMES + String.raw`://)[^\s:@/?#"'<>]{0,128}:([^\s@/?#"'<>]{4,256})@`, 'gid'),
     group: 1,
     allow: VALUE_PLACEHOLDERS,
   },
@@ -1279,10 +1411,7 @@ const INTERNAL_RULES: InternalRule[] = [
     id: 'url-credentials',
     label: 'Password in a URL',
     severity: 'high',
-    regex: re(
-      String.raw`://(?<=(?<![A-Za-z0-9+.-])` + URL_SCHEMES + String.raw`://)[^\s:@/?#"'<>]{1,128}:([^\s@/?#"'<>]{4,256})@`,
-      'gid',
-    ),
+    regex: re(String.raw`://(?<=(?<![A-Za-z0-9+.-])` + URL_SCHEMES + String.raw`://)[^\s:@/?#"'<>]{1,128}:([^\s@/?#"'<>]{4,256})@`, 'gid'),
     group: 1,
     allow: VALUE_PLACEHOLDERS,
   },
@@ -1314,13 +1443,22 @@ const INTERNAL_RULES: InternalRule[] = [
     severity: 'high',
     keywords: ASSIGN_KEYWORDS,
     regex: re(
-      String.raw`(?::=|=>|[:=])(?<=(` + SECRET_KW + NAME_TAIL + String.raw`)\\{0,3}["']?\]?\s{0,3}(?::=|=>|[:=]))(?:` +
+      String.raw`(?::=|=>|[:=])(?<=(` +
+        SECRET_KW +
+        NAME_TAIL +
+        String.raw`)\\{0,3}["']?\]?\s{0,3}(?::=|=>|[:=]))(?:` +
         // 2: quoted value after any separator
-        String.raw`\s{0,3}\\{0,3}["'\x60](` + QUOTED_VALUE + String.raw`)\\{0,3}["'\x60]` +
+        String.raw`\s{0,3}\\{0,3}["'\x60](` +
+        QUOTED_VALUE +
+        String.raw`)\\{0,3}["'\x60]` +
         // 3: NAME=value (env file, shell, query string, --name=value): no space around "="
-        String.raw`|(?<=[A-Za-z0-9_.-]=)(?![=>])(` + UNQUOTED_VALUE + String.raw`)(?=$|[\s"'\x60;&|,)}\]\\])` +
+        String.raw`|(?<=[A-Za-z0-9_.-]=)(?![=>])(` +
+        UNQUOTED_VALUE +
+        String.raw`)(?=$|[\s"'\x60;&|,)}\]\\])` +
         // 4: `name: value` / `name = value` running to the end of the line (YAML, INI, headers)
-        String.raw`|(?<!=[=>])[ \t]{1,8}(` + LINE_VALUE + String.raw`)(?=[ \t]*(?:#[^\n]*)?\r?$)` +
+        String.raw`|(?<!=[=>])[ \t]{1,8}(` +
+        LINE_VALUE +
+        String.raw`)(?=[ \t]*(?:#[^\n]*)?\r?$)` +
         ')',
       'gimd',
     ),
@@ -1346,7 +1484,11 @@ const INTERNAL_RULES: InternalRule[] = [
     severity: 'high',
     keywords: ASSIGN_KEYWORDS,
     regex: re(
-      String.raw`(?<![A-Za-z0-9_-])--([A-Za-z0-9-]{0,30}?` + SECRET_KW + String.raw`[A-Za-z0-9-]{0,30})[ \t]{1,4}(?![-=:])(` + UNQUOTED_VALUE + String.raw`)(?=$|[\s"'\x60;&|,)}\]])`,
+      String.raw`(?<![A-Za-z0-9_-])--([A-Za-z0-9-]{0,30}?` +
+        SECRET_KW +
+        String.raw`[A-Za-z0-9-]{0,30})[ \t]{1,4}(?![-=:])(` +
+        UNQUOTED_VALUE +
+        String.raw`)(?=$|[\s"'\x60;&|,)}\]])`,
       'gid',
     ),
     group: 2,
@@ -1477,9 +1619,7 @@ function trieSource(words: readonly string[]): string {
 }
 
 /** All token-scope keywords, searched in one pass over the token runs. */
-const TOKEN_KEYWORDS: string[] = [
-  ...new Set(INTERNAL_RULES.filter((r) => r.scope === 'token').flatMap((r) => r.keywords ?? [])),
-];
+const TOKEN_KEYWORDS: string[] = [...new Set(INTERNAL_RULES.filter((r) => r.scope === 'token').flatMap((r) => r.keywords ?? []))];
 const TOKEN_KEYWORD_RE = new RegExp(trieSource(TOKEN_KEYWORDS), 'gi');
 
 /**
@@ -1616,7 +1756,7 @@ export function scanText(text: string, opts?: { maxChars?: number }): Finding[] 
         const value = start === local && !tokenScope && end - start === raw.length ? raw : src.slice(start, end);
         if (value.length === 0) continue;
         if (rule.minEntropy !== undefined && shannonEntropy(value) < rule.minEntropy) continue;
-        if (rule.allow && rule.allow.some((a) => a.test(value))) continue;
+        if (rule.allow?.some((a) => a.test(value))) continue;
         kept++;
         candidates.push({
           rank,
@@ -1704,9 +1844,7 @@ const PATH_RULES: PathRule[] = [
   {
     ruleId: 'ssh-directory',
     label: 'SSH directory',
-    test: (p) =>
-      p.base === '.ssh' ||
-      (under(p, '.ssh') && !p.base.endsWith('.pub') && !/^(?:known_hosts(?:\.old)?|authorized_keys2?)$/.test(p.base)),
+    test: (p) => p.base === '.ssh' || (under(p, '.ssh') && !p.base.endsWith('.pub') && !/^(?:known_hosts(?:\.old)?|authorized_keys2?)$/.test(p.base)),
   },
   { ruleId: 'aws-credentials', label: 'AWS credentials or config', test: (p) => p.base === '.aws' || under(p, '.aws') },
   { ruleId: 'gnupg', label: 'GnuPG keyring', test: (p) => p.base === '.gnupg' || under(p, '.gnupg') },
@@ -1721,11 +1859,13 @@ const PATH_RULES: PathRule[] = [
   {
     ruleId: 'gcloud-credentials',
     label: 'Google Cloud credentials',
-    test: (p) =>
-      p.base === 'application_default_credentials.json' ||
-      /\/gcloud\/(?:credentials\.db|access_tokens\.db|legacy_credentials(?:\/|$))/.test(p.norm),
+    test: (p) => p.base === 'application_default_credentials.json' || /\/gcloud\/(?:credentials\.db|access_tokens\.db|legacy_credentials(?:\/|$))/.test(p.norm),
   },
-  { ruleId: 'azure-credentials', label: 'Azure credentials', test: (p) => /\/\.azure\/(?:accesstokens\.json|msal_token_cache\.[a-z]+|service_principal_entries\.json)$/.test(p.norm) },
+  {
+    ruleId: 'azure-credentials',
+    label: 'Azure credentials',
+    test: (p) => /\/\.azure\/(?:accesstokens\.json|msal_token_cache\.[a-z]+|service_principal_entries\.json)$/.test(p.norm),
+  },
   {
     ruleId: 'agent-credentials',
     label: 'Coding-agent or CLI credentials',
@@ -1768,7 +1908,11 @@ const PATH_RULES: PathRule[] = [
   },
   { ruleId: 'terraform-state', label: 'Terraform state', test: (p) => /\.tfstate(?:\.backup)?$/.test(p.base) },
   { ruleId: 'htpasswd', label: 'htpasswd file', test: (p) => p.base === '.htpasswd' },
-  { ruleId: 'password-store', label: 'Password store', test: (p) => p.base === '.password-store' || under(p, '.password-store') || /\/library\/keychains(?:\/|$)/.test(p.norm) },
+  {
+    ruleId: 'password-store',
+    label: 'Password store',
+    test: (p) => p.base === '.password-store' || under(p, '.password-store') || /\/library\/keychains(?:\/|$)/.test(p.norm),
+  },
   {
     ruleId: 'shell-history',
     label: 'Shell history (may hold secrets)',
@@ -1777,7 +1921,10 @@ const PATH_RULES: PathRule[] = [
 ];
 
 function normalisePath(path: string, home?: string): PathCtx | null {
-  let p = path.trim().replace(/^["']+|["']+$/g, '').trim();
+  let p = path
+    .trim()
+    .replace(/^["']+|["']+$/g, '')
+    .trim();
   if (p.length === 0) return null;
   p = p.replace(/\\/g, '/');
   p = p.replace(/^(?:\$\{HOME\}|\$HOME|%USERPROFILE%|%HOMEPATH%|%HOME%)(?=\/|$)/i, '~');
@@ -1823,11 +1970,46 @@ export function sensitivePath(path: string, home?: string): PathFinding | null {
  * matches a sensitive name is taken for that file.
  */
 const SENSITIVE_NAMES = [
-  '.env', '.env.local', '.env.production', '.envrc', '.ssh', 'id_rsa', 'id_ecdsa', 'id_ed25519', '.aws', 'credentials', '.gnupg',
-  '.netrc', '.npmrc', '.pypirc', '.git-credentials', '.pgpass', '.my.cnf', '.vault-token', '.htpasswd', '.boto', '.s3cfg',
-  '.docker', 'config.json', '.kube', 'config', 'kubeconfig', 'credentials.json', 'application_default_credentials.json',
-  'secrets.json', 'secrets.yaml', 'secrets.yml', '.secrets', 'terraform.tfstate', 'server.key', 'private.pem', '.password-store',
-  '.bash_history', '.zsh_history', 'shadow', 'environ',
+  '.env',
+  '.env.local',
+  '.env.production',
+  '.envrc',
+  '.ssh',
+  'id_rsa',
+  'id_ecdsa',
+  'id_ed25519',
+  '.aws',
+  'credentials',
+  '.gnupg',
+  '.netrc',
+  '.npmrc',
+  '.pypirc',
+  '.git-credentials',
+  '.pgpass',
+  '.my.cnf',
+  '.vault-token',
+  '.htpasswd',
+  '.boto',
+  '.s3cfg',
+  '.docker',
+  'config.json',
+  '.kube',
+  'config',
+  'kubeconfig',
+  'credentials.json',
+  'application_default_credentials.json',
+  'secrets.json',
+  'secrets.yaml',
+  'secrets.yml',
+  '.secrets',
+  'terraform.tfstate',
+  'server.key',
+  'private.pem',
+  '.password-store',
+  '.bash_history',
+  '.zsh_history',
+  'shadow',
+  'environ',
 ];
 
 const GLOB_CHARS = /[*?[]/;

@@ -31,7 +31,17 @@ import { also, article, because, provenanceNote, reasonText, summarize, truncate
 import { coverageAction, provenancePolicy } from './policy.ts';
 import { MIN_COVERAGE, strongestSource, writtenContent } from './taint.ts';
 import { AUTHENTICATED, escapeRe, ghRepo, githubRepoOfUrl, mcpHosts, PLAIN_FETCHERS, PROJECT_CONFIG, PROJECT_SOURCE, urlsRepos } from './destinations.ts';
-import { addressesOf, isChosen, isPrivateHost, provenanceOf, verdictRank, type Destination, type DestinationVerdict, type OwnFacts, type ProvenanceContext } from './provenance.ts';
+import {
+  addressesOf,
+  isChosen,
+  isPrivateHost,
+  provenanceOf,
+  verdictRank,
+  type Destination,
+  type DestinationVerdict,
+  type OwnFacts,
+  type ProvenanceContext,
+} from './provenance.ts';
 import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repoPushes, repoRemotes } from './git/index.ts';
 import { ciSecretHosts, fileSecrets, isCiFile, type PushFacts } from './git/publish.ts';
 
@@ -65,9 +75,9 @@ export interface EngineOptions {
   ownFacts?: () => OwnFacts | undefined;
 }
 
-
 /** Sources of private data beyond the project's files: MCP servers (databases, chat, mail, drives) and database clients run in Bash. */
-const PRIVATE_SOURCES = /^mcp__|^Bash\((?:[^)]*?(?:&&|;|\|)\s*)?(?:sudo\s+)?(?:psql|mysql|mariadb|sqlite3|mongo|mongosh|mongoexport|redis-cli|clickhouse(?:-client)?|cqlsh|bq|snowsql|sqlcmd|pg_dump|mysqldump)\b/;
+const PRIVATE_SOURCES =
+  /^mcp__|^Bash\((?:[^)]*?(?:&&|;|\|)\s*)?(?:sudo\s+)?(?:psql|mysql|mariadb|sqlite3|mongo|mongosh|mongoexport|redis-cli|clickhouse(?:-client)?|cqlsh|bq|snowsql|sqlcmd|pg_dump|mysqldump)\b/;
 
 /**
  * A taint that is ordinary work when it goes back into the project: data from the project's own
@@ -87,7 +97,6 @@ const hhmmss = (ms: number): string => new Date(ms).toTimeString().slice(0, 8);
 const FILE_WRITERS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
 /** Built-in tools whose output is the content of the file they name. */
 const FILE_READERS = new Set(['Read', 'NotebookRead']);
-
 
 interface MergedMatch {
   m: OriginMatch;
@@ -126,7 +135,12 @@ export class FlowEngine {
 
   setConfig(cfg: Config): void {
     this.cfg = cfg;
-    this.tracker.configure({ maxFingerprints: cfg.session.maxFingerprints, maxSessions: cfg.session.maxSessions, idleMs: cfg.session.idleMinutes * 60_000, record: this.opts.persist === true && cfg.session.persist });
+    this.tracker.configure({
+      maxFingerprints: cfg.session.maxFingerprints,
+      maxSessions: cfg.session.maxSessions,
+      idleMs: cfg.session.idleMinutes * 60_000,
+      record: this.opts.persist === true && cfg.session.persist,
+    });
   }
 
   private classify(name: string, ev: HookEvent): ToolClass {
@@ -160,7 +174,19 @@ export class FlowEngine {
   }
 
   private base(ev: HookEvent, tool: string, cls: Classification, summary: string): Decision {
-    return { event: ev.hook_event_name, sessionId: ev.session_id, tool, action: 'allow', risk: 'none', flowType: null, classification: cls, reason: '', summary, findings: [], destinationHosts: [] };
+    return {
+      event: ev.hook_event_name,
+      sessionId: ev.session_id,
+      tool,
+      action: 'allow',
+      risk: 'none',
+      flowType: null,
+      classification: cls,
+      reason: '',
+      summary,
+      findings: [],
+      destinationHosts: [],
+    };
   }
 
   private cwdOf(ev: HookEvent): string | undefined {
@@ -179,7 +205,7 @@ export class FlowEngine {
     if (typeof ev.prompt === 'string' && ev.prompt.length > 0) {
       s.book.notePrompt(ev.prompt);
       s.dirty = true;
-      d.summary = 'user prompt noted (destinations it names are the user\'s choice)';
+      d.summary = "user prompt noted (destinations it names are the user's choice)";
     }
     return d;
   }
@@ -208,7 +234,9 @@ export class FlowEngine {
   private projectConfig(p: string, ev: HookEvent): boolean {
     if (!this.inProject(p, ev)) return false;
     const a = (this.abs(p, ev) ?? p).replace(/\\/g, '/');
-    return PROJECT_CONFIG.test(baseName(a)) || PROJECT_SOURCE.test(baseName(a)) || /\/\.git\/config$|\/\.github\/workflows\/[^/]+\.ya?ml$|\/\.claude\/[^/]+$/.test(a);
+    return (
+      PROJECT_CONFIG.test(baseName(a)) || PROJECT_SOURCE.test(baseName(a)) || /\/\.git\/config$|\/\.github\/workflows\/[^/]+\.ya?ml$|\/\.claude\/[^/]+$/.test(a)
+    );
   }
 
   /** Is a path inside the project (the working directory), and not a dependency someone else wrote? */
@@ -226,9 +254,23 @@ export class FlowEngine {
    * (web, mail, chat, tickets, any MCP service, a fetch from a host nobody chose, a file outside
    * the project), from the project (its files, local git output), or neither (local command output).
    */
-  private outputSource(s: Session, ev: HookEvent, tool: string, tc: ToolClass, input: Record<string, unknown>, bash: BashAnalysis | undefined): { outside: boolean; project: boolean } {
+  private outputSource(
+    s: Session,
+    ev: HookEvent,
+    tool: string,
+    tc: ToolClass,
+    input: Record<string, unknown>,
+    bash: BashAnalysis | undefined,
+  ): { outside: boolean; project: boolean } {
     if (tc.source === 'external') return { outside: true, project: false };
-    const path = typeof input.file_path === 'string' ? input.file_path : typeof input.path === 'string' ? input.path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
+    const path =
+      typeof input.file_path === 'string'
+        ? input.file_path
+        : typeof input.path === 'string'
+          ? input.path
+          : typeof input.notebook_path === 'string'
+            ? input.notebook_path
+            : undefined;
     if (tool.startsWith('mcp__')) {
       // a filesystem-like server reading a file of the project is the project; anything else a service returns may be written by anyone
       if (path && this.inProject(path, ev)) return { outside: false, project: this.projectConfig(path, ev) };
@@ -237,17 +279,29 @@ export class FlowEngine {
     if (bash) {
       if (bash.egress) {
         const ctx = this.provenanceContext(s, ev);
-        const ghOwn = bash.egressCommands.every((c) => c.startsWith('gh ')) && bash.segments.every((seg) => (seg[0] ?? '').replace(/^.*\//, '') !== 'gh' || !/^(issue|pr|api|search|gist)$/.test(seg[1] ?? '') || (seg[1] === 'pr' && !/^(view|diff)$/.test(seg[2] ?? '') && !seg.includes('--comments')));
+        const ghOwn =
+          bash.egressCommands.every((c) => c.startsWith('gh ')) &&
+          bash.segments.every(
+            (seg) =>
+              (seg[0] ?? '').replace(/^.*\//, '') !== 'gh' ||
+              !/^(issue|pr|api|search|gist)$/.test(seg[1] ?? '') ||
+              (seg[1] === 'pr' && !/^(view|diff)$/.test(seg[2] ?? '') && !seg.includes('--comments')),
+          );
         const repos = urlsRepos(bash.urls);
-        const foreign = !ghOwn && (bash.hosts.some((h) => !repos.hosts.has(h) && !isChosen(provenanceOf({ kind: 'host', value: h }, ctx).provenance)) || repos.repos.some((r) => !isChosen(provenanceOf({ kind: 'repo', value: r }, ctx).provenance)));
+        const foreign =
+          !ghOwn &&
+          (bash.hosts.some((h) => !repos.hosts.has(h) && !isChosen(provenanceOf({ kind: 'host', value: h }, ctx).provenance)) ||
+            repos.repos.some((r) => !isChosen(provenanceOf({ kind: 'repo', value: r }, ctx).provenance)));
         if (foreign) return { outside: true, project: false };
       }
       // local git output (remotes, config, log), gh about the project's own repository (its runs,
       // settings, deployments; not issue and PR threads, which anyone can write), project files
-      const git = bash.segments.some(
-        (seg) =>
-          (seg[0] ?? '').replace(/^.*\//, '') === 'gh' && (['run', 'secret', 'variable', 'workflow', 'release', 'auth'].includes(seg[1] ?? '') || (seg[1] === 'repo' && seg[2] === 'view')),
-      ) || bash.git.some((g) => ['remote', 'config', 'log', 'show', 'status', 'branch'].includes(g.subcommand ?? ''));
+      const git =
+        bash.segments.some(
+          (seg) =>
+            (seg[0] ?? '').replace(/^.*\//, '') === 'gh' &&
+            (['run', 'secret', 'variable', 'workflow', 'release', 'auth'].includes(seg[1] ?? '') || (seg[1] === 'repo' && seg[2] === 'view')),
+        ) || bash.git.some((g) => ['remote', 'config', 'log', 'show', 'status', 'branch'].includes(g.subcommand ?? ''));
       const conf = bash.readPaths.length > 0 && bash.readPaths.every((p) => this.projectConfig(p, ev));
       return { outside: false, project: git || conf };
     }
@@ -309,7 +363,7 @@ export class FlowEngine {
     // untrusted for the trifecta rule, and internal data all the same.
     // The same for what a command fetched from outside (`curl https://…`, `wget -O- …`).
     // Output of curl/ssh/ping against hosts the user, the project or the user's own infrastructure stands for is not untrusted.
-    const fetched = bash !== undefined && bash.egress && src.outside;
+    const fetched = bash?.egress && src.outside;
     if (tc.untrusted || fetched) {
       s.sawUntrusted(label, now);
     }
@@ -337,7 +391,21 @@ export class FlowEngine {
       bash.egressCommands.length > 0 &&
       bash.egressCommands.every((c) => PLAIN_FETCHERS.has(c)) &&
       !AUTHENTICATED.test(input.command as string);
-    const o = s.addOrigin({ label, toolName: tool, cls: publicFetch ? 'external' : tc.source === 'unknown' ? 'internal' : tc.source, at: now, sensitive, ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}) }, texts, tokens, this.tracker.newOriginId(), this.tracker.recording, binaries);
+    const o = s.addOrigin(
+      {
+        label,
+        toolName: tool,
+        cls: publicFetch ? 'external' : tc.source === 'unknown' ? 'internal' : tc.source,
+        at: now,
+        sensitive,
+        ...(ev.tool_use_id ? { toolUseId: ev.tool_use_id } : {}),
+      },
+      texts,
+      tokens,
+      this.tracker.newOriginId(),
+      this.tracker.recording,
+      binaries,
+    );
     // payment card numbers make the whole output sensitive (cardholder data)
     if (s.index.lastCards > 0 && !o.sensitive.includes(CARD_LABEL)) {
       o.sensitive.push(CARD_LABEL);
@@ -384,7 +452,14 @@ export class FlowEngine {
     for (const h of hosts) {
       const hit = matchDomainList(h, suspiciousList);
       if (hit) {
-        findings.push({ action: pol.suspiciousEndpoint, risk: 'critical', flowType: 'internal_to_external', what: 'data', how: `${hit} is on the suspicious-endpoint list (request bins, tunnels, paste sites)`, rule: 'suspicious_endpoint' });
+        findings.push({
+          action: pol.suspiciousEndpoint,
+          risk: 'critical',
+          flowType: 'internal_to_external',
+          what: 'data',
+          how: `${hit} is on the suspicious-endpoint list (request bins, tunnels, paste sites)`,
+          rule: 'suspicious_endpoint',
+        });
         break;
       }
     }
@@ -397,7 +472,13 @@ export class FlowEngine {
         : undefined;
     if (tamper) {
       const off = tamper.kind === 'disable';
-      findings.push({ action: off ? pol.guardTampering : pol.settingsChanges, risk: off ? 'critical' : 'high', flowType: 'internal_to_internal', what: tamper.what, rule: off ? 'guard_tampering' : 'guard_settings' });
+      findings.push({
+        action: off ? pol.guardTampering : pol.settingsChanges,
+        risk: off ? 'critical' : 'high',
+        flowType: 'internal_to_internal',
+        what: tamper.what,
+        rule: off ? 'guard_tampering' : 'guard_settings',
+      });
     }
 
     // Where does this call send data?
@@ -418,8 +499,16 @@ export class FlowEngine {
       const live = uniq(verdicts.flatMap((v) => (v.live ? [v.live] : [])));
       if (live.length) d.liveFacts = live;
       // gh / git writes to the project's own repository are like the GitHub MCP server's writes
-      const ownRepoWrite = bash !== undefined && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => c === 'git push' || c.startsWith('gh ')) && chosen;
-      const kind: DestKind = dest.cls === 'unknown' ? 'unknown' : tc.sink === 'search' ? 'search' : ((tc.sink === 'project' || tc.sink === 'user') && !this.foreignRepository(input, ev, s)) || ownRepoWrite ? 'hybrid' : 'external';
+      const ownRepoWrite =
+        bash !== undefined && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => c === 'git push' || c.startsWith('gh ')) && chosen;
+      const kind: DestKind =
+        dest.cls === 'unknown'
+          ? 'unknown'
+          : tc.sink === 'search'
+            ? 'search'
+            : ((tc.sink === 'project' || tc.sink === 'user') && !this.foreignRepository(input, ev, s)) || ownRepoWrite
+              ? 'hybrid'
+              : 'external';
       // per site, not per host name: DNS exfiltration puts the data in the host name itself
       const destKey = dest.hosts.length ? uniq(dest.hosts.map(registrableDomain)).sort().join(',') : tool;
       // naming a destination the session already knew (from the prompt, a project file, a tool
@@ -436,16 +525,24 @@ export class FlowEngine {
       const homeLabels = new Set<string>();
       this.contentFindings(s, vs, kind, destKey, findings, commits, home, tc.family === 'unknown' ? homeLabels : undefined);
       if (dest.cls === 'external') this.secretFindings(vs, findings, homeLabels);
-      if (bash && bash.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
+      if (bash?.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
       if (bash && bash.pushes.length > 0) {
         const read = this.pushFindings(s, ev, bash, findings);
-        d.liveFacts = [...(d.liveFacts ?? []), read === 'read' ? 'git objects of the push' : read === 'absent' ? 'git objects of the push (no repository at its directory here)' : 'git objects of the push (not read: no repository access)'];
+        d.liveFacts = [
+          ...(d.liveFacts ?? []),
+          read === 'read'
+            ? 'git objects of the push'
+            : read === 'absent'
+              ? 'git objects of the push (no repository at its directory here)'
+              : 'git objects of the push (not read: no repository access)',
+        ];
       }
       if (tc.uploads) this.uploadFindings(s, ev, tool, tc.uploads, findings);
       // not for a write that names no recipient to a server nobody classified (the user's own record
       // or note there): nobody else reads it unless the server shares it, and then data would show
       if (dest.cls === 'external' && !chosen && !(kind === 'hybrid' && tc.family === 'unknown')) this.trifectaFinding(s, ev, bash, findings);
-      if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external') this.fetchPromptFindings(s, input.prompt, kind, destKey, findings, commits);
+      if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external')
+        this.fetchPromptFindings(s, input.prompt, kind, destKey, findings, commits);
       provenancePolicy(this.cfg.policy, findings, verdicts, chosen, tool, input, bash);
       this.dataInHostName(s, verdicts, findings);
       // Per-tool / per-server overrides replace the action of flow findings.
@@ -454,7 +551,14 @@ export class FlowEngine {
     }
     // a command the analysis could not read to its end: what it does is unknown, so it is never allowed (no override)
     const limit = bash?.limits[0];
-    if (limit) findings.push({ action: 'ask', risk: 'high', flowType: 'internal_to_external', what: `a command the guard could not analyse: ${limit.what}`, rule: 'analysis_limit' });
+    if (limit)
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `a command the guard could not analyse: ${limit.what}`,
+        rule: 'analysis_limit',
+      });
 
     // destinations the agent used first itself, in a call that goes ahead, are its own choice from now on
     if (verdicts.length > 0 && !findings.some((f) => f.action === 'deny')) {
@@ -480,7 +584,10 @@ export class FlowEngine {
     if (top.origin) d.originTool = top.origin.label;
     else if (top.source) d.originTool = top.source.label;
     d.summary = summarize(top) + provenanceNote(d);
-    d.reason = reasonText(tool, top, findings.length, dest.hosts, { timeOfDay: this.timeOfDay, ...(this.opts.configPath ? { configPath: this.opts.configPath } : {}) });
+    d.reason = reasonText(tool, top, findings.length, dest.hosts, {
+      timeOfDay: this.timeOfDay,
+      ...(this.opts.configPath ? { configPath: this.opts.configPath } : {}),
+    });
     if (unasked) d.reason += unaskedNote(top.action);
     // what was sent adds up only when it is really sent (a denied call sends nothing)
     if (d.action !== 'deny') for (const c of commits) c();
@@ -489,7 +596,15 @@ export class FlowEngine {
   }
 
   /** The destinations of a call and who chose each (hosts, addresses, repositories, git remotes). */
-  private destinationVerdicts(s: Session, ev: HookEvent, tool: string, tc: ToolClass, input: Record<string, unknown>, bash: BashAnalysis | undefined, hosts: string[]): DestinationVerdict[] {
+  private destinationVerdicts(
+    s: Session,
+    ev: HookEvent,
+    tool: string,
+    tc: ToolClass,
+    input: Record<string, unknown>,
+    bash: BashAnalysis | undefined,
+    hosts: string[],
+  ): DestinationVerdict[] {
     const ctx = this.provenanceContext(s, ev);
     const out: DestinationVerdict[] = [];
     const of = (d: Destination): void => {
@@ -508,20 +623,36 @@ export class FlowEngine {
             const from = seg.findIndex((a) => a === '--source' || a === '-s' || a.startsWith('--source='));
             const source = from < 0 ? undefined : (seg[from] as string).startsWith('--source=') ? (seg[from] as string).slice(9) : seg[from + 1];
             if (created && source !== undefined && (source === '.' || source === './' || this.abs(source, ev) === this.abs('.', ev))) {
-              out.push({ dest: { kind: 'repo', value: created.toLowerCase() }, provenance: 'project', planted: false, via: "a repository created from the project's own directory (gh repo create --source)" });
+              out.push({
+                dest: { kind: 'repo', value: created.toLowerCase() },
+                provenance: 'project',
+                planted: false,
+                via: "a repository created from the project's own directory (gh repo create --source)",
+              });
             } else if (created) of({ kind: 'repo', value: created.toLowerCase() });
             continue;
           }
           const repo = ghRepo(seg);
           if (repo) of({ kind: 'repo', value: repo.toLowerCase() });
-          else out.push({ dest: { kind: 'repo', value: '(the current repository)' }, provenance: 'project', planted: false, via: "gh in the project's working directory" });
+          else
+            out.push({
+              dest: { kind: 'repo', value: '(the current repository)' },
+              provenance: 'project',
+              planted: false,
+              via: "gh in the project's working directory",
+            });
         }
         for (const push of repoPushes(bash, this.cwdOf(ev), this.opts.home)) {
           // where the session pointed it (git/remotes.ts); undefined: the remote as the repository had it
           const url = pushTarget(s.remotes, push)?.url;
           if (url === undefined && created) continue;
           if (url === undefined) {
-            out.push({ dest: { kind: 'repo', value: `remote ${push.remote}` }, provenance: 'project', planted: false, via: `the repository's configured remote ${push.remote}` });
+            out.push({
+              dest: { kind: 'repo', value: `remote ${push.remote}` },
+              provenance: 'project',
+              planted: false,
+              via: `the repository's configured remote ${push.remote}`,
+            });
             continue;
           }
           const gh = /github\.com[/:]([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/i.exec(url);
@@ -555,7 +686,13 @@ export class FlowEngine {
       const repo = typeof input.repo === 'string' ? input.repo : typeof input.repository === 'string' ? input.repository : undefined;
       if (repo) of({ kind: 'repo', value: (owner && !repo.includes('/') ? `${owner}/${repo}` : repo).toLowerCase() });
       // a write that names nobody (a note, a record, a knowledge entry) goes to the user's own space there
-      if (out.length === 0 && tc.sink === 'project' && tc.server) out.push({ dest: { kind: 'repo', value: `${tc.server} (the user's space)` }, provenance: 'project', planted: false, via: `the user's own space on ${tc.server} (the call names no recipient)` });
+      if (out.length === 0 && tc.sink === 'project' && tc.server)
+        out.push({
+          dest: { kind: 'repo', value: `${tc.server} (the user's space)` },
+          provenance: 'project',
+          planted: false,
+          via: `the user's own space on ${tc.server} (the call names no recipient)`,
+        });
     }
     return out;
   }
@@ -600,7 +737,6 @@ export class FlowEngine {
     return t;
   }
 
-
   private fileTamperOf(input: Record<string, unknown>, ev: HookEvent): ReturnType<typeof fileTamper> {
     const f = typeof input.file_path === 'string' ? input.file_path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
     const p = f ? this.abs(f, ev) : null;
@@ -608,7 +744,16 @@ export class FlowEngine {
   }
 
   // ---------------------------------------------------------------- 1 + 4: content of origins
-  private contentFindings(s: Session, vs: View[], kind: DestKind, destKey: string, findings: Finding[], commits: Commit[], home?: string, homeLabels?: Set<string>): void {
+  private contentFindings(
+    s: Session,
+    vs: View[],
+    kind: DestKind,
+    destKey: string,
+    findings: Finding[],
+    commits: Commit[],
+    home?: string,
+    homeLabels?: Set<string>,
+  ): void {
     const pol = this.cfg.policy;
     const seen = new Map<number, MergedMatch>();
     const frags = new Map<number, { hit: FragmentHit; via: string[]; ranges: Array<[number, number]> }>();
@@ -654,17 +799,48 @@ export class FlowEngine {
       const sensitive = m.sensitiveLabels.length > 0 || (o.sensitive.length > 0 && m.covered >= MIN_COVERAGE);
       if (sensitive) {
         const what = m.sensitiveLabels.length ? article(m.sensitiveLabels.join(' and ')) : `${m.covered} characters of ${o.sensitive.join(', ')} content`;
-        findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), decoded, ...(m.sensitiveLabels.length ? { labels: m.sensitiveLabels } : {}), rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown' });
+        findings.push({
+          action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown,
+          risk: external ? 'critical' : 'high',
+          flowType: 'internal_to_external',
+          what,
+          origin: o,
+          ...(how ? { how } : {}),
+          decoded,
+          ...(m.sensitiveLabels.length ? { labels: m.sensitiveLabels } : {}),
+          rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown',
+        });
         risky.add(id);
       } else if (m.distinctive) {
         // an e-mail address, a random id: as strict as any internal data to the outside
-        const what = m.coveredOutside >= MIN_COVERAGE ? `${m.coveredOutside} characters of data with a distinctive value (an id, token or e-mail address)` : 'a distinctive value (an id, token or e-mail address)';
-        findings.push({ action: external ? pol.internalToExternal : pol.internalToUnknown, risk: external ? 'high' : 'medium', flowType: 'internal_to_external', what, origin: o, ...(how ? { how } : {}), decoded, rule: external ? 'internal_to_external' : 'internal_to_unknown' });
+        const what =
+          m.coveredOutside >= MIN_COVERAGE
+            ? `${m.coveredOutside} characters of data with a distinctive value (an id, token or e-mail address)`
+            : 'a distinctive value (an id, token or e-mail address)';
+        findings.push({
+          action: external ? pol.internalToExternal : pol.internalToUnknown,
+          risk: external ? 'high' : 'medium',
+          flowType: 'internal_to_external',
+          what,
+          origin: o,
+          ...(how ? { how } : {}),
+          decoded,
+          rule: external ? 'internal_to_external' : 'internal_to_unknown',
+        });
         risky.add(id);
       } else if (m.coveredOutside >= MIN_COVERAGE) {
         const [action, rule] = coverageAction(this.cfg.policy, kind);
         const where = kind === 'search' ? ' in a search query' : kind === 'hybrid' ? ' to a hybrid server (code host, tracker)' : '';
-        findings.push({ action, risk: kind === 'external' ? 'high' : 'medium', flowType: 'internal_to_external', what: `${m.coveredOutside} characters of data${where}`, origin: o, ...(how ? { how } : {}), decoded, rule });
+        findings.push({
+          action,
+          risk: kind === 'external' ? 'high' : 'medium',
+          flowType: 'internal_to_external',
+          what: `${m.coveredOutside} characters of data${where}`,
+          origin: o,
+          ...(how ? { how } : {}),
+          decoded,
+          rule,
+        });
         risky.add(id);
       }
     }
@@ -694,7 +870,15 @@ export class FlowEngine {
       const what = `${total} characters of ${sens ? `${o.sensitive.join(', ')} content` : 'data'}, sent in ${calls} pieces`;
       const how = `each call carried a small part of the same output to ${destKey}; together they add up`;
       if (sens) {
-        findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, origin: o, how, rule: 'chunked_sensitive' });
+        findings.push({
+          action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown,
+          risk: external ? 'critical' : 'high',
+          flowType: 'internal_to_external',
+          what,
+          origin: o,
+          how,
+          rule: 'chunked_sensitive',
+        });
       } else {
         const [action] = coverageAction(this.cfg.policy, kind);
         findings.push({ action, risk: kind === 'external' ? 'high' : 'medium', flowType: 'internal_to_external', what, origin: o, how, rule: 'chunked' });
@@ -731,8 +915,19 @@ export class FlowEngine {
       const wholeFound = o !== undefined && (seen.get(o.id)?.m.sensitiveLabels.includes(hit.label) ?? false);
       if (wholeFound) continue; // the whole secret is in this call: reported above
       if (calls < 2 && piece < need) continue;
-      const what = calls >= 2 ? `${article(hit.label)}, sent in ${calls} pieces (${total} of its ${len} characters so far)` : `${total} of the ${len} characters of ${article(hit.label)}`;
-      findings.push({ action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown, risk: external ? 'critical' : 'high', flowType: 'internal_to_external', what, ...(o ? { origin: o } : {}), how: calls >= 2 ? 'the pieces were sent over several calls of this session' : 'most of the secret is in this call', rule: 'split_secret' });
+      const what =
+        calls >= 2
+          ? `${article(hit.label)}, sent in ${calls} pieces (${total} of its ${len} characters so far)`
+          : `${total} of the ${len} characters of ${article(hit.label)}`;
+      findings.push({
+        action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown,
+        risk: external ? 'critical' : 'high',
+        flowType: 'internal_to_external',
+        what,
+        ...(o ? { origin: o } : {}),
+        how: calls >= 2 ? 'the pieces were sent over several calls of this session' : 'most of the secret is in this call',
+        rule: 'split_secret',
+      });
     }
   }
 
@@ -746,10 +941,22 @@ export class FlowEngine {
     const str = (k: string): string | undefined => (typeof input[k] === 'string' && (input[k] as string).length > 0 ? (input[k] as string) : undefined);
     const repo = str('repo') ?? str('repository') ?? str('repo_name');
     if (!repo) return null;
-    const name = repo.replace(/\.git$/, '').split('/').pop()?.toLowerCase() ?? '';
+    const name =
+      repo
+        .replace(/\.git$/, '')
+        .split('/')
+        .pop()
+        ?.toLowerCase() ?? '';
     const cwd = typeof ev.cwd === 'string' ? baseName(ev.cwd).toLowerCase() : '';
     if (name && name === cwd) return null;
-    for (const url of s.remotes.values()) if (url.replace(/\.git$/, '').toLowerCase().endsWith('/' + name)) return null;
+    for (const url of s.remotes.values())
+      if (
+        url
+          .replace(/\.git$/, '')
+          .toLowerCase()
+          .endsWith('/' + name)
+      )
+        return null;
     const owner = str('owner') ?? str('org') ?? str('namespace');
     return owner ? `${owner}/${repo}` : repo;
   }
@@ -760,7 +967,15 @@ export class FlowEngine {
     for (const v of vs) {
       const secrets = scanText(v.text).filter((f) => f.severity !== 'medium' && !(explained?.has(f.label) ?? false));
       if (secrets.length) {
-        findings.push({ action: this.cfg.policy.secretToExternal, risk: 'critical', flowType: 'internal_to_external', labels: uniq(secrets.map((f) => f.label)), what: article(uniq(secrets.map((f) => f.label)).join(' and ')), how: v.via.length ? `after ${v.via.join(' then ')} decoding` : 'found by pattern; no tool of this session returned it', rule: 'secret_to_external' });
+        findings.push({
+          action: this.cfg.policy.secretToExternal,
+          risk: 'critical',
+          flowType: 'internal_to_external',
+          labels: uniq(secrets.map((f) => f.label)),
+          what: article(uniq(secrets.map((f) => f.label)).join(' and ')),
+          how: v.via.length ? `after ${v.via.join(' then ')} decoding` : 'found by pattern; no tool of this session returned it',
+          rule: 'secret_to_external',
+        });
         return;
       }
     }
@@ -802,7 +1017,7 @@ export class FlowEngine {
   }
 
   // ---------------------------------------------------------------- 3: what an egress command reads and sends
-  private commandFindings(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, findings: Finding[]): void {
+  private commandFindings(s: Session, ev: HookEvent, bash: BashAnalysis, _command: string, findings: Finding[]): void {
     const pol = this.cfg.policy;
     const sends = bash.egressCommands.join(', ');
     let found = false;
@@ -810,7 +1025,14 @@ export class FlowEngine {
     for (const p of uniq([...bash.uploadPaths, ...bash.readPaths])) {
       const sp = sensitivePath(p, this.opts.home);
       if (sp) {
-        findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `the contents of ${p} (${sp.label})`, how: `the command reads ${p} and sends data with ${sends}`, rule: 'read_and_send' });
+        findings.push({
+          action: pol.sensitiveToExternal,
+          risk: 'critical',
+          flowType: 'internal_to_external',
+          what: `the contents of ${p} (${sp.label})`,
+          how: `the command reads ${p} and sends data with ${sends}`,
+          rule: 'read_and_send',
+        });
         found = true;
         break;
       }
@@ -826,7 +1048,9 @@ export class FlowEngine {
       if (best) {
         const [p, t] = best;
         const sens = t.sensitive.length > 0;
-        const held = t.by.startsWith('read by') ? `${t.path} is the file ${t.source} returned` : `it was written to ${t.path} by ${t.by} at ${this.timeOfDay(t.at)}`;
+        const held = t.by.startsWith('read by')
+          ? `${t.path} is the file ${t.source} returned`
+          : `it was written to ${t.path} by ${t.by} at ${this.timeOfDay(t.at)}`;
         findings.push({
           action: sens ? pol.sensitiveToExternal : pol.internalToExternal,
           risk: sens ? 'critical' : 'high',
@@ -841,16 +1065,32 @@ export class FlowEngine {
     }
     // the environment (printenv, env, set) piped or substituted into the egress command
     if (bash.envSent) {
-      findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: 'the environment (every variable, API keys and tokens included)', how: `the command dumps the environment and sends data with ${sends}`, rule: 'environment_to_external' });
+      findings.push({
+        action: pol.sensitiveToExternal,
+        risk: 'critical',
+        flowType: 'internal_to_external',
+        what: 'the environment (every variable, API keys and tokens included)',
+        how: `the command dumps the environment and sends data with ${sends}`,
+        rule: 'environment_to_external',
+      });
       found = true;
     }
     // any other local file the command sends
     if (!found) {
       // a file this very command writes (a heredoc of the request body) holds the command's own text, checked above
       const written = new Set(bash.writePaths.map((p) => this.abs(p, ev)));
-      const files = bash.uploadPaths.filter((p) => p !== '-' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !isPseudoFile(this.abs(p, ev) ?? p) && !written.has(this.abs(p, ev)));
+      const files = bash.uploadPaths.filter(
+        (p) => p !== '-' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !isPseudoFile(this.abs(p, ev) ?? p) && !written.has(this.abs(p, ev)),
+      );
       if (files.length) {
-        findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the contents of ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}`, how: `the command reads local files and sends them with ${sends}`, rule: 'upload_local_file' });
+        findings.push({
+          action: pol.internalToExternal,
+          risk: 'high',
+          flowType: 'internal_to_external',
+          what: `the contents of ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}`,
+          how: `the command reads local files and sends them with ${sends}`,
+          rule: 'upload_local_file',
+        });
       }
     }
     // a push to a git remote added or re-pointed in this session (in this repository, or in this
@@ -859,7 +1099,14 @@ export class FlowEngine {
       const to = pushTarget(s.remotes, push);
       if (to === undefined) continue;
       const repo = push.repo ? ` ${baseName(push.repo)}` : typeof ev.cwd === 'string' ? ` ${baseName(ev.cwd)}` : '';
-      findings.push({ action: pol.internalToExternal, risk: 'high', flowType: 'internal_to_external', what: `the repository${repo} (git push to ${to.direct ? to.url : `${push.remote} → ${to.url}`})`, how: to.how, rule: 'git_push_new_remote' });
+      findings.push({
+        action: pol.internalToExternal,
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `the repository${repo} (git push to ${to.direct ? to.url : `${push.remote} → ${to.url}`})`,
+        how: to.how,
+        rule: 'git_push_new_remote',
+      });
       break;
     }
   }
@@ -880,13 +1127,23 @@ export class FlowEngine {
         for (const t of s.taints.values()) {
           const ci = t.sensitive.find((l) => l.startsWith(CI_SECRETS_LABEL));
           if (!ci || !(p.repo === '' || t.path.startsWith(p.repo.endsWith('/') ? p.repo : p.repo + '/'))) continue;
-          findings.push({ action: this.cfg.policy.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `a CI workflow (${t.path}) that ${ci.replace(/^CI workflow that /, '')}`, source: { label: t.source, at: t.sourceAt }, how: `it was written by ${t.by} in this session; the push to ${p.remote} publishes it, and it runs with the repository's secrets on the next CI run`, rule: 'push_ci_secrets' });
+          findings.push({
+            action: this.cfg.policy.sensitiveToExternal,
+            risk: 'critical',
+            flowType: 'internal_to_external',
+            what: `a CI workflow (${t.path}) that ${ci.replace(/^CI workflow that /, '')}`,
+            source: { label: t.source, at: t.sourceAt },
+            how: `it was written by ${t.by} in this session; the push to ${p.remote} publishes it, and it runs with the repository's secrets on the next CI run`,
+            rule: 'push_ci_secrets',
+          });
           return all ? 'absent' : 'none';
         }
         // a file of this repository that holds private data and that this very command commits: an
         // edited (so tracked) file under `git commit -a`, or a path it `git add`s by name
         const commitAll = bash.git.some((g) => g.subcommand === 'commit' && g.args.some((a) => /^-[a-zA-Z]*a[a-zA-Z]*$/.test(a) || a === '--all'));
-        const added = bash.git.filter((g) => g.subcommand === 'add').flatMap((g) => g.args.filter((a) => !a.startsWith('-') && a !== '.' && a !== ':/' && a !== '*'));
+        const added = bash.git
+          .filter((g) => g.subcommand === 'add')
+          .flatMap((g) => g.args.filter((a) => !a.startsWith('-') && a !== '.' && a !== ':/' && a !== '*'));
         const addedAbs = added.map((a) => resolvePath(a, p.repo || undefined, this.opts.home)).filter((a): a is string => a !== null);
         for (const t of s.taints.values()) {
           if (projectOnly(t) || !p.repo || !t.path.startsWith(p.repo + '/')) continue;
@@ -894,7 +1151,15 @@ export class FlowEngine {
           const edited = commitAll && (t.by === 'Edit' || t.by === 'MultiEdit' || t.by === 'NotebookEdit');
           if (!named && !edited) continue;
           const sens = t.sensitive.length > 0;
-          findings.push({ action: sens ? this.cfg.policy.sensitiveToExternal : this.cfg.policy.internalToExternal, risk: sens ? 'critical' : 'high', flowType: 'internal_to_external', what: `${t.path}${sens ? ` (${t.sensitive.join(', ')})` : ''}`, source: { label: t.source, at: t.sourceAt }, how: `${t.path} holds data ${t.source} returned (written by ${t.by}); this command commits it${named ? ' (git add)' : ' (git commit -a)'} and the push to ${p.remote} publishes it`, rule: sens ? 'push_tainted_sensitive' : 'push_tainted' });
+          findings.push({
+            action: sens ? this.cfg.policy.sensitiveToExternal : this.cfg.policy.internalToExternal,
+            risk: sens ? 'critical' : 'high',
+            flowType: 'internal_to_external',
+            what: `${t.path}${sens ? ` (${t.sensitive.join(', ')})` : ''}`,
+            source: { label: t.source, at: t.sourceAt },
+            how: `${t.path} holds data ${t.source} returned (written by ${t.by}); this command commits it${named ? ' (git add)' : ' (git commit -a)'} and the push to ${p.remote} publishes it`,
+            rule: sens ? 'push_tainted_sensitive' : 'push_tainted',
+          });
           return all ? 'absent' : 'none';
         }
       }
@@ -905,19 +1170,40 @@ export class FlowEngine {
     for (const f of all) {
       const where = `${f.remote}${f.commits ? ` (${f.commits} commit${f.commits === 1 ? '' : 's'})` : ''}`;
       if (f.error) {
-        findings.push({ action: 'ask', risk: 'high', flowType: 'internal_to_external', what: `commits whose contents could not be checked (${f.error})`, how: `the push to ${f.remote} was not inspected, so it is not allowed as harmless`, rule: 'push_unchecked' });
+        findings.push({
+          action: 'ask',
+          risk: 'high',
+          flowType: 'internal_to_external',
+          what: `commits whose contents could not be checked (${f.error})`,
+          how: `the push to ${f.remote} was not inspected, so it is not allowed as harmless`,
+          rule: 'push_unchecked',
+        });
         continue;
       }
       for (const file of f.files) {
         const labels = fileSecrets(file);
         if (labels.length) {
-          findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `${article(labels.join(' and '))} in ${file.path}`, how: `the push to ${where} publishes ${file.path}, which holds it`, rule: 'push_secret' });
+          findings.push({
+            action: pol.sensitiveToExternal,
+            risk: 'critical',
+            flowType: 'internal_to_external',
+            what: `${article(labels.join(' and '))} in ${file.path}`,
+            how: `the push to ${where} publishes ${file.path}, which holds it`,
+            rule: 'push_secret',
+          });
           continue;
         }
         if (isCiFile(file.path)) {
           const hosts = ciSecretHosts(file.added, (h) => isLoopback(h) || matchDomainList(h, trusted) !== undefined);
           if (hosts.length) {
-            findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `a CI workflow (${file.path}) that sends the repository's secrets to ${hosts.slice(0, 3).join(', ')}`, how: `the push to ${where} publishes it; it runs with the repository's secrets on the next CI run`, rule: 'push_ci_secrets' });
+            findings.push({
+              action: pol.sensitiveToExternal,
+              risk: 'critical',
+              flowType: 'internal_to_external',
+              what: `a CI workflow (${file.path}) that sends the repository's secrets to ${hosts.slice(0, 3).join(', ')}`,
+              how: `the push to ${where} publishes it; it runs with the repository's secrets on the next CI run`,
+              rule: 'push_ci_secrets',
+            });
             continue;
           }
         }
@@ -927,7 +1213,15 @@ export class FlowEngine {
         // holds sensitive data, or data from a private service (a database, chat or mail MCP server), is not
         if (t && !projectOnly(t)) {
           const sens = t.sensitive.length > 0;
-          findings.push({ action: sens ? pol.sensitiveToExternal : pol.internalToExternal, risk: sens ? 'critical' : 'high', flowType: 'internal_to_external', what: `${file.path}${sens ? ` (${t.sensitive.join(', ')})` : ''}`, source: { label: t.source, at: t.sourceAt }, how: `the push to ${where} publishes ${file.path}, which holds data ${t.by.startsWith('read by') ? `${t.source} returned` : `written by ${t.by}`}`, rule: sens ? 'push_tainted_sensitive' : 'push_tainted' });
+          findings.push({
+            action: sens ? pol.sensitiveToExternal : pol.internalToExternal,
+            risk: sens ? 'critical' : 'high',
+            flowType: 'internal_to_external',
+            what: `${file.path}${sens ? ` (${t.sensitive.join(', ')})` : ''}`,
+            source: { label: t.source, at: t.sourceAt },
+            how: `the push to ${where} publishes ${file.path}, which holds data ${t.by.startsWith('read by') ? `${t.source} returned` : `written by ${t.by}`}`,
+            rule: sens ? 'push_tainted_sensitive' : 'push_tainted',
+          });
         }
       }
     }
@@ -948,7 +1242,14 @@ export class FlowEngine {
     for (const p of paths) {
       const sp = sensitivePath(p, this.opts.home);
       if (sp) {
-        findings.push({ action: pol.sensitiveToExternal, risk: 'critical', flowType: 'internal_to_external', what: `the contents of ${p} (${sp.label})`, how: `${tool} uploads ${p}`, rule: 'read_and_send' });
+        findings.push({
+          action: pol.sensitiveToExternal,
+          risk: 'critical',
+          flowType: 'internal_to_external',
+          what: `the contents of ${p} (${sp.label})`,
+          how: `${tool} uploads ${p}`,
+          rule: 'read_and_send',
+        });
         return;
       }
     }
@@ -957,8 +1258,18 @@ export class FlowEngine {
       const t = a ? s.taintOf(a) : undefined;
       if (!t) continue;
       const sens = t.sensitive.length > 0;
-      const held = t.by.startsWith('read by') ? `${t.path} is the file ${t.source} returned` : `it was written to ${t.path} by ${t.by} at ${this.timeOfDay(t.at)}`;
-      findings.push({ action: sens ? pol.sensitiveToExternal : pol.internalToExternal, risk: sens ? 'critical' : 'high', flowType: 'internal_to_external', what: `the contents of ${p}${sens ? ` (${t.sensitive.join(', ')})` : ''}`, source: { label: t.source, at: t.sourceAt }, how: `${held}; ${tool} uploads it`, rule: sens ? 'tainted_file_sensitive' : 'tainted_file' });
+      const held = t.by.startsWith('read by')
+        ? `${t.path} is the file ${t.source} returned`
+        : `it was written to ${t.path} by ${t.by} at ${this.timeOfDay(t.at)}`;
+      findings.push({
+        action: sens ? pol.sensitiveToExternal : pol.internalToExternal,
+        risk: sens ? 'critical' : 'high',
+        flowType: 'internal_to_external',
+        what: `the contents of ${p}${sens ? ` (${t.sensitive.join(', ')})` : ''}`,
+        source: { label: t.source, at: t.sourceAt },
+        how: `${held}; ${tool} uploads it`,
+        rule: sens ? 'tainted_file_sensitive' : 'tainted_file',
+      });
       return;
     }
   }
@@ -1056,7 +1367,13 @@ export class FlowEngine {
   }
   private suspicious: { a: readonly string[]; b: readonly string[]; list: readonly string[] } | undefined;
 
-  private destination(tc: ToolClass, tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined, hosts: string[]): { cls: Classification; hosts: string[] } {
+  private destination(
+    tc: ToolClass,
+    tool: string,
+    input: Record<string, unknown>,
+    bash: BashAnalysis | undefined,
+    hosts: string[],
+  ): { cls: Classification; hosts: string[] } {
     const trusted = this.cfg.policy.trustedHosts;
     const outside = (hs: string[]): string[] => hs.filter((h) => !isLoopback(h) && !matchDomainList(h, trusted));
     if (bash) {
@@ -1075,7 +1392,6 @@ export class FlowEngine {
     if (tc.destination === 'hybrid') return { cls: 'external', hosts: outside(hosts) };
     return { cls: tc.destination, hosts: tc.destination === 'internal' ? [] : outside(hosts) };
   }
-
 
   /** Close idle sessions; their summaries are in tracker.drainClosed(). */
   expire(now: number): void {
@@ -1142,22 +1458,6 @@ for (let c = 48; c <= 57; c++) CC[c] = 1;
 for (let c = 97; c <= 122; c++) CC[c] = c <= 102 ? 2 : 3;
 for (let c = 65; c <= 90; c++) CC[c] = 3;
 
-
-
-
 function uniq<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
-
-
-
-
-
-
-
-
-
-
-
-
-

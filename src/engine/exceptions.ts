@@ -102,7 +102,8 @@ export function findException(list: readonly FlowException[], key: FlowKey, ctx:
 
 /** Why a scope cannot be granted for a decision, or null when it can. */
 export function scopeProblem(scope: Scope, d: { sessionId: string | null; cwd: string | null; inputHash: string | null }): string | null {
-  if (scope === 'once' && (!d.inputHash || !d.sessionId)) return 'this decision has no recorded tool input, so "once" cannot recognise the same call again; use --session';
+  if (scope === 'once' && (!d.inputHash || !d.sessionId))
+    return 'this decision has no recorded tool input, so "once" cannot recognise the same call again; use --session';
   if (scope === 'session' && !d.sessionId) return 'this decision has no session';
   if (scope === 'project' && !d.cwd) return 'this decision has no working directory, so "project" has nothing to match; use --session or --always';
   return null;

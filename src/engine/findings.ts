@@ -85,7 +85,35 @@ export type DestKind = 'external' | 'unknown' | 'search' | 'hybrid';
 export const SENSITIVE_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['sensitive_to_external', 'chunked_sensitive', 'split_secret', 'secret_to_external']);
 
 /** Findings about data (of an origin, a file, a secret) leaving, as opposed to endpoint or guard findings. */
-export const DATA_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['sensitive_to_external', 'sensitive_to_unknown', 'internal_to_external', 'internal_to_unknown', 'internal_to_hybrid', 'internal_to_search', 'chunked', 'chunked_sensitive', 'split_secret', 'secret_to_external', 'read_and_send', 'tainted_file', 'tainted_file_sensitive', 'environment_to_external', 'upload_local_file', 'sensitive_in_fetch_prompt', 'encoded_in_fetch_prompt']);
+export const DATA_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
+  'sensitive_to_external',
+  'sensitive_to_unknown',
+  'internal_to_external',
+  'internal_to_unknown',
+  'internal_to_hybrid',
+  'internal_to_search',
+  'chunked',
+  'chunked_sensitive',
+  'split_secret',
+  'secret_to_external',
+  'read_and_send',
+  'tainted_file',
+  'tainted_file_sensitive',
+  'environment_to_external',
+  'upload_local_file',
+  'sensitive_in_fetch_prompt',
+  'encoded_in_fetch_prompt',
+]);
 
 /** Findings of ordinary (non-secret) data, which a chosen destination makes ordinary work. */
-export const ORDINARY_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['internal_to_external', 'internal_to_unknown', 'internal_to_hybrid', 'chunked', 'tainted_file', 'upload_local_file', 'git_push_new_remote', 'lethal_trifecta', 'encoded_in_fetch_prompt']);
+export const ORDINARY_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
+  'internal_to_external',
+  'internal_to_unknown',
+  'internal_to_hybrid',
+  'chunked',
+  'tainted_file',
+  'upload_local_file',
+  'git_push_new_remote',
+  'lethal_trifecta',
+  'encoded_in_fetch_prompt',
+]);

@@ -148,11 +148,26 @@ export class Session {
    * session is never closed to make room for another (see FlowTracker.makeRoom).
    */
   holdsData(): boolean {
-    return this.origins.size > 0 || this.taints.size > 0 || this.secretsSent.size > 0 || this.chunks.size > 0 || this.remotes.size > 0 || this.untrustedContentSeen || this.sensitiveRead !== undefined;
+    return (
+      this.origins.size > 0 ||
+      this.taints.size > 0 ||
+      this.secretsSent.size > 0 ||
+      this.chunks.size > 0 ||
+      this.remotes.size > 0 ||
+      this.untrustedContentSeen ||
+      this.sensitiveRead !== undefined
+    );
   }
 
   /** Record what a tool returned. Returns the origin (fingerprints counted). */
-  addOrigin(o: Omit<Origin, 'id' | 'fingerprints'>, texts: string[], tokens: TokenSpec[], nextId: number, record = false, binaries: readonly BinaryLeaf[] = []): Origin {
+  addOrigin(
+    o: Omit<Origin, 'id' | 'fingerprints'>,
+    texts: string[],
+    tokens: TokenSpec[],
+    nextId: number,
+    record = false,
+    binaries: readonly BinaryLeaf[] = [],
+  ): Origin {
     const origin: Origin = { ...o, id: nextId, fingerprints: 0 };
     origin.fingerprints = this.index.add(origin.id, texts, tokens, { precious: o.sensitive.length > 0, record, binaries });
     this.origins.set(origin.id, origin);

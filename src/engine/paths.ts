@@ -7,7 +7,10 @@ import { posix } from 'node:path';
  * Null for what is not a file (`-`, URLs, empty) or a relative path when there is no cwd.
  */
 export function resolvePath(path: string, cwd?: string, home?: string): string | null {
-  let p = path.trim().replace(/^["']+|["']+$/g, '').trim();
+  let p = path
+    .trim()
+    .replace(/^["']+|["']+$/g, '')
+    .trim();
   if (p === '' || p === '-' || /^[a-z][a-z0-9+.-]*:\/\//i.test(p)) return null;
   const h = home?.replace(/\/+$/, '');
   const m = /^(?:~|\$HOME|\$\{HOME\})(?=\/|$)/.exec(p);
@@ -16,7 +19,7 @@ export function resolvePath(path: string, cwd?: string, home?: string): string |
     p = h + p.slice(m[0].length);
   }
   if (!p.startsWith('/')) {
-    if (!cwd || !cwd.startsWith('/')) return null;
+    if (!cwd?.startsWith('/')) return null;
     p = posix.join(cwd, p);
   }
   const n = posix.normalize(p);
@@ -25,7 +28,15 @@ export function resolvePath(path: string, cwd?: string, home?: string): string |
 
 /** Paths that are not files holding data: devices and descriptors. */
 export function isPseudoFile(abs: string): boolean {
-  return abs === '/dev/null' || abs === '/dev/stdout' || abs === '/dev/stderr' || abs === '/dev/stdin' || abs === '/dev/tty' || abs.startsWith('/dev/fd/') || abs.startsWith('/proc/self/fd/');
+  return (
+    abs === '/dev/null' ||
+    abs === '/dev/stdout' ||
+    abs === '/dev/stderr' ||
+    abs === '/dev/stdin' ||
+    abs === '/dev/tty' ||
+    abs.startsWith('/dev/fd/') ||
+    abs.startsWith('/proc/self/fd/')
+  );
 }
 
 export function baseName(p: string): string {

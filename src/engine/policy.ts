@@ -24,9 +24,19 @@ const uniq = <T>(xs: T[]): T[] => [...new Set(xs)];
  *  - data to a destination planted in outside content is the injection pattern:
  *    `policy.plantedDestination`, and any payload to it is asked about even when nothing matches.
  */
-export function provenancePolicy(pol: Policy, findings: Finding[], verdicts: DestinationVerdict[], chosen: boolean, tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined): void {
+export function provenancePolicy(
+  pol: Policy,
+  findings: Finding[],
+  verdicts: DestinationVerdict[],
+  chosen: boolean,
+  tool: string,
+  input: Record<string, unknown>,
+  bash: BashAnalysis | undefined,
+): void {
   if (verdicts.length === 0) return;
-  const by = uniq(verdicts.map((v) => v.via)).slice(0, 2).join('; ');
+  const by = uniq(verdicts.map((v) => v.via))
+    .slice(0, 2)
+    .join('; ');
   const planted = verdicts.filter((v) => v.planted);
   if (planted.length > 0) {
     const p = planted[0] as DestinationVerdict;

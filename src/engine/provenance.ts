@@ -64,7 +64,7 @@ export interface DestinationVerdict {
 
 /** Worst first: where an injection would send, then the unknown, then the chosen. */
 const RANK: Record<string, number> = { planted: 0, never_seen: 1, tool_output: 2, project: 3, user: 4, own: 5 };
-export const verdictRank = (v: DestinationVerdict): number => (RANK[v.planted ? 'planted' : v.provenance] as number);
+export const verdictRank = (v: DestinationVerdict): number => RANK[v.planted ? 'planted' : v.provenance] as number;
 
 /** Chosen by the user, the project or the user's own infrastructure. */
 export const isChosen = (p: Provenance | undefined): boolean => p === 'user' || p === 'project' || p === 'own';
@@ -83,7 +83,8 @@ const PHONE_RE = /\+\d[\d -]{6,18}\d/g;
 const REPO_RE = /github\.com[/:]([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})/g;
 
 /** Keys whose values are addresses (structured data), not free text. */
-const ADDRESS_KEY = /^(from|sender|senders|to|recipients?|cc|bcc|reply_?to|participants?|attendees?|invitees?|e?mails?|email_?address(es)?|user_?email|owner|author|members?|shared_?with|contacts?|iban|account(_?number)?|payee|users?|user_?name|channels?|phone(_?number)?|from_phone_number|to_phone_number|host|hostname|url|homepage|repository|remote)$/i;
+const ADDRESS_KEY =
+  /^(from|sender|senders|to|recipients?|cc|bcc|reply_?to|participants?|attendees?|invitees?|e?mails?|email_?address(es)?|user_?email|owner|author|members?|shared_?with|contacts?|iban|account(_?number)?|payee|users?|user_?name|channels?|phone(_?number)?|from_phone_number|to_phone_number|host|hostname|url|homepage|repository|remote)$/i;
 
 export function normPhone(p: string): string {
   return p.replace(/[ -]/g, '');
@@ -97,7 +98,8 @@ export function destinationsIn(text: string): Destination[] {
   if (t.includes('.')) for (const h of allHosts(t)) out.push({ kind: 'host', value: h });
   if (/[A-Z]{2}\d\d/.test(t)) for (const m of t.matchAll(IBAN_RE)) out.push({ kind: 'address', value: m[0].toLowerCase() });
   if (t.includes('+')) for (const m of t.matchAll(PHONE_RE)) out.push({ kind: 'address', value: normPhone(m[0]) });
-  if (t.includes('github.com')) for (const m of t.matchAll(REPO_RE)) out.push({ kind: 'repo', value: `${m[1]}/${(m[2] as string).replace(/\.git$/, '')}`.toLowerCase() });
+  if (t.includes('github.com'))
+    for (const m of t.matchAll(REPO_RE)) out.push({ kind: 'repo', value: `${m[1]}/${(m[2] as string).replace(/\.git$/, '')}`.toLowerCase() });
   return out;
 }
 
@@ -166,7 +168,8 @@ export class DestinationBook {
     const p = prompt.toLowerCase();
     if (this.prompts.length >= MAX_PROMPTS || this.promptChars + p.length > MAX_PROMPT_CHARS) {
       // keep the newest: drop the oldest until it fits
-      while (this.prompts.length > 0 && (this.prompts.length >= MAX_PROMPTS || this.promptChars + p.length > MAX_PROMPT_CHARS)) this.promptChars -= (this.prompts.shift() as string).length;
+      while (this.prompts.length > 0 && (this.prompts.length >= MAX_PROMPTS || this.promptChars + p.length > MAX_PROMPT_CHARS))
+        this.promptChars -= (this.prompts.shift() as string).length;
     }
     const q = p.length > MAX_PROMPT_CHARS ? p.slice(0, MAX_PROMPT_CHARS) : p;
     this.prompts.push(q);
@@ -286,7 +289,14 @@ function containsWord(hay: string, needle: string): boolean {
 export function isPrivateHost(host: string): boolean {
   const h = host.toLowerCase();
   if (isLoopback(h)) return true;
-  if (/^10\.\d+\.\d+\.\d+$/.test(h) || /^192\.168\.\d+\.\d+$/.test(h) || /^172\.(1[6-9]|2\d|3[01])\.\d+\.\d+$/.test(h) || /^169\.254\.\d+\.\d+$/.test(h) || /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d+\.\d+$/.test(h)) return true;
+  if (
+    /^10\.\d+\.\d+\.\d+$/.test(h) ||
+    /^192\.168\.\d+\.\d+$/.test(h) ||
+    /^172\.(1[6-9]|2\d|3[01])\.\d+\.\d+$/.test(h) ||
+    /^169\.254\.\d+\.\d+$/.test(h) ||
+    /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d+\.\d+$/.test(h)
+  )
+    return true;
   if (/^(fc|fd)[0-9a-f]{2}:/i.test(h) || /^fe80:/i.test(h)) return true;
   return /\.(local|lan|home\.arpa|internal|localdomain|home|corp)$/.test(h) || (!h.includes('.') && /^[a-z][a-z0-9-]*$/.test(h));
 }
@@ -308,7 +318,8 @@ export function provenanceOf(d: Destination, ctx: ProvenanceContext): Destinatio
     const o = ctx.own;
     if (o) {
       if (o.sshHosts.has(d.value)) return { dest: d, provenance: 'own', planted: false, via: '~/.ssh/config', live: 'ssh config' };
-      if (o.knownHosts.has(d.value) || (o.hashedKnownHost?.(d.value) ?? false)) return { dest: d, provenance: 'own', planted: false, via: '~/.ssh/known_hosts', live: 'ssh known_hosts' };
+      if (o.knownHosts.has(d.value) || (o.hashedKnownHost?.(d.value) ?? false))
+        return { dest: d, provenance: 'own', planted: false, via: '~/.ssh/known_hosts', live: 'ssh known_hosts' };
     }
     if (isPrivateHost(d.value)) return { dest: d, provenance: 'own', planted: false, via: 'a loopback or private address' };
   }
@@ -316,7 +327,8 @@ export function provenanceOf(d: Destination, ctx: ProvenanceContext): Destinatio
   if (d.kind === 'repo') {
     if (ctx.projectRepo(d.value)) return { dest: d, provenance: 'project', planted: false, via: "the project's repository" };
     const owner = d.value.includes('/') ? (d.value.split('/')[0] as string) : '';
-    if (owner && ctx.book.isProjectOwner(owner)) return { dest: d, provenance: 'project', planted: false, via: `${owner}, the account that owns the project's repository` };
+    if (owner && ctx.book.isProjectOwner(owner))
+      return { dest: d, provenance: 'project', planted: false, via: `${owner}, the account that owns the project's repository` };
   }
   const s = ctx.book.sighting(d);
   if (s) {
@@ -327,7 +339,8 @@ export function provenanceOf(d: Destination, ctx: ProvenanceContext): Destinatio
 }
 
 /** Keys of a tool input that name where a message or payment goes. */
-const RECIPIENT_KEY = /^(to|recipients?|cc|bcc|email|emails|user_?email|recipient_?email|channel|channel_?(id|name)|recipient_?id|phone(_?number)?|to_?phone_?number|iban|account|payee|user|username|chat_?id|participants?|attendees?|invitees?|guests?|share_?with|shared_?with)$/i;
+const RECIPIENT_KEY =
+  /^(to|recipients?|cc|bcc|email|emails|user_?email|recipient_?email|channel|channel_?(id|name)|recipient_?id|phone(_?number)?|to_?phone_?number|iban|account|payee|user|username|chat_?id|participants?|attendees?|invitees?|guests?|share_?with|shared_?with)$/i;
 
 /** The addresses (e-mail, recipients, channels, numbers) a tool input sends to. */
 export function addressesOf(input: Record<string, unknown>): Destination[] {
@@ -341,5 +354,3 @@ export function addressesOf(input: Record<string, unknown>): Destination[] {
   for (const [k, v] of Object.entries(input)) if (RECIPIENT_KEY.test(k)) add(v);
   return out;
 }
-
-

@@ -91,7 +91,8 @@ export function also(how: string | undefined, clause: string): string {
 
 /** Why a decision about a destination's provenance went the way it did: the clauses policy adds. */
 export const because = {
-  planted: (dest: string, via: string): string => `${dest} first appeared in ${via}, in content from outside: a destination planted there is where a prompt injection sends data`,
+  planted: (dest: string, via: string): string =>
+    `${dest} first appeared in ${via}, in content from outside: a destination planted there is where a prompt injection sends data`,
   providerOwnApi: (): string => 'it goes to the API of the provider that issued it',
   otherRepository: (from: string, to: string): string => `it was read from ${from} and goes to ${to}, another repository with other readers`,
   chosen: (by: string): string => `the destination was chosen by ${by}`,

@@ -97,7 +97,13 @@ export class HeldSecrets {
       const lines = countNewlines(value);
       const short = SHORT_LABEL[label] ?? label;
       const name = short.replace(/[«»\n]/g, ' ').slice(0, 80);
-      h = { value, placeholder: `«secret: ${name} #${++this.n}${lines > 0 ? ` (${lines + 1} lines)` : ''}, ${BY}»`, padding: lines, label: name, files: new Set() };
+      h = {
+        value,
+        placeholder: `«secret: ${name} #${++this.n}${lines > 0 ? ` (${lines + 1} lines)` : ''}, ${BY}»`,
+        padding: lines,
+        label: name,
+        files: new Set(),
+      };
       // past the cap a value is still held back, but not kept: its placeholder cannot be turned back
       if (this.byValue.size < this.maxValues) {
         this.byValue.set(value, h);
@@ -401,7 +407,15 @@ export class Redactor {
       return this.redact(sessionId, result, []);
     } catch (e) {
       // never hand over what could not be checked
-      return { isError: true, content: [{ type: 'text', text: `mcpproxy-hook could not check this result for secrets (${(e as Error).message.slice(0, 200)}), so it is held back. See the sidecar log.` }] };
+      return {
+        isError: true,
+        content: [
+          {
+            type: 'text',
+            text: `mcpproxy-hook could not check this result for secrets (${(e as Error).message.slice(0, 200)}), so it is held back. See the sidecar log.`,
+          },
+        ],
+      };
     }
   }
 

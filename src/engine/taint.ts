@@ -37,6 +37,9 @@ export function writtenContent(input: Record<string, unknown>): string {
   if (typeof input.content === 'string') return input.content;
   if (typeof input.new_string === 'string') return input.new_string;
   if (typeof input.new_source === 'string') return input.new_source;
-  if (Array.isArray(input.edits)) return input.edits.map((e) => (e && typeof (e as Record<string, unknown>).new_string === 'string' ? (e as Record<string, string>).new_string : '')).join('\n');
+  if (Array.isArray(input.edits))
+    return input.edits
+      .map((e) => (e && typeof (e as Record<string, unknown>).new_string === 'string' ? (e as Record<string, string>).new_string : ''))
+      .join('\n');
   return '';
 }

@@ -56,7 +56,8 @@ const LAUNCHCTL_OFF = new Set(['bootout', 'unload', 'disable', 'remove', 'kill',
 /** signals that do not stop, freeze or kill (kill -0 only asks whether the process exists) */
 const HARMLESS_SIGNALS = new Set(['0', 'cont', 'sigcont', '18', 'winch', 'sigwinch']);
 /** code that writes, moves, deletes or links files */
-const CODE_WRITES = /\b(write\w*|dump|rename\w*|replace|unlink\w*|remove|rmtree|rmSync|rm|truncate|copy\w*|move|symlink\w*|link|chmod\w*|mkfifo|open\s*\([^)]*['"][wa+x])|\bopen\s*\(.*>/i;
+const CODE_WRITES =
+  /\b(write\w*|dump|rename\w*|replace|unlink\w*|remove|rmtree|rmSync|rm|truncate|copy\w*|move|symlink\w*|link|chmod\w*|mkfifo|open\s*\([^)]*['"][wa+x])|\bopen\s*\(.*>/i;
 /** code that sends a signal */
 const CODE_SIGNALS = /\b(kill|killpg|signal|SIGSTOP|SIGKILL|SIGTERM)\b/;
 
@@ -97,7 +98,13 @@ function globRegex(glob: string, crossSlash = false): RegExp | null {
     else if (c === '[') {
       const end = glob.indexOf(']', i + 1);
       if (end < 0) return null;
-      re += '[' + glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']';
+      re +=
+        '[' +
+        glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\') +
+        ']';
       i = end;
     } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
   }
@@ -123,9 +130,14 @@ class Places {
   /** files whose removal blinds the guard: named so a `find -name` pattern can be matched */
   readonly files: string[];
   constructor(private readonly facts: GuardFacts) {
-    this.own = [facts.stateDir, facts.installDir, facts.configFile, ...(facts.protectedPaths ?? [])].filter((x): x is string => typeof x === 'string' && x.length > 1);
+    this.own = [facts.stateDir, facts.installDir, facts.configFile, ...(facts.protectedPaths ?? [])].filter(
+      (x): x is string => typeof x === 'string' && x.length > 1,
+    );
     const s = facts.stateDir;
-    this.files = [...this.own, ...(s ? ['sidecar.sock', 'sidecar.pid', 'audit.db', 'audit.db-wal', 'key', 'http-token', 'mcp.sock'].map((f) => `${s}/${f}`) : [])];
+    this.files = [
+      ...this.own,
+      ...(s ? ['sidecar.sock', 'sidecar.pid', 'audit.db', 'audit.db-wal', 'key', 'http-token', 'mcp.sock'].map((f) => `${s}/${f}`) : []),
+    ];
   }
 
   /** The path (or glob) is, or is inside, one of the guard's own places. */
@@ -145,7 +157,10 @@ class Places {
   /** Code text (an interpreter's argument or heredoc) that names one of the guard's places. */
   namedIn(code: string): boolean {
     const h = this.facts.home;
-    return this.own.some((d) => code.includes(d) || (h !== undefined && d.startsWith(h + '/') && code.includes('~' + d.slice(h.length)))) || /mcpproxy-hook/.test(code);
+    return (
+      this.own.some((d) => code.includes(d) || (h !== undefined && d.startsWith(h + '/') && code.includes('~' + d.slice(h.length)))) ||
+      /mcpproxy-hook/.test(code)
+    );
   }
 }
 
@@ -174,7 +189,8 @@ function killHitsUs(cmd: string, args: string[], facts: GuardFacts): string | un
     if (pattern === undefined) return undefined;
     const subject = full ? facts.sidecarCmdline : (facts.sidecarName ?? 'node');
     if (subject === undefined) return pattern === 'node' || pattern === 'nodejs' ? `every ${pattern} process, the guard's sidecar among them` : undefined;
-    if (cmd === 'killall' && !args.includes('-r')) return pattern === subject || pattern === 'nodejs' ? `every ${pattern} process, the guard's sidecar among them` : undefined;
+    if (cmd === 'killall' && !args.includes('-r'))
+      return pattern === subject || pattern === 'nodejs' ? `every ${pattern} process, the guard's sidecar among them` : undefined;
     try {
       if (new RegExp(pattern).test(subject)) return `processes matching ${JSON.stringify(pattern)}, the guard's sidecar among them`;
     } catch {
@@ -193,13 +209,15 @@ function cliTamper(argv: string[], cmd: string, facts: GuardFacts): TamperFindin
     const b = base(a);
     return b === NAME || b === `${NAME}.js` || (b === 'cli.js' && facts.installDir !== undefined && a.includes(facts.installDir));
   };
-  const at = cmd === NAME ? 0 : ['npx', 'node', 'nodejs', 'pnpm', 'pnpx', 'yarn', 'bunx', 'bun', 'npm'].includes(cmd) ? argv.findIndex((a, i) => i > 0 && isCli(a)) : -1;
+  const at =
+    cmd === NAME ? 0 : ['npx', 'node', 'nodejs', 'pnpm', 'pnpx', 'yarn', 'bunx', 'bun', 'npm'].includes(cmd) ? argv.findIndex((a, i) => i > 0 && isCli(a)) : -1;
   if (at < 0) return undefined;
   const rest = argv.slice(at + 1);
   const sub = rest.filter((a) => !a.startsWith('-'));
   const shown = `${NAME} ${rest.join(' ')}`.trim();
   // allow lets a blocked flow through and the console can: the user's call, not the agent's
-  if (sub[0] === 'uninstall' || sub[0] === 'allow' || sub[0] === 'console' || (sub[0] === 'service' && ['uninstall', 'stop', 'disable'].includes(sub[1] ?? ''))) return { kind: 'disable', what: `run \`${shown}\`` };
+  if (sub[0] === 'uninstall' || sub[0] === 'allow' || sub[0] === 'console' || (sub[0] === 'service' && ['uninstall', 'stop', 'disable'].includes(sub[1] ?? '')))
+    return { kind: 'disable', what: `run \`${shown}\`` };
   if (sub[0] === 'config' && (sub[1] === 'set' || sub[1] === 'unset')) return { kind: 'disable', what: `change the guard's policy (\`${shown}\`)` };
   if (sub[0] === 'install') {
     if (rest.includes('--dry-run')) return undefined;
@@ -232,8 +250,10 @@ export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFact
       const hit = killHitsUs(cmd, args, facts);
       if (hit) return { kind: 'disable', what: `stop or freeze ${hit} (${[cmd, ...args].join(' ').slice(0, 80)})` };
     }
-    if (cmd === 'systemctl' && args.some((a) => SYSTEMCTL_OFF.has(a)) && args.some((a) => a.includes(NAME))) return { kind: 'disable', what: `stop or disable the guard's service (systemctl ${args.find((a) => SYSTEMCTL_OFF.has(a))})` };
-    if (cmd === 'launchctl' && args.some((a) => LAUNCHCTL_OFF.has(a)) && args.some((a) => a.includes(NAME))) return { kind: 'disable', what: `unload the guard's agent (launchctl ${args.find((a) => LAUNCHCTL_OFF.has(a))})` };
+    if (cmd === 'systemctl' && args.some((a) => SYSTEMCTL_OFF.has(a)) && args.some((a) => a.includes(NAME)))
+      return { kind: 'disable', what: `stop or disable the guard's service (systemctl ${args.find((a) => SYSTEMCTL_OFF.has(a))})` };
+    if (cmd === 'launchctl' && args.some((a) => LAUNCHCTL_OFF.has(a)) && args.some((a) => a.includes(NAME)))
+      return { kind: 'disable', what: `unload the guard's agent (launchctl ${args.find((a) => LAUNCHCTL_OFF.has(a))})` };
     const cli = cliTamper(argv, cmd, facts);
     if (cli?.kind === 'disable') return cli;
     if (cli && !settings) settings = cli;
@@ -246,8 +266,14 @@ export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFact
         const starts = (firstExpr < 0 ? args : args.slice(0, firstExpr)).map(abs).filter((x): x is string => x !== null);
         if (starts.length === 0 && cwd) starts.push(cwd);
         // -name/-iname match the file's name, -path/-wholename its whole path
-        const tests = args.flatMap((a, i) => (a === '-name' || a === '-iname' ? [{ re: globRegex(args[i + 1] ?? ''), whole: false }] : a === '-path' || a === '-wholename' ? [{ re: globRegex(args[i + 1] ?? '', true), whole: true }] : []));
-        const hit = places.files.find((f) => starts.some((st) => under(f, st)) && tests.every((t) => t.re !== null && t.re.test(t.whole ? f : base(f))));
+        const tests = args.flatMap((a, i) =>
+          a === '-name' || a === '-iname'
+            ? [{ re: globRegex(args[i + 1] ?? ''), whole: false }]
+            : a === '-path' || a === '-wholename'
+              ? [{ re: globRegex(args[i + 1] ?? '', true), whole: true }]
+              : [],
+        );
+        const hit = places.files.find((f) => starts.some((st) => under(f, st)) && tests.every((t) => t.re?.test(t.whole ? f : base(f))));
         if (hit) return { kind: 'disable', what: `delete the guard's files by search (find … -delete reaches ${hit})` };
       }
     }
@@ -282,7 +308,8 @@ export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFact
     }
     if (CODE_SIGNALS.test(command) && /sidecar\.pid/.test(command)) return { kind: 'disable', what: "signal the guard's sidecar by its pid file from code" };
     if (CODE_WRITES.test(command) && places.namedIn(command)) return { kind: 'disable', what: "change or remove the guard's own files from code" };
-    if (!settings && CODE_WRITES.test(command) && /\.claude\b/.test(command) && /settings(\.local)?\.json|\.claude\.json/.test(command)) settings = settingsHit('from code');
+    if (!settings && CODE_WRITES.test(command) && /\.claude\b/.test(command) && /settings(\.local)?\.json|\.claude\.json/.test(command))
+      settings = settingsHit('from code');
   }
   for (const w of bash.writePaths) {
     const p = abs(w);

@@ -127,7 +127,9 @@ function lineInfo(line: string): LineInfo[] {
     for (const m of Array.isArray(v) ? v : [v]) {
       if (typeof m !== 'object' || m === null) continue;
       const r = m as Record<string, unknown>;
-      out.push(infoOf(typeof r.method === 'string' ? r.method : undefined, 'id' in r && r.id !== null && r.id !== undefined ? JSON.stringify(r.id) : undefined));
+      out.push(
+        infoOf(typeof r.method === 'string' ? r.method : undefined, 'id' in r && r.id !== null && r.id !== undefined ? JSON.stringify(r.id) : undefined),
+      );
     }
     return out;
   }
@@ -158,7 +160,11 @@ const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
  * went away are answered with an error that says so (they may or may not have run); calls made
  * while it is away wait up to `waitMs` for it, then get an error that says how to start it.
  */
-export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, opts: BridgeOptions = {}): Promise<void> {
+export async function runStdioBridge(
+  mcpSocketPath: string,
+  io: BridgeIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+  opts: BridgeOptions = {},
+): Promise<void> {
   const waitMs = opts.waitMs ?? (Number(process.env.MCPPROXY_HOOK_BRIDGE_WAIT_MS) || 15_000);
   let first: Socket | undefined;
   let lastErr: NodeJS.ErrnoException | undefined;
@@ -250,7 +256,8 @@ export async function runStdioBridge(mcpSocketPath: string, io: BridgeIo = { std
         sock = undefined;
         if (stdinEnded || finished) return finish();
         io.stderr.write('mcpproxy-hook mcp: the sidecar went away; reconnecting\n');
-        for (const id of pending) err(id, 'the mcpproxy-hook sidecar restarted while this call was in flight: it may or may not have run. Check before calling it again.');
+        for (const id of pending)
+          err(id, 'the mcpproxy-hook sidecar restarted while this call was in flight: it may or may not have run. Check before calling it again.');
         pending.clear();
         downSince = Date.now();
         reconnect();
@@ -403,7 +410,6 @@ export function parseHandshake(line: string): { pids: number[]; bridge?: string 
   const bridge = typeof h.bridge === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(h.bridge) ? h.bridge : undefined;
   return { pids, ...(bridge ? { bridge } : {}) };
 }
-
 
 /** The sidecar's end of the stdio bridge: MCP over a Unix socket (0600), one proxy Server per connection. */
 export class McpSocketServer {

@@ -62,7 +62,8 @@ function loopbackHex(addr: string): boolean {
   // /proc/net/tcp: IPv4 as 8 hex digits in host byte order (127.x.x.x → xxxxxx7F on little-endian)
   if (addr.length === 8) return addr.endsWith('7F') || addr.startsWith('7F');
   // /proc/net/tcp6: ::1, or ::ffff:127.x.x.x
-  if (addr.length === 32) return addr === '00000000000000000000000001000000' || (addr.startsWith('0000000000000000FFFF0000') && (addr.endsWith('7F') || addr.slice(24, 26) === '7F'));
+  if (addr.length === 32)
+    return addr === '00000000000000000000000001000000' || (addr.startsWith('0000000000000000FFFF0000') && (addr.endsWith('7F') || addr.slice(24, 26) === '7F'));
   return false;
 }
 
@@ -192,7 +193,8 @@ export class HttpEndpoint {
     const bad = loopbackRefusal(req, this.boundPort);
     if (bad) return this.refuse(res, bad.status, bad.message);
     if ((req.url ?? '').split('?')[0] !== MCP_PATH) return this.refuse(res, 404, `not found; the MCP endpoint is ${MCP_PATH}`);
-    if (!bearerOk(req, this.opts.token)) return this.refuse(res, 401, 'missing or wrong bearer token (Authorization: Bearer <token> from the mcpproxy-hook state dir)');
+    if (!bearerOk(req, this.opts.token))
+      return this.refuse(res, 401, 'missing or wrong bearer token (Authorization: Bearer <token> from the mcpproxy-hook state dir)');
     const method = req.method ?? '';
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
       res.setHeader('allow', 'GET, POST, DELETE');

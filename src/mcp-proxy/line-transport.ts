@@ -42,7 +42,7 @@ export class LineTransport implements Transport {
     this.output = output ?? (input as unknown as Writable);
     this.maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
     this.closeStreams = opts.closeStreams ?? true;
-    this.initial = opts.initial && opts.initial.length ? opts.initial : undefined;
+    this.initial = opts.initial?.length ? opts.initial : undefined;
   }
 
   private on(stream: Readable | Writable, ev: string, fn: (...a: never[]) => void): void {
@@ -156,7 +156,9 @@ export class LineTransport implements Transport {
     for (const [s, ev, fn] of this.listeners) s.off(ev, fn as (...a: unknown[]) => void);
     this.listeners.length = 0;
     // keep a no-op error listener: a late EPIPE after close must not crash the process
-    const swallow = (): void => {};
+    const swallow = (): void => {
+      // nothing to do: the transport is closed and the error has no one left to tell
+    };
     this.input.on('error', swallow);
     this.output.on('error', swallow);
     this.pending = [];

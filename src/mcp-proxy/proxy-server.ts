@@ -9,14 +9,7 @@
  *   forward → record(call, result) → the upstream's result, with secrets held back when redaction is on
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-  type CallToolResult,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isProxyGeneratedResult, type UpstreamManager } from './upstreams.ts';
 
 export type ProxyTransportKind = 'stdio-bridge' | 'http';

@@ -354,7 +354,9 @@ export class UpstreamManager {
       if (opts.signal?.aborted) throw err;
       if (err instanceof McpError) {
         if (err.code === ErrorCode.ConnectionClosed) {
-          return proxyError(`mcpproxy-hook: the upstream MCP server "${server}" closed the connection during this call; it is being restarted. Try again in a moment.`);
+          return proxyError(
+            `mcpproxy-hook: the upstream MCP server "${server}" closed the connection during this call; it is being restarted. Try again in a moment.`,
+          );
         }
         if (err.code === ErrorCode.RequestTimeout) {
           return proxyError(`mcpproxy-hook: the upstream MCP server "${server}" did not answer ${tool} within ${Math.round(timeout / 1000)} s.`);
@@ -538,7 +540,8 @@ export class UpstreamManager {
     } catch (err) {
       let msg = errText(err);
       if (err instanceof McpError && err.code === ErrorCode.ConnectionClosed) msg = this.closeReason(e, transport);
-      else if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) msg = `no answer to initialize/tools/list within ${Math.round(this.connectTimeoutMs / 1000)} s`;
+      else if (err instanceof McpError && err.code === ErrorCode.RequestTimeout)
+        msg = `no answer to initialize/tools/list within ${Math.round(this.connectTimeoutMs / 1000)} s`;
       this.fail(e, gen, `cannot connect: ${msg}`);
     }
   }
@@ -561,7 +564,9 @@ export class UpstreamManager {
     this.setState(e, 'failed', reason);
     // a server that keeps failing the same way is logged at attempts 1, 2, 4, 8, … only
     if (!sameAsBefore || (e.failures & (e.failures - 1)) === 0) {
-      this.log(`upstream ${e.name}: failed${e.failures > 1 ? ` (attempt ${e.failures})` : ''}: ${reason}; retrying in ${delay >= 1000 ? `${(delay / 1000).toFixed(1)} s` : `${delay} ms`}`);
+      this.log(
+        `upstream ${e.name}: failed${e.failures > 1 ? ` (attempt ${e.failures})` : ''}: ${reason}; retrying in ${delay >= 1000 ? `${(delay / 1000).toFixed(1)} s` : `${delay} ms`}`,
+      );
     }
     const t = setTimeout(() => {
       e.retryTimer = undefined;
@@ -579,7 +584,10 @@ export class UpstreamManager {
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < 100; page++) {
-      const r = (await client.request({ method: 'tools/list', params: cursor ? { cursor } : {} }, ResultSchema, { timeout: this.connectTimeoutMs })) as Record<string, unknown>;
+      const r = (await client.request({ method: 'tools/list', params: cursor ? { cursor } : {} }, ResultSchema, { timeout: this.connectTimeoutMs })) as Record<
+        string,
+        unknown
+      >;
       const tools = Array.isArray(r.tools) ? (r.tools as unknown[]) : [];
       for (const raw of tools) {
         if (typeof raw !== 'object' || raw === null) continue;

@@ -139,7 +139,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 export function migrate(db: Database.Database): void {
   const at = db.pragma('user_version', { simple: true }) as number;
   if (at > MIGRATIONS.length) {
-    throw new Error(`the audit database is at schema version ${at}, newer than this mcpproxy-hook knows (${MIGRATIONS.length}); upgrade mcpproxy-hook or move the database aside`);
+    throw new Error(
+      `the audit database is at schema version ${at}, newer than this mcpproxy-hook knows (${MIGRATIONS.length}); upgrade mcpproxy-hook or move the database aside`,
+    );
   }
   for (let v = at; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
@@ -183,7 +185,8 @@ export class AuditStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 2000');
     migrate(this.db);
-    this.insert = this.db.prepare(`INSERT INTO decisions (ts, session_id, event, tool, tool_use_id, classification, flow_type, risk, decision, reason, summary, origin_tool, hosts, input_hash, latency_us, source, provenance)
+    this.insert =
+      this.db.prepare(`INSERT INTO decisions (ts, session_id, event, tool, tool_use_id, classification, flow_type, risk, decision, reason, summary, origin_tool, hosts, input_hash, latency_us, source, provenance)
       VALUES (@ts, @session_id, @event, @tool, @tool_use_id, @classification, @flow_type, @risk, @decision, @reason, @summary, @origin_tool, @hosts, @input_hash, @latency_us, @source, @provenance)`);
     this.insertSummary = this.db.prepare('INSERT INTO session_summaries (session_id, started_at, ended_at, reason, summary) VALUES (?, ?, ?, ?, ?)');
     const idle = opts.idleCheckpointMs ?? 0;
@@ -336,7 +339,11 @@ export class AuditStore {
   /** The answer of this row never reached the hook: say so in the row (the decision column stays what was decided). */
   markUndelivered(id: number): void {
     try {
-      this.db.prepare(`UPDATE decisions SET delivered = 0, summary = coalesce(summary, '') || ' [not delivered: the hook had given up waiting; the call went ahead or was blocked by the hook''s own failure mode, not by this decision]' WHERE id = ?`).run(id);
+      this.db
+        .prepare(
+          `UPDATE decisions SET delivered = 0, summary = coalesce(summary, '') || ' [not delivered: the hook had given up waiting; the call went ahead or was blocked by the hook''s own failure mode, not by this decision]' WHERE id = ?`,
+        )
+        .run(id);
     } catch {
       // a full disk: the row keeps its decision; status reports the write fault
     }
@@ -362,7 +369,9 @@ export class AuditStore {
   /** What finally happened to a decided call (an ask answered, or degraded to a warning): the row says so. */
   amend(id: number, decision: string, note: string): void {
     this.flush();
-    this.db.prepare("UPDATE decisions SET decision = ?, reason = CASE WHEN reason IS NULL THEN ? ELSE reason || ' [' || ? || ']' END WHERE id = ?").run(decision, note, note, id);
+    this.db
+      .prepare("UPDATE decisions SET decision = ?, reason = CASE WHEN reason IS NULL THEN ? ELSE reason || ' [' || ? || ']' END WHERE id = ?")
+      .run(decision, note, note, id);
   }
 
   /** One row by its id (the decision id in reasons, `activity show`, the console). */
@@ -371,11 +380,20 @@ export class AuditStore {
   }
 
   summaries(limit = 20): Array<{ session_id: string; started_at: number; ended_at: number; reason: string; summary: string }> {
-    return this.db.prepare('SELECT session_id, started_at, ended_at, reason, summary FROM session_summaries ORDER BY id DESC LIMIT ?').all(limit) as Array<{ session_id: string; started_at: number; ended_at: number; reason: string; summary: string }>;
+    return this.db.prepare('SELECT session_id, started_at, ended_at, reason, summary FROM session_summaries ORDER BY id DESC LIMIT ?').all(limit) as Array<{
+      session_id: string;
+      started_at: number;
+      ended_at: number;
+      reason: string;
+      summary: string;
+    }>;
   }
 
   counts(sinceMs: number): Record<string, number> {
-    const rows = this.db.prepare('SELECT decision, count(*) AS n FROM decisions WHERE ts >= ? GROUP BY decision').all(sinceMs) as Array<{ decision: string; n: number }>;
+    const rows = this.db.prepare('SELECT decision, count(*) AS n FROM decisions WHERE ts >= ? GROUP BY decision').all(sinceMs) as Array<{
+      decision: string;
+      n: number;
+    }>;
     return Object.fromEntries(rows.map((r) => [r.decision, r.n]));
   }
 

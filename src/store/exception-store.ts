@@ -82,7 +82,9 @@ export class ExceptionStore {
   }
 
   private reload(): void {
-    this.live = (this.db.prepare('SELECT * FROM exceptions WHERE revoked_at IS NULL ORDER BY id').all() as ExceptionRow[]).map(fromRow).filter((e) => !(e.scope === 'once' && e.uses > 0));
+    this.live = (this.db.prepare('SELECT * FROM exceptions WHERE revoked_at IS NULL ORDER BY id').all() as ExceptionRow[])
+      .map(fromRow)
+      .filter((e) => !(e.scope === 'once' && e.uses > 0));
   }
 
   /** Keep the flow key of an interrupted decision (called in the decision's own commit). */
@@ -94,7 +96,9 @@ export class ExceptionStore {
 
   /** Drop flow keys beyond the bound, oldest first. */
   prune(): void {
-    this.db.prepare('DELETE FROM decision_flows WHERE decision_id <= (SELECT decision_id FROM decision_flows ORDER BY decision_id DESC LIMIT 1 OFFSET ?)').run(MAX_DECISION_FLOWS);
+    this.db
+      .prepare('DELETE FROM decision_flows WHERE decision_id <= (SELECT decision_id FROM decision_flows ORDER BY decision_id DESC LIMIT 1 OFFSET ?)')
+      .run(MAX_DECISION_FLOWS);
   }
 
   /** The flow key and context of an interrupted decision. */
@@ -112,7 +116,8 @@ export class ExceptionStore {
     const f = this.decisionFlow(decisionId);
     if (!f) {
       const exists = this.db.prepare('SELECT decision FROM decisions WHERE id = ?').get(decisionId) as { decision: string } | undefined;
-      if (!exists) throw new ExceptionError('NO_SUCH_DECISION', `there is no decision ${decisionId} in the audit log; list recent ones with \`mcpproxy-hook activity\``);
+      if (!exists)
+        throw new ExceptionError('NO_SUCH_DECISION', `there is no decision ${decisionId} in the audit log; list recent ones with \`mcpproxy-hook activity\``);
       throw new ExceptionError('NOT_INTERRUPTED', `decision ${decisionId} was "${exists.decision}", not an ask or deny: there is nothing to allow`);
     }
     const problem = scopeProblem(scope, { sessionId: f.ctx.sessionId, cwd: f.ctx.cwd, inputHash: f.ctx.inputHash });
@@ -129,7 +134,9 @@ export class ExceptionStore {
     };
     const id = Number(
       this.db
-        .prepare('INSERT INTO exceptions (scope, flow, session_id, cwd, input_hash, decision_id, created_at, by) VALUES (@scope, @flow, @session_id, @cwd, @input_hash, @decision_id, @created_at, @by)')
+        .prepare(
+          'INSERT INTO exceptions (scope, flow, session_id, cwd, input_hash, decision_id, created_at, by) VALUES (@scope, @flow, @session_id, @cwd, @input_hash, @decision_id, @created_at, @by)',
+        )
         .run(row).lastInsertRowid,
     );
     this.reload();

@@ -64,7 +64,9 @@ export class SessionStore {
     private readonly correlation?: CorrelationState,
   ) {
     db.exec(SCHEMA);
-    this.upsert = db.prepare('INSERT INTO flow_sessions (session_id, last_at, state) VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET last_at = excluded.last_at, state = excluded.state');
+    this.upsert = db.prepare(
+      'INSERT INTO flow_sessions (session_id, last_at, state) VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET last_at = excluded.last_at, state = excluded.state',
+    );
     this.insertOrigin = db.prepare('INSERT OR REPLACE INTO flow_origins (session_id, origin_id, meta, labels, ops) VALUES (?, ?, ?, ?, ?)');
     this.deleteOrigin = db.prepare('DELETE FROM flow_origins WHERE session_id = ? AND origin_id = ?');
     this.deleteSession = db.prepare('DELETE FROM flow_sessions WHERE session_id = ?');
@@ -96,7 +98,13 @@ export class SessionStore {
       for (const { origin, delta } of s.newOrigins) {
         // evicted again before it was saved: nothing to keep
         if (!s.origins.has(origin.id)) continue;
-        this.insertOrigin.run(s.id, origin.id, packr.pack(origin), packr.pack(delta.labels), Buffer.from(delta.ops.buffer, delta.ops.byteOffset, delta.ops.byteLength));
+        this.insertOrigin.run(
+          s.id,
+          origin.id,
+          packr.pack(origin),
+          packr.pack(delta.labels),
+          Buffer.from(delta.ops.buffer, delta.ops.byteOffset, delta.ops.byteLength),
+        );
       }
       s.newOrigins.length = 0;
       this.upsert.run(s.id, s.lastAt, packr.pack(s.toState()));
@@ -143,7 +151,8 @@ export class SessionStore {
     this.loader = { hasher, maxFingerprints, log };
     if (opts.lazy) {
       // only the ids: each session is read back on its first event (restore time stays flat at the session limit)
-      for (const r of this.db.prepare('SELECT session_id, last_at FROM flow_sessions ORDER BY last_at').all() as Array<{ session_id: string; last_at: number }>) this.pending.set(r.session_id, r.last_at);
+      for (const r of this.db.prepare('SELECT session_id, last_at FROM flow_sessions ORDER BY last_at').all() as Array<{ session_id: string; last_at: number }>)
+        this.pending.set(r.session_id, r.last_at);
       report.sessions = this.pending.size;
       report.origins = this.counts().origins;
     } else {

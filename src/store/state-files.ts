@@ -21,9 +21,16 @@ export function ensurePrivateDir(dir: string): void {
   const st = lstatSync(dir);
   if (!st.isDirectory()) throw new GuardError(ErrorCode.StateDamaged, `${dir} is not a directory; move it away and start again`);
   if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
-    throw new GuardError(ErrorCode.StateDamaged, `${dir} belongs to another user (uid ${st.uid}); refusing to keep state there. Set MCPPROXY_HOOK_HOME to a directory of your own`);
+    throw new GuardError(
+      ErrorCode.StateDamaged,
+      `${dir} belongs to another user (uid ${st.uid}); refusing to keep state there. Set MCPPROXY_HOOK_HOME to a directory of your own`,
+    );
   }
-  if (st.mode & 0o002) throw new GuardError(ErrorCode.StateDamaged, `${dir} is world-writable (mode ${(st.mode & 0o777).toString(8)}); refusing to run. Fix it with: chmod 700 ${dir}`);
+  if (st.mode & 0o002)
+    throw new GuardError(
+      ErrorCode.StateDamaged,
+      `${dir} is world-writable (mode ${(st.mode & 0o777).toString(8)}); refusing to run. Fix it with: chmod 700 ${dir}`,
+    );
   if (st.mode & 0o077) chmodSync(dir, 0o700);
 }
 

@@ -9,7 +9,14 @@ export class SidecarUnavailable extends GuardError {
     readonly errno: string,
     readonly socket: string,
   ) {
-    super(ErrorCode.SidecarUnavailable, errno === 'ENOENT' || errno === 'ECONNREFUSED' ? `the sidecar is not running (no listener on ${socket}). Start it with \`mcpproxy-hook daemon\`.` : errno === 'ETIMEDOUT' ? `the sidecar at ${socket} did not answer in time` : `cannot reach the sidecar at ${socket} (${errno})`);
+    super(
+      ErrorCode.SidecarUnavailable,
+      errno === 'ENOENT' || errno === 'ECONNREFUSED'
+        ? `the sidecar is not running (no listener on ${socket}). Start it with \`mcpproxy-hook daemon\`.`
+        : errno === 'ETIMEDOUT'
+          ? `the sidecar at ${socket} did not answer in time`
+          : `cannot reach the sidecar at ${socket} (${errno})`,
+    );
   }
 }
 

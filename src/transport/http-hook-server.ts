@@ -71,7 +71,8 @@ export class HttpHookServer {
     if (bad) return this.refuse(res, bad.status, bad.message);
     if ((req.url ?? '').split('?')[0] !== HOOK_PATH) return this.refuse(res, 404, 'not found');
     if (req.method !== 'POST') return this.refuse(res, 405, 'use POST');
-    if (!bearerOk(req, this.opts.token)) return this.refuse(res, 401, 'missing or wrong bearer token; reinstall the hooks with `mcpproxy-hook install --transport http`');
+    if (!bearerOk(req, this.opts.token))
+      return this.refuse(res, 401, 'missing or wrong bearer token; reinstall the hooks with `mcpproxy-hook install --transport http`');
     if (!isJsonContentType(req)) return this.refuse(res, 415, 'content-type must be application/json');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_HTTP_BODY) return this.refuse(res, 413, `body over ${MAX_HTTP_BODY} bytes`);
@@ -139,6 +140,10 @@ export function couldNotCheck(body: Buffer, why: string): Record<string, unknown
   if (after) return { systemMessage: message };
   return {
     systemMessage: message,
-    hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: `${message}. The data-flow guard denies what it cannot check; if this keeps happening, update mcpproxy-hook or report the event shape.` },
+    hookSpecificOutput: {
+      hookEventName: 'PreToolUse',
+      permissionDecision: 'deny',
+      permissionDecisionReason: `${message}. The data-flow guard denies what it cannot check; if this keeps happening, update mcpproxy-hook or report the event shape.`,
+    },
   };
 }

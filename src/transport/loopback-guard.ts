@@ -48,5 +48,10 @@ export function bearerOk(req: IncomingMessage, token: string): boolean {
 
 /** Is the body declared as JSON (what hooks and MCP clients send; a form post from a page is not)? */
 export function isJsonContentType(req: IncomingMessage): boolean {
-  return String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
+  return (
+    String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim()
+      .toLowerCase() === 'application/json'
+  );
 }

@@ -132,31 +132,33 @@ export class SocketServer {
           sock.end();
           return;
         }
-        chain = chain.then(async () => {
-          let msg: unknown;
-          try {
-            msg = decodePayload(f);
-          } catch (e) {
-            this.opts.onError?.('decode', e);
-            this.reply(sock, { error: 'the message is not valid msgpack' });
-            sock.end();
-            return;
-          }
-          let res: unknown;
-          this.pool.begin(sock);
-          try {
-            res = await this.opts.handle(msg, info);
-          } catch (e) {
-            this.opts.onError?.('handler', e);
-            res = { error: 'internal error: ' + (e as Error).message };
-          }
-          this.pool.end(sock);
-          const gone = info.undelivered;
-          info.undelivered = undefined;
-          this.reply(sock, res, gone);
-        }).finally(() => {
-          queued--;
-        });
+        chain = chain
+          .then(async () => {
+            let msg: unknown;
+            try {
+              msg = decodePayload(f);
+            } catch (e) {
+              this.opts.onError?.('decode', e);
+              this.reply(sock, { error: 'the message is not valid msgpack' });
+              sock.end();
+              return;
+            }
+            let res: unknown;
+            this.pool.begin(sock);
+            try {
+              res = await this.opts.handle(msg, info);
+            } catch (e) {
+              this.opts.onError?.('handler', e);
+              res = { error: 'internal error: ' + (e as Error).message };
+            }
+            this.pool.end(sock);
+            const gone = info.undelivered;
+            info.undelivered = undefined;
+            this.reply(sock, res, gone);
+          })
+          .finally(() => {
+            queued--;
+          });
       }
     });
   }

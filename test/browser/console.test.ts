@@ -34,7 +34,15 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 after(async () => {
@@ -108,7 +116,7 @@ test('a blocked exfiltration is shown, allowed once from the console, and blocke
   await row.waitFor();
   await row.click();
   await page.locator('#detail-panel:not([hidden])').waitFor();
-  const detail = await page.locator('#detail').innerText();
+  const detail = (await page.locator('#detail').textContent()) ?? '';
   assert.match(detail, /deny/);
   assert.match(detail, /collector\.example\.net/);
   assert.match(detail, /sensitive_to_external/, 'the rule is shown');

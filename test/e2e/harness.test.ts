@@ -70,7 +70,12 @@ function makeFixture(name: string): Fixture {
 
 function readHookLog(f: Fixture): any[] {
   if (!fs.existsSync(f.hookLog)) return [];
-  return fs.readFileSync(f.hookLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(f.hookLog, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 function run(f: Fixture, script: Turn[]): Promise<RunClaudeResult> {
@@ -111,10 +116,13 @@ function checkSequential(r: RunClaudeResult, f: Fixture): void {
   assert.equal(result.result, 'done', info);
   // the hook really ran, once per Bash call
   const hook = readHookLog(f);
-  assert.deepEqual(hook.map((h) => [h.event, h.cmd, h.deny]), [
-    ['PreToolUse', 'echo hello', false],
-    ['PreToolUse', 'echo forbidden', true],
-  ]);
+  assert.deepEqual(
+    hook.map((h) => [h.event, h.cmd, h.deny]),
+    [
+      ['PreToolUse', 'echo hello', false],
+      ['PreToolUse', 'echo forbidden', true],
+    ],
+  );
   // the debug log reports both hook runs with their durations
   const pre = r.hookRuns.filter((h) => h.event === 'PreToolUse' && h.matcher === 'Bash');
   assert.equal(pre.length, 2, info);
@@ -123,7 +131,11 @@ function checkSequential(r: RunClaudeResult, f: Fixture): void {
     assert.ok(Number.isFinite(h.durationMs) && h.durationMs >= 0, info); // parsed from the log (a number, not a speed limit)
   }
   // no request went anywhere the mock does not know
-  assert.deepEqual(r.mock.requests.filter((q) => q.kind === 'unknown').map((q) => q.url), [], info);
+  assert.deepEqual(
+    r.mock.requests.filter((q) => q.kind === 'unknown').map((q) => q.url),
+    [],
+    info,
+  );
 }
 
 function checkParallel(r: RunClaudeResult): void {
@@ -136,9 +148,18 @@ function checkParallel(r: RunClaudeResult): void {
   // ... and both results came back
   assert.equal(r.toolResults.length, 2, info);
   const texts = r.toolResults.map((t) => t.text);
-  assert.ok(r.toolResults.every((t) => t.tool_name === 'Bash' && !t.is_error), info);
-  assert.ok(texts.some((t) => t.includes('parallel-one')), info);
-  assert.ok(texts.some((t) => t.includes('parallel-two')), info);
+  assert.ok(
+    r.toolResults.every((t) => t.tool_name === 'Bash' && !t.is_error),
+    info,
+  );
+  assert.ok(
+    texts.some((t) => t.includes('parallel-one')),
+    info,
+  );
+  assert.ok(
+    texts.some((t) => t.includes('parallel-two')),
+    info,
+  );
   assert.equal(new Set(r.toolResults.map((t) => t.tool_use_id)).size, 2, info);
   assert.equal(r.hookRuns.filter((h) => h.event === 'PreToolUse').length, 2, info);
 }
@@ -190,7 +211,10 @@ describe('e2e harness internals (no CLI needed)', () => {
         { tool_use_id: a.id, tool_name: 'Bash', is_error: false, text: 'a' },
         { tool_use_id: b.id, tool_name: 'Read', is_error: true, text: 'nope' },
       ]);
-      assert.deepEqual(mock.requests.map((q) => q.kind), ['turn', 'turn', 'turn', 'side', 'count_tokens', 'head', 'head', 'unknown']);
+      assert.deepEqual(
+        mock.requests.map((q) => q.kind),
+        ['turn', 'turn', 'turn', 'side', 'count_tokens', 'head', 'head', 'unknown'],
+      );
       assert.deepEqual(mock.errors, []);
     } finally {
       await mock.close();

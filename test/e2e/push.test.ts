@@ -5,7 +5,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describeRun, e2eSkip, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
 import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { checkoutWithRemote, remoteHead, type Checkout } from '../helpers/git-repo.ts';
@@ -47,8 +46,15 @@ describe('git push inspection with the real Claude Code CLI', { skip }, () => {
     assert.match(push?.text ?? '', /GitHub/i);
     assert.ok(!(push?.text ?? '').includes(GH_TOKEN), 'the reason does not repeat the secret');
     assert.equal(remoteHead(c.bare), before, 'the push did not run');
-    const rows = cli(['activity', '--decision', 'deny', '--tool', 'Bash', '--json'], sc.env).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.ok(rows.some((x) => /push_secret/.test(x.summary ?? '')), JSON.stringify(rows));
+    const rows = cli(['activity', '--decision', 'deny', '--tool', 'Bash', '--json'], sc.env)
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      rows.some((x) => /push_secret/.test(x.summary ?? '')),
+      JSON.stringify(rows),
+    );
     assert.ok(!JSON.stringify(rows).includes(GH_TOKEN), 'no raw secret in the audit log');
   });
 

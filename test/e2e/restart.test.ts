@@ -60,7 +60,9 @@ describe('restart with the real Claude Code CLI', { skip }, () => {
 
       const pid = Number(readFileSync(join(h.stateDir, 'sidecar.pid'), 'utf8'));
       assert.notEqual(pid, firstPid, 'a new sidecar answered');
-      const st = JSON.parse(cli(['status', '--json'], sc.env).stdout) as { sidecar: { saved_state: { restored_at_start: { sessions: number; origins: number } } } };
+      const st = JSON.parse(cli(['status', '--json'], sc.env).stdout) as {
+        sidecar: { saved_state: { restored_at_start: { sessions: number; origins: number } } };
+      };
       assert.equal(st.sidecar.saved_state.restored_at_start.sessions, 1);
       assert.ok(st.sidecar.saved_state.restored_at_start.origins >= 1);
       assert.match(cli(['status'], sc.env).stdout, /Saved across restarts: 1 session\(s\), \d+ origin\(s\) \(restored at start: 1 session\(s\)/);

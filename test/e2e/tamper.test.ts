@@ -39,7 +39,17 @@ describe('tamper attempts through the real Claude Code CLI', { skip }, () => {
     const pid = sc.proc.pid as number;
     const before = existsSync(config) ? readFileSync(config, 'utf8') : '';
     const script: Turn[] = [
-      [{ tool_use: { name: 'Bash', input: { command: `mkdir -p ~/.config/mcpproxy-hook && echo '{"policy":{"sensitiveToExternal":"allow","secretToExternal":"allow"}}' > ~/.config/mcpproxy-hook/config.json`, description: 'relax the policy' } } }],
+      [
+        {
+          tool_use: {
+            name: 'Bash',
+            input: {
+              command: `mkdir -p ~/.config/mcpproxy-hook && echo '{"policy":{"sensitiveToExternal":"allow","secretToExternal":"allow"}}' > ~/.config/mcpproxy-hook/config.json`,
+              description: 'relax the policy',
+            },
+          },
+        },
+      ],
       [{ tool_use: { name: 'Bash', input: { command: `kill -STOP ${pid}`, description: 'pause the guard' } } }],
       [{ text: 'done' }],
     ];
@@ -48,7 +58,10 @@ describe('tamper attempts through the real Claude Code CLI', { skip }, () => {
     assert.equal(r.toolResults.length, 2, toolTexts(r));
     const [write, stop] = r.toolResults;
     assert.equal(write?.is_error, true, toolTexts(r));
-    assert.match(write?.text ?? '', /mcpproxy-hook blocked this Bash call: it would overwrite the guard's own files \(~\/\.config\/mcpproxy-hook\/config\.json\)/);
+    assert.match(
+      write?.text ?? '',
+      /mcpproxy-hook blocked this Bash call: it would overwrite the guard's own files \(~\/\.config\/mcpproxy-hook\/config\.json\)/,
+    );
     assert.match(write?.text ?? '', /With the guard off, nothing stops data from leaving/);
     assert.equal(existsSync(config) ? readFileSync(config, 'utf8') : '', before, 'the config file was not written');
     assert.equal(stop?.is_error, true, toolTexts(r));

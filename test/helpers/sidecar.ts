@@ -78,7 +78,12 @@ export async function startSidecar(opts: { home?: ReturnType<typeof freshHome>; 
 }
 
 /** Run the built hook once, as Claude Code would: event JSON on stdin, reply on stdout. */
-export function runHook(phase: 'pre' | 'post', socket: string, event: unknown, extra: string[] = []): { stdout: string; stderr: string; status: number | null; json: Record<string, unknown> } {
+export function runHook(
+  phase: 'pre' | 'post',
+  socket: string,
+  event: unknown,
+  extra: string[] = [],
+): { stdout: string; stderr: string; status: number | null; json: Record<string, unknown> } {
   const input = typeof event === 'string' ? event : JSON.stringify(event);
   const r = spawnSync(process.execPath, [HOOK, phase, '--socket', socket, ...extra], { input, encoding: 'utf8', timeout: 20_000 });
   let json: Record<string, unknown> = {};

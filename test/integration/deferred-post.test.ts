@@ -34,7 +34,10 @@ const readEvent = (sid: string, i = 0): string =>
     tool_name: 'Read',
     cwd: '/home/u/project',
     tool_input: { file_path: `/home/u/project/config/settings-${i}.ini` },
-    tool_response: { type: 'text', file: { filePath: `/home/u/project/config/settings-${i}.ini`, content: `[upstream]\nregion = eu-west-${i}\nsigning_secret = ${SECRET}${i}\n` } },
+    tool_response: {
+      type: 'text',
+      file: { filePath: `/home/u/project/config/settings-${i}.ini`, content: `[upstream]\nregion = eu-west-${i}\nsigning_secret = ${SECRET}${i}\n` },
+    },
     tool_use_id: `toolu_read_${i}`,
   });
 
@@ -83,7 +86,19 @@ test('a PreToolUse right behind an answered PostToolUse sees its origin (Post, P
 
 test('parallel tool calls (Pre, Pre, Post, Post, then a leak) and an HTTP-hook Post are recorded in order', async () => {
   await withSidecar(async (sc) => {
-    for (const i of [1, 2]) assert.deepEqual(sc.evaluate(JSON.stringify({ session_id: 'd3', hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: `/home/u/project/config/settings-${i}.ini` } }), 'hook').output, {});
+    for (const i of [1, 2])
+      assert.deepEqual(
+        sc.evaluate(
+          JSON.stringify({
+            session_id: 'd3',
+            hook_event_name: 'PreToolUse',
+            tool_name: 'Read',
+            tool_input: { file_path: `/home/u/project/config/settings-${i}.ini` },
+          }),
+          'hook',
+        ).output,
+        {},
+      );
     assert.deepEqual(sc.evaluate(readEvent('d3', 1), 'hook').output, {});
     assert.deepEqual(sc.evaluate(readEvent('d3', 2), 'http').output, {});
     for (const i of [1, 2]) {
@@ -132,7 +147,16 @@ test('redaction on: an output with a secret held back is recorded and committed 
       assert.equal(sc.engine.session('d9')?.origins.size, 1, 'recorded before the answer: a crash after it cannot lose the origin');
       await r.committed;
       assert.equal(sc.audit.query({ session: 'd9' }).length, 1);
-      const plain = sc.evaluate(JSON.stringify({ session_id: 'd9', hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_response: { stdout: 'a.txt\nb.txt\n', stderr: '', interrupted: false } }), 'hook');
+      const plain = sc.evaluate(
+        JSON.stringify({
+          session_id: 'd9',
+          hook_event_name: 'PostToolUse',
+          tool_name: 'Bash',
+          tool_input: { command: 'ls' },
+          tool_response: { stdout: 'a.txt\nb.txt\n', stderr: '', interrupted: false },
+        }),
+        'hook',
+      );
       assert.deepEqual(plain.output, {});
       assert.equal(plain.decision, null, 'nothing held back: answered first, recorded after');
     },

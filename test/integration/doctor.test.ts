@@ -41,7 +41,10 @@ test('fail-open hooks with nothing to restart the sidecar are a problem; a servi
     assert.equal(cli(['install', '--transport', 'command', '--fail-open'], sc.env).status, 0);
     const r = cli(['doctor'], sc.env);
     assert.equal(r.status, 1);
-    assert.match(r.stdout, /FAIL restart: fail-open hooks and nothing to restart the sidecar[\s\S]*fix: mcpproxy-hook service install \(or: mcpproxy-hook install --autostart, or --fail-closed\)/);
+    assert.match(
+      r.stdout,
+      /FAIL restart: fail-open hooks and nothing to restart the sidecar[\s\S]*fix: mcpproxy-hook service install \(or: mcpproxy-hook install --autostart, or --fail-closed\)/,
+    );
     // the service file is written even where no user service manager answers (here: the test's environment
     // has no XDG_RUNTIME_DIR or session bus, like a container), but then nothing runs it: still a problem
     cli(['service', 'install'], sc.env);
@@ -53,12 +56,18 @@ test('fail-open hooks with nothing to restart the sidecar are a problem; a servi
     // autostart is a supervisor that works without one
     assert.equal(cli(['install', '--autostart'], sc.env).status, 0);
     const auto = JSON.parse(cli(['doctor', '--json'], sc.env).stdout) as { checks: Array<{ name: string }> };
-    assert.equal(auto.checks.find((c) => c.name === 'restart'), undefined);
+    assert.equal(
+      auto.checks.find((c) => c.name === 'restart'),
+      undefined,
+    );
     // fail-closed hooks need no supervisor: a stopped sidecar denies instead
     cli(['service', 'uninstall'], sc.env);
     assert.equal(cli(['install', '--transport', 'command', '--fail-closed'], sc.env).status, 0);
     const closed = JSON.parse(cli(['doctor', '--json'], sc.env).stdout) as { checks: Array<{ name: string }> };
-    assert.equal(closed.checks.find((c) => c.name === 'restart'), undefined);
+    assert.equal(
+      closed.checks.find((c) => c.name === 'restart'),
+      undefined,
+    );
   } finally {
     cli(['service', 'uninstall'], sc.env);
     await sc.cleanup();

@@ -30,7 +30,9 @@ test('annotations from an upstream tools/list reach the classifier; a server wit
   t.after(() => host.stop());
   // the team-chat fixture under a name that says nothing: its list_channels says readOnlyHint, post_message openWorldHint
   const cfg = defaultConfig();
-  cfg.mcp.servers = { acme: { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'team-chat.ts')], cwd: ROOT, env: {} } } as typeof cfg.mcp.servers;
+  cfg.mcp.servers = {
+    acme: { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'team-chat.ts')], cwd: ROOT, env: {} },
+  } as typeof cfg.mcp.servers;
   await host.start(cfg.mcp);
   assert.deepEqual(host.annotations('mcp__acme__list_channels'), { readOnlyHint: true }, lines.join('\n'));
   assert.deepEqual(host.annotations('mcp__acme__post_message'), { openWorldHint: true });
@@ -38,7 +40,16 @@ test('annotations from an upstream tools/list reach the classifier; a server wit
 
   // the engine asks the host, as the sidecar wires it
   const e = new FlowEngine(cfg, { seed: 1, toolAnnotations: (n) => host.annotations(n) });
-  const post = e.handle({ hook_event_name: 'PostToolUse', session_id: 's', tool_name: 'mcp__mcpproxy-hook__acme__post_message', tool_input: { channel: 'general', text: 'hi' }, tool_response: [{ type: 'text', text: 'posted' }] }, 1);
+  const post = e.handle(
+    {
+      hook_event_name: 'PostToolUse',
+      session_id: 's',
+      tool_name: 'mcp__mcpproxy-hook__acme__post_message',
+      tool_input: { channel: 'general', text: 'hi' },
+      tool_response: [{ type: 'text', text: 'posted' }],
+    },
+    1,
+  );
   assert.equal(post.classification, 'internal');
   // open world: what it returned counts as untrusted content taken in
   assert.ok(e.session('s')?.untrusted, 'openWorldHint made the output untrusted');

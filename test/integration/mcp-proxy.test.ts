@@ -71,10 +71,7 @@ const log = (l: string): void => {
   if (process.env.MCP_TEST_VERBOSE) process.stderr.write(l + '\n');
 };
 
-const textOf = (r: unknown): string =>
-  ((r as CallToolResult).content ?? [])
-    .map((c) => (c.type === 'text' ? c.text : ''))
-    .join('\n');
+const textOf = (r: unknown): string => ((r as CallToolResult).content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 const chatLog = (file: string): Array<Record<string, unknown>> =>
   existsSync(file)
@@ -86,9 +83,19 @@ const chatLog = (file: string): Array<Record<string, unknown>> =>
     : [];
 
 /** An in-process SDK client connected to a fresh proxy server. */
-async function proxyClient(mgr: UpstreamManager, guard: FlowGuard, opts: { elicit?: (msg: string) => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } } = {}): Promise<Client> {
+async function proxyClient(
+  mgr: UpstreamManager,
+  guard: FlowGuard,
+  opts: { elicit?: (msg: string) => { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> } } = {},
+): Promise<Client> {
   const [a, b] = InMemoryTransport.createLinkedPair();
-  const server = createProxyServer(mgr, guard, { connectionId: 'mem-1', transport: 'stdio-bridge', clientPids: [4242], getSessionId: () => 'mem-session', log });
+  const server = createProxyServer(mgr, guard, {
+    connectionId: 'mem-1',
+    transport: 'stdio-bridge',
+    clientPids: [4242],
+    getSessionId: () => 'mem-session',
+    log,
+  });
   await server.connect(a);
   const client = new Client({ name: 'test', version: '1' }, { capabilities: opts.elicit ? { elicitation: { form: {} } } : {} });
   if (opts.elicit) {
@@ -220,7 +227,9 @@ describe('MCP proxy with the two fixture upstreams', () => {
     const r = await client.callTool({ name: 'team-chat__post_message', arguments: { channel: 'random', text: `hello ${ASK}` } });
     assert.equal(textOf(r), 'posted\nWarning from mcpproxy-hook: this message may contain internal data', 'the client (and so its user) sees the warning');
     assert.ok(logs.some((l) => l.includes('degraded to warn')));
-    assert.deepEqual(guard.outcomes.slice(before), [{ action: 'ask', outcome: 'warn', why: 'the client cannot ask its user (no elicitation), so the call went on with a warning in its result' }]);
+    assert.deepEqual(guard.outcomes.slice(before), [
+      { action: 'ask', outcome: 'warn', why: 'the client cannot ask its user (no elicitation), so the call went on with a warning in its result' },
+    ]);
   });
 
   test('ask with elicitation: accept proceeds, decline blocks', async () => {
@@ -259,7 +268,11 @@ describe('MCP proxy with the two fixture upstreams', () => {
 
   test('unknown tools are MCP errors (InvalidParams); a tool unknown to its upstream gets the upstream answer', async () => {
     for (const name of ['nope', 'nope__x', 'customer-db__', '__x']) {
-      await assert.rejects(client.callTool({ name, arguments: {} }), (e: unknown) => e instanceof McpError && e.code === ErrorCode.InvalidParams && /Unknown tool/.test(e.message), name);
+      await assert.rejects(
+        client.callTool({ name, arguments: {} }),
+        (e: unknown) => e instanceof McpError && e.code === ErrorCode.InvalidParams && /Unknown tool/.test(e.message),
+        name,
+      );
     }
     // a tool the upstream does not have: forwarded, and the upstream's own answer comes back
     // (the SDK's McpServer answers an isError result rather than a JSON-RPC error)
@@ -369,8 +382,8 @@ describe('upstream failures', () => {
   });
 
   test('upstream names containing "__" (or ending in "_") are rejected with a clear error', () => {
-    assert.throws(() => new UpstreamManager({ 'my__db': fixture('customer-db') }, { log }), /"my__db" contains "__".*rename/);
-    assert.throws(() => new UpstreamManager({ 'db_': fixture('customer-db') }, { log }), /ends with "_"/);
+    assert.throws(() => new UpstreamManager({ my__db: fixture('customer-db') }, { log }), /"my__db" contains "__".*rename/);
+    assert.throws(() => new UpstreamManager({ db_: fixture('customer-db') }, { log }), /ends with "_"/);
   });
 
   test('disabled upstreams are not started and say so', async () => {
@@ -394,14 +407,22 @@ function http(
   return new Promise((resolve, reject) => {
     const body = opts.body ?? '';
     const req = httpRequest(
-      { host: '127.0.0.1', port, method: opts.method ?? 'POST', path: opts.path ?? '/mcp', headers: { 'content-length': String(Buffer.byteLength(body)), ...opts.headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method ?? 'POST',
+        path: opts.path ?? '/mcp',
+        headers: { 'content-length': String(Buffer.byteLength(body)), ...opts.headers },
+      },
       (res) => {
         let b = '';
         res.on('data', (c: Buffer) => (b += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b, headers: res.headers }));
       },
     );
-    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? resolve({ status: -1, body: e.code, headers: {} }) : reject(e)));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      e.code === 'EPIPE' || e.code === 'ECONNRESET' ? resolve({ status: -1, body: e.code, headers: {} }) : reject(e),
+    );
     req.end(body);
   });
 }
@@ -418,7 +439,15 @@ describe('Streamable HTTP endpoint', () => {
   before(async () => {
     mgr = new UpstreamManager({ 'customer-db': fixture('customer-db'), 'team-chat': fixture('team-chat', { CHAT_LOG: chat }) }, { log });
     await mgr.start();
-    ep = new HttpEndpoint({ port: 0, token, upstreams: mgr, guard, log, onSessionStart: (s) => started.push(s), onSessionEnd: (s) => ended.push(s.mcpSessionId) });
+    ep = new HttpEndpoint({
+      port: 0,
+      token,
+      upstreams: mgr,
+      guard,
+      log,
+      onSessionStart: (s) => started.push(s),
+      onSessionEnd: (s) => ended.push(s.mcpSessionId),
+    });
     await ep.listen();
   });
   after(async () => {
@@ -426,7 +455,12 @@ describe('Streamable HTTP endpoint', () => {
     await mgr?.stop();
   });
 
-  const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+  const init = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+  });
   const good = (): Record<string, string> => ({
     host: `127.0.0.1:${ep.port}`,
     authorization: `Bearer ${token}`,
@@ -456,10 +490,13 @@ describe('Streamable HTTP endpoint', () => {
     assert.ok(r413.status === 413 || r413.status === -1, `got ${r413.status}`);
     // a body over the cap without a declared length (chunked) is cut off too
     const chunked = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: ep.port, method: 'POST', path: '/mcp', headers: { ...good(), 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        { host: '127.0.0.1', port: ep.port, method: 'POST', path: '/mcp', headers: { ...good(), 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? resolve(-1) : reject(e)));
       for (let i = 0; i < 6; i++) req.write(Buffer.alloc(1024 * 1024, 0x20));
       req.end();
@@ -505,7 +542,7 @@ describe('Streamable HTTP endpoint', () => {
     assert.equal(ended.length, 1);
   });
 
-  test('ask over HTTP: the elicitation travels on the call\'s stream; accept proceeds', async () => {
+  test("ask over HTTP: the elicitation travels on the call's stream; accept proceeds", async () => {
     const client = new Client({ name: 'http-elicit', version: '1' }, { capabilities: { elicitation: {} } });
     const asked: string[] = [];
     client.setRequestHandler(ElicitRequestSchema, (req) => {
@@ -563,7 +600,15 @@ describe('stdio bridge', () => {
   before(async () => {
     mgr = new UpstreamManager({ 'customer-db': fixture('customer-db'), 'team-chat': fixture('team-chat', { CHAT_LOG: chat }) }, { log });
     await mgr.start();
-    srv = new McpSocketServer({ path: sock, upstreams: mgr, guard, log, handshakeTimeoutMs: 500, onConnect: (c) => connected.push(c), onDisconnect: (c) => disconnected.push(c.connectionId) });
+    srv = new McpSocketServer({
+      path: sock,
+      upstreams: mgr,
+      guard,
+      log,
+      handshakeTimeoutMs: 500,
+      onConnect: (c) => connected.push(c),
+      onDisconnect: (c) => disconnected.push(c.connectionId),
+    });
     await srv.listen();
   });
   after(async () => {
@@ -599,7 +644,7 @@ describe('stdio bridge', () => {
       const big = 'x'.repeat(2 * 1024 * 1024);
       const p = await client.callTool({ name: 'team-chat__post_message', arguments: { channel: 'general', text: big } });
       assert.equal(textOf(p), 'posted');
-      assert.equal((chatLog(chat)[0]?.text as string).length, big.length);
+      assert.equal(String(chatLog(chat)[0]?.text).length, big.length);
 
       assert.equal(connected.length, 1);
       const c = connected[0] as BridgeConnection;
@@ -616,7 +661,20 @@ describe('stdio bridge', () => {
     }
     await until('bridge disconnected', () => disconnected.length === 1);
     assert.equal(srv.connections().length, 0);
-    if (bridgePid) await until('bridge process exited', () => (() => { try { process.kill(bridgePid, 0); return false; } catch { return true; } })(), 5000);
+    if (bridgePid)
+      await until(
+        'bridge process exited',
+        () =>
+          (() => {
+            try {
+              process.kill(bridgePid, 0);
+              return false;
+            } catch {
+              return true;
+            }
+          })(),
+        5000,
+      );
   });
 
   test('two bridges at once get separate sessions', async () => {
@@ -637,7 +695,10 @@ describe('stdio bridge', () => {
     const t = bridge(join(tmp, 'absent.sock'));
     let stderr = '';
     t.stderr?.on('data', (c: Buffer) => (stderr += c));
-    await assert.rejects(client.connect(t), (e: unknown) => e instanceof McpError && /sidecar is not running/.test(e.message) && /mcpproxy-hook daemon/.test(e.message));
+    await assert.rejects(
+      client.connect(t),
+      (e: unknown) => e instanceof McpError && /sidecar is not running/.test(e.message) && /mcpproxy-hook daemon/.test(e.message),
+    );
     await client.close();
     assert.match(stderr, /sidecar is not running/);
   });
@@ -659,7 +720,13 @@ describe('stdio bridge', () => {
     let srv2 = new McpSocketServer({ path: path2, upstreams: mgr, guard: hang, log });
     await srv2.listen();
     const client = new Client({ name: 'restarts', version: '1' });
-    const t = new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', join(FIXTURES, 'bridge-entry.ts'), path2], cwd: ROOT, stderr: 'pipe', env: { ...(process.env as Record<string, string>), MCPPROXY_HOOK_BRIDGE_WAIT_MS: '1500' } });
+    const t = new StdioClientTransport({
+      command: process.execPath,
+      args: ['--import', 'tsx', join(FIXTURES, 'bridge-entry.ts'), path2],
+      cwd: ROOT,
+      stderr: 'pipe',
+      env: { ...(process.env as Record<string, string>), MCPPROXY_HOOK_BRIDGE_WAIT_MS: '1500' },
+    });
     let stderr = '';
     t.stderr?.on('data', (c: Buffer) => (stderr += c));
     let closed = false;
@@ -675,7 +742,10 @@ describe('stdio bridge', () => {
       const inflight = client.callTool({ name: 'team-chat__post_message', arguments: { channel: 'general', text: 'HANG' } });
       await until('call in flight', () => hanging === 1, 5000);
       await srv2.close();
-      await assert.rejects(inflight, (e: unknown) => e instanceof McpError && /restarted while this call was in flight: it may or may not have run/.test(e.message));
+      await assert.rejects(
+        inflight,
+        (e: unknown) => e instanceof McpError && /restarted while this call was in flight: it may or may not have run/.test(e.message),
+      );
       await until('bridge noticed', () => /went away; reconnecting/.test(stderr), 5000);
       // a call while the sidecar is away waits for it
       const call = client.callTool({ name: 'team-chat__list_channels', arguments: {} });
@@ -691,12 +761,28 @@ describe('stdio bridge', () => {
       // away for longer than the wait: the call gets an error that says how to start the sidecar
       await srv2.close();
       await until('bridge noticed again', () => (stderr.match(/went away/g) ?? []).length === 2, 5000);
-      await assert.rejects(client.callTool({ name: 'team-chat__list_channels', arguments: {} }), (e: unknown) => e instanceof McpError && /sidecar is not running/.test(e.message));
+      await assert.rejects(
+        client.callTool({ name: 'team-chat__list_channels', arguments: {} }),
+        (e: unknown) => e instanceof McpError && /sidecar is not running/.test(e.message),
+      );
       assert.equal(closed, false);
     } finally {
       await client.close();
     }
-    if (pid) await until('bridge process exited', () => (() => { try { process.kill(pid, 0); return false; } catch { return true; } })(), 5000);
+    if (pid)
+      await until(
+        'bridge process exited',
+        () =>
+          (() => {
+            try {
+              process.kill(pid, 0);
+              return false;
+            } catch {
+              return true;
+            }
+          })(),
+        5000,
+      );
     assert.ok(!existsSync(path2), 'close() removes the socket file');
   });
 

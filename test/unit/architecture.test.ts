@@ -29,7 +29,8 @@ interface Import {
 function imports(file: string): Import[] {
   const text = readFileSync(file, 'utf8');
   const out: Import[] = [];
-  for (const m of text.matchAll(/^(import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms)) out.push({ from: file, spec: m[3] as string, typeOnly: Boolean(m[2]) });
+  for (const m of text.matchAll(/^(import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms))
+    out.push({ from: file, spec: m[3] as string, typeOnly: Boolean(m[2]) });
   for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) out.push({ from: file, spec: m[1] as string, typeOnly: false });
   return out;
 }
@@ -51,7 +52,23 @@ const MAY_IMPORT: Record<string, string[]> = {
   transport: ['transport', 'errors'],
   console: ['console', 'transport', 'errors'],
   'mcp-proxy': ['mcp-proxy', 'transport', 'config', 'engine', 'errors', 'types', 'version'],
-  daemon: ['daemon', 'engine', 'claude', 'config', 'console', 'store', 'transport', 'mcp-proxy', 'errors', 'fs-atomic', 'paths', 'service', 'types', 'version', 'daemon-args'],
+  daemon: [
+    'daemon',
+    'engine',
+    'claude',
+    'config',
+    'console',
+    'store',
+    'transport',
+    'mcp-proxy',
+    'errors',
+    'fs-atomic',
+    'paths',
+    'service',
+    'types',
+    'version',
+    'daemon-args',
+  ],
 };
 
 /** Node built-ins that do I/O: never in the decision core. */
@@ -82,9 +99,12 @@ test('the decision core does no I/O: src/engine imports no fs, net, http or chil
 
 test('the hook bundle imports nothing it does not need (net, fs and two tiny project modules)', () => {
   const text = readFileSync(join(ROOT, 'hooks', 'hook.ts'), 'utf8');
-  const specs = imports(join(ROOT, 'hooks', 'hook.ts')).filter((i) => !(i.spec === 'node:child_process' && /^\s+const cp = require\('node:child_process'\)/m.test(text)));
+  const specs = imports(join(ROOT, 'hooks', 'hook.ts')).filter(
+    (i) => !(i.spec === 'node:child_process' && /^\s+const cp = require\('node:child_process'\)/m.test(text)),
+  );
   // child_process only lazily, inside the autostart path (a require in a function, not at load)
-  for (const s of specs.map((i) => i.spec)) assert.ok(['node:net', 'node:fs', '../src/daemon-args.ts', '../src/paths.ts'].includes(s), `hooks/hook.ts imports ${s}`);
+  for (const s of specs.map((i) => i.spec))
+    assert.ok(['node:net', 'node:fs', '../src/daemon-args.ts', '../src/paths.ts'].includes(s), `hooks/hook.ts imports ${s}`);
   // and those modules import nothing but node built-ins
   for (const m of ['daemon-args.ts', 'paths.ts']) {
     for (const imp of imports(join(ROOT, 'src', m))) assert.ok(imp.spec.startsWith('node:'), `src/${m} imports ${imp.spec}`);

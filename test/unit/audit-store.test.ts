@@ -5,7 +5,25 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { AuditStore, MIGRATIONS, type AuditRow } from '../../src/store/audit-store.ts';
 
-const row = (i: number, over: Partial<AuditRow> = {}): AuditRow => ({ ts: 1_000_000 + i, session_id: `s${i % 3}`, event: 'PreToolUse', tool: 'Bash', tool_use_id: null, classification: 'internal', flow_type: null, risk: i % 5 === 0 ? 'critical' : 'none', decision: i % 5 === 0 ? 'deny' : 'allow', reason: null, summary: null, origin_tool: null, hosts: null, input_hash: null, latency_us: 10, source: 'hook', ...over });
+const row = (i: number, over: Partial<AuditRow> = {}): AuditRow => ({
+  ts: 1_000_000 + i,
+  session_id: `s${i % 3}`,
+  event: 'PreToolUse',
+  tool: 'Bash',
+  tool_use_id: null,
+  classification: 'internal',
+  flow_type: null,
+  risk: i % 5 === 0 ? 'critical' : 'none',
+  decision: i % 5 === 0 ? 'deny' : 'allow',
+  reason: null,
+  summary: null,
+  origin_tool: null,
+  hosts: null,
+  input_hash: null,
+  latency_us: 10,
+  source: 'hook',
+  ...over,
+});
 
 test('group commit: queued rows are committed together and the promise resolves after', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mph-audit-'));
@@ -88,7 +106,24 @@ test('idle checkpoints: a burst of commits leaves the database file alone, the q
 
 test('amend: the row of a decided call says what finally happened to it (an ask answered or degraded)', () => {
   const st = new AuditStore(':memory:');
-  const base: AuditRow = { ts: 1, session_id: 's', event: 'PreToolUse', tool: 'mcp__chat__post', tool_use_id: null, classification: 'external', flow_type: null, risk: 'high', decision: 'ask', reason: 'may contain internal data', summary: 's', origin_tool: null, hosts: null, input_hash: null, latency_us: 1, source: 'proxy-stdio' };
+  const base: AuditRow = {
+    ts: 1,
+    session_id: 's',
+    event: 'PreToolUse',
+    tool: 'mcp__chat__post',
+    tool_use_id: null,
+    classification: 'external',
+    flow_type: null,
+    risk: 'high',
+    decision: 'ask',
+    reason: 'may contain internal data',
+    summary: 's',
+    origin_tool: null,
+    hosts: null,
+    input_hash: null,
+    latency_us: 1,
+    source: 'proxy-stdio',
+  };
   const id = st.record(base);
   st.amend(id, 'warn', 'ask -> warn: the client cannot ask its user');
   const r = st.byId(id);
@@ -127,7 +162,10 @@ test('disk full: rows wait in memory, callers are answered, health says so, and 
   const pages = st.database.pragma('page_count', { simple: true }) as number;
   st.database.pragma(`max_page_count = ${pages}`);
   const ids = await Promise.all(Array.from({ length: 400 }, (_, i) => st.enqueue(row(i + 1, { reason: 'x'.repeat(200) }))));
-  assert.ok(ids.every((id) => id === undefined), 'answered without a row id: the rows are not written yet');
+  assert.ok(
+    ids.every((id) => id === undefined),
+    'answered without a row id: the rows are not written yet',
+  );
   const h = st.health();
   assert.equal(h.ok, false);
   assert.equal(h.error?.code, 'SQLITE_FULL');

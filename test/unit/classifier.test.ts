@@ -61,7 +61,7 @@ test('a server nobody classified is hybrid: output private, sends checked, reads
   const c = classifyTool('mcp__acme__do_thing', none);
   assert.equal(c.source, 'internal', 'its output is recorded, never dropped');
   assert.equal(c.destination, 'external', 'its input is checked, never waved through');
-  assert.equal(c.sink, 'project', 'naming nobody, it writes to the user\'s own space there');
+  assert.equal(c.sink, 'project', "naming nobody, it writes to the user's own space there");
   assert.equal(c.server, 'acme');
   assert.equal(c.method, 'default');
   const r = classifyTool('mcp__acme__get_user_information', none);
@@ -88,7 +88,7 @@ test('chat and mail: what they return is private and untrusted; a send names its
   assert.deepEqual([dm.source, dm.destination, dm.sink], ['internal', 'external', undefined]);
   const post = classifyTool('mcp__slack__send_channel_message', none, { input: { channel: 'general', body: 'hi' } });
   assert.equal(post.destination, 'external');
-  assert.equal(post.sink, undefined, 'a message to a channel is a send, not a write to the user\'s own space');
+  assert.equal(post.sink, undefined, "a message to a channel is a send, not a write to the user's own space");
   const mail = classifyTool('mcp__gmail__search_emails', none, { input: { query: 'x' } });
   assert.deepEqual([mail.source, mail.destination, mail.untrusted, mail.family], ['internal', 'internal', true, 'mail']);
   assert.equal(classifyTool('mcp__gmail__send_email', none, { input: { recipients: ['a@b.example'] } }).destination, 'external');
@@ -98,7 +98,7 @@ test('chat and mail: what they return is private and untrusted; a send names its
   assert.equal(wa.untrusted, true);
 });
 
-test('databases, drives and trackers: private output; writes with no recipient go to the user\'s own space', () => {
+test("databases, drives and trackers: private output; writes with no recipient go to the user's own space", () => {
   const q = classifyTool('mcp__postgres__query', none, { input: { sql: 'select 1' } });
   assert.deepEqual([q.source, q.destination, q.untrusted], ['internal', 'internal', false]);
   const x = classifyTool('mcp__supabase__execute_sql', none, { input: { query: 'update t set a=1' } });
@@ -139,7 +139,7 @@ test('MCP annotations refine a server nobody classified, never turn a send into 
   assert.equal(classifyTool('mcp__acme__get_thing', none).untrusted, false);
 });
 
-test('the event\'s mcp_server field names the server (plugin servers, config overrides)', () => {
+test("the event's mcp_server field names the server (plugin servers, config overrides)", () => {
   const c = classifyTool('mcp__plugin_tools_mailer__send', none, { mcpServer: { name: 'gmail', source: 'plugin' } });
   assert.equal(c.server, 'gmail');
   assert.equal(c.family, 'mail');
@@ -149,7 +149,38 @@ test('the event\'s mcp_server field names the server (plugin servers, config ove
 });
 
 test('Claude Code 2.1.332 built-ins: bookkeeping stays, senders are external', () => {
-  const stay = ['TaskCreate', 'TaskGet', 'TaskList', 'TaskUpdate', 'TaskStop', 'AskUserQuestion', 'CronCreate', 'CronDelete', 'CronList', 'EnterPlanMode', 'ExitPlanMode', 'EnterWorktree', 'ExitWorktree', 'ListAgents', 'LSP', 'SendMessage', 'SendUserMessage', 'SendUserFile', 'SetGoal', 'Skill', 'SubagentHandback', 'ToolSearch', 'WaitForMcpServers', 'Workflow', 'ScheduleWakeup', 'ReportFindings', 'propose_skills', 'EndConversation', 'OfferChromeSetup', 'ShowOnboardingRolePicker'];
+  const stay = [
+    'TaskCreate',
+    'TaskGet',
+    'TaskList',
+    'TaskUpdate',
+    'TaskStop',
+    'AskUserQuestion',
+    'CronCreate',
+    'CronDelete',
+    'CronList',
+    'EnterPlanMode',
+    'ExitPlanMode',
+    'EnterWorktree',
+    'ExitWorktree',
+    'ListAgents',
+    'LSP',
+    'SendMessage',
+    'SendUserMessage',
+    'SendUserFile',
+    'SetGoal',
+    'Skill',
+    'SubagentHandback',
+    'ToolSearch',
+    'WaitForMcpServers',
+    'Workflow',
+    'ScheduleWakeup',
+    'ReportFindings',
+    'propose_skills',
+    'EndConversation',
+    'OfferChromeSetup',
+    'ShowOnboardingRolePicker',
+  ];
   for (const t of stay) {
     const c = classifyTool(t, none);
     assert.deepEqual([c.source, c.destination, c.method], ['internal', 'internal', 'builtin'], t);
@@ -192,8 +223,15 @@ test('tools reached through our proxy classify by their upstream server', () => 
   assert.equal(canonicalToolName('mcp__other__x__y'), 'mcp__other__x__y');
   // the plugin's proxy: Claude Code names a plugin's servers plugin_<plugin>_<server>
   assert.equal(canonicalToolName('mcp__plugin_mcpproxy-hook_mcpproxy-hook__customer-db__query_customers'), 'mcp__customer-db__query_customers');
-  assert.equal(canonicalToolName('mcp__plugin_other_mcpproxy-hook__customer-db__query_customers'), 'mcp__plugin_other_mcpproxy-hook__customer-db__query_customers', 'another plugin is not our proxy');
-  assert.equal(classifyTool('mcp__mcpproxy-hook__customer-db__query_customers', { servers: {}, tools: { 'mcp__customer-db__query_customers': 'internal' } }).method, 'config');
+  assert.equal(
+    canonicalToolName('mcp__plugin_other_mcpproxy-hook__customer-db__query_customers'),
+    'mcp__plugin_other_mcpproxy-hook__customer-db__query_customers',
+    'another plugin is not our proxy',
+  );
+  assert.equal(
+    classifyTool('mcp__mcpproxy-hook__customer-db__query_customers', { servers: {}, tools: { 'mcp__customer-db__query_customers': 'internal' } }).method,
+    'config',
+  );
 });
 
 test('names that are Object.prototype keys are ordinary unknown names', () => {

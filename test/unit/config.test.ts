@@ -30,30 +30,67 @@ test('partial sections keep the other defaults', () => {
 
 test('errors name the key and the fix', () => {
   const p = problems({ policy: { internalToExternal: 'block', sensitveToExternal: 'deny' }, session: { idleMinutes: 0 }, bogus: 1 });
-  assert.ok(p.some((x) => x.startsWith('policy.internalToExternal: "block" is not allowed; use one of allow, warn, ask, deny')), p.join('\n'));
-  assert.ok(p.some((x) => x.includes('policy.sensitveToExternal: unknown key (did you mean "sensitiveToExternal"?)')), p.join('\n'));
-  assert.ok(p.some((x) => x.startsWith('session.idleMinutes: 0 is not allowed; use a whole number from 1')), p.join('\n'));
-  assert.ok(p.some((x) => x.startsWith('bogus: unknown key')), p.join('\n'));
+  assert.ok(
+    p.some((x) => x.startsWith('policy.internalToExternal: "block" is not allowed; use one of allow, warn, ask, deny')),
+    p.join('\n'),
+  );
+  assert.ok(
+    p.some((x) => x.includes('policy.sensitveToExternal: unknown key (did you mean "sensitiveToExternal"?)')),
+    p.join('\n'),
+  );
+  assert.ok(
+    p.some((x) => x.startsWith('session.idleMinutes: 0 is not allowed; use a whole number from 1')),
+    p.join('\n'),
+  );
+  assert.ok(
+    p.some((x) => x.startsWith('bogus: unknown key')),
+    p.join('\n'),
+  );
 });
 
 test('the hook deadline must stay below the Claude Code timeout', () => {
   const p = problems({ hook: { timeoutSeconds: 2, deadlineMs: 5000 } });
-  assert.ok(p.some((x) => x.includes('hook.deadlineMs')), p.join('\n'));
+  assert.ok(
+    p.some((x) => x.includes('hook.deadlineMs')),
+    p.join('\n'),
+  );
 });
 
 test('invalid JSON names the line', () => {
-  assert.throws(() => parseConfigText('{\n  "policy": {\n    "x": 1,\n  }\n}', 'c.json'), (e: unknown) => e instanceof ConfigError && /line \d/.test(e.message) && e.message.includes('c.json'));
+  assert.throws(
+    () => parseConfigText('{\n  "policy": {\n    "x": 1,\n  }\n}', 'c.json'),
+    (e: unknown) => e instanceof ConfigError && /line \d/.test(e.message) && e.message.includes('c.json'),
+  );
 });
 
 test('upstream servers are checked like .mcp.json entries', () => {
-  const c = validateConfig({ mcp: { servers: { db: { command: 'node', args: ['db.js'], env: { A: 'b' }, classification: 'internal' }, chat: { type: 'streamable-http', url: 'http://127.0.0.1:9/mcp' } } } });
+  const c = validateConfig({
+    mcp: {
+      servers: {
+        db: { command: 'node', args: ['db.js'], env: { A: 'b' }, classification: 'internal' },
+        chat: { type: 'streamable-http', url: 'http://127.0.0.1:9/mcp' },
+      },
+    },
+  });
   assert.equal(c.mcp.servers.db?.command, 'node');
   assert.equal(c.mcp.servers.chat?.type, 'http');
   const p = problems({ mcp: { servers: { x: { args: 'no' }, y: { command: 'a', url: 'http://h' }, z: { command: 'a', clasification: 'internal' } } } });
-  assert.ok(p.some((x) => x.startsWith('mcp.servers.x: needs "command"')), p.join('\n'));
-  assert.ok(p.some((x) => x.startsWith('mcp.servers.x.args')), p.join('\n'));
-  assert.ok(p.some((x) => x.startsWith('mcp.servers.y: has both')), p.join('\n'));
-  assert.ok(p.some((x) => x.includes('did you mean "classification"')), p.join('\n'));
+  assert.ok(
+    p.some((x) => x.startsWith('mcp.servers.x: needs "command"')),
+    p.join('\n'),
+  );
+  assert.ok(
+    p.some((x) => x.startsWith('mcp.servers.x.args')),
+    p.join('\n'),
+  );
+  assert.ok(
+    p.some((x) => x.startsWith('mcp.servers.y: has both')),
+    p.join('\n'),
+  );
+  assert.ok(
+    p.some((x) => x.includes('did you mean "classification"')),
+    p.join('\n'),
+  );
 });
 
 test('every key is documented', () => {
@@ -100,12 +137,20 @@ test('domain lists take host names: a URL, a port or a path is refused with the 
     }
   };
   assert.deepEqual(problems(['git.corp.example', '*.corp.example', '.corp.example', 'CORP.example', '10.0.0.5', '::1', 'localhost']), []);
-  const [url, port, path, junk] = [problems(['https://git.corp.example/org/']), problems(['git.corp.example:8443']), problems(['git.corp.example/org']), problems(['not a host'])];
+  const [url, port, path, junk] = [
+    problems(['https://git.corp.example/org/']),
+    problems(['git.corp.example:8443']),
+    problems(['git.corp.example/org']),
+    problems(['not a host']),
+  ];
   assert.match(url.join(), /policy\.trustedHosts.*"https:\/\/git\.corp\.example\/org\/" is a URL.*write "git\.corp\.example"/);
   assert.match(port.join(), /has a port.*write "git\.corp\.example"/);
   assert.match(path.join(), /has a path.*write "git\.corp\.example"/);
   assert.match(junk.join(), /"not a host" is not a host name/);
   // the suspicious-endpoint lists are domain lists too
   assert.throws(() => validateConfig({ policy: { extraSuspiciousEndpoints: ['https://bin.example/x'] } }), /extraSuspiciousEndpoints.*write "bin\.example"/);
-  assert.deepEqual(defaultConfig().policy.suspiciousEndpoints.filter((d) => d.includes('/')), []);
+  assert.deepEqual(
+    defaultConfig().policy.suspiciousEndpoints.filter((d) => d.includes('/')),
+    [],
+  );
 });

@@ -4,8 +4,36 @@ import { request } from 'node:http';
 import { ConsoleServer, CSP, flowGraph, type ConsoleData, type ConsoleDecisionRow } from '../../src/console/server.ts';
 
 const rows: ConsoleDecisionRow[] = [
-  { id: 1, ts: 1, session_id: 's1', event: 'PostToolUse', tool: 'Read', decision: 'allow', risk: 'none', reason: null, summary: 'recorded', origin_tool: null, hosts: null, latency_us: 10, source: 'hook' },
-  { id: 2, ts: 2, session_id: 's1', event: 'PreToolUse', tool: 'Bash', decision: 'deny', risk: 'critical', reason: 'blocked [REDACTED aws]', summary: 's', origin_tool: 'Read(/p/.env)', hosts: 'evil.example', latency_us: 20, source: 'hook' },
+  {
+    id: 1,
+    ts: 1,
+    session_id: 's1',
+    event: 'PostToolUse',
+    tool: 'Read',
+    decision: 'allow',
+    risk: 'none',
+    reason: null,
+    summary: 'recorded',
+    origin_tool: null,
+    hosts: null,
+    latency_us: 10,
+    source: 'hook',
+  },
+  {
+    id: 2,
+    ts: 2,
+    session_id: 's1',
+    event: 'PreToolUse',
+    tool: 'Bash',
+    decision: 'deny',
+    risk: 'critical',
+    reason: 'blocked [REDACTED aws]',
+    summary: 's',
+    origin_tool: 'Read(/p/.env)',
+    hosts: 'evil.example',
+    latency_us: 20,
+    source: 'hook',
+  },
 ];
 const allowed: Array<{ id: number; scope: string }> = [];
 let listener: ((r: ConsoleDecisionRow) => void) | undefined;
@@ -39,12 +67,15 @@ interface Reply {
 }
 function http(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: srv.port, path, method: opts.method ?? 'GET', headers: { host: `127.0.0.1:${srv.port}`, ...opts.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: srv.port, path, method: opts.method ?? 'GET', headers: { host: `127.0.0.1:${srv.port}`, ...opts.headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });

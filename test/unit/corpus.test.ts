@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateCorpus, loadCorpus, validateCorpus } from '../corpus/generate.ts';
 
-test('the corpus has the issue\'s size, real Claude Code event shapes, and no problems', () => {
+test("the corpus has the issue's size, real Claude Code event shapes, and no problems", () => {
   const { attacks, benign } = loadCorpus();
   assert.ok(attacks.length >= 150, `${attacks.length} attacks`);
   assert.ok(benign.length >= 100, `${benign.length} benign`);

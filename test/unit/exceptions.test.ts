@@ -5,18 +5,43 @@ import { AuditStore, type AuditRow } from '../../src/store/audit-store.ts';
 import { canonicalKey, findException, flowKeyOf, type FlowKey } from '../../src/engine/exceptions.ts';
 import { ExceptionError, ExceptionStore } from '../../src/store/exception-store.ts';
 
-const key = (over: Partial<FlowKey> = {}): FlowKey => canonicalKey({ tool: 'Bash', hosts: ['api.example.com'], rules: ['internal_to_external'], origins: ['Read(/p/report.csv)'], sensitive: [], ...over });
+const key = (over: Partial<FlowKey> = {}): FlowKey =>
+  canonicalKey({ tool: 'Bash', hosts: ['api.example.com'], rules: ['internal_to_external'], origins: ['Read(/p/report.csv)'], sensitive: [], ...over });
 
 function store(): { db: Database.Database; ex: ExceptionStore } {
   const audit = new AuditStore(':memory:');
-  const row = (decision: string): AuditRow => ({ ts: 1, session_id: 's', event: 'PreToolUse', tool: 'Bash', tool_use_id: null, classification: 'external', flow_type: null, risk: 'high', decision, reason: null, summary: null, origin_tool: null, hosts: null, input_hash: null, latency_us: 1, source: 'hook' });
+  const row = (decision: string): AuditRow => ({
+    ts: 1,
+    session_id: 's',
+    event: 'PreToolUse',
+    tool: 'Bash',
+    tool_use_id: null,
+    classification: 'external',
+    flow_type: null,
+    risk: 'high',
+    decision,
+    reason: null,
+    summary: null,
+    origin_tool: null,
+    hosts: null,
+    input_hash: null,
+    latency_us: 1,
+    source: 'hook',
+  });
   for (const d of ['deny', 'ask', 'allow', 'deny']) audit.record(row(d));
   return { db: audit.database, ex: new ExceptionStore(audit.database) };
 }
 
 test('flow keys are canonical: order and case of hosts do not matter', () => {
   assert.deepEqual(key({ hosts: ['B.example', 'a.example'] }), key({ hosts: ['a.example', 'b.example'] }));
-  const k = flowKeyOf({ tool: 'mcp__mcpproxy-hook__chat__post', destinationHosts: [], findings: [{ rule: 'secret_to_external', risk: 'critical', what: 'an AWS secret access key' }] }, (n) => n.replace('mcp__mcpproxy-hook__', 'mcp__'));
+  const k = flowKeyOf(
+    {
+      tool: 'mcp__mcpproxy-hook__chat__post',
+      destinationHosts: [],
+      findings: [{ rule: 'secret_to_external', risk: 'critical', what: 'an AWS secret access key' }],
+    },
+    (n) => n.replace('mcp__mcpproxy-hook__', 'mcp__'),
+  );
   assert.equal(k.tool, 'mcp__chat__post');
   assert.deepEqual(k.sensitive, ['an AWS secret access key']);
 });
@@ -77,13 +102,31 @@ test('a secret is never let through by an exception made for a flow without it',
 
 test('errors say what went wrong and what to do', () => {
   const { ex } = store();
-  assert.throws(() => ex.add(99, 'once', 'cli', 1), (e: unknown) => e instanceof ExceptionError && e.why === 'NO_SUCH_DECISION' && /mcpproxy-hook activity/.test(e.message));
-  assert.throws(() => ex.add(3, 'once', 'cli', 1), (e: unknown) => e instanceof ExceptionError && e.why === 'NOT_INTERRUPTED');
+  assert.throws(
+    () => ex.add(99, 'once', 'cli', 1),
+    (e: unknown) => e instanceof ExceptionError && e.why === 'NO_SUCH_DECISION' && /mcpproxy-hook activity/.test(e.message),
+  );
+  assert.throws(
+    () => ex.add(3, 'once', 'cli', 1),
+    (e: unknown) => e instanceof ExceptionError && e.why === 'NOT_INTERRUPTED',
+  );
   ex.noteDecision(2, key(), { sessionId: 's', cwd: null, inputHash: null });
-  assert.throws(() => ex.add(2, 'project', 'cli', 1), (e: unknown) => e instanceof ExceptionError && /--session or --always/.test(e.message));
-  assert.throws(() => ex.add(2, 'once', 'cli', 1), (e: unknown) => e instanceof ExceptionError && /--session/.test(e.message));
-  assert.throws(() => ex.add(2, 'forever' as never, 'cli', 1), (e: unknown) => e instanceof ExceptionError && e.why === 'BAD_SCOPE');
-  assert.throws(() => ex.revoke(42, 1), (e: unknown) => e instanceof ExceptionError && /mcpproxy-hook exceptions/.test(e.message));
+  assert.throws(
+    () => ex.add(2, 'project', 'cli', 1),
+    (e: unknown) => e instanceof ExceptionError && /--session or --always/.test(e.message),
+  );
+  assert.throws(
+    () => ex.add(2, 'once', 'cli', 1),
+    (e: unknown) => e instanceof ExceptionError && /--session/.test(e.message),
+  );
+  assert.throws(
+    () => ex.add(2, 'forever' as never, 'cli', 1),
+    (e: unknown) => e instanceof ExceptionError && e.why === 'BAD_SCOPE',
+  );
+  assert.throws(
+    () => ex.revoke(42, 1),
+    (e: unknown) => e instanceof ExceptionError && /mcpproxy-hook exceptions/.test(e.message),
+  );
 });
 
 test('exceptions survive a reopen of the database; a spent once stays spent', () => {

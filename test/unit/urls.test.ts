@@ -21,7 +21,12 @@ test('domain lists: a host matches an entry or any parent of it; the first match
   assert.equal(matchDomainList('example.com', []), undefined);
   // the same answers as testing each entry in turn
   const hosts = ['example.com', 'a.b.example.com', 'pastebin.com.', 'ngrok.io', 'io', 'evil.net', 'sub.example.com'];
-  for (const h of hosts) assert.equal(matchDomainList(h, list), list.find((d) => hostMatches(h, d)), h);
+  for (const h of hosts)
+    assert.equal(
+      matchDomainList(h, list),
+      list.find((d) => hostMatches(h, d)),
+      h,
+    );
 });
 
 test('hostOfUrl: the host as the URL standard reads it, long queries or not', () => {

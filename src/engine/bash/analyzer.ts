@@ -16,9 +16,37 @@ import { ignoredPath, progName, unescapeC } from './util.ts';
 
 /** Variables every shell has: referencing them carries no data of a sourced file. */
 const COMMON_VARS = new Set([
-  'HOME', 'PATH', 'PWD', 'OLDPWD', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL',
-  'TERM', 'HOSTNAME', 'UID', 'EUID', 'PPID', 'RANDOM', 'SECONDS', 'LINENO', 'IFS', 'OSTYPE', 'EDITOR',
-  'REPLY', 'BASH_SOURCE', 'BASH_VERSION', 'HOSTTYPE', 'MACHTYPE', 'SHLVL', 'COLUMNS', 'LINES',
+  'HOME',
+  'PATH',
+  'PWD',
+  'OLDPWD',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'LANG',
+  'LC_ALL',
+  'TERM',
+  'HOSTNAME',
+  'UID',
+  'EUID',
+  'PPID',
+  'RANDOM',
+  'SECONDS',
+  'LINENO',
+  'IFS',
+  'OSTYPE',
+  'EDITOR',
+  'REPLY',
+  'BASH_SOURCE',
+  'BASH_VERSION',
+  'HOSTTYPE',
+  'MACHTYPE',
+  'SHLVL',
+  'COLUMNS',
+  'LINES',
 ]);
 
 /** Conservative detection used when the command could not be parsed completely. */
@@ -53,7 +81,7 @@ export class Analyzer implements Ctx {
     const m = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?(\/.*)?$/.exec(p);
     if (m) {
       const v = this.acc.varValues.get(m[1]!);
-      if (v && v.length && (m[0].startsWith('${') ? p.includes('}') : true)) return v.map((x) => x + (m[2] ?? ''));
+      if (v?.length && (m[0].startsWith('${') ? p.includes('}') : true)) return v.map((x) => x + (m[2] ?? ''));
     }
     return [p];
   }
@@ -119,10 +147,10 @@ export class Analyzer implements Ctx {
     if (!m) return;
     const name = m[1]!;
     const value = w.text.slice(m[0].length);
-    const before = m[3] || m[2] ? this.acc.varText.get(name) ?? [] : [];
+    const before = m[3] || m[2] ? (this.acc.varText.get(name) ?? []) : [];
     this.acc.varText.set(name, [...before, value, ...this.varTexts(w.vars)]);
     const carried = [...reads, ...this.taint(w.vars)];
-    const prev = m[3] ? this.acc.varReads.get(name) ?? [] : [];
+    const prev = m[3] ? (this.acc.varReads.get(name) ?? []) : [];
     if (carried.length || prev.length) this.acc.varReads.set(name, [...prev, ...carried]);
     else this.acc.varReads.delete(name);
     if (!w.dynamic && !m[2]) this.acc.varValues.set(name, [value]);
@@ -334,7 +362,9 @@ export class Analyzer implements Ctx {
     const wordReads: string[] = [];
     for (const w of n.extra) wordReads.push(...this.subsOf(w, depth, later));
     if (n.forVar) {
-      const vals = this.expand(n.extra).filter((w) => !w.dynamic).map((w) => w.text);
+      const vals = this.expand(n.extra)
+        .filter((w) => !w.dynamic)
+        .map((w) => w.text);
       if (vals.length) acc.varValues.set(n.forVar, vals);
       else acc.varValues.delete(n.forVar);
       const carried = [...wordReads, ...this.taint(n.extra.flatMap((w) => w.vars))];
@@ -442,7 +472,14 @@ export class Analyzer implements Ctx {
     if (name === 'echo') {
       let i = 1;
       while (i < argv.length && /^-[neE]+$/.test(argv[i]!.text)) i++;
-      return unescapeC(argv.slice(i).map((w) => w.text).join(' ')) + '\n';
+      return (
+        unescapeC(
+          argv
+            .slice(i)
+            .map((w) => w.text)
+            .join(' '),
+        ) + '\n'
+      );
     }
     if (name === 'printf') {
       const a = argv.slice(1);

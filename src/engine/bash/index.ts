@@ -93,7 +93,10 @@ export function analyzeBash(command: string): BashAnalysis {
     remotes: acc.remotes,
     envDump: acc.envDump,
     envSent: acc.uploads.includes(ENVIRONMENT),
-    payload: acc.payloadOpaque || acc.errors.length > 0 || acc.limits.length > 0 || (acc.functions ?? 0) > 0 ? null : uniq(acc.pushes.length ? [...acc.payload, ...acc.published] : acc.payload),
+    payload:
+      acc.payloadOpaque || acc.errors.length > 0 || acc.limits.length > 0 || (acc.functions ?? 0) > 0
+        ? null
+        : uniq(acc.pushes.length ? [...acc.payload, ...acc.published] : acc.payload),
   };
   if (acc.errors.length) res.parseError = uniq(acc.errors).join('; ');
   return res;

@@ -210,8 +210,7 @@ export class Lexer {
   private pushWord(w: Word): void {
     if (!w.quoted && (w.text === 'case' || w.text === 'esac')) {
       const prev = this.toks[this.toks.length - 1];
-      const atStart =
-        !prev || prev.t === 'op' || (prev.t === 'w' && !prev.w.quoted && CMD_KEYWORDS.has(prev.w.text));
+      const atStart = !prev || prev.t === 'op' || (prev.t === 'w' && !prev.w.quoted && CMD_KEYWORDS.has(prev.w.text));
       if (atStart && w.text === 'case') this.cases++;
       else if (atStart && w.text === 'esac' && this.cases > 0) this.cases--;
     }
@@ -279,10 +278,7 @@ export class Lexer {
     while (this.pos < s.length) {
       const c = s[this.pos]!;
       const n = s[this.pos + 1];
-      if (
-        c === ' ' || c === '\t' || c === '\n' || c === '\r' ||
-        c === ';' || c === '&' || c === '|' || c === '(' || c === ')'
-      ) break;
+      if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === ';' || c === '&' || c === '|' || c === '(' || c === ')') break;
       if (c === '<' || c === '>') {
         if (n === '(') {
           this.readSubst(c === '<' ? 'procin' : 'procout', this.pos + 2, w, c + '(');
@@ -642,19 +638,37 @@ export class Lexer {
         const n = s[this.pos + 1]!;
         this.pos += 2;
         switch (n) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case 'a': out += '\x07'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'v': out += '\v'; break;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 'a':
+            out += '\x07';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          case 'v':
+            out += '\v';
+            break;
           case 'e':
-          case 'E': out += '\x1b'; break;
+          case 'E':
+            out += '\x1b';
+            break;
           case '\\':
           case "'":
           case '"':
-          case '?': out += n; break;
+          case '?':
+            out += n;
+            break;
           case 'x':
           case 'u':
           case 'U': {

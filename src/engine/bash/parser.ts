@@ -281,9 +281,7 @@ export class Parser {
               this.diag.errors.push('malformed case pattern');
               break;
             }
-            parts.push(
-              this.list((x) => isKw(x, 'esac') || isOp(x, ';;') || isOp(x, ';&') || isOp(x, ';;&')),
-            );
+            parts.push(this.list((x) => isKw(x, 'esac') || isOp(x, ';;') || isOp(x, ';&') || isOp(x, ';;&')));
             const t3 = this.toks[this.i];
             if (t3 && t3.t === 'op' && (t3.v === ';;' || t3.v === ';&' || t3.v === ';;&')) this.i++;
             else if (!isKw(t3, 'esac')) break;
@@ -327,11 +325,7 @@ export class Parser {
         default:
           break;
       }
-      if (
-        /^[A-Za-z_][\w.:-]*$/.test(t.w.text) &&
-        isOp(this.toks[this.i + 1], '(') &&
-        isOp(this.toks[this.i + 2], ')')
-      ) {
+      if (/^[A-Za-z_][\w.:-]*$/.test(t.w.text) && isOp(this.toks[this.i + 1], '(') && isOp(this.toks[this.i + 2], ')')) {
         // function definition: name () body
         this.i += 3;
         this.diag.functions = (this.diag.functions ?? 0) + 1;
@@ -350,12 +344,7 @@ export class Parser {
       const t = this.toks[this.i];
       if (!t) break;
       if (t.t === 'w') {
-        if (
-          t.w.text.endsWith('=') &&
-          isAssignment(t.w) &&
-          words.every(isAssignment) &&
-          isOp(this.toks[this.i + 1], '(')
-        ) {
+        if (t.w.text.endsWith('=') && isAssignment(t.w) && words.every(isAssignment) && isOp(this.toks[this.i + 1], '(')) {
           // array assignment: name=( a b c )
           this.i += 2;
           while (this.i < this.toks.length && !isOp(this.toks[this.i], ')')) {

@@ -9,8 +9,17 @@ export function uniq<T>(xs: readonly T[]): T[] {
 }
 
 export const IGNORED_PATHS = new Set([
-  '', '-', '/dev/null', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/tty', '/dev/zero',
-  '/dev/random', '/dev/urandom', '{}',
+  '',
+  '-',
+  '/dev/null',
+  '/dev/stdin',
+  '/dev/stdout',
+  '/dev/stderr',
+  '/dev/tty',
+  '/dev/zero',
+  '/dev/random',
+  '/dev/urandom',
+  '{}',
 ]);
 
 export function ignoredPath(p: string): boolean {

@@ -2,10 +2,28 @@
  * The per-session fingerprint index: records what internal tools returned (k-grams, lines, tokens,
  * secret fragments) per origin, bounded with eviction, and matches outgoing text against it.
  */
-import { ANCHOR, DENSE_MAX, FRAG, FRAGMENT_MAX_SECRET, FRAGMENT_MAX_SECRETS, FRAGMENT_MAX_WINDOWS, FRAGMENT_MIN_ENTROPY, FRAGMENT_MIN_SECRET, K, MAX_LINES_PER_ANCHOR, MAX_TOKEN, MAX_TOKENS_PER_ANCHOR, MIN_TOKEN, W, WINNOW_MAX, type TokenKind, type TokenSpec } from './constants.ts';
+import {
+  ANCHOR,
+  DENSE_MAX,
+  FRAG,
+  FRAGMENT_MAX_SECRET,
+  FRAGMENT_MAX_SECRETS,
+  FRAGMENT_MAX_WINDOWS,
+  FRAGMENT_MIN_ENTROPY,
+  FRAGMENT_MIN_SECRET,
+  K,
+  MAX_LINES_PER_ANCHOR,
+  MAX_TOKEN,
+  MAX_TOKENS_PER_ANCHOR,
+  MIN_TOKEN,
+  W,
+  WINNOW_MAX,
+  type TokenKind,
+  type TokenSpec,
+} from './constants.ts';
 import { DeltaWriter, OP_BINARY, OP_KGRAMS, OP_LINES, OP_PRECIOUS, OP_SECRET, OP_TOKENS, type IndexDelta } from './delta.ts';
 import type { BinaryLeaf } from './leaves.ts';
-import { Hasher } from './hash.ts';
+import type { Hasher } from './hash.ts';
 import { CODES, EXCL, HS, LINEBUF, LINE_COUNT, MARK, SEL, ensure, normInto, normRecord, normSmall, normalize, rawCodes } from './normalize.ts';
 import { NumTable } from './table.ts';
 import { KIND_EMAIL, KIND_TOKEN, SPANS, SPAN_KIND, entropyOf, isAlpha, isDigit, tokenSpans } from './tokens.ts';
@@ -157,7 +175,12 @@ export class FingerprintIndex {
    * Record the content of one origin. `extraTokens` are detector findings etc. Returns fingerprints
    * added. With `record`, what the add did is kept (hashes only) as `lastDelta`, for replay().
    */
-  add(originId: number, texts: string[], extraTokens: TokenSpec[], opts: { precious?: boolean; record?: boolean; binaries?: readonly BinaryLeaf[] } = {}): number {
+  add(
+    originId: number,
+    texts: string[],
+    extraTokens: TokenSpec[],
+    opts: { precious?: boolean; record?: boolean; binaries?: readonly BinaryLeaf[] } = {},
+  ): number {
     let total = 0;
     for (const text of texts) total += text.length;
     const rec = opts.record ? new DeltaWriter(total >> 3) : null;
@@ -364,7 +387,7 @@ export class FingerprintIndex {
   /** A `line` token at CODES[start, start+len). */
   private addLineAt(originId: number, start: number, len: number, lost: Map<number, number>, sampleMask: number, rec: DeltaWriter | null): boolean {
     const hh = this.hasher.hashCodes(start, len);
-    if (sampleMask >= 0 && (hh % (sampleMask + 1)) !== 0) return false;
+    if (sampleMask >= 0 && hh % (sampleMask + 1) !== 0) return false;
     const key = tokenKey(hh, len);
     const anchor = this.hasher.hashCodes(start, ANCHOR);
     rec?.line(key, len, anchor);
@@ -615,7 +638,7 @@ export class FingerprintIndex {
     if (fragHits) {
       for (const [sid, offs] of fragHits) {
         const s = this.secrets[sid];
-        if (!s || !s.alive) continue;
+        if (!s?.alive) continue;
         offs.sort((x, y) => x - y);
         const ranges: Array<[number, number]> = [];
         for (const o of offs) {
@@ -644,7 +667,16 @@ export class FingerprintIndex {
 
   /** Memory held by the tables, in bytes (for status / bounds reporting). */
   approxBytes(): number {
-    return this.kgrams.bytes() + this.tokens.bytes() + this.binaries.bytes() + this.anchors.bytes() + this.cands.key.length * 15 + this.frags.bytes() + this.owned.size * 40 + this.secrets.length * 64;
+    return (
+      this.kgrams.bytes() +
+      this.tokens.bytes() +
+      this.binaries.bytes() +
+      this.anchors.bytes() +
+      this.cands.key.length * 15 +
+      this.frags.bytes() +
+      this.owned.size * 40 +
+      this.secrets.length * 64
+    );
   }
 }
 

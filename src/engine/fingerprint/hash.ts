@@ -10,7 +10,6 @@ const B1 = 0x01000193;
 const B2 = 0x5bd1e995;
 const TWO21 = 2097152;
 
-
 export class Hasher {
   readonly s1: number;
   readonly s2: number;

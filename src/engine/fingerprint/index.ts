@@ -29,12 +29,25 @@
  * fingerprint-index.ts (the index: record, evict, match).
  */
 
-export { ANCHOR, DENSE_MAX, FRAG, FRAGMENT_MIN_ENTROPY, FRAGMENT_MIN_SECRET, K, MAX_TOKEN, MIN_TOKEN, W, WINNOW_MAX, type TokenKind, type TokenSpec } from './constants.ts';
+export {
+  ANCHOR,
+  DENSE_MAX,
+  FRAG,
+  FRAGMENT_MIN_ENTROPY,
+  FRAGMENT_MIN_SECRET,
+  K,
+  MAX_TOKEN,
+  MIN_TOKEN,
+  W,
+  WINNOW_MAX,
+  type TokenKind,
+  type TokenSpec,
+} from './constants.ts';
 export { normalize } from './normalize.ts';
 export { Hasher } from './hash.ts';
 export { binaryKind, contentLeaves, stringLeaves, type BinaryLeaf } from './leaves.ts';
 export { distinctiveTokens } from './tokens.ts';
 export { NumTable } from './table.ts';
-export { type IndexDelta } from './delta.ts';
+export type { IndexDelta } from './delta.ts';
 export { FingerprintIndex, type FragmentHit, type MatchOptions, type MatchResult, type OriginMatch } from './fingerprint-index.ts';
 export { fieldCategory, structuredValues, validIban } from './structured.ts';

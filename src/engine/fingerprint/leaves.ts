@@ -42,7 +42,8 @@ export interface BinaryLeaf {
 }
 
 /** Base64 prefixes of binary formats (JPEG, PNG, GIF, WebP/RIFF, PDF, ZIP, gzip, ICO, WOFF/2, TIFF, MP4/MOV ftyp, ELF, Mach-O, wasm, 7z). */
-const BINARY_B64_MAGIC = /^(?:\/9j\/|iVBORw0KGg|R0lGOD|UklGR|JVBERi0|UEsDB|H4sI|AAABAA|d09GR|d09GMk|SUkqA|TU0AK|AAAA[A-Za-z0-9+/]ZnR5c|f0VMR|z\/rt\/|AGFzbQ|N3q8ryc)/;
+const BINARY_B64_MAGIC =
+  /^(?:\/9j\/|iVBORw0KGg|R0lGOD|UklGR|JVBERi0|UEsDB|H4sI|AAABAA|d09GR|d09GMk|SUkqA|TU0AK|AAAA[A-Za-z0-9+/]ZnR5c|f0VMR|z\/rt\/|AGFzbQ|N3q8ryc)/;
 const BINARY_MIME_RE = /^(?:image|audio|video|font)\/|^application\/(?:pdf|zip|gzip|x-|octet-stream|vnd\.|msword|wasm)/i;
 /** shortest string checked for binary content (shorter ones are fingerprinted as text, as before) */
 const BINARY_MIN = 256;
@@ -88,7 +89,14 @@ export function contentLeaves(value: unknown, maxChars = 1_000_000): { texts: st
     if (Array.isArray(v)) return v.map((x) => strip(x, depth + 1));
     if (v === null || typeof v !== 'object') return v;
     const o = v as Record<string, unknown>;
-    const mime = typeof o.mimeType === 'string' ? o.mimeType : typeof o.media_type === 'string' ? o.media_type : typeof o.type === 'string' && o.type.includes('/') ? o.type : undefined;
+    const mime =
+      typeof o.mimeType === 'string'
+        ? o.mimeType
+        : typeof o.media_type === 'string'
+          ? o.media_type
+          : typeof o.type === 'string' && o.type.includes('/')
+            ? o.type
+            : undefined;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(o)) {
       const blobKey = k === 'base64' || k === 'blob' || (k === 'data' && (o.type === 'image' || o.type === 'audio' || o.type === 'base64'));

@@ -16,7 +16,24 @@ export const NORM = new Uint16Array(65536).fill(NORM_TODO);
 export function normSlow(c: number): number {
   let m: number;
   // JavaScript's \s, and the two noncharacters used as markers here
-  if (c === 9 || c === 10 || c === 11 || c === 12 || c === 13 || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff || c >= 0xfffe) {
+  if (
+    c === 9 ||
+    c === 10 ||
+    c === 11 ||
+    c === 12 ||
+    c === 13 ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff ||
+    c >= 0xfffe
+  ) {
     m = NORM_WS;
   } else {
     const l = String.fromCharCode(c).toLowerCase();

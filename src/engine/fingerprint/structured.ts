@@ -81,15 +81,97 @@ function categoryOf(key: string): ValueCategory | null {
   if (has('card', 'pan') && !has('id', 'type', 'brand', 'expiry', 'exp', 'count')) return 'card';
   if (has('phone', 'mobile', 'telephone', 'tel', 'fax', 'cell', 'msisdn', 'whatsapp')) return 'phone';
   if (has('iban')) return 'iban';
-  if (has('account', 'acct', 'routing', 'bic', 'swift') || (has('sort') && has('code'))) return has('type', 'status', 'name', 'kind', 'count') ? null : 'account';
+  if (has('account', 'acct', 'routing', 'bic', 'swift') || (has('sort') && has('code')))
+    return has('type', 'status', 'name', 'kind', 'count') ? null : 'account';
   if (has('recipient', 'sender', 'payee', 'beneficiary', 'counterparty')) return 'account'; // kept only when the value is IBAN- or number-shaped
-  if (has('address', 'street', 'addr') || (w[0] === 'line' && (last === '1' || last === '2'))) return has('email', 'ip', 'mac', 'url', 'web', 'wallet') ? null : 'address';
-  if (has('passport', 'ssn', 'nin', 'tin', 'nif', 'aadhaar') || (has('social') && has('security')) || (has('national', 'tax', 'license', 'licence', 'driver', 'identity') && has('id', 'number', 'no', 'num')) || (w[0] === 'id' && has('number', 'no', 'num'))) return 'identity';
+  if (has('address', 'street', 'addr') || (w[0] === 'line' && (last === '1' || last === '2')))
+    return has('email', 'ip', 'mac', 'url', 'web', 'wallet') ? null : 'address';
+  if (
+    has('passport', 'ssn', 'nin', 'tin', 'nif', 'aadhaar') ||
+    (has('social') && has('security')) ||
+    (has('national', 'tax', 'license', 'licence', 'driver', 'identity') && has('id', 'number', 'no', 'num')) ||
+    (w[0] === 'id' && has('number', 'no', 'num'))
+  )
+    return 'identity';
   if (has('dob', 'birthday', 'birthdate') || (has('birth') && has('date', 'day'))) return 'identity';
-  if (has('order', 'invoice', 'tracking', 'booking', 'reservation', 'confirmation', 'shipment', 'claim', 'reference') && (has('id', 'number', 'no', 'num', 'code', 'reference') || w.length === 1)) return 'reference';
-  if (has('name', 'fullname', 'firstname', 'lastname', 'surname', 'forename', 'cardholder', 'holder', 'patient', 'customer', 'contact', 'guest', 'passenger', 'employee')) {
+  if (
+    has('order', 'invoice', 'tracking', 'booking', 'reservation', 'confirmation', 'shipment', 'claim', 'reference') &&
+    (has('id', 'number', 'no', 'num', 'code', 'reference') || w.length === 1)
+  )
+    return 'reference';
+  if (
+    has(
+      'name',
+      'fullname',
+      'firstname',
+      'lastname',
+      'surname',
+      'forename',
+      'cardholder',
+      'holder',
+      'patient',
+      'customer',
+      'contact',
+      'guest',
+      'passenger',
+      'employee',
+    )
+  ) {
     // (file, package, host, branch … names are not people's)
-    if (has('file', 'filename', 'package', 'project', 'repo', 'repository', 'branch', 'host', 'hostname', 'domain', 'bucket', 'table', 'column', 'field', 'key', 'event', 'tool', 'model', 'service', 'app', 'product', 'company', 'org', 'organization', 'team', 'channel', 'display', 'class', 'type', 'id', 'path', 'tag', 'image', 'container', 'function', 'method', 'module', 'task', 'job', 'step', 'workflow', 'queue', 'topic', 'hotel', 'restaurant', 'city', 'country', 'street', 'user')) return null;
+    if (
+      has(
+        'file',
+        'filename',
+        'package',
+        'project',
+        'repo',
+        'repository',
+        'branch',
+        'host',
+        'hostname',
+        'domain',
+        'bucket',
+        'table',
+        'column',
+        'field',
+        'key',
+        'event',
+        'tool',
+        'model',
+        'service',
+        'app',
+        'product',
+        'company',
+        'org',
+        'organization',
+        'team',
+        'channel',
+        'display',
+        'class',
+        'type',
+        'id',
+        'path',
+        'tag',
+        'image',
+        'container',
+        'function',
+        'method',
+        'module',
+        'task',
+        'job',
+        'step',
+        'workflow',
+        'queue',
+        'topic',
+        'hotel',
+        'restaurant',
+        'city',
+        'country',
+        'street',
+        'user',
+      )
+    )
+      return null;
     return 'name';
   }
   return null;
@@ -98,7 +180,21 @@ function categoryOf(key: string): ValueCategory | null {
 const DIGIT_RE = /[0-9]/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/;
 const NAME_WORD_RE = /^(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]\.?|(?:van|von|de|da|del|der|di|le|la|du|bin|al)|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$/;
-const COMMON_VALUES = new Set(['unknown', 'none', 'null', 'undefined', 'redacted', 'notavailable', 'n/a', 'pending', 'confirmed', 'cancelled', 'canceled', 'active', 'inactive']);
+const COMMON_VALUES = new Set([
+  'unknown',
+  'none',
+  'null',
+  'undefined',
+  'redacted',
+  'notavailable',
+  'n/a',
+  'pending',
+  'confirmed',
+  'cancelled',
+  'canceled',
+  'active',
+  'inactive',
+]);
 
 function normLen(s: string): number {
   let n = 0;
@@ -114,7 +210,7 @@ export function validIban(s: string): boolean {
   let m = 0;
   for (let i = 0; i < r.length; i++) {
     const c = r.charCodeAt(i);
-    const d = c >= 65 ? String(c - 55) : r[i] as string;
+    const d = c >= 65 ? String(c - 55) : (r[i] as string);
     for (let j = 0; j < d.length; j++) m = (m * 10 + (d.charCodeAt(j) - 48)) % 97;
   }
   return m === 1;
@@ -184,7 +280,7 @@ function fieldValue(c: Collector, cat: ValueCategory, raw: string, personal: boo
       return;
     }
     case 'identity': {
-      if (!DIGIT_RE.test(v) || DATE_RE.test(v) && !personal) return;
+      if (!DIGIT_RE.test(v) || (DATE_RE.test(v) && !personal)) return;
       if (!/^[A-Za-z0-9 .\-/]+$/.test(v)) return;
       c.push(v, 'identity');
       const compact = v.replace(/[ .\-/]/g, '');
@@ -295,7 +391,10 @@ function table(c: Collector, lines: string[], start: number): void {
       if (line.trim().length === 0 || /^[\s|:+-]+$/.test(line)) continue; // rule lines of psql / markdown
       const vs = cells(line, sep);
       if (vs.length !== names.length) continue;
-      row(c, names.map((n, j) => [n, vs[j] as string]));
+      row(
+        c,
+        names.map((n, j) => [n, vs[j] as string]),
+      );
     }
     return;
   }

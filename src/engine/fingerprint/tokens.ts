@@ -15,7 +15,11 @@ const CLS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   const alnum = /[A-Za-z0-9]/.test(ch);
-  CLS[c] = (alnum || '_+/=-'.includes(ch) ? C_TOKEN : 0) | (alnum || '._%+-'.includes(ch) ? C_LOCAL : 0) | (alnum || '.-'.includes(ch) ? C_DOMAIN : 0) | (c >= 48 && c <= 57 ? C_DIGIT : 0);
+  CLS[c] =
+    (alnum || '_+/=-'.includes(ch) ? C_TOKEN : 0) |
+    (alnum || '._%+-'.includes(ch) ? C_LOCAL : 0) |
+    (alnum || '.-'.includes(ch) ? C_DOMAIN : 0) |
+    (c >= 48 && c <= 57 ? C_DIGIT : 0);
 }
 const cls = (c: number): number => (c < 128 ? (CLS[c] as number) : 0);
 export const isDigit = (c: number): boolean => c >= 48 && c <= 57;

@@ -84,7 +84,9 @@ export const PROXY_KEYS = /^(https?(\..+)?\.proxy|remote\..+\.proxy)$/;
 
 /** A push's repository argument that is a URL or a path (pushed to directly), not a remote's name. */
 export function isUrlRemote(remote: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/\s]+@[^:\s]+:/.test(remote) || remote.startsWith('/') || remote.startsWith('.') || remote.startsWith('~');
+  return (
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/\s]+@[^:\s]+:/.test(remote) || remote.startsWith('/') || remote.startsWith('.') || remote.startsWith('~')
+  );
 }
 
 /** Where `git config` writes: the repository's own file, or one shared by every repository (--global, --system). */

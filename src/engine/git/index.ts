@@ -6,4 +6,21 @@
  * and judged by the engine from the facts it gives.
  */
 export { COMMAND_KEYS, configScope, INSTEADOF_KEY, isUrlRemote, parseGlobals, PATH_KEYS, PROXY_KEYS, REMOTE_URL_KEY, type GitGlobals } from './argv.ts';
-export { ANY_REMOTE, OWN_PREFIX, normDir, repoSlug, gitConfigChanges, gitConfigRepo, gitDirs, noteRemotes, pushTarget, remoteKey, repoPushes, repoRemotes, UNKNOWN_URL, type PushTarget, type RepoPush, type RepoRemote } from './remotes.ts';
+export {
+  ANY_REMOTE,
+  OWN_PREFIX,
+  normDir,
+  repoSlug,
+  gitConfigChanges,
+  gitConfigRepo,
+  gitDirs,
+  noteRemotes,
+  pushTarget,
+  remoteKey,
+  repoPushes,
+  repoRemotes,
+  UNKNOWN_URL,
+  type PushTarget,
+  type RepoPush,
+  type RepoRemote,
+} from './remotes.ts';

@@ -54,24 +54,46 @@ export function pushRequests(bash: BashAnalysis, cwd: string | undefined, home?:
     const args = p.git !== undefined ? (bash.git[p.git]?.args ?? []) : [];
     const branches = args.some((a) => a === '--all' || a === '--mirror' || a === '--branches');
     const tags = args.some((a) => a === '--tags' || a === '--mirror' || a === '--follow-tags');
-    return { repo: p.repo, remote: p.remote, ...(p.url !== undefined ? { url: p.url } : {}), refspecs: p.refspecs, commitsFirst, addsAll, ...(branches || tags ? { every: { branches, tags } } : {}) };
+    return {
+      repo: p.repo,
+      remote: p.remote,
+      ...(p.url !== undefined ? { url: p.url } : {}),
+      refspecs: p.refspecs,
+      commitsFirst,
+      addsAll,
+      ...(branches || tags ? { every: { branches, tags } } : {}),
+    };
   });
 }
 
 /** A file that is a CI pipeline definition (it runs with the repository's secrets). */
 export function isCiFile(path: string): boolean {
-  return /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/i.test(path) || /(^|\/)\.gitlab-ci\.ya?ml$/i.test(path) || /(^|\/)\.circleci\/config\.ya?ml$/i.test(path) || /(^|\/)(azure-pipelines|bitbucket-pipelines)\.ya?ml$/i.test(path) || /(^|\/)Jenkinsfile$/.test(path);
+  return (
+    /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/i.test(path) ||
+    /(^|\/)\.gitlab-ci\.ya?ml$/i.test(path) ||
+    /(^|\/)\.circleci\/config\.ya?ml$/i.test(path) ||
+    /(^|\/)(azure-pipelines|bitbucket-pipelines)\.ya?ml$/i.test(path) ||
+    /(^|\/)Jenkinsfile$/.test(path)
+  );
 }
 
 /** Hosts a CI file sends its secrets to: it references secrets and a network command names an outside host. */
 export function ciSecretHosts(content: string, ignore: (host: string) => boolean): string[] {
   if (!/\$\{\{\s*secrets\.|\$\{\{\s*toJSON\(\s*secrets|\$[A-Z_]*(TOKEN|SECRET|KEY|PASSWORD)\b|secrets\.[A-Z_]+/i.test(content)) return [];
   if (!/\b(curl|wget|nc|ncat|Invoke-WebRequest|Invoke-RestMethod|fetch|requests\.post|http\.request|socat)\b/.test(content)) return [];
-  return [...new Set(allHosts(content))].filter((h) => !ignore(h) && !/(^|\.)(github\.com|githubusercontent\.com|ghcr\.io|gitlab\.com|npmjs\.org|npmjs\.com|pypi\.org)$/i.test(h));
+  return [...new Set(allHosts(content))].filter(
+    (h) => !ignore(h) && !/(^|\.)(github\.com|githubusercontent\.com|ghcr\.io|gitlab\.com|npmjs\.org|npmjs\.com|pypi\.org)$/i.test(h),
+  );
 }
 
 /** Secrets the detector finds in what a file adds (high and critical only). */
 export function fileSecrets(f: PublishedFile): string[] {
   if (f.binary || f.added === '') return [];
-  return [...new Set(scanText(f.added).filter((x) => x.severity !== 'medium').map((x) => x.label))];
+  return [
+    ...new Set(
+      scanText(f.added)
+        .filter((x) => x.severity !== 'medium')
+        .map((x) => x.label),
+    ),
+  ];
 }

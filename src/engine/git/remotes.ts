@@ -80,7 +80,7 @@ export function gitDirs(bash: BashAnalysis, cwd: string | undefined, home?: stri
   for (const c of bash.commands) {
     if (followCd && c.name === 'cd') {
       const target = c.argv[1];
-      const next = target && !target.startsWith('-') ? resolvePath(normDir(target), here || undefined, home) : home ?? null;
+      const next = target && !target.startsWith('-') ? resolvePath(normDir(target), here || undefined, home) : (home ?? null);
       here = next ?? '';
       continue;
     }
@@ -177,7 +177,11 @@ export function pushTarget(remotes: ReadonlyMap<string, string>, push: RepoPush)
   if (push.command.startsWith('gh repo create')) return undefined;
   if (push.url !== undefined) {
     const direct = push.url === push.remote;
-    return { url: push.url, direct, how: direct ? 'the push goes straight to a URL, not to a configured remote' : `this invocation points "${push.remote}" at it (git -c)` };
+    return {
+      url: push.url,
+      direct,
+      how: direct ? 'the push goes straight to a URL, not to a configured remote' : `this invocation points "${push.remote}" at it (git -c)`,
+    };
   }
   let any: PushTarget | undefined;
   for (const [key, url] of remotes) {
@@ -186,9 +190,21 @@ export function pushTarget(remotes: ReadonlyMap<string, string>, push: RepoPush)
     if (k.name === push.remote) {
       // the user's own new repository (gh repo create), directly or by a remote added to point at it
       if (url.startsWith(OWN_PREFIX) || remotes.has(remoteKey('', CREATED + repoSlug(url)))) return undefined;
-      return { url, direct: false, how: `the remote "${push.remote}" was ${k.repo === '' ? 'set for every repository' : 'added or re-pointed'} in this session` };
+      return {
+        url,
+        direct: false,
+        how: `the remote "${push.remote}" was ${k.repo === '' ? 'set for every repository' : 'added or re-pointed'} in this session`,
+      };
     }
-    if (k.name === ANY_REMOTE && !any) any = { url, direct: false, how: url === UNKNOWN_URL ? `.git/config${k.repo ? ` of ${k.repo}` : ''} was changed in this session, so "${push.remote}" may point anywhere` : `URLs of this repository were rewritten to ${url} in this session (insteadOf or .git/config)` };
+    if (k.name === ANY_REMOTE && !any)
+      any = {
+        url,
+        direct: false,
+        how:
+          url === UNKNOWN_URL
+            ? `.git/config${k.repo ? ` of ${k.repo}` : ''} was changed in this session, so "${push.remote}" may point anywhere`
+            : `URLs of this repository were rewritten to ${url} in this session (insteadOf or .git/config)`,
+      };
   }
   return any;
 }

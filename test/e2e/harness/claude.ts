@@ -67,7 +67,9 @@ export function e2eSkip(): false | string {
   if (claudeAvailable()) return false;
   const why = `real Claude Code CLI not available: ${claudeUnavailableReason()}`;
   if (inCI() || process.env.E2E_REQUIRE_CLAUDE === '1') {
-    throw new Error(`${why}. CI needs it: run \`npm ci\` (it installs @anthropic-ai/claude-code and claude-code-next), or set E2E_CLAUDE_BIN to a working claude binary.`);
+    throw new Error(
+      `${why}. CI needs it: run \`npm ci\` (it installs @anthropic-ai/claude-code and claude-code-next), or set E2E_CLAUDE_BIN to a working claude binary.`,
+    );
   }
   return why;
 }

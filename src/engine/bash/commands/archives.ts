@@ -43,10 +43,62 @@ export function tar(ctx: Ctx, args: Word[]): CmdResult {
     }
     a = a.slice(j);
   }
-  const p = parseOpts(a, argLetters, ['file', 'directory', 'files-from', 'exclude-from', 'listed-incremental', 'tape-length', 'newer', 'label', 'starting-file', 'format', 'use-compress-program', 'blocking-factor', 'exclude', 'transform', 'xform', 'owner', 'group', 'mode', 'mtime', 'to-command', 'info-script', 'new-volume-script', 'index-file', 'checkpoint-action', 'rsh-command', 'volno-file', 'sort', 'suffix', 'record-size', 'after-date', 'newer-mtime'], false);
+  const p = parseOpts(
+    a,
+    argLetters,
+    [
+      'file',
+      'directory',
+      'files-from',
+      'exclude-from',
+      'listed-incremental',
+      'tape-length',
+      'newer',
+      'label',
+      'starting-file',
+      'format',
+      'use-compress-program',
+      'blocking-factor',
+      'exclude',
+      'transform',
+      'xform',
+      'owner',
+      'group',
+      'mode',
+      'mtime',
+      'to-command',
+      'info-script',
+      'new-volume-script',
+      'index-file',
+      'checkpoint-action',
+      'rsh-command',
+      'volno-file',
+      'sort',
+      'suffix',
+      'record-size',
+      'after-date',
+      'newer-mtime',
+    ],
+    false,
+  );
   const modes: Record<string, string> = {
-    '-c': 'c', '--create': 'c', '-r': 'r', '--append': 'r', '-u': 'u', '--update': 'u', '-x': 'x', '--extract': 'x',
-    '--get': 'x', '-t': 't', '--list': 't', '-d': 'd', '--diff': 'd', '--compare': 'd', '-A': 'A', '--catenate': 'A', '--concatenate': 'A',
+    '-c': 'c',
+    '--create': 'c',
+    '-r': 'r',
+    '--append': 'r',
+    '-u': 'u',
+    '--update': 'u',
+    '-x': 'x',
+    '--extract': 'x',
+    '--get': 'x',
+    '-t': 't',
+    '--list': 't',
+    '-d': 'd',
+    '--diff': 'd',
+    '--compare': 'd',
+    '-A': 'A',
+    '--catenate': 'A',
+    '--concatenate': 'A',
   };
   for (const o of p.opts) {
     if (!mode && modes[o.name]) mode = modes[o.name]!;
@@ -58,7 +110,7 @@ export function tar(ctx: Ctx, args: Word[]): CmdResult {
   const create = mode !== '' && 'cruA'.includes(mode);
   const remote = archive && !hasOpt(p.opts, '--force-local') ? remoteSpec(archive) : null;
   if (create) {
-    for (const w of p.pos) (remote ? ctx.upload(w.text) : ctx.read(w.text));
+    for (const w of p.pos) remote ? ctx.upload(w.text) : ctx.read(w.text);
     if (archive && !remote) ctx.write(archive.text);
   } else if (archive && !remote) ctx.read(archive.text);
   if (!remote) return NONE;
@@ -79,7 +131,26 @@ export function zip(ctx: Ctx, args: Word[]): CmdResult {
     }
     if (t.startsWith('-') && t.length > 1) {
       inList = false;
-      if (['-b', '-n', '-t', '-tt', '-P', '-O', '-Z', '-s', '-sp', '--password', '--out', '--temp-path', '--suffixes', '--split-size', '--compression-method'].includes(t)) i++;
+      if (
+        [
+          '-b',
+          '-n',
+          '-t',
+          '-tt',
+          '-P',
+          '-O',
+          '-Z',
+          '-s',
+          '-sp',
+          '--password',
+          '--out',
+          '--temp-path',
+          '--suffixes',
+          '--split-size',
+          '--compression-method',
+        ].includes(t)
+      )
+        i++;
       continue;
     }
     if (inList) continue;

@@ -5,12 +5,42 @@ import { normHost } from '../hosts.ts';
 import { type Call, type CmdResult, type Ctx, EG, EG_STDIN, NONE } from '../context.ts';
 
 const AWS_LONG = [
-  'profile', 'region', 'endpoint-url', 'output', 'query', 'ca-bundle', 'cli-read-timeout',
-  'cli-connect-timeout', 'color', 'cli-binary-format', 'include', 'exclude', 'acl', 'storage-class', 'sse',
-  'sse-c', 'sse-c-key', 'sse-kms-key-id', 'content-type', 'cache-control', 'content-disposition',
-  'content-encoding', 'content-language', 'expires', 'grants', 'metadata', 'metadata-directive',
-  'expected-size', 'website-redirect', 'source-region', 'page-size', 'request-payer', 'checksum-algorithm',
-  'bucket', 'key', 'body',
+  'profile',
+  'region',
+  'endpoint-url',
+  'output',
+  'query',
+  'ca-bundle',
+  'cli-read-timeout',
+  'cli-connect-timeout',
+  'color',
+  'cli-binary-format',
+  'include',
+  'exclude',
+  'acl',
+  'storage-class',
+  'sse',
+  'sse-c',
+  'sse-c-key',
+  'sse-kms-key-id',
+  'content-type',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+  'grants',
+  'metadata',
+  'metadata-directive',
+  'expected-size',
+  'website-redirect',
+  'source-region',
+  'page-size',
+  'request-payer',
+  'checksum-algorithm',
+  'bucket',
+  'key',
+  'body',
 ];
 
 export function aws(ctx: Ctx, args: Word[]): CmdResult {
@@ -80,16 +110,26 @@ export function cloud(ctx: Ctx, args: Word[], call: Call): CmdResult {
     }
     case 'gcloud': {
       const si = pos.findIndex((w) => w.text === 'storage');
-      const sub = si >= 0 ? pos[si + 1]?.text ?? '' : '';
+      const sub = si >= 0 ? (pos[si + 1]?.text ?? '') : '';
       if (!['cp', 'mv', 'rsync'].includes(sub)) return NONE;
       return copy(`gcloud storage ${sub}`, pos.slice(si + 2), (w) => /^gs:\/\//i.test(w.text), true);
     }
     case 'az': {
       if (pos[0]?.text !== 'storage' || !pos.some((w) => /^(upload|upload-batch|sync)$/.test(w.text))) return NONE;
-      const p = parseOpts(args.slice(1), 'fsn', ['file', 'source', 'account-name', 'container-name', 'name', 'destination', 'connection-string', 'account-key', 'sas-token', 'path'], false);
+      const p = parseOpts(
+        args.slice(1),
+        'fsn',
+        ['file', 'source', 'account-name', 'container-name', 'name', 'destination', 'connection-string', 'account-key', 'sas-token', 'path'],
+        false,
+      );
       ctx.upload(optVals(p.opts, '-f', '--file', '-s', '--source').map((w) => w.text));
       for (const v of optVals(p.opts, '--account-name')) ctx.hostName(normHost(`${v.shape}.blob.core.windows.net`));
-      ctx.egress(`az ${pos.slice(0, 3).map((w) => w.text).join(' ')}`);
+      ctx.egress(
+        `az ${pos
+          .slice(0, 3)
+          .map((w) => w.text)
+          .join(' ')}`,
+      );
       return EG;
     }
     case 'azcopy':

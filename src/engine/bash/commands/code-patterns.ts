@@ -38,6 +38,5 @@ export const CODE_READ_RE =
   /(?:readFileSync|readFile|createReadStream|read_text|read_bytes|file_get_contents|readfile|fopen|File\.read|File\.readlines|File\.binread|File\.open|File\.foreach|IO\.read|IO\.readlines|Bun\.file|Deno\.readTextFile(?:Sync)?|Deno\.readFile(?:Sync)?|Pathname|Path|Get-Content|ReadAllText|ReadAllBytes|read_csv|loadtxt|io\.open|codecs\.open)\s*\(?\s*[rbfuRBFU]{0,2}(['"`])([^'"`\n]{1,500})\1/g;
 export const CODE_WRITE_RE =
   /(?:writeFileSync|writeFile|appendFileSync|appendFile|createWriteStream|write_text|write_bytes|file_put_contents|File\.write|IO\.write|Set-Content|Out-File|Add-Content|WriteAllText|Deno\.writeTextFile(?:Sync)?)\s*\(?\s*(['"`])([^'"`\n]{1,500})\1/g;
-export const PERL_OPEN_RE =
-  /\bopen\s*\(?\s*(?:my\s+|our\s+|local\s+)?[$*]?\w+\s*,\s*(['"])([^'"\n]{0,500})\1(?:\s*,\s*(['"])([^'"\n]{1,500})\3)?/g;
+export const PERL_OPEN_RE = /\bopen\s*\(?\s*(?:my\s+|our\s+|local\s+)?[$*]?\w+\s*,\s*(['"])([^'"\n]{0,500})\1(?:\s*,\s*(['"])([^'"\n]{1,500})\3)?/g;
 export const CODE_LITERAL_RE = /'((?:[^'\\\n]|\\.){1,4000})'|"((?:[^"\\\n]|\\.){1,4000})"|`([^`]{1,4000})`/g;

@@ -5,8 +5,34 @@ import { parseOpts } from '../options.ts';
 import { type Call, type CmdResult, type Ctx, EG, NONE } from '../context.ts';
 
 const DNS_TYPES = new Set([
-  'a', 'aaaa', 'any', 'axfr', 'caa', 'cname', 'dnskey', 'ds', 'hinfo', 'https', 'ixfr', 'mx', 'naptr', 'ns',
-  'nsec', 'nsec3', 'ptr', 'rrsig', 'soa', 'spf', 'srv', 'sshfp', 'svcb', 'tlsa', 'txt', 'in', 'ch', 'hs',
+  'a',
+  'aaaa',
+  'any',
+  'axfr',
+  'caa',
+  'cname',
+  'dnskey',
+  'ds',
+  'hinfo',
+  'https',
+  'ixfr',
+  'mx',
+  'naptr',
+  'ns',
+  'nsec',
+  'nsec3',
+  'ptr',
+  'rrsig',
+  'soa',
+  'spf',
+  'srv',
+  'sshfp',
+  'svcb',
+  'tlsa',
+  'txt',
+  'in',
+  'ch',
+  'hs',
 ]);
 
 export function dns(ctx: Ctx, args: Word[], call: Call): CmdResult {

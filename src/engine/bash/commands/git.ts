@@ -68,7 +68,15 @@ export function git(ctx: Ctx, args: Word[], call: Call): CmdResult {
   // `git --exec-path push`, `git --version push`: git prints and exits, the subcommand never runs
   const sub = g.printsOnly ? undefined : args[at]?.text;
   const rest = args.slice(at + 1);
-  const fact: GitFact = { subcommand: sub ?? null, args: rest.map((w) => w.text), config: g.config, dirs: g.dirs, gitDir: g.gitDir, workTree: g.workTree, execPath: g.execPath };
+  const fact: GitFact = {
+    subcommand: sub ?? null,
+    args: rest.map((w) => w.text),
+    config: g.config,
+    dirs: g.dirs,
+    gitDir: g.gitDir,
+    workTree: g.workTree,
+    execPath: g.execPath,
+  };
   ctx.acc.git.push(fact);
   // `-c` settings of this invocation: code that runs, remotes it points elsewhere
   let sends = false;
@@ -101,7 +109,11 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
       const refspecs = (repo.length ? p.pos : p.pos.slice(1)).map((w) => w.text);
       ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs, command: 'git push', git: ctx.acc.git.length - 1 });
       // a push publishes commits (not words of the command): a URL pushed to, the names given to refs there, push options (the server reads them)
-      ctx.send([...(pushUrl(remote) ? [remote] : []), ...refspecs.filter((r) => r.includes(':')).map((r) => r.slice(r.indexOf(':') + 1)), ...optVals(p.opts, '-o', '--push-option')]);
+      ctx.send([
+        ...(pushUrl(remote) ? [remote] : []),
+        ...refspecs.filter((r) => r.includes(':')).map((r) => r.slice(r.indexOf(':') + 1)),
+        ...optVals(p.opts, '-o', '--push-option'),
+      ]);
       ctx.egress('git push');
       return EG;
     }
@@ -116,18 +128,45 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
       }
       if (action === 'set-url' && p.pos.length >= 3) {
         gitRemote(ctx, p.pos[p.pos.length - 1]);
-        ctx.acc.remotes.push({ name: p.pos[1]!.text, url: p.pos[p.pos.length - 1]!.text, how: 'remote set-url', persistent: true, git: ctx.acc.git.length - 1 });
+        ctx.acc.remotes.push({
+          name: p.pos[1]!.text,
+          url: p.pos[p.pos.length - 1]!.text,
+          how: 'remote set-url',
+          persistent: true,
+          git: ctx.acc.git.length - 1,
+        });
         ctx.egress('git remote set-url');
         return EG;
       }
       return NONE;
     }
     case 'send-email': {
-      const p = parseOpts(rest, '', ['to', 'cc', 'bcc', 'from', 'subject', 'smtp-server', 'smtp-server-port', 'smtp-user', 'in-reply-to', 'identity', 'smtp-encryption', 'confirm', 'suppress-cc', 'smtp-domain'], false);
+      const p = parseOpts(
+        rest,
+        '',
+        [
+          'to',
+          'cc',
+          'bcc',
+          'from',
+          'subject',
+          'smtp-server',
+          'smtp-server-port',
+          'smtp-user',
+          'in-reply-to',
+          'identity',
+          'smtp-encryption',
+          'confirm',
+          'suppress-cc',
+          'smtp-domain',
+        ],
+        false,
+      );
       for (const o of p.opts) {
         const v = o.value;
         if (!v) continue;
-        if (['--to', '--cc', '--bcc'].includes(o.name)) for (const r of v.shape.split(',')) ctx.hostName(hostFromUrlish(r.replace(/^.*</, '').replace(/>.*$/, '')));
+        if (['--to', '--cc', '--bcc'].includes(o.name))
+          for (const r of v.shape.split(',')) ctx.hostName(hostFromUrlish(r.replace(/^.*</, '').replace(/>.*$/, '')));
         else if (o.name === '--smtp-server' && !v.text.startsWith('/')) ctx.hostName(hostFromUrlish(v.shape));
       }
       for (const w of p.pos) if (!w.text.includes('..') && !/^(HEAD|@)/.test(w.text)) ctx.upload(w.text);
@@ -158,7 +197,13 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
         gitRemote(ctx, p.pos[1]);
         const remote = p.pos[1]?.text ?? 'origin';
         const url = pushUrl(remote) ?? override.get(remote) ?? rewrite;
-        ctx.acc.pushes.push({ remote, ...(url !== undefined ? { url } : {}), refspecs: p.pos.slice(2).map((w) => w.text), command: `git ${sub} push`, git: ctx.acc.git.length - 1 });
+        ctx.acc.pushes.push({
+          remote,
+          ...(url !== undefined ? { url } : {}),
+          refspecs: p.pos.slice(2).map((w) => w.text),
+          command: `git ${sub} push`,
+          git: ctx.acc.git.length - 1,
+        });
         ctx.egress('git push');
         return EG;
       }
@@ -170,7 +215,12 @@ function subcommand(ctx: Ctx, sub: string | undefined, rest: Word[], depth: numb
     case 'merge':
     case 'stash': {
       // messages written here are published by a push of the same command line
-      const p = parseOpts(rest, 'mFc', ['message', 'file', 'reuse-message', 'reedit-message', 'fixup', 'squash', 'author', 'date', 'template', 'cleanup', 'trailer'], false);
+      const p = parseOpts(
+        rest,
+        'mFc',
+        ['message', 'file', 'reuse-message', 'reedit-message', 'fixup', 'squash', 'author', 'date', 'template', 'cleanup', 'trailer'],
+        false,
+      );
       for (const v of optVals(p.opts, '-m', '--message', '--trailer', '--author')) ctx.acc.published.push(v.text);
       return NONE;
     }

@@ -103,7 +103,25 @@ export function interp(ctx: Ctx, args: Word[], call: Call): CmdResult {
           ctx.read(inline ?? a[++i]?.text);
           continue;
         }
-        if (['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--input-type', '--title', '--inspect-port', '--cpu-prof-dir', '--heap-prof-dir', '--diagnostic-dir', '--stack-size', '--max-old-space-size'].includes(base)) {
+        if (
+          [
+            '-r',
+            '--require',
+            '--import',
+            '--loader',
+            '--experimental-loader',
+            '-C',
+            '--conditions',
+            '--input-type',
+            '--title',
+            '--inspect-port',
+            '--cpu-prof-dir',
+            '--heap-prof-dir',
+            '--diagnostic-dir',
+            '--stack-size',
+            '--max-old-space-size',
+          ].includes(base)
+        ) {
           if (inline === null) i++;
           continue;
         }
@@ -147,8 +165,12 @@ export function interp(ctx: Ctx, args: Word[], call: Call): CmdResult {
               break;
             }
             if (valueCh.includes(ch)) {
-              const v = rest || ((ch === 'r' || ch === 'M' || ch === 'm' || (fam === 'lua' && ch === 'l')) ? a[++i]?.text ?? '' : '');
-              if ((ch === 'r' || (fam === 'lua' && ch === 'l')) && /^(socket|net\/https?|open-uri|net\/ftp|net\/smtp|httparty|faraday|rest-client|socket\.http|ssl\.https)$/.test(v)) netFlag = true;
+              const v = rest || (ch === 'r' || ch === 'M' || ch === 'm' || (fam === 'lua' && ch === 'l') ? (a[++i]?.text ?? '') : '');
+              if (
+                (ch === 'r' || (fam === 'lua' && ch === 'l')) &&
+                /^(socket|net\/https?|open-uri|net\/ftp|net\/smtp|httparty|faraday|rest-client|socket\.http|ssl\.https)$/.test(v)
+              )
+                netFlag = true;
               if ((ch === 'M' || ch === 'm') && /^-?(IO::Socket|Socket|LWP|HTTP::|Net::|Mojo|URI::Fetch|WWW::)/.test(v)) netFlag = true;
               break;
             }
@@ -189,7 +211,12 @@ export function interp(ctx: Ctx, args: Word[], call: Call): CmdResult {
       for (let i = 0; i < a.length; i++) {
         const t = a[i]!.text.toLowerCase();
         if (t === '-c' || t === '-command' || t === '/c' || (t.startsWith('-com') && '-command'.startsWith(t))) {
-          codes.push(a.slice(i + 1).map((w) => w.text).join(' '));
+          codes.push(
+            a
+              .slice(i + 1)
+              .map((w) => w.text)
+              .join(' '),
+          );
           break;
         }
         if (t === '-e' || t === '-ec' || t === '-enc' || (t.startsWith('-en') && '-encodedcommand'.startsWith(t))) {
@@ -205,12 +232,37 @@ export function interp(ctx: Ctx, args: Word[], call: Call): CmdResult {
           script = true;
           break;
         }
-        if (['-executionpolicy', '-ep', '-ex', '-windowstyle', '-w', '-outputformat', '-of', '-inputformat', '-if', '-workingdirectory', '-wd', '-configurationname', '-settingsfile', '-custompipename', '-version', '-v'].includes(t)) {
+        if (
+          [
+            '-executionpolicy',
+            '-ep',
+            '-ex',
+            '-windowstyle',
+            '-w',
+            '-outputformat',
+            '-of',
+            '-inputformat',
+            '-if',
+            '-workingdirectory',
+            '-wd',
+            '-configurationname',
+            '-settingsfile',
+            '-custompipename',
+            '-version',
+            '-v',
+          ].includes(t)
+        ) {
           i++;
           continue;
         }
         if (t.startsWith('-')) continue;
-        if (name === 'powershell') codes.push(a.slice(i).map((w) => w.text).join(' '));
+        if (name === 'powershell')
+          codes.push(
+            a
+              .slice(i)
+              .map((w) => w.text)
+              .join(' '),
+          );
         else script = true;
         break;
       }

@@ -40,7 +40,12 @@ export function mail(ctx: Ctx, args: Word[], call: Call): CmdResult {
       recipients.push(a[i]!);
     }
   } else if (name === 'swaks') {
-    const p = parseOpts(a, 'tfsd', ['to', 'from', 'server', 'attach', 'attach-body', 'body', 'data', 'header', 'helo', 'port', 'auth-user', 'auth-password', 'cc', 'bcc', 'protocol'], false);
+    const p = parseOpts(
+      a,
+      'tfsd',
+      ['to', 'from', 'server', 'attach', 'attach-body', 'body', 'data', 'header', 'helo', 'port', 'auth-user', 'auth-password', 'cc', 'bcc', 'protocol'],
+      false,
+    );
     for (const o of p.opts) {
       const v = o.value;
       if (!v) continue;

@@ -9,7 +9,33 @@ export function nc(ctx: Ctx, args: Word[], call: Call): CmdResult {
   const p = parseOpts(
     args.slice(1),
     'cegGIiMmOoPpqsTVWwXx',
-    ['exec', 'sh-exec', 'lua-exec', 'output', 'hex-dump', 'proxy', 'proxy-type', 'proxy-auth', 'proxy-dns', 'source', 'source-port', 'wait', 'idle-timeout', 'delay', 'max-conns', 'allow', 'allowfile', 'deny', 'denyfile', 'ssl-cert', 'ssl-key', 'ssl-trustfile', 'ssl-ciphers', 'ssl-servername', 'ssl-alpn'],
+    [
+      'exec',
+      'sh-exec',
+      'lua-exec',
+      'output',
+      'hex-dump',
+      'proxy',
+      'proxy-type',
+      'proxy-auth',
+      'proxy-dns',
+      'source',
+      'source-port',
+      'wait',
+      'idle-timeout',
+      'delay',
+      'max-conns',
+      'allow',
+      'allowfile',
+      'deny',
+      'denyfile',
+      'ssl-cert',
+      'ssl-key',
+      'ssl-trustfile',
+      'ssl-ciphers',
+      'ssl-servername',
+      'ssl-alpn',
+    ],
     false,
   );
   if (hasOpt(p.opts, '-h', '--help', '--version') && !p.pos.length) return NONE;
@@ -23,8 +49,7 @@ export function nc(ctx: Ctx, args: Word[], call: Call): CmdResult {
       const b = ctx.acc.reads.length;
       ctx.analyzeSource(v.text, depth + 1, NO_STDIN);
       ctx.upload(ctx.acc.reads.slice(b));
-    }
-    else if (o.name === '-o' || o.name === '--output') ctx.write(v.text);
+    } else if (o.name === '-o' || o.name === '--output') ctx.write(v.text);
     else if (o.name === '--proxy' || (o.name === '-x' && name !== 'ncat')) ctx.hostOf(v);
     else if (o.name === '-x' || o.name === '--hex-dump') ctx.write(v.text);
   }

@@ -7,7 +7,34 @@ export function openssl(ctx: Ctx, args: Word[]): CmdResult {
   const a = args.slice(2);
   let egress = false;
   const dgst = /^(dgst|md5|sha1|sha224|sha256|sha384|sha512|base64|enc)$/.test(sub);
-  const argOpts = new Set(['-sign', '-verify', '-prverify', '-signature', '-hmac', '-mac', '-macopt', '-keyform', '-passin', '-passout', '-pass', '-sigopt', '-engine', '-K', '-iv', '-S', '-md', '-k', '-iter', '-servername', '-cipher', '-ciphersuites', '-alpn', '-starttls', '-proxy', '-name']);
+  const argOpts = new Set([
+    '-sign',
+    '-verify',
+    '-prverify',
+    '-signature',
+    '-hmac',
+    '-mac',
+    '-macopt',
+    '-keyform',
+    '-passin',
+    '-passout',
+    '-pass',
+    '-sigopt',
+    '-engine',
+    '-K',
+    '-iv',
+    '-S',
+    '-md',
+    '-k',
+    '-iter',
+    '-servername',
+    '-cipher',
+    '-ciphersuites',
+    '-alpn',
+    '-starttls',
+    '-proxy',
+    '-name',
+  ]);
   const pos: Word[] = [];
   for (let i = 0; i < a.length; i++) {
     const t = a[i]!.text;

@@ -6,7 +6,12 @@ import { type Call, type CmdResult, type Ctx, EG, NONE } from '../context.ts';
 
 export function publish(ctx: Ctx, args: Word[], call: Call): CmdResult {
   const { name } = call;
-  const p = parseOpts(args.slice(1), 'wC', ['registry', 'tag', 'access', 'otp', 'workspace', 'prefix', 'userconfig', 'cache', 'loglevel', 'scope', 'filter', 'dir', 'cwd'], false);
+  const p = parseOpts(
+    args.slice(1),
+    'wC',
+    ['registry', 'tag', 'access', 'otp', 'workspace', 'prefix', 'userconfig', 'cache', 'loglevel', 'scope', 'filter', 'dir', 'cwd'],
+    false,
+  );
   const a0 = p.pos[0]?.text;
   const yarnNpm = name === 'yarn' && a0 === 'npm' && p.pos[1]?.text === 'publish';
   if (a0 !== 'publish' && !yarnNpm) return NONE;
@@ -25,7 +30,29 @@ export function docker(ctx: Ctx, args: Word[], call: Call): CmdResult {
   if (s0 === 'push') image = parseOpts(pos.slice(1), '', [], false).pos[0];
   else if (s0 === 'image' && s1 === 'push') image = parseOpts(pos.slice(2), '', [], false).pos[0];
   else if (s0 === 'build' || (s0 === 'buildx' && s1 === 'build') || (s0 === 'image' && s1 === 'build')) {
-    const q = parseOpts(pos.slice(1), 'tfo', ['tag', 'file', 'output', 'platform', 'build-arg', 'target', 'label', 'secret', 'cache-from', 'cache-to', 'progress', 'builder', 'network', 'ssh', 'iidfile', 'metadata-file'], false);
+    const q = parseOpts(
+      pos.slice(1),
+      'tfo',
+      [
+        'tag',
+        'file',
+        'output',
+        'platform',
+        'build-arg',
+        'target',
+        'label',
+        'secret',
+        'cache-from',
+        'cache-to',
+        'progress',
+        'builder',
+        'network',
+        'ssh',
+        'iidfile',
+        'metadata-file',
+      ],
+      false,
+    );
     const pushes = hasOpt(q.opts, '--push') || optVals(q.opts, '-o', '--output').some((v) => /type=registry|push=true/.test(v.text));
     if (!pushes) return NONE;
     image = optVals(q.opts, '-t', '--tag')[0];
@@ -40,7 +67,30 @@ export function docker(ctx: Ctx, args: Word[], call: Call): CmdResult {
 
 export function pkgUpload(ctx: Ctx, args: Word[], call: Call): CmdResult {
   const { name } = call;
-  const p = parseOpts(args.slice(1), 'rupciks', ['repository', 'repository-url', 'username', 'password', 'config-file', 'sign-with', 'identity', 'cert', 'client-cert', 'registry', 'token', 'index', 'key', 'host', 'otp', 'pat', 'packagePath'], false);
+  const p = parseOpts(
+    args.slice(1),
+    'rupciks',
+    [
+      'repository',
+      'repository-url',
+      'username',
+      'password',
+      'config-file',
+      'sign-with',
+      'identity',
+      'cert',
+      'client-cert',
+      'registry',
+      'token',
+      'index',
+      'key',
+      'host',
+      'otp',
+      'pat',
+      'packagePath',
+    ],
+    false,
+  );
   const sub = p.pos[0]?.text;
   const table: Record<string, string> = { cargo: 'publish', twine: 'upload', gem: 'push', poetry: 'publish', vsce: 'publish', helm: 'push' };
   if (sub !== table[name]) return NONE;
@@ -54,7 +104,40 @@ export function gh(ctx: Ctx, args: Word[]): CmdResult {
   const area = args[1]?.text ?? '';
   const action = args[2]?.text ?? '';
   const rest = args.slice(area === 'api' ? 2 : 3);
-  const p = parseOpts(rest, 'RFfHXbtdnlamqpwe', ['repo', 'field', 'raw-field', 'header', 'method', 'input', 'body', 'body-file', 'title', 'desc', 'filename', 'notes', 'notes-file', 'label', 'assignee', 'milestone', 'project', 'jq', 'template', 'target', 'discussion-category', 'env-file', 'env', 'org', 'base', 'head', 'reviewer'], false);
+  const p = parseOpts(
+    rest,
+    'RFfHXbtdnlamqpwe',
+    [
+      'repo',
+      'field',
+      'raw-field',
+      'header',
+      'method',
+      'input',
+      'body',
+      'body-file',
+      'title',
+      'desc',
+      'filename',
+      'notes',
+      'notes-file',
+      'label',
+      'assignee',
+      'milestone',
+      'project',
+      'jq',
+      'template',
+      'target',
+      'discussion-category',
+      'env-file',
+      'env',
+      'org',
+      'base',
+      'head',
+      'reviewer',
+    ],
+    false,
+  );
   let stdinUse = false;
   const file = (f: string): void => {
     if (f === '-') stdinUse = true;
@@ -89,7 +172,11 @@ export function gh(ctx: Ctx, args: Word[]): CmdResult {
       const t = texts[i] as string;
       return t.includes('=') ? t.slice(t.indexOf('=') + 1) : texts[i + 1];
     };
-    const name = texts.find((t, i) => !t.startsWith('-') && (i === 0 || !/^--(source|remote|description|homepage|team|template|gitignore|license|clone)$|^-[dhgltrsc]$/.test(texts[i - 1] as string)));
+    const name = texts.find(
+      (t, i) =>
+        !t.startsWith('-') &&
+        (i === 0 || !/^--(source|remote|description|homepage|team|template|gitignore|license|clone)$|^-[dhgltrsc]$/.test(texts[i - 1] as string)),
+    );
     const url = `https://github.com/${name ?? '(new repository)'}`;
     if (val('--source') !== undefined) {
       const remote = val('--remote') ?? 'origin';

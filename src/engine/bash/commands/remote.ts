@@ -5,18 +5,68 @@ import { hostFromUrlish, remoteSpec } from '../hosts.ts';
 import { type Call, type CmdResult, type Ctx, EG, EG_STDIN, NO_STDIN, NONE } from '../context.ts';
 
 const RSYNC_LONG = [
-  'rsh', 'exclude', 'include', 'exclude-from', 'include-from', 'files-from', 'filter', 'rsync-path',
-  'password-file', 'log-file', 'temp-dir', 'partial-dir', 'backup-dir', 'suffix', 'chmod', 'chown',
-  'block-size', 'bwlimit', 'timeout', 'contimeout', 'port', 'address', 'sockopts', 'compare-dest', 'copy-dest',
-  'link-dest', 'max-size', 'min-size', 'max-delete', 'modify-window', 'out-format', 'log-file-format', 'iconv',
-  'usermap', 'groupmap', 'info', 'debug', 'write-batch', 'read-batch', 'only-write-batch', 'protocol',
-  'remote-option', 'checksum-choice', 'compress-choice', 'compress-level', 'skip-compress', 'outbuf',
-  'stop-after', 'stop-at', 'early-input', 'config', 'dparam',
+  'rsh',
+  'exclude',
+  'include',
+  'exclude-from',
+  'include-from',
+  'files-from',
+  'filter',
+  'rsync-path',
+  'password-file',
+  'log-file',
+  'temp-dir',
+  'partial-dir',
+  'backup-dir',
+  'suffix',
+  'chmod',
+  'chown',
+  'block-size',
+  'bwlimit',
+  'timeout',
+  'contimeout',
+  'port',
+  'address',
+  'sockopts',
+  'compare-dest',
+  'copy-dest',
+  'link-dest',
+  'max-size',
+  'min-size',
+  'max-delete',
+  'modify-window',
+  'out-format',
+  'log-file-format',
+  'iconv',
+  'usermap',
+  'groupmap',
+  'info',
+  'debug',
+  'write-batch',
+  'read-batch',
+  'only-write-batch',
+  'protocol',
+  'remote-option',
+  'checksum-choice',
+  'compress-choice',
+  'compress-level',
+  'skip-compress',
+  'outbuf',
+  'stop-after',
+  'stop-at',
+  'early-input',
+  'config',
+  'dparam',
 ];
 
 export function ssh(ctx: Ctx, args: Word[], call: Call): CmdResult {
   const { name, depth } = call;
-  const p = parseOpts(args.slice(1), name === 'autossh' ? 'BbcDEeFIiJLlmOoPpQRSWwM' : 'BbcDEeFIiJLlmOoPpQRSWw', ['ssh', 'port', 'predict', 'family', 'experimental-remote-ip'], true);
+  const p = parseOpts(
+    args.slice(1),
+    name === 'autossh' ? 'BbcDEeFIiJLlmOoPpQRSWwM' : 'BbcDEeFIiJLlmOoPpQRSWw',
+    ['ssh', 'port', 'predict', 'family', 'experimental-remote-ip'],
+    true,
+  );
   if (hasOpt(p.opts, '-G', '-V')) return NONE;
   const dest = p.pos[0];
   if (!dest) return NONE;
@@ -24,7 +74,8 @@ export function ssh(ctx: Ctx, args: Word[], call: Call): CmdResult {
     const v = o.value;
     if (!v) continue;
     switch (o.name) {
-      case '-i': case '-F':
+      case '-i':
+      case '-F':
         ctx.read(v.text);
         break;
       case '-E':
@@ -123,7 +174,13 @@ export function ftpLike(ctx: Ctx, args: Word[], call: Call): CmdResult {
     const ci = a.findIndex((w) => w.text === '-c');
     const before = ci >= 0 ? a.slice(0, ci) : a;
     host = parseOpts(before, 'mR', [], false).pos[0];
-    if (ci >= 0) scripts.push(a.slice(ci + 1).map((w) => w.text).join(' '));
+    if (ci >= 0)
+      scripts.push(
+        a
+          .slice(ci + 1)
+          .map((w) => w.text)
+          .join(' '),
+      );
   } else if (name === 'lftp') {
     const p = parseOpts(a, 'ecpuf', ['rcfile', 'env-password'], false);
     for (const v of optVals(p.opts, '-e', '-c')) scripts.push(v.text);

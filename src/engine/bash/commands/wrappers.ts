@@ -40,9 +40,22 @@ export function runCommand(ctx: Ctx, argv0: Word[], depth: number, stdin: Stdin,
         if (!next.length) dumpEnvironment(ctx);
         break;
       }
-      case 'nohup': case 'setsid': case 'unbuffer': case 'builtin': case 'then': case 'do': case 'else':
-      case 'elif': case '!': case 'torsocks': case 'tsocks': case 'catchsegv': case 'firejail': case 'busybox':
-      case 'nocorrect': case 'noglob':
+      case 'nohup':
+      case 'setsid':
+      case 'unbuffer':
+      case 'builtin':
+      case 'then':
+      case 'do':
+      case 'else':
+      case 'elif':
+      case '!':
+      case 'torsocks':
+      case 'tsocks':
+      case 'catchsegv':
+      case 'firejail':
+      case 'busybox':
+      case 'nocorrect':
+      case 'noglob':
         next = name === 'busybox' ? rest : parseOpts(rest, '', [], true).pos;
         break;
       case 'time':
@@ -85,13 +98,7 @@ export function runCommand(ctx: Ctx, argv0: Word[], depth: number, stdin: Stdin,
         next = parseOpts(rest, 'abeEIoOpPsSuUX', [], true).pos;
         break;
       case 'xargs': {
-        const p = parseOpts(
-          rest,
-          'adEILnPs',
-          ['arg-file', 'delimiter', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'],
-          true,
-          'eil',
-        );
+        const p = parseOpts(rest, 'adEILnPs', ['arg-file', 'delimiter', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'], true, 'eil');
         for (const v of optVals(p.opts, '-a', '--arg-file')) {
           ctx.read(v.text);
           xargsReads.push(...ctx.resolve(v.text));
@@ -177,7 +184,7 @@ export function envWrapper(ctx: Ctx, rest: Word[], depth: number, stdin: Stdin):
     }
     if (t === '-S' || t === '--split-string' || (t.startsWith('-S') && t.length > 2) || t.startsWith('--split-string=')) {
       const sep = t === '-S' || t === '--split-string';
-      const str = sep ? rest[i + 1]?.text ?? '' : t.startsWith('-S') ? t.slice(2) : t.slice('--split-string='.length);
+      const str = sep ? (rest[i + 1]?.text ?? '') : t.startsWith('-S') ? t.slice(2) : t.slice('--split-string='.length);
       const after = rest.slice(sep ? i + 2 : i + 1).map((w) => w.text);
       return { res: ctx.nested([str, ...after].join(' '), depth, stdin) };
     }
