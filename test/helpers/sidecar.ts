@@ -1,6 +1,6 @@
 /** Test helpers: start a real sidecar process on a private state dir, run the built hook and CLI. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +29,42 @@ export interface RunningSidecar {
   cleanup: () => Promise<void>;
 }
 
+/** Homes made by freshHome in this process, so that sidecars a test started there (e.g. by `install`) do not outlive it. */
+const homes: string[] = [];
+let reaperInstalled = false;
+
+/** Stop every sidecar whose pid file lies in a home made here (up to three levels down). */
+function reapSidecars(): void {
+  const visit = (dir: string, depth: number): void => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // the test removed its home already
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isFile() && e.name === 'sidecar.pid') {
+        const pid = Number(readFileSync(p, 'utf8').trim());
+        try {
+          if (pid > 1) process.kill(pid, 'SIGTERM');
+        } catch {
+          // that sidecar has already stopped
+        }
+      } else if (e.isDirectory() && depth < 3 && e.name !== 'package' && e.name !== 'node_modules') visit(p, depth + 1);
+    }
+  };
+  for (const h of homes) visit(h, 0);
+}
+
 /** A fresh HOME and MCPPROXY_HOOK_HOME (short paths: Unix sockets have a length limit). */
 export function freshHome(prefix = 'mph-'): { home: string; stateDir: string; env: NodeJS.ProcessEnv } {
   const home = mkdtempSync(join(tmpdir(), prefix));
+  homes.push(home);
+  if (!reaperInstalled) {
+    reaperInstalled = true;
+    process.once('exit', reapSidecars);
+  }
   const stateDir = join(home, 's');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, MCPPROXY_HOOK_HOME: stateDir };
   return { home, stateDir, env };
