@@ -151,6 +151,11 @@ export interface DestinationBookState {
   owners: number[];
 }
 
+/** A string that holds its own characters (not a slice or a concatenation that retains larger strings). */
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 /** Per session: the user's prompts and where each destination was first seen. */
 export class DestinationBook {
   readonly prompts: string[] = [];
@@ -179,6 +184,10 @@ export class DestinationBook {
   /** Record the destinations a tool output names (first sighting wins). Returns how many were new. */
   noteOutput(response: unknown, extra: string[], src: { label: string; at: number; outside: boolean; project: boolean }): number {
     let added = 0;
+    // one record per output, shared by every destination it names (thousands of e-mail addresses in
+    // one query result must not cost an object each)
+    const inFree = { label: src.label, at: src.at, outside: src.outside, planted: src.outside, project: src.project };
+    const inField = src.outside ? { ...inFree, planted: false } : inFree;
     const leaves = leavesWithKeys(response, MAX_SCAN_CHARS);
     for (const e of extra) leaves.push(['', e]);
     for (const [key, text] of leaves) {
@@ -189,7 +198,7 @@ export class DestinationBook {
         if (this.seen.has(k) || (this.savedSeen.size > 0 && this.savedSeen.has(this.hash(k)))) continue;
         // in free text: the value is part of longer prose, not the whole field
         const free = !structured && text.trim().length > d.value.length + 8;
-        this.remember(k, { label: src.label, at: src.at, outside: src.outside, planted: src.outside && free, project: src.project });
+        this.remember(k, free ? inFree : inField);
         added++;
       }
     }
@@ -209,7 +218,9 @@ export class DestinationBook {
 
   private remember(k: string, s: SeenDestination): void {
     if (this.seen.size >= MAX_SEEN_DESTINATIONS) this.seen.delete(this.seen.keys().next().value as string);
-    this.seen.set(k, s);
+    // a copy, not a slice: a key cut out of a tool output would keep that whole output alive
+    // (V8's sliced strings hold their parent), one output per destination remembered
+    this.seen.set(flat(k), s);
   }
 
   inPrompt(d: Destination): boolean {
