@@ -1047,19 +1047,7 @@ export class FlowEngine {
       }
       if (best) {
         const [p, t] = best;
-        const sens = t.sensitive.length > 0;
-        const held = t.by.startsWith('read by')
-          ? `${t.path} is the file ${t.source} returned`
-          : `it was written to ${t.path} by ${t.by} at ${this.timeOfDay(t.at)}`;
-        findings.push({
-          action: sens ? pol.sensitiveToExternal : pol.internalToExternal,
-          risk: sens ? 'critical' : 'high',
-          flowType: 'internal_to_external',
-          what: `the contents of ${p}${sens ? ` (${t.sensitive.join(', ')})` : ''}`,
-          source: { label: t.source, at: t.sourceAt },
-          how: `${held}; the command sends it with ${sends}`,
-          rule: sens ? 'tainted_file_sensitive' : 'tainted_file',
-        });
+        findings.push(this.taintedFileFinding(p, t, `the command sends it with ${sends}`));
         found = true;
       }
     }
@@ -1257,19 +1245,7 @@ export class FlowEngine {
       const a = this.abs(p, ev);
       const t = a ? s.taintOf(a) : undefined;
       if (!t) continue;
-      const sens = t.sensitive.length > 0;
-      const held = t.by.startsWith('read by')
-        ? `${t.path} is the file ${t.source} returned`
-        : `it was written to ${t.path} by ${t.by} at ${this.timeOfDay(t.at)}`;
-      findings.push({
-        action: sens ? pol.sensitiveToExternal : pol.internalToExternal,
-        risk: sens ? 'critical' : 'high',
-        flowType: 'internal_to_external',
-        what: `the contents of ${p}${sens ? ` (${t.sensitive.join(', ')})` : ''}`,
-        source: { label: t.source, at: t.sourceAt },
-        how: `${held}; ${tool} uploads it`,
-        rule: sens ? 'tainted_file_sensitive' : 'tainted_file',
-      });
+      findings.push(this.taintedFileFinding(p, t, `${tool} uploads it`));
       return;
     }
   }
@@ -1394,6 +1370,24 @@ export class FlowEngine {
   }
 
   /** Close idle sessions; their summaries are in tracker.drainClosed(). */
+  /** A file that holds data of this session about to leave: how it got there, and `sent` (how it leaves). */
+  private taintedFileFinding(p: string, t: Taint, sent: string): Finding {
+    const pol = this.cfg.policy;
+    const sens = t.sensitive.length > 0;
+    const held = t.by.startsWith('read by')
+      ? `${t.path} is the file ${t.source} returned`
+      : `it was written to ${t.path} by ${t.by} at ${this.timeOfDay(t.at)}`;
+    return {
+      action: sens ? pol.sensitiveToExternal : pol.internalToExternal,
+      risk: sens ? 'critical' : 'high',
+      flowType: 'internal_to_external',
+      what: `the contents of ${p}${sens ? ` (${t.sensitive.join(', ')})` : ''}`,
+      source: { label: t.source, at: t.sourceAt },
+      how: `${held}; ${sent}`,
+      rule: sens ? 'tainted_file_sensitive' : 'tainted_file',
+    };
+  }
+
   expire(now: number): void {
     this.tracker.expire(now);
   }
