@@ -350,7 +350,7 @@ export class Sidecar {
       socket: this.paths.socket,
       state_dir: this.paths.stateDir,
       http_hook: this.http
-        ? { port: this.http.port, url: `http://127.0.0.1:${this.http.port}/mcpproxy-hook/v1/hook` }
+        ? { port: this.http.port, url: `http://127.0.0.1:${this.http.port}/mcpproxy-hook/v1/hook`, connections: this.http.connections }
         : this.httpError
           ? { error: this.httpError }
           : null,
@@ -520,8 +520,8 @@ export class Sidecar {
       token: readOrCreateToken(this.paths.tokenFile),
       evaluate: async (raw) => {
         const r = this.evaluate(raw, 'http');
-        await r.committed;
-        return r.output;
+        const rowId = await r.committed;
+        return { output: r.output, ...(rowId !== undefined ? { undelivered: () => this.undelivered(rowId) } : {}) };
       },
       onError: (what, err) => this.log.warn(`${what}: ${(err as Error).message}`),
     });

@@ -3,7 +3,10 @@
  * reply a command hook prints. No process per event. Loopback only, and guarded: a per-install bearer
  * token (constant-time compare), Host must be the loopback address we listen on, requests from
  * browsers are refused (any Origin header, CORS preflight, non-JSON content types), bodies capped.
- * Claude Code lets the tool run when an HTTP hook fails, so this transport is always fail-open.
+ * A failed call (non-2xx, connection refused, timeout) blocks the tool with `"onFailure": "block"`
+ * (Claude Code >= 2.1.295); without it Claude Code runs the tool. An answer that could not be written
+ * because Claude Code had already closed the connection (its hook timeout) is reported through
+ * the evaluation's `undelivered`, so the audit row does not claim a decision the hook never got.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { GuardError } from '../errors.ts';
@@ -15,11 +18,19 @@ import { bearerOk, isJsonContentType, loopbackRefusal } from './loopback-guard.t
 export const HOOK_PATH = '/mcpproxy-hook/v1/hook';
 export const MAX_HTTP_BODY = 16 * 1024 * 1024;
 
+/** The answer to one event, and what to do when it cannot be delivered. */
+export interface HttpAnswer {
+  /** the hook JSON object */
+  output: Record<string, unknown>;
+  /** called (once) when the answer could not be written: the client had closed the connection, or the write failed */
+  undelivered?: () => void;
+}
+
 export interface HttpHookOptions {
   port: number;
   token: string;
-  /** evaluate one raw event; returns the hook JSON object, throws a GuardError for an event it cannot check */
-  evaluate: (raw: Buffer) => Promise<Record<string, unknown>>;
+  /** evaluate one raw event; throws a GuardError for an event it cannot check */
+  evaluate: (raw: Buffer) => Promise<HttpAnswer>;
   onError?: (what: string, err: unknown) => void;
   /** open connections at once (idle ones make room for new ones) */
   maxConnections?: number;
@@ -37,6 +48,11 @@ export class HttpHookServer {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** Open connections. */
+  get connections(): number {
+    return this.pool.size;
   }
 
   private readonly pool: ConnectionPool;
@@ -94,9 +110,10 @@ export class HttpHookServer {
       if (aborted) return;
       let out: Record<string, unknown>;
       let status = 200;
+      let undelivered: (() => void) | undefined;
       const event = Buffer.concat(chunks);
       try {
-        out = await this.opts.evaluate(event);
+        ({ output: out, undelivered } = await this.opts.evaluate(event));
       } catch (e) {
         this.opts.onError?.('http-hook', e);
         // Fail closed twice over: a non-2xx status (with "onFailure": "block" Claude Code blocks the
@@ -105,6 +122,14 @@ export class HttpHookServer {
         const why = e instanceof GuardError ? e.message : 'internal error in the sidecar; see its log';
         out = couldNotCheck(event, why);
       }
+      // Claude Code gave up (its hook timeout) and closed the connection while we decided: nobody
+      // gets this answer, and the row must not say the hook acted on it
+      if (res.destroyed || !req.socket.writable) {
+        undelivered?.();
+        return;
+      }
+      // closed before the answer was handed to the kernel (a write error, a reset): not delivered either
+      if (undelivered) res.once('close', () => res.writableFinished || undelivered());
       const body = JSON.stringify(out);
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);

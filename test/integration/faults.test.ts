@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Sidecar } from '../../src/daemon/sidecar.ts';
 import { resolvePaths, type Paths } from '../../src/paths.ts';
@@ -174,6 +175,67 @@ test('an answer the hook never received (the sidecar was frozen past the hook de
   } finally {
     sc.proc.kill('SIGCONT');
     await sc.cleanup();
+  }
+});
+
+/** A loopback port free right now (the OS picks it; closed again for the sidecar to take). */
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+test('HTTP transport: an answer whose connection Claude Code closed before it was written (its hook timeout) is recorded as not delivered', async () => {
+  const { home, paths } = tempPaths();
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  const port = await freePort();
+  writeFileSync(paths.configFile, JSON.stringify({ hook: { httpPort: port } }));
+  const sc = await Sidecar.start({ paths, log: () => {} });
+  try {
+    const token = readFileSync(paths.tokenFile, 'utf8').trim();
+    // the decision of session "gone" waits, after its row is written, until the test lets it go: the
+    // client closes its connection meanwhile, as Claude Code does when its hook timeout passes
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const decided = new Promise<void>((r) => (reached = r));
+    const evaluate = sc.evaluate.bind(sc);
+    sc.evaluate = (raw, source, pid) => {
+      const r = evaluate(raw, source, pid);
+      if (!String(raw).includes('"gone"')) return r;
+      return { ...r, committed: r.committed.then(async (id) => (reached(), await gate, id)) };
+    };
+    const post = (body: string): Socket => {
+      const c = connect(port, '127.0.0.1');
+      c.on('error', () => undefined);
+      c.write(
+        `POST /mcpproxy-hook/v1/hook HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return c;
+    };
+    const client = post(send('gone'));
+    await decided;
+    client.destroy();
+    const httpConns = (): number => (sc.status() as { http_hook: { connections: number } }).http_hook.connections;
+    await until('the sidecar has seen the connection close', () => httpConns() === 0);
+    release();
+    const row = (sid: string): Record<string, unknown> | undefined => sc.audit.query({ session: sid, limit: 10 })[0] as Record<string, unknown> | undefined;
+    await until('the row is marked not delivered', () => row('gone')?.delivered === 0);
+    assert.equal(row('gone')?.decision, 'deny', 'the row keeps what was decided');
+    assert.match(String(row('gone')?.summary), /not delivered: the hook had given up waiting/);
+    assert.equal((sc.status() as { undelivered_24h: number }).undelivered_24h, 1);
+    // a client that waits for its answer gets it, and its row stays delivered
+    const waiting = post(send('stays'));
+    let answer = '';
+    waiting.on('data', (c: Buffer) => (answer += c.toString()));
+    await until('the answer arrives', () => /"permissionDecision":"deny"/.test(answer));
+    waiting.destroy();
+    assert.equal(row('stays')?.delivered, 1);
+  } finally {
+    await sc.stop();
+    rmSync(home, { recursive: true, force: true });
   }
 });
 
