@@ -70,7 +70,18 @@ export interface UpstreamManagerOptions {
   callTimeoutMs?: number;
   /** retry delays: initialMs doubling up to maxMs; the doubling restarts after a connection stayed up stableMs */
   backoff?: { initialMs?: number; maxMs?: number; stableMs?: number };
+  /**
+   * Schedules the next attempt of a failed upstream `delayMs` from now and returns what cancels it.
+   * Default: an unref'd setTimeout. Tests pass their own to see each delay and run the attempt when they choose.
+   */
+  scheduleRetry?: (attempt: () => void, delayMs: number, upstream: string) => () => void;
 }
+
+const timerRetry = (attempt: () => void, delayMs: number): (() => void) => {
+  const t = setTimeout(attempt, delayMs);
+  t.unref();
+  return () => clearTimeout(t);
+};
 
 export interface CallOptions {
   timeoutMs?: number;
@@ -163,7 +174,8 @@ interface Entry {
   client?: Client;
   transport?: Transport;
   readyAt?: number;
-  retryTimer?: NodeJS.Timeout;
+  /** cancels the scheduled retry */
+  cancelRetry?: () => void;
   nextRetryAt?: number;
   waiters: Set<() => void>;
   stderrTail: string[];
@@ -244,7 +256,7 @@ export class UpstreamManager {
       if (next !== undefined && JSON.stringify(next) === JSON.stringify(e.cfg)) continue;
       // removed or changed: close the old one (its calls in flight end with an error)
       e.gen++;
-      if (e.retryTimer) clearTimeout(e.retryTimer);
+      e.cancelRetry?.();
       if (e.client) this.closeClient(e.client, e.transport);
       this.entries.delete(name);
       this.wake(e);
@@ -375,8 +387,8 @@ export class UpstreamManager {
     this.stopped = true;
     for (const e of this.entries.values()) {
       e.gen++;
-      if (e.retryTimer) clearTimeout(e.retryTimer);
-      e.retryTimer = undefined;
+      e.cancelRetry?.();
+      e.cancelRetry = undefined;
       e.nextRetryAt = undefined;
       const c = e.client;
       const t = e.transport;
@@ -568,14 +580,19 @@ export class UpstreamManager {
         `upstream ${e.name}: failed${e.failures > 1 ? ` (attempt ${e.failures})` : ''}: ${reason}; retrying in ${delay >= 1000 ? `${(delay / 1000).toFixed(1)} s` : `${delay} ms`}`,
       );
     }
-    const t = setTimeout(() => {
-      e.retryTimer = undefined;
-      if (this.stopped || e.state !== 'failed') return;
-      e.restarts++;
-      void this.connect(e);
-    }, delay);
-    t.unref();
-    e.retryTimer = t;
+    const schedule = this.opts.scheduleRetry ?? timerRetry;
+    const failedGen = e.gen;
+    e.cancelRetry = schedule(
+      () => {
+        e.cancelRetry = undefined;
+        // stale (stopped, reconfigured, or already reconnected since): nothing to do
+        if (this.stopped || e.state !== 'failed' || e.gen !== failedGen) return;
+        e.restarts++;
+        void this.connect(e);
+      },
+      delay,
+      e.name,
+    );
     this.wake(e);
   }
 

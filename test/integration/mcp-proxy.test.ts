@@ -298,14 +298,49 @@ describe('MCP proxy with the two fixture upstreams', () => {
   });
 });
 
+/**
+ * A retry scheduler the test drives (UpstreamManager's scheduleRetry): it records each upstream's
+ * delays and runs an attempt only when the test says, so the backoff is asserted as the delays asked
+ * for and the order of events, never as time measured on the clock.
+ */
+class ManualRetries {
+  readonly scheduled: Array<{ upstream: string; delayMs: number; attempt: () => void; cancelled: boolean; ran: boolean }> = [];
+  readonly schedule = (attempt: () => void, delayMs: number, upstream: string): (() => void) => {
+    const r = { upstream, delayMs, attempt, cancelled: false, ran: false };
+    this.scheduled.push(r);
+    return () => {
+      r.cancelled = true;
+    };
+  };
+  delays(upstream: string): number[] {
+    return this.scheduled.filter((r) => r.upstream === upstream).map((r) => r.delayMs);
+  }
+  pending(upstream: string): boolean {
+    return this.scheduled.some((r) => r.upstream === upstream && !r.cancelled && !r.ran);
+  }
+  /** run the upstream's one pending attempt (there must be exactly one) */
+  runNext(upstream: string): void {
+    const open = this.scheduled.filter((r) => r.upstream === upstream && !r.cancelled && !r.ran);
+    assert.equal(
+      open.length,
+      1,
+      `one pending retry of ${upstream}: ${JSON.stringify(this.scheduled.map(({ upstream: u, delayMs, ran, cancelled }) => ({ u, delayMs, ran, cancelled })))}`,
+    );
+    const [next] = open as [(typeof open)[number]];
+    next.ran = true;
+    next.attempt();
+  }
+}
+
 describe('upstream failures', () => {
-  test('a crashing upstream is reported failed, comes back after backoff, and the other keeps working', async () => {
+  test('a crashing upstream is reported failed, is retried after its backoff delay, and the other keeps working', async () => {
     const starts = join(tmp, 'starts.jsonl');
     const chat = join(tmp, 'chat2.jsonl');
     const changes: UpstreamStatus[] = [];
+    const retries = new ManualRetries();
     const mgr = new UpstreamManager(
       { flaky: fixture('customer-db', { FIXTURE_EXIT_AFTER_CALLS: '1', FIXTURE_STARTS_LOG: starts }), 'team-chat': fixture('team-chat', { CHAT_LOG: chat }) },
-      { log, onStateChange: (s) => changes.push(s) },
+      { log, onStateChange: (s) => changes.push(s), backoff: { initialMs: 250, maxMs: 1000 }, scheduleRetry: retries.schedule },
     );
     const guard = new StubGuard();
     try {
@@ -313,66 +348,76 @@ describe('upstream failures', () => {
       const client = await proxyClient(mgr, guard);
       const r1 = await client.callTool({ name: 'flaky__query_customers', arguments: { sql: 'select 1' } });
       assert.match(textOf(r1), /Alice Johnson/);
-      const tCrash = Date.now();
       const failed = await until('flaky failed', () => mgr.status().find((s) => s.name === 'flaky' && s.state === 'failed'));
       assert.match(failed.error ?? '', /exited with code 3/);
       assert.match(failed.error ?? '', /FIXTURE_EXIT_AFTER_CALLS/, 'the last stderr line is in the error');
       assert.ok(failed.nextRetry);
+      // one retry asked for, after the first backoff delay; nothing retries until it runs
+      assert.deepEqual(retries.delays('flaky'), [250]);
+      assert.deepEqual(retries.delays('team-chat'), []);
       // while it is down: an isError result naming the upstream and why; the other upstream works
       const down = await client.callTool({ name: 'flaky__query_customers', arguments: { sql: 'select 1' } });
-      // (unless its restart already came: then the call simply went through)
-      if (down.isError) assert.match(textOf(down), /upstream MCP server "flaky" is (down|still starting)/);
-      else assert.match(textOf(down), /Alice Johnson/);
+      assert.equal(down.isError, true);
+      assert.match(textOf(down), /upstream MCP server "flaky" is down/);
+      assert.equal(mgr.status().find((s) => s.name === 'flaky')?.restarts, 0, 'no attempt before the scheduled one');
       const chatOk = await client.callTool({ name: 'team-chat__post_message', arguments: { channel: 'general', text: 'still here' } });
       assert.equal(textOf(chatOk), 'posted');
+      retries.runNext('flaky');
       const back = await until('flaky ready again', () => mgr.status().find((s) => s.name === 'flaky' && s.state === 'ready' && s.restarts >= 1));
-      const tBack = Date.now() - tCrash;
-      log(`flaky back after ${tBack} ms (restarts ${back.restarts})`);
-      assert.ok(tBack >= 400, `waited for the backoff (${tBack} ms)`);
+      assert.equal(back.restarts, 1);
       assert.equal(mgr.tools().filter((t) => t.server === 'flaky').length, 1, 'tools kept across the restart');
       const r2 = await client.callTool({ name: 'flaky__query_customers', arguments: { sql: 'select 1' } });
-      // it may already have crashed again after this call; the call itself succeeded
       assert.match(textOf(r2), /Alice Johnson/);
       assert.equal(mgr.status().find((s) => s.name === 'team-chat')?.restarts, 0);
       assert.match(back.lastError?.error ?? '', /exited with code 3/, 'the last failure stays visible after recovery');
+      // that call ends the restarted process too: the next delay doubles (it was up for less than stableMs)
+      await until('flaky failed again', () => retries.pending('flaky'));
+      assert.deepEqual(retries.delays('flaky'), [250, 500]);
       const flakyStates = changes.filter((c) => c.name === 'flaky').map((c) => c.state);
-      assert.deepEqual(flakyStates.slice(0, 4), ['starting', 'ready', 'failed', 'starting']);
+      assert.deepEqual(flakyStates.slice(0, 5), ['starting', 'ready', 'failed', 'starting', 'ready']);
       assert.ok(changes.find((c) => c.name === 'flaky' && c.state === 'failed')?.nextRetry, 'a failed state change says when the next attempt is');
       await client.close();
     } finally {
       await mgr.stop();
     }
+    assert.equal(retries.pending('flaky'), false, 'stop() cancels the pending retry');
     // every fixture process is gone after stop()
     const pids = new Set(chatLog(starts).map((l) => l.pid as number));
-    assert.ok(pids.size >= 2);
+    assert.equal(pids.size, 2);
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), `pid ${pid} still alive`);
     assert.ok(mgr.status().every((s: UpstreamStatus) => s.state === 'stopped'));
   });
 
-  test('an upstream that cannot start is retried with growing delays and does not block the others', async () => {
+  test('an upstream that cannot start is retried with doubling delays up to the cap and does not block the others', async () => {
+    const retries = new ManualRetries();
     const mgr = new UpstreamManager(
       {
         broken: { command: join(tmp, 'no-such-server') },
         exits: { command: process.execPath, args: ['-e', 'process.stderr.write("boom: missing DATABASE_URL\\n"); process.exit(2)'] },
         'customer-db': fixture('customer-db'),
       },
-      { log, backoff: { initialMs: 100, maxMs: 400 } },
+      { log, backoff: { initialMs: 100, maxMs: 400 }, scheduleRetry: retries.schedule },
     );
     try {
-      const t0 = Date.now();
       await mgr.start();
-      log(`start() with two broken upstreams returned in ${Date.now() - t0} ms`);
       const st = mgr.status();
       assert.equal(st.find((s) => s.name === 'customer-db')?.state, 'ready');
       assert.match(st.find((s) => s.name === 'broken')?.error ?? '', /ENOENT/);
       const exits = await until('exits failed', () => mgr.status().find((s) => s.name === 'exits' && s.state === 'failed'));
       assert.match(exits.error ?? '', /code 2|boom: missing DATABASE_URL/);
-      await until('several retries', () => (mgr.status().find((s) => s.name === 'broken')?.restarts ?? 0) >= 3, 5000);
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        await until(`retry ${attempt} of broken scheduled`, () => retries.pending('broken'));
+        retries.runNext('broken');
+        await until(`retry ${attempt} of broken made`, () => mgr.status().find((s) => s.name === 'broken')?.restarts === attempt);
+      }
+      await until('the failure after retry 4 scheduled', () => retries.pending('broken'));
+      assert.deepEqual(retries.delays('broken'), [100, 200, 400, 400, 400]);
+      assert.deepEqual(retries.delays('customer-db'), []);
       const guard = new StubGuard();
       const client = await proxyClient(mgr, guard);
       const r = await client.callTool({ name: 'broken__anything', arguments: {} });
       assert.equal(r.isError, true);
-      assert.match(textOf(r), /upstream MCP server "broken" is (down|still starting)/);
+      assert.match(textOf(r), /upstream MCP server "broken" is down/);
       const ok = await client.callTool({ name: 'customer-db__query_customers', arguments: { sql: 'select 1' } });
       assert.match(textOf(ok), /Alice/);
       await client.close();
