@@ -18,7 +18,7 @@ import { ACTION_RANK, RISK_RANK } from '../types.ts';
 import type { Config } from '../config/index.ts';
 import { canonicalToolName, classifyTool, configuredClass, own, parseMcpName, type ToolAnnotations, type ToolClass } from './classifier.ts';
 import { Hasher, K, contentLeaves, stringLeaves, structuredValues, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint/index.ts';
-import { FlowTracker, MAX_CHUNK_SEEN, type Session, type Taint } from './flow-tracker.ts';
+import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, type Session, type Taint } from './flow-tracker.ts';
 import { scanText, sensitivePath } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { views, type View } from './decoders.ts';
@@ -44,6 +44,7 @@ import {
 } from './provenance.ts';
 import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repoPushes, repoRemotes } from './git/index.ts';
 import { ciSecretHosts, fileSecrets, isCiFile, type PushFacts } from './git/publish.ts';
+import { sqlCredentialCopies } from './sql.ts';
 
 export { MIN_COVERAGE } from './taint.ts';
 /** A secret sent in pieces: this share of it, over at least 2 calls of at least SPLIT_MIN_PIECE chars each. */
@@ -339,7 +340,7 @@ export class FlowEngine {
     } else if (typeof input.command === 'string') {
       label = `${tool}(${truncate(redact(input.command), 60)})`;
       bash = analyzeBash(input.command);
-      for (const p of bash.readPaths) {
+      for (const p of [...bash.readPaths, ...this.listedReads(s, ev, bash)]) {
         const sp = sensitivePath(p, this.opts.home);
         if (sp && !sensitive.includes(sp.label)) sensitive.push(sp.label);
       }
@@ -351,6 +352,7 @@ export class FlowEngine {
       label = `${tool}(${typeof input.owner === 'string' && !input.repo.includes('/') ? `${input.owner}/` : ''}${input.repo})`;
     }
     if (failed) label += ' (failed)';
+    if (!failed) this.noteFileList(s, ev, tool, input, bash);
     const src = this.outputSource(s, ev, tool, tc, input, bash);
     if (s.book.noteOutput(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], { label, at: now, ...src }) > 0) s.dirty = true;
     if (tc.source === 'external') {
@@ -549,6 +551,8 @@ export class FlowEngine {
       const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
       if (ov) for (const f of findings) if (f.rule !== 'suspicious_endpoint') f.action = ov;
     }
+    // credentials copied by a query into a place others read (wherever the database is: the values never show in the call)
+    this.sqlCopyFindings(s, tool, input, bash, findings);
     // a command the analysis could not read to its end: what it does is unknown, so it is never allowed (no override)
     const limit = bash?.limits[0];
     if (limit)
@@ -1021,8 +1025,9 @@ export class FlowEngine {
     const pol = this.cfg.policy;
     const sends = bash.egressCommands.join(', ');
     let found = false;
+    const listed = this.listedReads(s, ev, bash);
     // a sensitive file, by its path
-    for (const p of uniq([...bash.uploadPaths, ...bash.readPaths])) {
+    for (const p of uniq([...bash.uploadPaths, ...bash.readPaths, ...listed])) {
       const sp = sensitivePath(p, this.opts.home);
       if (sp) {
         findings.push({
@@ -1040,7 +1045,7 @@ export class FlowEngine {
     // a file that holds internal data (written from an origin, copied from a sensitive file, read earlier)
     if (!found) {
       let best: [string, Taint] | undefined;
-      for (const p of uniq([...bash.uploadPaths, ...bash.readPaths])) {
+      for (const p of uniq([...bash.uploadPaths, ...bash.readPaths, ...listed])) {
         const a = this.abs(p, ev);
         const t = a ? s.taintOf(a) : undefined;
         if (t && (!best || (t.sensitive.length > 0 && best[1].sensitive.length === 0))) best = [p, t];
@@ -1250,6 +1255,38 @@ export class FlowEngine {
     }
   }
 
+  /**
+   * A SQL write that copies credentials (a secret, token, password or key column, whole rows of a
+   * credential table) into a place that is not a credential store (a ticket's subject, a message, a
+   * note): sql.ts. The secret never appears in the call, the database copies it, and whoever reads
+   * that place (the ticket's author, a shared workspace) gets it. Looked at in the query inputs of MCP
+   * tools and in Bash commands that run a database client. Secrets leaving: policy.sensitiveToExternal.
+   */
+  private sqlCopyFindings(s: Session, tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined, findings: Finding[]): void {
+    const texts: string[] = [];
+    if (bash) {
+      if (bash.commands.some((c) => DB_CLIENTS.test(c.name)) && typeof input.command === 'string') texts.push(input.command);
+    } else if (tool.startsWith('mcp__')) {
+      for (const [k, v] of Object.entries(input)) if (SQL_KEY.test(k)) texts.push(...stringLeaves(v, 256 * 1024));
+    }
+    for (const t of texts) {
+      const c = sqlCredentialCopies(t)[0];
+      if (!c) continue;
+      const u = s.untrusted;
+      const pol = this.cfg.policy;
+      const cols = c.columns[0] === '*' ? 'whole rows' : `the ${c.columns.slice(0, 3).join(', ')} column${c.columns.length > 1 ? 's' : ''}`;
+      findings.push({
+        action: pol.sensitiveToExternal,
+        risk: 'critical',
+        flowType: 'internal_to_external',
+        what: `${cols} of ${c.from} (credentials)`,
+        how: `the query copies them into ${c.into}, where whoever reads it sees them, though the values never appear in the call${u ? `; this session read untrusted content from ${u.label} at ${this.timeOfDay(u.at)}, whose instructions may be steering this call` : ''}`,
+        rule: 'credentials_copied_by_query',
+      });
+      return;
+    }
+  }
+
   // ---------------------------------------------------------------- 5: the lethal trifecta
   private trifectaFinding(s: Session, ev: HookEvent, bash: BashAnalysis | undefined, findings: Finding[]): void {
     const u = s.untrusted;
@@ -1299,6 +1336,51 @@ export class FlowEngine {
     }
   }
 
+  /**
+   * A file whose content this output shows, when that content is a list of paths (an inventory
+   * written by `find … > f` and shown by `cat f`, or read with Read): remembered, so that a later
+   * `cat $(cat f)`, `xargs cat < f` or `tar -T f` is known to read the files it lists.
+   */
+  private noteFileList(s: Session, ev: HookEvent, tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined): void {
+    const r = ev.tool_response as { file?: { content?: unknown }; stdout?: unknown } | undefined;
+    let file: string | undefined;
+    let text: unknown;
+    if (FILE_READERS.has(tool) && typeof input.file_path === 'string') {
+      file = input.file_path;
+      text = r?.file?.content;
+    } else if (bash && typeof input.command === 'string') {
+      // the command ends by printing one file (`… > f; cat f`): its stdout is that file's content
+      const last = bash.segments[bash.segments.length - 1];
+      const f = last?.length === 2 && last[0] === 'cat' && !(last[1] as string).startsWith('-') ? (last[1] as string) : undefined;
+      if (f && new RegExp(`\\bcat\\s+(['"]?)${escapeRe(f)}\\1\\s*$`).test(input.command.trim())) {
+        file = f;
+        text = r?.stdout;
+      }
+    }
+    if (!file || typeof text !== 'string' || text.length === 0 || text.length > MAX_LIST_TEXT) return;
+    const abs = this.abs(file, ev);
+    if (!abs) return;
+    const paths = listedPaths(text);
+    if (paths) s.noteFileList(abs, paths);
+    else if (s.fileLists.delete(abs)) s.dirty = true;
+  }
+
+  /** The files a command reads through lists of paths the session saw (`cat $(cat f)`, `xargs cat < f`), absolute. */
+  private listedReads(s: Session, ev: HookEvent, bash: BashAnalysis): string[] {
+    if (bash.listFiles.length === 0 || s.fileLists.size === 0) return [];
+    const out: string[] = [];
+    for (const f of bash.listFiles) {
+      const a = this.abs(f, ev);
+      const listed = a ? s.fileLists.get(a) : undefined;
+      if (!listed) continue;
+      for (const p of listed) {
+        const x = this.abs(p, ev);
+        if (x) out.push(x);
+      }
+    }
+    return uniq(out);
+  }
+
   /** Bash: files written from sensitive or tainted files, from the environment, or from matched content in the command. */
   private bashEffects(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, now: number): void {
     noteRemotes((key, url) => s.addRemote(key, url), repoRemotes(bash, this.cwdOf(ev), this.opts.home));
@@ -1312,7 +1394,7 @@ export class FlowEngine {
       for (const c of changes.length ? changes : gitConfigChanges(repo, undefined)) s.addRemote(c.key, c.url);
     }
     let src: { label: string; at: number; sensitive: string[] } | undefined;
-    for (const p of bash.readPaths) {
+    for (const p of [...bash.readPaths, ...this.listedReads(s, ev, bash)]) {
       const sp = sensitivePath(p, this.opts.home);
       if (sp) {
         src = { label: `${p} (${sp.label})`, at: now, sensitive: [sp.label] };
@@ -1400,6 +1482,35 @@ export class FlowEngine {
 // ------------------------------------------------------------------------------------- helpers
 
 const ENV_LABEL = 'Environment variables';
+
+/** Database clients whose command line carries SQL (`psql -c`, `mysql -e`, `sqlite3 db "…"`). */
+const DB_CLIENTS = /^(psql|mysql|mariadb|sqlite3?|duckdb|clickhouse(-client)?|cqlsh|sqlcmd|snowsql|bq|cockroach|turso|usql|pgcli|mycli|litecli)$/;
+/** Keys of an MCP tool input that hold SQL (execute_sql's `query`, apply_migration's `query`, `sql`, `statement`). */
+const SQL_KEY = /^(query|queries|sql|statements?|command|script|migration)$/i;
+
+/** A file's content longer than this is not taken for a list of paths (an inventory is short). */
+const MAX_LIST_TEXT = 256 * 1024;
+/** A line that is a path: absolute, from home, relative with a directory, or a bare dotfile / key file name. */
+const PATH_LINE = /^(?:~?\/|\.{1,2}\/|[\w@+-][\w.@+-]*\/)[^\0\n]*$|^\.[\w.-]+$|^[\w.-]+\.(?:pem|key|p12|pfx|json|env)$/;
+
+/**
+ * The paths a text lists, when it is a list of paths (nearly every non-empty line one), else null.
+ * Bounded by MAX_LISTED_PATHS (the session keeps no more).
+ */
+function listedPaths(text: string): string[] | null {
+  const out: string[] = [];
+  let lines = 0;
+  for (const raw of text.split('\n')) {
+    const l = raw.trim();
+    if (l.length === 0) continue;
+    lines++;
+    if (l.length <= 4096 && PATH_LINE.test(l)) {
+      if (out.length < MAX_LISTED_PATHS) out.push(l);
+    }
+  }
+  // a listing with a stray header or message line still lists its paths; prose with a path in it does not
+  return out.length > 0 && out.length * 10 >= lines * 8 ? out : null;
+}
 const CARD_LABEL = 'payment card number';
 
 /** scheme://host/path of URLs (not their query or fragment) */

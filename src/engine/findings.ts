@@ -35,7 +35,8 @@ export type RuleId =
   | 'push_tainted_sensitive'
   | 'push_unchecked'
   | 'lethal_trifecta'
-  | 'planted_destination';
+  | 'planted_destination'
+  | 'credentials_copied_by_query';
 
 export interface Finding {
   action: Action;
@@ -103,6 +104,7 @@ export const DATA_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'upload_local_file',
   'sensitive_in_fetch_prompt',
   'encoded_in_fetch_prompt',
+  'credentials_copied_by_query',
 ]);
 
 /** Findings of ordinary (non-secret) data, which a chosen destination makes ordinary work. */

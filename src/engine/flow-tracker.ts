@@ -88,6 +88,8 @@ export interface SessionState extends SessionCounts {
   chunks: Array<[string, number, number]>;
   /** the user's prompts and where destinations were first seen (absent in states saved before) */
   dests?: DestinationBookState;
+  /** files seen to be lists of paths, with the paths they list (absent in states saved before) */
+  lists?: Array<[string, string[]]>;
 }
 
 export const MAX_TAINTS = 512;
@@ -96,6 +98,12 @@ export const MAX_CHUNK_KEYS = 128;
 export const MAX_CHUNK_SEEN = 256;
 export const MAX_SECRETS_SENT = 256;
 export const MAX_REMOTES = 64;
+/**
+ * Files whose content this session saw to be a list of paths (`find … > f; cat f`), and how many
+ * paths of each are kept: enough for an inventory of key and config files, small next to the index.
+ */
+export const MAX_FILE_LISTS = 32;
+export const MAX_LISTED_PATHS = 256;
 
 export class Session {
   readonly origins = new Map<number, Origin>();
@@ -114,6 +122,11 @@ export class Session {
   readonly taints = new Map<string, Taint>();
   /** git remotes added (or re-pointed) in this session: name -> URL */
   readonly remotes = new Map<string, string>();
+  /**
+   * Files whose content this session saw (Read, `cat f`) to be a list of paths, least recently
+   * seen first: `cat $(cat f)`, `xargs cat < f`, `tar -T f` read the files they list.
+   */
+  readonly fileLists = new Map<string, string[]>();
   /** secret id (of the fingerprint index) -> pieces already sent out */
   readonly secretsSent = new Map<number, SecretSent>();
   /** `${originId} ${destination}` -> content of that origin already sent there */
@@ -154,6 +167,7 @@ export class Session {
       this.secretsSent.size > 0 ||
       this.chunks.size > 0 ||
       this.remotes.size > 0 ||
+      this.fileLists.size > 0 ||
       this.untrustedContentSeen ||
       this.sensitiveRead !== undefined
     );
@@ -221,6 +235,7 @@ export class Session {
       // which can only add up sooner (and keeps each save small: those sets are most of the state)
       chunks: [...this.chunks].map(([k, c]) => [k, c.chars, c.calls]),
       dests: this.book.toState(),
+      ...(this.fileLists.size ? { lists: [...this.fileLists] } : {}),
     };
   }
 
@@ -241,6 +256,7 @@ export class Session {
     for (const [id, mask, calls] of st.secretsSent) s.secretsSent.set(id, { mask: new Uint8Array(mask), calls });
     for (const [k, chars, calls] of st.chunks) s.chunks.set(k, { chars, calls, seen: new Set() });
     s.book.restore(st.dests);
+    for (const [f, ps] of st.lists ?? []) s.fileLists.set(f, ps);
     return s;
   }
 
@@ -250,6 +266,14 @@ export class Session {
     this.taints.delete(t.path);
     this.taints.set(t.path, t);
     while (this.taints.size > MAX_TAINTS) this.taints.delete(this.taints.keys().next().value as string);
+  }
+
+  /** A file seen to list these paths (bounded: the least recently seen list goes first). */
+  noteFileList(path: string, paths: string[]): void {
+    this.dirty = true;
+    this.fileLists.delete(path);
+    this.fileLists.set(path, paths.slice(0, MAX_LISTED_PATHS));
+    while (this.fileLists.size > MAX_FILE_LISTS) this.fileLists.delete(this.fileLists.keys().next().value as string);
   }
 
   /** The taint of a file, or of the first tainted file under a directory. */
@@ -336,6 +360,7 @@ export class Session {
     let n = this.index.approxBytes() + this.origins.size * 200 + this.taints.size * 300 + this.remotes.size * 200;
     for (const x of this.secretsSent.values()) n += x.mask.length + 48;
     for (const c of this.chunks.values()) n += 96 + c.seen.size * 16;
+    for (const ps of this.fileLists.values()) for (const p of ps) n += 48 + p.length * 2;
     return n;
   }
 }

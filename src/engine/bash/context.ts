@@ -42,6 +42,8 @@ export interface Acc {
   git: GitFact[];
   pushes: PushFact[];
   remotes: RemoteFact[];
+  /** files whose lines name the files a command reads (`xargs cat < f`, `tar -T f`, `rsync --files-from f`) */
+  lists: string[];
   /** a command prints the whole environment (printenv, env, set, export -p) */
   envDump: boolean;
   /** strings that leave the machine (arguments sent, stdin text of a sender, URLs) */
@@ -81,6 +83,7 @@ export function newAcc(budget?: Acc['budget']): Acc {
     git: [],
     pushes: [],
     remotes: [],
+    lists: [],
     envDump: false,
     payload: [],
     payloadOpaque: false,

@@ -42,6 +42,12 @@ export interface BashAnalysis {
   pushes: PushFact[];
   /** remotes added or pointed elsewhere, URL rewrites */
   remotes: RemoteFact[];
+  /**
+   * Files whose lines name files the command reads: `$(cat f)` / `$(< f)` as arguments, `xargs … < f`,
+   * `cat f | xargs …`, `xargs -a f`, `tar -T f`, `rsync --files-from f`. Which files those are is
+   * known only from what the session saw of f (FlowEngine resolves them).
+   */
+  listFiles: string[];
   /** a command prints the whole environment (printenv, env, set, export -p, declare -p) */
   envDump: boolean;
   /** what such a command prints reaches a sender (piped, substituted, in a variable, to a socket) */
@@ -54,6 +60,15 @@ export interface BashAnalysis {
    * tell (a parse error, a bound hit, a function defined, output of a group sent): check the whole command.
    */
   payload: string[] | null;
+}
+
+/** `$(cat f)`, `$(< f)`, `` `cat f` ``: a word made of a file's lines (f, quotes removed). */
+const SUBSTITUTED_LIST = /^\$\(\s*(?:cat\s+(?:--\s+)?|<\s*)(['"]?)([^\s'"()`;|&<>]+)\1\s*\)$|^`\s*cat\s+(['"]?)([^\s'"()`;|&<>]+)\3\s*`$/;
+
+function substitutedList(word: string): string[] {
+  const m = SUBSTITUTED_LIST.exec(word);
+  const f = m?.[2] ?? m?.[4];
+  return f ? [f] : [];
 }
 
 export function analyzeBash(command: string): BashAnalysis {
@@ -91,6 +106,7 @@ export function analyzeBash(command: string): BashAnalysis {
     git: acc.git,
     pushes: acc.pushes,
     remotes: acc.remotes,
+    listFiles: uniq([...acc.lists, ...acc.reads.flatMap(substitutedList)]).filter((p) => p !== ENVIRONMENT),
     envDump: acc.envDump,
     envSent: acc.uploads.includes(ENVIRONMENT),
     payload:

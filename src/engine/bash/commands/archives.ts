@@ -108,6 +108,7 @@ export function tar(ctx: Ctx, args: Word[]): CmdResult {
   }
   for (const l of lists) ctx.read(l);
   const create = mode !== '' && 'cruA'.includes(mode);
+  if (create) ctx.acc.lists.push(...lists);
   const remote = archive && !hasOpt(p.opts, '--force-local') ? remoteSpec(archive) : null;
   if (create) {
     for (const w of p.pos) remote ? ctx.upload(w.text) : ctx.read(w.text);

@@ -52,7 +52,19 @@ export function copyLocal(ctx: Ctx, args: Word[], call: Call): CmdResult {
     srcs = p.pos.slice(0, -1);
   }
   if (name !== 'ln') for (const s of srcs) ctx.read(s.text);
-  if (target) ctx.write(target.text);
+  if (target) {
+    ctx.write(target.text);
+    // a target that is a directory (-t, a trailing slash, several sources): the copy is then
+    // target/<name of the source>, the path a later `git add <name>` in it names
+    const isDir = optVals(p.opts, '-t', '--target-directory').length > 0 || /\/$|^\.\.?$|^~$/.test(target.text) || srcs.length > 1;
+    if (name !== 'ln' && isDir) {
+      const dir = target.text.replace(/\/+$/, '');
+      for (const s of srcs) {
+        const base = s.text.replace(/\/+$/, '').split('/').pop() ?? '';
+        if (dir !== '' && base !== '' && base !== '.' && base !== '..' && !/[$`*?[]/.test(base)) ctx.write(`${dir}/${base}`);
+      }
+    }
+  }
   return NONE;
 }
 

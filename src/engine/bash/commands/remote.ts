@@ -112,8 +112,10 @@ export function copyLike(ctx: Ctx, label: string, args: Word[], shortArg: string
   for (const o of p.opts) {
     const v = o.value;
     if (!v) continue;
-    if (['-i', '-F', '--files-from', '--exclude-from', '--include-from', '--password-file', '--read-batch'].includes(o.name)) ctx.read(v.text);
-    else if (['--log-file', '--write-batch', '--only-write-batch'].includes(o.name)) ctx.write(v.text);
+    if (['-i', '-F', '--files-from', '--exclude-from', '--include-from', '--password-file', '--read-batch'].includes(o.name)) {
+      ctx.read(v.text);
+      if (o.name === '--files-from') ctx.acc.lists.push(v.text);
+    } else if (['--log-file', '--write-batch', '--only-write-batch'].includes(o.name)) ctx.write(v.text);
     else if (o.name === '-J') for (const h of v.shape.split(',')) ctx.hostName(hostFromUrlish(h));
   }
   const specs = p.pos.map((w) => ({ w, r: remoteSpec(w) }));

@@ -99,10 +99,14 @@ export function runCommand(ctx: Ctx, argv0: Word[], depth: number, stdin: Stdin,
         break;
       case 'xargs': {
         const p = parseOpts(rest, 'adEILnPs', ['arg-file', 'delimiter', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'], true, 'eil');
-        for (const v of optVals(p.opts, '-a', '--arg-file')) {
+        const argFiles = optVals(p.opts, '-a', '--arg-file');
+        for (const v of argFiles) {
           ctx.read(v.text);
           xargsReads.push(...ctx.resolve(v.text));
+          ctx.acc.lists.push(...ctx.resolve(v.text));
         }
+        // the lines of its stdin are the arguments of the command it runs: files it reads, when it reads files
+        if (argFiles.length === 0) ctx.acc.lists.push(...stdin.reads);
         viaXargs = true;
         if (!p.pos.length) return NONE;
         next = p.pos;
