@@ -11,6 +11,9 @@
  *    among much else (we cannot tell whether a rewrite drops them).
  */
 import type { BashAnalysis } from './bash/index.ts';
+import { analyzeBash } from './bash/index.ts';
+import { interpFamily } from './bash/commands/interpreters.ts';
+import { codeLang, codeWrites, type CodeLang } from './code-writes.ts';
 import { baseName as base, resolvePath } from './paths.ts';
 
 export interface GuardFacts {
@@ -228,7 +231,7 @@ function cliTamper(argv: string[], cmd: string, facts: GuardFacts): TamperFindin
 }
 
 /** A Bash command that would stop, kill, uninstall or blind the guard. */
-export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFacts, cwd?: string): TamperFinding | undefined {
+export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFacts, cwd?: string, depth = 0): TamperFinding | undefined {
   const places = new Places(facts);
   const mentionsUs = NAMED.test(command) || places.own.some((d) => command.includes(d));
   const abs = (p: string): string | null => resolvePath(p, cwd, facts.home);
@@ -308,8 +311,11 @@ export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFact
     }
     if (CODE_SIGNALS.test(command) && /sidecar\.pid/.test(command)) return { kind: 'disable', what: "signal the guard's sidecar by its pid file from code" };
     if (CODE_WRITES.test(command) && places.namedIn(command)) return { kind: 'disable', what: "change or remove the guard's own files from code" };
-    if (!settings && CODE_WRITES.test(command) && /\.claude\b/.test(command) && /settings(\.local)?\.json|\.claude\.json/.test(command))
-      settings = settingsHit('from code');
+    if (!settings) {
+      const hit = codeTamper(bash, command, facts, places, cwd, depth);
+      if (hit?.kind === 'disable') return hit;
+      settings = hit;
+    }
   }
   for (const w of bash.writePaths) {
     const p = abs(w);
@@ -318,6 +324,99 @@ export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFact
     if (settingsFile(p)) return settingsHit(w);
   }
   return settings;
+}
+
+/** The text names a Claude Code settings file (`~/.claude/settings.json`, `.claude/settings.local.json`, `~/.claude.json`, managed settings). */
+export function mentionsSettings(text: string): boolean {
+  return (/\.claude\b/.test(text) && /settings(\.local)?\.json|\.claude\.json/.test(text)) || /managed-settings\.json/.test(text);
+}
+
+/** Shell text run from code is analysed as Bash, this many levels deep (then: asked about as unknown). */
+const MAX_CODE_SHELL_DEPTH = 3;
+/** A literal that may be base64 (what it decodes to is checked for a settings path too). */
+const BASE64_LITERAL = /^[A-Za-z0-9+/_-]{16,}={0,2}$/;
+
+/**
+ * What interpreter code in a command does to Claude Code's settings, judged by what it writes
+ * (code-writes.ts), not by what it mentions: a settings file only opened for reading is not a write.
+ * A write whose target is computed, shell text that is computed, or code that hides what it calls
+ * is asked about when the command names a settings file anywhere (the path can reach the code through
+ * its arguments, stdin or a variable). Code the reader cannot read (an unknown language, a script file
+ * run by name, a tokenizer failure) is judged as before, by the mention of a settings file next to a
+ * write-like call in its text.
+ */
+function codeTamper(bash: BashAnalysis, command: string, facts: GuardFacts, places: Places, cwd: string | undefined, depth: number): TamperFinding | undefined {
+  const what = (how: string): TamperFinding => ({ kind: 'settings', what: `rewrite Claude Code's settings (${how}), where the guard's hooks are` });
+  const byMention = (text: string): boolean => CODE_WRITES.test(text) && mentionsSettings(text);
+  // a command the analysis could not read to its end: judged by its text as a whole
+  if (bash.parseError !== undefined || bash.limits.length > 0) return byMention(command) ? what('from code') : undefined;
+  const units: Array<{ lang: CodeLang | null; text: string }> = bash.code.map((c) => ({ lang: codeLang(c.family), text: c.text }));
+  const codeTexts = new Set(bash.code.map((c) => c.text));
+  // interpreters that run a script file or module (or a language not read here): their arguments are all we see
+  const unread: string[] = [];
+  const scriptLangs = new Set<CodeLang | null>();
+  let shellCd = false;
+  for (const seg of bash.segments) {
+    const argv = unwrap(seg);
+    const cmd = base(argv[0] ?? '');
+    if (cmd === 'cd' || cmd === 'pushd') shellCd = true;
+    if (!INTERPRETER.test(cmd)) continue;
+    const inline = argv.some((a) => codeTexts.has(a) || [...codeTexts].some((t) => t.length > 0 && a.endsWith(t)));
+    const fromStdin = argv.slice(1).every((a) => a.startsWith('-'));
+    if (inline || fromStdin) continue;
+    unread.push(argv.join(' '));
+    scriptLangs.add(codeLang(interpFamily(cmd) ?? cmd));
+  }
+  // a heredoc written to a file and run by name in the same command is that script's code
+  for (const h of bash.hereTexts) {
+    if (codeTexts.has(h)) continue;
+    for (const l of scriptLangs.size ? scriptLangs : new Set<CodeLang | null>([null])) units.push({ lang: l, text: h });
+  }
+  for (const u of unread) if (byMention(u)) return what('from a script run with it named');
+  const named = mentionsSettings(command);
+  for (const u of units) {
+    if (u.lang === null) {
+      if (scriptLangs.size === 0 && !bash.code.some((c) => c.text === u.text)) continue; // a heredoc that is not code
+      if (byMention(u.text)) return what('from code');
+      continue;
+    }
+    const fx = codeWrites(u.lang, u.text);
+    if (fx.failed !== undefined) {
+      if (byMention(u.text) || (named && byMention(command))) return what(`from code the guard could not read: ${fx.failed}`);
+      continue;
+    }
+    const decoded = fx.literals
+      .filter((l) => BASE64_LITERAL.test(l))
+      .map((l) => {
+        try {
+          return Buffer.from(l, 'base64').toString('latin1');
+        } catch {
+          return ''; // not base64 after all: nothing hidden in it
+        }
+      });
+    const namesSettings = named || fx.literals.some(mentionsSettings) || mentionsSettings(fx.literals.join('')) || decoded.some(mentionsSettings);
+    for (const w of fx.writes) {
+      const relative = w.path !== null && !/^[~/]|^\$HOME\b|^\$\{HOME\}/.test(w.path);
+      const p = w.path === null || (relative && (fx.chdir || shellCd)) ? null : resolvePath(w.path, cwd, facts.home);
+      if (p === null) {
+        if (namesSettings) return what(`${w.op} from code, to a path the guard cannot read from it`);
+        continue;
+      }
+      if (places.inside(p)) return { kind: 'disable', what: `change or remove the guard's own files from code (${w.op} ${w.path})` };
+      if (settingsFile(p) || (/(^|\/)\.claude$/.test(p) && /rmtree|rm|remove|rename|move|replace|unlink|delete/i.test(w.op)))
+        return what(`${w.op} ${w.path} from code`);
+    }
+    if (fx.opaque.length > 0 && namesSettings) return what(`from code that hides what it calls: ${fx.opaque[0]}`);
+    for (const sh of fx.shells) {
+      if (sh === null || depth >= MAX_CODE_SHELL_DEPTH) {
+        if (namesSettings) return what('from a shell command the code builds');
+        continue;
+      }
+      const hit = bashTamper(analyzeBash(sh), sh, facts, cwd, depth + 1);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
 }
 
 /** A Write / Edit of the guard's files or of Claude Code's settings. */

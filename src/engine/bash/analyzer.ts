@@ -300,6 +300,7 @@ export class Analyzer implements Ctx {
         for (const sub of r.hd.subs) this.runSub(sub, depth + 1, NO_STDIN);
         inReads = (inReads ?? ([] as string[])).concat(acc.reads.slice(b), this.taint(r.hd.vars));
         text = r.hd.body;
+        acc.hereTexts.push(text);
         continue;
       }
       const t = r.target;
@@ -308,6 +309,7 @@ export class Analyzer implements Ctx {
       if (r.op === '<<<') {
         inReads = (inReads ?? ([] as string[])).concat(tr, this.taint(t.vars));
         text = t.text + '\n';
+        acc.hereTexts.push(text);
         continue;
       }
       const net = /^\/dev\/(tcp|udp)\/([^/]*)\//.exec(t.shape);

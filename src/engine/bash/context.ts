@@ -63,6 +63,10 @@ export interface Acc {
   /** coprocesses whose stdin goes to the network */
   coprocNet: Set<string>;
   stdoutNet: boolean;
+  /** interpreter code the command runs (python -c, node -e, a heredoc fed to perl …), by interpreter family */
+  code: Array<{ family: string; text: string }>;
+  /** heredoc and here-string bodies (a script written to a file and run in the same command is one) */
+  hereTexts: string[];
   /** shared with scratch analyses so nested work stays bounded */
   budget: { steps: number; lexed: number; braceWords: number; exhausted: boolean };
 }
@@ -80,6 +84,8 @@ export function newAcc(budget?: Acc['budget']): Acc {
     errors: [],
     limits: [],
     commands: [],
+    code: [],
+    hereTexts: [],
     git: [],
     pushes: [],
     remotes: [],

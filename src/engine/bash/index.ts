@@ -60,6 +60,10 @@ export interface BashAnalysis {
    * tell (a parse error, a bound hit, a function defined, output of a group sent): check the whole command.
    */
   payload: string[] | null;
+  /** interpreter code the command runs (python -c, node -e, a heredoc fed to an interpreter), by family */
+  code: Array<{ family: string; text: string }>;
+  /** heredoc and here-string bodies */
+  hereTexts: string[];
 }
 
 /** `$(cat f)`, `$(< f)`, `` `cat f` ``: a word made of a file's lines (f, quotes removed). */
@@ -113,6 +117,8 @@ export function analyzeBash(command: string): BashAnalysis {
       acc.payloadOpaque || acc.errors.length > 0 || acc.limits.length > 0 || (acc.functions ?? 0) > 0
         ? null
         : uniq(acc.pushes.length ? [...acc.payload, ...acc.published] : acc.payload),
+    code: acc.code,
+    hereTexts: acc.hereTexts,
   };
   if (acc.errors.length) res.parseError = uniq(acc.errors).join('; ');
   return res;

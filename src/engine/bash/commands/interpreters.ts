@@ -275,6 +275,7 @@ export function interp(ctx: Ctx, args: Word[], call: Call): CmdResult {
     codes.push(stdin.text);
   }
   let net = netFlag;
+  for (const c of codes) ctx.acc.code.push({ family: fam, text: c });
   for (const c of codes) if (code(ctx, c, depth)) net = true;
   if (net) {
     ctx.egress(label);
