@@ -465,6 +465,74 @@ const dnsLabels: Decoder = {
   },
 };
 
+// ------------------------------------------------------------------------------------- URL sequences
+
+/**
+ * Data sent as the choice of URLs: many URLs of one template that differ only in a short part
+ * (`https://h/c/81.png`, `https://h/c/68.png` … one per character of a secret; markdown images a
+ * viewer loads in order). The varying parts, in order, are the message: joined as written (single
+ * characters, hex pairs or base64 pieces, which the next decoders undo) and, when they are all
+ * character codes, as the characters. A URL inside another one's path (an image proxy's
+ * `https://proxy/<sig>/<hex of the URL>`, once hex-decoded) counts as the inner one.
+ */
+const SEQ_MIN = 8;
+/** longest varying part counted as one symbol of such a channel */
+const SEQ_MAX_PART = 6;
+const URL_IN_TEXT = /[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'<>()[\]{}`\\|^]+/gi;
+function countOf(s: string, sub: string, atLeast: number): boolean {
+  let n = 0;
+  for (let i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length)) if (++n >= atLeast) return true;
+  return false;
+}
+const urlSequence: Decoder = {
+  name: 'url-sequence',
+  applies: (s) => countOf(s, '://', SEQ_MIN),
+  decode(s, maxOut) {
+    const byHost = new Map<string, string[]>();
+    for (const m of s.matchAll(URL_IN_TEXT)) {
+      let u = m[0];
+      const inner = u.lastIndexOf('://');
+      if (inner > u.indexOf('://')) {
+        const start = u.slice(0, inner).search(/[a-z][a-z0-9+.-]*$/i);
+        if (start >= 0) u = u.slice(start);
+      }
+      const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]+)/i.exec(u)?.[1]?.toLowerCase();
+      if (!host) continue;
+      const list = byHost.get(host) ?? [];
+      list.push(u);
+      byHost.set(host, list);
+    }
+    const out: string[] = [];
+    for (const urls of byHost.values()) {
+      if (urls.length < SEQ_MIN) continue;
+      let pre = urls[0] as string;
+      let suf = pre;
+      for (const u of urls) {
+        let i = 0;
+        while (i < pre.length && i < u.length && pre[i] === u[i]) i++;
+        pre = pre.slice(0, i);
+        let j = 0;
+        while (j < suf.length && j < u.length && suf[suf.length - 1 - j] === u[u.length - 1 - j]) j++;
+        suf = suf.slice(suf.length - j);
+      }
+      const parts = urls.map((u) => u.slice(pre.length, Math.max(pre.length, u.length - suf.length)));
+      if (parts.some((p) => p.length === 0 || p.length > SEQ_MAX_PART)) continue;
+      // one symbol per URL, and not all the same (a gallery of one image repeated says nothing)
+      if (new Set(parts).size < 2) continue;
+      // numbering (page-1 … page-12, an arithmetic progression) is a gallery or a list of pages, not a message
+      if (parts.every((p) => /^\d+$/.test(p))) {
+        const d = Number(parts[1]) - Number(parts[0]);
+        if (parts.every((p, i) => Number(p) === Number(parts[0]) + i * d)) continue;
+      }
+      const joined = parts.join('');
+      if (parts.every((p) => /^\d{2,3}$/.test(p) && Number(p) >= 32 && Number(p) <= 126)) out.push(String.fromCharCode(...parts.map(Number)));
+      out.push(joined);
+    }
+    const text = out.join('\n');
+    return text.length === 0 || text.length > maxOut ? null : text;
+  },
+};
+
 /** The decoders that undo escaping char by char (they commute, more or less). */
 export const LOCAL_DECODERS: readonly Decoder[] = [percent, escapes, htmlEntities, quotedPrintable];
 
@@ -498,8 +566,8 @@ const unescapeDecoder: Decoder & { lastNames?: string[] } = {
   },
 };
 
-export const DEFAULT_DECODERS: readonly Decoder[] = [unescapeDecoder, base64, gzipBase64, hex, dnsLabels];
-export const ALL_DECODERS: readonly Decoder[] = [percent, base64, gzipBase64, hex, escapes, htmlEntities, quotedPrintable, dnsLabels];
+export const DEFAULT_DECODERS: readonly Decoder[] = [unescapeDecoder, base64, gzipBase64, hex, dnsLabels, urlSequence];
+export const ALL_DECODERS: readonly Decoder[] = [percent, base64, gzipBase64, hex, escapes, htmlEntities, quotedPrintable, dnsLabels, urlSequence];
 
 export interface ViewLimits {
   maxDepth?: number;

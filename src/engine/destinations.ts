@@ -68,10 +68,37 @@ export function mcpHosts(input: Record<string, unknown>): string[] {
       if (m[1] || /[?&][^=&\s]+=[^&\s]{4,}/.test(url) || /<img\b/i.test(v.slice(Math.max(0, (m.index ?? 0) - 12), m.index ?? 0))) {
         const h = hostOfUrl(url);
         if (h) out.add(h);
+        // an image proxy fetches the URL hidden in its path or query: that host is where it goes too
+        const hidden = hiddenUrlHost(url);
+        if (hidden) out.add(hidden);
       }
     }
   }
   return [...out];
+}
+
+/**
+ * The host of a URL carried inside another URL, as image proxies take it (`https://camo…/<sig>/<hex
+ * of the URL>`, `https://proxy/?url=https%3A%2F%2F…`, base64url of the URL): null when there is none.
+ */
+export function hiddenUrlHost(url: string): string | null {
+  const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]+/i, '');
+  if (rest.length < 16) return null;
+  const cands: string[] = [];
+  for (const m of rest.matchAll(/(?:[0-9a-f]{2}){10,}/gi)) cands.push(Buffer.from(m[0], 'hex').toString('latin1'));
+  for (const m of rest.matchAll(/[A-Za-z0-9_-]{16,}={0,2}/g)) if (/^aHR0c/.test(m[0])) cands.push(Buffer.from(m[0], 'base64url').toString('latin1'));
+  if (/https?%3a/i.test(rest)) {
+    try {
+      cands.push(decodeURIComponent(rest.slice(rest.search(/https?%3a/i))));
+    } catch {
+      // not well-formed: nothing hidden that a proxy would fetch either
+    }
+  }
+  for (const c of cands) {
+    const h = /^https?:\/\/[^/?#\s]+/i.test(c) ? hostOfUrl(c) : null;
+    if (h) return h;
+  }
+  return null;
 }
 
 /** Does a call carry something beyond its addresses: a body, a query, an upload? */

