@@ -7,8 +7,10 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSyn
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { dirname, join } from 'node:path';
 
-/** Every command hook we write carries this marker so uninstall finds only ours. */
-export const MARKER = '#mcpproxy-hook';
+import { GUARD_HOOK_MARKER, isGuardHook } from '../engine/settings-effect.ts';
+
+/** Every command hook we write carries this marker so uninstall finds only ours (the sidecar knows them by it too). */
+export const MARKER = GUARD_HOOK_MARKER;
 /** PostToolUseFailure carries a failing tool's output (Bash with a non-zero exit): it is data too. */
 export const EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure'] as const;
 
@@ -53,13 +55,8 @@ export function claudeJsonPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.CLAUDE_CONFIG_DIR ? join(env.CLAUDE_CONFIG_DIR, '.claude.json') : join(env.HOME || '', '.claude.json');
 }
 
-export function isOurs(h: unknown): boolean {
-  if (typeof h !== 'object' || h === null) return false;
-  const x = h as HookHandler;
-  if (typeof x.command === 'string' && x.command.includes(MARKER)) return true;
-  if (typeof x.url === 'string' && x.url.includes('/mcpproxy-hook/')) return true;
-  return false;
-}
+/** One of our handlers: a command with the marker, or an HTTP hook to our path (the same test the sidecar's settings rules use). */
+export const isOurs = isGuardHook;
 
 /** Read a settings file: {} when missing; SettingsError naming the line when it is not valid JSON. */
 export function readSettings(file: string): { data: Record<string, unknown>; text: string | null } {

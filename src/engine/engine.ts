@@ -25,6 +25,7 @@ import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
 import { redact } from './redact.ts';
 import { bashTamper, fileTamper, type GuardFacts } from './tamper.ts';
+import type { SettingsFileFacts } from './settings-effect.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
 import { DATA_RULES, SENSITIVE_RULES, type Decision, type DestKind, type Finding } from './findings.ts';
 import { also, article, because, provenanceNote, reasonText, summarize, truncate, unaskedNote } from './reasons.ts';
@@ -467,10 +468,13 @@ export class FlowEngine {
     }
 
     // Switching the guard off (stop its sidecar, uninstall it, delete its state, rewrite the hooks)
+    let settingsLive: string | undefined;
     const tamper = bash
       ? bashTamper(bash, input.command as string, this.guard, typeof ev.cwd === 'string' ? ev.cwd : undefined)
       : FILE_WRITERS.has(tool)
-        ? this.fileTamperOf(input, ev)
+        ? this.fileTamperOf(input, ev, tool, (l) => {
+            settingsLive = l;
+          })
         : undefined;
     if (tamper) {
       const off = tamper.kind === 'disable';
@@ -487,6 +491,8 @@ export class FlowEngine {
     const dest = this.destination(tc, tool, input, bash, [...hosts]);
     const d = this.base(ev, tool, dest.cls, '');
     d.destinationHosts = dest.hosts;
+    // a settings change judged by the file as it is on this machine (daemon/settings-file.ts)
+    if (settingsLive) d.liveFacts = [settingsLive];
 
     let verdicts: DestinationVerdict[] = [];
     if (dest.cls === 'external' || dest.cls === 'unknown') {
@@ -741,10 +747,21 @@ export class FlowEngine {
     return t;
   }
 
-  private fileTamperOf(input: Record<string, unknown>, ev: HookEvent): ReturnType<typeof fileTamper> {
+  private fileTamperOf(input: Record<string, unknown>, ev: HookEvent, tool: string, note: (live: string) => void): ReturnType<typeof fileTamper> {
     const f = typeof input.file_path === 'string' ? input.file_path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
     const p = f ? this.abs(f, ev) : null;
-    return p ? fileTamper(p, this.guard) : undefined;
+    if (!p) return undefined;
+    const file = this.settingsFacts.get(ev);
+    const cwd = typeof ev.cwd === 'string' ? ev.cwd : undefined;
+    return fileTamper(p, this.guard, file ? { tool, input, file, ...(cwd ? { cwd } : {}) } : undefined, note);
+  }
+
+  /** What the daemon read of the settings file a Write / Edit would change (daemon/settings-file.ts); kept only while that event is decided. */
+  private readonly settingsFacts = new WeakMap<HookEvent, SettingsFileFacts>();
+
+  /** Give the engine the current state of the settings file this event would change, before it is decided. */
+  noteSettingsFacts(ev: HookEvent, facts: SettingsFileFacts): void {
+    this.settingsFacts.set(ev, facts);
   }
 
   // ---------------------------------------------------------------- 1 + 4: content of origins

@@ -15,6 +15,7 @@ import { analyzeBash } from './bash/index.ts';
 import { interpFamily } from './bash/commands/interpreters.ts';
 import { codeLang, codeWrites, type CodeLang } from './code-writes.ts';
 import { baseName as base, resolvePath } from './paths.ts';
+import { commandConcern, settingsChangeConcern, type SettingsFileFacts } from './settings-effect.ts';
 
 export interface GuardFacts {
   /** the sidecar's state dir (socket, database, key, pid file) */
@@ -78,7 +79,7 @@ function unwrap(argv: string[]): string[] {
 }
 
 /** Claude Code settings files (user, project, local, managed, ~/.claude.json): where hooks and MCP servers are configured. */
-function settingsFile(p: string): boolean {
+export function settingsFile(p: string): boolean {
   return /(^|\/)\.claude\/settings(\.local)?\.json$/.test(p) || /\/managed-settings\.json$/.test(p) || /(^|\/)\.claude\.json$/.test(p);
 }
 
@@ -419,9 +420,35 @@ function codeTamper(bash: BashAnalysis, command: string, facts: GuardFacts, plac
   return undefined;
 }
 
-/** A Write / Edit of the guard's files or of Claude Code's settings. */
-export function fileTamper(path: string, facts: GuardFacts): TamperFinding | undefined {
+/** A Write / Edit of Claude Code's settings, with what the daemon read of the file it changes. */
+export interface SettingsChange {
+  tool: string;
+  input: Record<string, unknown>;
+  file: SettingsFileFacts;
+  cwd?: string;
+}
+
+/** What a decision that read the settings file on this machine says it consulted (bench:real counts these). */
+export function settingsLiveFact(file: SettingsFileFacts): string {
+  if (file.error !== undefined) return 'the settings file being changed (not readable here)';
+  return file.exists ? 'the settings file being changed (read here)' : 'the settings file being changed (absent here)';
+}
+
+/**
+ * A Write / Edit of the guard's files or of Claude Code's settings. With what the daemon read of a
+ * settings file (`change`), the change is judged by its effect (settings-effect.ts): one that keeps
+ * the guard's hooks and adds nothing that weakens or bypasses them goes through. Without it (the
+ * engine without a daemon, `~/.claude.json`, a notebook tool), every change of a settings file is asked about.
+ */
+export function fileTamper(path: string, facts: GuardFacts, change?: SettingsChange, note?: (live: string) => void): TamperFinding | undefined {
   if (new Places(facts).inside(path)) return { kind: 'disable', what: `change the guard's own files (${path})` };
-  if (settingsFile(path)) return { kind: 'settings', what: `change Claude Code's settings (${path}), where the guard's hooks are` };
-  return undefined;
+  if (!settingsFile(path)) return undefined;
+  if (change && change.file.path === path && /(^|\/)(settings(\.local)?|managed-settings)\.json$/.test(path)) {
+    note?.(settingsLiveFact(change.file));
+    const judge = (cmd: string): string | undefined => commandConcern(cmd, (c) => bashTamper(analyzeBash(c), c, facts, change.cwd)?.what);
+    const concern = settingsChangeConcern(change.tool, change.input, change.file, judge);
+    if (concern === undefined) return undefined;
+    return { kind: 'settings', what: `${concern} in Claude Code's settings (${path})` };
+  }
+  return { kind: 'settings', what: `change Claude Code's settings (${path}), where the guard's hooks are` };
 }

@@ -1,0 +1,64 @@
+/**
+ * The I/O half of judging a settings change by its effect (engine/settings-effect.ts): read the
+ * Claude Code settings file a Write / Edit / MultiEdit would change, as it is now. Only a regular
+ * file (a symlink is followed to one) of bounded size is read; a FIFO, a device or a directory is not
+ * opened for reading (O_NONBLOCK, and checked on the open descriptor), so nothing here can hang the
+ * sidecar. A file that cannot be read is reported with why, and the engine asks about the change.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { resolvePath } from '../engine/paths.ts';
+import type { SettingsFileFacts } from '../engine/settings-effect.ts';
+import { settingsFile } from '../engine/tamper.ts';
+import type { HookEvent } from '../types.ts';
+
+/** Settings files are a few KB; a bigger one is not read (the change is asked about). */
+export const MAX_SETTINGS_BYTES = 1024 * 1024;
+
+const SETTINGS_WRITERS = new Set(['Write', 'Edit', 'MultiEdit']);
+
+/** Read one settings file. Never throws: a failure is an error in the facts. */
+export function readSettingsFile(path: string, maxBytes = MAX_SETTINGS_BYTES): SettingsFileFacts {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // not there (or a dangling symlink): the Write creates it
+    if (code === 'ENOENT') return { path, exists: false };
+    if (code === 'ENOTDIR') return { path, exists: false };
+    return { path, exists: true, error: `it could not be opened (${code ?? (e as Error).message})` };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { path, exists: true, error: 'it is not a regular file' };
+    if (st.size > maxBytes) return { path, exists: true, error: `it is larger than ${maxBytes} bytes` };
+    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+      if (n >= buf.length) return { path, exists: true, error: `it is larger than ${maxBytes} bytes` };
+    }
+    return { path, exists: true, text: buf.subarray(0, n).toString('utf8') };
+  } catch (e) {
+    return { path, exists: true, error: `it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The settings file a PreToolUse Write / Edit / MultiEdit would change, read as it is now, or
+ * undefined when the event changes no settings file.
+ */
+export function inspectSettingsChange(ev: HookEvent, home: string | undefined): SettingsFileFacts | undefined {
+  if (ev.hook_event_name !== 'PreToolUse' || typeof ev.tool_name !== 'string' || !SETTINGS_WRITERS.has(ev.tool_name)) return undefined;
+  const input = ev.tool_input as Record<string, unknown> | undefined;
+  const f = input && typeof input.file_path === 'string' ? input.file_path : undefined;
+  if (!f) return undefined;
+  const cwd = typeof ev.cwd === 'string' && ev.cwd !== '' ? ev.cwd : undefined;
+  const p = resolvePath(f, cwd, home);
+  if (!p || !settingsFile(p)) return undefined;
+  return readSettingsFile(p);
+}

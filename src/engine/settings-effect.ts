@@ -1,0 +1,248 @@
+/**
+ * A Write / Edit / MultiEdit of a Claude Code settings file judged by its effect: the JSON the file
+ * would hold afterwards, next to the JSON it holds now (read by the daemon, daemon/settings-file.ts).
+ * Pure. The change goes ahead only when the resulting file
+ *  - is valid JSON holding an object;
+ *  - keeps every hook entry of the guard the file holds now (same event, matcher and handler);
+ *  - does not newly switch hooks off (`disableAllHooks`, `allowManagedHooksOnly`) or disable the
+ *    guard's plugin (`enabledPlugins`);
+ *  - does not newly set `env` keys that steer or break the hooks (NODE_OPTIONS, PATH, HOME, the
+ *    guard's own MCPPROXY* variables, proxies, hook switches …);
+ *  - adds no HTTP or MCP-tool hook (each would be sent every event), and every command it adds (a
+ *    command hook, the status line, a credential helper) passes the Bash analysis: it sends nothing
+ *    off the machine, touches neither the guard nor the settings, carries no secret and stays within
+ *    the analysis bounds. Those commands run on every event with the event's data on their stdin.
+ * Anything else is what the guard cannot vouch for, and is asked about as before.
+ */
+import { analyzeBash } from './bash/index.ts';
+import { scanText } from './detector.ts';
+import { isPrivateHost } from './provenance.ts';
+
+/** What the daemon read of the settings file a call would change. */
+export interface SettingsFileFacts {
+  /** the absolute path read */
+  path: string;
+  /** a file is there (a regular file that could be read, unless `error` says otherwise) */
+  exists: boolean;
+  /** its text (when it exists and could be read within the bound) */
+  text?: string;
+  /** why it could not be read (not a regular file, over the size bound, unreadable): the change is asked about */
+  error?: string;
+}
+
+/** Marker of the guard's command hooks, and the path of its HTTP hooks (src/cli/settings.ts writes them). */
+export const GUARD_HOOK_MARKER = '#mcpproxy-hook';
+export const GUARD_HOOK_URL_PATH = '/mcpproxy-hook/';
+
+/** One of the guard's hook handlers (a command with the marker, or an HTTP hook to the guard's path). */
+export function isGuardHook(h: unknown): boolean {
+  if (typeof h !== 'object' || h === null) return false;
+  const x = h as { command?: unknown; url?: unknown };
+  if (typeof x.command === 'string' && x.command.includes(GUARD_HOOK_MARKER)) return true;
+  if (typeof x.url === 'string' && x.url.includes(GUARD_HOOK_URL_PATH)) return true;
+  return false;
+}
+
+/** JSON with object keys sorted: two handlers are the same when their canonical forms are. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+interface HookRef {
+  event: string;
+  matcher: string | undefined;
+  handler: Record<string, unknown>;
+}
+
+/** Every hook handler of a settings object, with its event and matcher. */
+function hooksOf(data: Record<string, unknown>): HookRef[] {
+  const out: HookRef[] = [];
+  const hooks = data.hooks;
+  if (typeof hooks !== 'object' || hooks === null || Array.isArray(hooks)) return out;
+  for (const [event, groups] of Object.entries(hooks as Record<string, unknown>)) {
+    if (!Array.isArray(groups)) continue;
+    for (const g of groups) {
+      if (typeof g !== 'object' || g === null) continue;
+      const grp = g as { matcher?: unknown; hooks?: unknown };
+      if (!Array.isArray(grp.hooks)) continue;
+      const matcher = typeof grp.matcher === 'string' ? grp.matcher : undefined;
+      for (const h of grp.hooks) if (typeof h === 'object' && h !== null) out.push({ event, matcher, handler: h as Record<string, unknown> });
+    }
+  }
+  return out;
+}
+
+const refKey = (r: HookRef): string => `${r.event}\u0000${r.matcher ?? ''}\u0000${canonical(r.handler)}`;
+
+/** The guard's hook entries in a settings file's text (none when it is not a JSON object). */
+export function guardEntries(text: string | undefined): HookRef[] {
+  const data = parseObject(text ?? '');
+  return data ? hooksOf(data).filter((r) => isGuardHook(r.handler)) : [];
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  if (text.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null; // not JSON: the caller says so
+  }
+}
+
+/** Settings that switch hooks off (Claude Code 2.1.332's schema: "Disable all hooks and statusLine execution", "only hooks from managed settings … run"). */
+const HOOK_SWITCHES = ['disableAllHooks', 'allowManagedHooksOnly'];
+
+/**
+ * `env` keys that steer or break the hooks: what runs a command hook (PATH, SHELL, NODE_OPTIONS …),
+ * where the guard keeps its state and config (HOME, XDG_*, MCPPROXY_HOOK_*), how an HTTP hook reaches the
+ * sidecar (proxies), where Claude Code reads its settings (CLAUDE_CONFIG_DIR) and Claude Code's own hook
+ * switches (any name with HOOK in it, CLAUDE_CODE_SHELL_PREFIX).
+ */
+const HOOK_ENV =
+  /^(PATH|HOME|SHELL|BASH_ENV|ENV|ZDOTDIR|TMPDIR|USER|LOGNAME|NODE_\w+|LD_\w+|DYLD_\w+|XDG_\w+|MCPPROXY\w*|CLAUDE_CONFIG_DIR|CLAUDE_CODE_SHELL\w*|CLAUDE_CODE_GIT_BASH_PATH|(HTTPS?|ALL|NO|FTP)_PROXY|\w*HOOK\w*)$/i;
+
+/** Settings keys whose value is a command Claude Code runs (besides command hooks). */
+const COMMAND_KEYS = ['apiKeyHelper', 'awsCredentialExport', 'awsAuthRefresh', 'gcpAuthRefresh', 'otelHeadersHelper'];
+
+/** Why a command added to the settings would be interrupted by the Bash analysis (undefined: nothing). */
+export type CommandJudge = (command: string) => string | undefined;
+
+/**
+ * The Bash analysis of a command Claude Code would run from the settings: a command that sends
+ * anything off the machine (it gets each event's data on stdin), that the analysis could not read
+ * to its end, that carries a secret, or that `tamper` (the guard's own tamper rules) flags.
+ */
+export function commandConcern(command: string, tamper: (cmd: string) => string | undefined): string | undefined {
+  const bash = analyzeBash(command);
+  if (bash.limits.length > 0) return `a command the guard could not analyse (${bash.limits[0]!.what})`;
+  const t = tamper(command);
+  if (t) return `a command that would ${t}`;
+  if (bash.egress && !(bash.hosts.length > 0 && bash.hosts.every(isPrivateHost))) {
+    const to = bash.hosts.length ? ` to ${bash.hosts.slice(0, 3).join(', ')}` : '';
+    return `a command that sends data off the machine (${bash.egressCommands.slice(0, 3).join(', ')}${to}), with every event's data on its stdin`;
+  }
+  const secret = scanText(command).find((f) => f.severity !== 'medium');
+  if (secret) return `a command that carries ${secret.label}`;
+  return undefined;
+}
+
+/** The text an Edit / MultiEdit leaves, or why it cannot be told. */
+function applyEdits(current: string | undefined, edits: Array<Record<string, unknown>>): { text: string } | { why: string } {
+  let text = current;
+  for (const e of edits) {
+    const oldS = e.old_string;
+    const newS = e.new_string;
+    if (typeof oldS !== 'string' || typeof newS !== 'string') return { why: 'the edit has no old_string / new_string' };
+    if (text === undefined) {
+      // an edit with an empty old_string creates the file
+      if (oldS === '') {
+        text = newS;
+        continue;
+      }
+      return { why: 'the edit names text in a file that is not there' };
+    }
+    if (oldS === '') return { why: 'the edit has an empty old_string for a file that exists' };
+    const first = text.indexOf(oldS);
+    if (first < 0) return { why: 'the text the edit replaces is not in the file as it is now' };
+    if (e.replace_all === true) text = text.split(oldS).join(newS);
+    else {
+      if (text.indexOf(oldS, first + oldS.length) >= 0) return { why: 'the text the edit replaces occurs more than once' };
+      text = text.slice(0, first) + newS + text.slice(first + oldS.length);
+    }
+  }
+  return text === undefined ? { why: 'the edit changes nothing it can be checked on' } : { text };
+}
+
+/** The content a Write / Edit / MultiEdit would leave in the file, or why it cannot be told. */
+export function resultingText(tool: string, input: Record<string, unknown>, current: string | undefined): { text: string } | { why: string } {
+  if (tool === 'Write') return typeof input.content === 'string' ? { text: input.content } : { why: 'the Write has no content' };
+  if (tool === 'Edit') return applyEdits(current, [input]);
+  if (tool === 'MultiEdit') {
+    const edits = input.edits;
+    if (!Array.isArray(edits) || edits.some((e) => typeof e !== 'object' || e === null)) return { why: 'the MultiEdit has no list of edits' };
+    return applyEdits(current, edits as Array<Record<string, unknown>>);
+  }
+  return { why: `${tool} changes the file in a way the guard does not read` };
+}
+
+const truthy = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== 0 && v !== '' && v !== 'false';
+
+/**
+ * What a change of a settings file would do that the guard cannot let through, in words (the first
+ * such thing), or undefined when the change keeps the guard's hooks and adds nothing that weakens or
+ * bypasses them.
+ */
+export function settingsChangeConcern(tool: string, input: Record<string, unknown>, file: SettingsFileFacts, judge: CommandJudge): string | undefined {
+  if (file.error !== undefined) return `change a settings file the guard could not read (${file.error})`;
+  const current = file.exists ? (file.text ?? '') : undefined;
+  const after = resultingText(tool, input, current);
+  if ('why' in after) return `change the settings in a way the guard cannot check: ${after.why}`;
+  const next = parseObject(after.text);
+  if (next === null) return 'leave the settings file as something that is not a JSON object (Claude Code then ignores the whole file)';
+  const before = (current !== undefined ? parseObject(current) : null) ?? {};
+
+  const kept = new Set(hooksOf(next).map(refKey));
+  for (const g of hooksOf(before).filter((r) => isGuardHook(r.handler))) {
+    if (!kept.has(refKey(g))) return `remove or change the guard's own ${g.event} hook`;
+  }
+  for (const k of HOOK_SWITCHES) {
+    if (truthy(next[k]) && canonical(next[k]) !== canonical(before[k])) return `set "${k}", which switches hooks off`;
+  }
+  const plugins = next.enabledPlugins;
+  if (plugins && typeof plugins === 'object') {
+    const was = (before.enabledPlugins ?? {}) as Record<string, unknown>;
+    for (const [id, on] of Object.entries(plugins as Record<string, unknown>)) {
+      if (/^mcpproxy-hook@/.test(id) && on === false && was[id] !== false) return `disable the guard's plugin (enabledPlugins "${id}": false)`;
+    }
+  }
+  const env = next.env;
+  if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env))) return 'set "env" to something that is not an object';
+  if (env) {
+    const was = (typeof before.env === 'object' && before.env !== null ? before.env : {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(env as Record<string, unknown>)) {
+      if (HOOK_ENV.test(k) && canonical(v) !== canonical(was[k]))
+        return `set the environment variable ${k}, which steers how hooks run or where the guard lives`;
+    }
+  }
+  // what the settings newly run: hooks, the status line, helpers
+  const old = new Set(hooksOf(before).map((r) => canonical(r.handler)));
+  for (const r of hooksOf(next)) {
+    if (old.has(canonical(r.handler))) continue;
+    const type = r.handler.type;
+    if (type === 'command') {
+      const cmd = r.handler.command;
+      if (typeof cmd !== 'string') return `add a ${r.event} command hook with no command`;
+      const why = judge(cmd);
+      if (why) return `add a ${r.event} hook that runs ${why}`;
+    } else if (type === 'http') {
+      return `add a ${r.event} HTTP hook (to ${String(r.handler.url ?? 'an unknown URL').slice(0, 120)}), which is sent every ${r.event} event with its data`;
+    } else if (type === 'mcp_tool') {
+      return `add a ${r.event} hook that calls an MCP tool with every ${r.event} event`;
+    } else if (type !== 'prompt' && type !== 'agent') {
+      return `add a ${r.event} hook of a type the guard does not know (${String(type).slice(0, 40)})`;
+    }
+  }
+  const commands: Array<[string, unknown, unknown]> = COMMAND_KEYS.map((k) => [k, next[k], before[k]]);
+  for (const k of ['statusLine', 'fileSuggestion']) {
+    const v = next[k];
+    const w = before[k];
+    if (v && typeof v === 'object')
+      commands.push([k, (v as Record<string, unknown>).command, w && typeof w === 'object' ? (w as Record<string, unknown>).command : undefined]);
+  }
+  for (const [k, v, w] of commands) {
+    if (v === undefined || v === w) continue;
+    if (typeof v !== 'string') return `set "${k}" to something that is not a command`;
+    const why = judge(v);
+    if (why) return `set "${k}" to ${why}`;
+  }
+  return undefined;
+}
