@@ -114,7 +114,10 @@ export const configSchema = z
           "what an 'ask' becomes in a session that bypasses permissions (--dangerously-skip-permissions, permission_mode bypassPermissions), where Claude Code would run the call without asking anyone",
         ),
         guardTampering: action('deny', 'a tool call that would stop or kill the sidecar, uninstall the guard, or change or delete its state or built files'),
-        settingsChanges: action('ask', "a tool call that would change Claude Code's settings files (where the guard's hooks and MCP servers are configured)"),
+        settingsChanges: action(
+          'ask',
+          "a change of Claude Code's settings files (where the guard's hooks and MCP servers are configured) that the guard cannot vouch for: a Write or Edit whose result drops or changes the guard's hooks, switches hooks off, sets env keys that steer them or adds hooks or commands that send data; a writer whose result it cannot see (redirects, cp, mv, sed -i, code writing a computed path); ~/.claude.json",
+        ),
         sensitiveInFetchPrompt: action(
           'deny',
           'secrets or sensitive data in the prompt of a WebFetch of an outside page (the prompt goes to the summarising model, not the site, but only an injected agent puts secrets there)',
