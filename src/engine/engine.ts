@@ -17,7 +17,17 @@ import type { Classification, HookEvent } from '../types.ts';
 import { ACTION_RANK, RISK_RANK } from '../types.ts';
 import type { Config } from '../config/index.ts';
 import { canonicalToolName, classifyTool, configuredClass, own, parseMcpName, type ToolAnnotations, type ToolClass } from './classifier.ts';
-import { Hasher, K, contentLeaves, stringLeaves, structuredValues, type FragmentHit, type OriginMatch, type TokenSpec } from './fingerprint/index.ts';
+import {
+  Hasher,
+  K,
+  contentLeaves,
+  stringLeaves,
+  structuredValues,
+  type FragmentHit,
+  type OriginMatch,
+  type RowCell,
+  type TokenSpec,
+} from './fingerprint/index.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, type Session, type Taint } from './flow-tracker.ts';
 import { scanText, sensitivePath } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
@@ -37,6 +47,7 @@ import {
   isChosen,
   isPrivateHost,
   provenanceOf,
+  siteOperands,
   verdictRank,
   type Destination,
   type DestinationVerdict,
@@ -377,8 +388,10 @@ export class FlowEngine {
         if (!sensitive.includes(f.label)) sensitive.push(f.label);
       }
     }
-    // the distinctive values of the rows it returned (names, addresses, account numbers …): matched on their own
-    for (const t of structuredValues(ev.tool_response)) tokens.push(t);
+    // the distinctive values of the rows it returned (names, addresses, account numbers …): matched on their own;
+    // and its personal rows whole, so that several values of one row leaving together count as that record
+    const rows: RowCell[][] = [];
+    for (const t of structuredValues(ev.tool_response, rows)) tokens.push(t);
     if (tc.source === 'unknown' && sensitive.length === 0) {
       d.summary = 'unclassified tool output, nothing sensitive: not recorded';
       return d;
@@ -409,6 +422,7 @@ export class FlowEngine {
       this.tracker.recording,
       binaries,
     );
+    if (rows.length > 0 && o.cls !== 'external') s.rows.add(o.id, rows);
     // payment card numbers make the whole output sensitive (cardholder data)
     if (s.index.lastCards > 0 && !o.sensitive.includes(CARD_LABEL)) {
       o.sensitive.push(CARD_LABEL);
@@ -552,6 +566,7 @@ export class FlowEngine {
       if (tool === 'WebFetch' && typeof input.prompt === 'string' && dest.cls === 'external')
         this.fetchPromptFindings(s, input.prompt, kind, destKey, findings, commits);
       provenancePolicy(this.cfg.policy, findings, verdicts, chosen, tool, input, bash);
+      if (tool === 'WebSearch') this.searchSites(s, ev, input, findings, d);
       this.dataInHostName(s, verdicts, findings);
       // Per-tool / per-server overrides replace the action of flow findings.
       const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
@@ -705,6 +720,35 @@ export class FlowEngine {
         });
     }
     return out;
+  }
+
+  /**
+   * A web search goes to the search provider; one restricted to a site (`site:x`, `allowed_domains`)
+   * is also aimed at that site's pages, and at whoever watches what is searched for there. Data in a
+   * search aimed at a site planted in outside content is the injection pattern ("look up each
+   * customer on site:x"): its data findings become policy.plantedDestination. A search of a site a
+   * result named, with none of the session's data in it, is ordinary research and stays as it is.
+   */
+  private searchSites(s: Session, ev: HookEvent, input: Record<string, unknown>, findings: Finding[], d: Decision): void {
+    if (!findings.some((f) => DATA_RULES.has(f.rule))) return;
+    const sites = new Set<string>();
+    if (typeof input.query === 'string') for (const h of siteOperands(input.query)) sites.add(h);
+    if (Array.isArray(input.allowed_domains)) for (const x of input.allowed_domains) if (typeof x === 'string') for (const h of allHosts(x)) sites.add(h);
+    const ctx = this.provenanceContext(s, ev);
+    for (const h of sites) {
+      const v = provenanceOf({ kind: 'host', value: h }, ctx);
+      if (!v.planted) continue;
+      d.provenance = v.provenance;
+      d.destination = { value: h, via: v.via, planted: true };
+      const pol = this.cfg.policy;
+      for (const f of findings) {
+        if (!DATA_RULES.has(f.rule)) continue;
+        if (ACTION_RANK[pol.plantedDestination] > ACTION_RANK[f.action]) f.action = pol.plantedDestination;
+        if (RISK_RANK[f.risk] < RISK_RANK.critical) f.risk = 'critical';
+        f.how = also(f.how, `the search is restricted to ${because.planted(h, v.via)}`);
+      }
+      return;
+    }
   }
 
   /**
@@ -864,6 +908,40 @@ export class FlowEngine {
         });
         risky.add(id);
       }
+    }
+
+    // 4c. several values of one personal row together (a name, a city, an amount of the same
+    // customer): that record is leaving, though each value alone is short and ordinary
+    const records = new Map<number, { cells: number; rows: number; via: string[] }>();
+    let recordChars = 0;
+    for (const v of vs) {
+      // bounded per call: the raw text and its decoded views up to MAX_RECORD_CHARS in all
+      if (s.rows.cellCount === 0 || recordChars >= MAX_RECORD_CHARS) break;
+      recordChars += v.text.length;
+      for (const hit of s.rows.match(v.text)) {
+        const prev = records.get(hit.originId);
+        if (!prev || hit.rows > prev.rows || hit.cells > prev.cells) records.set(hit.originId, { cells: hit.cells, rows: hit.rows, via: v.via });
+      }
+    }
+    for (const [id, r] of records) {
+      if (risky.has(id)) continue;
+      const o = s.origins.get(id);
+      if (!o || o.cls === 'external') continue;
+      if (home !== undefined && parseMcpName(canonicalToolName(o.toolName))?.server === home) continue;
+      findings.push({
+        action: external ? pol.internalToExternal : pol.internalToUnknown,
+        risk: external ? 'high' : 'medium',
+        flowType: 'internal_to_external',
+        what: `${r.rows > 1 ? `${r.rows} records` : 'a record'} of a personal table (${r.cells} values of the same row${r.rows > 1 ? ' in the fullest one' : ''})`,
+        origin: o,
+        how: also(
+          r.via.length ? `after ${r.via.join(' then ')} decoding` : undefined,
+          `${kind === 'search' ? 'a search query is sent to the search provider; ' : ''}each value alone is short and ordinary, together they are one person's row`,
+        ),
+        decoded: r.via.length > 0,
+        rule: 'record_to_external',
+      });
+      risky.add(id);
     }
 
     // 4b. an output sent a chunk at a time: what one origin's content adds up to at one destination
@@ -1499,6 +1577,9 @@ export class FlowEngine {
 // ------------------------------------------------------------------------------------- helpers
 
 const ENV_LABEL = 'Environment variables';
+
+/** Outgoing text looked at for records per call (the raw input and its decoded views, in order). */
+const MAX_RECORD_CHARS = 512 * 1024;
 
 /** Database clients whose command line carries SQL (`psql -c`, `mysql -e`, `sqlite3 db "…"`). */
 const DB_CLIENTS = /^(psql|mysql|mariadb|sqlite3?|duckdb|clickhouse(-client)?|cqlsh|sqlcmd|snowsql|bq|cockroach|turso|usql|pgcli|mycli|litecli)$/;

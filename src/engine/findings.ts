@@ -36,7 +36,8 @@ export type RuleId =
   | 'push_unchecked'
   | 'lethal_trifecta'
   | 'planted_destination'
-  | 'credentials_copied_by_query';
+  | 'credentials_copied_by_query'
+  | 'record_to_external';
 
 export interface Finding {
   action: Action;
@@ -105,6 +106,7 @@ export const DATA_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'sensitive_in_fetch_prompt',
   'encoded_in_fetch_prompt',
   'credentials_copied_by_query',
+  'record_to_external',
 ]);
 
 /** Findings of ordinary (non-secret) data, which a chosen destination makes ordinary work. */
@@ -118,4 +120,5 @@ export const ORDINARY_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'git_push_new_remote',
   'lethal_trifecta',
   'encoded_in_fetch_prompt',
+  'record_to_external',
 ]);

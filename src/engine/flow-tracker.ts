@@ -5,6 +5,7 @@
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
 import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
+import { RowIndex } from './fingerprint/rows.ts';
 
 export interface Origin {
   id: number;
@@ -108,6 +109,8 @@ export const MAX_LISTED_PATHS = 256;
 export class Session {
   readonly origins = new Map<number, Origin>();
   readonly index: FingerprintIndex;
+  /** the cells of the personal rows tools returned, for record-level matching (in memory only) */
+  readonly rows: RowIndex;
   events = 0;
   readonly decisions: Record<Action, number> = { allow: 0, warn: 0, ask: 0, deny: 0 };
   readonly flows: Partial<Record<FlowType, number>> = {};
@@ -152,6 +155,7 @@ export class Session {
   ) {
     this.lastAt = startedAt;
     this.index = new FingerprintIndex(hasher, maxFingerprints);
+    this.rows = new RowIndex(hasher);
     this.book = new DestinationBook((x) => hasher.hash(x));
   }
 
@@ -208,6 +212,7 @@ export class Session {
       if (this.origins.size <= 1) break;
       if (!this.index.hasOrigin(id)) {
         this.origins.delete(id);
+        this.rows.removeOrigin(id);
         if (record) this.droppedOrigins.push(id);
       }
     }
@@ -357,7 +362,7 @@ export class Session {
   }
 
   approxBytes(): number {
-    let n = this.index.approxBytes() + this.origins.size * 200 + this.taints.size * 300 + this.remotes.size * 200;
+    let n = this.index.approxBytes() + this.rows.approxBytes() + this.origins.size * 200 + this.taints.size * 300 + this.remotes.size * 200;
     for (const x of this.secretsSent.values()) n += x.mask.length + 48;
     for (const c of this.chunks.values()) n += 96 + c.seen.size * 16;
     for (const ps of this.fileLists.values()) for (const p of ps) n += 48 + p.length * 2;

@@ -96,10 +96,20 @@ export function destinationsIn(text: string): Destination[] {
   const t = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
   if (t.includes('@')) for (const m of t.matchAll(EMAIL_RE)) out.push({ kind: 'address', value: m[0].toLowerCase() });
   if (t.includes('.')) for (const h of allHosts(t)) out.push({ kind: 'host', value: h });
+  // a search operator names a site whatever its ending looks like (`site:crm-lookup.info`)
+  if (t.includes('site:')) for (const h of siteOperands(t)) out.push({ kind: 'host', value: h });
   if (/[A-Z]{2}\d\d/.test(t)) for (const m of t.matchAll(IBAN_RE)) out.push({ kind: 'address', value: m[0].toLowerCase() });
   if (t.includes('+')) for (const m of t.matchAll(PHONE_RE)) out.push({ kind: 'address', value: normPhone(m[0]) });
   if (t.includes('github.com'))
     for (const m of t.matchAll(REPO_RE)) out.push({ kind: 'repo', value: `${m[1]}/${(m[2] as string).replace(/\.git$/, '')}`.toLowerCase() });
+  return out;
+}
+
+/** The sites of `site:x` search operators in a text (lower-cased host names). */
+export function siteOperands(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?<![\w.])(?:site|inurl|domain):(?:https?:\/\/)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,23})(?![\w-])/gi))
+    out.push((m[1] as string).toLowerCase());
   return out;
 }
 

@@ -50,4 +50,5 @@ export { distinctiveTokens } from './tokens.ts';
 export { NumTable } from './table.ts';
 export type { IndexDelta } from './delta.ts';
 export { FingerprintIndex, type FragmentHit, type MatchOptions, type MatchResult, type OriginMatch } from './fingerprint-index.ts';
-export { fieldCategory, structuredValues, validIban } from './structured.ts';
+export { fieldCategory, structuredValues, validIban, type RowCell } from './structured.ts';
+export { RowIndex, type RecordHit } from './rows.ts';

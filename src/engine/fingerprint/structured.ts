@@ -218,8 +218,21 @@ export function validIban(s: string): boolean {
 
 const IBAN_SHAPE_RE = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$/;
 
+/** A cell of a personal row: its value as written, and whether its column says who the row is about. */
+export interface RowCell {
+  value: string;
+  personal: boolean;
+  /** the column it is in: every name column (first, last, full) is one (0), the others 1, 2 … */
+  column: number;
+}
+
+/** cells kept per personal row (a wide row's first ones) */
+const MAX_ROW_CELLS = 24;
+
 class Collector {
   readonly out: TokenSpec[] = [];
+  /** the personal rows seen, when asked for (structuredValues' `rows`) */
+  records: RowCell[][] | undefined;
   rows = 0;
   private readonly seen = new Set<string>();
   push(value: string, cat: Exclude<ValueCategory, 'email' | 'card'>): void {
@@ -326,6 +339,18 @@ function row(c: Collector, entries: Array<[string, unknown]>): boolean {
   }
   for (const [cat, s] of cats) fieldValue(c, cat, s, personal);
   if (personal && first && last) fieldValue(c, 'name', `${first} ${last}`, true);
+  // the whole row, for record-level matching: several cells of it in one outgoing text
+  if (personal && c.records) {
+    const cells: RowCell[] = [];
+    for (const [i, [k, x]] of entries.entries()) {
+      const v = typeof x === 'string' ? x : typeof x === 'number' && Number.isFinite(x) ? String(x) : undefined;
+      if (v === undefined || cells.length >= MAX_ROW_CELLS) continue;
+      const cat = fieldCategory(k);
+      cells.push({ value: v, personal: cat !== null && cat !== 'reference', column: cat === 'name' ? 0 : i + 1 });
+    }
+    if (first && last) cells.push({ value: `${first} ${last}`, personal: true, column: 0 });
+    c.records.push(cells);
+  }
   return cats.length > 0;
 }
 
@@ -425,9 +450,12 @@ function shapes(c: Collector, text: string): void {
 /**
  * The distinctive structured values of what a tool returned: `value` is the tool response (any
  * JSON value) or a text. Strings that hold JSON, JSON lines or a table are parsed and walked.
+ * With `rows`, the personal rows (rows with a phone, account, address, ID or e-mail field) are
+ * added to it, every cell, for record-level matching (rows.ts).
  */
-export function structuredValues(value: unknown): TokenSpec[] {
+export function structuredValues(value: unknown, rows?: RowCell[][]): TokenSpec[] {
   const c = new Collector();
+  if (rows) c.records = rows;
   const texts: string[] = [];
   if (typeof value === 'string') texts.push(value);
   else walk(c, value, texts);

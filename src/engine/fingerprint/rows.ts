@@ -1,0 +1,177 @@
+/**
+ * Record-level matching: the cells of the personal rows a tool returned (a customer, a patient, an
+ * account holder), so that several values of ONE row in one outgoing text count as that record
+ * leaving, even when each value alone is short and ordinary (a name, a city, an amount). A name
+ * alone is weak evidence and a city alone is none; a name, the city and the lifetime value of the
+ * same customer together are that customer's record.
+ *
+ * Cells are kept as keyed hashes of their normalised words (lower-cased, split at anything but
+ * letters, digits and `.@'+-`, joined by one space), never as text. An outgoing text is looked up
+ * by its runs of 1 to MAX_CELL_WORDS words. Bounded: MAX_CELLS cells per session (oldest rows go
+ * first), MAX_ROWS_PER_CELL rows per value (a value shared by more rows tells no row apart).
+ * Pure; in memory only (not saved with the session: after a restart, rows read before are not
+ * matched as records; their distinctive values still are, through the index).
+ */
+import type { Hasher } from './hash.ts';
+import type { RowCell } from './structured.ts';
+
+/** cells of personal rows kept per session */
+export const MAX_CELLS = 8192;
+/** rows one cell value may point to (beyond that the value is common: it tells no row apart) */
+export const MAX_ROWS_PER_CELL = 8;
+/** longest cell looked for, in words */
+export const MAX_CELL_WORDS = 4;
+/** distinct columns of one row that make a record, one of them saying who the row is about */
+export const RECORD_MIN_CELLS = 3;
+
+const WORD = /[\p{L}\p{N}][\p{L}\p{N}.@'+-]*/gu;
+/** values too common to count as a cell of anyone's record */
+const COMMON = new Set(['true', 'false', 'null', 'none', 'yes', 'no', 'n/a', 'active', 'inactive', 'pending', 'unknown', 'default']);
+
+/** The words of a text, normalised (trailing dots and quotes of a sentence dropped). */
+function wordsOf(s: string): string[] {
+  const out: string[] = [];
+  for (const m of s.toLowerCase().matchAll(WORD)) {
+    const w = m[0].replace(/[.'+-]+$/, '');
+    if (w.length > 0) out.push(w);
+  }
+  return out;
+}
+
+/** A cell worth matching: a value of 3 to 64 chars, not a small number, not a common word. */
+function cellKey(value: string): string | null {
+  const w = wordsOf(value);
+  if (w.length === 0 || w.length > MAX_CELL_WORDS) return null;
+  const k = w.join(' ');
+  if (k.length < 3 || k.length > 64 || COMMON.has(k)) return null;
+  if (/^\d{1,3}$/.test(k)) return null; // counts, ages, small ids: everywhere
+  return k;
+}
+
+/** column numbers kept per row (name columns are one; wider rows share the last) */
+const COLUMNS = 32;
+const rowOf = (x: number): number => Math.floor(x / (2 * COLUMNS));
+
+/** One record found in an outgoing text: the origin whose row it is, and how many of its cells. */
+export interface RecordHit {
+  originId: number;
+  /** rows of that origin matched as records */
+  rows: number;
+  /** columns matched in the best row */
+  cells: number;
+}
+
+export class RowIndex {
+  /** cell hash -> rows it is in (each `(row * COLUMNS + column) * 2 + personal`) */
+  private readonly cells = new Map<number, number[]>();
+  /** row id -> origin id, in insertion order; and the cell hashes of each row (for eviction) */
+  private readonly rowOrigin = new Map<number, number>();
+  private readonly rowCells = new Map<number, number[]>();
+  private nextRow = 0;
+  private size = 0;
+
+  constructor(private readonly hasher: Hasher) {}
+
+  get cellCount(): number {
+    return this.size;
+  }
+
+  /** Record the personal rows of one origin. */
+  add(originId: number, rows: RowCell[][]): void {
+    for (const row of rows) {
+      const seen = new Set<number>();
+      const hashes: number[] = [];
+      const columns = new Set<number>();
+      const id = this.nextRow++;
+      for (const c of row) {
+        const k = cellKey(c.value);
+        if (k === null) continue;
+        const h = this.hasher.hash(k);
+        if (seen.has(h)) continue;
+        seen.add(h);
+        const list = this.cells.get(h) ?? [];
+        if (list.length >= MAX_ROWS_PER_CELL) continue;
+        list.push((id * COLUMNS + Math.min(c.column, COLUMNS - 1)) * 2 + (c.personal ? 1 : 0));
+        this.cells.set(h, list);
+        hashes.push(h);
+        columns.add(c.column);
+        this.size++;
+      }
+      // fewer columns than a record needs: nothing to match
+      if (columns.size < RECORD_MIN_CELLS) {
+        this.dropCells(id, hashes);
+        continue;
+      }
+      this.rowOrigin.set(id, originId);
+      this.rowCells.set(id, hashes);
+    }
+    while (this.size > MAX_CELLS && this.rowOrigin.size > 0) {
+      const oldest = this.rowOrigin.keys().next().value as number;
+      this.dropRow(oldest);
+    }
+  }
+
+  private dropCells(id: number, hashes: number[]): void {
+    for (const h of hashes) {
+      const list = this.cells.get(h);
+      if (!list) continue;
+      const rest = list.filter((x) => rowOf(x) !== id);
+      this.size -= list.length - rest.length;
+      if (rest.length) this.cells.set(h, rest);
+      else this.cells.delete(h);
+    }
+  }
+
+  private dropRow(id: number): void {
+    this.dropCells(id, this.rowCells.get(id) ?? []);
+    this.rowOrigin.delete(id);
+    this.rowCells.delete(id);
+  }
+
+  /** Rows of an evicted origin go with it. */
+  removeOrigin(originId: number): void {
+    for (const [id, o] of [...this.rowOrigin]) if (o === originId) this.dropRow(id);
+  }
+
+  /** Records of this index in an outgoing text: values of RECORD_MIN_CELLS columns of one row, one of them personal. */
+  match(text: string): RecordHit[] {
+    if (this.size === 0) return [];
+    const w = wordsOf(text.length > 256 * 1024 ? text.slice(0, 256 * 1024) : text);
+    // row id -> [columns matched, a personal column among them]
+    const got = new Map<number, [Set<number>, boolean]>();
+    for (let i = 0; i < w.length; i++) {
+      let k = '';
+      for (let n = 1; n <= MAX_CELL_WORDS && i + n <= w.length; n++) {
+        k = n === 1 ? (w[i] as string) : `${k} ${w[i + n - 1]}`;
+        if (k.length > 64) break;
+        if (k.length < 3) continue;
+        const h = this.hasher.hash(k);
+        const rows = this.cells.get(h);
+        if (!rows) continue;
+        for (const x of rows) {
+          const id = rowOf(x);
+          let g = got.get(id);
+          if (!g) got.set(id, (g = [new Set(), false]));
+          // columns, not cells: a first and a last name are one value (the name), not two
+          g[0].add(Math.floor(x / 2) % COLUMNS);
+          if (x % 2 === 1) g[1] = true;
+        }
+      }
+    }
+    const byOrigin = new Map<number, RecordHit>();
+    for (const [id, [cells, personal]] of got) {
+      if (cells.size < RECORD_MIN_CELLS || !personal) continue;
+      const o = this.rowOrigin.get(id);
+      if (o === undefined) continue;
+      const r = byOrigin.get(o) ?? { originId: o, rows: 0, cells: 0 };
+      r.rows++;
+      r.cells = Math.max(r.cells, cells.size);
+      byOrigin.set(o, r);
+    }
+    return [...byOrigin.values()];
+  }
+
+  approxBytes(): number {
+    return this.size * 56 + this.rowOrigin.size * 80;
+  }
+}
