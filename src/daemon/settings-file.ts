@@ -5,7 +5,7 @@
  * opened for reading (O_NONBLOCK, and checked on the open descriptor), so nothing here can hang the
  * sidecar. A file that cannot be read is reported with why, and the engine asks about the change.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { resolvePath } from '../engine/paths.ts';
 import type { SettingsFileFacts } from '../engine/settings-effect.ts';
 import { settingsFile } from '../engine/tamper.ts';
@@ -18,6 +18,27 @@ const SETTINGS_WRITERS = new Set(['Write', 'Edit', 'MultiEdit']);
 
 /** Read one settings file. Never throws: a failure is an error in the facts. */
 export function readSettingsFile(path: string, maxBytes = MAX_SETTINGS_BYTES): SettingsFileFacts {
+  const f = readTarget(path, maxBytes);
+  // a symlinked settings file (dotfiles): a write goes to where it points
+  let link = false;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    return f; // nothing there: the Write creates a plain file
+  }
+  if (link) {
+    try {
+      const real = realpathSync(path);
+      if (real !== path) f.realPath = real;
+    } catch {
+      // a dangling link: a Write would create whatever it points to, which the guard cannot name
+      if (f.error === undefined) return { path, exists: true, error: 'it is a link to a file that is not there' };
+    }
+  }
+  return f;
+}
+
+function readTarget(path: string, maxBytes: number): SettingsFileFacts {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));

@@ -798,7 +798,7 @@ export function codeWrites(lang: CodeLang, src: string): CodeEffects {
     }
     if (
       lang === 'python' &&
-      /^(globals|locals|vars|__builtins__|builtins\.__dict__|sys\.modules)$/.test(full) &&
+      (/^(globals|locals|vars|__builtins__|builtins\.__dict__|sys\.modules)$/.test(full) || last === '__dict__') &&
       toks[parens ? argList(toks, d.end).end : d.end]?.v === '['
     )
       fx.opaque.push(`${full}[…]`);
@@ -814,6 +814,14 @@ export function codeWrites(lang: CodeLang, src: string): CodeEffects {
         fx.opaque.push(`${full}[${nm === null ? '…' : JSON.stringify(nm)}]`);
     }
 
+    // ruby's obj.send(:name, …) / instance_eval as methods of anything
+    if (lang === 'ruby' && dotIdx >= 0 && /^(send|public_send|__send__|instance_eval|class_eval|module_eval|eval|instance_exec)$/.test(last) && args)
+      fx.opaque.push(`.${last}(…)`);
+    // python's fileinput with inplace=True rewrites the files it is given
+    if (lang === 'python' && /^fileinput\.(input|FileInput)$/.test(full) && args?.some((a) => a[0]?.v === 'inplace')) {
+      const files = args.find((a) => a[0]?.v === 'files' && a[1]?.v === '=') ?? (args[0]?.[1]?.v === '=' ? undefined : args[0]);
+      fx.writes.push({ op: 'fileinput inplace', path: files ? literalOf(lang, files) : null });
+    }
     if (!isMethod && opaqueRe.test(full) && args) {
       const a0 = args[0];
       const lit = a0 ? literalOf(lang, a0) : null;
@@ -896,6 +904,16 @@ export function codeWrites(lang: CodeLang, src: string): CodeEffects {
       }
     }
     i = d.end - 1;
+  }
+  // obj['writeFileSync'](…), require('fs')['rmSync'], os.__dict__['remove']: a call named by a string
+  if (lang === 'node' || lang === 'python' || lang === 'ruby') {
+    for (let i = 0; i + 2 < toks.length; i++) {
+      const [a, b, c] = [toks[i]!, toks[i + 1]!, toks[i + 2]!];
+      if (a.k === 'p' && a.v === '[' && b.k === 'str' && c.k === 'p' && c.v === ']' && i > 0 && /^[)\]\w]/.test(toks[i - 1]!.v)) {
+        if (sinkNames.has(b.v) || opaqueRe.test(b.v) || /^(spawn\w*|exec\w*|system|popen|remove|unlink\w*|rename\w*|rm\w*|write\w*|copy\w*)$/.test(b.v))
+          fx.opaque.push(`[${JSON.stringify(b.v)}]`);
+      }
+    }
   }
   if (decodes && (fx.opaque.length > 0 || fx.shells.length > 0)) fx.opaque.push('decoded text run as code');
   return fx;

@@ -8,7 +8,8 @@
  *    guard's plugin (`enabledPlugins`);
  *  - does not newly set `env` keys that steer or break the hooks (NODE_OPTIONS, PATH, HOME, the
  *    guard's own MCPPROXY* variables, proxies, hook switches …);
- *  - adds no HTTP or MCP-tool hook (each would be sent every event), and every command it adds (a
+ *  - adds no PreToolUse or PermissionRequest hook (it could change a call after the guard checked it),
+ *    no HTTP or MCP-tool hook (each would be sent every event), and every command it adds (a
  *    command hook, the status line, a credential helper) passes the Bash analysis: it sends nothing
  *    off the machine, touches neither the guard nor the settings, carries no secret and stays within
  *    the analysis bounds. Those commands run on every event with the event's data on their stdin.
@@ -28,6 +29,8 @@ export interface SettingsFileFacts {
   text?: string;
   /** why it could not be read (not a regular file, over the size bound, unreadable): the change is asked about */
   error?: string;
+  /** where a symlinked settings file really is (a write goes there) */
+  realPath?: string;
 }
 
 /** Marker of the guard's command hooks, and the path of its HTTP hooks (src/cli/settings.ts writes them). */
@@ -110,6 +113,9 @@ const HOOK_SWITCHES = ['disableAllHooks', 'allowManagedHooksOnly'];
 const HOOK_ENV =
   /^(PATH|HOME|SHELL|BASH_ENV|ENV|ZDOTDIR|TMPDIR|USER|LOGNAME|NODE_\w+|LD_\w+|DYLD_\w+|XDG_\w+|MCPPROXY\w*|CLAUDE_CONFIG_DIR|CLAUDE_CODE_SHELL\w*|CLAUDE_CODE_GIT_BASH_PATH|(HTTPS?|ALL|NO|FTP)_PROXY|\w*HOOK\w*)$/i;
 
+/** Hook events whose hooks can rewrite a tool call's input or grant its permission. */
+const INPUT_CHANGING_EVENTS = new Set(['PreToolUse', 'PermissionRequest']);
+
 /** Settings keys whose value is a command Claude Code runs (besides command hooks). */
 const COMMAND_KEYS = ['apiKeyHelper', 'awsCredentialExport', 'awsAuthRefresh', 'gcpAuthRefresh', 'otelHeadersHelper'];
 
@@ -183,6 +189,8 @@ const truthy = (v: unknown): boolean => v !== undefined && v !== null && v !== f
  */
 export function settingsChangeConcern(tool: string, input: Record<string, unknown>, file: SettingsFileFacts, judge: CommandJudge): string | undefined {
   if (file.error !== undefined) return `change a settings file the guard could not read (${file.error})`;
+  if (file.realPath !== undefined && !/(^|\/)(settings(\.local)?|managed-settings)\.json$/.test(file.realPath))
+    return `write through a settings file that links to ${file.realPath}`;
   const current = file.exists ? (file.text ?? '') : undefined;
   const after = resultingText(tool, input, current);
   if ('why' in after) return `change the settings in a way the guard cannot check: ${after.why}`;
@@ -218,6 +226,8 @@ export function settingsChangeConcern(tool: string, input: Record<string, unknow
   for (const r of hooksOf(next)) {
     if (old.has(canonical(r.handler))) continue;
     const type = r.handler.type;
+    // a hook on these events can change what a tool call runs after the guard checked it (updatedInput) or answer for the user
+    if (INPUT_CHANGING_EVENTS.has(r.event)) return `add a ${r.event} hook, which can change what a tool call runs after the guard checked it`;
     if (type === 'command') {
       const cmd = r.handler.command;
       if (typeof cmd !== 'string') return `add a ${r.event} command hook with no command`;

@@ -362,7 +362,10 @@ function codeTamper(bash: BashAnalysis, command: string, facts: GuardFacts, plac
     const cmd = base(argv[0] ?? '');
     if (cmd === 'cd' || cmd === 'pushd') shellCd = true;
     if (!INTERPRETER.test(cmd)) continue;
-    const inline = argv.some((a) => codeTexts.has(a) || [...codeTexts].some((t) => t.length > 0 && a.endsWith(t)));
+    // the code is one of its words, or a word made of an option and the code (-cCODE, --eval=CODE)
+    const inline = argv.some(
+      (a) => codeTexts.has(a) || [...codeTexts].some((t) => t.length > 0 && a.endsWith(t) && /^-{1,2}[\w-]*=?$/.test(a.slice(0, a.length - t.length))),
+    );
     const fromStdin = argv.slice(1).every((a) => a.startsWith('-'));
     if (inline || fromStdin) continue;
     unread.push(argv.join(' '));
@@ -445,6 +448,9 @@ export function fileTamper(path: string, facts: GuardFacts, change?: SettingsCha
   if (!settingsFile(path)) return undefined;
   if (change && change.file.path === path && /(^|\/)(settings(\.local)?|managed-settings)\.json$/.test(path)) {
     note?.(settingsLiveFact(change.file));
+    // a settings file that is a link into the guard's own files
+    const real = change.file.realPath;
+    if (real !== undefined && new Places(facts).inside(real)) return { kind: 'disable', what: `change the guard's own files (${real}, through ${path})` };
     const judge = (cmd: string): string | undefined => commandConcern(cmd, (c) => bashTamper(analyzeBash(c), c, facts, change.cwd)?.what);
     const concern = settingsChangeConcern(change.tool, change.input, change.file, judge);
     if (concern === undefined) return undefined;

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from '../../src/transport/client.ts';
 import { cli, decisionOf, reasonOf, runHook, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
@@ -84,6 +84,21 @@ describe('settings changes judged by their effect, through a real sidecar', () =
     const off = runHook('pre', sc.socket, pre(proj, 'Write', { file_path: local, content: '{"disableAllHooks": true}' }));
     assert.equal(decisionOf(off.json), 'ask', off.stdout);
     assert.match(reasonOf(off.json), /disableAllHooks/);
+  });
+
+  test('a settings file linked from a dotfiles checkout is judged by the file it points to; a dangling link is asked about', () => {
+    const dots = join(sc.home, 'dotfiles', 'claude');
+    mkdirSync(dots, { recursive: true });
+    writeFileSync(join(dots, 'settings.json'), '{"model": "opus"}\n');
+    const dir = join(sc.home, 'p4', '.claude');
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(join(dots, 'settings.json'), join(dir, 'settings.json'));
+    const ok = runHook('pre', sc.socket, pre(join(sc.home, 'p4'), 'Edit', { file_path: join(dir, 'settings.json'), old_string: 'opus', new_string: 'sonnet' }));
+    assert.equal(decisionOf(ok.json), undefined, ok.stdout);
+    symlinkSync(join(sc.home, 'nowhere', 'settings.json'), join(dir, 'settings.local.json'));
+    const dangling = runHook('pre', sc.socket, pre(join(sc.home, 'p4'), 'Write', { file_path: join(dir, 'settings.local.json'), content: '{}' }));
+    assert.equal(decisionOf(dangling.json), 'ask', dangling.stdout);
+    assert.match(reasonOf(dangling.json), /a link to a file that is not there/);
   });
 
   test('a FIFO or a device in place of the settings file is not read (no hang): the change is asked about', () => {

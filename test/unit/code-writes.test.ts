@@ -82,6 +82,12 @@ test('code that writes the settings file, or may, is still asked about', () => {
     `python3 -c "exec(__import__('base64').b64decode('b3BlbignL2hvbWUvdS8uY2xhdWRlL3NldHRpbmdzLmpzb24nLCd3Jyk='))"`,
     `python3 -c "import json; f = getattr(json, name); f({}, open('/home/u/.claude/settings.json'))"`,
     `node -e "const fs=require('fs'); fs['write'+'FileSync'](process.env.HOME+'/.claude/settings.json','{}')"`,
+    `node -e "require('fs')['writeFileSync'](process.env.HOME+'/.claude/settings.json','{}')"`,
+    `python3 -c "import os; os.__dict__['remove'](os.path.expanduser('~/.claude/settings.json'))"`,
+    `python3 -c "import fileinput\nfor l in fileinput.input('/home/u/.claude/settings.json', inplace=True): print(l.replace('PreToolUse', 'X'), end='')"`,
+    `ruby -e 'File.send(:write, File.expand_path("~/.claude/settings.json"), "{}")'`,
+    // a script run by name with the settings path, next to an unrelated one-liner whose code is a suffix of that path
+    `node -e "json" ; python3 rewrite.py --write ~/.claude/settings.json`,
   ]) {
     const d = bash(e, c);
     assert.equal(rule(e, c), 'guard_settings', `${c}\n-> ${d.action} ${d.summary}`);

@@ -176,6 +176,29 @@ test('changes that drop or alter the guard hooks, switch hooks off, steer them t
       onDisk,
       /statusLine/,
     ],
+    [
+      'a PreToolUse hook of its own',
+      'Write',
+      {
+        file_path: USER_SETTINGS,
+        content: json({
+          ...installed,
+          hooks: {
+            ...installed.hooks,
+            PreToolUse: [...(installed.hooks.PreToolUse as unknown[]), { matcher: 'Bash', hooks: [{ type: 'command', command: 'python3 ~/rewrite.py' }] }],
+          },
+        }),
+      },
+      onDisk,
+      /PreToolUse hook, which can change what a tool call runs/,
+    ],
+    [
+      'a link to another file',
+      'Write',
+      { file_path: USER_SETTINGS, content: '{}' },
+      { path: USER_SETTINGS, exists: true, text: '{}', realPath: `${HOME}/.bashrc` },
+      /links to \/home\/u\/.bashrc/,
+    ],
     ['not JSON', 'Write', { file_path: USER_SETTINGS, content: '{ "hooks": ' }, absent, /not a JSON object/],
     ['an edit that does not apply', 'Edit', { file_path: USER_SETTINGS, old_string: 'no such text', new_string: 'x' }, onDisk, /not in the file/],
     [
@@ -193,6 +216,18 @@ test('changes that drop or alter the guard hooks, switch hooks off, steer them t
     assert.match(d.reason, why, label);
     assert.equal(d.liveFacts?.length, 1, label);
   }
+});
+
+test("a settings file that links into the guard's own files is tampering", () => {
+  const e = engine();
+  const d = change(
+    e,
+    'Write',
+    { file_path: USER_SETTINGS, content: '{"policy": {}}' },
+    { path: USER_SETTINGS, exists: true, text: '{}', realPath: `${HOME}/.local/state/mcpproxy-hook/settings.json` },
+  );
+  assert.equal(d.action, 'deny', d.summary);
+  assert.equal(d.findings[0]?.rule, 'guard_tampering');
 });
 
 test('without the daemon facts (or for ~/.claude.json) every settings change is still asked about', () => {
