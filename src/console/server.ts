@@ -17,6 +17,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { connectionBudgets } from '../transport/conn-pool.ts';
 import { listenLoopback } from '../transport/listen.ts';
 import { loopbackRefusal, ownOrigins, secretEquals as sameSecret } from '../transport/loopback-guard.ts';
 import { ErrorCode, GuardError } from '../errors.ts';
@@ -77,6 +78,8 @@ export interface ConsoleOptions {
   data: ConsoleData;
   now?: () => number;
   onError?: (what: string, err: unknown) => void;
+  /** open connections at once (a share of the descriptor limit, conn-pool.ts); more are closed as they come */
+  maxConnections?: number;
 }
 
 interface Session {
@@ -126,6 +129,8 @@ export class ConsoleServer {
         else res.destroy();
       });
     });
+    // any local user can connect: a flood must not take the descriptors the hook listeners need
+    srv.maxConnections = this.opts.maxConnections ?? connectionBudgets().console;
     srv.requestTimeout = 10_000;
     srv.headersTimeout = 5_000;
     srv.maxHeadersCount = 64;

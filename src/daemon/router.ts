@@ -14,6 +14,7 @@ import type { Evaluated } from './recorder.ts';
 import { VERSION } from '../version.ts';
 import { eventOf, wireMessageSchema } from './wire.ts';
 import type { ConnInfo } from '../transport/socket-server.ts';
+import { couldNotCheck } from '../transport/http-hook-server.ts';
 
 /** What the router can ask of the sidecar. */
 export interface RouterTarget {
@@ -79,6 +80,13 @@ export class Router {
       }
     } catch (e) {
       this.report(e, type);
+      // a quota (the per-session bound) is answered with the hook JSON of a denied call, not an error:
+      // a fail-open command hook would let the call run on an error, and no bound may turn into an allow
+      if (type === 'hook' && e instanceof GuardError && e.code === ErrorCode.Overloaded) {
+        const ev = (msg as { e?: unknown }).e;
+        const raw = typeof ev === 'string' || ev instanceof Uint8Array ? eventOf(ev) : '';
+        return JSON.stringify(couldNotCheck(Buffer.from(raw), e.message));
+      }
       if (type === 'hook')
         return hookErrorReply(
           e instanceof GuardError ? e : new GuardError(ErrorCode.Internal, `internal error in the sidecar (${messageOf(e, 200)}); see its log`),

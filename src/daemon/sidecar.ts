@@ -14,6 +14,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfigFile, type Config } from '../config/index.ts';
+import { ErrorCode, GuardError } from '../errors.ts';
 import { canonicalToolName, isProxiedTool } from '../engine/classifier.ts';
 import { FlowEngine } from '../engine/engine.ts';
 import { OwnHosts } from './own-hosts.ts';
@@ -29,7 +30,7 @@ import { ensurePrivateDir, quarantine, readOrCreateKey, readOrCreateToken, State
 import { HttpHookServer } from '../transport/http-hook-server.ts';
 import { socketAlive } from '../transport/listen.ts';
 import { SocketServer } from '../transport/socket-server.ts';
-import { fdLimit, RESERVED_FDS } from '../transport/conn-pool.ts';
+import { connectionBudgets, fdLimit, type ConnectionBudgets } from '../transport/conn-pool.ts';
 import type { HookEvent } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { ConfigWatcher } from './config-watcher.ts';
@@ -48,10 +49,12 @@ import { ConsoleHost, FlowExceptions } from './console-host.ts';
 /** How often the socket file is checked (besides the watch on the state dir). */
 const SOCKET_CHECK_MS = 2000;
 
-/** Connections on the hook socket: half of the descriptors left after the reserve, at most 1,024. */
-function socketBudget(): number {
-  return Math.max(64, Math.min(1024, Math.floor((fdLimit() - RESERVED_FDS) / 2)));
-}
+/**
+ * Events of one session being decided at once (received, answer not yet sent). Claude Code sends a
+ * few at a time (parallel tool calls); more means something is flooding the guard with events for
+ * that session, and they are refused (a deny for a call about to run) instead of queued without bound.
+ */
+export const MAX_SESSION_IN_FLIGHT = 32;
 
 /** How often idle sessions are closed and counters saved. */
 const HOUSEKEEPING_MS = 30_000;
@@ -131,6 +134,13 @@ export class Sidecar {
   private httpError: string | null = null;
   /** which paths reported on each session: hooks, the MCP proxy, or both (coverage mode) */
   private readonly sources = new Map<string, { hook: boolean; proxy: boolean }>();
+  /** connections each listener may hold, out of the descriptor limit (conn-pool.ts) */
+  private readonly budgets: ConnectionBudgets = connectionBudgets();
+  /** events of each session being decided now (MAX_SESSION_IN_FLIGHT) */
+  private readonly inFlight = new Map<string, number>();
+  /** events refused because their session had MAX_SESSION_IN_FLIGHT being decided */
+  private inFlightRefused = 0;
+  private lastInFlightLog = 0;
 
   /**
    * State that was found damaged at start and what was done about it (loud in the log and in
@@ -259,7 +269,7 @@ export class Sidecar {
     this.server = new SocketServer({
       path: paths.socket,
       handle: (msg, conn) => router.handle(msg, conn),
-      maxConnections: socketBudget(),
+      maxConnections: this.budgets.socket,
       onError: (what, err) => this.log.warn(`${what}: ${(err as Error).message}`),
     });
     this.mcp = new McpHost({
@@ -305,6 +315,32 @@ export class Sidecar {
     const t0 = process.hrtime.bigint();
     const ev = parseEvent(raw);
     const now = this.now();
+    const busy = this.inFlight.get(ev.session_id) ?? 0;
+    if (busy >= MAX_SESSION_IN_FLIGHT) {
+      this.inFlightRefused++;
+      if (now - this.lastInFlightLog > 60_000) {
+        this.lastInFlightLog = now;
+        this.log.warn(
+          `session ${JSON.stringify(ev.session_id.slice(0, 80))} has ${busy} events being decided at once; more are refused (${this.inFlightRefused} since start). Something is sending events for it faster than Claude Code does.`,
+        );
+      }
+      throw new GuardError(
+        ErrorCode.Overloaded,
+        `this session already has ${busy} events being decided at once (the guard's per-session bound, ${MAX_SESSION_IN_FLIGHT}): something is sending events for it faster than Claude Code does, and the guard refuses the rest rather than let them through unchecked`,
+      );
+    }
+    const r = this.evaluateParsed(ev, source, now, t0, clientPid);
+    this.inFlight.set(ev.session_id, busy + 1);
+    const done = (): void => {
+      const n = (this.inFlight.get(ev.session_id) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(ev.session_id, n);
+      else this.inFlight.delete(ev.session_id);
+    };
+    r.committed.then(done, done);
+    return r;
+  }
+
+  private evaluateParsed(ev: HookEvent, source: string, now: number, t0: bigint, clientPid?: number): Evaluated {
     if (clientPid !== undefined) this.correlator.notePid(clientPid, ev.session_id, now);
     if (ev.hook_event_name === 'PreToolUse' && typeof ev.tool_name === 'string' && isProxiedTool(ev.tool_name)) {
       this.correlator.notePending(canonicalToolName(ev.tool_name), ev.tool_input, ev.session_id, now);
@@ -380,7 +416,14 @@ export class Sidecar {
       undelivered_24h: this.audit.undeliveredCount(now - 86_400_000),
       audit_store: this.audit.health(),
       state_problems: this.stateProblems,
-      connections: { open: this.server.connections, ...this.server.poolStats },
+      connections: {
+        open: this.server.connections,
+        ...this.server.poolStats,
+        fd_limit: fdLimit(),
+        budgets: this.budgets,
+        ...(this.http ? { http_hook: this.http.stats } : {}),
+        session_in_flight_refused: this.inFlightRefused,
+      },
       latency: this.recorder.latencyStats(),
       memory: {
         rss_bytes: process.memoryUsage().rss,
@@ -528,6 +571,8 @@ export class Sidecar {
         return { output: r.output, ...(rowId !== undefined ? { undelivered: () => this.undelivered(rowId) } : {}) };
       },
       onError: (what, err) => this.log.warn(`${what}: ${(err as Error).message}`),
+      maxConnections: this.budgets.httpAuthenticated,
+      maxUnauthenticated: this.budgets.httpUnauthenticated,
     });
     try {
       await srv.listen();

@@ -8,13 +8,15 @@
  * (an Origin header, CORS preflight) is refused; POST bodies must be application/json and are capped.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createProxyServer, type FlowGuard } from './proxy-server.ts';
 import type { UpstreamManager } from './upstreams.ts';
+import { connectionBudgets } from '../transport/conn-pool.ts';
+import { loopbackPeer } from '../transport/peer.ts';
 import { listenLoopback } from '../transport/listen.ts';
 import { bearerOk, isJsonContentType, loopbackRefusal } from '../transport/loopback-guard.ts';
 
@@ -28,6 +30,8 @@ export interface HttpEndpointOptions {
   upstreams: UpstreamManager;
   guard: FlowGuard;
   log?: (line: string) => void;
+  /** open connections at once (a share of the descriptor limit, conn-pool.ts); more are closed as they come */
+  maxConnections?: number;
   /** MCP sessions at once; the least recently used is closed to make room. Default 256 */
   maxSessions?: number;
   /** a session with no request for this long is closed. Default 6 h */
@@ -58,39 +62,6 @@ interface Session {
 // ------------------------------------------------------------------------------------------------
 // peer pid of a loopback TCP connection (Linux)
 
-function loopbackHex(addr: string): boolean {
-  // /proc/net/tcp: IPv4 as 8 hex digits in host byte order (127.x.x.x → xxxxxx7F on little-endian)
-  if (addr.length === 8) return addr.endsWith('7F') || addr.startsWith('7F');
-  // /proc/net/tcp6: ::1, or ::ffff:127.x.x.x
-  if (addr.length === 32)
-    return addr === '00000000000000000000000001000000' || (addr.startsWith('0000000000000000FFFF0000') && (addr.endsWith('7F') || addr.slice(24, 26) === '7F'));
-  return false;
-}
-
-function findInode(remotePort: number, localPort: number): string | undefined {
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10) continue;
-      const [la, lp] = (f[1] ?? '').split(':');
-      const [ra, rp] = (f[2] ?? '').split(':');
-      if (!la || !lp || !ra || !rp) continue;
-      // the client's socket: its local port is the connection's remote port, and it talks to our port
-      if (parseInt(lp, 16) !== remotePort || parseInt(rp, 16) !== localPort) continue;
-      if (!loopbackHex(la) || !loopbackHex(ra)) continue;
-      const inode = f[9];
-      if (inode && inode !== '0') return inode;
-    }
-  }
-  return undefined;
-}
-
 /**
  * The pid of the process owning the client end of a loopback TCP connection to us (Linux: the socket
  * inode from /proc/net/tcp{,6}, then a scan of /proc/<pid>/fd). Best effort: bounded to `budgetMs`,
@@ -99,7 +70,7 @@ function findInode(remotePort: number, localPort: number): string | undefined {
 export function peerPidOfLoopbackSocket(remotePort: number, localPort: number, budgetMs = 200): number | undefined {
   if (process.platform !== 'linux') return undefined;
   const t0 = Date.now();
-  const inode = findInode(remotePort, localPort);
+  const inode = loopbackPeer(remotePort, localPort)?.inode;
   if (!inode) return undefined;
   const target = `socket:[${inode}]`;
   let pids: string[];
@@ -168,6 +139,8 @@ export class HttpEndpoint {
         else res.destroy();
       });
     });
+    // any local user can connect: a flood must not take the descriptors the hook listeners need
+    srv.maxConnections = this.opts.maxConnections ?? connectionBudgets().mcpHttp;
     srv.headersTimeout = 10_000;
     srv.requestTimeout = 60_000; // receiving one request; responses (SSE streams) are not limited
     srv.keepAliveTimeout = 5_000;

@@ -12,6 +12,38 @@ import type { Socket } from 'node:net';
 /** Descriptors kept free for everything that is not a client connection (database, WAL, watchers, logs, upstreams). */
 export const RESERVED_FDS = 128;
 
+/**
+ * Connections each listener may hold at once, carved out of the descriptors left after RESERVED_FDS,
+ * so that together they never reach the process's limit: a flood on one listener (any local user can
+ * reach the loopback ports) cannot take the descriptors the hook socket and authenticated HTTP hooks
+ * need. Node raises its soft RLIMIT_NOFILE to the hard limit at start; the service unit sets
+ * LimitNOFILE=4096, a sidecar started by the starter hook inherits Claude Code's limits.
+ */
+export interface ConnectionBudgets {
+  /** the Unix hook socket (hooks, CLI) */
+  socket: number;
+  /** HTTP hook connections that presented the bearer token */
+  httpAuthenticated: number;
+  /** HTTP hook connections that have not (yet): a small pool of their own, closed when they do not authenticate promptly */
+  httpUnauthenticated: number;
+  /** the MCP proxy's Streamable HTTP endpoint */
+  mcpHttp: number;
+  /** the web console */
+  console: number;
+}
+
+export function connectionBudgets(limit = fdLimit()): ConnectionBudgets {
+  const spare = Math.max(0, limit - RESERVED_FDS);
+  const share = (f: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, Math.floor(spare * f)));
+  return {
+    socket: share(0.4, 16, 1024),
+    httpAuthenticated: share(0.25, 8, 256),
+    httpUnauthenticated: share(0.08, 4, 32),
+    mcpHttp: share(0.08, 4, 64),
+    console: share(0.04, 4, 32),
+  };
+}
+
 /** The soft limit on open files of this process (Linux /proc; 1024 where it cannot be read). */
 export function fdLimit(): number {
   try {
@@ -33,6 +65,14 @@ export class ConnectionPool {
 
   /** Admit a new connection; false when it was closed because every connection is busy. */
   add(sock: Socket): boolean {
+    if (this.tryAdd(sock)) return true;
+    sock.destroy();
+    return false;
+  }
+
+  /** Admit a connection (closing the least recently used idle one at the limit); false, and nothing closed, when every connection is busy. */
+  tryAdd(sock: Socket): boolean {
+    if (this.conns.has(sock)) return true;
     if (this.conns.size >= this.max) {
       let victim: Socket | undefined;
       for (const [s, busy] of this.conns) {
@@ -43,7 +83,6 @@ export class ConnectionPool {
       }
       if (!victim) {
         this.stats.refusedBusy++;
-        sock.destroy();
         return false;
       }
       this.stats.evictedIdle++;
@@ -55,12 +94,24 @@ export class ConnectionPool {
     return true;
   }
 
-  /** A request started on this connection. */
-  begin(sock: Socket): void {
-    const n = this.conns.get(sock);
-    if (n === undefined) return;
+  /** Take a connection out of this pool (it moves to another); its requests in progress go with it. */
+  remove(sock: Socket): number {
+    const n = this.conns.get(sock) ?? 0;
     this.conns.delete(sock);
-    this.conns.set(sock, n + 1);
+    return n;
+  }
+
+  has(sock: Socket): boolean {
+    return this.conns.has(sock);
+  }
+
+  /** A request started on this connection; how many are in progress on it now (0: not in this pool). */
+  begin(sock: Socket, by = 1): number {
+    const n = this.conns.get(sock);
+    if (n === undefined) return 0;
+    this.conns.delete(sock);
+    this.conns.set(sock, n + by);
+    return n + by;
   }
 
   /** A request on this connection was answered. */

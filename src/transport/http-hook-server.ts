@@ -9,10 +9,11 @@
  * the evaluation's `undelivered`, so the audit row does not claim a decision the hook never got.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { GuardError } from '../errors.ts';
+import { ErrorCode, GuardError } from '../errors.ts';
 import type { Socket } from 'node:net';
 import { ConnectionPool } from './conn-pool.ts';
 import { listenLoopback } from './listen.ts';
+import { LoopbackPeerUids } from './peer.ts';
 import { bearerOk, isJsonContentType, loopbackRefusal } from './loopback-guard.ts';
 
 export const HOOK_PATH = '/mcpproxy-hook/v1/hook';
@@ -29,21 +30,64 @@ export interface HttpAnswer {
 export interface HttpHookOptions {
   port: number;
   token: string;
-  /** evaluate one raw event; throws a GuardError for an event it cannot check */
+  /** evaluate one raw event; throws a GuardError for an event it cannot check (code Overloaded: a quota, answered 503) */
   evaluate: (raw: Buffer) => Promise<HttpAnswer>;
   onError?: (what: string, err: unknown) => void;
-  /** open connections at once (idle ones make room for new ones) */
+  /** connections that presented the bearer token, at once (idle ones make room for new ones) */
   maxConnections?: number;
+  /** connections that have not presented it yet, at once: a pool of their own */
+  maxUnauthenticated?: number;
+  /** a connection that has not presented the bearer token this long after connecting is closed */
+  authDeadlineMs?: number;
+  /** requests in progress on one connection (HTTP pipelining): past it the request is answered 503 and the connection closed */
+  maxInFlightPerConnection?: number;
+  /** the uid of the process at the other end of a connection (default: the kernel's socket table, Linux) */
+  peerUid?: (sock: Socket) => number | undefined;
 }
 
 export const DEFAULT_HTTP_CONNECTIONS = 256;
+export const DEFAULT_HTTP_UNAUTHENTICATED = 32;
+/** Claude Code sends its request as soon as it connects; a connection with no valid token by then is not a hook. */
+export const AUTH_DEADLINE_MS = 2000;
+export const MAX_IN_FLIGHT_PER_CONNECTION = 16;
 
+export interface HttpHookStats {
+  /** open connections: authenticated, and not (yet) */
+  authenticated: number;
+  unauthenticated: number;
+  max_authenticated: number;
+  max_unauthenticated: number;
+  /** connections closed because they did not present the token in time */
+  auth_deadline_closed: number;
+  /** unauthenticated connections closed to make room for newer ones (a flood of connections without the token) */
+  unauthenticated_evicted: number;
+  /** requests answered 503 because a quota was used up (every authenticated connection busy, pipelining, or the sidecar's per-session bound) */
+  refused_503: number;
+  /** connections of other users closed at once while the pool of connections without a token was full */
+  other_user_closed: number;
+}
+
+/**
+ * Any local user can connect to a loopback port, so connections are kept in two bounded pools.
+ * A new connection starts in a small pool of its own, with a deadline to present the bearer token;
+ * at that pool's limit the oldest idle one is closed. A connection whose request carries the token
+ * moves to the authenticated pool, which a client without the token cannot touch. There too, idle
+ * (keep-alive) connections make room for new ones, so holding connections cannot lock out the hooks.
+ * Past a bound the answer is a 503 with a deny in its body: Claude Code blocks the call
+ * (`"onFailure": "block"`); nothing past a bound is ever allowed.
+ */
 export class HttpHookServer {
   private server?: Server;
   private boundPort = 0;
+  private readonly auth: ConnectionPool;
+  private readonly unauth: ConnectionPool;
+  private readonly counters = { auth_deadline_closed: 0, refused_503: 0, other_user_closed: 0 };
+  private readonly ownUid = process.getuid?.();
+  private readonly peers = new LoopbackPeerUids(() => this.boundPort);
 
   constructor(private readonly opts: HttpHookOptions) {
-    this.pool = new ConnectionPool(opts.maxConnections ?? DEFAULT_HTTP_CONNECTIONS);
+    this.auth = new ConnectionPool(opts.maxConnections ?? DEFAULT_HTTP_CONNECTIONS);
+    this.unauth = new ConnectionPool(opts.maxUnauthenticated ?? DEFAULT_HTTP_UNAUTHENTICATED);
   }
 
   get port(): number {
@@ -52,22 +96,58 @@ export class HttpHookServer {
 
   /** Open connections. */
   get connections(): number {
-    return this.pool.size;
+    return this.auth.size + this.unauth.size;
   }
 
-  private readonly pool: ConnectionPool;
+  get stats(): HttpHookStats {
+    return {
+      authenticated: this.auth.size,
+      unauthenticated: this.unauth.size,
+      max_authenticated: this.auth.max,
+      max_unauthenticated: this.unauth.max,
+      auth_deadline_closed: this.counters.auth_deadline_closed,
+      unauthenticated_evicted: this.unauth.stats.evictedIdle,
+      refused_503: this.counters.refused_503,
+      other_user_closed: this.counters.other_user_closed,
+    };
+  }
+
+  private poolOf(sock: Socket): ConnectionPool | undefined {
+    return this.auth.has(sock) ? this.auth : this.unauth.has(sock) ? this.unauth : undefined;
+  }
 
   async listen(): Promise<void> {
     const srv = createServer((req, res) => {
       // a connection with a request in progress is not closed to make room for another
-      this.pool.begin(req.socket);
-      res.once('close', () => this.pool.end(req.socket));
+      const inFlight = this.poolOf(req.socket)?.begin(req.socket) ?? 0;
+      res.once('close', () => this.poolOf(req.socket)?.end(req.socket));
+      const most = this.opts.maxInFlightPerConnection ?? MAX_IN_FLIGHT_PER_CONNECTION;
+      if (inFlight > most) return this.overloaded(res, `more than ${most} requests in progress on one connection`);
       this.handle(req, res);
     });
-    // any local user can connect to a loopback port: a bounded pool where idle (keep-alive)
-    // connections make room for new ones, so holding connections cannot lock out the hooks
     srv.on('connection', (sock: Socket) => {
-      if (!this.pool.add(sock)) this.opts.onError?.('http-hook connections', new Error(`all ${this.pool.max} connections are busy; a new one was closed`));
+      // under a flood (the pool of connections without a token is full) a connection from another
+      // user is closed at once instead of taking the place of an older one: Claude Code runs as the
+      // user this sidecar runs as, and another user's flood must not push its connections out
+      if (this.unauth.size >= this.unauth.max && this.ownUid !== undefined) {
+        const uid = this.opts.peerUid ? this.opts.peerUid(sock) : sock.remotePort !== undefined ? this.peers.uidOf(sock.remotePort) : undefined;
+        if (uid !== undefined && uid !== this.ownUid) {
+          this.counters.other_user_closed++;
+          sock.destroy();
+          return;
+        }
+      }
+      if (!this.unauth.add(sock)) {
+        this.opts.onError?.('http-hook connections', new Error(`all ${this.unauth.max} connections without a token are busy; a new one was closed`));
+        return;
+      }
+      const deadline = setTimeout(() => {
+        if (this.auth.has(sock)) return;
+        this.counters.auth_deadline_closed++;
+        sock.destroy();
+      }, this.opts.authDeadlineMs ?? AUTH_DEADLINE_MS);
+      deadline.unref();
+      sock.once('close', () => clearTimeout(deadline));
     });
     srv.requestTimeout = 10_000;
     srv.headersTimeout = 5_000;
@@ -82,6 +162,23 @@ export class HttpHookServer {
     res.end(JSON.stringify({ error: message }));
   }
 
+  /** A quota is used up: 503 (a failure Claude Code blocks on with onFailure "block") with a deny in the body, and the connection closed. */
+  private overloaded(res: ServerResponse, why: string, event: Buffer = Buffer.alloc(0)): void {
+    this.counters.refused_503++;
+    this.opts.onError?.('http-hook quota', new Error(why));
+    const body = JSON.stringify(couldNotCheck(event, why));
+    res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  }
+
+  /** The request carries the token: its connection moves to the authenticated pool (false when that pool is full of busy connections). */
+  private promote(sock: Socket): boolean {
+    if (this.auth.has(sock)) return true;
+    if (!this.auth.tryAdd(sock)) return false;
+    this.auth.begin(sock, this.unauth.remove(sock));
+    return true;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const bad = loopbackRefusal(req, this.boundPort);
     if (bad) return this.refuse(res, bad.status, bad.message);
@@ -89,6 +186,7 @@ export class HttpHookServer {
     if (req.method !== 'POST') return this.refuse(res, 405, 'use POST');
     if (!bearerOk(req, this.opts.token))
       return this.refuse(res, 401, 'missing or wrong bearer token; reinstall the hooks with `mcpproxy-hook install --transport http`');
+    if (!this.promote(req.socket)) return this.overloaded(res, `all ${this.auth.max} authenticated connections to the sidecar are busy`);
     if (!isJsonContentType(req)) return this.refuse(res, 415, 'content-type must be application/json');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_HTTP_BODY) return this.refuse(res, 413, `body over ${MAX_HTTP_BODY} bytes`);
@@ -115,6 +213,7 @@ export class HttpHookServer {
       try {
         ({ output: out, undelivered } = await this.opts.evaluate(event));
       } catch (e) {
+        if (e instanceof GuardError && e.code === ErrorCode.Overloaded) return this.overloaded(res, e.message, event);
         this.opts.onError?.('http-hook', e);
         // Fail closed twice over: a non-2xx status (with "onFailure": "block" Claude Code blocks the
         // call) and, should a client read the body anyway, a deny in it.
@@ -142,6 +241,7 @@ export class HttpHookServer {
   close(): Promise<void> {
     return new Promise((resolve) => {
       if (!this.server) return resolve();
+      for (const s of [...this.auth.sockets(), ...this.unauth.sockets()]) s.destroy();
       this.server.closeAllConnections?.();
       this.server.close(() => resolve());
     });
