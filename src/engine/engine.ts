@@ -1479,6 +1479,11 @@ export class FlowEngine {
   /** Bash: files written from sensitive or tainted files, from the environment, or from matched content in the command. */
   private bashEffects(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, now: number): void {
     noteRemotes((key, url) => s.addRemote(key, url), repoRemotes(bash, this.cwdOf(ev), this.opts.home));
+    // `find ~ -name id_rsa > f`: f lists those files (as patterns, until the session sees its content)
+    for (const [f, patterns] of bash.listsWritten) {
+      const a = this.abs(f, ev);
+      if (a && !isPseudoFile(a)) s.noteFileList(a, patterns);
+    }
     const writes = bash.writePaths.map((p) => this.abs(p, ev)).filter((p): p is string => p !== null && !isPseudoFile(p));
     if (writes.length === 0) return;
     // `echo '[remote "x"] url = …' >> .git/config`, `sed -i … .git/config`: where its pushes go is changed

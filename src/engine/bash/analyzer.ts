@@ -261,9 +261,11 @@ export class Analyzer implements Ctx {
         for (const c of n.cmds) {
           const before = this.acc.reads.length;
           const ran = this.acc.commands.length;
+          const foundBefore = this.acc.found.length;
           const out = this.node(c, depth, cur);
           const args = this.acc.commands.slice(ran).flatMap((x) => x.argv.slice(1));
-          cur = { reads: cur.reads.concat(this.acc.reads.slice(before)), text: out, args: [...(cur.args ?? []), ...args] };
+          const found = [...(cur.found ?? []), ...this.acc.found.slice(foundBefore)];
+          cur = { reads: cur.reads.concat(this.acc.reads.slice(before)), text: out, args: [...(cur.args ?? []), ...args], ...(found.length ? { found } : {}) };
         }
         return null;
       }
@@ -415,8 +417,16 @@ export class Analyzer implements Ctx {
     const eff: Stdin = red.inReads !== null ? { reads: red.inReads, text: red.text } : stdin;
 
     let res = NONE;
+    const foundBefore = acc.found.length;
     if (argv.length) res = this.command(argv, depth, eff, wordReads);
     else for (const a of assigns) this.assign(a, wordReads.get(a) ?? []);
+    // `find … > f`: f lists what find found (the patterns, until the session sees the real list)
+    if (acc.found.length > foundBefore) {
+      for (const r of n.redirs) {
+        const out = (r.op === '>' || r.op === '>>' || r.op === '>|') && (r.fd === null || r.fd === '1');
+        if (out && r.target && !r.target.text.startsWith('/dev/')) acc.listsWritten.push([r.target.text, acc.found.slice(foundBefore)]);
+      }
+    }
 
     const argData = [...[...wordReads.values()].flat(), ...this.taint([...words, ...n.extra].flatMap((w) => w.vars))];
     if (res.egress) {

@@ -12,6 +12,8 @@ export interface Stdin {
   text: string | null;
   /** the words of the commands that write it (earlier pipeline stages): what they print may be made of them */
   args?: string[];
+  /** the paths a `find` of an earlier stage prints (as patterns: `start/<any dirs>/name`), one per line */
+  found?: string[];
 }
 
 export const NO_STDIN: Stdin = { reads: [], text: null };
@@ -44,6 +46,10 @@ export interface Acc {
   remotes: RemoteFact[];
   /** files whose lines name the files a command reads (`xargs cat < f`, `tar -T f`, `rsync --files-from f`) */
   lists: string[];
+  /** the paths `find` commands print, as patterns (`$HOME/<any dirs>/id_rsa`): what `| xargs cat` then reads */
+  found: string[];
+  /** files a `find` prints into (`find … > f`), with what it prints */
+  listsWritten: Array<[string, string[]]>;
   /** a command prints the whole environment (printenv, env, set, export -p) */
   envDump: boolean;
   /** strings that leave the machine (arguments sent, stdin text of a sender, URLs) */
@@ -90,6 +96,8 @@ export function newAcc(budget?: Acc['budget']): Acc {
     pushes: [],
     remotes: [],
     lists: [],
+    found: [],
+    listsWritten: [],
     envDump: false,
     payload: [],
     payloadOpaque: false,

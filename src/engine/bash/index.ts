@@ -48,6 +48,8 @@ export interface BashAnalysis {
    * known only from what the session saw of f (FlowEngine resolves them).
    */
   listFiles: string[];
+  /** files a `find` prints its paths into (`find ~ -name id_rsa > f`), with those paths as patterns (`~/<any dirs>/id_rsa`) */
+  listsWritten: Array<[string, string[]]>;
   /** a command prints the whole environment (printenv, env, set, export -p, declare -p) */
   envDump: boolean;
   /** what such a command prints reaches a sender (piped, substituted, in a variable, to a socket) */
@@ -111,6 +113,7 @@ export function analyzeBash(command: string): BashAnalysis {
     pushes: acc.pushes,
     remotes: acc.remotes,
     listFiles: uniq([...acc.lists, ...acc.reads.flatMap(substitutedList)]).filter((p) => p !== ENVIRONMENT),
+    listsWritten: acc.listsWritten,
     envDump: acc.envDump,
     envSent: acc.uploads.includes(ENVIRONMENT),
     payload:

@@ -170,6 +170,8 @@ export function runCommand(ctx: Ctx, argv0: Word[], depth: number, stdin: Stdin,
   // every round stripped a wrapper: what is left may be one more
   if (guard === MAX_WRAPPERS && args.length) hitLimit(ctx.acc, 'wrappers');
   if (!args.length) return NONE;
+  // `find … -name id_rsa | xargs cat`: the program reads the files find printed
+  if (viaXargs && stdin.found?.length && FILE_READERS.has(nameOf(ctx.acc, args[0]!))) for (const f of stdin.found) ctx.read(f);
   const res = dispatch(ctx, args, depth, stdin, wordReads);
   if (res.egress && viaXargs) {
     ctx.upload(xargsReads);
@@ -209,11 +211,62 @@ export function envWrapper(ctx: Ctx, rest: Word[], depth: number, stdin: Stdin):
   return { next: rest.slice(i) };
 }
 
+/**
+ * Programs that read the files named in their arguments (as `xargs P` or `find -exec P {}` runs
+ * them): what `find -name id_rsa | xargs cat` bundles is the contents of what find found.
+ */
+const FILE_READERS = new Set([
+  'cat',
+  'tac',
+  'head',
+  'tail',
+  'less',
+  'more',
+  'base64',
+  'basenc',
+  'xxd',
+  'od',
+  'hexdump',
+  'strings',
+  'tar',
+  'zip',
+  'gzip',
+  'bzip2',
+  'xz',
+  'zstd',
+  '7z',
+  'cp',
+  'rsync',
+  'scp',
+  'curl',
+  'openssl',
+  'gpg',
+  'paste',
+  'sed',
+  'awk',
+  'grep',
+  'jq',
+]);
+
+/** What a find prints, as patterns (`start/<any dirs>/name` for each -name / -iname; the starting points when it names none). */
+function foundPatterns(starts: string[], rest: Word[]): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const t = rest[i]!.text;
+    if ((t === '-name' || t === '-iname') && rest[i + 1]) names.push(rest[i + 1]!.text);
+  }
+  const from = starts.length ? starts : ['.'];
+  if (names.length === 0) return from;
+  return from.flatMap((s) => names.map((n) => `${s.replace(/\/+$/, '')}/**/${n}`)).slice(0, 64);
+}
+
 export function find(ctx: Ctx, rest: Word[], depth: number, stdin: Stdin, wordReads: Map<Word, string[]>): CmdResult {
   let i = 0;
   while (i < rest.length && /^-[HLP]$|^-O\d$|^-D$/.test(rest[i]!.text)) i += rest[i]!.text === '-D' ? 2 : 1;
   const starts: string[] = [];
   while (i < rest.length && !/^[-(!]/.test(rest[i]!.text)) starts.push(rest[i++]!.text);
+  const found = foundPatterns(starts, rest.slice(i));
+  ctx.acc.found.push(...found);
   let egress = false;
   let stdinUse = false;
   for (; i < rest.length; i++) {
@@ -226,6 +279,8 @@ export function find(ctx: Ctx, rest: Word[], depth: number, stdin: Stdin, wordRe
         ctx.tooDeep();
         continue;
       }
+      // `-exec cat {} +`: the program reads each file found
+      if (sub.some((w) => w.text.includes('{}')) && FILE_READERS.has(nameOf(ctx.acc, sub[0]!))) for (const f of found) ctx.read(f);
       const r = runCommand(ctx, sub, depth + 1, stdin, wordReads);
       if (r.egress) {
         egress = true;
