@@ -6,15 +6,10 @@
  * sidecar. A file that cannot be read is reported with why, and the engine asks about the change.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
-import { resolvePath } from '../engine/paths.ts';
 import type { SettingsFileFacts } from '../engine/settings-effect.ts';
-import { settingsFile } from '../engine/tamper.ts';
-import type { HookEvent } from '../types.ts';
 
 /** Settings files are a few KB; a bigger one is not read (the change is asked about). */
 export const MAX_SETTINGS_BYTES = 1024 * 1024;
-
-const SETTINGS_WRITERS = new Set(['Write', 'Edit', 'MultiEdit']);
 
 /** Read one settings file. Never throws: a failure is an error in the facts. */
 export function readSettingsFile(path: string, maxBytes = MAX_SETTINGS_BYTES): SettingsFileFacts {
@@ -67,19 +62,4 @@ function readTarget(path: string, maxBytes: number): SettingsFileFacts {
   } finally {
     closeSync(fd);
   }
-}
-
-/**
- * The settings file a PreToolUse Write / Edit / MultiEdit would change, read as it is now, or
- * undefined when the event changes no settings file.
- */
-export function inspectSettingsChange(ev: HookEvent, home: string | undefined): SettingsFileFacts | undefined {
-  if (ev.hook_event_name !== 'PreToolUse' || typeof ev.tool_name !== 'string' || !SETTINGS_WRITERS.has(ev.tool_name)) return undefined;
-  const input = ev.tool_input as Record<string, unknown> | undefined;
-  const f = input && typeof input.file_path === 'string' ? input.file_path : undefined;
-  if (!f) return undefined;
-  const cwd = typeof ev.cwd === 'string' && ev.cwd !== '' ? ev.cwd : undefined;
-  const p = resolvePath(f, cwd, home);
-  if (!p || !settingsFile(p)) return undefined;
-  return readSettingsFile(p);
 }

@@ -40,7 +40,7 @@ import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { McpHost } from './mcp-host.ts';
 import { memoryLimit, SESSION_MEMORY_SHARE } from './memory.ts';
 import { inspectPushes } from './git-objects.ts';
-import { inspectSettingsChange } from './settings-file.ts';
+import { readSettingsFile } from './settings-file.ts';
 import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
 import { Redactor } from '../engine/redaction.ts';
 import { Router } from './router.ts';
@@ -217,6 +217,7 @@ export class Sidecar {
       guard: guardFacts(paths),
       toolAnnotations: (t) => this.mcp?.annotations(t),
       ownFacts: () => ownHosts.get(),
+      settingsFile: (p) => readSettingsFile(p),
     });
     // checkpoints in the quiet after a burst of events (a tool running, the model thinking), not on the reply path
     this.audit = this.openAudit(paths.db);
@@ -354,9 +355,6 @@ export class Sidecar {
     // what a git push would publish, read from the repository for the engine to judge
     const pushes = inspectPushes(ev, process.env.HOME);
     if (pushes) this.engine.notePushFacts(ev, pushes);
-    // the settings file a Write / Edit would change, as it is now, for the engine to judge the change's effect
-    const settings = inspectSettingsChange(ev, process.env.HOME);
-    if (settings) this.engine.noteSettingsFacts(ev, settings);
     return this.recorder.decide(ev, source, now, t0, shown);
   }
 

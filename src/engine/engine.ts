@@ -34,7 +34,7 @@ import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
 import { redact } from './redact.ts';
-import { bashTamper, fileTamper, type GuardFacts } from './tamper.ts';
+import { bashTamper, fileTamper, judgedByEffect, type GuardFacts } from './tamper.ts';
 import type { SettingsFileFacts } from './settings-effect.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
 import { DATA_RULES, SENSITIVE_RULES, type Decision, type DestKind, type Finding } from './findings.ts';
@@ -84,6 +84,8 @@ export interface EngineOptions {
   guard?: GuardFacts;
   /** MCP tool annotations by canonical tool name (`mcp__server__tool`), as the MCP proxy saw them in tools/list */
   toolAnnotations?: (tool: string) => ToolAnnotations | undefined;
+  /** a Claude Code settings file as it is now (absolute path), read by the sidecar when a Write / Edit of it is judged by its effect */
+  settingsFile?: (path: string) => SettingsFileFacts;
   /** the user's own hosts (~/.ssh/config, known_hosts), read by the sidecar; called per decision */
   ownFacts?: () => OwnFacts | undefined;
 }
@@ -795,17 +797,10 @@ export class FlowEngine {
     const f = typeof input.file_path === 'string' ? input.file_path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
     const p = f ? this.abs(f, ev) : null;
     if (!p) return undefined;
-    const file = this.settingsFacts.get(ev);
+    // the settings file as it is on this machine, read by the daemon (daemon/settings-file.ts) when a change of one is judged
+    const file = judgedByEffect(p) ? this.opts.settingsFile?.(p) : undefined;
     const cwd = typeof ev.cwd === 'string' ? ev.cwd : undefined;
     return fileTamper(p, this.guard, file ? { tool, input, file, ...(cwd ? { cwd } : {}) } : undefined, note);
-  }
-
-  /** What the daemon read of the settings file a Write / Edit would change (daemon/settings-file.ts); kept only while that event is decided. */
-  private readonly settingsFacts = new WeakMap<HookEvent, SettingsFileFacts>();
-
-  /** Give the engine the current state of the settings file this event would change, before it is decided. */
-  noteSettingsFacts(ev: HookEvent, facts: SettingsFileFacts): void {
-    this.settingsFacts.set(ev, facts);
   }
 
   // ---------------------------------------------------------------- 1 + 4: content of origins

@@ -431,6 +431,11 @@ export interface SettingsChange {
   cwd?: string;
 }
 
+/** Settings files whose changes are judged by their effect (not ~/.claude.json, Claude Code's state file). */
+export function judgedByEffect(p: string): boolean {
+  return settingsFile(p) && /(^|\/)(settings(\.local)?|managed-settings)\.json$/.test(p);
+}
+
 /** What a decision that read the settings file on this machine says it consulted (bench:real counts these). */
 export function settingsLiveFact(file: SettingsFileFacts): string {
   if (file.error !== undefined) return 'the settings file being changed (not readable here)';
@@ -446,7 +451,7 @@ export function settingsLiveFact(file: SettingsFileFacts): string {
 export function fileTamper(path: string, facts: GuardFacts, change?: SettingsChange, note?: (live: string) => void): TamperFinding | undefined {
   if (new Places(facts).inside(path)) return { kind: 'disable', what: `change the guard's own files (${path})` };
   if (!settingsFile(path)) return undefined;
-  if (change && change.file.path === path && /(^|\/)(settings(\.local)?|managed-settings)\.json$/.test(path)) {
+  if (change && change.file.path === path && judgedByEffect(path)) {
     note?.(settingsLiveFact(change.file));
     // a settings file that is a link into the guard's own files
     const real = change.file.realPath;

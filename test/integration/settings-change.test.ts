@@ -101,6 +101,36 @@ describe('settings changes judged by their effect, through a real sidecar', () =
     assert.match(reasonOf(dangling.json), /a link to a file that is not there/);
   });
 
+  test('a settings file that holds the bearer token, read with the token held back and written back with the placeholder, is judged with the token put back', () => {
+    const h = join(sc.home, 'tok');
+    const env = { ...sc.env, HOME: h };
+    mkdirSync(h, { recursive: true });
+    // the default install: HTTP hooks with the bearer token in the file
+    const r = cli(['install', '--no-start'], env);
+    assert.equal(r.status, 0, r.stderr);
+    const file = join(h, '.claude', 'settings.json');
+    const text = readFileSync(file, 'utf8');
+    const token = /Bearer ([^"]+)/.exec(text)?.[1] ?? '';
+    assert.ok(token.length > 20, text);
+    const read = runHook('post', sc.socket, {
+      ...pre(h, 'Read', { file_path: file }),
+      hook_event_name: 'PostToolUse',
+      tool_response: {
+        type: 'text',
+        file: { filePath: file, content: text, numLines: text.split('\n').length, startLine: 1, totalLines: text.split('\n').length },
+      },
+    });
+    const shown = (read.json.hookSpecificOutput as { updatedToolOutput?: { file?: { content?: string } } } | undefined)?.updatedToolOutput?.file?.content ?? '';
+    assert.ok(shown.includes('held back by mcpproxy-hook') && !shown.includes(token), read.stdout);
+    // the model adds a Notification hook to what it saw
+    const seen = JSON.parse(shown) as { hooks: Record<string, unknown> };
+    seen.hooks.Notification = [{ matcher: '', hooks: [{ type: 'command', command: 'notify-send done' }] }];
+    const w = runHook('pre', sc.socket, pre(h, 'Write', { file_path: file, content: JSON.stringify(seen, null, 2) }));
+    assert.equal(decisionOf(w.json), undefined, w.stdout);
+    const put = (w.json.hookSpecificOutput as { updatedInput?: { content?: string } } | undefined)?.updatedInput?.content ?? '';
+    assert.ok(put.includes(token) && put.includes('notify-send done'), w.stdout);
+  });
+
   test('a FIFO or a device in place of the settings file is not read (no hang): the change is asked about', () => {
     const fifoDir = join(sc.home, 'p2', '.claude');
     mkdirSync(fifoDir, { recursive: true });

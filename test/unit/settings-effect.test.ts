@@ -14,14 +14,20 @@ import type { HookEvent } from '../../src/types.ts';
 const HOME = '/home/u';
 const USER_SETTINGS = `${HOME}/.claude/settings.json`;
 let n = 0;
-const engine = (): FlowEngine =>
-  new FlowEngine(defaultConfig(), { seed: 1, home: HOME, guard: { stateDir: `${HOME}/.local/state/mcpproxy-hook` }, timeOfDay: () => '10:00:00' });
+const engine = (file?: SettingsFileFacts): FlowEngine =>
+  new FlowEngine(defaultConfig(), {
+    seed: 1,
+    home: HOME,
+    guard: { stateDir: `${HOME}/.local/state/mcpproxy-hook` },
+    timeOfDay: () => '10:00:00',
+    // what the daemon would read (daemon/settings-file.ts); undefined: an engine without a daemon
+    ...(file ? { settingsFile: () => file } : {}),
+  });
 
-/** A PreToolUse of `tool` with the daemon's facts about the file (undefined: no facts). */
-function change(e: FlowEngine, tool: string, input: Record<string, unknown>, file: SettingsFileFacts | undefined) {
+/** A PreToolUse of `tool` judged with the daemon's facts about the file (undefined: no facts). */
+function change(tool: string, input: Record<string, unknown>, file: SettingsFileFacts | undefined) {
   const ev: HookEvent = { hook_event_name: 'PreToolUse', session_id: 's', tool_name: tool, tool_input: input, cwd: `${HOME}/proj`, tool_use_id: `t${++n}` };
-  if (file) e.noteSettingsFacts(ev, file);
-  return e.handle(ev, 1_800_000_000_000 + n);
+  return engine(file).handle(ev, 1_800_000_000_000 + n);
 }
 
 const OUR_PRE = {
@@ -46,14 +52,12 @@ const json = (o: unknown): string => JSON.stringify(o, null, 2);
 const NOTIFY = { matcher: '', hooks: [{ type: 'command', command: 'uv run ~/.claude/hooks/notification.py --notify' }] };
 
 test('a settings file created with a user Notification hook goes through, and says it consulted this machine', () => {
-  const e = engine();
-  const d = change(e, 'Write', { file_path: USER_SETTINGS, content: json({ hooks: { Notification: [NOTIFY] } }) }, absent);
+  const d = change('Write', { file_path: USER_SETTINGS, content: json({ hooks: { Notification: [NOTIFY] } }) }, absent);
   assert.equal(d.action, 'allow', d.summary);
   assert.deepEqual(d.liveFacts, ['the settings file being changed (absent here)']);
 });
 
 test('changes that keep the guard hooks and add nothing that weakens them go through', () => {
-  const e = engine();
   const withNotify = { ...installed, hooks: { ...installed.hooks, Notification: [NOTIFY] } };
   for (const [tool, input] of [
     ['Write', { file_path: USER_SETTINGS, content: json({ ...installed, model: 'sonnet', permissions: { allow: ['Bash(npm test)'] } }) }],
@@ -78,14 +82,13 @@ test('changes that keep the guard hooks and add nothing that weakens them go thr
       },
     ],
   ] as Array<[string, Record<string, unknown>]>) {
-    const d = change(e, tool, input, onDisk);
+    const d = change(tool, input, onDisk);
     assert.equal(d.action, 'allow', `${tool} ${JSON.stringify(input).slice(0, 160)}: ${d.summary}`);
     assert.deepEqual(d.liveFacts, ['the settings file being changed (read here)']);
   }
 });
 
 test('changes that drop or alter the guard hooks, switch hooks off, steer them through env or add commands that send are asked about', () => {
-  const e = engine();
   const without = { model: 'opus', hooks: { SessionStart: [{ hooks: [OUR_START] }] } };
   const swapped = {
     ...installed,
@@ -210,7 +213,7 @@ test('changes that drop or alter the guard hooks, switch hooks off, steer them t
     ],
   ];
   for (const [label, tool, input, file, why] of cases) {
-    const d = change(e, tool, input, file);
+    const d = change(tool, input, file);
     assert.equal(d.action, 'ask', `${label}: ${d.action} ${d.summary}`);
     assert.equal(d.findings[0]?.rule, 'guard_settings', label);
     assert.match(d.reason, why, label);
@@ -219,9 +222,7 @@ test('changes that drop or alter the guard hooks, switch hooks off, steer them t
 });
 
 test("a settings file that links into the guard's own files is tampering", () => {
-  const e = engine();
   const d = change(
-    e,
     'Write',
     { file_path: USER_SETTINGS, content: '{"policy": {}}' },
     { path: USER_SETTINGS, exists: true, text: '{}', realPath: `${HOME}/.local/state/mcpproxy-hook/settings.json` },
@@ -231,9 +232,8 @@ test("a settings file that links into the guard's own files is tampering", () =>
 });
 
 test('without the daemon facts (or for ~/.claude.json) every settings change is still asked about', () => {
-  const e = engine();
-  assert.equal(change(e, 'Write', { file_path: USER_SETTINGS, content: json({ hooks: { Notification: [NOTIFY] } }) }, undefined).action, 'ask');
-  assert.equal(change(e, 'Write', { file_path: `${HOME}/.claude.json`, content: '{}' }, { path: `${HOME}/.claude.json`, exists: false }).action, 'ask');
+  assert.equal(change('Write', { file_path: USER_SETTINGS, content: json({ hooks: { Notification: [NOTIFY] } }) }, undefined).action, 'ask');
+  assert.equal(change('Write', { file_path: `${HOME}/.claude.json`, content: '{}' }, { path: `${HOME}/.claude.json`, exists: false }).action, 'ask');
   // facts about another file do not count for this one
-  assert.equal(change(e, 'Write', { file_path: USER_SETTINGS, content: '{}' }, { path: `${HOME}/proj/.claude/settings.json`, exists: false }).action, 'ask');
+  assert.equal(change('Write', { file_path: USER_SETTINGS, content: '{}' }, { path: `${HOME}/proj/.claude/settings.json`, exists: false }).action, 'ask');
 });
