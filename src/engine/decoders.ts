@@ -498,9 +498,11 @@ const urlSequence: Decoder = {
       }
       const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]+)/i.exec(u)?.[1]?.toLowerCase();
       if (!host) continue;
-      const list = byHost.get(host) ?? [];
+      // by site, not host: the varying part may be a subdomain (`q.x.example`, `d.x.example` …)
+      const site = host.split('.').slice(-2).join('.');
+      const list = byHost.get(site) ?? [];
       list.push(u);
-      byHost.set(host, list);
+      byHost.set(site, list);
     }
     const out: string[] = [];
     for (const urls of byHost.values()) {

