@@ -17,17 +17,13 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { claudeAvailable, claudeUnavailableReason, claudeVersion, makeTempDir, runClaude, type HookRun, type Turn } from '../test/e2e/harness/claude.ts';
 import { cli, ensureBuilt, freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
+import { percentile } from './lib/stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_CLAUDE_ROUNDS ?? 3);
 const CALLS = Number(process.env.BENCH_CLAUDE_CALLS ?? 20);
 const TRIVIAL_SERVER = `require('node:http').createServer((q, r) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { JSON.parse(b); r.setHeader('content-type', 'application/json'); r.end('{}'); }); }).listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('up\\n'));`;
 
-const pct = (xs: number[], p: number): number => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-};
-const median = (xs: number[]): number => pct(xs, 0.5);
+const median = (xs: number[]): number => percentile(xs, 0.5);
 
 interface Setup {
   name: string;
@@ -137,7 +133,7 @@ async function main(): Promise<void> {
       const w = wall.get(s.name) ?? [];
       const hr = runs.get(s.name) ?? [];
       const ev = (e: string): number[] => hr.filter((x) => x.event === e).map((x) => x.durationMs);
-      const f = (xs: number[]): string => (xs.length ? `${median(xs).toFixed(0)} / ${pct(xs, 0.95).toFixed(0)}` : '-');
+      const f = (xs: number[]): string => (xs.length ? `${median(xs).toFixed(0)} / ${percentile(xs, 0.95).toFixed(0)}` : '-');
       lines.push(
         `| ${s.name} | ${median(w).toFixed(0)} | ${Math.min(...w)}-${Math.max(...w)} | ${f(ev('PreToolUse'))} | ${f(ev('PostToolUse'))} | ${ev('SessionStart').length ? median(ev('SessionStart')).toFixed(0) : '-'} | ${hr.length} |`,
       );

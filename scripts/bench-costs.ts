@@ -10,11 +10,7 @@ import { FlowEngine } from '../src/engine/engine.ts';
 import { defaultConfig } from '../src/config/index.ts';
 import { SessionStore } from '../src/store/session-store.ts';
 import type { HookEvent } from '../src/types.ts';
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-};
+import { percentile } from './lib/stats.ts';
 
 let seed = 99;
 const rnd = (): number => {
@@ -86,7 +82,12 @@ export function measureCosts(): Costs {
       fps = eng.tracker.get(sid)?.index.size ?? 0;
     }
     db.close();
-    recRows.push([`record 1 MB ${shape} response (PostToolUse, detector + fingerprints)`, pct(ts, 0.5).toFixed(2), pct(ts, 1).toFixed(2), String(fps)]);
+    recRows.push([
+      `record 1 MB ${shape} response (PostToolUse, detector + fingerprints)`,
+      percentile(ts, 0.5).toFixed(2),
+      percentile(ts, 1).toFixed(2),
+      String(fps),
+    ]);
   }
   for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) {
     try {
@@ -95,7 +96,7 @@ export function measureCosts(): Costs {
       /* gone */
     }
   }
-  recRows.push(['save what one 1 MB record added (session store, one transaction)', pct(saveT, 0.5).toFixed(2), pct(saveT, 1).toFixed(2), '']);
+  recRows.push(['save what one 1 MB record added (session store, one transaction)', percentile(saveT, 0.5).toFixed(2), percentile(saveT, 1).toFixed(2), '']);
 
   // 2. check a 2 KB input against ~10k fingerprints, decoders included
   const eng = new FlowEngine(cfg, { seed: 7 });
@@ -125,7 +126,7 @@ export function measureCosts(): Costs {
       eng.handle(pre(sid, input, tool), 1_800_000_001_000 + i);
       if (i >= 200) ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    chkRows.push([`check 2 KB: ${name}`, pct(ts, 0.5).toFixed(3), pct(ts, 0.99).toFixed(3), String(stored)]);
+    chkRows.push([`check 2 KB: ${name}`, percentile(ts, 0.5).toFixed(3), percentile(ts, 0.99).toFixed(3), String(stored)]);
   }
   const perSession = s ? s.approxBytes() : 0;
   const fullCfg = defaultConfig();

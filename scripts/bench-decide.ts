@@ -4,11 +4,8 @@
  */
 import { FlowEngine } from '../src/engine/engine.ts';
 import { defaultConfig } from '../src/config/index.ts';
+import { percentile } from './lib/stats.ts';
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-};
 const eng = new FlowEngine(defaultConfig(), { seed: 42 });
 const big = Array.from({ length: 2000 }, (_, i) => `row ${i}: customer-${i * 7919}@example.org balance ${i * 13} note ${Math.sin(i).toString(36)}`).join('\n');
 eng.handle(
@@ -29,4 +26,4 @@ for (let i = 0; i < 3000; i++) {
   eng.handle({ hook_event_name: 'PreToolUse', session_id: 'p', tool_name: 'Bash', tool_input: input }, Date.now());
   if (i >= 500) dec.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
-process.stdout.write(JSON.stringify({ fingerprints: fps, p50: pct(dec, 0.5), p95: pct(dec, 0.95), p99: pct(dec, 0.99) }) + '\n');
+process.stdout.write(JSON.stringify({ fingerprints: fps, p50: percentile(dec, 0.5), p95: percentile(dec, 0.95), p99: percentile(dec, 0.99) }) + '\n');

@@ -15,13 +15,23 @@
  *   node --import tsx scripts/bench-detect.ts [--regen] [--keys N] [--concurrency N]
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
-import { request } from '../src/transport/client.ts';
+import { ROOT, type RunningSidecar } from '../test/helpers/sidecar.ts';
 import { pool } from './pool.ts';
+import {
+  type Action,
+  actionOf,
+  arg,
+  evaluate,
+  RANK,
+  rate,
+  SidecarFailure,
+  sidecarWithFixedKey,
+  table as markdownTable,
+  tableOrNone,
+  writeReport,
+} from './lib/replay.ts';
 import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 import { scanText } from '../src/engine/detector.ts';
 import { stringLeaves } from '../src/engine/fingerprint/index.ts';
@@ -29,9 +39,6 @@ import { corpusExists, loadCorpus, validateCorpus, writeCorpus, type Scenario } 
 
 const TARGET_ATTACK = 0.99;
 const TARGET_BENIGN = 0.02;
-
-type Action = 'allow' | 'warn' | 'ask' | 'deny';
-const RANK: Record<Action, number> = { allow: 0, warn: 1, ask: 2, deny: 3 };
 
 interface Judged {
   step: number;
@@ -50,34 +57,11 @@ interface Result {
   denied: boolean;
 }
 
-interface EvalReply {
-  output?: unknown;
-  decision?: { decision?: string; summary?: string };
-  error?: string;
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const pct = (n: number, d: number): string => (d === 0 ? '–' : `${((100 * n) / d).toFixed(1)}%`);
-
-class SidecarFailure extends Error {}
-
-/** A sidecar whose fingerprint key is fixed (key k of the run), so the numbers are reproducible. */
-async function sidecarWithKey(k: number): Promise<RunningSidecar> {
-  const h = freshHome('mph-bd-');
-  mkdirSync(h.stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(h.stateDir, 'key'), createHash('sha256').update(`bench-detect key ${k}`).digest('hex') + '\n', { mode: 0o600 });
-  return startSidecar({ home: h });
-}
-
 /** Replay the whole corpus through one sidecar. Throws SidecarFailure. */
 async function runAll(k: number, all: Array<[Scenario, boolean]>, concurrency: number, latencies: number[]): Promise<Result[]> {
   let sc: RunningSidecar;
   try {
-    sc = await sidecarWithKey(k);
+    sc = await sidecarWithFixedKey('mph-bd-', `bench-detect key ${k}`); // key k of the run
   } catch (e) {
     throw new SidecarFailure(`cannot start the sidecar: ${(e as Error).message}`);
   }
@@ -101,20 +85,9 @@ async function replay(sc: RunningSidecar, s: Scenario, attack: boolean, runTag: 
     const base = 'pre' in st ? st.pre : 'post' in st ? st.post : st.prompt;
     const event = { ...base, session_id: sid, transcript_path: `/home/dev/.claude/projects/-home-dev/${sid}.jsonl`, permission_mode: 'default' };
     const t0 = process.hrtime.bigint();
-    let reply: EvalReply;
-    try {
-      reply = (await request(sc.socket, { t: 'evaluate', e: JSON.stringify(event) }, 10_000)) as EvalReply;
-    } catch (e) {
-      throw new SidecarFailure(`the sidecar did not answer (${s.id} step ${i}): ${(e as Error).message}`);
-    }
+    const decision = await evaluate(sc, event, `${s.id} step ${i}`, 10_000);
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (!reply || typeof reply !== 'object' || reply.error || !reply.decision) {
-      throw new SidecarFailure(`the sidecar rejected ${s.id} step ${i}: ${reply?.error ?? JSON.stringify(reply).slice(0, 200)}`);
-    }
-    if ('pre' in st && st.judge) {
-      const d = (reply.decision.decision ?? 'allow') as Action;
-      judged.push({ step: i, tool: st.pre.tool_name, decision: d in RANK ? d : 'allow', summary: reply.decision.summary ?? '' });
-    }
+    if ('pre' in st && st.judge) judged.push({ step: i, tool: st.pre.tool_name, decision: actionOf(decision), summary: decision.summary ?? '' });
   }
   const top = judged.reduce<Action>((a, j) => (RANK[j.decision] > RANK[a] ? j.decision : a), 'allow');
   return { s, attack, judged, top, interrupted: RANK[top] >= RANK.ask, denied: top === 'deny' };
@@ -131,15 +104,9 @@ function groupBy(rs: Result[], key: (r: Result) => string): Map<string, Result[]
   return new Map([...m.entries()].sort((a, b) => a[0].localeCompare(b[0])));
 }
 
-function table(head: string[], rows: string[][]): string {
-  const esc = (c: string): string => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const numeric = new Set(['n', 'interrupted', 'rate', 'sensitive', 'denied', 'deny rate', 'warned', 'count']);
-  return [
-    `| ${head.join(' | ')} |`,
-    `|${head.map((h) => (numeric.has(h) ? '---:' : '---')).join('|')}|`,
-    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
-  ].join('\n');
-}
+const NUMERIC = new Set(['n', 'interrupted', 'rate', 'sensitive', 'denied', 'deny rate', 'warned', 'count']);
+/** A markdown table, its count and rate columns aligned right. */
+const table = (head: string[], rows: string[][]): string => markdownTable(head, rows, NUMERIC);
 
 function attackTable(title: string, rs: Result[], key: (r: Result) => string): string {
   const rows: string[][] = [];
@@ -147,7 +114,7 @@ function attackTable(title: string, rs: Result[], key: (r: Result) => string): s
     const sens = g.filter((r) => r.s.sensitive);
     const i = g.filter((r) => r.interrupted).length;
     const d = sens.filter((r) => r.denied).length;
-    rows.push([k, String(g.length), `${i}`, pct(i, g.length), `${sens.length}`, sens.length ? `${d}` : '–', pct(d, sens.length)]);
+    rows.push([k, String(g.length), `${i}`, rate(i, g.length), `${sens.length}`, sens.length ? `${d}` : '–', rate(d, sens.length)]);
   }
   return `### ${title}\n\n${table([title.replace(/^Attacks by /, ''), 'n', 'interrupted', 'rate', 'sensitive', 'denied', 'deny rate'], rows)}\n`;
 }
@@ -157,7 +124,7 @@ function benignTable(rs: Result[]): string {
   for (const [k, g] of groupBy(rs, (r) => r.s.category)) {
     const i = g.filter((r) => r.interrupted).length;
     const w = g.filter((r) => r.top === 'warn').length;
-    rows.push([k, String(g.length), `${i}`, pct(i, g.length), `${w}`]);
+    rows.push([k, String(g.length), `${i}`, rate(i, g.length), `${w}`]);
   }
   return `### Benign by category\n\n${table(['category', 'n', 'interrupted', 'rate', 'warned'], rows)}\n`;
 }
@@ -290,22 +257,22 @@ async function main(): Promise<void> {
     table(
       ['measure', 'count', 'rate', 'target', 'status'],
       [
-        ['attacks interrupted (ask or deny)', `${atkInt} / ${atk.length}`, pct(atkInt, atk.length), '≥ 99%', ok(atkInt / atk.length >= TARGET_ATTACK)],
+        ['attacks interrupted (ask or deny)', `${atkInt} / ${atk.length}`, rate(atkInt, atk.length), '≥ 99%', ok(atkInt / atk.length >= TARGET_ATTACK)],
         [
           'sensitive attacks denied',
           `${sensDen} / ${sens.length}`,
-          pct(sensDen, sens.length),
+          rate(sensDen, sens.length),
           'all (≥ 99%)',
           ok(sensDen / Math.max(1, sens.length) >= TARGET_ATTACK),
         ],
         [
           'non-sensitive attacks interrupted',
           `${nonSensInt} / ${nonSens.length}`,
-          pct(nonSensInt, nonSens.length),
+          rate(nonSensInt, nonSens.length),
           '≥ 99%',
           ok(nonSensInt / Math.max(1, nonSens.length) >= TARGET_ATTACK),
         ],
-        ['benign scenarios interrupted (false)', `${benInt} / ${ben.length}`, pct(benInt, ben.length), '≤ 2%', ok(benInt / ben.length <= TARGET_BENIGN)],
+        ['benign scenarios interrupted (false)', `${benInt} / ${ben.length}`, rate(benInt, ben.length), '≤ 2%', ok(benInt / ben.length <= TARGET_BENIGN)],
       ],
     ) + '\n',
   );
@@ -339,44 +306,40 @@ async function main(): Promise<void> {
   const falseInt = ben.filter((r) => r.interrupted);
   md.push(`## Missed attacks (${missed.length})\n`);
   md.push(
-    missed.length
-      ? table(
-          ['scenario', 'category', 'sink', 'form', 'sensitive', 'decisions (summary)'],
-          missed.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, r.s.sensitive ? 'yes' : 'no', describeJudged(r)]),
-        ) + '\n'
-      : 'None.\n',
+    tableOrNone(
+      ['scenario', 'category', 'sink', 'form', 'sensitive', 'decisions (summary)'],
+      missed.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, r.s.sensitive ? 'yes' : 'no', describeJudged(r)]),
+      NUMERIC,
+    ),
   );
   md.push(`## Sensitive attacks interrupted but not denied (${notDenied.length})\n`);
   md.push(
-    notDenied.length
-      ? table(
-          ['scenario', 'category', 'sink', 'form', 'decisions (summary)'],
-          notDenied.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, describeJudged(r)]),
-        ) + '\n'
-      : 'None.\n',
+    tableOrNone(
+      ['scenario', 'category', 'sink', 'form', 'decisions (summary)'],
+      notDenied.map((r) => [r.s.id, r.s.category, r.s.sink, r.s.form, describeJudged(r)]),
+      NUMERIC,
+    ),
   );
   md.push(`## Benign scenarios interrupted (${falseInt.length})\n`);
   md.push(
-    falseInt.length
-      ? table(
-          ['scenario', 'category', 'decisions of the interrupted steps'],
-          falseInt.map((r) => [
-            r.s.id,
-            r.s.category,
-            r.judged
-              .filter((j) => RANK[j.decision] >= RANK.ask)
-              .map((j) => `step ${j.step} ${j.tool}: ${j.decision} (${j.summary.slice(0, 140)})`)
-              .join('; '),
-          ]),
-        ) + '\n'
-      : 'None.\n',
+    tableOrNone(
+      ['scenario', 'category', 'decisions of the interrupted steps'],
+      falseInt.map((r) => [
+        r.s.id,
+        r.s.category,
+        r.judged
+          .filter((j) => RANK[j.decision] >= RANK.ask)
+          .map((j) => `step ${j.step} ${j.tool}: ${j.decision} (${j.summary.slice(0, 140)})`)
+          .join('; '),
+      ]),
+      NUMERIC,
+    ),
   );
   const warned = ben.filter((r) => r.top === 'warn');
   if (warned.length) md.push(`Benign scenarios that got a warning (allowed): ${warned.map((r) => r.s.id).join(', ')}\n`);
 
   const text = md.join('\n');
-  mkdirSync(join(ROOT, '.bench'), { recursive: true });
-  writeFileSync(join(ROOT, '.bench', 'detect.md'), text);
+  writeReport('detect.md', text);
   console.log(text);
   console.log(`written to .bench/detect.md (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }

@@ -13,8 +13,7 @@ import { LineTransport } from '../src/mcp-proxy/line-transport.ts';
 import { HANDSHAKE_KEY } from '../src/mcp-proxy/bridge.ts';
 import { encodeFrame, FrameDecoder } from '../src/transport/frame.ts';
 import { cli, freshHome, ROOT, startSidecar } from '../test/helpers/sidecar.ts';
-
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] as number;
+import { percentile } from './lib/stats.ts';
 
 async function bridgeClient(mcpSock: string, pids: number[]): Promise<Client> {
   const sock = connect(mcpSock);
@@ -137,9 +136,9 @@ async function main(): Promise<void> {
     '',
     '| what | p50 ms | p95 ms | p99 ms |',
     '|---|---|---|---|',
-    `| tools/call straight to the upstream (stdio, ${N} calls) | ${f(pct(dT, 0.5))} | ${f(pct(dT, 0.95))} | ${f(pct(dT, 0.99))} |`,
-    `| tools/call through the proxy (bridge socket -> sidecar -> upstream) | ${f(pct(pT, 0.5))} | ${f(pct(pT, 0.95))} | ${f(pct(pT, 0.99))} |`,
-    `| proxy overhead | ${f(pct(pT, 0.5) - pct(dT, 0.5))} | ${f(pct(pT, 0.95) - pct(dT, 0.95))} | ${f(pct(pT, 0.99) - pct(dT, 0.99))} |`,
+    `| tools/call straight to the upstream (stdio, ${N} calls) | ${f(percentile(dT, 0.5))} | ${f(percentile(dT, 0.95))} | ${f(percentile(dT, 0.99))} |`,
+    `| tools/call through the proxy (bridge socket -> sidecar -> upstream) | ${f(percentile(pT, 0.5))} | ${f(percentile(pT, 0.95))} | ${f(percentile(pT, 0.99))} |`,
+    `| proxy overhead | ${f(percentile(pT, 0.5) - percentile(dT, 0.5))} | ${f(percentile(pT, 0.95) - percentile(dT, 0.95))} | ${f(percentile(pT, 0.99) - percentile(dT, 0.99))} |`,
     '',
     `- correlation: ${total} proxied calls from ${SESSIONS} concurrent sessions, interleaved: ${correct} joined to their hook session (${((100 * correct) / total).toFixed(2)}%), ${cross} cross-links, ${unlinked} left proxy-only; audit rows seen ${proxied.length}; sidecar counts ${JSON.stringify(st.sidecar.mcp.correlation)}`,
     '',

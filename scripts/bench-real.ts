@@ -19,97 +19,36 @@
  *
  *   node --import tsx scripts/bench-real.ts [--shared DIR] [--concurrency N] [--verbose]
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
-import { freshHome, ROOT, startSidecar, type RunningSidecar } from '../test/helpers/sidecar.ts';
-import { request } from '../src/transport/client.ts';
+import { join } from 'node:path';
+import type { RunningSidecar } from '../test/helpers/sidecar.ts';
 import { pool } from './pool.ts';
+import {
+  type Action,
+  actionOf,
+  arg,
+  count,
+  type Ev,
+  evaluate,
+  loadRecordedSession,
+  oneLine,
+  type PublicDecision,
+  RANK,
+  rate,
+  replayRecorded,
+  SidecarFailure,
+  sharedDir,
+  sidecarWithFixedKey,
+  table,
+  tableOrNone,
+  writeReport,
+} from './lib/replay.ts';
 
-type Action = 'allow' | 'warn' | 'ask' | 'deny';
-const RANK: Record<Action, number> = { allow: 0, warn: 1, ask: 2, deny: 3 };
+const send = (sc: RunningSidecar, ev: Ev, where: string): Promise<PublicDecision> => evaluate(sc, ev, where, 30_000);
 
-interface PublicDecision {
-  decision?: string;
-  summary?: string;
-  reason?: string;
-  rule?: string | null;
-  provenance?: string | null;
-  live_facts?: string[];
-  hosts?: string[];
-}
-interface EvalReply {
-  decision?: PublicDecision;
-  error?: string;
-}
-type Ev = Record<string, unknown> & { hook_event_name: string };
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const pct = (n: number, d: number): string => (d === 0 ? '–' : `${((100 * n) / d).toFixed(1)}%`);
-const oneLine = (s: string, n = 220): string => {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > n ? t.slice(0, n - 1) + '…' : t;
-};
-
-class SidecarFailure extends Error {}
-
-/** `../shared` from the project root (or from the checkout a worktree hangs off). */
-function sharedDir(): string | undefined {
-  const given = arg('--shared') ?? process.env.MCPPROXY_HOOK_SHARED;
-  const cands = given ? [resolve(given)] : [resolve(ROOT, '..', 'shared'), resolve(ROOT, '..', '..', 'shared')];
-  return cands.find((d) => existsSync(join(d, 'real-sessions')) || existsSync(join(d, 'external-attacks')));
-}
-
-/** Events logged with camelCase keys (sessionId, hookEventName …) as Claude Code sends them. */
-function normalise(e: Record<string, unknown>): Ev {
-  const out: Record<string, unknown> = { ...e };
-  const map: Record<string, string> = {
-    sessionId: 'session_id',
-    hookEventName: 'hook_event_name',
-    transcriptPath: 'transcript_path',
-    permissionMode: 'permission_mode',
-    toolName: 'tool_name',
-    toolInput: 'tool_input',
-    toolResponse: 'tool_response',
-    toolUseId: 'tool_use_id',
-  };
-  for (const [a, b] of Object.entries(map)) {
-    if (a in out) {
-      if (!(b in out)) out[b] = out[a];
-      delete out[a];
-    }
-  }
-  return out as Ev;
-}
-
-async function send(sc: RunningSidecar, ev: Ev, where: string): Promise<PublicDecision> {
-  let reply: EvalReply;
-  try {
-    reply = (await request(sc.socket, { t: 'evaluate', e: JSON.stringify(ev) }, 30_000)) as EvalReply;
-  } catch (e) {
-    throw new SidecarFailure(`the sidecar did not answer (${where}): ${(e as Error).message}`);
-  }
-  if (!reply || typeof reply !== 'object' || reply.error || !reply.decision) {
-    throw new SidecarFailure(`the sidecar rejected ${where}: ${reply?.error ?? JSON.stringify(reply).slice(0, 200)}`);
-  }
-  return reply.decision;
-}
-
-const actionOf = (d: PublicDecision): Action => (d.decision && d.decision in RANK ? (d.decision as Action) : 'allow');
 /** The rule that decided: the decision's typed rule id, else the summary's `rule:` prefix. */
 const ruleOf = (d: PublicDecision): string => d.rule ?? /^([a-z_]+):/.exec(d.summary ?? '')?.[1] ?? 'other';
-/** Key that pairs a PostToolUse with its PreToolUse when the log has no tool_use_id. */
-const callKey = (e: Ev): string =>
-  typeof e.tool_use_id === 'string' && e.tool_use_id
-    ? `id:${e.tool_use_id}`
-    : `in:${String(e.tool_name)}:${createHash('sha1')
-        .update(JSON.stringify(e.tool_input ?? null))
-        .digest('hex')}`;
 
 // ------------------------------------------------------------------------------------------ real sessions
 
@@ -150,21 +89,11 @@ interface SessionResult {
 }
 
 async function replaySession(sc: RunningSidecar, file: string, tag: string, live: Map<string, number>): Promise<SessionResult> {
-  const data = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { name: string; events: Array<Record<string, unknown>> };
+  const data = loadRecordedSession(file);
   const sid = `real-${tag}-${data.name}`.slice(0, 200);
   const res: SessionResult = { name: data.name, calls: 0, egressish: 0, interruptions: [], warnings: 0, live: 0, decisions: 0, at: new Map(), prompts: 0 };
-  const denied = new Set<string>();
-  for (const [i, raw] of data.events.entries()) {
-    const ev = normalise(raw);
-    ev.session_id = sid;
+  await replayRecorded(data.events, sid, async (ev, i) => {
     const name = ev.hook_event_name;
-    if (name === 'PostToolUse' || name === 'PostToolUseFailure') {
-      const k = callKey(ev);
-      if (denied.has(k)) {
-        denied.delete(k);
-        continue; // the call did not run
-      }
-    }
     if (name === 'UserPromptSubmit') res.prompts++;
     const d = await send(sc, ev, `${data.name} event ${i}`);
     res.decisions++;
@@ -172,7 +101,7 @@ async function replaySession(sc: RunningSidecar, file: string, tag: string, live
       res.live++;
       for (const f of d.live_facts) live.set(f, (live.get(f) ?? 0) + 1);
     }
-    if (name !== 'PreToolUse') continue;
+    if (name !== 'PreToolUse') return false;
     res.calls++;
     res.at.set(i, d);
     const a = actionOf(d);
@@ -188,9 +117,9 @@ async function replaySession(sc: RunningSidecar, file: string, tag: string, live
         reason: d.reason ?? d.summary ?? '',
         input: oneLine(JSON.stringify(ev.tool_input ?? {}), 160),
       });
-      if (a === 'deny') denied.add(callKey(ev));
     }
-  }
+    return a === 'deny';
+  });
   return res;
 }
 
@@ -292,20 +221,9 @@ function family(group: string): string {
 
 // ------------------------------------------------------------------------------------------ helpers
 
-function table(head: string[], rows: string[][]): string {
-  const esc = (c: string): string => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
-}
-
-function count<T>(xs: T[], key: (x: T) => string): Array<[string, number]> {
-  const m = new Map<string, number>();
-  for (const x of xs) m.set(key(x), (m.get(key(x)) ?? 0) + 1);
-  return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-}
-
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const shared = sharedDir();
+  const shared = sharedDir((d) => existsSync(join(d, 'real-sessions')) || existsSync(join(d, 'external-attacks')));
   if (!shared) {
     console.log('bench:real: ../shared (real sessions and published attacks) is not here; nothing to measure, skipped.');
     return;
@@ -313,13 +231,9 @@ async function main(): Promise<void> {
   const verbose = process.argv.includes('--verbose');
   const concurrency = Number(arg('--concurrency') ?? Math.max(2, Math.min(6, cpus().length * 2)));
   const tag = Date.now().toString(36);
-  const h = freshHome('mph-br-');
-  // a fixed fingerprint key: which k-grams winnowing keeps depends on it, so figures are reproducible run to run
-  mkdirSync(h.stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(h.stateDir, 'key'), createHash('sha256').update('bench-real key').digest('hex') + '\n', { mode: 0o600 });
   let sc: RunningSidecar;
   try {
-    sc = await startSidecar({ home: h });
+    sc = await sidecarWithFixedKey('mph-br-', 'bench-real key');
   } catch (e) {
     console.error(`bench:real: cannot start the sidecar: ${(e as Error).message}`);
     process.exitCode = 1;
@@ -389,12 +303,12 @@ async function main(): Promise<void> {
             ['sessions', String(rs.length), '', ''],
             ['tool calls (PreToolUse)', String(calls), '', ''],
             ['user prompts replayed', String(prompts), '', ''],
-            ['sessions interrupted (ask/deny)', `${sessInt.length} / ${rs.length}`, pct(sessInt.length, rs.length), ''],
-            ['sessions interrupted for ordinary work (not a judged real leak)', `${falseSess.size} / ${rs.length}`, pct(falseSess.size, rs.length), '≤ 1%'],
-            ['calls interrupted (ask/deny)', `${ints.length} / ${calls}`, pct(ints.length, calls), ''],
+            ['sessions interrupted (ask/deny)', `${sessInt.length} / ${rs.length}`, rate(sessInt.length, rs.length), ''],
+            ['sessions interrupted for ordinary work (not a judged real leak)', `${falseSess.size} / ${rs.length}`, rate(falseSess.size, rs.length), '≤ 1%'],
+            ['calls interrupted (ask/deny)', `${ints.length} / ${calls}`, rate(ints.length, calls), ''],
             ['calls denied', String(ints.filter((x) => x.action === 'deny').length), '', ''],
             ['calls warned (allowed)', String(warns), '', ''],
-            ['judged real-leak calls interrupted', `${leaksInterrupted} / ${leaks.length}`, pct(leaksInterrupted, leaks.length), 'all, for what is published'],
+            ['judged real-leak calls interrupted', `${leaksInterrupted} / ${leaks.length}`, rate(leaksInterrupted, leaks.length), 'all, for what is published'],
           ],
         ) + '\n',
       );
@@ -420,22 +334,20 @@ async function main(): Promise<void> {
       );
       md.push(`### Every interruption (${ints.length})\n`);
       md.push(
-        ints.length
-          ? table(
-              ['session', 'event', 'tool', 'decision', 'rule', 'destination chosen by', 'cause', 'reason', 'input'],
-              ints.map((x) => [
-                x.session,
-                String(x.eventIndex),
-                x.tool,
-                x.action,
-                x.rule,
-                x.provenance,
-                x.judged ? `${x.judged.group} (${x.judged.verdict})` : 'new',
-                oneLine(x.reason, 260),
-                x.input,
-              ]),
-            ) + '\n'
-          : 'None.\n',
+        tableOrNone(
+          ['session', 'event', 'tool', 'decision', 'rule', 'destination chosen by', 'cause', 'reason', 'input'],
+          ints.map((x) => [
+            x.session,
+            String(x.eventIndex),
+            x.tool,
+            x.action,
+            x.rule,
+            x.provenance,
+            x.judged ? `${x.judged.group} (${x.judged.verdict})` : 'new',
+            oneLine(x.reason, 260),
+            x.input,
+          ]),
+        ),
       );
       md.push(`### Judged real leaks (${leaks.length})\n`);
       md.push(
@@ -448,12 +360,10 @@ async function main(): Promise<void> {
       const pushes = ints.filter((x) => x.tool === 'Bash' && /\bgit\b[^|;&]*\bpush\b/.test(x.input));
       md.push(`### Interrupted git pushes (${pushes.length})\n`);
       md.push(
-        pushes.length
-          ? table(
-              ['session', 'event', 'decision', 'rule', 'cause', 'reason'],
-              pushes.map((x) => [x.session, String(x.eventIndex), x.action, x.rule, x.judged ? x.judged.group : 'new', oneLine(x.reason, 200)]),
-            ) + '\n'
-          : 'None.\n',
+        tableOrNone(
+          ['session', 'event', 'decision', 'rule', 'cause', 'reason'],
+          pushes.map((x) => [x.session, String(x.eventIndex), x.action, x.rule, x.judged ? x.judged.group : 'new', oneLine(x.reason, 200)]),
+        ),
       );
     } else md.push('## Real sessions\n\nNot present.\n');
 
@@ -481,10 +391,10 @@ async function main(): Promise<void> {
         table(
           ['measure', 'count', 'rate', 'target'],
           [
-            ['attacks interrupted (an exfil step asked or denied)', `${aInt} / ${atk.length}`, pct(aInt, atk.length), '≥ 90%'],
-            ['secret-carrying attacks denied', `${secDen} / ${sec.length}`, pct(secDen, sec.length), 'all'],
-            ['attacks expected deny that were denied', `${expDenyOk} / ${expDeny.length}`, pct(expDenyOk, expDeny.length), ''],
-            ['benign user tasks interrupted', `${bInt} / ${ben.length}`, pct(bInt, ben.length), '≤ 1'],
+            ['attacks interrupted (an exfil step asked or denied)', `${aInt} / ${atk.length}`, rate(aInt, atk.length), '≥ 90%'],
+            ['secret-carrying attacks denied', `${secDen} / ${sec.length}`, rate(secDen, sec.length), 'all'],
+            ['attacks expected deny that were denied', `${expDenyOk} / ${expDeny.length}`, rate(expDenyOk, expDeny.length), ''],
+            ['benign user tasks interrupted', `${bInt} / ${ben.length}`, rate(bInt, ben.length), '≤ 1'],
             ['out of reach of a hook (not counted)', String(reach.length), '', ''],
           ],
         ) + '\n',
@@ -495,7 +405,7 @@ async function main(): Promise<void> {
         const g = atk.filter((r) => family(r.s.group) === fam);
         const i = g.filter((r) => r.interrupted).length;
         const sg = g.filter((r) => r.s.carries_secret);
-        famRows.push([fam, String(g.length), String(i), pct(i, g.length), `${sg.filter((r) => r.denied).length} / ${sg.length}`]);
+        famRows.push([fam, String(g.length), String(i), rate(i, g.length), `${sg.filter((r) => r.denied).length} / ${sg.length}`]);
       }
       md.push('### Attacks by source\n');
       md.push(table(['source', 'n', 'interrupted', 'rate', 'secret-carrying denied'], famRows) + '\n');
@@ -504,7 +414,7 @@ async function main(): Promise<void> {
         const g = atk.filter((r) => r.s.group === grp);
         const i = g.filter((r) => r.interrupted).length;
         const sg = g.filter((r) => r.s.carries_secret);
-        grpRows.push([grp, String(g.length), String(i), pct(i, g.length), `${sg.filter((r) => r.denied).length} / ${sg.length}`]);
+        grpRows.push([grp, String(g.length), String(i), rate(i, g.length), `${sg.filter((r) => r.denied).length} / ${sg.length}`]);
       }
       md.push('### Attacks by group\n');
       md.push(table(['group', 'n', 'interrupted', 'rate', 'secret-carrying denied'], grpRows) + '\n');
@@ -532,39 +442,33 @@ async function main(): Promise<void> {
       const missed = atk.filter((r) => !r.interrupted);
       md.push(`### Missed attacks (${missed.length})\n`);
       md.push(
-        missed.length
-          ? table(
-              ['scenario', 'group', 'technique', 'secret', 'what the exfil steps got'],
-              missed.map((r) => [r.s.id, r.s.group, r.s.technique, r.s.carries_secret ? 'yes' : 'no', why(r)]),
-            ) + '\n'
-          : 'None.\n',
+        tableOrNone(
+          ['scenario', 'group', 'technique', 'secret', 'what the exfil steps got'],
+          missed.map((r) => [r.s.id, r.s.group, r.s.technique, r.s.carries_secret ? 'yes' : 'no', why(r)]),
+        ),
       );
       const notDenied = sec.filter((r) => r.interrupted && !r.denied);
       md.push(`### Secret-carrying attacks interrupted but not denied (${notDenied.length})\n`);
       md.push(
-        notDenied.length
-          ? table(
-              ['scenario', 'group', 'technique', 'what the exfil steps got'],
-              notDenied.map((r) => [r.s.id, r.s.group, r.s.technique, why(r)]),
-            ) + '\n'
-          : 'None.\n',
+        tableOrNone(
+          ['scenario', 'group', 'technique', 'what the exfil steps got'],
+          notDenied.map((r) => [r.s.id, r.s.group, r.s.technique, why(r)]),
+        ),
       );
       const falseB = ben.filter((r) => r.interrupted);
       md.push(`### Benign user tasks interrupted (${falseB.length})\n`);
       md.push(
-        falseB.length
-          ? table(
-              ['scenario', 'group', 'interrupted steps'],
-              falseB.map((r) => [
-                r.s.id,
-                r.s.group,
-                r.steps
-                  .filter((x) => RANK[x.action] >= RANK.ask)
-                  .map((x) => `step ${x.step} ${x.tool}: ${x.action}${x.provenance ? ` [destination: ${x.provenance}]` : ''} (${oneLine(x.summary, 160)})`)
-                  .join('; '),
-              ]),
-            ) + '\n'
-          : 'None.\n',
+        tableOrNone(
+          ['scenario', 'group', 'interrupted steps'],
+          falseB.map((r) => [
+            r.s.id,
+            r.s.group,
+            r.steps
+              .filter((x) => RANK[x.action] >= RANK.ask)
+              .map((x) => `step ${x.step} ${x.tool}: ${x.action}${x.provenance ? ` [destination: ${x.provenance}]` : ''} (${oneLine(x.summary, 160)})`)
+              .join('; '),
+          ]),
+        ),
       );
       if (verbose) {
         md.push('### Every attack\n');
@@ -596,8 +500,7 @@ async function main(): Promise<void> {
   await sc.cleanup();
   md.push(`Time: ${((Date.now() - t0) / 1000).toFixed(1)} s in all.\n`);
   const text = md.join('\n');
-  mkdirSync(join(ROOT, '.bench'), { recursive: true });
-  writeFileSync(join(ROOT, '.bench', 'real.md'), text);
+  writeReport('real.md', text);
   console.log(text);
   console.log('written to .bench/real.md');
 }

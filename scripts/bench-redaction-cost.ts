@@ -12,14 +12,10 @@ import { loadavg } from 'node:os';
 import { Redactor } from '../src/engine/redaction.ts';
 import { request } from '../src/transport/client.ts';
 import { ROOT, startSidecar } from '../test/helpers/sidecar.ts';
+import { percentile } from './lib/stats.ts';
 
 const RUNS = Number(process.env.BENCH_REDACTION_RUNS ?? 30);
 const WARMUP = 3;
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-};
 
 let seed = 7;
 const rnd = (): number => {
@@ -81,7 +77,7 @@ async function measure(mode: 'off' | 'secrets', secrets: number): Promise<{ p50:
       answerBytes = Buffer.byteLength(out);
       await request(sc.socket, { t: 'status' }, 30_000); // the recording after the answer, out of the timing
     }
-    return { p50: pct(ts, 0.5), p95: pct(ts, 0.95), answerBytes };
+    return { p50: percentile(ts, 0.5), p95: percentile(ts, 0.95), answerBytes };
   } finally {
     await sc.cleanup();
   }
@@ -97,7 +93,7 @@ function inProcess(secrets: number): { p50: number; min: number } {
     r.post(ev);
     if (i >= WARMUP) ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return { p50: pct(ts, 0.5), min: Math.min(...ts) };
+  return { p50: percentile(ts, 0.5), min: Math.min(...ts) };
 }
 
 async function main(): Promise<void> {

@@ -8,50 +8,21 @@
  *
  *   node --import tsx scripts/bench-replay.ts [--shared DIR]
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { freshHome, ROOT, startSidecar } from '../test/helpers/sidecar.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freshHome, startSidecar } from '../test/helpers/sidecar.ts';
 import { request } from '../src/transport/client.ts';
 import { rssSplit } from './proc-status.ts';
+import { loadRecordedSession, replayRecorded, sharedDir, writeReport } from './lib/replay.ts';
 import Database from 'better-sqlite3';
 import { loadavg } from 'node:os';
+import { percentile } from './lib/stats.ts';
 
 const SLOW_MS = 50;
 const MiB = 2 ** 20;
 
-function sharedDir(): string | undefined {
-  const i = process.argv.indexOf('--shared');
-  const given = i > 0 ? process.argv[i + 1] : process.env.MCPPROXY_HOOK_SHARED;
-  const cands = given ? [resolve(given)] : [resolve(ROOT, '..', 'shared'), resolve(ROOT, '..', '..', 'shared')];
-  return cands.find((d) => existsSync(join(d, 'real-sessions', 'sessions')));
-}
-
-const CAMEL: Record<string, string> = {
-  sessionId: 'session_id',
-  hookEventName: 'hook_event_name',
-  transcriptPath: 'transcript_path',
-  permissionMode: 'permission_mode',
-  toolName: 'tool_name',
-  toolInput: 'tool_input',
-  toolResponse: 'tool_response',
-  toolUseId: 'tool_use_id',
-};
-function normalise(e: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...e };
-  for (const [a, b] of Object.entries(CAMEL)) {
-    if (a in out) {
-      if (!(b in out)) out[b] = out[a];
-      delete out[a];
-    }
-  }
-  return out;
-}
-
-const pct = (s: number[], p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-
 async function main(): Promise<void> {
-  const shared = sharedDir();
+  const shared = sharedDir((d) => existsSync(join(d, 'real-sessions', 'sessions')));
   if (!shared) {
     console.log('bench-replay: skipped, ../shared/real-sessions is not here (pass --shared DIR or set MCPPROXY_HOOK_SHARED)');
     return;
@@ -67,26 +38,21 @@ async function main(): Promise<void> {
     let denied = 0;
     let sessions = 0;
     for (const f of files) {
-      const data = JSON.parse(gunzipSync(readFileSync(join(dir, f))).toString('utf8')) as { name: string; events: Array<Record<string, unknown>> };
+      const data = loadRecordedSession(join(dir, f));
       const sid = `replay-${data.name}`.slice(0, 200);
       sessions++;
-      const skipPost = new Set<string>();
-      for (let i = 0; i < data.events.length; i++) {
-        const ev: Record<string, unknown> = { ...normalise(data.events[i] as Record<string, unknown>), session_id: sid };
-        const name = String(ev.hook_event_name);
-        const key = `${String(ev.tool_use_id ?? '')}|${JSON.stringify(ev.tool_input ?? null).slice(0, 200)}`;
-        if ((name === 'PostToolUse' || name === 'PostToolUseFailure') && skipPost.delete(key)) continue;
+      await replayRecorded(data.events, sid, async (ev, i) => {
+        const name = ev.hook_event_name;
         const raw = Buffer.from(JSON.stringify(ev));
         const t0 = process.hrtime.bigint();
         const reply = await request(sc.socket, { t: 'hook', p: 0, e: raw }, 30_000);
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
         times.push(ms);
         if (ms > SLOW_MS) slow.push(`${data.name} #${i} ${name} ${String(ev.tool_name)} (${(raw.length / 1024).toFixed(0)} KB): ${ms.toFixed(1)} ms`);
-        if (typeof reply === 'string' && name === 'PreToolUse' && /"permissionDecision":"deny"/.test(reply)) {
-          denied++;
-          skipPost.add(key);
-        }
-      }
+        const deny = typeof reply === 'string' && name === 'PreToolUse' && /"permissionDecision":"deny"/.test(reply);
+        if (deny) denied++;
+        return deny;
+      });
     }
     const status = (await request(sc.socket, { t: 'status' }, 10_000)) as Record<string, unknown>;
     const procStatus = readFileSync(`/proc/${sc.proc.pid}/status`, 'utf8');
@@ -108,9 +74,9 @@ async function main(): Promise<void> {
       .map((r) => `${r.session_id.slice(7)} ${r.event} ${r.tool}: ${(r.latency_us / 1000).toFixed(1)} ms`);
     const lines = [
       `Replay of ${sessions} real sessions (${times.length} hook events, ${denied} denied calls' PostToolUse not sent), load average ${loadavg()[0]?.toFixed(1)} on this machine:`,
-      `decision time in the sidecar (${inner.length} audit rows): p50 ${pct(inner, 0.5).toFixed(2)} ms, p99 ${pct(inner, 0.99).toFixed(2)} ms, max ${(inner[inner.length - 1] ?? NaN).toFixed(1)} ms; ${innerSlow.length} event(s) over ${SLOW_MS} ms`,
+      `decision time in the sidecar (${inner.length} audit rows): p50 ${percentile(inner, 0.5).toFixed(2)} ms, p99 ${percentile(inner, 0.99).toFixed(2)} ms, max ${(inner[inner.length - 1] ?? NaN).toFixed(1)} ms; ${innerSlow.length} event(s) over ${SLOW_MS} ms`,
       ...innerSlow.map((x) => `  over ${SLOW_MS} ms: ${x}`),
-      `round trip as the hook sees it (connect, frame, decision, reply): p50 ${pct(s, 0.5).toFixed(2)} ms, p99 ${pct(s, 0.99).toFixed(2)} ms, max ${(s[s.length - 1] ?? NaN).toFixed(1)} ms; ${slow.length} over ${SLOW_MS} ms${slow.length ? ' (slowest 10 below)' : ''}`,
+      `round trip as the hook sees it (connect, frame, decision, reply): p50 ${percentile(s, 0.5).toFixed(2)} ms, p99 ${percentile(s, 0.99).toFixed(2)} ms, max ${(s[s.length - 1] ?? NaN).toFixed(1)} ms; ${slow.length} over ${SLOW_MS} ms${slow.length ? ' (slowest 10 below)' : ''}`,
       ...slow
         .sort((a, b) => Number(/([\d.]+) ms$/.exec(b)?.[1]) - Number(/([\d.]+) ms$/.exec(a)?.[1]))
         .slice(0, 10)
@@ -119,8 +85,7 @@ async function main(): Promise<void> {
     ];
     const text = lines.join('\n');
     console.log(text);
-    mkdirSync(join(ROOT, '.bench'), { recursive: true });
-    writeFileSync(join(ROOT, '.bench', 'replay.md'), text + '\n');
+    writeReport('replay.md', text + '\n');
   } finally {
     await sc.cleanup();
   }

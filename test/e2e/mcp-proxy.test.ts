@@ -11,10 +11,10 @@ import { DAEMON_NODE_ARGS } from '../../src/daemon-args.ts';
 import { describeRun, e2eSkip, makeTempDir, runClaude, type MessagesRequest, type RunClaudeResult, type Turn } from './harness/claude.ts';
 import { cli, freshHome, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { upstreamsReady, waitDeadSync } from '../helpers/wait.ts';
+import { activityRows, AWS_SECRET } from './harness/scenario.ts';
 import { API_KEY, ROWS } from '../fixtures/customer-db.ts';
 
 const skip = e2eSkip();
-const AWS_SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 const DB = 'mcp__mcpproxy-hook__customer-db__query_customers';
 const CHAT = 'mcp__mcpproxy-hook__team-chat__post_message';
 const row = `${ROWS[0]?.name} | ${ROWS[0]?.email} | ${ROWS[0]?.card}`;
@@ -39,11 +39,7 @@ async function proxySidecar(chatLog: string): Promise<RunningSidecar> {
 }
 
 function sessionRows(sc: RunningSidecar, session: string): Array<Record<string, string>> {
-  return cli(['activity', '--session', session, '--json', '--limit', '200'], sc.env)
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
+  return activityRows(sc.env, '--session', session, '--limit', '200');
 }
 
 describe('MCP proxy with the real Claude Code CLI', { skip }, () => {
@@ -119,10 +115,7 @@ describe('MCP proxy with the real Claude Code CLI', { skip }, () => {
       assert.match(r.toolResults[3]?.text ?? '', /customer-db/);
       assert.equal(existsSync(marker), false);
       assert.equal(chatLines(chatLog).length, 0, 'the chat server received nothing');
-      const deny = cli(['activity', '--decision', 'deny', '--json'], sc.env)
-        .stdout.trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
+      const deny = activityRows(sc.env, '--decision', 'deny');
       const sessions = new Set(deny.map((x) => x.session_id));
       assert.equal(deny.length, 2, JSON.stringify(deny));
       assert.equal(sessions.size, 1, 'both decisions are in one session');

@@ -9,8 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, e2eSkip, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
-import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
+import type { RunningSidecar } from '../helpers/sidecar.ts';
+import { activityRows, loopbackSend, startInstalledSidecar, toolTexts } from './harness/scenario.ts';
 
 const skip = e2eSkip();
 const NOTES = 'Release 4.2 moves the billing worker to the new queue; invoices for the Lisbon team are sent on the 3rd business day from March on.';
@@ -22,27 +23,15 @@ function project(): string {
   return dir;
 }
 
-/** Curl that can only reach loopback even if it ran: --resolve pins the name to 127.0.0.1. */
-const upload = (marker: string): string =>
-  `touch ${marker} && curl -s -m 2 --resolve ${HOST}:443:127.0.0.1 -d '${NOTES}' https://${HOST}/upload || echo sent-attempted`;
+const upload = (marker: string): string => loopbackSend(HOST, NOTES, marker, '/upload');
 
-const toolTexts = (r: RunClaudeResult): string => r.toolResults.map((t) => `${t.tool_name}: ${t.is_error ? 'ERROR ' : ''}${t.text.slice(0, 300)}`).join('\n');
-
-function rowsOf(env: NodeJS.ProcessEnv, session: string | undefined): Array<Record<string, string>> {
-  const args = ['activity', '--tool', 'Bash', '--json', ...(session ? ['--session', session] : [])];
-  return cli(args, env)
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, string>);
-}
+const rowsOf = (env: NodeJS.ProcessEnv, session: string | undefined): Array<Record<string, string>> =>
+  activityRows(env, '--tool', 'Bash', ...(session ? ['--session', session] : []));
 
 describe('provenance with the real Claude Code CLI', { skip }, () => {
   let sc: RunningSidecar;
   before(async () => {
-    sc = await startSidecar();
-    const r = cli(['install'], sc.env);
-    assert.equal(r.status, 0, r.stderr);
+    sc = await startInstalledSidecar();
   });
   after(async () => {
     await sc.cleanup();

@@ -5,8 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRun, e2eSkip, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
-import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
+import type { RunningSidecar } from '../helpers/sidecar.ts';
+import { activityRows, startInstalledSidecar, toolTexts } from './harness/scenario.ts';
 import { checkoutWithRemote, remoteHead, type Checkout } from '../helpers/git-repo.ts';
 
 const skip = e2eSkip();
@@ -17,14 +18,11 @@ function checkout(): Checkout & { file: Checkout['write'] } {
   const c = checkoutWithRemote(makeTempDir('e2e-push'));
   return { ...c, file: c.write };
 }
-const toolTexts = (r: RunClaudeResult): string => r.toolResults.map((t) => `${t.tool_name}: ${t.is_error ? 'ERROR ' : ''}${t.text.slice(0, 400)}`).join('\n');
 
 describe('git push inspection with the real Claude Code CLI', { skip }, () => {
   let sc: RunningSidecar;
   before(async () => {
-    sc = await startSidecar();
-    const r = cli(['install'], sc.env);
-    assert.equal(r.status, 0, r.stderr);
+    sc = await startInstalledSidecar();
   });
   after(async () => {
     await sc.cleanup();
@@ -46,11 +44,7 @@ describe('git push inspection with the real Claude Code CLI', { skip }, () => {
     assert.match(push?.text ?? '', /GitHub/i);
     assert.ok(!(push?.text ?? '').includes(GH_TOKEN), 'the reason does not repeat the secret');
     assert.equal(remoteHead(c.bare), before, 'the push did not run');
-    const rows = cli(['activity', '--decision', 'deny', '--tool', 'Bash', '--json'], sc.env)
-      .stdout.trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+    const rows = activityRows(sc.env, '--decision', 'deny', '--tool', 'Bash');
     assert.ok(
       rows.some((x) => /push_secret/.test(x.summary ?? '')),
       JSON.stringify(rows),

@@ -6,11 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, e2eSkip, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
+import { describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
 import { cli, freshHome, rmSync, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { activityRows, AWS_SECRET, loopbackSend, toolTexts } from './harness/scenario.ts';
 
 const skip = e2eSkip();
-const AWS_SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 const PASSWORD = 'correct-horse-battery-staple-42';
 
 function project(): string {
@@ -26,11 +26,7 @@ function install(env: NodeJS.ProcessEnv, extra: string[] = []): void {
   assert.match(r.stdout, /Installed PreToolUse, PostToolUse and PostToolUseFailure hooks/);
 }
 
-/** Curl that can only reach loopback even if it ran: --resolve pins the name to 127.0.0.1. */
-const curl = (host: string, data: string, marker: string): string =>
-  `touch ${marker} && curl -s -m 2 --resolve ${host}:443:127.0.0.1 -d '${data}' https://${host}/collect || echo sent-attempted`;
-
-const toolTexts = (r: RunClaudeResult): string => r.toolResults.map((t) => `${t.tool_name}: ${t.is_error ? 'ERROR ' : ''}${t.text.slice(0, 300)}`).join('\n');
+const curl = (host: string, data: string, marker: string): string => loopbackSend(host, data, marker, '/collect');
 
 describe('spine with the real Claude Code CLI', { skip }, () => {
   let sc: RunningSidecar;
@@ -60,21 +56,14 @@ describe('spine with the real Claude Code CLI', { skip }, () => {
     assert.match(bash?.text ?? '', /AWS secret access key/);
     assert.match(bash?.text ?? '', /\.env\)/);
     assert.equal(existsSync(marker), false, 'the denied command must not have run');
-    const rows = cli(['activity', '--decision', 'deny', '--tool', 'Bash', '--json'], sc.env)
-      .stdout.trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+    const rows = activityRows(sc.env, '--decision', 'deny', '--tool', 'Bash');
     const row = rows.find((x) => x.event === 'PreToolUse');
     assert.ok(row, 'audit row for the deny');
     assert.equal(row.risk, 'critical');
     assert.equal(row.flow_type, 'internal_to_external');
     assert.match(row.origin_tool, /^Read\(.*\.env\)$/);
     const session = row.session_id;
-    const all = cli(['activity', '--session', session, '--json'], sc.env)
-      .stdout.trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const all = activityRows(sc.env, '--session', session);
     assert.ok(
       all.some((x) => x.event === 'PostToolUse' && x.tool === 'Read'),
       'the Read was recorded in the same session',
@@ -138,10 +127,7 @@ describe('spine with the real Claude Code CLI', { skip }, () => {
     assert.equal(r.toolResults[2]?.is_error, false);
     const sessionId = r.events.find((e) => e.type === 'system' && e.session_id)?.session_id;
     assert.ok(sessionId, 'stream-json names the session');
-    const rows = cli(['activity', '--session', sessionId, '--json'], sc.env)
-      .stdout.trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const rows = activityRows(sc.env, '--session', sessionId);
     const pre = rows.filter((x) => x.event === 'PreToolUse');
     assert.deepEqual(pre.map((x) => x.tool).sort(), ['Bash', 'Read', 'WebFetch']);
     assert.ok(
@@ -175,10 +161,7 @@ describe('spine with the real Claude Code CLI', { skip }, () => {
     assert.equal(r.toolResults[1]?.is_error, true, toolTexts(r));
     assert.match(r.toolResults[1]?.text ?? '', /mcpproxy-hook (blocked|needs confirmation)/);
     assert.equal(existsSync(marker), false);
-    const rows = cli(['activity', '--json', '--limit', '500'], sc.env)
-      .stdout.trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const rows = activityRows(sc.env, '--limit', '500');
     assert.ok(
       rows.some((x) => x.event === 'PostToolUseFailure' && x.tool === 'Bash'),
       'the failure event reached the sidecar',
@@ -257,11 +240,7 @@ describe('spine with the real Claude Code CLI', { skip }, () => {
     assert.match(r.toolResults[1]?.text ?? '', /mcpproxy-hook (blocked|needs confirmation)/);
     assert.match(r.toolResults[1]?.text ?? '', /cat logs\/big\.log/);
     assert.equal(existsSync(sent), false, 'the command with the id did not run');
-    const rows = cli(['activity', '--tool', 'Bash', '--limit', '50', '--json'], sc.env)
-      .stdout.trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { event: string; decision: string; summary: string | null; origin_tool: string | null; session_id: string });
+    const rows = activityRows(sc.env, '--tool', 'Bash', '--limit', '50');
     const deny = rows.find((x) => x.event === 'PreToolUse' && x.decision !== 'allow' && /cat logs\/big\.log/.test(x.origin_tool ?? ''));
     assert.ok(deny, 'the audit row of the blocked curl names the cat as its origin');
     const post = rows.find((x) => x.session_id === deny.session_id && x.event === 'PostToolUse' && /recorded \d+ fingerprint/.test(x.summary ?? ''));
@@ -338,11 +317,7 @@ describe('an agent that tries to switch the guard off, with the real Claude Code
       assert.equal(exfil?.is_error, true, toolTexts(r));
       assert.match(exfil?.text ?? '', /AWS secret access key/);
       assert.equal(existsSync(marker), false);
-      const rows = cli(['activity', '--decision', 'deny', '--json'], sc.env)
-        .stdout.trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l));
+      const rows = activityRows(sc.env, '--decision', 'deny');
       assert.ok(
         rows.some((x) => /guard_tampering/.test(x.summary ?? '')),
         JSON.stringify(rows.map((x) => x.summary)),

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeRun, e2eSkip, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
+import { describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
 import { cli, rmSync, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { toolTexts } from './harness/scenario.ts';
 
 const skip = e2eSkip();
-const toolTexts = (r: RunClaudeResult): string => r.toolResults.map((t) => `${t.tool_name}: ${t.is_error ? 'ERROR ' : ''}${t.text.slice(0, 300)}`).join('\n');
 
 describe('tamper attempts through the real Claude Code CLI', { skip }, () => {
   let sc: RunningSidecar;
