@@ -211,14 +211,20 @@ export class Recorder {
     this.loadSaved?.(ev.session_id);
     // a file writer's placeholders are turned back into the real values: the engine judges what will run
     const restore = this.redactor?.pre(ev) ?? null;
-    const judged = this.admit(ev, now) ?? this.engine.handle(judgedEvent(ev, restore), now);
     const inputHash = this.inputHash(ev.tool_input);
-    // an interrupted call the user allowed (mcpproxy-hook allow, the console) becomes an allow that says so
-    const pending: PendingFlow | undefined = this.flows?.apply(judged, {
-      sessionId: ev.session_id,
-      cwd: typeof ev.cwd === 'string' ? ev.cwd : null,
-      inputHash,
-    });
+    // an interrupted call the user allowed (mcpproxy-hook allow, the console) becomes an allow that says so,
+    // inside the engine's decision, so that the session's state follows the allow (what the call sends
+    // counts towards later calls); the flow of one nobody allowed is kept for `mcpproxy-hook allow`
+    const ctx = { sessionId: ev.session_id, cwd: typeof ev.cwd === 'string' ? ev.cwd : null, inputHash };
+    let pending: PendingFlow | undefined;
+    let settled = false;
+    const settle = (d: Decision): void => {
+      settled = true;
+      pending = this.flows?.apply(d, ctx);
+    };
+    const judged = this.admit(ev, now) ?? this.engine.handle(judgedEvent(ev, restore), now, settle);
+    // a decision the engine did not settle (a refused session, another event)
+    if (!settled) settle(judged);
     // a placeholder that cannot be put back is refused even then (it would write the placeholder text)
     const { decision: d, rewrite } = withRestore(judged, restore);
     const output = claudeOutput(d, shown ?? rewrite);

@@ -171,11 +171,16 @@ export class FlowEngine {
     return tc;
   }
 
-  handle(ev: HookEvent, now: number): Decision {
+  /**
+   * Decide one event. `settle` has the last word on an interrupted PreToolUse decision before the session's
+   * state follows it: it may turn it into an allow (a flow exception the user made), and the call is then
+   * an allowed call for the state too (what it sends counts, the destinations it uses are learnt).
+   */
+  handle(ev: HookEvent, now: number, settle?: (d: Decision) => void): Decision {
     const tool = typeof ev.tool_name === 'string' ? ev.tool_name : '';
     switch (ev.hook_event_name) {
       case 'PreToolUse':
-        return this.pre(ev, tool, now);
+        return this.pre(ev, tool, now, settle);
       case 'PostToolUse':
         return this.post(ev, tool, now, false);
       case 'PostToolUseFailure':
@@ -442,7 +447,7 @@ export class FlowEngine {
   }
 
   // ---------------------------------------------------------------- PreToolUse: check
-  private pre(ev: HookEvent, tool: string, now: number): Decision {
+  private pre(ev: HookEvent, tool: string, now: number, settle?: (d: Decision) => void): Decision {
     const s = this.tracker.touch(ev.session_id, now);
     s.toolsUsed.add(tool);
     const tc = this.classify(tool, ev);
@@ -587,12 +592,14 @@ export class FlowEngine {
         rule: 'analysis_limit',
       });
 
-    // destinations the agent used first itself, in a call that goes ahead, are its own choice from now on
-    if (verdicts.length > 0 && !findings.some((f) => f.action === 'deny')) {
+    // a call that goes ahead (allowed outright, or by the user's exception): destinations the agent used
+    // first itself are its own choice from now on, and what it sends adds up (a denied call sends nothing)
+    const goesAhead = (): void => {
       for (const v of verdicts) if (v.provenance === 'never_seen' && s.book.noteUsed(v.dest, `an earlier ${tool} call`, now)) s.dirty = true;
-    }
-    if (findings.length === 0) {
       for (const c of commits) c();
+    };
+    if (findings.length === 0) {
+      goesAhead();
       d.summary = dest.cls === 'internal' ? 'stays inside' : 'no internal data found in the input';
       d.summary += provenanceNote(d);
       s.noteDecision('allow', null, 'none');
@@ -616,8 +623,9 @@ export class FlowEngine {
       ...(this.opts.configPath ? { configPath: this.opts.configPath } : {}),
     });
     if (unasked) d.reason += unaskedNote(top.action);
-    // what was sent adds up only when it is really sent (a denied call sends nothing)
-    if (d.action !== 'deny') for (const c of commits) c();
+    // the last word on an interrupted call (the user's flow exceptions) comes before the state follows it
+    if (d.action === 'ask' || d.action === 'deny') settle?.(d);
+    if (d.action !== 'deny') goesAhead();
     s.noteDecision(d.action, d.flowType, d.risk);
     return d;
   }

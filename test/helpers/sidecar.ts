@@ -110,6 +110,21 @@ export async function startSidecar(opts: { home?: ReturnType<typeof freshHome>; 
   };
 }
 
+/** A hook event as Claude Code sends it (cwd /proj, a fresh tool_use_id); `response` is a PostToolUse's tool_response. */
+export function hookEvent(session: string, event: string, tool: string, input: unknown, response?: unknown): Record<string, unknown> {
+  return {
+    session_id: session,
+    transcript_path: '/tmp/t.jsonl',
+    cwd: '/proj',
+    permission_mode: 'default',
+    hook_event_name: event,
+    tool_name: tool,
+    tool_input: input,
+    tool_use_id: `toolu_${Math.random().toString(36).slice(2)}`,
+    ...(response !== undefined ? { tool_response: response } : {}),
+  };
+}
+
 /** Run the built hook once, as Claude Code would: event JSON on stdin, reply on stdout. */
 export function runHook(
   phase: 'pre' | 'post',

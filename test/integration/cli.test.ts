@@ -8,23 +8,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { colourWanted } from '../../src/cli/output.ts';
-import { CLI, cli, freshHome, rmSync, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { CLI, cli, freshHome, hookEvent, rmSync, ROOT, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { skipUnless } from '../helpers/skip.ts';
 import { until } from '../helpers/wait.ts';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const ev = (session: string, tool: string, input: unknown, event = 'PreToolUse', response?: unknown): string =>
-  JSON.stringify({
-    session_id: session,
-    transcript_path: '/tmp/t.jsonl',
-    cwd: '/proj',
-    permission_mode: 'default',
-    hook_event_name: event,
-    tool_name: tool,
-    tool_input: input,
-    tool_use_id: `toolu_${Math.random().toString(36).slice(2)}`,
-    ...(response !== undefined ? { tool_response: response } : {}),
-  });
+  JSON.stringify(hookEvent(session, event, tool, input, response));
 const readEnv = { type: 'text', file: { filePath: '/proj/.env', content: `AWS_SECRET_ACCESS_KEY=${SECRET}\n`, numLines: 1, startLine: 1, totalLines: 1 } };
 
 /** `sh -c` with a pipeline; the CLI is `$CLI`. */
