@@ -25,8 +25,9 @@
  * Modules (one job each): constants.ts (sizes, token kinds), normalize.ts (normalisation into
  * shared scratch buffers), hash.ts (the keyed hash, k-grams, winnowing), leaves.ts (the JSON
  * walker), tokens.ts (e-mails, random ids, cards found in a text), structured.ts (the distinctive
- * values of rows), table.ts (the hash table), delta.ts (persistence of what an add did),
- * fingerprint-index.ts (the index: record, evict, match).
+ * values of rows), rows.ts (the cells of personal rows, for record-level matching), table.ts (the
+ * hash table), delta.ts (persistence of what an add did), fingerprint-index.ts (the index: record,
+ * evict, match).
  */
 
 export {
