@@ -115,6 +115,19 @@ test('engine: the same search aimed at a site planted in a search result is deni
   assert.equal(d.destination?.planted, true);
 });
 
+test('engine: a column-aligned table (sqlite3 -header -column) gives its rows too', () => {
+  const r = new Run();
+  const out =
+    'id   full_name        email                 city       balance\n' +
+    '---  ---------------  --------------------  ---------  -------\n' +
+    '301  Ines Takahara    ines.t@mailbox.test   Ljubljana  8120.40\n' +
+    '302  Oskar Lindqvist  oskar.l@postbox.test  Tampere    77.15\n';
+  r.call('Bash', { command: 'sqlite3 -header -column crm.db "select id, full_name, email, city, balance from accounts"' }, bash(out));
+  const d = r.search('"Oskar Lindqvist" Tampere 77.15');
+  assert.equal(d.action, 'ask');
+  assert.equal(d.findings[0]?.rule, 'record_to_external');
+});
+
 test('engine: look-alikes: a public name alone, a product row, a site: search with no data', () => {
   const a = new Run();
   a.psql();

@@ -423,6 +423,33 @@ function table(c: Collector, lines: string[], start: number): void {
     }
     return;
   }
+  aligned(c, lines, start);
+}
+
+/**
+ * Column-aligned tables with a rule line of dashes under the header (`sqlite3 -header -column`,
+ * `mysql --table` without borders, SQL Server's sqlcmd, many CLIs): the dash groups give the
+ * columns' positions; each row is cut there.
+ */
+function aligned(c: Collector, lines: string[], start: number): void {
+  const rule = lines[start + 1];
+  if (rule === undefined || !/^\s*-+(?: +-+)+\s*$/.test(rule)) return;
+  const cols: Array<[number, number]> = [];
+  for (const m of rule.matchAll(/-+/g)) cols.push([m.index, m.index + m[0].length]);
+  if (cols.length < 2 || cols.length > 64) return;
+  const header = lines[start] as string;
+  const cut = (line: string): string[] =>
+    cols.map(([a, b], j) => line.slice(a, j + 1 < cols.length ? (cols[j + 1] as [number, number])[0] : Math.max(b, line.length)).trim());
+  const names = cut(header);
+  if (!names.every((x) => HEADER_CELL_RE.test(x)) || !names.some((x) => fieldCategory(x) !== null)) return;
+  for (let i = start + 2; i < lines.length && !c.rowsDone; i++) {
+    const line = lines[i] as string;
+    if (line.trim().length === 0 || /^\(\d+ rows?\)$/.test(line.trim())) continue;
+    row(
+      c,
+      names.map((n, j) => [n, cut(line)[j] as string]),
+    );
+  }
 }
 
 /** Values distinctive by shape alone, anywhere in a text (street addresses in texts up to MAX_STREET_SCAN chars: the scan tries every digit). */
