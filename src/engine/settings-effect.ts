@@ -7,7 +7,8 @@
  *  - does not newly switch hooks off (`disableAllHooks`, `allowManagedHooksOnly`) or disable the
  *    guard's plugin (`enabledPlugins`);
  *  - does not newly set `env` keys that steer or break the hooks (NODE_OPTIONS, PATH, HOME, the
- *    guard's own MCPPROXY* variables, proxies, hook switches …);
+ *    guard's own MCPPROXY* variables, proxies, hook switches …) or that send the conversation
+ *    elsewhere (ANTHROPIC_BASE_URL and other *_BASE_URL, OTEL_* exporters);
  *  - adds no PreToolUse or PermissionRequest hook (it could change a call after the guard checked it),
  *    no HTTP or MCP-tool hook (each would be sent every event), and every command it adds (a
  *    command hook, the status line, a credential helper) passes the Bash analysis: it sends nothing
@@ -116,6 +117,9 @@ const HOOK_ENV =
 /** Hook events whose hooks can rewrite a tool call's input or grant its permission. */
 const INPUT_CHANGING_EVENTS = new Set(['PreToolUse', 'PermissionRequest']);
 
+/** `env` keys that send the model's traffic or telemetry somewhere else: the API's base URL, OpenTelemetry exporters. */
+const ELSEWHERE_ENV = /^(\w*_BASE_URL|ANTHROPIC_CUSTOM_HEADERS|OTEL_\w+)$/i;
+
 /** Settings keys whose value is a command Claude Code runs (besides command hooks). */
 const COMMAND_KEYS = ['apiKeyHelper', 'awsCredentialExport', 'awsAuthRefresh', 'gcpAuthRefresh', 'otelHeadersHelper'];
 
@@ -219,6 +223,8 @@ export function settingsChangeConcern(tool: string, input: Record<string, unknow
     for (const [k, v] of Object.entries(env as Record<string, unknown>)) {
       if (HOOK_ENV.test(k) && canonical(v) !== canonical(was[k]))
         return `set the environment variable ${k}, which steers how hooks run or where the guard lives`;
+      if (ELSEWHERE_ENV.test(k) && canonical(v) !== canonical(was[k]))
+        return `set the environment variable ${k}, which sends the conversation (and every file it read) somewhere else`;
     }
   }
   // what the settings newly run: hooks, the status line, helpers
