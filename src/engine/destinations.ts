@@ -7,6 +7,14 @@ import { stringLeaves } from './fingerprint/index.ts';
 import type { BashAnalysis } from './bash/index.ts';
 import { hostOfUrl } from './urls.ts';
 
+/**
+ * The words of every gh command a Bash command line runs, program first, wrappers stripped (`env X= gh …`,
+ * `sudo gh …`, `/usr/bin/gh …`, gh inside `sh -c`): one reading of the command for every check of gh.
+ */
+export function ghCommands(bash: BashAnalysis): string[][] {
+  return bash.commands.filter((c) => c.name === 'gh').map((c) => c.argv);
+}
+
 /** The repository a gh command names (`-R o/r`, `--repo o/r`, `--repo=o/r`, `gh api repos/o/r/…`). */
 export function ghRepo(seg: string[]): string | undefined {
   for (let i = 1; i < seg.length; i++) {

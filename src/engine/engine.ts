@@ -41,7 +41,18 @@ import { DATA_RULES, SENSITIVE_RULES, type Decision, type DestKind, type Finding
 import { also, article, because, provenanceNote, reasonText, summarize, truncate, unaskedNote } from './reasons.ts';
 import { coverageAction, provenancePolicy } from './policy.ts';
 import { MIN_COVERAGE, strongestSource, writtenContent } from './taint.ts';
-import { AUTHENTICATED, escapeRe, ghRepo, githubRepoOfUrl, mcpHosts, PLAIN_FETCHERS, PROJECT_CONFIG, PROJECT_SOURCE, urlsRepos } from './destinations.ts';
+import {
+  AUTHENTICATED,
+  escapeRe,
+  ghCommands,
+  ghRepo,
+  githubRepoOfUrl,
+  mcpHosts,
+  PLAIN_FETCHERS,
+  PROJECT_CONFIG,
+  PROJECT_SOURCE,
+  urlsRepos,
+} from './destinations.ts';
 import {
   addressesOf,
   isChosen,
@@ -301,11 +312,9 @@ export class FlowEngine {
         const ctx = this.provenanceContext(s, ev);
         const ghOwn =
           bash.egressCommands.every((c) => c.startsWith('gh ')) &&
-          bash.segments.every(
+          ghCommands(bash).every(
             (seg) =>
-              (seg[0] ?? '').replace(/^.*\//, '') !== 'gh' ||
-              !/^(issue|pr|api|search|gist)$/.test(seg[1] ?? '') ||
-              (seg[1] === 'pr' && !/^(view|diff)$/.test(seg[2] ?? '') && !seg.includes('--comments')),
+              !/^(issue|pr|api|search|gist)$/.test(seg[1] ?? '') || (seg[1] === 'pr' && !/^(view|diff)$/.test(seg[2] ?? '') && !seg.includes('--comments')),
           );
         const repos = urlsRepos(bash.urls);
         const foreign =
@@ -317,10 +326,8 @@ export class FlowEngine {
       // local git output (remotes, config, log), gh about the project's own repository (its runs,
       // settings, deployments; not issue and PR threads, which anyone can write), project files
       const git =
-        bash.segments.some(
-          (seg) =>
-            (seg[0] ?? '').replace(/^.*\//, '') === 'gh' &&
-            (['run', 'secret', 'variable', 'workflow', 'release', 'auth'].includes(seg[1] ?? '') || (seg[1] === 'repo' && seg[2] === 'view')),
+        ghCommands(bash).some(
+          (seg) => ['run', 'secret', 'variable', 'workflow', 'release', 'auth'].includes(seg[1] ?? '') || (seg[1] === 'repo' && seg[2] === 'view'),
         ) || bash.git.some((g) => ['remote', 'config', 'log', 'show', 'status', 'branch'].includes(g.subcommand ?? ''));
       const conf = bash.readPaths.length > 0 && bash.readPaths.every((p) => this.projectConfig(p, ev));
       return { outside: false, project: git || conf };
@@ -650,8 +657,7 @@ export class FlowEngine {
       if (repoOnly) {
         // a repository created by this very command (`gh repo create X … && git push`) is a new place
         let created: string | undefined;
-        for (const seg of bash.segments) {
-          if ((seg[0] ?? '').replace(/^.*\//, '') !== 'gh') continue;
+        for (const seg of ghCommands(bash)) {
           if (seg[1] === 'repo' && seg[2] === 'create') {
             created = seg.slice(3).find((a) => !a.startsWith('-'));
             // `gh repo create X --source=. --push`: the project's own new remote, made from its directory
