@@ -587,7 +587,7 @@ export class FlowEngine {
       if (ov) for (const f of findings) if (f.rule !== 'suspicious_endpoint') f.action = ov;
     }
     // credentials copied by a query into a place others read (wherever the database is: the values never show in the call)
-    this.sqlCopyFindings(s, tool, input, bash, findings);
+    this.sqlCopyFindings(s, tool, tc, input, bash, findings);
     // a command the analysis could not read to its end: what it does is unknown, so it is never allowed (no override)
     const limit = bash?.limits[0];
     if (limit)
@@ -1366,7 +1366,7 @@ export class FlowEngine {
    * that place (the ticket's author, a shared workspace) gets it. Looked at in the query inputs of MCP
    * tools and in Bash commands that run a database client. Secrets leaving: policy.sensitiveToExternal.
    */
-  private sqlCopyFindings(s: Session, tool: string, input: Record<string, unknown>, bash: BashAnalysis | undefined, findings: Finding[]): void {
+  private sqlCopyFindings(s: Session, tool: string, tc: ToolClass, input: Record<string, unknown>, bash: BashAnalysis | undefined, findings: Finding[]): void {
     const texts: string[] = [];
     if (bash) {
       if (bash.commands.some((c) => DB_CLIENTS.test(c.name)) && typeof input.command === 'string') texts.push(input.command);
@@ -1379,12 +1379,14 @@ export class FlowEngine {
       const u = s.untrusted;
       const pol = this.cfg.policy;
       const cols = c.columns[0] === '*' ? 'whole rows' : `the ${c.columns.slice(0, 3).join(', ')} column${c.columns.length > 1 ? 's' : ''}`;
+      // a per-tool / per-server override (policy.toolActions, serverActions) decides, as for other flows
+      const ov = own(pol.toolActions, tool) ?? (tc.server ? own(pol.serverActions, tc.server) : undefined);
       findings.push({
-        action: pol.sensitiveToExternal,
+        action: ov ?? pol.sensitiveToExternal,
         risk: 'critical',
         flowType: 'internal_to_external',
         what: `${cols} of ${c.from} (credentials)`,
-        how: `the query copies them into ${c.into}, where whoever reads it sees them, though the values never appear in the call${u ? `; this session read untrusted content from ${u.label} at ${this.timeOfDay(u.at)}, whose instructions may be steering this call` : ''}`,
+        how: `into ${c.into}, where whoever reads it sees them (the database copies the values: they never appear in the call)${u ? `; this session read untrusted content from ${u.label} at ${this.timeOfDay(u.at)}, whose instructions may be steering this call` : ''}`,
         rule: 'credentials_copied_by_query',
       });
       return;

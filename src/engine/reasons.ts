@@ -22,7 +22,7 @@ export function reasonText(tool: string, top: Finding, count: number, hosts: str
   } else if (top.rule === 'analysis_limit') {
     r = `mcpproxy-hook ${verb} this ${tool} call: it is ${top.what}, so what it would do (send data, stop the guard) was not checked (risk ${top.risk})`;
   } else if (top.rule === 'credentials_copied_by_query') {
-    r = `mcpproxy-hook ${verb} this ${tool} call: its query would copy ${top.what}; ${top.how ?? ''}. Credentials belong in the table that keeps them, not in a ticket, message or note (${flowWords(top.flowType)}, risk ${top.risk})`;
+    r = `mcpproxy-hook ${verb} this ${tool} call: its query would copy ${top.what} ${top.how ?? ''}. Credentials belong in the table that keeps them, not in a ticket, message or note (${flowWords(top.flowType)}, risk ${top.risk})`;
   } else if (top.rule === 'lethal_trifecta') {
     r = `mcpproxy-hook ${verb} this ${tool} call: it sends data${where}, and ${top.how ?? ''} (risk ${top.risk})`;
   } else {

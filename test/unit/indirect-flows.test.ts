@@ -99,6 +99,22 @@ test('engine: an MCP query that copies a token table into a ticket is denied; th
   assert.equal(ok.action, 'allow');
   const migration = new Run().sql('insert into partner_secrets_v2 (vendor, secret_value) select vendor, secret_value from partner_secrets;');
   assert.equal(migration.action, 'allow');
+  // the advice names policy.toolActions: setting it decides
+  const cfg = defaultConfig();
+  cfg.policy.toolActions = { mcp__pgdesk__run_query: 'warn' };
+  const e = new FlowEngine(cfg, { seed: 1, home: '/home/u' });
+  const w = e.handle(
+    {
+      hook_event_name: 'PreToolUse',
+      session_id: 'o',
+      cwd: CWD,
+      tool_name: 'mcp__pgdesk__run_query',
+      tool_input: { query: 'insert into notes (body) select password from admins' },
+    },
+    1_800_000_000_000,
+  );
+  assert.equal(w.action, 'warn');
+  assert.equal(w.findings[0]?.rule, 'credentials_copied_by_query');
 });
 
 test('engine: psql in Bash copying passwords into a notes table is denied; a psql copy between ordinary tables is not', () => {
