@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeRun, e2eSkip, makeTempDir, runClaude } from './harness/claude.ts';
 import type { RunningSidecar } from '../helpers/sidecar.ts';
+import { freePort } from '../helpers/net.ts';
 import { activityRows, assertExfilBlocked, exfilSession, startInstalledSidecar } from './harness/scenario.ts';
 
 const skip = e2eSkip();
@@ -10,8 +11,7 @@ const skip = e2eSkip();
 describe('HTTP hooks with the real Claude Code CLI', { skip }, () => {
   let sc: RunningSidecar;
   before(async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    sc = await startInstalledSidecar(['--transport', 'http', '--port', String(port)]);
+    sc = await startInstalledSidecar(['--transport', 'http', '--port', String(await freePort())]);
   });
   after(async () => {
     await sc.cleanup();

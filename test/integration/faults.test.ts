@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Sidecar } from '../../src/daemon/sidecar.ts';
 import { resolvePaths, type Paths } from '../../src/paths.ts';
@@ -16,6 +16,7 @@ import { AuditStore } from '../../src/store/audit-store.ts';
 import { checkWal } from '../../src/store/wal-check.ts';
 import { CLI, cli, decisionOf, HOOK, runHook, startSidecar } from '../helpers/sidecar.ts';
 import { until } from '../helpers/wait.ts';
+import { freePort } from '../helpers/net.ts';
 
 const SECRET = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY';
 const read = (sid: string): string =>
@@ -179,14 +180,6 @@ test('an answer the hook never received (the sidecar was frozen past the hook de
 });
 
 /** A loopback port free right now (the OS picks it; closed again for the sidecar to take). */
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 test('HTTP transport: an answer whose connection Claude Code closed before it was written (its hook timeout) is recorded as not delivered', async () => {
   const { home, paths } = tempPaths();
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { until } from '../helpers/wait.ts';
+import { freePort } from '../helpers/net.ts';
 
 const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 
@@ -33,8 +34,8 @@ describe('HTTP hook endpoint', () => {
   let token = '';
   before(async () => {
     sc = await startSidecar({ config: { hook: { httpPort: 0 } } });
-    // let the OS pick a free port: install writes hook.httpPort, the sidecar reloads
-    port = 20000 + Math.floor(Math.random() * 20000);
+    // a port the OS picked as free: install writes hook.httpPort, the sidecar reloads
+    port = await freePort();
     const r = cli(['install', '--transport', 'http', '--port', String(port)], sc.env);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /reloaded its config/);

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_SESSION_IN_FLIGHT, Sidecar } from '../../src/daemon/sidecar.ts';
@@ -17,17 +16,10 @@ import { ErrorCode, GuardError } from '../../src/errors.ts';
 import { resolvePaths } from '../../src/paths.ts';
 import type { AuditRow } from '../../src/store/audit-store.ts';
 import { decisionOf, ensureBuilt, HOOK, reasonOf } from '../helpers/sidecar.ts';
+import { freePort } from '../helpers/net.ts';
 
 const call = (sid: string, n: number): string =>
   JSON.stringify({ session_id: sid, hook_event_name: 'PreToolUse', tool_name: 'Bash', cwd: '/tmp', tool_input: { command: `ls /tmp/d${n}` } });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 function post(port: number, token: string, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
