@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sidecar } from '../../src/daemon/sidecar.ts';
+import { MAX_DEFERRED } from '../../src/daemon/recorder.ts';
+import { MAX_SESSION_IN_FLIGHT, Sidecar } from '../../src/daemon/sidecar.ts';
 import { resolvePaths } from '../../src/paths.ts';
 
 const SECRET = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY';
@@ -113,9 +114,12 @@ test('status, and more answered PostToolUse events than the bound, record what i
     sc.evaluate(readEvent('d4', 0), 'hook');
     const st = sc.status() as { sessions: Array<{ session_id: string; origins: number }> };
     assert.equal(st.sessions.find((s) => s.session_id === 'd4')?.origins, 1, 'status shows the recorded origin');
-    // no turn of the event loop in between: the pending list stays bounded
-    for (let i = 1; i <= 40; i++) sc.evaluate(readEvent('d5', i), 'hook');
-    assert.ok((sc.engine.session('d5')?.origins.size ?? 0) >= 33, 'past the bound, pending events are recorded before the next reply');
+    // no turn of the event loop in between: the pending list (one for all sessions) stays bounded. Two
+    // sessions of 20, so that no session has more events in progress than MAX_SESSION_IN_FLIGHT allows
+    assert.ok(2 * 20 > MAX_DEFERRED && 20 <= MAX_SESSION_IN_FLIGHT);
+    for (let i = 1; i <= 20; i++) for (const sid of ['d5', 'd5b']) sc.evaluate(readEvent(sid, i), 'hook');
+    const recorded = (sc.engine.session('d5')?.origins.size ?? 0) + (sc.engine.session('d5b')?.origins.size ?? 0);
+    assert.ok(recorded >= MAX_DEFERRED + 1, `past the bound, pending events are recorded before the next reply (${recorded} recorded)`);
   });
 });
 
