@@ -316,8 +316,12 @@ export class Sidecar {
     const t0 = process.hrtime.bigint();
     const ev = parseEvent(raw);
     const now = this.now();
+    // What a tool returned is never refused: the call already ran, and refusing its output would make the
+    // guard forget what the session read (the recorder records such events before its next reply, a bound
+    // of its own). The per-session bound is on events waiting for an answer that decides something.
+    const recordOnly = ev.hook_event_name === 'PostToolUse' || ev.hook_event_name === 'PostToolUseFailure';
     const busy = this.inFlight.get(ev.session_id) ?? 0;
-    if (busy >= MAX_SESSION_IN_FLIGHT) {
+    if (busy >= MAX_SESSION_IN_FLIGHT && !recordOnly) {
       this.inFlightRefused++;
       if (now - this.lastInFlightLog > 60_000) {
         this.lastInFlightLog = now;
@@ -331,6 +335,7 @@ export class Sidecar {
       );
     }
     const r = this.evaluateParsed(ev, source, now, t0, clientPid);
+    if (recordOnly) return r;
     this.inFlight.set(ev.session_id, busy + 1);
     const done = (): void => {
       const n = (this.inFlight.get(ev.session_id) ?? 1) - 1;

@@ -91,6 +91,19 @@ test('events of one session being decided at once are bounded: past the bound a 
     const st = sc.status() as { connections: { session_in_flight_refused: number; http_hook: { refused_503: number } } };
     assert.equal(st.connections.session_in_flight_refused, 3);
     assert.equal(st.connections.http_hook.refused_503, 1);
+    // what a tool returned is recorded even past the bound (the call already ran; refusing it would make the guard forget it)
+    const output = JSON.stringify({
+      session_id: 'busy',
+      hook_event_name: 'PostToolUse',
+      tool_name: 'Read',
+      cwd: '/tmp',
+      tool_input: { file_path: '/tmp/memo.txt' },
+      tool_response: { type: 'text', file: { filePath: '/tmp/memo.txt', content: 'quarterly numbers for the board, not for outside eyes' } },
+    });
+    const origins = sc.engine.session('busy')?.origins.size ?? 0;
+    assert.doesNotThrow(() => sc.evaluate(output, 'hook'));
+    sc.evaluate(call('other', 3), 'hook'); // a PostToolUse is answered first and recorded before the next decision
+    assert.equal(sc.engine.session('busy')?.origins.size, origins + 1, 'the output past the bound is recorded');
     // once its events are answered, the session is served again
     release();
     await Promise.all(held.map((r) => r.committed));
