@@ -498,7 +498,9 @@ export class FlowEngine {
     // Switching the guard off (stop its sidecar, uninstall it, delete its state, rewrite the hooks)
     let settingsLive: string | undefined;
     const tamper = bash
-      ? bashTamper(bash, input.command as string, this.guard, typeof ev.cwd === 'string' ? ev.cwd : undefined)
+      ? bashTamper(bash, input.command as string, this.guard, typeof ev.cwd === 'string' ? ev.cwd : undefined, 0, this.opts.settingsFile, (l) => {
+          settingsLive = l;
+        })
       : FILE_WRITERS.has(tool)
         ? this.fileTamperOf(input, ev, tool, (l) => {
             settingsLive = l;
@@ -533,7 +535,7 @@ export class FlowEngine {
         d.destination = { value: worst.dest.value, via: worst.via, planted: worst.planted };
       }
       const live = uniq(verdicts.flatMap((v) => (v.live ? [v.live] : [])));
-      if (live.length) d.liveFacts = live;
+      if (live.length) d.liveFacts = [...(d.liveFacts ?? []), ...live];
       // gh / git writes to the project's own repository are like the GitHub MCP server's writes
       const ownRepoWrite =
         bash !== undefined && bash.egressCommands.length > 0 && bash.egressCommands.every((c) => c === 'git push' || c.startsWith('gh ')) && chosen;

@@ -232,7 +232,15 @@ function cliTamper(argv: string[], cmd: string, facts: GuardFacts): TamperFindin
 }
 
 /** A Bash command that would stop, kill, uninstall or blind the guard. */
-export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFacts, cwd?: string, depth = 0): TamperFinding | undefined {
+export function bashTamper(
+  bash: BashAnalysis,
+  command: string,
+  facts: GuardFacts,
+  cwd?: string,
+  depth = 0,
+  readSettings?: (path: string) => SettingsFileFacts,
+  note?: (live: string) => void,
+): TamperFinding | undefined {
   const places = new Places(facts);
   const mentionsUs = NAMED.test(command) || places.own.some((d) => command.includes(d));
   const abs = (p: string): string | null => resolvePath(p, cwd, facts.home);
@@ -322,7 +330,18 @@ export function bashTamper(bash: BashAnalysis, command: string, facts: GuardFact
     const p = abs(w);
     if (!p) continue;
     if (places.inside(p)) return { kind: 'disable', what: `overwrite the guard's own files (${w})` };
-    if (settingsFile(p)) return settingsHit(w);
+    if (settingsFile(p)) {
+      // a file the command writes whole with known text (cat > f <<'EOF', echo '…' > f, tee f): judged like a Write
+      const known = bash.fileTexts.filter((f) => abs(f.path) === p);
+      const one = known.length === 1 && known[0]!.only && known[0]!.text !== null ? known[0]! : undefined;
+      // a relative path after a `cd` is not where the event's directory says: the file read would be another one
+      const moved = !/^[~/]|^\$HOME\b|^\$\{HOME\}/.test(w) && bash.segments.some((sg) => ['cd', 'pushd', 'popd'].includes(base(unwrap(sg)[0] ?? '')));
+      const file = one && !moved && judgedByEffect(p) ? readSettings?.(p) : undefined;
+      if (!one || !file) return settingsHit(w);
+      const content = one.append && file.exists ? (file.text ?? '') + one.text : (one.text as string);
+      const hit = settingsEffect(p, 'Write', { content }, file, facts, cwd, note);
+      if (hit) return hit;
+    }
   }
   return settings;
 }
@@ -451,15 +470,26 @@ export function settingsLiveFact(file: SettingsFileFacts): string {
 export function fileTamper(path: string, facts: GuardFacts, change?: SettingsChange, note?: (live: string) => void): TamperFinding | undefined {
   if (new Places(facts).inside(path)) return { kind: 'disable', what: `change the guard's own files (${path})` };
   if (!settingsFile(path)) return undefined;
-  if (change && change.file.path === path && judgedByEffect(path)) {
-    note?.(settingsLiveFact(change.file));
-    // a settings file that is a link into the guard's own files
-    const real = change.file.realPath;
-    if (real !== undefined && new Places(facts).inside(real)) return { kind: 'disable', what: `change the guard's own files (${real}, through ${path})` };
-    const judge = (cmd: string): string | undefined => commandConcern(cmd, (c) => bashTamper(analyzeBash(c), c, facts, change.cwd)?.what);
-    const concern = settingsChangeConcern(change.tool, change.input, change.file, judge);
-    if (concern === undefined) return undefined;
-    return { kind: 'settings', what: `${concern} in Claude Code's settings (${path})` };
-  }
+  if (change && change.file.path === path && judgedByEffect(path)) return settingsEffect(path, change.tool, change.input, change.file, facts, change.cwd, note);
   return { kind: 'settings', what: `change Claude Code's settings (${path}), where the guard's hooks are` };
+}
+
+/** A change of a settings file judged by the file it would leave (settings-effect.ts); undefined when it may go ahead. */
+function settingsEffect(
+  path: string,
+  tool: string,
+  input: Record<string, unknown>,
+  file: SettingsFileFacts,
+  facts: GuardFacts,
+  cwd: string | undefined,
+  note: ((live: string) => void) | undefined,
+): TamperFinding | undefined {
+  note?.(settingsLiveFact(file));
+  // a settings file that is a link into the guard's own files
+  const real = file.realPath;
+  if (real !== undefined && new Places(facts).inside(real)) return { kind: 'disable', what: `change the guard's own files (${real}, through ${path})` };
+  const judge = (cmd: string): string | undefined => commandConcern(cmd, (c) => bashTamper(analyzeBash(c), c, facts, cwd)?.what);
+  const concern = settingsChangeConcern(tool, input, file, judge);
+  if (concern === undefined) return undefined;
+  return { kind: 'settings', what: `${concern} in Claude Code's settings (${path})` };
 }

@@ -73,6 +73,16 @@ describe('settings changes judged by their effect, through a real sidecar', () =
     assert.match(reasonOf(drop.json), /remove or change the guard's own PreToolUse hook in Claude Code's settings/);
   });
 
+  test('a heredoc written over the settings file is judged like a Write: keeping the hooks goes through, dropping them asks', () => {
+    const text = readFileSync(settings, 'utf8');
+    const kept = JSON.stringify({ ...(JSON.parse(text) as Record<string, unknown>), model: 'haiku' }, null, 2);
+    const ok = runHook('pre', sc.socket, pre(proj, 'Bash', { command: `cat > ~/.claude/settings.json <<'EOF'\n${kept}\nEOF` }));
+    assert.equal(decisionOf(ok.json), undefined, ok.stdout);
+    const drop = runHook('pre', sc.socket, pre(proj, 'Bash', { command: `cat > ~/.claude/settings.json <<'EOF'\n{"model": "haiku"}\nEOF` }));
+    assert.equal(decisionOf(drop.json), 'ask', drop.stdout);
+    assert.match(reasonOf(drop.json), /remove or change the guard's own \w+ hook/);
+  });
+
   test('a new project settings file: a user hook goes through, disableAllHooks is asked about', () => {
     const local = join(proj, '.claude', 'settings.local.json');
     const ok = runHook(

@@ -244,3 +244,37 @@ test('without the daemon facts (or for ~/.claude.json) every settings change is 
   // facts about another file do not count for this one
   assert.equal(change('Write', { file_path: USER_SETTINGS, content: '{}' }, { path: `${HOME}/proj/.claude/settings.json`, exists: false }).action, 'ask');
 });
+
+test('a shell command that writes a settings file whole with text it shows (heredoc, echo, tee) is judged like a Write; one whose text is not known still asks', () => {
+  const bash = (command: string, file: SettingsFileFacts) =>
+    engine(file).handle(
+      { hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command }, cwd: `${HOME}/proj`, tool_use_id: `t${++n}` },
+      1_800_000_000_000 + n,
+    );
+  const local: SettingsFileFacts = { path: `${HOME}/proj/.claude/settings.json`, exists: false };
+  const kept = JSON.stringify({ ...installed, model: 'sonnet' }, null, 2);
+  for (const [command, file] of [
+    [`cat > ~/.claude/settings.json <<'EOF'\n${kept}\nEOF`, onDisk],
+    [`mkdir -p .claude && cat > .claude/settings.json << 'EOF'\n${json({ hooks: { Notification: [NOTIFY] } })}\nEOF`, local],
+    [`echo '{"permissions": {"allow": ["Bash(npm test)"]}}' > .claude/settings.json`, local],
+    [`tee .claude/settings.json > /dev/null <<'EOF'\n{"model": "sonnet"}\nEOF`, local],
+  ] as Array<[string, SettingsFileFacts]>) {
+    const d = bash(command, file);
+    assert.equal(d.action, 'allow', `${command.slice(0, 80)}: ${d.summary}`);
+    assert.equal(d.liveFacts?.length, 1, command);
+  }
+  for (const [command, file, why] of [
+    [`cat > ~/.claude/settings.json <<'EOF'\n{"model": "sonnet"}\nEOF`, onDisk, /guard's own (PreToolUse|SessionStart) hook/],
+    [`echo '{"disableAllHooks": true}' > .claude/settings.json`, local, /disableAllHooks/],
+    [`cat >> ~/.claude/settings.json <<'EOF'\n{"a": 1}\nEOF`, onDisk, /not a JSON object/],
+    // text not known from the command, or written twice, or after a cd: asked as before
+    [`cat > .claude/settings.json <<EOF\n{"model": "$MODEL"}\nEOF`, local, /rewrite Claude Code's settings/],
+    ['cat /tmp/s.json > .claude/settings.json', local, /rewrite Claude Code's settings/],
+    [`echo '{}' > .claude/settings.json && sort -o .claude/settings.json /tmp/s.json`, local, /rewrite Claude Code's settings/],
+    [`cd ../other && echo '{}' > .claude/settings.json`, local, /rewrite Claude Code's settings/],
+  ] as Array<[string, SettingsFileFacts, RegExp]>) {
+    const d = bash(command, file);
+    assert.equal(d.action, 'ask', `${command.slice(0, 80)}: ${d.summary}`);
+    assert.match(d.reason, why, command);
+  }
+});

@@ -291,17 +291,20 @@ export class Analyzer implements Ctx {
     depth: number,
     persist: boolean,
     later: Sub[],
-  ): { inReads: string[] | null; text: string | null; netOut: boolean } {
+  ): { inReads: string[] | null; text: string | null; netOut: boolean; outs: Array<{ path: string; append: boolean; fd: string | null }>; textKnown: boolean } {
     const acc = this.acc;
     let inReads: string[] | null = null;
     let text: string | null = null;
     let netOut = false;
+    let textKnown = false;
+    const outs: Array<{ path: string; append: boolean; fd: string | null }> = [];
     for (const r of redirs) {
       if (r.hd) {
         const b = acc.reads.length;
         for (const sub of r.hd.subs) this.runSub(sub, depth + 1, NO_STDIN);
         inReads = (inReads ?? ([] as string[])).concat(acc.reads.slice(b), this.taint(r.hd.vars));
         text = r.hd.body;
+        textKnown = r.hd.vars.length === 0 && r.hd.subs.length === 0;
         acc.hereTexts.push(text);
         continue;
       }
@@ -311,6 +314,7 @@ export class Analyzer implements Ctx {
       if (r.op === '<<<') {
         inReads = (inReads ?? ([] as string[])).concat(tr, this.taint(t.vars));
         text = t.text + '\n';
+        textKnown = t.vars.length === 0 && t.subs.length === 0 && !t.dynamic;
         acc.hereTexts.push(text);
         continue;
       }
@@ -347,10 +351,13 @@ export class Analyzer implements Ctx {
           break;
         default:
           if (this.coprocInput(p)) netOut = true;
-          else this.write(p);
+          else {
+            this.write(p);
+            if (!ignoredPath(p)) outs.push({ path: p, append: r.op === '>>' || r.op === '&>>', fd: t.vars.length || t.subs.length || t.dynamic ? '?' : r.fd });
+          }
       }
     }
-    return { inReads, text, netOut };
+    return { inReads, text, netOut, outs, textKnown };
   }
 
   /** `${NAME[1]}` or `/dev/fd/${NAME[1]}`: the stdin of coprocess NAME, when that coprocess sends */
@@ -419,6 +426,7 @@ export class Analyzer implements Ctx {
     let res = NONE;
     const foundBefore = acc.found.length;
     if (argv.length) res = this.command(argv, depth, eff, wordReads);
+    if (argv.length && !persist) this.fileTexts(argv, words, red, eff);
     else for (const a of assigns) this.assign(a, wordReads.get(a) ?? []);
     // `find … > f`: f lists what find found (the patterns, until the session sees the real list)
     if (acc.found.length > foundBefore) {
@@ -449,6 +457,36 @@ export class Analyzer implements Ctx {
       for (const s of later) this.runSub(s, depth + 1, mine);
     }
     return argv.length ? this.stdoutText(argv, eff) : null;
+  }
+
+  /**
+   * What a command writes into the files it redirects to (or tee writes), when that is known from the
+   * command itself: echo / printf of plain words, cat or tee of a heredoc with nothing expanded in it.
+   */
+  private fileTexts(
+    argv: Word[],
+    words: Word[],
+    red: { outs: Array<{ path: string; append: boolean; fd: string | null }>; textKnown: boolean },
+    eff: Stdin,
+  ): void {
+    const name = progName(argv[0]!.text);
+    if (red.outs.length === 0 && name !== 'tee') return;
+    const plain = words.every((w) => w.vars.length === 0 && w.subs.length === 0 && !w.dynamic);
+    const stdinKnown = red.textKnown && eff.text !== null;
+    let out: string | null = null;
+    if (plain && name === 'echo' && !argv.some((w) => w.text.includes('\\'))) out = this.stdoutText(argv, eff);
+    else if (plain && name === 'printf' && !argv.slice(1).some((w) => /[%\\]/.test(w.text))) out = this.stdoutText(argv, eff);
+    else if (plain && name === 'cat' && argv.length === 1 && stdinKnown) out = eff.text;
+    for (const o of red.outs) {
+      const targets = this.resolve(o.path);
+      this.acc.fileTexts.push({ path: o.path, append: o.append, text: (o.fd === null || o.fd === '1') && targets.length === 1 ? out : null });
+    }
+    if (name === 'tee') {
+      const args = argv.slice(1);
+      const append = args.some((w) => /^-[a-zA-Z]*a/.test(w.text) || w.text === '--append');
+      for (const w of args)
+        if (!w.text.startsWith('-') && !ignoredPath(w.text)) this.acc.fileTexts.push({ path: w.text, append, text: plain && stdinKnown ? eff.text : null });
+    }
   }
 
   /** Payload beside a sender's own: its prefix assignments, and the stdin it reads (text, or the words of the commands writing it). */

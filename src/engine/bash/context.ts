@@ -73,6 +73,8 @@ export interface Acc {
   code: Array<{ family: string; text: string }>;
   /** heredoc and here-string bodies (a script written to a file and run in the same command is one) */
   hereTexts: string[];
+  /** what redirections and tee write into files, when the command itself says (null: not known) */
+  fileTexts: Array<{ path: string; append: boolean; text: string | null }>;
   /** shared with scratch analyses so nested work stays bounded */
   budget: { steps: number; lexed: number; braceWords: number; exhausted: boolean };
 }
@@ -92,6 +94,7 @@ export function newAcc(budget?: Acc['budget']): Acc {
     commands: [],
     code: [],
     hereTexts: [],
+    fileTexts: [],
     git: [],
     pushes: [],
     remotes: [],

@@ -66,6 +66,11 @@ export interface BashAnalysis {
   code: Array<{ family: string; text: string }>;
   /** heredoc and here-string bodies */
   hereTexts: string[];
+  /**
+   * What redirections (`> f`, `>> f`) and tee write into files when the command itself says what
+   * (echo of plain words, a heredoc with nothing expanded); `only`: nothing else in the command writes that path.
+   */
+  fileTexts: Array<{ path: string; append: boolean; text: string | null; only: boolean }>;
 }
 
 /** `$(cat f)`, `$(< f)`, `` `cat f` ``: a word made of a file's lines (f, quotes removed). */
@@ -122,6 +127,10 @@ export function analyzeBash(command: string): BashAnalysis {
         : uniq(acc.pushes.length ? [...acc.payload, ...acc.published] : acc.payload),
     code: acc.code,
     hereTexts: acc.hereTexts,
+    fileTexts: acc.fileTexts.map((f) => ({
+      ...f,
+      only: acc.writes.filter((w) => w === f.path).length === acc.fileTexts.filter((g) => g.path === f.path).length,
+    })),
   };
   if (acc.errors.length) res.parseError = uniq(acc.errors).join('; ');
   return res;
