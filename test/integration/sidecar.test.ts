@@ -7,20 +7,11 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, decisionOf, freshHome, reasonOf, rmSync, runHook, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
+import { cli, decisionOf, freshHome, hookEvent, reasonOf, rmSync, runHook, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { until } from '../helpers/wait.ts';
 
 const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
-const ev = (session: string, event: string, tool: string, input: unknown, response?: unknown) => ({
-  session_id: session,
-  transcript_path: '/tmp/t.jsonl',
-  cwd: '/proj',
-  permission_mode: 'default',
-  hook_event_name: event,
-  tool_name: tool,
-  tool_input: input,
-  ...(response !== undefined ? { tool_response: response, tool_use_id: 'toolu_' + Math.random().toString(36).slice(2) } : { tool_use_id: 'toolu_x' }),
-});
+const ev = hookEvent;
 const readEnv = {
   type: 'text',
   file: {
