@@ -16,7 +16,7 @@ import { AuditStore } from '../../src/store/audit-store.ts';
 import { checkWal } from '../../src/store/wal-check.ts';
 import { CLI, cli, decisionOf, HOOK, runHook, startSidecar } from '../helpers/sidecar.ts';
 import { until } from '../helpers/wait.ts';
-import { freePort } from '../helpers/net.ts';
+import { inProcessHttpSidecar } from '../helpers/in-process.ts';
 
 const SECRET = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY';
 const read = (sid: string): string =>
@@ -179,15 +179,10 @@ test('an answer the hook never received (the sidecar was frozen past the hook de
   }
 });
 
-/** A loopback port free right now (the OS picks it; closed again for the sidecar to take). */
 test('HTTP transport: an answer whose connection Claude Code closed before it was written (its hook timeout) is recorded as not delivered', async () => {
   const { home, paths } = tempPaths();
-  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const port = await freePort();
-  writeFileSync(paths.configFile, JSON.stringify({ hook: { httpPort: port } }));
-  const sc = await Sidecar.start({ paths, log: () => {} });
+  const { sc, port, token } = await inProcessHttpSidecar(paths);
   try {
-    const token = readFileSync(paths.tokenFile, 'utf8').trim();
     // the decision of session "gone" waits, after its row is written, until the test lets it go: the
     // client closes its connection meanwhile, as Claude Code does when its hook timeout passes
     let release!: () => void;

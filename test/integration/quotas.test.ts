@@ -7,16 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_SESSION_IN_FLIGHT, Sidecar } from '../../src/daemon/sidecar.ts';
+import { MAX_SESSION_IN_FLIGHT } from '../../src/daemon/sidecar.ts';
 import { ErrorCode, GuardError } from '../../src/errors.ts';
 import { resolvePaths } from '../../src/paths.ts';
 import type { AuditRow } from '../../src/store/audit-store.ts';
 import { decisionOf, ensureBuilt, HOOK, reasonOf } from '../helpers/sidecar.ts';
-import { freePort } from '../helpers/net.ts';
+import { inProcessHttpSidecar } from '../helpers/in-process.ts';
 
 const call = (sid: string, n: number): string =>
   JSON.stringify({ session_id: sid, hook_event_name: 'PreToolUse', tool_name: 'Bash', cwd: '/tmp', tool_input: { command: `ls /tmp/d${n}` } });
@@ -57,12 +57,8 @@ test('events of one session being decided at once are bounded: past the bound a 
   ensureBuilt();
   const home = mkdtempSync(join(tmpdir(), 'mph-quota-'));
   const paths = resolvePaths({ HOME: home, MCPPROXY_HOOK_HOME: join(home, 's') });
-  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const port = await freePort();
-  writeFileSync(paths.configFile, JSON.stringify({ hook: { httpPort: port } }));
-  const sc = await Sidecar.start({ paths, log: () => {} });
+  const { sc, port, token } = await inProcessHttpSidecar(paths);
   try {
-    const token = readFileSync(paths.tokenFile, 'utf8').trim();
     // the rows of session "busy" are not committed until the test lets them: its events stay in progress
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
