@@ -304,12 +304,21 @@ function tokenize(lang: CodeLang, src: string): Tok[] {
   }
 }
 
+/** Token visits of argument lists and receivers per code (nested calls make them overlap): over it, the code is not read. */
+const MAX_WORK = 2_000_000;
+let work = 0;
+function spend(n: number): void {
+  work += n;
+  if (work > MAX_WORK) throw new TokError('the code is too deeply nested to read');
+}
+
 /** The tokens of one argument list: `(` at `open` to its matching `)`; each argument's tokens, and the index after `)`. */
 function argList(toks: Tok[], open: number): { args: Tok[][]; end: number } {
   const args: Tok[][] = [];
   let cur: Tok[] = [];
   let depth = 0;
   for (let i = open; i < toks.length; i++) {
+    spend(1);
     const t = toks[i]!;
     if (t.k === 'p' && (t.v === '(' || t.v === '[' || t.v === '{')) {
       depth++;
@@ -337,6 +346,7 @@ function bareArgs(toks: Tok[], from: number): Tok[][] {
   let cur: Tok[] = [];
   let depth = 0;
   for (let i = from; i < toks.length; i++) {
+    spend(1);
     const t = toks[i]!;
     if (i > from && t.nl && depth === 0) break;
     if (t.k === 'p' && (t.v === '(' || t.v === '[' || t.v === '{')) depth++;
@@ -421,6 +431,7 @@ function receiverOf(toks: Tok[], dot: number): Tok[] {
   let j = dot - 1;
   let depth = 0;
   for (; j >= 0; j--) {
+    spend(1);
     const t = toks[j]!;
     if (t.k === 'p' && (t.v === ')' || t.v === ']')) depth++;
     else if (t.k === 'p' && (t.v === '(' || t.v === '[')) {
@@ -694,6 +705,23 @@ function modeOf(lang: CodeLang, args: Tok[][], sink: Sink): { write: boolean } {
 
 /** Read interpreter code for what it writes, runs and hides. */
 export function codeWrites(lang: CodeLang, src: string): CodeEffects {
+  work = 0;
+  try {
+    return readCode(lang, src);
+  } catch (e) {
+    // a bound hit, or a construct the reader trips on: not read, the caller falls back to what the code names
+    return {
+      writes: [],
+      shells: [],
+      opaque: [],
+      literals: [],
+      chdir: false,
+      failed: e instanceof TokError ? e.message : `the code could not be read (${(e as Error).message})`,
+    };
+  }
+}
+
+function readCode(lang: CodeLang, src: string): CodeEffects {
   const fx: CodeEffects = { writes: [], shells: [], opaque: [], literals: [], chdir: false };
   if (src.length > MAX_CODE) {
     fx.failed = `code longer than ${MAX_CODE} characters`;

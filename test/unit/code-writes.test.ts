@@ -118,6 +118,8 @@ test('code writes: literal, computed and hidden targets', () => {
   assert.deepEqual(codeWrites('python', "subprocess.run(['git', 'diff', '--stat'])").shells, ['git diff --stat']);
   assert.deepEqual(codeWrites('python', 'subprocess.run(cmd, shell=True)').shells, [null]);
   assert.ok(codeWrites('python', "open('/x").failed);
+  // nesting that would make reading it quadratic is not read (a bound, then the mention rule)
+  assert.match(codeWrites('python', `${'f('.repeat(20_000)}${')'.repeat(20_000)}`).failed ?? '', /too deeply nested/);
   assert.deepEqual(
     codeWrites('perl', 'open(my $fh, "<", $f); unlink "/tmp/a", $b;').writes.map((w) => w.path),
     ['/tmp/a', null],
