@@ -114,6 +114,9 @@ const HOOK_SWITCHES = ['disableAllHooks', 'allowManagedHooksOnly'];
 const HOOK_ENV =
   /^(PATH|HOME|SHELL|BASH_ENV|ENV|ZDOTDIR|TMPDIR|USER|LOGNAME|NODE_\w+|LD_\w+|DYLD_\w+|XDG_\w+|MCPPROXY\w*|CLAUDE_CONFIG_DIR|CLAUDE_CODE_SHELL\w*|CLAUDE_CODE_GIT_BASH_PATH|(HTTPS?|ALL|NO|FTP)_PROXY|\w*HOOK\w*)$/i;
 
+/** New hooks judged in one change (each command is analysed as Bash): more is asked about, not read. */
+const MAX_NEW_HOOKS = 64;
+
 /** Hook events whose hooks can rewrite a tool call's input or grant its permission. */
 const INPUT_CHANGING_EVENTS = new Set(['PreToolUse', 'PermissionRequest']);
 
@@ -229,8 +232,9 @@ export function settingsChangeConcern(tool: string, input: Record<string, unknow
   }
   // what the settings newly run: hooks, the status line, helpers
   const old = new Set(hooksOf(before).map((r) => canonical(r.handler)));
-  for (const r of hooksOf(next)) {
-    if (old.has(canonical(r.handler))) continue;
+  const added = hooksOf(next).filter((r) => !old.has(canonical(r.handler)));
+  if (added.length > MAX_NEW_HOOKS) return `add ${added.length} hooks at once (the guard reads at most ${MAX_NEW_HOOKS} in one change)`;
+  for (const r of added) {
     const type = r.handler.type;
     // a hook on these events can change what a tool call runs after the guard checked it (updatedInput) or answer for the user
     if (INPUT_CHANGING_EVENTS.has(r.event)) return `add a ${r.event} hook, which can change what a tool call runs after the guard checked it`;

@@ -209,6 +209,16 @@ test('changes that drop or alter the guard hooks, switch hooks off, steer them t
       { path: USER_SETTINGS, exists: true, text: '{}', realPath: `${HOME}/.bashrc` },
       /links to \/home\/u\/.bashrc/,
     ],
+    [
+      'too many hooks to read',
+      'Write',
+      {
+        file_path: USER_SETTINGS,
+        content: json({ hooks: { Stop: Array.from({ length: 100 }, (_, i) => ({ hooks: [{ type: 'command', command: `echo ${i}` }] })) } }),
+      },
+      absent,
+      /add 100 hooks at once/,
+    ],
     ['not JSON', 'Write', { file_path: USER_SETTINGS, content: '{ "hooks": ' }, absent, /not a JSON object/],
     ['an edit that does not apply', 'Edit', { file_path: USER_SETTINGS, old_string: 'no such text', new_string: 'x' }, onDisk, /not in the file/],
     [
