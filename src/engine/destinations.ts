@@ -15,6 +15,31 @@ export function ghCommands(bash: BashAnalysis): string[][] {
   return bash.commands.filter((c) => c.name === 'gh').map((c) => c.argv);
 }
 
+/**
+ * gh reading what anyone can write: issue and pull-request threads (view, list, diff, `--comments`),
+ * search results, gists, and the API paths of issues, pulls, comments and discussions (read, not
+ * written: no method other than GET, no fields). Whoever's repository they are in, their text is
+ * outside content: an address in an issue body is planted, not the project's.
+ */
+export function ghReadsThread(seg: string[]): boolean {
+  const sub = seg[1] ?? '';
+  const verb = seg[2] ?? '';
+  if (sub === 'issue' || sub === 'pr') return /^(view|list|diff|status)$/.test(verb) || seg.includes('--comments');
+  if (sub === 'search') return true;
+  if (sub === 'gist') return /^(view|list)$/.test(verb);
+  if (sub === 'api') {
+    const writes = seg.some(
+      (a, i) =>
+        /^(-f|-F|--field|--raw-field|--input)$/.test(a) ||
+        /^--(raw-)?field=/.test(a) ||
+        ((a === '-X' || a === '--method') && !/^get$/i.test(seg[i + 1] ?? '')) ||
+        /^--method=(?!get$)/i.test(a),
+    );
+    return !writes && seg.slice(2).some((a) => /(^|\/)(issues|pulls|comments|discussions)(\/|$|\?)/.test(a) || /^\/?search\//.test(a) || /^\/?gists\b/.test(a));
+  }
+  return false;
+}
+
 /** The repository a gh command names (`-R o/r`, `--repo o/r`, `--repo=o/r`, `gh api repos/o/r/…`). */
 export function ghRepo(seg: string[]): string | undefined {
   for (let i = 1; i < seg.length; i++) {

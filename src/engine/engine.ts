@@ -45,6 +45,7 @@ import {
   AUTHENTICATED,
   escapeRe,
   ghCommands,
+  ghReadsThread,
   ghRepo,
   githubRepoOfUrl,
   mcpHosts,
@@ -308,6 +309,8 @@ export class FlowEngine {
       return { outside: true, project: false };
     }
     if (bash) {
+      // issue and PR threads, search results, gists read through gh: anyone writes them, whoever's repository they are in
+      if (ghCommands(bash).some(ghReadsThread)) return { outside: true, project: false };
       if (bash.egress) {
         const ctx = this.provenanceContext(s, ev);
         const ghOwn =
