@@ -19,6 +19,7 @@
 import { analyzeBash } from './bash/index.ts';
 import { scanText } from './detector.ts';
 import { isPrivateHost } from './provenance.ts';
+import { CODE_ENV } from './bash/util.ts';
 
 /** What the daemon read of the settings file a call would change. */
 export interface SettingsFileFacts {
@@ -117,6 +118,9 @@ const HOOK_ENV =
 /** New hooks judged in one change (each command is analysed as Bash): more is asked about, not read. */
 const MAX_NEW_HOOKS = 64;
 
+/** `env` keys that give git configuration from outside its files (GIT_CONFIG_COUNT/KEY_n/VALUE_n can set core.sshCommand), or its programs from elsewhere. */
+const GIT_CONFIG_ENV = /^(GIT_CONFIG\w*|GIT_EXEC_PATH)$/;
+
 /** Hook events whose hooks can rewrite a tool call's input or grant its permission. */
 const INPUT_CHANGING_EVENTS = new Set(['PreToolUse', 'PermissionRequest']);
 
@@ -196,7 +200,7 @@ const truthy = (v: unknown): boolean => v !== undefined && v !== null && v !== f
  */
 export function settingsChangeConcern(tool: string, input: Record<string, unknown>, file: SettingsFileFacts, judge: CommandJudge): string | undefined {
   if (file.error !== undefined) return `change a settings file the guard could not read (${file.error})`;
-  if (file.realPath !== undefined && !/(^|\/)(settings(\.local)?|managed-settings)\.json$/.test(file.realPath))
+  if (file.realPath !== undefined && !/(^|\/)(settings(\.local)?|managed-settings)\.json$/i.test(file.realPath))
     return `write through a settings file that links to ${file.realPath}`;
   const current = file.exists ? (file.text ?? '') : undefined;
   const after = resultingText(tool, input, current);
@@ -228,6 +232,14 @@ export function settingsChangeConcern(tool: string, input: Record<string, unknow
         return `set the environment variable ${k}, which steers how hooks run or where the guard lives`;
       if (ELSEWHERE_ENV.test(k) && canonical(v) !== canonical(was[k]))
         return `set the environment variable ${k}, which sends the conversation (and every file it read) somewhere else`;
+      if (GIT_CONFIG_ENV.test(k) && canonical(v) !== canonical(was[k]))
+        return `set the environment variable ${k}, which gives every git command configuration (and the code it runs) the guard does not see`;
+      // code that ordinary commands run (git's ssh, pagers, editors): every Bash call would run it unseen
+      if (CODE_ENV.test(k) && canonical(v) !== canonical(was[k])) {
+        if (typeof v !== 'string') return `set the environment variable ${k} to something that is not a command`;
+        const why = judge(v);
+        if (why) return `set the environment variable ${k}, which ordinary commands run, to ${why}`;
+      }
     }
   }
   // what the settings newly run: hooks, the status line, helpers

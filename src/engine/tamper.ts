@@ -80,7 +80,8 @@ function unwrap(argv: string[]): string[] {
 
 /** Claude Code settings files (user, project, local, managed, ~/.claude.json): where hooks and MCP servers are configured. */
 export function settingsFile(p: string): boolean {
-  return /(^|\/)\.claude\/settings(\.local)?\.json$/.test(p) || /\/managed-settings\.json$/.test(p) || /(^|\/)\.claude\.json$/.test(p);
+  // case-insensitive: on macOS (and Windows) ~/.Claude/Settings.json is the same file
+  return /(^|\/)\.claude\/settings(\.local)?\.json$/i.test(p) || /\/managed-settings\.json$/i.test(p) || /(^|\/)\.claude\.json$/i.test(p);
 }
 
 function under(p: string, dir: string | undefined): boolean {
@@ -204,6 +205,14 @@ function killHitsUs(cmd: string, args: string[], facts: GuardFacts): string | un
   return undefined;
 }
 
+/** A systemctl argument that names the guard's unit: by name, or by a pattern that matches it (`'mcp*'`, `'*.service'`). */
+function namesUnit(a: string): boolean {
+  if (a.includes(NAME)) return true;
+  if (a.startsWith('-') || !GLOB.test(a)) return false;
+  const re = globRegex(a);
+  return re !== null && (re.test(`${NAME}.service`) || re.test(NAME));
+}
+
 /** Options that make `mcpproxy-hook install` weaker than fail-closed. */
 const WEAKER_INSTALL = /^--(fail-open|no-fail-closed|no-autostart)$/;
 
@@ -262,7 +271,7 @@ export function bashTamper(
       const hit = killHitsUs(cmd, args, facts);
       if (hit) return { kind: 'disable', what: `stop or freeze ${hit} (${[cmd, ...args].join(' ').slice(0, 80)})` };
     }
-    if (cmd === 'systemctl' && args.some((a) => SYSTEMCTL_OFF.has(a)) && args.some((a) => a.includes(NAME)))
+    if (cmd === 'systemctl' && args.some((a) => SYSTEMCTL_OFF.has(a)) && args.some((a) => namesUnit(a)))
       return { kind: 'disable', what: `stop or disable the guard's service (systemctl ${args.find((a) => SYSTEMCTL_OFF.has(a))})` };
     if (cmd === 'launchctl' && args.some((a) => LAUNCHCTL_OFF.has(a)) && args.some((a) => a.includes(NAME)))
       return { kind: 'disable', what: `unload the guard's agent (launchctl ${args.find((a) => LAUNCHCTL_OFF.has(a))})` };
@@ -348,7 +357,7 @@ export function bashTamper(
 
 /** The text names a Claude Code settings file (`~/.claude/settings.json`, `.claude/settings.local.json`, `~/.claude.json`, managed settings). */
 export function mentionsSettings(text: string): boolean {
-  return (/\.claude\b/.test(text) && /settings(\.local)?\.json|\.claude\.json/.test(text)) || /managed-settings\.json/.test(text);
+  return (/\.claude\b/i.test(text) && /settings(\.local)?\.json|\.claude\.json/i.test(text)) || /managed-settings\.json/i.test(text);
 }
 
 /** Shell text run from code is analysed as Bash, this many levels deep (then: asked about as unknown). */
@@ -452,7 +461,7 @@ export interface SettingsChange {
 
 /** Settings files whose changes are judged by their effect (not ~/.claude.json, Claude Code's state file). */
 export function judgedByEffect(p: string): boolean {
-  return settingsFile(p) && /(^|\/)(settings(\.local)?|managed-settings)\.json$/.test(p);
+  return settingsFile(p) && /(^|\/)(settings(\.local)?|managed-settings)\.json$/i.test(p);
 }
 
 /** What a decision that read the settings file on this machine says it consulted (bench:real counts these). */

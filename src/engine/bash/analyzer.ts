@@ -12,9 +12,12 @@ import { Lexer } from './lexer.ts';
 import { expandBraces } from './braces.ts';
 import { FALLBACK_SCAN_MAX, hitLimit, MAX_BRACE_TOTAL, MAX_BRACE_WORDS, MAX_DEPTH, MAX_LEXED, MAX_STEPS } from './limits.ts';
 import { isAssignment, Parser } from './parser.ts';
-import { ignoredPath, progName, unescapeC } from './util.ts';
+import { CODE_ENV, ignoredPath, progName, unescapeC } from './util.ts';
 
 /** Variables every shell has: referencing them carries no data of a sourced file. */
+/** programs that run their arguments as shell code */
+const RUNS_ARGS = new Set(['eval', 'source', '.', 'sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'busybox']);
+
 const COMMON_VARS = new Set([
   'HOME',
   'PATH',
@@ -142,6 +145,12 @@ export class Analyzer implements Ctx {
     return out;
   }
 
+  /** `GIT_SSH_COMMAND=…`, `PAGER=…` and the like: the value is code a later program runs, read as a command. */
+  codeInEnv(w: Word, depth: number): void {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(w.text);
+    if (m && CODE_ENV.test(m[1]!)) this.nested(m[2]!, depth, NO_STDIN);
+  }
+
   assign(w: Word, reads: readonly string[]): void {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=/.exec(w.text);
     if (!m) return;
@@ -194,37 +203,39 @@ export class Analyzer implements Ctx {
     hitLimit(this.acc, 'nesting_depth');
   }
 
-  analyzeSource(src: string, depth: number, stdin: Stdin): void {
+  /** Analyse shell source; returns what it prints when that is statically known (`echo …`, `… | base64 -d`), else null. */
+  analyzeSource(src: string, depth: number, stdin: Stdin): string | null {
     if (depth > MAX_DEPTH) {
       this.tooDeep();
       this.fallback(src);
-      return;
+      return null;
     }
     this.acc.budget.lexed += src.length;
     if (this.acc.budget.lexed > MAX_LEXED) {
       this.exhausted('lexed_size');
       this.fallback(src);
-      return;
+      return null;
     }
     const lx = new Lexer(src, 0, 0, false, this.acc);
     lx.run();
-    this.analyzeToks(lx.toks, depth, stdin);
+    return this.analyzeToks(lx.toks, depth, stdin);
   }
 
-  private analyzeToks(toks: Tok[], depth: number, stdin: Stdin): void {
+  private analyzeToks(toks: Tok[], depth: number, stdin: Stdin): string | null {
     const node = new Parser(toks, this.acc).program();
-    this.node(node, depth, stdin);
+    return this.node(node, depth, stdin);
   }
 
-  private runSub(sub: Sub, depth: number, stdin: Stdin): void {
+  private runSub(sub: Sub, depth: number, stdin: Stdin): string | null {
     if (sub.toks) {
       if (depth > MAX_DEPTH) {
         this.tooDeep();
         this.fallback(sub.src);
-        return;
+        return null;
       }
-      this.analyzeToks(sub.toks, depth, stdin);
-    } else this.analyzeSource(sub.src, depth, stdin);
+      return this.analyzeToks(sub.toks, depth, stdin);
+    }
+    return this.analyzeSource(sub.src, depth, stdin);
   }
 
   /** analyse src as nested shell code; report whether it produced egress */
@@ -253,9 +264,12 @@ export class Analyzer implements Ctx {
 
   private node(n: Node, depth: number, stdin: Stdin): string | null {
     switch (n.k) {
-      case 'list':
-        for (const it of n.items) this.node(it, depth, stdin);
-        return null;
+      case 'list': {
+        let out: string | null = null;
+        for (const it of n.items) out = this.node(it, depth, stdin);
+        // one command or pipeline: what it prints (for `$(…)`); more than one: not told
+        return n.items.length === 1 ? out : null;
+      }
       case 'pipe': {
         let cur = stdin;
         for (const c of n.cmds) {
@@ -267,7 +281,7 @@ export class Analyzer implements Ctx {
           const found = [...(cur.found ?? []), ...this.acc.found.slice(foundBefore)];
           cur = { reads: cur.reads.concat(this.acc.reads.slice(before)), text: out, args: [...(cur.args ?? []), ...args], ...(found.length ? { found } : {}) };
         }
-        return null;
+        return cur.text;
       }
       case 'group':
         this.group(n, depth, stdin);
@@ -277,13 +291,48 @@ export class Analyzer implements Ctx {
     }
   }
 
-  private subsOf(w: Word, depth: number, later: Sub[]): string[] {
+  private subsOf(w: Word, depth: number, later: Sub[], printed?: Map<Sub, string>): string[] {
     const b = this.acc.reads.length;
     for (const sub of w.subs) {
       if (sub.kind === 'procout') later.push(sub);
-      else this.runSub(sub, depth + 1, NO_STDIN);
+      else {
+        const out = this.runSub(sub, depth + 1, NO_STDIN);
+        if (out !== null && sub.kind === 'cmd' && printed) printed.set(sub, out);
+      }
     }
     return this.acc.reads.slice(b);
+  }
+
+  /**
+   * The command line with each `$(…)` / `` `…` `` whose output is statically known put in its place
+   * (`eval $(echo Y3VybCAuLi4= | base64 -d)`, `$(printf '\x70kill') -f x`), when that makes a
+   * different command: the program itself comes from a substitution, or it runs its arguments as
+   * shell code (eval, source, a shell). Null when nothing is known or nothing changes.
+   */
+  private substituted(argv: Word[], printed: Map<Sub, string>): string | null {
+    if (printed.size === 0) return null;
+    const runsArgs = RUNS_ARGS.has(progName(argv[0]!.text));
+    if (!runsArgs && !argv[0]!.subs.some((s) => printed.has(s))) return null;
+    let changed = false;
+    const parts = argv.map((w) => {
+      let t = w.text;
+      for (const sub of w.subs) {
+        const out = printed.get(sub);
+        if (out === undefined) continue;
+        const value = out.replace(/\n+$/, '');
+        for (const form of [`$(${sub.src})`, `\`${sub.src}\``]) {
+          const at = t.indexOf(form);
+          if (at >= 0) {
+            t = t.slice(0, at) + value + t.slice(at + form.length);
+            changed = true;
+            break;
+          }
+        }
+      }
+      // a quoted word stays one word; an unquoted one is split by the shell, as the re-read splits it
+      return w.quoted && t !== w.text ? `'${t.replace(/'/g, `'\\''`)}'` : t;
+    });
+    return changed ? parts.join(' ') : null;
   }
 
   private processRedirs(
@@ -415,10 +464,15 @@ export class Analyzer implements Ctx {
 
     const later: Sub[] = [];
     const wordReads = new Map<Word, string[]>();
+    const printed = new Map<Sub, string>();
     for (const w of [...words, ...n.extra]) {
-      const r = this.subsOf(w, depth, later);
+      const r = this.subsOf(w, depth, later, printed);
       if (r.length) wordReads.set(w, r);
     }
+    // a command made by substitutions whose output is known here is also read as the command it becomes
+    const made = argv.length ? this.substituted(argv, printed) : null;
+    if (made !== null) this.nested(made, depth, stdin);
+    for (const a of assigns) this.codeInEnv(a, depth);
     const persist = argv.length === 0 || (argv.length === 1 && argv[0]!.text === 'exec');
     const red = this.processRedirs(n.redirs, depth, persist, later);
     const eff: Stdin = red.inReads !== null ? { reads: red.inReads, text: red.text } : stdin;

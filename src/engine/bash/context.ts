@@ -142,6 +142,8 @@ export interface Ctx {
   /** reads carried by referenced variables */
   taint(vars: readonly string[]): string[];
   assign(w: Word, reads: readonly string[]): void;
+  /** a `NAME=value` whose value is code later programs run (GIT_SSH_COMMAND, PAGER …): read as a command */
+  codeInEnv(w: Word, depth: number): void;
   /** a shared budget ran out: the rest of the command is not analysed */
   exhausted(limit: 'commands' | 'lexed_size'): void;
   /** nested code deeper than MAX_DEPTH: not analysed */

@@ -11,8 +11,10 @@ import { isAssignment } from '../parser.ts';
 export function declare(ctx: Ctx, args: Word[], call: Call): CmdResult {
   for (const w of args.slice(1)) {
     if (w.text.startsWith('-')) continue;
-    if (isAssignment(w)) ctx.assign(w, call.wordReads.get(w) ?? []);
-    else {
+    if (isAssignment(w)) {
+      ctx.assign(w, call.wordReads.get(w) ?? []);
+      ctx.codeInEnv(w, call.depth);
+    } else {
       const r = call.wordReads.get(w);
       if (r) ctx.acc.sourced.push(...r);
     }

@@ -24,7 +24,10 @@ export function runCommand(ctx: Ctx, argv0: Word[], depth: number, stdin: Stdin,
     switch (name) {
       case 'sudo':
         next = parseOpts(rest, 'CDghprtTUu', SUDO_LONG, true).pos;
-        while (next.length && isAssignment(next[0]!)) next = next.slice(1);
+        while (next.length && isAssignment(next[0]!)) {
+          ctx.codeInEnv(next[0]!, depth);
+          next = next.slice(1);
+        }
         break;
       case 'doas':
         next = parseOpts(rest, 'uC', [], true).pos;
@@ -203,6 +206,7 @@ export function envWrapper(ctx: Ctx, rest: Word[], depth: number, stdin: Stdin):
       continue;
     }
     if (ASSIGN_RE.test(t)) {
+      ctx.codeInEnv(rest[i]!, depth);
       i++;
       continue;
     }
