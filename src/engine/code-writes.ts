@@ -703,6 +703,56 @@ function modeOf(lang: CodeLang, args: Tok[][], sink: Sink): { write: boolean } {
   return { write: MODE_SHAPE.test(v) ? WRITE_MODE.test(v) : false };
 }
 
+/** The module of `__import__('m')` / `importlib.import_module('m')` (a receiver's tokens), or null. */
+function importedModule(recv: Tok[]): string | null {
+  const v = recv.map((t) => (t.k === 'str' ? JSON.stringify(t.v) : t.v)).join('');
+  const m = /^(?:builtins\.)?(?:__import__|(?:importlib\.)?import_module)\("([\w.]+)"\)$/.exec(v);
+  return m ? m[1]! : null;
+}
+
+/** Node function names distinctive enough to be a file write or a process start even with no receiver. */
+const JS_DISTINCT = /Sync$|^(writeFile|appendFile|createWriteStream|copyFile|writeTextFile|outputFile|outputJson|writeJson|execFile)$/;
+
+/**
+ * A write or shell function named without being called here (`w = open`, `f = os.remove`,
+ * `const {writeFileSync: w} = …`, `fs.writeFileSync.call(…)`, `[fs.rmSync][0](…)`): the name it
+ * is called under is not one the reader knows. Python import lines (read as aliases) are not this.
+ */
+function takenAsValue(lang: CodeLang, toks: Tok[], i: number, d: { name: string; end: number }, full: string, parens: boolean, isMethod: boolean, dotIdx: number): string | null {
+  if (lang !== 'python' && lang !== 'node') return null;
+  const segs = full.split('.');
+  if (lang === 'python') {
+    // the statement this name is in: `from os import remove`, `import shutil` define aliases
+    let s = i;
+    while (s > 0 && !toks[s]!.nl && toks[s - 1]!.v !== ';') s--;
+    if (toks[s]?.k === 'id' && (toks[s]!.v === 'import' || toks[s]!.v === 'from')) return null;
+    if (isMethod) return null;
+    for (let k = 1; k <= segs.length; k++) {
+      const head = segs.slice(0, k).join('.');
+      if (!PY[head]) continue;
+      // os.remove(…) called here reads as written; os.remove as a value or os.remove.__call__ does not
+      if (k === segs.length && parens) return null;
+      return head;
+    }
+    if (!parens && dotIdx >= 0 && PY_METHODS[segs[segs.length - 1]!] && segs[segs.length - 1] !== 'open') return full;
+    return null;
+  }
+  // node: a known write / process function as a value, or with .call / .apply / .bind after it
+  for (let k = 0; k < segs.length; k++) {
+    const seg = segs[k]!;
+    const called = k === segs.length - 1 && parens;
+    if (called) return null;
+    const hasRecv = k > 0 || (isMethod && k === 0);
+    if ((JS[seg] && (hasRecv || JS_DISTINCT.test(seg))) || JS_FULL[segs.slice(0, k + 1).join('.')]) {
+      // `{ writeFileSync } = require('fs')` followed by writeFileSync(…) reads as written; a rename does not
+      const next = toks[d.end];
+      if (k === segs.length - 1 && !hasRecv && next?.k === 'p' && (next.v === ',' || next.v === '}')) return null;
+      return segs.slice(0, k + 1).join('.');
+    }
+  }
+  return null;
+}
+
 /** Read interpreter code for what it writes, runs and hides. */
 export function codeWrites(lang: CodeLang, src: string): CodeEffects {
   work = 0;
@@ -797,7 +847,9 @@ function readCode(lang: CodeLang, src: string): CodeEffects {
     const isMethod = prev?.k === 'p' && prev.v === '.';
     const next = toks[d.end];
     const parens = next?.k === 'p' && next.v === '(';
-    const full = isMethod ? d.name : canon(d.name);
+    // __import__('shutil').copy / importlib.import_module('os').remove: the module named by its string
+    const imported = isMethod && lang === 'python' ? importedModule(receiverOf(toks, i - 1)) : null;
+    const full = imported ? `${imported}.${d.name}` : isMethod ? d.name : canon(d.name);
     const last = full.split('.').pop()!;
     // where the receiver of `.last` ends: the dot before the last name
     const dotIdx = d.end - 2 > i ? d.end - 2 : isMethod ? i - 1 : -1;
@@ -807,6 +859,10 @@ function readCode(lang: CodeLang, src: string): CodeEffects {
       continue;
     }
     if (last === 'chdir' || full === 'Dir.chdir') fx.chdir = true;
+    // a write or shell function taken as a value (w = open, {writeFileSync: w}, fs.writeFileSync.call,
+    // map(os.remove, …)): it is called later under a name the reader does not know
+    const taken = takenAsValue(lang, toks, i, d, full, parens, isMethod && !imported, dotIdx);
+    if (taken) fx.opaque.push(`${taken} taken under another name`);
     const args = parens
       ? argList(toks, d.end).args
       : (lang === 'perl' || lang === 'ruby') && next && !next.nl && !(next.k === 'p' && /^[.=;,)\]}+*/<>&|?:-]$/.test(next.v))
@@ -892,7 +948,7 @@ function readCode(lang: CodeLang, src: string): CodeEffects {
           .join('');
         if (!/child_process|^cp$|childProcess|^proc$|^Bun$|^Deno$/.test(recv)) sink = undefined;
       }
-    } else sink = isMethod ? undefined : table[full];
+    } else sink = isMethod && !imported ? undefined : table[full];
     if (!sink) {
       i = d.end - 1;
       continue;
