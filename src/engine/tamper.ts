@@ -50,7 +50,7 @@ const WRAPPERS = new Set(['sudo', 'doas', 'env', 'command', 'exec', 'nohup', 'ni
 /** commands that change or remove every file they are given */
 const REMOVERS = new Set(['rm', 'rmdir', 'mv', 'unlink', 'shred', 'truncate', 'chmod', 'chown', 'chattr', 'sqlite3', 'mkfifo', 'mknod', 'setfacl']);
 /** commands that change only their last argument (the destination) */
-const COPIERS = new Set(['cp', 'rsync', 'install', 'ln']);
+const COPIERS = new Set(['cp', 'rsync', 'install', 'ln', 'sponge']);
 /** editors that write the files they are given (vim -c '%d|wq' file, ed file) */
 const EDITORS = new Set(['vi', 'vim', 'nvim', 'ex', 'ed', 'emacs', 'nano', 'pico', 'micro', 'kak', 'helix', 'hx']);
 /** interpreters whose code (argument, script, heredoc) can write any file or signal any process */
@@ -253,6 +253,46 @@ export function bashTamper(
   const places = new Places(facts);
   const mentionsUs = NAMED.test(command) || places.own.some((d) => command.includes(d));
   const abs = (p: string): string | null => resolvePath(p, cwd, facts.home);
+  // the directories a `cd` / `pushd` in the command moves to: a relative path may be meant from any of them
+  const moves: string[] = [];
+  for (const seg of bash.segments) {
+    const argv = unwrap(seg);
+    const cmd = base(argv[0] ?? '');
+    if (cmd !== 'cd' && cmd !== 'pushd') continue;
+    const to = argv.slice(1).find((a) => !a.startsWith('-'));
+    if (to === undefined) {
+      if (facts.home) moves.push(facts.home);
+      continue;
+    }
+    for (const from of [cwd, ...moves]) {
+      const d = resolvePath(to, from, facts.home);
+      if (d !== null && !moves.includes(d)) moves.push(d);
+    }
+  }
+  /** Every place a path may be: from the event's directory, and from each directory the command cds to. */
+  const absAll = (p: string): string[] => {
+    const out: string[] = [];
+    for (const from of [cwd, ...moves]) {
+      const x = resolvePath(p, from, facts.home);
+      if (x !== null && !out.includes(x)) out.push(x);
+      if (x !== null && /^[~/]|^\$HOME\b|^\$\{HOME\}/.test(p)) break;
+    }
+    return out;
+  };
+  /** A path (or a glob) that is, or may expand to, a Claude Code settings file. */
+  const isSettings = (p: string): boolean => {
+    if (settingsFile(p)) return true;
+    if (!GLOB.test(p)) return false;
+    const re = globRegex(p);
+    if (!re) return false;
+    const bases = [facts.home, cwd, ...moves, p.slice(0, p.search(GLOB)).replace(/\/[^/]*$/, '')].filter((x): x is string => typeof x === 'string' && x.length > 0);
+    return bases.some((b) =>
+      ['.claude/settings.json', '.claude/settings.local.json', 'settings.json', 'settings.local.json'].some((f) => {
+        const c = `${b}/${f}`;
+        return settingsFile(c) && re.test(c);
+      }),
+    );
+  };
   // settings edited in place (sed -i, perl -i, an editor, code) or replaced or removed: reported
   // only if nothing switches the guard off outright, here or in what the command writes
   let settings: TamperFinding | undefined;
@@ -297,29 +337,62 @@ export function bashTamper(
         const hit = places.files.find((f) => starts.some((st) => under(f, st)) && tests.every((t) => t.re?.test(t.whole ? f : base(f))));
         if (hit) return { kind: 'disable', what: `delete the guard's files by search (find … -delete reaches ${hit})` };
       }
+      // find … -exec cp x {} / sed -i / tee / an editor: the files found are written
+      const writes = args.some(
+        (a, i) =>
+          (a === '-exec' || a === '-execdir' || a === '-ok') &&
+          (COPIERS.has(base(args[i + 1] ?? '')) || EDITORS.has(base(args[i + 1] ?? '')) || ['sed', 'perl', 'tee', 'dd', 'truncate', 'sponge'].includes(base(args[i + 1] ?? ''))),
+      );
+      if (writes && !settings) {
+        const firstExpr = args.findIndex((a) => a.startsWith('-') || a === '(' || a === '!');
+        const starts = (firstExpr < 0 ? args : args.slice(0, firstExpr)).flatMap(absAll);
+        if (starts.length === 0 && cwd) starts.push(cwd);
+        const tests = args.flatMap((a, i) =>
+          a === '-name' || a === '-iname' ? [{ re: globRegex(args[i + 1] ?? ''), whole: false }] : a === '-path' || a === '-wholename' ? [{ re: globRegex(args[i + 1] ?? '', true), whole: true }] : [],
+        );
+        const candidates = [facts.home, cwd, ...starts]
+          .filter((x): x is string => typeof x === 'string')
+          .flatMap((b) => [`${b}/.claude/settings.json`, `${b}/.claude/settings.local.json`, `${b}/settings.json`, `${b}/settings.local.json`])
+          .filter(settingsFile);
+        const found = candidates.find((f) => starts.some((st) => under(f, st)) && tests.every((t) => t.re?.test(t.whole ? f : base(f))));
+        if (found) settings = settingsHit(`find … -exec reaches ${found}`);
+      }
     }
 
     if (REMOVERS.has(cmd) || COPIERS.has(cmd) || EDITORS.has(cmd)) {
       const targets = COPIERS.has(cmd) ? files.slice(-1) : files;
       for (const a of targets) {
-        const p = abs(a);
-        if (!p) continue;
-        if (places.inside(p)) return { kind: 'disable', what: `change or remove the guard's own files (${cmd} ${a})` };
-        // a parent of the guard's state or config (rm -rf ~/.local/state, mv ~/.config/mcpproxy-hook x)
-        if (REMOVERS.has(cmd) && places.parentOf(p)) return { kind: 'disable', what: `remove the guard's files with their parent directory (${cmd} ${a})` };
+        for (const p of absAll(a)) {
+          if (places.inside(p)) return { kind: 'disable', what: `change or remove the guard's own files (${cmd} ${a})` };
+          // a parent of the guard's state or config (rm -rf ~/.local/state, mv ~/.config/mcpproxy-hook x)
+          if (REMOVERS.has(cmd) && places.parentOf(p)) return { kind: 'disable', what: `remove the guard's files with their parent directory (${cmd} ${a})` };
+        }
       }
     }
     if (!settings) {
       const inPlace = (cmd === 'sed' || cmd === 'perl' || cmd === 'ruby') && args.some((a) => /^-[a-zA-Z0-9]*i/.test(a));
       const targets = inPlace || EDITORS.has(cmd) || cmd === 'mv' || REMOVERS.has(cmd) ? files : COPIERS.has(cmd) ? files.slice(-1) : [];
-      const a = targets.find((f) => {
-        const p = abs(f);
-        if (p === null) return false;
-        if (settingsFile(p)) return true;
-        // the directory that holds them (rm -rf ~/.claude, mv .claude x)
-        return (REMOVERS.has(cmd) || cmd === 'mv') && /(^|\/)\.claude$/.test(p);
-      });
+      const a = targets.find((f) =>
+        absAll(f).some((p) => {
+          if (isSettings(p)) return true;
+          // the directory that holds them (rm -rf ~/.claude, mv .claude x)
+          return (REMOVERS.has(cmd) || cmd === 'mv') && /(^|\/)\.claude$/i.test(p);
+        }),
+      );
       if (a !== undefined) settings = settingsHit(a);
+      // a directory copied over the one that holds them: into ~/.claude (cp -r d/. ~/.claude, rsync -a d/ ~/.claude/,
+      // mv d ~/.claude) or a `.claude` directory copied into a directory (cp -r /tmp/x/.claude ~/)
+      if (!settings && (COPIERS.has(cmd) || cmd === 'mv') && files.length >= 2) {
+        const whole = cmd === 'mv' || cmd === 'rsync' || args.some((x) => /^-[a-zA-Z]*[rRa]/.test(x) || x === '--recursive' || x === '--archive');
+        const sources = files.slice(0, -1);
+        const dest = files[files.length - 1]!;
+        const hit = absAll(dest).some(
+          (p) =>
+            (/(^|\/)\.claude$/i.test(p) && (whole || sources.some((x) => /(^|\/)settings(\.local)?\.json$/i.test(x)))) ||
+            (whole && sources.some((x) => /(^|\/)\.claude\/?$/i.test(x)) && !/(^|\/)\.claude(\/|$)/i.test(p.slice(p.lastIndexOf('/')))),
+        );
+        if (hit) settings = settingsHit(dest);
+      }
     }
   }
   // code run by an interpreter (python -c, node -e, a heredoc): what it names, not what the shell sees
@@ -336,10 +409,11 @@ export function bashTamper(
     }
   }
   for (const w of bash.writePaths) {
-    const p = abs(w);
+    for (const q of absAll(w)) if (places.inside(q)) return { kind: 'disable', what: `overwrite the guard's own files (${w})` };
+    // a relative path after a `cd` may be meant from where it moved to: a settings file there is one
+    const p = absAll(w).find(isSettings) ?? abs(w);
     if (!p) continue;
-    if (places.inside(p)) return { kind: 'disable', what: `overwrite the guard's own files (${w})` };
-    if (settingsFile(p)) {
+    if (isSettings(p)) {
       // a file the command writes whole with known text (cat > f <<'EOF', echo '…' > f, tee f): judged like a Write
       const known = bash.fileTexts.filter((f) => abs(f.path) === p);
       const one = known.length === 1 && known[0]!.only && known[0]!.text !== null ? known[0]! : undefined;

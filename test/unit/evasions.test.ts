@@ -104,3 +104,72 @@ test('a settings file named in another case (the same file on macOS) is judged a
     assert.equal(d.action, 'ask', `${p}: ${d.summary}`);
   }
 });
+
+test('code that takes a write function under another name, or imports its module by string, is asked about when it names the settings', () => {
+  const e = engine();
+  const S = `${HOME}/.claude/settings.json`;
+  for (const c of [
+    `python3 -c "w=open; f=w('${S}','w'); f.write('{}')"`,
+    `python3 -c "import os; r = os.replace; r('/tmp/x.json', '${S}')"`,
+    `python3 -c "__import__('shutil').copy('/tmp/x.json','${S}')"`,
+    `python3 -c "import importlib; importlib.import_module('os').rename('/tmp/x.json','${S}')"`,
+    `node --input-type=module -e "const {writeFileSync:w}=await import('fs'); w('${S}','{}')"`,
+    `node -e "const fs=require('fs'); fs.writeFileSync.call(null,'${S}','{}')"`,
+    `node -e "const fs=require('fs'); [fs.writeFileSync][0]('${S}','{}')"`,
+    `node -e "import('fs').then(({writeFileSync: w}) => w('${S}', '{}'))"`,
+  ]) {
+    const d = pre(e, 'Bash', { command: c });
+    assert.equal(d.action, 'ask', `${c}: ${d.summary}`);
+    assert.ok(
+      d.findings.some((f) => f.rule === 'guard_settings'),
+      c,
+    );
+  }
+  // reading the settings with the same functions called as usual stays quiet
+  for (const c of [
+    `python3 -c "import json; print(json.load(open('${S}')))"`,
+    `node -e "const {readFileSync, writeFileSync} = require('fs'); writeFileSync('/tmp/s.json', readFileSync('${S}'))"`,
+    `python3 -c "from shutil import copy; copy('${S}', '/tmp/backup.json')"`,
+  ]) {
+    const d = pre(e, 'Bash', { command: c });
+    assert.equal(d.action, 'allow', `${c}: ${d.summary}`);
+  }
+});
+
+test('settings written by a relative path after cd, by a glob, by find -exec, by sponge or as a copied directory are asked about', () => {
+  const e = engine();
+  for (const c of [
+    `cd ~/.claude && echo '{}' > settings.json`,
+    `cd ~/.claude/x/.. && cp /tmp/x settings.json`,
+    `pushd ~/.claude; echo '{}' > settings.json`,
+    `cd .claude && cp /tmp/x.json settings.local.json`,
+    `echo '{}' > ~/.claude/settings.js?n`,
+    `cp /tmp/x.json ~/.claude/sett*.json`,
+    `find ~/.claude -name settings.json -exec cp /tmp/x.json {} \\;`,
+    `jq 'del(.hooks)' ~/.claude/settings.json | sponge ~/.claude/settings.json`,
+    `rsync -a /tmp/evil/ ~/.claude/`,
+    `cp -r /tmp/evil/.claude ~/`,
+    `mv /tmp/evil ~/.claude`,
+  ]) {
+    const d = pre(e, 'Bash', { command: c });
+    assert.equal(d.action, 'ask', `${c}: ${d.summary}`);
+    assert.ok(
+      d.findings.some((f) => f.rule === 'guard_settings'),
+      c,
+    );
+  }
+  // the guard's own files after a cd
+  assert.equal(pre(e, 'Bash', { command: `cd ${STATE} && rm -f sidecar.sock` }).action, 'deny');
+  // ordinary work after a cd stays quiet
+  for (const c of [
+    'cd src && cp a.json b.json',
+    'cd /tmp && echo hi > settings.json',
+    'cp -r assets/ dist/',
+    'cp .claude/settings.json /tmp/backup.json',
+    'cd ~/proj && find . -name "*.bak" -exec rm {} \\;',
+    'cp CLAUDE.md docs/',
+  ]) {
+    const d = pre(e, 'Bash', { command: c });
+    assert.equal(d.action, 'allow', `${c}: ${d.summary}`);
+  }
+});
