@@ -168,6 +168,55 @@ test('eviction: origins without secrets go first, the sensitive one stays', () =
   assert.deepEqual(idx.match('k=Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ')[0]?.sensitiveLabels, ['AWS secret access key']);
 });
 
+test('eviction of many origins at once: the oldest go in order, a precious one stays, the rest still match', () => {
+  const idx = new FingerprintIndex(hasher, 6000);
+  idx.add(
+    1,
+    ['AWS_SECRET_ACCESS_KEY=Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ'],
+    [{ value: 'Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ', kind: 'secret', label: 'AWS secret access key' }],
+    { precious: true },
+  );
+  const texts = new Map<number, string>();
+  for (let i = 2; i <= 41; i++) {
+    texts.set(i, randomText(300, i));
+    idx.add(i, [texts.get(i) as string], []);
+  }
+  assert.ok(idx.size <= 6000);
+  // one large origin: many small ones must go in one eviction
+  idx.add(99, [randomText(20000, 99)], []);
+  assert.ok(idx.size <= 6000);
+  assert.equal(idx.hasOrigin(1), true);
+  assert.equal(idx.hasOrigin(99), true);
+  const kept = [...texts.keys()].filter((i) => idx.hasOrigin(i));
+  assert.ok(kept.length > 0 && kept.length < 40, `some small origins kept, not all: ${kept.length}`);
+  // oldest first: what is kept is the newest run of ids
+  assert.deepEqual(
+    kept,
+    Array.from({ length: kept.length }, (_, j) => 42 - kept.length + j),
+  );
+  for (const [i, t] of texts) {
+    const m = idx.match(t).some((o) => o.originId === i);
+    assert.equal(m, idx.hasOrigin(i), `origin ${i}: matched ${m}, kept ${idx.hasOrigin(i)}`);
+  }
+  assert.deepEqual(idx.match('k=Tq8vJ2mXkP4wR7nB1sD5fG9hL3zC6yV0aE2uI4oQ')[0]?.sensitiveLabels, ['AWS secret access key']);
+});
+
+test('NumTable.deleteValues removes every entry of several values in one pass; countValues counts them', () => {
+  const t = new NumTable(true);
+  const keys = Array.from({ length: 3000 }, (_, i) => (i * 2654435761 + 3) % 2 ** 48);
+  keys.forEach((k, i) => t.set(k, i % 7));
+  const counts = new Map<number, number>();
+  t.countValues(counts);
+  assert.equal(counts.get(2), keys.filter((_, i) => i % 7 === 2).length);
+  const lows: number[] = [];
+  const gone = t.deleteValues(new Set([2, 5]), 8, lows);
+  assert.equal(gone, (counts.get(2) as number) + (counts.get(5) as number));
+  assert.equal(t.size, 3000 - gone);
+  const want = keys.filter((k, i) => (i % 7 === 2 || i % 7 === 5) && k % 256 < 8).map((k) => k % 256);
+  assert.deepEqual([...lows].sort(), want.sort());
+  for (let i = 0; i < keys.length; i++) assert.equal(t.get(keys[i] as number), i % 7 === 2 || i % 7 === 5 ? -1 : i % 7);
+});
+
 test('tokens of many different lengths are all found (anchors, not one roll per length)', () => {
   const idx = new FingerprintIndex(hasher, 100000);
   const toks: string[] = [];

@@ -454,27 +454,65 @@ export class FingerprintIndex {
     return id;
   }
 
+  /**
+   * Oldest first; origins without secrets / cards before those with them; until the index fits or
+   * one origin is left. The first origin goes by itself (usually enough). When more must go, what
+   * each origin holds is counted in one pass and they are removed together, in one pass per table
+   * (one by one, a 1 MB output that evicts 50 origins scanned every table 50 times): the same
+   * origins go, in the same order, and the candidate lists are compacted at the same points, so the
+   * index ends in the same state as removing them one at a time.
+   */
   private evict(): void {
     if (this.size <= this.maxEntries) return;
-    // oldest first; origins without secrets / cards before those with them
+    let all: Map<number, number> | null = null; // origin -> entries in every table
+    let toks: Map<number, number> | null = null; // origin -> entries in the token table
+    let first = true;
     for (const pass of [false, true]) {
+      const batch = new Set<number>();
+      let size = this.size;
+      let tokens = this.tokens.size;
+      let origins = this.owned.size;
       for (const id of [...this.owned.keys()]) {
-        if (this.size <= this.maxEntries || this.owned.size <= 1) return;
+        if (size <= this.maxEntries || origins <= 1) break;
         if (this.precious.has(id) !== pass) continue;
-        this.removeOrigin(id);
+        if (!all || !toks) {
+          if (first) {
+            first = false;
+            this.removeOrigins(new Set([id]));
+            size = this.size;
+            tokens = this.tokens.size;
+            origins = this.owned.size;
+            continue;
+          }
+          all = new Map();
+          toks = new Map();
+          this.tokens.countValues(toks);
+          for (const [o, c] of toks) all.set(o, c);
+          this.kgrams.countValues(all);
+          if (this.binaries.size) this.binaries.countValues(all);
+        }
+        batch.add(id);
+        const before = tokens;
+        size -= all.get(id) ?? 0;
+        tokens -= toks.get(id) ?? 0;
+        origins--;
+        // removing it one by one would compact the candidate lists here: do it at the same point
+        if (before > 0 && this.cands.n > 2 * tokens + 256) {
+          this.removeOrigins(batch);
+          batch.clear();
+        }
       }
+      if (batch.size) this.removeOrigins(batch);
+      if (this.size <= this.maxEntries || this.owned.size <= 1) return;
     }
   }
 
-  private removeOrigin(id: number): void {
-    this.kgrams.deleteValue(id);
-    if (this.binaries.size) this.binaries.deleteValue(id);
+  private removeOrigins(ids: ReadonlySet<number>): void {
+    this.kgrams.deleteValues(ids);
+    if (this.binaries.size) this.binaries.deleteValues(ids);
     if (this.tokens.size) {
       const lens: number[] = [];
-      this.tokens.forEach((key, val) => {
-        if (val === id && key % 256 < ANCHOR) lens.push(key % 256);
-      });
-      this.tokens.deleteValue(id);
+      this.tokens.deleteValues(ids, ANCHOR, lens);
       for (const len of lens) {
         const n = (this.shortLens.get(len) ?? 1) - 1;
         if (n <= 0) this.shortLens.delete(len);
@@ -483,9 +521,11 @@ export class FingerprintIndex {
       // candidates of deleted tokens are skipped at match time; compact when most are dead
       if (this.cands.n > 2 * this.tokens.size + 256) this.compactCandidates();
     }
-    for (const s of this.secrets) if (s.originId === id) s.alive = false;
-    this.owned.delete(id);
-    this.precious.delete(id);
+    for (const s of this.secrets) if (ids.has(s.originId)) s.alive = false;
+    for (const id of ids) {
+      this.owned.delete(id);
+      this.precious.delete(id);
+    }
   }
 
   private compactCandidates(): void {

@@ -168,33 +168,50 @@ export class NumTable {
     }
   }
 
-  /** Delete every entry whose value is `val`; returns how many. */
-  deleteValue(val: number): number {
-    return this.deleteWhere((v) => v === val);
-  }
-
-  /** Delete every entry whose value satisfies `pred`; returns how many. */
-  deleteWhere(pred: (val: number) => boolean): number {
+  /**
+   * Delete every entry whose value is in `ids`, in one pass (the filter is rebuilt from the keys
+   * still present in the same pass); returns how many. With `lows`, the low 8 bits of each deleted
+   * key that are below `lowBelow` are pushed onto it (token keys keep their length there).
+   */
+  deleteValues(ids: ReadonlySet<number>, lowBelow = 0, lows?: number[]): number {
+    const lo = this.lo;
+    const hi = this.hi;
+    const vals = this.vals;
+    const fmask = this.mask * 8 + 7;
+    const filter = new Uint8Array(this.filter.length);
+    const one = ids.size === 1 ? (ids.values().next().value as number) : -1;
     let n = 0;
-    for (let i = 0; i < this.vals.length; i++) {
-      const v = this.vals[i] as number;
-      if (v >= 0 && pred(v)) {
-        this.vals[i] = TOMB;
-        this.size--;
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i] as number;
+      if (v < 0) continue;
+      if (one >= 0 ? v === one : ids.has(v)) {
+        vals[i] = TOMB;
         n++;
+        if (lows && ((lo[i] as number) & 255) < lowBelow) lows.push((lo[i] as number) & 255);
+        continue;
       }
+      const f = mix(lo[i] as number, hi[i] as number) & fmask;
+      filter[f >>> 3] = (filter[f >>> 3] as number) | (1 << (f & 7));
     }
     if (n > 0) {
-      // rebuild the filter from the keys still present
-      this.filter.fill(0);
-      const fmask = this.mask * 8 + 7;
-      for (let i = 0; i < this.vals.length; i++) {
-        if ((this.vals[i] as number) < 0) continue;
-        const f = mix(this.lo[i] as number, this.hi[i] as number) & fmask;
-        this.filter[f >>> 3] = (this.filter[f >>> 3] as number) | (1 << (f & 7));
-      }
+      this.size -= n;
+      this.filter = filter;
     }
     return n;
+  }
+
+  /** Delete every entry whose value is `val`; returns how many. */
+  deleteValue(val: number): number {
+    return this.deleteValues(new Set([val]));
+  }
+
+  /** How many entries each value has, added into `into` (value -> count). */
+  countValues(into: Map<number, number>): void {
+    const vals = this.vals;
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i] as number;
+      if (v >= 0) into.set(v, (into.get(v) ?? 0) + 1);
+    }
   }
 
   /** Every entry; keys as kept (their low 48 bits). */
