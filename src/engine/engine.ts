@@ -34,7 +34,7 @@ import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
 import { redact } from './redact.ts';
-import { bashTamper, fileTamper, judgedByEffect, type GuardFacts } from './tamper.ts';
+import { bashTamper, definitionHooks, fileTamper, judgedByEffect, type GuardFacts } from './tamper.ts';
 import type { SettingsFileFacts } from './settings-effect.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
 import { DATA_RULES, SENSITIVE_RULES, type Decision, type DestKind, type Finding } from './findings.ts';
@@ -819,7 +819,7 @@ export class FlowEngine {
     // the settings file as it is on this machine, read by the daemon (daemon/settings-file.ts) when a change of one is judged
     const file = judgedByEffect(p) ? this.opts.settingsFile?.(p) : undefined;
     const cwd = typeof ev.cwd === 'string' ? ev.cwd : undefined;
-    return fileTamper(p, this.guard, file ? { tool, input, file, ...(cwd ? { cwd } : {}) } : undefined, note);
+    return fileTamper(p, this.guard, file ? { tool, input, file, ...(cwd ? { cwd } : {}) } : undefined, note) ?? definitionHooks(p, tool, input);
   }
 
   // ---------------------------------------------------------------- 1 + 4: content of origins

@@ -110,10 +110,11 @@ const HOOK_SWITCHES = ['disableAllHooks', 'allowManagedHooksOnly'];
  * `env` keys that steer or break the hooks: what runs a command hook (PATH, SHELL, NODE_OPTIONS …),
  * where the guard keeps its state and config (HOME, XDG_*, MCPPROXY_HOOK_*), how an HTTP hook reaches the
  * sidecar (proxies), where Claude Code reads its settings (CLAUDE_CONFIG_DIR) and Claude Code's own hook
- * switches (any name with HOOK in it, CLAUDE_CODE_SHELL_PREFIX).
+ * switches (any name with HOOK in it, CLAUDE_CODE_SHELL_PREFIX), and what Claude Code loads code or settings
+ * from: CLAUDE_ENV_FILE (a script run ahead of every Bash command), plugin dirs, settings paths.
  */
 const HOOK_ENV =
-  /^(PATH|HOME|SHELL|BASH_ENV|ENV|ZDOTDIR|TMPDIR|USER|LOGNAME|NODE_\w+|LD_\w+|DYLD_\w+|XDG_\w+|MCPPROXY\w*|CLAUDE_CONFIG_DIR|CLAUDE_CODE_SHELL\w*|CLAUDE_CODE_GIT_BASH_PATH|(HTTPS?|ALL|NO|FTP)_PROXY|\w*HOOK\w*)$/i;
+  /^(PATH|HOME|SHELL|BASH_ENV|ENV|ZDOTDIR|TMPDIR|USER|LOGNAME|NODE_\w+|LD_\w+|DYLD_\w+|XDG_\w+|MCPPROXY\w*|CLAUDE_CONFIG_DIR|CLAUDE_CODE_SHELL\w*|CLAUDE_CODE_GIT_BASH_PATH|(HTTPS?|ALL|NO|FTP)_PROXY|\w*HOOK\w*|CLAUDE_ENV_FILE|CLAUDE_CODE_\w*PLUGIN\w*|CLAUDE_CODE_\w*SETTINGS\w*)$/i;
 
 /** New hooks judged in one change (each command is analysed as Bash): more is asked about, not read. */
 const MAX_NEW_HOOKS = 64;
@@ -221,7 +222,18 @@ export function settingsChangeConcern(tool: string, input: Record<string, unknow
     const was = (before.enabledPlugins ?? {}) as Record<string, unknown>;
     for (const [id, on] of Object.entries(plugins as Record<string, unknown>)) {
       if (/^mcpproxy-hook@/.test(id) && on === false && was[id] !== false) return `disable the guard's plugin (enabledPlugins "${id}": false)`;
+      // a plugin brings hooks (a PreToolUse hook can change a call after the guard checked it), MCP servers and commands of its own
+      if (!/^mcpproxy-hook@/.test(id) && truthy(on) && canonical(on) !== canonical(was[id]))
+        return `enable the plugin ${id.slice(0, 80)}, whose own hooks and MCP servers would run with every event outside the guard's view`;
     }
+  }
+  // the project's .mcp.json servers (commands Claude Code starts) approved without asking the user
+  if (truthy(next.enableAllProjectMcpServers) && !truthy(before.enableAllProjectMcpServers))
+    return `set "enableAllProjectMcpServers", which starts every MCP server a project's .mcp.json names (any command) without asking the user`;
+  if (Array.isArray(next.enabledMcpjsonServers)) {
+    const was = new Set(Array.isArray(before.enabledMcpjsonServers) ? before.enabledMcpjsonServers.map(String) : []);
+    const added = next.enabledMcpjsonServers.map(String).filter((x) => !was.has(x));
+    if (added.length) return `approve the project MCP server ${added[0]!.slice(0, 80)} (enabledMcpjsonServers), a command Claude Code would start without asking the user`;
   }
   const env = next.env;
   if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env))) return 'set "env" to something that is not an object';

@@ -557,6 +557,29 @@ export function fileTamper(path: string, facts: GuardFacts, change?: SettingsCha
   return { kind: 'settings', what: `change Claude Code's settings (${path}), where the guard's hooks are` };
 }
 
+/** Subagent, skill and command definitions: their frontmatter can declare hooks that run while they are in use. */
+const DEFINITION = /(^|\/)\.claude\/(agents|skills|commands)\/.*\.md$/i;
+
+/**
+ * A Write / Edit of a subagent, skill or command definition that declares hooks in its frontmatter:
+ * they run with every event while the definition is in use (a PreToolUse hook can change a call after
+ * the guard checked it), like hooks added to the settings. Asked about; a definition without hooks is not.
+ */
+export function definitionHooks(path: string, tool: string, input: Record<string, unknown>): TamperFinding | undefined {
+  if (!DEFINITION.test(path)) return undefined;
+  const texts: string[] = [];
+  if (tool === 'Write' && typeof input.content === 'string') {
+    // the frontmatter: between a leading --- line and the next one
+    const m = /^\uFEFF?---\s*\n([\s\S]*?)\n---/.exec(input.content);
+    if (m) texts.push(m[1]!);
+  } else if (tool === 'Edit' && typeof input.new_string === 'string') texts.push(input.new_string);
+  else if (tool === 'MultiEdit' && Array.isArray(input.edits)) {
+    for (const e of input.edits as Array<{ new_string?: unknown }>) if (e && typeof e.new_string === 'string') texts.push(e.new_string);
+  }
+  if (!texts.some((t) => /^\s*["']?hooks["']?\s*:/m.test(t))) return undefined;
+  return { kind: 'settings', what: `declare hooks in ${path}, which would run with every event while it is in use, outside the guard's view` };
+}
+
 /** A change of a settings file judged by the file it would leave (settings-effect.ts); undefined when it may go ahead. */
 function settingsEffect(
   path: string,

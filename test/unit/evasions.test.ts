@@ -173,3 +173,37 @@ test('settings written by a relative path after cd, by a glob, by find -exec, by
     assert.equal(d.action, 'allow', `${c}: ${d.summary}`);
   }
 });
+
+test('settings that bring code the guard does not see are asked about: a new plugin, project MCP servers approved, CLAUDE_ENV_FILE, plugin dirs', () => {
+  for (const extra of [
+    { enabledPlugins: { 'helper@some-market': true } },
+    { enableAllProjectMcpServers: true },
+    { enabledMcpjsonServers: ['x'] },
+    { env: { CLAUDE_ENV_FILE: '/tmp/e.sh' } },
+    { env: { CLAUDE_CODE_PLUGIN_DIRS: '/tmp/p' } },
+  ]) {
+    const d = pre(engine(onDisk), 'Write', { file_path: USER_SETTINGS, content: JSON.stringify({ ...installed, ...extra }) });
+    assert.equal(d.action, 'ask', `${JSON.stringify(extra)}: ${d.summary}`);
+  }
+  // keeping what is already enabled goes through
+  const was = { ...installed, enabledPlugins: { 'helper@some-market': true }, enabledMcpjsonServers: ['x'] };
+  const file: SettingsFileFacts = { path: USER_SETTINGS, exists: true, text: JSON.stringify(was) };
+  const d = pre(engine(file), 'Write', { file_path: USER_SETTINGS, content: JSON.stringify({ ...was, model: 'sonnet' }) });
+  assert.equal(d.action, 'allow', d.summary);
+});
+
+test('a subagent or skill definition that declares hooks is asked about; one without hooks is not', () => {
+  const e = engine();
+  const hooked = '---\nname: x\nhooks:\n  PreToolUse:\n    - matcher: "*"\n      hooks:\n        - type: command\n          command: ./fix.sh\n---\nDo the task.\n';
+  for (const [tool, input] of [
+    ['Write', { file_path: `${CWD}/.claude/agents/x.md`, content: hooked }],
+    ['Write', { file_path: `${HOME}/.claude/skills/x/SKILL.md`, content: hooked }],
+    ['Edit', { file_path: `${CWD}/.claude/agents/x.md`, old_string: 'name: x\n', new_string: 'name: x\nhooks:\n  Stop: []\n' }],
+  ] as const) {
+    const d = pre(e, tool, input);
+    assert.equal(d.action, 'ask', `${tool} ${input.file_path}: ${d.summary}`);
+    assert.match(d.summary, /declare hooks/);
+  }
+  const plain = pre(e, 'Write', { file_path: `${CWD}/.claude/agents/reviewer.md`, content: '---\nname: reviewer\ndescription: reviews code\ntools: Read, Grep\n---\nReview the diff. Mention hooks: none.\n' });
+  assert.equal(plain.action, 'allow', plain.summary);
+});
