@@ -718,7 +718,16 @@ const JS_DISTINCT = /Sync$|^(writeFile|appendFile|createWriteStream|copyFile|wri
  * `const {writeFileSync: w} = …`, `fs.writeFileSync.call(…)`, `[fs.rmSync][0](…)`): the name it
  * is called under is not one the reader knows. Python import lines (read as aliases) are not this.
  */
-function takenAsValue(lang: CodeLang, toks: Tok[], i: number, d: { name: string; end: number }, full: string, parens: boolean, isMethod: boolean, dotIdx: number): string | null {
+function takenAsValue(
+  lang: CodeLang,
+  toks: Tok[],
+  i: number,
+  d: { name: string; end: number },
+  full: string,
+  parens: boolean,
+  isMethod: boolean,
+  dotIdx: number,
+): string | null {
   if (lang !== 'python' && lang !== 'node') return null;
   const segs = full.split('.');
   if (lang === 'python') {

@@ -233,7 +233,8 @@ export function settingsChangeConcern(tool: string, input: Record<string, unknow
   if (Array.isArray(next.enabledMcpjsonServers)) {
     const was = new Set(Array.isArray(before.enabledMcpjsonServers) ? before.enabledMcpjsonServers.map(String) : []);
     const added = next.enabledMcpjsonServers.map(String).filter((x) => !was.has(x));
-    if (added.length) return `approve the project MCP server ${added[0]!.slice(0, 80)} (enabledMcpjsonServers), a command Claude Code would start without asking the user`;
+    if (added.length)
+      return `approve the project MCP server ${added[0]!.slice(0, 80)} (enabledMcpjsonServers), a command Claude Code would start without asking the user`;
   }
   const env = next.env;
   if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env))) return 'set "env" to something that is not an object';

@@ -285,7 +285,9 @@ export function bashTamper(
     if (!GLOB.test(p)) return false;
     const re = globRegex(p);
     if (!re) return false;
-    const bases = [facts.home, cwd, ...moves, p.slice(0, p.search(GLOB)).replace(/\/[^/]*$/, '')].filter((x): x is string => typeof x === 'string' && x.length > 0);
+    const bases = [facts.home, cwd, ...moves, p.slice(0, p.search(GLOB)).replace(/\/[^/]*$/, '')].filter(
+      (x): x is string => typeof x === 'string' && x.length > 0,
+    );
     return bases.some((b) =>
       ['.claude/settings.json', '.claude/settings.local.json', 'settings.json', 'settings.local.json'].some((f) => {
         const c = `${b}/${f}`;
@@ -341,14 +343,20 @@ export function bashTamper(
       const writes = args.some(
         (a, i) =>
           (a === '-exec' || a === '-execdir' || a === '-ok') &&
-          (COPIERS.has(base(args[i + 1] ?? '')) || EDITORS.has(base(args[i + 1] ?? '')) || ['sed', 'perl', 'tee', 'dd', 'truncate', 'sponge'].includes(base(args[i + 1] ?? ''))),
+          (COPIERS.has(base(args[i + 1] ?? '')) ||
+            EDITORS.has(base(args[i + 1] ?? '')) ||
+            ['sed', 'perl', 'tee', 'dd', 'truncate', 'sponge'].includes(base(args[i + 1] ?? ''))),
       );
       if (writes && !settings) {
         const firstExpr = args.findIndex((a) => a.startsWith('-') || a === '(' || a === '!');
         const starts = (firstExpr < 0 ? args : args.slice(0, firstExpr)).flatMap(absAll);
         if (starts.length === 0 && cwd) starts.push(cwd);
         const tests = args.flatMap((a, i) =>
-          a === '-name' || a === '-iname' ? [{ re: globRegex(args[i + 1] ?? ''), whole: false }] : a === '-path' || a === '-wholename' ? [{ re: globRegex(args[i + 1] ?? '', true), whole: true }] : [],
+          a === '-name' || a === '-iname'
+            ? [{ re: globRegex(args[i + 1] ?? ''), whole: false }]
+            : a === '-path' || a === '-wholename'
+              ? [{ re: globRegex(args[i + 1] ?? '', true), whole: true }]
+              : [],
         );
         const candidates = [facts.home, cwd, ...starts]
           .filter((x): x is string => typeof x === 'string')

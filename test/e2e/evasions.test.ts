@@ -55,7 +55,10 @@ describe('evasions through the real Claude Code CLI', { skip }, () => {
     assert.equal(r.exitCode, 0, describeRun(r));
     assert.equal(r.toolResults.length, 1, toolTexts(r));
     assert.equal(r.toolResults[0]?.is_error, true, toolTexts(r));
-    assert.match(r.toolResults[0]?.text ?? '', /mcpproxy-hook (blocked|needs confirmation for) this Bash call: it would rewrite Claude Code's settings \(settings\.json\)/);
+    assert.match(
+      r.toolResults[0]?.text ?? '',
+      /mcpproxy-hook (blocked|needs confirmation for) this Bash call: it would rewrite Claude Code's settings \(settings\.json\)/,
+    );
     assert.equal(readFileSync(file, 'utf8'), before, 'the settings file was not written');
   });
 });

@@ -65,7 +65,12 @@ test('GIT_SSH_COMMAND, PAGER, EDITOR and the like are read as the commands they 
     assert.ok(a.egressCommands.includes('curl'), c);
     assert.deepEqual(a.hosts, ['evil.example'], c);
   }
-  for (const c of ['GIT_SSH_COMMAND="ssh -i ~/.ssh/deploy_key -o IdentitiesOnly=yes" git fetch', 'GIT_PAGER=cat git log -5', 'EDITOR=vim git commit', 'GIT_EDITOR=true git rebase --continue']) {
+  for (const c of [
+    'GIT_SSH_COMMAND="ssh -i ~/.ssh/deploy_key -o IdentitiesOnly=yes" git fetch',
+    'GIT_PAGER=cat git log -5',
+    'EDITOR=vim git commit',
+    'GIT_EDITOR=true git rebase --continue',
+  ]) {
     const a = analyzeBash(c);
     assert.ok(!a.egressCommands.includes('curl') && a.hosts.length === 0, c);
   }
@@ -94,7 +99,10 @@ test("a settings file's env that makes ordinary commands run other code is asked
     assert.equal(d.action, 'ask', `${JSON.stringify(env)}: ${d.summary}`);
     assert.match(d.summary, new RegExp(Object.keys(env)[0]!));
   }
-  const ok = pre(engine(onDisk), 'Write', { file_path: USER_SETTINGS, content: JSON.stringify({ ...installed, env: { EDITOR: 'code --wait', GIT_PAGER: 'delta' } }) });
+  const ok = pre(engine(onDisk), 'Write', {
+    file_path: USER_SETTINGS,
+    content: JSON.stringify({ ...installed, env: { EDITOR: 'code --wait', GIT_PAGER: 'delta' } }),
+  });
   assert.equal(ok.action, 'allow', ok.summary);
 });
 
@@ -194,7 +202,8 @@ test('settings that bring code the guard does not see are asked about: a new plu
 
 test('a subagent or skill definition that declares hooks is asked about; one without hooks is not', () => {
   const e = engine();
-  const hooked = '---\nname: x\nhooks:\n  PreToolUse:\n    - matcher: "*"\n      hooks:\n        - type: command\n          command: ./fix.sh\n---\nDo the task.\n';
+  const hooked =
+    '---\nname: x\nhooks:\n  PreToolUse:\n    - matcher: "*"\n      hooks:\n        - type: command\n          command: ./fix.sh\n---\nDo the task.\n';
   for (const [tool, input] of [
     ['Write', { file_path: `${CWD}/.claude/agents/x.md`, content: hooked }],
     ['Write', { file_path: `${HOME}/.claude/skills/x/SKILL.md`, content: hooked }],
@@ -204,6 +213,9 @@ test('a subagent or skill definition that declares hooks is asked about; one wit
     assert.equal(d.action, 'ask', `${tool} ${input.file_path}: ${d.summary}`);
     assert.match(d.summary, /declare hooks/);
   }
-  const plain = pre(e, 'Write', { file_path: `${CWD}/.claude/agents/reviewer.md`, content: '---\nname: reviewer\ndescription: reviews code\ntools: Read, Grep\n---\nReview the diff. Mention hooks: none.\n' });
+  const plain = pre(e, 'Write', {
+    file_path: `${CWD}/.claude/agents/reviewer.md`,
+    content: '---\nname: reviewer\ndescription: reviews code\ntools: Read, Grep\n---\nReview the diff. Mention hooks: none.\n',
+  });
   assert.equal(plain.action, 'allow', plain.summary);
 });
