@@ -17,7 +17,7 @@
  */
 import { connect } from 'node:net';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
+import { DAEMON_ENV, DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 import { resolvePaths } from '../src/paths.ts';
 
 const MAX_EVENT = 32 * 1024 * 1024 - 64;
@@ -189,7 +189,11 @@ function spawnDaemon(): void {
     /* the sidecar reports a state dir it cannot use itself */
   }
   try {
-    cp.spawn(process.execPath, [...DAEMON_NODE_ARGS, autostart, 'daemon'], { detached: true, stdio: ['ignore', log, log] }).unref();
+    cp.spawn(process.execPath, [...DAEMON_NODE_ARGS, autostart, 'daemon'], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, ...DAEMON_ENV },
+    }).unref();
   } catch {
     /* reported below when the retries run out */
   }

@@ -45,16 +45,30 @@ for (let s = 0; s < sessions; s++) {
 const m = process.memoryUsage();
 let fps = 0;
 for (const s of eng.tracker.list()) fps += s.index.size;
+// every session expires (idle past session.idleMinutes), as the sidecar's sweep closes them, and the
+// sidecar's full collection after a large expiry runs (--expose-gc here); V8 gives pages back within a
+// second or so after it: RSS is read then
+const ab = m.arrayBuffers;
+const approx = eng.tracker.approxBytes();
+const openSplit = split();
+eng.expire(Date.now() + (cfg.session.idleMinutes + 1) * 60_000);
+eng.tracker.drainClosed();
+const gcAsync = (globalThis as { gc?: (o?: unknown) => Promise<void> | void }).gc;
+await gcAsync?.({ type: 'major', execution: 'async' });
+await new Promise((r) => setTimeout(r, 2000));
+const afterExpiry = { sessions: eng.tracker.size, rss: process.memoryUsage().rss, heapTotal: process.memoryUsage().heapTotal, split: split() };
 process.stdout.write(
   JSON.stringify({
+    after_expiry: afterExpiry,
+    malloc_env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? null, MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? null },
     sessions: eng.tracker.size,
     fingerprints: fps,
     rss: m.rss,
     heapUsed: m.heapUsed,
     heapTotal: m.heapTotal,
-    arrayBuffers: m.arrayBuffers,
+    arrayBuffers: ab,
     baseline_rss: before,
-    approx: eng.tracker.approxBytes(),
-    split: split(),
+    approx,
+    split: openSplit,
   }) + '\n',
 );

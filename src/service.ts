@@ -7,7 +7,7 @@
  * manager cannot be reached (no systemctl, no user bus in a container, an SSH session with no GUI
  * domain) the file is still written and the user is told exactly what to run, and why.
  */
-import { DAEMON_NODE_ARGS } from './daemon-args.ts';
+import { DAEMON_ENV, DAEMON_NODE_ARGS } from './daemon-args.ts';
 import { writeFileAtomic } from './fs-atomic.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
@@ -135,6 +135,8 @@ export function systemdUnit(opts: UnitOptions): string {
     'RestartSec=1',
     // exit 78 (EX_CONFIG) = the config file has an error; restarting cannot help, the journal says which key
     'RestartPreventExitStatus=78',
+    // the allocator's settings first: a value the user passes for the same name comes later and wins
+    ...Object.entries(DAEMON_ENV).map(([k, v]) => systemdEnvLine(k, v)),
     ...Object.keys(opts.env)
       .sort()
       .map((k) => systemdEnvLine(k, opts.env[k] as string)),

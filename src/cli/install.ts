@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../fs-atomic.ts';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { loadConfigFile, setConfigValue, ConfigError } from '../config/index.ts';
-import { DAEMON_NODE_ARGS } from '../daemon-args.ts';
+import { DAEMON_ENV, DAEMON_NODE_ARGS } from '../daemon-args.ts';
 import { PROXY_SERVER_NAME } from '../engine/classifier.ts';
 import { checkSocketPath, type Paths } from '../paths.ts';
 import { ensurePrivateDir, readOrCreateToken } from '../store/state-files.ts';
@@ -134,7 +134,7 @@ async function answers(socket: string): Promise<boolean> {
 export async function startSidecar(paths: Paths, cli: string, waitMs = 10_000): Promise<boolean> {
   ensurePrivateDir(paths.stateDir);
   const log = openSync(paths.logFile, 'a', 0o600);
-  const env = { ...process.env, ...(paths.relocated ? { MCPPROXY_HOOK_HOME: paths.stateDir } : {}) };
+  const env = { ...process.env, ...DAEMON_ENV, ...(paths.relocated ? { MCPPROXY_HOOK_HOME: paths.stateDir } : {}) };
   spawn(process.execPath, [...DAEMON_NODE_ARGS, cli, 'daemon'], { detached: true, stdio: ['ignore', log, log], env }).unref();
   closeSync(log);
   const until = Date.now() + waitMs;

@@ -13,6 +13,8 @@ import { copyFileSync, existsSync, unlinkSync, watch, type FSWatcher } from 'nod
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ConfigError, loadConfigFile, type Config } from '../config/index.ts';
 import { ErrorCode, GuardError } from '../errors.ts';
 import { canonicalToolName, isProxiedTool } from '../engine/classifier.ts';
@@ -56,6 +58,8 @@ const SOCKET_CHECK_MS = 2000;
  */
 export const MAX_SESSION_IN_FLIGHT = 32;
 
+/** Session state released by one expiry sweep above which a full garbage collection runs (RSS comes back down). */
+const RECLAIM_AFTER_BYTES = 16 * 2 ** 20;
 /** How often idle sessions are closed and counters saved. */
 const HOUSEKEEPING_MS = 30_000;
 /** How often old audit rows are pruned. */
@@ -103,6 +107,8 @@ export interface SidecarOptions {
   memoryBudget?: number;
   /** where log lines go (stderr by default) */
   log?: LogSink;
+  /** session state released by one expiry sweep above which a full garbage collection runs (default 16 MiB) */
+  reclaimAfterBytes?: number;
   now?: () => number;
 }
 
@@ -124,6 +130,7 @@ export class Sidecar {
   private readonly key: Buffer;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly reclaimAfterBytes: number;
   private restored: RestoreReport = { sessions: 0, origins: 0, broken: 0 };
   private readonly startedAt: number;
   private configLoadedAt: number;
@@ -203,6 +210,7 @@ export class Sidecar {
     opts: SidecarOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.reclaimAfterBytes = opts.reclaimAfterBytes ?? RECLAIM_AFTER_BYTES;
     this.log = createLogger(opts.log, this.now);
     this.startedAt = this.now();
     this.configLoadedAt = this.startedAt;
@@ -433,6 +441,7 @@ export class Sidecar {
         fingerprint_bytes_approx: this.engine.tracker.approxBytes(),
         budget_bytes: this.recorder.memoryBudget ?? null,
         budget: this.recorder.memoryBudgetSource ?? null,
+        collections_after_expiry: this.reclaims,
       },
     };
   }
@@ -613,9 +622,14 @@ export class Sidecar {
     this.housekeeping();
   }
 
-  private housekeeping(): void {
+  /** Close idle sessions, write their summaries, save the open ones (every HOUSEKEEPING_MS; tests call it). */
+  housekeeping(): void {
     this.recorder.flush();
+    const held = this.engine.tracker.approxBytes();
     this.engine.expire(this.now());
+    // sessions that held much were closed: collect now, so V8 gives the pages back (it would keep them
+    // committed for a long while otherwise) and RSS comes back down
+    if (held - this.engine.tracker.approxBytes() >= this.reclaimAfterBytes) this.reclaim();
     const stale = this.sessionStore.expirePending(this.now() - this.engine.config.session.idleMinutes * 60_000);
     if (stale > 0) this.log.info(`closed ${stale} saved session(s) idle past session.idleMinutes (never resumed after the restart)`);
     this.audit.recordSummaries(this.engine.tracker.drainClosed());
@@ -628,6 +642,24 @@ export class Sidecar {
       this.sessionStore.saveAll();
     } catch (e) {
       this.log.error(`saving session state: ${(e as Error).message}`);
+    }
+  }
+
+  /** Full collections run after an expiry sweep released at least RECLAIM_AFTER_BYTES (status memory.collections_after_expiry). */
+  reclaims = 0;
+  private gc?: (o: { type: 'major'; execution: 'async' }) => Promise<void>;
+
+  /** A full, concurrent garbage collection (V8's gc, reached without --expose-gc on the command line). */
+  private reclaim(): void {
+    try {
+      if (!this.gc) {
+        setFlagsFromString('--expose_gc');
+        this.gc = runInNewContext('gc') as typeof this.gc;
+      }
+      this.reclaims++;
+      void this.gc?.({ type: 'major', execution: 'async' })?.catch(() => undefined);
+    } catch (e) {
+      this.log.warn(`cannot run a garbage collection after sessions expired: ${(e as Error).message}`);
     }
   }
 

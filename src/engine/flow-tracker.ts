@@ -362,7 +362,8 @@ export class Session {
   }
 
   approxBytes(): number {
-    let n = this.index.approxBytes() + this.rows.approxBytes() + this.origins.size * 200 + this.taints.size * 300 + this.remotes.size * 200;
+    let n =
+      this.index.approxBytes() + this.rows.approxBytes() + this.book.approxBytes() + this.origins.size * 200 + this.taints.size * 300 + this.remotes.size * 200;
     for (const x of this.secretsSent.values()) n += x.mask.length + 48;
     for (const c of this.chunks.values()) n += 96 + c.seen.size * 16;
     for (const ps of this.fileLists.values()) for (const p of ps) n += 48 + p.length * 2;

@@ -161,22 +161,150 @@ export interface DestinationBookState {
   owners: number[];
 }
 
-/** A string that holds its own characters (not a slice or a concatenation that retains larger strings). */
-function flat(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
+const TWO32 = 4294967296;
+/** Home slot of a 53-bit key in a table of 2^bits slots. */
+const homeOf = (key: number, shift: number): number => Math.imul((key >>> 0) ^ Math.imul(Math.floor(key / TWO32), 0x27d4eb2d), 0x9e3779b1) >>> shift;
+
+/**
+ * Destinations seen in tool output, by the session's keyed hash of `kind:value` (53 bits), never the
+ * text: a ring of keys in the order they were first seen (the oldest is dropped past
+ * MAX_SEEN_DESTINATIONS), an open-addressing index into it (linear probing, deletion by backward
+ * shift), and for each key the id of its sighting record, one per tool output and shared by every
+ * destination that output named. About 16 bytes a destination (a Map of strings took ~106).
+ */
+export class SeenDestinations {
+  private keys = new Float64Array(16);
+  private recIds = new Int32Array(16);
+  /** ring position + 1 of each key, 0 = empty; twice the ring's size */
+  private index = new Uint16Array(32);
+  private shift = 32 - 5;
+  private head = 0;
+  size = 0;
+  private readonly records = new Map<number, { s: SeenDestination; refs: number }>();
+  private readonly idOf = new Map<SeenDestination, number>();
+  private nextId = 0;
+
+  constructor(private readonly max = MAX_SEEN_DESTINATIONS) {}
+
+  private find(key: number): number {
+    const mask = this.index.length - 1;
+    for (let i = homeOf(key, this.shift); ; i = (i + 1) & mask) {
+      const p = this.index[i] as number;
+      if (p === 0) return -1;
+      if (this.keys[p - 1] === key) return i;
+    }
+  }
+
+  has(key: number): boolean {
+    return this.find(key) >= 0;
+  }
+
+  get(key: number): SeenDestination | undefined {
+    const i = this.find(key);
+    return i < 0 ? undefined : this.records.get(this.recIds[(this.index[i] as number) - 1] as number)?.s;
+  }
+
+  /** Remember a key not seen before (callers check has() first). */
+  add(key: number, s: SeenDestination): void {
+    if (this.size === this.keys.length) {
+      if (this.size >= this.max) this.dropOldest();
+      else this.grow();
+    }
+    let id = this.idOf.get(s);
+    if (id === undefined) {
+      id = this.nextId;
+      this.nextId = (this.nextId + 1) | 0;
+      this.idOf.set(s, id);
+      this.records.set(id, { s, refs: 0 });
+    }
+    (this.records.get(id) as { refs: number }).refs++;
+    const pos = (this.head + this.size) % this.keys.length;
+    this.keys[pos] = key;
+    this.recIds[pos] = id;
+    this.size++;
+    this.place(key, pos);
+  }
+
+  private place(key: number, pos: number): void {
+    const mask = this.index.length - 1;
+    let i = homeOf(key, this.shift);
+    while (this.index[i] !== 0) i = (i + 1) & mask;
+    this.index[i] = pos + 1;
+  }
+
+  private dropOldest(): void {
+    const pos = this.head;
+    const key = this.keys[pos] as number;
+    const rec = this.records.get(this.recIds[pos] as number);
+    if (rec && --rec.refs === 0) {
+      this.records.delete(this.recIds[pos] as number);
+      this.idOf.delete(rec.s);
+    }
+    this.head = (this.head + 1) % this.keys.length;
+    this.size--;
+    // backward-shift deletion: the keys after it in its probe run move up so no lookup stops early
+    const mask = this.index.length - 1;
+    let i = this.find(key);
+    if (i < 0) return;
+    for (let j = (i + 1) & mask; this.index[j] !== 0; j = (j + 1) & mask) {
+      const h = homeOf(this.keys[(this.index[j] as number) - 1] as number, this.shift);
+      // the entry at j may move to i when its home is not in the cyclic range (i, j]
+      if (i <= j ? h <= i || h > j : h <= i && h > j) {
+        this.index[i] = this.index[j] as number;
+        i = j;
+      }
+    }
+    this.index[i] = 0;
+  }
+
+  private grow(): void {
+    const cap = Math.min(this.max, this.keys.length * 2);
+    const keys = new Float64Array(cap);
+    const recIds = new Int32Array(cap);
+    for (let k = 0; k < this.size; k++) {
+      const from = (this.head + k) % this.keys.length;
+      keys[k] = this.keys[from] as number;
+      recIds[k] = this.recIds[from] as number;
+    }
+    this.keys = keys;
+    this.recIds = recIds;
+    this.head = 0;
+    let slots = 32;
+    while (slots < cap * 2) slots *= 2;
+    this.index = new Uint16Array(slots);
+    this.shift = 32 - Math.log2(slots);
+    for (let k = 0; k < this.size; k++) this.place(keys[k] as number, k);
+  }
+
+  /** Oldest first. */
+  *entries(): IterableIterator<[number, SeenDestination]> {
+    for (let k = 0; k < this.size; k++) {
+      const pos = (this.head + k) % this.keys.length;
+      const rec = this.records.get(this.recIds[pos] as number);
+      if (rec) yield [this.keys[pos] as number, rec.s];
+    }
+  }
+
+  /** Bytes held (arrays, and the records at ~120 bytes each with their label). */
+  approxBytes(): number {
+    let n = this.keys.byteLength + this.recIds.byteLength + this.index.byteLength;
+    for (const r of this.records.values()) n += 120 + r.s.label.length;
+    return n;
+  }
 }
 
 /** Per session: the user's prompts and where each destination was first seen. */
 export class DestinationBook {
   readonly prompts: string[] = [];
   private promptChars = 0;
-  readonly seen = new Map<string, SeenDestination>();
-  /** restored from a saved state: by keyed hash */
-  private readonly savedSeen = new Map<number, SeenDestination>();
+  /** where each destination was first seen, by keyed hash (never the destination itself) */
+  readonly seen = new SeenDestinations();
+  /** hashes of destinations named in prompts before a restart (the prompts' text is not saved) */
   private readonly savedPrompt = new Set<number>();
-  private readonly savedOwners = new Set<number>();
+  /** hashes of the owners of the project's repositories (the user's accounts) */
+  private readonly owners = new Set<number>();
 
-  /** `hash` is the session's keyed hash, for saving and restoring (never plain destinations on disk). */
+  /** `hash` is the session's keyed hash: what the book keys destinations by, in memory and in the saved state. */
   constructor(private readonly hash: (s: string) => number = () => 0) {}
 
   notePrompt(prompt: string): void {
@@ -204,11 +332,13 @@ export class DestinationBook {
       if (text.length < 4) continue;
       const structured = ADDRESS_KEY.test(key) || key === 'address';
       for (const d of destinationsIn(text)) {
-        const k = keyOf(d);
-        if (this.seen.has(k) || (this.savedSeen.size > 0 && this.savedSeen.has(this.hash(k)))) continue;
+        const h = this.hash(keyOf(d));
+        if (this.seen.has(h)) continue;
         // in free text: the value is part of longer prose, not the whole field
         const free = !structured && text.trim().length > d.value.length + 8;
-        this.remember(k, free ? inFree : inField);
+        this.seen.add(h, free ? inFree : inField);
+        // a repository of the project's own context (`git remote -v`): its owner is the user's account
+        if (src.project && d.kind === 'repo' && this.owners.size < MAX_SEEN_DESTINATIONS) this.owners.add(this.hash(d.value.split('/')[0] as string));
         added++;
       }
     }
@@ -220,17 +350,10 @@ export class DestinationBook {
    * output that names it (the site's own answer) does not make it planted.
    */
   noteUsed(d: Destination, label: string, at: number): boolean {
-    const k = keyOf(d);
-    if (this.seen.has(k) || (this.savedSeen.size > 0 && this.savedSeen.has(this.hash(k)))) return false;
-    this.remember(k, { label, at, outside: false, planted: false, project: false });
+    const h = this.hash(keyOf(d));
+    if (this.seen.has(h)) return false;
+    this.seen.add(h, { label, at, outside: false, planted: false, project: false });
     return true;
-  }
-
-  private remember(k: string, s: SeenDestination): void {
-    if (this.seen.size >= MAX_SEEN_DESTINATIONS) this.seen.delete(this.seen.keys().next().value as string);
-    // a copy, not a slice: a key cut out of a tool output would keep that whole output alive
-    // (V8's sliced strings hold their parent), one output per destination remembered
-    this.seen.set(flat(k), s);
   }
 
   inPrompt(d: Destination): boolean {
@@ -245,24 +368,17 @@ export class DestinationBook {
     return this.prompts.some((p) => forms.some((f) => f.length >= 3 && containsWord(p, f)));
   }
 
-  /** Owners of repositories seen in the project's own context (`git remote -v`): the user's accounts. */
-  projectOwners(): Set<string> {
-    const out = new Set<string>();
-    for (const [k, v] of this.seen) if (v.project && k.startsWith('repo:')) out.add(k.slice(5).split('/')[0] as string);
-    return out;
-  }
-
+  /** Is this an owner of a repository seen in the project's own context (`git remote -v`): the user's account? */
   isProjectOwner(owner: string): boolean {
-    return this.projectOwners().has(owner) || (this.savedOwners.size > 0 && this.savedOwners.has(this.hash(owner)));
+    return this.owners.size > 0 && this.owners.has(this.hash(owner));
   }
 
   /** The first sighting of a destination (a host also by its site: api.x.com after x.com). */
   sighting(d: Destination): SeenDestination | undefined {
-    const get = (k: string): SeenDestination | undefined => this.seen.get(k) ?? (this.savedSeen.size > 0 ? this.savedSeen.get(this.hash(k)) : undefined);
-    const s = get(keyOf(d));
+    const s = this.seen.get(this.hash(keyOf(d)));
     if (s || d.kind !== 'host') return s;
     const site = siteOf(d.value);
-    return site && site !== d.value ? get(keyOf({ kind: 'host', value: site })) : undefined;
+    return site && site !== d.value ? this.seen.get(this.hash(keyOf({ kind: 'host', value: site }))) : undefined;
   }
 
   /**
@@ -279,18 +395,27 @@ export class DestinationBook {
         if (d.kind === 'repo') prompts.add(this.hash((d.value.split('/')[0] as string) + '/'));
       }
     }
-    const seen: Array<[number, SeenDestination]> = [...this.savedSeen];
-    for (const [k, v] of this.seen) seen.push([this.hash(k), v]);
-    const owners = new Set<number>(this.savedOwners);
-    for (const o of this.projectOwners()) owners.add(this.hash(o));
-    return { prompts: [...prompts], seen: seen.slice(-MAX_SEEN_DESTINATIONS), owners: [...owners] };
+    return { prompts: [...prompts], seen: [...this.seen.entries()], owners: [...this.owners] };
   }
 
   restore(st: Partial<DestinationBookState> | undefined): void {
     if (!st) return;
     for (const h of st.prompts ?? []) if (typeof h === 'number') this.savedPrompt.add(h);
-    for (const [h, v] of st.seen ?? []) if (typeof h === 'number') this.savedSeen.set(h, v);
-    for (const h of st.owners ?? []) if (typeof h === 'number') this.savedOwners.add(h);
+    // records come back one per destination: share them again, one per output
+    const shared = new Map<string, SeenDestination>();
+    for (const [h, v] of st.seen ?? []) {
+      if (typeof h !== 'number' || this.seen.has(h)) continue;
+      const k = `${v.label}\0${v.at}\0${v.outside}${v.planted}${v.project}`;
+      let rec = shared.get(k);
+      if (!rec) shared.set(k, (rec = v));
+      this.seen.add(h, rec);
+    }
+    for (const h of st.owners ?? []) if (typeof h === 'number') this.owners.add(h);
+  }
+
+  /** Bytes held, for the memory the sessions account for (flow-tracker approxBytes). */
+  approxBytes(): number {
+    return this.seen.approxBytes() + this.promptChars * 2 + this.prompts.length * 32 + (this.savedPrompt.size + this.owners.size) * 40;
   }
 }
 

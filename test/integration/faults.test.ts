@@ -227,6 +227,43 @@ test('HTTP transport: an answer whose connection Claude Code closed before it wa
   }
 });
 
+test('sessions that held much, once expired, are followed by a full garbage collection (so RSS comes back down); small expiries are not', async () => {
+  const { home, paths } = tempPaths();
+  let clock = Date.parse('2026-12-01T10:00:00Z');
+  const sc = await Sidecar.start({ paths, log: () => {}, now: () => clock, reclaimAfterBytes: 64 * 1024 });
+  try {
+    const collections = (): number => (sc.status() as { memory: { collections_after_expiry: number } }).memory.collections_after_expiry;
+    const output = (sid: string, n: number): string =>
+      JSON.stringify({
+        session_id: sid,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Bash',
+        cwd: '/home/u/p',
+        tool_input: { command: 'psql -c "select * from accounts"' },
+        tool_response: {
+          stdout: Array.from({ length: n }, (_, i) => `row ${i} acct-${(i * 7919) % 100003} ${sid} balance ${i * 37}.00 holder${i}@mail.example`).join('\n'),
+          stderr: '',
+        },
+      });
+    sc.evaluate(output('tiny', 3), 'hook');
+    sc.status();
+    clock += 31 * 60_000;
+    sc.housekeeping();
+    assert.equal(sc.engine.tracker.size, 0);
+    assert.equal(collections(), 0, 'a small expiry is not worth a collection');
+    for (let k = 0; k < 3; k++) sc.evaluate(output(`big${k}`, 3000), 'hook');
+    sc.status();
+    assert.ok(sc.engine.tracker.approxBytes() > 64 * 1024, String(sc.engine.tracker.approxBytes()));
+    clock += 31 * 60_000;
+    sc.housekeeping();
+    assert.equal(sc.engine.tracker.size, 0);
+    assert.equal(collections(), 1);
+  } finally {
+    await sc.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
 test('a damaged write-ahead log is reported with what was lost (SQLite would drop the later commits without a word)', async () => {
   const { home, paths } = tempPaths();
   const copy = join(home, 'copy');

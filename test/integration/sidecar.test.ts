@@ -245,6 +245,11 @@ describe('autostart (opted in)', () => {
     const st = cli(['status', '--json'], h.env);
     assert.equal(JSON.parse(st.stdout).sidecar.ok, true);
     const pid = Number(readFileSync(join(h.stateDir, 'sidecar.pid'), 'utf8'));
+    // started with the allocator settings of the service unit (daemon-args.ts DAEMON_ENV): memory freed when sessions expire goes back
+    if (process.platform === 'linux') {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      assert.ok(environ.includes('MALLOC_ARENA_MAX=2') && environ.includes('MALLOC_TRIM_THRESHOLD_=131072'), environ.join(' '));
+    }
     process.kill(pid, 'SIGTERM');
     await until('the sidecar removes its socket', () => !existsSync(join(h.stateDir, 'sidecar.sock'))); // stopped cleanly
     rmSync(h.home, { recursive: true, force: true });

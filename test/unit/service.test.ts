@@ -118,7 +118,10 @@ test('systemd unit: every directive, in the right section, once', () => {
   assert.equal(one(svc, 'Restart'), 'on-failure');
   assert.equal(one(svc, 'RestartSec'), '1');
   assert.equal(one(svc, 'RestartPreventExitStatus'), '78');
-  assert.equal(one(svc, 'Environment'), '"MCPPROXY_HOOK_HOME=/home/u/.mph"');
+  assert.deepEqual(
+    (svc ?? []).filter(([k]) => k === 'Environment').map(([, v]) => v),
+    ['"MALLOC_ARENA_MAX=2"', '"MALLOC_TRIM_THRESHOLD_=131072"', '"MCPPROXY_HOOK_HOME=/home/u/.mph"'],
+  );
   assert.equal(one(svc, 'UMask'), '0077');
   assert.equal(one(svc, 'NoNewPrivileges'), 'yes');
   assert.equal(one(svc, 'MemoryMax'), '1G');
@@ -131,7 +134,11 @@ test('systemd unit: every directive, in the right section, once', () => {
     assert.ok(!(svc ?? []).some(([key]) => key === k), `${k} must not be in a user unit`);
   assert.equal(one(u.get('Install'), 'WantedBy'), 'default.target');
   assert.equal(one(ini(systemdUnit({ node: NODE, cli: CLI, env: {}, memoryMax: '512M' })).get('Service'), 'MemoryMax'), '512M');
-  assert.ok(!(ini(systemdUnit({ node: NODE, cli: CLI, env: {} })).get('Service') ?? []).some(([k]) => k === 'Environment'));
+  // with no env of the user's: only the allocator's settings (daemon-args.ts DAEMON_ENV)
+  assert.deepEqual(
+    (ini(systemdUnit({ node: NODE, cli: CLI, env: {} })).get('Service') ?? []).filter(([k]) => k === 'Environment').map(([, v]) => v),
+    ['"MALLOC_ARENA_MAX=2"', '"MALLOC_TRIM_THRESHOLD_=131072"'],
+  );
 });
 
 test('systemd quoting: spaces, quotes, backslashes, $ and % in paths and env values', () => {
