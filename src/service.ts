@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ErrorCode, GuardError } from './errors.ts';
 
 export const UNIT_NAME = 'mcpproxy-hook.service';
 export const DEFAULT_LABEL = 'dev.mcpproxy-hook.sidecar';
@@ -26,7 +27,11 @@ export const SERVICE_ENV_KEYS = ['MCPPROXY_HOOK_HOME', 'XDG_CONFIG_HOME', 'XDG_S
  */
 export const DEFAULT_MEMORY_MAX = '1G';
 
-export class ServiceError extends Error {}
+export class ServiceError extends GuardError {
+  constructor(message: string) {
+    super(ErrorCode.Service, message);
+  }
+}
 
 export interface RunResult {
   status: number | null;

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { decisionsQuery, type AuditRow } from '../store/audit-store.ts';
 import type { Ui } from './output.ts';
+import { ErrorCode, GuardError } from '../errors.ts';
 
 export type Row = AuditRow & { id: number };
 
@@ -21,7 +22,11 @@ export interface ActivityFilter {
   limit: number;
 }
 
-export class ActivityError extends Error {}
+export class ActivityError extends GuardError {
+  constructor(message: string) {
+    super(ErrorCode.Usage, message);
+  }
+}
 
 /**
  * The session id that `given` names: itself, or the one session id it is a prefix of. Several

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { resolvePaths } from '../paths.ts';
-import { request } from '../transport/client.ts';
+import { ErrorCode, GuardError } from '../errors.ts';
 
 interface ExceptionView {
   id: number;
@@ -23,11 +23,17 @@ interface ExceptionView {
 }
 
 /** A failure the user can act on: printed as one line, exit code 1. */
-export class CommandError extends Error {}
+export class CommandError extends GuardError {
+  constructor(message: string, code: ErrorCode = ErrorCode.Usage) {
+    super(code, message);
+  }
+}
 
 async function ask(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
+  // loaded by the command that talks to the sidecar, not by `--help`
+  const { request } = await import('../transport/client.ts');
   const r = (await request(resolvePaths().socket, msg, 5000)) as Record<string, unknown>;
-  if (typeof r?.error === 'string') throw new CommandError(r.error);
+  if (typeof r?.error === 'string') throw new CommandError(r.error, typeof r.code === 'string' ? (r.code as ErrorCode) : ErrorCode.Usage);
   return r;
 }
 

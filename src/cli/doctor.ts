@@ -15,6 +15,8 @@ export interface Check {
   ok: boolean;
   detail: string;
   fix?: string;
+  /** not a problem, but something the user can do better (printed under an ok line) */
+  tip?: string;
 }
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
@@ -70,10 +72,10 @@ export function serviceSupervises(platform: NodeJS.Platform, file: string, run: 
 
 export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEnv, opts: DoctorOptions = {}): Promise<Check[]> {
   const checks: Check[] = [];
-  const add = (name: string, ok: boolean, detail: string, fix?: string): void => {
+  const add = (name: string, ok: boolean, detail: string, fix?: string, tip?: string): void => {
     // the same finding from several hook entries (PreToolUse, PostToolUse, PostToolUseFailure) is one problem
     if (checks.some((c) => c.name === name && c.ok === ok && c.detail === detail)) return;
-    checks.push(fix && !ok ? { name, ok, detail, fix } : { name, ok, detail });
+    checks.push(fix && !ok ? { name, ok, detail, fix } : tip && ok ? { name, ok, detail, tip } : { name, ok, detail });
   };
   const platform = opts.platform ?? process.platform;
 
@@ -124,6 +126,7 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
   try {
     status = (await request(paths.socket, { t: 'status' }, 2000)) as Record<string, unknown>;
     add('sidecar', true, `running, pid ${status.pid}, up ${status.uptime_s} s`);
+    sidecarChecks(status, paths, add);
   } catch (e) {
     add(
       'sidecar',
@@ -136,6 +139,8 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
   let anyHooks = false;
   /** command hooks that fail open with no way to bring a stopped sidecar back */
   let unsupervised = 0;
+  /** HTTP hooks that fail closed: a sidecar that dies mid-turn blocks tool calls until something starts it again */
+  let httpBlocking = 0;
   for (const scope of ['user', 'project', 'local'] as const) {
     const file = settingsPath(scope, cwd, env);
     if (!existsSync(file)) continue;
@@ -181,6 +186,7 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
         if (typeof handler.timeout === 'number' && handler.timeout * 1000 <= Number(/--deadline (\d+)/.exec(cmd)?.[1] ?? 0))
           add(`hook timeout (${scope})`, false, `timeout ${handler.timeout} s is not above the hook deadline`, 'reinstall with a larger hook.timeoutSeconds');
       } else if (handler.type === 'http') {
+        if (handler.onFailure === 'block') httpBlocking++;
         const port = Number(/:(\d+)\//.exec(String(handler.url))?.[1]);
         add(
           `http hook (${scope})`,
@@ -214,6 +220,26 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     }
   }
 
+  if (httpBlocking > 0 && (platform === 'linux' || platform === 'darwin')) {
+    // fail closed, so never unchecked; but only the starter hooks (SessionStart, UserPromptSubmit) bring a
+    // dead sidecar back, so the rest of that turn's tool calls are blocked
+    const svc = servicePaths(platform, env.HOME ?? '', env);
+    const uid = opts.uid ?? (typeof process.getuid === 'function' ? process.getuid() : 0);
+    const supervised = existsSync(svc.file) && serviceSupervises(platform, svc.file, opts.runner ?? defaultRunner, uid).ok;
+    const manager = platform === 'linux' ? 'systemd' : 'launchd';
+    add(
+      'restart (http hooks)',
+      true,
+      supervised
+        ? `HTTP hooks fail closed and the ${manager} service restarts a sidecar that stops within a second`
+        : 'HTTP hooks fail closed: if the sidecar dies mid-turn, the rest of that turn\'s tool calls are blocked (Claude Code: "blocking because onFailure is block") until the next prompt or session, whose starter hook starts it again',
+      undefined,
+      supervised
+        ? undefined
+        : `mcpproxy-hook service install: ${manager} restarts a sidecar that stops at once, so a crash costs one blocked call, not the rest of the turn`,
+    );
+  }
+
   const mcp = status?.mcp as { upstreams?: Array<{ name: string; state: string; error?: string }>; error?: string } | null | undefined;
   if (mcp?.error) add('mcp proxy', false, mcp.error, 'check the mcp section of the config');
   for (const u of mcp?.upstreams ?? [])
@@ -237,4 +263,36 @@ export async function runDoctor(paths: Paths, cwd: string, env: NodeJS.ProcessEn
     /* ~/.claude.json unreadable: Claude Code will say so */
   }
   return checks;
+}
+
+/** What the running sidecar reports about itself: the audit log, damaged state, refused sessions. */
+function sidecarChecks(st: Record<string, unknown>, paths: Paths, add: (name: string, ok: boolean, detail: string, fix?: string) => void): void {
+  const as = st.audit_store as
+    | { ok: boolean; error: { code: string; message: string; since: string } | null; waiting_rows: number; dropped_rows: number }
+    | undefined;
+  if (as)
+    add(
+      'audit log',
+      as.ok,
+      as.ok
+        ? `${paths.db} is written`
+        : `${as.error ? `cannot be written since ${as.error.since} (${as.error.code}: ${as.error.message})` : 'writing works again'}; ${as.waiting_rows} row(s) waiting in memory, ${as.dropped_rows} dropped (decisions go on)`,
+      as.error?.code === 'SQLITE_FULL'
+        ? `free disk space on the file system of ${paths.db}: the waiting rows are written as soon as it can`
+        : as.error
+          ? `check ${paths.db} and its directory (permissions, disk); the sidecar retries on its own`
+          : `rows were dropped while the log could not be written; restart the sidecar to clear this (mcpproxy-hook service install restarts it for you)`,
+    );
+  const problems = (st.state_problems as string[] | undefined) ?? [];
+  for (const p of problems) add('state', false, p, 'see the problem for what was kept and how to restore it; restart the sidecar after restoring a file');
+  if (problems.length === 0) add('state', true, 'key, audit database and its write-ahead log read back without damage');
+  const refused = Number(st.sessions_refused ?? 0);
+  const mem = st.memory as { budget_bytes?: number | null; budget?: string | null } | undefined;
+  if (refused > 0)
+    add(
+      'sessions refused',
+      false,
+      `${refused} new session(s) refused since the sidecar started: every tracked session was active or held data, at session.maxSessions or the memory budget (${mem?.budget_bytes ? `${Math.round(mem.budget_bytes / 2 ** 20)} MiB, ${mem.budget}` : 'none'}); their tool calls were denied`,
+      `raise session.maxSessions in ${paths.configFile}, or the service's MemoryMax (mcpproxy-hook service install writes 1G), or lower session.idleMinutes so idle sessions close sooner`,
+    );
 }

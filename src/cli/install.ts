@@ -35,8 +35,13 @@ import {
   type HookHandler,
   type Scope,
 } from './settings.ts';
+import { ErrorCode, GuardError } from '../errors.ts';
 
-export class InstallError extends Error {}
+export class InstallError extends GuardError {
+  constructor(message: string, code: ErrorCode = ErrorCode.Settings) {
+    super(code, message);
+  }
+}
 
 const q = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 

@@ -3,30 +3,21 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AuditStore } from '../store/audit-store.ts';
-import { ConfigError, configDocs, configJsonSchema, loadConfigFile } from '../config/index.ts';
 import { registerServiceCommands } from '../service.ts';
 import { resolvePaths } from '../paths.ts';
 import { VERSION } from '../version.ts';
-import { request, SidecarUnavailable } from '../transport/client.ts';
-import { hookMode, ourHandlers, readSettings, settingsPath, SettingsError, type Scope } from './settings.ts';
+import { ErrorCode, GuardError } from '../errors.ts';
+import type { Scope } from './settings.ts';
 import { stableRoot } from './package-copy.ts';
-import { enabledPluginIds } from './plugin.ts';
-import {
-  InstallError,
-  readRecord,
-  runInstall,
-  runUninstall,
-  type InstallContext,
-  type InstallOptions,
-  type UninstallContext,
-  type UninstallOptions,
-} from './install.ts';
-import { CommandError, registerConsoleCommands } from './console-commands.ts';
-import { ActivityError, formatRow, formatRows, queryRows, resolveSession, rowById, type Row } from './activity.ts';
+import type { InstallContext, InstallOptions, UninstallContext, UninstallOptions } from './install.ts';
+import { registerConsoleCommands } from './console-commands.ts';
+import type { Row } from './activity.ts';
 import { bashCompletion, fishCompletion, zshCompletion } from './completion.ts';
 import { quietOnClosedPipe, ui } from './output.ts';
 import { statusText, type HookInstall } from './status.ts';
+
+// Everything heavier than commander (better-sqlite3, zod, tldts, msgpackr, the install and settings code)
+// is imported by the command that needs it: `--version`, `--help` and a usage error load none of it.
 
 /** The package root (where package.json and dist/ live), found from this module's location. */
 export function packageRoot(): string {
@@ -47,19 +38,34 @@ export function packageRoot(): string {
 
 const _q = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-class UserError extends Error {
+class UserError extends GuardError {
   constructor(
     message: string,
     readonly exitCode = 1,
   ) {
-    super(message);
+    super(ErrorCode.Usage, message);
   }
 }
 
+/** What to do, for errors whose message says only what went wrong. */
+function hintFor(e: GuardError): string {
+  const file = (e as { file?: unknown }).file;
+  if (e.code === ErrorCode.StateDamaged && typeof file === 'string')
+    return `. To go on, move it aside (mv '${file}' '${file}.damaged') and run the command again: a new one is made (a new HTTP token means running \`mcpproxy-hook install\` again; a new key drops saved sessions), or put back a copy from a backup`;
+  if (e.code === ErrorCode.Internal) return '. This is a bug in mcpproxy-hook: please report it with the command you ran';
+  return '';
+}
+
+/** The exit code of a command that failed with a GuardError of this code (UserError carries its own). */
+export function exitCodeOf(code: ErrorCode): number {
+  return code === ErrorCode.SidecarUnavailable ? 3 : 1;
+}
+
 /** The audit database, or an error that says how it comes to exist. */
-function openAudit(): AuditStore {
+async function openAudit(): Promise<import('../store/audit-store.ts').AuditStore> {
   const paths = resolvePaths();
   if (!existsSync(paths.db)) throw new UserError(`no audit log at ${paths.db} yet; it is created when the sidecar first runs (\`mcpproxy-hook daemon\`)`);
+  const { AuditStore } = await import('../store/audit-store.ts');
   return new AuditStore(paths.db);
 }
 
@@ -69,24 +75,12 @@ function scopeOpt(v: string): Scope {
 }
 
 async function runInstallCmd(o: InstallOptions, ctx: InstallContext): Promise<void> {
-  try {
-    await runInstall(o, ctx);
-  } catch (e) {
-    if (e instanceof InstallError) throw new UserError(e.message);
-    throw e;
-  }
+  await (await import('./install.ts')).runInstall(o, ctx);
 }
 
 async function runUninstallCmd(o: UninstallOptions, ctx: UninstallContext): Promise<void> {
-  try {
-    await runUninstall(o, ctx);
-  } catch (e) {
-    if (e instanceof InstallError) throw new UserError(e.message);
-    throw e;
-  }
+  await (await import('./install.ts')).runUninstall(o, ctx);
 }
-
-export { hookCommand } from './install.ts';
 
 /** Help text after a command's options: examples, one per line. */
 const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}`;
@@ -94,6 +88,7 @@ const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((l) =
 /** Is a sidecar answering on this socket? Its pid when it is. */
 async function _sidecarPid(socket: string): Promise<number | null> {
   try {
+    const { request } = await import('../transport/client.ts');
     const r = (await request(socket, { t: 'ping' }, 1000)) as { ok?: boolean; pid?: number };
     return r.ok ? (r.pid ?? 0) : null;
   } catch {
@@ -224,6 +219,10 @@ export function buildProgram(): Command {
     )
     .action(async (o: { json?: boolean }) => {
       const paths = resolvePaths();
+      const { request } = await import('../transport/client.ts');
+      const { hookMode, ourHandlers, readSettings, settingsPath } = await import('./settings.ts');
+      const { readRecord } = await import('./install.ts');
+      const { enabledPluginIds } = await import('./plugin.ts');
       let sidecar: Record<string, unknown> | null = null;
       let error: string | null = null;
       try {
@@ -258,7 +257,7 @@ export function buildProgram(): Command {
       let recent: Array<{ time: string; session: string; event: string; tool: string; decision: string; risk: string; summary: string | null }> = [];
       if (existsSync(paths.db)) {
         try {
-          const st = new AuditStore(paths.db);
+          const st = await openAudit();
           recent = st.query({ limit: 5 }).map((r) => ({
             time: new Date(r.ts).toISOString(),
             session: r.session_id,
@@ -318,6 +317,7 @@ export function buildProgram(): Command {
       if (process.stdin.isTTY) fail('no event on stdin; pipe one Claude Code hook event (JSON) into this command');
       const input = await readStdin();
       if (input.length === 0) fail('no event on stdin; pipe one Claude Code hook event (JSON) into this command');
+      const { request } = await import('../transport/client.ts');
       const r = (await request(paths.socket, { t: 'evaluate', e: input.toString('utf8') })) as Record<string, unknown>;
       if (r.error) fail(`the sidecar could not evaluate the event: ${r.error}`);
       // with --quiet and --exit-code the exit code is the whole answer
@@ -368,7 +368,8 @@ export function buildProgram(): Command {
         follow?: boolean;
         json?: boolean;
       }) => {
-        const st = openAudit();
+        const { formatRows, queryRows, resolveSession } = await import('./activity.ts');
+        const st = await openAudit();
         try {
           const db = st.database;
           const filter = {
@@ -413,13 +414,14 @@ export function buildProgram(): Command {
     .description('one decision in full: tool, destination, where the data came from, the rule, the whole reason, latency')
     .argument('<id>', 'the decision id (the ID column of `activity`)')
     .option('--json', 'the row as JSON')
-    .action((id: string, o: { json?: boolean }) => {
+    .action(async (id: string, o: { json?: boolean }) => {
       // commander hands `activity show 12 --json` to the listing's own --json
       const json = o.json === true || activity.opts().json === true;
       const n = Number(id.replace(/^#/, ''));
       if (!Number.isInteger(n) || n < 1)
         throw new UserError(`${JSON.stringify(id)} is not a decision id; ids are the numbers in the ID column of \`mcpproxy-hook activity\``);
-      const st = openAudit();
+      const { formatRow, rowById } = await import('./activity.ts');
+      const st = await openAudit();
       try {
         const r = rowById(st.database, n);
         if (!r)
@@ -444,7 +446,7 @@ export function buildProgram(): Command {
       if (o.json) ui.data(JSON.stringify({ ok: bad.length === 0, checks }, null, 2) + '\n');
       else {
         for (const c of checks) {
-          const line = `${c.ok ? ui.paint('green', 'ok  ') : ui.paint('red', 'FAIL')} ${c.name}: ${c.detail}${!c.ok && c.fix ? `\n     fix: ${c.fix}` : ''}\n`;
+          const line = `${c.ok ? ui.paint('green', 'ok  ') : ui.paint('red', 'FAIL')} ${c.name}: ${c.detail}${!c.ok && c.fix ? `\n     fix: ${c.fix}` : ''}${c.ok && c.tip ? `\n     tip: ${c.tip}` : ''}\n`;
           if (c.ok) ui.info(line);
           else ui.data(line);
         }
@@ -463,8 +465,9 @@ export function buildProgram(): Command {
       'after',
       examples('mcpproxy-hook config', 'mcpproxy-hook config --check', 'mcpproxy-hook config --check ./new-config.json', 'mcpproxy-hook config --docs | less'),
     )
-    .action((o: { docs?: boolean; jsonSchema?: boolean; check?: string | boolean }) => {
+    .action(async (o: { docs?: boolean; jsonSchema?: boolean; check?: string | boolean }) => {
       const paths = resolvePaths();
+      const { ConfigError, configDocs, configJsonSchema, loadConfigFile } = await import('../config/index.ts');
       if (o.docs) {
         for (const d of configDocs()) ui.data(`${d.key} (default ${d.def})\n    ${d.doc}\n`);
         return;
@@ -537,9 +540,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = argv.includes('--exit-code') ? 4 : 2;
       return;
     }
-    if (e instanceof UserError || e instanceof SettingsError || e instanceof SidecarUnavailable || e instanceof ActivityError || e instanceof CommandError) {
-      process.stderr.write(`mcpproxy-hook: ${e.message}\n`);
-      process.exitCode = e instanceof UserError ? e.exitCode : e instanceof SidecarUnavailable ? 3 : 1;
+    // every error thrown on purpose is a GuardError: its message says what went wrong and what to do,
+    // its code gives the exit code (3: the sidecar is not running)
+    if (e instanceof GuardError) {
+      process.stderr.write(`mcpproxy-hook: ${e.message}${hintFor(e)}\n`);
+      process.exitCode = e instanceof UserError ? e.exitCode : exitCodeOf(e.code);
       return;
     }
     process.stderr.write(`mcpproxy-hook: unexpected error: ${(e as Error).message}\nPlease report it with the command you ran.\n`);

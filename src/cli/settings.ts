@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../fs-atomic.ts';
 import { dirname, join } from 'node:path';
 
 import { GUARD_HOOK_MARKER, isGuardHook } from '../engine/settings-effect.ts';
+import { ErrorCode, GuardError } from '../errors.ts';
 
 /** Every command hook we write carries this marker so uninstall finds only ours (the sidecar knows them by it too). */
 export const MARKER = GUARD_HOOK_MARKER;
@@ -40,7 +41,11 @@ interface MatcherGroup {
   [k: string]: unknown;
 }
 
-export class SettingsError extends Error {}
+export class SettingsError extends GuardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Settings, message, options);
+  }
+}
 
 export function settingsPath(scope: Scope, cwd: string, env: NodeJS.ProcessEnv = process.env): string {
   if (scope === 'user') {

@@ -94,6 +94,15 @@ export function statusText(s: StatusInput, ui: Ui): string {
       lines.push(
         `  ${ui.paint('red', `${sc.sessions_refused} new session(s) refused`)} since start: every tracked session was active or held data (session.maxSessions or the memory budget); their tool calls were denied`,
       );
+    const q = sc.connections as
+      | { session_in_flight_refused?: number; http_hook?: { refused_503: number; other_user_closed: number; auth_deadline_closed: number } }
+      | undefined;
+    const quota = [
+      q?.session_in_flight_refused ? `${q.session_in_flight_refused} event(s) refused at the per-session bound (denied)` : '',
+      q?.http_hook?.refused_503 ? `${q.http_hook.refused_503} HTTP request(s) answered 503 at a quota (blocked)` : '',
+      q?.http_hook?.other_user_closed ? `${q.http_hook.other_user_closed} connection(s) of other users closed during a flood of the HTTP port` : '',
+    ].filter(Boolean);
+    if (quota.length) lines.push(`  ${ui.paint('yellow', 'Quotas used up')}: ${quota.join('; ')}`);
     if (typeof sc.undelivered_24h === 'number' && sc.undelivered_24h > 0)
       lines.push(`  ${sc.undelivered_24h} answer(s) never reached their hook (it had given up waiting; see activity rows with delivered 0)`);
     const as = sc.audit_store as
@@ -128,7 +137,9 @@ export function statusText(s: StatusInput, ui: Ui): string {
   }
   for (const i of s.installs) {
     const down = i.failClosed
-      ? 'fail-closed: while the sidecar is down, tool calls are blocked'
+      ? i.transport === 'http'
+        ? `fail-closed: while the sidecar is down, tool calls are blocked; one that dies mid-turn blocks the rest of that turn until the next prompt or session ${i.starter ? 'starts it again' : 'is started by hand'} (\`mcpproxy-hook service install\` restarts it at once)`
+        : 'fail-closed: while the sidecar is down, tool calls are blocked'
       : 'fail-open: while the sidecar is down, tool calls run unchecked';
     const mode = `${i.transport === 'http' ? `http transport${i.starter ? ', the sidecar starts with each session' : ''}` : 'command hook'}, ${down}`;
     lines.push(i.problem ? `Hooks (${i.scope}): ${ui.paint('red', i.problem)}` : `Hooks (${i.scope}): ${i.events.join(', ')} in ${i.file}, ${mode}`);

@@ -244,6 +244,42 @@ describe('the CLI without a sidecar', () => {
     assert.equal(colourWanted({ isTTY: false }, { FORCE_COLOR: '0' }), false);
   });
 
+  test('an error the CLI throws on purpose (any GuardError) is one line saying what went wrong and what to do, not "unexpected error"', () => {
+    const d = freshHome();
+    try {
+      mkdirSync(d.stateDir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(d.stateDir, 'http-token'), 'short\n', { mode: 0o600 });
+      const r = cli(['install', '--transport', 'http', '--port', '23999', '--no-start'], d.env);
+      assert.equal(r.status, 1);
+      assert.match(
+        r.stderr,
+        /^mcpproxy-hook: the HTTP token file .*http-token is damaged: .*To go on, move it aside \(mv '.*http-token' '.*http-token\.damaged'\)/m,
+      );
+      assert.doesNotMatch(r.stderr, /unexpected error|report it/);
+    } finally {
+      rmSync(d.home, { recursive: true, force: true });
+    }
+  });
+
+  test('--version and --help load commander only (no better-sqlite3, zod, tldts or msgpackr)', () => {
+    // a module resolve hook lists every package the command loads
+    const hook = join(h.home, 'log-resolve.mjs');
+    writeFileSync(
+      hook,
+      "export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/node_modules/')) process.stderr.write('PKG ' + r.url.split('/node_modules/').pop().split('/')[0] + '\\n'); return r; }\n",
+    );
+    const reg = join(h.home, 'register.mjs');
+    writeFileSync(reg, `import { register } from 'node:module'; register(${JSON.stringify(`file://${hook}`)});\n`);
+    for (const args of [['--version'], ['--help'], ['status', '--help'], ['nonsense']]) {
+      const r = spawnSync(process.execPath, ['--import', reg, CLI, ...args], { env: h.env, encoding: 'utf8' });
+      const pkgs = [...new Set([...r.stderr.matchAll(/^PKG (\S+)$/gm)].map((m) => m[1]))].sort();
+      assert.deepEqual(pkgs, ['commander'], `${args.join(' ')}: ${pkgs.join(', ')}`);
+    }
+    // and a command that needs them still loads them
+    const st = spawnSync(process.execPath, ['--import', reg, CLI, 'config', '--docs'], { env: h.env, encoding: 'utf8' });
+    assert.ok(st.stderr.includes('PKG zod'), 'config --docs loads the config schema');
+  });
+
   test('--help has examples', () => {
     for (const cmd of [[], ['activity'], ['evaluate'], ['status'], ['config'], ['completion']]) {
       const r = cli([...cmd, '--help'], h.env);

@@ -85,3 +85,63 @@ test('one problem is printed once, however many hook entries share it', () => {
   assert.match(lines[0] as string, /the hook talks to .*elsewhere\/sidecar\.sock, the sidecar listens on/);
   rmSync(h.home, { recursive: true, force: true });
 });
+
+test('doctor reports what the running sidecar knows about itself: a full disk with rows waiting, damaged state, refused sessions', async () => {
+  const { Sidecar } = await import('../../src/daemon/sidecar.ts');
+  const { resolvePaths } = await import('../../src/paths.ts');
+  const { runDoctor } = await import('../../src/cli/doctor.ts');
+  const h = freshHome();
+  mkdirSync(h.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(h.stateDir, 'config.json'), JSON.stringify({ session: { maxSessions: 1 } }));
+  writeFileSync(join(h.stateDir, 'key'), 'not a key\n', { mode: 0o600 });
+  const paths = resolvePaths(h.env);
+  const sc = await Sidecar.start({ paths, log: () => {} });
+  try {
+    const call = (sid: string): string =>
+      JSON.stringify({ session_id: sid, hook_event_name: 'PreToolUse', tool_name: 'Bash', cwd: '/tmp', tool_input: { command: 'ls' } });
+    await sc.evaluate(call('first'), 'hook').committed;
+    assert.equal(sc.evaluate(call('second'), 'hook').decision?.action, 'deny', 'refused: the one session slot is active');
+    const pages = sc.audit.database.pragma('page_count', { simple: true }) as number;
+    sc.audit.database.pragma(`max_page_count = ${pages}`);
+    for (let i = 0; i < 30; i++) await sc.evaluate(call('first'), 'hook').committed;
+    const checks = await runDoctor(paths, h.home, h.env, { platform: 'linux', runner: () => ({ status: 1, stdout: '', stderr: 'no systemd here' }) });
+    const byName = (n: string) => checks.filter((c) => c.name === n);
+    const audit = byName('audit log')[0];
+    assert.equal(audit?.ok, false);
+    assert.match(String(audit?.detail), /cannot be written since .* \(SQLITE_FULL: .*\); \d+ row\(s\) waiting in memory, 0 dropped/);
+    assert.match(String(audit?.fix), /free disk space/);
+    const state = byName('state');
+    assert.equal(state.length, 1);
+    assert.equal(state[0]?.ok, false);
+    assert.match(String(state[0]?.detail), /the fingerprint key .* is damaged/);
+    const refused = byName('sessions refused')[0];
+    assert.equal(refused?.ok, false);
+    assert.match(String(refused?.detail), /1 new session\(s\) refused/);
+    assert.match(String(refused?.fix), /raise session\.maxSessions/);
+  } finally {
+    sc.audit.database.pragma('max_page_count = 1073741823');
+    await sc.stop();
+    rmSync(h.home, { recursive: true, force: true });
+  }
+});
+
+test('HTTP hooks that fail closed with no service: doctor says a sidecar dying mid-turn blocks until the next prompt, and recommends the service', async () => {
+  const sc = await startSidecar();
+  try {
+    assert.equal(cli(['install', '--transport', 'http', '--port', String(21000 + (process.pid % 9000))], sc.env).status, 0);
+    const { runDoctor } = await import('../../src/cli/doctor.ts');
+    const { resolvePaths } = await import('../../src/paths.ts');
+    const checks = await runDoctor(resolvePaths(sc.env), sc.home, sc.env, {
+      platform: 'linux',
+      runner: () => ({ status: 1, stdout: '', stderr: 'no systemd' }),
+    });
+    const c = checks.find((x) => x.name === 'restart (http hooks)');
+    assert.equal(c?.ok, true, 'fail-closed: not a problem');
+    assert.match(String(c?.detail), /if the sidecar dies mid-turn, the rest of that turn's tool calls are blocked .* until the next prompt or session/);
+    assert.match(String(c?.tip), /^mcpproxy-hook service install: systemd restarts a sidecar that stops at once/);
+    // the CLI prints the tip under the ok line
+    assert.match(cli(['doctor'], sc.env).stdout, /ok +restart \(http hooks\): [^\n]*\n +tip: mcpproxy-hook service install/);
+  } finally {
+    await sc.cleanup();
+  }
+});

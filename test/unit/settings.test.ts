@@ -15,7 +15,7 @@ import {
   writeSettings,
   type HookEntry,
 } from '../../src/cli/settings.ts';
-import { hookCommand } from '../../src/cli/main.ts';
+import { hookCommand } from '../../src/cli/install.ts';
 
 const ours = (phase: 'pre' | 'post') => ({
   type: 'command',
