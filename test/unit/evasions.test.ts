@@ -219,3 +219,12 @@ test('a subagent or skill definition that declares hooks is asked about; one wit
   });
   assert.equal(plain.action, 'allow', plain.summary);
 });
+
+test('a command named by a variable the command line set is read as that command', () => {
+  const e = engine();
+  for (const c of ['X=mcpproxy-hook; $X uninstall', 'X=pkill; ${X} -f mcpproxy-hook', 'M=mcpproxy-hook && npx $M install --fail-open']) {
+    const d = pre(e, 'Bash', { command: c });
+    assert.equal(d.action, 'deny', `${c}: ${d.summary}`);
+  }
+  for (const c of ['P=python3; $P -m pytest', 'CMD="npm test"; $CMD']) assert.equal(pre(e, 'Bash', { command: c }).action, 'allow', c);
+});

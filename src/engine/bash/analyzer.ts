@@ -18,6 +18,9 @@ import { CODE_ENV, ignoredPath, progName, unescapeC } from './util.ts';
 /** programs that run their arguments as shell code */
 const RUNS_ARGS = new Set(['eval', 'source', '.', 'sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'busybox']);
 
+/** programs that run the program named in their arguments */
+const LAUNCHERS = new Set(['npx', 'pnpx', 'bunx', 'pnpm', 'yarn', 'npm', 'node', 'env', 'sudo', 'doas', 'nohup', 'timeout', 'setsid', 'xargs', 'exec', 'command', 'builtin', 'nice', 'busybox']);
+
 const COMMON_VARS = new Set([
   'HOME',
   'PATH',
@@ -310,12 +313,29 @@ export class Analyzer implements Ctx {
    * shell code (eval, source, a shell). Null when nothing is known or nothing changes.
    */
   private substituted(argv: Word[], printed: Map<Sub, string>): string | null {
-    if (printed.size === 0) return null;
+    const known = (v: string): string | undefined => {
+      const vals = this.acc.varValues.get(v);
+      return vals?.length === 1 ? vals[0] : undefined;
+    };
     const runsArgs = RUNS_ARGS.has(progName(argv[0]!.text));
-    if (!runsArgs && !argv[0]!.subs.some((s) => printed.has(s))) return null;
+    const head = argv[0]!;
+    // the program, or what a launcher runs (npx $M, sudo $X …), named by a known value
+    const named = (LAUNCHERS.has(progName(head.text)) ? argv : [head]).some((w) => w.vars.some((v) => known(v) !== undefined));
+    if (!runsArgs && !head.subs.some((s) => printed.has(s)) && !named) return null;
     let changed = false;
     const parts = argv.map((w) => {
       let t = w.text;
+      // $X / ${X} whose value this command line set (X=mcpproxy-hook; $X uninstall)
+      for (const v of w.vars) {
+        const val = known(v);
+        if (val === undefined) continue;
+        const re = new RegExp(`\\$\\{${v}\\}|\\$${v}(?![A-Za-z0-9_])`, 'g');
+        const next = t.replace(re, () => val);
+        if (next !== t) {
+          t = next;
+          changed = true;
+        }
+      }
       for (const sub of w.subs) {
         const out = printed.get(sub);
         if (out === undefined) continue;
@@ -470,7 +490,7 @@ export class Analyzer implements Ctx {
       if (r.length) wordReads.set(w, r);
     }
     // a command made by substitutions whose output is known here is also read as the command it becomes
-    const made = argv.length ? this.substituted(argv, printed) : null;
+    const made = argv.length && (printed.size > 0 || argv.some((w) => w.vars.length > 0)) ? this.substituted(argv, printed) : null;
     if (made !== null) this.nested(made, depth, stdin);
     for (const a of assigns) this.codeInEnv(a, depth);
     const persist = argv.length === 0 || (argv.length === 1 && argv[0]!.text === 'exec');
