@@ -1683,6 +1683,44 @@ interface Candidate {
 export function scanText(text: string, opts?: { maxChars?: number }): Finding[] {
   const maxChars = opts?.maxChars ?? 1_000_000;
   if (typeof text !== 'string' || text.length === 0 || !(maxChars > 0)) return [];
+  const len = Math.min(text.length, maxChars);
+  if (len < MEMO_MIN) return scanUncached(text, maxChars);
+  const hit = memo.get(text);
+  if (hit && hit.len === len) return hit.findings.map((f) => ({ ...f }));
+  const findings = scanUncached(text, maxChars);
+  remember(text, len, findings);
+  return findings.map((f) => ({ ...f }));
+}
+
+/**
+ * The findings of the last large texts scanned. A tool's output is scanned twice in the sidecar: for
+ * the secrets held back from the model before the answer (redaction), and when it is recorded right
+ * after; the second scan of the same string is then a lookup. scanText is pure (the rules are fixed),
+ * so a remembered result is the result. Bounded in entries and in characters held.
+ */
+const MEMO_MIN = 4096;
+const MEMO_MAX_ENTRIES = 128;
+const MEMO_MAX_CHARS = 2_000_000;
+const memo = new Map<string, { len: number; findings: Finding[] }>();
+let memoChars = 0;
+
+function remember(text: string, len: number, findings: Finding[]): void {
+  const old = memo.get(text);
+  if (old) {
+    memo.delete(text);
+    memoChars -= text.length;
+  }
+  if (text.length > MEMO_MAX_CHARS) return;
+  memo.set(text, { len, findings: findings.map((f) => ({ ...f })) });
+  memoChars += text.length;
+  for (const k of memo.keys()) {
+    if (memoChars <= MEMO_MAX_CHARS && memo.size <= MEMO_MAX_ENTRIES) break;
+    memo.delete(k);
+    memoChars -= k.length;
+  }
+}
+
+function scanUncached(text: string, maxChars: number): Finding[] {
   const src = text.length > maxChars ? text.slice(0, maxChars) : text;
 
   let runs: TokenRuns | undefined;
