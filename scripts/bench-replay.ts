@@ -21,6 +21,18 @@ import { percentile } from './lib/stats.ts';
 const SLOW_MS = 50;
 const MiB = 2 ** 20;
 
+/** CPU time (user + system) a process has used so far, in ms, from Linux's /proc/<pid>/stat (NaN elsewhere). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name, in clock ticks (100 a second on Linux)
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function main(): Promise<void> {
   const shared = sharedDir((d) => existsSync(join(d, 'real-sessions', 'sessions')));
   if (!shared) {
@@ -33,6 +45,8 @@ async function main(): Promise<void> {
     .sort();
   const sc = await startSidecar({ home: freshHome('mphr-') });
   try {
+    const cpu0 = cpuMs(sc.proc.pid as number);
+    const wall0 = process.hrtime.bigint();
     const times: number[] = [];
     const slow: string[] = [];
     let denied = 0;
@@ -54,6 +68,9 @@ async function main(): Promise<void> {
         return deny;
       });
     }
+    // the sidecar's CPU time over the whole replay (less distorted than wall times by other load on the machine)
+    const cpu = cpuMs(sc.proc.pid as number) - cpu0;
+    const wall = Number(process.hrtime.bigint() - wall0) / 1e6;
     const status = (await request(sc.socket, { t: 'status' }, 10_000)) as Record<string, unknown>;
     const procStatus = readFileSync(`/proc/${sc.proc.pid}/status`, 'utf8');
     const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(procStatus)?.[1] ?? NaN) * 1024;
@@ -76,6 +93,7 @@ async function main(): Promise<void> {
       `Replay of ${sessions} real sessions (${times.length} hook events, ${denied} denied calls' PostToolUse not sent), load average ${loadavg()[0]?.toFixed(1)} on this machine:`,
       `decision time in the sidecar (${inner.length} audit rows): p50 ${percentile(inner, 0.5).toFixed(2)} ms, p99 ${percentile(inner, 0.99).toFixed(2)} ms, max ${(inner[inner.length - 1] ?? NaN).toFixed(1)} ms; ${innerSlow.length} event(s) over ${SLOW_MS} ms`,
       ...innerSlow.map((x) => `  over ${SLOW_MS} ms: ${x}`),
+      `sidecar CPU time over the replay: ${(cpu / 1000).toFixed(1)} s (${((cpu * 1000) / times.length).toFixed(0)} µs per event on average) in ${(wall / 1000).toFixed(1)} s of wall time`,
       `round trip as the hook sees it (connect, frame, decision, reply): p50 ${percentile(s, 0.5).toFixed(2)} ms, p99 ${percentile(s, 0.99).toFixed(2)} ms, max ${(s[s.length - 1] ?? NaN).toFixed(1)} ms; ${slow.length} over ${SLOW_MS} ms${slow.length ? ' (slowest 10 below)' : ''}`,
       ...slow
         .sort((a, b) => Number(/([\d.]+) ms$/.exec(b)?.[1]) - Number(/([\d.]+) ms$/.exec(a)?.[1]))
