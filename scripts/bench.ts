@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
 import { HOOK, ROOT, startSidecar } from '../test/helpers/sidecar.ts';
-import { DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
+import { DAEMON_ENV, DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 import { rssSplit } from './proc-status.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
@@ -110,7 +110,8 @@ async function benchChild(name: string, flags: string[] = [], args: string[] = [
     packages: 'external',
     logLevel: 'error',
   });
-  return spawnSync(process.execPath, [...flags, ...DAEMON_NODE_ARGS, out, ...args], { encoding: 'utf8', cwd: ROOT }).stdout;
+  return spawnSync(process.execPath, [...flags, ...DAEMON_NODE_ARGS, out, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...DAEMON_ENV } })
+    .stdout;
 }
 
 async function main(): Promise<void> {
@@ -245,6 +246,11 @@ async function main(): Promise<void> {
     ...(rss.split
       ? [
           `- of that RSS, ${(rss.split.anon / 2 ** 20).toFixed(1)} MiB is the process's own (anonymous) memory and ${(rss.split.file / 2 ** 20).toFixed(1)} MiB file-backed pages (the node binary and libraries, shared with every node process); a bare \`node -e\` here: RSS ${((bare.anon + bare.file) / 2 ** 20).toFixed(1)} MiB, ${(bare.anon / 2 ** 20).toFixed(1)} MiB of it its own`,
+        ]
+      : []),
+    ...(rss.after_expiry
+      ? [
+          `- after every session expired and a full collection ran (as the sidecar does after a large expiry): RSS ${(rss.after_expiry.rss / 2 ** 20).toFixed(1)} MiB, ${rss.after_expiry.sessions} sessions left (allocator env: MALLOC_ARENA_MAX=${rss.malloc_env?.MALLOC_ARENA_MAX ?? 'unset'}, MALLOC_TRIM_THRESHOLD_=${rss.malloc_env?.MALLOC_TRIM_THRESHOLD_ ?? 'unset'})`,
         ]
       : []),
   ].join('\n');
