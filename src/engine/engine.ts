@@ -1374,7 +1374,11 @@ export class FlowEngine {
   private sqlCopyFindings(s: Session, tool: string, tc: ToolClass, input: Record<string, unknown>, bash: BashAnalysis | undefined, findings: Finding[]): void {
     const texts: string[] = [];
     if (bash) {
-      if (bash.commands.some((c) => DB_CLIENTS.test(c.name)) && typeof input.command === 'string') texts.push(input.command);
+      if (bash.commands.some((c) => DB_CLIENTS.test(c.name)) && typeof input.command === 'string') {
+        texts.push(input.command);
+        // the client's words as the shell hands them over: SQL in '…' reads as SQL, not as one string literal
+        for (const c of bash.commands) if (DB_CLIENTS.test(c.name)) texts.push(c.argv.slice(1).join(' '));
+      }
     } else if (tool.startsWith('mcp__')) {
       for (const [k, v] of Object.entries(input)) if (SQL_KEY.test(k)) texts.push(...stringLeaves(v, 256 * 1024));
     }

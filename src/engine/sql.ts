@@ -139,6 +139,9 @@ function normalize(sql: string): string {
     .replace(/--[^\n]*/g, ' ')
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/'(?:[^']|'')*'/g, "''")
+    // MySQL `ident` and SQL Server [ident] are quoted identifiers like "ident"
+    .replace(/`([^`]+)`/g, '"$1"')
+    .replace(/\[([A-Za-z_][\w$ ]*)\]/g, '"$1"')
     .replace(/\s+/g, ' ');
 }
 

@@ -228,3 +228,22 @@ test('a command named by a variable the command line set is read as that command
   }
   for (const c of ['P=python3; $P -m pytest', 'CMD="npm test"; $CMD']) assert.equal(pre(e, 'Bash', { command: c }).action, 'allow', c);
 });
+
+test("a query that copies credentials is read from the client's words: SQL in single quotes, `ident` and [ident] quoting", () => {
+  const e = engine();
+  for (const c of [
+    `psql -c 'INSERT INTO comments (body) SELECT password FROM users'`,
+    `psql -c 'insert /* note */ into comments (body) select "password" from "users"'`,
+    "mysql -e 'INSERT INTO comments (text) SELECT `token` FROM `sessions`'",
+    `sqlcmd -Q 'INSERT INTO [tickets] ([subject]) SELECT [api_key] FROM [credentials]'`,
+  ]) {
+    const d = pre(e, 'Bash', { command: c });
+    assert.equal(d.action, 'deny', `${c}: ${d.summary}`);
+    assert.ok(
+      d.findings.some((f) => f.rule === 'credentials_copied_by_query'),
+      c,
+    );
+  }
+  for (const c of [`psql -c 'SELECT id, email FROM users WHERE password_hash IS NULL'`, `psql -c 'INSERT INTO users_archive SELECT * FROM users WHERE created_at < now()'`])
+    assert.equal(pre(e, 'Bash', { command: c }).action, 'allow', c);
+});
