@@ -388,6 +388,18 @@ export function bashTamper(
         }),
       );
       if (a !== undefined) settings = settingsHit(a);
+      // an archive extracted into the directory that holds them (tar -xf a.tar -C ~/.claude, unzip -o a.zip -d .claude)
+      if (!settings && /^(tar|bsdtar|gtar|unzip|7z|7za)$/.test(cmd)) {
+        const dirs: string[] = [];
+        args.forEach((x, i) => {
+          if ((x === '-C' || x === '--directory') && cmd !== 'unzip') dirs.push(args[i + 1] ?? '');
+          else if (x.startsWith('--directory=')) dirs.push(x.slice('--directory='.length));
+          else if (x === '-d' && cmd === 'unzip') dirs.push(args[i + 1] ?? '');
+          else if (/^-o./.test(x) && cmd.startsWith('7z')) dirs.push(x.slice(2));
+        });
+        const d = dirs.find((x) => absAll(x).some((p) => /(^|\/)\.claude$/i.test(p)));
+        if (d !== undefined) settings = settingsHit(`${cmd} into ${d}`);
+      }
       // a directory copied over the one that holds them: into ~/.claude (cp -r d/. ~/.claude, rsync -a d/ ~/.claude/,
       // mv d ~/.claude) or a `.claude` directory copied into a directory (cp -r /tmp/x/.claude ~/)
       if (!settings && (COPIERS.has(cmd) || cmd === 'mv') && files.length >= 2) {
