@@ -81,7 +81,10 @@ export function statusText(s: StatusInput, ui: Ui): string {
   if (sc) {
     lines.push(`Sidecar: ${ui.paint('green', 'running')} (pid ${sc.pid}, up ${sc.uptime_s} s, version ${sc.version ?? '?'})`);
     lines.push(`State dir: ${sc.state_dir ?? s.stateDir} (socket ${sc.socket})`);
-    lines.push(`Sessions tracked: ${sc.sessions_tracked}`);
+    const lim = sc.session_limit as { max?: number; byMemory?: boolean } | undefined;
+    lines.push(
+      `Sessions tracked: ${sc.sessions_tracked}${lim?.max !== undefined ? ` (at most ${lim.max} at once${lim.byMemory ? ': what the memory budget holds with each session full' : ''})` : ''}`,
+    );
     const saved = sc.saved_state as { sessions: number; origins: number; restored_at_start: { sessions: number; origins: number; broken: number } } | null;
     lines.push(
       saved

@@ -178,7 +178,7 @@ export const configSchema = z
           1,
           100_000,
           1000,
-          'sessions tracked at once; only a session quiet for a minute that holds no data is closed to make room, otherwise a new session is refused (its tool calls denied with the reason)',
+          'sessions tracked at once (fewer when the memory budget cannot hold that many sessions each filled up to maxFingerprints: see `status`); only a session quiet for a minute that holds no data is closed to make room, otherwise a new session is refused (its tool calls denied with the reason)',
         ),
         maxResponseBytes: int(1024, 64 * 1024 * 1024, 1024 * 1024, 'bytes of one tool response that are fingerprinted'),
         persist: bool(

@@ -14,6 +14,7 @@ import { createHmac } from 'node:crypto';
 import { claudeOutput } from '../claude/hook-output.ts';
 import type { Decision, FlowEngine } from '../engine/engine.ts';
 import { redact } from '../engine/redact.ts';
+import { worstSessionBytes } from '../engine/flow-tracker.ts';
 import { judgedEvent, withRestore, type Redactor, type Rewrite } from '../engine/redaction.ts';
 import type { AuditRow, AuditStore } from '../store/audit-store.ts';
 import type { HookEvent } from '../types.ts';
@@ -34,6 +35,8 @@ export interface Evaluated {
 export const RECORDING_EVENTS: ReadonlySet<string> = new Set(['PostToolUse', 'PostToolUseFailure']);
 /** At most this many answered-but-unrecorded events; one more is recorded before its reply. */
 export const MAX_DEFERRED = 32;
+/** What the process holds before any session (node, SQLite, the listeners): left out of the budget the sessions share. */
+export const PROCESS_BASE_BYTES = 96 * 1024 * 1024;
 /** A session with an event this recent is active: never closed to make room for another. */
 export const SESSION_ACTIVE_MS = 60_000;
 /** At most one log line per this long about refused sessions. */
@@ -149,8 +152,8 @@ export class Recorder {
    */
   private admit(ev: HookEvent, now: number): Decision | null {
     const t = this.engine.tracker;
-    const max = this.engine.config.session.maxSessions;
     if (t.get(ev.session_id) !== undefined) return null;
+    const { max, byMemory } = this.sessionLimit();
     const rss = this.memoryBudget !== undefined ? process.memoryUsage.rss() : 0;
     const overMemory = this.memoryBudget !== undefined && rss > this.memoryBudget;
     if ((t.size < max && !overMemory) || t.makeRoom(now, SESSION_ACTIVE_MS)) return null;
@@ -158,7 +161,9 @@ export class Recorder {
     const mib = (n: number): string => `${Math.round(n / 2 ** 20)} MiB`;
     const limit = overMemory
       ? `the guard's memory is at its budget (${mib(rss)} of ${mib(this.memoryBudget as number)}, ${this.memoryBudgetSource ?? 'its share of the memory it may use'})`
-      : `the guard already tracks ${t.size} sessions (session.maxSessions)`;
+      : byMemory
+        ? `the guard already tracks ${t.size} sessions, as many as its memory budget (${mib(this.memoryBudget as number)}, ${this.memoryBudgetSource ?? 'its share of the memory it may use'}) holds when each fills up to session.maxFingerprints`
+        : `the guard already tracks ${t.size} sessions (session.maxSessions)`;
     if (now - this.lastRefusalLog > REFUSAL_LOG_MS) {
       this.lastRefusalLog = now;
       this.log.warn(
@@ -183,6 +188,18 @@ export class Recorder {
       findings: [],
       destinationHosts: [],
     };
+  }
+
+  /**
+   * How many sessions may be tracked at once: session.maxSessions, or fewer when the memory budget
+   * cannot hold that many sessions each filled up to session.maxFingerprints (worstSessionBytes):
+   * the sessions admitted fit the budget by construction, not only while they are small.
+   */
+  sessionLimit(): { max: number; byMemory: boolean } {
+    const cfg = this.engine.config.session;
+    if (this.memoryBudget === undefined) return { max: cfg.maxSessions, byMemory: false };
+    const fit = Math.max(1, Math.floor(Math.max(0, this.memoryBudget - PROCESS_BASE_BYTES) / worstSessionBytes(cfg.maxFingerprints)));
+    return fit < cfg.maxSessions ? { max: fit, byMemory: true } : { max: cfg.maxSessions, byMemory: false };
   }
 
   /** RSS above which new sessions are refused (see memory.ts); undefined: no memory budget */

@@ -412,6 +412,8 @@ export class Sidecar {
         last_reload_error: this.configError,
       },
       sessions_tracked: this.engine.tracker.size,
+      // at most this many at once: session.maxSessions, or what the memory budget holds with each session full
+      session_limit: this.recorder.sessionLimit(),
       sessions_refused: this.recorder.sessionsRefused,
       saved_state: this.engine.config.session.persist
         ? {

@@ -93,6 +93,20 @@ export interface SessionState extends SessionCounts {
   lists?: Array<[string, string[]]>;
 }
 
+/**
+ * Memory one session may come to hold when it fills up to its fingerprint cap (bytes of the process,
+ * not of the estimate approxBytes() gives): what the sidecar reserves per session, so that the
+ * sessions it admits fit its memory budget by construction, whatever each of them reads later.
+ * Calibrated on the process's RSS (npm run bench: 100 sessions x 9,300 fingerprints, ~80 bytes of
+ * RSS per fingerprint with the tables' own growth, against ~31 that approxBytes counts) plus the
+ * caps of the record cells (MAX_CELLS), the destination book (MAX_SEEN_DESTINATIONS), taints and
+ * chunks, and the prompts kept.
+ */
+export const RSS_BYTES_PER_FINGERPRINT = 80;
+export function worstSessionBytes(maxFingerprints: number): number {
+  return maxFingerprints * RSS_BYTES_PER_FINGERPRINT + 2 * 1024 * 1024;
+}
+
 export const MAX_TAINTS = 512;
 export const MAX_CHUNK_KEYS = 128;
 /** k-gram hashes remembered per (origin, destination) to tell new chunks from repeats */

@@ -4,11 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sidecar } from '../../src/daemon/sidecar.ts';
-import { SESSION_ACTIVE_MS } from '../../src/daemon/recorder.ts';
+import { PROCESS_BASE_BYTES, SESSION_ACTIVE_MS } from '../../src/daemon/recorder.ts';
+import { worstSessionBytes } from '../../src/engine/flow-tracker.ts';
 import { resolvePaths } from '../../src/paths.ts';
 
 const MEMO = 'Board memo: the Falcon acquisition closes on March 3rd at 41 dollars per share; do not share outside the deal team under any circumstances.';
@@ -99,6 +100,30 @@ test('past the memory budget, a new session is refused with the reason; sessions
     assert.equal(r.decision?.action, 'deny');
     assert.match(r.decision?.reason ?? '', /the guard's memory is at its budget \(\d+ MiB of 0 MiB, set by the caller\)/);
     assert.equal(sc.engine.tracker.size, 1);
+  } finally {
+    await sc.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('the sessions admitted fit the memory budget by construction: no more than the budget holds with each session filled to session.maxFingerprints', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'mph-budget-'));
+  const paths = resolvePaths({ HOME: home, MCPPROXY_HOOK_HOME: join(home, 's') });
+  // sessions that may each grow to 5 million fingerprints; room for exactly three such beside the
+  // process's own memory, while RSS itself stays far below the budget
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(paths.configFile, JSON.stringify({ session: { maxFingerprints: 5_000_000 } }));
+  const budget = PROCESS_BASE_BYTES + 3 * worstSessionBytes(5_000_000) + 1;
+  const sc = await Sidecar.start({ paths, log: () => {}, memoryBudget: budget });
+  try {
+    assert.ok(process.memoryUsage.rss() < budget);
+    assert.deepEqual((sc.status() as { session_limit: unknown }).session_limit, { max: 3, byMemory: true });
+    for (const sid of ['a', 'b', 'c']) sc.evaluate(read(sid), 'hook');
+    sc.status(); // records the answered PostToolUse events: each session now holds data and is active
+    const r = sc.evaluate(tiny('d'), 'hook');
+    assert.equal(r.decision?.action, 'deny', 'a fourth session could outgrow the budget: refused, not admitted');
+    assert.match(r.decision?.reason ?? '', /as many as its memory budget \(\d+ MiB, set by the caller\) holds when each fills up to session\.maxFingerprints/);
+    for (const sid of ['a', 'b', 'c']) assert.ok(sc.engine.tracker.get(sid), `${sid} stays`);
   } finally {
     await sc.stop();
     rmSync(home, { recursive: true, force: true });
