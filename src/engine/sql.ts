@@ -135,14 +135,16 @@ function credentialStore(table: string): boolean {
 
 /** Strip comments and string literals' contents (kept as ''), collapse whitespace. */
 function normalize(sql: string): string {
-  return sql
-    .replace(/--[^\n]*/g, ' ')
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/'(?:[^']|'')*'/g, "''")
-    // MySQL `ident` and SQL Server [ident] are quoted identifiers like "ident"
-    .replace(/`([^`]+)`/g, '"$1"')
-    .replace(/\[([A-Za-z_][\w$ ]*)\]/g, '"$1"')
-    .replace(/\s+/g, ' ');
+  return (
+    sql
+      .replace(/--[^\n]*/g, ' ')
+      .replace(/\/\*[\s\S]*?\*\//g, ' ')
+      .replace(/'(?:[^']|'')*'/g, "''")
+      // MySQL `ident` and SQL Server [ident] are quoted identifiers like "ident"
+      .replace(/`([^`]+)`/g, '"$1"')
+      .replace(/\[([A-Za-z_][\w$ ]*)\]/g, '"$1"')
+      .replace(/\s+/g, ' ')
+  );
 }
 
 /** Split at top-level `;`. */

@@ -244,13 +244,21 @@ test("a query that copies credentials is read from the client's words: SQL in si
       c,
     );
   }
-  for (const c of [`psql -c 'SELECT id, email FROM users WHERE password_hash IS NULL'`, `psql -c 'INSERT INTO users_archive SELECT * FROM users WHERE created_at < now()'`])
+  for (const c of [
+    `psql -c 'SELECT id, email FROM users WHERE password_hash IS NULL'`,
+    `psql -c 'INSERT INTO users_archive SELECT * FROM users WHERE created_at < now()'`,
+  ])
     assert.equal(pre(e, 'Bash', { command: c }).action, 'allow', c);
 });
 
 test('an archive extracted into the directory that holds the settings is a settings write', () => {
   const e = engine();
-  for (const c of ['tar -xf /tmp/x.tar -C ~/.claude', 'tar --directory=.claude -xzf /tmp/x.tgz', 'unzip -o /tmp/x.zip -d ~/.claude', 'cd ~ && tar xf /tmp/x.tar -C .claude'])
+  for (const c of [
+    'tar -xf /tmp/x.tar -C ~/.claude',
+    'tar --directory=.claude -xzf /tmp/x.tgz',
+    'unzip -o /tmp/x.zip -d ~/.claude',
+    'cd ~ && tar xf /tmp/x.tar -C .claude',
+  ])
     assert.equal(pre(e, 'Bash', { command: c }).action, 'ask', c);
   for (const c of ['tar -xf dist.tar -C build', 'unzip -o assets.zip -d public']) assert.equal(pre(e, 'Bash', { command: c }).action, 'allow', c);
 });

@@ -19,7 +19,27 @@ import { CODE_ENV, ignoredPath, progName, unescapeC } from './util.ts';
 const RUNS_ARGS = new Set(['eval', 'source', '.', 'sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'busybox']);
 
 /** programs that run the program named in their arguments */
-const LAUNCHERS = new Set(['npx', 'pnpx', 'bunx', 'pnpm', 'yarn', 'npm', 'node', 'env', 'sudo', 'doas', 'nohup', 'timeout', 'setsid', 'xargs', 'exec', 'command', 'builtin', 'nice', 'busybox']);
+const LAUNCHERS = new Set([
+  'npx',
+  'pnpx',
+  'bunx',
+  'pnpm',
+  'yarn',
+  'npm',
+  'node',
+  'env',
+  'sudo',
+  'doas',
+  'nohup',
+  'timeout',
+  'setsid',
+  'xargs',
+  'exec',
+  'command',
+  'builtin',
+  'nice',
+  'busybox',
+]);
 
 const COMMON_VARS = new Set([
   'HOME',
