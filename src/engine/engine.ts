@@ -34,6 +34,7 @@ import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
 import { redact } from './redact.ts';
+import { withScripts } from './scripts.ts';
 import { bashTamper, definitionHooks, fileTamper, judgedByEffect, type GuardFacts } from './tamper.ts';
 import type { SettingsFileFacts } from './settings-effect.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
@@ -471,9 +472,19 @@ export class FlowEngine {
     const joined = texts.join('\n');
 
     let bash: BashAnalysis | undefined;
-    if (tc.destination === 'hybrid' && typeof input.command === 'string') {
-      bash = analyzeBash(input.command);
-      this.bashEffects(s, ev, bash, input.command, now);
+    let command = typeof input.command === 'string' ? input.command : undefined;
+    if (tc.destination === 'hybrid' && command !== undefined) {
+      bash = analyzeBash(command);
+      // a script this session wrote and now runs is judged with what it holds (scripts.ts)
+      // (one too large or too complex to analyse is judged as before, an opaque program: the script is an
+      // addition to what the command line shows, and its limits are not the command's)
+      const inlined = withScripts(command, bash, this.cwdOf(ev), this.opts.home, s.written);
+      const withText = inlined !== undefined ? analyzeBash(inlined) : undefined;
+      if (inlined !== undefined && withText && withText.limits.length === 0) {
+        command = inlined;
+        bash = withText;
+      }
+      this.bashEffects(s, ev, bash, command, now);
     }
     if (FILE_WRITERS.has(tool)) this.writeEffects(s, ev, tool, input, now);
 
@@ -501,7 +512,7 @@ export class FlowEngine {
     // Switching the guard off (stop its sidecar, uninstall it, delete its state, rewrite the hooks)
     let settingsLive: string | undefined;
     const tamper = bash
-      ? bashTamper(bash, input.command as string, this.guard, typeof ev.cwd === 'string' ? ev.cwd : undefined, 0, this.opts.settingsFile, (l) => {
+      ? bashTamper(bash, command as string, this.guard, typeof ev.cwd === 'string' ? ev.cwd : undefined, 0, this.opts.settingsFile, (l) => {
           settingsLive = l;
         })
       : FILE_WRITERS.has(tool)
@@ -1430,6 +1441,23 @@ export class FlowEngine {
     const path = this.abs(file, ev);
     if (!path) return;
     const content = writtenContent(input);
+    // the text of what the session writes, for a script it runs later (scripts.ts)
+    if (tool === 'Write' && typeof input.content === 'string') s.written.set(path, input.content);
+    else if (typeof input.old_string === 'string' && typeof input.new_string === 'string')
+      s.written.edit(path, [{ old: input.old_string, new: input.new_string, all: input.replace_all === true }]);
+    else if (Array.isArray(input.edits))
+      s.written.edit(
+        path,
+        input.edits.map((e) => {
+          const x = (e ?? {}) as Record<string, unknown>;
+          return {
+            old: typeof x.old_string === 'string' ? x.old_string : '',
+            new: typeof x.new_string === 'string' ? x.new_string : '',
+            all: x.replace_all === true,
+          };
+        }),
+      );
+    else s.written.forget(path);
     // an edit of a repository's .git/config can point its remotes anywhere
     const repo = gitConfigRepo(normDir(path));
     if (repo) for (const c of gitConfigChanges(repo, content)) s.addRemote(c.key, c.url);
@@ -1506,6 +1534,14 @@ export class FlowEngine {
     }
     const writes = bash.writePaths.map((p) => this.abs(p, ev)).filter((p): p is string => p !== null && !isPseudoFile(p));
     if (writes.length === 0) return;
+    // what the command writes into files, when it says what (`cat > x.sh <<EOF`): kept for a script run later
+    for (const w of writes) {
+      const texts = bash.fileTexts.filter((f) => this.abs(f.path, ev) === w);
+      const whole = texts.length === 1 && texts[0]!.only && texts[0]!.text !== null ? texts[0]! : undefined;
+      if (whole && !whole.append) s.written.set(w, whole.text as string);
+      else if (whole?.append) s.written.append(w, whole.text as string);
+      else s.written.forget(w);
+    }
     // `echo '[remote "x"] url = …' >> .git/config`, `sed -i … .git/config`: where its pushes go is changed
     for (const w of writes) {
       const repo = gitConfigRepo(normDir(w));

@@ -6,6 +6,7 @@ import type { Action, Classification, FlowType, Risk } from '../types.ts';
 import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
 import { RowIndex } from './fingerprint/rows.ts';
+import { WrittenFiles } from './scripts.ts';
 
 export interface Origin {
   id: number;
@@ -144,6 +145,8 @@ export class Session {
    * seen first: `cat $(cat f)`, `xargs cat < f`, `tar -T f` read the files they list.
    */
   readonly fileLists = new Map<string, string[]>();
+  /** the text of files this session wrote (bounded, in memory): a script it wrote and then runs is judged by what it holds */
+  readonly written = new WrittenFiles();
   /** secret id (of the fingerprint index) -> pieces already sent out */
   readonly secretsSent = new Map<number, SecretSent>();
   /** `${originId} ${destination}` -> content of that origin already sent there */
@@ -377,7 +380,13 @@ export class Session {
 
   approxBytes(): number {
     let n =
-      this.index.approxBytes() + this.rows.approxBytes() + this.book.approxBytes() + this.origins.size * 200 + this.taints.size * 300 + this.remotes.size * 200;
+      this.index.approxBytes() +
+      this.rows.approxBytes() +
+      this.book.approxBytes() +
+      this.written.approxBytes() +
+      this.origins.size * 200 +
+      this.taints.size * 300 +
+      this.remotes.size * 200;
     for (const x of this.secretsSent.values()) n += x.mask.length + 48;
     for (const c of this.chunks.values()) n += 96 + c.seen.size * 16;
     for (const ps of this.fileLists.values()) for (const p of ps) n += 48 + p.length * 2;
