@@ -312,7 +312,10 @@ describe('an agent that tries to switch the guard off, with the real Claude Code
       // the harness runs Claude Code with permissions bypassed, where an ask would not be asked: denied
       assert.equal(write?.is_error, true, toolTexts(r));
       // judged by its effect ({} drops the guard's hooks), said as such
-      assert.match(write?.text ?? '', /blocked this Write call: it would remove or change the guard's own PreToolUse hook in Claude Code's settings.*permissions bypassed/);
+      assert.match(
+        write?.text ?? '',
+        /blocked this Write call: it would remove or change the guard's own PreToolUse hook in Claude Code's settings.*permissions bypassed/,
+      );
       assert.equal(readFileSync(settingsFile, 'utf8'), before, 'the hooks are still installed');
       assert.equal(sc.proc.exitCode, null, 'the sidecar is still running');
       assert.equal(exfil?.is_error, true, toolTexts(r));
