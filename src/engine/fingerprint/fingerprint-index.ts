@@ -464,8 +464,11 @@ export class FingerprintIndex {
    */
   private evict(): void {
     if (this.size <= this.maxEntries) return;
-    let all: Map<number, number> | null = null; // origin -> entries in every table
-    let toks: Map<number, number> | null = null; // origin -> entries in the token table
+    // origin id - base -> entries in every table / in the token table (origin ids are small and
+    // dense: a session numbers them 1, 2, 3 …; values outside the live range are never asked for)
+    let all: Int32Array | null = null;
+    let toks: Int32Array | null = null;
+    let base = 0;
     let first = true;
     for (const pass of [false, true]) {
       const batch = new Set<number>();
@@ -484,17 +487,23 @@ export class FingerprintIndex {
             origins = this.owned.size;
             continue;
           }
-          all = new Map();
-          toks = new Map();
-          this.tokens.countValues(toks);
-          for (const [o, c] of toks) all.set(o, c);
-          this.kgrams.countValues(all);
-          if (this.binaries.size) this.binaries.countValues(all);
+          let lo = Number.POSITIVE_INFINITY;
+          let hi = Number.NEGATIVE_INFINITY;
+          for (const o of this.owned.keys()) {
+            if (o < lo) lo = o;
+            if (o > hi) hi = o;
+          }
+          base = lo;
+          toks = new Int32Array(hi - lo + 1);
+          this.tokens.countValuesDense(toks, base);
+          all = toks.slice();
+          this.kgrams.countValuesDense(all, base);
+          if (this.binaries.size) this.binaries.countValuesDense(all, base);
         }
         batch.add(id);
         const before = tokens;
-        size -= all.get(id) ?? 0;
-        tokens -= toks.get(id) ?? 0;
+        size -= all[id - base] as number;
+        tokens -= toks[id - base] as number;
         origins--;
         // removing it one by one would compact the candidate lists here: do it at the same point
         if (before > 0 && this.cands.n > 2 * tokens + 256) {

@@ -214,6 +214,19 @@ export class NumTable {
     }
   }
 
+  /**
+   * Count entries per value into `counts[value - base]` (values outside the array are not counted):
+   * the counting pass of eviction over a dense range of origin ids, without a Map.
+   */
+  countValuesDense(counts: Int32Array, base: number): void {
+    const vals = this.vals;
+    const n = counts.length;
+    for (let i = 0; i < vals.length; i++) {
+      const j = (vals[i] as number) - base;
+      if (j >= 0 && j < n) counts[j] = (counts[j] as number) + 1;
+    }
+  }
+
   /** Every entry; keys as kept (their low 48 bits). */
   forEach(cb: (key: number, val: number, tag: number) => void): void {
     for (let i = 0; i < this.vals.length; i++) {
