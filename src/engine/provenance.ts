@@ -77,7 +77,38 @@ export const MAX_SCAN_CHARS = 128 * 1024;
 /** JSON in a text leaf is parsed (to tell address fields from free text) up to this size. */
 const MAX_JSON_PARSE = 256 * 1024;
 
-const EMAIL_RE = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+/g;
+export const EMAIL_RE = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+/g;
+const EMAIL_AT_RE = new RegExp(EMAIL_RE.source, 'y');
+/** a char of EMAIL_RE's local part */
+const isLocal = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+
+/**
+ * The matches of EMAIL_RE in `t`, in order, without trying the regex at every position (it looks up
+ * to 64 chars ahead from each: ~3 ms per 128 KB of output without one address). Every match has its
+ * '@' within 64 chars of its start and its local part is a run of local chars ending at that '@'
+ * ('@' is not one); so, with `floor` where the regex would resume, the next match has its '@' at the
+ * first '@' q >= floor or later, and if at q it starts at the leftmost local char of the run before
+ * q that is >= floor and >= q - 64 (from there, and from every later start, the local part reaches q
+ * and the rest depends on what follows q alone). If the regex fails there it fails for every start
+ * up to q, and resumes after q.
+ */
+export function emailsIn(t: string): string[] {
+  const out: string[] = [];
+  let floor = 0;
+  for (let q = t.indexOf('@'); q >= 0; q = t.indexOf('@', Math.max(q + 1, floor))) {
+    const low = Math.max(floor, q - 64);
+    let s = q;
+    while (s > low && isLocal(t.charCodeAt(s - 1))) s--;
+    if (s === q) continue;
+    EMAIL_AT_RE.lastIndex = s;
+    const m = EMAIL_AT_RE.exec(t);
+    if (!m) continue;
+    out.push(m[0]);
+    floor = s + m[0].length;
+  }
+  return out;
+}
 const IBAN_RE = /\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b/g;
 const PHONE_RE = /\+\d[\d -]{6,18}\d/g;
 const REPO_RE = /github\.com[/:]([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})/g;
@@ -94,7 +125,7 @@ export function normPhone(p: string): string {
 export function destinationsIn(text: string): Destination[] {
   const out: Destination[] = [];
   const t = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
-  if (t.includes('@')) for (const m of t.matchAll(EMAIL_RE)) out.push({ kind: 'address', value: m[0].toLowerCase() });
+  for (const e of emailsIn(t)) out.push({ kind: 'address', value: e.toLowerCase() });
   if (t.includes('.')) for (const h of allHosts(t)) out.push({ kind: 'host', value: h });
   // a search operator names a site whatever its ending looks like (`site:crm-lookup.info`)
   if (t.includes('site:')) for (const h of siteOperands(t)) out.push({ kind: 'host', value: h });
