@@ -49,6 +49,7 @@ for (const s of eng.tracker.list()) fps += s.index.size;
 // sidecar's full collection after a large expiry runs (--expose-gc here); V8 gives pages back within a
 // second or so after it: RSS is read then
 const ab = m.arrayBuffers;
+const open = eng.tracker.size;
 const approx = eng.tracker.approxBytes();
 const openSplit = split();
 eng.expire(Date.now() + (cfg.session.idleMinutes + 1) * 60_000);
@@ -61,7 +62,7 @@ process.stdout.write(
   JSON.stringify({
     after_expiry: afterExpiry,
     malloc_env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? null, MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? null },
-    sessions: eng.tracker.size,
+    sessions: open,
     fingerprints: fps,
     rss: m.rss,
     heapUsed: m.heapUsed,
