@@ -1683,13 +1683,25 @@ interface Candidate {
 export function scanText(text: string, opts?: { maxChars?: number }): Finding[] {
   const maxChars = opts?.maxChars ?? 1_000_000;
   if (typeof text !== 'string' || text.length === 0 || !(maxChars > 0)) return [];
+  return scanTextWhole(text, maxChars).findings;
+}
+
+/**
+ * scanText, and whether a per-scan bound (matches examined or findings kept per rule) cut the scan
+ * short: then the findings are not all there are (redaction.ts scans such a text again in pieces).
+ */
+export function scanTextWhole(text: string, maxChars = 1_000_000): { findings: Finding[]; capped: boolean } {
+  if (typeof text !== 'string' || text.length === 0 || !(maxChars > 0)) return { findings: [], capped: false };
   const len = Math.min(text.length, maxChars);
-  if (len < MEMO_MIN) return scanUncached(text, maxChars);
+  if (len < MEMO_MIN) {
+    const r = scanUncached(text, maxChars);
+    return { findings: r.findings, capped: r.capped };
+  }
   const hit = memo.get(text);
-  if (hit && hit.len === len) return hit.findings.map((f) => ({ ...f }));
-  const findings = scanUncached(text, maxChars);
-  remember(text, len, findings);
-  return findings.map((f) => ({ ...f }));
+  if (hit && hit.len === len) return { findings: hit.findings.map((f) => ({ ...f })), capped: hit.capped };
+  const r = scanUncached(text, maxChars);
+  remember(text, len, r.findings, r.capped);
+  return { findings: r.findings.map((f) => ({ ...f })), capped: r.capped };
 }
 
 /**
@@ -1701,17 +1713,17 @@ export function scanText(text: string, opts?: { maxChars?: number }): Finding[] 
 const MEMO_MIN = 4096;
 const MEMO_MAX_ENTRIES = 128;
 const MEMO_MAX_CHARS = 2_000_000;
-const memo = new Map<string, { len: number; findings: Finding[] }>();
+const memo = new Map<string, { len: number; findings: Finding[]; capped: boolean }>();
 let memoChars = 0;
 
-function remember(text: string, len: number, findings: Finding[]): void {
+function remember(text: string, len: number, findings: Finding[], capped: boolean): void {
   const old = memo.get(text);
   if (old) {
     memo.delete(text);
     memoChars -= text.length;
   }
   if (text.length > MEMO_MAX_CHARS) return;
-  memo.set(text, { len, findings: findings.map((f) => ({ ...f })) });
+  memo.set(text, { len, findings: findings.map((f) => ({ ...f })), capped });
   memoChars += text.length;
   for (const k of memo.keys()) {
     if (memoChars <= MEMO_MAX_CHARS && memo.size <= MEMO_MAX_ENTRIES) break;
@@ -1720,7 +1732,8 @@ function remember(text: string, len: number, findings: Finding[]): void {
   }
 }
 
-function scanUncached(text: string, maxChars: number): Finding[] {
+function scanUncached(text: string, maxChars: number): { findings: Finding[]; capped: boolean } {
+  let capped = false;
   const src = text.length > maxChars ? text.slice(0, maxChars) : text;
 
   let runs: TokenRuns | undefined;
@@ -1769,7 +1782,10 @@ function scanUncached(text: string, maxChars: number): Finding[] {
       const base = tokenScope ? runs!.textStarts[h]! : 0;
       rx.lastIndex = 0;
       while ((m = rx.exec(haystack)) !== null) {
-        if (++examined > MAX_MATCHES_PER_RULE || kept >= MAX_FINDINGS_PER_RULE) break hays;
+        if (++examined > MAX_MATCHES_PER_RULE || kept >= MAX_FINDINGS_PER_RULE) {
+          capped = true;
+          break hays;
+        }
         const raw = m[group];
         if (raw === undefined || raw.length === 0) {
           if (m[0].length === 0) rx.lastIndex++;
@@ -1804,7 +1820,7 @@ function scanUncached(text: string, maxChars: number): Finding[] {
     }
     rx.lastIndex = 0;
   }
-  return resolveOverlaps(candidates);
+  return { findings: resolveOverlaps(candidates), capped };
 }
 
 /** Keep, for every span, the finding of the earliest (most specific) rule; drop overlapping later ones. */

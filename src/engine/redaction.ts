@@ -19,7 +19,7 @@
 import type { HookEvent } from '../types.ts';
 import type { Decision } from './engine.ts';
 import { analyzeBash } from './bash/index.ts';
-import { scanText, type Finding } from './detector.ts';
+import { scanText, scanTextWhole, type Finding } from './detector.ts';
 import { stringLeaves } from './fingerprint/index.ts';
 import { resolvePath } from './paths.ts';
 
@@ -35,6 +35,8 @@ const MIN_KNOWN = 8;
 const CHUNK = 256 * 1024;
 /** ...overlapping by this much, more than the longest value a rule reports in one piece (a PEM block). */
 const OVERLAP = 40 * 1024;
+/** Strings up to this size are scanned whole when no per-scan bound cuts the scan short (the detector's default reach). */
+const WHOLE_SCAN_MAX = 1_000_000;
 const MAX_DEPTH = 256;
 /** Characters of one tool input scanned for secrets the model wrote itself. */
 const MAX_AUTHORED_SCAN = 512 * 1024;
@@ -136,6 +138,22 @@ function countNewlines(s: string): number {
 export function secretFindings(text: string): Finding[] {
   const keep = (f: Finding): boolean => f.severity !== 'medium';
   if (text.length <= CHUNK + OVERLAP) return scanText(text, { maxChars: text.length }).filter(keep);
+  // up to the detector's own bound, the whole text at once: the scan the recording makes of the same
+  // output right after is then a lookup (one scan of a large output, not two); in pieces only when a
+  // per-scan bound cut the whole scan short
+  if (text.length <= WHOLE_SCAN_MAX) {
+    const whole = scanTextWhole(text, text.length);
+    if (!whole.capped) {
+      const out: Finding[] = [];
+      let end = 0;
+      for (const f of whole.findings) {
+        if (!keep(f) || f.start < end) continue;
+        out.push(f);
+        end = f.end;
+      }
+      return out;
+    }
+  }
   const out: Finding[] = [];
   let end = 0;
   for (let a = 0; a < text.length; ) {

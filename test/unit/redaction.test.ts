@@ -182,6 +182,28 @@ test('a secret past the first megabyte is found too (long outputs are scanned in
   assert.ok(!out.includes(AWS_SECRET) && !out.includes(GH_TOKEN));
 });
 
+test('a long output (under a megabyte) is scanned whole, as it is when recorded: the same secrets; past a per-scan bound, in pieces, so none is lost', () => {
+  const filler = 'INFO request served path=/api/orders took 12 ms\n'.repeat(8_000); // ~390 KB
+  const text = `${filler}AWS_SECRET_ACCESS_KEY=${AWS_SECRET}\n${filler}GITHUB_TOKEN=${GH_TOKEN}\n`;
+  // what the recording's whole-text scan finds (high and critical) is what is held back
+  const whole = scanText(text).filter((f) => f.severity !== 'medium');
+  assert.deepEqual(
+    secretFindings(text).map((f) => [f.value, f.start]),
+    whole.map((f) => [f.value, f.start]),
+  );
+  assert.deepEqual(
+    secretFindings(text).map((f) => f.value),
+    [AWS_SECRET, GH_TOKEN],
+  );
+  // 2,500 distinct tokens of one rule over ~900 KB: one whole scan stops at its bound (2,000 per rule);
+  // the pieces (fewer than 2,000 each) find them all
+  const line = 'INFO request served path=/api/orders took 12 ms\n'.repeat(7);
+  const big = Array.from({ length: 2_500 }, (_, i) => `GITHUB_TOKEN=ghp_${i.toString(36).padStart(4, '0')}A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6\n${line}`).join('');
+  assert.ok(big.length < 1_000_000);
+  assert.ok(scanText(big).length < 2_500, 'the whole scan alone is cut short');
+  assert.equal(new Set(secretFindings(big).map((f) => f.value)).size, 2_500);
+});
+
 test('Redactor.post: Bash and Read get updatedToolOutput, MCP tools updatedMCPToolOutput; nothing to hold back or mode off: null', () => {
   const r = redactor();
   const b = r.post(post('Bash', { command: 'cat .env' }, bashOut(ENV)));
