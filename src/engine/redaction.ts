@@ -137,22 +137,13 @@ function countNewlines(s: string): number {
 /** The detector's secrets (high and critical) in `text`, all of it (scanned in overlapping pieces), sorted, not overlapping. */
 export function secretFindings(text: string): Finding[] {
   const keep = (f: Finding): boolean => f.severity !== 'medium';
-  if (text.length <= CHUNK + OVERLAP) return scanText(text, { maxChars: text.length }).filter(keep);
-  // up to the detector's own bound, the whole text at once: the scan the recording makes of the same
-  // output right after is then a lookup (one scan of a large output, not two); in pieces only when a
-  // per-scan bound cut the whole scan short
+  // up to the detector's own bound, the whole text at once (sorted and not overlapping, as the detector
+  // gives it): the scan the recording makes of the same output right after is then a lookup (one scan
+  // of a large output, not two); in pieces only when a per-scan bound cut the whole scan short and the
+  // text is longer than one piece
   if (text.length <= WHOLE_SCAN_MAX) {
     const whole = scanTextWhole(text, text.length);
-    if (!whole.capped) {
-      const out: Finding[] = [];
-      let end = 0;
-      for (const f of whole.findings) {
-        if (!keep(f) || f.start < end) continue;
-        out.push(f);
-        end = f.end;
-      }
-      return out;
-    }
+    if (!whole.capped || text.length <= CHUNK + OVERLAP) return whole.findings.filter(keep);
   }
   const out: Finding[] = [];
   let end = 0;
