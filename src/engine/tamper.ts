@@ -323,19 +323,21 @@ export function bashTamper(
 
     // find … -delete / -exec rm: the socket or state found by name anywhere below a start dir
     if (cmd === 'find') {
+      // the start directories come before the first expression
+      const firstExpr = args.findIndex((a) => a.startsWith('-') || a === '(' || a === '!');
+      const roots = firstExpr < 0 ? args : args.slice(0, firstExpr);
+      // -name/-iname match the file's name, -path/-wholename its whole path
+      const tests = args.flatMap((a, i) =>
+        a === '-name' || a === '-iname'
+          ? [{ re: globRegex(args[i + 1] ?? ''), whole: false }]
+          : a === '-path' || a === '-wholename'
+            ? [{ re: globRegex(args[i + 1] ?? '', true), whole: true }]
+            : [],
+      );
       const destructive = args.some((a, i) => a === '-delete' || ((a === '-exec' || a === '-execdir' || a === '-ok') && REMOVERS.has(base(args[i + 1] ?? ''))));
       if (destructive) {
-        const firstExpr = args.findIndex((a) => a.startsWith('-') || a === '(' || a === '!');
-        const starts = (firstExpr < 0 ? args : args.slice(0, firstExpr)).map(abs).filter((x): x is string => x !== null);
+        const starts = roots.map(abs).filter((x): x is string => x !== null);
         if (starts.length === 0 && cwd) starts.push(cwd);
-        // -name/-iname match the file's name, -path/-wholename its whole path
-        const tests = args.flatMap((a, i) =>
-          a === '-name' || a === '-iname'
-            ? [{ re: globRegex(args[i + 1] ?? ''), whole: false }]
-            : a === '-path' || a === '-wholename'
-              ? [{ re: globRegex(args[i + 1] ?? '', true), whole: true }]
-              : [],
-        );
         const hit = places.files.find((f) => starts.some((st) => under(f, st)) && tests.every((t) => t.re?.test(t.whole ? f : base(f))));
         if (hit) return { kind: 'disable', what: `delete the guard's files by search (find … -delete reaches ${hit})` };
       }
@@ -348,16 +350,8 @@ export function bashTamper(
             ['sed', 'perl', 'tee', 'dd', 'truncate', 'sponge'].includes(base(args[i + 1] ?? ''))),
       );
       if (writes && !settings) {
-        const firstExpr = args.findIndex((a) => a.startsWith('-') || a === '(' || a === '!');
-        const starts = (firstExpr < 0 ? args : args.slice(0, firstExpr)).flatMap(absAll);
+        const starts = roots.flatMap(absAll);
         if (starts.length === 0 && cwd) starts.push(cwd);
-        const tests = args.flatMap((a, i) =>
-          a === '-name' || a === '-iname'
-            ? [{ re: globRegex(args[i + 1] ?? ''), whole: false }]
-            : a === '-path' || a === '-wholename'
-              ? [{ re: globRegex(args[i + 1] ?? '', true), whole: true }]
-              : [],
-        );
         const candidates = [facts.home, cwd, ...starts]
           .filter((x): x is string => typeof x === 'string')
           .flatMap((b) => [`${b}/.claude/settings.json`, `${b}/.claude/settings.local.json`, `${b}/settings.json`, `${b}/settings.local.json`])
