@@ -15,6 +15,19 @@ function loopbackHex(addr: string): boolean {
   return false;
 }
 
+/** The kernel's TCP socket tables (IPv4, IPv6) as text; a table that cannot be read is left out. */
+function socketTables(): string[] {
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      out.push(readFileSync(file, 'utf8'));
+    } catch {
+      // no such table here (IPv6 off): the other one still says
+    }
+  }
+  return out;
+}
+
 export interface LoopbackPeer {
   inode: string;
   uid: number;
@@ -23,13 +36,7 @@ export interface LoopbackPeer {
 /** The client's socket of the loopback connection from `remotePort` to our `localPort`. */
 export function loopbackPeer(remotePort: number, localPort: number): LoopbackPeer | undefined {
   if (process.platform !== 'linux') return undefined;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
+  for (const text of socketTables()) {
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f.length < 10) continue;
@@ -77,13 +84,7 @@ export class LoopbackPeerUids {
     // client sockets (their remote port is ours), established: "sl: local:port remote:port 01 … uid"
     const line = new RegExp(`^\\s*\\d+: ([0-9A-F]+):([0-9A-F]{4}) ([0-9A-F]+):${port} 01 \\S+ \\S+ \\S+\\s+(\\d+)`, 'gm');
     const uids = new Map<number, number>();
-    for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        continue;
-      }
+    for (const text of socketTables()) {
       for (const m of text.matchAll(line)) {
         if (!loopbackHex(m[1] as string) || !loopbackHex(m[3] as string)) continue;
         uids.set(parseInt(m[2] as string, 16), Number(m[4]));
