@@ -512,11 +512,20 @@ export class FlowEngine {
     // Switching the guard off (stop its sidecar, uninstall it, delete its state, rewrite the hooks)
     let settingsLive: string | undefined;
     const tamper = bash
-      ? bashTamper(bash, command as string, this.guard, typeof ev.cwd === 'string' ? ev.cwd : undefined, 0, this.opts.settingsFile, (l) => {
-          settingsLive = l;
-        })
+      ? bashTamper(
+          bash,
+          command as string,
+          this.guard,
+          typeof ev.cwd === 'string' ? ev.cwd : undefined,
+          0,
+          this.opts.settingsFile,
+          (l) => {
+            settingsLive = l;
+          },
+          s.written,
+        )
       : FILE_WRITERS.has(tool)
-        ? this.fileTamperOf(input, ev, tool, (l) => {
+        ? this.fileTamperOf(s, input, ev, tool, (l) => {
             settingsLive = l;
           })
         : undefined;
@@ -823,14 +832,16 @@ export class FlowEngine {
     return t;
   }
 
-  private fileTamperOf(input: Record<string, unknown>, ev: HookEvent, tool: string, note: (live: string) => void): ReturnType<typeof fileTamper> {
+  private fileTamperOf(s: Session, input: Record<string, unknown>, ev: HookEvent, tool: string, note: (live: string) => void): ReturnType<typeof fileTamper> {
     const f = typeof input.file_path === 'string' ? input.file_path : typeof input.notebook_path === 'string' ? input.notebook_path : undefined;
     const p = f ? this.abs(f, ev) : null;
     if (!p) return undefined;
     // the settings file as it is on this machine, read by the daemon (daemon/settings-file.ts) when a change of one is judged
     const file = judgedByEffect(p) ? this.opts.settingsFile?.(p) : undefined;
     const cwd = typeof ev.cwd === 'string' ? ev.cwd : undefined;
-    return fileTamper(p, this.guard, file ? { tool, input, file, ...(cwd ? { cwd } : {}) } : undefined, note) ?? definitionHooks(p, tool, input);
+    return (
+      fileTamper(p, this.guard, file ? { tool, input, file, written: s.written, ...(cwd ? { cwd } : {}) } : undefined, note) ?? definitionHooks(p, tool, input)
+    );
   }
 
   // ---------------------------------------------------------------- 1 + 4: content of origins

@@ -16,10 +16,12 @@
  *    the analysis bounds. Those commands run on every event with the event's data on their stdin.
  * Anything else is what the guard cannot vouch for, and is asked about as before.
  */
-import { analyzeBash } from './bash/index.ts';
+import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { scanText } from './detector.ts';
 import { isPrivateHost } from './provenance.ts';
 import { CODE_ENV } from './bash/util.ts';
+import { resolvePath } from './paths.ts';
+import { scriptsRun, withScripts, type WrittenFiles } from './scripts.ts';
 
 /** What the daemon read of the settings file a call would change. */
 export interface SettingsFileFacts {
@@ -128,28 +130,135 @@ const INPUT_CHANGING_EVENTS = new Set(['PreToolUse', 'PermissionRequest']);
 /** `env` keys that send the model's traffic or telemetry somewhere else: the API's base URL, OpenTelemetry exporters. */
 const ELSEWHERE_ENV = /^(\w*_BASE_URL|ANTHROPIC_CUSTOM_HEADERS|OTEL_\w+)$/i;
 
-/** Settings keys whose value is a command Claude Code runs (besides command hooks). */
-const COMMAND_KEYS = ['apiKeyHelper', 'awsCredentialExport', 'awsAuthRefresh', 'gcpAuthRefresh', 'otelHeadersHelper'];
+/**
+ * Settings keys whose value is a command Claude Code runs (besides command hooks), from 2.1.330's
+ * schema: the credential helpers, the proxy's (proxyAuthHelper), and processWrapper (an argv prefix
+ * every background session and worker is started with).
+ */
+const COMMAND_KEYS = ['apiKeyHelper', 'proxyAuthHelper', 'awsCredentialExport', 'awsAuthRefresh', 'gcpAuthRefresh', 'otelHeadersHelper', 'processWrapper'];
+
+/** Words as one shell command line, each single-quoted where it needs to be. */
+function shellWords(words: string[]): string {
+  return words.map((w) => (/^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/**
+ * The command line a command hook runs: its `command` through the shell, or, with `args` (the exec
+ * form), `command` as the program and `args` as its arguments, no shell. A hook for another shell
+ * (`shell: "powershell"`) is not Bash and is not read here.
+ */
+function hookCommand(h: Record<string, unknown>): string | { why: string } {
+  if (typeof h.command !== 'string') return { why: 'with no command' };
+  if (h.shell !== undefined && h.shell !== 'bash') return { why: `for ${String(h.shell).slice(0, 20)}, a shell the guard does not read` };
+  if (h.args === undefined) return h.command;
+  if (!Array.isArray(h.args) || h.args.some((a) => typeof a !== 'string')) return { why: 'whose arguments are not a list of strings' };
+  return shellWords([h.command, ...(h.args as string[])]);
+}
 
 /** Why a command added to the settings would be interrupted by the Bash analysis (undefined: nothing). */
 export type CommandJudge = (command: string) => string | undefined;
 
+/** Where a command from the settings would run, and the files this session wrote (their text is known). */
+export interface CommandContext {
+  /** the directory the hooks run in (the project: `$CLAUDE_PROJECT_DIR`) */
+  cwd?: string;
+  home?: string;
+  /** files the session wrote, with their text (scripts.ts): a script among them is judged by what it holds */
+  written?: WrittenFiles;
+}
+
+/** Directories of the system's own programs: a program named by a path in one of them is a known program, not unseen code. */
+const SYSTEM_BIN = /^\/(usr\/(local\/)?s?bin|s?bin|opt\/homebrew\/bin)\/[^/]+$/;
+/** Runners that fetch a package (or take the project's) and run its code: `npx pkg`, `uvx tool`, `pnpm dlx x`. */
+const PACKAGE_RUNNERS = new Set(['npx', 'pnpx', 'bunx', 'uvx']);
+/** Package managers' subcommands that run code of a package or of the project's manifest (`npm exec`, `npm run x`). */
+const RUNNER_SUBCOMMANDS = new Set(['exec', 'x', 'dlx', 'run', 'run-script', 'start', 'test', 'restart']);
+/** Build tools that run what a file of the project says (Makefile, justfile, Rakefile …). */
+const BUILD_RUNNERS = new Set(['make', 'gmake', 'just', 'rake', 'gradle', 'mvn', 'task', 'ninja']);
+/** Interpreter options that load code from a file or a module (`node -r x.js`, `python -m mod`). */
+const LOADING_OPTIONS = /^(-r|--require|--import|--loader|--experimental-loader|-m|-I)$/;
+
+/**
+ * What in a command is code the guard cannot read, in words (the first such thing), or undefined:
+ * a script file run by a shell or an interpreter (`bash ~/.cache/x.sh`, `python3 hook.py`, `source f`),
+ * a program named by a path outside the system's program directories (`~/.local/bin/x`, `./run`),
+ * a package runner (`npx pkg`, `uvx tool`, `npm exec`, `npm run x`), a build tool running the project's
+ * file (`make`), an interpreter loading a module or a file (`node -r x.js`, `python -m mod`). A script
+ * whose text `seen` knows is not unseen: its text is judged where it is inlined.
+ */
+export function unseenCode(bash: BashAnalysis, seen: (path: string) => boolean): string | undefined {
+  for (const r of scriptsRun(bash)) {
+    if (seen(r.path)) continue;
+    if (r.family === 'exec') {
+      if (SYSTEM_BIN.test(r.path)) continue;
+      return `${r.path.slice(0, 120)}, a program outside the system's program directories`;
+    }
+    return `the script ${r.path.slice(0, 120)}, whose text the guard has not seen`;
+  }
+  for (const c of bash.commands) {
+    const args = c.argv.slice(1);
+    const sub = args.find((a) => !a.startsWith('-'));
+    if (PACKAGE_RUNNERS.has(c.name)) return `${c.name}${sub ? ` ${sub.slice(0, 60)}` : ''}, a package's code`;
+    if (['npm', 'pnpm', 'yarn', 'bun'].includes(c.name) && sub !== undefined && RUNNER_SUBCOMMANDS.has(sub))
+      return `${c.name} ${sub}, code of a package or of the project's manifest`;
+    if ((c.name === 'pipx' || c.name === 'uv' || c.name === 'deno' || c.name === 'go' || c.name === 'cargo') && sub === 'run') {
+      // `uv run hook.py`: a script (not inlined here even when the session wrote it: uv may add code of its own)
+      const file = args.slice(args.indexOf('run') + 1).find((a) => !a.startsWith('-'));
+      if (file !== undefined && /\/|\.(py|ts|js|mjs|go)$/.test(file)) return `the script ${file.slice(0, 120)}, run by ${c.name} run`;
+      return `${c.name} run, a program it builds or fetches`;
+    }
+    if (BUILD_RUNNERS.has(c.name)) return `${c.name}, what the project's build file says`;
+    const loads = args.findIndex((a) => LOADING_OPTIONS.test(a) || /^--(require|import|loader)=/.test(a));
+    if (loads >= 0 && /^(node|nodejs|bun|deno|python[\d.]*|pypy[\d.]*|ruby|perl)$/.test(c.name) && !(args[loads] === '-m' && args[loads + 1] === 'json.tool'))
+      return `${c.name} ${args
+        .slice(loads, loads + 2)
+        .join(' ')
+        .slice(0, 80)}, code loaded from a module or file`;
+  }
+  return undefined;
+}
+
+/** `$CLAUDE_PROJECT_DIR` (what Claude Code sets for hooks) stands for the project the hooks run in. */
+function withProjectDir(command: string, cwd: string | undefined): string {
+  if (!cwd || !/^[\w./@+-]+$/.test(cwd)) return command;
+  return command.replace(/\$\{CLAUDE_PROJECT_DIR\}|\$CLAUDE_PROJECT_DIR\b/g, cwd);
+}
+
 /**
  * The Bash analysis of a command Claude Code would run from the settings: a command that sends
  * anything off the machine (it gets each event's data on stdin), that the analysis could not read
- * to its end, that carries a secret, or that `tamper` (the guard's own tamper rules) flags.
+ * to its end, that carries a secret, that `tamper` (the guard's own tamper rules) flags, or that runs
+ * code the guard cannot read (a script, a package, a program outside the system's: it runs later,
+ * outside any tool call, where the guard never sees what it does). A script the session wrote is
+ * judged by its text, inlined (scripts.ts).
  */
-export function commandConcern(command: string, tamper: (cmd: string) => string | undefined): string | undefined {
-  const bash = analyzeBash(command);
+export function commandConcern(command: string, tamper: (cmd: string) => string | undefined, ctx: CommandContext = {}): string | undefined {
+  const cmd = withProjectDir(command, ctx.cwd);
+  let bash = analyzeBash(cmd);
+  let judged = cmd;
+  // scripts the session wrote, with their text inlined after the command
+  const known = (p: string): boolean => {
+    const abs = resolvePath(p, ctx.cwd, ctx.home);
+    return abs !== null && ctx.written?.get(abs) !== undefined;
+  };
+  const inlined = ctx.written && bash.limits.length === 0 ? withScripts(cmd, bash, ctx.cwd, ctx.home, ctx.written) : undefined;
+  if (inlined !== undefined) {
+    const withText = analyzeBash(inlined);
+    if (withText.limits.length > 0) return `a script the guard could not analyse (${withText.limits[0]!.what})`;
+    bash = withText;
+    judged = inlined;
+  }
   if (bash.limits.length > 0) return `a command the guard could not analyse (${bash.limits[0]!.what})`;
-  const t = tamper(command);
+  const t = tamper(judged);
   if (t) return `a command that would ${t}`;
   if (bash.egress && !(bash.hosts.length > 0 && bash.hosts.every(isPrivateHost))) {
     const to = bash.hosts.length ? ` to ${bash.hosts.slice(0, 3).join(', ')}` : '';
     return `a command that sends data off the machine (${bash.egressCommands.slice(0, 3).join(', ')}${to}), with every event's data on its stdin`;
   }
-  const secret = scanText(command).find((f) => f.severity !== 'medium');
+  const secret = scanText(judged).find((f) => f.severity !== 'medium');
   if (secret) return `a command that carries ${secret.label}`;
+  const unseen = unseenCode(bash, known);
+  if (unseen) return `code the guard cannot read (${unseen}), later, outside any tool call the guard checks`;
   return undefined;
 }
 
@@ -264,24 +373,41 @@ export function settingsChangeConcern(tool: string, input: Record<string, unknow
     // a hook on these events can change what a tool call runs after the guard checked it (updatedInput) or answer for the user
     if (INPUT_CHANGING_EVENTS.has(r.event)) return `add a ${r.event} hook, which can change what a tool call runs after the guard checked it`;
     if (type === 'command') {
-      const cmd = r.handler.command;
-      if (typeof cmd !== 'string') return `add a ${r.event} command hook with no command`;
+      const cmd = hookCommand(r.handler);
+      if (typeof cmd !== 'string') return `add a ${r.event} command hook ${cmd.why}`;
       const why = judge(cmd);
       if (why) return `add a ${r.event} hook that runs ${why}`;
     } else if (type === 'http') {
       return `add a ${r.event} HTTP hook (to ${String(r.handler.url ?? 'an unknown URL').slice(0, 120)}), which is sent every ${r.event} event with its data`;
     } else if (type === 'mcp_tool') {
       return `add a ${r.event} hook that calls an MCP tool with every ${r.event} event`;
-    } else if (type !== 'prompt' && type !== 'agent') {
+    } else if (type === 'prompt' || type === 'agent') {
+      // a model told by text the guard does not check decides on every event: it can block, or keep the
+      // session going with a reason of its own (instructions that outlive this session); an agent hook also uses tools
+      return `add a ${r.event} ${type} hook, which has a model act on every ${r.event} event by instructions the guard does not check (it can block, or keep a session going with its own words)`;
+    } else {
       return `add a ${r.event} hook of a type the guard does not know (${String(type).slice(0, 40)})`;
     }
   }
   const commands: Array<[string, unknown, unknown]> = COMMAND_KEYS.map((k) => [k, next[k], before[k]]);
-  for (const k of ['statusLine', 'fileSuggestion']) {
-    const v = next[k];
-    const w = before[k];
-    if (v && typeof v === 'object')
-      commands.push([k, (v as Record<string, unknown>).command, w && typeof w === 'object' ? (w as Record<string, unknown>).command : undefined]);
+  const field = (o: unknown, f: string): unknown => (o && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>)[f] : undefined);
+  for (const k of ['statusLine', 'subagentStatusLine', 'fileSuggestion']) {
+    if (next[k] && typeof next[k] === 'object') commands.push([k, field(next[k], 'command'), field(before[k], 'command')]);
+  }
+  // an executable that computes managed settings ({ path, args }), honoured from managed settings
+  if (next.policyHelper !== undefined && canonical(next.policyHelper) !== canonical(before.policyHelper)) {
+    const path = field(next.policyHelper, 'path');
+    if (typeof path !== 'string') return 'set "policyHelper" to something that is not a program';
+    const args = field(next.policyHelper, 'args');
+    commands.push(['policyHelper', shellWords([path, ...(Array.isArray(args) ? args.map(String) : [])]), undefined]);
+  }
+  // Claude Desktop's SSH hosts whose address a command gives, run on this computer
+  if (Array.isArray(next.sshHostCommands)) {
+    const was = new Set(Array.isArray(before.sshHostCommands) ? before.sshHostCommands.map((e) => canonical(field(e, 'command'))) : []);
+    for (const e of next.sshHostCommands) {
+      const c = field(e, 'command');
+      if (!was.has(canonical(c))) commands.push(['sshHostCommands', c, undefined]);
+    }
   }
   for (const [k, v, w] of commands) {
     if (v === undefined || v === w) continue;

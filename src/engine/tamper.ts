@@ -16,6 +16,7 @@ import { interpFamily } from './bash/commands/interpreters.ts';
 import { codeLang, codeWrites, type CodeLang } from './code-writes.ts';
 import { baseName as base, resolvePath } from './paths.ts';
 import { commandConcern, settingsChangeConcern, type SettingsFileFacts } from './settings-effect.ts';
+import type { WrittenFiles } from './scripts.ts';
 
 export interface GuardFacts {
   /** the sidecar's state dir (socket, database, key, pid file) */
@@ -213,6 +214,63 @@ function namesUnit(a: string): boolean {
   return re !== null && (re.test(`${NAME}.service`) || re.test(NAME));
 }
 
+/**
+ * An archive extraction: the directories it extracts into (none: the current one) and, when its members
+ * keep absolute paths (tar -P, 7z -spf), the option that says so. tar/bsdtar in extract mode, unzip (not
+ * listing or testing), 7z x/e, `python -m zipfile -e` / `-m tarfile -e`, cpio -i, jar x, ar x.
+ */
+function extraction(cmd: string, args: string[]): { dirs: string[]; anywhere?: string } | undefined {
+  const dirs: string[] = [];
+  if (/^(tar|bsdtar|gtar)$/.test(cmd)) {
+    const first = args[0] ?? '';
+    const mode = (a: string): boolean => /^-[A-Za-z]*x/.test(a) && !a.startsWith('--');
+    if (!(args.some((a) => mode(a) || a === '--extract' || a === '--get') || (/^[A-Za-z]+$/.test(first) && first.includes('x')))) return undefined;
+    args.forEach((a, i) => {
+      if (a === '-C' || a === '--directory' || a === '--cd') dirs.push(args[i + 1] ?? '');
+      else if (a.startsWith('--directory=')) dirs.push(a.slice('--directory='.length));
+      else if (/^-C./.test(a)) dirs.push(a.slice(2));
+    });
+    const abs = args.find(
+      (a) => a === '-P' || a === '--absolute-names' || (/^-[A-Za-z]+$/.test(a) && a.includes('P')) || (a === first && /^[A-Za-z]+$/.test(a) && a.includes('P')),
+    );
+    return { dirs, ...(abs ? { anywhere: `${cmd} ${abs}` } : {}) };
+  }
+  if (cmd === 'unzip') {
+    if (args.some((a) => /^-[A-Za-z]*[lptvZz]/.test(a) && !/^-[A-Za-z]*d$/.test(a))) return undefined;
+    args.forEach((a, i) => {
+      if (a === '-d') dirs.push(args[i + 1] ?? '');
+      else if (/^-d./.test(a)) dirs.push(a.slice(2));
+    });
+    return { dirs };
+  }
+  if (/^7z[ar]?$/.test(cmd)) {
+    if (args[0] !== 'x' && args[0] !== 'e') return undefined;
+    for (const a of args) if (/^-o./.test(a)) dirs.push(a.slice(2));
+    const abs = args.find((a) => a === '-spf' || a === '-spf2');
+    return { dirs, ...(abs ? { anywhere: `${cmd} ${abs}` } : {}) };
+  }
+  if (INTERPRETER.test(cmd) && cmd.startsWith('py')) {
+    const m = args.indexOf('-m');
+    const mod = m >= 0 ? args[m + 1] : undefined;
+    if (mod !== 'zipfile' && mod !== 'tarfile') return undefined;
+    const rest = args.slice(m + 2);
+    const e = rest.findIndex((a) => a === '-e' || a === '--extract');
+    if (e < 0) return undefined;
+    const out = rest.slice(e + 1).filter((a) => !a.startsWith('-'))[1];
+    return { dirs: out !== undefined ? [out] : [] };
+  }
+  if (cmd === 'cpio') {
+    if (!args.some((a) => /^-[A-Za-z]*i/.test(a) || a === '--extract')) return undefined;
+    args.forEach((a, i) => {
+      if (a === '-D' || a === '--directory') dirs.push(args[i + 1] ?? '');
+    });
+    const abs = args.find((a) => a === '--absolute-filenames');
+    return { dirs, ...(abs ? { anywhere: `cpio ${abs}` } : {}) };
+  }
+  if ((cmd === 'jar' || cmd === 'ar') && /^-?[A-Za-z]*x/.test(args[0] ?? '')) return { dirs };
+  return undefined;
+}
+
 /** Options that make `mcpproxy-hook install` weaker than fail-closed. */
 const WEAKER_INSTALL = /^--(fail-open|no-fail-closed|no-autostart)$/;
 
@@ -249,6 +307,7 @@ export function bashTamper(
   depth = 0,
   readSettings?: (path: string) => SettingsFileFacts,
   note?: (live: string) => void,
+  written?: WrittenFiles,
 ): TamperFinding | undefined {
   const places = new Places(facts);
   const mentionsUs = NAMED.test(command) || places.own.some((d) => command.includes(d));
@@ -278,6 +337,26 @@ export function bashTamper(
       if (x !== null && /^[~/]|^\$HOME\b|^\$\{HOME\}/.test(p)) break;
     }
     return out;
+  };
+  /** The directory each simple command runs in, as far as the `cd`s before it in the command say (a relative path means from there). */
+  const dirBefore = new Map<string[], string | undefined>();
+  {
+    let cur = cwd;
+    for (const seg of bash.segments) {
+      dirBefore.set(seg, cur);
+      const argv = unwrap(seg);
+      const c = base(argv[0] ?? '');
+      if (c !== 'cd' && c !== 'pushd') continue;
+      const to = argv.slice(1).find((a) => !a.startsWith('-'));
+      cur = to === undefined ? (facts.home ?? cur) : (resolvePath(to, cur, facts.home) ?? cur);
+    }
+  }
+  /** What of the guard's or Claude Code's a directory is above (the home dir, ~/.config …), in words, or '' when nothing. */
+  const above = (d: string): string => {
+    const claude = facts.home ? `${facts.home}/.claude` : undefined;
+    if (claude !== undefined && under(claude, d)) return "Claude Code's settings (~/.claude)";
+    const own = places.own.find((o) => under(o, d) && o !== d);
+    return own ? `the guard's files (${own})` : '';
   };
   /** A path (or a glob) that is, or may expand to, a Claude Code settings file. */
   const isSettings = (p: string): boolean => {
@@ -382,17 +461,30 @@ export function bashTamper(
         }),
       );
       if (a !== undefined) settings = settingsHit(a);
-      // an archive extracted into the directory that holds them (tar -xf a.tar -C ~/.claude, unzip -o a.zip -d .claude)
-      if (!settings && /^(tar|bsdtar|gtar|unzip|7z|7za)$/.test(cmd)) {
-        const dirs: string[] = [];
-        args.forEach((x, i) => {
-          if ((x === '-C' || x === '--directory') && cmd !== 'unzip') dirs.push(args[i + 1] ?? '');
-          else if (x.startsWith('--directory=')) dirs.push(x.slice('--directory='.length));
-          else if (x === '-d' && cmd === 'unzip') dirs.push(args[i + 1] ?? '');
-          else if (/^-o./.test(x) && cmd.startsWith('7z')) dirs.push(x.slice(2));
-        });
-        const d = dirs.find((x) => absAll(x).some((p) => /(^|\/)\.claude$/i.test(p)));
-        if (d !== undefined) settings = settingsHit(`${cmd} into ${d}`);
+      // an archive extracted where its members may land in Claude Code's settings or the guard's files
+      if (!settings) {
+        const x = extraction(cmd, args);
+        if (x) {
+          const cur = dirBefore.get(seg) ?? cwd;
+          const targets = x.dirs.length ? x.dirs : ['.'];
+          for (const t of targets) {
+            const p = resolvePath(t, cur, facts.home) ?? (t === '.' ? undefined : resolvePath(t, undefined, facts.home));
+            if (p === undefined || p === null) continue;
+            if (places.inside(p)) return { kind: 'disable', what: `extract an archive into the guard's own files (${cmd} into ${p})` };
+            if (/(^|\/)\.claude(\/|$)/i.test(p)) settings = settingsHit(x.dirs.length ? `${cmd} into ${t}` : `${cmd} in ${p}`);
+            else if (above(p))
+              settings = {
+                kind: 'settings',
+                what: `extract an archive into ${p} (${cmd}), above ${above(p)}: its members may replace them, and the guard cannot list it`,
+              };
+            if (settings) break;
+          }
+          if (!settings && x.anywhere)
+            settings = {
+              kind: 'settings',
+              what: `extract an archive whose members keep their absolute paths (${x.anywhere}): they may replace Claude Code's settings or the guard's files, and the guard cannot list it`,
+            };
+        }
       }
       // a directory copied over the one that holds them: into ~/.claude (cp -r d/. ~/.claude, rsync -a d/ ~/.claude/,
       // mv d ~/.claude) or a `.claude` directory copied into a directory (cp -r /tmp/x/.claude ~/)
@@ -436,7 +528,7 @@ export function bashTamper(
       const file = one && !moved && judgedByEffect(p) ? readSettings?.(p) : undefined;
       if (!one || !file) return settingsHit(w);
       const content = one.append && file.exists ? (file.text ?? '') + one.text : (one.text as string);
-      const hit = settingsEffect(p, 'Write', { content }, file, facts, cwd, note);
+      const hit = settingsEffect(p, 'Write', { content }, file, facts, cwd, note, written);
       if (hit) return hit;
     }
   }
@@ -545,6 +637,8 @@ export interface SettingsChange {
   input: Record<string, unknown>;
   file: SettingsFileFacts;
   cwd?: string;
+  /** files the session wrote, with their text: a hook that runs one of them is judged by what it holds */
+  written?: WrittenFiles;
 }
 
 /** Settings files whose changes are judged by their effect (not ~/.claude.json, Claude Code's state file). */
@@ -567,7 +661,8 @@ export function settingsLiveFact(file: SettingsFileFacts): string {
 export function fileTamper(path: string, facts: GuardFacts, change?: SettingsChange, note?: (live: string) => void): TamperFinding | undefined {
   if (new Places(facts).inside(path)) return { kind: 'disable', what: `change the guard's own files (${path})` };
   if (!settingsFile(path)) return undefined;
-  if (change && change.file.path === path && judgedByEffect(path)) return settingsEffect(path, change.tool, change.input, change.file, facts, change.cwd, note);
+  if (change && change.file.path === path && judgedByEffect(path))
+    return settingsEffect(path, change.tool, change.input, change.file, facts, change.cwd, note, change.written);
   return { kind: 'settings', what: `change Claude Code's settings (${path}), where the guard's hooks are` };
 }
 
@@ -603,12 +698,18 @@ function settingsEffect(
   facts: GuardFacts,
   cwd: string | undefined,
   note: ((live: string) => void) | undefined,
+  written?: WrittenFiles,
 ): TamperFinding | undefined {
   note?.(settingsLiveFact(file));
   // a settings file that is a link into the guard's own files
   const real = file.realPath;
   if (real !== undefined && new Places(facts).inside(real)) return { kind: 'disable', what: `change the guard's own files (${real}, through ${path})` };
-  const judge = (cmd: string): string | undefined => commandConcern(cmd, (c) => bashTamper(analyzeBash(c), c, facts, cwd)?.what);
+  const judge = (cmd: string): string | undefined =>
+    commandConcern(cmd, (c) => bashTamper(analyzeBash(c), c, facts, cwd)?.what, {
+      ...(cwd ? { cwd } : {}),
+      ...(facts.home ? { home: facts.home } : {}),
+      ...(written ? { written } : {}),
+    });
   const concern = settingsChangeConcern(tool, input, file, judge);
   if (concern === undefined) return undefined;
   return { kind: 'settings', what: `${concern} in Claude Code's settings (${path})` };

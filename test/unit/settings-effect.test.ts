@@ -49,12 +49,17 @@ const installedText = JSON.stringify(installed, null, 2) + '\n';
 const onDisk: SettingsFileFacts = { path: USER_SETTINGS, exists: true, text: installedText };
 const absent: SettingsFileFacts = { path: USER_SETTINGS, exists: false };
 const json = (o: unknown): string => JSON.stringify(o, null, 2);
-const NOTIFY = { matcher: '', hooks: [{ type: 'command', command: 'uv run ~/.claude/hooks/notification.py --notify' }] };
+const NOTIFY = { matcher: '', hooks: [{ type: 'command', command: `notify-send "Claude Code needs you" "$(jq -r .message)"` }] };
 
 test('a settings file created with a user Notification hook goes through, and says it consulted this machine', () => {
   const d = change('Write', { file_path: USER_SETTINGS, content: json({ hooks: { Notification: [NOTIFY] } }) }, absent);
   assert.equal(d.action, 'allow', d.summary);
   assert.deepEqual(d.liveFacts, ['the settings file being changed (absent here)']);
+  // the same hook running a script whose text the guard has not seen: that code would run later, unseen
+  const script = { matcher: '', hooks: [{ type: 'command', command: 'uv run ~/.claude/hooks/notification.py --notify' }] };
+  const s = change('Write', { file_path: USER_SETTINGS, content: json({ hooks: { Notification: [script] } }) }, absent);
+  assert.equal(s.action, 'ask', s.summary);
+  assert.match(s.summary, /code the guard cannot read/);
 });
 
 test('changes that keep the guard hooks and add nothing that weakens them go through', () => {
