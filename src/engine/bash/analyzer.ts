@@ -201,10 +201,20 @@ export class Analyzer implements Ctx {
 
   send(parts: ReadonlyArray<Word | string>): void {
     this.acc.payloadDeclared = true;
+    // one sender's words as one item, in order and with their repeats: the payload is de-duplicated
+    // (a variable's value or a stdin counted once), and a sequence of URLs that spells data one
+    // symbol per URL repeats URLs (`curl …/50.gif … /50.gif` for two equal characters)
+    const words: string[] = [];
+    const vars: string[] = [];
     for (const p of parts) {
-      if (typeof p === 'string') this.acc.payload.push(p);
-      else this.acc.payload.push(p.text, ...this.varTexts(p.vars));
+      if (typeof p === 'string') words.push(p);
+      else {
+        words.push(p.text);
+        vars.push(...this.varTexts(p.vars));
+      }
     }
+    if (words.length > 0) this.acc.payload.push(words.join('\n'));
+    this.acc.payload.push(...vars);
   }
 
   // ─── entry points ───
