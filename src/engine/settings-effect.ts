@@ -106,7 +106,7 @@ function parseObject(text: string): Record<string, unknown> | null {
 }
 
 /** Settings that switch hooks off (Claude Code 2.1.332's schema: "Disable all hooks and statusLine execution", "only hooks from managed settings … run"). */
-const HOOK_SWITCHES = ['disableAllHooks', 'allowManagedHooksOnly'];
+const HOOK_SWITCHES = ['disableAllHooks', 'allowManagedHooksOnly', 'strictPluginOnlyCustomization'];
 
 /**
  * `env` keys that steer or break the hooks: what runs a command hook (PATH, SHELL, NODE_OPTIONS …),
@@ -116,7 +116,7 @@ const HOOK_SWITCHES = ['disableAllHooks', 'allowManagedHooksOnly'];
  * from: CLAUDE_ENV_FILE (a script run ahead of every Bash command), plugin dirs, settings paths.
  */
 const HOOK_ENV =
-  /^(PATH|HOME|SHELL|BASH_ENV|ENV|ZDOTDIR|TMPDIR|USER|LOGNAME|NODE_\w+|LD_\w+|DYLD_\w+|XDG_\w+|MCPPROXY\w*|CLAUDE_CONFIG_DIR|CLAUDE_CODE_SHELL\w*|CLAUDE_CODE_GIT_BASH_PATH|(HTTPS?|ALL|NO|FTP)_PROXY|\w*HOOK\w*|CLAUDE_ENV_FILE|CLAUDE_CODE_\w*PLUGIN\w*|CLAUDE_CODE_\w*SETTINGS\w*)$/i;
+  /^(PATH|HOME|SHELL|BASH_ENV|ENV|ZDOTDIR|TMPDIR|USER|LOGNAME|NODE_\w+|LD_\w+|DYLD_\w+|XDG_\w+|MCPPROXY\w*|CLAUDE_CONFIG_DIR|CLAUDE_CODE_SHELL\w*|CLAUDE_CODE_GIT_BASH_PATH|(HTTPS?|ALL|NO|FTP)_PROXY|\w*HOOK\w*|CLAUDE_ENV_FILE|CLAUDE_CODE_\w*PLUGIN\w*|CLAUDE_CODE_\w*SETTINGS\w*|CLAUDE_CODE_SIMPLE|CLAUDE_CODE_SAFE_MODE|CLAUDE_CODE_PROCESS_WRAPPER)$/i;
 
 /** New hooks judged in one change (each command is analysed as Bash): more is asked about, not read. */
 const MAX_NEW_HOOKS = 64;

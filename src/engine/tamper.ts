@@ -47,7 +47,24 @@ const NAME = 'mcpproxy-hook';
 /** how a command names the guard or its files (pgrep -f mcpproxy, pkill -f mcpproxy-hook, cat …/sidecar.pid) */
 const NAMED = /mcpproxy|sidecar\.(pid|sock)\b/i;
 const KILLERS = new Set(['kill', 'pkill', 'killall', 'skill', 'fuser', 'pgrep']);
-const WRAPPERS = new Set(['sudo', 'doas', 'env', 'command', 'exec', 'nohup', 'nice', 'ionice', 'setsid', 'timeout', 'xargs', 'busybox']);
+const WRAPPERS = new Set([
+  'sudo',
+  'doas',
+  'env',
+  'command',
+  'exec',
+  'nohup',
+  'nice',
+  'ionice',
+  'setsid',
+  'timeout',
+  'xargs',
+  'busybox',
+  'systemd-run',
+  'flock',
+  'chronic',
+  'caffeinate',
+]);
 /** commands that change or remove every file they are given */
 const REMOVERS = new Set(['rm', 'rmdir', 'mv', 'unlink', 'shred', 'truncate', 'chmod', 'chown', 'chattr', 'sqlite3', 'mkfifo', 'mknod', 'setfacl']);
 /** commands that change only their last argument (the destination) */
@@ -136,9 +153,11 @@ class Places {
   /** files whose removal blinds the guard: named so a `find -name` pattern can be matched */
   readonly files: string[];
   constructor(private readonly facts: GuardFacts) {
-    this.own = [facts.stateDir, facts.installDir, facts.configFile, ...(facts.protectedPaths ?? [])].filter(
+    const listed = [facts.stateDir, facts.installDir, facts.configFile, ...(facts.protectedPaths ?? [])].filter(
       (x): x is string => typeof x === 'string' && x.length > 1,
     );
+    // a systemd unit's drop-in directory (<unit>.d/*.conf) changes it as much as the unit file does (ExecStart=, Environment=NODE_OPTIONS=…)
+    this.own = [...listed, ...listed.filter((x) => /\.service$/.test(x)).map((x) => `${x}.d`)];
     const s = facts.stateDir;
     this.files = [
       ...this.own,
@@ -271,6 +290,85 @@ function extraction(cmd: string, args: string[]): { dirs: string[]; anywhere?: s
   return undefined;
 }
 
+/** Settings that switch hooks off, as a nested Claude Code would read them from `--settings '{…}'`. */
+const HOOKS_OFF_SETTINGS = ['disableAllHooks', 'allowManagedHooksOnly', 'strictPluginOnlyCustomization'];
+/** Environment variables that make Claude Code skip the hooks of settings files (--bare sets the first, --safe-mode the second). */
+const HOOKS_OFF_ENV = /\bCLAUDE_CODE_(SIMPLE|SAFE_MODE)\s*=\s*['"]?(1|true|yes|on)\b/i;
+
+/**
+ * Claude Code run by the agent: a nested session started without the guard's hooks (`--bare`,
+ * `--safe-mode`, CLAUDE_CODE_SIMPLE / CLAUDE_CODE_SAFE_MODE, `--setting-sources` without the user's
+ * settings, `--settings` that switch hooks off) does whatever it is told with nothing checking it;
+ * and its commands that add what runs unseen (`claude mcp add`, which writes ~/.claude.json, `claude
+ * plugin install`, a marketplace) or load settings, plugins or MCP servers the guard cannot read.
+ */
+function claudeTamper(argv: string[], cmd: string, command: string): TamperFinding | undefined {
+  if (cmd !== 'claude') return undefined;
+  const args = argv.slice(1);
+  const value = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    if (i >= 0) return args[i + 1];
+    const eq = args.find((a) => a.startsWith(`${flag}=`));
+    return eq?.slice(flag.length + 1);
+  };
+  const off = args.find((a) => a === '--bare' || a === '--safe-mode');
+  if (off) return { kind: 'disable', what: `run Claude Code with ${off}, which skips the guard's hooks: nothing would check what that session does` };
+  if (HOOKS_OFF_ENV.test(command))
+    return { kind: 'disable', what: "run Claude Code with CLAUDE_CODE_SIMPLE or CLAUDE_CODE_SAFE_MODE set, which skips the guard's hooks" };
+  const sources = value('--setting-sources');
+  if (sources !== undefined && !sources.split(',').some((x) => x.trim() === 'user'))
+    return { kind: 'disable', what: `run Claude Code without the user's settings (--setting-sources ${sources.slice(0, 40)}), where the guard's hooks are` };
+  const extra = value('--settings');
+  if (extra !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(extra);
+    } catch {
+      return { kind: 'settings', what: `run Claude Code with settings from ${extra.slice(0, 80)}, which the guard cannot read` };
+    }
+    const o = (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;
+    const env = (o.env && typeof o.env === 'object' ? o.env : {}) as Record<string, unknown>;
+    if (
+      HOOKS_OFF_SETTINGS.some((k) => o[k] !== undefined && o[k] !== false) ||
+      ['CLAUDE_CODE_SIMPLE', 'CLAUDE_CODE_SAFE_MODE'].some((k) => env[k] !== undefined)
+    )
+      return { kind: 'disable', what: "run Claude Code with settings that switch the guard's hooks off" };
+    if (o.hooks !== undefined || o.env !== undefined || o.enabledPlugins !== undefined)
+      return { kind: 'settings', what: 'run Claude Code with hooks, plugins or environment of its own (--settings), which the guard does not check' };
+  }
+  const loads = args.find((a) => a === '--plugin-dir' || a.startsWith('--plugin-dir=') || a === '--mcp-config' || a.startsWith('--mcp-config='));
+  if (loads) return { kind: 'settings', what: `run Claude Code with ${loads.split('=')[0]}, whose hooks or server commands the guard cannot read` };
+  const words = args.filter((a) => !a.startsWith('-'));
+  const [sub, verb, more] = words;
+  if (sub === 'mcp' && (verb === 'add' || verb === 'add-json' || verb === 'add-from-claude-desktop'))
+    return {
+      kind: 'settings',
+      what: `add an MCP server to Claude Code's configuration (claude mcp ${verb}): a command or service it would start in later sessions, outside the guard's view`,
+    };
+  if ((sub === 'plugin' || sub === 'plugins') && (verb === 'install' || verb === 'i' || verb === 'enable' || (verb === 'marketplace' && more === 'add')))
+    return {
+      kind: 'settings',
+      what: `install or enable a Claude Code plugin (claude plugin ${verb}${more ? ` ${more}` : ''}), whose own hooks and MCP servers would run outside the guard's view`,
+    };
+  if (sub === 'config' && (verb === 'set' || verb === 'add'))
+    return { kind: 'settings', what: `change Claude Code's settings (claude config ${verb}), where the guard's hooks are` };
+  return undefined;
+}
+
+/** The guard's package removed or replaced through a package manager (npm uninstall -g mcpproxy-hook, npm i -g mcpproxy-hook@0.0.1). */
+function packageTamper(argv: string[], cmd: string): TamperFinding | undefined {
+  if (!['npm', 'pnpm', 'yarn', 'bun'].includes(cmd)) return undefined;
+  const words = argv.slice(1).filter((a) => !a.startsWith('-'));
+  const verb = words[0] === 'global' ? words[1] : words[0];
+  const names = words.slice(words[0] === 'global' ? 2 : 1);
+  if (!names.some((n) => n === NAME || n.startsWith(`${NAME}@`) || base(n.replace(/\/+$/, '')) === NAME)) return undefined;
+  if (['uninstall', 'un', 'remove', 'rm', 'r', 'unlink'].includes(verb ?? ''))
+    return { kind: 'disable', what: `uninstall the guard's package (${cmd} ${verb} ${NAME})` };
+  if (['install', 'i', 'add', 'update', 'up', 'upgrade', 'link', 'ln'].includes(verb ?? ''))
+    return { kind: 'settings', what: `replace the guard's installed package (${cmd} ${verb} ${names.join(' ').slice(0, 60)})` };
+  return undefined;
+}
+
 /** Options that make `mcpproxy-hook install` weaker than fail-closed. */
 const WEAKER_INSTALL = /^--(fail-open|no-fail-closed|no-autostart)$/;
 
@@ -394,11 +492,42 @@ export function bashTamper(
     }
     if (cmd === 'systemctl' && args.some((a) => SYSTEMCTL_OFF.has(a)) && args.some((a) => namesUnit(a)))
       return { kind: 'disable', what: `stop or disable the guard's service (systemctl ${args.find((a) => SYSTEMCTL_OFF.has(a))})` };
+    // the service manager's environment, which the sidecar gets when it next starts (NODE_OPTIONS=--require …, LD_PRELOAD)
+    if ((cmd === 'systemctl' && args.some((a) => a === 'set-environment' || a === 'import-environment')) || (cmd === 'launchctl' && args[0] === 'setenv')) {
+      const v = args.find((a, i) => /^(NODE_\w+|LD_\w+|DYLD_\w+|PATH|HOME|XDG_\w+|MCPPROXY\w*)(=|$)/.test(a) && (cmd === 'systemctl' || i === 1));
+      if (v)
+        return {
+          kind: 'disable',
+          what: `set ${v.split('=')[0]} for services started later, the guard's sidecar among them (${cmd} ${args[0] === 'setenv' ? 'setenv' : args.find((a) => a.endsWith('-environment'))})`,
+        };
+    }
     if (cmd === 'launchctl' && args.some((a) => LAUNCHCTL_OFF.has(a)) && args.some((a) => a.includes(NAME)))
       return { kind: 'disable', what: `unload the guard's agent (launchctl ${args.find((a) => LAUNCHCTL_OFF.has(a))})` };
-    const cli = cliTamper(argv, cmd, facts);
+    const cli = cliTamper(argv, cmd, facts) ?? claudeTamper(argv, cmd, command) ?? packageTamper(argv, cmd);
     if (cli?.kind === 'disable') return cli;
     if (cli && !settings) settings = cli;
+    // a command scheduled to run later (at, batch, crontab): what it would run, judged now
+    if ((cmd === 'at' || cmd === 'batch' || cmd === 'crontab') && depth < MAX_CODE_SHELL_DEPTH) {
+      const texts = [
+        ...bash.hereTexts,
+        ...bash.segments
+          .filter((sg) => ['echo', 'printf'].includes(base(unwrap(sg)[0] ?? '')))
+          .map((sg) =>
+            unwrap(sg)
+              .slice(1)
+              .filter((a) => !/^-[neE]+$/.test(a))
+              .join(' '),
+          ),
+      ];
+      for (const t of texts) {
+        for (const line of t.replace(/\\n/g, '\n').split('\n')) {
+          const l = cmd === 'crontab' ? line.replace(/^\s*(@\w+|(\S+\s+){5})/, '') : line;
+          if (l.trim() === '') continue;
+          const hit = bashTamper(analyzeBash(l), l, facts, cwd, depth + 1);
+          if (hit) return { kind: hit.kind, what: `schedule with ${cmd} a command that would ${hit.what}` };
+        }
+      }
+    }
 
     // find … -delete / -exec rm: the socket or state found by name anywhere below a start dir
     if (cmd === 'find') {
