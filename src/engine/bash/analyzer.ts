@@ -201,9 +201,9 @@ export class Analyzer implements Ctx {
 
   send(parts: ReadonlyArray<Word | string>): void {
     this.acc.payloadDeclared = true;
-    // one sender's words as one item, in order and with their repeats: the payload is de-duplicated
-    // (a variable's value or a stdin counted once), and a sequence of URLs that spells data one
-    // symbol per URL repeats URLs (`curl …/50.gif … /50.gif` for two equal characters)
+    // the sender's words as one item, in order and with their repeats (never de-duplicated: a
+    // sequence of URLs that spells data one symbol per URL repeats URLs, `curl …/50.gif … /50.gif`);
+    // the values of the variables they use go with the rest of the payload (counted once)
     const words: string[] = [];
     const vars: string[] = [];
     for (const p of parts) {
@@ -213,7 +213,7 @@ export class Analyzer implements Ctx {
         vars.push(...this.varTexts(p.vars));
       }
     }
-    if (words.length > 0) this.acc.payload.push(words.join('\n'));
+    if (words.length > 0) this.acc.sent.push(words.join('\n'));
     this.acc.payload.push(...vars);
   }
 

@@ -52,8 +52,13 @@ export interface Acc {
   listsWritten: Array<[string, string[]]>;
   /** a command prints the whole environment (printenv, env, set, export -p) */
   envDump: boolean;
-  /** strings that leave the machine (arguments sent, stdin text of a sender, URLs) */
+  /** strings that leave the machine (stdin text of a sender, the values of the variables senders use) */
   payload: string[];
+  /**
+   * the words each sender sends (its URLs, data, headers), one item per sender, in order and with
+   * their repeats: a sequence of URLs spelling data one symbol per URL repeats URLs
+   */
+  sent: string[];
   /** some data leaves in a way the payload does not cover: check the whole command */
   payloadOpaque: boolean;
   /** the handler running now declared what it sends (ctx.send) */
@@ -103,6 +108,7 @@ export function newAcc(budget?: Acc['budget']): Acc {
     listsWritten: [],
     envDump: false,
     payload: [],
+    sent: [],
     payloadOpaque: false,
     payloadDeclared: false,
     varText: new Map(),

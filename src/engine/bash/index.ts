@@ -124,7 +124,9 @@ export function analyzeBash(command: string): BashAnalysis {
     payload:
       acc.payloadOpaque || acc.errors.length > 0 || acc.limits.length > 0 || (acc.functions ?? 0) > 0
         ? null
-        : uniq(acc.pushes.length ? [...acc.payload, ...acc.published] : acc.payload),
+        : // the senders' words as they are (bounded by the command and its nested code: MAX_LEXED); the
+          // rest de-duplicated (a variable's value used many times, one stdin read by several senders)
+          [...acc.sent, ...uniq(acc.pushes.length ? [...acc.payload, ...acc.published] : acc.payload)],
     code: acc.code,
     hereTexts: acc.hereTexts,
     fileTexts: acc.fileTexts.map((f) => ({

@@ -377,6 +377,7 @@ export function shellLiterals(ctx: Ctx, text: string, depth: number): boolean {
       a.remotes.push(...scratch.remotes.map((r) => (r.git === undefined ? r : { ...r, git: r.git + gitBase })));
       a.envDump ||= scratch.envDump;
       a.payload.push(...scratch.payload);
+      a.sent.push(...scratch.sent);
       a.payloadOpaque ||= scratch.payloadOpaque;
     }
     a.urls.push(...scratch.urls);
