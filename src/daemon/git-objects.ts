@@ -3,9 +3,12 @@
  * pure engine to judge (engine/git/publish.ts). Runs `git` with a deadline and an output bound and
  * with the repository's own code switched off (no external diff, no textconv, no pager, no fsmonitor);
  * over a bound, it fails closed: the facts carry an error that says why, and the push is asked about.
+ * Asynchronous: git runs while the sidecar goes on deciding other sessions' events (a push's read may
+ * take up to its budget; nothing else waits for it but the push's own decision).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeBash } from '../engine/bash/index.ts';
 import { pushRequests, type PublishedFile, type PushFacts, type PushRequest } from '../engine/git/publish.ts';
@@ -34,35 +37,66 @@ export const DEFAULT_GIT_LIMITS: GitReadLimits = {
 
 /** Options that keep a repository's own configuration from running code while we read it. */
 const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'core.pager=cat', '-c', 'diff.external=', '-c', 'core.quotepath=off', '-c', 'log.showSignature=false'];
-const ENV = { ...process.env, GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', GIT_EXTERNAL_DIFF: '', LC_ALL: 'C' };
+/** git's environment: the sidecar's own (read when git runs), with the pager, prompts, optional locks and external diff off. */
+const env = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  GIT_PAGER: 'cat',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_OPTIONAL_LOCKS: '0',
+  GIT_EXTERNAL_DIFF: '',
+  LC_ALL: 'C',
+});
 
 class Over extends Error {}
 
 /** Limits with the time left of one push's budget. */
 type Budget = GitReadLimits & { deadline: number };
 
-function git(repo: string, args: string[], lim: Budget): string {
+function git(repo: string, args: string[], lim: Budget): Promise<string> {
   const left = lim.deadline - Date.now();
-  if (left <= 0) throw new Over(`reading the repository took longer than ${lim.timeoutMs} ms`);
-  try {
-    return execFileSync('git', ['-C', repo, ...SAFE, ...args], {
-      encoding: 'utf8',
-      timeout: left,
-      maxBuffer: lim.maxOutputBytes,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: ENV,
+  if (left <= 0) return Promise.reject(new Over(`reading the repository took longer than ${lim.timeoutMs} ms`));
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const child = execFile('git', ['-C', repo, ...SAFE, ...args], { encoding: 'utf8', maxBuffer: lim.maxOutputBytes, env: env() }, (e, stdout, stderr) => {
+      clearTimeout(timer);
+      if (timedOut) return; // already answered
+      if (!e) return resolve(stdout);
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new Over(`git ${args[0]} wrote more than ${lim.maxOutputBytes} bytes`));
+      if (err.code === 'ENOENT') return reject(new Over('git is not installed where the sidecar runs'));
+      reject(
+        new Over(
+          `git ${args[0]} failed: ${String(stderr || err.message)
+            .trim()
+            .split('\n')[0]
+            ?.slice(0, 200)}`,
+        ),
+      );
     });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string; signal?: string };
-    if (err.code === 'ENOBUFS') throw new Over(`git ${args[0]} wrote more than ${lim.maxOutputBytes} bytes`);
-    if (err.signal === 'SIGTERM' || err.code === 'ETIMEDOUT') throw new Over(`git ${args[0]} took longer than ${lim.timeoutMs} ms`);
-    if (err.code === 'ENOENT') throw new Over('git is not installed where the sidecar runs');
-    throw new Over(
-      `git ${args[0]} failed: ${String(err.stderr ?? err.message)
-        .trim()
-        .split('\n')[0]
-        ?.slice(0, 200)}`,
-    );
+    child.stdin?.end(); // git reads nothing from us
+    // out of time: answered at once (not when the killed git's pipes close: something it started may hold them)
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+      reject(new Over(`git ${args[0]} took longer than ${lim.timeoutMs} ms`));
+    }, left);
+  });
+}
+
+/** The first `max` bytes of a file (a larger one is not read whole). */
+async function head(file: string, max: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(max);
+    let n = 0;
+    while (n < max) {
+      const { bytesRead } = await fh.read(buf, n, max - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -117,7 +151,7 @@ function addedByFile(patch: string, files: Map<string, PublishedFile>, lim: GitR
 }
 
 /** Read what one push would publish. Never throws: a failure is an error in the facts. */
-export function readPushFacts(req: PushRequest, limits: GitReadLimits = DEFAULT_GIT_LIMITS): PushFacts {
+export async function readPushFacts(req: PushRequest, limits: GitReadLimits = DEFAULT_GIT_LIMITS): Promise<PushFacts> {
   const lim: Budget = { ...limits, deadline: Date.now() + limits.timeoutMs };
   const facts: PushFacts = { repo: req.repo, remote: req.remote, commits: 0, files: [] };
   try {
@@ -129,7 +163,7 @@ export function readPushFacts(req: PushRequest, limits: GitReadLimits = DEFAULT_
     }
     let top: string;
     try {
-      top = git(req.repo, ['rev-parse', '--show-toplevel'], lim).trim();
+      top = (await git(req.repo, ['rev-parse', '--show-toplevel'], lim)).trim();
     } catch (e) {
       if (e instanceof Over && /not a git repository/i.test(e.message)) {
         facts.absent = true;
@@ -144,16 +178,14 @@ export function readPushFacts(req: PushRequest, limits: GitReadLimits = DEFAULT_
     const revs = refs.length ? refs : ['HEAD'];
     if (req.every?.branches) revs.push('--branches');
     if (req.every?.tags) revs.push('--tags');
-    const hasHead = (() => {
-      try {
-        git(top, ['rev-parse', '--verify', '-q', 'HEAD'], lim);
-        return true;
-      } catch {
-        return false; // a repository with no commit yet: only the work tree (committed by the same command) goes
-      }
-    })();
+    const hasHead = await git(top, ['rev-parse', '--verify', '-q', 'HEAD'], lim).then(
+      () => true,
+      // a repository with no commit yet: only the work tree (committed by the same command) goes; out of
+      // time, the next git command says so
+      () => false,
+    );
     if (hasHead) {
-      const log = git(
+      const log = await git(
         top,
         ['log', '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', '--format=%x01%H', ...revs, '--not', '--remotes', '--'],
         lim,
@@ -162,15 +194,16 @@ export function readPushFacts(req: PushRequest, limits: GitReadLimits = DEFAULT_
     }
     if (req.commitsFirst) {
       // the same command commits before it pushes: tracked changes of the work tree go too
-      if (hasHead) addedByFile(git(top, ['diff', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', 'HEAD', '--'], lim), files, lim);
+      if (hasHead) addedByFile(await git(top, ['diff', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames', 'HEAD', '--'], lim), files, lim);
       if (req.addsAll || !hasHead) {
-        const untracked = git(top, ['ls-files', '-z', '--others', '--exclude-standard'], lim).split('\u0000').filter(Boolean);
+        const untracked = (await git(top, ['ls-files', '-z', '--others', '--exclude-standard'], lim)).split('\u0000').filter(Boolean);
         if (untracked.length > lim.maxUntracked) throw new Over(`the command adds more than ${lim.maxUntracked} new files`);
         for (const p of untracked) {
           const abs = join(top, p);
-          const st = statSync(abs);
+          const st = await stat(abs);
           if (!st.isFile()) continue;
-          const buf = readFileSync(abs).subarray(0, lim.maxFileBytes);
+          if (Date.now() > lim.deadline) throw new Over(`reading the repository took longer than ${lim.timeoutMs} ms`);
+          const buf = await head(abs, lim.maxFileBytes);
           const binary = buf.includes(0);
           files.set(p, {
             path: p,
@@ -191,10 +224,10 @@ export function readPushFacts(req: PushRequest, limits: GitReadLimits = DEFAULT_
 
 /**
  * The pushes of a PreToolUse (Bash, PowerShell, Monitor command) read from their repositories, or
- * undefined when it pushes nothing. Synchronous: a push is rare, and its decision waits for this
- * anyway; each git command is bounded by the limits' deadline.
+ * undefined (at once, with nothing read) when it pushes nothing. Each push's git commands are
+ * bounded by the limits' deadline; its decision waits for the facts, nothing else does.
  */
-export function inspectPushes(ev: HookEvent, home: string | undefined, lim: GitReadLimits = DEFAULT_GIT_LIMITS): PushFacts[] | undefined {
+export function inspectPushes(ev: HookEvent, home: string | undefined, lim: GitReadLimits = DEFAULT_GIT_LIMITS): Promise<PushFacts[]> | undefined {
   if (ev.hook_event_name !== 'PreToolUse') return undefined;
   const input = ev.tool_input as Record<string, unknown> | undefined;
   const command = input && typeof input.command === 'string' ? input.command : undefined;
@@ -202,7 +235,13 @@ export function inspectPushes(ev: HookEvent, home: string | undefined, lim: GitR
   const cwd = typeof ev.cwd === 'string' && ev.cwd !== '' ? ev.cwd : undefined;
   const reqs = pushRequests(analyzeBash(command), cwd, home);
   if (reqs.length === 0) return undefined;
-  // an event with no working directory (Claude Code always sends one; a recorded or hand-made event
-  // may not) names no repository to read: nothing here to judge, said as such in liveFacts
-  return reqs.map((r) => (r.repo === '' && cwd === undefined ? { repo: '', remote: r.remote, commits: 0, files: [], absent: true } : readPushFacts(r, lim)));
+  return (async () => {
+    const out: PushFacts[] = [];
+    for (const r of reqs) {
+      // an event with no working directory (Claude Code always sends one; a recorded or hand-made event
+      // may not) names no repository to read: nothing here to judge, said as such in liveFacts
+      out.push(r.repo === '' && cwd === undefined ? { repo: '', remote: r.remote, commits: 0, files: [], absent: true } : await readPushFacts(r, lim));
+    }
+    return out;
+  })();
 }

@@ -18,7 +18,7 @@ import { couldNotCheck } from '../transport/http-hook-server.ts';
 
 /** What the router can ask of the sidecar. */
 export interface RouterTarget {
-  evaluate(raw: Buffer | string, source: string, clientPid?: number): Evaluated;
+  evaluate(raw: Buffer | string, source: string, clientPid?: number): Promise<Evaluated>;
   status(): Record<string, unknown>;
   reload(): Record<string, unknown>;
   /** the console's one-time login URL (starts the console) */
@@ -53,13 +53,13 @@ export class Router {
       const m = parsed.data;
       switch (m.t) {
         case 'hook': {
-          const r = this.target.evaluate(eventOf(m.e), 'hook', m.p);
+          const r = await this.target.evaluate(eventOf(m.e), 'hook', m.p);
           const rowId = await r.committed;
           if (conn && rowId !== undefined) conn.undelivered = () => this.target.undelivered(rowId);
           return JSON.stringify(r.output);
         }
         case 'evaluate': {
-          const r = this.target.evaluate(eventOf(m.e), 'evaluate');
+          const r = await this.target.evaluate(eventOf(m.e), 'evaluate');
           await r.committed;
           return { output: r.output, decision: r.decision && publicDecision(r.decision) };
         }

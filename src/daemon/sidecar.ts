@@ -41,7 +41,7 @@ import { parseEvent } from './events.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { McpHost } from './mcp-host.ts';
 import { memoryLimit, SESSION_MEMORY_SHARE } from './memory.ts';
-import { inspectPushes } from './git-objects.ts';
+import { DEFAULT_GIT_LIMITS, inspectPushes, type GitReadLimits } from './git-objects.ts';
 import { readSettingsFile } from './settings-file.ts';
 import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
 import { Redactor } from '../engine/redaction.ts';
@@ -109,6 +109,8 @@ export interface SidecarOptions {
   log?: LogSink;
   /** session state released by one expiry sweep above which a full garbage collection runs (default 16 MiB) */
   reclaimAfterBytes?: number;
+  /** bounds of a push's read of its repository (default DEFAULT_GIT_LIMITS) */
+  gitLimits?: GitReadLimits;
   now?: () => number;
 }
 
@@ -131,6 +133,7 @@ export class Sidecar {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly reclaimAfterBytes: number;
+  private readonly gitLimits: GitReadLimits;
   private restored: RestoreReport = { sessions: 0, origins: 0, broken: 0 };
   private readonly startedAt: number;
   private configLoadedAt: number;
@@ -211,6 +214,7 @@ export class Sidecar {
   ) {
     this.now = opts.now ?? Date.now;
     this.reclaimAfterBytes = opts.reclaimAfterBytes ?? RECLAIM_AFTER_BYTES;
+    this.gitLimits = opts.gitLimits ?? DEFAULT_GIT_LIMITS;
     this.log = createLogger(opts.log, this.now);
     this.startedAt = this.now();
     this.configLoadedAt = this.startedAt;
@@ -319,8 +323,12 @@ export class Sidecar {
     return sc;
   }
 
-  /** The whole decision path for one raw event. Throws BadEvent for an event that cannot be read. */
-  evaluate(raw: Buffer | string, source: string, clientPid?: number): Evaluated {
+  /**
+   * The whole decision path for one raw event. Rejects with BadEvent for an event that cannot be read.
+   * Decided at once (before this returns), except a push, whose decision waits for what git reads
+   * from its repository (git-objects.ts) while the sidecar goes on with other events.
+   */
+  async evaluate(raw: Buffer | string, source: string, clientPid?: number): Promise<Evaluated> {
     const t0 = process.hrtime.bigint();
     const ev = parseEvent(raw);
     const now = this.now();
@@ -342,19 +350,26 @@ export class Sidecar {
         `this session already has ${busy} events being decided at once (the guard's per-session bound, ${MAX_SESSION_IN_FLIGHT}): something is sending events for it faster than Claude Code does, and the guard refuses the rest rather than let them through unchecked`,
       );
     }
-    const r = this.evaluateParsed(ev, source, now, t0, clientPid);
-    if (recordOnly) return r;
+    if (recordOnly) return this.evaluateParsed(ev, source, now, t0, clientPid);
     this.inFlight.set(ev.session_id, busy + 1);
     const done = (): void => {
       const n = (this.inFlight.get(ev.session_id) ?? 1) - 1;
       if (n > 0) this.inFlight.set(ev.session_id, n);
       else this.inFlight.delete(ev.session_id);
     };
+    let r: Evaluated;
+    try {
+      r = await this.evaluateParsed(ev, source, now, t0, clientPid);
+    } catch (e) {
+      done();
+      throw e;
+    }
     r.committed.then(done, done);
     return r;
   }
 
-  private evaluateParsed(ev: HookEvent, source: string, now: number, t0: bigint, clientPid?: number): Evaluated {
+  /** Decided before it returns, except a push (a promise of its decision once git has been read). */
+  private evaluateParsed(ev: HookEvent, source: string, now: number, t0: bigint, clientPid?: number): Evaluated | Promise<Evaluated> {
     if (clientPid !== undefined) this.correlator.notePid(clientPid, ev.session_id, now);
     if (ev.hook_event_name === 'PreToolUse' && typeof ev.tool_name === 'string' && isProxiedTool(ev.tool_name)) {
       this.correlator.notePending(canonicalToolName(ev.tool_name), ev.tool_input, ev.session_id, now);
@@ -365,9 +380,14 @@ export class Sidecar {
     // back is recorded (and committed) before the model gets it
     const shown = this.recorder.shown(ev);
     if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http') && !shown) return this.recorder.defer(ev, source, now);
-    // what a git push would publish, read from the repository for the engine to judge
-    const pushes = inspectPushes(ev, process.env.HOME);
-    if (pushes) this.engine.notePushFacts(ev, pushes);
+    // what a git push would publish, read from the repository (without holding up other events) for
+    // the engine to judge; decided when the facts are in, after whatever was recorded meanwhile
+    const pushes = inspectPushes(ev, process.env.HOME, this.gitLimits);
+    if (pushes)
+      return pushes.then((facts) => {
+        this.engine.notePushFacts(ev, facts);
+        return this.recorder.decide(ev, source, this.now(), t0, shown);
+      });
     return this.recorder.decide(ev, source, now, t0, shown);
   }
 
@@ -580,7 +600,7 @@ export class Sidecar {
       port: want,
       token: readOrCreateToken(this.paths.tokenFile),
       evaluate: async (raw) => {
-        const r = this.evaluate(raw, 'http');
+        const r = await this.evaluate(raw, 'http');
         const rowId = await r.committed;
         return { output: r.output, ...(rowId !== undefined ? { undelivered: () => this.undelivered(rowId) } : {}) };
       },

@@ -54,7 +54,7 @@ const leakEvent = (sid: string, i = 0): string =>
 
 test('a PostToolUse is answered before it is recorded, and recorded right after the reply', async () => {
   await withSidecar(async (sc) => {
-    const r = sc.evaluate(readEvent('d1'), 'hook');
+    const r = await sc.evaluate(readEvent('d1'), 'hook');
     assert.deepEqual(r.output, {});
     assert.equal(r.decision, null, 'no decision yet: recording comes after the reply');
     assert.equal(sc.engine.session('d1')?.origins.size ?? 0, 0, 'nothing recorded before the reply');
@@ -70,9 +70,9 @@ test('a PostToolUse is answered before it is recorded, and recorded right after 
 
 test('a PreToolUse right behind an answered PostToolUse sees its origin (Post, Pre in one turn)', async () => {
   await withSidecar(async (sc) => {
-    const post = sc.evaluate(readEvent('d2'), 'hook');
+    const post = await sc.evaluate(readEvent('d2'), 'hook');
     assert.equal(post.decision, null);
-    const pre = sc.evaluate(leakEvent('d2'), 'hook');
+    const pre = await sc.evaluate(leakEvent('d2'), 'hook');
     assert.equal(pre.decision?.action, 'deny', pre.decision?.reason);
     assert.match(pre.decision?.reason ?? '', /settings-0\.ini/, 'the reason names the origin recorded a moment before');
     await pre.committed;
@@ -89,21 +89,23 @@ test('parallel tool calls (Pre, Pre, Post, Post, then a leak) and an HTTP-hook P
   await withSidecar(async (sc) => {
     for (const i of [1, 2])
       assert.deepEqual(
-        sc.evaluate(
-          JSON.stringify({
-            session_id: 'd3',
-            hook_event_name: 'PreToolUse',
-            tool_name: 'Read',
-            tool_input: { file_path: `/home/u/project/config/settings-${i}.ini` },
-          }),
-          'hook',
+        (
+          await sc.evaluate(
+            JSON.stringify({
+              session_id: 'd3',
+              hook_event_name: 'PreToolUse',
+              tool_name: 'Read',
+              tool_input: { file_path: `/home/u/project/config/settings-${i}.ini` },
+            }),
+            'hook',
+          )
         ).output,
         {},
       );
-    assert.deepEqual(sc.evaluate(readEvent('d3', 1), 'hook').output, {});
-    assert.deepEqual(sc.evaluate(readEvent('d3', 2), 'http').output, {});
+    assert.deepEqual((await sc.evaluate(readEvent('d3', 1), 'hook')).output, {});
+    assert.deepEqual((await sc.evaluate(readEvent('d3', 2), 'http')).output, {});
     for (const i of [1, 2]) {
-      const r = sc.evaluate(leakEvent('d3', i), 'hook');
+      const r = await sc.evaluate(leakEvent('d3', i), 'hook');
       assert.equal(r.decision?.action, 'deny', `leak of read ${i}: ${r.decision?.reason}`);
     }
   });
@@ -132,7 +134,7 @@ test('stop records what is pending before it closes the audit log', async () => 
   // a restarted sidecar has the origin (saved with its audit row) and stops the leak
   const again = await Sidecar.start({ paths, log: () => {} });
   try {
-    const r = again.evaluate(leakEvent('d6'), 'hook');
+    const r = await again.evaluate(leakEvent('d6'), 'hook');
     assert.equal(r.decision?.action, 'deny', r.decision?.reason);
     assert.equal(again.audit.query({ session: 'd6', event: 'PostToolUse' }).length, 1);
   } finally {
@@ -144,14 +146,14 @@ test('stop records what is pending before it closes the audit log', async () => 
 test('redaction on: an output with a secret held back is recorded and committed before its answer; one with nothing to hold back is answered first', async () => {
   await withSidecar(
     async (sc) => {
-      const r = sc.evaluate(readEvent('d9'), 'hook');
+      const r = await sc.evaluate(readEvent('d9'), 'hook');
       assert.match(JSON.stringify(r.output), /signing_secret = «secret: credential #1, held back by mcpproxy-hook»/);
       assert.ok(!JSON.stringify(r.output).includes(SECRET));
       assert.ok(r.decision, 'decided before the answer');
       assert.equal(sc.engine.session('d9')?.origins.size, 1, 'recorded before the answer: a crash after it cannot lose the origin');
       await r.committed;
       assert.equal(sc.audit.query({ session: 'd9' }).length, 1);
-      const plain = sc.evaluate(
+      const plain = await sc.evaluate(
         JSON.stringify({
           session_id: 'd9',
           hook_event_name: 'PostToolUse',

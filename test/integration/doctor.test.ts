@@ -99,11 +99,11 @@ test('doctor reports what the running sidecar knows about itself: a full disk wi
   try {
     const call = (sid: string): string =>
       JSON.stringify({ session_id: sid, hook_event_name: 'PreToolUse', tool_name: 'Bash', cwd: '/tmp', tool_input: { command: 'ls' } });
-    await sc.evaluate(call('first'), 'hook').committed;
-    assert.equal(sc.evaluate(call('second'), 'hook').decision?.action, 'deny', 'refused: the one session slot is active');
+    await (await sc.evaluate(call('first'), 'hook')).committed;
+    assert.equal((await sc.evaluate(call('second'), 'hook')).decision?.action, 'deny', 'refused: the one session slot is active');
     const pages = sc.audit.database.pragma('page_count', { simple: true }) as number;
     sc.audit.database.pragma(`max_page_count = ${pages}`);
-    for (let i = 0; i < 30; i++) await sc.evaluate(call('first'), 'hook').committed;
+    for (let i = 0; i < 30; i++) await (await sc.evaluate(call('first'), 'hook')).committed;
     const checks = await runDoctor(paths, h.home, h.env, { platform: 'linux', runner: () => ({ status: 1, stdout: '', stderr: 'no systemd here' }) });
     const byName = (n: string) => checks.filter((c) => c.name === n);
     const audit = byName('audit log')[0];

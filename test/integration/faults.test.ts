@@ -60,10 +60,10 @@ test('disk full: the sidecar keeps deciding, status says rows are waiting, and t
     sc.audit.flush();
     const pages = sc.audit.database.pragma('page_count', { simple: true }) as number;
     sc.audit.database.pragma(`max_page_count = ${pages}`);
-    const r = sc.evaluate(leak('full'), 'hook');
+    const r = await sc.evaluate(leak('full'), 'hook');
     assert.equal(r.decision?.action, 'deny', 'still deciding');
     await r.committed;
-    for (let i = 0; i < 50; i++) await sc.evaluate(leak('full'), 'hook').committed;
+    for (let i = 0; i < 50; i++) await (await sc.evaluate(leak('full'), 'hook')).committed;
     const st = sc.status() as { audit_store: { ok: boolean; error: { code: string } | null; waiting_rows: number } };
     assert.equal(st.audit_store.ok, false);
     assert.equal(st.audit_store.error?.code, 'SQLITE_FULL');
@@ -131,7 +131,7 @@ test('a damaged audit database is moved aside with a specific message; the sidec
   try {
     const st = sc.status() as { state_problems: string[] };
     assert.match(st.state_problems[0] as string, /the audit database .*audit\.db is damaged \(SQLITE_NOTADB: .*It was moved to .*audit\.db\.damaged-/);
-    assert.equal(sc.evaluate(send('db'), 'hook').decision?.action, 'deny');
+    assert.equal((await sc.evaluate(send('db'), 'hook')).decision?.action, 'deny');
   } finally {
     await sc.stop();
     rmSync(home, { recursive: true, force: true });
@@ -190,8 +190,8 @@ test('HTTP transport: an answer whose connection Claude Code closed before it wa
     let reached!: () => void;
     const decided = new Promise<void>((r) => (reached = r));
     const evaluate = sc.evaluate.bind(sc);
-    sc.evaluate = (raw, source, pid) => {
-      const r = evaluate(raw, source, pid);
+    sc.evaluate = async (raw, source, pid) => {
+      const r = await evaluate(raw, source, pid);
       if (!String(raw).includes('"gone"')) return r;
       return { ...r, committed: r.committed.then(async (id) => (reached(), await gate, id)) };
     };

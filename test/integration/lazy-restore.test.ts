@@ -42,7 +42,7 @@ test('after a restart no saved session is read until its first event; then it de
       const st = b.status() as { saved_state: { not_loaded_yet: number; restored_at_start: { sessions: number } } };
       assert.equal(st.saved_state.not_loaded_yet, 50);
       assert.equal(st.saved_state.restored_at_start.sessions, 50);
-      const r = b.evaluate(leak('s7', 7), 'hook');
+      const r = await b.evaluate(leak('s7', 7), 'hook');
       assert.equal(r.decision?.action, 'deny', r.decision?.reason);
       assert.match(r.decision?.reason ?? '', /s7\.ini/);
       assert.equal(b.engine.tracker.size, 1, 'only that session was read back');
@@ -50,7 +50,7 @@ test('after a restart no saved session is read until its first event; then it de
       assert.equal(after.saved_state.not_loaded_yet, 49);
       assert.equal(after.saved_state.loaded_on_first_event.sessions, 1);
       // another session's secret is not known to s7, and s8 still knows its own
-      assert.notEqual(b.evaluate(leak('s8', 8), 'hook').decision?.action, 'allow');
+      assert.notEqual((await b.evaluate(leak('s8', 8), 'hook')).decision?.action, 'allow');
     } finally {
       await b.stop();
     }

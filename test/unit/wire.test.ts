@@ -6,7 +6,7 @@ import { createLogger } from '../../src/daemon/logger.ts';
 
 const calls: string[] = [];
 const target: RouterTarget = {
-  evaluate: (raw, source, pid) => {
+  evaluate: async (raw, source, pid) => {
     calls.push(`${source}:${pid ?? '-'}:${typeof raw === 'string' ? raw : raw.toString('utf8')}`);
     return { output: {}, decision: null, committed: Promise.resolve(undefined) };
   },
