@@ -34,7 +34,8 @@ import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
 import { redact } from './redact.ts';
-import { withScripts } from './scripts.ts';
+import { editedText, fileCopies, withScripts } from './scripts.ts';
+import { MAX_INPUT, type LimitFact } from './bash/limits.ts';
 import { bashTamper, definitionHooks, fileTamper, judgedByEffect, type GuardFacts } from './tamper.ts';
 import type { SettingsFileFacts } from './settings-effect.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
@@ -473,16 +474,22 @@ export class FlowEngine {
 
     let bash: BashAnalysis | undefined;
     let command = typeof input.command === 'string' ? input.command : undefined;
+    let unreadScripts: Array<{ path: string; what: string }> = [];
+    let scriptLimit: LimitFact | undefined;
     if (tc.destination === 'hybrid' && command !== undefined) {
       bash = analyzeBash(command);
-      // a script this session wrote and now runs is judged with what it holds (scripts.ts)
-      // (one too large or too complex to analyse is judged as before, an opaque program: the script is an
-      // addition to what the command line shows, and its limits are not the command's)
-      const inlined = withScripts(command, bash, this.cwdOf(ev), this.opts.home, s.written);
-      const withText = inlined !== undefined ? analyzeBash(inlined) : undefined;
-      if (inlined !== undefined && withText && withText.limits.length === 0) {
-        command = inlined;
+      // a script this session wrote and now runs is judged with what it holds (scripts.ts); one it wrote
+      // but the guard cannot read whole (too large, let go, changed unseen), or whose text the analysis
+      // cannot read to its end, is asked about: the limit is the guard's, the script is the session's
+      const judged = withScripts(command, bash, this.cwdOf(ev), this.opts.home, s.written, this.ownTexts(ev, bash));
+      unreadScripts = judged.unread;
+      if (judged.command !== undefined) {
+        const plain = bash;
+        const withText = analyzeBash(judged.command, MAX_INPUT + (judged.command.length - command.length));
+        command = judged.command;
         bash = withText;
+        const added = withText.limits.filter((l) => !plain.limits.some((p) => p.limit === l.limit));
+        if (added.length) scriptLimit = added[0];
       }
       this.bashEffects(s, ev, bash, command, now);
     }
@@ -613,8 +620,26 @@ export class FlowEngine {
     }
     // credentials copied by a query into a place others read (wherever the database is: the values never show in the call)
     this.sqlCopyFindings(s, tool, tc, input, bash, findings);
+    // a script the session wrote that the guard cannot read whole, or whose text the analysis could not
+    // read to its end: what it does is unknown, so it is never allowed (no override)
+    for (const u of unreadScripts)
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `a run of ${u.what}`,
+        rule: 'script_limit',
+      });
+    if (scriptLimit && unreadScripts.length === 0)
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `a run of a script this session wrote that the guard could not analyse: ${scriptLimit.what.replace(/^the command\b/, 'the command with the script')}`,
+        rule: 'script_limit',
+      });
     // a command the analysis could not read to its end: what it does is unknown, so it is never allowed (no override)
-    const limit = bash?.limits[0];
+    const limit = bash?.limits.find((l) => l !== scriptLimit);
     if (limit)
       findings.push({
         action: 'ask',
@@ -643,7 +668,9 @@ export class FlowEngine {
     // A question nobody will be asked: a session that bypasses permissions (--dangerously-skip-permissions)
     // runs an "ask" call without asking anyone, so an ask there becomes policy.askWhenBypassed.
     const unasked = top.action === 'ask' && ev.permission_mode === 'bypassPermissions' && pol.askWhenBypassed !== 'ask';
-    if (unasked) top.action = top.rule === 'analysis_limit' && ACTION_RANK[pol.askWhenBypassed] < ACTION_RANK.ask ? 'deny' : pol.askWhenBypassed;
+    if (unasked)
+      top.action =
+        (top.rule === 'analysis_limit' || top.rule === 'script_limit') && ACTION_RANK[pol.askWhenBypassed] < ACTION_RANK.ask ? 'deny' : pol.askWhenBypassed;
     d.action = top.action;
     d.risk = top.risk;
     d.flowType = top.flowType;
@@ -1455,7 +1482,7 @@ export class FlowEngine {
     // the text of what the session writes, for a script it runs later (scripts.ts)
     if (tool === 'Write' && typeof input.content === 'string') s.written.set(path, input.content);
     else if (typeof input.old_string === 'string' && typeof input.new_string === 'string')
-      s.written.edit(path, [{ old: input.old_string, new: input.new_string, all: input.replace_all === true }]);
+      s.written.edit(path, [{ old: input.old_string, new: input.new_string, all: input.replace_all === true }], tool);
     else if (Array.isArray(input.edits))
       s.written.edit(
         path,
@@ -1467,8 +1494,9 @@ export class FlowEngine {
             all: x.replace_all === true,
           };
         }),
+        tool,
       );
-    else s.written.forget(path);
+    else s.written.changed(path, tool);
     // an edit of a repository's .git/config can point its remotes anywhere
     const repo = gitConfigRepo(normDir(path));
     if (repo) for (const c of gitConfigChanges(repo, content)) s.addRemote(c.key, c.url);
@@ -1535,6 +1563,36 @@ export class FlowEngine {
     return uniq(out);
   }
 
+  /** The texts this command writes whole into files (`cat > x.sh <<EOF`), by absolute path: a run of one in the same command is judged with it. */
+  private ownTexts(ev: HookEvent, bash: BashAnalysis): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const f of bash.fileTexts) {
+      if (f.text === null || f.append) continue;
+      const a = this.abs(f.path, ev);
+      if (a) out.set(a, f.text);
+    }
+    return out;
+  }
+
+  /**
+   * The text of a file the session wrote after this command's in-place edits of it (sed -i, dos2unix),
+   * when every command that names it is one of those, or one that does not write its operands.
+   */
+  private editedInPlace(s: Session, ev: HookEvent, bash: BashAnalysis, w: string): string | null {
+    const cur = s.written.get(w);
+    if (cur === undefined || !('text' in cur)) return null;
+    const names = (c: { argv: string[] }): boolean => c.argv.slice(1).some((a) => this.abs(a, ev) === w);
+    let text: string | null = cur.text;
+    let edits = 0;
+    for (const c of bash.commands) {
+      if (!names(c) || NOT_WRITERS.has(c.name)) continue;
+      text = editedText(c, (p) => this.abs(p, ev) === w, text);
+      if (text === null) return null;
+      edits++;
+    }
+    return edits > 0 ? text : null;
+  }
+
   /** Bash: files written from sensitive or tainted files, from the environment, or from matched content in the command. */
   private bashEffects(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, now: number): void {
     noteRemotes((key, url) => s.addRemote(key, url), repoRemotes(bash, this.cwdOf(ev), this.opts.home));
@@ -1545,13 +1603,31 @@ export class FlowEngine {
     }
     const writes = bash.writePaths.map((p) => this.abs(p, ev)).filter((p): p is string => p !== null && !isPseudoFile(p));
     if (writes.length === 0) return;
-    // what the command writes into files, when it says what (`cat > x.sh <<EOF`): kept for a script run later
+    // what the command writes into files, when it says what (`cat > x.sh <<EOF`): kept for a script run
+    // later; `cp a b` / `mv a b` of a file the session wrote carries what the guard knows of it along
+    const copied = new Set<string>();
+    for (const c of fileCopies(bash, (p) => this.abs(p, ev))) {
+      if (!s.written.has(c.from)) continue;
+      for (const to of c.to) {
+        s.written.copy(c.from, to);
+        copied.add(to);
+      }
+    }
+    const writer = `a command (${uniq(bash.commands.map((c) => c.name))
+      .slice(0, 3)
+      .join(', ')})`;
     for (const w of writes) {
+      if (copied.has(w)) continue;
       const texts = bash.fileTexts.filter((f) => this.abs(f.path, ev) === w);
       const whole = texts.length === 1 && texts[0]!.only && texts[0]!.text !== null ? texts[0]! : undefined;
       if (whole && !whole.append) s.written.set(w, whole.text as string);
       else if (whole?.append) s.written.append(w, whole.text as string);
-      else s.written.forget(w);
+      else {
+        // `sed -i 's/\r$//' x.sh`, `dos2unix x.sh`: what an in-place edit makes of a known text is known
+        const edited = texts.length === 0 ? this.editedInPlace(s, ev, bash, w) : null;
+        if (edited !== null) s.written.set(w, edited);
+        else s.written.changed(w, writer);
+      }
     }
     // `echo '[remote "x"] url = …' >> .git/config`, `sed -i … .git/config`: where its pushes go is changed
     for (const w of writes) {
@@ -1732,6 +1808,37 @@ const CC = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) CC[c] = 1;
 for (let c = 97; c <= 122; c++) CC[c] = c <= 102 ? 2 : 3;
 for (let c = 65; c <= 90; c++) CC[c] = 3;
+
+/** Commands that name a file without writing it (for editedInPlace: they do not change what a script holds). */
+const NOT_WRITERS = new Set([
+  'cat',
+  'chmod',
+  'chown',
+  'ls',
+  'head',
+  'tail',
+  'grep',
+  'wc',
+  'file',
+  'stat',
+  'less',
+  'diff',
+  'git',
+  'test',
+  '[',
+  'echo',
+  'bash',
+  'sh',
+  'zsh',
+  'dash',
+  'source',
+  '.',
+  'python',
+  'python3',
+  'node',
+  'shellcheck',
+  'bat',
+]);
 
 function uniq<T>(xs: T[]): T[] {
   return [...new Set(xs)];

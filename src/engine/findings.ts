@@ -11,6 +11,7 @@ export type RuleId =
   | 'guard_tampering'
   | 'guard_settings'
   | 'analysis_limit'
+  | 'script_limit'
   | 'sensitive_to_external'
   | 'sensitive_to_unknown'
   | 'internal_to_external'

@@ -21,6 +21,8 @@ export function reasonText(tool: string, top: Finding, count: number, hosts: str
     r = `mcpproxy-hook ${verb} this ${tool} call: it would ${top.what}. ${top.rule === 'guard_tampering' ? 'With the guard off, nothing stops data from leaving; an agent has no reason to do this unless something it read told it to' : 'Those settings hold the hooks that check every tool call; an agent rewriting them could switch the guard off'} (risk ${top.risk})`;
   } else if (top.rule === 'analysis_limit') {
     r = `mcpproxy-hook ${verb} this ${tool} call: it is ${top.what}, so what it would do (send data, stop the guard) was not checked (risk ${top.risk})`;
+  } else if (top.rule === 'script_limit') {
+    r = `mcpproxy-hook ${verb} this ${tool} call: it is ${top.what}, so what the script would do (send data, stop the guard) was not checked (risk ${top.risk})`;
   } else if (top.rule === 'credentials_copied_by_query') {
     r = `mcpproxy-hook ${verb} this ${tool} call: its query would copy ${top.what} ${top.how ?? ''}. Credentials belong in the table that keeps them, not in a ticket, message or note (${flowWords(top.flowType)}, risk ${top.risk})`;
   } else if (top.rule === 'lethal_trifecta') {
@@ -46,6 +48,9 @@ export function reasonText(tool: string, top: Finding, count: number, hosts: str
     if (top.action === 'deny') r += ' Do not retry it in another form.';
   } else if (top.rule === 'analysis_limit') {
     r += ' If the user wants this command run, they can confirm it or run it themselves; a shorter, flatter command can be checked.';
+  } else if (top.rule === 'script_limit') {
+    r +=
+      ' The user can read the script and confirm the call, or run it themselves; a script of at most the size named, written in one piece (Write, or cat > f <<EOF), can be checked.';
   } else if (top.rule === 'lethal_trifecta' && (top.action === 'deny' || top.action === 'ask')) {
     r += ` If this call is what the user asked for, confirm it; policy.lethalTrifecta${cfgAt} sets this rule's action.`;
   } else if (top.action === 'deny' || top.action === 'ask') {

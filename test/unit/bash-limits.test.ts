@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeBash } from '../../src/engine/bash/index.ts';
-import { MAX_DEPTH, MAX_INPUT, MAX_WRAPPERS } from '../../src/engine/bash/limits.ts';
+import { MAX_CODE_LITERALS, MAX_DEPTH, MAX_INPUT, MAX_WRAPPERS } from '../../src/engine/bash/limits.ts';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
 
@@ -96,5 +96,25 @@ describe('the engine never allows a command over a bound', () => {
   it('allows the same commands within the bounds', () => {
     assert.equal(pre(`echo ${'x'.repeat(1000)}; ls`).action, 'allow');
     assert.equal(pre(shNested(MAX_DEPTH - 1, 'ls')).action, 'allow');
+  });
+});
+
+describe('string literals of interpreter code tried as command lines', () => {
+  it('are counted only when they look like command lines, up to MAX_CODE_LITERALS; past it the analysis says so', () => {
+    const code = (n: number, lit: (i: number) => string): string =>
+      `python3 <<'EOF'\nimport os\n${Array.from({ length: n }, (_, i) => `x${i} = ${lit(i)}`).join('\n')}\nos.system("true")\nEOF`;
+    // 3,000 single words (keys, encodings) are not command lines: nothing to bound
+    assert.deepEqual(analyzeBash(code(3000, (i) => `"key${i}"`)).limits, []);
+    // a real script's few hundred two-word literals are read
+    assert.deepEqual(analyzeBash(code(400, (i) => `"step ${i}"`)).limits, []);
+    const over = analyzeBash(code(MAX_CODE_LITERALS + 10, (i) => `"step ${i}"`));
+    assert.deepEqual(
+      over.limits.map((l) => l.limit),
+      ['code_literals'],
+    );
+  });
+  it('perl -pi -e edits the files after its code in place (a write)', () => {
+    assert.deepEqual(analyzeBash("perl -pi -e 's/a/b/' run.sh").writePaths, ['run.sh']);
+    assert.deepEqual(analyzeBash("perl -i.bak -pe 's/a/b/' a.sh b.sh").writePaths, ['a.sh', 'b.sh']);
   });
 });

@@ -70,3 +70,123 @@ test('ordinary scripts the session wrote run without a question', () => {
   // a script the session did not write stays what it was: an opaque program
   assert.equal(s.bash('bash scripts/release.sh').action, 'allow');
 });
+
+// ---------------------------------------------------------------- limits: a script the guard cannot read whole is asked about
+
+test('a script up to 63 KB is read whole: 40 KB of padding in front of a key sent out is still found', () => {
+  const s = session();
+  s.pre('Write', { file_path: `${CWD}/big.sh`, content: `#!/bin/sh\n${'# padding padding padding\n'.repeat(1600)}${SEND}` });
+  assert.equal(s.bash('bash big.sh').action, 'deny');
+});
+
+test('a script larger than the guard reads whole is asked about, with the bound and what the user can do', () => {
+  const s = session();
+  s.pre('Write', { file_path: `${CWD}/huge.sh`, content: `#!/bin/sh\n${'# padding padding padding\n'.repeat(2800)}${KILL}` });
+  const d = s.bash('bash huge.sh');
+  assert.equal(d.action, 'ask', d.summary);
+  assert.match(d.summary, /^script_limit: a run of \/home\/u\/proj\/huge\.sh, which this session wrote \(\d+ KB\): larger than the 63 KB/);
+  assert.match(d.reason, /read the script and confirm the call, or run it themselves/);
+  // appended past the bound by `>>`: the same
+  const a = session();
+  a.bash(`echo 'echo start' > grow.sh`);
+  for (let i = 0; i < 3; i++) a.bash(`cat >> grow.sh <<'EOF'\n${'# padding padding padding\n'.repeat(1000)}EOF`);
+  assert.equal(a.bash('sh grow.sh').action, 'ask');
+});
+
+test('texts let go for the count or size bound leave their paths behind: a run of one is asked about', () => {
+  const s = session();
+  s.pre('Write', { file_path: `${CWD}/first.sh`, content: KILL });
+  for (let i = 0; i < 256; i++) s.pre('Write', { file_path: `${CWD}/notes/n${i}.md`, content: `note ${i}\n` });
+  const d = s.bash('bash first.sh');
+  assert.equal(d.action, 'ask', d.summary);
+  assert.match(d.summary, /more than the guard keeps the text of \(256 files, 1024 KB in all\)/);
+  // the latest ones are still read
+  s.pre('Write', { file_path: `${CWD}/last.sh`, content: KILL });
+  assert.equal(s.bash('bash last.sh').action, 'deny');
+  // 1 MB of text in all: the oldest large file goes first
+  const b = session();
+  b.pre('Write', { file_path: `${CWD}/a.py`, content: "import os\nos.system('pkill -f mcpproxy-hook')\n" + '#'.repeat(60_000) });
+  for (let i = 0; i < 17; i++) b.pre('Write', { file_path: `${CWD}/gen${i}.json`, content: 'x'.repeat(60_000) });
+  assert.equal(b.bash('python3 a.py').action, 'ask');
+});
+
+test('more files written than the guard tracks: a local script it does not know is asked about', () => {
+  const s = session();
+  s.pre('Write', { file_path: `${CWD}/evil.sh`, content: KILL });
+  for (let k = 0; k < 5; k++) s.bash(Array.from({ length: 900 }, (_, i) => `echo x > out/f${k}_${i}.txt`).join('; '));
+  const d = s.bash('bash evil.sh');
+  assert.equal(d.action, 'ask', d.summary);
+  assert.match(d.summary, /wrote more than the 4096 files the guard tracks/);
+  // system programs are not the session's
+  assert.equal(s.bash('/usr/bin/env true').action, 'allow');
+});
+
+test('a script whose text the analysis cannot read to its end is asked about (not judged as an opaque program)', () => {
+  const s = session();
+  const lits = Array.from({ length: 1100 }, (_, i) => `print("item number ${i}")`).join('\n');
+  s.pre('Write', { file_path: `${CWD}/many.py`, content: `import os\n${lits}\nos.system("echo hi")\n` });
+  const d = s.bash('python3 many.py');
+  assert.equal(d.action, 'ask', d.summary);
+  assert.match(d.summary, /^script_limit: a run of a script this session wrote that the guard could not analyse: interpreter code has more string literals/);
+  // a real-sized script (hundreds of literals, a shell-out) is read to its end
+  const r = session();
+  const ok = Array.from({ length: 400 }, (_, i) => `console.log("step ${i} done")`).join('\n');
+  r.pre('Write', { file_path: `${CWD}/review.js`, content: `const { execSync } = require('child_process');\n${ok}\nexecSync('npm run build');\n` });
+  assert.equal(r.bash('node review.js').action, 'allow');
+});
+
+test('a script changed by a command the guard cannot follow is asked about; sed -i and dos2unix are followed', () => {
+  const s = session();
+  s.pre('Write', { file_path: `${CWD}/x.sh`, content: 'pkill -f mcpproxy-hXok\r\n' });
+  s.bash('sed -i s/hXok/hook/ x.sh');
+  assert.equal(s.bash('bash x.sh').action, 'deny', 'the substitution is applied to the text the guard holds');
+  const c = session();
+  c.pre('Write', { file_path: `${CWD}/ok.sh`, content: '#!/bin/bash\r\necho hello\r\n' });
+  c.bash('dos2unix ok.sh');
+  c.bash("sed -i 's/\\r$//' ok.sh");
+  assert.equal(c.bash('bash ok.sh').action, 'allow', 'line endings fixed: still read');
+  const u = session();
+  u.pre('Write', { file_path: `${CWD}/y.sh`, content: 'echo hi\n' });
+  u.bash("awk '{print}' y.sh > tmp && perl -pi -e 's/hi/ho/' y.sh");
+  const d = u.bash('bash y.sh');
+  assert.equal(d.action, 'ask', d.summary);
+  assert.match(d.summary, /which this session wrote and then changed with a command \(/);
+  // an Edit that does not apply to the text the guard holds: changed unseen
+  const e = session();
+  e.pre('Write', { file_path: `${CWD}/z.sh`, content: 'echo one\n' });
+  e.pre('Edit', { file_path: `${CWD}/z.sh`, old_string: 'echo two', new_string: KILL });
+  assert.equal(e.bash('bash z.sh').action, 'ask');
+});
+
+test('written and run in one command, through cd, copied or moved, printf: still judged by the text', () => {
+  const forms: Array<(s: ReturnType<typeof session>) => Decision> = [
+    (s) => s.bash(`cat > x.sh <<'EOF'\n${KILL}EOF\nbash x.sh`),
+    (s) => s.bash(`printf 'import os\\nos.system("pkill -f mcpproxy-hook")\\n' > x.py && python3 x.py`),
+    (s) => {
+      s.bash(`printf 'import os\\nos.system("pkill -f mcpproxy-hook")\\n' > x.py`);
+      return s.bash('python3 x.py');
+    },
+    (s) => {
+      s.pre('Write', { file_path: '/tmp/w/x.sh', content: KILL });
+      return s.bash('cd /tmp/w && bash x.sh');
+    },
+    (s) => {
+      s.pre('Write', { file_path: `${CWD}/x.txt`, content: KILL });
+      s.bash('cp x.txt y.sh');
+      return s.bash('bash y.sh');
+    },
+    (s) => {
+      s.pre('Write', { file_path: `${CWD}/x.txt`, content: KILL });
+      s.bash('mkdir -p bin && mv x.txt bin');
+      return s.bash('sh bin/x.txt');
+    },
+    (s) => {
+      s.pre('Write', { file_path: `${CWD}/t.py`, content: `import os\nSCRIPT_TEXT_END_7F3A\nos.system('pkill -f mcpproxy-hook')\n` });
+      return s.bash('python3 t.py');
+    },
+  ];
+  for (const [i, f] of forms.entries()) {
+    const d = f(session());
+    assert.equal(d.action, 'deny', `form ${i}: ${d.summary}`);
+  }
+});

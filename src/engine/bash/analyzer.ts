@@ -580,6 +580,8 @@ export class Analyzer implements Ctx {
     let out: string | null = null;
     if (plain && name === 'echo' && !argv.some((w) => w.text.includes('\\'))) out = this.stdoutText(argv, eff);
     else if (plain && name === 'printf' && !argv.slice(1).some((w) => /[%\\]/.test(w.text))) out = this.stdoutText(argv, eff);
+    // one format and nothing to put in it: its escapes (\n, \t, \xHH …) are the text
+    else if (plain && name === 'printf' && argv.length === 2 && !argv[1]!.text.startsWith('-') && !/%|\\c/.test(argv[1]!.text)) out = unescapeC(argv[1]!.text);
     else if (plain && name === 'cat' && argv.length === 1 && stdinKnown) out = eff.text;
     for (const o of red.outs) {
       const targets = this.resolve(o.path);

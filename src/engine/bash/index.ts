@@ -82,16 +82,20 @@ function substitutedList(word: string): string[] {
   return f ? [f] : [];
 }
 
-export function analyzeBash(command: string): BashAnalysis {
+/**
+ * `maxInput`: characters analysed (default MAX_INPUT). Larger only for a command with the scripts it
+ * runs inlined after it (scripts.ts), where each script is bounded on its own.
+ */
+export function analyzeBash(command: string, maxInput = MAX_INPUT): BashAnalysis {
   const acc = newAcc();
   let original = '';
   try {
     original = typeof command === 'string' ? command : String(command ?? '');
     let input = original;
-    if (input.length > MAX_INPUT) {
-      acc.errors.push(`input truncated to ${MAX_INPUT} characters`);
+    if (input.length > maxInput) {
+      acc.errors.push(`input truncated to ${maxInput} characters`);
       hitLimit(acc, 'input_size');
-      input = input.slice(0, MAX_INPUT);
+      input = input.slice(0, maxInput);
     }
     new Analyzer(acc).analyzeSource(input, 0, NO_STDIN);
   } catch (e) {

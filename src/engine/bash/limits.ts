@@ -27,12 +27,17 @@ export const MAX_CASE_ARMS = 100_000;
 export const MAX_WRAPPERS = 16;
 /** characters of a command the regex fallback scans */
 export const FALLBACK_SCAN_MAX = 1 << 20;
-/** string literals of interpreter code tried as shell command lines */
-export const MAX_CODE_LITERALS = 64;
+/**
+ * string literals of interpreter code that look like command lines (two words or more), tried as
+ * shell commands. Sized for whole scripts, not only `python -c`: the scripts of 147 real sessions hold
+ * up to 160 such literals (a 52 KB one) and 122 bracketed lists; a 62 KB script of nothing else costs
+ * ~60 ms to analyse at this bound, and past it the analysis says so (code_literals: ask).
+ */
+export const MAX_CODE_LITERALS = 1024;
 /** bracketed lists of literals (['curl', '-d', ..]) tried as one command line */
-export const MAX_CODE_ARG_LISTS = 16;
+export const MAX_CODE_ARG_LISTS = 256;
 /** shell command lines tried per piece of interpreter code */
-export const MAX_CODE_CANDIDATES = 80;
+export const MAX_CODE_CANDIDATES = MAX_CODE_LITERALS + MAX_CODE_ARG_LISTS;
 /** words one command's brace expansions make */
 export const MAX_BRACE_WORDS = 4096;
 /** words all brace expansions of one analysis make */

@@ -149,6 +149,8 @@ export function interp(ctx: Ctx, args: Word[], call: Call): CmdResult {
     case 'osascript': {
       const codeCh = fam === 'perl' ? 'eE' : 'e';
       const valueCh = fam === 'ruby' ? 'rICEFxT0Kl' : fam === 'perl' ? 'MmIilx0FCdDV' : fam === 'lua' ? 'l' : fam === 'osascript' ? 'ls' : '';
+      // perl -pi -e '…' f / ruby -i -pe '…' f: the files after the code are edited in place
+      let inPlace = false;
       for (let i = 0; i < a.length; i++) {
         const t = a[i]!.text;
         if (t === '--') {
@@ -160,6 +162,7 @@ export function interp(ctx: Ctx, args: Word[], call: Call): CmdResult {
           for (let j = 1; j < t.length; j++) {
             const ch = t[j]!;
             const rest = t.slice(j + 1);
+            if (ch === 'i' && (fam === 'perl' || fam === 'ruby')) inPlace = true;
             if (codeCh.includes(ch)) {
               codes.push(rest || (a[++i]?.text ?? ''));
               break;
@@ -178,6 +181,12 @@ export function interp(ctx: Ctx, args: Word[], call: Call): CmdResult {
           continue;
         }
         if (!codes.length) script = true;
+        else if (inPlace)
+          for (const w of a.slice(i)) {
+            if (w.text.startsWith('-')) continue;
+            ctx.read(w.text);
+            ctx.write(w.text);
+          }
         break;
       }
       label = fam === 'osascript' ? 'osascript -e' : fam === 'Rscript' ? 'Rscript -e' : `${fam} -e`;
@@ -325,15 +334,21 @@ export function code(ctx: Ctx, src: string, depth: number): boolean {
   return net || shellEgress;
 }
 
+/** Text that may be a command line: a letter, and two words. */
+const commandLike = (c: string): boolean => /[A-Za-z]/.test(c) && /\S\s+\S/.test(c);
+
 export function shellLiterals(ctx: Ctx, text: string, depth: number): boolean {
   if (depth + 1 > MAX_DEPTH) {
     ctx.tooDeep();
     return false;
   }
-  const lits = (s: string): string[] => {
+  // a literal is tried as a command line only when it looks like one (a word, a space, a word): single
+  // words (keys, encodings, file names) are most literals of real code and are not counted against the bound
+  const lits = (s: string, lines: boolean): string[] => {
     const out: string[] = [];
     for (const m of s.matchAll(CODE_LITERAL_RE)) {
       const v = m[1] ?? m[2] ?? m[3] ?? '';
+      if (lines && !commandLike(v)) continue;
       out.push(v.replace(/\\(["'\\])/g, '$1').replace(/\\n/g, '\n'));
       if (out.length >= MAX_CODE_LITERALS) {
         hitLimit(ctx.acc, 'code_literals');
@@ -344,19 +359,19 @@ export function shellLiterals(ctx: Ctx, text: string, depth: number): boolean {
   };
   const candidates: string[] = [];
   for (const m of text.matchAll(/\[([^[\]]{1,4000})\]/g)) {
-    const l = lits(m[1]!);
+    const l = lits(m[1]!, false);
     if (l.length >= 2) candidates.push(l.map(shq).join(' '));
     if (candidates.length >= MAX_CODE_ARG_LISTS) {
       hitLimit(ctx.acc, 'code_literals');
       break;
     }
   }
-  candidates.push(...lits(text));
+  candidates.push(...lits(text, true));
   let any = false;
   if (candidates.length > MAX_CODE_CANDIDATES) hitLimit(ctx.acc, 'code_literals');
   for (const c of candidates.slice(0, MAX_CODE_CANDIDATES)) {
     // a single word is not a command line worth analysing ('curl' in ['curl', '-d', ...])
-    if (!/[A-Za-z]/.test(c) || !/\S\s+\S/.test(c)) continue;
+    if (!commandLike(c)) continue;
     if (ctx.acc.budget.exhausted) break;
     const scratch = ctx.scratch(c, depth + 1);
     if (!scratch) continue;
