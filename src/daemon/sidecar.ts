@@ -233,7 +233,7 @@ export class Sidecar {
     });
     // checkpoints in the quiet after a burst of events (a tool running, the model thinking), not on the reply path
     this.audit = this.openAudit(paths.db);
-    this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator);
+    this.sessionStore = new SessionStore(this.audit.database, this.engine.tracker, this.correlator, this.key);
     this.audit.onFault = (fault, waiting, dropped) => {
       if (fault)
         this.log.error(

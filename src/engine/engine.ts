@@ -28,6 +28,7 @@ import {
   type RowCell,
   type TokenSpec,
 } from './fingerprint/index.ts';
+import { MAX_CELLS, ROW_MATCH_CHARS } from './fingerprint/rows.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, type Session, type Taint } from './flow-tracker.ts';
 import { scanText, sensitivePath } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
@@ -977,9 +978,16 @@ export class FlowEngine {
     // customer): that record is leaving, though each value alone is short and ordinary
     const records = new Map<number, { cells: number; rows: number; via: string[] }>();
     let recordChars = 0;
+    // a part of the text not looked at for records (the bounds below)
+    let unchecked = false;
     for (const v of vs) {
       // bounded per call: the raw text and its decoded views up to MAX_RECORD_CHARS in all
-      if (s.rows.cellCount === 0 || recordChars >= MAX_RECORD_CHARS) break;
+      if (s.rows.cellCount === 0) break;
+      if (recordChars >= MAX_RECORD_CHARS) {
+        unchecked = true;
+        break;
+      }
+      if (v.text.length > ROW_MATCH_CHARS) unchecked = true;
       recordChars += v.text.length;
       for (const hit of s.rows.match(v.text)) {
         const prev = records.get(hit.originId);
@@ -1005,6 +1013,22 @@ export class FlowEngine {
         rule: 'record_to_external',
       });
       risky.add(id);
+    }
+    // the records the session read cannot all be looked for: rows let go for the bound of the row index
+    // (a flood of junk rows must not make it forget a customer read before), or a text longer than is
+    // matched (a record behind 256 KB of padding). Fail closed: asked about, not allowed unchecked.
+    const lost = s.rows.forgotten > 0 && (s.rows.lostAll || vs.some((v) => s.rows.namesLost(v.text)));
+    if (records.size === 0 && kind !== 'hybrid' && (lost || unchecked) && /\S+\s+\S+\s+\S+/.test(vs[0]?.text ?? '')) {
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: lost
+          ? `text the guard can no longer check for the personal records this session read: it read more than the ${MAX_CELLS.toLocaleString('en-US')} cells of personal rows it keeps, ${s.rows.forgotten} row${s.rows.forgotten === 1 ? ' was' : 's were'} let go, and ${s.rows.lostAll ? 'too many to remember who they were about' : 'this text names who one of them was about'}`
+          : `text the guard did not check whole for the personal records this session read (records are looked for in the first ${ROW_MATCH_CHARS / 1024} KB of each text, ${MAX_RECORD_CHARS / 1024} KB per call)`,
+        how: 'the user can confirm the call if it holds none of those records, or start a new session for unrelated work',
+        rule: 'record_limit',
+      });
     }
 
     // 4b. an output sent a chunk at a time: what one origin's content adds up to at one destination

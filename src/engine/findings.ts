@@ -38,7 +38,8 @@ export type RuleId =
   | 'lethal_trifecta'
   | 'planted_destination'
   | 'credentials_copied_by_query'
-  | 'record_to_external';
+  | 'record_to_external'
+  | 'record_limit';
 
 export interface Finding {
   action: Action;

@@ -92,6 +92,11 @@ export interface SessionState extends SessionCounts {
   dests?: DestinationBookState;
   /** files seen to be lists of paths, with the paths they list (absent in states saved before) */
   lists?: Array<[string, string[]]>;
+  /** rows of the record index let go for its bound (absent: none), and whether too many to remember whose */
+  rowsForgotten?: number;
+  rowsLostAll?: boolean;
+  /** the session wrote more files than it tracks (absent: no) */
+  writtenOverflow?: boolean;
 }
 
 /**
@@ -124,7 +129,7 @@ export const MAX_LISTED_PATHS = 256;
 export class Session {
   readonly origins = new Map<number, Origin>();
   readonly index: FingerprintIndex;
-  /** the cells of the personal rows tools returned, for record-level matching (in memory only) */
+  /** the cells of the personal rows tools returned, for record-level matching (saved per origin) */
   readonly rows: RowIndex;
   events = 0;
   readonly decisions: Record<Action, number> = { allow: 0, warn: 0, ask: 0, deny: 0 };
@@ -145,7 +150,7 @@ export class Session {
    * seen first: `cat $(cat f)`, `xargs cat < f`, `tar -T f` read the files they list.
    */
   readonly fileLists = new Map<string, string[]>();
-  /** the text of files this session wrote (bounded, in memory): a script it wrote and then runs is judged by what it holds */
+  /** the text of files this session wrote (bounded; saved encrypted): a script it wrote and then runs is judged by what it holds */
   readonly written = new WrittenFiles();
   /** secret id (of the fingerprint index) -> pieces already sent out */
   readonly secretsSent = new Map<number, SecretSent>();
@@ -189,6 +194,7 @@ export class Session {
       this.chunks.size > 0 ||
       this.remotes.size > 0 ||
       this.fileLists.size > 0 ||
+      this.written.size > 0 ||
       this.untrustedContentSeen ||
       this.sensitiveRead !== undefined
     );
@@ -258,6 +264,8 @@ export class Session {
       chunks: [...this.chunks].map(([k, c]) => [k, c.chars, c.calls]),
       dests: this.book.toState(),
       ...(this.fileLists.size ? { lists: [...this.fileLists] } : {}),
+      ...(this.rows.forgotten ? { rowsForgotten: this.rows.forgotten, ...(this.rows.lostAll ? { rowsLostAll: true } : {}) } : {}),
+      ...(this.written.overflow ? { writtenOverflow: true } : {}),
     };
   }
 
@@ -279,6 +287,10 @@ export class Session {
     for (const [k, chars, calls] of st.chunks) s.chunks.set(k, { chars, calls, seen: new Set() });
     s.book.restore(st.dests);
     for (const [f, ps] of st.lists ?? []) s.fileLists.set(f, ps);
+    // (the rows let go are let go again as the origins' rows are put back; these keep the count and flag)
+    s.rows.forgotten = st.rowsForgotten ?? 0;
+    s.rows.lostAll = st.rowsLostAll === true;
+    s.written.overflow = st.writtenOverflow === true;
     return s;
   }
 
@@ -481,7 +493,7 @@ export class FlowTracker {
     for (const id of this.touched) {
       const s = this.sessions.get(id);
       if (!s) this.touched.delete(id);
-      else if (s.dirty || all) {
+      else if (s.dirty || s.written.pending.size > 0 || all) {
         changed.push(s);
         s.dirty = false;
         this.touched.delete(id);

@@ -1,17 +1,24 @@
 /**
  * Session store: the flow state of open sessions, saved in the state database so that a restart or
- * a crash (`kill -9`) of the sidecar keeps protecting them. Keyed hashes and labels only, never
- * content: what an origin did to the fingerprint index (its delta), each session's small state
- * (taints, secrets sent in pieces, trifecta flags, remotes, counters) and the correlator's joins.
+ * a crash (`kill -9`) of the sidecar keeps protecting them. Keyed hashes and labels, never content in
+ * clear: what an origin did to the fingerprint index (its delta) and the cells of the personal rows it
+ * returned (keyed hashes), each session's small state (taints, secrets sent in pieces, trifecta flags,
+ * remotes, counters), the correlator's joins, and the files the session wrote (a script it runs
+ * later is judged by its text): those texts may hold secrets the session wrote, so they are sealed
+ * with AES-256-GCM under a key derived from the fingerprint key (HKDF), bound to the session and the
+ * path; without that key, or when one cannot be opened again, the file is restored as written but
+ * not readable, and a run of it is asked about.
  *
  * Writes happen inside the audit store's group commit, so the state a reply depends on is committed
  * with that reply's audit row, before the reply is sent: an acknowledged PostToolUse is never lost.
  */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { Packr } from 'msgpackr';
 import type { IndexDelta } from '../engine/fingerprint/index.ts';
 import { Session, type FlowTracker, type Origin, type SessionState } from '../engine/flow-tracker.ts';
 import type { Hasher } from '../engine/fingerprint/index.ts';
+import { MAX_WRITTEN_PATHS, type Written } from '../engine/scripts.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS flow_sessions (
@@ -28,7 +35,16 @@ CREATE TABLE IF NOT EXISTS flow_origins (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS flow_origins_key ON flow_origins(session_id, origin_id);
 CREATE TABLE IF NOT EXISTS flow_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS flow_written (
+  session_id TEXT NOT NULL,
+  path TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS flow_written_key ON flow_written(session_id, path);
 `;
+
+/** What the seal of a written file's text is bound to (another session's or path's blob does not open). */
+const aad = (session: string, path: string): Buffer => Buffer.from(`${session}\0${path}`, 'utf8');
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 /** Bumped when the saved format changes: saved state of another format is dropped, not misread. */
@@ -56,23 +72,39 @@ export class SessionStore {
   private readonly putMeta: Database.Statement;
   private readonly anySaved: Database.Statement;
   private readonly originsOf: Database.Statement;
+  private readonly putWritten: Database.Statement;
+  private readonly deleteWritten: Database.Statement;
+  private readonly deleteSessionWritten: Database.Statement;
+  private readonly writtenOf: Database.Statement;
   private savedCorrelation = -1;
+  /** the key that seals the texts of written files (none: they are saved as written but not readable) */
+  private readonly sealKey?: Buffer;
 
+  /** `key`: the fingerprint key; the key sealing written files' texts is derived from it. */
   constructor(
     private readonly db: Database.Database,
     private readonly tracker: FlowTracker,
     private readonly correlation?: CorrelationState,
+    key?: Buffer,
   ) {
     db.exec(SCHEMA);
+    // the record cells of each origin (a column added after the table was first made)
+    if (!(db.prepare('PRAGMA table_info(flow_origins)').all() as Array<{ name: string }>).some((c) => c.name === 'rows'))
+      db.exec('ALTER TABLE flow_origins ADD COLUMN rows BLOB');
+    if (key) this.sealKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcpproxy-hook written files v1', 32));
+    this.putWritten = db.prepare('INSERT OR REPLACE INTO flow_written (session_id, path, data) VALUES (?, ?, ?)');
+    this.deleteWritten = db.prepare('DELETE FROM flow_written WHERE session_id = ? AND path = ?');
+    this.deleteSessionWritten = db.prepare('DELETE FROM flow_written WHERE session_id = ?');
+    this.writtenOf = db.prepare('SELECT path, data FROM flow_written WHERE session_id = ? ORDER BY rowid LIMIT ?');
     this.upsert = db.prepare(
       'INSERT INTO flow_sessions (session_id, last_at, state) VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET last_at = excluded.last_at, state = excluded.state',
     );
-    this.insertOrigin = db.prepare('INSERT OR REPLACE INTO flow_origins (session_id, origin_id, meta, labels, ops) VALUES (?, ?, ?, ?, ?)');
+    this.insertOrigin = db.prepare('INSERT OR REPLACE INTO flow_origins (session_id, origin_id, meta, labels, ops, rows) VALUES (?, ?, ?, ?, ?, ?)');
     this.deleteOrigin = db.prepare('DELETE FROM flow_origins WHERE session_id = ? AND origin_id = ?');
     this.deleteSession = db.prepare('DELETE FROM flow_sessions WHERE session_id = ?');
     this.deleteSessionOrigins = db.prepare('DELETE FROM flow_origins WHERE session_id = ?');
     this.anySaved = db.prepare('SELECT 1 FROM flow_sessions LIMIT 1');
-    this.originsOf = db.prepare('SELECT origin_id, meta, labels, ops FROM flow_origins WHERE session_id = ? ORDER BY origin_id');
+    this.originsOf = db.prepare('SELECT origin_id, meta, labels, ops, rows FROM flow_origins WHERE session_id = ? ORDER BY origin_id');
     this.putMeta = db.prepare('INSERT INTO flow_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
   }
 
@@ -85,28 +117,36 @@ export class SessionStore {
     const { dropped, changed } = this.tracker.drainChanges(all);
     if (!this.tracker.recording) {
       if (this.hasSaved()) this.clear();
-      for (const s of changed) s.newOrigins.length = s.droppedOrigins.length = 0;
+      for (const s of changed) {
+        s.newOrigins.length = s.droppedOrigins.length = 0;
+        s.written.pending.clear();
+      }
       return;
     }
-    for (const id of dropped) {
-      this.deleteSession.run(id);
-      this.deleteSessionOrigins.run(id);
-    }
+    for (const id of dropped) this.forget(id);
     for (const s of changed) {
       for (const id of s.droppedOrigins) this.deleteOrigin.run(s.id, id);
       s.droppedOrigins.length = 0;
       for (const { origin, delta } of s.newOrigins) {
         // evicted again before it was saved: nothing to keep
         if (!s.origins.has(origin.id)) continue;
+        const rows = s.rows.exportOrigin(origin.id);
         this.insertOrigin.run(
           s.id,
           origin.id,
           packr.pack(origin),
           packr.pack(delta.labels),
           Buffer.from(delta.ops.buffer, delta.ops.byteOffset, delta.ops.byteLength),
+          rows.length ? packr.pack(rows) : null,
         );
       }
       s.newOrigins.length = 0;
+      for (const path of s.written.pending) {
+        const w = s.written.get(path);
+        if (w === undefined) this.deleteWritten.run(s.id, path);
+        else this.putWritten.run(s.id, path, this.seal(s.id, path, w));
+      }
+      s.written.pending.clear();
       this.upsert.run(s.id, s.lastAt, packr.pack(s.toState()));
     }
     const c = this.correlation;
@@ -128,7 +168,46 @@ export class SessionStore {
   /** Delete every saved session (session.persist turned off). */
   clear(): void {
     this.pending.clear();
-    this.db.exec('DELETE FROM flow_sessions; DELETE FROM flow_origins;');
+    this.db.exec('DELETE FROM flow_sessions; DELETE FROM flow_origins; DELETE FROM flow_written;');
+  }
+
+  /** Delete one saved session. */
+  private forget(id: string): void {
+    this.deleteSession.run(id);
+    this.deleteSessionOrigins.run(id);
+    this.deleteSessionWritten.run(id);
+  }
+
+  /**
+   * A written file as saved: a text sealed (1, iv, tag, ciphertext of the entry), or, without a key,
+   * only that it was written (0, then the entry with no text).
+   */
+  private seal(session: string, path: string, w: Written): Buffer {
+    const key = this.sealKey;
+    if (!key) return Buffer.concat([Buffer.from([0]), packr.pack('text' in w ? { unread: { why: 'restart' } } : w)]);
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    c.setAAD(aad(session, path));
+    const body = Buffer.concat([c.update(packr.pack(w)), c.final()]);
+    return Buffer.concat([Buffer.from([1]), iv, c.getAuthTag(), body]);
+  }
+
+  /** A written file read back; one that cannot be opened is restored as written but not readable. */
+  private unseal(session: string, path: string, data: Buffer): Written {
+    const restart: Written = { unread: { why: 'restart' } };
+    try {
+      if (data[0] === 0) return packr.unpack(data.subarray(1)) as Written;
+      const key = this.sealKey;
+      if (data[0] !== 1 || !key || data.length < 29) return restart;
+      const d = createDecipheriv('aes-256-gcm', key, data.subarray(1, 13));
+      d.setAAD(aad(session, path));
+      d.setAuthTag(data.subarray(13, 29));
+      const w = packr.unpack(Buffer.concat([d.update(data.subarray(29)), d.final()])) as Written;
+      if (typeof w !== 'object' || w === null || !(('text' in w && typeof w.text === 'string') || 'unread' in w)) return restart;
+      return w;
+    } catch {
+      return restart;
+    }
   }
 
   /**
@@ -208,8 +287,7 @@ export class SessionStore {
     for (const [id, at] of this.pending) {
       if (at >= olderThan) continue;
       this.pending.delete(id);
-      this.deleteSession.run(id);
-      this.deleteSessionOrigins.run(id);
+      this.forget(id);
       n++;
     }
     return n;
@@ -225,15 +303,20 @@ export class SessionStore {
       if (st?.v !== 1 || st.id !== id) throw new Error('unknown state format');
       const s = Session.fromState(st, hasher, maxFingerprints);
       let n = 0;
-      for (const o of this.originsOf.all(id) as Array<{ origin_id: number; meta: Buffer; labels: Buffer; ops: Buffer }>) {
+      for (const o of this.originsOf.all(id) as Array<{ origin_id: number; meta: Buffer; labels: Buffer; ops: Buffer; rows: Buffer | null }>) {
         if (o.ops.byteLength % 8 !== 0) throw new Error(`origin ${o.origin_id}: bad fingerprint data`);
         // copy: the Buffer may not be 8-byte aligned
         const ops = new Float64Array(o.ops.byteLength / 8);
         new Uint8Array(ops.buffer).set(o.ops);
         const delta: IndexDelta = { ops, labels: packr.unpack(o.labels) as string[] };
-        s.restoreOrigin(packr.unpack(o.meta) as Origin, delta);
+        const origin = packr.unpack(o.meta) as Origin;
+        s.restoreOrigin(origin, delta);
+        if (o.rows && s.origins.has(origin.id)) s.rows.restoreOrigin(origin.id, packr.unpack(o.rows) as Array<[number[], number[]]>);
         n++;
       }
+      // the files it wrote, in the order they were written (bounded as the session bounds them)
+      for (const w of this.writtenOf.all(id, MAX_WRITTEN_PATHS) as Array<{ path: string; data: Buffer }>)
+        s.written.restore(w.path, this.unseal(id, w.path, w.data));
       // origins evicted during the replay (a smaller maxFingerprints now) are not kept
       for (const oid of s.droppedOrigins) this.deleteOrigin.run(id, oid);
       s.droppedOrigins.length = 0;
@@ -241,8 +324,7 @@ export class SessionStore {
       return n;
     } catch (e) {
       log(`saved session ${JSON.stringify(id.slice(0, 80))} cannot be restored (${(e as Error).message}); dropped`);
-      this.deleteSession.run(id);
-      this.deleteSessionOrigins.run(id);
+      this.forget(id);
       return -1;
     }
   }

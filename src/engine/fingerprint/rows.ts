@@ -9,8 +9,12 @@
  * letters, digits and `.@'+-`, joined by one space), never as text. An outgoing text is looked up
  * by its runs of 1 to MAX_CELL_WORDS words. Bounded: MAX_CELLS cells per session (oldest rows go
  * first), MAX_ROWS_PER_CELL rows per value (a value shared by more rows tells no row apart).
- * Pure; in memory only (not saved with the session: after a restart, rows read before are not
- * matched as records; their distinctive values still are, through the index).
+ * A row let go for the bound is counted (`forgotten`) and its personal cells (who it is about) are
+ * kept, up to MAX_LOST: a text sent out that names one of them is asked about instead of matched
+ * (fail closed: a flood of junk rows cannot make the session forget a customer read before), and past
+ * MAX_LOST every text sent out is. Keeping some rows over others instead would not help: whoever
+ * floods can make the junk look like whatever is kept first.
+ * Pure. Saved with the session, per origin (exportOrigin / restoreOrigin): keyed hashes, as the index.
  */
 import type { Hasher } from './hash.ts';
 import type { RowCell } from './structured.ts';
@@ -21,6 +25,10 @@ export const MAX_CELLS = 8192;
 export const MAX_ROWS_PER_CELL = 8;
 /** longest cell looked for, in words */
 export const MAX_CELL_WORDS = 4;
+/** personal cells of rows let go that are kept (to ask about a text naming one); past it, every text is asked about */
+export const MAX_LOST = 16_384;
+/** characters of one outgoing text looked at for records (the rest is not: see the engine's record_limit) */
+export const ROW_MATCH_CHARS = 256 * 1024;
 /** distinct columns of one row that make a record, one of them saying who the row is about */
 export const RECORD_MIN_CELLS = 3;
 
@@ -69,6 +77,12 @@ export class RowIndex {
   private readonly rowCells = new Map<number, number[]>();
   private nextRow = 0;
   private size = 0;
+  /** rows let go for the MAX_CELLS bound (not with their origin): records the index no longer matches */
+  forgotten = 0;
+  /** the personal cells (who a row is about) of rows let go, up to MAX_LOST: a text naming one is asked about */
+  private readonly lost = new Set<number>();
+  /** more personal cells let go than MAX_LOST keeps: any text sent out may hold one */
+  lostAll = false;
 
   constructor(private readonly hasher: Hasher) {}
 
@@ -79,36 +93,102 @@ export class RowIndex {
   /** Record the personal rows of one origin. */
   add(originId: number, rows: RowCell[][]): void {
     for (const row of rows) {
-      const seen = new Set<number>();
       const hashes: number[] = [];
-      const columns = new Set<number>();
-      const id = this.nextRow++;
+      const codes: number[] = [];
       for (const c of row) {
         const k = cellKey(c.value);
         if (k === null) continue;
-        const h = this.hasher.hash(k);
-        if (seen.has(h)) continue;
-        seen.add(h);
-        const list = this.cells.get(h) ?? [];
-        if (list.length >= MAX_ROWS_PER_CELL) continue;
-        list.push((id * COLUMNS + Math.min(c.column, COLUMNS - 1)) * 2 + (c.personal ? 1 : 0));
-        this.cells.set(h, list);
-        hashes.push(h);
-        columns.add(c.column);
-        this.size++;
+        hashes.push(this.hasher.hash(k));
+        codes.push(Math.min(c.column, COLUMNS - 1) * 2 + (c.personal ? 1 : 0));
       }
-      // fewer columns than a record needs: nothing to match
-      if (columns.size < RECORD_MIN_CELLS) {
-        this.dropCells(id, hashes);
-        continue;
-      }
-      this.rowOrigin.set(id, originId);
-      this.rowCells.set(id, hashes);
+      this.addRow(originId, hashes, codes);
     }
+    this.bound();
+  }
+
+  /** One row: its cells' hashes, and for each its column * 2 + personal. */
+  private addRow(originId: number, cellHashes: readonly number[], codes: readonly number[]): void {
+    const seen = new Set<number>();
+    const hashes: number[] = [];
+    const columns = new Set<number>();
+    const id = this.nextRow++;
+    for (let i = 0; i < cellHashes.length; i++) {
+      const h = cellHashes[i] as number;
+      const code = codes[i] as number;
+      if (seen.has(h)) continue;
+      seen.add(h);
+      const list = this.cells.get(h) ?? [];
+      if (list.length >= MAX_ROWS_PER_CELL) continue;
+      list.push(id * COLUMNS * 2 + code);
+      this.cells.set(h, list);
+      hashes.push(h);
+      columns.add(code >> 1);
+      this.size++;
+    }
+    // fewer columns than a record needs: nothing to match
+    if (columns.size < RECORD_MIN_CELLS) {
+      this.dropCells(id, hashes);
+      return;
+    }
+    this.rowOrigin.set(id, originId);
+    this.rowCells.set(id, hashes);
+  }
+
+  /** Past MAX_CELLS the oldest rows go; who each was about is kept (MAX_LOST), and they are counted (not when put back: the count was saved). */
+  private bound(count = true): void {
     while (this.size > MAX_CELLS && this.rowOrigin.size > 0) {
       const oldest = this.rowOrigin.keys().next().value as number;
+      for (const h of this.rowCells.get(oldest) ?? []) {
+        if (this.lostAll) break;
+        if (!this.cells.get(h)?.some((x) => rowOf(x) === oldest && x % 2 === 1)) continue;
+        if (this.lost.size >= MAX_LOST) this.lostAll = true;
+        else this.lost.add(h);
+      }
       this.dropRow(oldest);
+      if (count) this.forgotten++;
     }
+  }
+
+  /** A personal cell of a row let go (a name, an e-mail address) in this text. */
+  namesLost(text: string): boolean {
+    if (this.lost.size === 0) return false;
+    const w = wordsOf(text.length > ROW_MATCH_CHARS ? text.slice(0, ROW_MATCH_CHARS) : text);
+    for (let i = 0; i < w.length; i++) {
+      let k = '';
+      for (let n = 1; n <= MAX_CELL_WORDS && i + n <= w.length; n++) {
+        k = n === 1 ? (w[i] as string) : `${k} ${w[i + n - 1]}`;
+        if (k.length > 64) break;
+        if (k.length >= 3 && this.lost.has(this.hasher.hash(k))) return true;
+      }
+    }
+    return false;
+  }
+
+  /** The rows of one origin, for saving: per row, its cells' hashes and their column * 2 + personal. */
+  exportOrigin(originId: number): Array<[number[], number[]]> {
+    const out: Array<[number[], number[]]> = [];
+    for (const [id, o] of this.rowOrigin) {
+      if (o !== originId) continue;
+      const hashes: number[] = [];
+      const codes: number[] = [];
+      for (const h of this.rowCells.get(id) ?? []) {
+        const x = this.cells.get(h)?.find((v) => rowOf(v) === id);
+        if (x === undefined) continue;
+        hashes.push(h);
+        codes.push(x % (2 * COLUMNS));
+      }
+      out.push([hashes, codes]);
+    }
+    return out;
+  }
+
+  /** Put back the rows of an origin saved before a restart (in the order the origins came). */
+  restoreOrigin(originId: number, rows: ReadonlyArray<readonly [readonly number[], readonly number[]]>): void {
+    for (const [hashes, codes] of rows) {
+      if (!Array.isArray(hashes) || !Array.isArray(codes) || hashes.length !== codes.length) throw new Error(`origin ${originId}: bad record cells`);
+      this.addRow(originId, hashes, codes);
+    }
+    this.bound(false);
   }
 
   private dropCells(id: number, hashes: number[]): void {
@@ -136,7 +216,7 @@ export class RowIndex {
   /** Records of this index in an outgoing text: values of RECORD_MIN_CELLS columns of one row, one of them personal. */
   match(text: string): RecordHit[] {
     if (this.size === 0) return [];
-    const w = wordsOf(text.length > 256 * 1024 ? text.slice(0, 256 * 1024) : text);
+    const w = wordsOf(text.length > ROW_MATCH_CHARS ? text.slice(0, ROW_MATCH_CHARS) : text);
     // row id -> [columns matched, a personal column among them]
     const got = new Map<number, [Set<number>, boolean]>();
     for (let i = 0; i < w.length; i++) {
@@ -172,6 +252,6 @@ export class RowIndex {
   }
 
   approxBytes(): number {
-    return this.size * 56 + this.rowOrigin.size * 80;
+    return this.size * 56 + this.rowOrigin.size * 80 + this.lost.size * 40;
   }
 }
