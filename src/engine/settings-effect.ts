@@ -239,9 +239,10 @@ export function commandConcern(command: string, tamper: (cmd: string) => string 
   // scripts the session wrote, with their text inlined after the command
   const known = (p: string): boolean => {
     const abs = resolvePath(p, ctx.cwd, ctx.home);
-    return abs !== null && ctx.written?.get(abs) !== undefined;
+    const w = abs !== null ? ctx.written?.get(abs) : undefined;
+    return w !== undefined && 'text' in w;
   };
-  const inlined = ctx.written && bash.limits.length === 0 ? withScripts(cmd, bash, ctx.cwd, ctx.home, ctx.written) : undefined;
+  const inlined = ctx.written && bash.limits.length === 0 ? withScripts(cmd, bash, ctx.cwd, ctx.home, ctx.written).command : undefined;
   if (inlined !== undefined) {
     const withText = analyzeBash(inlined);
     if (withText.limits.length > 0) return `a script the guard could not analyse (${withText.limits[0]!.what})`;
