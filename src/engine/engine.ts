@@ -385,6 +385,8 @@ export class FlowEngine {
     }
     if (failed) label += ' (failed)';
     if (!failed) this.noteFileList(s, ev, tool, input, bash);
+    // a script a Read returned whole: its text is known (a hook added to the settings that runs it is judged by it)
+    if (!failed && tool === 'Read') this.noteReadScript(s, ev, input);
     const src = this.outputSource(s, ev, tool, tc, input, bash);
     if (s.book.noteOutput(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], { label, at: now, ...src }) > 0) s.dirty = true;
     if (tc.source === 'external') {
@@ -530,7 +532,7 @@ export class FlowEngine {
           (l) => {
             settingsLive = l;
           },
-          s.written,
+          (p) => this.knownText(s, p),
         )
       : FILE_WRITERS.has(tool)
         ? this.fileTamperOf(s, input, ev, tool, (l) => {
@@ -868,7 +870,8 @@ export class FlowEngine {
     const file = judgedByEffect(p) ? this.opts.settingsFile?.(p) : undefined;
     const cwd = typeof ev.cwd === 'string' ? ev.cwd : undefined;
     return (
-      fileTamper(p, this.guard, file ? { tool, input, file, written: s.written, ...(cwd ? { cwd } : {}) } : undefined, note) ?? definitionHooks(p, tool, input)
+      fileTamper(p, this.guard, file ? { tool, input, file, known: (x) => this.knownText(s, x), ...(cwd ? { cwd } : {}) } : undefined, note) ??
+      definitionHooks(p, tool, input)
     );
   }
 
@@ -1521,6 +1524,10 @@ export class FlowEngine {
         tool,
       );
     else s.written.changed(path, tool);
+    // a script read whole: an Edit applies to its text, anything else lets it go
+    if (tool !== 'Write' && typeof input.old_string === 'string' && typeof input.new_string === 'string')
+      s.readScripts.edit(path, [{ old: input.old_string, new: input.new_string, all: input.replace_all === true }]);
+    else s.readScripts.drop(path);
     // an edit of a repository's .git/config can point its remotes anywhere
     const repo = gitConfigRepo(normDir(path));
     if (repo) for (const c of gitConfigChanges(repo, content)) s.addRemote(c.key, c.url);
@@ -1617,6 +1624,21 @@ export class FlowEngine {
     return edits > 0 ? text : null;
   }
 
+  /** Read: a script returned whole (from its first line to its last) is kept (settings-effect.ts ReadScripts). */
+  private noteReadScript(s: Session, ev: HookEvent, input: Record<string, unknown>): void {
+    const f = (ev.tool_response as { file?: { content?: unknown; startLine?: unknown; numLines?: unknown; totalLines?: unknown } } | undefined)?.file;
+    const p = typeof input.file_path === 'string' ? this.abs(input.file_path, ev) : null;
+    if (!p || !f || typeof f.content !== 'string') return;
+    if (f.startLine === 1 && typeof f.numLines === 'number' && f.numLines === f.totalLines) s.readScripts.read(p, f.content);
+  }
+
+  /** The text of a file the session wrote, or else read whole as a script, by absolute path (a written one it cannot read: unknown). */
+  private knownText(s: Session, p: string): string | undefined {
+    const w = s.written.get(p);
+    if (w !== undefined) return 'text' in w ? w.text : undefined;
+    return s.readScripts.get(p);
+  }
+
   /** Bash: files written from sensitive or tainted files, from the environment, or from matched content in the command. */
   private bashEffects(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, now: number): void {
     noteRemotes((key, url) => s.addRemote(key, url), repoRemotes(bash, this.cwdOf(ev), this.opts.home));
@@ -1630,13 +1652,20 @@ export class FlowEngine {
     // what the command writes into files, when it says what (`cat > x.sh <<EOF`): kept for a script run
     // later; `cp a b` / `mv a b` of a file the session wrote carries what the guard knows of it along
     const copied = new Set<string>();
+    // scripts read whole (for hooks added to the settings): a copy holds the same text, any other write lets it go
+    const readCopies = new Set<string>();
     for (const c of fileCopies(bash, (p) => this.abs(p, ev))) {
+      for (const to of c.to) {
+        s.readScripts.copy(c.from, to);
+        readCopies.add(to);
+      }
       if (!s.written.has(c.from)) continue;
       for (const to of c.to) {
         s.written.copy(c.from, to);
         copied.add(to);
       }
     }
+    for (const w of writes) if (!readCopies.has(w)) s.readScripts.drop(w);
     const writer = `a command (${uniq(bash.commands.map((c) => c.name))
       .slice(0, 3)
       .join(', ')})`;

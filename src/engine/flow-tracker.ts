@@ -2,6 +2,7 @@
  * Flow tracker: per-session state (origins and their fingerprints), bounded in sessions and
  * fingerprints, with idle expiry that yields a summary. Pure: time is passed in.
  */
+import { ReadScripts } from './settings-effect.ts';
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
 import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
@@ -152,6 +153,8 @@ export class Session {
   readonly fileLists = new Map<string, string[]>();
   /** the text of files this session wrote (bounded; saved encrypted): a script it wrote and then runs is judged by what it holds */
   readonly written = new WrittenFiles();
+  /** scripts this session read whole (bounded, in memory): a hook added to the settings that runs one is judged by it */
+  readonly readScripts = new ReadScripts();
   /** secret id (of the fingerprint index) -> pieces already sent out */
   readonly secretsSent = new Map<number, SecretSent>();
   /** `${originId} ${destination}` -> content of that origin already sent there */
@@ -396,6 +399,7 @@ export class Session {
       this.rows.approxBytes() +
       this.book.approxBytes() +
       this.written.approxBytes() +
+      this.readScripts.approxBytes() +
       this.origins.size * 200 +
       this.taints.size * 300 +
       this.remotes.size * 200;

@@ -21,7 +21,7 @@ import { scanText } from './detector.ts';
 import { isPrivateHost } from './provenance.ts';
 import { CODE_ENV } from './bash/util.ts';
 import { resolvePath } from './paths.ts';
-import { scriptsRun, withScripts, type WrittenFiles } from './scripts.ts';
+import { scriptsRun, withScripts, WrittenFiles } from './scripts.ts';
 
 /** What the daemon read of the settings file a call would change. */
 export interface SettingsFileFacts {
@@ -158,13 +158,77 @@ function hookCommand(h: Record<string, unknown>): string | { why: string } {
 /** Why a command added to the settings would be interrupted by the Bash analysis (undefined: nothing). */
 export type CommandJudge = (command: string) => string | undefined;
 
-/** Where a command from the settings would run, and the files this session wrote (their text is known). */
+/** Where a command from the settings would run, and the text of the files this session knows. */
 export interface CommandContext {
   /** the directory the hooks run in (the project: `$CLAUDE_PROJECT_DIR`) */
   cwd?: string;
   home?: string;
-  /** files the session wrote, with their text (scripts.ts): a script among them is judged by what it holds */
-  written?: WrittenFiles;
+  /** the text of a file the session wrote, or read whole, by absolute path: a script among them is judged by what it holds */
+  known?: (path: string) => string | undefined;
+}
+
+/** Scripts read whole kept per session, the characters of one, and of all together: the bounds of ReadScripts. */
+export const MAX_READ_SCRIPTS = 16;
+export const MAX_READ_SCRIPT_CHARS = 64 * 1024;
+export const MAX_READ_SCRIPTS_CHARS = 128 * 1024;
+/** A file that is a script by its name or its first line (what a hook runs). */
+const SCRIPT_LIKE = /\.(sh|bash|zsh|py|js|mjs|cjs|ts|rb|pl)$/i;
+
+/**
+ * The text of scripts the session read whole (a Read from the first line to the last), with the Edits
+ * made to them since and the copies made of them (`cp hook.py ~/.claude/hooks/`): a hook added to the
+ * settings that runs one is judged by that text (commandConcern). Kept apart from the files the
+ * session wrote (scripts.ts), which a Bash run of them inlines: a script only read stays an opaque
+ * program there. Bounded (MAX_READ_SCRIPTS, MAX_READ_SCRIPT_CHARS, MAX_READ_SCRIPTS_CHARS; the least
+ * recently read goes first); a script changed in a way the guard cannot follow is let go.
+ */
+export class ReadScripts {
+  private readonly files = new Map<string, string>();
+  private chars = 0;
+
+  /** A Read returned the whole file: kept when it is a script (by its name or a #! line) within the bounds. */
+  read(path: string, text: string): void {
+    this.drop(path);
+    if (text.length > MAX_READ_SCRIPT_CHARS || !(SCRIPT_LIKE.test(path) || text.startsWith('#!'))) return;
+    this.files.set(path, text);
+    this.chars += text.length;
+    while (this.files.size > MAX_READ_SCRIPTS || this.chars > MAX_READ_SCRIPTS_CHARS) this.drop(this.files.keys().next().value as string);
+  }
+
+  drop(path: string): void {
+    const t = this.files.get(path);
+    if (t === undefined) return;
+    this.chars -= t.length;
+    this.files.delete(path);
+  }
+
+  /** An Edit applied; one that does not apply to the text held lets the file go. */
+  edit(path: string, edits: Array<{ old: string; new: string; all: boolean }>): void {
+    let cur = this.files.get(path);
+    if (cur === undefined) return;
+    for (const e of edits) {
+      if (e.old === '' || !cur.includes(e.old)) return this.drop(path);
+      cur = e.all ? cur.split(e.old).join(e.new) : cur.replace(e.old, () => e.new);
+    }
+    this.read(path, cur);
+  }
+
+  /** `cp a b`: b holds a's text when a is held; otherwise whatever b held is no longer known. */
+  copy(from: string, to: string): void {
+    const t = this.files.get(from);
+    if (t === undefined) this.drop(to);
+    else this.read(to, t);
+  }
+
+  get(path: string): string | undefined {
+    return this.files.get(path);
+  }
+
+  approxBytes(): number {
+    let n = 0;
+    for (const [p, t] of this.files) n += 96 + 2 * (p.length + t.length);
+    return n;
+  }
 }
 
 /** Directories of the system's own programs: a program named by a path in one of them is a known program, not unseen code. */
@@ -202,9 +266,12 @@ export function unseenCode(bash: BashAnalysis, seen: (path: string) => boolean):
     if (['npm', 'pnpm', 'yarn', 'bun'].includes(c.name) && sub !== undefined && RUNNER_SUBCOMMANDS.has(sub))
       return `${c.name} ${sub}, code of a package or of the project's manifest`;
     if ((c.name === 'pipx' || c.name === 'uv' || c.name === 'deno' || c.name === 'go' || c.name === 'cargo') && sub === 'run') {
-      // `uv run hook.py`: a script (not inlined here even when the session wrote it: uv may add code of its own)
+      // `uv run hook.py`: a script, judged by its text when the session knows it (inlined by commandConcern)
       const file = args.slice(args.indexOf('run') + 1).find((a) => !a.startsWith('-'));
-      if (file !== undefined && /\/|\.(py|ts|js|mjs|go)$/.test(file)) return `the script ${file.slice(0, 120)}, run by ${c.name} run`;
+      if (file !== undefined && /\/|\.(py|ts|js|mjs|go)$/.test(file)) {
+        if (uvScript(c.name, args) !== undefined && seen(file)) continue;
+        return `the script ${file.slice(0, 120)}, run by ${c.name} run`;
+      }
       return `${c.name} run, a program it builds or fetches`;
     }
     if (BUILD_RUNNERS.has(c.name)) return `${c.name}, what the project's build file says`;
@@ -216,6 +283,15 @@ export function unseenCode(bash: BashAnalysis, seen: (path: string) => boolean):
         .slice(0, 80)}, code loaded from a module or file`;
   }
   return undefined;
+}
+
+/** The end marker of a `uv run` script inlined as python. */
+const UV_END = 'UV_SCRIPT_TEXT_END_5C1E';
+
+/** The python script `uv run [options] f.py` runs. */
+function uvScript(name: string, args: string[]): string | undefined {
+  if (name !== 'uv' || args[0] !== 'run') return undefined;
+  return args.slice(1).find((a) => !a.startsWith('-') && a.endsWith('.py'));
 }
 
 /** `$CLAUDE_PROJECT_DIR` (what Claude Code sets for hooks) stands for the project the hooks run in. */
@@ -236,13 +312,26 @@ export function commandConcern(command: string, tamper: (cmd: string) => string 
   const cmd = withProjectDir(command, ctx.cwd);
   let bash = analyzeBash(cmd);
   let judged = cmd;
-  // scripts the session wrote, with their text inlined after the command
-  const known = (p: string): boolean => {
+  // scripts the session knows, with their text inlined after the command
+  const textOf = (p: string): string | undefined => {
     const abs = resolvePath(p, ctx.cwd, ctx.home);
-    const w = abs !== null ? ctx.written?.get(abs) : undefined;
-    return w !== undefined && 'text' in w;
+    return abs !== null ? ctx.known?.(abs) : undefined;
   };
-  const inlined = ctx.written && bash.limits.length === 0 ? withScripts(cmd, bash, ctx.cwd, ctx.home, ctx.written).command : undefined;
+  const known = (p: string): boolean => textOf(p) !== undefined;
+  const scripts = new WrittenFiles();
+  for (const r of ctx.known && bash.limits.length === 0 ? scriptsRun(bash) : []) {
+    const abs = resolvePath(r.path, ctx.cwd, ctx.home);
+    const text = textOf(r.path);
+    if (abs !== null && text !== undefined) scripts.set(abs, text);
+  }
+  let inlined = scripts.size > 0 ? withScripts(cmd, bash, ctx.cwd, ctx.home, scripts).command : undefined;
+  // `uv run hook.py` of a script the session knows: its text, as the python it is
+  for (const c of ctx.known && bash.limits.length === 0 ? bash.commands : []) {
+    const file = uvScript(c.name, c.argv.slice(1));
+    const text = file !== undefined ? textOf(file) : undefined;
+    if (text === undefined || text.split('\n').some((l) => l.trim() === UV_END)) continue;
+    inlined = `${inlined ?? cmd}\npython3 <<'${UV_END}'\n${text}\n${UV_END}`;
+  }
   if (inlined !== undefined) {
     const withText = analyzeBash(inlined);
     if (withText.limits.length > 0) return `a script the guard could not analyse (${withText.limits[0]!.what})`;

@@ -16,7 +16,6 @@ import { interpFamily } from './bash/commands/interpreters.ts';
 import { codeLang, codeWrites, type CodeLang } from './code-writes.ts';
 import { baseName as base, resolvePath } from './paths.ts';
 import { commandConcern, settingsChangeConcern, type SettingsFileFacts } from './settings-effect.ts';
-import type { WrittenFiles } from './scripts.ts';
 
 export interface GuardFacts {
   /** the sidecar's state dir (socket, database, key, pid file) */
@@ -405,7 +404,7 @@ export function bashTamper(
   depth = 0,
   readSettings?: (path: string) => SettingsFileFacts,
   note?: (live: string) => void,
-  written?: WrittenFiles,
+  knownText?: (path: string) => string | undefined,
 ): TamperFinding | undefined {
   const places = new Places(facts);
   const mentionsUs = NAMED.test(command) || places.own.some((d) => command.includes(d));
@@ -657,7 +656,7 @@ export function bashTamper(
       const file = one && !moved && judgedByEffect(p) ? readSettings?.(p) : undefined;
       if (!one || !file) return settingsHit(w);
       const content = one.append && file.exists ? (file.text ?? '') + one.text : (one.text as string);
-      const hit = settingsEffect(p, 'Write', { content }, file, facts, cwd, note, written);
+      const hit = settingsEffect(p, 'Write', { content }, file, facts, cwd, note, knownText);
       if (hit) return hit;
     }
   }
@@ -766,8 +765,8 @@ export interface SettingsChange {
   input: Record<string, unknown>;
   file: SettingsFileFacts;
   cwd?: string;
-  /** files the session wrote, with their text: a hook that runs one of them is judged by what it holds */
-  written?: WrittenFiles;
+  /** the text of a file the session wrote or read whole, by absolute path: a hook that runs one of them is judged by what it holds */
+  known?: (path: string) => string | undefined;
 }
 
 /** Settings files whose changes are judged by their effect (not ~/.claude.json, Claude Code's state file). */
@@ -791,7 +790,7 @@ export function fileTamper(path: string, facts: GuardFacts, change?: SettingsCha
   if (new Places(facts).inside(path)) return { kind: 'disable', what: `change the guard's own files (${path})` };
   if (!settingsFile(path)) return undefined;
   if (change && change.file.path === path && judgedByEffect(path))
-    return settingsEffect(path, change.tool, change.input, change.file, facts, change.cwd, note, change.written);
+    return settingsEffect(path, change.tool, change.input, change.file, facts, change.cwd, note, change.known);
   return { kind: 'settings', what: `change Claude Code's settings (${path}), where the guard's hooks are` };
 }
 
@@ -827,7 +826,7 @@ function settingsEffect(
   facts: GuardFacts,
   cwd: string | undefined,
   note: ((live: string) => void) | undefined,
-  written?: WrittenFiles,
+  known?: (path: string) => string | undefined,
 ): TamperFinding | undefined {
   note?.(settingsLiveFact(file));
   // a settings file that is a link into the guard's own files
@@ -837,7 +836,7 @@ function settingsEffect(
     commandConcern(cmd, (c) => bashTamper(analyzeBash(c), c, facts, cwd)?.what, {
       ...(cwd ? { cwd } : {}),
       ...(facts.home ? { home: facts.home } : {}),
-      ...(written ? { written } : {}),
+      ...(known ? { known } : {}),
     });
   const concern = settingsChangeConcern(tool, input, file, judge);
   if (concern === undefined) return undefined;

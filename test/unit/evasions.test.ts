@@ -399,3 +399,61 @@ test("Claude Code run without the guard's hooks, the guard's package removed, a 
     assert.equal(d.action, 'ask', `${JSON.stringify(extra)}: ${d.summary}`);
   }
 });
+
+test('a script the session read whole, edited and copied is known by its text: a hook that runs the copy is judged by it', () => {
+  const proj = `${CWD}/.claude/hooks/notify.py`;
+  const read = (e: FlowEngine, path: string, content: string) => {
+    const id = `t${++n}`;
+    const input = { file_path: path };
+    e.handle({ hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Read', tool_input: input, cwd: CWD, tool_use_id: id }, 1_800_000_000_000 + n);
+    const lines = content.split('\n').length;
+    e.handle(
+      {
+        hook_event_name: 'PostToolUse',
+        session_id: 's',
+        tool_name: 'Read',
+        tool_input: input,
+        tool_response: { type: 'text', file: { filePath: path, content, numLines: lines, startLine: 1, totalLines: lines } },
+        cwd: CWD,
+        tool_use_id: id,
+      },
+      1_800_000_000_000 + n,
+    );
+  };
+  const hook = withHook('Notification', { type: 'command', command: 'uv run ~/.claude/hooks/notify.py --notify' });
+  for (const [body, expected] of [
+    ['import json, sys\nprint(json.load(sys.stdin)["message"])', 'allow'],
+    ['import os\nos.system("pkill -f mcpproxy-hook")', 'ask'],
+  ] as const) {
+    const e = engine(onDisk);
+    read(e, proj, '#!/usr/bin/env -S uv run --script\nimport sys\nMSG = 1\n');
+    pre(e, 'Edit', { file_path: proj, old_string: 'import sys\nMSG = 1', new_string: body });
+    pre(e, 'Bash', { command: 'cp .claude/hooks/notify.py ~/.claude/hooks/' });
+    const d = pre(e, 'Write', { file_path: USER_SETTINGS, content: hook });
+    assert.equal(d.action, expected, `${body}: ${d.summary}`);
+  }
+  // a file read only in part is not known
+  const e = engine(onDisk);
+  const id = `t${++n}`;
+  e.handle(
+    {
+      hook_event_name: 'PostToolUse',
+      session_id: 's',
+      tool_name: 'Read',
+      tool_input: { file_path: `${HOME}/.claude/hooks/notify.py`, offset: 1, limit: 2 },
+      tool_response: {
+        type: 'text',
+        file: { filePath: `${HOME}/.claude/hooks/notify.py`, content: 'import sys\n', numLines: 2, startLine: 1, totalLines: 40 },
+      },
+      cwd: CWD,
+      tool_use_id: id,
+    },
+    1_800_000_000_000 + n,
+  );
+  assert.equal(pre(e, 'Write', { file_path: USER_SETTINGS, content: hook }).action, 'ask');
+  // what a Read returned is known for hooks only: a test script the session read and runs is judged as before
+  const t = engine(onDisk);
+  read(t, `${CWD}/test-worktree.sh`, '#!/bin/bash\nD=$(mktemp -d)\ncd "$D"\nmkdir -p .claude\necho \'{"env":{}}\' > .claude/settings.json\n');
+  const run = pre(t, 'Bash', { command: `bash ${CWD}/test-worktree.sh` });
+  assert.equal(run.action, 'allow', run.summary);
+});
