@@ -138,7 +138,7 @@ const ELSEWHERE_ENV = /^(\w*_BASE_URL|ANTHROPIC_CUSTOM_HEADERS|OTEL_\w+)$/i;
 const COMMAND_KEYS = ['apiKeyHelper', 'proxyAuthHelper', 'awsCredentialExport', 'awsAuthRefresh', 'gcpAuthRefresh', 'otelHeadersHelper', 'processWrapper'];
 
 /** Words as one shell command line, each single-quoted where it needs to be. */
-function shellWords(words: string[]): string {
+export function shellWords(words: string[]): string {
   return words.map((w) => (/^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 

@@ -15,7 +15,7 @@ import { analyzeBash } from './bash/index.ts';
 import { interpFamily } from './bash/commands/interpreters.ts';
 import { codeLang, codeWrites, type CodeLang } from './code-writes.ts';
 import { baseName as base, resolvePath } from './paths.ts';
-import { commandConcern, settingsChangeConcern, type SettingsFileFacts } from './settings-effect.ts';
+import { commandConcern, resultingText, settingsChangeConcern, shellWords, type SettingsFileFacts } from './settings-effect.ts';
 
 export interface GuardFacts {
   /** the sidecar's state dir (socket, database, key, pid file) */
@@ -647,6 +647,16 @@ export function bashTamper(
     // a relative path after a `cd` may be meant from where it moved to: a settings file there is one
     const p = absAll(w).find(isSettings) ?? abs(w);
     if (!p) continue;
+    // a project's MCP servers written by a shell command: judged like a Write when the command shows the whole text
+    for (const m of absAll(w).filter(mcpJsonFile)) {
+      const shown = bash.fileTexts.filter((f) => abs(f.path) === m);
+      const one = shown.length === 1 && shown[0]!.only && !shown[0]!.append && shown[0]!.text !== null ? shown[0]! : undefined;
+      const file = readSettings?.(m) ?? { path: m, exists: false };
+      const hit = one
+        ? mcpJsonEffect(m, 'Write', { content: one.text }, file, facts, readSettings, knownText)
+        : mcpJsonEffect(m, 'Bash', {}, file, facts, readSettings, knownText);
+      if (hit && !settings) settings = hit;
+    }
     if (isSettings(p)) {
       // a file the command writes whole with known text (cat > f <<'EOF', echo '…' > f, tee f): judged like a Write
       const known = bash.fileTexts.filter((f) => abs(f.path) === p);
@@ -767,6 +777,8 @@ export interface SettingsChange {
   cwd?: string;
   /** the text of a file the session wrote or read whole, by absolute path: a hook that runs one of them is judged by what it holds */
   known?: (path: string) => string | undefined;
+  /** reads another settings file as it is now (a project's .mcp.json is judged by whether the settings approve its servers) */
+  read?: (path: string) => SettingsFileFacts;
 }
 
 /** Settings files whose changes are judged by their effect (not ~/.claude.json, Claude Code's state file). */
@@ -788,6 +800,10 @@ export function settingsLiveFact(file: SettingsFileFacts): string {
  */
 export function fileTamper(path: string, facts: GuardFacts, change?: SettingsChange, note?: (live: string) => void): TamperFinding | undefined {
   if (new Places(facts).inside(path)) return { kind: 'disable', what: `change the guard's own files (${path})` };
+  if (mcpJsonFile(path)) {
+    const file = change?.file.path === path ? change.file : { path, exists: false };
+    return mcpJsonEffect(path, change?.tool ?? 'Write', change?.input ?? {}, file, facts, change?.read, change?.known);
+  }
   if (!settingsFile(path)) return undefined;
   if (change && change.file.path === path && judgedByEffect(path))
     return settingsEffect(path, change.tool, change.input, change.file, facts, change.cwd, note, change.known);
@@ -841,4 +857,97 @@ function settingsEffect(
   const concern = settingsChangeConcern(tool, input, file, judge);
   if (concern === undefined) return undefined;
   return { kind: 'settings', what: `${concern} in Claude Code's settings (${path})` };
+}
+
+/** A project's MCP server file (`.mcp.json` at a project's root): Claude Code starts the stdio servers it names. */
+export function mcpJsonFile(p: string): boolean {
+  return /(^|\/)\.mcp\.json$/i.test(p);
+}
+
+const truthy = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== 0 && v !== '' && v !== 'false';
+
+/**
+ * Which of a project's .mcp.json servers Claude Code would start without asking the user: all of them
+ * when a settings file sets `enableAllProjectMcpServers`, else those `enabledMcpjsonServers` names
+ * (2.1.330 approves project servers by name). Read from the user's and the project's settings; one
+ * that cannot be read, or no reader at all, may approve anything (`all`).
+ */
+function mcpApproved(dir: string, facts: GuardFacts, read: ((p: string) => SettingsFileFacts) | undefined): { all: boolean; names: Set<string> } {
+  const names = new Set<string>();
+  if (!read) return { all: true, names };
+  const files = [`${dir}/.claude/settings.json`, `${dir}/.claude/settings.local.json`];
+  if (facts.home) files.push(`${facts.home}/.claude/settings.json`);
+  for (const f of files) {
+    const x = read(f);
+    if (!x.exists) continue;
+    if (x.error !== undefined || x.text === undefined) return { all: true, names };
+    let o: unknown;
+    try {
+      o = JSON.parse(x.text);
+    } catch {
+      continue; // Claude Code ignores a settings file that is not JSON
+    }
+    if (!o || typeof o !== 'object') continue;
+    const v = o as Record<string, unknown>;
+    if (truthy(v.enableAllProjectMcpServers)) return { all: true, names };
+    if (Array.isArray(v.enabledMcpjsonServers)) for (const n of v.enabledMcpjsonServers) names.add(String(n));
+  }
+  return { all: false, names };
+}
+
+/**
+ * A Write / Edit of a project's .mcp.json (or a shell command writing it): a stdio server it adds or
+ * changes runs its command when Claude Code next starts, outside any tool call the guard checks. When
+ * the settings approve that server without asking the user (enableAllProjectMcpServers, or its name in
+ * enabledMcpjsonServers: changing the command of an approved server runs the new one unasked), the
+ * command is judged like a hook's (commandConcern: no send, no tamper, no secret, no code the guard
+ * cannot read). A server Claude Code will ask the user about goes through.
+ */
+function mcpJsonEffect(
+  path: string,
+  tool: string,
+  input: Record<string, unknown>,
+  file: SettingsFileFacts,
+  facts: GuardFacts,
+  read: ((p: string) => SettingsFileFacts) | undefined,
+  known: ((p: string) => string | undefined) | undefined,
+): TamperFinding | undefined {
+  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+  const approved = mcpApproved(dir, facts, read);
+  if (!approved.all && approved.names.size === 0) return undefined;
+  const what = (why: string): TamperFinding => ({ kind: 'settings', what: `${why} in ${path}, which Claude Code would start without asking the user` });
+  if (file.error !== undefined) return what(`change an MCP server file the guard could not read (${file.error})`);
+  const after = resultingText(tool, input, file.exists ? (file.text ?? '') : undefined);
+  if ('why' in after) return what(`change the MCP servers in a way the guard cannot check (${after.why})`);
+  const servers = (text: string | undefined): Record<string, unknown> => {
+    try {
+      const o = JSON.parse(text ?? '') as { mcpServers?: unknown };
+      return o && typeof o.mcpServers === 'object' && o.mcpServers !== null ? (o.mcpServers as Record<string, unknown>) : {};
+    } catch {
+      return {}; // not JSON: Claude Code starts nothing from it
+    }
+  };
+  const next = servers(after.text);
+  const before = servers(file.exists ? file.text : undefined);
+  const judge = (cmd: string): string | undefined =>
+    commandConcern(cmd, (c) => bashTamper(analyzeBash(c), c, facts, dir)?.what, {
+      cwd: dir,
+      ...(facts.home ? { home: facts.home } : {}),
+      ...(known ? { known } : {}),
+    });
+  for (const [name, srv] of Object.entries(next)) {
+    if (!approved.all && !approved.names.has(name)) continue;
+    if (JSON.stringify(srv) === JSON.stringify(before[name])) continue;
+    const s = (srv && typeof srv === 'object' ? srv : {}) as Record<string, unknown>;
+    if (typeof s.command !== 'string') continue; // a remote (http / sse) server: its tool calls reach the guard's hooks
+    const args = Array.isArray(s.args) ? s.args.map(String) : [];
+    const why = judge(shellWords([s.command, ...args]));
+    if (why) return what(`add or change the MCP server ${name.slice(0, 60)}, ${why}`);
+    const env = (s.env && typeof s.env === 'object' ? s.env : {}) as Record<string, unknown>;
+    const steer = Object.keys(env).find((k) =>
+      /^(NODE_OPTIONS|LD_PRELOAD|LD_LIBRARY_PATH|DYLD_\w+|PYTHONSTARTUP|PYTHONPATH|PERL5OPT|RUBYOPT|BASH_ENV)$/.test(k),
+    );
+    if (steer) return what(`add or change the MCP server ${name.slice(0, 60)} with ${steer} set, which loads code the guard cannot read`);
+  }
+  return undefined;
 }

@@ -457,3 +457,40 @@ test('a script the session read whole, edited and copied is known by its text: a
   const run = pre(t, 'Bash', { command: `bash ${CWD}/test-worktree.sh` });
   assert.equal(run.action, 'allow', run.summary);
 });
+
+test("a project's .mcp.json server that Claude Code would start without asking is judged like a hook; one it asks the user about goes through", () => {
+  const MCP = `${CWD}/.mcp.json`;
+  const files =
+    (approve: Record<string, unknown> | undefined, mcp?: string) =>
+    (p: string): SettingsFileFacts => {
+      if (p === `${CWD}/.claude/settings.local.json` && approve) return { path: p, exists: true, text: JSON.stringify(approve) };
+      if (p === USER_SETTINGS) return onDisk;
+      if (p === MCP && mcp !== undefined) return { path: p, exists: true, text: mcp };
+      return { path: p, exists: false };
+    };
+  const eng = (read: (p: string) => SettingsFileFacts): FlowEngine =>
+    new FlowEngine(defaultConfig(), { seed: 1, home: HOME, guard: { stateDir: STATE }, timeOfDay: () => '10:00:00', settingsFile: read });
+  const evil = JSON.stringify({ mcpServers: { helper: { command: 'bash', args: ['/tmp/x.sh'] } } });
+  const plain = JSON.stringify({ mcpServers: { files: { command: '/usr/bin/cat' } } });
+  // auto-approval on: an unseen script is asked about, by Write, by Edit of an approved name, by a shell write
+  for (const approve of [{ enableAllProjectMcpServers: true }, { enabledMcpjsonServers: ['helper'] }]) {
+    const d = pre(eng(files(approve)), 'Write', { file_path: MCP, content: evil });
+    assert.equal(d.action, 'ask', `${JSON.stringify(approve)}: ${d.summary}`);
+    assert.match(d.summary, /MCP server helper/);
+  }
+  const was = JSON.stringify({ mcpServers: { helper: { command: '/usr/bin/true' } } });
+  const edit = pre(eng(files({ enabledMcpjsonServers: ['helper'] }, was)), 'Edit', {
+    file_path: MCP,
+    old_string: '"/usr/bin/true"',
+    new_string: '"npx", "args": ["evil-pkg"]',
+  });
+  assert.equal(edit.action, 'ask', edit.summary);
+  const shell = pre(eng(files({ enableAllProjectMcpServers: true })), 'Bash', { command: `echo '${evil}' > .mcp.json` });
+  assert.equal(shell.action, 'ask', shell.summary);
+  assert.equal(pre(eng(files({ enableAllProjectMcpServers: true })), 'Bash', { command: 'cp /tmp/m.json .mcp.json' }).action, 'ask');
+  // a command the guard can read, a server Claude Code asks about (no approval), one approved under another name: quiet
+  assert.equal(pre(eng(files({ enableAllProjectMcpServers: true })), 'Write', { file_path: MCP, content: plain }).action, 'allow');
+  assert.equal(pre(eng(files(undefined)), 'Write', { file_path: MCP, content: evil }).action, 'allow');
+  assert.equal(pre(eng(files({ enabledMcpjsonServers: ['other'] })), 'Write', { file_path: MCP, content: evil }).action, 'allow');
+  assert.equal(pre(eng(files(undefined)), 'Bash', { command: 'cp /tmp/m.json .mcp.json' }).action, 'allow');
+});
