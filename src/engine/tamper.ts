@@ -647,6 +647,24 @@ export function bashTamper(
     // a relative path after a `cd` may be meant from where it moved to: a settings file there is one
     const p = absAll(w).find(isSettings) ?? abs(w);
     if (!p) continue;
+    // a shell's startup file (~/.bashrc, ~/.profile …): what is added runs in every later shell, outside any tool call
+    for (const r of absAll(w).filter((x) => shellStartupFile(x, facts.home))) {
+      const shown = bash.fileTexts.filter((f) => abs(f.path) === r);
+      const one = shown.length === 1 && shown[0]!.only && shown[0]!.text !== null ? shown[0]! : undefined;
+      let hit: TamperFinding | undefined;
+      if (!one) hit = startupHit(r, 'text the guard does not see');
+      else if (one.append) hit = startupEffect(r, one.text as string, facts, cwd, knownText);
+      else {
+        const file = readSettings?.(r);
+        const had = new Set((file?.exists ? (file.text ?? '') : '').split('\n').map((l) => l.trim()));
+        const added = (one.text as string)
+          .split('\n')
+          .filter((l) => !had.has(l.trim()))
+          .join('\n');
+        hit = file?.error !== undefined ? startupHit(r, `a file the guard could not read (${file.error})`) : startupEffect(r, added, facts, cwd, knownText);
+      }
+      if (hit && !settings) settings = hit;
+    }
     // a project's MCP servers written by a shell command: judged like a Write when the command shows the whole text
     for (const m of absAll(w).filter(mcpJsonFile)) {
       const shown = bash.fileTexts.filter((f) => abs(f.path) === m);
@@ -804,6 +822,20 @@ export function fileTamper(path: string, facts: GuardFacts, change?: SettingsCha
     const file = change?.file.path === path ? change.file : { path, exists: false };
     return mcpJsonEffect(path, change?.tool ?? 'Write', change?.input ?? {}, file, facts, change?.read, change?.known);
   }
+  if (shellStartupFile(path, facts.home)) {
+    const file = change?.file.path === path ? change.file : { path, exists: false };
+    const before = file.exists ? (file.text ?? '') : '';
+    const after =
+      file.error === undefined ? resultingText(change?.tool ?? 'Write', change?.input ?? {}, file.exists ? before : undefined) : { why: file.error };
+    if ('why' in after) return startupHit(path, `a change the guard cannot check (${after.why})`);
+    // what the change adds: lines the file does not hold now
+    const had = new Set(before.split('\n').map((l) => l.trim()));
+    const added = after.text
+      .split('\n')
+      .filter((l) => !had.has(l.trim()))
+      .join('\n');
+    return startupEffect(path, added, facts, change?.cwd, change?.known);
+  }
   if (!settingsFile(path)) return undefined;
   if (change && change.file.path === path && judgedByEffect(path))
     return settingsEffect(path, change.tool, change.input, change.file, facts, change.cwd, note, change.known);
@@ -950,4 +982,38 @@ function mcpJsonEffect(
     if (steer) return what(`add or change the MCP server ${name.slice(0, 60)} with ${steer} set, which loads code the guard cannot read`);
   }
   return undefined;
+}
+
+/** A shell's startup file: the user's (~/.bashrc, ~/.profile, ~/.zshrc, fish's config …) or the system's (/etc/profile.d …). */
+export function shellStartupFile(p: string, home: string | undefined): boolean {
+  if (/^\/etc\/(profile|bash\.bashrc|bashrc|zshrc|zshenv|zprofile|environment)$|^\/etc\/(profile\.d|zsh)\/[^/]+$/.test(p)) return true;
+  if (!home || !p.startsWith(`${home}/`)) return false;
+  const rel = p.slice(home.length + 1);
+  return /^\.(bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zshenv|zprofile|zlogin|zlogout|kshrc|mkshrc)$|^\.config\/fish\/(config\.fish|conf\.d\/[^/]+)$/.test(
+    rel,
+  );
+}
+
+function startupHit(path: string, why: string): TamperFinding {
+  return {
+    kind: 'settings',
+    what: `add ${why} to ${path}, which every later shell runs (Claude Code's among them)`,
+  };
+}
+
+/** Lines added to a shell's startup file, judged like a hook's command: they run later, unseen. */
+function startupEffect(
+  path: string,
+  added: string,
+  facts: GuardFacts,
+  cwd: string | undefined,
+  known: ((p: string) => string | undefined) | undefined,
+): TamperFinding | undefined {
+  if (added.trim() === '') return undefined;
+  const why = commandConcern(added, (c) => bashTamper(analyzeBash(c), c, facts, cwd)?.what, {
+    ...(cwd ? { cwd } : {}),
+    ...(facts.home ? { home: facts.home } : {}),
+    ...(known ? { known } : {}),
+  });
+  return why ? startupHit(path, why) : undefined;
 }
