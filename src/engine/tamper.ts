@@ -505,6 +505,11 @@ export function bashTamper(
     const cli = cliTamper(argv, cmd, facts) ?? claudeTamper(argv, cmd, command) ?? packageTamper(argv, cmd);
     if (cli?.kind === 'disable') return cli;
     if (cli && !settings) settings = cli;
+    // git configured to run code in later git commands (hooks path, fsmonitor, pager, alias !cmd …)
+    if (cmd === 'git' && !settings) {
+      const hit = gitConfigTamper(args, facts, cwd);
+      if (hit) settings = hit;
+    }
     // a command scheduled to run later (at, batch, crontab): what it would run, judged now
     if ((cmd === 'at' || cmd === 'batch' || cmd === 'crontab') && depth < MAX_CODE_SHELL_DEPTH) {
       const texts = [
@@ -647,6 +652,13 @@ export function bashTamper(
     // a relative path after a `cd` may be meant from where it moved to: a settings file there is one
     const p = absAll(w).find(isSettings) ?? abs(w);
     if (!p) continue;
+    // a git hook written by a shell command: judged by its text when the command shows it whole
+    for (const g of absAll(w).filter(gitHookFile)) {
+      const shown = bash.fileTexts.filter((f) => abs(f.path) === g);
+      const one = shown.length === 1 && shown[0]!.only && !shown[0]!.append && shown[0]!.text !== null ? shown[0]! : undefined;
+      const hit = one ? gitHookEffect(g, one.text as string, facts, cwd, knownText) : gitHookHit(g, 'text the guard does not see');
+      if (hit && !settings) settings = hit;
+    }
     // a shell's startup file (~/.bashrc, ~/.profile …): what is added runs in every later shell, outside any tool call
     for (const r of absAll(w).filter((x) => shellStartupFile(x, facts.home))) {
       const shown = bash.fileTexts.filter((f) => abs(f.path) === r);
@@ -821,6 +833,13 @@ export function fileTamper(path: string, facts: GuardFacts, change?: SettingsCha
   if (mcpJsonFile(path)) {
     const file = change?.file.path === path ? change.file : { path, exists: false };
     return mcpJsonEffect(path, change?.tool ?? 'Write', change?.input ?? {}, file, facts, change?.read, change?.known);
+  }
+  if (gitHookFile(path)) {
+    const file = change?.file.path === path ? change.file : { path, exists: false };
+    const after =
+      file.error === undefined ? resultingText(change?.tool ?? 'Write', change?.input ?? {}, file.exists ? (file.text ?? '') : undefined) : { why: file.error };
+    if ('why' in after) return gitHookHit(path, `a change the guard cannot check (${after.why})`);
+    return gitHookEffect(path, after.text, facts, change?.cwd, change?.known);
   }
   if (shellStartupFile(path, facts.home)) {
     const file = change?.file.path === path ? change.file : { path, exists: false };
@@ -1016,4 +1035,65 @@ function startupEffect(
     ...(known ? { known } : {}),
   });
   return why ? startupHit(path, why) : undefined;
+}
+
+/** A git hook of a repository (.git/hooks/pre-commit …; the samples git ships are not run). */
+export function gitHookFile(p: string): boolean {
+  return /(^|\/)\.git\/hooks\/[^/]+$/.test(p) && !p.endsWith('.sample');
+}
+
+function gitHookHit(path: string, why: string): TamperFinding {
+  return { kind: 'settings', what: `write ${why} into the git hook ${path}, which git runs in later commands where the guard sees only the git command` };
+}
+
+/** A git hook's text, judged like a hook command of the settings (run as the program it is: its #! line says by what). */
+function gitHookEffect(
+  path: string,
+  text: string,
+  facts: GuardFacts,
+  cwd: string | undefined,
+  known: ((p: string) => string | undefined) | undefined,
+): TamperFinding | undefined {
+  const why = commandConcern(shellWords([path]), (c) => bashTamper(analyzeBash(c), c, facts, cwd)?.what, {
+    ...(cwd ? { cwd } : {}),
+    ...(facts.home ? { home: facts.home } : {}),
+    known: (p) => (p === path ? text : known?.(p)),
+  });
+  return why ? gitHookHit(path, why) : undefined;
+}
+
+/** git configuration keys whose value is a command git runs (alias values only when they start with !). */
+const GIT_COMMAND_KEYS =
+  /^(core\.(fsmonitor|sshcommand|pager|editor|askpass)|sequence\.editor|diff\.external|credential(\..+)?\.helper|gpg(\.\w+)?\.program|pager\.[\w-]+|filter\..+\.(clean|smudge|process)|diff\..+\.(textconv|command)|merge\..+\.driver|uploadpack\.packobjectshook|alias\..+)$/;
+/** git configuration keys that load hooks or more configuration from a place the guard does not read. */
+const GIT_LOAD_KEYS = /^(core\.hookspath|init\.templatedir|include\.path|includeif\..+\.path)$/;
+
+/** `git config [scope] key value`: a value git runs later, judged like a hook command; a hooks path or included config, asked about. */
+function gitConfigTamper(args: string[], facts: GuardFacts, cwd: string | undefined): TamperFinding | undefined {
+  const at = args.indexOf('config');
+  if (at < 0 || args.slice(0, at).some((a) => !a.startsWith('-') && !['-C', '-c'].includes(args[args.indexOf(a) - 1] ?? ''))) return undefined;
+  const words: string[] = [];
+  const rest = args.slice(at + 1);
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as string;
+    if (a === '--file' || a === '-f' || a === '--type' || a === '--blob') i++;
+    else if (!a.startsWith('-')) words.push(a);
+  }
+  if (rest.some((a) => /^--(get|list|unset|remove-section|rename-section|show|edit)/.test(a) || a === '-l' || a === '-e')) return undefined;
+  const sub = words[0] === 'set' ? words.slice(1) : words;
+  const [key, value] = sub;
+  if (key === undefined || value === undefined) return undefined;
+  const k = key.toLowerCase();
+  const how = (why: string): TamperFinding => ({
+    kind: 'settings',
+    what: `set git's ${key} to ${why}, which git runs in later commands where the guard sees only the git command`,
+  });
+  if (GIT_LOAD_KEYS.test(k)) return how(`${value.slice(0, 80)}, hooks or configuration the guard does not read`);
+  if (!GIT_COMMAND_KEYS.test(k) || (k.startsWith('alias.') && !value.startsWith('!'))) return undefined;
+  const command = k.startsWith('alias.') ? value.slice(1) : value;
+  const why = commandConcern(command, (c) => bashTamper(analyzeBash(c), c, facts, cwd)?.what, {
+    ...(cwd ? { cwd } : {}),
+    ...(facts.home ? { home: facts.home } : {}),
+  });
+  return why ? how(why) : undefined;
 }
