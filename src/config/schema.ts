@@ -183,7 +183,7 @@ export const configSchema = z
         maxResponseBytes: int(1024, 64 * 1024 * 1024, 1024 * 1024, 'bytes of one tool response that are fingerprinted'),
         persist: bool(
           true,
-          "save open sessions' flow state (keyed hashes, never content) in the state database, so a restart or crash of the sidecar keeps protecting them",
+          "save open sessions' flow state (keyed hashes, never content in clear; the texts of files a session wrote are sealed) in the state database, so a restart or crash of the sidecar keeps protecting them",
         ),
       })
       .prefault({}),
