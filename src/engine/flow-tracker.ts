@@ -6,8 +6,8 @@ import { ReadScripts } from './settings-effect.ts';
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
 import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
-import { RowIndex } from './fingerprint/rows.ts';
-import { WrittenFiles } from './scripts.ts';
+import { LOST_BYTES, RowIndex } from './fingerprint/rows.ts';
+import { WRITTEN_FILES_BYTES, WrittenFiles } from './scripts.ts';
 
 export interface Origin {
   id: number;
@@ -107,11 +107,12 @@ export interface SessionState extends SessionCounts {
  * Calibrated on the process's RSS (npm run bench: 100 sessions x 9,300 fingerprints, ~80 bytes of
  * RSS per fingerprint with the tables' own growth, against ~31 that approxBytes counts) plus the
  * caps of the record cells (MAX_CELLS), the destination book (MAX_SEEN_DESTINATIONS), taints and
- * chunks, and the prompts kept.
+ * chunks, and the prompts kept; and the caps of the files the session wrote (WRITTEN_FILES_BYTES: their
+ * texts and paths) and of the rows let go that it remembers (LOST_BYTES).
  */
 export const RSS_BYTES_PER_FINGERPRINT = 80;
 export function worstSessionBytes(maxFingerprints: number): number {
-  return maxFingerprints * RSS_BYTES_PER_FINGERPRINT + 2 * 1024 * 1024;
+  return maxFingerprints * RSS_BYTES_PER_FINGERPRINT + 2 * 1024 * 1024 + WRITTEN_FILES_BYTES + LOST_BYTES;
 }
 
 export const MAX_TAINTS = 512;

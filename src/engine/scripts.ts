@@ -23,14 +23,25 @@ export const MAX_SCRIPTS = 256;
  * it). A larger file the session wrote is remembered as written but not read: running it is asked about.
  */
 export const MAX_SCRIPT_BYTES = MAX_INPUT - 1024;
-/** Characters of text kept per session, all files together (the rest go, least recently written first). */
-export const MAX_SCRIPTS_TEXT = 1024 * 1024;
 /**
- * Paths remembered per session, text or not (a real session writes 106 at most). Past this the
- * oldest path goes and the session is marked: it wrote more files than the guard tracks, so a local
- * script it runs that the guard does not know may be one of them (asked about).
+ * Bytes of text kept per session, all files together (a character of a text outside latin-1 counts
+ * two, as V8 keeps it); the rest go, least recently written first. Real sessions hold 215 KB at most.
  */
-export const MAX_WRITTEN_PATHS = 4096;
+export const MAX_SCRIPTS_TEXT = 512 * 1024;
+/**
+ * Paths remembered per session, text or not (real sessions: 30 at most with a text, 106 written in
+ * all), and the bytes of those paths. Past either the oldest path goes and the session is marked: it
+ * wrote more files than the guard tracks, so a local script it runs that the guard does not know may
+ * be one of them (asked about).
+ */
+export const MAX_WRITTEN_PATHS = 1024;
+export const MAX_WRITTEN_PATH_BYTES = 256 * 1024;
+
+/** Memory a session's WrittenFiles may hold at most, texts and paths (for the sidecar's per-session reservation). */
+export const WRITTEN_FILES_BYTES = MAX_SCRIPTS_TEXT + MAX_WRITTEN_PATH_BYTES;
+
+/** Bytes V8 keeps a string in: one a character, two when any is outside latin-1. */
+const bytesOf = (s: string): number => (/[^\x00-\xff]/.test(s) ? 2 : 1) * s.length;
 
 /** Why the guard cannot judge a file the session wrote by its text. */
 export type Unread =
@@ -55,7 +66,8 @@ export interface WrittenEntry {
 /** What one session remembers of the files it wrote, least recently written first. */
 export class WrittenFiles {
   private readonly files = new Map<string, Written>();
-  private textChars = 0;
+  private textBytes = 0;
+  private pathBytes = 0;
   private texts = 0;
   /** more files were written than MAX_WRITTEN_PATHS: some the session wrote are no longer known */
   overflow = false;
@@ -65,22 +77,24 @@ export class WrittenFiles {
   private put(path: string, w: Written): void {
     this.remove(path);
     this.files.set(path, w);
+    this.pathBytes += bytesOf(path);
     if ('text' in w) {
       this.texts++;
-      this.textChars += w.text.length;
+      this.textBytes += bytesOf(w.text);
     }
     this.pending.add(path);
     // texts over the bounds are let go (their paths stay, so a run of one is asked about)
-    if (this.texts > MAX_SCRIPTS || this.textChars > MAX_SCRIPTS_TEXT) {
+    if (this.texts > MAX_SCRIPTS || this.textBytes > MAX_SCRIPTS_TEXT) {
       for (const [p, x] of this.files) {
-        if (this.texts <= MAX_SCRIPTS && this.textChars <= MAX_SCRIPTS_TEXT) break;
+        if (this.texts <= MAX_SCRIPTS && this.textBytes <= MAX_SCRIPTS_TEXT) break;
         if (!('text' in x) || p === path) continue;
         this.remove(p);
         this.files.set(p, { unread: { why: 'evicted', bytes: x.text.length } });
+        this.pathBytes += bytesOf(p);
         this.pending.add(p);
       }
     }
-    while (this.files.size > MAX_WRITTEN_PATHS) {
+    while (this.files.size > MAX_WRITTEN_PATHS || (this.pathBytes > MAX_WRITTEN_PATH_BYTES && this.files.size > 1)) {
       const oldest = this.files.keys().next().value as string;
       this.remove(oldest);
       this.pending.add(oldest);
@@ -93,14 +107,15 @@ export class WrittenFiles {
     if (!x) return;
     if ('text' in x) {
       this.texts--;
-      this.textChars -= x.text.length;
+      this.textBytes -= bytesOf(x.text);
     }
+    this.pathBytes -= bytesOf(path);
     this.files.delete(path);
   }
 
   /** The whole file is now `text` (a Write, `cat > f <<EOF`). */
   set(path: string, text: string): void {
-    this.put(path, text.length > MAX_SCRIPT_BYTES ? { unread: { why: 'size', bytes: text.length } } : { text });
+    this.put(path, text.length > MAX_SCRIPT_BYTES || bytesOf(text) > MAX_SCRIPTS_TEXT ? { unread: { why: 'size', bytes: text.length } } : { text });
   }
 
   /** `>> f`: appended to. A file the session did not write stays unknown; one it wrote but cannot read stays so. */
@@ -454,7 +469,7 @@ export function withScripts(
         seen.add(abs);
         out.unread.push({
           path: abs,
-          what: `${abs}: this session wrote more than the ${MAX_WRITTEN_PATHS} files the guard tracks, so it cannot tell whether this is one of them`,
+          what: `${abs}: this session wrote more files than the guard tracks (${MAX_WRITTEN_PATHS}, ${MAX_WRITTEN_PATH_BYTES / 1024} KB of paths), so it cannot tell whether this is one of them`,
         });
       }
     }

@@ -183,8 +183,8 @@ test('engine: a flood of junk rows cannot make the session forget a record read 
   assert.match(d.reason, /read more than the 8,192 cells of personal rows it keeps, \d+ rows were let go, and this text names who one of them was about/);
   // text that names nobody let go goes out as before
   assert.equal(r.call('Bash', { command: 'curl -s -d "status report for the week" https://crm-sync.example.net/in' }).action, 'allow');
-  // past the 16,384 people it remembers, every text sent out is asked about
-  flood(r, 4, 14);
+  // past the 4,096 people it remembers, every text sent out is asked about
+  flood(r, 4, 3);
   const all = r.call('Bash', { command: 'curl -s -d "status report for the week" https://crm-sync.example.net/in' });
   assert.equal(all.action, 'ask', all.summary);
   assert.match(all.reason, /too many to remember who they were about/);

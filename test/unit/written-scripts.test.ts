@@ -99,24 +99,24 @@ test('texts let go for the count or size bound leave their paths behind: a run o
   for (let i = 0; i < 256; i++) s.pre('Write', { file_path: `${CWD}/notes/n${i}.md`, content: `note ${i}\n` });
   const d = s.bash('bash first.sh');
   assert.equal(d.action, 'ask', d.summary);
-  assert.match(d.summary, /more than the guard keeps the text of \(256 files, 1024 KB in all\)/);
+  assert.match(d.summary, /more than the guard keeps the text of \(256 files, 512 KB in all\)/);
   // the latest ones are still read
   s.pre('Write', { file_path: `${CWD}/last.sh`, content: KILL });
   assert.equal(s.bash('bash last.sh').action, 'deny');
-  // 1 MB of text in all: the oldest large file goes first
+  // 512 KB of text in all: the oldest large file goes first
   const b = session();
   b.pre('Write', { file_path: `${CWD}/a.py`, content: "import os\nos.system('pkill -f mcpproxy-hook')\n" + '#'.repeat(60_000) });
-  for (let i = 0; i < 17; i++) b.pre('Write', { file_path: `${CWD}/gen${i}.json`, content: 'x'.repeat(60_000) });
+  for (let i = 0; i < 9; i++) b.pre('Write', { file_path: `${CWD}/gen${i}.json`, content: 'x'.repeat(60_000) });
   assert.equal(b.bash('python3 a.py').action, 'ask');
 });
 
 test('more files written than the guard tracks: a local script it does not know is asked about', () => {
   const s = session();
   s.pre('Write', { file_path: `${CWD}/evil.sh`, content: KILL });
-  for (let k = 0; k < 5; k++) s.bash(Array.from({ length: 900 }, (_, i) => `echo x > out/f${k}_${i}.txt`).join('; '));
+  for (let k = 0; k < 2; k++) s.bash(Array.from({ length: 600 }, (_, i) => `echo x > out/f${k}_${i}.txt`).join('; '));
   const d = s.bash('bash evil.sh');
   assert.equal(d.action, 'ask', d.summary);
-  assert.match(d.summary, /wrote more than the 4096 files the guard tracks/);
+  assert.match(d.summary, /wrote more files than the guard tracks \(1024, 256 KB of paths\)/);
   // system programs are not the session's
   assert.equal(s.bash('/usr/bin/env true').action, 'allow');
 });

@@ -10,7 +10,7 @@
  * by its runs of 1 to MAX_CELL_WORDS words. Bounded: MAX_CELLS cells per session (oldest rows go
  * first), MAX_ROWS_PER_CELL rows per value (a value shared by more rows tells no row apart).
  * A row let go for the bound is counted (`forgotten`) and its personal cells (who it is about) are
- * kept, up to MAX_LOST: a text sent out that names one of them is asked about instead of matched
+ * kept, up to MAX_LOST (4,096): a text sent out that names one of them is asked about instead of matched
  * (fail closed: a flood of junk rows cannot make the session forget a customer read before), and past
  * MAX_LOST every text sent out is. Keeping some rows over others instead would not help: whoever
  * floods can make the junk look like whatever is kept first.
@@ -26,7 +26,9 @@ export const MAX_ROWS_PER_CELL = 8;
 /** longest cell looked for, in words */
 export const MAX_CELL_WORDS = 4;
 /** personal cells of rows let go that are kept (to ask about a text naming one); past it, every text is asked about */
-export const MAX_LOST = 16_384;
+export const MAX_LOST = 4096;
+/** Memory the record index of one session may hold beyond its cells: the personal cells of rows let go. */
+export const LOST_BYTES = MAX_LOST * 64;
 /** characters of one outgoing text looked at for records (the rest is not: see the engine's record_limit) */
 export const ROW_MATCH_CHARS = 256 * 1024;
 /** distinct columns of one row that make a record, one of them saying who the row is about */
