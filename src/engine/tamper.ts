@@ -73,6 +73,14 @@ const EDITORS = new Set(['vi', 'vim', 'nvim', 'ex', 'ed', 'emacs', 'nano', 'pico
 /** interpreters whose code (argument, script, heredoc) can write any file or signal any process */
 const INTERPRETER = /^(python[\d.]*|pypy[\d.]*|node|nodejs|deno|bun|perl|ruby|php|lua|luajit|Rscript|osascript|tclsh|awk|gawk|mawk)$/;
 const SYSTEMCTL_OFF = new Set(['stop', 'disable', 'mask', 'kill', 'edit', 'revert', 'set-property', 'freeze']);
+/** systemctl --user verbs that stop every user service at once (the user manager exits, or switches to a target without them) */
+const SYSTEMCTL_ALL_OFF = new Set(['exit', 'isolate', 'halt', 'poweroff', 'reboot', 'kexec']);
+/** programs that attach to, stop or starve a process given by its pid (ptrace stops it; prlimit can take its descriptors) */
+const ATTACHERS = new Set(['gdb', 'lldb', 'strace', 'ltrace', 'prlimit', 'cpulimit', 'gcore', 'perf', 'criu', 'reptyr']);
+/** the guard's sidecar reached directly: its Unix sockets, its HTTP hook path, its token file */
+const GUARD_ENDPOINT = /\bsidecar\.sock\b|\bmcp\.sock\b|\/mcpproxy-hook\/v1\b|\bhttp-token\b/;
+/** programs that can connect to a socket or post to a URL */
+const CONNECTORS = /^(socat|nc|ncat|netcat|nc\.openbsd|curl|wget|http|https|xh|websocat|python[\d.]*|pypy[\d.]*|node|nodejs|deno|bun|perl|ruby|php)$/;
 const LAUNCHCTL_OFF = new Set(['bootout', 'unload', 'disable', 'remove', 'kill', 'stop']);
 /** signals that do not stop, freeze or kill (kill -0 only asks whether the process exists) */
 const HARMLESS_SIGNALS = new Set(['0', 'cont', 'sigcont', '18', 'winch', 'sigwinch']);
@@ -210,7 +218,10 @@ function killHitsUs(cmd: string, args: string[], facts: GuardFacts): string | un
     const full = args.includes('-f') || opts.some((o) => /^-[a-zA-Z]*f/.test(o) && !o.startsWith('--'));
     const positional = args.filter((a, i) => !a.startsWith('-') && !['-s', '-u', '-U', '-g', '-G', '-P', '-t', '--signal'].includes(args[i - 1] ?? ''));
     const pattern = positional[positional.length - 1];
-    if (pattern === undefined) return undefined;
+    // no pattern, only a selection (pkill -u $USER, killall -u me, pkill -P 1): every process it selects, the sidecar among them
+    const selects = args.find((a) => ['-u', '-U', '-g', '-G', '-P', '-s', '-t', '--user', '--uid', '--parent', '--session', '--terminal'].includes(a));
+    if (pattern === undefined)
+      return selects ? `every process selected by ${selects} ${args[args.indexOf(selects) + 1] ?? ''}, the guard's sidecar among them`.trim() : undefined;
     const subject = full ? facts.sidecarCmdline : (facts.sidecarName ?? 'node');
     if (subject === undefined) return pattern === 'node' || pattern === 'nodejs' ? `every ${pattern} process, the guard's sidecar among them` : undefined;
     if (cmd === 'killall' && !args.includes('-r'))
@@ -314,6 +325,8 @@ function claudeTamper(argv: string[], cmd: string, command: string): TamperFindi
   if (off) return { kind: 'disable', what: `run Claude Code with ${off}, which skips the guard's hooks: nothing would check what that session does` };
   if (HOOKS_OFF_ENV.test(command))
     return { kind: 'disable', what: "run Claude Code with CLAUDE_CODE_SIMPLE or CLAUDE_CODE_SAFE_MODE set, which skips the guard's hooks" };
+  if (/\b(CLAUDE_CONFIG_DIR|HOME)\s*=/.test(command))
+    return { kind: 'disable', what: "run Claude Code with another CLAUDE_CONFIG_DIR or HOME, where the guard's hooks are not" };
   const sources = value('--setting-sources');
   if (sources !== undefined && !sources.split(',').some((x) => x.trim() === 'user'))
     return { kind: 'disable', what: `run Claude Code without the user's settings (--setting-sources ${sources.slice(0, 40)}), where the guard's hooks are` };
@@ -484,6 +497,19 @@ export function bashTamper(
     const files = args.filter((a) => !a.startsWith('-'));
     if (INTERPRETER.test(cmd)) interpreted = true;
 
+    // the guard's sidecar talked to directly (its socket or hook endpoint), as only its hooks should: made-up events
+    // (a user prompt naming a destination, output of calls never made) would make it trust or forget what it should not
+    if (CONNECTORS.test(cmd) && GUARD_ENDPOINT.test(command))
+      return { kind: 'disable', what: `talk to the guard's sidecar directly (${cmd} to its socket or hook endpoint), as only its hooks should` };
+    if (ATTACHERS.has(cmd) && facts.sidecarPid !== undefined && args.some((a) => a.replace(/^--?(pid|p)=?/, '') === String(facts.sidecarPid)))
+      return { kind: 'disable', what: `attach to or stop the guard's sidecar (${cmd} on pid ${facts.sidecarPid})` };
+    if (cmd === 'systemctl' && args.includes('--user') && args.some((a) => SYSTEMCTL_ALL_OFF.has(a)))
+      return { kind: 'disable', what: `stop every user service, the guard's among them (systemctl --user ${args.find((a) => SYSTEMCTL_ALL_OFF.has(a))})` };
+    if (cmd === 'loginctl' && args.some((a) => a === 'terminate-user' || a === 'kill-user' || a === 'terminate-session' || a === 'kill-session'))
+      return {
+        kind: 'disable',
+        what: `end this user's processes, the guard's sidecar among them (loginctl ${args.find((a) => /^(terminate|kill)-/.test(a))})`,
+      };
     if (KILLERS.has(cmd)) {
       if (mentionsUs && cmd !== 'pgrep') return { kind: 'disable', what: `stop the guard's sidecar (${cmd})` };
       const hit = killHitsUs(cmd, args, facts);
@@ -649,6 +675,11 @@ export function bashTamper(
   }
   for (const w of bash.writePaths) {
     for (const q of absAll(w)) if (places.inside(q)) return { kind: 'disable', what: `overwrite the guard's own files (${w})` };
+    // a cgroup frozen or killed (the service's, or a slice above it), the sidecar's /proc entries written
+    if (/^\/sys\/fs\/cgroup\/.*\/(cgroup\.(freeze|kill|procs)|memory\.max|memory\.high|pids\.max|cpu\.max)$/.test(w))
+      return { kind: 'disable', what: `freeze, kill or starve a control group, the guard's sidecar's among them (${w})` };
+    if (facts.sidecarPid !== undefined && w.startsWith(`/proc/${facts.sidecarPid}/`))
+      return { kind: 'disable', what: `write into the guard's sidecar process (${w})` };
     // a relative path after a `cd` may be meant from where it moved to: a settings file there is one
     const p = absAll(w).find(isSettings) ?? abs(w);
     if (!p) continue;
