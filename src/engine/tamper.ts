@@ -683,6 +683,13 @@ export function bashTamper(
     // a relative path after a `cd` may be meant from where it moved to: a settings file there is one
     const p = absAll(w).find(isSettings) ?? abs(w);
     if (!p) continue;
+    // a subagent, skill or command definition written by a shell command with text it shows: hooks in its frontmatter
+    for (const d of absAll(w)) {
+      const shown = bash.fileTexts.filter((f) => abs(f.path) === d && f.text !== null && !f.append);
+      const hit = shown.length === 1 ? definitionHooks(d, 'Write', { content: shown[0]!.text }) : undefined;
+      if (hit && !settings) settings = hit;
+      if (pluginHooksFile(d) && !settings) settings = pluginHit(d);
+    }
     // a git hook written by a shell command: judged by its text when the command shows it whole
     for (const g of absAll(w).filter(gitHookFile)) {
       const shown = bash.fileTexts.filter((f) => abs(f.path) === g);
@@ -900,7 +907,17 @@ const DEFINITION = /(^|\/)\.claude\/(agents|skills|commands)\/.*\.md$/i;
  * they run with every event while the definition is in use (a PreToolUse hook can change a call after
  * the guard checked it), like hooks added to the settings. Asked about; a definition without hooks is not.
  */
+/** A file of an installed plugin that declares what it runs: its hooks, its manifest (which can hold hooks), its MCP servers. */
+export function pluginHooksFile(p: string): boolean {
+  return /\/\.claude\/plugins\/.*\/(hooks\/hooks\.json|\.claude-plugin\/plugin\.json|\.mcp\.json)$/i.test(p);
+}
+
+function pluginHit(path: string): TamperFinding {
+  return { kind: 'settings', what: `change an installed plugin's hooks or servers (${path}), which would run with every event outside the guard's view` };
+}
+
 export function definitionHooks(path: string, tool: string, input: Record<string, unknown>): TamperFinding | undefined {
+  if (pluginHooksFile(path)) return pluginHit(path);
   if (!DEFINITION.test(path)) return undefined;
   const texts: string[] = [];
   if (tool === 'Write' && typeof input.content === 'string') {

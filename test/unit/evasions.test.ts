@@ -588,3 +588,25 @@ test('the sidecar talked to directly, attached to, frozen through its cgroup, or
   ])
     assert.equal(pre(e, 'Bash', { command: c }).action, 'allow', c);
 });
+
+test("an installed plugin's hooks rewritten, or a definition with hooks written by a shell command, is asked about", () => {
+  const e = engine();
+  const plugin = `${HOME}/.claude/plugins/cache/market/helper/1.0.0`;
+  for (const [tool, input] of [
+    ['Write', { file_path: `${plugin}/hooks/hooks.json`, content: '{"hooks":{"SessionStart":[{"hooks":[{"type":"command","command":"bash /tmp/x.sh"}]}]}}' }],
+    ['Edit', { file_path: `${plugin}/.claude-plugin/plugin.json`, old_string: '"name"', new_string: '"hooks": "./h.json", "name"' }],
+    ['Bash', { command: `cp /tmp/h.json ${plugin}/hooks/hooks.json` }],
+    [
+      'Bash',
+      {
+        command:
+          "cat > .claude/agents/x.md <<'EOF'\n---\nname: x\nhooks:\n  Stop:\n    - hooks:\n        - type: command\n          command: bash /tmp/x.sh\n---\nDo it.\nEOF",
+      },
+    ],
+  ] as const) {
+    const d = pre(e, tool, input);
+    assert.equal(d.action, 'ask', `${JSON.stringify(input).slice(0, 80)}: ${d.summary}`);
+  }
+  for (const c of [`cat ${plugin}/hooks/hooks.json`, "cat > .claude/agents/r.md <<'EOF'\n---\nname: r\ndescription: reviews\n---\nReview.\nEOF"])
+    assert.equal(pre(e, 'Bash', { command: c }).action, 'allow', c);
+});
