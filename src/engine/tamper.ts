@@ -648,7 +648,8 @@ export function bashTamper(
       // a directory copied over the one that holds them: into ~/.claude (cp -r d/. ~/.claude, rsync -a d/ ~/.claude/,
       // mv d ~/.claude) or a `.claude` directory copied into a directory (cp -r /tmp/x/.claude ~/)
       if (!settings && (COPIERS.has(cmd) || cmd === 'mv') && files.length >= 2) {
-        const whole = cmd === 'mv' || cmd === 'rsync' || args.some((x) => /^-[a-zA-Z]*[rRa]/.test(x) || x === '--recursive' || x === '--archive');
+        const whole =
+          cmd === 'mv' || cmd === 'ln' || cmd === 'rsync' || args.some((x) => /^-[a-zA-Z]*[rRa]/.test(x) || x === '--recursive' || x === '--archive');
         const sources = files.slice(0, -1);
         const dest = files[files.length - 1]!;
         const hit = absAll(dest).some(
@@ -657,6 +658,14 @@ export function bashTamper(
             (whole && sources.some((x) => /(^|\/)\.claude\/?$/i.test(x)) && !/(^|\/)\.claude(\/|$)/i.test(p.slice(p.lastIndexOf('/')))),
         );
         if (hit) settings = settingsHit(dest);
+        // a whole directory copied into the home dir or above the settings or the guard (rsync -a /tmp/x/ ~/, cp -r d/. ~):
+        // what it holds is not known here, like an archive's members
+        const into = absAll(dest).find((p) => above(p) !== '');
+        if (!settings && (cmd === 'rsync' || cmd === 'cp') && whole && into !== undefined)
+          settings = {
+            kind: 'settings',
+            what: `copy a directory into ${into} (${cmd}), above ${above(into)}: what it holds may replace them, and the guard cannot list it`,
+          };
       }
     }
   }

@@ -610,3 +610,17 @@ test("an installed plugin's hooks rewritten, or a definition with hooks written 
   for (const c of [`cat ${plugin}/hooks/hooks.json`, "cat > .claude/agents/r.md <<'EOF'\n---\nname: r\ndescription: reviews\n---\nReview.\nEOF"])
     assert.equal(pre(e, 'Bash', { command: c }).action, 'allow', c);
 });
+
+test('a directory copied into the home dir, or a link put in place of ~/.claude, is asked about', () => {
+  const e = engine();
+  for (const c of ['rsync -a /tmp/x/ ~/', 'cp -r /tmp/x/. ~', 'cp -a /tmp/dotfiles/. /home/u/', 'ln -sfn /tmp/evil ~/.claude', 'rsync -a /tmp/x/ ~/.local/'])
+    assert.equal(pre(e, 'Bash', { command: c }).action, 'ask', c);
+  for (const c of [
+    'cp -r src/ build/',
+    'rsync -a ./dist/ ~/proj/public/',
+    'cp ~/notes.txt ~/backup.txt',
+    'ln -s ~/proj/bin/tool ~/.local/bin/tool',
+    'cp -r /tmp/x ~/proj/vendor',
+  ])
+    assert.equal(pre(e, 'Bash', { command: c }).action, 'allow', c);
+});
