@@ -1,8 +1,15 @@
-/** Child of the bench: RSS of a flow engine holding N sessions x ~M fingerprints each. */
+/**
+ * Child of the bench: RSS of a flow engine holding N sessions x ~M fingerprints each, and after every
+ * one of them expired and the sidecar's reclaim ran (a collection at once, a second one after a
+ * quiet spell: src/daemon/memory.ts Reclaimer). Each figure comes with where the memory is (V8's heap,
+ * typed arrays, the rest of the process's own memory: scripts/mem-breakdown.ts).
+ */
 import { readFileSync } from 'node:fs';
 import { FlowEngine } from '../src/engine/engine.ts';
 import { defaultConfig } from '../src/config/index.ts';
+import { type GcFunction, Reclaimer, SETTLE_MS } from '../src/daemon/memory.ts';
 import { rssSplit } from './proc-status.ts';
+import { memBreakdown } from './mem-breakdown.ts';
 
 const sessions = Number(process.argv[2] ?? 100);
 const target = Number(process.argv[3] ?? 10_000);
@@ -17,59 +24,67 @@ const split = (): { anon: number; file: number } | null => {
     return null;
   }
 };
-const before = process.memoryUsage().rss;
+const gc = (globalThis as { gc?: GcFunction }).gc;
+const before = memBreakdown();
 let x = 12345;
 const rnd = (): string => {
   x = (x * 1103515245 + 12345) & 0x7fffffff;
   return x.toString(36);
 };
-for (let s = 0; s < sessions; s++) {
-  const id = `s${s}`;
-  let i = 0;
-  while ((eng.session(id)?.index.size ?? 0) < target && i < 1000) {
-    const rows = Array.from({ length: 200 }, () => `${rnd()} ${rnd()} ${rnd()}@example.org ${rnd()}${rnd()} ${rnd()}`).join('\n');
-    eng.handle(
-      {
-        hook_event_name: 'PostToolUse',
-        session_id: id,
-        tool_name: 'Bash',
-        tool_input: { command: `cat data${i}.txt` },
-        tool_response: { stdout: rows, stderr: '' },
-      },
-      Date.now(),
-    );
-    i++;
+// in a function: a local of the module body would stay reachable from its registers across the awaits
+const fill = (): void => {
+  for (let s = 0; s < sessions; s++) {
+    const id = `s${s}`;
+    let i = 0;
+    while ((eng.session(id)?.index.size ?? 0) < target && i < 1000) {
+      const rows = Array.from({ length: 200 }, () => `${rnd()} ${rnd()} ${rnd()}@example.org ${rnd()}${rnd()} ${rnd()}`).join('\n');
+      eng.handle(
+        {
+          hook_event_name: 'PostToolUse',
+          session_id: id,
+          tool_name: 'Bash',
+          tool_input: { command: `cat data${i}.txt` },
+          tool_response: { stdout: rows, stderr: '' },
+        },
+        Date.now(),
+      );
+      i++;
+    }
   }
-}
-(globalThis as { gc?: () => void }).gc?.();
-const m = process.memoryUsage();
+};
+fill();
+(gc as (() => void) | undefined)?.();
+const full = memBreakdown();
 let fps = 0;
 for (const s of eng.tracker.list()) fps += s.index.size;
-// every session expires (idle past session.idleMinutes), as the sidecar's sweep closes them, and the
-// sidecar's full collection after a large expiry runs (--expose-gc here); V8 gives pages back within a
-// second or so after it: RSS is read then
-const ab = m.arrayBuffers;
 const open = eng.tracker.size;
 const approx = eng.tracker.approxBytes();
 const openSplit = split();
+// every session expires (idle past session.idleMinutes), as the sidecar's sweep closes them, and the
+// sidecar's reclaim runs (--expose-gc here): RSS 1 s after its first collection, and after its second
 eng.expire(Date.now() + (cfg.session.idleMinutes + 1) * 60_000);
 eng.tracker.drainClosed();
-const gcAsync = (globalThis as { gc?: (o?: unknown) => Promise<void> | void }).gc;
-await gcAsync?.({ type: 'major', execution: 'async' });
-await new Promise((r) => setTimeout(r, 2000));
-const afterExpiry = { sessions: eng.tracker.size, rss: process.memoryUsage().rss, heapTotal: process.memoryUsage().heapTotal, split: split() };
+let afterFirst = null;
+let afterSettled = null;
+if (gc) {
+  const settled = new Reclaimer(SETTLE_MS, gc).reclaim();
+  await new Promise((r) => setTimeout(r, 1000));
+  afterFirst = memBreakdown();
+  const keep = setInterval(() => {}, 1000); // the reclaimer's timer does not hold the process open
+  await settled;
+  clearInterval(keep);
+  await new Promise((r) => setTimeout(r, 1000)); // V8 releases pooled pages on a background task
+  afterSettled = memBreakdown();
+}
 process.stdout.write(
   JSON.stringify({
-    after_expiry: afterExpiry,
-    malloc_env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? null, MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? null },
     sessions: open,
     fingerprints: fps,
-    rss: m.rss,
-    heapUsed: m.heapUsed,
-    heapTotal: m.heapTotal,
-    arrayBuffers: ab,
-    baseline_rss: before,
     approx,
+    settle_ms: SETTLE_MS,
     split: openSplit,
+    malloc_env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_'))),
+    memory: { before, full, after_first: afterFirst, after_settled: afterSettled },
+    sessions_left: eng.tracker.size,
   }) + '\n',
 );

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { HOOK, ROOT, startSidecar } from '../test/helpers/sidecar.ts';
 import { DAEMON_ENV, DAEMON_NODE_ARGS } from '../src/daemon-args.ts';
 import { rssSplit } from './proc-status.ts';
+import { formatBreakdown } from './mem-breakdown.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const TRIVIAL_SERVER = `require('node:http').createServer((q, r) => { let b = ''; q.on('data', (c) => (b += c)); q.on('end', () => { JSON.parse(b); r.setHeader('content-type', 'application/json'); r.end('{}'); }); }).listen(Number(process.argv[1]), '127.0.0.1');`;
@@ -242,15 +243,22 @@ async function main(): Promise<void> {
   ];
   const extra = [
     `- throughput over the Unix socket, 8 concurrent clients for ${secs} s: ${total} decisions = ${Math.round(total / secs)} decisions/s`,
-    `- memory at ${rss.sessions} sessions x ${Math.round(rss.fingerprints / rss.sessions)} fingerprints (${rss.fingerprints} in all): RSS ${(rss.rss / 2 ** 20).toFixed(1)} MiB = process baseline ${(rss.baseline_rss / 2 ** 20).toFixed(1)} MiB + growth; fingerprint tables ~${(rss.approx / 2 ** 20).toFixed(1)} MiB, all typed arrays ${(rss.arrayBuffers / 2 ** 20).toFixed(1)} MiB, V8 heap ${(rss.heapUsed / 2 ** 20).toFixed(1)} MiB used of ${(rss.heapTotal / 2 ** 20).toFixed(1)} MiB committed`,
-    ...(rss.split
+    `- memory at ${rss.sessions} sessions x ${Math.round(rss.fingerprints / rss.sessions)} fingerprints (${rss.fingerprints} in all; fingerprint tables ~${(rss.approx / 2 ** 20).toFixed(1)} MiB by their own count), sidecar's node flags and allocator env (${
+      Object.entries(rss.malloc_env ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || 'none'
+    }):`,
+    `  - before any session: ${formatBreakdown(rss.memory.before)}`,
+    `  - all open: ${formatBreakdown(rss.memory.full)}`,
+    ...(rss.memory.after_first
       ? [
-          `- of that RSS, ${(rss.split.anon / 2 ** 20).toFixed(1)} MiB is the process's own (anonymous) memory and ${(rss.split.file / 2 ** 20).toFixed(1)} MiB file-backed pages (the node binary and libraries, shared with every node process); a bare \`node -e\` here: RSS ${((bare.anon + bare.file) / 2 ** 20).toFixed(1)} MiB, ${(bare.anon / 2 ** 20).toFixed(1)} MiB of it its own`,
+          `  - every session expired, 1 s after the sidecar's first collection: ${formatBreakdown(rss.memory.after_first)}`,
+          `  - after its second collection (${rss.settle_ms / 1000} s later, allocation quiet): ${formatBreakdown(rss.memory.after_settled)}; ${rss.sessions_left} sessions left`,
         ]
       : []),
-    ...(rss.after_expiry
+    ...(rss.split
       ? [
-          `- after every session expired and a full collection ran (as the sidecar does after a large expiry): RSS ${(rss.after_expiry.rss / 2 ** 20).toFixed(1)} MiB, ${rss.after_expiry.sessions} sessions left (allocator env: MALLOC_ARENA_MAX=${rss.malloc_env?.MALLOC_ARENA_MAX ?? 'unset'}, MALLOC_TRIM_THRESHOLD_=${rss.malloc_env?.MALLOC_TRIM_THRESHOLD_ ?? 'unset'})`,
+          `- of the RSS with all open, ${(rss.split.anon / 2 ** 20).toFixed(1)} MiB is the process's own (anonymous) memory and ${(rss.split.file / 2 ** 20).toFixed(1)} MiB file-backed pages (the node binary and libraries, shared with every node process); a bare \`node -e\` here: RSS ${((bare.anon + bare.file) / 2 ** 20).toFixed(1)} MiB, ${(bare.anon / 2 ** 20).toFixed(1)} MiB of it its own`,
         ]
       : []),
   ].join('\n');

@@ -13,8 +13,6 @@ import { copyFileSync, existsSync, unlinkSync, watch, type FSWatcher } from 'nod
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ConfigError, loadConfigFile, type Config } from '../config/index.ts';
 import { ErrorCode, GuardError } from '../errors.ts';
 import { canonicalToolName, isProxiedTool } from '../engine/classifier.ts';
@@ -40,7 +38,7 @@ import { Correlator } from './correlator.ts';
 import { parseEvent } from './events.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { McpHost } from './mcp-host.ts';
-import { memoryLimit, SESSION_MEMORY_SHARE } from './memory.ts';
+import { memoryLimit, Reclaimer, SESSION_MEMORY_SHARE } from './memory.ts';
 import { DEFAULT_GIT_LIMITS, inspectPushes, type GitReadLimits } from './git-objects.ts';
 import { readSettingsFile } from './settings-file.ts';
 import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
@@ -111,6 +109,8 @@ export interface SidecarOptions {
   reclaimAfterBytes?: number;
   /** bounds of a push's read of its repository (default DEFAULT_GIT_LIMITS) */
   gitLimits?: GitReadLimits;
+  /** quiet time before the second collection of a reclaim (default memory.ts SETTLE_MS) */
+  reclaimSettleMs?: number;
   now?: () => number;
 }
 
@@ -215,6 +215,7 @@ export class Sidecar {
     this.now = opts.now ?? Date.now;
     this.reclaimAfterBytes = opts.reclaimAfterBytes ?? RECLAIM_AFTER_BYTES;
     this.gitLimits = opts.gitLimits ?? DEFAULT_GIT_LIMITS;
+    this.reclaimer = new Reclaimer(opts.reclaimSettleMs);
     this.log = createLogger(opts.log, this.now);
     this.startedAt = this.now();
     this.configLoadedAt = this.startedAt;
@@ -463,7 +464,8 @@ export class Sidecar {
         fingerprint_bytes_approx: this.engine.tracker.approxBytes(),
         budget_bytes: this.recorder.memoryBudget ?? null,
         budget: this.recorder.memoryBudgetSource ?? null,
-        collections_after_expiry: this.reclaims,
+        collections_after_expiry: this.reclaimer.reclaims,
+        collections_settled: this.reclaimer.settled,
       },
     };
   }
@@ -667,19 +669,12 @@ export class Sidecar {
     }
   }
 
-  /** Full collections run after an expiry sweep released at least RECLAIM_AFTER_BYTES (status memory.collections_after_expiry). */
-  reclaims = 0;
-  private gc?: (o: { type: 'major'; execution: 'async' }) => Promise<void>;
+  /** Full collections after an expiry sweep released at least RECLAIM_AFTER_BYTES (status memory.collections_after_expiry, collections_settled). */
+  private readonly reclaimer: Reclaimer;
 
-  /** A full, concurrent garbage collection (V8's gc, reached without --expose-gc on the command line). */
   private reclaim(): void {
     try {
-      if (!this.gc) {
-        setFlagsFromString('--expose_gc');
-        this.gc = runInNewContext('gc') as typeof this.gc;
-      }
-      this.reclaims++;
-      void this.gc?.({ type: 'major', execution: 'async' })?.catch(() => undefined);
+      void this.reclaimer.reclaim();
     } catch (e) {
       this.log.warn(`cannot run a garbage collection after sessions expired: ${(e as Error).message}`);
     }
@@ -693,6 +688,7 @@ export class Sidecar {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.reclaimer.stop();
     this.watcher.close();
     this.socketWatch?.close();
     await this.server.close();

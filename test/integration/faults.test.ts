@@ -227,12 +227,14 @@ test('HTTP transport: an answer whose connection Claude Code closed before it wa
   }
 });
 
-test('sessions that held much, once expired, are followed by a full garbage collection (so RSS comes back down); small expiries are not', async () => {
+test('sessions that held much, once expired, are followed by a full garbage collection and a second one once quiet (so RSS comes back down); small expiries are not', async () => {
   const { home, paths } = tempPaths();
   let clock = Date.parse('2026-12-01T10:00:00Z');
-  const sc = await Sidecar.start({ paths, log: () => {}, now: () => clock, reclaimAfterBytes: 64 * 1024 });
+  const sc = await Sidecar.start({ paths, log: () => {}, now: () => clock, reclaimAfterBytes: 64 * 1024, reclaimSettleMs: 0 });
   try {
-    const collections = (): number => (sc.status() as { memory: { collections_after_expiry: number } }).memory.collections_after_expiry;
+    const memory = (): { collections_after_expiry: number; collections_settled: number } =>
+      (sc.status() as { memory: { collections_after_expiry: number; collections_settled: number } }).memory;
+    const collections = (): number => memory().collections_after_expiry;
     const output = (sid: string, n: number): string =>
       JSON.stringify({
         session_id: sid,
@@ -251,6 +253,7 @@ test('sessions that held much, once expired, are followed by a full garbage coll
     sc.housekeeping();
     assert.equal(sc.engine.tracker.size, 0);
     assert.equal(collections(), 0, 'a small expiry is not worth a collection');
+    assert.equal(memory().collections_settled, 0);
     for (let k = 0; k < 3; k++) sc.evaluate(output(`big${k}`, 3000), 'hook');
     sc.status();
     assert.ok(sc.engine.tracker.approxBytes() > 64 * 1024, String(sc.engine.tracker.approxBytes()));
@@ -258,6 +261,9 @@ test('sessions that held much, once expired, are followed by a full garbage coll
     sc.housekeeping();
     assert.equal(sc.engine.tracker.size, 0);
     assert.equal(collections(), 1);
+    // the second collection, once allocation has been quiet (V8 shrinks its young generation and
+    // hands back pooled pages only then)
+    await until('the settling collection ran', () => memory().collections_settled === 1);
   } finally {
     await sc.stop();
     rmSync(home, { recursive: true, force: true });

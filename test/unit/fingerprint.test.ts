@@ -116,6 +116,55 @@ test('NumTable: set/get/overwrite/deleteValue survive growth and tombstones', as
   assert.equal(t.get(1.5e15), -1);
 });
 
+test('NumTable at a steady size with evictions clears its tombstones in place: keys, values and tags kept, capacity unchanged', () => {
+  // a table held near its cap evicts on most additions: it fills with tombstones and clears them
+  // without growing (in place, through a scratch shared by all tables: two tables interleaved here)
+  const a = new NumTable(true);
+  const b = new NumTable(false);
+  const refA = new Map<number, [number, number]>();
+  const refB = new Map<number, number>();
+  let x = 7;
+  const next = (): number => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x * 65536 + (x & 0xffff);
+  };
+  let bytesAtSteady = -1;
+  for (let round = 0; round < 400; round++) {
+    const v = round % 50;
+    for (let i = 0; i < 40; i++) {
+      const k = next();
+      a.set(k, v, (k >>> 3) & 0xffff);
+      refA.set(k, [v, (k >>> 3) & 0xffff]);
+      b.set(k + 1, v);
+      refB.set(k + 1, v);
+    }
+    // evict the oldest value once 45 values are present (~1,800 entries: a steady size)
+    if (round >= 45) {
+      const old = (round - 45) % 50;
+      a.deleteValues(new Set([old]));
+      b.deleteValue(old);
+      for (const [k, [val]] of refA) if (val === old) refA.delete(k);
+      for (const [k, val] of refB) if (val === old) refB.delete(k);
+    }
+    if (round === 100) bytesAtSteady = a.bytes();
+  }
+  assert.equal(a.size, refA.size);
+  assert.equal(b.size, refB.size);
+  for (const [k, [v, tag]] of refA) {
+    assert.equal(a.get(k), v);
+    assert.equal(a.tag(k), tag);
+  }
+  for (const [k, v] of refB) assert.equal(b.get(k), v);
+  let seen = 0;
+  a.forEach((k, v, tag) => {
+    seen++;
+    assert.deepEqual(refA.get(k), [v, tag]);
+  });
+  assert.equal(seen, refA.size);
+  assert.equal(a.bytes(), bytesAtSteady, 'no growth at a steady size');
+  assert.equal(a.get(next()), -1);
+});
+
 test('small origins keep every k-gram: any shared run of K chars is found', () => {
   const origin = lorem(150, 11); // well under DENSE_MAX
   const idx = new FingerprintIndex(hasher, 100000);

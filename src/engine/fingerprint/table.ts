@@ -18,6 +18,28 @@ const hiOf = (key: number): number => Math.floor(key / TWO32) & 0xffff;
 /** Home-slot mix of a key's low 32 bits and its next 16. */
 const mix = (lo: number, hi: number): number => Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
 
+/**
+ * A table's arrays for `cap` slots, as views of one buffer (vals filled with EMPTY). One allocation
+ * rather than five: from 16,384 slots (176 KiB, over 6,144 entries) a table's buffer is above glibc's
+ * mmap threshold (128 KiB, fixed by the sidecar's allocator env: daemon-args.ts), a mapping of its own
+ * that goes back to the system when the session that held it is collected, instead of pages of the C
+ * heap that stayed resident after every session expired (scripts/bench-rss.ts, 100 sessions x 9,300
+ * fingerprints: the C heap after expiry 35-39 -> 20 MiB).
+ */
+function arraysOf(cap: number, withTags: boolean): { lo: Uint32Array; hi: Uint16Array; vals: Int32Array; tags: Uint16Array | null; filter: Uint8Array } {
+  // 4-byte arrays first, then 2-byte, then bytes: every view aligned (cap is a power of two >= 16)
+  const buf = new ArrayBuffer(cap * (withTags ? 13 : 11));
+  const lo = new Uint32Array(buf, 0, cap);
+  const vals = new Int32Array(buf, 4 * cap, cap).fill(EMPTY);
+  const hi = new Uint16Array(buf, 8 * cap, cap);
+  const tags = withTags ? new Uint16Array(buf, 10 * cap, cap) : null;
+  const filter = new Uint8Array(buf, (withTags ? 12 : 10) * cap, cap);
+  return { lo, hi, vals, tags, filter };
+}
+
+/** Live entries of a table while it clears its tombstones in place (see NumTable.rehashInPlace). */
+const SCRATCH = { lo: new Uint32Array(16), hi: new Uint16Array(16), vals: new Int32Array(16), tags: new Uint16Array(16) };
+
 export class NumTable {
   private lo: Uint32Array;
   private hi: Uint16Array;
@@ -36,13 +58,14 @@ export class NumTable {
   constructor(withTags = false, capacity = 16) {
     let cap = 16;
     while (cap * 3 < capacity * 4) cap *= 2;
-    this.lo = new Uint32Array(cap);
-    this.hi = new Uint16Array(cap);
-    this.vals = new Int32Array(cap).fill(EMPTY);
-    this.tags = withTags ? new Uint16Array(cap) : null;
+    const a = arraysOf(cap, withTags);
+    this.lo = a.lo;
+    this.hi = a.hi;
+    this.vals = a.vals;
+    this.tags = a.tags;
+    this.filter = a.filter;
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
-    this.filter = new Uint8Array(cap);
   }
 
   private slot(key: number): number {
@@ -178,7 +201,10 @@ export class NumTable {
     const hi = this.hi;
     const vals = this.vals;
     const fmask = this.mask * 8 + 7;
-    const filter = new Uint8Array(this.filter.length);
+    // the filter is rebuilt in place (nothing looks keys up during the pass): one array fewer per
+    // eviction, whose garbage otherwise fragmented the C heap (see rehashInPlace)
+    const filter = this.filter;
+    filter.fill(0);
     const one = ids.size === 1 ? (ids.values().next().value as number) : -1;
     let n = 0;
     for (let i = 0; i < vals.length; i++) {
@@ -193,10 +219,7 @@ export class NumTable {
       const f = mix(lo[i] as number, hi[i] as number) & fmask;
       filter[f >>> 3] = (filter[f >>> 3] as number) | (1 << (f & 7));
     }
-    if (n > 0) {
-      this.size -= n;
-      this.filter = filter;
-    }
+    this.size -= n;
     return n;
   }
 
@@ -236,19 +259,61 @@ export class NumTable {
   }
 
   private rehash(cap: number): void {
+    if (cap === this.vals.length) {
+      this.rehashInPlace();
+      return;
+    }
     const { lo, hi, vals, tags } = this;
-    this.lo = new Uint32Array(cap);
-    this.hi = new Uint16Array(cap);
-    this.vals = new Int32Array(cap).fill(EMPTY);
-    this.tags = tags ? new Uint16Array(cap) : null;
+    const a = arraysOf(cap, tags !== null);
+    this.lo = a.lo;
+    this.hi = a.hi;
+    this.vals = a.vals;
+    this.tags = a.tags;
+    this.filter = a.filter;
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
-    this.filter = new Uint8Array(cap);
     this.size = 0;
     this.filled = 0;
     for (let i = 0; i < vals.length; i++) {
       if ((vals[i] as number) >= 0) this.set((hi[i] as number) * TWO32 + (lo[i] as number), vals[i] as number, tags ? (tags[i] as number) : 0);
     }
+  }
+
+  /**
+   * Clear the tombstones without new arrays: the live entries are copied out to a scratch shared by
+   * every table (one process-wide, as large as the largest table's entries) and put back in slot
+   * order, which gives the same layout as a rehash into fresh arrays. A table at its fingerprint cap
+   * evicts on most additions and filled up with tombstones every event or two: four fresh arrays
+   * each time (~190 KiB a table) made the C allocator's heap grow with garbage it keeps after the
+   * sessions expire.
+   */
+  private rehashInPlace(): void {
+    const { lo, hi, vals, tags } = this;
+    const n = this.size;
+    if (SCRATCH.lo.length < n) {
+      let len = SCRATCH.lo.length;
+      while (len < n) len *= 2;
+      SCRATCH.lo = new Uint32Array(len);
+      SCRATCH.hi = new Uint16Array(len);
+      SCRATCH.vals = new Int32Array(len);
+      SCRATCH.tags = new Uint16Array(len);
+    }
+    const { lo: sl, hi: sh, vals: sv, tags: st } = SCRATCH;
+    let j = 0;
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i] as number;
+      if (v < 0) continue;
+      sl[j] = lo[i] as number;
+      sh[j] = hi[i] as number;
+      sv[j] = v;
+      st[j] = tags ? (tags[i] as number) : 0;
+      j++;
+    }
+    vals.fill(EMPTY);
+    this.filter.fill(0);
+    this.size = 0;
+    this.filled = 0;
+    for (let k = 0; k < j; k++) this.set((sh[k] as number) * TWO32 + (sl[k] as number), sv[k] as number, st[k] as number);
   }
 
   bytes(): number {
