@@ -1,8 +1,9 @@
 /**
  * Decision time over a replay of the real Claude Code sessions in `../shared/real-sessions/` (every hook
  * payload in order, through a real sidecar on a real socket, as the hook sends them: one connection and one
- * `hook` frame per event): p50 / p99 / max per event, every event over 50 ms named; then the sidecar's
- * memory with every replayed session still open. Skipped, with a message, when ../shared is absent.
+ * `hook` frame per event): p50 / p99 / max per event, every event over 50 ms named; the longest stretch
+ * the sidecar's event loop was held without yielding (its status `event_loop`, daemon/loop-monitor.ts);
+ * then the sidecar's memory with every replayed session still open. Skipped, with a message, when ../shared is absent.
  * A denied call does not run, so its PostToolUse is not sent (as in bench:real).
  * A measurement, not a test. Writes .bench/replay.md.
  *
@@ -17,6 +18,7 @@ import { loadRecordedSession, replayRecorded, sharedDir, writeReport } from './l
 import Database from 'better-sqlite3';
 import { loadavg } from 'node:os';
 import { percentile } from './lib/stats.ts';
+import type { LoopStats } from '../src/daemon/loop-monitor.ts';
 
 const SLOW_MS = 50;
 const MiB = 2 ** 20;
@@ -43,7 +45,10 @@ async function main(): Promise<void> {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json.gz'))
     .sort();
-  const sc = await startSidecar({ home: freshHome('mphr-') });
+  const home = freshHome('mphr-');
+  // the sidecar measures how long its event loop is held without yielding (a 1 ms timer's lateness)
+  home.env.MCPPROXY_HOOK_LOOP_MONITOR_MS = '1';
+  const sc = await startSidecar({ home });
   try {
     const cpu0 = cpuMs(sc.proc.pid as number);
     const wall0 = process.hrtime.bigint();
@@ -89,10 +94,15 @@ async function main(): Promise<void> {
     const innerSlow = rows
       .filter((r) => r.latency_us / 1000 > SLOW_MS)
       .map((r) => `${r.session_id.slice(7)} ${r.event} ${r.tool}: ${(r.latency_us / 1000).toFixed(1)} ms`);
+    // the longest the sidecar's event loop was held without yielding: what any event arriving then waited
+    const loop = status.event_loop as LoopStats | null;
     const lines = [
       `Replay of ${sessions} real sessions (${times.length} hook events, ${denied} denied calls' PostToolUse not sent), load average ${loadavg()[0]?.toFixed(1)} on this machine:`,
       `decision time in the sidecar (${inner.length} audit rows): p50 ${percentile(inner, 0.5).toFixed(2)} ms, p99 ${percentile(inner, 0.99).toFixed(2)} ms, max ${(inner[inner.length - 1] ?? NaN).toFixed(1)} ms; ${innerSlow.length} event(s) over ${SLOW_MS} ms`,
       ...innerSlow.map((x) => `  over ${SLOW_MS} ms: ${x}`),
+      loop
+        ? `event loop held without yielding, as a 1 ms timer in the sidecar sees it (${loop.samples} firings): CPU time between two firings max ${loop.max_cpu_ms.toFixed(1)} ms, ${loop.cpu_over_50ms} stretch(es) of ${SLOW_MS} ms or more; lateness (wall time, other processes' load included) p50 ${loop.p50_ms.toFixed(2)} ms, p99 ${loop.p99_ms.toFixed(2)} ms, max ${loop.max_ms.toFixed(1)} ms, ${loop.late_over_50ms} over ${SLOW_MS} ms`
+        : 'event loop: not measured (this sidecar does not report event_loop in its status)',
       `sidecar CPU time over the replay: ${(cpu / 1000).toFixed(1)} s (${((cpu * 1000) / times.length).toFixed(0)} µs per event on average) in ${(wall / 1000).toFixed(1)} s of wall time`,
       `round trip as the hook sees it (connect, frame, decision, reply): p50 ${percentile(s, 0.5).toFixed(2)} ms, p99 ${percentile(s, 0.99).toFixed(2)} ms, max ${(s[s.length - 1] ?? NaN).toFixed(1)} ms; ${slow.length} over ${SLOW_MS} ms${slow.length ? ' (slowest 10 below)' : ''}`,
       ...slow

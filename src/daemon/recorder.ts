@@ -9,6 +9,12 @@
  * a PreToolUse never misses an origin whose PostToolUse was answered before it. Durability is what
  * it was: the reply to a PostToolUse carries nothing, and a sidecar killed before recording loses
  * that origin whether or not it had answered.
+ *
+ * A large output (sidecar.ts LARGE_OUTPUT_BYTES) is first prepared in steps (inSteps: the detector's
+ * scan of its texts, the destinations and structured values it holds, engine.outputSteps), letting
+ * other events be decided between them, and only
+ * then answered (and recorded, before or after the reply as above). The rule binds what was
+ * answered: until then the model has not seen the output, so nothing that comes meanwhile waits.
  */
 import { createHmac } from 'node:crypto';
 import { claudeOutput } from '../claude/hook-output.ts';
@@ -41,6 +47,8 @@ export const PROCESS_BASE_BYTES = 96 * 1024 * 1024;
 export const SESSION_ACTIVE_MS = 60_000;
 /** At most one log line per this long about refused sessions. */
 const REFUSAL_LOG_MS = 60_000;
+/** Work done in steps (inSteps) yields to other events about this often, in ms. */
+const SLICE_MS = 4;
 /** Decision times kept for status (p50/p99). */
 const LATENCY_SAMPLES = 1000;
 
@@ -117,6 +125,20 @@ export class Recorder {
       t0 = process.hrtime.bigint();
     }
     return this.decideNow(ev, source, now, t0, shown);
+  }
+
+  /**
+   * Run steps of work (a generator) a slice at a time: other events are decided between slices of
+   * about SLICE_MS (one step may take longer). Starts after the events that arrived with it.
+   */
+  async inSteps(steps: Iterator<void>): Promise<void> {
+    for (;;) {
+      await new Promise<void>((r) => setImmediate(r));
+      const t = performance.now();
+      let r = steps.next();
+      while (!r.done && performance.now() - t < SLICE_MS) r = steps.next();
+      if (r.done) return;
+    }
   }
 
   /** Record every deferred PostToolUse, oldest first. */

@@ -37,6 +37,7 @@ import { ConfigWatcher } from './config-watcher.ts';
 import { Correlator } from './correlator.ts';
 import { parseEvent } from './events.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
+import { LoopMonitor } from './loop-monitor.ts';
 import { McpHost } from './mcp-host.ts';
 import { memoryLimit, Reclaimer, SESSION_MEMORY_SHARE } from './memory.ts';
 import { DEFAULT_GIT_LIMITS, inspectPushes, type GitReadLimits } from './git-objects.ts';
@@ -45,6 +46,9 @@ import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
 import { Redactor } from '../engine/redaction.ts';
 import { Router } from './router.ts';
 import { ConsoleHost, FlowExceptions } from './console-host.ts';
+
+/** A PostToolUse event at least this large (bytes as received) is prepared in steps before it is answered (Recorder.inSteps). */
+export const LARGE_OUTPUT_BYTES = 64 * 1024;
 
 /** How often the socket file is checked (besides the watch on the state dir). */
 const SOCKET_CHECK_MS = 2000;
@@ -111,6 +115,12 @@ export interface SidecarOptions {
   gitLimits?: GitReadLimits;
   /** quiet time before the second collection of a reclaim (default memory.ts SETTLE_MS) */
   reclaimSettleMs?: number;
+  /**
+   * Measure how long the event loop is held without yielding (status `event_loop`), with a timer of
+   * this resolution in ms (a wake-up that often: off by default; on with MCPPROXY_HOOK_LOOP_MONITOR_MS
+   * in the daemon's environment, as the benchmarks do).
+   */
+  loopMonitorMs?: number;
   now?: () => number;
 }
 
@@ -320,6 +330,9 @@ export class Sidecar {
     sc.prune();
     sc.timers.push(setInterval(() => sc.prune(), PRUNE_MS));
     for (const t of sc.timers) t.unref();
+    if (opts.loopMonitorMs !== undefined && opts.loopMonitorMs > 0) {
+      sc.loop = new LoopMonitor(opts.loopMonitorMs);
+    }
     sc.log.info(`mcpproxy-hook sidecar ${VERSION} listening on ${paths.socket} (pid ${process.pid}, config ${cfg.exists ? paths.configFile : 'defaults'})`);
     return sc;
   }
@@ -351,7 +364,16 @@ export class Sidecar {
         `this session already has ${busy} events being decided at once (the guard's per-session bound, ${MAX_SESSION_IN_FLIGHT}): something is sending events for it faster than Claude Code does, and the guard refuses the rest rather than let them through unchecked`,
       );
     }
-    if (recordOnly) return this.evaluateParsed(ev, source, now, t0, clientPid);
+    if (recordOnly) {
+      // a large output: the work that depends on it alone is done in steps, letting other events
+      // (other sessions') be decided between them; it is answered, and recorded, after that. Until it
+      // is answered it binds nothing (the model has not seen it), so nothing waits for it either
+      if (raw.length >= LARGE_OUTPUT_BYTES && (source === 'hook' || source === 'http')) {
+        await this.recorder.inSteps(this.engine.outputSteps(ev));
+        return this.evaluateParsed(ev, source, this.now(), t0, clientPid);
+      }
+      return this.evaluateParsed(ev, source, now, t0, clientPid);
+    }
     this.inFlight.set(ev.session_id, busy + 1);
     const done = (): void => {
       const n = (this.inFlight.get(ev.session_id) ?? 1) - 1;
@@ -459,6 +481,7 @@ export class Sidecar {
         session_in_flight_refused: this.inFlightRefused,
       },
       latency: this.recorder.latencyStats(),
+      event_loop: this.loop?.stats() ?? null,
       memory: {
         rss_bytes: process.memoryUsage().rss,
         fingerprint_bytes_approx: this.engine.tracker.approxBytes(),
@@ -539,6 +562,8 @@ export class Sidecar {
   }
 
   private socketWatch?: FSWatcher;
+  /** how long the event loop is held without yielding (SidecarOptions.loopMonitorMs) */
+  private loop?: LoopMonitor;
 
   /**
    * Listen again as soon as the socket file disappears or is replaced: the state dir is watched
@@ -689,6 +714,7 @@ export class Sidecar {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.reclaimer.stop();
+    this.loop?.stop();
     this.watcher.close();
     this.socketWatch?.close();
     await this.server.close();

@@ -30,7 +30,7 @@ import {
 } from './fingerprint/index.ts';
 import { MAX_CELLS, ROW_MATCH_CHARS } from './fingerprint/rows.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, type Session, type Taint } from './flow-tracker.ts';
-import { scanText, sensitivePath } from './detector.ts';
+import { scanRemembered, scanText, sensitivePath } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
@@ -61,11 +61,13 @@ import {
   addressesOf,
   isChosen,
   isPrivateHost,
+  outputDestinationSteps,
   provenanceOf,
   siteOperands,
   verdictRank,
   type Destination,
   type DestinationVerdict,
+  type NamedDestination,
   type OwnFacts,
   type ProvenanceContext,
 } from './provenance.ts';
@@ -348,19 +350,53 @@ export class FlowEngine {
   }
 
   // ---------------------------------------------------------------- PostToolUse: record origins
+  /** The texts of a tool's output that are recorded (a failure's error too), and its binary contents. */
+  private outputLeaves(ev: HookEvent, failed: boolean): ReturnType<typeof contentLeaves> {
+    const max = this.cfg.session.maxResponseBytes;
+    // binary content (an image, a PDF) is recorded by its identity, not fingerprinted as text
+    const leaves = contentLeaves(ev.tool_response, max);
+    if (failed && typeof ev.error === 'string' && ev.error.length > 0) {
+      let used = 0;
+      for (const t of leaves.texts) used += t.length;
+      if (used < max) leaves.texts.push(ev.error.length > max - used ? ev.error.slice(0, max - used) : ev.error);
+    }
+    return leaves;
+  }
+
+  /**
+   * Work of recording a PostToolUse that depends on its output alone, in steps (the caller may let
+   * other work run between them): the detector's scan of each large text, which the recording (and
+   * redaction's scan before the answer) then finds remembered (detector.ts); the destinations the
+   * output names and its structured values, kept with the event for post(). Changes no session state:
+   * what the recording decides is the same whether or not these steps ran, only sooner.
+   */
+  *outputSteps(ev: HookEvent): Generator<void, void, void> {
+    const failed = ev.hook_event_name === 'PostToolUseFailure';
+    if (!failed && ev.hook_event_name !== 'PostToolUse') return;
+    const { texts } = this.outputLeaves(ev, failed);
+    for (const t of texts) {
+      if (!scanRemembered(t)) continue;
+      yield;
+      scanText(t);
+    }
+    yield;
+    const named: NamedDestination[] = [];
+    yield* outputDestinationSteps(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], named);
+    const rows: RowCell[][] = [];
+    const structured = structuredValues(ev.tool_response, rows);
+    // kept for post() with the event (the recording takes them instead of computing them again)
+    this.preparedOutputs.set(ev, { named, structured, rows });
+  }
+
+  /** What outputSteps computed for an event, until it is recorded. */
+  private readonly preparedOutputs = new WeakMap<HookEvent, { named: NamedDestination[]; structured: TokenSpec[]; rows: RowCell[][] }>();
+
   private post(ev: HookEvent, tool: string, now: number, failed: boolean): Decision {
     const s = this.tracker.touch(ev.session_id, now);
     s.toolsUsed.add(tool);
     const tc = this.classify(tool, ev);
     const d = this.base(ev, tool, tc.source, '');
-    const max = this.cfg.session.maxResponseBytes;
-    // binary content (an image, a PDF) is recorded by its identity, not fingerprinted as text
-    const { texts, binaries } = contentLeaves(ev.tool_response, max);
-    if (failed && typeof ev.error === 'string' && ev.error.length > 0) {
-      let used = 0;
-      for (const t of texts) used += t.length;
-      if (used < max) texts.push(ev.error.length > max - used ? ev.error.slice(0, max - used) : ev.error);
-    }
+    const { texts, binaries } = this.outputLeaves(ev, failed);
     const input = (ev.tool_input ?? {}) as Record<string, unknown>;
     const sensitive: string[] = [];
     let label = tool;
@@ -388,7 +424,9 @@ export class FlowEngine {
     // a script a Read returned whole: its text is known (a hook added to the settings that runs it is judged by it)
     if (!failed && tool === 'Read') this.noteReadScript(s, ev, input);
     const src = this.outputSource(s, ev, tool, tc, input, bash);
-    if (s.book.noteOutput(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], { label, at: now, ...src }) > 0) s.dirty = true;
+    const prep = this.preparedOutputs.get(ev);
+    if (s.book.noteOutput(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], { label, at: now, ...src }, prep?.named) > 0)
+      s.dirty = true;
     if (tc.source === 'external') {
       // Untrusted content entered the session. It is not fingerprinted: sending it back out leaks nothing of ours.
       s.sawUntrusted(label, now);
@@ -412,8 +450,8 @@ export class FlowEngine {
     }
     // the distinctive values of the rows it returned (names, addresses, account numbers …): matched on their own;
     // and its personal rows whole, so that several values of one row leaving together count as that record
-    const rows: RowCell[][] = [];
-    for (const t of structuredValues(ev.tool_response, rows)) tokens.push(t);
+    const rows: RowCell[][] = prep?.rows ?? [];
+    for (const t of prep?.structured ?? structuredValues(ev.tool_response, rows)) tokens.push(t);
     if (tc.source === 'unknown' && sensitive.length === 0) {
       d.summary = 'unclassified tool output, nothing sensitive: not recorded';
       return d;

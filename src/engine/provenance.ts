@@ -136,6 +136,35 @@ export function destinationsIn(text: string): Destination[] {
   return out;
 }
 
+/** A destination a tool output names, and whether it stands in free text (part of longer prose, not a whole field). */
+export interface NamedDestination {
+  d: Destination;
+  free: boolean;
+}
+
+/** The destinations a tool output names, in order (DestinationBook.noteOutput records them). */
+export function outputDestinations(response: unknown, extra: string[]): NamedDestination[] {
+  const out: NamedDestination[] = [];
+  for (const _ of outputDestinationSteps(response, extra, out)) {
+    // one text after the other
+  }
+  return out;
+}
+
+/** outputDestinations into `out`, in steps: one text of the output each. */
+export function* outputDestinationSteps(response: unknown, extra: string[], out: NamedDestination[]): Generator<void, void, void> {
+  const leaves = leavesWithKeys(response, MAX_SCAN_CHARS);
+  for (const e of extra) leaves.push(['', e]);
+  for (const [key, text] of leaves) {
+    if (text.length < 4) continue;
+    const structured = ADDRESS_KEY.test(key) || key === 'address';
+    const len = structured ? 0 : text.trim().length;
+    // in free text: the value is part of longer prose, not the whole field
+    for (const d of destinationsIn(text)) out.push({ d, free: !structured && len > d.value.length + 8 });
+    yield;
+  }
+}
+
 /** The sites of `site:x` search operators in a text (lower-cased host names). */
 export function siteOperands(text: string): string[] {
   const out: string[] = [];
@@ -350,28 +379,28 @@ export class DestinationBook {
     this.promptChars += q.length;
   }
 
-  /** Record the destinations a tool output names (first sighting wins). Returns how many were new. */
-  noteOutput(response: unknown, extra: string[], src: { label: string; at: number; outside: boolean; project: boolean }): number {
+  /**
+   * Record the destinations a tool output names (first sighting wins). Returns how many were new.
+   * `named`: outputDestinations(response, extra), when the caller has it already.
+   */
+  noteOutput(
+    response: unknown,
+    extra: string[],
+    src: { label: string; at: number; outside: boolean; project: boolean },
+    named: readonly NamedDestination[] = outputDestinations(response, extra),
+  ): number {
     let added = 0;
     // one record per output, shared by every destination it names (thousands of e-mail addresses in
     // one query result must not cost an object each)
     const inFree = { label: src.label, at: src.at, outside: src.outside, planted: src.outside, project: src.project };
     const inField = src.outside ? { ...inFree, planted: false } : inFree;
-    const leaves = leavesWithKeys(response, MAX_SCAN_CHARS);
-    for (const e of extra) leaves.push(['', e]);
-    for (const [key, text] of leaves) {
-      if (text.length < 4) continue;
-      const structured = ADDRESS_KEY.test(key) || key === 'address';
-      for (const d of destinationsIn(text)) {
-        const h = this.hash(keyOf(d));
-        if (this.seen.has(h)) continue;
-        // in free text: the value is part of longer prose, not the whole field
-        const free = !structured && text.trim().length > d.value.length + 8;
-        this.seen.add(h, free ? inFree : inField);
-        // a repository of the project's own context (`git remote -v`): its owner is the user's account
-        if (src.project && d.kind === 'repo' && this.owners.size < MAX_SEEN_DESTINATIONS) this.owners.add(this.hash(d.value.split('/')[0] as string));
-        added++;
-      }
+    for (const { d, free } of named) {
+      const h = this.hash(keyOf(d));
+      if (this.seen.has(h)) continue;
+      this.seen.add(h, free ? inFree : inField);
+      // a repository of the project's own context (`git remote -v`): its owner is the user's account
+      if (src.project && d.kind === 'repo' && this.owners.size < MAX_SEEN_DESTINATIONS) this.owners.add(this.hash(d.value.split('/')[0] as string));
+      added++;
     }
     return added;
   }
