@@ -37,7 +37,17 @@ import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } f
 import { redact } from './redact.ts';
 import { editedText, fileCopies, withScripts } from './scripts.ts';
 import { MAX_INPUT, type LimitFact } from './bash/limits.ts';
-import { bashTamper, definitionHooks, fileTamper, gitHookFile, judgedByEffect, mcpJsonFile, shellStartupFile, type GuardFacts } from './tamper.ts';
+import {
+  bashTamper,
+  definitionHooks,
+  fileTamper,
+  gitHookFile,
+  hookScriptFile,
+  judgedByEffect,
+  mcpJsonFile,
+  shellStartupFile,
+  type GuardFacts,
+} from './tamper.ts';
 import type { SettingsFileFacts } from './settings-effect.ts';
 import { baseName, isPseudoFile, resolvePath } from './paths.ts';
 import { DATA_RULES, SENSITIVE_RULES, type Decision, type DestKind, type Finding } from './findings.ts';
@@ -905,7 +915,7 @@ export class FlowEngine {
     const p = f ? this.abs(f, ev) : null;
     if (!p) return undefined;
     // the settings file as it is on this machine, read by the daemon (daemon/settings-file.ts) when a change of one is judged
-    const other = mcpJsonFile(p) || shellStartupFile(p, this.opts.home) || gitHookFile(p);
+    const other = mcpJsonFile(p) || shellStartupFile(p, this.opts.home) || gitHookFile(p) || hookScriptFile(p);
     const file = judgedByEffect(p) || other ? (this.opts.settingsFile?.(p) ?? (other ? { path: p, exists: false } : undefined)) : undefined;
     const cwd = typeof ev.cwd === 'string' ? ev.cwd : undefined;
     const read = this.opts.settingsFile;

@@ -699,6 +699,13 @@ export function bashTamper(
       if (hit && !settings) settings = hit;
       if (pluginHooksFile(d) && !settings) settings = pluginHit(d);
     }
+    // a script in a .claude/hooks dir (what hooks run) written by a shell command: judged by the text it now holds, when
+    // the guard knows it (a copy or link of a file it has not seen is left alone: users re-point their hook scripts)
+    for (const h of absAll(w).filter(hookScriptFile)) {
+      const text = knownText?.(h);
+      const why = text === undefined ? undefined : scriptConcern(h, text, facts, cwd, knownText);
+      if (why && !settings) settings = hookScriptHit(h, why);
+    }
     // a git hook written by a shell command: judged by its text when the command shows it whole
     for (const g of absAll(w).filter(gitHookFile)) {
       const shown = bash.fileTexts.filter((f) => abs(f.path) === g);
@@ -880,6 +887,13 @@ export function fileTamper(path: string, facts: GuardFacts, change?: SettingsCha
   if (mcpJsonFile(path)) {
     const file = change?.file.path === path ? change.file : { path, exists: false };
     return mcpJsonEffect(path, change?.tool ?? 'Write', change?.input ?? {}, file, facts, change?.read, change?.known);
+  }
+  if (hookScriptFile(path)) {
+    // what the file holds after this change (the session's record of it is updated before the decision)
+    const text = change?.tool === 'Write' && typeof change.input.content === 'string' ? change.input.content : change?.known?.(path);
+    if (text === undefined) return undefined;
+    const why = scriptConcern(path, text, facts, change?.cwd, change?.known);
+    return why ? hookScriptHit(path, why) : undefined;
   }
   if (gitHookFile(path)) {
     const file = change?.file.path === path ? change.file : { path, exists: false };
@@ -1103,7 +1117,33 @@ function gitHookHit(path: string, why: string): TamperFinding {
   return { kind: 'settings', what: `write ${why} into the git hook ${path}, which git runs in later commands where the guard sees only the git command` };
 }
 
-/** A git hook's text, judged like a hook command of the settings (run as the program it is: its #! line says by what). */
+/** The interpreter a script's #! line names (`#!/usr/bin/env -S uv run --script` is python), or undefined for a shell or none. */
+function shebangRunner(text: string): string | undefined {
+  const m = /^#!\s*(.*)/.exec(text);
+  if (!m) return undefined;
+  const words = (m[1] ?? '').split(/\s+/).filter((w) => w !== '' && !w.startsWith('-') && !/\/env$/.test(w) && w !== 'env');
+  if (words[0] === 'uv' || (m[1] ?? '').includes('--script')) return 'python3';
+  const prog = (words[0] ?? '').split('/').pop() ?? '';
+  return /^(python[\d.]*|pypy[\d.]*|node|nodejs|deno|bun|perl|ruby|php)$/.test(prog) ? prog : undefined;
+}
+
+/** A script's text, judged like a hook command of the settings (run by the interpreter its #! line names). */
+function scriptConcern(
+  path: string,
+  text: string,
+  facts: GuardFacts,
+  cwd: string | undefined,
+  known: ((p: string) => string | undefined) | undefined,
+): string | undefined {
+  const runner = shebangRunner(text);
+  return commandConcern(shellWords(runner ? [runner, path] : [path]), (c) => bashTamper(analyzeBash(c), c, facts, cwd)?.what, {
+    ...(cwd ? { cwd } : {}),
+    ...(facts.home ? { home: facts.home } : {}),
+    known: (p) => (p === path ? text : known?.(p)),
+  });
+}
+
+/** A git hook's text, judged like a hook command of the settings. */
 function gitHookEffect(
   path: string,
   text: string,
@@ -1111,12 +1151,17 @@ function gitHookEffect(
   cwd: string | undefined,
   known: ((p: string) => string | undefined) | undefined,
 ): TamperFinding | undefined {
-  const why = commandConcern(shellWords([path]), (c) => bashTamper(analyzeBash(c), c, facts, cwd)?.what, {
-    ...(cwd ? { cwd } : {}),
-    ...(facts.home ? { home: facts.home } : {}),
-    known: (p) => (p === path ? text : known?.(p)),
-  });
+  const why = scriptConcern(path, text, facts, cwd, known);
   return why ? gitHookHit(path, why) : undefined;
+}
+
+/** A script in a Claude Code hooks dir (~/.claude/hooks, a project's .claude/hooks), where the hooks of the settings keep what they run. */
+export function hookScriptFile(p: string): boolean {
+  return /(^|\/)\.claude\/hooks\/.+/i.test(p) && !/\.(md|txt|json|log)$/i.test(p);
+}
+
+function hookScriptHit(path: string, why: string): TamperFinding {
+  return { kind: 'settings', what: `write ${why} into ${path}, where the hooks of the settings keep the scripts they run outside any tool call` };
 }
 
 /** git configuration keys whose value is a command git runs (alias values only when they start with !). */
