@@ -171,6 +171,8 @@ export interface CommandContext {
 export const MAX_READ_SCRIPTS = 16;
 export const MAX_READ_SCRIPT_CHARS = 64 * 1024;
 export const MAX_READ_SCRIPTS_CHARS = 128 * 1024;
+/** What those texts may take in memory at most (a character outside latin-1 is two bytes): part of each session's reservation (worstSessionBytes) */
+export const READ_SCRIPTS_BYTES = MAX_READ_SCRIPTS_CHARS * 2;
 /** A file that is a script by its name or its first line (what a hook runs). */
 const SCRIPT_LIKE = /\.(sh|bash|zsh|py|js|mjs|cjs|ts|rb|pl)$/i;
 
