@@ -84,6 +84,7 @@ import {
 import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repoPushes, repoRemotes } from './git/index.ts';
 import { ciSecretHosts, fileSecrets, isCiFile, type PushFacts } from './git/publish.ts';
 import { sqlCredentialCopies } from './sql.ts';
+import { callParts, MAX_PARTS as MAX_SPREAD_PARTS, streamTexts } from './spread.ts';
 
 export { MIN_COVERAGE } from './taint.ts';
 /** A secret sent in pieces: this share of it, over at least 2 calls of at least SPLIT_MIN_PIECE chars each. */
@@ -644,6 +645,8 @@ export class FlowEngine {
       const homeLabels = new Set<string>();
       this.contentFindings(s, vs, kind, destKey, findings, commits, home, tc.family === 'unknown' ? homeLabels : undefined);
       if (dest.cls === 'external') this.secretFindings(vs, findings, homeLabels);
+      // a secret spread over separate calls to one site, a few characters per call (spread.ts)
+      this.spreadFindings(s, bash?.payload ? bash.payload.join('\n') : joined, texts, destKey, kind, findings, commits);
       if (bash?.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
       if (bash && bash.pushes.length > 0) {
         const read = this.pushFindings(s, ev, bash, findings);
@@ -1202,6 +1205,70 @@ export class FlowEngine {
         return null;
     const owner = str('owner') ?? str('org') ?? str('namespace');
     return owner ? `${owner}/${repo}` : repo;
+  }
+
+  /**
+   * 4d. A secret spread over separate calls to one site: the small varying parts this call sends
+   * (a query value, a path segment, a host label), joined to the recent parts of the same slot sent
+   * there before, carry a secret the session read (denied, like the one-call url-sequence) or one
+   * found by pattern only (asked about).
+   */
+  private spreadFindings(
+    s: Session,
+    payload: string,
+    fields: readonly string[],
+    destKey: string,
+    kind: DestKind,
+    findings: Finding[],
+    commits: Commit[],
+  ): void {
+    const parts = callParts(payload, fields, destKey);
+    if (parts.length === 0) return;
+    commits.push(() => s.spread.note(parts));
+    if (findings.some((f) => f.rule === 'sensitive_to_external' || f.rule === 'split_secret')) return;
+    const pol = this.cfg.policy;
+    const external = kind !== 'unknown';
+    let asked: Finding | undefined;
+    for (const st of s.spread.streams(parts)) {
+      const texts = streamTexts(st);
+      if (!texts) continue;
+      const where = `spread over ${st.calls} calls to ${st.site} (${st.parts.length} parts in ${st.slot}${st.parts.length >= MAX_SPREAD_PARTS ? `, the newest ${MAX_SPREAD_PARTS} kept` : ''})`;
+      for (const t of texts) {
+        for (const v of views(t)) {
+          const hit = s.index.matchAll(v.text).origins.find((m) => m.sensitiveLabels.length > 0 && s.origins.get(m.originId)?.cls !== 'external');
+          if (hit) {
+            const o = s.origins.get(hit.originId);
+            findings.push({
+              action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown,
+              risk: external ? 'critical' : 'high',
+              flowType: 'internal_to_external',
+              what: article(hit.sensitiveLabels.join(' and ')),
+              ...(o ? { origin: o } : {}),
+              how: `the secret was ${where}, a few characters per call${v.via.length ? `, after ${v.via.join(' then ')} decoding` : ''} (url-sequence across calls)`,
+              decoded: true,
+              labels: hit.sensitiveLabels,
+              rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown',
+            });
+            return;
+          }
+          if (asked || /^\d+$/.test(t)) continue;
+          const secrets = scanText(v.text).filter((f) => f.severity !== 'medium');
+          if (secrets.length === 0) continue;
+          const labels = uniq(secrets.map((f) => f.label));
+          asked = {
+            action: ACTION_RANK[pol.secretToExternal] < ACTION_RANK.ask ? pol.secretToExternal : 'ask',
+            risk: 'high',
+            flowType: 'internal_to_external',
+            labels,
+            what: article(labels.join(' and ')),
+            how: `found by pattern in what was ${where}; no tool of this session returned it`,
+            decoded: true,
+            rule: 'secret_to_external',
+          };
+        }
+      }
+    }
+    if (asked && !findings.some((f) => f.rule === 'secret_to_external')) findings.push(asked);
   }
 
   // ---------------------------------------------------------------- 2: secrets by pattern

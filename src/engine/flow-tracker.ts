@@ -2,6 +2,7 @@
  * Flow tracker: per-session state (origins and their fingerprints), bounded in sessions and
  * fingerprints, with idle expiry that yields a summary. Pure: time is passed in.
  */
+import { SPREAD_BYTES, SpreadBook } from './spread.ts';
 import { READ_SCRIPTS_BYTES, ReadScripts } from './settings-effect.ts';
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
 import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
@@ -108,12 +109,12 @@ export interface SessionState extends SessionCounts {
  * RSS per fingerprint with the tables' own growth, against ~31 that approxBytes counts) plus the
  * caps of the record cells (MAX_CELLS), the destination book (MAX_SEEN_DESTINATIONS), taints and
  * chunks, and the prompts kept; and the caps of the files the session wrote (WRITTEN_FILES_BYTES: their
- * texts and paths), of the scripts it read whole (READ_SCRIPTS_BYTES) and of the rows let go that it
- * remembers (LOST_BYTES).
+ * texts and paths), of the scripts it read whole (READ_SCRIPTS_BYTES), of the small parts it sent
+ * lately (SPREAD_BYTES, spread.ts) and of the rows let go that it remembers (LOST_BYTES).
  */
 export const RSS_BYTES_PER_FINGERPRINT = 80;
 export function worstSessionBytes(maxFingerprints: number): number {
-  return maxFingerprints * RSS_BYTES_PER_FINGERPRINT + 2 * 1024 * 1024 + WRITTEN_FILES_BYTES + READ_SCRIPTS_BYTES + LOST_BYTES;
+  return maxFingerprints * RSS_BYTES_PER_FINGERPRINT + 2 * 1024 * 1024 + WRITTEN_FILES_BYTES + READ_SCRIPTS_BYTES + SPREAD_BYTES + LOST_BYTES;
 }
 
 export const MAX_TAINTS = 512;
@@ -161,6 +162,8 @@ export class Session {
   readonly secretsSent = new Map<number, SecretSent>();
   /** `${originId} ${destination}` -> content of that origin already sent there */
   readonly chunks = new Map<string, ChunkSent>();
+  /** small parts recently sent to each site, by slot: a secret spread over calls (spread.ts; in memory, not saved) */
+  readonly spread = new SpreadBook();
   /** the user's prompts and where each destination was first seen (who chose a destination) */
   readonly book: DestinationBook;
   lastAt: number;

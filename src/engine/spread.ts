@@ -1,0 +1,223 @@
+/**
+ * Data spread over separate calls to one destination: one character of a secret per WebFetch
+ * (`https://x.example/c?v=A`, `…?v=K` …), four per curl, one per subdomain. Each call alone carries
+ * too little to be anything (pieces under 6 chars are not counted by the fingerprint matcher); the
+ * url-sequence decoder (decoders.ts) only sees URLs of one call. Here, per session and per
+ * destination site (registrable domain), the small varying parts of what recent calls sent there are
+ * kept, by slot (a query parameter, one path segment with the others fixed, the first host label,
+ * a short input field of a tool without URLs), and each new call's parts are judged joined to the
+ * recent ones of the same slot. Pure: no I/O.
+ *
+ * Bounds (the newest are kept, so past a bound the guard forgets the oldest parts, never the call
+ * being judged): MAX_PARTS parts per slot, MAX_SLOTS slots per site, MAX_SITES sites per session
+ * (least recently used go first), MAX_TOTAL_PARTS parts per session in all, parts of at most MAX_PART chars (a longer value is judged whole in
+ * its own call, and pieces of 6 chars and more add up across calls in the split-secret rule).
+ */
+import { registrableDomain, hostOfUrl } from './urls.ts';
+
+/** longest value counted as one small part */
+export const MAX_PART = 16;
+/** parts kept per slot (the newest): a 40-char secret one char per call fits three times over */
+export const MAX_PARTS = 128;
+/** slots kept per site, least recently used dropped first */
+export const MAX_SLOTS = 64;
+/** sites kept per session, least recently used dropped first */
+export const MAX_SITES = 64;
+/** parts kept per session in all (the oldest of the least recently used slot go first) */
+export const MAX_TOTAL_PARTS = 1024;
+/** longest slot name kept (a longer one is cut: two such slots may then share parts, which only adds up sooner) */
+const MAX_SLOT_NAME = 120;
+/**
+ * What the record may take in memory at most: MAX_TOTAL_PARTS parts (a part object and a string of at
+ * most MAX_PART chars, ~100 bytes) and as many slots (a name of MAX_SLOT_NAME chars, two bytes each, its
+ * map entry and array, ~340 bytes); part of each session's reservation (worstSessionBytes).
+ */
+export const SPREAD_BYTES = 512 * 1024;
+/** slots taken from one URL (its first query parameters and path segments) */
+const MAX_SLOTS_PER_URL = 12;
+
+const URL_RE = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`<>()[\]{}\\|^]+/gi;
+
+interface Part {
+  v: string;
+  /** the call that sent it (a counter of the session's calls that sent parts) */
+  call: number;
+}
+
+/** One slot's parts joined: what to judge. */
+export interface Stream {
+  site: string;
+  /** what the slot is, for reasons (`the v parameter of x.example/c`) */
+  slot: string;
+  /** the parts, oldest first, this call's last */
+  parts: string[];
+  /** calls the parts came from */
+  calls: number;
+}
+
+export interface CallParts {
+  site: string;
+  slot: string;
+  values: string[];
+}
+
+function decode(v: string): string {
+  try {
+    return decodeURIComponent(v.replace(/\+/g, ' '));
+  } catch {
+    return v;
+  }
+}
+
+/** The small parts of one URL, by slot (site-relative). */
+function urlParts(u: string, out: CallParts[]): void {
+  const host = hostOfUrl(u);
+  if (!host) return;
+  const site = registrableDomain(host);
+  let rest: string;
+  try {
+    const p = new URL(u);
+    rest = p.pathname + p.search;
+  } catch {
+    return;
+  }
+  let n = 0;
+  const add = (slot: string, v: string): void => {
+    const d = decode(v);
+    if (d.length === 0 || d.length > MAX_PART || n >= MAX_SLOTS_PER_URL) return;
+    n++;
+    out.push({ site, slot, values: [d] });
+  };
+  // the first host label, below the site (`k7.px.collector.invalid`)
+  if (host !== site && host.endsWith('.' + site)) {
+    const labels = host.slice(0, -site.length - 1).split('.');
+    add(`the first label of host names under ${labels.slice(1).concat(site).join('.')}`, labels[0] as string);
+  }
+  const q = rest.indexOf('?');
+  const path = q >= 0 ? rest.slice(0, q) : rest;
+  const query = q >= 0 ? rest.slice(q + 1) : '';
+  const segs = path.split('/').filter((x) => x.length > 0);
+  for (let i = 0; i < segs.length && i < 8; i++) {
+    const seg = segs[i] as string;
+    // an extension stays part of the template (`/c/81.png`)
+    const dot = seg.lastIndexOf('.');
+    const ext = dot > 0 && seg.length - dot <= 5 ? seg.slice(dot) : '';
+    const tmpl = segs.map((x, j) => (j === i ? `*${ext}` : x)).join('/');
+    add(`the path ${site}/${tmpl}`, ext ? seg.slice(0, dot) : seg);
+  }
+  for (const kv of query.split('&')) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) continue;
+    add(`the ${decode(kv.slice(0, eq))} parameter of ${site}${path}`, kv.slice(eq + 1));
+  }
+}
+
+/** The small parts a call sends, by site and slot: every URL in its payload; short fields of a tool that names no URL. */
+export function callParts(payload: string, fields: readonly string[], destKey: string): CallParts[] {
+  const out: CallParts[] = [];
+  for (const m of payload.matchAll(URL_RE)) urlParts(m[0], out);
+  if (out.length === 0 && payload.length > 0) {
+    fields.forEach((f, i) => {
+      if (f.length > 0 && f.length <= MAX_PART && i < MAX_SLOTS_PER_URL)
+        out.push({ site: destKey, slot: `field ${i + 1} of the calls to ${destKey}`, values: [f] });
+    });
+  }
+  // one slot's values of this call in order (a curl with several URLs)
+  const merged = new Map<string, CallParts>();
+  for (const p of out) {
+    const k = `${p.site}\n${p.slot}`;
+    const prev = merged.get(k);
+    if (prev) prev.values.push(...p.values);
+    else merged.set(k, p);
+  }
+  return [...merged.values()];
+}
+
+/** What one session sent to each site lately, in small parts by slot. */
+export class SpreadBook {
+  /** site -> slot -> parts, least recently used first at both levels */
+  private readonly sites = new Map<string, Map<string, Part[]>>();
+  private calls = 0;
+  private total = 0;
+
+  /** The streams this call's parts would make: the recent parts of each slot, then this call's. */
+  streams(parts: readonly CallParts[]): Stream[] {
+    const out: Stream[] = [];
+    for (const p of parts) {
+      const prev = this.sites.get(p.site)?.get(p.slot.slice(0, MAX_SLOT_NAME)) ?? [];
+      if (prev.length === 0) continue; // one call: the url-sequence decoder's
+      const keep = prev.slice(-(MAX_PARTS - p.values.length));
+      const calls = new Set(keep.map((x) => x.call)).size + 1;
+      out.push({ site: p.site, slot: p.slot, parts: [...keep.map((x) => x.v), ...p.values], calls });
+    }
+    return out;
+  }
+
+  /** Record a call that goes ahead. */
+  note(parts: readonly CallParts[]): void {
+    if (parts.length === 0) return;
+    const call = ++this.calls;
+    for (const p of parts) {
+      const slot = p.slot.slice(0, MAX_SLOT_NAME);
+      let site = this.sites.get(p.site);
+      if (site) this.sites.delete(p.site);
+      else site = new Map();
+      this.sites.set(p.site, site);
+      while (this.sites.size > MAX_SITES) this.dropSite(this.sites.keys().next().value as string);
+      const list = site.get(slot) ?? [];
+      site.delete(slot);
+      site.set(slot, list);
+      while (site.size > MAX_SLOTS) {
+        const oldest = site.keys().next().value as string;
+        this.total -= site.get(oldest)?.length ?? 0;
+        site.delete(oldest);
+      }
+      for (const v of p.values) list.push({ v, call });
+      this.total += p.values.length;
+      if (list.length > MAX_PARTS) this.total -= list.splice(0, list.length - MAX_PARTS).length;
+    }
+    // the session's bound: the oldest parts of the least recently used slots go first
+    while (this.total > MAX_TOTAL_PARTS) {
+      const [name, site] = this.sites.entries().next().value as [string, Map<string, Part[]>];
+      const [slot, list] = (site.entries().next().value ?? ['', []]) as [string, Part[]];
+      const drop = Math.min(list.length, this.total - MAX_TOTAL_PARTS);
+      list.splice(0, drop);
+      this.total -= drop;
+      if (list.length === 0) site.delete(slot);
+      if (site.size === 0) this.sites.delete(name);
+    }
+  }
+
+  private dropSite(name: string): void {
+    for (const list of this.sites.get(name)?.values() ?? []) this.total -= list.length;
+    this.sites.delete(name);
+  }
+
+  /** parts kept in all */
+  get parts(): number {
+    return this.total;
+  }
+
+  get size(): number {
+    return this.sites.size;
+  }
+}
+
+/**
+ * The texts a stream is judged as: its parts joined as written and, for a run of character codes
+ * at its end (`/c/81.png`, `/c/68.png`), those characters. Null for numbering (`?page=1` … `?page=9`,
+ * an arithmetic progression) and a slot that never changed.
+ */
+export function streamTexts(st: Stream): string[] | null {
+  if (new Set(st.parts).size < 2) return null;
+  const digits = st.parts.every((p) => /^\d+$/.test(p));
+  if (digits && st.parts.length >= 2) {
+    const d = Number(st.parts[1]) - Number(st.parts[0]);
+    if (st.parts.every((p, i) => Number(p) === Number(st.parts[0]) + i * d)) return null;
+  }
+  const out = [st.parts.join('')];
+  let i = st.parts.length;
+  while (i > 0 && /^\d{2,3}$/.test(st.parts[i - 1] as string) && Number(st.parts[i - 1]) >= 32 && Number(st.parts[i - 1]) <= 126) i--;
+  if (st.parts.length - i >= 8) out.push(String.fromCharCode(...st.parts.slice(i).map(Number)));
+  return out;
+}
