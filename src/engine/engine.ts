@@ -646,7 +646,8 @@ export class FlowEngine {
       this.contentFindings(s, vs, kind, destKey, findings, commits, home, tc.family === 'unknown' ? homeLabels : undefined);
       if (dest.cls === 'external') this.secretFindings(vs, findings, homeLabels);
       // a secret spread over separate calls to one site, a few characters per call (spread.ts)
-      this.spreadFindings(s, bash?.payload ? bash.payload.join('\n') : joined, texts, destKey, kind, findings, commits);
+      const fields = bash ? (bash.payload ?? []).flatMap((p) => p.split('\n')) : tool === 'WebFetch' ? [] : texts;
+      this.spreadFindings(s, bash?.payload ? bash.payload.join('\n') : joined, fields, destKey, kind, findings, commits);
       if (bash?.egress) this.commandFindings(s, ev, bash, input.command as string, findings);
       if (bash && bash.pushes.length > 0) {
         const read = this.pushFindings(s, ev, bash, findings);
@@ -1244,7 +1245,7 @@ export class FlowEngine {
               flowType: 'internal_to_external',
               what: article(hit.sensitiveLabels.join(' and ')),
               ...(o ? { origin: o } : {}),
-              how: `the secret was ${where}, a few characters per call${v.via.length ? `, after ${v.via.join(' then ')} decoding` : ''} (url-sequence across calls)`,
+              how: `the secret was ${where}, a few characters per call${v.via.length ? `, after ${v.via.join(' then ')} decoding` : ''} (a sequence across calls)`,
               decoded: true,
               labels: hit.sensitiveLabels,
               rule: external ? 'sensitive_to_external' : 'sensitive_to_unknown',

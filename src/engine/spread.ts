@@ -63,7 +63,7 @@ export interface CallParts {
 
 function decode(v: string): string {
   try {
-    return decodeURIComponent(v.replace(/\+/g, ' '));
+    return decodeURIComponent(v);
   } catch {
     return v;
   }
@@ -112,15 +112,27 @@ function urlParts(u: string, out: CallParts[]): void {
   }
 }
 
-/** The small parts a call sends, by site and slot: every URL in its payload; short fields of a tool that names no URL. */
+/** A bare host name (`a1.zone.example`, as dig / nslookup / nc take it). */
+const HOST_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.){2,}[a-z][a-z0-9-]{1,23}$/i;
+
+/**
+ * The small parts a call sends, by site and slot: every URL in its payload (and a bare host name
+ * of three labels or more); short fields that are no URL (an MCP tool's input fields, the data a
+ * command sends), as slots of the destination `destKey`.
+ */
 export function callParts(payload: string, fields: readonly string[], destKey: string): CallParts[] {
   const out: CallParts[] = [];
   for (const m of payload.matchAll(URL_RE)) urlParts(m[0], out);
-  if (out.length === 0 && payload.length > 0) {
-    fields.forEach((f, i) => {
-      if (f.length > 0 && f.length <= MAX_PART && i < MAX_SLOTS_PER_URL)
-        out.push({ site: destKey, slot: `field ${i + 1} of the calls to ${destKey}`, values: [f] });
-    });
+  let i = 0;
+  for (const f of fields) {
+    if (f.includes('://')) continue;
+    if (HOST_NAME.test(f)) {
+      urlParts(`http://${f}`, out);
+      continue;
+    }
+    i++;
+    if (f.length > 0 && f.length <= MAX_PART && i <= MAX_SLOTS_PER_URL)
+      out.push({ site: destKey, slot: `field ${i} of what is sent to ${destKey}`, values: [f] });
   }
   // one slot's values of this call in order (a curl with several URLs)
   const merged = new Map<string, CallParts>();
@@ -216,6 +228,21 @@ export function streamTexts(st: Stream): string[] | null {
     if (st.parts.every((p, i) => Number(p) === Number(st.parts[0]) + i * d)) return null;
   }
   const out = [st.parts.join('')];
+  // a fixed text around each part (`FYI: A`, `FYI: K` …): the varying middles joined
+  let pre = st.parts[st.parts.length - 1] as string;
+  let suf = pre;
+  for (const p of st.parts) {
+    let a = 0;
+    while (a < pre.length && a < p.length && pre[a] === p[a]) a++;
+    pre = pre.slice(0, a);
+    let b = 0;
+    while (b < suf.length && b < p.length && suf[suf.length - 1 - b] === p[p.length - 1 - b]) b++;
+    suf = suf.slice(suf.length - b);
+  }
+  if (pre.length + suf.length > 0) {
+    const mid = st.parts.map((p) => p.slice(Math.min(pre.length, p.length), Math.max(pre.length, p.length - suf.length))).join('');
+    if (mid.length > 0) out.push(mid);
+  }
   let i = st.parts.length;
   while (i > 0 && /^\d{2,3}$/.test(st.parts[i - 1] as string) && Number(st.parts[i - 1]) >= 32 && Number(st.parts[i - 1]) <= 126) i--;
   if (st.parts.length - i >= 8) out.push(String.fromCharCode(...st.parts.slice(i).map(Number)));
