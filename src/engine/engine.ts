@@ -29,8 +29,9 @@ import {
   type TokenSpec,
 } from './fingerprint/index.ts';
 import { MAX_CELLS, ROW_MATCH_CHARS } from './fingerprint/rows.ts';
+import { FRAGMENT_MIN_ENTROPY } from './fingerprint/constants.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, type Session, type Taint } from './flow-tracker.ts';
-import { scanRemembered, scanText, sensitivePath } from './detector.ts';
+import { scanRemembered, scanText, sensitivePath, shannonEntropy } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { views, type View } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
@@ -1236,6 +1237,9 @@ export class FlowEngine {
       const where = `spread over ${st.calls} calls to ${st.site} (${st.parts.length} parts in ${st.slot}${st.parts.length >= MAX_SPREAD_PARTS ? `, the newest ${MAX_SPREAD_PARTS} kept` : ''})`;
       for (const t of texts) {
         for (const v of views(t)) {
+          // low-entropy values do not add up across calls (as in the split-secret rule: `aaaa`, `bbbb`
+          // are typed every day); digits stay (a card number, a digit per call)
+          if (shannonEntropy(v.text) < FRAGMENT_MIN_ENTROPY && !/^\d+$/.test(v.text)) continue;
           const hit = s.index.matchAll(v.text).origins.find((m) => m.sensitiveLabels.length > 0 && s.origins.get(m.originId)?.cls !== 'external');
           if (hit) {
             const o = s.origins.get(hit.originId);
