@@ -24,15 +24,15 @@ export const MAX_SLOTS = 64;
 /** sites kept per session, least recently used dropped first */
 export const MAX_SITES = 64;
 /** parts kept per session in all (the oldest of the least recently used slot go first) */
-export const MAX_TOTAL_PARTS = 1024;
+export const MAX_TOTAL_PARTS = 512;
 /** longest slot name kept (a longer one is cut: two such slots may then share parts, which only adds up sooner) */
-const MAX_SLOT_NAME = 120;
+const MAX_SLOT_NAME = 80;
 /**
  * What the record may take in memory at most: MAX_TOTAL_PARTS parts (a part object and a string of at
  * most MAX_PART chars, ~100 bytes) and as many slots (a name of MAX_SLOT_NAME chars, two bytes each, its
- * map entry and array, ~340 bytes); part of each session's reservation (worstSessionBytes).
+ * map entry and array, ~260 bytes), ~360 bytes each pair; part of each session's reservation (worstSessionBytes).
  */
-export const SPREAD_BYTES = 512 * 1024;
+export const SPREAD_BYTES = 256 * 1024;
 /** slots taken from one URL (its first query parameters and path segments) */
 const MAX_SLOTS_PER_URL = 12;
 

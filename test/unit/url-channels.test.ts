@@ -8,6 +8,7 @@ import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
 import { defaultConfig } from '../../src/config/index.ts';
 import { views } from '../../src/engine/decoders.ts';
 import { hiddenUrlHost, mcpHosts } from '../../src/engine/destinations.ts';
+import { callParts, MAX_TOTAL_PARTS, SpreadBook } from '../../src/engine/spread.ts';
 
 // a fake credential in the real shape (never a real key)
 const SECRET = 'Zr7Kq2LmW9xTb4Np0Vc8Hs3Jd6Fg1Yk5Qe2Ua9Mi';
@@ -193,4 +194,15 @@ test('engine: the read AWS secret sent 2 characters per curl, one Bash call each
     r2.call('mcp__slack__post_message', { channel: '#general', text: `fyi ${p}` }, [{ type: 'text', text: '{"ok":true}' }]),
   );
   assert.equal(ms.at(-1)?.action, 'deny', ms.map((d) => d.action).join(','));
+});
+
+test('spread: the record is bounded per session, the newest parts kept, and the call being judged always counts', () => {
+  const book = new SpreadBook();
+  for (let i = 0; i < 2000; i++) book.note(callParts(`https://s${i % 100}.example/p?v=${i % 7}`, [], 'x'));
+  assert.ok(book.parts <= MAX_TOTAL_PARTS, String(book.parts));
+  const parts = callParts('https://s99.example/p?v=A', [], 'x');
+  const v = book.streams(parts).find((x) => /the v parameter/.test(x.slot));
+  assert.ok(v, JSON.stringify(book.streams(parts)));
+  assert.equal(v.parts.at(-1), 'A');
+  assert.ok(v.parts.length >= 2, 'the recent parts of the slot are still there');
 });
