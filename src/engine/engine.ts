@@ -86,6 +86,7 @@ import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repo
 import { ciSecretHosts, fileSecrets, isCiFile, type PushFacts } from './git/publish.ts';
 import { sqlCredentialCopies } from './sql.ts';
 import { callParts, MAX_PARTS as MAX_SPREAD_PARTS, streamTexts } from './spread.ts';
+import { claudeLaunches } from './nested-claude.ts';
 
 export { MIN_COVERAGE } from './taint.ts';
 /** A secret sent in pieces: this share of it, over at least 2 calls of at least SPLIT_MIN_PIECE chars each. */
@@ -252,6 +253,15 @@ export class FlowEngine {
     const s = this.tracker.touch(ev.session_id, now);
     const d = this.base(ev, '', 'internal', 'user prompt: no prompt text');
     if (typeof ev.prompt === 'string' && ev.prompt.length > 0) {
+      // a session another session's agent started (`claude -p "…"` from Bash): its prompt is that agent's
+      // words, so the destinations it names are nobody's choice, and what it says may come from anywhere
+      const parent = s.nestedFrom ?? (s.events <= 1 ? this.tracker.nested.match(ev.session_id, ev.prompt, now) : undefined);
+      if (parent !== undefined) {
+        s.nestedFrom = parent;
+        s.sawUntrusted(`a prompt written by the agent of session ${parent.slice(0, 40)} (Claude Code run from its Bash call)`, now);
+        d.summary = "prompt written by another session's agent (a Claude Code it ran): destinations it names are not the user's choice";
+        return d;
+      }
       s.book.notePrompt(ev.prompt);
       s.dirty = true;
       d.summary = "user prompt noted (destinations it names are the user's choice)";
@@ -545,6 +555,8 @@ export class FlowEngine {
         if (added.length) scriptLimit = added[0];
       }
       this.bashEffects(s, ev, bash, command, now);
+      // a Claude Code this call starts: its session's first prompt is this agent's, not the user's (nested-claude.ts)
+      for (const l of claudeLaunches(bash)) this.tracker.nested.add(ev.session_id, now, l.texts, l.blind);
     }
     if (FILE_WRITERS.has(tool)) this.writeEffects(s, ev, tool, input, now);
 

@@ -4,6 +4,7 @@
  */
 import { SPREAD_BYTES, SpreadBook } from './spread.ts';
 import { READ_SCRIPTS_BYTES, ReadScripts } from './settings-effect.ts';
+import { NestedLaunches } from './nested-claude.ts';
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
 import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
@@ -99,6 +100,8 @@ export interface SessionState extends SessionCounts {
   rowsLostAll?: boolean;
   /** the session wrote more files than it tracks (absent: no) */
   writtenOverflow?: boolean;
+  /** started by this session's agent (nested-claude.ts) */
+  nestedFrom?: string;
 }
 
 /**
@@ -141,6 +144,8 @@ export class Session {
   maxRisk: Risk = 'none';
   readonly toolsUsed = new Set<string>();
   untrustedContentSeen = false;
+  /** the session whose agent started this one (`claude -p …` from a Bash call): its prompts are that agent's words, not the user's (nested-claude.ts) */
+  nestedFrom: string | undefined;
   /** the latest untrusted content (web page, search result, public issue) taken in */
   untrusted: Seen | undefined;
   /** the latest sensitive data read */
@@ -274,6 +279,7 @@ export class Session {
       ...(this.fileLists.size ? { lists: [...this.fileLists] } : {}),
       ...(this.rows.forgotten ? { rowsForgotten: this.rows.forgotten, ...(this.rows.lostAll ? { rowsLostAll: true } : {}) } : {}),
       ...(this.written.overflow ? { writtenOverflow: true } : {}),
+      ...(this.nestedFrom !== undefined ? { nestedFrom: this.nestedFrom } : {}),
     };
   }
 
@@ -299,6 +305,7 @@ export class Session {
     s.rows.forgotten = st.rowsForgotten ?? 0;
     s.rows.lostAll = st.rowsLostAll === true;
     s.written.overflow = st.writtenOverflow === true;
+    if (typeof st.nestedFrom === 'string') s.nestedFrom = st.nestedFrom;
     return s;
   }
 
@@ -429,6 +436,8 @@ export class FlowTracker {
   private readonly sessions = new Map<string, Session>();
   private readonly closed: SessionSummary[] = [];
   private nextOriginId = 1;
+  /** Claude Code runs started from sessions' Bash calls, waiting for the session each starts (nested-claude.ts) */
+  readonly nested = new NestedLaunches();
   /** sessions changed since the state was last saved */
   private readonly touched = new Set<string>();
   /** sessions closed (expired, evicted) since the state was last saved */
