@@ -22,7 +22,10 @@ import {
   K,
   contentLeaves,
   stringLeaves,
+  addMode,
+  prepareText,
   structuredValues,
+  type PreparedText,
   type FragmentHit,
   type OriginMatch,
   type RowCell,
@@ -401,17 +404,28 @@ export class FlowEngine {
       yield;
       scanText(t);
     }
+    // the fingerprints' hashes of each text (normalising, hashing: the costly part of recording it),
+    // for the mode the recording will use; the recording then only inserts them (FingerprintIndex.add)
+    const { dense, sampleMask } = addMode(texts, this.tracker.maxFingerprints);
+    const prepared: PreparedText[] = [];
+    for (const t of texts) {
+      yield;
+      prepared.push(prepareText(this.tracker.hasher, t, dense, sampleMask));
+    }
     yield;
     const named: NamedDestination[] = [];
     yield* outputDestinationSteps(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], named);
     const rows: RowCell[][] = [];
     const structured = structuredValues(ev.tool_response, rows);
     // kept for post() with the event (the recording takes them instead of computing them again)
-    this.preparedOutputs.set(ev, { named, structured, rows });
+    this.preparedOutputs.set(ev, { named, structured, rows, prepared });
   }
 
   /** What outputSteps computed for an event, until it is recorded. */
-  private readonly preparedOutputs = new WeakMap<HookEvent, { named: NamedDestination[]; structured: TokenSpec[]; rows: RowCell[][] }>();
+  private readonly preparedOutputs = new WeakMap<
+    HookEvent,
+    { named: NamedDestination[]; structured: TokenSpec[]; rows: RowCell[][]; prepared: PreparedText[] }
+  >();
 
   private post(ev: HookEvent, tool: string, now: number, failed: boolean): Decision {
     const s = this.tracker.touch(ev.session_id, now);
@@ -503,6 +517,7 @@ export class FlowEngine {
       this.tracker.newOriginId(),
       this.tracker.recording,
       binaries,
+      prep?.prepared,
     );
     if (rows.length > 0 && o.cls !== 'external') s.rows.add(o.id, rows);
     // payment card numbers make the whole output sensitive (cardholder data)

@@ -6,7 +6,7 @@ import { SPREAD_BYTES, SpreadBook } from './spread.ts';
 import { READ_SCRIPTS_BYTES, ReadScripts } from './settings-effect.ts';
 import { NestedLaunches } from './nested-claude.ts';
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
-import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type TokenSpec } from './fingerprint/index.ts';
+import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type PreparedText, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
 import { LOST_BYTES, RowIndex } from './fingerprint/rows.ts';
 import { WRITTEN_FILES_BYTES, WrittenFiles } from './scripts.ts';
@@ -221,9 +221,10 @@ export class Session {
     nextId: number,
     record = false,
     binaries: readonly BinaryLeaf[] = [],
+    prepared?: readonly PreparedText[],
   ): Origin {
     const origin: Origin = { ...o, id: nextId, fingerprints: 0 };
-    origin.fingerprints = this.index.add(origin.id, texts, tokens, { precious: o.sensitive.length > 0, record, binaries });
+    origin.fingerprints = this.index.add(origin.id, texts, tokens, { precious: o.sensitive.length > 0, record, binaries, ...(prepared ? { prepared } : {}) });
     this.origins.set(origin.id, origin);
     this.dirty = true;
     if (record && this.index.lastDelta) this.newOrigins.push({ origin, delta: this.index.lastDelta });
@@ -494,6 +495,11 @@ export class FlowTracker {
 
   get hasher(): Hasher {
     return this.opts.hasher;
+  }
+
+  /** Fingerprints one session's index holds at most. */
+  get maxFingerprints(): number {
+    return this.opts.maxFingerprints;
   }
 
   get recording(): boolean {

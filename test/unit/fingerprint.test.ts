@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distinctiveTokens, FingerprintIndex, Hasher, K, normalize, NumTable, stringLeaves, W } from '../../src/engine/fingerprint/index.ts';
+import {
+  addMode,
+  distinctiveTokens,
+  prepareText,
+  FingerprintIndex,
+  Hasher,
+  K,
+  normalize,
+  NumTable,
+  stringLeaves,
+  W,
+} from '../../src/engine/fingerprint/index.ts';
 
 const hasher = new Hasher(0x1234abcd);
 const lorem = (n: number, seed = 1): string => {
@@ -467,4 +478,60 @@ test('cards: Luhn-valid timestamps and epoch milliseconds are not card numbers; 
   );
   idx.add(2, [row], []);
   assert.equal(idx.lastCards, 2);
+});
+
+test('an origin added from texts prepared ahead (prepareText) holds exactly what add() computing them itself holds', () => {
+  const card = '4111 1111 1111 1111';
+  const secret = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY0aE2uI4o';
+  const lines: string[] = [];
+  for (let i = 0; i < 9000; i++) lines.push(`row ${i} ana.${i}@corp.example.com naïve café ${lorem(6, i)} ${i % 997 === 0 ? card : ''}`);
+  const big = lines.join('\n'); // ~600 KB, non-ASCII: sampled
+  const texts: string[][] = [
+    ['short line here ok', 'tiny'], // dense, under K and under 12
+    [lorem(3000, 4), `AWS_SECRET_ACCESS_KEY=${secret}\nmail ada@example.org\n${card}`], // winnowed, cards and secrets
+    [big, lorem(200, 9)], // sampled
+  ];
+  // the three modes: dense, winnowed, sampled
+  assert.deepEqual(
+    texts.map((t) => addMode(t, 200_000)).map((m) => [m.dense, m.sampleMask >= 0]),
+    [
+      [true, false],
+      [false, false],
+      [false, true],
+    ],
+  );
+  const outs = [`x ${lorem(40, 4)}`, 'ada@example.org', card.replace(/ /g, ''), secret.slice(3, 30), lines[4321] as string, `${lorem(60, 9)}`];
+  for (const budget of [5000, 200_000]) {
+    const a = new FingerprintIndex(hasher, budget);
+    const b = new FingerprintIndex(hasher, budget);
+    // the same earlier origins in both (evictions and secret ids depend on them)
+    for (const idx of [a, b]) for (let i = 1; i <= 3; i++) idx.add(i, [randomText(3000, i)], [{ value: `${secret}${i}`, kind: 'secret', label: 'key' }]);
+    let id = 10;
+    for (const t of texts) {
+      id++;
+      const { dense, sampleMask } = addMode(t, budget);
+      const prepared = t.map((x) => prepareText(hasher, x, dense, sampleMask));
+      // scratch buffers used by other work between the preparation and the add
+      new FingerprintIndex(hasher, 1000).add(1, [lorem(500, id)], []);
+      const tokens = [{ value: secret, kind: 'secret' as const, label: 'AWS secret access key' }];
+      const na = a.add(id, t, tokens, { record: true });
+      const nb = b.add(id, t, tokens, { record: true, prepared });
+      assert.equal(nb, na, `fingerprints added (budget ${budget})`);
+      assert.ok(na > 0);
+      assert.deepEqual(b.lastDelta, a.lastDelta, `delta (budget ${budget})`);
+      assert.equal(b.lastCards, a.lastCards);
+      assert.equal(b.size, a.size);
+      assert.equal(b.fragmentCount, a.fragmentCount);
+      assert.equal(b.originCount, a.originCount);
+    }
+    assert.ok(a.lastCards > 0);
+    for (const o of outs) assert.deepEqual(b.matchAll(o), a.matchAll(o), `${o.slice(0, 30)} (budget ${budget})`);
+  }
+  // prepared for another mode (or another text) it is not used: computed again, same result
+  const t = [lorem(3000, 4)];
+  const a = new FingerprintIndex(hasher, 200_000);
+  const b = new FingerprintIndex(hasher, 200_000);
+  a.add(1, t, [], { record: true });
+  b.add(1, t, [], { record: true, prepared: [prepareText(hasher, t[0] as string, true, -1)] });
+  assert.deepEqual(b.lastDelta, a.lastDelta);
 });

@@ -179,7 +179,7 @@ export class FingerprintIndex {
     originId: number,
     texts: string[],
     extraTokens: TokenSpec[],
-    opts: { precious?: boolean; record?: boolean; binaries?: readonly BinaryLeaf[] } = {},
+    opts: { precious?: boolean; record?: boolean; binaries?: readonly BinaryLeaf[]; prepared?: readonly (PreparedText | undefined)[] } = {},
   ): number {
     let total = 0;
     for (const text of texts) total += text.length;
@@ -212,35 +212,27 @@ export class FingerprintIndex {
     // dense when the whole origin is small (an upper bound on its normalised size is enough);
     // winnowed up to WINNOW_MAX; beyond that sampled, and so sparsely that one origin takes at most
     // half of the index (a 1 MB log must not evict everything read before it)
-    const dense = total <= DENSE_MAX;
-    let sampleMask = -1;
-    const half = Math.max(1024, this.maxEntries >> 1);
-    if (!dense && (total > WINNOW_MAX || (total * 2) / (W + 1) > half)) {
-      sampleMask = 3;
-      while (total / (sampleMask + 1) > half && sampleMask < 0xffff) sampleMask = sampleMask * 2 + 1;
-    }
+    const { dense, sampleMask } = addMode(texts, this.maxEntries);
     const tokenLabel = labelId((SPAN_KIND[KIND_TOKEN] as { label: string }).label);
     const emailLabel = labelId((SPAN_KIND[KIND_EMAIL] as { label: string }).label);
-    for (const text of texts) {
-      const raw = rawCodes(text);
-      const n = normRecord(text, raw);
-      const cardToks: TokenSpec[] = [];
-      const spans = tokenSpans(text, raw, cardToks);
-      st.added += this.addText(originId, n, dense, sampleMask, st.lost, rec);
-      this.tokens.reserve(this.tokens.size + spans + cardToks.length);
+    for (let ti = 0; ti < texts.length; ti++) {
+      const text = texts[ti] as string;
+      // the pure part (normalising, hashing), done ahead when the caller prepared it for this mode
+      const given = opts.prepared?.[ti];
+      const p = given && given.text === text && given.dense === dense && given.sampleMask === sampleMask ? given : prepareText(h, text, dense, sampleMask);
+      st.added += this.applyPrepared(originId, p, st.lost, rec);
+      this.tokens.reserve(this.tokens.size + p.spans + p.cardToks.length);
       // e-mails and identifiers hashed where they stand in the text (no strings made)
-      const spanBuf = SPANS; // (grown by tokenSpans: read after it)
-      for (let k = 0; k < spans; k++) {
-        const kind = spanBuf[k * 3 + 2] as number;
-        const len = h.rawSpan(raw, spanBuf[k * 3] as number, spanBuf[k * 3 + 1] as number);
-        if (len < MIN_TOKEN || len > MAX_TOKEN) continue;
-        const key = tokenKey(h.spanHash, len);
-        const anchor = len < ANCHOR ? -1 : h.spanAnchor;
+      const sp = p.spanOps;
+      for (let k = 0; k < sp.length; k += 4) {
+        const kind = sp[k + 3] as number;
+        const key = sp[k] as number;
+        const len = sp[k + 1] as number;
+        const anchor = sp[k + 2] as number;
         rec?.token(key, len, anchor, kind, (SPAN_KIND[kind] as { label: string }).label);
         if (this.applyToken(originId, key, len, anchor, kind, kind === KIND_EMAIL ? emailLabel : tokenLabel, st.lost)) st.added++;
       }
-      // (last: addSecret reuses the scratch buffer `raw` is in)
-      for (const t of cardToks) {
+      for (const t of p.cardToks) {
         addToken(t.value, t.kind, t.label);
         cards++;
         if (t.value === t.value.replace(/[ -]/g, '')) this.addSecret(originId, t.value, t.label, true, rec);
@@ -359,39 +351,20 @@ export class FingerprintIndex {
     return true;
   }
 
-  /** k-grams and short lines of one normalised text in CODES[0..n). Returns fingerprints added. */
-  private addText(originId: number, n: number, dense: boolean, sampleMask: number, lost: Map<number, number>, rec: DeltaWriter | null): number {
+  /** The k-grams and short lines prepareText computed for one text, into the index. Returns fingerprints added. */
+  private applyPrepared(originId: number, p: PreparedText, lost: Map<number, number>, rec: DeltaWriter | null): number {
     let added = 0;
-    const h = this.hasher;
-    if (n < 12) return 0;
-    if (n >= K) {
-      const m = h.kgrams(n, dense, sampleMask);
-      rec?.kgrams(SEL, m);
-      this.kgrams.setMany(SEL, m, originId, lost);
-      added += m;
-      // short lines are below the k-gram size: keep them whole (sampled like the k-grams when those are)
-      let start = 0;
-      const lc = LINE_COUNT;
-      for (let k = 0; k <= lc; k++) {
-        const end = k < lc ? (LINEBUF[k] as number) : n;
-        const len = end - start;
-        if (len >= 12 && len < K) this.addLineAt(originId, start, len, lost, sampleMask, rec) && added++;
-        start = end;
-      }
-    } else {
-      this.addLineAt(originId, 0, n, lost, -1, rec) && added++;
+    if (p.kgrams.length > 0) {
+      rec?.kgrams(p.kgrams, p.kgrams.length);
+      this.kgrams.setMany(p.kgrams, p.kgrams.length, originId, lost);
+      added += p.kgrams.length;
+    }
+    const lo = p.lineOps;
+    for (let k = 0; k < lo.length; k += 3) {
+      rec?.line(lo[k] as number, lo[k + 1] as number, lo[k + 2] as number);
+      if (this.applyLine(originId, lo[k] as number, lo[k + 1] as number, lo[k + 2] as number, lost)) added++;
     }
     return added;
-  }
-
-  /** A `line` token at CODES[start, start+len). */
-  private addLineAt(originId: number, start: number, len: number, lost: Map<number, number>, sampleMask: number, rec: DeltaWriter | null): boolean {
-    const hh = this.hasher.hashCodes(start, len);
-    if (sampleMask >= 0 && hh % (sampleMask + 1) !== 0) return false;
-    const key = tokenKey(hh, len);
-    const anchor = this.hasher.hashCodes(start, ANCHOR);
-    rec?.line(key, len, anchor);
-    return this.applyLine(originId, key, len, anchor, lost);
   }
 
   private applyLine(originId: number, key: number, len: number, anchor: number, lost: Map<number, number>): boolean {
@@ -764,3 +737,87 @@ function binaryKey(h: Hasher, value: string): number {
   if (/^[A-Za-z0-9+/=\r\n]*$/.test(v.slice(0, 4096))) v = v.replace(/[\r\n]+/g, '').replace(/=+$/, '');
   return h.hash(v);
 }
+
+/**
+ * How add() fingerprints an origin of these texts: dense when the whole origin is small (an upper
+ * bound on its normalised size is enough); winnowed up to WINNOW_MAX; beyond that sampled, and so
+ * sparsely that one origin takes at most half of an index of `maxEntries` (a 1 MB log must not
+ * evict everything read before it). Depends on the texts' lengths alone.
+ */
+export function addMode(texts: readonly string[], maxEntries: number): { dense: boolean; sampleMask: number } {
+  let total = 0;
+  for (const text of texts) total += text.length;
+  const dense = total <= DENSE_MAX;
+  let sampleMask = -1;
+  const half = Math.max(1024, maxEntries >> 1);
+  if (!dense && (total > WINNOW_MAX || (total * 2) / (W + 1) > half)) {
+    sampleMask = 3;
+    while (total / (sampleMask + 1) > half && sampleMask < 0xffff) sampleMask = sampleMask * 2 + 1;
+  }
+  return { dense, sampleMask };
+}
+
+/** What add() inserts for one text, computed apart from any index (prepareText). */
+export interface PreparedText {
+  readonly text: string;
+  readonly dense: boolean;
+  readonly sampleMask: number;
+  /** k-gram hashes selected */
+  readonly kgrams: Float64Array;
+  /** short lines kept whole: key, len, anchor */
+  readonly lineOps: readonly number[];
+  /** e-mails and identifiers: key, len, anchor, kind */
+  readonly spanOps: readonly number[];
+  /** spans found (the token table is grown for them and the card numbers at once) */
+  readonly spans: number;
+  readonly cardToks: readonly TokenSpec[];
+}
+
+/**
+ * The pure, costly part of adding a text to an index (normalising it, hashing its k-grams, short
+ * lines, e-mails and identifiers) for a given mode (addMode) and hasher, copied out of the shared
+ * scratch buffers: work that can be done ahead, between other events, with the same hashes as
+ * add() computing them itself (add() takes what is prepared only for the same text and mode).
+ */
+export function prepareText(h: Hasher, text: string, dense: boolean, sampleMask: number): PreparedText {
+  const raw = rawCodes(text);
+  const n = normRecord(text, raw);
+  const cardToks: TokenSpec[] = [];
+  const spans = tokenSpans(text, raw, cardToks);
+  let kgrams = EMPTY;
+  const lineOps: number[] = [];
+  const line = (start: number, len: number, mask: number): void => {
+    const hh = h.hashCodes(start, len);
+    if (mask >= 0 && hh % (mask + 1) !== 0) return;
+    lineOps.push(tokenKey(hh, len), len, h.hashCodes(start, ANCHOR));
+  };
+  if (n >= 12) {
+    if (n >= K) {
+      const m = h.kgrams(n, dense, sampleMask);
+      kgrams = SEL.slice(0, m);
+      // short lines are below the k-gram size: keep them whole (sampled like the k-grams when those are)
+      let start = 0;
+      const lc = LINE_COUNT;
+      for (let k = 0; k <= lc; k++) {
+        const end = k < lc ? (LINEBUF[k] as number) : n;
+        const len = end - start;
+        if (len >= 12 && len < K) line(start, len, sampleMask);
+        start = end;
+      }
+    } else {
+      line(0, n, -1);
+    }
+  }
+  // e-mails and identifiers hashed where they stand in the text (no strings made)
+  const spanOps: number[] = [];
+  const spanBuf = SPANS; // (grown by tokenSpans: read after it)
+  for (let k = 0; k < spans; k++) {
+    const kind = spanBuf[k * 3 + 2] as number;
+    const len = h.rawSpan(raw, spanBuf[k * 3] as number, spanBuf[k * 3 + 1] as number);
+    if (len < MIN_TOKEN || len > MAX_TOKEN) continue;
+    spanOps.push(tokenKey(h.spanHash, len), len, len < ANCHOR ? -1 : h.spanAnchor, kind);
+  }
+  return { text, dense, sampleMask, kgrams, lineOps, spanOps, spans, cardToks };
+}
+
+const EMPTY = new Float64Array(0);

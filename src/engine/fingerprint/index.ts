@@ -50,6 +50,15 @@ export { binaryKind, contentLeaves, stringLeaves, type BinaryLeaf } from './leav
 export { distinctiveTokens } from './tokens.ts';
 export { NumTable } from './table.ts';
 export type { IndexDelta } from './delta.ts';
-export { FingerprintIndex, type FragmentHit, type MatchOptions, type MatchResult, type OriginMatch } from './fingerprint-index.ts';
+export {
+  FingerprintIndex,
+  addMode,
+  prepareText,
+  type PreparedText,
+  type FragmentHit,
+  type MatchOptions,
+  type MatchResult,
+  type OriginMatch,
+} from './fingerprint-index.ts';
 export { fieldCategory, structuredValues, validIban, type RowCell } from './structured.ts';
 export { RowIndex, type RecordHit } from './rows.ts';
