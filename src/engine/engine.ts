@@ -23,7 +23,7 @@ import {
   contentLeaves,
   stringLeaves,
   addMode,
-  prepareText,
+  prepareTextSteps,
   structuredValues,
   type PreparedText,
   type FragmentHit,
@@ -410,7 +410,7 @@ export class FlowEngine {
     const prepared: PreparedText[] = [];
     for (const t of texts) {
       yield;
-      prepared.push(prepareText(this.tracker.hasher, t, dense, sampleMask));
+      prepared.push(yield* prepareTextSteps(this.tracker.hasher, t, dense, sampleMask));
     }
     yield;
     const named: NamedDestination[] = [];

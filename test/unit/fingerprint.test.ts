@@ -4,6 +4,8 @@ import {
   addMode,
   distinctiveTokens,
   prepareText,
+  prepareTextSteps,
+  KGRAM_PIECE,
   FingerprintIndex,
   Hasher,
   K,
@@ -12,6 +14,7 @@ import {
   stringLeaves,
   W,
 } from '../../src/engine/fingerprint/index.ts';
+import { SEL, normRecord, rawCodes } from '../../src/engine/fingerprint/normalize.ts';
 
 const hasher = new Hasher(0x1234abcd);
 const lorem = (n: number, seed = 1): string => {
@@ -534,4 +537,28 @@ test('an origin added from texts prepared ahead (prepareText) holds exactly what
   a.add(1, t, [], { record: true });
   b.add(1, t, [], { record: true, prepared: [prepareText(hasher, t[0] as string, true, -1)] });
   assert.deepEqual(b.lastDelta, a.lastDelta);
+});
+
+test("a long text's sampled k-grams hashed in pieces (prepareTextSteps) are the whole text's, other work running between the pieces", () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 14000; i++) lines.push(`${i} ${lorem(5, i)} naïve ${randomText(17, i)}`);
+  for (const text of [lines.join('\n'), lorem(60000, 3)]) {
+    const { dense, sampleMask } = addMode([text], 200_000);
+    assert.ok(sampleMask >= 0);
+    // the whole text's k-grams, hashed in one go
+    const n = normRecord(text, rawCodes(text));
+    const whole = SEL.slice(0, hasher.kgrams(n, dense, sampleMask));
+    const steps = prepareTextSteps(hasher, text, dense, sampleMask);
+    let r = steps.next();
+    let count = 0;
+    while (!r.done) {
+      new FingerprintIndex(hasher, 1000).add(1, [lorem(300, count++)], []); // uses the scratch buffers
+      r = steps.next();
+    }
+    assert.ok(count >= Math.floor((n - K + 1) / KGRAM_PIECE), `${count} steps for ${n} codes`);
+    assert.ok(count >= 3);
+    assert.ok(whole.length > 1000);
+    assert.deepEqual(r.value.kgrams, whole);
+    assert.deepEqual(r.value, prepareText(hasher, text, dense, sampleMask));
+  }
 });

@@ -780,11 +780,30 @@ export interface PreparedText {
  * add() computing them itself (add() takes what is prepared only for the same text and mode).
  */
 export function prepareText(h: Hasher, text: string, dense: boolean, sampleMask: number): PreparedText {
+  const steps = prepareTextSteps(h, text, dense, sampleMask);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Windows a step of prepareTextSteps hashes (a sampled text's k-grams are hashed in pieces of this many). */
+export const KGRAM_PIECE = 64 * 1024;
+
+/**
+ * prepareText in steps (the caller may run other work between them: nothing is kept in the shared
+ * scratch buffers across a yield). The first step normalises the text and finds its lines, e-mails
+ * and identifiers; a sampled text's k-grams (every text longer than WINNOW_MAX) are then hashed
+ * KGRAM_PIECE windows per step, over a copy of its normalised codes.
+ */
+export function* prepareTextSteps(h: Hasher, text: string, dense: boolean, sampleMask: number): Generator<void, PreparedText, void> {
   const raw = rawCodes(text);
   const n = normRecord(text, raw);
   const cardToks: TokenSpec[] = [];
   const spans = tokenSpans(text, raw, cardToks);
   let kgrams = EMPTY;
+  /** a sampled text's normalised codes, hashed in pieces after this step */
+  let pieces: Uint16Array | null = null;
   const lineOps: number[] = [];
   const line = (start: number, len: number, mask: number): void => {
     const hh = h.hashCodes(start, len);
@@ -793,8 +812,8 @@ export function prepareText(h: Hasher, text: string, dense: boolean, sampleMask:
   };
   if (n >= 12) {
     if (n >= K) {
-      const m = h.kgrams(n, dense, sampleMask);
-      kgrams = SEL.slice(0, m);
+      if (sampleMask >= 0) pieces = CODES.slice(0, n);
+      else kgrams = SEL.slice(0, h.kgrams(n, dense, sampleMask));
       // short lines are below the k-gram size: keep them whole (sampled like the k-grams when those are)
       let start = 0;
       const lc = LINE_COUNT;
@@ -816,6 +835,15 @@ export function prepareText(h: Hasher, text: string, dense: boolean, sampleMask:
     const len = h.rawSpan(raw, spanBuf[k * 3] as number, spanBuf[k * 3 + 1] as number);
     if (len < MIN_TOKEN || len > MAX_TOKEN) continue;
     spanOps.push(tokenKey(h.spanHash, len), len, len < ANCHOR ? -1 : h.spanAnchor, kind);
+  }
+  if (pieces) {
+    const sel: number[] = [];
+    const n = pieces.length;
+    for (let from = 0; from < n - K + 1; from += KGRAM_PIECE) {
+      yield;
+      h.kgramsSampledRange(pieces, n, from, from + KGRAM_PIECE, sampleMask, sel);
+    }
+    kgrams = Float64Array.from(sel);
   }
   return { text, dense, sampleMask, kgrams, lineOps, spanOps, spans, cardToks };
 }

@@ -147,6 +147,35 @@ export class Hasher {
   }
 
   /**
+   * kgrams' sampled selection (`sampleMask` >= 0) of the windows of `codes`[0, n) that start in
+   * [from, to), appended to `out`: the same hashes in the same order as kgrams over the whole (each
+   * window's hash depends on its K codes alone), so a long text is hashed piece by piece.
+   */
+  kgramsSampledRange(codes: Uint16Array, n: number, from: number, to: number, sampleMask: number, out: number[]): void {
+    const end = Math.min(to, n - K + 1);
+    if (from >= end) return;
+    const pw1 = this.pw1[K] as number;
+    const pw2 = this.pw2[K] as number;
+    const s1 = this.s1;
+    const s2 = this.s2;
+    let h1 = 0;
+    let h2 = 0;
+    for (let i = from; i < from + K; i++) {
+      const c = codes[i] as number;
+      h1 = (Math.imul(h1, B1) + (c ^ s1)) | 0;
+      h2 = (Math.imul(h2, B2) + (c ^ s2)) | 0;
+    }
+    for (let i = from; ; i++) {
+      if ((h1 & sampleMask) === 0) out.push((h1 >>> 0) * TWO21 + ((h2 >>> 0) & 0x1fffff));
+      if (i + 1 >= end) break;
+      const c = codes[i + K] as number;
+      const o = codes[i] as number;
+      h1 = (Math.imul(h1, B1) + (c ^ s1) - Math.imul(pw1, o ^ s1)) | 0;
+      h2 = (Math.imul(h2, B2) + (c ^ s2) - Math.imul(pw2, o ^ s2)) | 0;
+    }
+  }
+
+  /**
    * Fingerprints of CODES[0, n) (prefix hashes computed) into SEL; returns how many.
    *  - `sampleMask` < 0, `dense`: every K-gram.
    *  - `sampleMask` < 0: winnowing (rightmost minimum of each window of W k-grams, each selected

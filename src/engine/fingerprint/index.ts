@@ -54,6 +54,8 @@ export {
   FingerprintIndex,
   addMode,
   prepareText,
+  prepareTextSteps,
+  KGRAM_PIECE,
   type PreparedText,
   type FragmentHit,
   type MatchOptions,
