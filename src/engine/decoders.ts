@@ -482,6 +482,31 @@ const dnsLabels: Decoder = {
 const SEQ_MIN = 8;
 /** longest varying part counted as one symbol of such a channel */
 const SEQ_MAX_PART = 6;
+
+/** The longest prefix and suffix every text shares (the fixed template around the varying parts). */
+export function commonAffixes(texts: readonly string[]): { pre: string; suf: string } {
+  let pre = texts[0] ?? '';
+  let suf = pre;
+  for (const t of texts) {
+    let i = 0;
+    while (i < pre.length && i < t.length && pre[i] === t[i]) i++;
+    pre = pre.slice(0, i);
+    let j = 0;
+    while (j < suf.length && j < t.length && suf[suf.length - 1 - j] === t[t.length - 1 - j]) j++;
+    suf = suf.slice(suf.length - j);
+  }
+  return { pre, suf };
+}
+
+/** Numbering (`page-1` … `page-12`, any arithmetic progression of numbers): a list of pages, not a message. */
+export function isNumbering(parts: readonly string[]): boolean {
+  if (parts.length < 2 || !parts.every((p) => /^\d+$/.test(p))) return false;
+  const d = Number(parts[1]) - Number(parts[0]);
+  return parts.every((p, i) => Number(p) === Number(parts[0]) + i * d);
+}
+
+/** A part that is the decimal code of a printable ASCII character (`/c/81.png`: Q). */
+export const isCharCode = (p: string): boolean => /^\d{2,3}$/.test(p) && Number(p) >= 32 && Number(p) <= 126;
 const URL_IN_TEXT = /[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'<>()[\]{}`\\|^]+/gi;
 function countOf(s: string, sub: string, atLeast: number): boolean {
   let n = 0;
@@ -511,27 +536,15 @@ const urlSequence: Decoder = {
     const out: string[] = [];
     for (const urls of byHost.values()) {
       if (urls.length < SEQ_MIN) continue;
-      let pre = urls[0] as string;
-      let suf = pre;
-      for (const u of urls) {
-        let i = 0;
-        while (i < pre.length && i < u.length && pre[i] === u[i]) i++;
-        pre = pre.slice(0, i);
-        let j = 0;
-        while (j < suf.length && j < u.length && suf[suf.length - 1 - j] === u[u.length - 1 - j]) j++;
-        suf = suf.slice(suf.length - j);
-      }
+      const { pre, suf } = commonAffixes(urls);
       const parts = urls.map((u) => u.slice(pre.length, Math.max(pre.length, u.length - suf.length)));
       if (parts.some((p) => p.length === 0 || p.length > SEQ_MAX_PART)) continue;
       // one symbol per URL, and not all the same (a gallery of one image repeated says nothing)
       if (new Set(parts).size < 2) continue;
       // numbering (page-1 … page-12, an arithmetic progression) is a gallery or a list of pages, not a message
-      if (parts.every((p) => /^\d+$/.test(p))) {
-        const d = Number(parts[1]) - Number(parts[0]);
-        if (parts.every((p, i) => Number(p) === Number(parts[0]) + i * d)) continue;
-      }
+      if (isNumbering(parts)) continue;
       const joined = parts.join('');
-      if (parts.every((p) => /^\d{2,3}$/.test(p) && Number(p) >= 32 && Number(p) <= 126)) out.push(String.fromCharCode(...parts.map(Number)));
+      if (parts.every(isCharCode)) out.push(String.fromCharCode(...parts.map(Number)));
       out.push(joined);
     }
     const text = out.join('\n');

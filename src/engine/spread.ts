@@ -13,6 +13,7 @@
  * (least recently used go first), MAX_TOTAL_PARTS parts per session in all, parts of at most MAX_PART chars (a longer value is judged whole in
  * its own call, and pieces of 6 chars and more add up across calls in the split-secret rule).
  */
+import { commonAffixes, isCharCode, isNumbering } from './decoders.ts';
 import { registrableDomain, hostOfUrl } from './urls.ts';
 
 /** longest value counted as one small part */
@@ -221,30 +222,16 @@ export class SpreadBook {
  * an arithmetic progression) and a slot that never changed.
  */
 export function streamTexts(st: Stream): string[] | null {
-  if (new Set(st.parts).size < 2) return null;
-  const digits = st.parts.every((p) => /^\d+$/.test(p));
-  if (digits && st.parts.length >= 2) {
-    const d = Number(st.parts[1]) - Number(st.parts[0]);
-    if (st.parts.every((p, i) => Number(p) === Number(st.parts[0]) + i * d)) return null;
-  }
+  if (new Set(st.parts).size < 2 || isNumbering(st.parts)) return null;
   const out = [st.parts.join('')];
   // a fixed text around each part (`FYI: A`, `FYI: K` …): the varying middles joined
-  let pre = st.parts[st.parts.length - 1] as string;
-  let suf = pre;
-  for (const p of st.parts) {
-    let a = 0;
-    while (a < pre.length && a < p.length && pre[a] === p[a]) a++;
-    pre = pre.slice(0, a);
-    let b = 0;
-    while (b < suf.length && b < p.length && suf[suf.length - 1 - b] === p[p.length - 1 - b]) b++;
-    suf = suf.slice(suf.length - b);
-  }
+  const { pre, suf } = commonAffixes(st.parts);
   if (pre.length + suf.length > 0) {
     const mid = st.parts.map((p) => p.slice(Math.min(pre.length, p.length), Math.max(pre.length, p.length - suf.length))).join('');
     if (mid.length > 0) out.push(mid);
   }
   let i = st.parts.length;
-  while (i > 0 && /^\d{2,3}$/.test(st.parts[i - 1] as string) && Number(st.parts[i - 1]) >= 32 && Number(st.parts[i - 1]) <= 126) i--;
+  while (i > 0 && isCharCode(st.parts[i - 1] as string)) i--;
   if (st.parts.length - i >= 8) out.push(String.fromCharCode(...st.parts.slice(i).map(Number)));
   return out;
 }
