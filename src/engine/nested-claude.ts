@@ -64,12 +64,12 @@ export function claudeLaunches(bash: BashAnalysis): Array<{ texts: string[]; bli
     if (!args || args.some((a) => NO_RUN.has(a))) continue;
     const words = args.filter((a) => !a.startsWith('-'));
     if (words[0] !== undefined && NO_SESSION.has(words[0])) continue;
-    const texts = words
-      .map((w) => w.trim())
-      .filter((w) => w.length > 0)
-      .slice(0, MAX_WORDS)
-      .map((w) => (w.length > MAX_WORD ? w.slice(0, MAX_WORD) : w));
-    out.push({ texts, blind: texts.length === 0 || texts.some((w) => /[$`]/.test(w)) });
+    const all = words.map((w) => w.trim()).filter((w) => w.length > 0);
+    const texts = all.slice(0, MAX_WORDS).filter((w) => w.length <= MAX_WORD);
+    // a prompt the words kept cannot show (past the bounds, or an expansion) makes the launch blind: a
+    // bound never lets a nested run's prompt pass for the user's
+    const blind = texts.length < all.length || texts.length === 0 || texts.some((w) => /[$`]/.test(w));
+    out.push({ texts, blind });
   }
   return out;
 }
@@ -77,10 +77,12 @@ export function claudeLaunches(bash: BashAnalysis): Array<{ texts: string[]; bli
 /** The launches of all sessions, for the first prompt of a new session to be matched against. */
 export class NestedLaunches {
   private readonly launches: Launch[] = [];
+  /** the newest launch let go for the MAX_LAUNCHES bound */
+  private dropped: Launch | undefined;
 
   add(parent: string, at: number, texts: string[], blind: boolean): void {
     this.launches.push({ parent, at, texts, blind });
-    if (this.launches.length > MAX_LAUNCHES) this.launches.shift();
+    if (this.launches.length > MAX_LAUNCHES) this.dropped = this.launches.shift();
   }
 
   /**
@@ -88,7 +90,7 @@ export class NestedLaunches {
    * hold the prompt matches it for TEXT_WINDOW_MS; a launch that shows no prompt matches the next new
    * session for BLIND_WINDOW_MS (a session of the user's started then is taken as nested too: its
    * prompts then name no destination of the user's choice, which asks more, never less). A launch is
-   * used once.
+   * used once. While launches let go for MAX_LAUNCHES are in their window, every new session matches.
    */
   match(sessionId: string, prompt: string, now: number): string | undefined {
     const p = prompt.trim();
@@ -102,9 +104,11 @@ export class NestedLaunches {
       }
       if (blind < 0 && l.blind && now - l.at <= BLIND_WINDOW_MS) blind = i;
     }
-    if (blind < 0) return undefined;
-    const [l] = this.launches.splice(blind, 1);
-    return l?.parent;
+    if (blind >= 0) return this.launches.splice(blind, 1)[0]?.parent;
+    // launches were let go for the bound within the window: any of them may be this session's, so a new
+    // session then is taken as nested (asks more, never less) rather than as the user's
+    const d = this.dropped;
+    return d !== undefined && now >= d.at && now - d.at <= TEXT_WINDOW_MS && d.parent !== sessionId ? d.parent : undefined;
   }
 
   get size(): number {

@@ -106,3 +106,20 @@ test('a nested session stays nested across a restart of the sidecar (saved with 
   const back = Session.fromState(structuredClone(s.toState()), new Hasher(1), 1000);
   assert.equal(back.nestedFrom, 'outer');
 });
+
+test("the launches' bounds never let a nested run's prompt pass for the user's", async () => {
+  const { MAX_LAUNCHES } = await import('../../src/engine/nested-claude.ts');
+  // a prompt past the words kept (too long, or after many other words): the launch is blind
+  const long = `${ORDER} ${'x'.repeat(17 * 1024)}`;
+  const [l1] = claudeLaunches(analyzeBash(`claude -p "${long}"`));
+  assert.equal(l1?.blind, true);
+  const many = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
+  const [l2] = claudeLaunches(analyzeBash(`claude -p ${many} "${ORDER}"`));
+  assert.equal(l2?.blind, true);
+  // the evil launch pushed out by more launches than are kept: a new session in its window is still nested
+  const n = new NestedLaunches();
+  n.add('outer', 0, [ORDER], false);
+  for (let i = 0; i < MAX_LAUNCHES; i++) n.add('outer', 1, [`junk ${i}`], false);
+  assert.equal(n.match('inner', ORDER, 10), 'outer');
+  assert.equal(n.match('later', 'hello', 31 * 60_000), undefined, 'past the window, a session is the user’s again');
+});
