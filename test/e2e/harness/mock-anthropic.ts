@@ -32,7 +32,12 @@ export interface MessagesRequest {
   [k: string]: unknown;
 }
 
-export type Script = Turn[] | ((req: MessagesRequest, turn: number) => Turn);
+/**
+ * The model's replies: a list of turns, or a function of the request and turn index. The function may
+ * return a promise (the reply waits for it): a test can act between two tool calls (restart the sidecar,
+ * wait for a row) and serve the next turn when that is done.
+ */
+export type Script = Turn[] | ((req: MessagesRequest, turn: number) => Turn | Promise<Turn>);
 
 /** One tool_result block that the CLI sent back to the "model". */
 export interface ToolResult {
@@ -133,7 +138,7 @@ export async function startMockAnthropic(script: Script): Promise<MockAnthropic>
   let seq = 0;
   let toolSeq = 0;
 
-  function turnFor(body: MessagesRequest, turn: number): Turn {
+  function turnFor(body: MessagesRequest, turn: number): Turn | Promise<Turn> {
     if (typeof script === 'function') return script(body, turn);
     const t = script[turn];
     if (t === undefined) {
@@ -144,7 +149,7 @@ export async function startMockAnthropic(script: Script): Promise<MockAnthropic>
   }
 
   /** Decide the reply content; returns Anthropic content blocks and stop reason. */
-  function plan(body: MessagesRequest, rec: RecordedRequest): { content: any[]; stop: string } {
+  async function plan(body: MessagesRequest, rec: RecordedRequest): Promise<{ content: any[]; stop: string }> {
     const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
     if (!hasTools) {
       rec.kind = 'side';
@@ -156,7 +161,7 @@ export async function startMockAnthropic(script: Script): Promise<MockAnthropic>
     rec.turn = turn;
     let blocks: Turn;
     try {
-      const t = turnFor(body, turn) as Turn | TurnBlock;
+      const t = (await turnFor(body, turn)) as Turn | TurnBlock;
       blocks = Array.isArray(t) ? t : [t];
     } catch (e) {
       errors.push(`script threw at turn ${turn}: ${(e as Error)?.stack ?? e}`);
@@ -189,8 +194,8 @@ export async function startMockAnthropic(script: Script): Promise<MockAnthropic>
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
-  function respondMessages(res: http.ServerResponse, body: MessagesRequest, rec: RecordedRequest): void {
-    const { content, stop } = plan(body, rec);
+  async function respondMessages(res: http.ServerResponse, body: MessagesRequest, rec: RecordedRequest): Promise<void> {
+    const { content, stop } = await plan(body, rec);
     rec.response = content;
     const id = `msg_mock_${++seq}`;
     const model = body.model || 'claude-mock';
@@ -227,7 +232,7 @@ export async function startMockAnthropic(script: Script): Promise<MockAnthropic>
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       let body: any = null;
       if (raw) {
@@ -251,7 +256,7 @@ export async function startMockAnthropic(script: Script): Promise<MockAnthropic>
         }
         if (method === 'POST' && path === '/v1/messages') {
           const b: MessagesRequest = body && typeof body === 'object' ? body : {};
-          return respondMessages(res, b, rec);
+          return await respondMessages(res, b, rec);
         }
         if (method === 'HEAD' || (method === 'GET' && path === '/')) {
           rec.kind = 'head';
