@@ -221,6 +221,10 @@ export class HttpHookServer {
         const why = e instanceof GuardError ? e.message : 'internal error in the sidecar; see its log';
         out = couldNotCheck(event, why);
       }
+      // A client that gave up while the sidecar was stopped or its loop held (SIGSTOP, a long pause):
+      // its request and its close waited in the kernel together, and the close is read one poll after
+      // the request, when a quick decision would already be written out. Let one poll run first.
+      await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
       // Claude Code gave up (its hook timeout) and closed the connection while we decided: nobody
       // gets this answer, and the row must not say the hook acted on it
       if (res.destroyed || !req.socket.writable) {
