@@ -25,13 +25,14 @@ import {
   addMode,
   prepareTextSteps,
   structuredValues,
+  structuredValueSteps,
   type PreparedText,
   type FragmentHit,
   type OriginMatch,
-  type RowCell,
+  type RowsRead,
   type TokenSpec,
 } from './fingerprint/index.ts';
-import { MAX_CELLS, ROW_MATCH_CHARS } from './fingerprint/rows.ts';
+import { hashRowSteps, MAX_CELLS, ROW_MATCH_CHARS, type HashedRow } from './fingerprint/rows.ts';
 import { FRAGMENT_MIN_ENTROPY } from './fingerprint/constants.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, type Session, type Taint } from './flow-tracker.ts';
 import { scanRemembered, scanText, sensitivePath, shannonEntropy } from './detector.ts';
@@ -415,16 +416,18 @@ export class FlowEngine {
     yield;
     const named: NamedDestination[] = [];
     yield* outputDestinationSteps(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], named);
-    const rows: RowCell[][] = [];
-    const structured = structuredValues(ev.tool_response, rows);
+    const read: RowsRead = { rows: [] };
+    const structured = yield* structuredValueSteps(ev.tool_response, read);
+    const hashed: HashedRow[] = [];
+    yield* hashRowSteps(this.tracker.hasher, read.rows, hashed);
     // kept for post() with the event (the recording takes them instead of computing them again)
-    this.preparedOutputs.set(ev, { named, structured, rows, prepared });
+    this.preparedOutputs.set(ev, { named, structured, read, hashed, prepared });
   }
 
   /** What outputSteps computed for an event, until it is recorded. */
   private readonly preparedOutputs = new WeakMap<
     HookEvent,
-    { named: NamedDestination[]; structured: TokenSpec[]; rows: RowCell[][]; prepared: PreparedText[] }
+    { named: NamedDestination[]; structured: TokenSpec[]; read: RowsRead; hashed: HashedRow[]; prepared: PreparedText[] }
   >();
 
   private post(ev: HookEvent, tool: string, now: number, failed: boolean): Decision {
@@ -486,8 +489,8 @@ export class FlowEngine {
     }
     // the distinctive values of the rows it returned (names, addresses, account numbers …): matched on their own;
     // and its personal rows whole, so that several values of one row leaving together count as that record
-    const rows: RowCell[][] = prep?.rows ?? [];
-    for (const t of prep?.structured ?? structuredValues(ev.tool_response, rows)) tokens.push(t);
+    const read: RowsRead = prep?.read ?? { rows: [] };
+    for (const t of prep?.structured ?? structuredValues(ev.tool_response, read)) tokens.push(t);
     if (tc.source === 'unknown' && sensitive.length === 0) {
       d.summary = 'unclassified tool output, nothing sensitive: not recorded';
       return d;
@@ -519,7 +522,12 @@ export class FlowEngine {
       binaries,
       prep?.prepared,
     );
-    if (rows.length > 0 && o.cls !== 'external') s.rows.add(o.id, rows);
+    if (read.rows.length > 0 && o.cls !== 'external') {
+      if (prep) s.rows.addHashed(o.id, prep.hashed);
+      else s.rows.add(o.id, read.rows);
+    }
+    // personal rows past a bound of the reading are not held: what the session sends out is asked about
+    if (read.cut !== undefined && o.cls !== 'external') s.rows.cutOff(`${truncate(label, 80)} returned more personal rows than the guard reads (${read.cut})`);
     // payment card numbers make the whole output sensitive (cardholder data)
     if (s.index.lastCards > 0 && !o.sensitive.includes(CARD_LABEL)) {
       o.sensitive.push(CARD_LABEL);
@@ -1106,15 +1114,21 @@ export class FlowEngine {
     // the records the session read cannot all be looked for: rows let go for the bound of the row index
     // (a flood of junk rows must not make it forget a customer read before), or a text longer than is
     // matched (a record behind 256 KB of padding). Fail closed: asked about, not allowed unchecked.
-    const lost = s.rows.forgotten > 0 && (s.rows.lostAll || vs.some((v) => s.rows.namesLost(v.text)));
-    if (records.size === 0 && kind !== 'hybrid' && (lost || unchecked) && /\S+\s+\S+\s+\S+/.test(vs[0]?.text ?? '')) {
+    // a text naming someone let go is asked about whatever its shape (`Ines,Takahara,ines.t@…`); with
+    // too many let go to remember, or rows of an output not all read, every text of three words or more
+    const named = s.rows.forgotten > 0 && !s.rows.lostAll && s.rows.cut === undefined && vs.some((v) => s.rows.namesLost(v.text));
+    const everyText = s.rows.cut !== undefined || (s.rows.forgotten > 0 && s.rows.lostAll);
+    if (records.size === 0 && kind !== 'hybrid' && (named || ((everyText || unchecked) && /\S+\s+\S+\s+\S+/.test(vs[0]?.text ?? '')))) {
       findings.push({
         action: 'ask',
         risk: 'high',
         flowType: 'internal_to_external',
-        what: lost
-          ? `text the guard can no longer check for the personal records this session read: it read more than the ${MAX_CELLS.toLocaleString('en-US')} cells of personal rows it keeps, ${s.rows.forgotten} row${s.rows.forgotten === 1 ? ' was' : 's were'} let go, and ${s.rows.lostAll ? 'too many to remember who they were about' : 'this text names who one of them was about'}`
-          : `text the guard did not check whole for the personal records this session read (records are looked for in the first ${ROW_MATCH_CHARS / 1024} KB of each text, ${MAX_RECORD_CHARS / 1024} KB per call)`,
+        what:
+          s.rows.cut !== undefined
+            ? `text the guard can no longer check for the personal records this session read: ${s.rows.cut}; the rows past it are not held`
+            : named || everyText
+              ? `text the guard can no longer check for the personal records this session read: it read more than the ${MAX_CELLS.toLocaleString('en-US')} cells of personal rows it keeps, ${s.rows.forgotten} row${s.rows.forgotten === 1 ? ' was' : 's were'} let go, and ${s.rows.lostAll ? 'too many to remember who they were about' : 'this text names who one of them was about'}`
+              : `text the guard did not check whole for the personal records this session read (records are looked for in the first ${ROW_MATCH_CHARS / 1024} KB of each text, ${MAX_RECORD_CHARS / 1024} KB per call)`,
         how: 'the user can confirm the call if it holds none of those records, or start a new session for unrelated work',
         rule: 'record_limit',
       });

@@ -98,6 +98,10 @@ export interface SessionState extends SessionCounts {
   /** rows of the record index let go for its bound (absent: none), and whether too many to remember whose */
   rowsForgotten?: number;
   rowsLostAll?: boolean;
+  /** the personal cells (keyed hashes) of the rows let go (absent in states saved before: then every text is asked about) */
+  rowsLost?: number[];
+  /** an output whose personal rows were not all read, and the bound (absent: none) */
+  rowsCut?: string;
   /** the session wrote more files than it tracks (absent: no) */
   writtenOverflow?: boolean;
   /** started by this session's agent (nested-claude.ts) */
@@ -278,7 +282,10 @@ export class Session {
       chunks: [...this.chunks].map(([k, c]) => [k, c.chars, c.calls]),
       dests: this.book.toState(),
       ...(this.fileLists.size ? { lists: [...this.fileLists] } : {}),
-      ...(this.rows.forgotten ? { rowsForgotten: this.rows.forgotten, ...(this.rows.lostAll ? { rowsLostAll: true } : {}) } : {}),
+      ...(this.rows.forgotten
+        ? { rowsForgotten: this.rows.forgotten, ...(this.rows.lostAll ? { rowsLostAll: true } : { rowsLost: this.rows.lostCells() }) }
+        : {}),
+      ...(this.rows.cut !== undefined ? { rowsCut: this.rows.cut } : {}),
       ...(this.written.overflow ? { writtenOverflow: true } : {}),
       ...(this.nestedFrom !== undefined ? { nestedFrom: this.nestedFrom } : {}),
     };
@@ -304,7 +311,10 @@ export class Session {
     for (const [f, ps] of st.lists ?? []) s.fileLists.set(f, ps);
     // (the rows let go are let go again as the origins' rows are put back; these keep the count and flag)
     s.rows.forgotten = st.rowsForgotten ?? 0;
-    s.rows.lostAll = st.rowsLostAll === true;
+    // who the rows let go were about; a state saved without them (an older version) asks about every text
+    s.rows.lostAll = st.rowsLostAll === true || (s.rows.forgotten > 0 && !Array.isArray(st.rowsLost));
+    if (Array.isArray(st.rowsLost)) s.rows.restoreLost(st.rowsLost);
+    if (typeof st.rowsCut === 'string') s.rows.cutOff(st.rowsCut);
     s.written.overflow = st.writtenOverflow === true;
     if (typeof st.nestedFrom === 'string') s.nestedFrom = st.nestedFrom;
     return s;

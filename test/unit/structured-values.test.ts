@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldCategory, structuredValues, validIban } from '../../src/engine/fingerprint/index.ts';
+import { fieldCategory, structuredValues, validIban, type RowsRead } from '../../src/engine/fingerprint/index.ts';
+import { MAX_ROWS } from '../../src/engine/fingerprint/structured.ts';
 
 const vals = (x: unknown): string[] => structuredValues(x).map((t) => `${t.label}=${t.value}`);
 
@@ -96,4 +97,31 @@ test('ordinary developer output yields no values (commit ids, versions, dates, a
   assert.deepEqual(vals({ sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', ref: 'refs/heads/main', order: 3, version: '1.2.3' }), []);
   assert.deepEqual(vals('name,version,license\nleft-pad,1.3.0,MIT\ntsx,4.19.2,MIT\n'), []);
   assert.deepEqual(vals({ account_id: 'acme', balance: 28412.55, transaction_date: '2024-01-02', amount: '12.50' }), []);
+});
+
+test('rows are read past the first 1,000 and after JSON lines that name nothing; a bound that stops the reading of personal rows is said', () => {
+  const row = (i: number) => ({ full_name: `Ines Takahara`, phone: `+386 41 555 ${String(i).padStart(4, '0')}`, city: 'Ljubljana' });
+  const read: RowsRead = { rows: [] };
+  structuredValues(JSON.stringify(Array.from({ length: 3000 }, (_, i) => row(i))), read);
+  assert.equal(read.rows.length, 3000);
+  assert.equal(read.cut, undefined);
+  // JSON lines: 100 log lines first, then a customer
+  const jl: RowsRead = { rows: [] };
+  const log = Array.from({ length: 100 }, (_, i) => JSON.stringify({ level: 'info', msg: `request ${i}` }));
+  structuredValues([...log, JSON.stringify(row(7))].join('\n'), jl);
+  assert.equal(jl.rows.length, 1);
+  // 25,000 objects that name nobody: bounded, and nothing to say
+  const plain: RowsRead = { rows: [] };
+  structuredValues(JSON.stringify(Array.from({ length: 25_000 }, (_, i) => ({ id: i, status: 'ok' }))), plain);
+  assert.equal(plain.cut, undefined);
+  // a JSON text too large to parse whose keys name personal fields: cut
+  const big: RowsRead = { rows: [] };
+  const huge = JSON.stringify(Array.from({ length: 30_000 }, (_, i) => ({ ...row(i), note: 'x'.repeat(40) })));
+  assert.ok(huge.length > 2 * 1024 * 1024);
+  structuredValues([{ type: 'text', text: huge }], big);
+  assert.match(big.cut ?? '', /a JSON text over the 2 MB parsed/);
+  // more rows than read per output: cut, naming the bound
+  const many: RowsRead = { rows: [] };
+  structuredValues(JSON.stringify([row(1), ...Array.from({ length: MAX_ROWS + 10 }, (_, i) => ({ id: i, status: 'ok' }))]), many);
+  assert.match(many.cut ?? '', /more than the 20,000 rows read per output/);
 });

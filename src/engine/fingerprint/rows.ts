@@ -13,8 +13,11 @@
  * kept, up to MAX_LOST (4,096): a text sent out that names one of them is asked about instead of matched
  * (fail closed: a flood of junk rows cannot make the session forget a customer read before), and past
  * MAX_LOST every text sent out is. Keeping some rows over others instead would not help: whoever
- * floods can make the junk look like whatever is kept first.
- * Pure. Saved with the session, per origin (exportOrigin / restoreOrigin): keyed hashes, as the index.
+ * floods can make the junk look like whatever is kept first. The rows of an origin evicted from the
+ * fingerprint index are let go the same way. An output whose rows were not all read (structured.ts
+ * RowsRead.cut: more rows than it reads) leaves the index `cut`: every text sent out is asked about.
+ * Pure. Saved with the session, per origin (exportOrigin / restoreOrigin): keyed hashes, as the index;
+ * the personal cells of rows let go (lostCells) and the cut with the session's state.
  */
 import type { Hasher } from './hash.ts';
 import type { RowCell } from './structured.ts';
@@ -62,6 +65,33 @@ function cellKey(value: string): string | null {
 const COLUMNS = 32;
 const rowOf = (x: number): number => Math.floor(x / (2 * COLUMNS));
 
+/** A row as the index keeps it: its cells' keyed hashes, and for each its column * 2 + personal. */
+export type HashedRow = [number[], number[]];
+
+/** A row's cells hashed (the costly part of adding it: done ahead, in steps, for a large output). */
+export function hashRow(hasher: Hasher, row: readonly RowCell[]): HashedRow {
+  const hashes: number[] = [];
+  const codes: number[] = [];
+  for (const c of row) {
+    const k = cellKey(c.value);
+    if (k === null) continue;
+    hashes.push(hasher.hash(k));
+    codes.push(Math.min(c.column, COLUMNS - 1) * 2 + (c.personal ? 1 : 0));
+  }
+  return [hashes, codes];
+}
+
+/** rows hashed between two steps of hashRowSteps (~1 ms) */
+const ROWS_PER_STEP = 500;
+
+/** The rows of an output hashed into `out`, yielding between slices of ROWS_PER_STEP rows. */
+export function* hashRowSteps(hasher: Hasher, rows: readonly RowCell[][], out: HashedRow[]): Generator<void, void, void> {
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0 && i % ROWS_PER_STEP === 0) yield;
+    out.push(hashRow(hasher, rows[i] as RowCell[]));
+  }
+}
+
 /** One record found in an outgoing text: the origin whose row it is, and how many of its cells. */
 export interface RecordHit {
   originId: number;
@@ -85,6 +115,8 @@ export class RowIndex {
   private readonly lost = new Set<number>();
   /** more personal cells let go than MAX_LOST keeps: any text sent out may hold one */
   lostAll = false;
+  /** an output whose personal rows were not all read, and the bound (`Bash(psql …): more than the 20,000 rows read per output`): any text sent out may hold one */
+  cut: string | undefined;
 
   constructor(private readonly hasher: Hasher) {}
 
@@ -93,19 +125,47 @@ export class RowIndex {
   }
 
   /** Record the personal rows of one origin. */
-  add(originId: number, rows: RowCell[][]): void {
-    for (const row of rows) {
-      const hashes: number[] = [];
-      const codes: number[] = [];
-      for (const c of row) {
-        const k = cellKey(c.value);
-        if (k === null) continue;
-        hashes.push(this.hasher.hash(k));
-        codes.push(Math.min(c.column, COLUMNS - 1) * 2 + (c.personal ? 1 : 0));
+  add(originId: number, rows: readonly RowCell[][]): void {
+    this.addHashed(
+      originId,
+      rows.map((r) => hashRow(this.hasher, r)),
+    );
+  }
+
+  /**
+   * Record the personal rows of one origin, hashed (hashRow). The rows of an output larger than the
+   * index that would be let go at once are let go without being put in (the same rows, less work).
+   */
+  addHashed(originId: number, rows: readonly HashedRow[]): void {
+    let from = 0;
+    let cells = 0;
+    for (let i = rows.length - 1; i >= 0; i--) {
+      cells += (rows[i] as HashedRow)[0].length;
+      if (cells > MAX_CELLS) {
+        from = i + 1;
+        break;
       }
+    }
+    for (let i = 0; i < from; i++) {
+      const [hashes, codes] = rows[i] as HashedRow;
+      const columns = new Set<number>();
+      for (const c of codes) columns.add(c >> 1);
+      if (columns.size < RECORD_MIN_CELLS) continue; // not a record: never kept
+      for (let j = 0; j < hashes.length && !this.lostAll; j++) if ((codes[j] as number) % 2 === 1) this.loseCell(hashes[j] as number);
+      this.forgotten++;
+    }
+    for (let i = from; i < rows.length; i++) {
+      const [hashes, codes] = rows[i] as HashedRow;
       this.addRow(originId, hashes, codes);
     }
     this.bound();
+  }
+
+  /** Keep a personal cell of a row let go (past MAX_LOST: every text is asked about). */
+  private loseCell(h: number): void {
+    if (this.lost.has(h)) return;
+    if (this.lost.size >= MAX_LOST) this.lostAll = true;
+    else this.lost.add(h);
   }
 
   /** One row: its cells' hashes, and for each its column * 2 + personal. */
@@ -138,16 +198,38 @@ export class RowIndex {
 
   /** Past MAX_CELLS the oldest rows go; who each was about is kept (MAX_LOST), and they are counted (not when put back: the count was saved). */
   private bound(count = true): void {
-    while (this.size > MAX_CELLS && this.rowOrigin.size > 0) {
-      const oldest = this.rowOrigin.keys().next().value as number;
-      for (const h of this.rowCells.get(oldest) ?? []) {
-        if (this.lostAll) break;
-        if (!this.cells.get(h)?.some((x) => rowOf(x) === oldest && x % 2 === 1)) continue;
-        if (this.lost.size >= MAX_LOST) this.lostAll = true;
-        else this.lost.add(h);
+    while (this.size > MAX_CELLS && this.rowOrigin.size > 0) this.letGo(this.rowOrigin.keys().next().value as number, count);
+  }
+
+  /** Let a row go: who it was about is kept (MAX_LOST), and it is counted (`count`). */
+  private letGo(id: number, count: boolean): void {
+    for (const h of this.rowCells.get(id) ?? []) {
+      if (this.lostAll) break;
+      if (this.cells.get(h)?.some((x) => rowOf(x) === id && x % 2 === 1)) this.loseCell(h);
+    }
+    this.dropRow(id);
+    if (count) this.forgotten++;
+  }
+
+  /** An output's personal rows were not all read (`why`: which output, which bound): every text sent out is asked about. */
+  cutOff(why: string): void {
+    this.cut ??= why;
+  }
+
+  /** The personal cells of rows let go, for saving (keyed hashes). */
+  lostCells(): number[] {
+    return [...this.lost];
+  }
+
+  /** Put back the personal cells of rows let go before a restart. */
+  restoreLost(cells: readonly number[]): void {
+    for (const h of cells) {
+      if (typeof h !== 'number') throw new Error('bad let-go record cells');
+      if (this.lost.size >= MAX_LOST) {
+        this.lostAll = true;
+        break;
       }
-      this.dropRow(oldest);
-      if (count) this.forgotten++;
+      this.lost.add(h);
     }
   }
 
@@ -210,9 +292,12 @@ export class RowIndex {
     this.rowCells.delete(id);
   }
 
-  /** Rows of an evicted origin go with it. */
+  /**
+   * Rows of an origin evicted from the fingerprint index go with it, let go as for the bound (who
+   * each was about is kept): the index's eviction must not make the session forget a customer.
+   */
   removeOrigin(originId: number): void {
-    for (const [id, o] of [...this.rowOrigin]) if (o === originId) this.dropRow(id);
+    for (const [id, o] of [...this.rowOrigin]) if (o === originId) this.letGo(id, true);
   }
 
   /** Records of this index in an outgoing text: values of RECORD_MIN_CELLS columns of one row, one of them personal. */

@@ -16,25 +16,45 @@
  *  - its shape, with no field: an IBAN whose mod-97 check holds, `742 Evergreen Terrace`.
  * E-mail addresses and card numbers are found in any text by the index itself.
  *
- * Pure; bounded (MAX_VALUES per call, MAX_PARSE chars parsed as JSON, MAX_ROWS rows per call).
+ * Pure; bounded (MAX_VALUES per call, MAX_PARSE chars parsed as JSON, MAX_ROWS rows per call). The
+ * values stop at MAX_VALUES; the personal rows (for record matching) are read on, up to MAX_ROWS
+ * rows, in steps (structuredValueSteps: a large output is prepared between other events). A bound
+ * that stops the reading of an output holding personal rows is said (RowsRead.cut): the rows past
+ * it are not held, and the session asks about what it sends out (the engine's record_limit).
  */
 import type { TokenSpec } from './constants.ts';
 import { binaryKind } from './leaves.ts';
+import { MAX_CELLS, MAX_LOST } from './rows.ts';
 
 /** shortest value kept (normalised: lower-case, no whitespace), as the index keeps tokens */
 export const MIN_VALUE = 8;
 const MAX_VALUE = 256;
 const MAX_VALUES = 4000;
 const MAX_PARSE = 2 * 1024 * 1024;
-/** rows (objects, JSON lines, table lines) looked at per call: a big export is bounded; its k-grams still cover it */
-const MAX_ROWS = 1000;
-const MAX_DEPTH = 64;
-/** JSON nodes visited per output (a bound on the walk: values past it give no row tokens) */
-const MAX_WALK_STEPS = 200_000;
-/** string leaves looked at for rows and tables per output */
-const MAX_TEXTS = 10_000;
-/** JSON lines whose first JSONL_PROBE lines have no key of interest are not parsed further */
-const JSONL_PROBE = 64;
+/**
+ * rows (objects, JSON lines, table lines) read per output for records: a query result of 20,000
+ * customers is read whole (about 1 MB of CSV; ~40 ms, in steps). Past it, an output that holds
+ * personal rows is cut (RowsRead.cut) and the session asks.
+ */
+export const MAX_ROWS = 20_000;
+export const MAX_DEPTH = 64;
+/** JSON nodes visited per output (a bound on the walk: past it, an output holding personal rows is cut) */
+export const MAX_WALK_STEPS = 400_000;
+/** string leaves looked at for rows and tables per output (past it, as MAX_WALK_STEPS) */
+export const MAX_TEXTS = 10_000;
+/**
+ * personal cells of one output's rows past which the record index cannot remember them all, whatever
+ * it held before (MAX_CELLS kept, MAX_LOST let go): the reading stops there, and the output is cut.
+ */
+const RECORD_PERSONAL_MAX = MAX_CELLS + MAX_LOST;
+const recordsCut = (): string =>
+  `more personal cells than the ${MAX_CELLS.toLocaleString('en-US')} kept and the ${MAX_LOST.toLocaleString('en-US')} of rows let go remembered per session`;
+/** lines of an output's texts looked at for rows (a bound on the work of texts that are mostly not rows) */
+export const MAX_LINES = 200_000;
+/** rows (or JSON nodes / 8) read between two steps of structuredValueSteps: ~1 ms */
+const ROWS_PER_STEP = 500;
+/** characters of a JSON text too large to parse whose keys are looked at: does it hold personal rows? */
+const KEY_SCAN = 256 * 1024;
 
 export type ValueCategory = 'phone' | 'iban' | 'account' | 'address' | 'identity' | 'reference' | 'name' | 'email' | 'card';
 
@@ -229,12 +249,44 @@ export interface RowCell {
 /** cells kept per personal row (a wide row's first ones) */
 const MAX_ROW_CELLS = 24;
 
+/** The personal rows of an output, read for record matching (rows.ts). */
+export interface RowsRead {
+  rows: RowCell[][];
+  /**
+   * The bound that stopped the reading of an output holding personal rows (more rows than MAX_ROWS,
+   * a JSON text too large to parse …): rows past it are not in `rows`. Absent: read whole.
+   */
+  cut?: string;
+}
+
 class Collector {
   readonly out: TokenSpec[] = [];
   /** the personal rows seen, when asked for (structuredValues' `rows`) */
   records: RowCell[][] | undefined;
   rows = 0;
+  /** JSON values walked */
+  walked = 0;
+  /** lines of texts taken */
+  lines = 0;
+  /** rows since the last step */
+  sinceStep = 0;
+  /** a personal row, or a key of a personal field, was seen */
+  personal = false;
+  /** personal cells of the rows kept for records */
+  recordPersonal = 0;
+  /** the first bound that stopped the reading (it matters when `personal`) */
+  stopped: string | undefined;
   private readonly seen = new Set<string>();
+  stop(why: string): void {
+    this.stopped ??= why;
+  }
+  /** a step is due (every ROWS_PER_STEP rows) */
+  step(n = 1): boolean {
+    this.sinceStep += n;
+    if (this.sinceStep < ROWS_PER_STEP) return false;
+    this.sinceStep = 0;
+    return true;
+  }
   push(value: string, cat: Exclude<ValueCategory, 'email' | 'card'>): void {
     if (this.out.length >= MAX_VALUES) return;
     const v = value.trim();
@@ -250,9 +302,13 @@ class Collector {
   get full(): boolean {
     return this.out.length >= MAX_VALUES;
   }
-  /** no more rows to look at (values full, or MAX_ROWS seen) */
+  /** no more rows to look at (MAX_ROWS seen; or values full, when no records are asked for) */
   get rowsDone(): boolean {
-    return this.out.length >= MAX_VALUES || this.rows >= MAX_ROWS;
+    return this.rows >= MAX_ROWS || this.recordPersonal > RECORD_PERSONAL_MAX || (this.records === undefined && this.out.length >= MAX_VALUES);
+  }
+  /** nothing more to look for in further texts */
+  get done(): boolean {
+    return this.records === undefined ? this.full : this.rowsDone;
   }
 }
 
@@ -337,6 +393,7 @@ function row(c: Collector, entries: Array<[string, unknown]>): boolean {
     if (cat === 'name' && (w.includes('last') || w.includes('surname'))) last = s.trim();
     cats.push([cat, s]);
   }
+  if (personal) c.personal = true;
   for (const [cat, s] of cats) fieldValue(c, cat, s, personal);
   if (personal && first && last) fieldValue(c, 'name', `${first} ${last}`, true);
   // the whole row, for record-level matching: several cells of it in one outgoing text
@@ -350,6 +407,8 @@ function row(c: Collector, entries: Array<[string, unknown]>): boolean {
     }
     if (first && last) cells.push({ value: `${first} ${last}`, personal: true, column: 0 });
     c.records.push(cells);
+    for (const x of cells) if (x.personal) c.recordPersonal++;
+    if (c.recordPersonal > RECORD_PERSONAL_MAX) c.stop(recordsCut());
   }
   return cats.length > 0;
 }
@@ -360,13 +419,24 @@ function row(c: Collector, entries: Array<[string, unknown]>): boolean {
  * may hold more structure: the rest is part of the text, whose shapes are looked at as a whole.
  * Returns whether any key had a category.
  */
-function walk(c: Collector, root: unknown, texts: string[], parsed = false): boolean {
+function* walk(c: Collector, root: unknown, texts: string[], parsed = false): Generator<void, boolean, void> {
   let any = false;
   const stack: Array<[unknown, number]> = [[root, 0]];
-  let steps = 0;
-  while (stack.length > 0 && !c.rowsDone && steps++ < MAX_WALK_STEPS) {
+  while (stack.length > 0) {
+    if (c.rowsDone) {
+      c.stop(`more than the ${MAX_ROWS.toLocaleString('en-US')} rows read per output`);
+      break;
+    }
+    if (c.walked++ >= MAX_WALK_STEPS) {
+      c.stop(`more than the ${MAX_WALK_STEPS.toLocaleString('en-US')} JSON values walked per output`);
+      break;
+    }
+    if (c.step(1 / 8)) yield;
     const [v, depth] = stack.pop() as [unknown, number];
-    if (depth > MAX_DEPTH) continue;
+    if (depth > MAX_DEPTH) {
+      c.stop(`JSON nested deeper than the ${MAX_DEPTH} levels read`);
+      continue;
+    }
     if (typeof v === 'string') {
       if (v.length >= MIN_VALUE && (!parsed || v.includes('\n') || /^\s*[[{]/.test(v))) texts.push(v);
     } else if (Array.isArray(v)) {
@@ -374,6 +444,7 @@ function walk(c: Collector, root: unknown, texts: string[], parsed = false): boo
     } else if (v !== null && typeof v === 'object') {
       const entries = Object.entries(v as Record<string, unknown>);
       if (row(c, entries)) any = true;
+      if (c.step()) yield;
       for (let i = entries.length - 1; i >= 0; i--) {
         const x = (entries[i] as [string, unknown])[1];
         if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
@@ -402,17 +473,54 @@ function cells(line: string, sep: string): string[] {
   return l.split(sep).map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
 }
 
+/**
+ * The lines of a text, read as they are asked for (a 30 MB output is not split whole): `line(i)` is
+ * line i, or undefined past the last.
+ */
+class Lines {
+  private readonly got: string[] = [];
+  private at = 0;
+  constructor(
+    private readonly text: string,
+    private readonly c: Collector,
+  ) {}
+  line(i: number): string | undefined {
+    while (this.got.length <= i && this.at <= this.text.length) {
+      // lines of all texts of one output: past MAX_LINES the text ends here, and the reading was cut
+      if (this.c.lines++ >= MAX_LINES) {
+        this.c.stop(`more than the ${MAX_LINES.toLocaleString('en-US')} lines read per output`);
+        return undefined;
+      }
+      const j = this.text.indexOf('\n', this.at);
+      const end = j < 0 ? this.text.length : j;
+      this.got.push(this.text.slice(this.at, end));
+      this.at = end + 1;
+    }
+    return this.got[i];
+  }
+  /** forget the lines before i (they are not asked for again) */
+  drop(i: number): void {
+    for (let k = 0; k < i && k < this.got.length; k++) this.got[k] = '';
+  }
+}
+
+const rowsCut = (): string => `more than the ${MAX_ROWS.toLocaleString('en-US')} rows read per output`;
+
 /** CSV / TSV / psql / markdown tables: a header line of names, then rows with as many cells. */
-function table(c: Collector, lines: string[], start: number): void {
-  const header = lines[start] as string;
+function* table(c: Collector, lines: Lines, start: number): Generator<void, void, void> {
+  const header = lines.line(start) as string;
   for (const sep of SEPARATORS) {
     if (!header.includes(sep)) continue;
     const names = cells(header, sep);
     if (names.length < 2 || names.length > 64 || !names.every((x) => HEADER_CELL_RE.test(x))) continue;
     if (!names.some((x) => fieldCategory(x) !== null)) continue;
-    const end = lines.length;
-    for (let i = start + 1; i < end && !c.rowsDone; i++) {
-      const line = lines[i] as string;
+    for (let i = start + 1; ; i++) {
+      const line = lines.line(i);
+      if (line === undefined) return;
+      if (c.rowsDone) {
+        c.stop(rowsCut());
+        return;
+      }
       if (line.trim().length === 0 || /^[\s|:+-]+$/.test(line)) continue; // rule lines of psql / markdown
       const vs = cells(line, sep);
       if (vs.length !== names.length) continue;
@@ -420,10 +528,13 @@ function table(c: Collector, lines: string[], start: number): void {
         c,
         names.map((n, j) => [n, vs[j] as string]),
       );
+      if (c.step()) {
+        lines.drop(i);
+        yield;
+      }
     }
-    return;
   }
-  aligned(c, lines, start);
+  yield* aligned(c, lines, start);
 }
 
 /**
@@ -431,25 +542,63 @@ function table(c: Collector, lines: string[], start: number): void {
  * `mysql --table` without borders, SQL Server's sqlcmd, many CLIs): the dash groups give the
  * columns' positions; each row is cut there.
  */
-function aligned(c: Collector, lines: string[], start: number): void {
-  const rule = lines[start + 1];
+function* aligned(c: Collector, lines: Lines, start: number): Generator<void, void, void> {
+  const rule = lines.line(start + 1);
   if (rule === undefined || !/^\s*-+(?: +-+)+\s*$/.test(rule)) return;
   const cols: Array<[number, number]> = [];
   for (const m of rule.matchAll(/-+/g)) cols.push([m.index, m.index + m[0].length]);
   if (cols.length < 2 || cols.length > 64) return;
-  const header = lines[start] as string;
+  const header = lines.line(start) as string;
   const cut = (line: string): string[] =>
     cols.map(([a, b], j) => line.slice(a, j + 1 < cols.length ? (cols[j + 1] as [number, number])[0] : Math.max(b, line.length)).trim());
   const names = cut(header);
   if (!names.every((x) => HEADER_CELL_RE.test(x)) || !names.some((x) => fieldCategory(x) !== null)) return;
-  for (let i = start + 2; i < lines.length && !c.rowsDone; i++) {
-    const line = lines[i] as string;
+  for (let i = start + 2; ; i++) {
+    const line = lines.line(i);
+    if (line === undefined) return;
+    if (c.rowsDone) {
+      c.stop(rowsCut());
+      return;
+    }
     if (line.trim().length === 0 || /^\(\d+ rows?\)$/.test(line.trim())) continue;
+    const vs = cut(line);
     row(
       c,
-      names.map((n, j) => [n, cut(line)[j] as string]),
+      names.map((n, j) => [n, vs[j] as string]),
     );
+    if (c.step()) {
+      lines.drop(i);
+      yield;
+    }
   }
+}
+
+/** JSON lines: every line an object. */
+function* jsonLines(c: Collector, lines: Lines, texts: string[]): Generator<void, void, void> {
+  for (let i = 0; ; i++) {
+    const l = lines.line(i);
+    if (l === undefined) return;
+    if (c.rowsDone) {
+      c.stop(rowsCut());
+      return;
+    }
+    if (!/^\s*\{/.test(l)) continue;
+    const o = tryJson(l);
+    if (o !== undefined && o !== null && typeof o === 'object') yield* walk(c, o, texts, true);
+    if (c.step()) {
+      lines.drop(i);
+      yield;
+    }
+  }
+}
+
+/** Keys of a JSON text too large to parse (in its first KEY_SCAN chars) that name a personal field: its rows may be personal. */
+function personalKeys(text: string): boolean {
+  for (const m of text.slice(0, KEY_SCAN).matchAll(/"([A-Za-z_][A-Za-z0-9_ .-]{0,63})"\s*:/g)) {
+    const cat = fieldCategory(m[1] as string);
+    if (cat !== null && cat !== 'name' && cat !== 'reference') return true;
+  }
+  return false;
 }
 
 /** Values distinctive by shape alone, anywhere in a text (street addresses in texts up to MAX_STREET_SCAN chars: the scan tries every digit). */
@@ -477,46 +626,60 @@ function shapes(c: Collector, text: string): void {
 /**
  * The distinctive structured values of what a tool returned: `value` is the tool response (any
  * JSON value) or a text. Strings that hold JSON, JSON lines or a table are parsed and walked.
- * With `rows`, the personal rows (rows with a phone, account, address, ID or e-mail field) are
- * added to it, every cell, for record-level matching (rows.ts).
+ * With `read`, the personal rows (rows with a phone, account, address, ID or e-mail field) are
+ * added to it, every cell, for record-level matching (rows.ts), and the bound that stopped the
+ * reading of an output holding them, if one did.
  */
-export function structuredValues(value: unknown, rows?: RowCell[][]): TokenSpec[] {
+export function structuredValues(value: unknown, read?: RowsRead): TokenSpec[] {
+  const steps = structuredValueSteps(value, read);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** structuredValues in steps of about ROWS_PER_STEP rows (a large output is prepared between other events). */
+export function* structuredValueSteps(value: unknown, read?: RowsRead): Generator<void, TokenSpec[], void> {
   const c = new Collector();
-  if (rows) c.records = rows;
+  if (read) c.records = read.rows;
   const texts: string[] = [];
   if (typeof value === 'string') texts.push(value);
-  else walk(c, value, texts);
-  for (let t = 0; t < texts.length && !c.full && t < MAX_TEXTS; t++) {
+  else yield* walk(c, value, texts);
+  for (let t = 0; t < texts.length && !c.done; t++) {
+    if (t >= MAX_TEXTS) {
+      c.stop(`more than the ${MAX_TEXTS.toLocaleString('en-US')} texts of one output read for rows`);
+      break;
+    }
     const text = texts[t] as string;
     if (text.length >= 256 && !/\s/.test(text.slice(0, 256)) && binaryKind(text) !== null) continue; // an image, a PDF: no rows
     const trimmed = text.trimStart();
+    const lines = text.includes('\n') ? new Lines(text, c) : undefined;
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
       const parsed = tryJson(trimmed);
       if (parsed !== undefined && parsed !== null && typeof parsed === 'object') {
-        walk(c, parsed, texts, true);
-        shapes(c, text);
+        yield* walk(c, parsed, texts, true);
+        if (!c.full) shapes(c, text);
+        continue;
+      }
+      // too large to parse, and not JSON lines: rows in it are not read
+      if (trimmed.length > MAX_PARSE && !(lines && tryJson(lines.line(0)?.trim() ?? '') !== undefined)) {
+        if (read && personalKeys(trimmed)) {
+          c.personal = true;
+          c.stop(`a JSON text over the ${MAX_PARSE / (1024 * 1024)} MB parsed`);
+        }
         continue;
       }
     }
-    if (text.length <= MAX_PARSE && text.includes('\n')) {
-      const lines = text.split('\n', MAX_ROWS + 2);
-      // JSON lines: every line an object
-      if (/^\s*\{/.test(lines[0] as string)) {
-        // (lines of one shape: when the first ones name nothing of interest, the rest do not either)
-        let any = false;
-        for (let i = 0; i < lines.length && !c.rowsDone; i++) {
-          if (i === JSONL_PROBE && !any) break;
-          const l = lines[i] as string;
-          if (!/^\s*\{/.test(l)) continue;
-          const o = tryJson(l);
-          if (o !== undefined && o !== null && typeof o === 'object' && walk(c, o, texts, true)) any = true;
-        }
-      } else {
-        const first = lines.findIndex((l) => l.trim().length > 0);
-        if (first >= 0) table(c, lines, first);
+    if (lines) {
+      if (/^\s*\{/.test(lines.line(0) as string)) yield* jsonLines(c, lines, texts);
+      else {
+        let first = 0;
+        for (let l = lines.line(0); l !== undefined && l.trim().length === 0; l = lines.line(++first));
+        if (lines.line(first) !== undefined) yield* table(c, lines, first);
       }
     }
-    shapes(c, text);
+    if (!c.full) shapes(c, text);
   }
+  if (read && c.personal && c.stopped !== undefined) read.cut = c.stopped;
   return c.out;
 }
