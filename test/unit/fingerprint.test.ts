@@ -547,7 +547,8 @@ test("a long text's sampled k-grams hashed in pieces (prepareTextSteps) are the 
     assert.ok(sampleMask >= 0);
     // the whole text's k-grams, hashed in one go
     const n = normRecord(text, rawCodes(text));
-    const whole = SEL.slice(0, hasher.kgrams(n, dense, sampleMask));
+    const m = hasher.kgrams(n, dense, sampleMask); // (may grow SEL: read it after)
+    const whole = SEL.slice(0, m);
     const steps = prepareTextSteps(hasher, text, dense, sampleMask);
     let r = steps.next();
     let count = 0;

@@ -813,7 +813,11 @@ export function* prepareTextSteps(h: Hasher, text: string, dense: boolean, sampl
   if (n >= 12) {
     if (n >= K) {
       if (sampleMask >= 0) pieces = CODES.slice(0, n);
-      else kgrams = SEL.slice(0, h.kgrams(n, dense, sampleMask));
+      else {
+        // kgrams() may grow SEL: read it after
+        const m = h.kgrams(n, dense, sampleMask);
+        kgrams = SEL.slice(0, m);
+      }
       // short lines are below the k-gram size: keep them whole (sampled like the k-grams when those are)
       let start = 0;
       const lc = LINE_COUNT;

@@ -53,6 +53,8 @@ export class Hasher {
 
   /** Prefix hashes of CODES[0..n) into P1/P2 (P[0] = 0). */
   prefix(n: number): void {
+    // CODES holds n codes already (not reallocated): this grows P1/P2 if normalising grew only the codes
+    ensure(n);
     const codes = CODES;
     const p1 = P1;
     const p2 = P2;
@@ -187,6 +189,8 @@ export class Hasher {
   kgrams(n: number, dense: boolean, sampleMask = -1): number {
     const m = n - K + 1;
     if (m <= 0) return 0;
+    // the window buffers (HS, DQ, SEL) for n codes; CODES holds them already (normRecord grows only the codes' buffers)
+    ensure(n);
     // rolling hash over CODES (no prefix arrays needed when recording)
     const pw1 = this.pw1[K] as number;
     const pw2 = this.pw2[K] as number;

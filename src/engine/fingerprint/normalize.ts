@@ -55,19 +55,39 @@ export let MARK = new Uint8Array(1 << 14);
 export let SEL = new Float64Array(1 << 14);
 export let LINEBUF = new Int32Array(1 << 14);
 
-export function ensure(n: number): void {
-  if (CODES.length >= n) return;
-  let cap = CODES.length;
+/** The first power-of-two multiple of `have` that holds n. */
+function grown(have: number, n: number): number {
+  let cap = have;
   while (cap < n) cap *= 2;
+  return cap;
+}
+
+/**
+ * Room for n chars in the buffers normalising writes (CODES, EXCL, LINEBUF: 7 bytes a char), and
+ * only those: what recording a long text needs (its k-grams are sampled straight from the codes).
+ * The others (prefix hashes, windows, marks: 29 bytes a char) grow in ensure(), for texts that are
+ * matched or winnowed. Growing all of them for a 700 KB output made V8 see ~38 MB of new external
+ * memory at once and collect the whole heap on the spot (~25 ms in the middle of that event).
+ */
+export function ensureCodes(n: number): void {
+  if (CODES.length >= n) return;
+  const cap = grown(CODES.length, n);
   CODES = new Uint16Array(cap);
+  EXCL = new Uint8Array(cap);
+  LINEBUF = new Int32Array(cap);
+}
+
+/** Room for n chars in every scratch buffer (ensureCodes, and those a match or winnowing uses). */
+export function ensure(n: number): void {
+  ensureCodes(n);
+  if (HS.length >= n) return;
+  const cap = grown(HS.length, n);
   P1 = new Int32Array(cap + 1);
   P2 = new Int32Array(cap + 1);
-  EXCL = new Uint8Array(cap);
   HS = new Float64Array(cap);
   DQ = new Int32Array(cap);
   MARK = new Uint8Array(cap);
   SEL = new Float64Array(cap);
-  LINEBUF = new Int32Array(cap);
 }
 
 /** The chars of a text as codes (this module's own buffer: one text at a time). */
@@ -143,7 +163,7 @@ export let NCAND_C = 0;
  */
 export function normRecord(s: string, raw: Uint8Array | Uint16Array): number {
   const len = s.length;
-  ensure(len);
+  ensureCodes(len);
   if (CAND_T.length < 2 * ((len >> 4) + 2)) CAND_T = new Int32Array(2 * ((len >> 4) + 2));
   if (CAND_C.length < 2 * ((len >> 3) + 2)) CAND_C = new Int32Array(2 * ((len >> 3) + 2));
   // one loop per array type: a loop that sees both (ASCII and other texts) runs 2-4x slower in V8
