@@ -10,11 +10,15 @@
  * it was: the reply to a PostToolUse carries nothing, and a sidecar killed before recording loses
  * that origin whether or not it had answered.
  *
- * A large output (sidecar.ts LARGE_OUTPUT_BYTES) is first prepared in steps (inSteps: the detector's
- * scan of its texts, the destinations and structured values it holds, engine.outputSteps), letting
- * other events be decided between them, and only
- * then answered (and recorded, before or after the reply as above). The rule binds what was
- * answered: until then the model has not seen the output, so nothing that comes meanwhile waits.
+ * A large output (sidecar.ts LARGE_OUTPUT_BYTES) needs only the detector's scan of its texts before
+ * its answer (what redaction holds back); that scan is done in steps (inSteps, engine.scanSteps),
+ * other events decided between them. With nothing held back it is answered then, and the rest of
+ * its recording work (engine.outputSteps: fingerprint hashes, destinations, structured values) is
+ * done in slices after the reply (defer with steps), before it is recorded. A later event waits for
+ * that recording as for any other (the sidecar awaits whenPrepared(); flush() finishes the steps at
+ * once). An output with a secret held back is prepared, recorded and committed before its answer.
+ * The rule binds what was answered: until then the model has not seen the output, so nothing that
+ * comes meanwhile waits.
  */
 import { createHmac } from 'node:crypto';
 import { claudeOutput } from '../claude/hook-output.ts';
@@ -56,6 +60,8 @@ interface Deferred {
   ev: HookEvent;
   source: string;
   now: number;
+  /** recording work still to do before it is recorded (engine.outputSteps), or null */
+  steps: Iterator<void> | null;
 }
 
 class LatencyRing {
@@ -106,15 +112,97 @@ export class Recorder {
     return this.redactor?.post(ev) ?? null;
   }
 
-  /** Answer a PostToolUse now; record it right after the reply has gone out (see the file comment). */
-  defer(ev: HookEvent, source: string, now: number, shown: Rewrite | null = null): Evaluated {
-    this.deferred.push({ ev, source, now });
+  /**
+   * Answer a PostToolUse now; record it right after the reply has gone out (see the file comment).
+   * With `steps` (engine.outputSteps of a large output), those are run in slices first, other work
+   * in between, and it is recorded when they are done (or when something flushes).
+   */
+  defer(ev: HookEvent, source: string, now: number, steps: Iterator<void> | null = null): Evaluated {
+    this.deferred.push({ ev, source, now, steps });
     if (this.deferred.length > MAX_DEFERRED) this.flush();
+    else if (steps) this.drive();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => {
+        this.scheduled = false;
+        this.recordReady();
+      });
     }
-    return { output: postAnswer(ev, shown), decision: null, committed: Promise.resolve(undefined) };
+    return { output: postAnswer(ev, null), decision: null, committed: Promise.resolve(undefined) };
+  }
+
+  /** An answered output's recording work is being done in slices (a later decision waits: whenPrepared). */
+  get preparing(): boolean {
+    return this.driving;
+  }
+
+  /** Resolves once every answered output's recording work is done and it is recorded. */
+  whenPrepared(): Promise<void> {
+    if (!this.driving) return Promise.resolve();
+    return new Promise<void>((r) => this.prepared.push(r));
+  }
+
+  private driving = false;
+  private prepared: Array<() => void> = [];
+
+  /** Run the deferred events' steps, oldest first, a slice at a time; record each event once its steps are done. */
+  private drive(): void {
+    if (this.driving) return;
+    this.driving = true;
+    const slice = (): void => {
+      const d = this.deferred.find((x) => x.steps !== null);
+      if (d) {
+        const t = performance.now();
+        this.runSteps(d, () => performance.now() - t >= SLICE_MS);
+      }
+      this.recordReady();
+      if (this.deferred.some((x) => x.steps !== null)) {
+        setImmediate(slice);
+        return;
+      }
+      this.driving = false;
+      const waiting = this.prepared;
+      this.prepared = [];
+      for (const r of waiting) r();
+    };
+    setImmediate(slice);
+  }
+
+  /**
+   * Steps of one deferred event until `stop()` says so or they are done. A step that throws drops the
+   * rest: the recording then computes what they would have (engine.post does it all without them).
+   */
+  private runSteps(d: Deferred, stop: () => boolean): void {
+    const steps = d.steps;
+    if (!steps) return;
+    try {
+      for (;;) {
+        if (steps.next().done) {
+          d.steps = null;
+          return;
+        }
+        if (stop()) return;
+      }
+    } catch (err) {
+      d.steps = null;
+      this.log.warn(
+        `preparing the recording of a ${d.ev.hook_event_name} event of session ${d.ev.session_id}: ${(err as Error).message}; it is recorded without what was prepared`,
+      );
+    }
+  }
+
+  /** Record the deferred events whose steps are done, oldest first, up to the first that is not. */
+  private recordReady(): void {
+    while (this.deferred.length > 0 && (this.deferred[0] as Deferred).steps === null) this.recordFirst();
+  }
+
+  private recordFirst(): void {
+    const d = this.deferred.shift() as Deferred;
+    try {
+      this.decideNow(d.ev, d.source, d.now, process.hrtime.bigint());
+    } catch (err) {
+      this.log.error(`recording a ${d.ev.hook_event_name} event of session ${d.ev.session_id}: ${(err as Error).message}`);
+    }
   }
 
   /** Engine decision + audit row for a parsed event, after everything deferred before it. */
@@ -141,16 +229,11 @@ export class Recorder {
     }
   }
 
-  /** Record every deferred PostToolUse, oldest first. */
+  /** Record every deferred PostToolUse, oldest first (finishing the steps of those being prepared). */
   flush(): void {
-    this.scheduled = false;
     while (this.deferred.length > 0) {
-      const d = this.deferred.shift() as Deferred;
-      try {
-        this.decideNow(d.ev, d.source, d.now, process.hrtime.bigint());
-      } catch (err) {
-        this.log.error(`recording a ${d.ev.hook_event_name} event of session ${d.ev.session_id}: ${(err as Error).message}`);
-      }
+      this.runSteps(this.deferred[0] as Deferred, () => false);
+      this.recordFirst();
     }
   }
 

@@ -365,12 +365,14 @@ export class Sidecar {
       );
     }
     if (recordOnly) {
-      // a large output: the work that depends on it alone is done in steps, letting other events
-      // (other sessions') be decided between them; it is answered, and recorded, after that. Until it
-      // is answered it binds nothing (the model has not seen it), so nothing waits for it either
+      // a large output: what its answer needs (the detector's scan, for what redaction holds back) is
+      // done in steps, letting other events be decided between them; the rest of the work of recording
+      // it (engine.outputSteps) in slices after the answer, or before it when a secret is held back
+      // (recorder.ts). Until it is answered it binds nothing (the model has not seen it), so nothing
+      // waits for it either
       if (raw.length >= LARGE_OUTPUT_BYTES && (source === 'hook' || source === 'http')) {
-        await this.recorder.inSteps(this.engine.outputSteps(ev));
-        return this.evaluateParsed(ev, source, this.now(), t0, clientPid);
+        if (this.redactor.on) await this.recorder.inSteps(this.engine.scanSteps(ev));
+        return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev));
       }
       return this.evaluateParsed(ev, source, now, t0, clientPid);
     }
@@ -382,7 +384,11 @@ export class Sidecar {
     };
     let r: Evaluated;
     try {
-      r = await this.evaluateParsed(ev, source, now, t0, clientPid);
+      // an answered output still being prepared is recorded first (asynchronously: other work goes on)
+      if (this.recorder.preparing && (source === 'hook' || source === 'http')) {
+        await this.recorder.whenPrepared();
+        r = await this.evaluateParsed(ev, source, this.now(), t0, clientPid);
+      } else r = await this.evaluateParsed(ev, source, now, t0, clientPid);
     } catch (e) {
       done();
       throw e;
@@ -391,8 +397,12 @@ export class Sidecar {
     return r;
   }
 
-  /** Decided before it returns, except a push (a promise of its decision once git has been read). */
-  private evaluateParsed(ev: HookEvent, source: string, now: number, t0: bigint, clientPid?: number): Evaluated | Promise<Evaluated> {
+  /**
+   * Decided before it returns, except a push (a promise of its decision once git has been read) and a
+   * large output with a secret held back (prepared in steps first). `steps`: a large output's
+   * recording work (engine.outputSteps), done after its answer, or before it when it holds a secret back.
+   */
+  private evaluateParsed(ev: HookEvent, source: string, now: number, t0: bigint, clientPid?: number, steps?: Iterator<void>): Evaluated | Promise<Evaluated> {
     if (clientPid !== undefined) this.correlator.notePid(clientPid, ev.session_id, now);
     if (ev.hook_event_name === 'PreToolUse' && typeof ev.tool_name === 'string' && isProxiedTool(ev.tool_name)) {
       this.correlator.notePending(canonicalToolName(ev.tool_name), ev.tool_input, ev.session_id, now);
@@ -402,7 +412,13 @@ export class Sidecar {
     // held back the answer is {} and the recording comes after it, as ever; an output with a secret held
     // back is recorded (and committed) before the model gets it
     const shown = this.recorder.shown(ev);
-    if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http') && !shown) return this.recorder.defer(ev, source, now);
+    if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http') && !shown) return this.recorder.defer(ev, source, now, steps);
+    // held back: prepared, recorded and committed before its answer (after any output answered before it)
+    if (steps)
+      return this.recorder
+        .inSteps(steps)
+        .then(() => this.recorder.whenPrepared())
+        .then(() => this.recorder.decide(ev, source, this.now(), t0, shown));
     // what a git push would publish, read from the repository (without holding up other events) for
     // the engine to judge; decided when the facts are in, after whatever was recorded meanwhile
     const pushes = inspectPushes(ev, process.env.HOME, this.gitLimits);

@@ -400,11 +400,7 @@ export class FlowEngine {
     const failed = ev.hook_event_name === 'PostToolUseFailure';
     if (!failed && ev.hook_event_name !== 'PostToolUse') return;
     const { texts } = this.outputLeaves(ev, failed);
-    for (const t of texts) {
-      if (!scanRemembered(t)) continue;
-      yield;
-      scanText(t);
-    }
+    yield* scanSteps(texts);
     // the fingerprints' hashes of each text (normalising, hashing: the costly part of recording it),
     // for the mode the recording will use; the recording then only inserts them (FingerprintIndex.add)
     const { dense, sampleMask } = addMode(texts, this.tracker.maxFingerprints);
@@ -422,6 +418,16 @@ export class FlowEngine {
     yield* hashRowSteps(this.tracker.hasher, read.rows, hashed);
     // kept for post() with the event (the recording takes them instead of computing them again)
     this.preparedOutputs.set(ev, { named, structured, read, hashed, prepared });
+  }
+
+  /**
+   * The first of outputSteps alone: the detector's scan of each large text of the output (remembered
+   * by the detector), what the answer to it needs (redaction's scan finds it remembered).
+   */
+  *scanSteps(ev: HookEvent): Generator<void, void, void> {
+    const failed = ev.hook_event_name === 'PostToolUseFailure';
+    if (!failed && ev.hook_event_name !== 'PostToolUse') return;
+    yield* scanSteps(this.outputLeaves(ev, failed).texts);
   }
 
   /** What outputSteps computed for an event, until it is recorded. */
@@ -2062,4 +2068,13 @@ const NOT_WRITERS = new Set([
 
 function uniq<T>(xs: T[]): T[] {
   return [...new Set(xs)];
+}
+
+/** The detector's scan of each text it remembers, one step each (a text scanned already is a lookup). */
+function* scanSteps(texts: readonly string[]): Generator<void, void, void> {
+  for (const t of texts) {
+    if (!scanRemembered(t)) continue;
+    yield;
+    scanText(t);
+  }
 }
