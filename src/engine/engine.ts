@@ -89,7 +89,7 @@ import {
 import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repoPushes, repoRemotes } from './git/index.ts';
 import { ciSecretHosts, fileSecrets, isCiFile, type PushFacts } from './git/publish.ts';
 import { sqlCredentialCopies } from './sql.ts';
-import { callParts, MAX_PARTS as MAX_SPREAD_PARTS, streamTexts } from './spread.ts';
+import { callParts, LET_GO_CHARS, MAX_LET_GO_SLOTS, MAX_PARTS as MAX_SPREAD_PARTS, MAX_TOTAL_PARTS, streamTexts } from './spread.ts';
 import { claudeLaunches } from './nested-claude.ts';
 
 export { MIN_COVERAGE } from './taint.ts';
@@ -1277,11 +1277,27 @@ export class FlowEngine {
     if (findings.some((f) => f.rule === 'sensitive_to_external' || f.rule === 'split_secret')) return;
     const pol = this.cfg.policy;
     const external = kind !== 'unknown';
+    // past the bound of what it keeps of the parts let go (or unread after a restart), the book cannot
+    // join this call's parts to what was sent before: a piece completing a secret would pass unseen
+    if (s.spread.overflowed && kind !== 'hybrid') {
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `small parts (a query value, a path segment, a host label, a short field) the guard can no longer join to the parts sent before them: ${
+          s.spread.unreadable
+            ? "the parts this session sent before the guard's sidecar restarted could not be read back"
+            : `this session sent more small parts than the guard keeps (${MAX_TOTAL_PARTS} parts per session, and the last ${LET_GO_CHARS} characters of ${MAX_LET_GO_SLOTS} slots whose parts were let go)`
+        }`,
+        how: 'a secret sent a few characters per call would be completed unseen; the user can confirm the call if it carries no such piece, or start a new session for unrelated work',
+        rule: 'spread_limit',
+      });
+    }
     let asked: Finding | undefined;
     for (const st of s.spread.streams(parts)) {
       const texts = streamTexts(st);
       if (!texts) continue;
-      const where = `spread over ${st.calls} calls to ${st.site} (${st.parts.length} parts in ${st.slot}${st.parts.length >= MAX_SPREAD_PARTS ? `, the newest ${MAX_SPREAD_PARTS} kept` : ''})`;
+      const where = `spread over ${st.calls} calls to ${st.site} (${st.parts.length} parts in ${st.slot}${st.parts.length >= MAX_SPREAD_PARTS ? `, the newest ${MAX_SPREAD_PARTS} kept` : ''}${st.letGo ? `, the first ${st.letGo} of them kept after the ${MAX_TOTAL_PARTS} parts per session let them go` : ''})`;
       for (const t of texts) {
         for (const v of views(t)) {
           // low-entropy values do not add up across calls (as in the split-secret rule: `aaaa`, `bbbb`

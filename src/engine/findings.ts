@@ -39,7 +39,8 @@ export type RuleId =
   | 'planted_destination'
   | 'credentials_copied_by_query'
   | 'record_to_external'
-  | 'record_limit';
+  | 'record_limit'
+  | 'spread_limit';
 
 export interface Finding {
   action: Action;

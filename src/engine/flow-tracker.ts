@@ -171,8 +171,8 @@ export class Session {
   readonly secretsSent = new Map<number, SecretSent>();
   /** `${originId} ${destination}` -> content of that origin already sent there */
   readonly chunks = new Map<string, ChunkSent>();
-  /** small parts recently sent to each site, by slot: a secret spread over calls (spread.ts; in memory, not saved) */
-  readonly spread = new SpreadBook();
+  /** small parts recently sent to each site, by slot: a secret spread over calls (spread.ts; saved sealed by the session store) */
+  spread = new SpreadBook();
   /** the user's prompts and where each destination was first seen (who chose a destination) */
   readonly book: DestinationBook;
   lastAt: number;
@@ -212,6 +212,7 @@ export class Session {
       this.remotes.size > 0 ||
       this.fileLists.size > 0 ||
       this.written.size > 0 ||
+      !this.spread.empty ||
       this.untrustedContentSeen ||
       this.sensitiveRead !== undefined
     );
@@ -527,7 +528,7 @@ export class FlowTracker {
     for (const id of this.touched) {
       const s = this.sessions.get(id);
       if (!s) this.touched.delete(id);
-      else if (s.dirty || s.written.pending.size > 0 || all) {
+      else if (s.dirty || s.written.pending.size > 0 || s.spread.dirty || all) {
         changed.push(s);
         s.dirty = false;
         this.touched.delete(id);

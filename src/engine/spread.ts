@@ -8,10 +8,15 @@
  * a short input field of a tool without URLs), and each new call's parts are judged joined to the
  * recent ones of the same slot. Pure: no I/O.
  *
- * Bounds (the newest are kept, so past a bound the guard forgets the oldest parts, never the call
- * being judged): MAX_PARTS parts per slot, MAX_SLOTS slots per site, MAX_SITES sites per session
- * (least recently used go first), MAX_TOTAL_PARTS parts per session in all, parts of at most MAX_PART chars (a longer value is judged whole in
- * its own call, and pieces of 6 chars and more add up across calls in the split-secret rule).
+ * Bounds (the newest are kept, never the call being judged): MAX_PARTS parts per slot, MAX_SLOTS
+ * slots per site, MAX_SITES sites per session (least recently used go first), MAX_TOTAL_PARTS parts
+ * per session in all, parts of at most MAX_PART chars (a longer value is judged whole in its own
+ * call, and pieces of 6 chars and more add up across calls in the split-secret rule). Parts let go
+ * for a bound are not forgotten: each slot that lost parts keeps the last LET_GO_CHARS characters
+ * of them (its let-go tail), joined in front of its stream, so 512 small sends elsewhere between two
+ * pieces of a secret do not hide the first piece. Past MAX_LET_GO_SLOTS such slots, the book is
+ * `overflowed`: a later call that sends small parts may complete a secret it cannot see, and the
+ * engine asks about it (naming the bound).
  */
 import { commonAffixes, isCharCode, isNumbering } from './decoders.ts';
 import { registrableDomain, hostOfUrl } from './urls.ts';
@@ -28,12 +33,22 @@ export const MAX_SITES = 64;
 export const MAX_TOTAL_PARTS = 512;
 /** longest slot name kept (a longer one is cut: two such slots may then share parts, which only adds up sooner) */
 const MAX_SLOT_NAME = 80;
+/** characters of the parts let go kept per slot (the last ones: what a stream sent after them continues); a 64-char token fits */
+export const LET_GO_CHARS = 64;
+/** slots whose let-go tail is kept; past it the book is overflowed (every later small send is asked about) */
+export const MAX_LET_GO_SLOTS = 256;
+/** between the parts of a let-go tail (a part is cut at one: it never holds one in practice) */
+const SEP = '\u0001';
 /**
  * What the record may take in memory at most: MAX_TOTAL_PARTS parts (a part object and a string of at
  * most MAX_PART chars, ~100 bytes) and as many slots (a name of MAX_SLOT_NAME chars, two bytes each, its
  * map entry and array, ~260 bytes), ~360 bytes each pair; part of each session's reservation (worstSessionBytes).
  */
-export const SPREAD_BYTES = 256 * 1024;
+/**
+ * ... and the let-go tails: MAX_LET_GO_SLOTS entries of a key (a number), a string of at most
+ * 2 * LET_GO_CHARS chars (the parts and their separators, two bytes each) and its counts, ~400 bytes each.
+ */
+export const SPREAD_BYTES = 256 * 1024 + MAX_LET_GO_SLOTS * 400;
 /** slots taken from one URL (its first query parameters and path segments) */
 const MAX_SLOTS_PER_URL = 12;
 
@@ -52,8 +67,10 @@ export interface Stream {
   slot: string;
   /** the parts, oldest first, this call's last */
   parts: string[];
-  /** calls the parts came from */
+  /** calls the parts came from (of the parts let go: as many as were let go, at most) */
   calls: number;
+  /** of `parts`, the first ones come from the slot's let-go tail: how many */
+  letGo: number;
 }
 
 export interface CallParts {
@@ -146,29 +163,94 @@ export function callParts(payload: string, fields: readonly string[], destKey: s
   return [...merged.values()];
 }
 
+/** The key of a slot in the let-go summary (FNV-1a of site and slot name, 53 bits: a collision only joins two tails). */
+function slotKey(site: string, slot: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  const s = `${site}\n${slot}`;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return (h2 & 0x1fffff) * 0x100000000 + h1;
+}
+
+/** The parts a slot let go: the last LET_GO_CHARS characters of them, and how many were let go. */
+interface LetGo {
+  tail: string;
+  parts: number;
+}
+
+/** A SpreadBook as saved (its parts are pieces of the data: the session store seals it). */
+export interface SpreadState {
+  calls: number;
+  /** site -> slot -> [value, call] */
+  sites: Array<[string, Array<[string, Array<[string, number]>]>]>;
+  letGo: Array<[number, string, number]>;
+  overflowed: boolean;
+  /** overflowed because the parts saved before a restart could not be read back */
+  unreadable?: boolean;
+}
+
 /** What one session sent to each site lately, in small parts by slot. */
 export class SpreadBook {
   /** site -> slot -> parts, least recently used first at both levels */
   private readonly sites = new Map<string, Map<string, Part[]>>();
   private calls = 0;
   private total = 0;
+  /** slot key -> the parts it let go (least recently let go first) */
+  private readonly letGo = new Map<number, LetGo>();
+  /** more slots let go parts than MAX_LET_GO_SLOTS keeps: a later small send may complete what the book cannot see */
+  overflowed = false;
+  /** the book changed since it was last saved */
+  dirty = false;
 
-  /** The streams this call's parts would make: the recent parts of each slot, then this call's. */
+  /** The streams this call's parts would make: the let-go tail and recent parts of each slot, then this call's. */
   streams(parts: readonly CallParts[]): Stream[] {
     const out: Stream[] = [];
     for (const p of parts) {
-      const prev = this.sites.get(p.site)?.get(p.slot.slice(0, MAX_SLOT_NAME)) ?? [];
-      if (prev.length === 0) continue; // one call: the url-sequence decoder's
+      const slot = p.slot.slice(0, MAX_SLOT_NAME);
+      const prev = this.sites.get(p.site)?.get(slot) ?? [];
+      const gone = this.letGo.get(slotKey(p.site, slot));
+      if (prev.length === 0 && !gone) continue; // one call: the url-sequence decoder's
       const keep = prev.slice(-(MAX_PARTS - p.values.length));
-      const calls = new Set(keep.map((x) => x.call)).size + 1;
-      out.push({ site: p.site, slot: p.slot, parts: [...keep.map((x) => x.v), ...p.values], calls });
+      const tail = gone ? gone.tail.split(SEP) : [];
+      const calls = new Set(keep.map((x) => x.call)).size + 1 + (gone ? gone.parts : 0);
+      out.push({ site: p.site, slot: p.slot, parts: [...tail, ...keep.map((x) => x.v), ...p.values], calls, letGo: tail.length });
     }
     return out;
+  }
+
+  /** Parts of a slot let go for a bound: their last characters join the slot's let-go tail. */
+  private lose(site: string, slot: string, parts: readonly Part[]): void {
+    if (parts.length === 0) return;
+    this.dirty = true;
+    if (this.overflowed) return;
+    const k = slotKey(site, slot);
+    let g = this.letGo.get(k);
+    if (g) this.letGo.delete(k);
+    else if (this.letGo.size >= MAX_LET_GO_SLOTS) {
+      this.overflowed = true;
+      this.letGo.clear();
+      return;
+    } else g = { tail: '', parts: 0 };
+    let tail = g.tail;
+    for (const x of parts) tail = tail.length ? `${tail}${SEP}${x.v.replaceAll(SEP, '')}` : x.v.replaceAll(SEP, '');
+    // the last LET_GO_CHARS characters of parts (separators not counted), whole parts only
+    const vs = tail.split(SEP);
+    let n = 0;
+    let from = vs.length;
+    while (from > 0 && n + (vs[from - 1] as string).length <= LET_GO_CHARS) n += (vs[--from] as string).length;
+    g.tail = vs.slice(from).join(SEP);
+    g.parts += parts.length;
+    this.letGo.set(k, g);
   }
 
   /** Record a call that goes ahead. */
   note(parts: readonly CallParts[]): void {
     if (parts.length === 0) return;
+    this.dirty = true;
     const call = ++this.calls;
     for (const p of parts) {
       const slot = p.slot.slice(0, MAX_SLOT_NAME);
@@ -182,19 +264,25 @@ export class SpreadBook {
       site.set(slot, list);
       while (site.size > MAX_SLOTS) {
         const oldest = site.keys().next().value as string;
-        this.total -= site.get(oldest)?.length ?? 0;
+        const gone = site.get(oldest) ?? [];
+        this.total -= gone.length;
         site.delete(oldest);
+        this.lose(p.site, oldest, gone);
       }
       for (const v of p.values) list.push({ v, call });
       this.total += p.values.length;
-      if (list.length > MAX_PARTS) this.total -= list.splice(0, list.length - MAX_PARTS).length;
+      if (list.length > MAX_PARTS) {
+        const gone = list.splice(0, list.length - MAX_PARTS);
+        this.total -= gone.length;
+        this.lose(p.site, slot, gone);
+      }
     }
     // the session's bound: the oldest parts of the least recently used slots go first
     while (this.total > MAX_TOTAL_PARTS) {
       const [name, site] = this.sites.entries().next().value as [string, Map<string, Part[]>];
       const [slot, list] = (site.entries().next().value ?? ['', []]) as [string, Part[]];
       const drop = Math.min(list.length, this.total - MAX_TOTAL_PARTS);
-      list.splice(0, drop);
+      this.lose(name, slot, list.splice(0, drop));
       this.total -= drop;
       if (list.length === 0) site.delete(slot);
       if (site.size === 0) this.sites.delete(name);
@@ -202,7 +290,10 @@ export class SpreadBook {
   }
 
   private dropSite(name: string): void {
-    for (const list of this.sites.get(name)?.values() ?? []) this.total -= list.length;
+    for (const [slot, list] of this.sites.get(name) ?? []) {
+      this.total -= list.length;
+      this.lose(name, slot, list);
+    }
     this.sites.delete(name);
   }
 
@@ -214,6 +305,58 @@ export class SpreadBook {
   get size(): number {
     return this.sites.size;
   }
+
+  /** slots whose let-go tail is kept */
+  get letGoSlots(): number {
+    return this.letGo.size;
+  }
+
+  /** Nothing to save (no part sent, nothing let go). */
+  get empty(): boolean {
+    return this.calls === 0 && !this.overflowed;
+  }
+
+  /** For saving (sealed by the session store: these are pieces of the data). */
+  toState(): SpreadState {
+    return {
+      calls: this.calls,
+      sites: [...this.sites].map(([site, slots]) => [site, [...slots].map(([slot, list]) => [slot, list.map((x) => [x.v, x.call] as [string, number])])]),
+      letGo: [...this.letGo].map(([k, g]) => [k, g.tail, g.parts]),
+      overflowed: this.overflowed,
+      ...(this.unreadable ? { unreadable: true } : {}),
+    };
+  }
+
+  /** A book saved before a restart (throws on a malformed one: the caller fails closed). */
+  static fromState(st: SpreadState): SpreadBook {
+    const b = new SpreadBook();
+    if (typeof st !== 'object' || st === null || !Array.isArray(st.sites) || !Array.isArray(st.letGo)) throw new Error('bad spread state');
+    b.calls = Number(st.calls) || 0;
+    for (const [site, slots] of st.sites) {
+      const m = new Map<string, Part[]>();
+      for (const [slot, list] of slots) {
+        const parts = list.map(([v, call]) => ({ v: String(v), call: Number(call) }));
+        m.set(String(slot), parts);
+        b.total += parts.length;
+      }
+      b.sites.set(String(site), m);
+    }
+    for (const [k, tail, parts] of st.letGo) b.letGo.set(Number(k), { tail: String(tail), parts: Number(parts) });
+    b.overflowed = st.overflowed === true;
+    b.unreadable = st.unreadable === true;
+    return b;
+  }
+
+  /** A book whose saved parts could not be read back: it fails closed, as one past its bound. */
+  static unreadable(): SpreadBook {
+    const b = new SpreadBook();
+    b.overflowed = true;
+    b.unreadable = true;
+    return b;
+  }
+
+  /** the saved parts could not be read back after a restart (overflowed for that reason) */
+  unreadable = false;
 }
 
 /**

