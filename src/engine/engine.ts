@@ -561,7 +561,13 @@ export class FlowEngine {
     // the fetched page, to summarise it, and that provider already has the whole conversation: the
     // prompt is not a way out, so only the URL is checked (hosts included); secrets in the prompt are
     // checked on their own (fetchPromptFindings).
-    const texts = tool === 'WebFetch' ? (typeof input.url === 'string' ? [input.url] : []) : stringLeaves(input, 4 * 1024 * 1024);
+    const texts = tool === 'WebFetch' ? (typeof input.url === 'string' ? [input.url] : []) : stringLeaves(input, MAX_INPUT_CHECKED + 1);
+    // an input longer than is checked: what lies past the bound is not looked at (asked about below, when it leaves)
+    let inputCut = false;
+    if (texts.reduce((n, t) => n + t.length, 0) > MAX_INPUT_CHECKED) {
+      inputCut = true;
+      texts[texts.length - 1] = (texts[texts.length - 1] as string).slice(0, -1);
+    }
     const joined = texts.join('\n');
 
     let bash: BashAnalysis | undefined;
@@ -734,6 +740,15 @@ export class FlowEngine {
         flowType: 'internal_to_external',
         what: `a run of a script this session wrote that the guard could not analyse: ${scriptLimit.what.replace(/^the command\b/, 'the command with the script')}`,
         rule: 'script_limit',
+      });
+    // an input longer than the strings checked for the session's data and secrets, going out: the rest was not looked at
+    if (inputCut && (dest.cls === 'external' || dest.cls === 'unknown'))
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `a call whose input is longer than the ${MAX_INPUT_CHECKED / (1024 * 1024)} MB the guard checks for the session's data and secrets`,
+        rule: 'analysis_limit',
       });
     // a command the analysis could not read to its end: what it does is unknown, so it is never allowed (no override)
     const limit = bash?.limits.find((l) => l !== scriptLimit);
@@ -1970,6 +1985,8 @@ const ENV_LABEL = 'Environment variables';
 
 /** Outgoing text looked at for records per call (the raw input and its decoded views, in order). */
 const MAX_RECORD_CHARS = 512 * 1024;
+/** characters of a tool input's strings checked for the session's data and secrets (a larger input going out is asked about) */
+const MAX_INPUT_CHECKED = 4 * 1024 * 1024;
 
 /** Database clients whose command line carries SQL (`psql -c`, `mysql -e`, `sqlite3 db "…"`). */
 const DB_CLIENTS = /^(psql|mysql|mariadb|sqlite3?|duckdb|clickhouse(-client)?|cqlsh|sqlcmd|snowsql|bq|cockroach|turso|usql|pgcli|mycli|litecli)$/;

@@ -261,3 +261,16 @@ test("spread: parts let go keep their slot's last 64 characters; the book is sav
   assert.ok(lt && lt.letGo === 12, String(lt?.letGo));
   assert.ok(SpreadBook.unreadable().overflowed);
 });
+
+test('engine: a message longer than the 4 MB of input checked, with the read secret past it, is asked about, naming the bound', () => {
+  const r = new Run();
+  r.readCreds();
+  const text = `${'lorem ipsum dolor sit amet, '.repeat(160_000)}\n${SECRET}`;
+  assert.ok(text.length > 4 * 1024 * 1024);
+  const d = r.call('mcp__slack__post_message', { channel: '#general', text });
+  assert.equal(d.action, 'ask', d.summary);
+  assert.equal(d.findings[0]?.rule, 'analysis_limit');
+  assert.match(d.reason, /a call whose input is longer than the 4 MB the guard checks for the session's data and secrets/);
+  // the same text written to a local file goes nowhere: not asked
+  assert.equal(r.call('Write', { file_path: '/home/u/site/notes.txt', content: text }).action, 'allow');
+});
