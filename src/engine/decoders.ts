@@ -593,6 +593,12 @@ export interface ViewLimits {
   /** total chars of decoded views (default 4 × the text + 64 KB) */
   maxChars?: number;
   maxViews?: number;
+  /**
+   * Set when a bound stopped the decoding while a decoder still had something to decode (a fourth
+   * layer of base64, more views than maxViews, the chars budget spent): which bound. The caller fails
+   * closed on it.
+   */
+  cut?: string;
 }
 
 /** The raw text plus every decoded view, breadth-first, bounded in depth, count and total size. */
@@ -626,6 +632,25 @@ export function views(text: string, decoders: readonly Decoder[] = DEFAULT_DECOD
       }
     }
     frontier = next;
+  }
+  // what the bounds left undecoded: one more layer (or view) a decoder would still give
+  if (frontier.length > 0 && limits.cut === undefined) {
+    const why =
+      out.length >= maxViews
+        ? `more than the ${maxViews} decoded views made of one text`
+        : budget <= 0
+          ? 'more decoded text than the budget of 4 times the text and 64 KB'
+          : `encoded in more than the ${maxDepth} layers decoded`;
+    outer: for (const fv of frontier) {
+      for (const d of decoders) {
+        if (lastOf.get(fv) === d && d !== unescapeDecoder && d !== base64) continue;
+        if (!d.applies(fv.text)) continue;
+        const t = d.decode(fv.text, Math.max(fv.text.length * 4, 1024));
+        if (t === null || t.length === 0 || seen.has(t)) continue;
+        limits.cut = why;
+        break outer;
+      }
+    }
   }
   return out;
 }

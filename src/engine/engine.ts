@@ -37,7 +37,7 @@ import { FRAGMENT_MIN_ENTROPY } from './fingerprint/constants.ts';
 import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, type Session, type Taint } from './flow-tracker.ts';
 import { scanRemembered, scanText, sensitivePath, shannonEntropy } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
-import { views, type View } from './decoders.ts';
+import { DEFAULT_DECODERS, views, type View, type ViewLimits } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
 import { redact } from './redact.ts';
 import { editedText, fileCopies, withScripts } from './scripts.ts';
@@ -683,7 +683,17 @@ export class FlowEngine {
       // output) sends nothing: a deployment URL read from a CI log is not data when it is fetched
       // of a Bash command, only what leaves (its senders' data, URLs, stdin): not cd/cp paths, branch names, an earlier echo
       const payload = this.withoutKnownHosts(bash?.payload ? bash.payload.join('\n') : joined, verdicts);
-      const vs = views(payload);
+      const decoded: ViewLimits = {};
+      const vs = views(payload, DEFAULT_DECODERS, decoded);
+      // what the decoders' bounds left undecoded (a fourth layer of base64) is not looked at: asked about
+      if (decoded.cut !== undefined && kind !== 'hybrid')
+        findings.push({
+          action: 'ask',
+          risk: 'high',
+          flowType: 'internal_to_external',
+          what: `a call whose input the guard could not decode whole: ${decoded.cut}`,
+          rule: 'analysis_limit',
+        });
       // a write that names no recipient on the server the data came from gives it back to where it
       // already lives (a record updated, a booking made with the profile it returned); not on code
       // hosts, trackers or wikis, whose spaces (a private and a public repository) differ in who reads them

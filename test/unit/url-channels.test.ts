@@ -274,3 +274,24 @@ test('engine: a message longer than the 4 MB of input checked, with the read sec
   // the same text written to a local file goes nowhere: not asked
   assert.equal(r.call('Write', { file_path: '/home/u/site/notes.txt', content: text }).action, 'allow');
 });
+
+test('engine: the read secret under more layers of base64 than are decoded is asked about, naming the bound; three layers are still found', () => {
+  const layers = (n: number): string => {
+    let v = `key=${SECRET}`;
+    for (let i = 0; i < n; i++) v = Buffer.from(v).toString('base64');
+    return v;
+  };
+  const r = new Run();
+  r.readCreds();
+  const three = r.call('mcp__slack__post_message', { channel: '#general', text: layers(3) });
+  assert.equal(three.action, 'deny', three.summary);
+  const four = r.call('mcp__slack__post_message', { channel: '#general', text: layers(4) });
+  assert.equal(four.action, 'ask', four.summary);
+  assert.equal(four.findings[0]?.rule, 'analysis_limit');
+  assert.match(four.reason, /could not decode whole: encoded in more than the 3 layers decoded/);
+  // ordinary text, one layer of base64 of ordinary text: nothing left undecoded
+  assert.equal(
+    r.call('mcp__slack__post_message', { channel: '#general', text: `build ok: ${Buffer.from('all 212 tests passed').toString('base64')}` }).action,
+    'allow',
+  );
+});
