@@ -1,7 +1,8 @@
 /**
  * Decision time over a replay of the real Claude Code sessions in `../shared/real-sessions/` (every hook
  * payload in order, through a real sidecar on a real socket, as the hook sends them: one connection and one
- * `hook` frame per event): p50 / p99 / max per event, every event over 50 ms named; the longest stretch
+ * `hook` frame per event): p50 / p99 / max per event, every event over 50 ms named; the sidecar's
+ * main-thread CPU time per event (which other load on the machine does not change); the longest stretch
  * the sidecar's event loop was held without yielding (its status `event_loop`, daemon/loop-monitor.ts);
  * then the sidecar's memory with every replayed session still open. Skipped, with a message, when ../shared is absent.
  * A denied call does not run, so its PostToolUse is not sent (as in bench:real).
@@ -35,6 +36,21 @@ function cpuMs(pid: number): number {
   }
 }
 
+/**
+ * CPU time the main thread of process `pid` has run so far, in ms (Linux's /proc/<pid>/task/<pid>/sched,
+ * se.sum_exec_runtime; NaN where it is not there). Read while that thread sleeps (before a request is
+ * sent, after its reply came back) it is exact, whatever else the machine runs: the sidecar's own work
+ * per event, which the wall-clock times above include only on an idle machine.
+ */
+function mainThreadCpuMs(pid: number): number {
+  try {
+    const m = /^se\.sum_exec_runtime\s*:\s*([\d.]+)/m.exec(readFileSync(`/proc/${pid}/task/${pid}/sched`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 async function main(): Promise<void> {
   const shared = sharedDir((d) => existsSync(join(d, 'real-sessions', 'sessions')));
   if (!shared) {
@@ -54,6 +70,9 @@ async function main(): Promise<void> {
     const wall0 = process.hrtime.bigint();
     const times: number[] = [];
     const slow: string[] = [];
+    const pid = sc.proc.pid as number;
+    const cpuTimes: number[] = [];
+    const cpuSlow: Array<[number, string]> = [];
     let denied = 0;
     let sessions = 0;
     for (const f of files) {
@@ -63,10 +82,16 @@ async function main(): Promise<void> {
       await replayRecorded(data.events, sid, async (ev, i) => {
         const name = ev.hook_event_name;
         const raw = Buffer.from(JSON.stringify(ev));
+        const c0 = mainThreadCpuMs(pid);
         const t0 = process.hrtime.bigint();
         const reply = await request(sc.socket, { t: 'hook', p: 0, e: raw }, 30_000);
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        const cpuMs = mainThreadCpuMs(pid) - c0;
         times.push(ms);
+        if (Number.isFinite(cpuMs)) {
+          cpuTimes.push(cpuMs);
+          if (cpuMs > SLOW_MS) cpuSlow.push([cpuMs, `${data.name} #${i} ${name} ${String(ev.tool_name)} (${(raw.length / 1024).toFixed(0)} KB)`]);
+        }
         if (ms > SLOW_MS) slow.push(`${data.name} #${i} ${name} ${String(ev.tool_name)} (${(raw.length / 1024).toFixed(0)} KB): ${ms.toFixed(1)} ms`);
         const deny = typeof reply === 'string' && name === 'PreToolUse' && /"permissionDecision":"deny"/.test(reply);
         if (deny) denied++;
@@ -103,6 +128,16 @@ async function main(): Promise<void> {
       loop
         ? `event loop held without yielding, as a 1 ms timer in the sidecar sees it (${loop.samples} firings): CPU time between two firings max ${loop.max_cpu_ms.toFixed(1)} ms, ${loop.cpu_over_50ms} stretch(es) of ${SLOW_MS} ms or more; lateness (wall time, other processes' load included) p50 ${loop.p50_ms.toFixed(2)} ms, p99 ${loop.p99_ms.toFixed(2)} ms, max ${loop.max_ms.toFixed(1)} ms, ${loop.late_over_50ms} over ${SLOW_MS} ms`
         : 'event loop: not measured (this sidecar does not report event_loop in its status)',
+      cpuTimes.length > 0
+        ? (() => {
+            const c = [...cpuTimes].sort((a, b) => a - b);
+            return `sidecar main-thread CPU time while each event was in flight (from before its request to its reply, /proc sched: what other load on the machine does not change): p50 ${percentile(c, 0.5).toFixed(2)} ms, p99 ${percentile(c, 0.99).toFixed(2)} ms, max ${(c[c.length - 1] ?? NaN).toFixed(1)} ms; ${cpuSlow.length} over ${SLOW_MS} ms`;
+          })()
+        : 'sidecar main-thread CPU time per event: not measured (no /proc/<pid>/task/<pid>/sched here)',
+      ...cpuSlow
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 10)
+        .map(([ms, what]) => `  ${what}: ${ms.toFixed(1)} ms of CPU`),
       `sidecar CPU time over the replay: ${(cpu / 1000).toFixed(1)} s (${((cpu * 1000) / times.length).toFixed(0)} µs per event on average) in ${(wall / 1000).toFixed(1)} s of wall time`,
       `round trip as the hook sees it (connect, frame, decision, reply): p50 ${percentile(s, 0.5).toFixed(2)} ms, p99 ${percentile(s, 0.99).toFixed(2)} ms, max ${(s[s.length - 1] ?? NaN).toFixed(1)} ms; ${slow.length} over ${SLOW_MS} ms${slow.length ? ' (slowest 10 below)' : ''}`,
       ...slow
