@@ -398,12 +398,18 @@ function row(c: Collector, entries: Array<[string, unknown]>): boolean {
   if (personal && first && last) fieldValue(c, 'name', `${first} ${last}`, true);
   // the whole row, for record-level matching: several cells of it in one outgoing text
   if (personal && c.records) {
+    // a wide row keeps its cells of a personal field first (a phone in column 30 of a 40-column export),
+    // then the others in order, MAX_ROW_CELLS in all; columns are numbered as kept (the index tells 32 apart)
     const cells: RowCell[] = [];
-    for (const [i, [k, x]] of entries.entries()) {
-      const v = typeof x === 'string' ? x : typeof x === 'number' && Number.isFinite(x) ? String(x) : undefined;
-      if (v === undefined || cells.length >= MAX_ROW_CELLS) continue;
-      const cat = fieldCategory(k);
-      cells.push({ value: v, personal: cat !== null && cat !== 'reference', column: cat === 'name' ? 0 : i + 1 });
+    for (const pass of [true, false]) {
+      for (const [k, x] of entries) {
+        if (cells.length >= MAX_ROW_CELLS) break;
+        const v = typeof x === 'string' ? x : typeof x === 'number' && Number.isFinite(x) ? String(x) : undefined;
+        if (v === undefined) continue;
+        const cat = fieldCategory(k);
+        if ((cat !== null) !== pass) continue;
+        cells.push({ value: v, personal: cat !== null && cat !== 'reference', column: cat === 'name' ? 0 : cells.length + 1 });
+      }
     }
     if (first && last) cells.push({ value: `${first} ${last}`, personal: true, column: 0 });
     c.records.push(cells);
