@@ -1601,6 +1601,18 @@ export class FlowEngine {
         }
         const abs = resolvePath(file.path, f.repo, this.opts.home);
         const t = abs ? s.taintOf(abs) : undefined;
+        // a file let go for the bound of the taints kept: what it held is not known
+        if (t?.letGo) {
+          findings.push({
+            action: 'ask',
+            risk: 'high',
+            flowType: 'internal_to_external',
+            what: `${file.path}, ${t.source}`,
+            how: `the push to ${where} publishes it; the user can confirm the push if the file holds none of the session's data`,
+            rule: 'taint_limit',
+          });
+          continue;
+        }
         // a project file edited from what the agent read of the project is ordinary work; a file that
         // holds sensitive data, or data from a private service (a database, chat or mail MCP server), is not
         if (t && !projectOnly(t)) {
@@ -1965,6 +1977,16 @@ export class FlowEngine {
   /** A file that holds data of this session about to leave: how it got there, and `sent` (how it leaves). */
   private taintedFileFinding(p: string, t: Taint, sent: string): Finding {
     const pol = this.cfg.policy;
+    // a file let go for the bound of the taints kept: what it held is not known, so it is asked about
+    if (t.letGo)
+      return {
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `the contents of ${p}, ${t.source}`,
+        how: `${sent}; the user can confirm the call if the file holds none of the session's data`,
+        rule: 'taint_limit',
+      };
     const sens = t.sensitive.length > 0;
     const held = t.by.startsWith('read by')
       ? `${t.path} is the file ${t.source} returned`

@@ -40,7 +40,8 @@ export type RuleId =
   | 'credentials_copied_by_query'
   | 'record_to_external'
   | 'record_limit'
-  | 'spread_limit';
+  | 'spread_limit'
+  | 'taint_limit';
 
 export interface Finding {
   action: Action;

@@ -57,6 +57,8 @@ export interface Taint {
   /** how it got into this file: `Write`, `Bash(cp .env /tmp/y)`, `read by Read` */
   by: string;
   at: number;
+  /** not a taint kept: the path of one let go for MAX_TAINTS (or any path, past MAX_TAINTS_LET_GO): what it held is not known */
+  letGo?: boolean;
 }
 
 /** Something the session took in, for reasons: label and time. */
@@ -104,6 +106,9 @@ export interface SessionState extends SessionCounts {
   rowsCut?: string;
   /** the session wrote more files than it tracks (absent: no) */
   writtenOverflow?: boolean;
+  /** keyed hashes of the paths of taints let go (absent: none), and whether more than are remembered */
+  taintsLetGo?: number[];
+  taintsLetGoAll?: boolean;
   /** started by this session's agent (nested-claude.ts) */
   nestedFrom?: string;
 }
@@ -117,14 +122,21 @@ export interface SessionState extends SessionCounts {
  * caps of the record cells (MAX_CELLS), the destination book (MAX_SEEN_DESTINATIONS), taints and
  * chunks, and the prompts kept; and the caps of the files the session wrote (WRITTEN_FILES_BYTES: their
  * texts and paths), of the scripts it read whole (READ_SCRIPTS_BYTES), of the small parts it sent
- * lately (SPREAD_BYTES, spread.ts) and of the rows let go that it remembers (LOST_BYTES).
+ * lately (SPREAD_BYTES, spread.ts), of the rows let go that it remembers (LOST_BYTES) and of the
+ * paths of the taints let go (TAINTS_LET_GO_BYTES).
  */
 export const RSS_BYTES_PER_FINGERPRINT = 80;
 export function worstSessionBytes(maxFingerprints: number): number {
-  return maxFingerprints * RSS_BYTES_PER_FINGERPRINT + 2 * 1024 * 1024 + WRITTEN_FILES_BYTES + READ_SCRIPTS_BYTES + SPREAD_BYTES + LOST_BYTES;
+  return (
+    maxFingerprints * RSS_BYTES_PER_FINGERPRINT + 2 * 1024 * 1024 + WRITTEN_FILES_BYTES + READ_SCRIPTS_BYTES + SPREAD_BYTES + LOST_BYTES + TAINTS_LET_GO_BYTES
+  );
 }
 
 export const MAX_TAINTS = 512;
+/** Paths of taints let go for MAX_TAINTS that are remembered (keyed hashes): a file let go still counts as holding data; past it, any file does. */
+export const MAX_TAINTS_LET_GO = 4096;
+/** What those paths may take in memory (a number in a Set, ~48 bytes each); part of the session's reservation. */
+export const TAINTS_LET_GO_BYTES = MAX_TAINTS_LET_GO * 48;
 export const MAX_CHUNK_KEYS = 128;
 /** k-gram hashes remembered per (origin, destination) to tell new chunks from repeats */
 export const MAX_CHUNK_SEEN = 256;
@@ -156,6 +168,11 @@ export class Session {
   sensitiveRead: Seen | undefined;
   /** files holding internal data, least recently touched first */
   readonly taints = new Map<string, Taint>();
+  /** keyed hashes of the paths of taints let go for MAX_TAINTS (up to MAX_TAINTS_LET_GO) */
+  readonly taintsLetGo = new Set<number>();
+  /** more taints let go than taintsLetGo keeps: any file may hold data */
+  taintsLetGoAll = false;
+  private readonly hasher: Hasher;
   /** git remotes added (or re-pointed) in this session: name -> URL */
   readonly remotes = new Map<string, string>();
   /**
@@ -193,6 +210,7 @@ export class Session {
     maxFingerprints: number,
   ) {
     this.lastAt = startedAt;
+    this.hasher = hasher;
     this.index = new FingerprintIndex(hasher, maxFingerprints);
     this.rows = new RowIndex(hasher);
     this.book = new DestinationBook((x) => hasher.hash(x));
@@ -288,6 +306,8 @@ export class Session {
         : {}),
       ...(this.rows.cut !== undefined ? { rowsCut: this.rows.cut } : {}),
       ...(this.written.overflow ? { writtenOverflow: true } : {}),
+      ...(this.taintsLetGo.size ? { taintsLetGo: [...this.taintsLetGo] } : {}),
+      ...(this.taintsLetGoAll ? { taintsLetGoAll: true } : {}),
       ...(this.nestedFrom !== undefined ? { nestedFrom: this.nestedFrom } : {}),
     };
   }
@@ -317,6 +337,8 @@ export class Session {
     if (Array.isArray(st.rowsLost)) s.rows.restoreLost(st.rowsLost);
     if (typeof st.rowsCut === 'string') s.rows.cutOff(st.rowsCut);
     s.written.overflow = st.writtenOverflow === true;
+    for (const h of st.taintsLetGo ?? []) if (typeof h === 'number') s.taintsLetGo.add(h);
+    s.taintsLetGoAll = st.taintsLetGoAll === true;
     if (typeof st.nestedFrom === 'string') s.nestedFrom = st.nestedFrom;
     return s;
   }
@@ -326,7 +348,14 @@ export class Session {
     this.dirty = true;
     this.taints.delete(t.path);
     this.taints.set(t.path, t);
-    while (this.taints.size > MAX_TAINTS) this.taints.delete(this.taints.keys().next().value as string);
+    while (this.taints.size > MAX_TAINTS) {
+      const gone = this.taints.keys().next().value as string;
+      this.taints.delete(gone);
+      // let go, not forgotten: the path is kept (a later upload of it is asked about); past the bound, every file's is
+      if (this.taintsLetGoAll) continue;
+      if (this.taintsLetGo.size >= MAX_TAINTS_LET_GO) this.taintsLetGoAll = true;
+      else this.taintsLetGo.add(this.hasher.hash(gone));
+    }
   }
 
   /** A file seen to list these paths (bounded: the least recently seen list goes first). */
@@ -346,7 +375,21 @@ export class Session {
     for (const [p, x] of this.taints) {
       if (p.startsWith(dir) && (!best || (x.sensitive.length > 0 && best.sensitive.length === 0))) best = x;
     }
-    return best;
+    if (best) return best;
+    // a taint let go for MAX_TAINTS (or, past what is remembered of those, any file): it may hold data
+    if (this.taintsLetGoAll || (this.taintsLetGo.size > 0 && this.taintsLetGo.has(this.hasher.hash(path))))
+      return {
+        path,
+        source: this.taintsLetGoAll
+          ? `a file this session may have filled with data it read (more than the ${MAX_TAINTS} files it tracks and the ${MAX_TAINTS_LET_GO.toLocaleString('en-US')} let go it remembers)`
+          : `a file this session filled with data it read, let go for the ${MAX_TAINTS} files it tracks`,
+        sourceAt: 0,
+        sensitive: [],
+        by: 'let go',
+        at: 0,
+        letGo: true,
+      };
+    return undefined;
   }
 
   /** Content from outside (a web page, a public issue) was taken in. */
@@ -426,6 +469,7 @@ export class Session {
       this.readScripts.approxBytes() +
       this.origins.size * 200 +
       this.taints.size * 300 +
+      this.taintsLetGo.size * 48 +
       this.remotes.size * 200;
     for (const x of this.secretsSent.values()) n += x.mask.length + 48;
     for (const c of this.chunks.values()) n += 96 + c.seen.size * 16;

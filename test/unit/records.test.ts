@@ -386,7 +386,7 @@ test('engine: a wide export keeps the cells of personal fields past its 24th col
   // 40 columns: the name first, the phone in column 30 and the account number in column 35
   const cols = Array.from({ length: 40 }, (_, j) => (j === 0 ? 'full_name' : j === 30 ? 'phone' : j === 35 ? 'account_number' : `attr_${j}`));
   const row = (i: number): string[] =>
-    cols.map((c, j) => (j === 0 ? customer(i).name : j === 30 ? customer(i).phone : j === 35 ? `DE${String(40_000_000 + i * 7)}` : `v${j}x${i % 3}`));
+    cols.map((_c, j) => (j === 0 ? customer(i).name : j === 30 ? customer(i).phone : j === 35 ? `DE${String(40_000_000 + i * 7)}` : `v${j}x${i % 3}`));
   const csv = `${cols.join(',')}\n${Array.from({ length: 1500 }, (_, i) => row(i).join(',')).join('\n')}\n`;
   const r = new Run();
   r.call('Bash', { command: 'psql -c "\\copy wide_export to stdout csv header"' }, bash(csv));
