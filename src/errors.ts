@@ -28,6 +28,8 @@ export const ErrorCode = {
   Service: 'service',
   /** a command-line usage error */
   Usage: 'usage',
+  /** a hook event that did not come from Claude Code's own hook call for its session (src/transport/hook-callers.ts) */
+  NotClaudeCode: 'not_from_claude_code',
   /** a bug: something we did not expect */
   Internal: 'internal',
 } as const;

@@ -286,6 +286,25 @@ function sidecarChecks(st: Record<string, unknown>, paths: Paths, add: (name: st
   const problems = (st.state_problems as string[] | undefined) ?? [];
   for (const p of problems) add('state', false, p, 'see the problem for what was kept and how to restore it; restart the sidecar after restoring a file');
   if (problems.length === 0) add('state', true, 'key, audit database and its write-ahead log read back without damage');
+  const hc = st.hook_callers as
+    | {
+        verification: string;
+        refused: number;
+        prompts_not_trusted: number;
+        last_refused: { at: string; event: string; channel: string; why: string } | null;
+        last_unverified: { why: string } | null;
+      }
+    | undefined;
+  if (hc?.refused)
+    add(
+      'hook callers',
+      false,
+      `${hc.refused} hook event(s) that did not come from Claude Code's own hook call were refused since the sidecar started (last: ${hc.last_refused?.event} over ${hc.last_refused?.channel} at ${hc.last_refused?.at}: ${hc.last_refused?.why}). A process spoke to the guard as Claude Code: what a prompt injection does, or the plugin and \`mcpproxy-hook install\` both set up`,
+      'look at what the agent ran around that time (mcpproxy-hook activity); if both the plugin and install are set up, keep one',
+    );
+  else if (hc && /^unavailable/.test(hc.verification) && httpPortOf(st) !== 0)
+    add('hook callers', true, `${hc.verification}: destinations named in prompts are not taken as the user's choice (a send there is judged like any other)`);
+  else if (hc) add('hook callers', true, hc.verification);
   const refused = Number(st.sessions_refused ?? 0);
   const mem = st.memory as { budget_bytes?: number | null; budget?: string | null } | undefined;
   if (refused > 0)
@@ -295,4 +314,9 @@ function sidecarChecks(st: Record<string, unknown>, paths: Paths, add: (name: st
       `${refused} new session(s) refused since the sidecar started: every tracked session was active or held data, at session.maxSessions or the memory budget (${mem?.budget_bytes ? `${Math.round(mem.budget_bytes / 2 ** 20)} MiB, ${mem.budget}` : 'none'}); their tool calls were denied`,
       `raise session.maxSessions in ${paths.configFile}, or the service's MemoryMax (mcpproxy-hook service install writes 1G), or lower session.idleMinutes so idle sessions close sooner`,
     );
+}
+
+/** The sidecar's HTTP hook port from its status (0: none). */
+function httpPortOf(st: Record<string, unknown>): number {
+  return Number((st.http_hook as { port?: number } | null | undefined)?.port ?? 0);
 }

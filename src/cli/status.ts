@@ -106,6 +106,18 @@ export function statusText(s: StatusInput, ui: Ui): string {
       q?.http_hook?.other_user_closed ? `${q.http_hook.other_user_closed} connection(s) of other users closed during a flood of the HTTP port` : '',
     ].filter(Boolean);
     if (quota.length) lines.push(`  ${ui.paint('yellow', 'Quotas used up')}: ${quota.join('; ')}`);
+    const hc = sc.hook_callers as
+      | { verification: string; refused: number; prompts_not_trusted: number; last_refused: { at: string; event: string; channel: string; why: string } | null }
+      | undefined;
+    if (hc) {
+      lines.push(`Hook callers: ${hc.verification}`);
+      if (hc.refused > 0)
+        lines.push(
+          `  ${ui.paint('red', `${hc.refused} hook event(s) refused`)}: they did not come from Claude Code's own hook call for their session (last: ${hc.last_refused?.event} over ${hc.last_refused?.channel} at ${hc.last_refused?.at}: ${hc.last_refused?.why})`,
+        );
+      if (hc.prompts_not_trusted > 0)
+        lines.push(`  ${hc.prompts_not_trusted} prompt(s) whose caller could not be verified: the destinations they name were not taken as the user's choice`);
+    }
     if (typeof sc.undelivered_24h === 'number' && sc.undelivered_24h > 0)
       lines.push(`  ${sc.undelivered_24h} answer(s) never reached their hook (it had given up waiting; see activity rows with delivered 0)`);
     const as = sc.audit_store as

@@ -15,10 +15,15 @@ import { VERSION } from '../version.ts';
 import { eventOf, wireMessageSchema } from './wire.ts';
 import type { ConnInfo } from '../transport/socket-server.ts';
 import { couldNotCheck } from '../transport/http-hook-server.ts';
+import type { Caller } from '../transport/hook-callers.ts';
+
+/** Hook events over the socket: no process can be verified there (hook-callers.ts). */
+const SOCKET: Caller = { channel: 'socket' };
 
 /** What the router can ask of the sidecar. */
 export interface RouterTarget {
-  evaluate(raw: Buffer | string, source: string, clientPid?: number): Promise<Evaluated>;
+  /** `caller`: where the event came in (the socket here; hook-callers.ts judges what it may do) */
+  evaluate(raw: Buffer | string, source: string, clientPid?: number, caller?: Caller): Promise<Evaluated>;
   status(): Record<string, unknown>;
   reload(): Record<string, unknown>;
   /** the console's one-time login URL (starts the console) */
@@ -53,13 +58,13 @@ export class Router {
       const m = parsed.data;
       switch (m.t) {
         case 'hook': {
-          const r = await this.target.evaluate(eventOf(m.e), 'hook', m.p);
+          const r = await this.target.evaluate(eventOf(m.e), 'hook', m.p, SOCKET);
           const rowId = await r.committed;
           if (conn && rowId !== undefined) conn.undelivered = () => this.target.undelivered(rowId);
           return JSON.stringify(r.output);
         }
         case 'evaluate': {
-          const r = await this.target.evaluate(eventOf(m.e), 'evaluate');
+          const r = await this.target.evaluate(eventOf(m.e), 'evaluate', undefined, SOCKET);
           await r.committed;
           return { output: r.output, decision: r.decision && publicDecision(r.decision) };
         }

@@ -9,14 +9,14 @@
  *  - logger.ts.
  * `mcpproxy-hook daemon` runs `runDaemon()` (run.ts) in the foreground, as service managers do.
  */
-import { copyFileSync, existsSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfigFile, type Config } from '../config/index.ts';
 import { ErrorCode, GuardError } from '../errors.ts';
 import { canonicalToolName, isProxiedTool } from '../engine/classifier.ts';
-import { FlowEngine } from '../engine/engine.ts';
+import { FlowEngine, UNVERIFIED_CALLER } from '../engine/engine.ts';
 import { OwnHosts } from './own-hosts.ts';
 import type { GuardFacts } from '../engine/tamper.ts';
 import { servicePaths } from '../service.ts';
@@ -28,6 +28,7 @@ import { writeFileAtomic } from '../fs-atomic.ts';
 import { SessionStore, type RestoreReport } from '../store/session-store.ts';
 import { ensurePrivateDir, quarantine, readOrCreateKey, readOrCreateToken, StateFileDamaged } from '../store/state-files.ts';
 import { HttpHookServer } from '../transport/http-hook-server.ts';
+import { HookCallers, refusedOutput, TRUST_RAISING, untrustedPromptMessage, type Caller } from '../transport/hook-callers.ts';
 import { socketAlive } from '../transport/listen.ts';
 import { SocketServer } from '../transport/socket-server.ts';
 import { connectionBudgets, fdLimit, type ConnectionBudgets } from '../transport/conn-pool.ts';
@@ -64,6 +65,10 @@ export const MAX_SESSION_IN_FLIGHT = 32;
 const RECLAIM_AFTER_BYTES = 16 * 2 ** 20;
 /** How often idle sessions are closed and counters saved. */
 const HOUSEKEEPING_MS = 30_000;
+/** A new binding of a session to its Claude Code process is saved this soon (restart safety), batched. */
+const CALLERS_SAVE_MS = 1000;
+/** Sessions remembered as told that a prompt raised no trust (the message is shown once per session). */
+const MAX_TOLD_UNTRUSTED = 4096;
 /** How often old audit rows are pruned. */
 const PRUNE_MS = 3600_000;
 /** Sessions whose coverage (hooks / proxy / both) is remembered. */
@@ -161,6 +166,12 @@ export class Sidecar {
   /** events refused because their session had MAX_SESSION_IN_FLIGHT being decided */
   private inFlightRefused = 0;
   private lastInFlightLog = 0;
+  /** who sent each hook event: Claude Code's own hook call, or another process speaking as it (hook-callers.ts) */
+  readonly callers: HookCallers;
+  private callersSave?: NodeJS.Timeout;
+  private lastRefusedLog = 0;
+  /** sessions already told that their prompt raised no trust (once each, bounded) */
+  private readonly toldUntrusted = new Set<string>();
 
   /**
    * State that was found damaged at start and what was done about it (loud in the log and in
@@ -289,6 +300,11 @@ export class Sidecar {
       this.log.child('console'),
     );
     this.recorder.onRow = (row) => this.console.publish({ ...row });
+    this.callers = new HookCallers({
+      httpHooks: () => this.engine.config.hook.httpPort !== 0,
+      onChange: () => this.saveCallersSoon(),
+    });
+    this.restoreCallers();
     const router = new Router(this, this.log);
     this.server = new SocketServer({
       path: paths.socket,
@@ -342,9 +358,18 @@ export class Sidecar {
    * Decided at once (before this returns), except a push, whose decision waits for what git reads
    * from its repository (git-objects.ts) while the sidecar goes on with other events.
    */
-  async evaluate(raw: Buffer | string, source: string, clientPid?: number): Promise<Evaluated> {
+  async evaluate(raw: Buffer | string, source: string, clientPid?: number, caller?: Caller): Promise<Evaluated> {
     const t0 = process.hrtime.bigint();
     const ev = parseEvent(raw);
+    // nobody but the sidecar says a caller is unverified
+    delete (ev as Record<string, unknown>)[UNVERIFIED_CALLER];
+    // who sent it (the router and the HTTP endpoint always say; no caller: this process itself, tests and benchmarks).
+    // Decided at once, except a session's first connection over HTTP (its process is looked up)
+    let verdict = caller ? this.callers.judge(caller, ev.session_id, ev.hook_event_name) : ({ accept: true, trusted: true } as const);
+    if (verdict instanceof Promise) verdict = await verdict;
+    if (!verdict.accept) return this.refused(ev, source, caller ?? { channel: 'socket' }, verdict.why);
+    const untrusted = !verdict.trusted && TRUST_RAISING.has(ev.hook_event_name) ? verdict.why : undefined;
+    if (untrusted !== undefined) (ev as Record<string, unknown>)[UNVERIFIED_CALLER] = untrusted;
     const now = this.now();
     // What a tool returned is never refused: the call already ran, and refusing its output would make the
     // guard forget what the session read (the recorder records such events before its next reply, a bound
@@ -394,7 +419,68 @@ export class Sidecar {
       throw e;
     }
     r.committed.then(done, done);
+    if (untrusted !== undefined && !this.toldUntrusted.has(ev.session_id)) {
+      if (this.toldUntrusted.size >= MAX_TOLD_UNTRUSTED) this.toldUntrusted.clear();
+      this.toldUntrusted.add(ev.session_id);
+      const msg = untrustedPromptMessage(untrusted);
+      r = { ...r, output: { ...r.output, systemMessage: typeof r.output.systemMessage === 'string' ? `${r.output.systemMessage}\n${msg}` : msg } };
+    }
     return r;
+  }
+
+  /** An event that did not come from Claude Code's hook call for its session: nothing of it is applied; said in the answer, the log and status. */
+  private refused(ev: HookEvent, source: string, caller: Caller, why: string): Evaluated {
+    const now = this.now();
+    if (now - this.lastRefusedLog > 10_000) {
+      this.lastRefusedLog = now;
+      this.log.warn(
+        `refused a ${ev.hook_event_name} event for session ${JSON.stringify(ev.session_id.slice(0, 80))} over ${caller.channel === 'http' ? 'HTTP' : 'the Unix socket'}: ${why} (${this.callers.stats().refused} refused since start; see \`mcpproxy-hook status\`)`,
+      );
+    }
+    if (source === 'evaluate')
+      throw new GuardError(ErrorCode.NotClaudeCode, `the event did not come from Claude Code's own hook call for this session: ${why}`);
+    return { output: refusedOutput(ev.hook_event_name, why), decision: null, committed: Promise.resolve(undefined) };
+  }
+
+  private callersFile(): string {
+    return join(this.paths.stateDir, 'hook-callers.json');
+  }
+
+  /** Sessions bound to their Claude Code process before the last stop or crash (those whose process still runs). */
+  private restoreCallers(): void {
+    let text: string;
+    try {
+      text = readFileSync(this.callersFile(), 'utf8');
+    } catch {
+      return; // none saved yet
+    }
+    try {
+      const n = this.callers.restore(JSON.parse(text));
+      if (n > 0) this.log.info(`${n} session(s) bound to their Claude Code process again`);
+    } catch (e) {
+      this.log.warn(
+        `cannot read ${this.callersFile()} (${(e as Error).message}): sessions are bound to their Claude Code process again on their next HTTP event`,
+      );
+    }
+  }
+
+  private saveCallersSoon(): void {
+    if (this.callersSave) return;
+    this.callersSave = setTimeout(() => {
+      this.callersSave = undefined;
+      this.saveCallers();
+    }, CALLERS_SAVE_MS);
+    this.callersSave.unref();
+  }
+
+  private saveCallers(): void {
+    try {
+      writeFileAtomic(this.callersFile(), JSON.stringify(this.callers.snapshot()));
+    } catch (e) {
+      this.log.warn(
+        `cannot save which Claude Code process each session belongs to (${(e as Error).message}); after a restart each binds again on its next event`,
+      );
+    }
   }
 
   /**
@@ -497,6 +583,7 @@ export class Sidecar {
         session_in_flight_refused: this.inFlightRefused,
       },
       latency: this.recorder.latencyStats(),
+      hook_callers: this.callers.stats(),
       event_loop: this.loop?.stats() ?? null,
       memory: {
         rss_bytes: process.memoryUsage().rss,
@@ -642,8 +729,8 @@ export class Sidecar {
     const srv = new HttpHookServer({
       port: want,
       token: readOrCreateToken(this.paths.tokenFile),
-      evaluate: async (raw) => {
-        const r = await this.evaluate(raw, 'http');
+      evaluate: async (raw, caller) => {
+        const r = await this.evaluate(raw, 'http', undefined, caller);
         const rowId = await r.committed;
         return { output: r.output, ...(rowId !== undefined ? { undelivered: () => this.undelivered(rowId) } : {}) };
       },
@@ -700,6 +787,7 @@ export class Sidecar {
     this.audit.recordSummaries(this.engine.tracker.drainClosed());
     // closed sessions: their saved state goes too; open ones get their counters saved
     this.saveSessions();
+    this.callers.prune();
   }
 
   private saveSessions(): void {
@@ -744,6 +832,8 @@ export class Sidecar {
       this.audit.recordSummaries(this.engine.tracker.drainClosed());
     }
     this.saveSessions();
+    if (this.callersSave) clearTimeout(this.callersSave);
+    this.saveCallers();
     this.audit.close();
     for (const f of [this.paths.socket, this.paths.pidFile]) {
       try {

@@ -92,6 +92,9 @@ import { sqlCredentialCopies } from './sql.ts';
 import { callParts, LET_GO_CHARS, MAX_LET_GO_SLOTS, MAX_PARTS as MAX_SPREAD_PARTS, MAX_TOTAL_PARTS, streamTexts } from './spread.ts';
 import { claudeLaunches } from './nested-claude.ts';
 
+/** Set on a UserPromptSubmit by the sidecar when its caller could not be verified as Claude Code's own hook call (the reason why): it raises no trust. */
+export const UNVERIFIED_CALLER = 'mcpproxy_unverified_caller';
+
 export { MIN_COVERAGE } from './taint.ts';
 /** A secret sent in pieces: this share of it, over at least 2 calls of at least SPLIT_MIN_PIECE chars each. */
 export const SPLIT_MIN_FRACTION = 0.6;
@@ -252,7 +255,11 @@ export class FlowEngine {
   }
 
   // ---------------------------------------------------------------- UserPromptSubmit: the user's intent
-  /** The user's own prompt: destinations it names are the user's choice (provenance `user`). */
+  /**
+   * The user's own prompt: destinations it names are the user's choice (provenance `user`). Not a prompt
+   * whose caller the sidecar could not verify as Claude Code's hook call (`UNVERIFIED_CALLER`, set by
+   * src/transport/hook-callers.ts): that one raises no trust.
+   */
   private prompt(ev: HookEvent, now: number): Decision {
     const s = this.tracker.touch(ev.session_id, now);
     const d = this.base(ev, '', 'internal', 'user prompt: no prompt text');
@@ -264,6 +271,11 @@ export class FlowEngine {
         s.nestedFrom = parent;
         s.sawUntrusted(`a prompt written by the agent of session ${parent.slice(0, 40)} (Claude Code run from its Bash call)`, now);
         d.summary = "prompt written by another session's agent (a Claude Code it ran): destinations it names are not the user's choice";
+        return d;
+      }
+      const unverified = (ev as Record<string, unknown>)[UNVERIFIED_CALLER];
+      if (typeof unverified === 'string') {
+        d.summary = `prompt not verified as Claude Code's own hook call (${unverified}): destinations it names are not the user's choice`;
         return d;
       }
       s.book.notePrompt(ev.prompt);

@@ -15,6 +15,7 @@ import { ConnectionPool } from './conn-pool.ts';
 import { listenLoopback } from './listen.ts';
 import { LoopbackPeerUids } from './peer.ts';
 import { bearerOk, isJsonContentType, loopbackRefusal } from './loopback-guard.ts';
+import type { Caller } from './hook-callers.ts';
 
 export const HOOK_PATH = '/mcpproxy-hook/v1/hook';
 export const MAX_HTTP_BODY = 16 * 1024 * 1024;
@@ -30,8 +31,12 @@ export interface HttpAnswer {
 export interface HttpHookOptions {
   port: number;
   token: string;
-  /** evaluate one raw event; throws a GuardError for an event it cannot check (code Overloaded: a quota, answered 503) */
-  evaluate: (raw: Buffer) => Promise<HttpAnswer>;
+  /**
+   * evaluate one raw event; throws a GuardError for an event it cannot check (code Overloaded: a quota,
+   * answered 503). `caller`: the connection it came on, for telling Claude Code's own hook calls from
+   * another process's (hook-callers.ts)
+   */
+  evaluate: (raw: Buffer, caller: Caller) => Promise<HttpAnswer>;
   onError?: (what: string, err: unknown) => void;
   /** connections that presented the bearer token, at once (idle ones make room for new ones) */
   maxConnections?: number;
@@ -211,7 +216,8 @@ export class HttpHookServer {
       let undelivered: (() => void) | undefined;
       const event = Buffer.concat(chunks);
       try {
-        ({ output: out, undelivered } = await this.opts.evaluate(event));
+        const caller: Caller = { channel: 'http', conn: req.socket, remotePort: req.socket.remotePort ?? 0, localPort: this.boundPort };
+        ({ output: out, undelivered } = await this.opts.evaluate(event, caller));
       } catch (e) {
         if (e instanceof GuardError && e.code === ErrorCode.Overloaded) return this.overloaded(res, e.message, event);
         this.opts.onError?.('http-hook', e);

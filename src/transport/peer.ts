@@ -4,7 +4,7 @@
  * can connect to a loopback port; the uid tells the user's own clients (Claude Code) from everyone
  * else's. Undefined where the table cannot be read (other systems) or the connection is not in it.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 function loopbackHex(addr: string): boolean {
   // /proc/net/tcp: IPv4 as 8 hex digits in host byte order (127.x.x.x → xxxxxx7F on little-endian)
@@ -92,4 +92,72 @@ export class LoopbackPeerUids {
     }
     this.uids = uids;
   }
+}
+
+// ------------------------------------------------------------------------------------------------
+// which process holds a socket (Linux /proc/<pid>/fd)
+
+/** `socket:[inode]` among the fds of `pid` (false when the process is gone or its fds cannot be read). */
+export function holdsSocket(pid: number, inode: string): boolean {
+  const target = `socket:[${inode}]`;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) === target) return true;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false;
+}
+
+/** When `pid` started (clock ticks since boot, /proc/<pid>/stat field 22): with the pid, one process for good. Undefined when it is gone. */
+export function processStart(pid: number): string | undefined {
+  let s: string;
+  try {
+    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // the command name (field 2) may hold spaces and parentheses: count from the last ")"
+  const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return rest[19];
+}
+
+/** How a search for a socket's owner ended: its pid, not found, or out of time (the process list was not read whole). */
+export type OwnerSearch = { pid: number } | { pid?: undefined; why: string };
+
+/** Processes whose fds are read between two yields of the event loop. */
+const OWNER_SCAN_SLICE = 16;
+
+/**
+ * The process holding socket `inode`: the `candidates` first (processes known to make such
+ * connections), then every process, newest first (the client usually started after most of the
+ * system), in slices with the event loop free between them, within `budgetMs` of wall time.
+ */
+export async function socketOwner(inode: string, candidates: readonly number[], budgetMs: number): Promise<OwnerSearch> {
+  const t0 = Date.now();
+  for (const pid of candidates) if (holdsSocket(pid, inode)) return { pid };
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number)
+      .filter((p) => !candidates.includes(p));
+  } catch (e) {
+    return { why: `the process list cannot be read (${(e as Error).message})` };
+  }
+  pids.sort((a, b) => b - a);
+  for (let i = 0; i < pids.length; i += OWNER_SCAN_SLICE) {
+    if (Date.now() - t0 > budgetMs)
+      return { why: `no process holding the connection was found within ${budgetMs} ms (${i} of ${pids.length} processes looked at)` };
+    for (const pid of pids.slice(i, i + OWNER_SCAN_SLICE)) if (holdsSocket(pid, inode)) return { pid };
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return { why: `no process holds the connection (${pids.length} processes looked at; it closed, or is held by a process whose descriptors cannot be read)` };
 }
