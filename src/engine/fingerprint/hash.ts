@@ -81,7 +81,7 @@ export class Hasher {
    * Normalise raw[a, b) as normSmall would and hash it as hashCodes(0, len) would: the hash in
    * `spanHash`, the hash of its first ANCHOR chars in `spanAnchor`. Returns the normalised length.
    */
-  rawSpan(raw: Uint8Array | Uint16Array, a: number, b: number): number {
+  rawSpan(raw: Uint16Array, a: number, b: number): number {
     let h1 = 0;
     let h2 = 0;
     let n = 0;

@@ -99,7 +99,7 @@ export const rawCodes = rawCodesReader();
  * `raw` (optional): rawCodes(s), when the caller already has it.
  */
 export let LINE_COUNT = 0;
-export function normInto(s: string, exclude?: ReadonlyArray<readonly [number, number]>, raw?: Uint8Array | Uint16Array): number {
+export function normInto(s: string, exclude?: ReadonlyArray<readonly [number, number]>, raw?: Uint16Array): number {
   const len = s.length;
   ensure(len);
   const src = raw ?? rawCodes(s);
@@ -161,40 +161,20 @@ export let NCAND_C = 0;
  * chars for runs of token chars at least 16 long (CAND_T) and of card chars at least 13 (CAND_C):
  * distinctive tokens are looked for only there.
  */
-export function normRecord(s: string, raw: Uint8Array | Uint16Array): number {
+export function normRecord(s: string, raw: Uint16Array): number {
   const len = s.length;
   ensureCodes(len);
   if (CAND_T.length < 2 * ((len >> 4) + 2)) CAND_T = new Int32Array(2 * ((len >> 4) + 2));
   if (CAND_C.length < 2 * ((len >> 3) + 2)) CAND_C = new Int32Array(2 * ((len >> 3) + 2));
-  // one loop per array type: a loop that sees both (ASCII and other texts) runs 2-4x slower in V8
-  const n = raw instanceof Uint8Array ? normLines8(raw, len) : normLines16(raw, len);
+  const n = normLines(raw, len);
   EXCL.fill(0, 0, n);
   NCAND_T = longRuns(raw, len, TOKC, 16, CAND_T);
   NCAND_C = longRuns(raw, len, CARDC, 13, CAND_C);
   return n;
 }
 
-/** normRecord's pass over a text's bytes (an ASCII text): CODES, LINEBUF and LINE_COUNT; returns the normalised length. */
-function normLines8(raw: Uint8Array, len: number): number {
-  const codes = CODES;
-  const norm = NORM;
-  const lb = LINEBUF;
-  let n = 0;
-  let ln = 0;
-  for (let i = 0; i < len; i++) {
-    const c = raw[i] as number;
-    let m = norm[c] as number;
-    if (m === NORM_TODO) m = normSlow(c);
-    codes[n] = m;
-    if (c === 10) lb[ln++] = n;
-    n += +(m !== NORM_WS);
-  }
-  LINE_COUNT = ln;
-  return n;
-}
-
-/** normLines8 for a text's UTF-16 code units (the same loop, kept apart so that each sees one array type). */
-function normLines16(raw: Uint16Array, len: number): number {
+/** normRecord's pass over a text's code units: CODES, LINEBUF and LINE_COUNT; returns the normalised length. */
+function normLines(raw: Uint16Array, len: number): number {
   const codes = CODES;
   const norm = NORM;
   const lb = LINEBUF;

@@ -52,7 +52,7 @@ export function entropyOf(s: string, from = 0, to = s.length): number {
  * lower-case words (`path=/api/merge/123`, `node_modules/left-pad/index9.js`); random base64 almost never
  * has those (the detector's high-entropy rule draws the same line).
  */
-function pathLike(raw: Uint8Array | Uint16Array, a: number, b: number): boolean {
+function pathLike(raw: Uint16Array, a: number, b: number): boolean {
   let wordy = 0;
   let ok = true; // segment so far: [a-z0-9._-], not starting with . _ -
   let pair = false; // two lower-case letters in a row
@@ -83,7 +83,7 @@ function pathLike(raw: Uint8Array | Uint16Array, a: number, b: number): boolean 
  * piece between / _ - . is a lower-case word with a vowel, a number of at most 4 digits, or at most
  * 2 chars. A random id has a piece that mixes letters and digits, or a long run of consonants.
  */
-function wordsAndNumbers(raw: Uint8Array | Uint16Array, a: number, b: number): boolean {
+function wordsAndNumbers(raw: Uint16Array, a: number, b: number): boolean {
   let start = a;
   for (let i = a; i <= b; i++) {
     const c = i < b ? (raw[i] as number) : 47;
@@ -110,7 +110,7 @@ function wordsAndNumbers(raw: Uint8Array | Uint16Array, a: number, b: number): b
 }
 
 /** High-entropy candidate token raw[a, b) (a run of token chars, at most MAX_TOKEN long)? */
-function highToken(raw: Uint8Array | Uint16Array, a: number, b: number): boolean {
+function highToken(raw: Uint16Array, a: number, b: number): boolean {
   let digit = false;
   let alpha = false;
   let nonHex = false;
@@ -155,7 +155,7 @@ function highToken(raw: Uint8Array | Uint16Array, a: number, b: number): boolean
 }
 
 /** Card-like number starting at raw[i] (a digit not preceded by one): 13-19 digits, single spaces or dashes between them. */
-function cardAt(text: string, raw: Uint8Array | Uint16Array, i: number, n: number, out: TokenSpec[]): void {
+function cardAt(text: string, raw: Uint16Array, i: number, n: number, out: TokenSpec[]): void {
   let j = i;
   let digits = 0;
   let sep = false;
@@ -196,7 +196,7 @@ export const SPAN_KIND: Record<number, { kind: TokenKind; label: string }> = {
  * their value is rewritten) pushed to `cards`. Candidate runs come from normRecord(text, raw),
  * which must have run just before.
  */
-export function tokenSpans(text: string, raw: Uint8Array | Uint16Array, cards: TokenSpec[]): number {
+export function tokenSpans(text: string, raw: Uint16Array, cards: TokenSpec[]): number {
   const n = text.length;
   let k = 0;
   const span = (a: number, b: number, kind: number): void => {
