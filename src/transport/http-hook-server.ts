@@ -89,6 +89,11 @@ export class HttpHookServer {
   private readonly counters = { auth_deadline_closed: 0, refused_503: 0, other_user_closed: 0 };
   private readonly ownUid = process.getuid?.();
   private readonly peers = new LoopbackPeerUids(() => this.boundPort);
+  /**
+   * New connections past the limit of the pool of those without a token, held on room the authenticated
+   * pool has free until their request comes (a burst of parallel tool calls) or their deadline passes
+   */
+  private readonly burst = new Set<Socket>();
 
   constructor(private readonly opts: HttpHookOptions) {
     this.auth = new ConnectionPool(opts.maxConnections ?? DEFAULT_HTTP_CONNECTIONS);
@@ -101,13 +106,14 @@ export class HttpHookServer {
 
   /** Open connections. */
   get connections(): number {
-    return this.auth.size + this.unauth.size;
+    return this.auth.size + this.unauth.size + this.burst.size;
   }
 
   get stats(): HttpHookStats {
     return {
       authenticated: this.auth.size,
-      unauthenticated: this.unauth.size,
+      // with those held past the pool in a burst
+      unauthenticated: this.unauth.size + this.burst.size,
       max_authenticated: this.auth.max,
       max_unauthenticated: this.unauth.max,
       auth_deadline_closed: this.counters.auth_deadline_closed,
@@ -142,17 +148,18 @@ export class HttpHookServer {
           return;
         }
       }
-      if (!this.unauth.add(sock)) {
-        this.opts.onError?.('http-hook connections', new Error(`all ${this.unauth.max} connections without a token are busy; a new one was closed`));
+      // Claude Code opens a connection per parallel tool call and sends its request right after: a burst
+      // (40 Reads in one turn) fills this pool before the first requests are read, and the oldest
+      // connections, their requests on the way, were closed as idle (the call blocked). Past the limit a
+      // new connection is held on room the authenticated pool has free, where its request will move it,
+      // with the same deadline; only without such room does it take an idle one's place.
+      if (this.unauth.size >= this.unauth.max && this.burst.size < this.auth.max - this.auth.size) {
+        this.burst.add(sock);
+        sock.once('close', () => this.burst.delete(sock));
+        this.authDeadline(sock);
         return;
       }
-      const deadline = setTimeout(() => {
-        if (this.auth.has(sock)) return;
-        this.counters.auth_deadline_closed++;
-        sock.destroy();
-      }, this.opts.authDeadlineMs ?? AUTH_DEADLINE_MS);
-      deadline.unref();
-      sock.once('close', () => clearTimeout(deadline));
+      this.admit(sock);
     });
     srv.requestTimeout = 10_000;
     srv.headersTimeout = 5_000;
@@ -160,6 +167,26 @@ export class HttpHookServer {
     srv.maxHeadersCount = 64;
     this.server = srv;
     this.boundPort = await listenLoopback(srv, this.opts.port);
+  }
+
+  /** A new connection into the pool of those without a token yet, with its deadline to present one. */
+  private admit(sock: Socket): void {
+    if (!this.unauth.add(sock)) {
+      this.opts.onError?.('http-hook connections', new Error(`all ${this.unauth.max} connections without a token are busy; a new one was closed`));
+      return;
+    }
+    this.authDeadline(sock);
+  }
+
+  /** A connection that has not presented the bearer token by the deadline is closed. */
+  private authDeadline(sock: Socket): void {
+    const deadline = setTimeout(() => {
+      if (this.auth.has(sock)) return;
+      this.counters.auth_deadline_closed++;
+      sock.destroy();
+    }, this.opts.authDeadlineMs ?? AUTH_DEADLINE_MS);
+    deadline.unref();
+    sock.once('close', () => clearTimeout(deadline));
   }
 
   private refuse(res: ServerResponse, code: number, message: string): void {
@@ -180,7 +207,8 @@ export class HttpHookServer {
   private promote(sock: Socket): boolean {
     if (this.auth.has(sock)) return true;
     if (!this.auth.tryAdd(sock)) return false;
-    this.auth.begin(sock, this.unauth.remove(sock));
+    // a connection held in a burst was in no pool: its request was not counted yet
+    this.auth.begin(sock, this.burst.delete(sock) ? 1 : this.unauth.remove(sock));
     return true;
   }
 
@@ -251,7 +279,7 @@ export class HttpHookServer {
   close(): Promise<void> {
     return new Promise((resolve) => {
       if (!this.server) return resolve();
-      for (const s of [...this.auth.sockets(), ...this.unauth.sockets()]) s.destroy();
+      for (const s of [...this.auth.sockets(), ...this.unauth.sockets(), ...this.burst]) s.destroy();
       this.server.closeAllConnections?.();
       this.server.close(() => resolve());
     });
