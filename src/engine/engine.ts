@@ -88,7 +88,7 @@ import {
 } from './provenance.ts';
 import { gitConfigChanges, gitConfigRepo, normDir, noteRemotes, pushTarget, repoPushes, repoRemotes } from './git/index.ts';
 import { ciSecretHosts, fileSecrets, isCiFile, type PushFacts } from './git/publish.ts';
-import { sqlCredentialCopies } from './sql.ts';
+import { MAX_SQL, sqlCredentialCopies, sqlPastBound } from './sql.ts';
 import { callParts, LET_GO_CHARS, MAX_LET_GO_SLOTS, MAX_PARTS as MAX_SPREAD_PARTS, MAX_TOTAL_PARTS, streamTexts } from './spread.ts';
 import { claudeLaunches } from './nested-claude.ts';
 
@@ -1694,11 +1694,16 @@ export class FlowEngine {
         for (const c of bash.commands) if (DB_CLIENTS.test(c.name)) texts.push(c.argv.slice(1).join(' '));
       }
     } else if (tool.startsWith('mcp__')) {
-      for (const [k, v] of Object.entries(input)) if (SQL_KEY.test(k)) texts.push(...stringLeaves(v, 256 * 1024));
+      for (const [k, v] of Object.entries(input)) if (SQL_KEY.test(k)) texts.push(...stringLeaves(v, MAX_SQL_INPUT));
     }
+    // a query past what is read (MAX_SQL of one text, MAX_SQL_INPUT of a tool's query field) with a write in the rest
+    let unread = false;
     for (const t of texts) {
       const c = sqlCredentialCopies(t)[0];
-      if (!c) continue;
+      if (!c) {
+        if (sqlPastBound(t) || (!bash && t.length >= MAX_SQL_INPUT && /\b(update|insert|create|into)\b/i.test(t))) unread = true;
+        continue;
+      }
       const u = s.untrusted;
       const pol = this.cfg.policy;
       const cols = c.columns[0] === '*' ? 'whole rows' : `the ${c.columns.slice(0, 3).join(', ')} column${c.columns.length > 1 ? 's' : ''}`;
@@ -1714,6 +1719,14 @@ export class FlowEngine {
       });
       return;
     }
+    if (unread)
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `a query longer than the ${MAX_SQL / 1024} KB the guard reads for writes that copy credentials (${bash ? 'of a command' : `${MAX_SQL_INPUT / 1024} KB of a query field`}), with a write past it`,
+        rule: 'analysis_limit',
+      });
   }
 
   // ---------------------------------------------------------------- 5: the lethal trifecta
@@ -2029,6 +2042,8 @@ const ENV_LABEL = 'Environment variables';
 
 /** Outgoing text looked at for records per call (the raw input and its decoded views, in order). */
 const MAX_RECORD_CHARS = 512 * 1024;
+/** characters of an MCP tool's query field read for SQL writes that copy credentials */
+const MAX_SQL_INPUT = 256 * 1024;
 /** characters of a tool input's strings checked for the session's data and secrets (a larger input going out is asked about) */
 const MAX_INPUT_CHECKED = 4 * 1024 * 1024;
 

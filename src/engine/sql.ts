@@ -249,6 +249,16 @@ function setTargets(set: string): string[] {
   return out;
 }
 
+/**
+ * A text of SQL longer than MAX_SQL whose part past it holds a write that reads something (an
+ * `UPDATE … SELECT`, an `INSERT … FROM` …): that write was not looked at for copies of credentials.
+ */
+export function sqlPastBound(text: string): boolean {
+  if (text.length <= MAX_SQL) return false;
+  const rest = text.slice(MAX_SQL - 256);
+  return /\b(update|insert|create|into)\b/i.test(rest) && /\bselect\b|\bfrom\b/i.test(rest);
+}
+
 /** The writes in a text of SQL that copy credentials into a place that is not a credential store. */
 export function sqlCredentialCopies(text: string): SqlCopy[] {
   if (!/\b(update|insert|create|into)\b/i.test(text) || !/\bselect\b|\bfrom\b/i.test(text)) return [];

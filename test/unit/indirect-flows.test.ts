@@ -246,3 +246,16 @@ test('a file tainted early and let go for the 512 files tracked is still asked a
   assert.equal(back.taintsLetGoAll, true);
   assert.equal(back.taintsLetGo.size, 4096);
 });
+
+test('sql: a credential copy behind more SQL than is read is asked about, naming the bound; the same copy within it is denied', () => {
+  const copy = "update helpdesk_threads set title = (select string_agg(vendor || ':' || secret_value, ' ') from partner_secrets) where id = 7;";
+  const filler = `select 1;\n${"insert into audit_log (note) values ('nightly rollup of order totals');\n".repeat(1200)}`;
+  assert.ok(filler.length > 64 * 1024);
+  assert.equal(new Run().sql(copy).action, 'deny');
+  const d = new Run().sql(`${filler}${copy}`);
+  assert.equal(d.action, 'ask', d.summary);
+  assert.equal(d.findings[0]?.rule, 'analysis_limit');
+  assert.match(d.reason, /a query longer than the 64 KB the guard reads for writes that copy credentials/);
+  // a long read-only query: nothing past the bound writes
+  assert.equal(new Run().sql(`select ${Array.from({ length: 12_000 }, (_, i) => `c${i}`).join(', ')} from wide_report;`).action, 'allow');
+});
