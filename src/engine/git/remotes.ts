@@ -26,6 +26,10 @@ export function repoSlug(url: string): string {
 
 /** URL recorded when .git/config was changed in a way the guard cannot read. */
 export const UNKNOWN_URL = '(changed in .git/config)';
+/** remotes added or re-pointed in a session that are tracked (the session's bound) */
+export const MAX_REMOTES = 64;
+/** The URL of every remote once the session changed more remotes than it tracks (MAX_REMOTES): one let go may point anywhere. */
+export const LET_GO_URL = '(let go for the bound of the remotes tracked)';
 
 const SEP = '\u0000';
 
@@ -201,9 +205,11 @@ export function pushTarget(remotes: ReadonlyMap<string, string>, push: RepoPush)
         url,
         direct: false,
         how:
-          url === UNKNOWN_URL
-            ? `.git/config${k.repo ? ` of ${k.repo}` : ''} was changed in this session, so "${push.remote}" may point anywhere`
-            : `URLs of this repository were rewritten to ${url} in this session (insteadOf or .git/config)`,
+          url === LET_GO_URL
+            ? `more remotes were added or re-pointed in this session than the guard tracks (${MAX_REMOTES}), so "${push.remote}" may be one of those let go and point anywhere`
+            : url === UNKNOWN_URL
+              ? `.git/config${k.repo ? ` of ${k.repo}` : ''} was changed in this session, so "${push.remote}" may point anywhere`
+              : `URLs of this repository were rewritten to ${url} in this session (insteadOf or .git/config)`,
       };
   }
   return any;
