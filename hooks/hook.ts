@@ -210,7 +210,11 @@ function ensureRunning(spawned: boolean): void {
   };
   const sock = connect(socketPath);
   let got = 0;
-  sock.on('connect', () => sock.write(Buffer.from([0, 0, 0, 8, 0x81, 0xa1, 0x74, 0xa4, 0x70, 0x69, 0x6e, 0x67])));
+  // {t: "ping", p: ppid}: the parent is the Claude Code about to post its first HTTP hook, a hint for the sidecar
+  // to find who holds that connection (hook-callers.ts)
+  const ping = Buffer.from([0, 0, 0, 15, 0x82, 0xa1, 0x74, 0xa4, 0x70, 0x69, 0x6e, 0x67, 0xa1, 0x70, 0xce, 0, 0, 0, 0]);
+  ping.writeUInt32BE(process.ppid >>> 0, 15);
+  sock.on('connect', () => sock.write(ping));
   sock.on('data', (c: Buffer) => {
     got += c.length;
     if (got < 4) return;

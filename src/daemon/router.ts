@@ -24,6 +24,8 @@ const SOCKET: Caller = { channel: 'socket' };
 export interface RouterTarget {
   /** `caller`: where the event came in (the socket here; hook-callers.ts judges what it may do) */
   evaluate(raw: Buffer | string, source: string, clientPid?: number, caller?: Caller): Promise<Evaluated>;
+  /** a process that is likely Claude Code (the starter's parent): looked at first when a connection's owner is searched for */
+  callerHint?(pid: number): void;
   status(): Record<string, unknown>;
   reload(): Record<string, unknown>;
   /** the console's one-time login URL (starts the console) */
@@ -71,6 +73,7 @@ export class Router {
         case 'status':
           return this.target.status();
         case 'ping':
+          if (m.p !== undefined) this.target.callerHint?.(m.p);
           return { ok: true, pid: process.pid, version: VERSION };
         case 'reload':
           return this.target.reload();

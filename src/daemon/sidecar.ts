@@ -428,6 +428,10 @@ export class Sidecar {
     return r;
   }
 
+  callerHint(pid: number): void {
+    this.callers.hint(pid);
+  }
+
   /** An event that did not come from Claude Code's hook call for its session: nothing of it is applied; said in the answer, the log and status. */
   private refused(ev: HookEvent, source: string, caller: Caller, why: string): Evaluated {
     const now = this.now();

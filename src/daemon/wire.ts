@@ -18,7 +18,8 @@ export const wireMessageSchema = z.discriminatedUnion(
     z.object({ t: z.literal('hook'), e: eventBytes, p: z.number().int().optional() }),
     z.object({ t: z.literal('evaluate'), e: eventBytes }),
     z.object({ t: z.literal('status') }),
-    z.object({ t: z.literal('ping') }),
+    /** p: the pinging hook's parent pid (the SessionStart starter's: its Claude Code), a hint for finding who holds a connection */
+    z.object({ t: z.literal('ping'), p: z.number().int().optional() }),
     z.object({ t: z.literal('reload') }),
     z.object({ t: z.literal('console') }),
     z.object({ t: z.literal('allow'), id, scope: z.string(), by }),

@@ -70,8 +70,10 @@ export const MAX_SESSIONS_PER_PROCESS = 256;
 export const OWNER_BUDGET_MS = 1500;
 /** Searches of the whole process list per minute, at most: a flood of new connections cannot turn into CPU. */
 export const OWNER_SCANS_PER_MINUTE = 120;
-/** Processes tried before the whole list: the Claude Code processes bound most recently. */
+/** Processes tried before the whole list: the Claude Code processes bound most recently, and the pids hinted. */
 const CANDIDATES = 32;
+/** Pids hinted by the starter hook (its parent: a Claude Code about to post its first HTTP event), kept. */
+const HINTS = 16;
 
 interface Binding {
   pid: number;
@@ -83,6 +85,8 @@ interface ConnFacts {
   peer?: LoopbackPeer;
   /** the process found holding it */
   owner?: number;
+  /** a bound process found not to hold it (pid:start): its next event is refused without a look */
+  notHeldBy?: string;
   /** a search of the process list for it, under way (events that come at once on one connection share it) */
   search?: Promise<OwnerSearch>;
 }
@@ -101,6 +105,10 @@ export interface HookCallerStats {
   /** searches of the process list, and those that ran out of time or were refused under a flood */
   owner_scans: number;
   owner_scans_failed: number;
+  /** pids hinted by the starter hook (searched first) */
+  hints: number;
+  /** searches that found the owner among the hinted and bound processes, without reading the process list */
+  owner_found_first: number;
   /** wall time of the last search and the longest, in ms (the event loop runs between its slices) */
   owner_scan_ms: { last: number; max: number };
   last_refused: { at: string; session: string; event: string; channel: string; why: string } | null;
@@ -125,10 +133,20 @@ export class HookCallers {
   private readonly proc: ProcFacts;
   private readonly bindings = new Map<string, Binding>();
   private readonly conns = new WeakMap<object, ConnFacts>();
-  private readonly counts = { verified: 0, unverified: 0, prompts_not_trusted: 0, refused: 0, owner_scans: 0, owner_scans_failed: 0 };
+  private readonly counts = {
+    verified: 0,
+    unverified: 0,
+    prompts_not_trusted: 0,
+    refused: 0,
+    owner_scans: 0,
+    owner_scans_failed: 0,
+    hints: 0,
+    owner_found_first: 0,
+  };
   private lastRefused: HookCallerStats['last_refused'] = null;
   private lastUnverified: HookCallerStats['last_unverified'] = null;
   private scanTimes: number[] = [];
+  private hints: number[] = [];
   private scanMs = { last: 0, max: 0 };
   private readonly why: string | null;
   private readonly ownUid: number | undefined;
@@ -199,9 +217,12 @@ export class HookCallers {
     if (b) {
       if (this.proc.start(b.pid) === b.start) {
         if (c.owner === b.pid) return this.use(b);
-        if (c.owner === undefined && this.proc.holds(b.pid, c.peer.inode)) {
-          c.owner = b.pid;
-          return this.use(b);
+        if (c.owner === undefined && c.notHeldBy !== `${b.pid}:${b.start}`) {
+          if (this.proc.holds(b.pid, c.peer.inode)) {
+            c.owner = b.pid;
+            return this.use(b);
+          }
+          c.notHeldBy = `${b.pid}:${b.start}`;
         }
         return {
           accept: false,
@@ -253,16 +274,29 @@ export class HookCallers {
     this.scanTimes.push(now);
     this.counts.owner_scans++;
     const t0 = performance.now();
-    const r = await this.proc.owner(inode, this.candidates(), this.opts.ownerBudgetMs ?? OWNER_BUDGET_MS);
+    const candidates = this.candidates();
+    const r = await this.proc.owner(inode, candidates, this.opts.ownerBudgetMs ?? OWNER_BUDGET_MS);
+    if (r.pid !== undefined && candidates.includes(r.pid)) this.counts.owner_found_first++;
     const ms = Math.round((performance.now() - t0) * 10) / 10;
     this.scanMs = { last: ms, max: Math.max(this.scanMs.max, ms) };
     if (r.pid === undefined) this.counts.owner_scans_failed++;
     return r;
   }
 
-  /** The processes that bound sessions most recently, distinct. */
+  /**
+   * A pid that is likely a Claude Code about to connect (the SessionStart starter pings with its parent's
+   * pid): searched first. Only an order of search: whoever holds the connection is what counts, so a made-up
+   * hint costs one look at one process's descriptors.
+   */
+  hint(pid: number): void {
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    this.counts.hints++;
+    this.hints = [pid, ...this.hints.filter((p) => p !== pid)].slice(0, HINTS);
+  }
+
+  /** The pids hinted, then the processes that bound sessions most recently, distinct. */
   private candidates(): number[] {
-    const out: number[] = [];
+    const out: number[] = [...this.hints];
     const all = [...this.bindings.values()];
     for (let i = all.length - 1; i >= 0 && out.length < CANDIDATES; i--) {
       const pid = (all[i] as Binding).pid;

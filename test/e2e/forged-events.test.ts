@@ -68,6 +68,8 @@ describe('forged hook events with the real Claude Code CLI (default install)', {
     assert.equal(existsSync(marker), true, 'the upload the user asked for ran');
     const st = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.hook_callers;
     assert.ok(st.verified >= 4 && st.refused === 0 && st.prompts_not_trusted === 0, JSON.stringify(st));
+    // the starter hook's ping named its Claude Code, which was looked at first
+    assert.ok(st.hints >= 1 && st.owner_found_first >= 1, JSON.stringify(st));
   });
 
   test("a prompt the agent's script forges for its own session (names built from pieces) does not make the host the user's; the send is stopped", async () => {

@@ -18,6 +18,7 @@ function fakeProc(): ProcFacts & {
   scans: number;
   why: string | null;
   budgetOut: boolean;
+  candidates: number[][];
 } {
   const f = {
     procs: new Map<number, string>(),
@@ -30,8 +31,10 @@ function fakeProc(): ProcFacts & {
     peer: (remotePort: number) => f.ports.get(remotePort),
     holds: (pid: number, inode: string) => f.sockets.get(inode) === pid && f.procs.has(pid),
     start: (pid: number) => f.procs.get(pid),
-    owner: async (inode: string) => {
+    candidates: [] as number[][],
+    owner: async (inode: string, candidates: readonly number[]) => {
       f.scans++;
+      f.candidates.push([...candidates]);
       if (f.budgetOut) return { why: 'out of time' };
       const pid = f.sockets.get(inode);
       return pid !== undefined && f.procs.has(pid) ? { pid } : { why: 'not found' };
@@ -118,6 +121,19 @@ test('what cannot be verified is taken in but raises no trust: no /proc, a searc
   assert.equal(v3.accept && !v3.trusted, true);
   assert.match((v3 as { why: string }).why, /more than 2 new connections a minute/);
   assert.equal(flood.scans, 2, 'past the rate, no search is run');
+});
+
+test('a pid hinted by the starter hook is searched first; a made-up hint changes nothing but the order', async () => {
+  const f = fakeProc();
+  f.procs.set(100, 's100');
+  const c = new HookCallers({ proc: f, httpHooks: () => true, ownUid: UID });
+  c.hint(100);
+  c.hint(999); // made up by someone else
+  c.hint(0);
+  assert.deepEqual(await judge(c, connFrom(f, 100), 'S', 'UserPromptSubmit'), { accept: true, trusted: true });
+  assert.deepEqual(f.candidates[0], [999, 100]);
+  assert.equal(c.stats().hints, 2);
+  assert.equal(c.stats().owner_found_first, 1);
 });
 
 test("another user's process is refused", async () => {
