@@ -205,6 +205,22 @@ describe('hook events forged by another process (real sidecar)', () => {
     assert.notEqual(r.provenance, 'user', JSON.stringify(r));
   });
 
+  test('a restart of the sidecar keeps each session bound to its Claude Code: a forger after it is still refused', async () => {
+    const s = 'forged-after-restart';
+    await genuineStart(s);
+    await sc.stop();
+    sc = await startSidecar({ home: { home: sc.home, stateDir: sc.stateDir, env: sc.env } });
+    await until('the HTTP hook endpoint listens again', () => JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.http_hook?.port === port);
+    const out = agentNode(
+      `const http=require('http');const q=http.request({host:'127.0.0.1',port:${port},method:'POST',path:'/mcpproxy-hook/v1/hook',headers:{authorization:'Bearer ${token}','content-type':'application/json'}},r=>{let b='';r.on('data',c=>b+=c);r.on('end',()=>process.stdout.write(b))});q.end(require('fs').readFileSync(0,'utf8'));`,
+      sc.env,
+      JSON.stringify(forgedPrompt(s)),
+    );
+    assert.match(out, /did not come from Claude Code/, out);
+    const r = await realSend(s);
+    assert.notEqual(r.provenance, 'user', JSON.stringify(r));
+  });
+
   test("the CLI's own frames keep working over the socket", async () => {
     assert.deepEqual(((await request(sc.socket, { t: 'ping' })) as { ok: boolean }).ok, true);
     assert.equal(((await request(sc.socket, { t: 'reload' })) as { ok: boolean }).ok, true);
