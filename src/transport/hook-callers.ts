@@ -275,7 +275,13 @@ export class HookCallers {
     this.counts.owner_scans++;
     const t0 = performance.now();
     const candidates = this.candidates();
-    const r = await this.proc.owner(inode, candidates, this.opts.ownerBudgetMs ?? OWNER_BUDGET_MS);
+    let r: OwnerSearch;
+    try {
+      r = await this.proc.owner(inode, candidates, this.opts.ownerBudgetMs ?? OWNER_BUDGET_MS);
+    } catch (e) {
+      // never a crash, never a connection stuck on a failed search: this event raises no trust, the next one searches again
+      r = { why: `the search for the process failed (${(e as Error).message})` };
+    }
     if (r.pid !== undefined && candidates.includes(r.pid)) this.counts.owner_found_first++;
     const ms = Math.round((performance.now() - t0) * 10) / 10;
     this.scanMs = { last: ms, max: Math.max(this.scanMs.max, ms) };

@@ -136,6 +136,21 @@ test('a pid hinted by the starter hook is searched first; a made-up hint changes
   assert.equal(c.stats().owner_found_first, 1);
 });
 
+test('a search that fails is no crash: the event raises no trust, and the next connection searches again', async () => {
+  const f = fakeProc();
+  f.procs.set(100, 's100');
+  const owner = f.owner;
+  f.owner = async () => {
+    throw new Error('EMFILE: too many open files');
+  };
+  const c = new HookCallers({ proc: f, httpHooks: () => true, ownUid: UID });
+  const v = await judge(c, connFrom(f, 100), 'S', 'UserPromptSubmit');
+  assert.equal(v.accept && !v.trusted, true);
+  assert.match((v as { why: string }).why, /EMFILE/);
+  f.owner = owner;
+  assert.deepEqual(await judge(c, connFrom(f, 100), 'S'), { accept: true, trusted: true });
+});
+
 test("another user's process is refused", async () => {
   const f = fakeProc();
   f.procs.set(300, 's300');
