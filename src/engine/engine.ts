@@ -1026,8 +1026,15 @@ export class FlowEngine {
     const pol = this.cfg.policy;
     const seen = new Map<number, MergedMatch>();
     const frags = new Map<number, { hit: FragmentHit; via: string[]; ranges: Array<[number, number]> }>();
+    // k-grams of the text in the summary of what the index let go (the most of any view)
+    let letGoHits = 0;
+    let letGoVia: string[] = [];
     for (const v of vs) {
       const r = s.index.matchAll(v.text, { softExclude: softRanges(v.text) });
+      if ((r.letGo ?? 0) > letGoHits) {
+        letGoHits = r.letGo ?? 0;
+        letGoVia = v.via;
+      }
       for (const m of r.origins) {
         const prev = seen.get(m.originId);
         if (!prev) {
@@ -1111,6 +1118,37 @@ export class FlowEngine {
           rule,
         });
         risky.add(id);
+      }
+    }
+
+    // 4b'. data this session read and let go for the fingerprint bound (maxFingerprints): a flood of
+    // other reads must not make it forget a memo read before. A sampled summary of what was let go
+    // (let-go.ts) is matched; past its own bound, every text of three words or more counts as a match.
+    // As strict as if the data had been kept: the action a match of it would get there (policy:
+    // asked about to the outside, flagged to a code host or search, nothing to an unclassified tool;
+    // a destination the user chose makes it ordinary work, a planted one raises it, as for any data).
+    {
+      const lg = s.index.letGo;
+      const [action] = coverageAction(pol, kind);
+      if (lg.active && action !== 'allow' && risky.size === 0) {
+        const hits = letGoHits;
+        const via = letGoVia;
+        // hits of a sample of one k-gram in 2^level: about hits << level k-grams of the text were let go
+        // (two at least: one sampled k-gram is a 24-character phrase, which ordinary text shares)
+        const copied = hits >= 2 && hits * 2 ** lg.level >= MIN_COVERAGE - K + 1;
+        if (copied || (lg.all && /\S+\s+\S+\s+\S+/.test(vs[0]?.text ?? ''))) {
+          findings.push({
+            action,
+            risk: kind === 'external' ? 'high' : 'medium',
+            flowType: 'internal_to_external',
+            what: copied
+              ? `text matching data this session read and let go: it read more than the ${this.tracker.maxFingerprints.toLocaleString('en-US')} fingerprints a session keeps (session.maxFingerprints), ${lg.origins} earlier output${lg.origins === 1 ? ' was' : 's were'} let go, and this text shares ${hits} of the fingerprints remembered of them`
+              : `text the guard can no longer check for the data this session read: it read more than the ${this.tracker.maxFingerprints.toLocaleString('en-US')} fingerprints a session keeps (session.maxFingerprints) and let go more than it can remember (${lg.origins} outputs)`,
+            ...(via.length ? { how: `after ${via.join(' then ')} decoding` } : {}),
+            decoded: via.length > 0,
+            rule: 'fingerprint_limit',
+          });
+        }
       }
     }
 

@@ -40,6 +40,7 @@ export type RuleId =
   | 'credentials_copied_by_query'
   | 'record_to_external'
   | 'record_limit'
+  | 'fingerprint_limit'
   | 'spread_limit'
   | 'taint_limit';
 
@@ -111,6 +112,7 @@ export const DATA_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'encoded_in_fetch_prompt',
   'credentials_copied_by_query',
   'record_to_external',
+  'fingerprint_limit',
 ]);
 
 /** Findings of ordinary (non-secret) data, which a chosen destination makes ordinary work. */
@@ -125,4 +127,5 @@ export const ORDINARY_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'lethal_trifecta',
   'encoded_in_fetch_prompt',
   'record_to_external',
+  'fingerprint_limit',
 ]);

@@ -9,6 +9,7 @@ import type { Action, Classification, FlowType, Risk } from '../types.ts';
 import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type PreparedText, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, type DestinationBookState } from './provenance.ts';
 import { LOST_BYTES, RowIndex } from './fingerprint/rows.ts';
+import { LET_GO_BYTES } from './fingerprint/let-go.ts';
 import { WRITTEN_FILES_BYTES, WrittenFiles } from './scripts.ts';
 import { ANY_REMOTE, LET_GO_URL, MAX_REMOTES, remoteKey } from './git/remotes.ts';
 
@@ -110,6 +111,8 @@ export interface SessionState extends SessionCounts {
   /** keyed hashes of the paths of taints let go (absent: none), and whether more than are remembered */
   taintsLetGo?: number[];
   taintsLetGoAll?: boolean;
+  /** the summary of the fingerprints let go for maxFingerprints (let-go.ts: keyed hashes; absent: none) */
+  fpLetGo?: unknown;
   /** started by this session's agent (nested-claude.ts) */
   nestedFrom?: string;
 }
@@ -124,12 +127,20 @@ export interface SessionState extends SessionCounts {
  * chunks, and the prompts kept; and the caps of the files the session wrote (WRITTEN_FILES_BYTES: their
  * texts and paths), of the scripts it read whole (READ_SCRIPTS_BYTES), of the small parts it sent
  * lately (SPREAD_BYTES, spread.ts), of the rows let go that it remembers (LOST_BYTES) and of the
- * paths of the taints let go (TAINTS_LET_GO_BYTES).
+ * paths of the taints let go (TAINTS_LET_GO_BYTES) and of the summary of the fingerprints let go
+ * (LET_GO_BYTES, let-go.ts).
  */
 export const RSS_BYTES_PER_FINGERPRINT = 80;
 export function worstSessionBytes(maxFingerprints: number): number {
   return (
-    maxFingerprints * RSS_BYTES_PER_FINGERPRINT + 2 * 1024 * 1024 + WRITTEN_FILES_BYTES + READ_SCRIPTS_BYTES + SPREAD_BYTES + LOST_BYTES + TAINTS_LET_GO_BYTES
+    maxFingerprints * RSS_BYTES_PER_FINGERPRINT +
+    2 * 1024 * 1024 +
+    WRITTEN_FILES_BYTES +
+    READ_SCRIPTS_BYTES +
+    SPREAD_BYTES +
+    LOST_BYTES +
+    TAINTS_LET_GO_BYTES +
+    LET_GO_BYTES
   );
 }
 
@@ -213,6 +224,8 @@ export class Session {
     this.lastAt = startedAt;
     this.hasher = hasher;
     this.index = new FingerprintIndex(hasher, maxFingerprints);
+    // data that came from outside is not ours to guard: its fingerprints are let go unsummarised
+    this.index.summarize = (id) => this.origins.get(id)?.cls !== 'external';
     this.rows = new RowIndex(hasher);
     this.book = new DestinationBook((x) => hasher.hash(x));
   }
@@ -309,6 +322,7 @@ export class Session {
       ...(this.written.overflow ? { writtenOverflow: true } : {}),
       ...(this.taintsLetGo.size ? { taintsLetGo: [...this.taintsLetGo] } : {}),
       ...(this.taintsLetGoAll ? { taintsLetGoAll: true } : {}),
+      ...(this.index.letGo.active ? { fpLetGo: this.index.letGo.toState() } : {}),
       ...(this.nestedFrom !== undefined ? { nestedFrom: this.nestedFrom } : {}),
     };
   }
@@ -340,6 +354,7 @@ export class Session {
     s.written.overflow = st.writtenOverflow === true;
     for (const h of st.taintsLetGo ?? []) if (typeof h === 'number') s.taintsLetGo.add(h);
     s.taintsLetGoAll = st.taintsLetGoAll === true;
+    if (st.fpLetGo !== undefined) s.index.letGo.restore(st.fpLetGo);
     if (typeof st.nestedFrom === 'string') s.nestedFrom = st.nestedFrom;
     return s;
   }

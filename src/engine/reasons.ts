@@ -51,6 +51,11 @@ export function reasonText(tool: string, top: Finding, count: number, hosts: str
   } else if (top.rule === 'script_limit') {
     r +=
       ' The user can read the script and confirm the call, or run it themselves; a script of at most the size named, written in one piece (Write, or cat > f <<EOF), can be checked.';
+  } else if (top.rule === 'fingerprint_limit') {
+    r +=
+      ' The user can confirm the call if it holds none of the files or outputs read earlier in this session, or start a new session for unrelated work; session.maxFingerprints' +
+      cfgAt +
+      ' sets how much a session keeps.';
   } else if (top.rule === 'lethal_trifecta' && (top.action === 'deny' || top.action === 'ask')) {
     r += ` If this call is what the user asked for, confirm it; policy.lethalTrifecta${cfgAt} sets this rule's action.`;
   } else if (top.action === 'deny' || top.action === 'ask') {

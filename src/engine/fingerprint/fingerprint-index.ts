@@ -26,6 +26,7 @@ import type { BinaryLeaf } from './leaves.ts';
 import type { Hasher } from './hash.ts';
 import { CODES, EXCL, HS, LINEBUF, LINE_COUNT, MARK, SEL, ensure, normInto, normRecord, normSmall, normalize, rawCodes } from './normalize.ts';
 import { NumTable } from './table.ts';
+import { LetGoSummary, letGoKey } from './let-go.ts';
 import { KIND_EMAIL, KIND_TOKEN, SPANS, SPAN_KIND, entropyOf, isAlpha, isDigit, tokenSpans } from './tokens.ts';
 
 /** What one origin's content matched in an outgoing text. */
@@ -67,6 +68,8 @@ export interface MatchOptions {
 export interface MatchResult {
   origins: OriginMatch[];
   fragments: FragmentHit[];
+  /** distinct k-grams of the text (outside soft-excluded chars) that are in the summary of origins let go (absent: none) */
+  letGo?: number;
 }
 
 const KINDS: TokenKind[] = ['line', 'token', 'email', 'card', 'secret'];
@@ -147,6 +150,10 @@ export class FingerprintIndex {
   private readonly secrets: SecretEntry[] = [];
   /** binary contents (images, PDFs, raw bytes): identity key (keyed hash of the content) -> origin */
   private readonly binaries = new NumTable();
+  /** a bounded summary of the k-grams of origins evicted (let-go.ts): a copy of them is still asked about */
+  readonly letGo = new LetGoSummary();
+  /** whether an evicted origin's k-grams go into the summary (the session leaves out data that came from outside) */
+  summarize: (originId: number) => boolean = () => true;
 
   constructor(
     private readonly hasher: Hasher,
@@ -490,6 +497,16 @@ export class FingerprintIndex {
   }
 
   private removeOrigins(ids: ReadonlySet<number>): void {
+    // what they held is let go: its k-grams (those no newer origin re-used) go into the summary
+    const kept = new Set<number>();
+    for (const id of ids) if (this.summarize(id)) kept.add(id);
+    if (kept.size) {
+      this.letGo.origins += kept.size;
+      const lg = this.letGo;
+      this.kgrams.forEach((key, val) => {
+        if (kept.has(val)) lg.add(key);
+      });
+    }
     this.kgrams.deleteValues(ids);
     if (this.binaries.size) this.binaries.deleteValues(ids);
     if (this.tokens.size) {
@@ -540,7 +557,8 @@ export class FingerprintIndex {
   /** Match one outgoing text: origins it shares content with, and pieces of indexed secrets in it. */
   matchAll(text: string, opts: MatchOptions = {}): MatchResult {
     const res: MatchResult = { origins: [], fragments: [] };
-    if (this.size === 0 && this.frags.size === 0) return res;
+    const lg = this.letGo.size > 0 ? this.letGo : null;
+    if (this.size === 0 && this.frags.size === 0 && !lg) return res;
     const n = normInto(text, opts.softExclude);
     if (n === 0) return res;
     const h = this.hasher;
@@ -563,17 +581,25 @@ export class FingerprintIndex {
     const binHits = this.binaries.size > 0 ? this.binaryRuns(text) : null;
     if (binHits) for (const id of binHits.keys()) get(id)[0].distinctive = true;
     const kg = this.kgrams;
-    if (kg.size > 0 && n >= K) {
+    if ((kg.size > 0 || lg) && n >= K) {
       const m = h.windows(n, K, HS);
       const hs = HS;
+      let hits: Set<number> | null = null;
       for (let i = 0; i < m; i++) {
         const hh = hs[i] as number;
-        const id = kg.get(hh);
-        if (id < 0) continue;
+        const id = kg.size > 0 ? kg.get(hh) : -1;
+        if (id < 0) {
+          if (lg && EXCL[i] === 0) {
+            const key = letGoKey(hh);
+            if (lg.has(key)) (hits ??= new Set()).add(key);
+          }
+          continue;
+        }
         const [r, sp] = get(id);
         sp.push(i, i + K, 0);
         if (r.kgramHashes.length < 256) r.kgramHashes.push(hh);
       }
+      if (hits) res.letGo = hits.size;
     }
     const onToken = (key: number, i: number, len: number): void => {
       const id = this.tokens.get(key);
@@ -697,7 +723,8 @@ export class FingerprintIndex {
       this.cands.key.length * 15 +
       this.frags.bytes() +
       this.owned.size * 40 +
-      this.secrets.length * 64
+      this.secrets.length * 64 +
+      this.letGo.approxBytes()
     );
   }
 }
