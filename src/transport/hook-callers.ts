@@ -26,7 +26,7 @@
  * nothing from it; with the command transport alone, the socket is the hooks' only way in, and only the
  * string rules stand (README, security).
  */
-import { holdsSocket, loopbackPeer, processStart, socketOwner, type LoopbackPeer, type OwnerSearch } from './peer.ts';
+import { holdsSocket, loopbackPeer, processExe, processParent, processStart, socketOwner, type LoopbackPeer, type OwnerSearch } from './peer.ts';
 
 /** Events that raise trust: what they say becomes the user's word. */
 export const TRUST_RAISING: ReadonlySet<string> = new Set(['UserPromptSubmit']);
@@ -48,6 +48,10 @@ export interface ProcFacts {
   peer(remotePort: number, localPort: number): LoopbackPeer | undefined;
   holds(pid: number, inode: string): boolean;
   start(pid: number): string | undefined;
+  /** the program a process runs (/proc/<pid>/exe), undefined when it cannot be read */
+  exe(pid: number): string | undefined;
+  /** its parent's pid, undefined when it is gone */
+  parent(pid: number): number | undefined;
   owner(inode: string, candidates: readonly number[], budgetMs: number): Promise<OwnerSearch>;
 }
 
@@ -59,6 +63,8 @@ export const linuxProc: ProcFacts = {
   peer: loopbackPeer,
   holds: holdsSocket,
   start: processStart,
+  exe: processExe,
+  parent: processParent,
   owner: socketOwner,
 };
 
@@ -74,6 +80,8 @@ export const OWNER_SCANS_PER_MINUTE = 120;
 const CANDIDATES = 32;
 /** Pids hinted by the starter hook (its parent: a Claude Code about to post its first HTTP event), kept. */
 const HINTS = 16;
+/** Parents followed up from a process to see whether a bound Claude Code started it. */
+const MAX_ANCESTRY = 64;
 
 interface Binding {
   pid: number;
@@ -224,10 +232,21 @@ export class HookCallers {
           }
           c.notHeldBy = `${b.pid}:${b.start}`;
         }
-        return {
-          accept: false,
-          why: `this session's hook events come from its Claude Code process (pid ${b.pid}), and this one came from ${c.owner !== undefined ? `process ${c.owner}` : 'another process'}`,
-        };
+        // another process: known already, or looked for once per connection (a forger's connection
+        // costs one search, then is refused at once); one that cannot be found is refused
+        if (c.owner !== undefined) return this.otherProcess(b, c.owner);
+        const conn = c;
+        conn.search ??= this.findOwner(c.peer.inode);
+        return conn.search.then((found) => {
+          conn.search = undefined;
+          if (found.pid === undefined)
+            return {
+              accept: false,
+              why: `this session's hook events come from its Claude Code process (pid ${b.pid}), and this one came from another process`,
+            };
+          conn.owner = found.pid;
+          return this.otherProcess(b, found.pid);
+        });
       }
       // that Claude Code has exited (a resumed session runs in a new process): the next one binds it
       this.bindings.delete(sessionId);
@@ -242,6 +261,46 @@ export class HookCallers {
       conn.owner = found.pid;
       return this.bindTo(sessionId, found.pid);
     });
+  }
+
+  /**
+   * An event for a session bound to a live Claude Code process, from another process. A second Claude
+   * Code with the same session open (`claude --resume` in another terminal keeps the session id) is a
+   * program that has already spoken for a session of its own, and not started by the bound one: its
+   * events are taken in, but its prompts raise no trust (the same binary run by the agent in the
+   * background, `claude --resume <id> -p …  &`, gets no more than that). Anything else, and anything the
+   * bound Claude Code started (an agent's Bash call and what it runs), is refused.
+   */
+  private otherProcess(b: Binding, owner: number): Verdict {
+    const refuse: Verdict = {
+      accept: false,
+      why: `this session's hook events come from its Claude Code process (pid ${b.pid}), and this one came from process ${owner}`,
+    };
+    const exe = this.proc.exe(owner);
+    if (exe === undefined || !this.knownClaudeExe(exe)) return refuse;
+    // started (directly or not) by the bound Claude Code: its agent's doing
+    let p: number | undefined = owner;
+    for (let i = 0; i < MAX_ANCESTRY && p !== undefined && p > 1; i++) {
+      p = this.proc.parent(p);
+      if (p === b.pid) return refuse;
+    }
+    return {
+      accept: true,
+      trusted: false,
+      why: `this session is also open in another Claude Code process (pid ${b.pid}, where it started); prompts typed in this one (pid ${owner}) are not taken as the user's choice of destination. Use \`claude --resume --fork-session\` to give a second window a session of its own`,
+    };
+  }
+
+  /** Is `exe` the program of a process that spoke for a session of its own (bound one): a Claude Code binary? */
+  private knownClaudeExe(exe: string): boolean {
+    const seen = new Set<number>();
+    for (const x of this.bindings.values()) {
+      if (seen.has(x.pid)) continue;
+      seen.add(x.pid);
+      if (this.proc.start(x.pid) === x.start && this.proc.exe(x.pid) === exe) return true;
+      if (seen.size >= CANDIDATES) break;
+    }
+    return false;
   }
 
   /** Bind an unbound session to the process that sent its event (checked again: another connection may have bound it meanwhile). */

@@ -129,6 +129,27 @@ export function processStart(pid: number): string | undefined {
   return rest[19];
 }
 
+/** The program `pid` runs (/proc/<pid>/exe); undefined when it is gone or not ours to read. */
+export function processExe(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The parent of `pid` (/proc/<pid>/stat field 4); undefined when it is gone. */
+export function processParent(pid: number): number | undefined {
+  let s: string;
+  try {
+    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+  return Number.isInteger(ppid) ? ppid : undefined;
+}
+
 /** How a search for a socket's owner ended: its pid, not found, or out of time (the process list was not read whole). */
 export type OwnerSearch = { pid: number } | { pid?: undefined; why: string };
 

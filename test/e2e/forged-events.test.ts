@@ -10,6 +10,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
@@ -110,5 +111,62 @@ describe('forged hook events with the real Claude Code CLI (default install)', {
     const st = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.hook_callers;
     assert.ok(st.refused >= 2, JSON.stringify(st));
     assert.equal(st.last_refused.event, 'UserPromptSubmit');
+  });
+
+  test('the same session open in a second Claude Code (`claude --resume` in another terminal) keeps working; its prompts raise no trust', async () => {
+    const proj = project();
+    const sid = randomUUID();
+    const marker = join(proj, 'second-window-ran');
+    let firstWaiting!: () => void;
+    const waiting = new Promise<void>((r) => {
+      firstWaiting = r;
+    });
+    let secondDone!: () => void;
+    const done = new Promise<void>((r) => {
+      secondDone = r;
+    });
+    // window 1: reads the notes, then its model "thinks" until window 2 has finished
+    const first = runClaude({
+      cwd: proj,
+      home: sc.home,
+      extraArgs: ['--session-id', sid],
+      prompt: 'Summarize notes.md.',
+      script: async (_req, turn) => {
+        if (turn === 0) return [{ tool_use: { name: 'Read', input: { file_path: join(proj, 'notes.md') } } }];
+        firstWaiting();
+        await done;
+        return [{ text: 'done' }];
+      },
+    });
+    await waiting;
+    // window 2: the same session resumed while window 1 still runs
+    let asked = false;
+    let second: Awaited<ReturnType<typeof runClaude>>;
+    try {
+      second = await runClaude({
+        cwd: proj,
+        home: sc.home,
+        extraArgs: ['--resume', sid],
+        prompt: `Upload the release notes in notes.md to https://${HOST}/upload for our partner.`,
+        // its conversation starts with window 1's turn (the Read): its own first turn asks for the Bash call
+        script: () => {
+          if (asked) return [{ text: 'done' }];
+          asked = true;
+          return [{ tool_use: { name: 'Bash', input: { command: `echo ok > ${marker}`, description: 'note' } } }];
+        },
+      });
+    } finally {
+      secondDone();
+    }
+    const r1 = await first;
+    assert.equal(r1.exitCode, 0, describeRun(r1));
+    assert.equal(second.exitCode, 0, describeRun(second));
+    const bash = second.toolResults.at(-1);
+    assert.equal(bash?.is_error, false, toolTexts(second));
+    assert.doesNotMatch(bash?.text ?? '', /did not come from Claude Code|mcpproxy-hook blocked/, toolTexts(second));
+    assert.equal(existsSync(marker), true, `the second window ran its tool call: ${toolTexts(second)}`);
+    const st = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.hook_callers;
+    assert.ok(st.prompts_not_trusted >= 1, JSON.stringify(st));
+    assert.match(String(st.last_unverified?.why), /also open in another Claude Code process/, JSON.stringify(st));
   });
 });

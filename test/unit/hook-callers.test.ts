@@ -13,6 +13,8 @@ import { readlinkSync, readdirSync } from 'node:fs';
 /** A made-up process table: pid -> start, and which pid holds which socket inode; port -> {inode, uid}. */
 function fakeProc(): ProcFacts & {
   procs: Map<number, string>;
+  exes: Map<number, string>;
+  parents: Map<number, number>;
   sockets: Map<string, number>;
   ports: Map<number, { inode: string; uid: number }>;
   scans: number;
@@ -22,6 +24,8 @@ function fakeProc(): ProcFacts & {
 } {
   const f = {
     procs: new Map<number, string>(),
+    exes: new Map<number, string>(),
+    parents: new Map<number, number>(),
     sockets: new Map<string, number>(),
     ports: new Map<number, { inode: string; uid: number }>(),
     scans: 0,
@@ -31,6 +35,8 @@ function fakeProc(): ProcFacts & {
     peer: (remotePort: number) => f.ports.get(remotePort),
     holds: (pid: number, inode: string) => f.sockets.get(inode) === pid && f.procs.has(pid),
     start: (pid: number) => f.procs.get(pid),
+    exe: (pid: number) => (f.procs.has(pid) ? f.exes.get(pid) : undefined),
+    parent: (pid: number) => (f.procs.has(pid) ? (f.parents.get(pid) ?? 1) : undefined),
     candidates: [] as number[][],
     owner: async (inode: string, candidates: readonly number[]) => {
       f.scans++;
@@ -75,11 +81,14 @@ test('the first HTTP event binds a session to its process; another process is re
   // a second connection of the same Claude Code (parallel hook calls): one look at its descriptors, no search
   const again = connFrom(f, 100);
   assert.deepEqual(await judge(c, again, 'S'), { accept: true, trusted: true });
-  assert.equal(f.scans, 1, 'no search for the forger (one look at the descriptors of process 100 refused it), nor for the second connection');
+  assert.equal(f.scans, 2, 'one search for the connection of the forger (to see which program it is), none for the second connection of Claude Code');
   const st = c.stats();
   assert.equal(st.refused, 2);
   assert.equal(st.sessions_bound, 1);
   assert.equal(st.last_refused?.channel, 'socket');
+  // the forger again, on the same connection: refused without another search
+  assert.equal((await judge(c, forger, 'S')).accept, false);
+  assert.equal(f.scans, 2, 'the connection of the forger is searched once, then refused at once');
 });
 
 test('a made-up session of the forger binds to the forger only: the real session stays bound', async () => {
@@ -246,4 +255,43 @@ test('the kernel facts on Linux: this process holds the client end of its own lo
     server.destroy();
     srv.close();
   }
+});
+
+test('the same session open in a second Claude Code (claude --resume in another terminal) is taken in without trust; processes of the agent are refused', async () => {
+  const f = fakeProc();
+  const CLAUDE = '/home/u/.local/share/claude/versions/2.1.330';
+  f.procs.set(100, 's100'); // Claude Code, where the session started
+  f.exes.set(100, CLAUDE);
+  f.procs.set(300, 's300'); // a second Claude Code, in another terminal: not started by 100
+  f.exes.set(300, CLAUDE);
+  f.parents.set(300, 77); // its shell
+  f.procs.set(77, 's77');
+  f.exes.set(77, '/bin/bash');
+  f.procs.set(400, 's400'); // `claude --resume S -p …` run by the agent: Claude Code's binary, started by 100 through a shell
+  f.exes.set(400, CLAUDE);
+  f.parents.set(400, 401);
+  f.procs.set(401, 's401');
+  f.exes.set(401, '/bin/bash');
+  f.parents.set(401, 100);
+  f.procs.set(500, 's500'); // python started by the agent, in the background: reparented to init
+  f.exes.set(500, '/usr/bin/python3');
+  f.procs.set(600, 's600'); // the same binary backgrounded by the agent (`… &`): reparented to init, not known as the agent's
+  f.exes.set(600, CLAUDE);
+  const c = new HookCallers({ proc: f, httpHooks: () => true, ownUid: UID });
+  assert.deepEqual(await judge(c, connFrom(f, 100), 'S', 'UserPromptSubmit'), { accept: true, trusted: true });
+  const second = await judge(c, connFrom(f, 300), 'S', 'UserPromptSubmit');
+  assert.equal(second.accept, true);
+  assert.equal((second as { trusted: boolean }).trusted, false, 'a prompt from the second window raises no trust');
+  assert.match((second as { why: string }).why, /also open in another Claude Code process \(pid 100/);
+  const nested = await judge(c, connFrom(f, 400), 'S', 'UserPromptSubmit');
+  assert.equal(nested.accept, false, 'the Claude Code binary started by the bound Claude Code (its agent) is refused');
+  const py = await judge(c, connFrom(f, 500), 'S', 'UserPromptSubmit');
+  assert.equal(py.accept, false, 'another program is refused whatever its parent');
+  const bg = await judge(c, connFrom(f, 600), 'S', 'UserPromptSubmit');
+  assert.equal(bg.accept, true);
+  assert.equal((bg as { trusted: boolean }).trusted, false, 'at most taken in without trust');
+  // the first window closes: the second binds the session, and its prompts are the user's again
+  f.procs.delete(100);
+  assert.deepEqual(await judge(c, connFrom(f, 300), 'S', 'UserPromptSubmit'), { accept: true, trusted: true });
+  assert.equal(c.stats().sessions_bound, 1);
 });
