@@ -82,7 +82,7 @@ import {
   verdictRank,
   type Destination,
   type DestinationVerdict,
-  type NamedDestination,
+  type NamedDestinations,
   type OwnFacts,
   type ProvenanceContext,
 } from './provenance.ts';
@@ -422,7 +422,7 @@ export class FlowEngine {
       prepared.push(yield* prepareTextSteps(this.tracker.hasher, t, dense, sampleMask));
     }
     yield;
-    const named: NamedDestination[] = [];
+    const named: NamedDestinations = [];
     yield* outputDestinationSteps(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], named);
     const read: RowsRead = { rows: [] };
     const structured = yield* structuredValueSteps(ev.tool_response, read);
@@ -445,7 +445,7 @@ export class FlowEngine {
   /** What outputSteps computed for an event, until it is recorded. */
   private readonly preparedOutputs = new WeakMap<
     HookEvent,
-    { named: NamedDestination[]; structured: TokenSpec[]; read: RowsRead; hashed: HashedRow[]; prepared: PreparedText[] }
+    { named: NamedDestinations; structured: TokenSpec[]; read: RowsRead; hashed: HashedRow[]; prepared: PreparedText[] }
   >();
 
   private post(ev: HookEvent, tool: string, now: number, failed: boolean): Decision {

@@ -42,6 +42,7 @@ export type RuleId =
   | 'record_limit'
   | 'fingerprint_limit'
   | 'spread_limit'
+  | 'provenance_limit'
   | 'taint_limit';
 
 export interface Finding {

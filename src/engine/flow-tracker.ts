@@ -7,7 +7,7 @@ import { READ_SCRIPTS_BYTES, ReadScripts } from './settings-effect.ts';
 import { NestedLaunches } from './nested-claude.ts';
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
 import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type PreparedText, type TokenSpec } from './fingerprint/index.ts';
-import { DestinationBook, type DestinationBookState } from './provenance.ts';
+import { DestinationBook, PLANTED_LET_GO_BYTES, type DestinationBookState } from './provenance.ts';
 import { LOST_BYTES, RowIndex } from './fingerprint/rows.ts';
 import { LET_GO_BYTES } from './fingerprint/let-go.ts';
 import { WRITTEN_FILES_BYTES, WrittenFiles } from './scripts.ts';
@@ -128,7 +128,8 @@ export interface SessionState extends SessionCounts {
  * texts and paths), of the scripts it read whole (READ_SCRIPTS_BYTES), of the small parts it sent
  * lately (SPREAD_BYTES, spread.ts), of the rows let go that it remembers (LOST_BYTES) and of the
  * paths of the taints let go (TAINTS_LET_GO_BYTES) and of the summary of the fingerprints let go
- * (LET_GO_BYTES, let-go.ts).
+ * (LET_GO_BYTES, let-go.ts), and the planted destinations the book let go (PLANTED_LET_GO_BYTES,
+ * provenance.ts).
  */
 export const RSS_BYTES_PER_FINGERPRINT = 80;
 export function worstSessionBytes(maxFingerprints: number): number {
@@ -140,7 +141,8 @@ export function worstSessionBytes(maxFingerprints: number): number {
     SPREAD_BYTES +
     LOST_BYTES +
     TAINTS_LET_GO_BYTES +
-    LET_GO_BYTES
+    LET_GO_BYTES +
+    PLANTED_LET_GO_BYTES
   );
 }
 

@@ -54,6 +54,18 @@ export function provenancePolicy(
     }
     return;
   }
+  // a destination the book cannot tell was not planted (a bound let outside content go unread or
+  // forgotten): any payload to it is asked about, the reason naming the bound
+  const unsure = verdicts.find((v) => v.limit !== undefined);
+  if (unsure && hasPayload(tool, input, bash))
+    findings.push({
+      action: 'ask',
+      risk: 'high',
+      flowType: 'internal_to_external',
+      what: 'data',
+      how: `${unsure.dest.value} was not seen in this session, but ${unsure.limit as string}`,
+      rule: 'provenance_limit',
+    });
   const provider = verdicts.every((v) => v.provenance !== 'tool_output');
   for (const f of findings) {
     if (provider && f.labels && f.labels.length > 0 && (f.rule === 'secret_to_external' || f.rule === 'sensitive_to_external')) {

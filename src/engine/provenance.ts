@@ -60,6 +60,11 @@ export interface DestinationVerdict {
   via: string;
   /** a fact read from this machine's files decided it */
   live?: string;
+  /**
+   * never seen, but the book cannot tell that it was not planted: a bound let outside content go
+   * unread or forgotten (DestinationBook.unsure), in words naming the bound
+   */
+  limit?: string;
 }
 
 /** Worst first: where an injection would send, then the unknown, then the chosen. */
@@ -142,9 +147,12 @@ export interface NamedDestination {
   free: boolean;
 }
 
+/** The destinations of one output; `cut`: chars of it past MAX_SCAN_CHARS, never looked at for destinations. */
+export type NamedDestinations = NamedDestination[] & { cut?: number };
+
 /** The destinations a tool output names, in order (DestinationBook.noteOutput records them). */
-export function outputDestinations(response: unknown, extra: string[]): NamedDestination[] {
-  const out: NamedDestination[] = [];
+export function outputDestinations(response: unknown, extra: string[]): NamedDestinations {
+  const out: NamedDestinations = [];
   for (const _ of outputDestinationSteps(response, extra, out)) {
     // one text after the other
   }
@@ -152,9 +160,12 @@ export function outputDestinations(response: unknown, extra: string[]): NamedDes
 }
 
 /** outputDestinations into `out`, in steps: one text of the output each. */
-export function* outputDestinationSteps(response: unknown, extra: string[], out: NamedDestination[]): Generator<void, void, void> {
-  const leaves = leavesWithKeys(response, MAX_SCAN_CHARS);
+export function* outputDestinationSteps(response: unknown, extra: string[], out: NamedDestinations): Generator<void, void, void> {
+  const unread = { chars: 0 };
+  const leaves = leavesWithKeys(response, MAX_SCAN_CHARS, unread);
   for (const e of extra) leaves.push(['', e]);
+  for (const [, text] of leaves) if (text.length > MAX_SCAN_CHARS) unread.chars += text.length - MAX_SCAN_CHARS;
+  if (unread.chars > 0) out.cut = unread.chars;
   for (const [key, text] of leaves) {
     if (text.length < 4) continue;
     const structured = ADDRESS_KEY.test(key) || key === 'address';
@@ -179,13 +190,17 @@ const keyOf = (d: Destination): string => `${d.kind}:${d.value}`;
  * Every string of a tool output with the key it sits under. Text that is itself JSON (MCP servers
  * return `[{type: "text", text: "<JSON>"}]`) is parsed so its fields count as fields.
  */
-function leavesWithKeys(value: unknown, budget: number): Array<[string, string]> {
+function leavesWithKeys(value: unknown, budget: number, unread = { chars: 0 }): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const stack: Array<[unknown, string, number]> = [[value, '', 0]];
   let left = budget;
   while (stack.length > 0 && left > 0) {
     const [v, key, depth] = stack.pop() as [unknown, string, number];
-    if (depth > 64) continue;
+    if (depth > 64) {
+      // nested deeper than the walk goes: whatever it holds is not read
+      unread.chars += 1;
+      continue;
+    }
     if (typeof v === 'string') {
       const s = v.trim();
       if ((s.startsWith('{') || s.startsWith('[')) && s.length <= MAX_JSON_PARSE && depth < 8) {
@@ -197,6 +212,7 @@ function leavesWithKeys(value: unknown, budget: number): Array<[string, string]>
         }
       }
       const t = v.length > left ? v.slice(0, left) : v;
+      unread.chars += v.length - t.length;
       left -= t.length;
       out.push([key, t]);
     } else if (Array.isArray(v)) {
@@ -209,6 +225,9 @@ function leavesWithKeys(value: unknown, budget: number): Array<[string, string]>
       }
     }
   }
+  // the budget ran out before the walk did: what is left holds text never read (at least a char)
+  for (const [v] of stack) if (typeof v === 'string') unread.chars += v.length;
+  else if (v !== null && typeof v === 'object') unread.chars += 1;
   return out;
 }
 
@@ -219,6 +238,12 @@ export interface DestinationBookState {
   seen: Array<[number, SeenDestination]>;
   /** hashes of the owners of the project's repositories */
   owners: number[];
+  /** hashes of planted destinations let go from `seen` (PlantedLetGo) */
+  plantedLetGo?: number[];
+  /** more planted destinations were let go than PlantedLetGo keeps */
+  plantedOverflow?: boolean;
+  /** the last outside output read only in part for destinations */
+  cut?: { label: string; at: number; chars: number };
 }
 
 const TWO32 = 4294967296;
@@ -244,7 +269,11 @@ export class SeenDestinations {
   private readonly idOf = new Map<SeenDestination, number>();
   private nextId = 0;
 
-  constructor(private readonly max = MAX_SEEN_DESTINATIONS) {}
+  constructor(
+    private readonly max = MAX_SEEN_DESTINATIONS,
+    /** told of each destination dropped to make room */
+    private readonly onDrop?: (key: number, s: SeenDestination) => void,
+  ) {}
 
   private find(key: number): number {
     const mask = this.index.length - 1;
@@ -296,6 +325,7 @@ export class SeenDestinations {
     const pos = this.head;
     const key = this.keys[pos] as number;
     const rec = this.records.get(this.recIds[pos] as number);
+    if (rec) this.onDrop?.(key, rec.s);
     if (rec && --rec.refs === 0) {
       this.records.delete(this.recIds[pos] as number);
       this.idOf.delete(rec.s);
@@ -353,12 +383,69 @@ export class SeenDestinations {
   }
 }
 
+/** Planted destinations let go from the book that PlantedLetGo keeps; past it, every never-seen destination could be one. */
+export const MAX_PLANTED_LET_GO = 1024;
+/** What PlantedLetGo's set takes (twice as many slots as keys, 8 bytes each); part of the session's reservation. */
+export const PLANTED_LET_GO_BYTES = MAX_PLANTED_LET_GO * 2 * 8;
+
+/**
+ * The bounded summary of the planted destinations the book let go (MAX_SEEN_DESTINATIONS): their
+ * keyed hashes, in an open-addressing set made on the first one (16 KiB), up to MAX_PLANTED_LET_GO;
+ * past that `overflow`, and the book no longer knows which destinations were planted.
+ */
+export class PlantedLetGo {
+  private slots: Float64Array | undefined;
+  size = 0;
+  overflow = false;
+
+  private slot(key: number): number {
+    const t = this.slots as Float64Array;
+    const mask = t.length - 1;
+    let i = homeOf(key, 32 - Math.log2(t.length));
+    while (t[i] !== 0 && t[i] !== key) i = (i + 1) & mask;
+    return i;
+  }
+
+  add(key: number): void {
+    const k = key === 0 ? 1 : key;
+    this.slots ??= new Float64Array(PLANTED_LET_GO_BYTES / 8);
+    const i = this.slot(k);
+    if (this.slots[i] === k) return;
+    if (this.size >= MAX_PLANTED_LET_GO) {
+      this.overflow = true;
+      return;
+    }
+    this.slots[i] = k;
+    this.size++;
+  }
+
+  has(key: number): boolean {
+    if (!this.slots) return false;
+    const k = key === 0 ? 1 : key;
+    return this.slots[this.slot(k)] === k;
+  }
+
+  keys(): number[] {
+    return this.slots ? [...this.slots].filter((k) => k !== 0) : [];
+  }
+
+  approxBytes(): number {
+    return this.slots ? this.slots.byteLength : 0;
+  }
+}
+
 /** Per session: the user's prompts and where each destination was first seen. */
 export class DestinationBook {
   readonly prompts: string[] = [];
   private promptChars = 0;
+  /** planted destinations `seen` let go, so they stay planted */
+  readonly plantedLetGo = new PlantedLetGo();
   /** where each destination was first seen, by keyed hash (never the destination itself) */
-  readonly seen = new SeenDestinations();
+  readonly seen = new SeenDestinations(MAX_SEEN_DESTINATIONS, (key, s) => {
+    if (s.planted) this.plantedLetGo.add(key);
+  });
+  /** the last outside output whose destinations were read only in part (MAX_SCAN_CHARS) */
+  cut: { label: string; at: number; chars: number } | undefined;
   /** hashes of destinations named in prompts before a restart (the prompts' text is not saved) */
   private readonly savedPrompt = new Set<number>();
   /** hashes of the owners of the project's repositories (the user's accounts) */
@@ -387,9 +474,14 @@ export class DestinationBook {
     response: unknown,
     extra: string[],
     src: { label: string; at: number; outside: boolean; project: boolean },
-    named: readonly NamedDestination[] = outputDestinations(response, extra),
+    named: NamedDestinations = outputDestinations(response, extra),
   ): number {
     let added = 0;
+    // outside content read only in part: a destination planted past the part read is not known as one
+    if (src.outside && named.cut) {
+      this.cut = { label: src.label, at: src.at, chars: named.cut };
+      added++;
+    }
     // one record per output, shared by every destination it names (thousands of e-mail addresses in
     // one query result must not cost an object each)
     const inFree = { label: src.label, at: src.at, outside: src.outside, planted: src.outside, project: src.project };
@@ -441,6 +533,27 @@ export class DestinationBook {
     return site && site !== d.value ? this.seen.get(this.hash(keyOf({ kind: 'host', value: site }))) : undefined;
   }
 
+  /** A planted destination (a host also by its site) the book let go to keep MAX_SEEN_DESTINATIONS. */
+  plantedThenLetGo(d: Destination): boolean {
+    if (this.plantedLetGo.size === 0) return false;
+    if (this.plantedLetGo.has(this.hash(keyOf(d)))) return true;
+    const site = d.kind === 'host' ? siteOf(d.value) : undefined;
+    return site !== undefined && site !== d.value && this.plantedLetGo.has(this.hash(keyOf({ kind: 'host', value: site })));
+  }
+
+  /**
+   * Why the book cannot tell that a destination it has not seen was not planted, naming the bound:
+   * outside content read only in part, or more planted destinations let go than it keeps.
+   */
+  unsure(time: (ms: number) => string): string | undefined {
+    if (this.plantedLetGo.overflow)
+      return `it may have been planted in outside content this session read: more than the ${MAX_PLANTED_LET_GO.toLocaleString('en-US')} planted destinations the guard keeps past the ${MAX_SEEN_DESTINATIONS.toLocaleString('en-US')} destinations a session remembers were let go`;
+    const c = this.cut;
+    if (c)
+      return `it may have been planted in ${c.label} at ${time(c.at)}, content from outside of which the guard read the first ${MAX_SCAN_CHARS / 1024} KB for destinations (${c.chars.toLocaleString('en-US')} more characters were not looked at)`;
+    return undefined;
+  }
+
   /**
    * For the saved session state, which keeps labels and hashes, never content: of each prompt only
    * the destinations it names (hosts, addresses, numbers, repositories), not its text. After a
@@ -455,7 +568,11 @@ export class DestinationBook {
         if (d.kind === 'repo') prompts.add(this.hash((d.value.split('/')[0] as string) + '/'));
       }
     }
-    return { prompts: [...prompts], seen: [...this.seen.entries()], owners: [...this.owners] };
+    const st: DestinationBookState = { prompts: [...prompts], seen: [...this.seen.entries()], owners: [...this.owners] };
+    if (this.plantedLetGo.size > 0) st.plantedLetGo = this.plantedLetGo.keys();
+    if (this.plantedLetGo.overflow) st.plantedOverflow = true;
+    if (this.cut) st.cut = { ...this.cut };
+    return st;
   }
 
   restore(st: Partial<DestinationBookState> | undefined): void {
@@ -471,11 +588,15 @@ export class DestinationBook {
       this.seen.add(h, rec);
     }
     for (const h of st.owners ?? []) if (typeof h === 'number') this.owners.add(h);
+    for (const h of st.plantedLetGo ?? []) if (typeof h === 'number') this.plantedLetGo.add(h);
+    if (st.plantedOverflow === true) this.plantedLetGo.overflow = true;
+    const c = st.cut;
+    if (c && typeof c.label === 'string' && typeof c.at === 'number' && typeof c.chars === 'number') this.cut = { label: c.label, at: c.at, chars: c.chars };
   }
 
   /** Bytes held, for the memory the sessions account for (flow-tracker approxBytes). */
   approxBytes(): number {
-    return this.seen.approxBytes() + this.promptChars * 2 + this.prompts.length * 32 + (this.savedPrompt.size + this.owners.size) * 40;
+    return this.seen.approxBytes() + this.plantedLetGo.approxBytes() + (this.cut ? 120 + this.cut.label.length : 0) + this.promptChars * 2 + this.prompts.length * 32 + (this.savedPrompt.size + this.owners.size) * 40;
   }
 }
 
@@ -541,7 +662,15 @@ export function provenanceOf(d: Destination, ctx: ProvenanceContext): Destinatio
     if (s.project) return { dest: d, provenance: 'project', planted: false, via: `${s.label} (a project file or local git output)` };
     return { dest: d, provenance: 'tool_output', planted: s.planted, via: `${s.label} at ${ctx.time(s.at)}` };
   }
-  return { dest: d, provenance: 'never_seen', planted: false, via: 'nowhere in this session' };
+  if (ctx.book.plantedThenLetGo(d))
+    return {
+      dest: d,
+      provenance: 'tool_output',
+      planted: true,
+      via: `a tool output this session read earlier (let go for the ${MAX_SEEN_DESTINATIONS.toLocaleString('en-US')} destinations a session remembers, its hash kept)`,
+    };
+  const limit = ctx.book.unsure(ctx.time);
+  return { dest: d, provenance: 'never_seen', planted: false, via: 'nowhere in this session', ...(limit ? { limit } : {}) };
 }
 
 /** Keys of a tool input that name where a message or payment goes. */

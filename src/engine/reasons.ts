@@ -56,6 +56,11 @@ export function reasonText(tool: string, top: Finding, count: number, hosts: str
       ' The user can confirm the call if it holds none of the files or outputs read earlier in this session, or start a new session for unrelated work; session.maxFingerprints' +
       cfgAt +
       ' sets how much a session keeps.';
+  } else if (top.rule === 'provenance_limit') {
+    r +=
+      ' The user can confirm the call if they chose this destination themselves (or name it in a prompt, or add the host to policy.trustedHosts' +
+      cfgAt +
+      '); a new session for unrelated work starts with nothing let go.';
   } else if (top.rule === 'lethal_trifecta' && (top.action === 'deny' || top.action === 'ask')) {
     r += ` If this call is what the user asked for, confirm it; policy.lethalTrifecta${cfgAt} sets this rule's action.`;
   } else if (top.action === 'deny' || top.action === 'ask') {
