@@ -34,7 +34,7 @@ import {
 } from './fingerprint/index.ts';
 import { hashRowSteps, MAX_CELLS, ROW_MATCH_CHARS, type HashedRow } from './fingerprint/rows.ts';
 import { FRAGMENT_MIN_ENTROPY } from './fingerprint/constants.ts';
-import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, type Session, type Taint } from './flow-tracker.ts';
+import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, MAX_SECRETS_SENT, type Session, type Taint } from './flow-tracker.ts';
 import { scanRemembered, scanText, sensitivePath, shannonEntropy } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { DEFAULT_DECODERS, views, type View, type ViewLimits } from './decoders.ts';
@@ -1280,7 +1280,21 @@ export class FlowEngine {
         x.calls++;
       });
       const need = Math.ceil(SPLIT_MIN_FRACTION * len);
-      if (total < need) continue;
+      if (total < need) {
+        // pieces of it went out before and were let go for the bound: what this one adds up to is not known
+        const o0 = s.secretLetGo(sid) ? s.origins.get(hit.originId) : undefined;
+        if (s.secretLetGo(sid))
+          findings.push({
+            action: 'ask',
+            risk: 'high',
+            flowType: 'internal_to_external',
+            what: `${piece} of the ${len} characters of ${article(hit.label)}, pieces of which this session sent before`,
+            ...(o0 ? { origin: o0 } : {}),
+            how: `the guard cannot add this piece up with those: it keeps what went out of ${MAX_SECRETS_SENT} secrets at most and let this one go`,
+            rule: 'split_limit',
+          });
+        continue;
+      }
       const o = s.origins.get(hit.originId);
       const wholeFound = o !== undefined && (seen.get(o.id)?.m.sensitiveLabels.includes(hit.label) ?? false);
       if (wholeFound) continue; // the whole secret is in this call: reported above

@@ -43,6 +43,7 @@ export type RuleId =
   | 'fingerprint_limit'
   | 'spread_limit'
   | 'provenance_limit'
+  | 'split_limit'
   | 'taint_limit';
 
 export interface Finding {

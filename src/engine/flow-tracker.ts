@@ -6,6 +6,7 @@ import { SPREAD_BYTES, SpreadBook } from './spread.ts';
 import { READ_SCRIPTS_BYTES, ReadScripts } from './settings-effect.ts';
 import { NestedLaunches } from './nested-claude.ts';
 import type { Action, Classification, FlowType, Risk } from '../types.ts';
+import { FRAGMENT_MAX_SECRETS } from './fingerprint/constants.ts';
 import { FingerprintIndex, type BinaryLeaf, type Hasher, type IndexDelta, type PreparedText, type TokenSpec } from './fingerprint/index.ts';
 import { DestinationBook, PLANTED_LET_GO_BYTES, type DestinationBookState } from './provenance.ts';
 import { LOST_BYTES, RowIndex } from './fingerprint/rows.ts';
@@ -111,6 +112,8 @@ export interface SessionState extends SessionCounts {
   /** keyed hashes of the paths of taints let go (absent: none), and whether more than are remembered */
   taintsLetGo?: number[];
   taintsLetGoAll?: boolean;
+  /** ids of secrets whose pieces sent were let go for MAX_SECRETS_SENT (absent in states saved before) */
+  secretsLetGo?: number[];
   /** the summary of the fingerprints let go for maxFingerprints (let-go.ts: keyed hashes; absent: none) */
   fpLetGo?: unknown;
   /** started by this session's agent (nested-claude.ts) */
@@ -200,6 +203,12 @@ export class Session {
   readonly readScripts = new ReadScripts();
   /** secret id (of the fingerprint index) -> pieces already sent out */
   readonly secretsSent = new Map<number, SecretSent>();
+  /**
+   * The summary of secretsSent let go: one bit per secret id (ids are below FRAGMENT_MAX_SECRETS, so
+   * it never overflows) for a secret whose pieces sent were let go; a piece of it going out cannot be
+   * added up with them and is asked about (split_limit).
+   */
+  readonly secretsLetGo = new Uint8Array(FRAGMENT_MAX_SECRETS / 8);
   /** `${originId} ${destination}` -> content of that origin already sent there */
   readonly chunks = new Map<string, ChunkSent>();
   /** small parts recently sent to each site, by slot: a secret spread over calls (spread.ts; saved sealed by the session store) */
@@ -324,6 +333,7 @@ export class Session {
       ...(this.written.overflow ? { writtenOverflow: true } : {}),
       ...(this.taintsLetGo.size ? { taintsLetGo: [...this.taintsLetGo] } : {}),
       ...(this.taintsLetGoAll ? { taintsLetGoAll: true } : {}),
+      ...(this.secretsLetGo.some((b) => b !== 0) ? { secretsLetGo: this.secretsLetGoIds() } : {}),
       ...(this.index.letGo.active ? { fpLetGo: this.index.letGo.toState() } : {}),
       ...(this.nestedFrom !== undefined ? { nestedFrom: this.nestedFrom } : {}),
     };
@@ -356,6 +366,7 @@ export class Session {
     s.written.overflow = st.writtenOverflow === true;
     for (const h of st.taintsLetGo ?? []) if (typeof h === 'number') s.taintsLetGo.add(h);
     s.taintsLetGoAll = st.taintsLetGoAll === true;
+    for (const id of st.secretsLetGo ?? []) if (typeof id === 'number' && Number.isInteger(id)) s.letGoSecret(id);
     if (st.fpLetGo !== undefined) s.index.letGo.restore(st.fpLetGo);
     if (typeof st.nestedFrom === 'string') s.nestedFrom = st.nestedFrom;
     return s;
@@ -444,9 +455,28 @@ export class Session {
     if (!x) {
       x = { mask: new Uint8Array(length), calls: 0 };
       this.secretsSent.set(id, x);
-      while (this.secretsSent.size > MAX_SECRETS_SENT) this.secretsSent.delete(this.secretsSent.keys().next().value as number);
+      while (this.secretsSent.size > MAX_SECRETS_SENT) {
+        const gone = this.secretsSent.keys().next().value as number;
+        this.secretsSent.delete(gone);
+        this.letGoSecret(gone);
+      }
     }
     return x;
+  }
+
+  letGoSecret(id: number): void {
+    if (id >= 0 && id < FRAGMENT_MAX_SECRETS) this.secretsLetGo[id >> 3] = (this.secretsLetGo[id >> 3] as number) | (1 << (id & 7));
+  }
+
+  private secretsLetGoIds(): number[] {
+    const out: number[] = [];
+    for (let id = 0; id < FRAGMENT_MAX_SECRETS; id++) if (this.secretLetGo(id)) out.push(id);
+    return out;
+  }
+
+  /** Were pieces of secret `id` sent, then let go for MAX_SECRETS_SENT? */
+  secretLetGo(id: number): boolean {
+    return id >= 0 && id < FRAGMENT_MAX_SECRETS && ((this.secretsLetGo[id >> 3] as number) & (1 << (id & 7))) !== 0;
   }
 
   chunk(key: string): ChunkSent {
@@ -497,6 +527,7 @@ export class Session {
       this.taintsLetGo.size * 48 +
       this.remotes.size * 200;
     for (const x of this.secretsSent.values()) n += x.mask.length + 48;
+    n += this.secretsLetGo.byteLength;
     for (const c of this.chunks.values()) n += 96 + c.seen.size * 16;
     for (const ps of this.fileLists.values()) for (const p of ps) n += 48 + p.length * 2;
     return n;
