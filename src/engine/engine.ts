@@ -34,7 +34,7 @@ import {
 } from './fingerprint/index.ts';
 import { hashRowSteps, MAX_CELLS, ROW_MATCH_CHARS, type HashedRow } from './fingerprint/rows.ts';
 import { FRAGMENT_MIN_ENTROPY } from './fingerprint/constants.ts';
-import { FlowTracker, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, MAX_SECRETS_SENT, type Session, type Taint } from './flow-tracker.ts';
+import { FlowTracker, MAX_CHUNK_KEYS, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, MAX_SECRETS_SENT, type Session, type Taint } from './flow-tracker.ts';
 import { scanRemembered, scanText, sensitivePath, shannonEntropy } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { DEFAULT_DECODERS, views, type View, type ViewLimits } from './decoders.ts';
@@ -99,6 +99,8 @@ export { MIN_COVERAGE } from './taint.ts';
 /** A secret sent in pieces: this share of it, over at least 2 calls of at least SPLIT_MIN_PIECE chars each. */
 export const SPLIT_MIN_FRACTION = 0.6;
 export const SPLIT_MIN_PIECE = 6;
+/** a run of letters and digits, with a digit, as long as SPLIT_MIN_PIECE: what a piece of a secret or card looks like */
+const PIECE_RE = /(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9])[A-Za-z0-9]{6,}/;
 /** An output sent a chunk at a time: this many chars of one origin to one destination, over at least 2 calls. */
 export const CHUNK_MIN_TOTAL = 64;
 
@@ -1228,8 +1230,10 @@ export class FlowEngine {
       const fresh = m.kgramHashes.filter((h) => !prev?.seen.has(h));
       const adds = m.kgramHashes.length === 0 || fresh.length > 0 ? covered : 0;
       if (adds === 0) continue;
-      const total = (prev?.chars ?? 0) + adds;
-      const calls = (prev?.calls ?? 0) + 1;
+      // a pair let go for MAX_CHUNK_KEYS: what the summary kept of it still counts
+      const before = prev ?? s.chunksLetGo.get(key);
+      const total = before.chars + adds;
+      const calls = before.calls + 1;
       commits.push(() => {
         const c = s.chunk(key);
         c.chars += adds;
@@ -1238,7 +1242,9 @@ export class FlowEngine {
       });
       if (risky.has(id) || calls < 2 || total < CHUNK_MIN_TOTAL) continue;
       const what = `${total} characters of ${sens ? `${o.sensitive.join(', ')} content` : 'data'}, sent in ${calls} pieces`;
-      const how = `each call carried a small part of the same output to ${destKey}; together they add up`;
+      const how =
+        `each call carried a small part of the same output to ${destKey}; together they add up` +
+        (prev === undefined && before.calls > 0 ? ` (the earlier pieces counted from the summary of what was sent, past the ${MAX_CHUNK_KEYS} outputs and sites the guard keeps)` : '');
       if (sens) {
         findings.push({
           action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown,
@@ -1313,6 +1319,18 @@ export class FlowEngine {
         rule: 'split_secret',
       });
     }
+    // a secret read that the fragment table's bound left out: a piece of it is not recognised, so any
+    // text that could hold one (a run of letters and digits as long as the shortest piece counted) is asked about
+    const cut = s.index.fragCut;
+    if (cut !== undefined && !findings.some((f) => SENSITIVE_RULES.has(f.rule)) && vs.some((v) => PIECE_RE.test(v.text)))
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: 'text that may hold a piece of a secret this session read',
+        how: `the guard cannot recognise pieces of every secret the session read: it read ${cut}`,
+        rule: 'split_limit',
+      });
   }
 
   /**

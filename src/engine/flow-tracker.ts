@@ -112,6 +112,10 @@ export interface SessionState extends SessionCounts {
   /** keyed hashes of the paths of taints let go (absent: none), and whether more than are remembered */
   taintsLetGo?: number[];
   taintsLetGoAll?: boolean;
+  /** the summary of chunks let go: [slot, chars, calls] of its non-empty slots (ChunksLetGo) */
+  chunksLetGo?: Array<[number, number, number]>;
+  /** the fragment table's bound that left a secret out (FingerprintIndex.fragCut) */
+  fragCut?: string;
   /** ids of secrets whose pieces sent were let go for MAX_SECRETS_SENT (absent in states saved before) */
   secretsLetGo?: number[];
   /** the summary of the fingerprints let go for maxFingerprints (let-go.ts: keyed hashes; absent: none) */
@@ -131,8 +135,9 @@ export interface SessionState extends SessionCounts {
  * texts and paths), of the scripts it read whole (READ_SCRIPTS_BYTES), of the small parts it sent
  * lately (SPREAD_BYTES, spread.ts), of the rows let go that it remembers (LOST_BYTES) and of the
  * paths of the taints let go (TAINTS_LET_GO_BYTES) and of the summary of the fingerprints let go
- * (LET_GO_BYTES, let-go.ts), and the planted destinations the book let go (PLANTED_LET_GO_BYTES,
- * provenance.ts).
+ * (LET_GO_BYTES, let-go.ts), the planted destinations the book let go (PLANTED_LET_GO_BYTES,
+ * provenance.ts), and what was sent of secrets and outputs in pieces and let go (SECRETS_LET_GO_BYTES,
+ * CHUNKS_LET_GO_BYTES).
  */
 export const RSS_BYTES_PER_FINGERPRINT = 80;
 export function worstSessionBytes(maxFingerprints: number): number {
@@ -145,7 +150,9 @@ export function worstSessionBytes(maxFingerprints: number): number {
     LOST_BYTES +
     TAINTS_LET_GO_BYTES +
     LET_GO_BYTES +
-    PLANTED_LET_GO_BYTES
+    PLANTED_LET_GO_BYTES +
+    CHUNKS_LET_GO_BYTES +
+    SECRETS_LET_GO_BYTES
   );
 }
 
@@ -155,6 +162,64 @@ export const MAX_TAINTS_LET_GO = 4096;
 /** What those paths may take in memory (a number in a Set, ~48 bytes each); part of the session's reservation. */
 export const TAINTS_LET_GO_BYTES = MAX_TAINTS_LET_GO * 48;
 export const MAX_CHUNK_KEYS = 128;
+/** Slots of the summary of chunks let go (ChunksLetGo): 6 bytes each, made on the first one let go. */
+export const CHUNK_LET_GO_SLOTS = 1024;
+export const CHUNKS_LET_GO_BYTES = CHUNK_LET_GO_SLOTS * 6;
+/** The bits of the secrets whose pieces sent were let go (Session.secretsLetGo). */
+export const SECRETS_LET_GO_BYTES = FRAGMENT_MAX_SECRETS / 8;
+
+/**
+ * What was sent of the (origin, destination) pairs let go for MAX_CHUNK_KEYS: the most characters and
+ * calls of any pair let go into each of a fixed number of slots (by a hash of the pair). A pair taken
+ * up again starts from its slot, so pieces sent before it was let go still add up; pairs sharing a
+ * slot only make it count more, never less, and a pair let go again keeps the larger count.
+ */
+export class ChunksLetGo {
+  chars: Uint32Array | undefined;
+  calls: Uint16Array | undefined;
+
+  static slot(key: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    return (h >>> 0) % CHUNK_LET_GO_SLOTS;
+  }
+
+  letGo(key: string, chars: number, calls: number): void {
+    this.chars ??= new Uint32Array(CHUNK_LET_GO_SLOTS);
+    this.calls ??= new Uint16Array(CHUNK_LET_GO_SLOTS);
+    this.set(ChunksLetGo.slot(key), chars, calls);
+  }
+
+  set(i: number, chars: number, calls: number): void {
+    if (!this.chars || !this.calls || !(i >= 0 && i < CHUNK_LET_GO_SLOTS)) return;
+    this.chars[i] = Math.max(this.chars[i] as number, Math.min(chars, 0xffffffff));
+    this.calls[i] = Math.max(this.calls[i] as number, Math.min(calls, 0xffff));
+  }
+
+  /** What a pair let go had sent, by its slot (0, 0 when nothing was let go there). */
+  get(key: string): { chars: number; calls: number } {
+    if (!this.chars || !this.calls) return { chars: 0, calls: 0 };
+    const i = ChunksLetGo.slot(key);
+    return { chars: this.chars[i] as number, calls: this.calls[i] as number };
+  }
+
+  toState(): Array<[number, number, number]> {
+    const out: Array<[number, number, number]> = [];
+    if (this.chars && this.calls) for (let i = 0; i < CHUNK_LET_GO_SLOTS; i++) if (this.chars[i] !== 0) out.push([i, this.chars[i] as number, this.calls[i] as number]);
+    return out;
+  }
+
+  restore(st: Array<[number, number, number]>): void {
+    if (st.length === 0) return;
+    this.chars ??= new Uint32Array(CHUNK_LET_GO_SLOTS);
+    this.calls ??= new Uint16Array(CHUNK_LET_GO_SLOTS);
+    for (const [i, chars, calls] of st) if (typeof i === 'number' && typeof chars === 'number' && typeof calls === 'number') this.set(i, chars, calls);
+  }
+
+  approxBytes(): number {
+    return (this.chars?.byteLength ?? 0) + (this.calls?.byteLength ?? 0);
+  }
+}
 /** k-gram hashes remembered per (origin, destination) to tell new chunks from repeats */
 export const MAX_CHUNK_SEEN = 256;
 export const MAX_SECRETS_SENT = 256;
@@ -208,9 +273,11 @@ export class Session {
    * it never overflows) for a secret whose pieces sent were let go; a piece of it going out cannot be
    * added up with them and is asked about (split_limit).
    */
-  readonly secretsLetGo = new Uint8Array(FRAGMENT_MAX_SECRETS / 8);
+  readonly secretsLetGo = new Uint8Array(SECRETS_LET_GO_BYTES);
   /** `${originId} ${destination}` -> content of that origin already sent there */
   readonly chunks = new Map<string, ChunkSent>();
+  /** the summary of the chunks let go for MAX_CHUNK_KEYS */
+  readonly chunksLetGo = new ChunksLetGo();
   /** small parts recently sent to each site, by slot: a secret spread over calls (spread.ts; saved sealed by the session store) */
   spread = new SpreadBook();
   /** the user's prompts and where each destination was first seen (who chose a destination) */
@@ -334,6 +401,8 @@ export class Session {
       ...(this.taintsLetGo.size ? { taintsLetGo: [...this.taintsLetGo] } : {}),
       ...(this.taintsLetGoAll ? { taintsLetGoAll: true } : {}),
       ...(this.secretsLetGo.some((b) => b !== 0) ? { secretsLetGo: this.secretsLetGoIds() } : {}),
+      ...(this.index.fragCut !== undefined ? { fragCut: this.index.fragCut } : {}),
+      ...(this.chunksLetGo.chars ? { chunksLetGo: this.chunksLetGo.toState() } : {}),
       ...(this.index.letGo.active ? { fpLetGo: this.index.letGo.toState() } : {}),
       ...(this.nestedFrom !== undefined ? { nestedFrom: this.nestedFrom } : {}),
     };
@@ -367,6 +436,8 @@ export class Session {
     for (const h of st.taintsLetGo ?? []) if (typeof h === 'number') s.taintsLetGo.add(h);
     s.taintsLetGoAll = st.taintsLetGoAll === true;
     for (const id of st.secretsLetGo ?? []) if (typeof id === 'number' && Number.isInteger(id)) s.letGoSecret(id);
+    if (typeof st.fragCut === 'string') s.index.fragCut = st.fragCut;
+    if (Array.isArray(st.chunksLetGo)) s.chunksLetGo.restore(st.chunksLetGo);
     if (st.fpLetGo !== undefined) s.index.letGo.restore(st.fpLetGo);
     if (typeof st.nestedFrom === 'string') s.nestedFrom = st.nestedFrom;
     return s;
@@ -483,9 +554,16 @@ export class Session {
     this.dirty = true;
     let c = this.chunks.get(key);
     if (!c) {
-      c = { chars: 0, calls: 0, seen: new Set() };
+      // a pair let go before starts from what the summary kept of it
+      const was = this.chunksLetGo.get(key);
+      c = { chars: was.chars, calls: was.calls, seen: new Set() };
       this.chunks.set(key, c);
-      while (this.chunks.size > MAX_CHUNK_KEYS) this.chunks.delete(this.chunks.keys().next().value as string);
+      while (this.chunks.size > MAX_CHUNK_KEYS) {
+        const gone = this.chunks.keys().next().value as string;
+        const g = this.chunks.get(gone) as ChunkSent;
+        this.chunks.delete(gone);
+        this.chunksLetGo.letGo(gone, g.chars, g.calls);
+      }
     }
     return c;
   }
@@ -527,7 +605,7 @@ export class Session {
       this.taintsLetGo.size * 48 +
       this.remotes.size * 200;
     for (const x of this.secretsSent.values()) n += x.mask.length + 48;
-    n += this.secretsLetGo.byteLength;
+    n += this.secretsLetGo.byteLength + this.chunksLetGo.approxBytes();
     for (const c of this.chunks.values()) n += 96 + c.seen.size * 16;
     for (const ps of this.fileLists.values()) for (const p of ps) n += 48 + p.length * 2;
     return n;

@@ -150,6 +150,12 @@ export class FingerprintIndex {
   private readonly secrets: SecretEntry[] = [];
   /** binary contents (images, PDFs, raw bytes): identity key (keyed hash of the content) -> origin */
   private readonly binaries = new NumTable();
+  /**
+   * A secret read that a bound of the fragment table left out (FRAGMENT_MAX_SECRETS secrets,
+   * FRAGMENT_MAX_WINDOWS windows, FRAGMENT_MAX_SECRET chars), in words: a piece of it going out
+   * cannot be recognised, so the engine asks about any text that could be one (split_limit).
+   */
+  fragCut: string | undefined;
   /** a bounded summary of the k-grams of origins evicted (let-go.ts): a copy of them is still asked about */
   readonly letGo = new LetGoSummary();
   /** whether an evicted origin's k-grams go into the summary (the session leaves out data that came from outside) */
@@ -398,11 +404,17 @@ export class FingerprintIndex {
    * not the windows that look like words or fixed prefixes.
    */
   private addSecret(originId: number, value: string, label: string, card: boolean, rec: DeltaWriter | null): void {
-    if (this.secrets.length >= FRAGMENT_MAX_SECRETS || this.frags.size >= FRAGMENT_MAX_WINDOWS) return;
     const norm = normalize(value);
     const n = norm.length;
-    if (n > FRAGMENT_MAX_SECRET) return;
     if (card ? n < 13 || !/^[0-9]+$/.test(norm) : n < FRAGMENT_MIN_SECRET || entropyOf(norm) < FRAGMENT_MIN_ENTROPY) return;
+    if (n > FRAGMENT_MAX_SECRET) {
+      this.fragCut ??= `a secret of more than the ${FRAGMENT_MAX_SECRET.toLocaleString('en-US')} characters whose pieces are looked for`;
+      return;
+    }
+    if (this.secrets.length >= FRAGMENT_MAX_SECRETS || this.frags.size >= FRAGMENT_MAX_WINDOWS) {
+      this.fragCut ??= this.fullText();
+      return;
+    }
     ensure(n);
     for (let i = 0; i < n; i++) CODES[i] = norm.charCodeAt(i);
     this.hasher.prefix(n);
@@ -417,9 +429,17 @@ export class FingerprintIndex {
     if (id >= 0) rec?.secret(id, label, n, windows.subarray(0, w));
   }
 
+  private fullText(): string {
+    return `more secrets than the ${FRAGMENT_MAX_SECRETS.toLocaleString('en-US')} (${FRAGMENT_MAX_WINDOWS.toLocaleString('en-US')} windows) whose pieces are looked for`;
+  }
+
   /** Fragment windows (hash, offset pairs) of secret `id`. Returns the id, or -1 if nothing was kept. */
   private applySecret(originId: number, id: number, label: string, n: number, windows: Float64Array): number {
-    if (id < this.secrets.length || id >= FRAGMENT_MAX_SECRETS || this.frags.size >= FRAGMENT_MAX_WINDOWS) return -1;
+    if (id < this.secrets.length) return -1;
+    if (id >= FRAGMENT_MAX_SECRETS || this.frags.size >= FRAGMENT_MAX_WINDOWS) {
+      this.fragCut ??= this.fullText();
+      return -1;
+    }
     let kept = 0;
     for (let j = 0; j < windows.length; j += 2) {
       const hh = windows[j] as number;
