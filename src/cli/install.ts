@@ -487,7 +487,7 @@ function writeText(file: string, text: string, current: string | null): void {
   writeFileAtomic(file, text, { mode: statSync(file).mode & 0o777 });
 }
 
-async function stopSidecar(paths: Paths): Promise<boolean> {
+export async function stopSidecar(paths: Paths, waitMs = STOP_WAIT_MS): Promise<boolean> {
   let pid = 0;
   try {
     pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
@@ -500,8 +500,31 @@ async function stopSidecar(paths: Paths): Promise<boolean> {
   } catch {
     return false;
   }
-  for (let i = 0; i < 50 && (await answers(paths.socket)); i++) await new Promise((r) => setTimeout(r, 100));
+  // the socket stops answering first; the sidecar then still saves its sessions, its hook callers and
+  // closes the audit log (files in the state dir): wait for the process itself to end, or --purge would
+  // remove the dir while it writes there (ENOTEMPTY)
+  for (let i = 0; i < waitMs / 100 && ((await answers(paths.socket)) || alive(pid)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid))
+    throw new InstallError(`the sidecar (pid ${pid}) did not stop within ${waitMs / 1000} s of SIGTERM; stop it (kill ${pid}) and run the command again`);
   return true;
+}
+
+/** How long uninstall waits for the sidecar to finish its last writes and exit after SIGTERM. */
+const STOP_WAIT_MS = 10_000;
+
+/** Is process `pid` still running (a signal 0 reaches it, or it is someone else's; an exited one not yet reaped by its parent is not)? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): the signal reached it
+  }
 }
 
 export async function runUninstall(o: UninstallOptions, ctx: UninstallContext): Promise<void> {
