@@ -1244,7 +1244,9 @@ export class FlowEngine {
       const what = `${total} characters of ${sens ? `${o.sensitive.join(', ')} content` : 'data'}, sent in ${calls} pieces`;
       const how =
         `each call carried a small part of the same output to ${destKey}; together they add up` +
-        (prev === undefined && before.calls > 0 ? ` (the earlier pieces counted from the summary of what was sent, past the ${MAX_CHUNK_KEYS} outputs and sites the guard keeps)` : '');
+        (prev === undefined && before.calls > 0
+          ? ` (the earlier pieces counted from the summary of what was sent, past the ${MAX_CHUNK_KEYS} outputs and sites the guard keeps)`
+          : '');
       if (sens) {
         findings.push({
           action: external ? pol.sensitiveToExternal : pol.sensitiveToUnknown,

@@ -205,7 +205,8 @@ export class ChunksLetGo {
 
   toState(): Array<[number, number, number]> {
     const out: Array<[number, number, number]> = [];
-    if (this.chars && this.calls) for (let i = 0; i < CHUNK_LET_GO_SLOTS; i++) if (this.chars[i] !== 0) out.push([i, this.chars[i] as number, this.calls[i] as number]);
+    if (this.chars && this.calls)
+      for (let i = 0; i < CHUNK_LET_GO_SLOTS; i++) if (this.chars[i] !== 0) out.push([i, this.chars[i] as number, this.calls[i] as number]);
     return out;
   }
 

@@ -226,8 +226,9 @@ function leavesWithKeys(value: unknown, budget: number, unread = { chars: 0 }): 
     }
   }
   // the budget ran out before the walk did: what is left holds text never read (at least a char)
-  for (const [v] of stack) if (typeof v === 'string') unread.chars += v.length;
-  else if (v !== null && typeof v === 'object') unread.chars += 1;
+  for (const [v] of stack)
+    if (typeof v === 'string') unread.chars += v.length;
+    else if (v !== null && typeof v === 'object') unread.chars += 1;
   return out;
 }
 
@@ -596,7 +597,14 @@ export class DestinationBook {
 
   /** Bytes held, for the memory the sessions account for (flow-tracker approxBytes). */
   approxBytes(): number {
-    return this.seen.approxBytes() + this.plantedLetGo.approxBytes() + (this.cut ? 120 + this.cut.label.length : 0) + this.promptChars * 2 + this.prompts.length * 32 + (this.savedPrompt.size + this.owners.size) * 40;
+    return (
+      this.seen.approxBytes() +
+      this.plantedLetGo.approxBytes() +
+      (this.cut ? 120 + this.cut.label.length : 0) +
+      this.promptChars * 2 +
+      this.prompts.length * 32 +
+      (this.savedPrompt.size + this.owners.size) * 40
+    );
   }
 }
 
