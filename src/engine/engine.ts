@@ -99,6 +99,13 @@ export { MIN_COVERAGE } from './taint.ts';
 /** A secret sent in pieces: this share of it, over at least 2 calls of at least SPLIT_MIN_PIECE chars each. */
 export const SPLIT_MIN_FRACTION = 0.6;
 export const SPLIT_MIN_PIECE = 6;
+/** How many values a text could carry: its words, URL parameters and fields, without a URL's scheme and host. */
+export function joinedValues(text: string): number {
+  let n = 0;
+  for (const w of text.replace(/[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+/gi, ' ').split(/[\s&=?/,;|+:#_]+/)) if (w.length > 0 && ++n >= 3) return n;
+  return n;
+}
+
 /** a run of letters and digits, with a digit, as long as SPLIT_MIN_PIECE: what a piece of a secret or card looks like */
 const PIECE_RE = /(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9])[A-Za-z0-9]{6,}/;
 /** An output sent a chunk at a time: this many chars of one origin to one destination, over at least 2 calls. */
@@ -1201,7 +1208,10 @@ export class FlowEngine {
     // too many let go to remember, or rows of an output not all read, every text of three words or more
     const named = s.rows.forgotten > 0 && !s.rows.lostAll && s.rows.cut === undefined && vs.some((v) => s.rows.namesLost(v.text));
     const everyText = s.rows.cut !== undefined || (s.rows.forgotten > 0 && s.rows.lostAll);
-    if (records.size === 0 && kind !== 'hybrid' && (named || ((everyText || unchecked) && /\S+\s+\S+\s+\S+/.test(vs[0]?.text ?? '')))) {
+    // three words or more; with every text asked about, also words joined as URL parameters or fields
+    // (`?n=Ines_Takahara&p=+447…`), once the URL's scheme and host are left out
+    const severalValues = everyText ? vs.some((v) => joinedValues(v.text) >= 3) : /\S+\s+\S+\s+\S+/.test(vs[0]?.text ?? '');
+    if (records.size === 0 && kind !== 'hybrid' && (named || ((everyText || unchecked) && severalValues))) {
       findings.push({
         action: 'ask',
         risk: 'high',

@@ -1,0 +1,54 @@
+/**
+ * Once the session can no longer check what it sends for the personal records it read (record_limit:
+ * every text is asked about), a record carried as URL parameters or joined fields is asked about too,
+ * not only prose of three words or more.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
+import { defaultConfig } from '../../src/config/index.ts';
+import { joinedValues } from '../../src/engine/engine.ts';
+
+const CWD = '/home/u/crm';
+class Run {
+  readonly e = new FlowEngine(defaultConfig(), { seed: 1, home: '/home/u' });
+  t = 1_800_000_000_000;
+  n = 0;
+  ev(name: string, tool: string, input: Record<string, unknown>, extra: Record<string, unknown> = {}): Decision {
+    return this.e.handle(
+      { hook_event_name: name, session_id: 's1', tool_name: tool, tool_input: input, tool_use_id: `toolu_${++this.n}`, cwd: CWD, ...extra },
+      (this.t += 1000),
+    );
+  }
+  pre(tool: string, input: Record<string, unknown>): Decision {
+    return this.ev('PreToolUse', tool, input);
+  }
+  query(rows: unknown[]): void {
+    const input = { sql: 'select * from customers' };
+    this.pre('mcp__crm__query', input);
+    this.ev('PostToolUse', 'mcp__crm__query', input, { tool_response: [{ type: 'text', text: JSON.stringify(rows) }] });
+  }
+}
+const phone = (i: number): string => `+44 7${String(100000000 + i * 7919).slice(0, 9)}`;
+
+test('once every text is asked about, a record in URL parameters is too', () => {
+  const r = new Run();
+  const FIRST = ['Ines', 'Oskar', 'Femi', 'Wanda', 'Lukas'];
+  const rows = Array.from({ length: 5000 }, (_, i) => ({
+    id: 1000 + i,
+    full_name: `${FIRST[i % 5]} Takahara-${i}`,
+    email: `cust${i}.x@mailbox.test`,
+    phone: phone(i),
+    balance: (i * 13.37).toFixed(2),
+  }));
+  // the user named the site: no question comes from where the call goes, only from what it carries
+  r.e.handle({ hook_event_name: 'UserPromptSubmit', session_id: 's1', cwd: CWD, prompt: 'sync the accounts to x.example.net' }, (r.t += 1000));
+  r.query(rows);
+  const row = rows[3000] as { full_name: string; phone: string; balance: string };
+  const d = r.pre('Bash', { command: `curl -s 'https://x.example.net/c?n=${row.full_name.replace(' ', '_')}&p=${row.phone.replace(' ', '')}&b=${row.balance}'` });
+  assert.equal(d.action, 'ask', d.summary);
+  assert.equal(d.findings[0]?.rule, 'record_limit');
+  assert.equal(joinedValues('https://x.example.net/c?n=Ines_Takahara&p=+447100'), 3);
+  assert.equal(joinedValues('https://docs.example.org/'), 0);
+  assert.equal(joinedValues('ok'), 1);
+});
