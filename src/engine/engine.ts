@@ -553,6 +553,13 @@ export class FlowEngine {
       if (prep) s.rows.addHashed(o.id, prep.hashed);
       else s.rows.add(o.id, read.rows);
     }
+    // an output longer than is fingerprinted (session.maxResponseBytes): what is past it is not known,
+    // so a text going out that could come from there is asked about (response_limit)
+    if (o.cls !== 'external') {
+      let kept = 0;
+      for (const t of texts) kept += t.length;
+      if (kept >= this.cfg.session.maxResponseBytes) s.responseCut = { label: truncate(label, 80), at: now };
+    }
     // personal rows past a bound of the reading are not held: what the session sends out is asked about
     if (read.cut !== undefined && o.cls !== 'external') s.rows.cutOff(`${truncate(label, 80)} returned more personal rows than the guard reads (${read.cut})`);
     // payment card numbers make the whole output sensitive (cardholder data)
@@ -1207,6 +1214,16 @@ export class FlowEngine {
     // a text naming someone let go is asked about whatever its shape (`Ines,Takahara,ines.t@…`); with
     // too many let go to remember, or rows of an output not all read, every text of three words or more
     const named = s.rows.forgotten > 0 && !s.rows.lostAll && s.rows.cut === undefined && vs.some((v) => s.rows.namesLost(v.text));
+    // an output cut at session.maxResponseBytes: a text of three words or more that matched nothing kept could come from its rest
+    const rc = s.responseCut;
+    if (rc !== undefined && kind !== 'hybrid' && !findings.some((f) => DATA_RULES.has(f.rule)) && vs.some((v) => joinedValues(v.text) >= 3))
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `text the guard could not check against all this session read: ${rc.label} at ${this.timeOfDay(rc.at)} was longer than the ${Math.round(this.cfg.session.maxResponseBytes / 1024).toLocaleString('en-US')} KB of an output fingerprinted, and its rest is not known`,
+        rule: 'response_limit',
+      });
     const everyText = s.rows.cut !== undefined || (s.rows.forgotten > 0 && s.rows.lostAll);
     // three words or more; with every text asked about, also words joined as URL parameters or fields
     // (`?n=Ines_Takahara&p=+447…`), once the URL's scheme and host are left out

@@ -44,6 +44,7 @@ export type RuleId =
   | 'spread_limit'
   | 'provenance_limit'
   | 'split_limit'
+  | 'response_limit'
   | 'taint_limit';
 
 export interface Finding {
@@ -115,6 +116,7 @@ export const DATA_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'credentials_copied_by_query',
   'record_to_external',
   'fingerprint_limit',
+  'response_limit',
 ]);
 
 /** Findings of ordinary (non-secret) data, which a chosen destination makes ordinary work. */
@@ -130,4 +132,5 @@ export const ORDINARY_RULES: ReadonlySet<RuleId> = new Set<RuleId>([
   'encoded_in_fetch_prompt',
   'record_to_external',
   'fingerprint_limit',
+  'response_limit',
 ]);

@@ -112,6 +112,8 @@ export interface SessionState extends SessionCounts {
   /** keyed hashes of the paths of taints let go (absent: none), and whether more than are remembered */
   taintsLetGo?: number[];
   taintsLetGoAll?: boolean;
+  /** the last output longer than session.maxResponseBytes (Session.responseCut) */
+  responseCut?: { label: string; at: number };
   /** the summary of chunks let go: [slot, chars, calls] of its non-empty slots (ChunksLetGo) */
   chunksLetGo?: Array<[number, number, number]>;
   /** the fragment table's bound that left a secret out (FingerprintIndex.fragCut) */
@@ -277,6 +279,8 @@ export class Session {
   readonly secretsLetGo = new Uint8Array(SECRETS_LET_GO_BYTES);
   /** `${originId} ${destination}` -> content of that origin already sent there */
   readonly chunks = new Map<string, ChunkSent>();
+  /** the last output of the session longer than is fingerprinted (session.maxResponseBytes): its rest is not known */
+  responseCut: { label: string; at: number } | undefined;
   /** the summary of the chunks let go for MAX_CHUNK_KEYS */
   readonly chunksLetGo = new ChunksLetGo();
   /** small parts recently sent to each site, by slot: a secret spread over calls (spread.ts; saved sealed by the session store) */
@@ -404,6 +408,7 @@ export class Session {
       ...(this.secretsLetGo.some((b) => b !== 0) ? { secretsLetGo: this.secretsLetGoIds() } : {}),
       ...(this.index.fragCut !== undefined ? { fragCut: this.index.fragCut } : {}),
       ...(this.chunksLetGo.chars ? { chunksLetGo: this.chunksLetGo.toState() } : {}),
+      ...(this.responseCut ? { responseCut: { ...this.responseCut } } : {}),
       ...(this.index.letGo.active ? { fpLetGo: this.index.letGo.toState() } : {}),
       ...(this.nestedFrom !== undefined ? { nestedFrom: this.nestedFrom } : {}),
     };
@@ -439,6 +444,8 @@ export class Session {
     for (const id of st.secretsLetGo ?? []) if (typeof id === 'number' && Number.isInteger(id)) s.letGoSecret(id);
     if (typeof st.fragCut === 'string') s.index.fragCut = st.fragCut;
     if (Array.isArray(st.chunksLetGo)) s.chunksLetGo.restore(st.chunksLetGo);
+    const rc = st.responseCut;
+    if (rc && typeof rc.label === 'string' && typeof rc.at === 'number') s.responseCut = { label: rc.label, at: rc.at };
     if (st.fpLetGo !== undefined) s.index.letGo.restore(st.fpLetGo);
     if (typeof st.nestedFrom === 'string') s.nestedFrom = st.nestedFrom;
     return s;

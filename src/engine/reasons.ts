@@ -56,6 +56,11 @@ export function reasonText(tool: string, top: Finding, count: number, hosts: str
       ' The user can confirm the call if it holds none of the files or outputs read earlier in this session, or start a new session for unrelated work; session.maxFingerprints' +
       cfgAt +
       ' sets how much a session keeps.';
+  } else if (top.rule === 'response_limit') {
+    r +=
+      ' The user can confirm the call if it holds nothing of that output, or start a new session for unrelated work; session.maxResponseBytes' +
+      cfgAt +
+      ' sets how much of an output is fingerprinted.';
   } else if (top.rule === 'split_limit') {
     r += ' The user can confirm the call if it carries no part of that secret, or start a new session for unrelated work.';
   } else if (top.rule === 'provenance_limit') {
