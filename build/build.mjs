@@ -20,5 +20,9 @@ await build({
   sourcemap: true,
 });
 
+// the detector's worker thread (src/daemon/scan-thread.ts finds it next to cli.js): a file of its own,
+// kept out of the hook bundle and of the CLI's chunks
+await build({ ...common, entryPoints: { 'scan-worker': 'src/daemon/scan-worker.ts' }, outdir: 'dist', format: 'esm', packages: 'external', sourcemap: true });
+
 const size = statSync(root + 'dist/hook.cjs').size;
 console.log(`built dist/hook.cjs (${size} bytes) and dist/cli.js`);

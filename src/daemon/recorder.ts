@@ -218,10 +218,13 @@ export class Recorder {
   /**
    * Run steps of work (a generator) a slice at a time: other events are decided between slices of
    * about SLICE_MS (one step may take longer). Starts after the events that arrived with it.
+   * With `until`, returns between two slices once it is true, the steps not all done.
    */
-  async inSteps(steps: Iterator<void>): Promise<void> {
+  async inSteps(steps: Iterator<void>, until?: () => boolean): Promise<void> {
     for (;;) {
       await new Promise<void>((r) => setImmediate(r));
+      // `until`: stop between slices once it says so (the rest of the steps are left to the caller)
+      if (until?.()) return;
       const t = performance.now();
       let r = steps.next();
       while (!r.done && performance.now() - t < SLICE_MS) r = steps.next();

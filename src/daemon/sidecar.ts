@@ -44,6 +44,7 @@ import { memoryLimit, Reclaimer, SESSION_MEMORY_SHARE } from './memory.ts';
 import { DEFAULT_GIT_LIMITS, inspectPushes, type GitReadLimits } from './git-objects.ts';
 import { readSettingsFile } from './settings-file.ts';
 import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
+import { ScanThread, scanWorkerEntry } from './scan-thread.ts';
 import { Redactor } from '../engine/redaction.ts';
 import { Router } from './router.ts';
 import { ConsoleHost, FlowExceptions } from './console-host.ts';
@@ -127,6 +128,8 @@ export interface SidecarOptions {
    */
   loopMonitorMs?: number;
   now?: () => number;
+  /** the detector's worker thread's code (scan-thread.ts; default: found next to this file), null: no worker (the main thread scans) */
+  scanWorker?: URL | null;
 }
 
 export class Sidecar {
@@ -137,6 +140,8 @@ export class Sidecar {
   /** secrets held back from the model in each session (redaction.mode), in sidecar memory only */
   readonly redactor: Redactor;
   private readonly recorder: Recorder;
+  /** the detector's scan of large outputs on a worker thread, with redaction on (scan-thread.ts) */
+  readonly scanThread: ScanThread;
   /** the user's flow exceptions (mcpproxy-hook allow, the console) */
   readonly flows: FlowExceptions;
   /** the console, started on the first `mcpproxy-hook console` */
@@ -280,6 +285,8 @@ export class Sidecar {
       now: this.now,
     });
     this.recorder = new Recorder(this.engine, this.audit, this.key, this.log, this.redactor);
+    this.scanThread = new ScanThread(this.log, opts.scanWorker === undefined ? scanWorkerEntry() : opts.scanWorker);
+    if (this.redactor.on) this.scanThread.start();
     this.recorder.configFile = paths.configFile;
     const lim = memoryLimit();
     this.recorder.memoryBudget = opts.memoryBudget ?? Math.round(lim.bytes * SESSION_MEMORY_SHARE);
@@ -396,8 +403,24 @@ export class Sidecar {
       // (recorder.ts). Until it is answered it binds nothing (the model has not seen it), so nothing
       // waits for it either
       if (raw.length >= LARGE_OUTPUT_BYTES && (source === 'hook' || source === 'http')) {
-        if (this.redactor.on) await this.recorder.inSteps(this.engine.scanSteps(ev));
-        return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev));
+        if (!this.redactor.on) return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev));
+        // the detector's scan on the worker thread (scan-thread.ts) while this thread prepares the
+        // output's fingerprints; when the worker cannot, this thread scans first, as before
+        const scanning = this.scanThread.scan(this.engine.scannedTexts(ev));
+        if (!scanning) {
+          await this.recorder.inSteps(this.engine.scanSteps(ev));
+          return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev));
+        }
+        const steps = this.engine.outputSteps(ev, false);
+        let scanned = false;
+        const settled = scanning.then((ok) => {
+          scanned = true;
+          return ok;
+        });
+        await this.recorder.inSteps(steps, () => scanned);
+        // the worker failed meanwhile: scanned here (the rest of the preparation is left in `steps`)
+        if (!(await settled)) await this.recorder.inSteps(this.engine.scanSteps(ev));
+        return this.evaluateParsed(ev, source, this.now(), t0, clientPid, steps);
       }
       return this.evaluateParsed(ev, source, now, t0, clientPid);
     }
@@ -823,6 +846,7 @@ export class Sidecar {
     for (const t of this.timers) clearInterval(t);
     this.reclaimer.stop();
     this.loop?.stop();
+    await this.scanThread.stop();
     this.watcher.close();
     this.socketWatch?.close();
     await this.server.close();

@@ -417,11 +417,12 @@ export class FlowEngine {
    * output names and its structured values, kept with the event for post(). Changes no session state:
    * what the recording decides is the same whether or not these steps ran, only sooner.
    */
-  *outputSteps(ev: HookEvent): Generator<void, void, void> {
+  *outputSteps(ev: HookEvent, scan = true): Generator<void, void, void> {
     const failed = ev.hook_event_name === 'PostToolUseFailure';
     if (!failed && ev.hook_event_name !== 'PostToolUse') return;
     const { texts } = this.outputLeaves(ev, failed);
-    yield* scanSteps(texts);
+    // scan false: the caller has the texts scanned elsewhere (a worker thread, daemon/scan-thread.ts)
+    if (scan) yield* scanSteps(texts);
     // the fingerprints' hashes of each text (normalising, hashing: the costly part of recording it),
     // for the mode the recording will use; the recording then only inserts them (FingerprintIndex.add)
     const { dense, sampleMask } = addMode(texts, this.tracker.maxFingerprints);
@@ -449,6 +450,13 @@ export class FlowEngine {
     const failed = ev.hook_event_name === 'PostToolUseFailure';
     if (!failed && ev.hook_event_name !== 'PostToolUse') return;
     yield* scanSteps(this.outputLeaves(ev, failed).texts);
+  }
+
+  /** The texts of an output that scanSteps scans (the detector remembers their scans), e.g. to scan them elsewhere. */
+  scannedTexts(ev: HookEvent): string[] {
+    const failed = ev.hook_event_name === 'PostToolUseFailure';
+    if (!failed && ev.hook_event_name !== 'PostToolUse') return [];
+    return this.outputLeaves(ev, failed).texts.filter(scanRemembered);
   }
 
   /** What outputSteps computed for an event, until it is recorded. */

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Recorder } from '../../src/daemon/recorder.ts';
 import { LARGE_OUTPUT_BYTES, Sidecar } from '../../src/daemon/sidecar.ts';
 import { resolvePaths } from '../../src/paths.ts';
@@ -19,17 +20,23 @@ const SECRET = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY';
 /** The sidecar's recorder (private: what is waiting to be recorded). */
 const recorderOf = (sc: Sidecar): Recorder => (sc as unknown as { recorder: Recorder }).recorder;
 
-async function withSidecar(config: unknown, fn: (sc: Sidecar) => Promise<void>): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), 'mph-large-'));
+async function withSidecar(
+  config: unknown,
+  fn: (sc: Sidecar, logged: string[]) => Promise<void>,
+  opts: { scanWorker?: URL | null; home?: string } = {},
+): Promise<void> {
+  // opts.home: the caller's (kept after; its key file, so the same keyed fingerprints, for a second sidecar)
+  const home = opts.home ?? mkdtempSync(join(tmpdir(), 'mph-large-'));
   const paths = resolvePaths({ HOME: home, MCPPROXY_HOOK_HOME: join(home, 's') });
   mkdirSync(join(home, 's'), { recursive: true, mode: 0o700 });
   writeFileSync(join(home, 's', 'config.json'), JSON.stringify(config));
-  const sc = await Sidecar.start({ paths, log: () => {} });
+  const logged: string[] = [];
+  const sc = await Sidecar.start({ paths, log: (l) => logged.push(l), scanWorker: opts.scanWorker });
   try {
-    await fn(sc);
+    await fn(sc, logged);
   } finally {
     await sc.stop();
-    rmSync(home, { recursive: true, force: true });
+    if (!opts.home) rmSync(home, { recursive: true, force: true });
   }
 }
 
@@ -98,28 +105,132 @@ test('redaction secrets: another session is decided while a large output is scan
 
 for (const mode of ['off', 'secrets'] as const) {
   test(`redaction ${mode}: a large output with nothing held back is answered before its recording work, done in slices after; the next call waits for the recording and sees it`, async () => {
-    await withSidecar({ redaction: { mode } }, async (sc) => {
-      // off: the secret is in it (nothing is held back); secrets: none in it (nothing to hold back)
-      const raw = bigRead('big', mode === 'off');
-      const r = await sc.evaluate(raw, 'hook');
-      assert.deepEqual(r.output, {});
-      assert.equal(r.decision, null, 'answered before it is recorded');
-      assert.equal(sc.engine.session('big')?.origins.size ?? 0, 0, 'nothing recorded before the answer');
-      assert.equal(recorderOf(sc).preparing, true);
-      // the event loop is not held by the recording work: a callback queued now runs before it is recorded
-      const seen = await new Promise<number>((res) => setImmediate(() => res(sc.engine.session('big')?.origins.size ?? 0)));
-      assert.equal(seen, 0, 'the recording work is done in slices, other callbacks run between them');
-      // the next call of any session waits for the recording, asynchronously
-      const pre = await sc.evaluate(mode === 'off' ? leak('big') : envUpload, 'hook');
-      assert.equal(sc.engine.session('big')?.origins.size, 1, 'recorded before the next call was decided');
+    // no worker thread: the detector's scan on the main thread, all of the preparation after the answer
+    await withSidecar(
+      { redaction: { mode } },
+      async (sc) => {
+        // off: the secret is in it (nothing is held back); secrets: none in it (nothing to hold back)
+        const raw = bigRead('big', mode === 'off');
+        const r = await sc.evaluate(raw, 'hook');
+        assert.deepEqual(r.output, {});
+        assert.equal(r.decision, null, 'answered before it is recorded');
+        assert.equal(sc.engine.session('big')?.origins.size ?? 0, 0, 'nothing recorded before the answer');
+        assert.equal(recorderOf(sc).preparing, true);
+        // the event loop is not held by the recording work: a callback queued now runs before it is recorded
+        const seen = await new Promise<number>((res) => setImmediate(() => res(sc.engine.session('big')?.origins.size ?? 0)));
+        assert.equal(seen, 0, 'the recording work is done in slices, other callbacks run between them');
+        // the next call of any session waits for the recording, asynchronously
+        const pre = await sc.evaluate(mode === 'off' ? leak('big') : envUpload, 'hook');
+        assert.equal(sc.engine.session('big')?.origins.size, 1, 'recorded before the next call was decided');
+        assert.equal(recorderOf(sc).pending, 0);
+        assert.equal(pre.decision?.action, 'deny', pre.decision?.reason);
+        if (mode === 'off') assert.match(pre.decision?.reason ?? '', /runtime\.ini/, 'the reason names the large output the secret came from');
+        sc.audit.flush();
+        const rows = sc.audit.query({ session: 'big' });
+        assert.equal(rows.length, mode === 'off' ? 2 : 1);
+        assert.match(rows.find((x) => x.event === 'PostToolUse')?.summary ?? '', /recorded \d+ fingerprint/);
+      },
+      { scanWorker: null },
+    );
+  });
+}
+
+/** What a large output with a secret held back comes to: its answer, its audit row, the next leak's decision. */
+async function heldBackRun(sc: Sidecar, sid: string): Promise<{ output: string; summary: string; origins: number; leak: string; reason: string }> {
+  const r = await sc.evaluate(bigRead(sid), 'hook');
+  const origins = sc.engine.session(sid)?.origins.size ?? 0;
+  const pre = await sc.evaluate(leak(sid), 'hook');
+  sc.audit.flush();
+  const row = sc.audit.query({ session: sid }).find((x) => x.event === 'PostToolUse');
+  // the reason names the time it was read
+  const reason = (pre.decision?.reason ?? '').replace(/ at \d\d:\d\d:\d\d /, ' at … ');
+  return { output: JSON.stringify(r.output), summary: row?.summary ?? '', origins, leak: pre.decision?.action ?? '', reason };
+}
+
+/** The same held-back output in a sidecar whose detector scans on the main thread (no worker), with the key of `home`. */
+async function mainThreadRun(home: string, sid: string): Promise<Awaited<ReturnType<typeof heldBackRun>>> {
+  let r: Awaited<ReturnType<typeof heldBackRun>> | undefined;
+  await withSidecar(
+    { redaction: { mode: 'secrets' } },
+    async (sc) => {
+      r = await heldBackRun(sc, sid);
+    },
+    { scanWorker: null, home },
+  );
+  return r as Awaited<ReturnType<typeof heldBackRun>>;
+}
+
+test('the detector scans a large output on its worker thread while the sidecar prepares its fingerprints: the same answer, recording and decisions as a scan on the main thread', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'mph-large-'));
+  const mainThread = await mainThreadRun(home, 'big');
+  await withSidecar(
+    { redaction: { mode: 'secrets' } },
+    async (sc) => {
+      assert.equal(await sc.scanThread.whenReady(), true, 'the worker thread started');
+      const r = await heldBackRun(sc, 'big2');
+      assert.equal(sc.scanThread.counts.worker, 1, 'scanned on the worker thread');
+      assert.equal(sc.scanThread.counts.fallback, 0);
+      assert.deepEqual(r, mainThread);
+      assert.match(r.output, /signing_secret = «secret: [^»]*held back by mcpproxy-hook»/);
+      assert.ok(!r.output.includes(SECRET));
+      assert.equal(r.origins, 1, 'recorded before its answer');
+      assert.equal(r.leak, 'deny', r.reason);
+      assert.match(r.reason, /runtime\.ini/);
+      // nothing held back: answered once the worker has scanned it, recorded before the next call
+      const quiet = await sc.evaluate(bigRead('quiet', false), 'hook');
+      assert.deepEqual(quiet.output, {});
+      assert.equal(sc.scanThread.counts.worker, 2);
+      await sc.evaluate(envUpload, 'hook');
+      assert.equal(sc.engine.session('quiet')?.origins.size, 1, 'recorded before the next call was decided');
       assert.equal(recorderOf(sc).pending, 0);
-      assert.equal(pre.decision?.action, 'deny', pre.decision?.reason);
-      if (mode === 'off') assert.match(pre.decision?.reason ?? '', /runtime\.ini/, 'the reason names the large output the secret came from');
-      sc.audit.flush();
-      const rows = sc.audit.query({ session: 'big' });
-      assert.equal(rows.length, mode === 'off' ? 2 : 1);
-      assert.match(rows.find((x) => x.event === 'PostToolUse')?.summary ?? '', /recorded \d+ fingerprint/);
-    });
+    },
+    { home },
+  );
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** A worker thread's code, written to a temp file: ready, then `onMessage` for each output it is sent. */
+function fakeWorker(onMessage: string): URL {
+  const dir = mkdtempSync(join(tmpdir(), 'mph-worker-'));
+  const file = join(dir, 'worker.mjs');
+  writeFileSync(
+    file,
+    `import { parentPort } from 'node:worker_threads';\nparentPort.postMessage({ ready: true });\nparentPort.on('message', (m) => { ${onMessage} });\n`,
+  );
+  return pathToFileURL(file);
+}
+
+for (const [what, code] of [
+  ['exits', 'process.exit(3);'],
+  ['throws', "throw new Error('boom');"],
+  [
+    'answers a finding that is not in the text',
+    "parentPort.postMessage({ id: m.id, scans: m.texts.map((t) => ({ len: t.length, capped: false, findings: [{ ruleId: 'x', label: 'x', severity: 'high', start: 0, end: 3, value: 'nope' }] })) });",
+  ],
+  ['answers nothing of use', 'parentPort.postMessage({ id: m.id, scans: [] });'],
+] as const) {
+  test(`a detector worker thread that ${what} loses nothing: the sidecar scans the output itself, with the same answer and recording`, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mph-large-'));
+    const mainThread = await mainThreadRun(home, 'big');
+    await withSidecar(
+      { redaction: { mode: 'secrets' } },
+      async (sc, logged) => {
+        assert.equal(await sc.scanThread.whenReady(), true);
+        const r = await heldBackRun(sc, 'big2');
+        assert.deepEqual(r, mainThread);
+        assert.equal(sc.scanThread.counts.worker, 0);
+        assert.equal(sc.scanThread.counts.fallback, 1, 'scanned on the main thread instead');
+        assert.ok(
+          logged.some((l) => /detector's worker thread/.test(l)),
+          'the failure is logged',
+        );
+        // the sidecar goes on deciding
+        const other = await sc.evaluate(envUpload, 'hook');
+        assert.equal(other.decision?.action, 'deny', other.decision?.reason);
+      },
+      { scanWorker: fakeWorker(code), home },
+    );
+    rmSync(home, { recursive: true, force: true });
   });
 }
 

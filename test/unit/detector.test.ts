@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RULES, scanText, sensitivePath, shannonEntropy, type Finding } from '../../src/engine/detector.ts';
+import { RULES, adoptScan, scanForMemo, scanText, scanTextWhole, sensitivePath, shannonEntropy, type Finding } from '../../src/engine/detector.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixture helpers: fake secrets are built at run time from a seeded PRNG (stable across runs, and
@@ -770,4 +770,21 @@ describe('scanText on a large text scanned again', () => {
     assert.deepEqual(scanText(text, { maxChars: 5000 }), []);
     assert.equal(JSON.stringify(scanText(text)), want);
   });
+});
+
+it('a scan made elsewhere (scanForMemo, the worker thread) is remembered by adoptScan only when it fits the text, and scanText then finds the same', () => {
+  const value = ['Zq8Tx3', 'Lm9Pw2', 'Kd7Vb4', 'NcR5hY'].join('');
+  const text = `${'config.line = 1\n'.repeat(400)}api_key = "${value}"\n${'x = 2\n'.repeat(400)}`;
+  const other = `${text} `;
+  const scan = scanForMemo(text);
+  assert.ok(scan.findings.length > 0);
+  assert.deepEqual(scanForMemo(text), scan, 'pure');
+  // a finding whose value is not its span, a wrong length: refused
+  const bad = { ...scan, findings: scan.findings.map((f) => ({ ...f, value: 'nope' })) };
+  assert.equal(adoptScan(other, bad), false);
+  assert.equal(adoptScan(other, { ...scan, len: scan.len + 5 }), false);
+  assert.equal(adoptScan('short', scan), false, 'a text the detector does not remember');
+  assert.equal(adoptScan(text, scan), true);
+  assert.deepEqual(scanText(text), scan.findings);
+  assert.deepEqual(scanTextWhole(text), { findings: scan.findings, capped: scan.capped });
 });
