@@ -30,6 +30,7 @@ import type { AuditRow, AuditStore } from '../store/audit-store.ts';
 import type { HookEvent } from '../types.ts';
 import type { Logger } from './logger.ts';
 import type { FlowExceptions, PendingFlow } from './console-host.ts';
+import { SCAN_WORKER_BYTES } from './scan-thread.ts';
 
 /**
  * A decision, and a promise that resolves once its audit row is committed (reply after it) with
@@ -45,8 +46,8 @@ export interface Evaluated {
 export const RECORDING_EVENTS: ReadonlySet<string> = new Set(['PostToolUse', 'PostToolUseFailure']);
 /** At most this many answered-but-unrecorded events; one more is recorded before its reply. */
 export const MAX_DEFERRED = 32;
-/** What the process holds before any session (node, SQLite, the listeners): left out of the budget the sessions share. */
-export const PROCESS_BASE_BYTES = 96 * 1024 * 1024;
+/** What the process holds before any session (node, SQLite, the listeners, the detector's worker thread at most): left out of the budget the sessions share. */
+export const PROCESS_BASE_BYTES = 96 * 1024 * 1024 + SCAN_WORKER_BYTES;
 /** A session with an event this recent is active: never closed to make room for another. */
 export const SESSION_ACTIVE_MS = 60_000;
 /** At most one log line per this long about refused sessions. */

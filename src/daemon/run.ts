@@ -11,7 +11,7 @@ export async function runDaemon(paths: Paths): Promise<void> {
   let sc: Sidecar;
   try {
     const loop = Number(process.env.MCPPROXY_HOOK_LOOP_MONITOR_MS ?? '');
-    sc = await Sidecar.start({ paths, ...(loop > 0 ? { loopMonitorMs: loop } : {}) });
+    sc = await Sidecar.start({ paths, startScanWorker: true, ...(loop > 0 ? { loopMonitorMs: loop } : {}) });
   } catch (e) {
     const msg =
       e instanceof ConfigError ? e.message + `\nFix the file and start again (defaults and docs: mcpproxy-hook config --docs).` : (e as Error).message;

@@ -3,7 +3,9 @@
  * sidecar's main thread prepares the output's fingerprints meanwhile: on two cores an output with a
  * secret held back (recorded before its answer) waits about the longer of the two, not their sum.
  *
- * The worker's result is remembered by the detector (adoptScan: checked against the text), so the
+ * The daemon starts the worker with the sidecar when redaction is on (it warms up meanwhile); else
+ * (in-process sidecars of tests) the first large output that needs a scan before its answer starts it
+ * and is scanned on the main thread. The worker's result is remembered by the detector (adoptScan: checked against the text), so the
  * redaction before the answer and the recording find it as if the main thread had scanned. Whenever
  * the worker cannot answer (its file is not there, it is starting, busy with another output, failed,
  * crashed, or takes longer than SCAN_TIMEOUT_MS), scan() says so (null or false) and the caller scans
@@ -20,8 +22,14 @@ import type { Logger } from './logger.ts';
 export const SCAN_TIMEOUT_MS = 5_000;
 /** After this many failures in a row the worker is not started again (the main thread scans). */
 export const MAX_FAILURES = 3;
-/** The worker's heap bound: past it the worker dies (ERR_WORKER_OUT_OF_MEMORY), not the sidecar. */
-const WORKER_HEAP_MB = 128;
+/**
+ * The worker's heap bounds: past them the worker dies (ERR_WORKER_OUT_OF_MEMORY), not the sidecar, and the
+ * main thread scans. A scan of a 2 MB text with thousands of findings fits in them.
+ */
+const WORKER_OLD_MB = 24;
+const WORKER_YOUNG_MB = 4;
+/** What the worker may hold at most: its isolate (~10 MiB measured) and its heap bounds; part of the process's own memory (recorder.ts PROCESS_BASE_BYTES). */
+export const SCAN_WORKER_BYTES = (12 + WORKER_OLD_MB + WORKER_YOUNG_MB) * 1024 * 1024;
 
 /** Where the worker's code is: dist/scan-worker.js next to the bundle (or one level up from its chunks), or the source under tsx. */
 export function scanWorkerEntry(): URL | null {
@@ -75,7 +83,7 @@ export class ScanThread {
     if (this.worker || this.stopped || !this.entry || this.failures >= MAX_FAILURES) return;
     let w: Worker;
     try {
-      const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
+      const resourceLimits = { maxOldGenerationSizeMb: WORKER_OLD_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB };
       // the source itself (tests, scripts under tsx): a worker does not inherit tsx's loader, it registers it first
       w = this.entry.pathname.endsWith('.ts')
         ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(this.entry.href)}); })`, { eval: true, resourceLimits })

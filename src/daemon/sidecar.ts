@@ -130,6 +130,11 @@ export interface SidecarOptions {
   now?: () => number;
   /** the detector's worker thread's code (scan-thread.ts; default: found next to this file), null: no worker (the main thread scans) */
   scanWorker?: URL | null;
+  /**
+   * Start that worker now, with redaction on (the daemon: it is ready for the first large output);
+   * otherwise (tests) the first large output starts it and is scanned on the main thread.
+   */
+  startScanWorker?: boolean;
 }
 
 export class Sidecar {
@@ -286,7 +291,7 @@ export class Sidecar {
     });
     this.recorder = new Recorder(this.engine, this.audit, this.key, this.log, this.redactor);
     this.scanThread = new ScanThread(this.log, opts.scanWorker === undefined ? scanWorkerEntry() : opts.scanWorker);
-    if (this.redactor.on) this.scanThread.start();
+    if (opts.startScanWorker && this.redactor.on) this.scanThread.start();
     this.recorder.configFile = paths.configFile;
     const lim = memoryLimit();
     this.recorder.memoryBudget = opts.memoryBudget ?? Math.round(lim.bytes * SESSION_MEMORY_SHARE);
