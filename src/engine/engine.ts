@@ -106,6 +106,9 @@ export function joinedValues(text: string): number {
   return n;
 }
 
+/** a value of a personal field's shape: a phone number, or a run of eight or more letters and digits with a digit (an account, an id) */
+const VALUE_RE = /\+?\d[\d ()-]{6,18}\d|(?<![A-Za-z0-9])(?=[A-Za-z-]*[0-9])[A-Za-z0-9-]{8,}/;
+
 /** a run of letters and digits, with a digit, as long as SPLIT_MIN_PIECE: what a piece of a secret or card looks like */
 const PIECE_RE = /(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9])[A-Za-z0-9]{6,}/;
 /** An output sent a chunk at a time: this many chars of one origin to one destination, over at least 2 calls. */
@@ -568,6 +571,8 @@ export class FlowEngine {
       for (const t of texts) kept += t.length;
       if (kept >= this.cfg.session.maxResponseBytes) s.responseCut = { label: truncate(label, 80), at: now };
     }
+    // distinctive values of personal rows past the bound of those recognised alone: a text carrying one like them is asked about
+    if (read.valuesCut !== undefined && o.cls !== 'external') s.valuesCut = `${truncate(label, 80)} returned ${read.valuesCut}`;
     // personal rows past a bound of the reading are not held: what the session sends out is asked about
     if (read.cut !== undefined && o.cls !== 'external') s.rows.cutOff(`${truncate(label, 80)} returned more personal rows than the guard reads (${read.cut})`);
     // payment card numbers make the whole output sensitive (cardholder data)
@@ -1222,6 +1227,18 @@ export class FlowEngine {
     // a text naming someone let go is asked about whatever its shape (`Ines,Takahara,ines.t@…`); with
     // too many let go to remember, or rows of an output not all read, every text of three words or more
     const named = s.rows.forgotten > 0 && !s.rows.lostAll && s.rows.cut === undefined && vs.some((v) => s.rows.namesLost(v.text));
+    // values of personal rows not kept to be recognised alone (a phone of row 3,000): a text carrying a value of
+    // their shapes (a phone number, an account, an id: a run of eight or more with digits) may be one
+    const vc = s.valuesCut;
+    if (vc !== undefined && kind !== 'hybrid' && records.size === 0 && !findings.some((f) => DATA_RULES.has(f.rule)) && vs.some((v) => VALUE_RE.test(v.text)))
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `text the guard can no longer check for the personal values this session read: ${vc}`,
+        how: 'the user can confirm the call if it holds none of those values, or start a new session for unrelated work',
+        rule: 'record_limit',
+      });
     // an output cut at session.maxResponseBytes: a text of three words or more that matched nothing kept could come from its rest
     const rc = s.responseCut;
     if (rc !== undefined && kind !== 'hybrid' && !findings.some((f) => DATA_RULES.has(f.rule)) && vs.some((v) => joinedValues(v.text) >= 3))

@@ -112,6 +112,8 @@ export interface SessionState extends SessionCounts {
   /** keyed hashes of the paths of taints let go (absent: none), and whether more than are remembered */
   taintsLetGo?: number[];
   taintsLetGoAll?: boolean;
+  /** the last output holding personal rows with more distinctive values than are recognised alone (Session.valuesCut) */
+  valuesCut?: string;
   /** the last output longer than session.maxResponseBytes (Session.responseCut) */
   responseCut?: { label: string; at: number };
   /** the summary of chunks let go: [slot, chars, calls] of its non-empty slots (ChunksLetGo) */
@@ -279,6 +281,8 @@ export class Session {
   readonly secretsLetGo = new Uint8Array(SECRETS_LET_GO_BYTES);
   /** `${originId} ${destination}` -> content of that origin already sent there */
   readonly chunks = new Map<string, ChunkSent>();
+  /** the last output holding personal rows whose distinctive values were not all kept to be recognised alone, and the bound */
+  valuesCut: string | undefined;
   /** the last output of the session longer than is fingerprinted (session.maxResponseBytes): its rest is not known */
   responseCut: { label: string; at: number } | undefined;
   /** the summary of the chunks let go for MAX_CHUNK_KEYS */
@@ -409,6 +413,7 @@ export class Session {
       ...(this.index.fragCut !== undefined ? { fragCut: this.index.fragCut } : {}),
       ...(this.chunksLetGo.chars ? { chunksLetGo: this.chunksLetGo.toState() } : {}),
       ...(this.responseCut ? { responseCut: { ...this.responseCut } } : {}),
+      ...(this.valuesCut !== undefined ? { valuesCut: this.valuesCut } : {}),
       ...(this.index.letGo.active ? { fpLetGo: this.index.letGo.toState() } : {}),
       ...(this.nestedFrom !== undefined ? { nestedFrom: this.nestedFrom } : {}),
     };
@@ -446,6 +451,7 @@ export class Session {
     if (Array.isArray(st.chunksLetGo)) s.chunksLetGo.restore(st.chunksLetGo);
     const rc = st.responseCut;
     if (rc && typeof rc.label === 'string' && typeof rc.at === 'number') s.responseCut = { label: rc.label, at: rc.at };
+    if (typeof st.valuesCut === 'string') s.valuesCut = st.valuesCut;
     if (st.fpLetGo !== undefined) s.index.letGo.restore(st.fpLetGo);
     if (typeof st.nestedFrom === 'string') s.nestedFrom = st.nestedFrom;
     return s;

