@@ -26,6 +26,7 @@ import {
   prepareTextSteps,
   structuredValues,
   structuredValueSteps,
+  hasValueShape,
   type PreparedText,
   type FragmentHit,
   type OriginMatch,
@@ -573,6 +574,7 @@ export class FlowEngine {
     }
     // distinctive values of personal rows past the bound of those recognised alone: a text carrying one like them is asked about
     if (read.valuesCut !== undefined && o.cls !== 'external') s.valuesCut = `${truncate(label, 80)} returned ${read.valuesCut}`;
+    if (read.shapesCut !== undefined && o.cls !== 'external') s.shapesCut = `${truncate(label, 80)} returned ${read.shapesCut}`;
     // personal rows past a bound of the reading are not held: what the session sends out is asked about
     if (read.cut !== undefined && o.cls !== 'external') s.rows.cutOff(`${truncate(label, 80)} returned more personal rows than the guard reads (${read.cut})`);
     // payment card numbers make the whole output sensitive (cardholder data)
@@ -1237,6 +1239,17 @@ export class FlowEngine {
         flowType: 'internal_to_external',
         what: `text the guard can no longer check for the personal values this session read: ${vc}`,
         how: 'the user can confirm the call if it holds none of those values, or start a new session for unrelated work',
+        rule: 'record_limit',
+      });
+    // a text too long for the shapes' scans: a street address or an IBAN in it is no token, so one going out is asked about
+    const sc = s.shapesCut;
+    if (sc !== undefined && kind !== 'hybrid' && !findings.some((f) => DATA_RULES.has(f.rule)) && vs.some((v) => hasValueShape(v.text)))
+      findings.push({
+        action: 'ask',
+        risk: 'high',
+        flowType: 'internal_to_external',
+        what: `a street address or IBAN the guard can no longer check against what this session read: ${sc}`,
+        how: 'the user can confirm the call if it holds none of that output, or start a new session for unrelated work',
         rule: 'record_limit',
       });
     // an output cut at session.maxResponseBytes: a text of three words or more that matched nothing kept could come from its rest

@@ -112,6 +112,8 @@ export interface SessionState extends SessionCounts {
   /** keyed hashes of the paths of taints let go (absent: none), and whether more than are remembered */
   taintsLetGo?: number[];
   taintsLetGoAll?: boolean;
+  /** the last output with a text too long for the shapes' scans (Session.shapesCut) */
+  shapesCut?: string;
   /** the last output holding personal rows with more distinctive values than are recognised alone (Session.valuesCut) */
   valuesCut?: string;
   /** the last output longer than session.maxResponseBytes (Session.responseCut) */
@@ -281,6 +283,8 @@ export class Session {
   readonly secretsLetGo = new Uint8Array(SECRETS_LET_GO_BYTES);
   /** `${originId} ${destination}` -> content of that origin already sent there */
   readonly chunks = new Map<string, ChunkSent>();
+  /** the last output with a text too long to be looked at for street addresses and IBANs by shape, and the bound */
+  shapesCut: string | undefined;
   /** the last output holding personal rows whose distinctive values were not all kept to be recognised alone, and the bound */
   valuesCut: string | undefined;
   /** the last output of the session longer than is fingerprinted (session.maxResponseBytes): its rest is not known */
@@ -414,6 +418,7 @@ export class Session {
       ...(this.chunksLetGo.chars ? { chunksLetGo: this.chunksLetGo.toState() } : {}),
       ...(this.responseCut ? { responseCut: { ...this.responseCut } } : {}),
       ...(this.valuesCut !== undefined ? { valuesCut: this.valuesCut } : {}),
+      ...(this.shapesCut !== undefined ? { shapesCut: this.shapesCut } : {}),
       ...(this.index.letGo.active ? { fpLetGo: this.index.letGo.toState() } : {}),
       ...(this.nestedFrom !== undefined ? { nestedFrom: this.nestedFrom } : {}),
     };
@@ -452,6 +457,7 @@ export class Session {
     const rc = st.responseCut;
     if (rc && typeof rc.label === 'string' && typeof rc.at === 'number') s.responseCut = { label: rc.label, at: rc.at };
     if (typeof st.valuesCut === 'string') s.valuesCut = st.valuesCut;
+    if (typeof st.shapesCut === 'string') s.shapesCut = st.shapesCut;
     if (st.fpLetGo !== undefined) s.index.letGo.restore(st.fpLetGo);
     if (typeof st.nestedFrom === 'string') s.nestedFrom = st.nestedFrom;
     return s;

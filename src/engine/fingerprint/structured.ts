@@ -262,6 +262,8 @@ export interface RowsRead {
    * alone (a phone of row 3,000): the bound, in words. The rows are held; a value alone is not known.
    */
   valuesCut?: string;
+  /** a text too long to be looked at for street addresses (and IBANs) by shape: the bound, in words */
+  shapesCut?: string;
 }
 
 class Collector {
@@ -283,6 +285,8 @@ class Collector {
   stopped: string | undefined;
   /** a distinctive value was left out for MAX_VALUES */
   valuesFull = false;
+  /** a text too long for the shapes' scans (street addresses past MAX_STREET_SCAN, IBANs past MAX_PARSE) */
+  shapesUnread: string | undefined;
   private readonly seen = new Set<string>();
   stop(why: string): void {
     this.stopped ??= why;
@@ -623,7 +627,14 @@ const IBAN_TEXT_RE = /(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: 
 const STREET_RE =
   /(?<![A-Za-z0-9])\d{1,5}[A-Za-z]? (?:[A-Z][a-z]+ ){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Terrace|Court|Ct|Place|Pl|Square|Sq|Parkway|Pkwy|Highway|Hwy|Close|Crescent|Gardens|Strasse|Straße|Rue)\b/g;
 
+/** A street address or an IBAN by its shape in a text (what shapes() looks for). */
+export function hasValueShape(text: string): boolean {
+  return new RegExp(STREET_RE.source).test(text) || new RegExp(IBAN_TEXT_RE.source).test(text);
+}
+
 function shapes(c: Collector, text: string): void {
+  if (text.length > MAX_STREET_SCAN)
+    c.shapesUnread ??= `a text longer than the ${MAX_STREET_SCAN / 1024} KB looked at for street addresses (${MAX_PARSE / (1024 * 1024)} MB for IBANs)`;
   if (text.length > MAX_PARSE) return;
   for (const m of text.matchAll(IBAN_TEXT_RE)) {
     if (c.full) return;
@@ -697,6 +708,7 @@ export function* structuredValueSteps(value: unknown, read?: RowsRead): Generato
     if (!c.full) shapes(c, text);
   }
   if (read && c.personal && c.stopped !== undefined) read.cut = c.stopped;
+  if (read && c.shapesUnread !== undefined) read.shapesCut = c.shapesUnread;
   if (read && c.personal && c.valuesFull)
     read.valuesCut = `more than the ${MAX_VALUES.toLocaleString('en-US')} distinctive values of one output recognised alone`;
   return c.out;
