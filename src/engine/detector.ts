@@ -1713,6 +1713,17 @@ export function scanTextWhole(text: string, maxChars = 1_000_000): { findings: F
 const MEMO_MIN = 4096;
 const MEMO_MAX_ENTRIES = 128;
 const MEMO_MAX_CHARS = 2_000_000;
+/** Forget every remembered scan (tests that compare a scan made here with one made elsewhere). */
+export function forgetScans(): void {
+  memo.clear();
+  memoChars = 0;
+}
+
+/** Whether a scan of this text is remembered now (scanText of it is a lookup). */
+export function scanIsRemembered(text: string): boolean {
+  return memo.get(text)?.len === Math.min(text.length, 1_000_000);
+}
+
 /** Whether scanText of this text is remembered (a scan of it ahead of time saves the later one). */
 export const scanRemembered = (text: string): boolean => text.length >= MEMO_MIN && text.length <= MEMO_MAX_CHARS;
 const memo = new Map<string, { len: number; findings: Finding[]; capped: boolean }>();

@@ -36,7 +36,7 @@ import {
 import { hashRowSteps, MAX_CELLS, ROW_MATCH_CHARS, type HashedRow } from './fingerprint/rows.ts';
 import { FRAGMENT_MIN_ENTROPY } from './fingerprint/constants.ts';
 import { FlowTracker, MAX_CHUNK_KEYS, MAX_CHUNK_SEEN, MAX_LISTED_PATHS, MAX_SECRETS_SENT, type Session, type Taint } from './flow-tracker.ts';
-import { scanRemembered, scanText, sensitivePath, shannonEntropy } from './detector.ts';
+import { scanIsRemembered, scanRemembered, scanText, sensitivePath, shannonEntropy } from './detector.ts';
 import { analyzeBash, type BashAnalysis } from './bash/index.ts';
 import { DEFAULT_DECODERS, views, type View, type ViewLimits } from './decoders.ts';
 import { allHosts, hostOfUrl, isLoopback, matchDomainList, registrableDomain } from './urls.ts';
@@ -456,11 +456,11 @@ export class FlowEngine {
     yield* scanSteps(this.outputLeaves(ev, failed).texts);
   }
 
-  /** The texts of an output that scanSteps scans (the detector remembers their scans), e.g. to scan them elsewhere. */
+  /** The texts of an output that scanSteps scans and the detector does not remember yet, e.g. to scan them elsewhere. */
   scannedTexts(ev: HookEvent): string[] {
     const failed = ev.hook_event_name === 'PostToolUseFailure';
     if (!failed && ev.hook_event_name !== 'PostToolUse') return [];
-    return this.outputLeaves(ev, failed).texts.filter(scanRemembered);
+    return this.outputLeaves(ev, failed).texts.filter((t) => scanRemembered(t) && !scanIsRemembered(t));
   }
 
   /** What outputSteps computed for an event, until it is recorded. */

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { forgetScans } from '../../src/engine/detector.ts';
 import type { Recorder } from '../../src/daemon/recorder.ts';
 import { LARGE_OUTPUT_BYTES, Sidecar } from '../../src/daemon/sidecar.ts';
 import { resolvePaths } from '../../src/paths.ts';
@@ -157,6 +158,8 @@ async function mainThreadRun(home: string, sid: string): Promise<Awaited<ReturnT
     },
     { scanWorker: null, home },
   );
+  // the detector remembers scans in this process: the next sidecar scans the same texts afresh
+  forgetScans();
   return r as Awaited<ReturnType<typeof heldBackRun>>;
 }
 
@@ -176,6 +179,11 @@ test('the detector scans a large output on its worker thread while the sidecar p
       assert.equal(r.origins, 1, 'recorded before its answer');
       assert.equal(r.leak, 'deny', r.reason);
       assert.match(r.reason, /runtime\.ini/);
+      // the same output again: its scan is remembered, the worker is not asked
+      const again = await sc.evaluate(bigRead('big3'), 'hook');
+      assert.equal(JSON.stringify(again.output), r.output);
+      assert.equal(sc.scanThread.counts.worker, 1);
+      assert.equal(sc.scanThread.counts.fallback, 0);
       // nothing held back: answered once the worker has scanned it, recorded before the next call
       const quiet = await sc.evaluate(bigRead('quiet', false), 'hook');
       assert.deepEqual(quiet.output, {});

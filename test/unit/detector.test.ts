@@ -1,6 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RULES, adoptScan, scanForMemo, scanText, scanTextWhole, sensitivePath, shannonEntropy, type Finding } from '../../src/engine/detector.ts';
+import {
+  RULES,
+  adoptScan,
+  scanForMemo,
+  scanIsRemembered,
+  scanText,
+  scanTextWhole,
+  sensitivePath,
+  shannonEntropy,
+  type Finding,
+} from '../../src/engine/detector.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixture helpers: fake secrets are built at run time from a seeded PRNG (stable across runs, and
@@ -784,7 +794,10 @@ it('a scan made elsewhere (scanForMemo, the worker thread) is remembered by adop
   assert.equal(adoptScan(other, bad), false);
   assert.equal(adoptScan(other, { ...scan, len: scan.len + 5 }), false);
   assert.equal(adoptScan('short', scan), false, 'a text the detector does not remember');
+  assert.equal(scanIsRemembered(text), false);
   assert.equal(adoptScan(text, scan), true);
+  assert.equal(scanIsRemembered(text), true);
+  assert.equal(scanIsRemembered(other), false);
   assert.deepEqual(scanText(text), scan.findings);
   assert.deepEqual(scanTextWhole(text), { findings: scan.findings, capped: scan.capped });
 });
