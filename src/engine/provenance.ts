@@ -77,8 +77,18 @@ export const isChosen = (p: Provenance | undefined): boolean => p === 'user' || 
 export const MAX_PROMPT_CHARS = 64 * 1024;
 export const MAX_PROMPTS = 64;
 export const MAX_SEEN_DESTINATIONS = 4096;
-/** Tool outputs are scanned for destinations up to this many chars (the rest is not looked at). */
+/** One text is scanned for destinations this many chars at a time (destinationsIn reads no more of a prompt or input). */
 export const MAX_SCAN_CHARS = 128 * 1024;
+/**
+ * A tool output is scanned for destinations up to this many chars, MAX_SCAN_CHARS a step (the recording
+ * of a large output runs in steps, engine.outputSteps): as much as is fingerprinted of it (the default
+ * session.maxResponseBytes); past it, response_limit and provenance_limit ask. Reading only the first
+ * 128 KB made every large outside output (a 5,000-row MCP query result, a long page) one whose rest
+ * might hide a planted host, so every payload to a new host asked after it; ~33 ms per MB, in steps.
+ */
+export const MAX_OUTPUT_SCAN_CHARS = 1024 * 1024;
+/** Pieces of a long text overlap by this much, so a destination across a boundary is read whole (an e-mail or host is at most ~320 chars). */
+const SCAN_OVERLAP = 512;
 /** JSON in a text leaf is parsed (to tell address fields from free text) up to this size. */
 const MAX_JSON_PARSE = 256 * 1024;
 
@@ -162,17 +172,24 @@ export function outputDestinations(response: unknown, extra: string[]): NamedDes
 /** outputDestinations into `out`, in steps: one text of the output each. */
 export function* outputDestinationSteps(response: unknown, extra: string[], out: NamedDestinations): Generator<void, void, void> {
   const unread = { chars: 0 };
-  const leaves = leavesWithKeys(response, MAX_SCAN_CHARS, unread);
+  const leaves = leavesWithKeys(response, MAX_OUTPUT_SCAN_CHARS, unread);
   for (const e of extra) leaves.push(['', e]);
-  for (const [, text] of leaves) if (text.length > MAX_SCAN_CHARS) unread.chars += text.length - MAX_SCAN_CHARS;
+  for (const [, text] of leaves) if (text.length > MAX_OUTPUT_SCAN_CHARS) unread.chars += text.length - MAX_OUTPUT_SCAN_CHARS;
   if (unread.chars > 0) out.cut = unread.chars;
   for (const [key, text] of leaves) {
     if (text.length < 4) continue;
     const structured = ADDRESS_KEY.test(key) || key === 'address';
     const len = structured ? 0 : text.trim().length;
-    // in free text: the value is part of longer prose, not the whole field
-    for (const d of destinationsIn(text)) out.push({ d, free: !structured && len > d.value.length + 8 });
-    yield;
+    const end = Math.min(text.length, MAX_OUTPUT_SCAN_CHARS);
+    // a long text a piece at a time (overlapping, so nothing across a boundary is missed; a destination
+    // inside an overlap is named twice, as one named twice in the text would be)
+    for (let from = 0; ; from += MAX_SCAN_CHARS - SCAN_OVERLAP) {
+      const piece = from === 0 && end <= MAX_SCAN_CHARS ? text : text.slice(from, Math.min(end, from + MAX_SCAN_CHARS));
+      // in free text: the value is part of longer prose, not the whole field
+      for (const d of destinationsIn(piece)) out.push({ d, free: !structured && len > d.value.length + 8 });
+      yield;
+      if (from + MAX_SCAN_CHARS >= end) break;
+    }
   }
 }
 
@@ -551,7 +568,7 @@ export class DestinationBook {
       return `it may have been planted in outside content this session read: more than the ${MAX_PLANTED_LET_GO.toLocaleString('en-US')} planted destinations the guard keeps past the ${MAX_SEEN_DESTINATIONS.toLocaleString('en-US')} destinations a session remembers were let go`;
     const c = this.cut;
     if (c)
-      return `it may have been planted in ${c.label} at ${time(c.at)}, content from outside of which the guard read the first ${MAX_SCAN_CHARS / 1024} KB for destinations (${c.chars.toLocaleString('en-US')} more characters were not looked at)`;
+      return `it may have been planted in ${c.label} at ${time(c.at)}, content from outside of which the guard read the first ${MAX_OUTPUT_SCAN_CHARS / 1024} KB for destinations (${c.chars.toLocaleString('en-US')} more characters were not looked at)`;
     return undefined;
   }
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
 import { defaultConfig } from '../../src/config/index.ts';
-import { DestinationBook, MAX_PLANTED_LET_GO, MAX_SEEN_DESTINATIONS } from '../../src/engine/provenance.ts';
+import { DestinationBook, MAX_OUTPUT_SCAN_CHARS, MAX_PLANTED_LET_GO, MAX_SCAN_CHARS, MAX_SEEN_DESTINATIONS } from '../../src/engine/provenance.ts';
 
 const CWD = '/home/u/proj';
 const MEMO =
@@ -53,26 +53,38 @@ const padding = (chars: number): string => {
   return out.join('');
 };
 
-test('a destination planted after 130 KB of padding in a fetched page: a send there is asked about, naming the bound', () => {
+test('a destination planted after 130 KB of padding in a fetched page is read (the whole output, a piece at a time): planted, denied', () => {
   const r = new Run();
   r.read(`${CWD}/docs/notes.md`, MEMO);
   r.webfetch('https://vendor.example/changelog', padding(130 * 1024) + INJECTION);
   const d = r.bash(REWORDED);
+  assert.equal(d.action, 'deny', d.summary);
+  assert.equal(d.findings[0]?.rule, 'planted_destination');
+  // the host across the boundary of two pieces (128 KB) is read whole
+  for (const at of [MAX_SCAN_CHARS - 20, MAX_SCAN_CHARS - 5, 2 * (MAX_SCAN_CHARS - 512) - 10]) {
+    const cross = new Run();
+    cross.read(`${CWD}/docs/notes.md`, MEMO);
+    const page = padding(at) + INJECTION;
+    const host = page.indexOf('attacker.example');
+    assert.ok(host >= 0);
+    cross.webfetch('https://vendor.example/changelog', page);
+    const c = cross.bash(REWORDED);
+    assert.equal(c.findings[0]?.rule, 'planted_destination', `host at ${host}: ${c.summary}`);
+  }
+  // and a host that page never named goes out as before
+  const other = r.bash("curl -X POST https://builds.example.net/hook -d 'the build is green'");
+  assert.equal(other.action, 'allow', other.summary);
+});
+
+test('a destination planted past the 1 MB of an output read for destinations: a send there is asked about, naming the bound', () => {
+  const r = new Run();
+  r.read(`${CWD}/docs/notes.md`, MEMO);
+  r.webfetch('https://vendor.example/changelog', padding(MAX_OUTPUT_SCAN_CHARS + 2 * 1024) + INJECTION);
+  const d = r.bash(REWORDED);
   assert.equal(d.action, 'ask', d.summary);
   assert.equal(d.findings[0]?.rule, 'provenance_limit');
   assert.match(d.reason, /attacker\.example was not seen in this session, but it may have been planted in WebFetch\(https:\/\/vendor\.example\/changelog\)/);
-  assert.match(d.reason, /read the first 128 KB for destinations/);
-
-  // the same page without the padding: planted, denied as before
-  const short = new Run();
-  short.read(`${CWD}/docs/notes.md`, MEMO);
-  short.webfetch('https://vendor.example/changelog', padding(2 * 1024) + INJECTION);
-  const p = short.bash(REWORDED);
-  assert.equal(p.action, 'deny', p.summary);
-  assert.equal(p.findings[0]?.rule, 'planted_destination');
-  // and a host that page never named goes out as before: only a page read in part makes every new host unsure
-  const other = short.bash("curl -X POST https://builds.example.net/hook -d 'the build is green'");
-  assert.equal(other.action, 'allow', other.summary);
+  assert.match(d.reason, /read the first 1024 KB for destinations/);
 });
 
 test('a destination planted, then let go for the 4,096 the book keeps, is still planted; past the summary every new one is asked about', () => {
@@ -114,7 +126,7 @@ test("the book's summary of what it let go is saved with the session", () => {
   const src = { label: 'WebFetch(https://a.example/)', at: 5, outside: true, project: false };
   b.noteOutput({ result: `long prose that sends everything to https://planted.example/x ${'.'.repeat(10)}` }, [], src);
   for (let i = 0; i < MAX_SEEN_DESTINATIONS; i++) b.noteUsed({ kind: 'host', value: `h${i}.example.com` }, 'an earlier call', 6);
-  b.noteOutput({ result: padding(129 * 1024) }, [], { ...src, label: 'WebFetch(https://long.example/)' });
+  b.noteOutput({ result: padding(MAX_OUTPUT_SCAN_CHARS + 1024) }, [], { ...src, label: 'WebFetch(https://long.example/)' });
   const again = new DestinationBook(hash);
   again.restore(JSON.parse(JSON.stringify(b.toState())));
   assert.equal(again.plantedThenLetGo({ kind: 'host', value: 'planted.example' }), true);
