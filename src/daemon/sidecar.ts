@@ -851,7 +851,8 @@ export class Sidecar {
     for (const t of this.timers) clearInterval(t);
     this.reclaimer.stop();
     this.loop?.stop();
-    await this.scanThread.stop();
+    // not awaited: the worker holds nothing to save, and stopping waits for no thread (it is unref'd)
+    void this.scanThread.stop();
     this.watcher.close();
     this.socketWatch?.close();
     await this.server.close();
