@@ -49,6 +49,9 @@ import { Redactor } from '../engine/redaction.ts';
 import { Router } from './router.ts';
 import { ConsoleHost, FlowExceptions } from './console-host.ts';
 
+/** How long after its start the daemon starts the detector's worker thread (SidecarOptions.startScanWorker). */
+const SCAN_WORKER_START_MS = 5_000;
+
 /** A PostToolUse event at least this large (bytes as received) is prepared in steps before it is answered (Recorder.inSteps). */
 export const LARGE_OUTPUT_BYTES = 64 * 1024;
 
@@ -131,8 +134,9 @@ export interface SidecarOptions {
   /** the detector's worker thread's code (scan-thread.ts; default: found next to this file), null: no worker (the main thread scans) */
   scanWorker?: URL | null;
   /**
-   * Start that worker now, with redaction on (the daemon: it is ready for the first large output);
-   * otherwise (tests) the first large output starts it and is scanned on the main thread.
+   * Start that worker a few seconds after the start, with redaction on (the daemon: it is ready for
+   * the large outputs after that); otherwise (tests) the first large output starts it and is scanned
+   * on the main thread.
    */
   startScanWorker?: boolean;
 }
@@ -291,7 +295,15 @@ export class Sidecar {
     });
     this.recorder = new Recorder(this.engine, this.audit, this.key, this.log, this.redactor);
     this.scanThread = new ScanThread(this.log, opts.scanWorker === undefined ? scanWorkerEntry() : opts.scanWorker);
-    if (opts.startScanWorker && this.redactor.on) this.scanThread.start();
+    // a few seconds after the start, not during it: the first events and the restore have the CPU first
+    // (a large output before then starts the worker itself and is scanned on the main thread)
+    if (opts.startScanWorker) {
+      const t = setTimeout(() => {
+        if (this.redactor.on) this.scanThread.start();
+      }, SCAN_WORKER_START_MS);
+      t.unref();
+      this.timers.push(t);
+    }
     this.recorder.configFile = paths.configFile;
     const lim = memoryLimit();
     this.recorder.memoryBudget = opts.memoryBudget ?? Math.round(lim.bytes * SESSION_MEMORY_SHARE);
