@@ -103,12 +103,16 @@ export const SPLIT_MIN_PIECE = 6;
 /** How many values a text could carry: its words, URL parameters and fields, without a URL's scheme and host. */
 export function joinedValues(text: string): number {
   let n = 0;
-  for (const w of text.replace(/[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+/gi, ' ').split(/[\s&=?/,;|+:#_]+/)) if (w.length > 0 && ++n >= 3) return n;
+  // a scheme starts a run and is at most 32 chars: an unbounded one was tried from every position of a long
+  // run of letters, to its end (quadratic: a 1 MB run hung the sidecar, found by test/property/hook-fuzz)
+  for (const w of text.replace(/(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/[^/\s?#]+/gi, ' ').split(/[\s&=?/,;|+:#_]+/)) if (w.length > 0 && ++n >= 3) return n;
   return n;
 }
 
 /** a value of a personal field's shape: a phone number, or a run of eight or more letters and digits with a digit (an account, an id) */
-const VALUE_RE = /\+?\d[\d ()-]{6,18}\d|(?<![A-Za-z0-9])(?=[A-Za-z-]*[0-9])[A-Za-z0-9-]{8,}/;
+// (the look for its digit goes at most 64 chars ahead: unbounded, it went to the end of a long run of
+// letters and dashes from every position after a dash, quadratic)
+const VALUE_RE = /\+?\d[\d ()-]{6,18}\d|(?<![A-Za-z0-9])(?=[A-Za-z-]{0,64}[0-9])[A-Za-z0-9-]{8,}/;
 
 /** a run of letters and digits, with a digit, as long as SPLIT_MIN_PIECE: what a piece of a secret or card looks like */
 const PIECE_RE = /(?<![A-Za-z0-9])(?=[A-Za-z]*[0-9])[A-Za-z0-9]{6,}/;
