@@ -85,6 +85,19 @@ export function urlsRepos(urls: string[]): { hosts: Set<string>; repos: string[]
 /** Keys of an MCP tool input whose value is where the call connects to. */
 export const URL_KEY = /^(url|uri|endpoint|webhook(_?url)?|callback(_?url)?|host|hostname|server|base_?url|link|image_?url)$/i;
 
+/**
+ * A URL, with the `![alt](` of a Markdown image before it when it is one. The alt text holds no bracket but
+ * one nested pair (`![a [b] c](…)`): with any text up to a `]`, every `![` of a text with none scanned to
+ * its end (quadratic: 256 KB of `![` held the sidecar 32 s).
+ */
+const LINK_OR_IMAGE = /(!\[[^\][]*(?:\[[^\][]*\][^\][]*)*\]\()?(\bhttps?:\/\/[^\s"'<>)]+)/gi;
+const QUERY_VALUE: Record<4 | 8, RegExp> = { 4: /[?&][^=&\s?]*[^=&\s]=[^&\s]{4,}/, 8: /[?&][^=&\s?]*[^=&\s]=[^&\s]{8,}/ };
+/**
+ * A query parameter with a value of `min` chars or more (`?q=…`, `&d=…`). The name stops at a `?`: as any
+ * run, every `?` of a long run of them scanned to its end (quadratic); a name ending in `?` still counts.
+ */
+export const queryValue = (url: string, min: 4 | 8): boolean => QUERY_VALUE[min].test(url);
+
 /** Hosts an MCP tool input sends to: URL-valued fields, URLs that carry data, images a viewer loads. */
 export function mcpHosts(input: Record<string, unknown>): string[] {
   const out = new Set<string>();
@@ -96,9 +109,9 @@ export function mcpHosts(input: Record<string, unknown>): string[] {
       continue;
     }
     if (!v.includes('://')) continue;
-    for (const m of v.matchAll(/(!\[[^\]]*\]\()?(\bhttps?:\/\/[^\s"'<>)]+)/gi)) {
+    for (const m of v.matchAll(LINK_OR_IMAGE)) {
       const url = m[2] as string;
-      if (m[1] || /[?&][^=&\s]+=[^&\s]{4,}/.test(url) || /<img\b/i.test(v.slice(Math.max(0, (m.index ?? 0) - 12), m.index ?? 0))) {
+      if (m[1] || queryValue(url, 4) || /<img\b/i.test(v.slice(Math.max(0, (m.index ?? 0) - 12), m.index ?? 0))) {
         const h = hostOfUrl(url);
         if (h) out.add(h);
         // an image proxy fetches the URL hidden in its path or query: that host is where it goes too
@@ -147,9 +160,9 @@ export function hasPayload(tool: string, input: Record<string, unknown>, bash: B
     )
       return true;
     if (/(^|\s)(-d|--data[a-z-]*|-F|--form[a-z-]*|-T|--upload-file|--json|-X\s*(POST|PUT|PATCH)|--method\s*(POST|PUT|PATCH))(\s|=|$)/i.test(cmd)) return true;
-    return bash.urls.some((u) => /[?&][^=&\s]+=[^&\s]{8,}/.test(u));
+    return bash.urls.some((u) => queryValue(u, 8));
   }
-  if (tool === 'WebFetch') return typeof input.url === 'string' && /[?&][^=&\s]+=[^&\s]{8,}/.test(input.url);
+  if (tool === 'WebFetch') return typeof input.url === 'string' && queryValue(input.url, 8);
   let chars = 0;
   for (const [k, v] of Object.entries(input)) {
     if (

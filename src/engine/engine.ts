@@ -109,6 +109,13 @@ export function joinedValues(text: string): number {
   return n;
 }
 
+/**
+ * Three words or more. As `\S+\s+\S+\s+\S+` the first run was tried from every position of a long run with no
+ * space, to its end (quadratic: a 256 KB word held the sidecar a minute, found by test/property/hook-fuzz);
+ * starting at a word's last letter the same match costs each word once.
+ */
+export const threeWords = (text: string): boolean => /\S\s+\S+\s+\S/.test(text);
+
 /** a value of a personal field's shape: a phone number, or a run of eight or more letters and digits with a digit (an account, an id) */
 // (the look for its digit goes at most 64 chars ahead: unbounded, it went to the end of a long run of
 // letters and dashes from every position after a dash, quadratic)
@@ -1171,7 +1178,7 @@ export class FlowEngine {
         // hits of a sample of one k-gram in 2^level: about hits << level k-grams of the text were let go
         // (two at least: one sampled k-gram is a 24-character phrase, which ordinary text shares)
         const copied = hits >= 2 && hits * 2 ** lg.level >= MIN_COVERAGE - K + 1;
-        if (copied || (lg.all && /\S+\s+\S+\s+\S+/.test(vs[0]?.text ?? ''))) {
+        if (copied || (lg.all && threeWords(vs[0]?.text ?? ''))) {
           findings.push({
             action,
             risk: kind === 'external' ? 'high' : 'medium',
@@ -1269,7 +1276,7 @@ export class FlowEngine {
     const everyText = s.rows.cut !== undefined || (s.rows.forgotten > 0 && s.rows.lostAll);
     // three words or more; with every text asked about, also words joined as URL parameters or fields
     // (`?n=Ines_Takahara&p=+447…`), once the URL's scheme and host are left out
-    const severalValues = everyText ? vs.some((v) => joinedValues(v.text) >= 3) : /\S+\s+\S+\s+\S+/.test(vs[0]?.text ?? '');
+    const severalValues = everyText ? vs.some((v) => joinedValues(v.text) >= 3) : threeWords(vs[0]?.text ?? '');
     if (records.size === 0 && kind !== 'hybrid' && (named || ((everyText || unchecked) && severalValues))) {
       findings.push({
         action: 'ask',

@@ -303,6 +303,8 @@ function extraction(cmd: string, args: string[]): { dirs: string[]; anywhere?: s
 /** Settings that switch hooks off, as a nested Claude Code would read them from `--settings '{…}'`. */
 const HOOKS_OFF_SETTINGS = ['disableAllHooks', 'allowManagedHooksOnly', 'strictPluginOnlyCustomization'];
 /** Environment variables that make Claude Code skip the hooks of settings files (--bare sets the first, --safe-mode the second). */
+/** another config dir or home set for the command, where the guard's hooks are not */
+const CONFIG_DIR_SET = /\b(CLAUDE_CONFIG_DIR|HOME)\s*=/;
 const HOOKS_OFF_ENV = /\bCLAUDE_CODE_(SIMPLE|SAFE_MODE)\s*=\s*['"]?(1|true|yes|on)\b/i;
 
 /**
@@ -312,7 +314,7 @@ const HOOKS_OFF_ENV = /\bCLAUDE_CODE_(SIMPLE|SAFE_MODE)\s*=\s*['"]?(1|true|yes|o
  * and its commands that add what runs unseen (`claude mcp add`, which writes ~/.claude.json, `claude
  * plugin install`, a marketplace) or load settings, plugins or MCP servers the guard cannot read.
  */
-function claudeTamper(argv: string[], cmd: string, command: string): TamperFinding | undefined {
+function claudeTamper(argv: string[], cmd: string, inCommand: (re: RegExp) => boolean): TamperFinding | undefined {
   if (cmd !== 'claude') return undefined;
   const args = argv.slice(1);
   const value = (flag: string): string | undefined => {
@@ -323,10 +325,9 @@ function claudeTamper(argv: string[], cmd: string, command: string): TamperFindi
   };
   const off = args.find((a) => a === '--bare' || a === '--safe-mode');
   if (off) return { kind: 'disable', what: `run Claude Code with ${off}, which skips the guard's hooks: nothing would check what that session does` };
-  if (HOOKS_OFF_ENV.test(command))
+  if (inCommand(HOOKS_OFF_ENV))
     return { kind: 'disable', what: "run Claude Code with CLAUDE_CODE_SIMPLE or CLAUDE_CODE_SAFE_MODE set, which skips the guard's hooks" };
-  if (/\b(CLAUDE_CONFIG_DIR|HOME)\s*=/.test(command))
-    return { kind: 'disable', what: "run Claude Code with another CLAUDE_CONFIG_DIR or HOME, where the guard's hooks are not" };
+  if (inCommand(CONFIG_DIR_SET)) return { kind: 'disable', what: "run Claude Code with another CLAUDE_CONFIG_DIR or HOME, where the guard's hooks are not" };
   const sources = value('--setting-sources');
   if (sources !== undefined && !sources.split(',').some((x) => x.trim() === 'user'))
     return { kind: 'disable', what: `run Claude Code without the user's settings (--setting-sources ${sources.slice(0, 40)}), where the guard's hooks are` };
@@ -489,6 +490,15 @@ export function bashTamper(
   let settings: TamperFinding | undefined;
   const settingsHit = (a: string): TamperFinding => ({ kind: 'settings', what: `rewrite Claude Code's settings (${a}), where the guard's hooks are` });
   let interpreted = false;
+  // a pattern looked for in the whole command is looked for once, not once a segment: a command of
+  // 27,000 `| curl` segments scanned its 512 KB 27,000 times (quadratic, found by test/property/hook-fuzz)
+  const seen = new Map<RegExp, boolean>();
+  const scheduled = new Set<boolean>();
+  const inCommand = (re: RegExp): boolean => {
+    let hit = seen.get(re);
+    if (hit === undefined) seen.set(re, (hit = re.test(command)));
+    return hit;
+  };
   for (const seg of bash.segments) {
     const argv = unwrap(seg);
     if (argv.length === 0) continue;
@@ -499,7 +509,7 @@ export function bashTamper(
 
     // the guard's sidecar talked to directly (its socket or hook endpoint), as only its hooks should: made-up events
     // (a user prompt naming a destination, output of calls never made) would make it trust or forget what it should not
-    if (CONNECTORS.test(cmd) && GUARD_ENDPOINT.test(command))
+    if (CONNECTORS.test(cmd) && inCommand(GUARD_ENDPOINT))
       return { kind: 'disable', what: `talk to the guard's sidecar directly (${cmd} to its socket or hook endpoint), as only its hooks should` };
     if (ATTACHERS.has(cmd) && facts.sidecarPid !== undefined && args.some((a) => a.replace(/^--?(pid|p)=?/, '') === String(facts.sidecarPid)))
       return { kind: 'disable', what: `attach to or stop the guard's sidecar (${cmd} on pid ${facts.sidecarPid})` };
@@ -528,7 +538,7 @@ export function bashTamper(
     }
     if (cmd === 'launchctl' && args.some((a) => LAUNCHCTL_OFF.has(a)) && args.some((a) => a.includes(NAME)))
       return { kind: 'disable', what: `unload the guard's agent (launchctl ${args.find((a) => LAUNCHCTL_OFF.has(a))})` };
-    const cli = cliTamper(argv, cmd, facts) ?? claudeTamper(argv, cmd, command) ?? packageTamper(argv, cmd);
+    const cli = cliTamper(argv, cmd, facts) ?? claudeTamper(argv, cmd, inCommand) ?? packageTamper(argv, cmd);
     if (cli?.kind === 'disable') return cli;
     if (cli && !settings) settings = cli;
     // git configured to run code in later git commands (hooks path, fsmonitor, pager, alias !cmd …)
@@ -537,7 +547,9 @@ export function bashTamper(
       if (hit) settings = hit;
     }
     // a command scheduled to run later (at, batch, crontab): what it would run, judged now
-    if ((cmd === 'at' || cmd === 'batch' || cmd === 'crontab') && depth < MAX_CODE_SHELL_DEPTH) {
+    // (the texts are the command's, the same for every such segment: judged once for crontab, once for at/batch)
+    if ((cmd === 'at' || cmd === 'batch' || cmd === 'crontab') && depth < MAX_CODE_SHELL_DEPTH && !scheduled.has(cmd === 'crontab')) {
+      scheduled.add(cmd === 'crontab');
       const texts = [
         ...bash.hereTexts,
         ...bash.segments

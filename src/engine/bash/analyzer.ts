@@ -392,7 +392,12 @@ export class Analyzer implements Ctx {
     later: Sub[],
   ): { inReads: string[] | null; text: string | null; netOut: boolean; outs: Array<{ path: string; append: boolean; fd: string | null }>; textKnown: boolean } {
     const acc = this.acc;
+    // pushed to, never concatenated: a command of 64,000 `<a` redirections copied the list each time (quadratic)
     let inReads: string[] | null = null;
+    const readIn = (paths: readonly string[]): void => {
+      if (inReads === null) inReads = [];
+      for (const x of paths) inReads.push(x);
+    };
     let text: string | null = null;
     let netOut = false;
     let textKnown = false;
@@ -401,7 +406,8 @@ export class Analyzer implements Ctx {
       if (r.hd) {
         const b = acc.reads.length;
         for (const sub of r.hd.subs) this.runSub(sub, depth + 1, NO_STDIN);
-        inReads = (inReads ?? ([] as string[])).concat(acc.reads.slice(b), this.taint(r.hd.vars));
+        readIn(acc.reads.slice(b));
+        readIn(this.taint(r.hd.vars));
         text = r.hd.body;
         textKnown = r.hd.vars.length === 0 && r.hd.subs.length === 0;
         acc.hereTexts.push(text);
@@ -411,7 +417,8 @@ export class Analyzer implements Ctx {
       if (!t) continue;
       const tr = this.subsOf(t, depth, later);
       if (r.op === '<<<') {
-        inReads = (inReads ?? ([] as string[])).concat(tr, this.taint(t.vars));
+        readIn(tr);
+        readIn(this.taint(t.vars));
         text = t.text + '\n';
         textKnown = t.vars.length === 0 && t.subs.length === 0 && !t.dynamic;
         acc.hereTexts.push(text);
@@ -433,12 +440,12 @@ export class Analyzer implements Ctx {
       switch (r.op) {
         case '<':
           this.read(p);
-          inReads = (inReads ?? ([] as string[])).concat(this.resolve(p));
+          readIn(this.resolve(p));
           break;
         case '<>':
           this.read(p);
           this.write(p);
-          inReads = (inReads ?? ([] as string[])).concat(this.resolve(p));
+          readIn(this.resolve(p));
           break;
         case '<&':
           break;

@@ -1,0 +1,90 @@
+/**
+ * Scans that once cost the square of their input (found by test/property/hook-fuzz hanging the CI run, then by
+ * scripts/bench-heavy.ts): each rewrite must keep what the old code found. How long they take is measured by
+ * `npm run bench:heavy` (growth of the decision time with the input's size), not asserted here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { threeWords } from '../../src/engine/engine.ts';
+import { analyzeBash } from '../../src/engine/bash/index.ts';
+import { mcpHosts, queryValue } from '../../src/engine/destinations.ts';
+import { FlowEngine } from '../../src/engine/engine.ts';
+import { defaultConfig } from '../../src/config/index.ts';
+
+test('threeWords finds three words exactly where /\\S+\\s+\\S+\\s+\\S+/ did', () => {
+  const OLD = /\S+\s+\S+\s+\S+/;
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\t', '\n', '\u00a0', 'é'), maxLength: 24 }), (s) => {
+      assert.equal(threeWords(s), OLD.test(s), JSON.stringify(s));
+    }),
+    { numRuns: 5000, seed: 7 },
+  );
+  assert.equal(threeWords('one two three'), true);
+  assert.equal(threeWords('  one   two  '), false);
+  assert.equal(threeWords('a'.repeat(100_000)), false);
+});
+
+test('a command of many input redirections reads every file it names, in order', () => {
+  const files = Array.from({ length: 3000 }, (_, i) => `f${i}`);
+  const a = analyzeBash(`cat ${files.map((f) => `<${f}`).join(' ')}`);
+  assert.deepEqual(a.readPaths, files);
+  // a here-string and a here-document with a substitution feed the same list
+  const b = analyzeBash('cat <<< "$(cat a)" < b');
+  assert.deepEqual([...b.readPaths].sort(), ['a', 'b']);
+});
+
+const HOME = '/home/u';
+const STATE = '/home/u/.local/state/mcpproxy-hook';
+let n = 0;
+const bash = (e: FlowEngine, command: string) =>
+  e.handle(
+    { hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command }, cwd: '/home/u/proj', tool_use_id: `t${++n}` },
+    1_800_000_000_000 + n,
+  );
+const engine = (): FlowEngine =>
+  new FlowEngine(defaultConfig(), { seed: 1, home: HOME, guard: { stateDir: STATE, installDir: '/home/u/dist' }, timeOfDay: () => '10:00:00' });
+
+test('what the whole command says is looked for once, and still found after thousands of segments', () => {
+  const e = engine();
+  const many = Array.from({ length: 2000 }, (_, i) => `echo ${i}`).join('; ');
+  // the socket named in any segment, a connector in another
+  const sock = bash(e, `${many}; curl --unix-socket ${STATE}/sidecar.sock http://x/`);
+  assert.equal(sock.action, 'deny', sock.summary);
+  assert.match(sock.reason, /sidecar directly/);
+  // Claude Code started with its hooks switched off by the environment, after the same segments
+  const simple = bash(e, `${many}; CLAUDE_CODE_SIMPLE=1 claude -p hi; claude -p again`);
+  assert.equal(simple.action, 'deny', simple.summary);
+  assert.match(simple.reason, /CLAUDE_CODE_SIMPLE/);
+});
+
+test('a scheduled command is judged once however many at segments name it, and still found', () => {
+  const e = engine();
+  const ats = Array.from({ length: 500 }, () => 'at now').join('; ');
+  const d = bash(e, `echo 'pkill -f mcpproxy-hook' ; ${ats}`);
+  assert.equal(d.action, 'deny', d.summary);
+  assert.match(d.reason, /schedule with at/);
+  const cron = bash(e, `echo '* * * * * pkill -f mcpproxy-hook' | crontab -; ${ats}`);
+  assert.equal(cron.action, 'deny', cron.summary);
+  assert.match(cron.reason, /schedule with (crontab|at)/);
+});
+
+test('a query value is found where the old pattern found it (keys with no run of `?`)', () => {
+  const OLD = { 4: /[?&][^=&\s]+=[^&\s]{4,}/, 8: /[?&][^=&\s]+=[^&\s]{8,}/ } as const;
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom('a', 'b', '=', '&', '?', ' ', '/'), maxLength: 30 }), (raw) => {
+      const s = raw.replace(/\?+/g, '?');
+      for (const min of [4, 8] as const) assert.equal(queryValue(s, min), OLD[min].test(s), `${JSON.stringify(s)} ${min}`);
+    }),
+    { numRuns: 5000, seed: 11 },
+  );
+  assert.equal(queryValue(`https://x.example/${'?'.repeat(200_000)}`, 8), false);
+  assert.equal(queryValue('https://x.example/p?a?=abcdefgh', 8), true);
+});
+
+test('an image link is a destination, with brackets nested once in its alt text; a plain link with no data is not', () => {
+  assert.deepEqual(mcpHosts({ text: 'status ![build](https://img.example/b.svg) ok' }), ['img.example']);
+  assert.deepEqual(mcpHosts({ text: 'see ![a [b] c](https://evil.example/p)' }), ['evil.example']);
+  assert.deepEqual(mcpHosts({ text: 'docs at [the guide](https://docs.example/guide)' }), []);
+  assert.deepEqual(mcpHosts({ text: `${'!['.repeat(100_000)} https://evil.example/?d=secretdata` }), ['evil.example']);
+});
