@@ -84,9 +84,13 @@ const CONNECTORS = /^(socat|nc|ncat|netcat|nc\.openbsd|curl|wget|http|https|xh|w
 const LAUNCHCTL_OFF = new Set(['bootout', 'unload', 'disable', 'remove', 'kill', 'stop']);
 /** signals that do not stop, freeze or kill (kill -0 only asks whether the process exists) */
 const HARMLESS_SIGNALS = new Set(['0', 'cont', 'sigcont', '18', 'winch', 'sigwinch']);
-/** code that writes, moves, deletes or links files */
+/**
+ * code that writes, moves, deletes or links files. What `open(` is given runs to its `)`, or for Perl's
+ * `open(F, ">f")` to a `>`, stopping at another `(`: up to any `)` or to the line's last `>`, every `open(`
+ * of a line of them scanned to its end (quadratic: 256 KB of `open(` held the sidecar 40 s).
+ */
 const CODE_WRITES =
-  /\b(write\w*|dump|rename\w*|replace|unlink\w*|remove|rmtree|rmSync|rm|truncate|copy\w*|move|symlink\w*|link|chmod\w*|mkfifo|open\s*\([^)]*['"][wa+x])|\bopen\s*\(.*>/i;
+  /\b(write\w*|dump|rename\w*|replace|unlink\w*|remove|rmtree|rmSync|rm|truncate|copy\w*|move|symlink\w*|link|chmod\w*|mkfifo|open\s*\([^)(]*['"][wa+x])|\bopen\s*\([^>\n(]*>/i;
 /** code that sends a signal */
 const CODE_SIGNALS = /\b(kill|killpg|signal|SIGSTOP|SIGKILL|SIGTERM)\b/;
 
@@ -957,13 +961,16 @@ export function definitionHooks(path: string, tool: string, input: Record<string
   const texts: string[] = [];
   if (tool === 'Write' && typeof input.content === 'string') {
     // the frontmatter: between a leading --- line and the next one
-    const m = /^\uFEFF?---\s*\n([\s\S]*?)\n---/.exec(input.content);
+    // (its opening line is `---` and blanks: as `---\s*\n`, the blank lines after it were split every way between
+    // that and the lazy body, quadratic in a file of blank lines)
+    const m = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\n---/.exec(input.content);
     if (m) texts.push(m[1]!);
   } else if (tool === 'Edit' && typeof input.new_string === 'string') texts.push(input.new_string);
   else if (tool === 'MultiEdit' && Array.isArray(input.edits)) {
     for (const e of input.edits as Array<{ new_string?: unknown }>) if (e && typeof e.new_string === 'string') texts.push(e.new_string);
   }
-  if (!texts.some((t) => /^\s*["']?hooks["']?\s*:/m.test(t))) return undefined;
+  // (a key on its line: `\s*` ran on across lines from every line start, quadratic in a text of blank lines)
+  if (!texts.some((t) => /^[ \t]*["']?hooks["']?[ \t]*:/m.test(t))) return undefined;
   return { kind: 'settings', what: `declare hooks in ${path}, which would run with every event while it is in use, outside the guard's view` };
 }
 

@@ -88,3 +88,26 @@ test('an image link is a destination, with brackets nested once in its alt text;
   assert.deepEqual(mcpHosts({ text: 'docs at [the guide](https://docs.example/guide)' }), []);
   assert.deepEqual(mcpHosts({ text: `${'!['.repeat(100_000)} https://evil.example/?d=secretdata` }), ['evil.example']);
 });
+
+test("code's open() for writing and an agent file's hooks are still found where a long run of them once cost the square", () => {
+  const e = engine();
+  // open(…, 'w') is the only sign of a write here (no write/dump/copy word)
+  const py = bash(e, `python3 -c "f = open('${HOME}/.config/mcpproxy-hook/config.json', 'w'); f.close()"`);
+  assert.equal(py.action, 'deny', py.summary);
+  const perl = bash(e, `perl -e 'open(F, ">${HOME}/.config/mcpproxy-hook/config.json"); close F'`);
+  assert.equal(perl.action, 'deny', perl.summary);
+  // hooks declared in an agent's frontmatter, blank lines after its opening ---
+  const d = e.handle(
+    {
+      hook_event_name: 'PreToolUse',
+      session_id: 's',
+      tool_name: 'Write',
+      tool_input: { file_path: '/home/u/proj/.claude/agents/helper.md', content: '---  \n\n\nname: helper\n  hooks :\n  PreToolUse: []\n---\nHelps.' },
+      cwd: '/home/u/proj',
+      tool_use_id: `t${++n}`,
+    },
+    1_800_000_000_000 + n,
+  );
+  assert.notEqual(d.action, 'allow', d.summary);
+  assert.match(d.reason, /declare hooks/);
+});
