@@ -192,6 +192,10 @@ export const PROJECT_SOURCE = /\.(js|jsx|mjs|cjs|ts|tsx|py|go|rs|java|kt|rb|php|
 /** Commands that fetch a URL and print what came back. */
 export const PLAIN_FETCHERS = new Set(['curl', 'wget', 'http', 'https', 'xh', 'lynx', 'links', 'w3m']);
 
-/** A request that carries credentials: what comes back may be the user's private data. */
+/**
+ * A request that carries credentials: what comes back may be the user's private data. A header's name and the
+ * blanks around it are bounded: unbounded, `x-[\w-]*token` ran to the end of a run of `-HX-O…` from every `-H`
+ * of it, and the blanks after `-H` were split every way between `[\s=]*` and `\s*` (quadratic: 7 s for 128 KB).
+ */
 export const AUTHENTICATED =
-  /(-H|--header)[\s=]*['"]?\s*(authorization|x-api-key|api-key|apikey|x-auth[\w-]*|cookie|private-token|x-access-token|x-[\w-]*token|x-[\w-]*key)\s*:|\s(-u|--user|-b|--cookie|--oauth2-bearer|--netrc[\w-]*|-n)(\s|=)|[?&](api_?key|key|token|access_token|auth|sig|signature|secret|password)=|\$\{?[A-Za-z_]*(TOKEN|KEY|SECRET|PASS|AUTH|COOKIE)/i;
+  /(-H|--header)[\s=]{0,16}['"]?\s{0,16}(authorization|x-api-key|api-key|apikey|x-auth[\w-]{0,64}|cookie|private-token|x-access-token|x-[\w-]{0,64}token|x-[\w-]{0,64}key)\s{0,16}:|\s(-u|--user|-b|--cookie|--oauth2-bearer|--netrc[\w-]*|-n)(\s|=)|[?&](api_?key|key|token|access_token|auth|sig|signature|secret|password)=|\$\{?[A-Za-z_]*(TOKEN|KEY|SECRET|PASS|AUTH|COOKIE)/i;

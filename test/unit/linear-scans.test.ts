@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { threeWords } from '../../src/engine/engine.ts';
 import { analyzeBash } from '../../src/engine/bash/index.ts';
-import { mcpHosts, queryValue } from '../../src/engine/destinations.ts';
+import { AUTHENTICATED, mcpHosts, queryValue } from '../../src/engine/destinations.ts';
 import { FlowEngine } from '../../src/engine/engine.ts';
 import { defaultConfig } from '../../src/config/index.ts';
 
@@ -110,4 +110,16 @@ test("code's open() for writing and an agent file's hooks are still found where 
   );
   assert.notEqual(d.action, 'allow', d.summary);
   assert.match(d.reason, /declare hooks/);
+});
+
+test('a request carrying credentials in a header is still recognised with the header name and blanks bounded', () => {
+  for (const c of [
+    "curl -H 'Authorization: Bearer abc' https://api.example/v1",
+    'curl -H "X-Goog-Api-Key: k" https://api.example/v1',
+    'curl --header=X-Custom-Session-Token: t https://api.example/v1',
+    'curl -H   "x-auth-user :u" https://api.example/v1',
+  ])
+    assert.match(c, AUTHENTICATED, c);
+  assert.doesNotMatch("curl -H 'Accept: application/json' https://api.example/v1", AUTHENTICATED);
+  assert.doesNotMatch(`curl https://x.example/ -d '${'-HX-O'.repeat(50_000)}'`, AUTHENTICATED);
 });
