@@ -17,6 +17,9 @@ node --import tsx scripts/bench-detect.ts
 # real Claude Code sessions and published attacks (../shared, when present) through a real sidecar:
 # interruption rates, misses and their causes (a report, not a threshold; skipped without ../shared)
 node --import tsx scripts/bench-real.ts
+# how the decision time grows with the size of one call (every fill in every shape, at 16 and 64 KB): a
+# scan that costs the square of its input is named here before a hostile multi-MB call finds it (a report)
+node --import tsx scripts/bench-heavy.ts
 # fuzz/property (>= 100,000 generated inputs) and load (50 sessions for 60 s): a few minutes each on 2 cores
 node --import tsx --test --test-reporter=spec --test-concurrency=1 test/property/*.test.ts test/load/*.test.ts
 # the console in a real browser (Debian's chromium via playwright-core; .ci/run installs it; under

@@ -1675,6 +1675,13 @@ export class FlowEngine {
     if (!all || all.every((f) => f.absent)) {
       // no repository to read: what this session itself wrote is still known. A CI workflow it wrote
       // that sends secrets out is meant to be committed (unlike a .env, which is usually ignored)
+      // (what the command commits is the same for every push of it: worked out once, not once a push,
+      // which was quadratic in a command of thousands of `git push`)
+      const commitAll = bash.git.some((g) => g.subcommand === 'commit' && g.args.some((a) => /^-[a-zA-Z]*a[a-zA-Z]*$/.test(a) || a === '--all'));
+      const added = bash.git
+        .filter((g) => g.subcommand === 'add')
+        .flatMap((g) => g.args.filter((a) => !a.startsWith('-') && a !== '.' && a !== ':/' && a !== '*'));
+      const addedIn = new Map<string, string[]>();
       for (const p of repoPushes(bash, this.cwdOf(ev), this.opts.home)) {
         for (const t of s.taints.values()) {
           const ci = t.sensitive.find((l) => l.startsWith(CI_SECRETS_LABEL));
@@ -1692,11 +1699,11 @@ export class FlowEngine {
         }
         // a file of this repository that holds private data and that this very command commits: an
         // edited (so tracked) file under `git commit -a`, or a path it `git add`s by name
-        const commitAll = bash.git.some((g) => g.subcommand === 'commit' && g.args.some((a) => /^-[a-zA-Z]*a[a-zA-Z]*$/.test(a) || a === '--all'));
-        const added = bash.git
-          .filter((g) => g.subcommand === 'add')
-          .flatMap((g) => g.args.filter((a) => !a.startsWith('-') && a !== '.' && a !== ':/' && a !== '*'));
-        const addedAbs = added.map((a) => resolvePath(a, p.repo || undefined, this.opts.home)).filter((a): a is string => a !== null);
+        let addedAbs = addedIn.get(p.repo);
+        if (addedAbs === undefined) {
+          addedAbs = added.map((a) => resolvePath(a, p.repo || undefined, this.opts.home)).filter((a): a is string => a !== null);
+          addedIn.set(p.repo, addedAbs);
+        }
         for (const t of s.taints.values()) {
           if (projectOnly(t) || !p.repo || !t.path.startsWith(p.repo + '/')) continue;
           const named = addedAbs.some((a) => t.path === a || t.path.startsWith(a + '/'));
