@@ -189,3 +189,10 @@ test('thousands of pushes in one command: what it commits is worked out once, an
     d.findings.map((f) => f.rule).join(','),
   );
 });
+
+test('a git push behind global options is still seen in a command that does not parse', () => {
+  const a = analyzeBash('git -c http.extraHeader=x -C /tmp/r --no-pager push origin main "unterminated');
+  assert.ok(a.parseError);
+  assert.ok(a.egressCommands.includes('git push'), a.egressCommands.join(','));
+  assert.ok(!analyzeBash(`${'h-git\t-'.repeat(20_000)} "unterminated`).egressCommands.includes('git push'));
+});

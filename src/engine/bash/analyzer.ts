@@ -76,13 +76,14 @@ const COMMON_VARS = new Set([
 ]);
 
 /** Conservative detection used when the command could not be parsed completely. */
-/** Conservative detection used when the command could not be parsed completely. */
 const FALLBACK_RES: Array<[RegExp, string | null]> = [
   [
     /(?:^|[^\w.-])(curl|wget|nc|ncat|netcat|socat|ssh|scp|sftp|rsync|ftp|tftp|lftp|telnet|sendmail|mailx|mutt|xh|http|https|dig|nslookup|drill|ping|gsutil|azcopy|rclone|s3cmd)(?=$|[^\w.-])/g,
     null,
   ],
-  [/\bgit\s+(?:-\S+\s+)*push\b/g, 'git push'],
+  // (at most 64 global options: any number, the options after every `git` of a long run of `git -x` were
+  // followed to its end, quadratic: 3 s for 128 KB)
+  [/\bgit\s+(?:-\S+\s+){0,64}push\b/g, 'git push'],
   [/\bgit\s+remote\s+add\b/g, 'git remote add'],
   [/\bgit\s+send-email\b/g, 'git send-email'],
   [/\/dev\/tcp\//g, '/dev/tcp'],
