@@ -138,6 +138,18 @@ const FILLS = arg('--fill').length
       '../',
       '=?utf-8?',
       '\\\\',
+      'h-git\t-',
+      '-HX-O',
+      '??',
+      '//![S',
+      'OPEN("',
+      'select \t',
+      "'\\\\'",
+      'eyJeeeeeeee',
+      ';type=',
+      'github.com:x/',
+      ':/',
+      '"\'',
     ];
 
 type Shape = { name: string; tool: string; input: (fill: string) => Record<string, unknown>; response?: (fill: string) => unknown };

@@ -196,3 +196,20 @@ test('a git push behind global options is still seen in a command that does not 
   assert.ok(a.egressCommands.includes('git push'), a.egressCommands.join(','));
   assert.ok(!analyzeBash(`${'h-git\t-'.repeat(20_000)} "unterminated`).egressCommands.includes('git push'));
 });
+
+test("a file's text is all it gets only when every write to it is one of its texts (counted once, not once a text)", () => {
+  const one = analyzeBash("printf 'x=1' > /tmp/f.env").fileTexts;
+  assert.deepEqual(
+    one.map((f) => [f.path, f.only]),
+    [['/tmp/f.env', true]],
+  );
+  // the same file also written by a command whose text is not known
+  const two = analyzeBash("printf 'x=1' > /tmp/f.env; cp /etc/hosts /tmp/f.env").fileTexts;
+  assert.deepEqual(
+    two.map((f) => [f.path, f.only]),
+    [['/tmp/f.env', false]],
+  );
+  const many = analyzeBash(Array.from({ length: 3000 }, (_, i) => `echo ${i} > /tmp/f${i % 3}`).join('; ')).fileTexts;
+  assert.equal(many.length, 3000);
+  assert.ok(many.every((f) => f.only));
+});

@@ -86,6 +86,12 @@ function substitutedList(word: string): string[] {
  * `maxInput`: characters analysed (default MAX_INPUT). Larger only for a command with the scripts it
  * runs inlined after it (scripts.ts), where each script is bounded on its own.
  */
+function countBy(xs: readonly string[]): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const x of xs) n.set(x, (n.get(x) ?? 0) + 1);
+  return n;
+}
+
 export function analyzeBash(command: string, maxInput = MAX_INPUT): BashAnalysis {
   const acc = newAcc();
   let original = '';
@@ -107,6 +113,8 @@ export function analyzeBash(command: string, maxInput = MAX_INPUT): BashAnalysis
   } catch {
     // the fallback is best effort: the error or limit recorded above already keeps the call from being allowed
   }
+  const writesTo = countBy(acc.writes);
+  const textsTo = countBy(acc.fileTexts.map((f) => f.path));
   const res: BashAnalysis = {
     egress: acc.egressCount > 0,
     egressCommands: uniq(acc.cmds),
@@ -133,10 +141,9 @@ export function analyzeBash(command: string, maxInput = MAX_INPUT): BashAnalysis
           [...acc.sent, ...uniq(acc.pushes.length ? [...acc.payload, ...acc.published] : acc.payload)],
     code: acc.code,
     hereTexts: acc.hereTexts,
-    fileTexts: acc.fileTexts.map((f) => ({
-      ...f,
-      only: acc.writes.filter((w) => w === f.path).length === acc.fileTexts.filter((g) => g.path === f.path).length,
-    })),
+    // a text is all a file gets when every write to the file is one of its texts (counted once, not once a
+    // text: a command of thousands of `tee f` compared every text with every write, quadratic)
+    fileTexts: acc.fileTexts.map((f) => ({ ...f, only: writesTo.get(f.path) === textsTo.get(f.path) })),
   };
   if (acc.errors.length) res.parseError = uniq(acc.errors).join('; ');
   return res;
