@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { writeFileAtomic } from '../fs-atomic.ts';
+import { procStatFields } from '../proc-stat.ts';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { loadConfigFile, setConfigValue, ConfigError } from '../config/index.ts';
@@ -519,12 +520,8 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): the signal reached it
-  }
+  // no /proc (macOS): the signal reached it
+  return procStatFields(pid)?.[0] !== 'Z';
 }
 
 export async function runUninstall(o: UninstallOptions, ctx: UninstallContext): Promise<void> {

@@ -9,8 +9,9 @@
  * the handshake, then serves MCP on the rest of the stream with a LineTransport and a proxy Server.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { socketAlive } from '../transport/listen.ts';
+import { procStatFields } from '../proc-stat.ts';
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -29,15 +30,9 @@ export function ancestorPids(levels = 6): number[] {
   while (pid > 1 && out.length < levels) {
     out.push(pid);
     if (process.platform !== 'linux') break;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      break;
-    }
-    // "pid (comm) state ppid ..." — comm may hold spaces and parentheses: parse after the last ')'
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(rest[1]);
+    const fields = procStatFields(pid);
+    if (!fields) break;
+    const ppid = Number(fields[1]);
     if (!Number.isInteger(ppid) || ppid === pid) break;
     pid = ppid;
   }

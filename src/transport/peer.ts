@@ -5,6 +5,7 @@
  * else's. Undefined where the table cannot be read (other systems) or the connection is not in it.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { procStatFields } from '../proc-stat.ts';
 
 function loopbackHex(addr: string): boolean {
   // /proc/net/tcp: IPv4 as 8 hex digits in host byte order (127.x.x.x → xxxxxx7F on little-endian)
@@ -118,15 +119,7 @@ export function holdsSocket(pid: number, inode: string): boolean {
 
 /** When `pid` started (clock ticks since boot, /proc/<pid>/stat field 22): with the pid, one process for good. Undefined when it is gone. */
 export function processStart(pid: number): string | undefined {
-  let s: string;
-  try {
-    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // the command name (field 2) may hold spaces and parentheses: count from the last ")"
-  const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return rest[19];
+  return procStatFields(pid)?.[19];
 }
 
 /** The program `pid` runs (/proc/<pid>/exe); undefined when it is gone or not ours to read. */
@@ -140,13 +133,7 @@ export function processExe(pid: number): string | undefined {
 
 /** The parent of `pid` (/proc/<pid>/stat field 4); undefined when it is gone. */
 export function processParent(pid: number): number | undefined {
-  let s: string;
-  try {
-    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+  const ppid = Number(procStatFields(pid)?.[1]);
   return Number.isInteger(ppid) ? ppid : undefined;
 }
 
