@@ -105,7 +105,10 @@ export function joinedValues(text: string): number {
   let n = 0;
   // a scheme starts a run and is at most 32 chars: an unbounded one was tried from every position of a long
   // run of letters, to its end (quadratic: a 1 MB run hung the sidecar, found by test/property/hook-fuzz)
-  for (const w of text.replace(/(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/[^/\s?#]+/gi, ' ').split(/[\s&=?/,;|+:#_]+/)) if (w.length > 0 && ++n >= 3) return n;
+  // the values are the runs between separators, counted up to 3 (not split into an array of every word)
+  const rest = text.replace(/(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/[^/\s?#]+/gi, ' ');
+  const value = /[^\s&=?/,;|+:#_]+/g;
+  while (value.exec(rest) !== null) if (++n >= 3) return n;
   return n;
 }
 

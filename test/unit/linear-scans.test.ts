@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { threeWords } from '../../src/engine/engine.ts';
+import { joinedValues, threeWords } from '../../src/engine/engine.ts';
 import { analyzeBash } from '../../src/engine/bash/index.ts';
 import { firstGroup } from '../../src/engine/bash/braces.ts';
 import type { BraceMark } from '../../src/engine/bash/ast.ts';
@@ -212,4 +212,19 @@ test("a file's text is all it gets only when every write to it is one of its tex
   const many = analyzeBash(Array.from({ length: 3000 }, (_, i) => `echo ${i} > /tmp/f${i % 3}`).join('; ')).fileTexts;
   assert.equal(many.length, 3000);
   assert.ok(many.every((f) => f.only));
+});
+
+test('joinedValues counts the runs between separators as splitting on them did, up to 3', () => {
+  const OLD = (text: string): number => {
+    let n = 0;
+    for (const w of text.replace(/(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/[^/\s?#]+/gi, ' ').split(/[\s&=?/,;|+:#_]+/))
+      if (w.length > 0 && ++n >= 3) return n;
+    return n;
+  };
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom('a', 'B', '1', ' ', '&', '=', '?', '/', ':', '_', '.', 'h', 't', 'p', 's'), maxLength: 30 }), (s) => {
+      assert.equal(joinedValues(s), OLD(s), JSON.stringify(s));
+    }),
+    { numRuns: 10_000, seed: 5 },
+  );
 });
