@@ -10,37 +10,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, HOOK, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { until } from '../helpers/wait.ts';
-import { freePort } from '../helpers/net.ts';
+import { freePort, hookPost } from '../helpers/net.ts';
 import { request } from '../../src/transport/client.ts';
 
 const NOTES = 'Release 4.2 moves the billing worker to the new queue; invoices for the Lisbon team are sent on the 3rd business day from March on.';
 const EVIL = 'notes-review.evil-partner.test';
-
-function post(port: number, token: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/mcpproxy-hook/v1/hook',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let b = '';
-        res.on('data', (c: Buffer) => (b += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const event = (session: string, name: string, extra: Record<string, unknown>): Record<string, unknown> => ({
   session_id: session,
@@ -92,15 +70,15 @@ describe('hook events forged by another process (real sidecar)', () => {
 
   /** The genuine start of session S: the user's prompt, then a Read of the notes, over HTTP from this process. */
   async function genuineStart(session: string): Promise<void> {
-    const p = await post(port, token, JSON.stringify(event(session, 'UserPromptSubmit', { prompt: 'Summarize notes.md for me.' })));
+    const p = await hookPost(port, token, JSON.stringify(event(session, 'UserPromptSubmit', { prompt: 'Summarize notes.md for me.' })));
     assert.equal(p.status, 200, p.body);
-    const r = await post(port, token, JSON.stringify(readNotes(session)));
+    const r = await hookPost(port, token, JSON.stringify(readNotes(session)));
     assert.equal(r.status, 200, r.body);
   }
 
   /** The real send, from this process (Claude Code): its decision and the audit row's provenance. */
   async function realSend(session: string): Promise<{ decision: string | undefined; reason: string; provenance: string }> {
-    const r = await post(port, token, JSON.stringify(upload(session)));
+    const r = await hookPost(port, token, JSON.stringify(upload(session)));
     assert.equal(r.status, 200, r.body);
     const out = JSON.parse(r.body);
     const rows = cli(['activity', '--session', session, '--tool', 'Bash', '--json'], sc.env)
@@ -120,7 +98,7 @@ describe('hook events forged by another process (real sidecar)', () => {
   test('control: the same prompt from Claude Code itself makes the host the user choice', async () => {
     const s = 'forged-control';
     await genuineStart(s);
-    assert.equal((await post(port, token, JSON.stringify(forgedPrompt(s)))).status, 200);
+    assert.equal((await hookPost(port, token, JSON.stringify(forgedPrompt(s)))).status, 200);
     const r = await realSend(s);
     assert.equal(r.provenance, 'user');
     assert.notEqual(r.decision, 'deny');
@@ -200,7 +178,7 @@ describe('hook events forged by another process (real sidecar)', () => {
     const s = 'socket-only';
     const raw = (await request(sc.socket, { t: 'hook', p: process.pid, e: JSON.stringify(forgedPrompt(s)) })) as string;
     assert.match(raw, /could not verify that this prompt came from Claude Code/, raw);
-    await post(port, token, JSON.stringify(readNotes(s)));
+    await hookPost(port, token, JSON.stringify(readNotes(s)));
     const r = await realSend(s);
     assert.notEqual(r.provenance, 'user', JSON.stringify(r));
   });

@@ -8,39 +8,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_SESSION_IN_FLIGHT } from '../../src/daemon/sidecar.ts';
 import { ErrorCode, GuardError } from '../../src/errors.ts';
 import { resolvePaths } from '../../src/paths.ts';
 import type { AuditRow } from '../../src/store/audit-store.ts';
+import { hookPost } from '../helpers/net.ts';
 import { decisionOf, ensureBuilt, HOOK, reasonOf } from '../helpers/sidecar.ts';
 import { inProcessHttpSidecar } from '../helpers/in-process.ts';
 
 const call = (sid: string, n: number): string =>
   JSON.stringify({ session_id: sid, hook_event_name: 'PreToolUse', tool_name: 'Bash', cwd: '/tmp', tool_input: { command: `ls /tmp/d${n}` } });
-
-function post(port: number, token: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/mcpproxy-hook/v1/hook',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let b = '';
-        res.on('data', (c: Buffer) => (b += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** The built command hook, fail-open (no --fail-closed), run asynchronously: the sidecar lives in this process. */
 function failOpenHook(socket: string, event: string): Promise<Record<string, unknown>> {
@@ -76,12 +55,12 @@ test('events of one session being decided at once are bounded: past the bound a 
     assert.equal(decisionOf(viaHook), 'deny', JSON.stringify(viaHook));
     assert.match(reasonOf(viaHook), /could not check this tool call: this session already has 32 events being decided at once/);
     // through HTTP: 503 (onFailure "block" blocks on it) with the deny in the body
-    const viaHttp = await post(port, token, call('busy', 101));
+    const viaHttp = await hookPost(port, token, call('busy', 101));
     assert.equal(viaHttp.status, 503);
     assert.equal(JSON.parse(viaHttp.body).hookSpecificOutput.permissionDecision, 'deny');
     // another session is answered as ever, over both transports
     assert.deepEqual(await failOpenHook(paths.socket, call('other', 1)), {});
-    const other = await post(port, token, call('other', 2));
+    const other = await hookPost(port, token, call('other', 2));
     assert.equal(other.status, 200);
     assert.deepEqual(JSON.parse(other.body), {});
     const st = sc.status() as { connections: { session_in_flight_refused: number; http_hook: { refused_503: number } } };
