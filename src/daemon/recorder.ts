@@ -16,8 +16,9 @@
  * its recording work (engine.outputSteps: fingerprint hashes, destinations, structured values) is
  * done in slices after the reply (defer with steps), before it is recorded. A later event waits for
  * that recording as for any other (the sidecar awaits whenPrepared(); flush() finishes the steps at
- * once). An output with a secret held back is prepared, recorded and committed before its answer.
- * The rule binds what was answered: until then the model has not seen the output, so nothing that
+ * once). An output with a secret held back is prepared, recorded and committed before its answer,
+ * but for the destinations it names: noted by the rest of its steps after the reply (after), which a
+ * later event waits for the same way. The rule binds what was answered: until then the model has not seen the output, so nothing that
  * comes meanwhile waits.
  */
 import { createHmac } from 'node:crypto';
@@ -63,6 +64,8 @@ interface Deferred {
   now: number;
   /** recording work still to do before it is recorded (engine.outputSteps), or null */
   steps: Iterator<void> | null;
+  /** the rest of an event recorded already (after): run when its steps are done, instead of recording it */
+  finish?: () => void;
 }
 
 class LatencyRing {
@@ -130,6 +133,17 @@ export class Recorder {
       });
     }
     return { output: postAnswer(ev, null), decision: null, committed: Promise.resolve(undefined) };
+  }
+
+  /**
+   * The rest of the work of an event recorded and answered already (the destinations a held-back output
+   * names: engine.destinationsAfterAnswer), in slices after its reply; `finish` once `steps` are done or
+   * failed. A later decision waits for it as for a deferred recording (whenPrepared, flush).
+   */
+  after(ev: HookEvent, steps: Iterator<void>, finish: () => void): void {
+    this.deferred.push({ ev, source: '', now: 0, steps, finish });
+    if (this.deferred.length > MAX_DEFERRED) this.flush();
+    else this.drive();
   }
 
   /** An answered output's recording work is being done in slices (a later decision waits: whenPrepared). */
@@ -200,7 +214,8 @@ export class Recorder {
   private recordFirst(): void {
     const d = this.deferred.shift() as Deferred;
     try {
-      this.decideNow(d.ev, d.source, d.now, process.hrtime.bigint());
+      if (d.finish) d.finish();
+      else this.decideNow(d.ev, d.source, d.now, process.hrtime.bigint());
     } catch (err) {
       this.log.error(`recording a ${d.ev.hook_event_name} event of session ${d.ev.session_id}: ${(err as Error).message}`);
     }
@@ -219,7 +234,7 @@ export class Recorder {
   /**
    * Run steps of work (a generator) a slice at a time: other events are decided between slices of
    * about SLICE_MS (one step may take longer). Starts after the events that arrived with it.
-   * With `until`, returns between two slices once it is true, the steps not all done.
+   * With `until`, returns once it is true (asked between steps), the steps not all done.
    */
   async inSteps(steps: Iterator<void>, until?: () => boolean): Promise<void> {
     for (;;) {
@@ -228,7 +243,8 @@ export class Recorder {
       if (until?.()) return;
       const t = performance.now();
       let r = steps.next();
-      while (!r.done && performance.now() - t < SLICE_MS) r = steps.next();
+      // (`until` is asked after every step too: steps stop where it says, not at the end of a slice)
+      while (!r.done && !until?.() && performance.now() - t < SLICE_MS) r = steps.next();
       if (r.done) return;
     }
   }

@@ -543,12 +543,20 @@ export class Sidecar {
     // back is recorded (and committed) before the model gets it
     const shown = this.recorder.shown(ev);
     if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http') && !shown) return this.recorder.defer(ev, source, now, steps);
-    // held back: prepared, recorded and committed before its answer (after any output answered before it)
+    // held back: prepared, recorded and committed before its answer (after any output answered before it),
+    // but for the destinations it names (scanning a large output for them is the longest step of all):
+    // those are noted in slices right after the answer, and the next decision waits for them
     if (steps)
       return this.recorder
-        .inSteps(steps)
+        .inSteps(steps, () => this.engine.preparedButDestinations(ev))
         .then(() => this.recorder.whenPrepared())
-        .then(() => this.recorder.decide(ev, source, this.now(), t0, shown));
+        .then(() => {
+          const rest = this.engine.preparedButDestinations(ev);
+          if (rest) this.engine.destinationsAfterAnswer(ev);
+          const r = this.recorder.decide(ev, source, this.now(), t0, shown);
+          if (rest) this.recorder.after(ev, steps, () => this.engine.finishDestinations(ev));
+          return r;
+        });
     // what a git push would publish, read from the repository (without holding up other events) for
     // the engine to judge; decided when the facts are in, after whatever was recorded meanwhile
     const pushes = inspectPushes(ev, process.env.HOME, this.gitLimits);

@@ -131,6 +131,20 @@ export const CHUNK_MIN_TOTAL = 64;
 
 export type { Decision, Finding, RuleId } from './findings.ts';
 
+/** What outputSteps prepared of an output for its recording (post). */
+interface PreparedOutput {
+  /** the destinations it names; undefined until its steps have scanned for them */
+  named: NamedDestinations | undefined;
+  /** the recording leaves the destinations to the rest of its steps, after the answer (destinationsAfterAnswer) */
+  later?: true;
+  structured: TokenSpec[];
+  read: RowsRead;
+  hashed: HashedRow[];
+  prepared: PreparedText[];
+}
+/** Where an output came from, as the destination book notes it. */
+type OutputSource = { label: string; at: number; outside: boolean; project: boolean };
+
 export interface EngineOptions {
   seed: number;
   /** user home, for ~ paths */
@@ -450,14 +464,50 @@ export class FlowEngine {
       prepared.push(yield* prepareTextSteps(this.tracker.hasher, t, dense, sampleMask));
     }
     yield;
-    const named: NamedDestinations = [];
-    yield* outputDestinationSteps(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], named);
     const read: RowsRead = { rows: [] };
     const structured = yield* structuredValueSteps(ev.tool_response, read);
     const hashed: HashedRow[] = [];
     yield* hashRowSteps(this.tracker.hasher, read.rows, hashed);
-    // kept for post() with the event (the recording takes them instead of computing them again)
-    this.preparedOutputs.set(ev, { named, structured, read, hashed, prepared });
+    // kept for post() with the event (the recording takes them instead of computing them again); the
+    // destinations it names come last, and may be noted after the answer (destinationsAfterAnswer)
+    const entry: PreparedOutput = { named: undefined, structured, read, hashed, prepared };
+    this.preparedOutputs.set(ev, entry);
+    yield;
+    const extra = failed && typeof ev.error === 'string' ? [ev.error] : [];
+    const named: NamedDestinations = [];
+    yield* outputDestinationSteps(ev.tool_response, extra, named);
+    const later = this.laterDestinations.get(ev);
+    if (later) {
+      this.laterDestinations.delete(ev);
+      if (later.s.book.noteOutput(ev.tool_response, extra, later.src, named) > 0) later.s.dirty = true;
+    } else entry.named = named;
+  }
+
+  /**
+   * Whether outputSteps has prepared all of the recording but the destinations the output names (the
+   * steps that remain scan the output for them, and may run after the answer: destinationsAfterAnswer).
+   */
+  preparedButDestinations(ev: HookEvent): boolean {
+    return this.preparedOutputs.get(ev)?.named === undefined && this.preparedOutputs.has(ev);
+  }
+
+  /**
+   * The recording of this output (post) leaves the destinations it names to the rest of its outputSteps,
+   * run after its answer; finishDestinations(ev) once they are run (or dropped) makes sure they are noted.
+   * Until then nothing else may be decided (recorder.after: a later decision waits for them).
+   */
+  destinationsAfterAnswer(ev: HookEvent): void {
+    const entry = this.preparedOutputs.get(ev);
+    if (entry && entry.named === undefined) entry.later = true;
+  }
+
+  /** The destinations an output recorded before them names, noted now if its steps did not (they failed or were dropped). */
+  finishDestinations(ev: HookEvent): void {
+    const later = this.laterDestinations.get(ev);
+    if (!later) return;
+    this.laterDestinations.delete(ev);
+    const extra = ev.hook_event_name === 'PostToolUseFailure' && typeof ev.error === 'string' ? [ev.error] : [];
+    if (later.s.book.noteOutput(ev.tool_response, extra, later.src) > 0) later.s.dirty = true;
   }
 
   /**
@@ -478,10 +528,9 @@ export class FlowEngine {
   }
 
   /** What outputSteps computed for an event, until it is recorded. */
-  private readonly preparedOutputs = new WeakMap<
-    HookEvent,
-    { named: NamedDestinations; structured: TokenSpec[]; read: RowsRead; hashed: HashedRow[]; prepared: PreparedText[] }
-  >();
+  private readonly preparedOutputs = new WeakMap<HookEvent, PreparedOutput>();
+  /** Outputs recorded before the destinations they name were scanned (destinationsAfterAnswer): where to note them. */
+  private readonly laterDestinations = new WeakMap<HookEvent, { s: Session; src: OutputSource }>();
 
   private post(ev: HookEvent, tool: string, now: number, failed: boolean): Decision {
     const s = this.tracker.touch(ev.session_id, now);
@@ -517,7 +566,9 @@ export class FlowEngine {
     if (!failed && tool === 'Read') this.noteReadScript(s, ev, input);
     const src = this.outputSource(s, ev, tool, tc, input, bash);
     const prep = this.preparedOutputs.get(ev);
-    if (s.book.noteOutput(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], { label, at: now, ...src }, prep?.named) > 0)
+    // the destinations it names: noted now, or by the rest of its outputSteps after the answer
+    if (prep?.later && prep.named === undefined) this.laterDestinations.set(ev, { s, src: { label, at: now, ...src } });
+    else if (s.book.noteOutput(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], { label, at: now, ...src }, prep?.named) > 0)
       s.dirty = true;
     if (tc.source === 'external') {
       // Untrusted content entered the session. It is not fingerprinted: sending it back out leaks nothing of ours.
