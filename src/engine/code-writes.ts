@@ -979,9 +979,9 @@ function readCode(lang: CodeLang, src: string): CodeEffects {
         const spec = literalOf(lang, args[1]!);
         if (spec === null) fx.writes.push({ op: 'open', path: null });
         else {
-          const m = /^\s*(\+?[<>]{0,2}|\|)?\s*(.*?)\s*(\|)?\s*$/.exec(spec)!;
-          if (m[1] === '|' || m[3] === '|') fx.shells.push(m[2]!);
-          else if (m[1] && /[>+]/.test(m[1])) fx.writes.push({ op: 'open', path: m[2]! });
+          const m = perlOpenSpec(spec);
+          if (m.mode === '|' || m.pipeOut) fx.shells.push(m.path);
+          else if (m.mode && /[>+]/.test(m.mode)) fx.writes.push({ op: 'open', path: m.path });
         }
       }
     } else if (sink.flags !== undefined) {
@@ -1010,4 +1010,18 @@ function readCode(lang: CodeLang, src: string): CodeEffects {
   }
   if (decodes && (fx.opaque.length > 0 || fx.shells.length > 0)) fx.opaque.push('decoded text run as code');
   return fx;
+}
+
+/**
+ * Perl's two-argument open spec (`">file"`, `"| cmd"`, `"cmd |"`): its mode, what it opens, and whether it ends
+ * in a pipe. Trimmed first, then read from each end: as one pattern (blanks, a lazy middle, blanks, an optional
+ * `|`, blanks), a long run of blanks was tried every way, a power of its length.
+ */
+export function perlOpenSpec(spec: string): { mode: string | undefined; path: string; pipeOut: boolean } {
+  const t = spec.trim();
+  const lead = /^(\+?[<>]{0,2}|\|)?\s*/.exec(t)!;
+  let path = t.slice(lead[0].length);
+  const pipeOut = path.endsWith('|');
+  if (pipeOut) path = path.slice(0, -1).trimEnd();
+  return { mode: lead[1], path, pipeOut };
 }

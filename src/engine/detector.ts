@@ -516,7 +516,8 @@ function assignedValueLooksSecret(value: string, name: string, form: AssignmentF
   if (/^[\d.,:]+(?:ms|s|m|h|d|w|y|k|kb|mb|gb)?$/i.test(v)) return false; // number, duration
   if (/\$\{|\{\{|%\(|#\{/.test(v)) return false; // interpolation: not a literal
   if (/^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(v) && !hasDigit(v)) return false; // member access
-  if (/\[[^\]]*\]|\(\?/.test(v) && /[+*?]/.test(v)) return false; // a regular expression
+  // (a class holds no `[`: with any text to a `]`, every `[` of a long run of them was scanned to its end)
+  if (/\[[^\][]*\]|\(\?/.test(v) && /[+*?]/.test(v)) return false; // a regular expression
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\(/.test(v)) return false; // call
   if (/^[A-Z_]+$/.test(v)) return false; // an env-var name, not its value
   if (/^[a-z]+(?:[-_][a-z]+)*$/.test(v) && !(form === 'env' && v.length >= 10)) return false; // plain word(s)

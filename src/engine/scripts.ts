@@ -274,8 +274,10 @@ export function editedText(c: { name: string; argv: string[] }, file: (p: string
   }
   if (!inPlace || scripts.length === 0 || files.length === 0 || !files.some(file)) return null;
   const subs: Array<{ re: RegExp; to: string; global: boolean }> = [];
+  // (split on the separators, then trimmed: `\s*[;\n]\s*` tried a run of blanks with no separator from each of its blanks)
   for (const sc of scripts)
-    for (const part of sc.split(/\s*[;\n]\s*/)) {
+    for (const raw of sc.split(/[;\n]/)) {
+      const part = raw.trim();
       if (part === '') continue;
       const sub = sedSub(part, ere);
       if (!sub) return null;

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { joinedValues, threeWords } from '../../src/engine/engine.ts';
 import { analyzeBash } from '../../src/engine/bash/index.ts';
 import { firstGroup } from '../../src/engine/bash/braces.ts';
+import { perlOpenSpec } from '../../src/engine/code-writes.ts';
 import type { BraceMark } from '../../src/engine/bash/ast.ts';
 import { AUTHENTICATED, mcpHosts, queryValue } from '../../src/engine/destinations.ts';
 import { FlowEngine } from '../../src/engine/engine.ts';
@@ -227,4 +228,34 @@ test('joinedValues counts the runs between separators as splitting on them did, 
     }),
     { numRuns: 10_000, seed: 5 },
   );
+});
+
+test("Perl's open spec is read from its ends as the one pattern read it (no newline in it)", () => {
+  const OLD = /^\s*(\+?[<>]{0,2}|\|)?\s*(.*?)\s*(\|)?\s*$/;
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom(' ', '\t', '|', '<', '>', '+', 'a', 'b', '/'), maxLength: 16 }), (spec) => {
+      const m = OLD.exec(spec) as RegExpExecArray;
+      const n = perlOpenSpec(spec);
+      assert.deepEqual([n.mode, n.path, n.pipeOut], [m[1], m[2], m[3] === '|'], JSON.stringify(spec));
+    }),
+    { numRuns: 20_000, seed: 13 },
+  );
+  assert.equal(perlOpenSpec(`>${'\t'.repeat(50_000)}x${'\t'.repeat(50_000)}`).path, 'x');
+});
+
+test('a regular expression in a value is told by a [class] with no [ in it, as by any [ … ] before', () => {
+  const OLD = /\[[^\]]*\]|\(\?/;
+  const NEW = /\[[^\][]*\]|\(\?/;
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom('[', ']', '(', '?', 'a', '+'), maxLength: 14 }), (v) => {
+      assert.equal(NEW.test(v), OLD.test(v), JSON.stringify(v));
+    }),
+    { numRuns: 20_000, seed: 17 },
+  );
+});
+
+test("Perl's two-argument open in a command: the mode and the path are read with the blanks around them dropped", () => {
+  assert.deepEqual(analyzeBash(`perl -e 'open(F, ">  /tmp/out.txt  "); print F 1'`).writePaths, ['/tmp/out.txt']);
+  assert.deepEqual(analyzeBash(`perl -e 'open(F, "< /etc/hosts")'`).readPaths, ['/etc/hosts']);
+  assert.deepEqual(analyzeBash(`perl -e 'open(F, ">${' '.repeat(240)}/tmp/o${' '.repeat(240)}")'`).writePaths, ['/tmp/o']);
 });

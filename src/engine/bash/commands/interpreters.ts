@@ -315,9 +315,12 @@ export function code(ctx: Ctx, src: string, depth: number): boolean {
       mode = m[2]!.trim();
       p = m[4];
     } else {
-      const mm = /^\s*([+<>|]*)\s*(.*?)\s*$/.exec(m[2]!)!;
-      mode = mm[1]!;
-      p = mm[2]!;
+      // the mode, then the path, blanks around them dropped (trimmed first: as one pattern of blanks, lazy text
+      // and blanks to the end, a long run of blanks was tried every way, a power of its length)
+      const t = m[2]!.trim();
+      const lead = /^([+<>|]*)\s*/.exec(t)!;
+      mode = lead[1]!;
+      p = t.slice(lead[0].length);
     }
     if (mode.includes('|') || p.endsWith('|') || !isPath(p)) continue;
     if (mode.includes('>')) ctx.write(p);
