@@ -131,6 +131,9 @@ export const CHUNK_MIN_TOTAL = 64;
 
 export type { Decision, Finding, RuleId } from './findings.ts';
 
+/** A failed call's error text, which the destination book reads with its output (PostToolUseFailure). */
+const errorTexts = (ev: HookEvent): string[] => (ev.hook_event_name === 'PostToolUseFailure' && typeof ev.error === 'string' ? [ev.error] : []);
+
 /** What outputSteps prepared of an output for its recording (post). */
 interface PreparedOutput {
   /** the destinations it names; undefined until its steps have scanned for them */
@@ -473,14 +476,10 @@ export class FlowEngine {
     const entry: PreparedOutput = { named: undefined, structured, read, hashed, prepared };
     this.preparedOutputs.set(ev, entry);
     yield;
-    const extra = failed && typeof ev.error === 'string' ? [ev.error] : [];
     const named: NamedDestinations = [];
-    yield* outputDestinationSteps(ev.tool_response, extra, named);
-    const later = this.laterDestinations.get(ev);
-    if (later) {
-      this.laterDestinations.delete(ev);
-      if (later.s.book.noteOutput(ev.tool_response, extra, later.src, named) > 0) later.s.dirty = true;
-    } else entry.named = named;
+    yield* outputDestinationSteps(ev.tool_response, errorTexts(ev), named);
+    // recorded already (destinationsAfterAnswer): noted now; else kept for post()
+    if (!this.noteLaterDestinations(ev, named)) entry.named = named;
   }
 
   /**
@@ -488,7 +487,8 @@ export class FlowEngine {
    * steps that remain scan the output for them, and may run after the answer: destinationsAfterAnswer).
    */
   preparedButDestinations(ev: HookEvent): boolean {
-    return this.preparedOutputs.get(ev)?.named === undefined && this.preparedOutputs.has(ev);
+    const entry = this.preparedOutputs.get(ev);
+    return entry !== undefined && entry.named === undefined;
   }
 
   /**
@@ -503,11 +503,19 @@ export class FlowEngine {
 
   /** The destinations an output recorded before them names, noted now if its steps did not (they failed or were dropped). */
   finishDestinations(ev: HookEvent): void {
+    this.noteLaterDestinations(ev);
+  }
+
+  /**
+   * The destinations of an output that post() left for later, noted in its session's book (`named`: as its
+   * steps found them; without, scanned now). False when post() left none for later.
+   */
+  private noteLaterDestinations(ev: HookEvent, named?: NamedDestinations): boolean {
     const later = this.laterDestinations.get(ev);
-    if (!later) return;
+    if (!later) return false;
     this.laterDestinations.delete(ev);
-    const extra = ev.hook_event_name === 'PostToolUseFailure' && typeof ev.error === 'string' ? [ev.error] : [];
-    if (later.s.book.noteOutput(ev.tool_response, extra, later.src) > 0) later.s.dirty = true;
+    if (later.s.book.noteOutput(ev.tool_response, errorTexts(ev), later.src, named) > 0) later.s.dirty = true;
+    return true;
   }
 
   /**
@@ -568,8 +576,7 @@ export class FlowEngine {
     const prep = this.preparedOutputs.get(ev);
     // the destinations it names: noted now, or by the rest of its outputSteps after the answer
     if (prep?.later && prep.named === undefined) this.laterDestinations.set(ev, { s, src: { label, at: now, ...src } });
-    else if (s.book.noteOutput(ev.tool_response, failed && typeof ev.error === 'string' ? [ev.error] : [], { label, at: now, ...src }, prep?.named) > 0)
-      s.dirty = true;
+    else if (s.book.noteOutput(ev.tool_response, errorTexts(ev), { label, at: now, ...src }, prep?.named) > 0) s.dirty = true;
     if (tc.source === 'external') {
       // Untrusted content entered the session. It is not fingerprinted: sending it back out leaks nothing of ours.
       s.sawUntrusted(label, now);
