@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { socketAlive } from '../transport/listen.ts';
-import { procStatFields } from '../proc-stat.ts';
+import { processParent } from '../transport/peer.ts';
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -30,10 +30,8 @@ export function ancestorPids(levels = 6): number[] {
   while (pid > 1 && out.length < levels) {
     out.push(pid);
     if (process.platform !== 'linux') break;
-    const fields = procStatFields(pid);
-    if (!fields) break;
-    const ppid = Number(fields[1]);
-    if (!Number.isInteger(ppid) || ppid === pid) break;
+    const ppid = processParent(pid);
+    if (ppid === undefined || ppid === pid) break;
     pid = ppid;
   }
   return out;

@@ -51,7 +51,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   store: ['store', 'engine', 'errors', 'fs-atomic', 'types'],
   transport: ['transport', 'errors', 'proc-stat'],
   console: ['console', 'transport', 'errors'],
-  'mcp-proxy': ['mcp-proxy', 'transport', 'config', 'engine', 'errors', 'types', 'version', 'proc-stat'],
+  'mcp-proxy': ['mcp-proxy', 'transport', 'config', 'engine', 'errors', 'types', 'version'],
   daemon: [
     'daemon',
     'engine',
