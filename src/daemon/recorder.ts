@@ -18,8 +18,8 @@
  * that recording as for any other (the sidecar awaits whenPrepared(); flush() finishes the steps at
  * once). An output with a secret held back is prepared, recorded and committed before its answer,
  * but for the destinations it names: noted by the rest of its steps after the reply (after), which a
- * later event waits for the same way. The rule binds what was answered: until then the model has not seen the output, so nothing that
- * comes meanwhile waits.
+ * later event waits for the same way. The rule binds what was answered: until then the model has not
+ * seen the output, so nothing that comes meanwhile waits.
  */
 import { createHmac } from 'node:crypto';
 import { claudeOutput } from '../claude/hook-output.ts';

@@ -306,9 +306,9 @@ function extraction(cmd: string, args: string[]): { dirs: string[]; anywhere?: s
 
 /** Settings that switch hooks off, as a nested Claude Code would read them from `--settings '{…}'`. */
 const HOOKS_OFF_SETTINGS = ['disableAllHooks', 'allowManagedHooksOnly', 'strictPluginOnlyCustomization'];
-/** Environment variables that make Claude Code skip the hooks of settings files (--bare sets the first, --safe-mode the second). */
-/** another config dir or home set for the command, where the guard's hooks are not */
+/** Another config dir or home set for the command, where the guard's hooks are not. */
 const CONFIG_DIR_SET = /\b(CLAUDE_CONFIG_DIR|HOME)\s*=/;
+/** Environment variables that make Claude Code skip the hooks of settings files (--bare sets the first, --safe-mode the second). */
 const HOOKS_OFF_ENV = /\bCLAUDE_CODE_(SIMPLE|SAFE_MODE)\s*=\s*['"]?(1|true|yes|on)\b/i;
 
 /**
@@ -494,10 +494,11 @@ export function bashTamper(
   let settings: TamperFinding | undefined;
   const settingsHit = (a: string): TamperFinding => ({ kind: 'settings', what: `rewrite Claude Code's settings (${a}), where the guard's hooks are` });
   let interpreted = false;
+  // whether a scheduling command's texts were judged (crontab: true, at/batch: false): once each, not once a segment
+  const scheduled = new Set<boolean>();
   // a pattern looked for in the whole command is looked for once, not once a segment: a command of
   // 27,000 `| curl` segments scanned its 512 KB 27,000 times (quadratic, found by test/property/hook-fuzz)
   const seen = new Map<RegExp, boolean>();
-  const scheduled = new Set<boolean>();
   const inCommand = (re: RegExp): boolean => {
     let hit = seen.get(re);
     if (hit === undefined) seen.set(re, (hit = re.test(command)));

@@ -82,16 +82,17 @@ function substitutedList(word: string): string[] {
   return f ? [f] : [];
 }
 
-/**
- * `maxInput`: characters analysed (default MAX_INPUT). Larger only for a command with the scripts it
- * runs inlined after it (scripts.ts), where each script is bounded on its own.
- */
+/** How many times each string is in `xs`. */
 function countBy(xs: readonly string[]): Map<string, number> {
   const n = new Map<string, number>();
   for (const x of xs) n.set(x, (n.get(x) ?? 0) + 1);
   return n;
 }
 
+/**
+ * `maxInput`: characters analysed (default MAX_INPUT). Larger only for a command with the scripts it
+ * runs inlined after it (scripts.ts), where each script is bounded on its own.
+ */
 export function analyzeBash(command: string, maxInput = MAX_INPUT): BashAnalysis {
   const acc = newAcc();
   let original = '';
