@@ -12,6 +12,8 @@ export interface Paths {
   pidFile: string;
   tokenFile: string;
   logFile: string;
+  /** the pid of a Claude Code whose starter hook found the sidecar running (a search hint, see HookCallers) */
+  starterHint: string;
   relocated: boolean;
 }
 
@@ -40,6 +42,7 @@ function mk(stateDir: string, configFile: string, relocated: boolean): Paths {
     pidFile: join(stateDir, 'sidecar.pid'),
     tokenFile: join(stateDir, 'http-token'),
     logFile: join(stateDir, 'sidecar.log'),
+    starterHint: join(stateDir, 'starter-hint'),
     relocated,
   };
 }

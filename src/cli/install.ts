@@ -49,11 +49,34 @@ const q = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s
 /** The command Claude Code runs: absolute paths, lean Node start (no TLS CA bundle to load). */
 export function hookCommand(
   phase: 'pre' | 'post' | 'start',
-  opts: { node: string; hook: string; socket: string; deadlineMs: number; failClosed: boolean; autostart?: string; home?: string; httpPort?: number },
+  opts: {
+    node: string;
+    hook: string;
+    socket: string;
+    deadlineMs: number;
+    failClosed: boolean;
+    autostart?: string;
+    home?: string;
+    httpPort?: number;
+    /** start only: the sidecar's pid file, for the shell's check that one runs (no node started when it does) */
+    pidFile?: string;
+    /** start only: where that check leaves its parent's pid (the Claude Code), the hint the node starter's ping gives */
+    hintFile?: string;
+  },
 ): string {
   // the lean start matters per tool event; the SessionStart starter runs once per session and may start the
   // sidecar, which needs the user's CA bundle for HTTPS MCP upstreams: it keeps NODE_EXTRA_CA_CERTS
   const parts = phase === 'start' ? [] : ['NODE_EXTRA_CA_CERTS='];
+  // The starter runs at each session start and each prompt. When the sidecar runs (its socket is there and
+  // the pid in its pid file is alive), the shell's builtins say so and node is not started: ~1 ms instead of
+  // ~45 ms; it leaves its parent's pid (the Claude Code about to post its first HTTP event) where the sidecar
+  // looks when it searches who holds a new connection, as the node starter's ping would have told it. A stale
+  // pid file whose pid another process took would wrongly pass; then the HTTP hooks, which fail closed, block
+  // tool calls (never an allow), and `mcpproxy-hook doctor` says the sidecar is down.
+  if (phase === 'start' && opts.pidFile && opts.hintFile)
+    parts.push(
+      `{ read p <${q(opts.pidFile)} && [ -S ${q(opts.socket)} ] && kill -0 "$p" && umask 077 && echo "$PPID" >${q(opts.hintFile)}; } 2>/dev/null && echo '{}' && exit 0;`,
+    );
   // an autostarted sidecar must find the same state as the one this command was installed for
   if (opts.autostart && opts.home) parts.push(`MCPPROXY_HOOK_HOME=${q(opts.home)}`);
   parts.push('exec', q(opts.node), q(opts.hook), phase, '--socket', q(opts.socket), '--deadline', String(opts.deadlineMs));
@@ -307,6 +330,8 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
         deadlineMs: startDeadline,
         failClosed: false,
         httpPort: cfg.hook.httpPort,
+        pidFile: paths.pidFile,
+        hintFile: paths.starterHint,
         autostart: cli,
         ...(home ? { home } : {}),
       }),

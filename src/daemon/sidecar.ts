@@ -26,7 +26,7 @@ import { AuditStore, MAX_BACKLOG_ROWS } from '../store/audit-store.ts';
 import { checkWal } from '../store/wal-check.ts';
 import { writeFileAtomic } from '../fs-atomic.ts';
 import { SessionStore, type RestoreReport } from '../store/session-store.ts';
-import { ensurePrivateDir, quarantine, readOrCreateKey, readOrCreateToken, StateFileDamaged } from '../store/state-files.ts';
+import { ensurePrivateDir, quarantine, readOrCreateKey, readOrCreateToken, readStarterHint, StateFileDamaged } from '../store/state-files.ts';
 import { HttpHookServer } from '../transport/http-hook-server.ts';
 import { HookCallers, refusedOutput, TRUST_RAISING, untrustedPromptMessage, type Caller } from '../transport/hook-callers.ts';
 import { socketAlive } from '../transport/listen.ts';
@@ -327,6 +327,7 @@ export class Sidecar {
     this.callers = new HookCallers({
       httpHooks: () => this.engine.config.hook.httpPort !== 0,
       onChange: () => this.saveCallersSoon(),
+      hinted: () => readStarterHint(paths.starterHint),
     });
     this.restoreCallers();
     const router = new Router(this, this.log);

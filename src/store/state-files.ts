@@ -105,3 +105,27 @@ export function readOrCreateKey(file: string): Buffer {
 export function readOrCreateToken(file: string): string {
   return readOrCreate(file, 'the HTTP token file', /^[A-Za-z0-9_-]{32,}$/, () => randomBytes(32).toString('base64url'));
 }
+
+/**
+ * The pid the starter hook's shell wrote to `file` (its Claude Code), or undefined: missing, not a regular
+ * file, or not a pid. Reads at most 32 bytes, never follows a symlink (a hint only orders a search).
+ */
+export function readStarterHint(file: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch {
+    return undefined; // no session started while the sidecar ran: nothing hinted
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buf = Buffer.alloc(32);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const pid = Number(buf.toString('latin1', 0, n).trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined; // unreadable: the search goes on without the hint
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -135,6 +135,11 @@ export interface HookCallersOptions {
   perProcess?: number;
   /** a binding was made or dropped (the sidecar saves them, so a restart does not forget) */
   onChange?: () => void;
+  /**
+   * The pid the starter hook's shell left when it found the sidecar running (`starter-hint` in the state
+   * dir: it starts no node to ping with), read when a connection's owner is searched; undefined when none.
+   */
+  hinted?: () => number | undefined;
 }
 
 export class HookCallers {
@@ -333,6 +338,8 @@ export class HookCallers {
     this.scanTimes.push(now);
     this.counts.owner_scans++;
     const t0 = performance.now();
+    const left = this.opts.hinted?.();
+    if (left !== undefined && left !== this.hints[0]) this.hint(left);
     const candidates = this.candidates();
     let r: OwnerSearch;
     try {
