@@ -122,7 +122,26 @@ function under(p: string, dir: string | undefined): boolean {
 const GLOB = /[*?[]/;
 
 /** A shell glob as a regular expression over a whole path (`*` and `?` do not cross `/`, except in find's -path). */
+/** Globs compiled lately (a script's words are tested against every place of the guard's, often the same ones). */
+const globCache = new Map<string, RegExp | null>();
+/** Entries kept, and the longest glob kept: a bounded memo (cleared when full), a long glob is compiled each time. */
+const GLOB_CACHE_ENTRIES = 512;
+const GLOB_CACHE_CHARS = 256;
+
 function globRegex(glob: string, crossSlash = false): RegExp | null {
+  if (glob.length > GLOB_CACHE_CHARS) return compileGlob(glob, crossSlash);
+  const key = crossSlash ? `/${glob}` : `.${glob}`;
+  let re = globCache.get(key);
+  if (re === undefined) {
+    re = compileGlob(glob, crossSlash);
+    if (globCache.size >= GLOB_CACHE_ENTRIES) globCache.clear();
+    globCache.set(key, re);
+  }
+  // a RegExp without the g or y flag keeps no state between test() calls: sharing one is safe
+  return re;
+}
+
+function compileGlob(glob: string, crossSlash: boolean): RegExp | null {
   const any = crossSlash ? '.' : '[^/]';
   let re = '';
   for (let i = 0; i < glob.length; i++) {
