@@ -2121,7 +2121,10 @@ export class FlowEngine {
     const copied = new Set<string>();
     // scripts read whole (for hooks added to the settings): a copy holds the same text, any other write lets it go
     const readCopies = new Set<string>();
+    // what a copy or move writes holds what its source held, never a program's output
+    const copyTargets = new Set<string>();
     for (const c of fileCopies(bash, (p) => this.abs(p, ev))) {
+      for (const to of c.to) copyTargets.add(to);
       for (const to of c.to) {
         s.readScripts.copy(c.from, to);
         readCopies.add(to);
@@ -2146,7 +2149,8 @@ export class FlowEngine {
         // `sed -i 's/\r$//' x.sh`, `dos2unix x.sh`: what an in-place edit makes of a known text is known
         const edited = texts.length === 0 ? this.editedInPlace(s, ev, bash, w) : null;
         if (edited !== null) s.written.set(w, edited);
-        else s.written.changed(w, writer);
+        else if (copyTargets.has(w)) s.written.changed(w, writer);
+        else s.written.produced(w, writer);
       }
     }
     // `echo '[remote "x"] url = …' >> .git/config`, `sed -i … .git/config`: where its pushes go is changed

@@ -40,6 +40,9 @@ export const MAX_WRITTEN_PATH_BYTES = 256 * 1024;
 /** Memory a session's WrittenFiles may hold at most, texts and paths (for the sidecar's per-session reservation). */
 export const WRITTEN_FILES_BYTES = MAX_SCRIPTS_TEXT + MAX_WRITTEN_PATH_BYTES;
 
+/** A file that is a script by its name: what `changed` remembers when a program it cannot see writes a new one. */
+const SCRIPT_NAME = /\.(?:sh|bash|zsh|ksh|fish|py|js|mjs|cjs|ts|rb|pl|php|ps1)$/i;
+
 /** Bytes V8 keeps a string in: one a character, two when any is outside latin-1. */
 const bytesOf = (s: string): number => (/[^\x00-\xff]/.test(s) ? 2 : 1) * s.length;
 
@@ -51,6 +54,8 @@ export type Unread =
   | { why: 'evicted'; bytes: number }
   /** changed after it was written by a command whose output the guard cannot know (sed -i, a program) */
   | { why: 'changed'; by: string }
+  /** a script (by its name) written whole by a command whose output the guard cannot know (`python3 gen.py > x.sh`) */
+  | { why: 'unseen'; by: string }
   /** its text could not be read back after the sidecar restarted */
   | { why: 'restart' };
 
@@ -155,6 +160,17 @@ export class WrittenFiles {
    */
   changed(path: string, by: string): void {
     if (this.files.has(path)) this.put(path, { unread: { why: 'changed', by } });
+  }
+
+  /**
+   * Written whole with what a program printed (`python3 gen.py > x.sh`, `node mk.js | tee run.sh`,
+   * `curl -o get.sh …`): as changed(), and a new script (by its name) is remembered as one the session
+   * made without the guard seeing its text, so a run of it is asked about. A copy (`cp a b`) is not this:
+   * it holds what its source holds (copy(), or a program nobody wrote).
+   */
+  produced(path: string, by: string): void {
+    if (this.files.has(path)) this.changed(path, by);
+    else if (SCRIPT_NAME.test(path)) this.put(path, { unread: { why: 'unseen', by } });
   }
 
   /** `cp a b`, `mv a b`: b holds what a holds, when the session wrote a. */
@@ -396,6 +412,8 @@ export function unreadWords(path: string, u: Unread): string {
       return `${path}, which this session wrote (${kb(u.bytes)}): the session wrote more than the guard keeps the text of (${MAX_SCRIPTS} files, ${kb(MAX_SCRIPTS_TEXT)} in all) and this one was let go`;
     case 'changed':
       return `${path}, which this session wrote and then changed with ${u.by}: what that made of it is not known`;
+    case 'unseen':
+      return `${path}, a script this session made with ${u.by}: what that printed into it is not known`;
     case 'restart':
       return `${path}, which this session wrote: its text could not be read back after the guard's sidecar restarted`;
   }
