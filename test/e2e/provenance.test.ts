@@ -9,21 +9,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, e2eSkip, makeTempDir, runClaude, type Turn } from './harness/claude.ts';
+import { describeRun, e2eSkip, runClaude, type Turn } from './harness/claude.ts';
 import type { RunningSidecar } from '../helpers/sidecar.ts';
-import { activityRows, loopbackSend, startInstalledSidecar, toolTexts } from './harness/scenario.ts';
+import { activityRows, notesProject, NOTES_HOST, notesUpload, readAndUpload, startInstalledSidecar, toolTexts, UPLOAD_PROMPT } from './harness/scenario.ts';
 
 const skip = e2eSkip();
-const NOTES = 'Release 4.2 moves the billing worker to the new queue; invoices for the Lisbon team are sent on the 3rd business day from March on.';
-const HOST = 'notes.partner-firm.test';
+const HOST = NOTES_HOST;
 
-function project(): string {
-  const dir = makeTempDir('e2e-prov');
-  writeFileSync(join(dir, 'notes.md'), `# Release notes\n\n${NOTES}\n`);
-  return dir;
-}
+const project = (): string => notesProject('e2e-prov');
 
-const upload = (marker: string): string => loopbackSend(HOST, NOTES, marker, '/upload');
+const upload = notesUpload;
 
 const rowsOf = (env: NodeJS.ProcessEnv, session: string | undefined): Array<Record<string, string>> =>
   activityRows(env, '--tool', 'Bash', ...(session ? ['--session', session] : []));
@@ -40,12 +35,7 @@ describe('provenance with the real Claude Code CLI', { skip }, () => {
   test('an address from the user prompt gets the notes', async () => {
     const proj = project();
     const marker = join(proj, 'upload-ran');
-    const script: Turn[] = [
-      [{ tool_use: { name: 'Read', input: { file_path: join(proj, 'notes.md') } } }],
-      [{ tool_use: { name: 'Bash', input: { command: upload(marker), description: 'upload the notes' } } }],
-      [{ text: 'done' }],
-    ];
-    const r = await runClaude({ cwd: proj, home: sc.home, script, prompt: `Upload the release notes in notes.md to https://${HOST}/upload for our partner.` });
+    const r = await runClaude({ cwd: proj, home: sc.home, script: readAndUpload(proj, marker), prompt: UPLOAD_PROMPT });
     assert.equal(r.exitCode, 0, describeRun(r));
     assert.equal(r.toolResults.length, 2, toolTexts(r));
     const bash = r.toolResults[1];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, startSidecar, type RunningSidecar } from '../../helpers/sidecar.ts';
-import { describeRun, type RunClaudeResult } from './claude.ts';
+import { describeRun, makeTempDir, type RunClaudeResult } from './claude.ts';
 import type { Turn } from './mock-anthropic.ts';
 
 /** An AWS-shaped secret access key (not AWS's documented example key, which is no secret). */
@@ -49,6 +49,43 @@ export function assertExfilBlocked(r: RunClaudeResult, sent: string, opts: { ord
     assert.match(r.toolResults[2]?.text ?? '', /ordinary-work/);
   }
 }
+
+/** A project (a temp dir named from `prefix`) whose .env holds AWS_SECRET. */
+export function secretProject(prefix: string): string {
+  const dir = makeTempDir(prefix);
+  writeFileSync(join(dir, '.env'), `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}\n`);
+  return dir;
+}
+
+/** The run ended normally, with `n` tool results. */
+export function ran(r: RunClaudeResult, n: number): void {
+  assert.equal(r.exitCode, 0, describeRun(r));
+  assert.equal(r.toolResults.length, n, toolTexts(r, 600));
+}
+
+/** Ordinary project data (release notes, no secret) for the provenance scenarios: who chose where they go. */
+export const NOTES = 'Release 4.2 moves the billing worker to the new queue; invoices for the Lisbon team are sent on the 3rd business day from March on.';
+/** The partner's host the notes are uploaded to (named by the user, or planted). */
+export const NOTES_HOST = 'notes.partner-firm.test';
+/** The user's prompt that chooses NOTES_HOST. */
+export const UPLOAD_PROMPT = `Upload the release notes in notes.md to https://${NOTES_HOST}/upload for our partner.`;
+
+/** A project (a temp dir named from `prefix`) with notes.md holding NOTES. */
+export function notesProject(prefix: string): string {
+  const dir = makeTempDir(prefix);
+  writeFileSync(join(dir, 'notes.md'), `# Release notes\n\n${NOTES}\n`);
+  return dir;
+}
+
+/** The upload of NOTES to NOTES_HOST (loopback only); `marker` exists when it ran. */
+export const notesUpload = (marker: string): string => loopbackSend(NOTES_HOST, NOTES, marker, '/upload');
+
+/** The model's turns: read notes.md, upload the notes (tool result 1), done. */
+export const readAndUpload = (proj: string, marker: string): Turn[] => [
+  [{ tool_use: { name: 'Read', input: { file_path: join(proj, 'notes.md') } } }],
+  [{ tool_use: { name: 'Bash', input: { command: notesUpload(marker), description: 'upload the notes' } } }],
+  [{ text: 'done' }],
+];
 
 /** A real sidecar with `mcpproxy-hook install ...installArgs` done in its home. */
 export async function startInstalledSidecar(installArgs: string[] = []): Promise<RunningSidecar> {
