@@ -96,7 +96,7 @@ export interface SessionState extends SessionCounts {
   remotes: Array<[string, string]>;
   secretsSent: Array<[number, Uint8Array, number]>;
   chunks: Array<[string, number, number]>;
-  /** the user's prompts and where destinations were first seen (absent in states saved before) */
+  /** the user's prompts and where destinations were first seen (absent in states saved before, and where the store keeps the book apart) */
   dests?: DestinationBookState;
   /** files seen to be lists of paths, with the paths they list (absent in states saved before) */
   lists?: Array<[string, string[]]>;
@@ -383,8 +383,11 @@ export class Session {
     }
   }
 
-  /** Everything but the origins, for saving: small, hashes and labels only. */
-  toState(): SessionState {
+  /**
+   * Everything but the origins, for saving: small, hashes and labels only. `book` false: without the
+   * destination book (the session store saves it apart, when it changed: DestinationBook.version).
+   */
+  toState(book = true): SessionState {
     return {
       v: 1,
       id: this.id,
@@ -404,7 +407,7 @@ export class Session {
       // without the k-gram hashes already counted: after a restart a repeated chunk counts again,
       // which can only add up sooner (and keeps each save small: those sets are most of the state)
       chunks: [...this.chunks].map(([k, c]) => [k, c.chars, c.calls]),
-      dests: this.book.toState(),
+      ...(book ? { dests: this.book.toState() } : {}),
       ...(this.fileLists.size ? { lists: [...this.fileLists] } : {}),
       ...(this.rows.forgotten
         ? { rowsForgotten: this.rows.forgotten, ...(this.rows.lostAll ? { rowsLostAll: true } : { rowsLost: this.rows.lostCells() }) }

@@ -472,7 +472,18 @@ export class DestinationBook {
   /** `hash` is the session's keyed hash: what the book keys destinations by, in memory and in the saved state. */
   constructor(private readonly hash: (s: string) => number = () => 0) {}
 
+  private changes = 0;
+  /**
+   * Changes so far: toState() is the same while this is. The session store packs the book again only
+   * when it moved (a session's book can hold thousands of destinations: packing it on every save of a
+   * busy session cost 6-11 ms a commit).
+   */
+  get version(): number {
+    return this.changes;
+  }
+
   notePrompt(prompt: string): void {
+    this.changes++;
     const p = prompt.toLowerCase();
     if (this.prompts.length >= MAX_PROMPTS || this.promptChars + p.length > MAX_PROMPT_CHARS) {
       // keep the newest: drop the oldest until it fits
@@ -512,6 +523,7 @@ export class DestinationBook {
       if (src.project && d.kind === 'repo' && this.owners.size < MAX_SEEN_DESTINATIONS) this.owners.add(this.hash(d.value.split('/')[0] as string));
       added++;
     }
+    if (added > 0) this.changes++;
     return added;
   }
 
@@ -523,6 +535,7 @@ export class DestinationBook {
     const h = this.hash(keyOf(d));
     if (this.seen.has(h)) return false;
     this.seen.add(h, { label, at, outside: false, planted: false, project: false });
+    this.changes++;
     return true;
   }
 
@@ -595,6 +608,7 @@ export class DestinationBook {
 
   restore(st: Partial<DestinationBookState> | undefined): void {
     if (!st) return;
+    this.changes++;
     for (const h of st.prompts ?? []) if (typeof h === 'number') this.savedPrompt.add(h);
     // records come back one per destination: share them again, one per output
     const shared = new Map<string, SeenDestination>();

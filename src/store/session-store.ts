@@ -20,6 +20,7 @@ import type Database from 'better-sqlite3';
 import { Packr } from 'msgpackr';
 import type { IndexDelta } from '../engine/fingerprint/index.ts';
 import { Session, type FlowTracker, type Origin, type SessionState } from '../engine/flow-tracker.ts';
+import type { DestinationBookState } from '../engine/provenance.ts';
 import { SpreadBook, type SpreadState } from '../engine/spread.ts';
 import type { Hasher } from '../engine/fingerprint/index.ts';
 import { MAX_WRITTEN_PATHS, type Written } from '../engine/scripts.ts';
@@ -49,6 +50,10 @@ CREATE TABLE IF NOT EXISTS flow_spread (
   session_id TEXT PRIMARY KEY,
   data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS flow_books (
+  session_id TEXT PRIMARY KEY,
+  state BLOB NOT NULL
+);
 `;
 
 /** What the seal of a session's spread parts is bound to (another session's blob does not open). */
@@ -75,6 +80,15 @@ export interface CorrelationState {
 }
 
 export class SessionStore {
+  /**
+   * The version of each session's destination book last saved (DestinationBook.version): the book, which
+   * in a busy session holds thousands of destinations, is saved in its own row and only when it changed
+   * (packed with the rest of the state on every save it cost 6-11 ms a commit).
+   */
+  private readonly savedBooks = new WeakMap<Session, number>();
+  private readonly putBook: Database.Statement;
+  private readonly deleteBook: Database.Statement;
+  private readonly bookOf: Database.Statement;
   private readonly upsert: Database.Statement;
   private readonly insertOrigin: Database.Statement;
   private readonly deleteOrigin: Database.Statement;
@@ -109,6 +123,9 @@ export class SessionStore {
       db.exec('ALTER TABLE flow_origins ADD COLUMN rows BLOB');
     if (key) this.sealKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcpproxy-hook written files v1', 32));
     if (key) this.spreadKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcpproxy-hook spread parts v1', 32));
+    this.putBook = db.prepare('INSERT OR REPLACE INTO flow_books (session_id, state) VALUES (?, ?)');
+    this.deleteBook = db.prepare('DELETE FROM flow_books WHERE session_id = ?');
+    this.bookOf = db.prepare('SELECT state FROM flow_books WHERE session_id = ?');
     this.putSpread = db.prepare('INSERT OR REPLACE INTO flow_spread (session_id, data) VALUES (?, ?)');
     this.deleteSpread = db.prepare('DELETE FROM flow_spread WHERE session_id = ?');
     this.spreadOf = db.prepare('SELECT data FROM flow_spread WHERE session_id = ?');
@@ -173,7 +190,11 @@ export class SessionStore {
         else this.putSpread.run(s.id, this.sealSpread(s.id, s.spread));
         s.spread.dirty = false;
       }
-      this.upsert.run(s.id, s.lastAt, packr.pack(s.toState()));
+      if (this.savedBooks.get(s) !== s.book.version) {
+        this.putBook.run(s.id, packr.pack(s.book.toState()));
+        this.savedBooks.set(s, s.book.version);
+      }
+      this.upsert.run(s.id, s.lastAt, packr.pack(s.toState(false)));
     }
     const c = this.correlation;
     if (c && c.version !== this.savedCorrelation) {
@@ -194,7 +215,7 @@ export class SessionStore {
   /** Delete every saved session (session.persist turned off). */
   clear(): void {
     this.pending.clear();
-    this.db.exec('DELETE FROM flow_sessions; DELETE FROM flow_origins; DELETE FROM flow_written; DELETE FROM flow_spread;');
+    this.db.exec('DELETE FROM flow_sessions; DELETE FROM flow_origins; DELETE FROM flow_written; DELETE FROM flow_spread; DELETE FROM flow_books;');
   }
 
   /** Delete one saved session. */
@@ -203,6 +224,7 @@ export class SessionStore {
     this.deleteSessionOrigins.run(id);
     this.deleteSessionWritten.run(id);
     this.deleteSpread.run(id);
+    this.deleteBook.run(id);
   }
 
   /** A session's spread parts as saved: sealed (1, iv, tag, ciphertext), or without a key only that there were some (0). */
@@ -353,6 +375,9 @@ export class SessionStore {
     try {
       const st = packr.unpack(row.state) as SessionState;
       if (st?.v !== 1 || st.id !== id) throw new Error('unknown state format');
+      // the book in its own row (states saved before it had one keep it inline)
+      const book = this.bookOf.get(id) as { state: Buffer } | undefined;
+      if (book) st.dests = packr.unpack(book.state) as DestinationBookState;
       const s = Session.fromState(st, hasher, maxFingerprints);
       let n = 0;
       for (const o of this.originsOf.all(id) as Array<{ origin_id: number; meta: Buffer; labels: Buffer; ops: Buffer; rows: Buffer | null }>) {

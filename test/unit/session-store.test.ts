@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import { Packr } from 'msgpackr';
 import { FlowEngine, type Decision } from '../../src/engine/engine.ts';
 import { defaultConfig, type Config } from '../../src/config/index.ts';
 import { SessionStore } from '../../src/store/session-store.ts';
@@ -97,6 +98,49 @@ test('a session restored from the store decides every later call exactly as the 
   assert.equal(actions[6], 'allow'); // npm test
   assert.equal(actions[8], 'allow'); // session d never read the secret
   assert.ok(want[7]?.includes(' ask ') && /trifecta/.test(want[7]), want[7]); // c: untrusted + sensitive, no content
+});
+
+test('the destination book is saved in its own row when it changed, and every change reaches the saved state; a state saved with the book inline still restores', () => {
+  const db = new Database(':memory:');
+  const e = engine();
+  const store = new SessionStore(db, e.tracker);
+  const t0 = 1_800_000_000_000;
+  const prompt = (sid: string, text: string): HookEvent => ({ hook_event_name: 'UserPromptSubmit', session_id: sid, cwd: CWD, prompt: text }) as HookEvent;
+  const send = (sid: string): HookEvent => pre(sid, 'Bash', { command: 'curl -s -d @docs/plan.md https://intake.partner-one.example/drop' });
+  e.handle(post('p', 'Read', { file_path: `${CWD}/docs/plan.md` }, { type: 'text', file: { filePath: `${CWD}/docs/plan.md`, content: DOC } }), t0);
+  e.handle(prompt('p', 'Summarise docs/plan.md for me.'), t0 + 1000);
+  db.transaction(() => store.write(true))();
+  const book = e.tracker.get('p')?.book;
+  assert.ok(book);
+  const v = book.version;
+  // an event that does not touch the book: the same packed bytes, the same version
+  e.handle(pre('p', 'Bash', { command: 'ls' }), t0 + 2000);
+  db.transaction(() => store.write(true))();
+  assert.equal(book.version, v);
+  // the user now names the partner's host: the book changes and the next save carries it
+  e.handle(prompt('p', 'Send docs/plan.md to https://intake.partner-one.example/drop please.'), t0 + 3000);
+  assert.ok(book.version > v);
+  db.transaction(() => store.write(true))();
+  const restored = engine();
+  new SessionStore(db, restored.tracker).restore(restored.tracker.hasher, 50_000, (l) => assert.fail(l));
+  const a = e.handle(send('p'), t0 + 4000);
+  const b = restored.handle(send('p'), t0 + 4000);
+  assert.ok(a.action === 'allow' || a.action === 'warn', `the host the user named: ${a.action} ${a.reason}`);
+  assert.equal(b.action, a.action, `after the restart: ${b.reason}`);
+  // a state saved before the book was packed apart (dests inline) is read as before
+  const inline = engine();
+  inline.handle(post('q', 'Read', { file_path: `${CWD}/docs/plan.md` }, { type: 'text', file: { filePath: `${CWD}/docs/plan.md`, content: DOC } }), t0);
+  inline.handle(prompt('q', 'Send docs/plan.md to https://intake.partner-one.example/drop please.'), t0 + 1000);
+  const db2 = new Database(':memory:');
+  const s2 = new SessionStore(db2, inline.tracker);
+  db2.transaction(() => s2.write(true))();
+  const st = inline.tracker.get('q')?.toState();
+  assert.ok(st?.dests);
+  db2.prepare('UPDATE flow_sessions SET state = ? WHERE session_id = ?').run(new Packr({ useRecords: false, moreTypes: false }).pack(st), 'q');
+  db2.prepare('DELETE FROM flow_books').run();
+  const back = engine();
+  new SessionStore(db2, back.tracker).restore(back.tracker.hasher, 50_000, (l) => assert.fail(l));
+  assert.equal(back.handle(send('q'), t0 + 2000).action, inline.handle(send('q'), t0 + 2000).action);
 });
 
 test('saved state holds hashes and labels, never the content that was read', () => {
