@@ -48,6 +48,9 @@ export interface HttpHookOptions {
   maxInFlightPerConnection?: number;
   /** the uid of the process at the other end of a connection (default: the kernel's socket table, Linux) */
   peerUid?: (sock: Socket) => number | undefined;
+  /** the clock of the loop-stall check, in ms (default performance.now), and its timer's period (default LOOP_TICK_MS): tests */
+  clock?: () => number;
+  loopTickMs?: number;
 }
 
 export const DEFAULT_HTTP_CONNECTIONS = 256;
@@ -55,6 +58,21 @@ export const DEFAULT_HTTP_UNAUTHENTICATED = 32;
 /** Claude Code sends its request as soon as it connects; a connection with no valid token by then is not a hook. */
 export const AUTH_DEADLINE_MS = 2000;
 export const MAX_IN_FLIGHT_PER_CONNECTION = 16;
+/**
+ * How often a timer notes that the event loop runs, and how stale that note may be before a request is
+ * taken to have waited in the kernel while the loop did not run (the sidecar stopped, or its loop held):
+ * then its answer waits one poll, so that a client that gave up meanwhile is seen to have gone. Claude
+ * Code gives up after its hook timeout, at least 2 s (config hook.timeoutSeconds): a wait it could have
+ * given up in is always longer than LOOP_STALE_MS.
+ */
+export const LOOP_TICK_MS = 500;
+export const LOOP_STALE_MS = 1500;
+/**
+ * After the timer finds it did not run for LOOP_STALE_MS, how long answers still wait one poll: a process
+ * continued after SIGSTOP may run its timers before it reads what waited in the kernel (epoll_wait is
+ * interrupted by the signal), so the timer can note the hold before the request is read.
+ */
+export const STALL_WINDOW_MS = 1000;
 
 export interface HttpHookStats {
   /** open connections: authenticated, and not (yet) */
@@ -94,8 +112,14 @@ export class HttpHookServer {
    * pool has free until their request comes (a burst of parallel tool calls) or their deadline passes
    */
   private readonly burst = new Set<Socket>();
+  /** when the loop-tick timer last ran (clock()), when it last found it had not run for LOOP_STALE_MS, and the timer */
+  private lastTick = 0;
+  private stallEnded = Number.NEGATIVE_INFINITY;
+  private ticker?: NodeJS.Timeout;
+  private readonly clock: () => number;
 
   constructor(private readonly opts: HttpHookOptions) {
+    this.clock = opts.clock ?? (() => performance.now());
     this.auth = new ConnectionPool(opts.maxConnections ?? DEFAULT_HTTP_CONNECTIONS);
     this.unauth = new ConnectionPool(opts.maxUnauthenticated ?? DEFAULT_HTTP_UNAUTHENTICATED);
   }
@@ -161,6 +185,13 @@ export class HttpHookServer {
       }
       this.admit(sock);
     });
+    this.lastTick = this.clock();
+    this.ticker = setInterval(() => {
+      const t = this.clock();
+      if (t - this.lastTick > LOOP_STALE_MS) this.stallEnded = t;
+      this.lastTick = t;
+    }, this.opts.loopTickMs ?? LOOP_TICK_MS);
+    this.ticker.unref();
     srv.requestTimeout = 10_000;
     srv.headersTimeout = 5_000;
     srv.keepAliveTimeout = 5_000;
@@ -257,8 +288,10 @@ export class HttpHookServer {
       }
       // A client that gave up while the sidecar was stopped or its loop held (SIGSTOP, a long pause):
       // its request and its close waited in the kernel together, and the close is read one poll after
-      // the request, when a quick decision would already be written out. Let one poll run first.
-      await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
+      // the request, when a quick decision would already be written out. Then (the loop-tick timer has
+      // not run for a while) let one poll run first. Otherwise answer at once: the poll would also run
+      // the work queued to come after the answer (the recording of an output, in slices) before it.
+      if (this.loopWasStalled()) await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
       // Claude Code gave up (its hook timeout) and closed the connection while we decided: nobody
       // gets this answer, and the row must not say the hook acted on it
       if (res.destroyed || !req.socket.writable) {
@@ -276,7 +309,17 @@ export class HttpHookServer {
     });
   }
 
+  /**
+   * The process was stopped, or its loop held, for over LOOP_STALE_MS until just now: the loop-tick timer
+   * has not run since, or it found so less than STALL_WINDOW_MS ago.
+   */
+  loopWasStalled(): boolean {
+    const t = this.clock();
+    return t - this.lastTick > LOOP_STALE_MS || t - this.stallEnded < STALL_WINDOW_MS;
+  }
+
   close(): Promise<void> {
+    clearInterval(this.ticker);
     return new Promise((resolve) => {
       if (!this.server) return resolve();
       for (const s of [...this.auth.sockets(), ...this.unauth.sockets(), ...this.burst]) s.destroy();
