@@ -14,6 +14,8 @@ export interface Paths {
   logFile: string;
   /** the pid of a Claude Code whose starter hook found the sidecar running (a search hint, see HookCallers) */
   starterHint: string;
+  /** the port the HTTP hook endpoint listens on, while it does (the starter hook's check that the sidecar answers HTTP hooks) */
+  httpListening: string;
   relocated: boolean;
 }
 
@@ -43,6 +45,7 @@ function mk(stateDir: string, configFile: string, relocated: boolean): Paths {
     tokenFile: join(stateDir, 'http-token'),
     logFile: join(stateDir, 'sidecar.log'),
     starterHint: join(stateDir, 'starter-hint'),
+    httpListening: join(stateDir, 'http-listening'),
     relocated,
   };
 }

@@ -62,6 +62,8 @@ export function hookCommand(
     pidFile?: string;
     /** start only: where that check leaves its parent's pid (the Claude Code), the hint the node starter's ping gives */
     hintFile?: string;
+    /** start only: the file holding the port the HTTP hook endpoint listens on (httpPort must be in it) */
+    httpFile?: string;
   },
 ): string {
   // the lean start matters per tool event; the SessionStart starter runs once per session and may start the
@@ -73,10 +75,14 @@ export function hookCommand(
   // looks when it searches who holds a new connection, as the node starter's ping would have told it. A stale
   // pid file whose pid another process took would wrongly pass; then the HTTP hooks, which fail closed, block
   // tool calls (never an allow), and `mcpproxy-hook doctor` says the sidecar is down.
-  if (phase === 'start' && opts.pidFile && opts.hintFile)
+  // With HTTP hooks, the endpoint must listen on their port too (the sidecar keeps its port in a file while
+  // it does): a sidecar whose port failed is left to the node starter, which tells the user.
+  if (phase === 'start' && opts.pidFile && opts.hintFile) {
+    const http = opts.httpPort && opts.httpFile ? ` && read h <${q(opts.httpFile)} && [ "$h" = ${opts.httpPort} ]` : '';
     parts.push(
-      `{ read p <${q(opts.pidFile)} && [ -S ${q(opts.socket)} ] && kill -0 "$p" && umask 077 && echo "$PPID" >${q(opts.hintFile)}; } 2>/dev/null && echo '{}' && exit 0;`,
+      `{ read p <${q(opts.pidFile)} && [ -S ${q(opts.socket)} ] && kill -0 "$p"${http} && umask 077 && echo "$PPID" >${q(opts.hintFile)}; } 2>/dev/null && echo '{}' && exit 0;`,
     );
+  }
   // an autostarted sidecar must find the same state as the one this command was installed for
   if (opts.autostart && opts.home) parts.push(`MCPPROXY_HOOK_HOME=${q(opts.home)}`);
   parts.push('exec', q(opts.node), q(opts.hook), phase, '--socket', q(opts.socket), '--deadline', String(opts.deadlineMs));
@@ -332,6 +338,7 @@ export async function runInstall(o: InstallOptions, ctx: InstallContext): Promis
         httpPort: cfg.hook.httpPort,
         pidFile: paths.pidFile,
         hintFile: paths.starterHint,
+        httpFile: paths.httpListening,
         autostart: cli,
         ...(home ? { home } : {}),
       }),

@@ -774,6 +774,7 @@ export class Sidecar {
     const want = this.engine.config.hook.httpPort;
     if (this.http && this.http.port === want) return;
     if (this.http) {
+      this.httpListening(null);
       await this.http.close();
       this.http = undefined;
     }
@@ -794,10 +795,25 @@ export class Sidecar {
     try {
       await srv.listen();
       this.http = srv;
+      this.httpListening(srv.port);
       this.log.info(`HTTP hook endpoint on http://127.0.0.1:${srv.port}/mcpproxy-hook/v1/hook`);
     } catch (e) {
       this.httpError = `cannot listen on 127.0.0.1:${want}: ${(e as Error).message}`;
       this.log.warn(`${this.httpError}; HTTP hooks will fail open until hook.httpPort is fixed`);
+    }
+  }
+
+  /**
+   * `http-listening` holds the HTTP hook endpoint's port while it listens (null: removed). The starter
+   * hook's shell checks it (with the pid file and the socket) before it answers without starting node:
+   * a sidecar whose port failed is left to the node starter, which says what is wrong.
+   */
+  private httpListening(port: number | null): void {
+    try {
+      if (port === null) unlinkSync(this.paths.httpListening);
+      else writeFileAtomic(this.paths.httpListening, `${port}\n`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn(`${this.paths.httpListening}: ${(e as Error).message}`);
     }
   }
 
@@ -890,7 +906,7 @@ export class Sidecar {
     if (this.callersSave) clearTimeout(this.callersSave);
     this.saveCallers();
     this.audit.close();
-    for (const f of [this.paths.socket, this.paths.pidFile]) {
+    for (const f of [this.paths.socket, this.paths.pidFile, this.paths.httpListening]) {
       try {
         unlinkSync(f);
       } catch {

@@ -1,7 +1,8 @@
 /** Integration: the HTTP hook endpoint of a real sidecar — same decisions as the command hook, guarded. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cli, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
 import { until } from '../helpers/wait.ts';
@@ -91,4 +92,36 @@ describe('HTTP hook endpoint', () => {
     assert.equal(post2.status, 500);
     assert.equal(JSON.parse(post2.body).hookSpecificOutput, undefined, 'after the fact there is nothing to deny');
   });
+});
+
+test("http-listening holds the endpoint's port while it listens (the starter hook's check), is gone when it stops listening and when the sidecar stops, and is never written for a port it could not take", async () => {
+  const port = await freePort();
+  const sc = await startSidecar({ config: { hook: { httpPort: port } } });
+  const file = join(sc.stateDir, 'http-listening');
+  try {
+    await until('the endpoint listens', () => JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.http_hook?.port === port);
+    assert.equal(readFileSync(file, 'utf8'), `${port}\n`);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    // HTTP hooks turned off in the config: the file goes with the listener
+    writeFileSync(join(sc.stateDir, 'config.json'), JSON.stringify({ hook: { httpPort: 0 } }));
+    await until('the endpoint stops after the reload', () => !existsSync(file));
+  } finally {
+    await sc.stop();
+  }
+  assert.equal(existsSync(file), false);
+  // a port another process holds: the sidecar runs without the endpoint, and without the file
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  const taken = (holder.address() as { port: number }).port;
+  const other = await startSidecar({ config: { hook: { httpPort: taken } } });
+  try {
+    await until('status says why the endpoint is not there', () =>
+      /cannot listen/.test(JSON.stringify(JSON.parse(cli(['status', '--json'], other.env).stdout).sidecar)),
+    );
+    assert.equal(existsSync(join(other.stateDir, 'http-listening')), false);
+  } finally {
+    await other.cleanup();
+    holder.close();
+    await sc.cleanup();
+  }
 });

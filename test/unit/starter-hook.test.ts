@@ -15,7 +15,7 @@ import { hookCommand } from '../../src/cli/install.ts';
 import { readStarterHint } from '../../src/store/state-files.ts';
 import { HookCallers, type ProcFacts } from '../../src/transport/hook-callers.ts';
 
-function setup(): { dir: string; cmd: string; pidFile: string; socket: string; hint: string; cleanup: () => void } {
+function setup(): { dir: string; cmd: string; pidFile: string; socket: string; hint: string; httpFile: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'mph-start-'));
   // a stand-in for node: prints what it was asked to run, as the real starter would have been run
   const fakeNode = join(dir, 'node');
@@ -24,6 +24,7 @@ function setup(): { dir: string; cmd: string; pidFile: string; socket: string; h
   const pidFile = join(dir, 'sidecar.pid');
   const socket = join(dir, 'sidecar.sock');
   const hint = join(dir, 'starter-hint');
+  const httpFile = join(dir, 'http-listening');
   const cmd = hookCommand('start', {
     node: fakeNode,
     hook: join(dir, 'hook.cjs'),
@@ -34,8 +35,9 @@ function setup(): { dir: string; cmd: string; pidFile: string; socket: string; h
     autostart: join(dir, 'cli.js'),
     pidFile,
     hintFile: hint,
+    httpFile,
   });
-  return { dir, cmd, pidFile, socket, hint, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, cmd, pidFile, socket, hint, httpFile, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Run the command as Claude Code does (through sh -c), from a parent whose pid we know (another sh). */
@@ -47,12 +49,13 @@ function runAsClaude(cmd: string): { stdout: string; parent: number } {
   return { stdout: r.stdout.slice(0, m.index), parent: Number(m[1]) };
 }
 
-test('starter: a running sidecar (socket there, pid alive) is answered by the shell, no node, and its parent pid is left as the hint', async () => {
+test("starter: a running sidecar (socket there, pid alive, its HTTP endpoint on the hooks' port) is answered by the shell, no node, and its parent pid is left as the hint", async () => {
   const s = setup();
   const srv = createServer();
   try {
     await new Promise<void>((r) => srv.listen(s.socket, r));
     writeFileSync(s.pidFile, `${process.pid}\n`);
+    writeFileSync(s.httpFile, '1234\n');
     const { stdout, parent } = runAsClaude(s.cmd);
     assert.equal(stdout.trim(), '{}');
     assert.equal(readFileSync(s.hint, 'utf8').trim(), String(parent));
@@ -64,7 +67,7 @@ test('starter: a running sidecar (socket there, pid alive) is answered by the sh
   }
 });
 
-test('starter: no socket, a dead pid, or no pid file: the node starter runs (it starts the sidecar), and no hint is left', async () => {
+test("starter: no socket, a dead pid, no pid file, or no HTTP endpoint on the hooks' port: the node starter runs (it starts the sidecar, or says what is wrong), and no hint is left", async () => {
   const s = setup();
   const srv = createServer();
   try {
@@ -81,6 +84,11 @@ test('starter: no socket, a dead pid, or no pid file: the node starter runs (it 
     assert.match(runAsClaude(s.cmd).stdout, /^node-started /);
     // a pid file that holds no pid: node
     writeFileSync(s.pidFile, 'garbage\n');
+    assert.match(runAsClaude(s.cmd).stdout, /^node-started /);
+    // the sidecar runs, but its HTTP endpoint does not listen (no file), or on another port: node
+    writeFileSync(s.pidFile, `${process.pid}\n`);
+    assert.match(runAsClaude(s.cmd).stdout, /^node-started /);
+    writeFileSync(s.httpFile, '4321\n');
     assert.match(runAsClaude(s.cmd).stdout, /^node-started /);
     assert.equal(existsSync(s.hint), false);
   } finally {
