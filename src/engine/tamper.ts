@@ -121,13 +121,13 @@ function under(p: string, dir: string | undefined): boolean {
 
 const GLOB = /[*?[]/;
 
-/** A shell glob as a regular expression over a whole path (`*` and `?` do not cross `/`, except in find's -path). */
 /** Globs compiled lately (a script's words are tested against every place of the guard's, often the same ones). */
 const globCache = new Map<string, RegExp | null>();
 /** Entries kept, and the longest glob kept: a bounded memo (cleared when full), a long glob is compiled each time. */
 const GLOB_CACHE_ENTRIES = 512;
 const GLOB_CACHE_CHARS = 256;
 
+/** A shell glob as a regular expression over a whole path (`*` and `?` do not cross `/`, except in find's -path). */
 function globRegex(glob: string, crossSlash = false): RegExp | null {
   if (glob.length > GLOB_CACHE_CHARS) return compileGlob(glob, crossSlash);
   const key = crossSlash ? `/${glob}` : `.${glob}`;

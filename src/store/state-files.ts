@@ -107,25 +107,17 @@ export function readOrCreateToken(file: string): string {
 }
 
 /**
- * The pid the starter hook's shell wrote to `file` (its Claude Code), or undefined: missing, not a regular
- * file, or not a pid. Reads at most 32 bytes, never follows a symlink (a hint only orders a search).
+ * The pid the starter hook's shell wrote to `file` (its Claude Code), or undefined: missing, not a small
+ * regular file (readSmall: a symlink is not followed), or not a pid. A hint only orders a search, so a
+ * file that cannot be used is passed over, not reported.
  */
 export function readStarterHint(file: string): number | undefined {
-  let fd: number;
+  let text: string | undefined;
   try {
-    fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+    text = readSmall(file, 'the starter hint');
   } catch {
-    return undefined; // no session started while the sidecar ran: nothing hinted
+    return undefined;
   }
-  try {
-    if (!fstatSync(fd).isFile()) return undefined;
-    const buf = Buffer.alloc(32);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const pid = Number(buf.toString('latin1', 0, n).trim());
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
-  } catch {
-    return undefined; // unreadable: the search goes on without the hint
-  } finally {
-    closeSync(fd);
-  }
+  const pid = Number(text?.trim());
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }

@@ -16,6 +16,8 @@ function loopbackHex(addr: string): boolean {
   return false;
 }
 
+const TCP_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
+
 /** The kernel's TCP socket tables (IPv4, IPv6) as text; a table that cannot be read is left out. */
 function socketTables(): string[] {
   const out: string[] = [];
@@ -25,8 +27,6 @@ function socketTables(): string[] {
   }
   return out;
 }
-
-const TCP_TABLES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
 
 /**
  * One socket table as text, or undefined when it cannot be read (IPv6 off). A read walks the kernel's
