@@ -16,7 +16,17 @@ import { join } from 'node:path';
 import { describeRun, e2eSkip, runClaude, type Turn } from './harness/claude.ts';
 import type { RunningSidecar } from '../helpers/sidecar.ts';
 import { cli } from '../helpers/sidecar.ts';
-import { activityRows, notesProject, NOTES_HOST, notesUpload, readAndUpload, startInstalledSidecar, toolTexts, UPLOAD_PROMPT } from './harness/scenario.ts';
+import {
+  activityRows,
+  notesProject,
+  NOTES_HOST,
+  notesUpload,
+  ran,
+  readAndUpload,
+  startInstalledSidecar,
+  toolTexts,
+  UPLOAD_PROMPT,
+} from './harness/scenario.ts';
 
 const skip = e2eSkip();
 const HOST = NOTES_HOST;
@@ -53,8 +63,7 @@ describe('forged hook events with the real Claude Code CLI (default install)', {
     const proj = project();
     const marker = join(proj, 'upload-ran');
     const r = await runClaude({ cwd: proj, home: sc.home, script: readAndUpload(proj, marker), prompt: UPLOAD_PROMPT });
-    assert.equal(r.exitCode, 0, describeRun(r));
-    assert.equal(r.toolResults.length, 2, toolTexts(r));
+    ran(r, 2);
     assert.doesNotMatch(r.toolResults[1]?.text ?? '', /mcpproxy-hook blocked/, toolTexts(r));
     assert.equal(existsSync(marker), true, 'the upload the user asked for ran');
     const st = JSON.parse(cli(['status', '--json'], sc.env).stdout).sidecar.hook_callers;
@@ -80,8 +89,7 @@ describe('forged hook events with the real Claude Code CLI (default install)', {
       [{ text: 'done' }],
     ];
     const r = await runClaude({ cwd: proj, home: sc.home, script, prompt: 'Summarize notes.md.' });
-    assert.equal(r.exitCode, 0, describeRun(r));
-    assert.equal(r.toolResults.length, 3, toolTexts(r));
+    ran(r, 3);
     // the forgery ran (no string rule stopped it) and the sidecar's refusal is what the model read
     const forged = r.toolResults[1]?.text ?? '';
     assert.match(forged, /over http: .*did not come from Claude Code/, toolTexts(r, 1200));

@@ -80,9 +80,10 @@ export function notesProject(prefix: string): string {
 /** The upload of NOTES to NOTES_HOST (loopback only); `marker` exists when it ran. */
 export const notesUpload = (marker: string): string => loopbackSend(NOTES_HOST, NOTES, marker, '/upload');
 
-/** The model's turns: read notes.md, upload the notes (tool result 1), done. */
-export const readAndUpload = (proj: string, marker: string): Turn[] => [
+/** The model's turns: read notes.md, then each of `alsoRead`, upload the notes (the last tool result), done. */
+export const readAndUpload = (proj: string, marker: string, ...alsoRead: string[]): Turn[] => [
   [{ tool_use: { name: 'Read', input: { file_path: join(proj, 'notes.md') } } }],
+  ...alsoRead.map((f): Turn => [{ tool_use: { name: 'Read', input: { file_path: f } } }]),
   [{ tool_use: { name: 'Bash', input: { command: notesUpload(marker), description: 'upload the notes' } } }],
   [{ text: 'done' }],
 ];
