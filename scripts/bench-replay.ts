@@ -106,7 +106,8 @@ async function main(): Promise<void> {
     const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(procStatus)?.[1] ?? NaN) * 1024;
     const split = rssSplit(procStatus);
     const s = [...times].sort((a, b) => a - b);
-    // the sidecar's own time per event (audit rows' latency_us): the decision, without IPC and scheduling
+    // the sidecar's own time per event (audit rows' latency_us): the decision, without IPC and scheduling (a
+    // PostToolUse answered {} before its recording: the recording's time; one with a secret held back: the time to its answer)
     const db = new Database(join(sc.stateDir, 'audit.db'), { readonly: true });
     const rows = db.prepare('SELECT session_id, event, tool, latency_us FROM decisions WHERE session_id LIKE ?').all('replay-%') as Array<{
       session_id: string;

@@ -85,10 +85,15 @@ export function statusText(s: StatusInput, ui: Ui): string {
     lines.push(
       `Sessions tracked: ${sc.sessions_tracked}${lim?.max !== undefined ? ` (at most ${lim.max} at once${lim.byMemory ? ': what the memory budget holds with each session full' : ''})` : ''}`,
     );
-    const saved = sc.saved_state as { sessions: number; origins: number; restored_at_start: { sessions: number; origins: number; broken: number } } | null;
+    const saved = sc.saved_state as {
+      sessions: number;
+      origins: number;
+      restored_at_start: { sessions: number; origins: number; broken: number; outputs?: { recorded: number; unreadable: number } };
+    } | null;
+    const outs = saved?.restored_at_start.outputs;
     lines.push(
       saved
-        ? `Saved across restarts: ${saved.sessions} session(s), ${saved.origins} origin(s) (restored at start: ${saved.restored_at_start.sessions} session(s), ${saved.restored_at_start.origins} origin(s)${saved.restored_at_start.broken ? `, ${saved.restored_at_start.broken} unreadable and dropped` : ''})`
+        ? `Saved across restarts: ${saved.sessions} session(s), ${saved.origins} origin(s) (restored at start: ${saved.restored_at_start.sessions} session(s), ${saved.restored_at_start.origins} origin(s)${saved.restored_at_start.broken ? `, ${saved.restored_at_start.broken} unreadable and dropped` : ''}${outs ? `; ${outs.recorded} output(s) answered before the stop and recorded at start${outs.unreadable ? `, ${outs.unreadable} that could not be opened (see the log)` : ''}` : ''})`
         : 'Saved across restarts: off (session.persist is false: a restart forgets open sessions)',
     );
     lines.push(latencyLine(sc.latency as { count: number; p50_us: number; p99_us: number } | undefined));

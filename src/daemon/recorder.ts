@@ -12,14 +12,16 @@
  *
  * A large output (sidecar.ts LARGE_OUTPUT_BYTES) needs only the detector's scan of its texts before
  * its answer (what redaction holds back); that scan is done in steps (inSteps, engine.scanSteps),
- * other events decided between them. With nothing held back it is answered then, and the rest of
- * its recording work (engine.outputSteps: fingerprint hashes, destinations, structured values) is
- * done in slices after the reply (defer with steps), before it is recorded. A later event waits for
- * that recording as for any other (the sidecar awaits whenPrepared(); flush() finishes the steps at
- * once). An output with a secret held back is prepared, recorded and committed before its answer,
- * but for the destinations it names: noted by the rest of its steps after the reply (after), which a
- * later event waits for the same way. The rule binds what was answered: until then the model has not
- * seen the output, so nothing that comes meanwhile waits.
+ * other events decided between them. It is answered then, and the rest of its recording work
+ * (engine.outputSteps: fingerprint hashes, destinations, structured values) is done in slices after
+ * the reply (defer with steps), before it is recorded. A later event waits for that recording as for
+ * any other (the sidecar awaits whenPrepared(); flush() finishes the steps at once). The rule binds
+ * what was answered: until then the model has not seen the output, so nothing that comes meanwhile waits.
+ *
+ * An output whose answer holds a secret back (redaction) is answered the same way, once the sidecar has
+ * journaled it (SessionStore.journal: committed before the answer, so a crash before its recording does
+ * not lose what the session read; recorded at the next start). Its answer is not {}: `recorded` gives the
+ * row once it is written, to mark it undelivered when the hook had given up.
  */
 import { createHmac } from 'node:crypto';
 import { claudeOutput } from '../claude/hook-output.ts';
@@ -41,6 +43,24 @@ export interface Evaluated {
   output: Record<string, unknown>;
   decision: Decision | null;
   committed: Promise<number | undefined>;
+  /** a deferred PostToolUse whose answer is not {} (a secret held back): its row's id once it is recorded and committed */
+  recorded?: Promise<number | undefined>;
+}
+
+/**
+ * What to run when the reply to `r` does not reach its hook: mark its row undelivered (`mark`), now
+ * when it is committed (`rowId`), or once it is recorded (a held-back output answered first). None
+ * for an answer of {} recorded later (it decides nothing).
+ */
+export function onUndelivered(r: Evaluated, rowId: number | undefined, mark: (rowId: number) => void): (() => void) | undefined {
+  if (rowId !== undefined) return () => mark(rowId);
+  const later = r.recorded;
+  if (!later) return undefined;
+  return () => {
+    void later.then((id) => {
+      if (id !== undefined) mark(id);
+    });
+  };
 }
 
 /** Events that record what a tool returned: answered first ({}) and recorded after, unless the answer holds back a secret (then recorded first). */
@@ -64,8 +84,22 @@ interface Deferred {
   now: number;
   /** recording work still to do before it is recorded (engine.outputSteps), or null */
   steps: Iterator<void> | null;
-  /** the rest of an event recorded already (after): run when its steps are done, instead of recording it */
-  finish?: () => void;
+  /** once it is recorded (or its recording failed): the row's commit, for Evaluated.recorded */
+  recorded?: (committed: Promise<number | undefined>) => void;
+  /** once it is recorded (or its recording failed), before the commit (the journal entry goes with it) */
+  onRecorded?: () => void;
+  /** µs from its arrival to its answer, when the answer was not {}: its row's latency (what the hook waited for) */
+  answeredUs?: number;
+}
+
+/** A PostToolUse whose answer holds a secret back (deferred like any other; see the file comment). */
+export interface HeldBack {
+  /** what the model gets instead of the output */
+  shown: Rewrite;
+  /** when the event arrived (its row's latency runs from here to the answer) */
+  t0: bigint;
+  /** once it is recorded (e.g. its journal entry goes with that commit) */
+  onRecorded?: () => void;
 }
 
 class LatencyRing {
@@ -119,10 +153,24 @@ export class Recorder {
   /**
    * Answer a PostToolUse now; record it right after the reply has gone out (see the file comment).
    * With `steps` (engine.outputSteps of a large output), those are run in slices first, other work
-   * in between, and it is recorded when they are done (or when something flushes).
+   * in between, and it is recorded when they are done (or when something flushes). `held`: its answer
+   * holds a secret back.
    */
-  defer(ev: HookEvent, source: string, now: number, steps: Iterator<void> | null = null): Evaluated {
-    this.deferred.push({ ev, source, now, steps });
+  defer(ev: HookEvent, source: string, now: number, steps: Iterator<void> | null = null, held?: HeldBack): Evaluated {
+    const d: Deferred = { ev, source, now, steps };
+    let recorded: Promise<number | undefined> | undefined;
+    if (held) {
+      if (held.onRecorded) d.onRecorded = held.onRecorded;
+      recorded = new Promise((resolve) => (d.recorded = (c) => resolve(c.catch(() => undefined))));
+    }
+    const answer: Evaluated = {
+      output: postAnswer(ev, held?.shown ?? null),
+      decision: null,
+      committed: Promise.resolve(undefined),
+      ...(recorded ? { recorded } : {}),
+    };
+    if (held) d.answeredUs = Number(process.hrtime.bigint() - held.t0) / 1000;
+    this.deferred.push(d);
     if (this.deferred.length > MAX_DEFERRED) this.flush();
     else if (steps) this.drive();
     else if (!this.scheduled) {
@@ -132,18 +180,7 @@ export class Recorder {
         this.recordReady();
       });
     }
-    return { output: postAnswer(ev, null), decision: null, committed: Promise.resolve(undefined) };
-  }
-
-  /**
-   * The rest of the work of an event recorded and answered already (the destinations a held-back output
-   * names: engine.destinationsAfterAnswer), in slices after its reply; `finish` once `steps` are done or
-   * failed. A later decision waits for it as for a deferred recording (whenPrepared, flush).
-   */
-  after(ev: HookEvent, steps: Iterator<void>, finish: () => void): void {
-    this.deferred.push({ ev, source: '', now: 0, steps, finish });
-    if (this.deferred.length > MAX_DEFERRED) this.flush();
-    else this.drive();
+    return answer;
   }
 
   /** An answered output's recording work is being done in slices (a later decision waits: whenPrepared). */
@@ -213,11 +250,14 @@ export class Recorder {
 
   private recordFirst(): void {
     const d = this.deferred.shift() as Deferred;
+    let committed: Promise<number | undefined> = Promise.resolve(undefined);
     try {
-      if (d.finish) d.finish();
-      else this.decideNow(d.ev, d.source, d.now, process.hrtime.bigint());
+      committed = this.decideNow(d.ev, d.source, d.now, process.hrtime.bigint(), null, d.answeredUs).committed;
     } catch (err) {
       this.log.error(`recording a ${d.ev.hook_event_name} event of session ${d.ev.session_id}: ${(err as Error).message}`);
+    } finally {
+      d.onRecorded?.();
+      d.recorded?.(committed);
     }
   }
 
@@ -348,7 +388,15 @@ export class Recorder {
     }
   }
 
-  private decideNow(ev: HookEvent, source: string, now: number, t0: bigint, shown: Rewrite | null = null): Evaluated & { decision: Decision } {
+  /** `answeredUs`: the latency to record instead of this call's own (a held-back output answered before it is recorded) */
+  private decideNow(
+    ev: HookEvent,
+    source: string,
+    now: number,
+    t0: bigint,
+    shown: Rewrite | null = null,
+    answeredUs?: number,
+  ): Evaluated & { decision: Decision } {
     // a session saved before a restart is read back on its first event, before anything decides
     this.loadSaved?.(ev.session_id);
     // a file writer's placeholders are turned back into the real values: the engine judges what will run
@@ -370,7 +418,7 @@ export class Recorder {
     // a placeholder that cannot be put back is refused even then (it would write the placeholder text)
     const { decision: d, rewrite } = withRestore(judged, restore);
     const output = claudeOutput(d, shown ?? rewrite);
-    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    const us = answeredUs ?? Number(process.hrtime.bigint() - t0) / 1000;
     this.latency.add(us);
     const row: AuditRow = {
       ts: now,

@@ -10,7 +10,7 @@
 import { codeOf, ErrorCode, GuardError, messageOf } from '../errors.ts';
 import { BadEvent, publicDecision } from './events.ts';
 import type { Logger } from './logger.ts';
-import type { Evaluated } from './recorder.ts';
+import { onUndelivered, type Evaluated } from './recorder.ts';
 import { VERSION } from '../version.ts';
 import { eventOf, wireMessageSchema } from './wire.ts';
 import type { ConnInfo } from '../transport/socket-server.ts';
@@ -62,7 +62,8 @@ export class Router {
         case 'hook': {
           const r = await this.target.evaluate(eventOf(m.e), 'hook', m.p, SOCKET);
           const rowId = await r.committed;
-          if (conn && rowId !== undefined) conn.undelivered = () => this.target.undelivered(rowId);
+          const undelivered = conn && onUndelivered(r, rowId, (id) => this.target.undelivered(id));
+          if (conn && undelivered) conn.undelivered = undelivered;
           return JSON.stringify(r.output);
         }
         case 'evaluate': {

@@ -43,7 +43,7 @@ import { McpHost } from './mcp-host.ts';
 import { memoryLimit, Reclaimer, SESSION_MEMORY_SHARE } from './memory.ts';
 import { DEFAULT_GIT_LIMITS, inspectPushes, type GitReadLimits } from './git-objects.ts';
 import { readSettingsFile } from './settings-file.ts';
-import { RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
+import { onUndelivered, RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
 import { ScanThread, scanWorkerEntry } from './scan-thread.ts';
 import { Redactor } from '../engine/redaction.ts';
 import { Router } from './router.ts';
@@ -180,6 +180,7 @@ export class Sidecar {
   /** events refused because their session had MAX_SESSION_IN_FLIGHT being decided */
   private inFlightRefused = 0;
   private lastInFlightLog = 0;
+  private lastJournalLog = 0;
   /** who sent each hook event: Claude Code's own hook call, or another process speaking as it (hook-callers.ts) */
   readonly callers: HookCallers;
   private callersSave?: NodeJS.Timeout;
@@ -417,17 +418,16 @@ export class Sidecar {
     if (recordOnly) {
       // a large output: what its answer needs (the detector's scan, for what redaction holds back) is
       // done in steps, letting other events be decided between them; the rest of the work of recording
-      // it (engine.outputSteps) in slices after the answer, or before it when a secret is held back
-      // (recorder.ts). Until it is answered it binds nothing (the model has not seen it), so nothing
-      // waits for it either
+      // it (engine.outputSteps) in slices after the answer (recorder.ts). Until it is answered it binds
+      // nothing (the model has not seen it), so nothing waits for it either
       if (raw.length >= LARGE_OUTPUT_BYTES && (source === 'hook' || source === 'http')) {
-        if (!this.redactor.on) return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev));
+        if (!this.redactor.on) return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev), raw);
         // the detector's scan on the worker thread (scan-thread.ts) while this thread prepares the
         // output's fingerprints; when the worker cannot, this thread scans first, as before
         const scanning = this.scanThread.scan(this.engine.scannedTexts(ev));
         if (!scanning) {
           await this.recorder.inSteps(this.engine.scanSteps(ev));
-          return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev));
+          return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev), raw);
         }
         const steps = this.engine.outputSteps(ev, false);
         let scanned = false;
@@ -438,9 +438,9 @@ export class Sidecar {
         await this.recorder.inSteps(steps, () => scanned);
         // the worker failed meanwhile: scanned here (the rest of the preparation is left in `steps`)
         if (!(await settled)) await this.recorder.inSteps(this.engine.scanSteps(ev));
-        return this.evaluateParsed(ev, source, this.now(), t0, clientPid, steps);
+        return this.evaluateParsed(ev, source, this.now(), t0, clientPid, steps, raw);
       }
-      return this.evaluateParsed(ev, source, now, t0, clientPid);
+      return this.evaluateParsed(ev, source, now, t0, clientPid, undefined, raw);
     }
     this.inFlight.set(ev.session_id, busy + 1);
     const done = (): void => {
@@ -530,34 +530,37 @@ export class Sidecar {
 
   /**
    * Decided before it returns, except a push (a promise of its decision once git has been read) and a
-   * large output with a secret held back (prepared in steps first). `steps`: a large output's
-   * recording work (engine.outputSteps), done after its answer, or before it when it holds a secret back.
+   * large output (prepared in steps first). A hook's PostToolUse is answered before it is recorded
+   * (`steps`: a large output's recording work, engine.outputSteps, done after the answer).
    */
-  private evaluateParsed(ev: HookEvent, source: string, now: number, t0: bigint, clientPid?: number, steps?: Iterator<void>): Evaluated | Promise<Evaluated> {
+  private evaluateParsed(
+    ev: HookEvent,
+    source: string,
+    now: number,
+    t0: bigint,
+    clientPid?: number,
+    steps?: Iterator<void>,
+    raw?: Buffer | string,
+  ): Evaluated | Promise<Evaluated> {
     if (clientPid !== undefined) this.correlator.notePid(clientPid, ev.session_id, now);
     if (ev.hook_event_name === 'PreToolUse' && typeof ev.tool_name === 'string' && isProxiedTool(ev.tool_name)) {
       this.correlator.notePending(canonicalToolName(ev.tool_name), ev.tool_input, ev.session_id, now);
     }
     this.noteSource(ev.session_id, 'hook');
-    // redaction.mode secrets: the output the model gets instead, scanned before the answer. With nothing
-    // held back the answer is {} and the recording comes after it, as ever; an output with a secret held
-    // back is recorded (and committed) before the model gets it
+    // redaction.mode secrets: the output the model gets instead, scanned before the answer. Answered
+    // first and recorded after it either way; one with a secret held back is journaled before its
+    // answer (kept sealed until its recording is committed), so a crash in between does not lose what
+    // the session read: the next start records it
     const shown = this.recorder.shown(ev);
-    if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http') && !shown) return this.recorder.defer(ev, source, now, steps);
-    // held back: prepared, recorded and committed before its answer (after any output answered before it),
-    // but for the destinations it names (scanning a large output for them is the longest step of all):
-    // those are noted in slices right after the answer, and the next decision waits for them
-    if (steps)
-      return this.recorder
-        .inSteps(steps, () => this.engine.preparedButDestinations(ev))
-        .then(() => this.recorder.whenPrepared())
-        .then(() => {
-          const rest = this.engine.preparedButDestinations(ev);
-          if (rest) this.engine.destinationsAfterAnswer(ev);
-          const r = this.recorder.decide(ev, source, this.now(), t0, shown);
-          if (rest) this.recorder.after(ev, steps, () => this.engine.finishDestinations(ev));
-          return r;
-        });
+    if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http')) {
+      if (!shown) return this.recorder.defer(ev, source, now, steps ?? null);
+      const seq = raw !== undefined ? this.journal(ev, now, source, raw) : null;
+      return this.recorder.defer(ev, source, now, steps ?? null, {
+        shown,
+        t0,
+        ...(seq !== null ? { onRecorded: () => this.sessionStore.journaled(seq) } : {}),
+      });
+    }
     // what a git push would publish, read from the repository (without holding up other events) for
     // the engine to judge; decided when the facts are in, after whatever was recorded meanwhile
     const pushes = inspectPushes(ev, process.env.HOME, this.gitLimits);
@@ -786,7 +789,8 @@ export class Sidecar {
       evaluate: async (raw, caller) => {
         const r = await this.evaluate(raw, 'http', undefined, caller);
         const rowId = await r.committed;
-        return { output: r.output, ...(rowId !== undefined ? { undelivered: () => this.undelivered(rowId) } : {}) };
+        const undelivered = onUndelivered(r, rowId, (id) => this.undelivered(id));
+        return { output: r.output, ...(undelivered ? { undelivered } : {}) };
       },
       onError: (what, err) => this.log.warn(`${what}: ${(err as Error).message}`),
       maxConnections: this.budgets.httpAuthenticated,
@@ -817,6 +821,50 @@ export class Sidecar {
     }
   }
 
+  /**
+   * Journal an answered output before its answer (SessionStore.journal): its sequence number, or null
+   * when it is not kept (recording off, or it cannot be written: then, as for any output, a crash
+   * before its recording loses it; said in the log).
+   */
+  private journal(ev: HookEvent, now: number, source: string, raw: Buffer | string): number | null {
+    try {
+      return this.sessionStore.journal(ev.session_id, now, source, typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
+    } catch (e) {
+      if (now - this.lastJournalLog > 60_000) {
+        this.lastJournalLog = now;
+        this.log.warn(
+          `cannot keep an output with a secret held back until it is recorded (${(e as Error).message}): it is answered and recorded as usual, but a crash before its recording would lose what the session read`,
+        );
+      }
+      return null;
+    }
+  }
+
+  /** Answered outputs that the last stop or crash kept from being recorded (journaled): recorded now, before any event. */
+  private recordJournaled(): void {
+    const { events, unreadable } = this.sessionStore.readJournal((l) => this.log.error(l));
+    let recorded = 0;
+    for (const j of events) {
+      try {
+        const ev = parseEvent(j.raw);
+        if (ev.session_id !== j.sessionId) throw new Error('its session is not the one it was kept for');
+        this.recorder.decide(ev, j.source, j.at, process.hrtime.bigint());
+        recorded++;
+      } catch (e) {
+        this.log.error(
+          `an output answered in session ${JSON.stringify(j.sessionId.slice(0, 80))} before the last stop cannot be recorded (${(e as Error).message}): that session does not know what it held`,
+        );
+      } finally {
+        this.sessionStore.journaled(j.seq);
+      }
+    }
+    this.audit.flush();
+    if (recorded + unreadable > 0) {
+      this.restored = { ...this.restored, outputs: { recorded, unreadable } };
+      if (recorded) this.log.info(`recorded ${recorded} output(s) answered before the last stop and not recorded then`);
+    }
+  }
+
   /** Put back the sessions saved before the last stop or crash; close those idle for too long. */
   private restoreSessions(): void {
     const cfg = this.engine.config.session;
@@ -840,6 +888,7 @@ export class Sidecar {
         `restored ${this.restored.sessions} session(s) with ${this.restored.origins} origin(s) in ${ms.toFixed(1)} ms${this.restored.broken ? `; ${this.restored.broken} could not be read` : ''} (their ids: each session is read back on its first event)`,
       );
     }
+    this.recordJournaled();
     this.housekeeping();
   }
 

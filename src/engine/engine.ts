@@ -138,15 +138,11 @@ const errorTexts = (ev: HookEvent): string[] => (ev.hook_event_name === 'PostToo
 interface PreparedOutput {
   /** the destinations it names; undefined until its steps have scanned for them */
   named: NamedDestinations | undefined;
-  /** the recording leaves the destinations to the rest of its steps, after the answer (destinationsAfterAnswer) */
-  later?: true;
   structured: TokenSpec[];
   read: RowsRead;
   hashed: HashedRow[];
   prepared: PreparedText[];
 }
-/** Where an output came from, as the destination book notes it. */
-type OutputSource = { label: string; at: number; outside: boolean; project: boolean };
 
 export interface EngineOptions {
   seed: number;
@@ -472,50 +468,13 @@ export class FlowEngine {
     const hashed: HashedRow[] = [];
     yield* hashRowSteps(this.tracker.hasher, read.rows, hashed);
     // kept for post() with the event (the recording takes them instead of computing them again); the
-    // destinations it names come last, and may be noted after the answer (destinationsAfterAnswer)
+    // destinations it names come last (post() scans for them itself when its steps did not get there)
     const entry: PreparedOutput = { named: undefined, structured, read, hashed, prepared };
     this.preparedOutputs.set(ev, entry);
     yield;
     const named: NamedDestinations = [];
     yield* outputDestinationSteps(ev.tool_response, errorTexts(ev), named);
-    // recorded already (destinationsAfterAnswer): noted now; else kept for post()
-    if (!this.noteLaterDestinations(ev, named)) entry.named = named;
-  }
-
-  /**
-   * Whether outputSteps has prepared all of the recording but the destinations the output names (the
-   * steps that remain scan the output for them, and may run after the answer: destinationsAfterAnswer).
-   */
-  preparedButDestinations(ev: HookEvent): boolean {
-    const entry = this.preparedOutputs.get(ev);
-    return entry !== undefined && entry.named === undefined;
-  }
-
-  /**
-   * The recording of this output (post) leaves the destinations it names to the rest of its outputSteps,
-   * run after its answer; finishDestinations(ev) once they are run (or dropped) makes sure they are noted.
-   * Until then nothing else may be decided (recorder.after: a later decision waits for them).
-   */
-  destinationsAfterAnswer(ev: HookEvent): void {
-    const entry = this.preparedOutputs.get(ev);
-    if (entry && entry.named === undefined) entry.later = true;
-  }
-
-  /** The destinations an output recorded before them names, noted now if its steps did not (they failed or were dropped). */
-  finishDestinations(ev: HookEvent): void {
-    this.noteLaterDestinations(ev);
-  }
-
-  /**
-   * The destinations of an output that post() left for later, noted in its session's book (`named`: as its
-   * steps found them; without, scanned now). False when post() left none for later.
-   */
-  private noteLaterDestinations(ev: HookEvent, named?: NamedDestinations): boolean {
-    const later = this.laterDestinations.get(ev);
-    if (!later) return false;
-    this.laterDestinations.delete(ev);
-    if (later.s.book.noteOutput(ev.tool_response, errorTexts(ev), later.src, named) > 0) later.s.dirty = true;
-    return true;
+    entry.named = named;
   }
 
   /**
@@ -537,8 +496,6 @@ export class FlowEngine {
 
   /** What outputSteps computed for an event, until it is recorded. */
   private readonly preparedOutputs = new WeakMap<HookEvent, PreparedOutput>();
-  /** Outputs recorded before the destinations they name were scanned (destinationsAfterAnswer): where to note them. */
-  private readonly laterDestinations = new WeakMap<HookEvent, { s: Session; src: OutputSource }>();
 
   private post(ev: HookEvent, tool: string, now: number, failed: boolean): Decision {
     const s = this.tracker.touch(ev.session_id, now);
@@ -574,9 +531,8 @@ export class FlowEngine {
     if (!failed && tool === 'Read') this.noteReadScript(s, ev, input);
     const src = this.outputSource(s, ev, tool, tc, input, bash);
     const prep = this.preparedOutputs.get(ev);
-    // the destinations it names: noted now, or by the rest of its outputSteps after the answer
-    if (prep?.later && prep.named === undefined) this.laterDestinations.set(ev, { s, src: { label, at: now, ...src } });
-    else if (s.book.noteOutput(ev.tool_response, errorTexts(ev), { label, at: now, ...src }, prep?.named) > 0) s.dirty = true;
+    // the destinations it names (as its outputSteps found them, or scanned now)
+    if (s.book.noteOutput(ev.tool_response, errorTexts(ev), { label, at: now, ...src }, prep?.named) > 0) s.dirty = true;
     if (tc.source === 'external') {
       // Untrusted content entered the session. It is not fingerprinted: sending it back out leaks nothing of ours.
       s.sawUntrusted(label, now);

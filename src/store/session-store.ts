@@ -13,7 +13,11 @@
  * and the session asks about its small sends instead of forgetting what they may continue.
  *
  * Writes happen inside the audit store's group commit, so the state a reply depends on is committed
- * with that reply's audit row, before the reply is sent: an acknowledged PostToolUse is never lost.
+ * with that reply's audit row, before the reply is sent. A PostToolUse is answered before it is
+ * recorded; one whose answer holds a secret back (redaction) is journaled first (journal(): the event
+ * sealed as the written files are, committed before the answer, deleted in the commit that records
+ * it), and an answered output a crash kept from being recorded is recorded at the next start
+ * (replayJournal).
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -54,10 +58,20 @@ CREATE TABLE IF NOT EXISTS flow_books (
   session_id TEXT PRIMARY KEY,
   state BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS flow_journal (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  data BLOB NOT NULL
+);
 `;
 
 /** What the seal of a session's spread parts is bound to (another session's blob does not open). */
 const spreadAad = (session: string): Buffer => Buffer.from(`spread\0${session}`, 'utf8');
+
+/** What the seal of a journaled event is bound to (another session's or entry's blob does not open). */
+const journalAad = (session: string, at: number, source: string): Buffer => Buffer.from(`journal\0${session}\0${at}\0${source}`, 'utf8');
 
 /** What the seal of a written file's text is bound to (another session's or path's blob does not open). */
 const aad = (session: string, path: string): Buffer => Buffer.from(`${session}\0${path}`, 'utf8');
@@ -71,6 +85,17 @@ export interface RestoreReport {
   origins: number;
   /** saved sessions that could not be read back (dropped, with the reason logged) */
   broken: number;
+  /** answered outputs a stop or crash kept from being recorded, recorded at this start (replayJournal), and those that could not be read */
+  outputs?: { recorded: number; unreadable: number };
+}
+
+/** One journaled event as read back: what it was answered with is gone; it is recorded as it arrived. */
+export interface JournaledEvent {
+  seq: number;
+  sessionId: string;
+  at: number;
+  source: string;
+  raw: Buffer;
 }
 
 export interface CorrelationState {
@@ -109,6 +134,13 @@ export class SessionStore {
   private readonly sealKey?: Buffer;
   /** the key that seals the small parts sessions sent (none: saved as sent but not readable) */
   private readonly spreadKey?: Buffer;
+  /** the key that seals journaled events (none: nothing is journaled) */
+  private readonly journalKey?: Buffer;
+  private readonly putJournal: Database.Statement;
+  private readonly deleteJournal: Database.Statement;
+  private readonly deleteSessionJournal: Database.Statement;
+  /** journal entries recorded since the last write: deleted in the commit that saves their recording */
+  private readonly journalDone: number[] = [];
 
   /** `key`: the fingerprint key; the key sealing written files' texts is derived from it. */
   constructor(
@@ -123,6 +155,10 @@ export class SessionStore {
       db.exec('ALTER TABLE flow_origins ADD COLUMN rows BLOB');
     if (key) this.sealKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcpproxy-hook written files v1', 32));
     if (key) this.spreadKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcpproxy-hook spread parts v1', 32));
+    if (key) this.journalKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcpproxy-hook journaled events v1', 32));
+    this.putJournal = db.prepare('INSERT INTO flow_journal (session_id, at, source, data) VALUES (?, ?, ?, ?)');
+    this.deleteJournal = db.prepare('DELETE FROM flow_journal WHERE seq = ?');
+    this.deleteSessionJournal = db.prepare('DELETE FROM flow_journal WHERE session_id = ?');
     this.putBook = db.prepare('INSERT OR REPLACE INTO flow_books (session_id, state) VALUES (?, ?)');
     this.deleteBook = db.prepare('DELETE FROM flow_books WHERE session_id = ?');
     this.bookOf = db.prepare('SELECT state FROM flow_books WHERE session_id = ?');
@@ -151,6 +187,9 @@ export class SessionStore {
    * saved state is deleted instead.
    */
   write(all = false): void {
+    // journaled events recorded since the last write: gone in the commit that saves what they recorded
+    for (const seq of this.journalDone) this.deleteJournal.run(seq);
+    this.journalDone.length = 0;
     const { dropped, changed } = this.tracker.drainChanges(all);
     if (!this.tracker.recording) {
       if (this.hasSaved()) this.clear();
@@ -203,6 +242,69 @@ export class SessionStore {
     }
   }
 
+  /**
+   * Keep an answered event until it is recorded: the event as it arrived, sealed (AES-256-GCM, a key
+   * derived from the fingerprint key, bound to the session, time and source), committed when this
+   * returns. The caller answers after it and calls journaled(seq) once the event is recorded. Null when
+   * nothing is kept: no key, recording off (session.persist false). Throws when it cannot be written
+   * (a full disk): the caller goes on without it.
+   */
+  journal(sessionId: string, at: number, source: string, raw: Buffer): number | null {
+    const key = this.journalKey;
+    if (!key || !this.tracker.recording) return null;
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    c.setAAD(journalAad(sessionId, at, source));
+    const body = Buffer.concat([c.update(raw), c.final()]);
+    const sealed = Buffer.concat([Buffer.from([1]), iv, c.getAuthTag(), body]);
+    return Number(this.putJournal.run(sessionId, at, source, sealed).lastInsertRowid);
+  }
+
+  /** A journaled event is recorded: its entry goes in the next write (the commit that saves its recording). */
+  journaled(seq: number): void {
+    this.journalDone.push(seq);
+  }
+
+  /** Events journaled and not recorded yet (status, tests). */
+  journalCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM flow_journal').get() as { n: number }).n;
+  }
+
+  /**
+   * Answered events a stop or crash kept from being recorded, oldest first, for the caller to record
+   * (then journaled(seq)). An entry that cannot be opened (another key, damaged) is deleted and told
+   * through `log`: what that output held is not known to its session.
+   */
+  readJournal(log: (line: string) => void): { events: JournaledEvent[]; unreadable: number } {
+    const events: JournaledEvent[] = [];
+    let unreadable = 0;
+    const rows = this.db.prepare('SELECT seq, session_id, at, source, data FROM flow_journal ORDER BY seq').all() as Array<{
+      seq: number;
+      session_id: string;
+      at: number;
+      source: string;
+      data: Buffer;
+    }>;
+    for (const r of rows) {
+      try {
+        const key = this.journalKey;
+        if (!key) throw new Error('no key to open it with');
+        if (r.data[0] !== 1 || r.data.length < 29) throw new Error('not a sealed entry');
+        const d = createDecipheriv('aes-256-gcm', key, r.data.subarray(1, 13));
+        d.setAAD(journalAad(r.session_id, r.at, r.source));
+        d.setAuthTag(r.data.subarray(13, 29));
+        events.push({ seq: r.seq, sessionId: r.session_id, at: r.at, source: r.source, raw: Buffer.concat([d.update(r.data.subarray(29)), d.final()]) });
+      } catch (e) {
+        unreadable++;
+        this.deleteJournal.run(r.seq);
+        log(
+          `an output answered in session ${JSON.stringify(r.session_id.slice(0, 80))} before the last stop was never recorded, and its saved copy cannot be opened (${(e as Error).message}): that session does not know what the output held, so sending data it carried is not recognised`,
+        );
+      }
+    }
+    return { events, unreadable };
+  }
+
   /** Save every changed session now, counters included (periodically and at stop). */
   saveAll(): void {
     this.db.transaction(() => this.write(true))();
@@ -215,7 +317,10 @@ export class SessionStore {
   /** Delete every saved session (session.persist turned off). */
   clear(): void {
     this.pending.clear();
-    this.db.exec('DELETE FROM flow_sessions; DELETE FROM flow_origins; DELETE FROM flow_written; DELETE FROM flow_spread; DELETE FROM flow_books;');
+    this.journalDone.length = 0;
+    this.db.exec(
+      'DELETE FROM flow_sessions; DELETE FROM flow_origins; DELETE FROM flow_written; DELETE FROM flow_spread; DELETE FROM flow_books; DELETE FROM flow_journal;',
+    );
   }
 
   /** Delete one saved session. */
@@ -225,6 +330,7 @@ export class SessionStore {
     this.deleteSessionWritten.run(id);
     this.deleteSpread.run(id);
     this.deleteBook.run(id);
+    this.deleteSessionJournal.run(id);
   }
 
   /** A session's spread parts as saved: sealed (1, iv, tag, ciphertext), or without a key only that there were some (0). */

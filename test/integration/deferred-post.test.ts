@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_DEFERRED } from '../../src/daemon/recorder.ts';
@@ -13,7 +14,7 @@ import { resolvePaths } from '../../src/paths.ts';
 
 const SECRET = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY';
 
-/** A sidecar in process; redaction off unless asked for (with it, an output holding a secret is recorded before its answer). */
+/** A sidecar in process; redaction off unless asked for (with it, an output holding a secret is journaled before its answer). */
 async function withSidecar(fn: (sc: Sidecar, home: string) => Promise<void>, config: unknown = { redaction: { mode: 'off' } }): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'mph-defer-'));
   const paths = resolvePaths({ HOME: home, MCPPROXY_HOOK_HOME: join(home, 's') });
@@ -143,16 +144,20 @@ test('stop records what is pending before it closes the audit log', async () => 
   }
 });
 
-test('redaction on: an output with a secret held back is recorded and committed before its answer; one with nothing to hold back is answered first', async () => {
+test('redaction on: an output with a secret held back is journaled before its answer and recorded after it, its journal entry gone with the recording; one with nothing to hold back is answered first', async () => {
   await withSidecar(
     async (sc) => {
       const r = await sc.evaluate(readEvent('d9'), 'hook');
       assert.match(JSON.stringify(r.output), /signing_secret = «secret: credential #1, held back by mcpproxy-hook»/);
       assert.ok(!JSON.stringify(r.output).includes(SECRET));
-      assert.ok(r.decision, 'decided before the answer');
-      assert.equal(sc.engine.session('d9')?.origins.size, 1, 'recorded before the answer: a crash after it cannot lose the origin');
-      await r.committed;
+      assert.equal(r.decision, null, 'answered before it is recorded');
+      assert.equal(sc.engine.session('d9')?.origins.size ?? 0, 0);
+      assert.equal(sc.sessionStore.journalCount(), 1, 'journaled before the answer: a crash before its recording cannot lose the origin');
+      const id = await r.recorded;
+      assert.ok(id !== undefined, 'its row, once recorded');
+      assert.equal(sc.engine.session('d9')?.origins.size, 1);
       assert.equal(sc.audit.query({ session: 'd9' }).length, 1);
+      assert.equal(sc.sessionStore.journalCount(), 0, 'the journal entry went in the commit that recorded it');
       const plain = await sc.evaluate(
         JSON.stringify({
           session_id: 'd9',
@@ -168,4 +173,92 @@ test('redaction on: an output with a secret held back is recorded and committed 
     },
     { redaction: { mode: 'secrets' } },
   );
+});
+
+/**
+ * The state directory as a crash would leave it right now (a copy of its files, made without giving the
+ * event loop a turn: what is committed is in the database and its WAL, nothing else). The copy's
+ * sidecar starts from it as one started after `kill -9` would.
+ */
+function crashCopy(from: string, to: string): void {
+  mkdirSync(to, { recursive: true, mode: 0o700 });
+  for (const f of readdirSync(from)) {
+    const st = lstatSync(join(from, f));
+    // its own pid, socket and port files are not what a crash leaves for a new sidecar to find
+    if (!st.isFile() || /^(sidecar\.pid|http-listening|starter-hint)$/.test(f)) continue;
+    copyFileSync(join(from, f), join(to, f));
+  }
+}
+
+/** A held-back output answered, then the state as a crash would leave it before its recording; `damage` changes that state. */
+async function crashBeforeRecording(damage?: (db: string) => void): Promise<{ again: Sidecar; logged: string[]; home: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'mph-defer-'));
+  const first = resolvePaths({ HOME: home, MCPPROXY_HOOK_HOME: join(home, 's') });
+  mkdirSync(first.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(first.configFile, JSON.stringify({ redaction: { mode: 'secrets' } }));
+  const sc = await Sidecar.start({ paths: first, log: () => {} });
+  let copied = false;
+  try {
+    const r = await sc.evaluate(readEvent('crash'), 'hook');
+    assert.match(JSON.stringify(r.output), /held back by mcpproxy-hook/);
+    // no turn of the event loop since the answer: its recording has not run
+    assert.equal(sc.engine.session('crash')?.origins.size ?? 0, 0, 'the crash comes before the recording');
+    crashCopy(first.stateDir, join(home, 'after-crash'));
+    copied = true;
+  } finally {
+    await sc.stop();
+  }
+  assert.ok(copied);
+  // the copy has the config file too (it lives in the state directory here)
+  const paths = resolvePaths({ HOME: home, MCPPROXY_HOOK_HOME: join(home, 'after-crash') });
+  damage?.(paths.db);
+  const logged: string[] = [];
+  const again = await Sidecar.start({ paths, log: (l) => logged.push(l) });
+  return { again, logged, home };
+}
+
+test('redaction on: a crash after a held-back output was answered and before it was recorded loses nothing: the next start records it, and the leak of its secret names it', async () => {
+  const { again, logged, home } = await crashBeforeRecording();
+  try {
+    assert.equal(again.engine.session('crash')?.origins.size, 1, 'recorded at the start, before any event');
+    assert.equal(again.sessionStore.journalCount(), 0, 'its journal entry went with the recording');
+    const st = again.status() as { saved_state: { restored_at_start: { outputs?: { recorded: number; unreadable: number } } } };
+    assert.deepEqual(st.saved_state.restored_at_start.outputs, { recorded: 1, unreadable: 0 });
+    assert.ok(logged.some((l) => /recorded 1 output\(s\) answered before the last stop/.test(l)));
+    const rows = again.audit.query({ session: 'crash', event: 'PostToolUse' });
+    assert.equal(rows.length, 1, 'its audit row is written with the recording');
+    const r = await again.evaluate(leakEvent('crash'), 'hook');
+    assert.equal(r.decision?.action, 'deny', r.decision?.reason);
+    assert.match(r.decision?.reason ?? '', /settings-0\.ini/, 'the reason names the output read before the crash');
+  } finally {
+    await again.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('redaction on: a journaled output that cannot be opened after a crash is said so (log and status), never recorded as something else, and its entry goes', async () => {
+  const { again, logged, home } = await crashBeforeRecording((file) => {
+    const db = new Database(file);
+    try {
+      // one byte of the sealed event changed: it no longer opens
+      const row = db.prepare('SELECT seq, data FROM flow_journal').get() as { seq: number; data: Buffer };
+      row.data[40] = (row.data[40] as number) ^ 0xff;
+      db.prepare('UPDATE flow_journal SET data = ? WHERE seq = ?').run(row.data, row.seq);
+    } finally {
+      db.close();
+    }
+  });
+  try {
+    assert.equal(again.engine.session('crash')?.origins.size ?? 0, 0);
+    assert.equal(again.sessionStore.journalCount(), 0, 'the entry that cannot be opened is not kept');
+    const st = again.status() as { saved_state: { restored_at_start: { outputs?: { recorded: number; unreadable: number } } } };
+    assert.deepEqual(st.saved_state.restored_at_start.outputs, { recorded: 0, unreadable: 1 });
+    assert.ok(
+      logged.some((l) => /session "crash" before the last stop was never recorded, and its saved copy cannot be opened/.test(l)),
+      logged.join('\n'),
+    );
+  } finally {
+    await again.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
 });

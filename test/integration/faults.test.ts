@@ -179,6 +179,40 @@ test('an answer the hook never received (the sidecar was frozen past the hook de
   }
 });
 
+test('an output with a secret held back whose answer the hook never received (the sidecar frozen past its deadline) is recorded, and marked not delivered: the model got the output as it was', async () => {
+  const sc = await startSidecar({ config: { redaction: { mode: 'secrets' } } });
+  try {
+    sc.proc.kill('SIGSTOP');
+    const hook = spawn(process.execPath, [HOOK, 'post', '--socket', sc.socket, '--deadline', '300'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    hook.stdin.end(
+      JSON.stringify({
+        session_id: 'frozen-post',
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Read',
+        cwd: '/home/u/project',
+        tool_input: { file_path: '/home/u/project/.env' },
+        tool_response: { type: 'text', file: { filePath: '/home/u/project/.env', content: 'STRIPE_KEY=sk_live_51Hx9QmTz3LcVb8NwRyP4KdJf\n' } },
+        tool_use_id: 'toolu_env',
+      }),
+    );
+    await new Promise((r) => hook.on('exit', r));
+    sc.proc.kill('SIGCONT');
+    const rows = (): Array<Record<string, unknown>> =>
+      cli(['activity', '--session', 'frozen-post', '--json'], sc.env)
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+    await until('the held-back output is recorded and marked', () => rows().some((x) => x.delivered === 0));
+    const row = rows().find((x) => x.event === 'PostToolUse');
+    assert.match(String(row?.summary), /recorded \d+ fingerprint/, 'what the output held is recorded all the same');
+    assert.match(String(row?.summary), /not delivered: the hook had given up waiting/);
+  } finally {
+    sc.proc.kill('SIGCONT');
+    await sc.cleanup();
+  }
+});
+
 test('HTTP transport: an answer whose connection Claude Code closed before it was written (its hook timeout) is recorded as not delivered', async () => {
   const { home, paths } = tempPaths();
   const { sc, port, token } = await inProcessHttpSidecar(paths);
