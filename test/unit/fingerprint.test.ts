@@ -280,6 +280,26 @@ test('NumTable.deleteValues removes every entry of several values in one pass; c
   for (let i = 0; i < keys.length; i++) assert.equal(t.get(keys[i] as number), i % 7 === 2 || i % 7 === 5 ? -1 : i % 7);
 });
 
+test('NumTable.deleteValues hands over the keys of the values asked for as it deletes them (what eviction lets go of), and lookups stay right with the filter not rebuilt', () => {
+  const t = new NumTable(false);
+  const keys = Array.from({ length: 4000 }, (_, i) => (i * 2654435761 + 11) % 2 ** 48);
+  keys.forEach((k, i) => t.set(k, i % 5));
+  // what a separate pass over the table found before the deletion (the old way)
+  const before: number[] = [];
+  t.forEach((key, val) => {
+    if (val === 3) before.push(key);
+  });
+  const handed: number[] = [];
+  const gone = t.deleteValues(new Set([1, 3]), 0, undefined, { of: new Set([3]), key: (k) => handed.push(k) });
+  assert.equal(gone, keys.filter((_, i) => i % 5 === 1 || i % 5 === 3).length);
+  assert.deepEqual(handed, before, 'the same keys, in the same (slot) order');
+  assert.equal(handed.length, keys.filter((_, i) => i % 5 === 3).length);
+  // deleted keys are gone, the others found, and keys set afterwards (into tombstones) found too
+  for (let i = 0; i < keys.length; i++) assert.equal(t.get(keys[i] as number), i % 5 === 1 || i % 5 === 3 ? -1 : i % 5);
+  for (let i = 0; i < keys.length; i += 5) t.set(keys[i + 3] as number, 9);
+  for (let i = 0; i < keys.length; i++) assert.equal(t.get(keys[i] as number), i % 5 === 3 ? 9 : i % 5 === 1 ? -1 : i % 5);
+});
+
 test('tokens of many different lengths are all found (anchors, not one roll per length)', () => {
   const idx = new FingerprintIndex(hasher, 100000);
   const toks: string[] = [];

@@ -520,14 +520,9 @@ export class FingerprintIndex {
     // what they held is let go: its k-grams (those no newer origin re-used) go into the summary
     const kept = new Set<number>();
     for (const id of ids) if (this.summarize(id)) kept.add(id);
-    if (kept.size) {
-      this.letGo.origins += kept.size;
-      const lg = this.letGo;
-      this.kgrams.forEach((key, val) => {
-        if (kept.has(val)) lg.add(key);
-      });
-    }
-    this.kgrams.deleteValues(ids);
+    if (kept.size) this.letGo.origins += kept.size;
+    const lg = this.letGo;
+    this.kgrams.deleteValues(ids, 0, undefined, kept.size ? { of: kept, key: (key) => lg.add(key) } : undefined);
     if (this.binaries.size) this.binaries.deleteValues(ids);
     if (this.tokens.size) {
       const lens: number[] = [];

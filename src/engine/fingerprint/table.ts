@@ -192,32 +192,29 @@ export class NumTable {
   }
 
   /**
-   * Delete every entry whose value is in `ids`, in one pass (the filter is rebuilt from the keys
-   * still present in the same pass); returns how many. With `lows`, the low 8 bits of each deleted
-   * key that are below `lowBelow` are pushed onto it (token keys keep their length there).
+   * Delete every entry whose value is in `ids`, in one pass; returns how many. With `lows`, the low 8
+   * bits of each deleted key that are below `lowBelow` are pushed onto it (token keys keep their
+   * length there). With `each`, every deleted entry whose value is in `each.of` is passed to
+   * `each.key` (its key as kept), in slot order: what eviction lets go of, without a pass of its own.
+   *
+   * The filter is left as it is: the bits of deleted keys stay set until the next rehash (which the
+   * tombstones bring about, as they count towards the load factor), so it only says "maybe" of a few
+   * more absent keys meanwhile (a lookup then probes and finds nothing). Rebuilding it here cost a
+   * hash of every live key at every eviction.
    */
-  deleteValues(ids: ReadonlySet<number>, lowBelow = 0, lows?: number[]): number {
+  deleteValues(ids: ReadonlySet<number>, lowBelow = 0, lows?: number[], each?: { of: ReadonlySet<number>; key: (key: number) => void }): number {
     const lo = this.lo;
     const hi = this.hi;
     const vals = this.vals;
-    const fmask = this.mask * 8 + 7;
-    // the filter is rebuilt in place (nothing looks keys up during the pass): one array fewer per
-    // eviction, whose garbage otherwise fragmented the C heap (see rehashInPlace)
-    const filter = this.filter;
-    filter.fill(0);
     const one = ids.size === 1 ? (ids.values().next().value as number) : -1;
     let n = 0;
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i] as number;
-      if (v < 0) continue;
-      if (one >= 0 ? v === one : ids.has(v)) {
-        vals[i] = TOMB;
-        n++;
-        if (lows && ((lo[i] as number) & 255) < lowBelow) lows.push((lo[i] as number) & 255);
-        continue;
-      }
-      const f = mix(lo[i] as number, hi[i] as number) & fmask;
-      filter[f >>> 3] = (filter[f >>> 3] as number) | (1 << (f & 7));
+      if (v < 0 || (one >= 0 ? v !== one : !ids.has(v))) continue;
+      vals[i] = TOMB;
+      n++;
+      if (lows && ((lo[i] as number) & 255) < lowBelow) lows.push((lo[i] as number) & 255);
+      if (each?.of.has(v)) each.key((hi[i] as number) * TWO32 + (lo[i] as number));
     }
     this.size -= n;
     return n;
