@@ -1539,14 +1539,19 @@ function escapeRegex(s: string): string {
 
 /** One case-insensitive search per distinct keyword list (text-scope rules). */
 const keywordRegexCache = new Map<string, RegExp>();
+/** The same, by the rule's own list (joining every list for the key at every scan was ~2% of the sidecar's CPU) */
+const keywordRegexOf = new WeakMap<readonly string[], RegExp>();
 
 function keywordRegex(keywords: readonly string[]): RegExp {
+  let r = keywordRegexOf.get(keywords);
+  if (r) return r;
   const key = keywords.join('\u0000');
-  let r = keywordRegexCache.get(key);
+  r = keywordRegexCache.get(key);
   if (!r) {
     r = new RegExp(trieSource(keywords), 'i');
     keywordRegexCache.set(key, r);
   }
+  keywordRegexOf.set(keywords, r);
   return r;
 }
 
