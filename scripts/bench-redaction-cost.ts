@@ -2,9 +2,9 @@
  * Part of `npm run bench`: what redaction costs the PostToolUse answer. A 1 MB Read goes to a real
  * sidecar over its socket, as the hook sends it; the time is from the request to the answer (the
  * sidecar answers a PostToolUse before it fingerprints it; with redaction.mode "secrets" the output
- * is scanned for secrets first, and when something was held back the output is recorded first and the
- * answer carries the rewritten output). A recording that follows an answer is waited out (a status
- * request) before the next event, so it is counted only where it comes before the answer. Measures; does not judge. Appends to .bench/summary.md.
+ * is scanned for secrets first, and when something was held back the event is journaled (sealed,
+ * committed) and the answer carries the rewritten output). The recording that follows an answer is
+ * waited out (a status request) before the next event, so it is not counted. Measures; does not judge. Appends to .bench/summary.md.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   for (const [mode, secrets, what] of [
     ['off', 20, 'redaction off (answer {})'],
     ['secrets', 0, 'redaction on, nothing to hold back (answer {})'],
-    ['secrets', 20, 'redaction on, 20 secrets held back (recorded first; answer = the rewritten 1 MB output)'],
+    ['secrets', 20, 'redaction on, 20 secrets held back (journaled first; answer = the rewritten 1 MB output)'],
   ] as const) {
     const r = await measure(mode, secrets);
     rows.push([`1 MB Read, ${what}`, r.p50.toFixed(1), r.p95.toFixed(1), String(r.answerBytes)]);

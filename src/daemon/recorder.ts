@@ -63,7 +63,7 @@ export function onUndelivered(r: Evaluated, rowId: number | undefined, mark: (ro
   };
 }
 
-/** Events that record what a tool returned: answered first ({}) and recorded after, unless the answer holds back a secret (then recorded first). */
+/** Events that record what a tool returned: answered first and recorded after (one whose answer holds a secret back is journaled before its answer: SessionStore.journal). */
 export const RECORDING_EVENTS: ReadonlySet<string> = new Set(['PostToolUse', 'PostToolUseFailure']);
 /** At most this many answered-but-unrecorded events; one more is recorded before its reply. */
 export const MAX_DEFERRED = 32;
