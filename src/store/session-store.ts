@@ -77,6 +77,24 @@ const journalAad = (session: string, at: number, source: string): Buffer => Buff
 const aad = (session: string, path: string): Buffer => Buffer.from(`${session}\0${path}`, 'utf8');
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/** `plain` sealed with AES-256-GCM under `key`, bound to `aad`: 1, iv (12 bytes), tag (16), ciphertext. */
+function sealBytes(key: Buffer, aad: Buffer, plain: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(aad);
+  const body = Buffer.concat([c.update(plain), c.final()]);
+  return Buffer.concat([Buffer.from([1]), iv, c.getAuthTag(), body]);
+}
+
+/** What sealBytes sealed; throws when it does not open (another key or binding, damaged, not sealed). */
+function openBytes(key: Buffer, aad: Buffer, data: Buffer): Buffer {
+  if (data[0] !== 1 || data.length < 29) throw new Error('not a sealed entry');
+  const d = createDecipheriv('aes-256-gcm', key, data.subarray(1, 13));
+  d.setAAD(aad);
+  d.setAuthTag(data.subarray(13, 29));
+  return Buffer.concat([d.update(data.subarray(29)), d.final()]);
+}
 /** Bumped when the saved format changes: saved state of another format is dropped, not misread. */
 const FORMAT = 2;
 
@@ -252,12 +270,7 @@ export class SessionStore {
   journal(sessionId: string, at: number, source: string, raw: Buffer): number | null {
     const key = this.journalKey;
     if (!key || !this.tracker.recording) return null;
-    const iv = randomBytes(12);
-    const c = createCipheriv('aes-256-gcm', key, iv);
-    c.setAAD(journalAad(sessionId, at, source));
-    const body = Buffer.concat([c.update(raw), c.final()]);
-    const sealed = Buffer.concat([Buffer.from([1]), iv, c.getAuthTag(), body]);
-    return Number(this.putJournal.run(sessionId, at, source, sealed).lastInsertRowid);
+    return Number(this.putJournal.run(sessionId, at, source, sealBytes(key, journalAad(sessionId, at, source), raw)).lastInsertRowid);
   }
 
   /** A journaled event is recorded: its entry goes in the next write (the commit that saves its recording). */
@@ -289,11 +302,7 @@ export class SessionStore {
       try {
         const key = this.journalKey;
         if (!key) throw new Error('no key to open it with');
-        if (r.data[0] !== 1 || r.data.length < 29) throw new Error('not a sealed entry');
-        const d = createDecipheriv('aes-256-gcm', key, r.data.subarray(1, 13));
-        d.setAAD(journalAad(r.session_id, r.at, r.source));
-        d.setAuthTag(r.data.subarray(13, 29));
-        events.push({ seq: r.seq, sessionId: r.session_id, at: r.at, source: r.source, raw: Buffer.concat([d.update(r.data.subarray(29)), d.final()]) });
+        events.push({ seq: r.seq, sessionId: r.session_id, at: r.at, source: r.source, raw: openBytes(key, journalAad(r.session_id, r.at, r.source), r.data) });
       } catch (e) {
         unreadable++;
         this.deleteJournal.run(r.seq);
@@ -337,22 +346,15 @@ export class SessionStore {
   private sealSpread(session: string, book: SpreadBook): Buffer {
     const key = this.spreadKey;
     if (!key) return Buffer.from([0]);
-    const iv = randomBytes(12);
-    const c = createCipheriv('aes-256-gcm', key, iv);
-    c.setAAD(spreadAad(session));
-    const body = Buffer.concat([c.update(packr.pack(book.toState())), c.final()]);
-    return Buffer.concat([Buffer.from([1]), iv, c.getAuthTag(), body]);
+    return sealBytes(key, spreadAad(session), packr.pack(book.toState()));
   }
 
   /** A session's spread parts read back; ones that cannot be opened give a book that asks about small sends (fail closed). */
   private unsealSpread(session: string, data: Buffer): SpreadBook {
     try {
       const key = this.spreadKey;
-      if (data[0] !== 1 || !key || data.length < 29) return SpreadBook.unreadable();
-      const d = createDecipheriv('aes-256-gcm', key, data.subarray(1, 13));
-      d.setAAD(spreadAad(session));
-      d.setAuthTag(data.subarray(13, 29));
-      return SpreadBook.fromState(packr.unpack(Buffer.concat([d.update(data.subarray(29)), d.final()])) as SpreadState);
+      if (!key) return SpreadBook.unreadable();
+      return SpreadBook.fromState(packr.unpack(openBytes(key, spreadAad(session), data)) as SpreadState);
     } catch {
       return SpreadBook.unreadable(); // another key, another session's blob, damaged: asked about, not forgotten
     }
@@ -365,11 +367,7 @@ export class SessionStore {
   private seal(session: string, path: string, w: Written): Buffer {
     const key = this.sealKey;
     if (!key) return Buffer.concat([Buffer.from([0]), packr.pack('text' in w ? { unread: { why: 'restart' } } : w)]);
-    const iv = randomBytes(12);
-    const c = createCipheriv('aes-256-gcm', key, iv);
-    c.setAAD(aad(session, path));
-    const body = Buffer.concat([c.update(packr.pack(w)), c.final()]);
-    return Buffer.concat([Buffer.from([1]), iv, c.getAuthTag(), body]);
+    return sealBytes(key, aad(session, path), packr.pack(w));
   }
 
   /** A written file read back; one that cannot be opened is restored as written but not readable. */
@@ -378,11 +376,8 @@ export class SessionStore {
     try {
       if (data[0] === 0) return packr.unpack(data.subarray(1)) as Written;
       const key = this.sealKey;
-      if (data[0] !== 1 || !key || data.length < 29) return restart;
-      const d = createDecipheriv('aes-256-gcm', key, data.subarray(1, 13));
-      d.setAAD(aad(session, path));
-      d.setAuthTag(data.subarray(13, 29));
-      const w = packr.unpack(Buffer.concat([d.update(data.subarray(29)), d.final()])) as Written;
+      if (!key) return restart;
+      const w = packr.unpack(openBytes(key, aad(session, path), data)) as Written;
       if (typeof w !== 'object' || w === null || !(('text' in w && typeof w.text === 'string') || 'unread' in w)) return restart;
       return w;
     } catch {

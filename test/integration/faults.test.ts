@@ -151,23 +151,33 @@ test('the socket file deleted (find … -name sidecar.sock -delete) comes back, 
   }
 });
 
+/** The hook (`phase`, a 300 ms deadline) run with `event` while the sidecar is stopped (SIGSTOP), which goes on once the hook has given up; the hook's stdout. */
+async function hookWhileFrozen(sc: Awaited<ReturnType<typeof startSidecar>>, phase: 'pre' | 'post', event: string): Promise<string> {
+  sc.proc.kill('SIGSTOP');
+  const hook = spawn(process.execPath, [HOOK, phase, '--socket', sc.socket, '--deadline', '300'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  let out = '';
+  hook.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  hook.stdin.end(event);
+  await new Promise((r) => hook.on('exit', r));
+  sc.proc.kill('SIGCONT');
+  return out;
+}
+
+/** A session's audit rows as `mcpproxy-hook activity --json` prints them. */
+function activityRows(env: NodeJS.ProcessEnv, session: string): Array<Record<string, unknown>> {
+  return cli(['activity', '--session', session, '--json'], env)
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
 test('an answer the hook never received (the sidecar was frozen past the hook deadline) is recorded as not delivered', async () => {
   const sc = await startSidecar();
   try {
-    sc.proc.kill('SIGSTOP');
-    const hook = spawn(process.execPath, [HOOK, 'pre', '--socket', sc.socket, '--deadline', '300'], { stdio: ['pipe', 'pipe', 'ignore'] });
-    let out = '';
-    hook.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    hook.stdin.end(send('frozen'));
-    await new Promise((r) => hook.on('exit', r));
+    const out = await hookWhileFrozen(sc, 'pre', send('frozen'));
     assert.match(out, /did not answer within 300 ms/, 'the hook gave up');
-    sc.proc.kill('SIGCONT');
-    const rows = (): Array<Record<string, unknown>> =>
-      cli(['activity', '--session', 'frozen', '--json'], sc.env)
-        .stdout.trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l));
+    const rows = (): Array<Record<string, unknown>> => activityRows(sc.env, 'frozen');
     await until('the frozen event is recorded and marked', () => rows().some((x) => x.delivered === 0));
     const row = rows().find((x) => x.event === 'PreToolUse');
     assert.equal(row?.decision, 'deny', 'what the sidecar decided');
@@ -182,9 +192,9 @@ test('an answer the hook never received (the sidecar was frozen past the hook de
 test('an output with a secret held back whose answer the hook never received (the sidecar frozen past its deadline) is recorded, and marked not delivered: the model got the output as it was', async () => {
   const sc = await startSidecar({ config: { redaction: { mode: 'secrets' } } });
   try {
-    sc.proc.kill('SIGSTOP');
-    const hook = spawn(process.execPath, [HOOK, 'post', '--socket', sc.socket, '--deadline', '300'], { stdio: ['pipe', 'pipe', 'ignore'] });
-    hook.stdin.end(
+    await hookWhileFrozen(
+      sc,
+      'post',
       JSON.stringify({
         session_id: 'frozen-post',
         hook_event_name: 'PostToolUse',
@@ -195,14 +205,7 @@ test('an output with a secret held back whose answer the hook never received (th
         tool_use_id: 'toolu_env',
       }),
     );
-    await new Promise((r) => hook.on('exit', r));
-    sc.proc.kill('SIGCONT');
-    const rows = (): Array<Record<string, unknown>> =>
-      cli(['activity', '--session', 'frozen-post', '--json'], sc.env)
-        .stdout.trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l));
+    const rows = (): Array<Record<string, unknown>> => activityRows(sc.env, 'frozen-post');
     await until('the held-back output is recorded and marked', () => rows().some((x) => x.delivered === 0));
     const row = rows().find((x) => x.event === 'PostToolUse');
     assert.match(String(row?.summary), /recorded \d+ fingerprint/, 'what the output held is recorded all the same');
