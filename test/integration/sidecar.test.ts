@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, decisionOf, freshHome, hookEvent, reasonOf, rmSync, runHook, startSidecar, type RunningSidecar } from '../helpers/sidecar.ts';
-import { until } from '../helpers/wait.ts';
+import { until, waitDeadSync } from '../helpers/wait.ts';
 
 const SECRET = ['Tq8vJ2mXkP4w/R7nB1sD5fG9', 'L3zC6yV0aE2uI4oQ'].join('') /* not AWS's documented example key, which is no secret */;
 const ev = hookEvent;
@@ -252,6 +252,9 @@ describe('autostart (opted in)', () => {
     }
     process.kill(pid, 'SIGTERM');
     await until('the sidecar removes its socket', () => !existsSync(join(h.stateDir, 'sidecar.sock'))); // stopped cleanly
+    // it removes the socket first and goes on closing (the audit log, its pid file): wait for its end before
+    // deleting the state under it (rm raced it: ENOTEMPTY)
+    waitDeadSync(pid);
     rmSync(h.home, { recursive: true, force: true });
   });
 });
