@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import { MAX_DEFERRED } from '../../src/daemon/recorder.ts';
 import { MAX_SESSION_IN_FLIGHT, Sidecar } from '../../src/daemon/sidecar.ts';
 import { resolvePaths } from '../../src/paths.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CLI } from '../helpers/sidecar.ts';
+
+const run = promisify(execFile);
 
 const SECRET = 'Zq8Tx3Lm9Pw2Kd7Vb4NcR5hY';
 
@@ -225,6 +230,11 @@ test('redaction on: a crash after a held-back output was answered and before it 
     const st = again.status() as { saved_state: { restored_at_start: { outputs?: { recorded: number; unreadable: number } } } };
     assert.deepEqual(st.saved_state.restored_at_start.outputs, { recorded: 1, unreadable: 0 });
     assert.ok(logged.some((l) => /recorded 1 output\(s\) answered before the last stop/.test(l)));
+    // what the user reads: `mcpproxy-hook status` (asked over the socket of this in-process sidecar)
+    const { stdout } = await run(process.execPath, [CLI, 'status'], {
+      env: { PATH: process.env.PATH, HOME: home, MCPPROXY_HOOK_HOME: join(home, 'after-crash') },
+    });
+    assert.match(stdout, /1 output\(s\) answered before the stop and recorded at start/);
     const rows = again.audit.query({ session: 'crash', event: 'PostToolUse' });
     assert.equal(rows.length, 1, 'its audit row is written with the recording');
     const r = await again.evaluate(leakEvent('crash'), 'hook');
