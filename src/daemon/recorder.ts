@@ -84,10 +84,8 @@ interface Deferred {
   now: number;
   /** recording work still to do before it is recorded (engine.outputSteps), or null */
   steps: Iterator<void> | null;
-  /** once it is recorded (or its recording failed): the row's commit, for Evaluated.recorded */
+  /** once it is recorded (or its recording failed), before the commit: gets the row's commit (Evaluated.recorded; HeldBack.onRecorded) */
   recorded?: (committed: Promise<number | undefined>) => void;
-  /** once it is recorded (or its recording failed), before the commit (the journal entry goes with it) */
-  onRecorded?: () => void;
   /** µs from its arrival to its answer, when the answer was not {}: its row's latency (what the hook waited for) */
   answeredUs?: number;
 }
@@ -159,10 +157,13 @@ export class Recorder {
   defer(ev: HookEvent, source: string, now: number, steps: Iterator<void> | null = null, held?: HeldBack): Evaluated {
     const d: Deferred = { ev, source, now, steps };
     let recorded: Promise<number | undefined> | undefined;
-    if (held) {
-      if (held.onRecorded) d.onRecorded = held.onRecorded;
-      recorded = new Promise((resolve) => (d.recorded = (c) => resolve(c.catch(() => undefined))));
-    }
+    if (held)
+      recorded = new Promise((resolve) => {
+        d.recorded = (c) => {
+          held.onRecorded?.();
+          resolve(c.catch(() => undefined));
+        };
+      });
     const answer: Evaluated = {
       output: postAnswer(ev, held?.shown ?? null),
       decision: null,
@@ -256,7 +257,6 @@ export class Recorder {
     } catch (err) {
       this.log.error(`recording a ${d.ev.hook_event_name} event of session ${d.ev.session_id}: ${(err as Error).message}`);
     } finally {
-      d.onRecorded?.();
       d.recorded?.(committed);
     }
   }

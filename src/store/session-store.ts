@@ -16,8 +16,8 @@
  * with that reply's audit row, before the reply is sent. A PostToolUse is answered before it is
  * recorded; one whose answer holds a secret back (redaction) is journaled first (journal(): the event
  * sealed as the written files are, committed before the answer, deleted in the commit that records
- * it), and an answered output a crash kept from being recorded is recorded at the next start
- * (replayJournal).
+ * it), and an answered output a crash kept from being recorded is read back at the next start
+ * (readJournal) for the sidecar to record.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -278,7 +278,7 @@ export class SessionStore {
     this.journalDone.push(seq);
   }
 
-  /** Events journaled and not recorded yet (status, tests). */
+  /** Events journaled and not recorded yet (tests). */
   journalCount(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM flow_journal').get() as { n: number }).n;
   }

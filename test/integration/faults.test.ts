@@ -14,7 +14,7 @@ import { resolvePaths, type Paths } from '../../src/paths.ts';
 import { socketAlive } from '../../src/transport/listen.ts';
 import { AuditStore } from '../../src/store/audit-store.ts';
 import { checkWal } from '../../src/store/wal-check.ts';
-import { CLI, cli, decisionOf, HOOK, runHook, startSidecar } from '../helpers/sidecar.ts';
+import { CLI, cli, decisionOf, HOOK, hookEvent, runHook, startSidecar } from '../helpers/sidecar.ts';
 import { until } from '../helpers/wait.ts';
 import { inProcessHttpSidecar } from '../helpers/in-process.ts';
 
@@ -192,19 +192,8 @@ test('an answer the hook never received (the sidecar was frozen past the hook de
 test('an output with a secret held back whose answer the hook never received (the sidecar frozen past its deadline) is recorded, and marked not delivered: the model got the output as it was', async () => {
   const sc = await startSidecar({ config: { redaction: { mode: 'secrets' } } });
   try {
-    await hookWhileFrozen(
-      sc,
-      'post',
-      JSON.stringify({
-        session_id: 'frozen-post',
-        hook_event_name: 'PostToolUse',
-        tool_name: 'Read',
-        cwd: '/home/u/project',
-        tool_input: { file_path: '/home/u/project/.env' },
-        tool_response: { type: 'text', file: { filePath: '/home/u/project/.env', content: 'STRIPE_KEY=sk_live_51Hx9QmTz3LcVb8NwRyP4KdJf\n' } },
-        tool_use_id: 'toolu_env',
-      }),
-    );
+    const env = { type: 'text', file: { filePath: '/proj/.env', content: 'STRIPE_KEY=sk_live_51Hx9QmTz3LcVb8NwRyP4KdJf\n' } };
+    await hookWhileFrozen(sc, 'post', JSON.stringify(hookEvent('frozen-post', 'PostToolUse', 'Read', { file_path: '/proj/.env' }, env)));
     const rows = (): Array<Record<string, unknown>> => activityRows(sc.env, 'frozen-post');
     await until('the held-back output is recorded and marked', () => rows().some((x) => x.delivered === 0));
     const row = rows().find((x) => x.event === 'PostToolUse');
