@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allHosts, hostMatches, hostOfUrl, matchDomainList, registrableDomain } from '../../src/engine/urls.ts';
+import { allHosts, forEachHostName, forEachUrl, HOST_RE, hostMatches, hostOfUrl, matchDomainList, registrableDomain, URL_RE } from '../../src/engine/urls.ts';
 
 test('hosts: URLs and bare names count; e-mail addresses (either side of the @) and file names do not', () => {
   assert.deepEqual(allHosts('curl https://api.example.net/x and dig data.attacker.net').sort(), ['api.example.net', 'data.attacker.net']);
@@ -52,4 +52,99 @@ test('registrableDomain: eTLD+1 from the Public Suffix List; IPs and single labe
   assert.equal(registrableDomain('10.0.0.7'), '10.0.0.7');
   assert.equal(registrableDomain('localhost'), 'localhost');
   assert.equal(registrableDomain('::1'), '::1');
+});
+
+/** Random text rich in what the URL and host-name patterns look at: labels, dots, schemes, @, _, -, long runs, non-ASCII. */
+function hostyText(rnd: () => number): string {
+  const pieces = [
+    'a',
+    'Z',
+    'x9',
+    'example',
+    'COM',
+    'io',
+    'js',
+    '.',
+    '.',
+    '..',
+    '-',
+    '_',
+    '@',
+    ':',
+    '/',
+    '://',
+    'https://',
+    'git+ssh://',
+    'ws://',
+    ' ',
+    '\n',
+    '"',
+    "'",
+    '\\',
+    '(',
+    ')',
+    '=',
+    ',',
+    '%',
+    '#',
+    '?',
+    '0',
+    '255',
+    '10.0.0.',
+    '1.2.3.4',
+    'www.',
+    '.co.uk',
+    'api.example.net',
+    'é',
+    '\u2713',
+    '\u212a',
+    'a'.repeat(62),
+    'b'.repeat(70),
+    'c'.repeat(30),
+    'x.y',
+    'e.prototype',
+    'user@host.org:repo',
+    '[',
+    '|',
+    '^',
+    '`',
+  ];
+  const n = 1 + Math.floor(rnd() * 60);
+  let s = '';
+  for (let i = 0; i < n; i++) s += pieces[Math.floor(rnd() * pieces.length)];
+  return s;
+}
+
+test('urls: the searches for URLs and host names find, in order, exactly what matchAll of their patterns finds (random texts)', () => {
+  let seed = Number(process.env.URLS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const first = seed;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    const text = hostyText(rnd);
+    const urls: string[] = [];
+    forEachUrl(text, (u) => urls.push(u));
+    assert.deepEqual(
+      urls,
+      [...text.matchAll(URL_RE)].map((m) => m[0]),
+      `URLs of ${JSON.stringify(text)} (URLS_SEED=${first})`,
+    );
+    const names: string[] = [];
+    forEachHostName(text, (h) => names.push(h));
+    assert.deepEqual(
+      names,
+      [...text.matchAll(HOST_RE)].map((m) => m[0]),
+      `host names of ${JSON.stringify(text)} (URLS_SEED=${first})`,
+    );
+  }
+});
+
+test('hosts: a name repeated in other cases is one host, and the order is that of first appearance', () => {
+  assert.deepEqual(allHosts('see https://B.example.org/x then a.example.com, A.EXAMPLE.COM and a.example.com again; 10.1.2.3'), [
+    'b.example.org',
+    'a.example.com',
+    '10.1.2.3',
+  ]);
 });
