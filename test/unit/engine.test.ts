@@ -398,3 +398,16 @@ test('interpreters: a file uploaded through a remote service SDK leaves the mach
   // the same library, nothing of ours read: allowed
   assert.equal(new Run().pre('Bash', { command: `python3 -c "import openai; print(openai.__version__)"`, description: 'x' }).action, 'allow');
 });
+
+test('an output that holds a large text twice (a TaskOutput: output and result) hands it to be scanned once', () => {
+  const e = new FlowEngine(defaultConfig(), { seed: 1, home: '/home/u' });
+  const big = `${'log line with nothing secret in it\n'.repeat(300)}done`;
+  const ev = {
+    session_id: 's-dup',
+    hook_event_name: 'PostToolUse',
+    tool_name: 'TaskOutput',
+    tool_input: { task_id: 'a1' },
+    tool_response: { retrieval_status: 'success', task: { task_id: 'a1', status: 'completed', output: big, prompt: 'fix the tests', result: big } },
+  };
+  assert.deepEqual(e.scannedTexts(ev as never), [big]);
+});
