@@ -21,7 +21,9 @@
  * An output whose answer holds a secret back (redaction) is answered the same way, once the sidecar has
  * journaled it (SessionStore.journal: committed before the answer, so a crash before its recording does
  * not lose what the session read; recorded at the next start). Its answer is not {}: `recorded` gives the
- * row once it is written, to mark it undelivered when the hook had given up.
+ * row once it is written, to mark it undelivered when the hook had given up. A large output is journaled
+ * while the worker thread scans it, whatever its answer turns out to be (sidecar.ts): the write is then
+ * off the answer's path.
  */
 import { createHmac } from 'node:crypto';
 import { claudeOutput } from '../claude/hook-output.ts';
@@ -84,7 +86,7 @@ interface Deferred {
   now: number;
   /** recording work still to do before it is recorded (engine.outputSteps), or null */
   steps: Iterator<void> | null;
-  /** once it is recorded (or its recording failed), before the commit: gets the row's commit (Evaluated.recorded; HeldBack.onRecorded) */
+  /** once it is recorded (or its recording failed), before the commit: gets the row's commit (Evaluated.recorded; defer's onRecorded) */
   recorded?: (committed: Promise<number | undefined>) => void;
   /** µs from its arrival to its answer, when the answer was not {}: its row's latency (what the hook waited for) */
   answeredUs?: number;
@@ -96,8 +98,6 @@ export interface HeldBack {
   shown: Rewrite;
   /** when the event arrived (its row's latency runs from here to the answer) */
   t0: bigint;
-  /** once it is recorded (e.g. its journal entry goes with that commit) */
-  onRecorded?: () => void;
 }
 
 class LatencyRing {
@@ -152,18 +152,19 @@ export class Recorder {
    * Answer a PostToolUse now; record it right after the reply has gone out (see the file comment).
    * With `steps` (engine.outputSteps of a large output), those are run in slices first, other work
    * in between, and it is recorded when they are done (or when something flushes). `held`: its answer
-   * holds a secret back.
+   * holds a secret back. `onRecorded`: once it is recorded (its journal entry goes with that commit).
    */
-  defer(ev: HookEvent, source: string, now: number, steps: Iterator<void> | null = null, held?: HeldBack): Evaluated {
+  defer(ev: HookEvent, source: string, now: number, steps: Iterator<void> | null = null, held?: HeldBack, onRecorded?: () => void): Evaluated {
     const d: Deferred = { ev, source, now, steps };
     let recorded: Promise<number | undefined> | undefined;
     if (held)
       recorded = new Promise((resolve) => {
         d.recorded = (c) => {
-          held.onRecorded?.();
+          onRecorded?.();
           resolve(c.catch(() => undefined));
         };
       });
+    else if (onRecorded) d.recorded = () => onRecorded();
     const answer: Evaluated = {
       output: postAnswer(ev, held?.shown ?? null),
       decision: null,

@@ -429,6 +429,10 @@ export class Sidecar {
           await this.recorder.inSteps(this.engine.scanSteps(ev));
           return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev), raw);
         }
+        // journaled now (SessionStore.journal), while the worker scans, rather than after the scan when
+        // the answer holds a secret back: that write is then off the answer's path. Whatever the answer,
+        // the entry goes with the commit that records the output
+        const seq = this.journal(ev, now, source, raw);
         const steps = this.engine.outputSteps(ev, false);
         let scanned = false;
         const settled = scanning.then((ok) => {
@@ -438,7 +442,7 @@ export class Sidecar {
         await this.recorder.inSteps(steps, () => scanned);
         // the worker failed meanwhile: scanned here (the rest of the preparation is left in `steps`)
         if (!(await settled)) await this.recorder.inSteps(this.engine.scanSteps(ev));
-        return this.evaluateParsed(ev, source, this.now(), t0, clientPid, steps, raw);
+        return this.evaluateParsed(ev, source, this.now(), t0, clientPid, steps, raw, seq);
       }
       return this.evaluateParsed(ev, source, now, t0, clientPid, undefined, raw);
     }
@@ -541,6 +545,8 @@ export class Sidecar {
     clientPid?: number,
     steps?: Iterator<void>,
     raw?: Buffer | string,
+    /** the event is journaled already (a large output, while it was scanned): its entry, or null when it could not be */
+    journaled?: number | null,
   ): Evaluated | Promise<Evaluated> {
     if (clientPid !== undefined) this.correlator.notePid(clientPid, ev.session_id, now);
     if (ev.hook_event_name === 'PreToolUse' && typeof ev.tool_name === 'string' && isProxiedTool(ev.tool_name)) {
@@ -553,13 +559,9 @@ export class Sidecar {
     // the session read: the next start records it
     const shown = this.recorder.shown(ev);
     if (RECORDING_EVENTS.has(ev.hook_event_name) && (source === 'hook' || source === 'http')) {
-      if (!shown) return this.recorder.defer(ev, source, now, steps ?? null);
-      const seq = raw !== undefined ? this.journal(ev, now, source, raw) : null;
-      return this.recorder.defer(ev, source, now, steps ?? null, {
-        shown,
-        t0,
-        ...(seq !== null ? { onRecorded: () => this.sessionStore.journaled(seq) } : {}),
-      });
+      const seq = journaled !== undefined ? journaled : shown && raw !== undefined ? this.journal(ev, now, source, raw) : null;
+      const onRecorded = seq !== null ? () => this.sessionStore.journaled(seq) : undefined;
+      return this.recorder.defer(ev, source, now, steps ?? null, shown ? { shown, t0 } : undefined, onRecorded);
     }
     // what a git push would publish, read from the repository (without holding up other events) for
     // the engine to judge; decided when the facts are in, after whatever was recorded meanwhile
@@ -833,7 +835,7 @@ export class Sidecar {
       if (now - this.lastJournalLog > 60_000) {
         this.lastJournalLog = now;
         this.log.warn(
-          `cannot keep an output with a secret held back until it is recorded (${(e as Error).message}): it is answered and recorded as usual, but a crash before its recording would lose what the session read`,
+          `cannot keep an answered output (a secret held back, or a large one) until it is recorded (${(e as Error).message}): it is answered and recorded as usual, but a crash before its recording would lose what the session read`,
         );
       }
       return null;

@@ -14,9 +14,9 @@
  *
  * Writes happen inside the audit store's group commit, so the state a reply depends on is committed
  * with that reply's audit row, before the reply is sent. A PostToolUse is answered before it is
- * recorded; one whose answer holds a secret back (redaction) is journaled first (journal(): the event
- * sealed as the written files are, committed before the answer, deleted in the commit that records
- * it), and an answered output a crash kept from being recorded is read back at the next start
+ * recorded; one whose answer holds a secret back (redaction), and a large one scanned before its answer,
+ * is journaled first (journal(): the event sealed as the written files are, committed before the
+ * answer, deleted in the commit that records it), and an answered output a crash kept from being recorded is read back at the next start
  * (readJournal) for the sidecar to record.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';

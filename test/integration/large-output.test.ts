@@ -170,7 +170,7 @@ async function mainThreadRun(home: string, sid: string): Promise<Awaited<ReturnT
   return r as Awaited<ReturnType<typeof heldBackRun>>;
 }
 
-test('the detector scans a large output on its worker thread while the sidecar prepares its fingerprints: the same answer, recording and decisions as a scan on the main thread', async () => {
+test('the detector scans a large output on its worker thread while the sidecar prepares its fingerprints (and journals it): the same answer, recording and decisions as a scan on the main thread', async () => {
   const home = mkdtempSync(join(tmpdir(), 'mph-large-'));
   const mainThread = await mainThreadRun(home, 'big');
   await withSidecar(
@@ -192,11 +192,16 @@ test('the detector scans a large output on its worker thread while the sidecar p
       assert.equal(sc.scanThread.counts.worker, 1);
       assert.equal(sc.scanThread.counts.fallback, 0);
       // nothing held back: answered once the worker has scanned it, recorded before the next call
+      const journaled = sc.sessionStore.journalCount();
       const quiet = await sc.evaluate(bigRead('quiet', false), 'hook');
       assert.deepEqual(quiet.output, {});
       assert.equal(sc.scanThread.counts.worker, 2);
-      await sc.evaluate(envUpload, 'hook');
+      // journaled while the worker scanned it (before it was known that nothing is held back): a crash
+      // before its recording would not lose it either
+      assert.equal(sc.sessionStore.journalCount(), journaled + 1, 'journaled before its answer');
+      await (await sc.evaluate(envUpload, 'hook')).committed;
       assert.equal(sc.engine.session('quiet')?.origins.size, 1, 'recorded before the next call was decided');
+      assert.equal(sc.sessionStore.journalCount(), 0, 'its journal entry went with the commit that recorded it');
       assert.equal(recorderOf(sc).pending, 0);
     },
     { home },
