@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       `decision time in the sidecar (${inner.length} audit rows): p50 ${percentile(inner, 0.5).toFixed(2)} ms, p99 ${percentile(inner, 0.99).toFixed(2)} ms, max ${(inner[inner.length - 1] ?? NaN).toFixed(1)} ms; ${innerSlow.length} event(s) over ${SLOW_MS} ms`,
       ...innerSlow.map((x) => `  over ${SLOW_MS} ms: ${x}`),
       loop
-        ? `event loop held without yielding, as a 1 ms timer in the sidecar sees it (${loop.samples} firings): CPU time between two firings max ${loop.max_cpu_ms.toFixed(1)} ms, ${loop.cpu_over_50ms} stretch(es) of ${SLOW_MS} ms or more; lateness (wall time, other processes' load included) p50 ${loop.p50_ms.toFixed(2)} ms, p99 ${loop.p99_ms.toFixed(2)} ms, max ${loop.max_ms.toFixed(1)} ms, ${loop.late_over_50ms} over ${SLOW_MS} ms`
+        ? `event loop held without yielding, as a 1 ms timer in the sidecar sees it (${loop.samples} firings): CPU time of its ${loop.cpu_of ?? 'process'} between two firings max ${loop.max_cpu_ms.toFixed(1)} ms, ${loop.cpu_over_50ms} stretch(es) of ${SLOW_MS} ms or more; lateness (wall time, other processes' load included) p50 ${loop.p50_ms.toFixed(2)} ms, p99 ${loop.p99_ms.toFixed(2)} ms, max ${loop.max_ms.toFixed(1)} ms, ${loop.late_over_50ms} over ${SLOW_MS} ms`
         : 'event loop: not measured (this sidecar does not report event_loop in its status)',
       cpuTimes.length > 0
         ? (() => {
