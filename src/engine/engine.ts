@@ -487,14 +487,11 @@ export class FlowEngine {
     yield* scanSteps(this.outputLeaves(ev, failed).texts);
   }
 
-  /**
-   * The texts of an output that scanSteps scans and the detector does not remember yet, e.g. to scan them
-   * elsewhere; each once (a Read's output can hold a file's text twice, and one scan is remembered for both).
-   */
+  /** The texts of an output that scanSteps scans and the detector does not remember yet, e.g. to scan them elsewhere (each once: contentLeaves). */
   scannedTexts(ev: HookEvent): string[] {
     const failed = ev.hook_event_name === 'PostToolUseFailure';
     if (!failed && ev.hook_event_name !== 'PostToolUse') return [];
-    return [...new Set(this.outputLeaves(ev, failed).texts.filter((t) => scanRemembered(t) && !scanIsRemembered(t)))];
+    return this.outputLeaves(ev, failed).texts.filter((t) => scanRemembered(t) && !scanIsRemembered(t));
   }
 
   /** What outputSteps computed for an event, until it is recorded. */

@@ -99,3 +99,9 @@ test('engine: a Read of a 490 KB JPEG is recorded by identity, not as text; the 
   assert.equal(d.action, 'ask', d.summary);
   assert.match(d.summary, /photo\.jpg/);
 });
+
+test('contentLeaves: a text found twice is taken once and counts once against the bound', () => {
+  const x = 'x'.repeat(5000);
+  const y = 'y'.repeat(3000);
+  assert.deepEqual(contentLeaves({ output: x, result: x, notes: y }, 8000).texts, [x, y]);
+});

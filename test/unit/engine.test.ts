@@ -411,3 +411,22 @@ test('an output that holds a large text twice (a TaskOutput: output and result) 
   };
   assert.deepEqual(e.scannedTexts(ev as never), [big]);
 });
+
+test('an output that holds a large text twice is fingerprinted once and counted once against the response bound (no false "cut")', () => {
+  const e = new FlowEngine(defaultConfig(), { seed: 1, home: '/home/u' });
+  // 600 K characters, twice: 1.2 M in all, over the 1 MB fingerprinted of one response; 600 K distinct
+  const lines: string[] = [];
+  for (let i = 0; lines.join('\n').length < 600_000; i++) lines.push(`row ${i}: agent fixed test fixture ${i * 7919} in module_${i % 97}`);
+  const big = lines.join('\n').slice(0, 600_000);
+  const ev = {
+    session_id: 's-dup-cut',
+    hook_event_name: 'PostToolUse',
+    tool_name: 'TaskOutput',
+    tool_input: { task_id: 'a2' },
+    tool_response: { retrieval_status: 'success', task: { task_id: 'a2', status: 'completed', output: big, prompt: 'fix the fixtures', result: big } },
+  };
+  e.handle(ev as never, Date.now());
+  const s = e.session('s-dup-cut');
+  assert.ok(s && s.origins.size === 1, 'recorded');
+  assert.equal(s.responseCut, undefined, 'all 600 K distinct characters are fingerprinted: nothing was cut');
+});

@@ -1,11 +1,19 @@
 /** The JSON walker: every string of a tool's input or output, at any depth, bounded. */
 
-/** Every string leaf of a JSON value (object keys excluded), depth- and size-bounded. */
-export function stringLeaves(value: unknown, maxChars = 1_000_000, maxDepth = 100_000): string[] {
+/**
+ * Every string leaf of a JSON value (object keys excluded), depth- and size-bounded. `unique`: a string
+ * that is there already is not taken again (nor counted against `maxChars`).
+ */
+export function stringLeaves(value: unknown, maxChars = 1_000_000, maxDepth = 100_000, unique = false): string[] {
   // Iterative (no recursion limit), object keys included: data can hide in a key, or 40 levels down.
   const out: string[] = [];
   let budget = maxChars;
+  const taken = unique ? new Set<string>() : null;
   const push = (s: string): void => {
+    if (taken) {
+      if (taken.has(s)) return;
+      taken.add(s);
+    }
     const t = s.length > budget ? s.slice(0, budget) : s;
     budget -= t.length;
     if (t.length > 0) out.push(t);
@@ -71,7 +79,7 @@ export function binaryKind(s: string): string | null {
  * stringLeaves for a tool's output, with its binary content apart: image and file shapes of
  * Claude Code (`{type: "image", file: {base64, type}}`, PDFs and other files the same way), MCP
  * content (`{type: "image"|"audio", data, mimeType}`, resources with a `blob`), and any string
- * binaryKind() calls binary. Binary leaves do not count against `maxChars`.
+ * binaryKind() calls binary. Binary leaves do not count against `maxChars`; each text is there once.
  */
 export function contentLeaves(value: unknown, maxChars = 1_000_000): { texts: string[]; binaries: BinaryLeaf[] } {
   const binaries: BinaryLeaf[] = [];
@@ -108,6 +116,8 @@ export function contentLeaves(value: unknown, maxChars = 1_000_000): { texts: st
     }
     return out;
   };
-  const texts = stringLeaves(strip(value, 0), maxChars);
+  // each text once: a TaskOutput's output and result are the same text, which is fingerprinted (and
+  // counted against maxChars) once; a second copy would add nothing but work
+  const texts = stringLeaves(strip(value, 0), maxChars, undefined, true);
   return { texts, binaries };
 }
