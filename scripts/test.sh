@@ -25,6 +25,19 @@ node --import tsx --test --test-reporter=spec --test-concurrency=1 test/property
 # the console in a real browser (Debian's chromium via playwright-core; .ci/run installs it; under
 # CI=true a missing chromium fails the run)
 node --import tsx --test --test-reporter=spec --test-concurrency=1 test/browser/*.test.ts
+# The packaged install (test/e2e/package.test.ts: npm pack, then npm install -g of the tarball) runs with no
+# network, from npm's cache. `npm ci` leaves only what the lock file needs there; a global install resolves
+# the package's dependency ranges afresh (full registry documents, the newest matching versions), so on a
+# fresh machine it found nothing. Fill the cache with what that install fetches while the registry is here
+# (install scripts skipped: nothing is built; the test's own install builds better-sqlite3).
+prime=$(mktemp -d)
+if npm pack --silent --pack-destination "$prime" >/dev/null &&
+  npm install -g --prefix "$prime/prefix" --ignore-scripts --prefer-offline --no-audit --no-fund "$prime"/*.tgz >/dev/null 2>"$prime/err"; then
+  :
+else
+  echo "test: could not fill npm's cache for the packaged-install e2e test (is the npm registry reachable?): $(tail -n 3 "$prime/err" 2>/dev/null)" >&2
+fi
+rm -rf "$prime"
 # End-to-end, once per Claude Code CLI: the pinned one (@anthropic-ai/claude-code) and the newest
 # (claude-code-next). Under CI=true a missing or broken CLI fails the suite instead of skipping it.
 e2e() {
