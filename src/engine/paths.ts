@@ -7,6 +7,25 @@ import { posix } from 'node:path';
  * Null for what is not a file (`-`, URLs, empty) or a relative path when there is no cwd.
  */
 export function resolvePath(path: string, cwd?: string, home?: string): string | null {
+  // a pure function of its arguments, asked again and again with the same ones (one command resolves each
+  // of its file arguments from every directory it cds to, a script's run hundreds of times): remembered
+  if (path.length + (cwd?.length ?? 0) + (home?.length ?? 0) > RESOLVED_KEY_MAX) return resolveUncached(path, cwd, home);
+  // (the lengths make the key unambiguous whatever the strings hold)
+  const key = `${home === undefined ? -1 : home.length}:${cwd === undefined ? -1 : cwd.length}:${home ?? ''}${cwd ?? ''}${path}`;
+  const hit = RESOLVED.get(key);
+  if (hit !== undefined) return hit;
+  const r = resolveUncached(path, cwd, home);
+  if (RESOLVED.size >= RESOLVED_MAX) RESOLVED.clear();
+  RESOLVED.set(key, r);
+  return r;
+}
+
+/** resolvePath's results remembered: at most this many (then forgotten all at once), for arguments of at most this many characters in all. */
+const RESOLVED_MAX = 4096;
+const RESOLVED_KEY_MAX = 2048;
+const RESOLVED = new Map<string, string | null>();
+
+function resolveUncached(path: string, cwd?: string, home?: string): string | null {
   let p = path
     .trim()
     .replace(/^["']+|["']+$/g, '')

@@ -109,7 +109,9 @@ function unwrap(argv: string[]): string[] {
 
 /** Claude Code settings files (user, project, local, managed, ~/.claude.json): where hooks and MCP servers are configured. */
 export function settingsFile(p: string): boolean {
-  // case-insensitive: on macOS (and Windows) ~/.Claude/Settings.json is the same file
+  // case-insensitive: on macOS (and Windows) ~/.Claude/Settings.json is the same file. Each name ends in
+  // .json: anything else is answered without the patterns (a script's run asks this of every path it names)
+  if (p.length < 5 || p.slice(-5).toLowerCase() !== '.json') return false;
   return /(^|\/)\.claude\/settings(\.local)?\.json$/i.test(p) || /\/managed-settings\.json$/i.test(p) || /(^|\/)\.claude\.json$/i.test(p);
 }
 
