@@ -19,7 +19,7 @@
  * engine asks about it (naming the bound).
  */
 import { commonAffixes, isCharCode, isNumbering } from './decoders.ts';
-import { registrableDomain, hostOfUrl } from './urls.ts';
+import { forEachUrl, registrableDomain, hostOfUrl } from './urls.ts';
 
 /** longest value counted as one small part */
 export const MAX_PART = 16;
@@ -51,8 +51,6 @@ const SEP = '\u0001';
 export const SPREAD_BYTES = 256 * 1024 + MAX_LET_GO_SLOTS * 400;
 /** slots taken from one URL (its first query parameters and path segments) */
 const MAX_SLOTS_PER_URL = 12;
-
-const URL_RE = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`<>()[\]{}\\|^]+/gi;
 
 interface Part {
   v: string;
@@ -140,7 +138,7 @@ const HOST_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.){2,}[a-z][a-z0-
  */
 export function callParts(payload: string, fields: readonly string[], destKey: string): CallParts[] {
   const out: CallParts[] = [];
-  for (const m of payload.matchAll(URL_RE)) urlParts(m[0], out);
+  forEachUrl(payload, (u) => urlParts(u, out));
   let i = 0;
   for (const f of fields) {
     if (f.includes('://')) continue;
