@@ -399,33 +399,32 @@ test('interpreters: a file uploaded through a remote service SDK leaves the mach
   assert.equal(new Run().pre('Bash', { command: `python3 -c "import openai; print(openai.__version__)"`, description: 'x' }).action, 'allow');
 });
 
+/** A TaskOutput's PostToolUse, whose task's output and result are both `text` (as Claude Code sends them). */
+const taskOutputTwice = (session_id: string, task_id: string, text: string): Record<string, unknown> => ({
+  session_id,
+  hook_event_name: 'PostToolUse',
+  tool_name: 'TaskOutput',
+  tool_input: { task_id },
+  tool_response: { retrieval_status: 'success', task: { task_id, status: 'completed', output: text, prompt: 'fix the tests', result: text } },
+});
+
 test('an output that holds a large text twice (a TaskOutput: output and result) hands it to be scanned once', () => {
   const e = new FlowEngine(defaultConfig(), { seed: 1, home: '/home/u' });
   const big = `${'log line with nothing secret in it\n'.repeat(300)}done`;
-  const ev = {
-    session_id: 's-dup',
-    hook_event_name: 'PostToolUse',
-    tool_name: 'TaskOutput',
-    tool_input: { task_id: 'a1' },
-    tool_response: { retrieval_status: 'success', task: { task_id: 'a1', status: 'completed', output: big, prompt: 'fix the tests', result: big } },
-  };
-  assert.deepEqual(e.scannedTexts(ev as never), [big]);
+  assert.deepEqual(e.scannedTexts(taskOutputTwice('s-dup', 'a1', big) as never), [big]);
 });
 
 test('an output that holds a large text twice is fingerprinted once and counted once against the response bound (no false "cut")', () => {
   const e = new FlowEngine(defaultConfig(), { seed: 1, home: '/home/u' });
   // 600 K characters, twice: 1.2 M in all, over the 1 MB fingerprinted of one response; 600 K distinct
   const lines: string[] = [];
-  for (let i = 0; lines.join('\n').length < 600_000; i++) lines.push(`row ${i}: agent fixed test fixture ${i * 7919} in module_${i % 97}`);
+  for (let i = 0, chars = 0; chars < 600_000; i++) {
+    const line = `row ${i}: agent fixed test fixture ${i * 7919} in module_${i % 97}`;
+    lines.push(line);
+    chars += line.length + 1;
+  }
   const big = lines.join('\n').slice(0, 600_000);
-  const ev = {
-    session_id: 's-dup-cut',
-    hook_event_name: 'PostToolUse',
-    tool_name: 'TaskOutput',
-    tool_input: { task_id: 'a2' },
-    tool_response: { retrieval_status: 'success', task: { task_id: 'a2', status: 'completed', output: big, prompt: 'fix the fixtures', result: big } },
-  };
-  e.handle(ev as never, Date.now());
+  e.handle(taskOutputTwice('s-dup-cut', 'a2', big) as never, Date.now());
   const s = e.session('s-dup-cut');
   assert.ok(s && s.origins.size === 1, 'recorded');
   assert.equal(s.responseCut, undefined, 'all 600 K distinct characters are fingerprinted: nothing was cut');
