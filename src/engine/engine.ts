@@ -198,6 +198,14 @@ interface MergedMatch {
 /** State changes a check makes only if the call goes ahead (not when it is denied). */
 type Commit = () => void;
 
+/** What a command that runs scripts the session wrote carries apart from them: its own text, and the scripts' files. */
+interface Carried {
+  /** the command as written, with the texts it writes itself and runs */
+  text: string;
+  /** the files whose text (written earlier in the session) was inlined */
+  scripts: string[];
+}
+
 export class FlowEngine {
   readonly tracker: FlowTracker;
   private cfg: Config;
@@ -652,7 +660,10 @@ export class FlowEngine {
       // cannot read to its end, is asked about: the limit is the guard's, the script is the session's
       const judged = withScripts(command, bash, this.cwdOf(ev), this.opts.home, s.written, this.ownTexts(ev, bash));
       unreadScripts = judged.unread;
+      // what the command carries in itself, apart from the scripts it runs (their data is their files' taints)
+      let carries: Carried | undefined;
       if (judged.command !== undefined) {
+        carries = { text: judged.own.length ? [command, ...judged.own].join('\n') : command, scripts: judged.files };
         const plain = bash;
         const withText = analyzeBash(judged.command, MAX_INPUT + (judged.command.length - command.length));
         command = judged.command;
@@ -660,7 +671,7 @@ export class FlowEngine {
         const added = withText.limits.filter((l) => !plain.limits.some((p) => p.limit === l.limit));
         if (added.length) scriptLimit = added[0];
       }
-      this.bashEffects(s, ev, bash, command, now);
+      this.bashEffects(s, ev, bash, command, now, carries);
       // a Claude Code this call starts: its session's first prompt is this agent's, not the user's (nested-claude.ts)
       for (const l of claudeLaunches(bash)) this.tracker.nested.add(ev.session_id, now, l.texts, l.blind);
     }
@@ -1964,7 +1975,9 @@ export class FlowEngine {
       }
     }
     const src = content ? strongestSource(s, content) : undefined;
-    if (src) {
+    // an edit keeps the rest of the file: what it held (sensitive data) is not replaced by a weaker source
+    const kept = tool === 'Write' ? undefined : s.taints.get(path);
+    if (src && !(kept && kept.sensitive.length > 0 && src.sensitive.length === 0)) {
       s.taint({ path, source: src.label, sourceAt: src.at, sensitive: src.sensitive, by: tool, at: now });
     } else if (tool === 'Write') {
       // the whole file is replaced by content that holds none of our data
@@ -2062,8 +2075,13 @@ export class FlowEngine {
     return s.readScripts.get(p);
   }
 
-  /** Bash: files written from sensitive or tainted files, from the environment, or from matched content in the command. */
-  private bashEffects(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, now: number): void {
+  /**
+   * Bash: files written from sensitive or tainted files, from the environment, or from matched content in the command.
+   * `carries`: the command runs scripts the session wrote, inlined into `command`; what their texts hold is
+   * their files' taints (taken when each was written: data recorded later cannot be in them), so only the
+   * rest of the command (`carries.text`) is matched against the session's data.
+   */
+  private bashEffects(s: Session, ev: HookEvent, bash: BashAnalysis, command: string, now: number, carries?: Carried): void {
     noteRemotes((key, url) => s.addRemote(key, url), repoRemotes(bash, this.cwdOf(ev), this.opts.home));
     // `find ~ -name id_rsa > f`: f lists those files (as patterns, until the session sees its content)
     for (const [f, patterns] of bash.listsWritten) {
@@ -2128,13 +2146,25 @@ export class FlowEngine {
       if (t && (!src || (t.sensitive.length > 0 && src.sensitive.length === 0))) src = { label: t.source, at: t.sourceAt, sensitive: t.sensitive };
     }
     if ((!src || src.sensitive.length === 0) && bash.envDump) src = { label: 'the environment', at: now, sensitive: [ENV_LABEL] };
+    let matched = command;
+    if (carries && (!src || src.sensitive.length === 0)) {
+      // a taint let go (or past what is remembered) says nothing of the script's text: the whole command is matched
+      const taints = carries.scripts.map((p) => s.taintOf(p));
+      if (!taints.some((t) => t?.letGo)) {
+        matched = carries.text;
+        for (const t of taints)
+          if (t && (!src || (t.sensitive.length > 0 && src.sensitive.length === 0))) src = { label: t.source, at: t.sourceAt, sensitive: t.sensitive };
+      }
+    }
     if (!src || src.sensitive.length === 0) {
       // `echo <data> > f`, `printf … > f`, a heredoc: the data is in the command itself
-      const m = strongestSource(s, command);
+      const m = strongestSource(s, matched);
       if (m && (!src || m.sensitive.length > 0)) src = m;
     }
     if (!src) return;
-    const by = `Bash(${truncate(redact(command), 60)})`;
+    // named by the command as written (not with the scripts it runs inlined)
+    const as = (ev.tool_input as Record<string, unknown> | undefined)?.command;
+    const by = `Bash(${truncate(redact(typeof as === 'string' ? as : command), 60)})`;
     for (const w of writes) s.taint({ path: w, source: src.label, sourceAt: src.at, sensitive: [...src.sensitive], by, at: now });
   }
 

@@ -397,6 +397,10 @@ export interface ScriptsJudged {
   command?: string;
   /** the scripts the session wrote that this command runs and the guard cannot read whole, and why, in words */
   unread: Array<{ path: string; what: string }>;
+  /** the files (absolute paths) whose text, as the session wrote it earlier, is inlined */
+  files: string[];
+  /** the texts inlined that this very command writes (`cat > x.sh <<EOF … EOF; bash x.sh`) */
+  own: string[];
 }
 
 /** Where a program path may point (`/usr/bin/git`): nothing the session writes, so never asked about for overflow. */
@@ -452,7 +456,7 @@ export function withScripts(
   files: WrittenFiles,
   own: ReadonlyMap<string, string> = new Map(),
 ): ScriptsJudged {
-  const out: ScriptsJudged = { unread: [] };
+  const out: ScriptsJudged = { unread: [], files: [], own: [] };
   if (files.size === 0 && own.size === 0 && !files.overflow) return out;
   const runs = scriptsRun(bash);
   if (runs.length === 0) return out;
@@ -472,13 +476,16 @@ export function withScripts(
       const mine = own.get(abs);
       if (mine !== undefined) {
         texts.push(mine);
+        if (!out.own.includes(mine)) out.own.push(mine);
         known = true;
       }
       const w = files.get(abs);
       if (w === undefined) continue;
       known = true;
-      if ('text' in w) texts.push(w.text);
-      else if (!seen.has(abs)) {
+      if ('text' in w) {
+        texts.push(w.text);
+        if (!out.files.includes(abs)) out.files.push(abs);
+      } else if (!seen.has(abs)) {
         seen.add(abs);
         out.unread.push({ path: abs, what: unreadWords(abs, w.unread) });
       }
