@@ -123,11 +123,20 @@ function under(p: string, dir: string | undefined): boolean {
 
 const GLOB = /[*?[]/;
 
+/** The settings files in a place (isSettings): in its .claude directory, and those of a place that is one. */
+const SETTINGS_IN_CLAUDE = ['.claude/settings.json', '.claude/settings.local.json'];
+const SETTINGS_NAMES = [...SETTINGS_IN_CLAUDE, 'settings.json', 'settings.local.json'];
+
 /** Globs compiled lately (a script's words are tested against every place of the guard's, often the same ones). */
 const globCache = new Map<string, RegExp | null>();
-/** Entries kept, and the longest glob kept: a bounded memo (cleared when full), a long glob is compiled each time. */
+/**
+ * Entries kept, the longest glob kept, and the chars of all globs kept: a bounded memo (cleared when
+ * full); a longer glob is compiled each time. Paths in scripts run 250+ chars (`$(dirname "${BASH_SOURCE[0]}")/…`).
+ */
 const GLOB_CACHE_ENTRIES = 512;
-const GLOB_CACHE_CHARS = 256;
+const GLOB_CACHE_CHARS = 4096;
+const GLOB_CACHE_TOTAL_CHARS = 64 * 1024;
+let globCacheChars = 0;
 
 /** A shell glob as a regular expression over a whole path (`*` and `?` do not cross `/`, except in find's -path). */
 function globRegex(glob: string, crossSlash = false): RegExp | null {
@@ -136,8 +145,12 @@ function globRegex(glob: string, crossSlash = false): RegExp | null {
   let re = globCache.get(key);
   if (re === undefined) {
     re = compileGlob(glob, crossSlash);
-    if (globCache.size >= GLOB_CACHE_ENTRIES) globCache.clear();
+    if (globCache.size >= GLOB_CACHE_ENTRIES || globCacheChars + key.length > GLOB_CACHE_TOTAL_CHARS) {
+      globCache.clear();
+      globCacheChars = 0;
+    }
     globCache.set(key, re);
+    globCacheChars += key.length;
   }
   // a RegExp without the g or y flag keeps no state between test() calls: sharing one is safe
   return re;
@@ -500,13 +513,16 @@ export function bashTamper(
     if (!GLOB.test(p)) return false;
     const re = globRegex(p);
     if (!re) return false;
-    const bases = [facts.home, cwd, ...moves, p.slice(0, p.search(GLOB)).replace(/\/[^/]*$/, '')].filter(
-      (x): x is string => typeof x === 'string' && x.length > 0,
-    );
+    // what the glob matches starts with its text before the first wildcard (the pattern is anchored and
+    // that text literal): a place that cannot is not tried (a script's run tries dozens of globs against
+    // every directory it cds to)
+    const literal = p.slice(0, p.search(GLOB));
+    const bases = [facts.home, cwd, ...moves, literal.replace(/\/[^/]*$/, '')].filter((x): x is string => typeof x === 'string' && x.length > 0);
     return bases.some((b) =>
-      ['.claude/settings.json', '.claude/settings.local.json', 'settings.json', 'settings.local.json'].some((f) => {
+      // settings.json directly in a place is a settings file only when the place is a .claude directory
+      (/(^|\/)\.claude$/i.test(b) ? SETTINGS_NAMES : SETTINGS_IN_CLAUDE).some((f) => {
         const c = `${b}/${f}`;
-        return settingsFile(c) && re.test(c);
+        return c.startsWith(literal) && re.test(c);
       }),
     );
   };

@@ -153,6 +153,9 @@ test('settings written by a relative path after cd, by a glob, by find -exec, by
     `cd .claude && cp /tmp/x.json settings.local.json`,
     `echo '{}' > ~/.claude/settings.js?n`,
     `cp /tmp/x.json ~/.claude/sett*.json`,
+    `cd ~/.claude && echo '{}' > sett*.json`,
+    `cd ~ && cp /tmp/x.json .c*/settings.json`,
+    `cd ~/proj && cp /tmp/x.json ~/.claude/settings.local.j*`,
     `find ~/.claude -name settings.json -exec cp /tmp/x.json {} \\;`,
     `jq 'del(.hooks)' ~/.claude/settings.json | sponge ~/.claude/settings.json`,
     `rsync -a /tmp/evil/ ~/.claude/`,
@@ -172,6 +175,8 @@ test('settings written by a relative path after cd, by a glob, by find -exec, by
   for (const c of [
     'cd src && cp a.json b.json',
     'cd /tmp && echo hi > settings.json',
+    'cd /tmp && echo hi > sett*.json',
+    'cd ~/proj && cp /tmp/x.json conf/sett*.json',
     'cp -r assets/ dist/',
     'cp .claude/settings.json /tmp/backup.json',
     'cd ~/proj && find . -name "*.bak" -exec rm {} \\;',
