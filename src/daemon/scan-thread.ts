@@ -3,7 +3,7 @@
  * sidecar's main thread prepares the output's fingerprints meanwhile: on two cores an output with a
  * secret held back (recorded before its answer) waits about the longer of the two, not their sum.
  *
- * The daemon starts the worker 5 s after the sidecar when redaction is on (it warms up then); else
+ * The daemon starts the worker 1 s after the sidecar when redaction is on (it warms up then); else
  * (in-process sidecars of tests) the first large output that needs a scan before its answer starts it
  * and is scanned on the main thread. The worker's result is remembered by the detector (adoptScan: checked against the text), so the
  * redaction before the answer and the recording find it as if the main thread had scanned. Whenever

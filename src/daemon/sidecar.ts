@@ -49,8 +49,12 @@ import { Redactor } from '../engine/redaction.ts';
 import { Router } from './router.ts';
 import { ConsoleHost, FlowExceptions } from './console-host.ts';
 
-/** How long after its start the daemon starts the detector's worker thread (SidecarOptions.startScanWorker). */
-const SCAN_WORKER_START_MS = 5_000;
+/**
+ * How long after its start the daemon starts the detector's worker thread (SidecarOptions.startScanWorker):
+ * after its own start and the first events a hook waits for, before the first large outputs of a session
+ * (its warm-up then runs on the other core while the model answers the first prompt).
+ */
+const SCAN_WORKER_START_MS = 1_000;
 
 /** A PostToolUse event at least this large (bytes as received) is prepared in steps before it is answered (Recorder.inSteps). */
 export const LARGE_OUTPUT_BYTES = 64 * 1024;

@@ -67,11 +67,20 @@ describe('restart with the real Claude Code CLI', { skip }, () => {
       assert.ok(st.sidecar.saved_state.restored_at_start.origins >= 1);
       assert.match(cli(['status'], sc.env).stdout, /Saved across restarts: 1 session\(s\), \d+ origin\(s\) \(restored at start: 1 session\(s\)/);
     } finally {
+      let pid = 0;
       try {
-        const pid = Number(readFileSync(join(h.stateDir, 'sidecar.pid'), 'utf8'));
-        if (pid && pid !== firstPid) process.kill(pid, 'SIGTERM');
+        pid = Number(readFileSync(join(h.stateDir, 'sidecar.pid'), 'utf8'));
       } catch {
         /* not started */
+      }
+      if (pid && pid !== firstPid) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* gone already */
+        }
+        // its stop writes into the state dir (the audit log, saved sessions): gone before the dir is removed
+        waitDeadSync(pid);
       }
       await sc.cleanup();
     }
