@@ -120,12 +120,18 @@ async function main(): Promise<void> {
     const innerSlow = rows
       .filter((r) => r.latency_us / 1000 > SLOW_MS)
       .map((r) => `${r.session_id.slice(7)} ${r.event} ${r.tool}: ${(r.latency_us / 1000).toFixed(1)} ms`);
+    // the slowest few whatever their time: where the next cause is
+    const slowest = [...rows]
+      .sort((a, b) => b.latency_us - a.latency_us)
+      .slice(0, 5)
+      .map((r) => `${r.session_id.slice(7)} ${r.event} ${r.tool} ${(r.latency_us / 1000).toFixed(1)}`);
     // the longest the sidecar's event loop was held without yielding: what any event arriving then waited
     const loop = status.event_loop as LoopStats | null;
     const lines = [
       `Replay of ${sessions} real sessions (${times.length} hook events, ${denied} denied calls' PostToolUse not sent), load average ${loadavg()[0]?.toFixed(1)} on this machine:`,
       `decision time in the sidecar (${inner.length} audit rows): p50 ${percentile(inner, 0.5).toFixed(2)} ms, p99 ${percentile(inner, 0.99).toFixed(2)} ms, max ${(inner[inner.length - 1] ?? NaN).toFixed(1)} ms; ${innerSlow.length} event(s) over ${SLOW_MS} ms`,
       ...innerSlow.map((x) => `  over ${SLOW_MS} ms: ${x}`),
+      `  the slowest 5 (ms): ${slowest.join('; ')}`,
       loop
         ? `event loop held without yielding, as a 1 ms timer in the sidecar sees it (${loop.samples} firings): CPU time of its ${loop.cpu_of ?? 'process'} between two firings max ${loop.max_cpu_ms.toFixed(1)} ms, ${loop.cpu_over_50ms} stretch(es) of ${SLOW_MS} ms or more; lateness (wall time, other processes' load included) p50 ${loop.p50_ms.toFixed(2)} ms, p99 ${loop.p99_ms.toFixed(2)} ms, max ${loop.max_ms.toFixed(1)} ms, ${loop.late_over_50ms} over ${SLOW_MS} ms`
         : 'event loop: not measured (this sidecar does not report event_loop in its status)',

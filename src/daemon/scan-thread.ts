@@ -3,19 +3,24 @@
  * sidecar's main thread prepares the output's fingerprints meanwhile: on two cores an output with a
  * secret held back (recorded before its answer) waits about the longer of the two, not their sum.
  *
+ * The worker scans one part of the detector's rules (WORKER_PART: those over token runs) while the main
+ * thread scans the other part of the same texts; adopt() puts the two together (detector
+ * adoptScanParts: checked against the text) into what one scan finds, which the detector remembers, so
+ * the redaction before the answer and the recording find it as if the main thread had scanned it all.
+ *
  * The daemon starts the worker 1 s after the sidecar when redaction is on (it warms up then); else
  * (in-process sidecars of tests) the first large output that needs a scan before its answer starts it
- * and is scanned on the main thread. The worker's result is remembered by the detector (adoptScan: checked against the text), so the
- * redaction before the answer and the recording find it as if the main thread had scanned. Whenever
- * the worker cannot answer (its file is not there, it is starting, busy with another output, failed,
- * crashed, or takes longer than SCAN_TIMEOUT_MS), scan() says so (null or false) and the caller scans
- * on the main thread as before: the same findings, only later. A crashed worker is started again on a
- * later output, up to MAX_FAILURES times in a row; it never takes the sidecar down with it.
+ * and is scanned on the main thread. Whenever the worker cannot answer (its file is not there, it is
+ * starting, busy with another output, failed, crashed, answered what does not fit, or takes longer than
+ * SCAN_TIMEOUT_MS), scan() or adopt() says so (null or false) and the caller scans on the main thread
+ * as before: the same findings, only later. A crashed worker is started again on a later output, up to
+ * MAX_FAILURES times in a row; it never takes the sidecar down with it.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { adoptScan, type RememberedScan } from '../engine/detector.ts';
+import { adoptScanParts, scanCandidates, type ScanCandidates, type ScanPart } from '../engine/detector.ts';
+import { WORKER_PART } from './scan-warmup.ts';
 import type { Logger } from './logger.ts';
 
 /** A worker that has not answered in this long is stopped and the output scanned on the main thread. */
@@ -40,10 +45,21 @@ export function scanWorkerEntry(): URL | null {
   return null;
 }
 
+/** The part of the rules the main thread scans while the worker scans WORKER_PART. */
+export const MAIN_PART: ScanPart = WORKER_PART === 'token' ? 'text' : 'token';
+
+/** The main thread's part of each text's scan (MAIN_PART), one text a step, into `out` (for ScanThread.adopt). */
+export function* mainPartSteps(texts: readonly string[], out: ScanCandidates[]): Generator<void, void, void> {
+  for (const t of texts) {
+    out.push(scanCandidates(t, MAIN_PART));
+    yield;
+  }
+}
+
 interface Pending {
   id: number;
   texts: string[];
-  resolve: (ok: boolean) => void;
+  resolve: (parts: ScanCandidates[] | null) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -95,7 +111,7 @@ export class ScanThread {
     this.worker = w;
     this.ready = false;
     w.unref();
-    w.on('message', (m: { ready?: boolean; id?: number; scans?: RememberedScan[]; error?: string }) => {
+    w.on('message', (m: { ready?: boolean; id?: number; parts?: ScanCandidates[]; error?: string }) => {
       if (w !== this.worker) return;
       if (m.ready) {
         this.ready = true;
@@ -106,33 +122,25 @@ export class ScanThread {
       if (!p || m.id !== p.id) return;
       this.pending = null;
       clearTimeout(p.timer);
-      if (m.error !== undefined || !Array.isArray(m.scans) || m.scans.length !== p.texts.length) {
+      if (m.error !== undefined || !Array.isArray(m.parts) || m.parts.length !== p.texts.length) {
         this.counts.fallback++;
         this.log.warn(`the detector's worker thread could not scan an output (${m.error ?? 'a malformed answer'}); the sidecar scanned it itself`);
-        p.resolve(false);
+        p.resolve(null);
         return;
       }
-      let ok = true;
-      for (let i = 0; i < p.texts.length; i++) ok = adoptScan(p.texts[i] as string, m.scans[i] as RememberedScan) && ok;
-      if (ok) {
-        this.failures = 0;
-        this.counts.worker++;
-      } else {
-        this.counts.fallback++;
-        this.log.warn("the detector's worker thread answered a scan that does not fit the output (a finding not in its text); the sidecar scanned it itself");
-      }
-      p.resolve(ok);
+      p.resolve(m.parts);
     });
     w.on('error', (e) => this.lost(w, `it failed: ${e.message}`));
     w.on('exit', (code) => this.lost(w, `it exited (code ${code})`));
   }
 
   /**
-   * Scan `texts` (those the detector remembers, engine.scannedTexts) on the worker. Null when it cannot
-   * take them now (the caller scans on the main thread); else resolves true once each scan is remembered
-   * by the detector, false when the worker failed meanwhile (then the caller scans them itself).
+   * Scan the worker's part of the rules (WORKER_PART) over `texts` (those the detector remembers,
+   * engine.scannedTexts). Null when it cannot take them now (the caller scans on the main thread); else
+   * resolves with each text's part, or null when the worker failed meanwhile (then the caller scans
+   * them itself). The caller scans the other part meanwhile and puts them together with adopt().
    */
-  scan(texts: string[]): Promise<boolean> | null {
+  scan(texts: string[]): Promise<ScanCandidates[] | null> | null {
     if (this.stopped || texts.length === 0) return null;
     if (!this.worker) this.start();
     const w = this.worker;
@@ -141,7 +149,7 @@ export class ScanThread {
       return null;
     }
     const id = this.nextId++;
-    return new Promise<boolean>((resolve) => {
+    return new Promise<ScanCandidates[] | null>((resolve) => {
       const timer = setTimeout(() => {
         if (this.pending?.id !== id) return;
         this.lost(w, `it did not answer within ${SCAN_TIMEOUT_MS} ms`);
@@ -150,14 +158,32 @@ export class ScanThread {
       timer.unref();
       this.pending = { id, texts, resolve, timer };
       try {
-        w.postMessage({ id, texts });
+        w.postMessage({ id, texts, part: WORKER_PART });
       } catch (e) {
         this.lost(w, `cannot send it an output: ${(e as Error).message}`);
       }
     });
   }
 
-  /** The worker is gone (or given up on): what it was scanning is scanned on the main thread (false). */
+  /**
+   * Each text's scan, put together from the worker's part (`theirs`, what scan() resolved with) and the
+   * other part scanned on this thread (`mine`), remembered by the detector: true when every one fits
+   * its text (adoptScanParts); false (logged) when one does not, and the caller scans them itself.
+   */
+  adopt(texts: string[], mine: ScanCandidates[], theirs: ScanCandidates[]): boolean {
+    let ok = mine.length === texts.length && theirs.length === texts.length;
+    for (let i = 0; ok && i < texts.length; i++) ok = adoptScanParts(texts[i] as string, mine[i] as ScanCandidates, theirs[i] as ScanCandidates);
+    if (ok) {
+      this.failures = 0;
+      this.counts.worker++;
+    } else {
+      this.counts.fallback++;
+      this.log.warn("the detector's worker thread answered a scan that does not fit the output (a finding not in its text); the sidecar scanned it itself");
+    }
+    return ok;
+  }
+
+  /** The worker is gone (or given up on): what it was scanning is scanned on the main thread (null). */
   private lost(w: Worker, why: string): void {
     if (w !== this.worker) return;
     this.worker = null;
@@ -168,7 +194,7 @@ export class ScanThread {
     if (p) {
       clearTimeout(p.timer);
       this.counts.fallback++;
-      p.resolve(false);
+      p.resolve(null);
     }
     if (!this.stopped) this.failed(why);
   }

@@ -7,7 +7,13 @@
  * after it has run a number of times: the worker scans the text a dozen times, in both forms. Nothing
  * here is a secret: the values are pseudo-random, and the findings are thrown away.
  */
-import { RULES } from '../engine/detector.ts';
+import { RULES, type ScanPart } from '../engine/detector.ts';
+
+/**
+ * The part of the detector's rules the worker thread scans (the rules over token runs: the larger
+ * part of a scan); the sidecar's main thread scans the other part of the same output meanwhile.
+ */
+export const WORKER_PART: ScanPart = 'token';
 
 const CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -17,6 +17,7 @@ import { ConfigError, loadConfigFile, type Config } from '../config/index.ts';
 import { ErrorCode, GuardError } from '../errors.ts';
 import { canonicalToolName, isProxiedTool } from '../engine/classifier.ts';
 import { FlowEngine, UNVERIFIED_CALLER } from '../engine/engine.ts';
+import type { ScanCandidates } from '../engine/detector.ts';
 import { OwnHosts } from './own-hosts.ts';
 import type { GuardFacts } from '../engine/tamper.ts';
 import { servicePaths } from '../service.ts';
@@ -44,7 +45,7 @@ import { memoryLimit, Reclaimer, SESSION_MEMORY_SHARE } from './memory.ts';
 import { DEFAULT_GIT_LIMITS, inspectPushes, type GitReadLimits } from './git-objects.ts';
 import { readSettingsFile } from './settings-file.ts';
 import { onUndelivered, RECORDING_EVENTS, Recorder, type Evaluated } from './recorder.ts';
-import { ScanThread, scanWorkerEntry } from './scan-thread.ts';
+import { mainPartSteps, ScanThread, scanWorkerEntry } from './scan-thread.ts';
 import { Redactor } from '../engine/redaction.ts';
 import { Router } from './router.ts';
 import { ConsoleHost, FlowExceptions } from './console-host.ts';
@@ -426,26 +427,32 @@ export class Sidecar {
       // nothing (the model has not seen it), so nothing waits for it either
       if (raw.length >= LARGE_OUTPUT_BYTES && (source === 'hook' || source === 'http')) {
         if (!this.redactor.on) return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev), raw);
-        // the detector's scan on the worker thread (scan-thread.ts) while this thread prepares the
-        // output's fingerprints; when the worker cannot, this thread scans first, as before
-        const scanning = this.scanThread.scan(this.engine.scannedTexts(ev));
+        // the detector's scan: one part of its rules on the worker thread (scan-thread.ts), the other
+        // part here meanwhile, then the output's fingerprints prepared until the worker is done; when
+        // the worker cannot, this thread scans first, as before
+        const texts = this.engine.scannedTexts(ev);
+        const scanning = this.scanThread.scan(texts);
         if (!scanning) {
           await this.recorder.inSteps(this.engine.scanSteps(ev));
           return this.evaluateParsed(ev, source, this.now(), t0, clientPid, this.engine.outputSteps(ev), raw);
         }
+        let scanned = false;
+        const settled = scanning.then((parts) => {
+          scanned = true;
+          return parts;
+        });
+        const mine: ScanCandidates[] = [];
+        await this.recorder.inSteps(mainPartSteps(texts, mine));
         // journaled now (SessionStore.journal), while the worker scans, rather than after the scan when
         // the answer holds a secret back: that write is then off the answer's path. Whatever the answer,
         // the entry goes with the commit that records the output
         const seq = this.journal(ev, now, source, raw);
         const steps = this.engine.outputSteps(ev, false);
-        let scanned = false;
-        const settled = scanning.then((ok) => {
-          scanned = true;
-          return ok;
-        });
         await this.recorder.inSteps(steps, () => scanned);
-        // the worker failed meanwhile: scanned here (the rest of the preparation is left in `steps`)
-        if (!(await settled)) await this.recorder.inSteps(this.engine.scanSteps(ev));
+        // the worker failed meanwhile, or answered what does not fit: scanned here (the rest of the
+        // preparation is left in `steps`)
+        const theirs = await settled;
+        if (theirs === null || !this.scanThread.adopt(texts, mine, theirs)) await this.recorder.inSteps(this.engine.scanSteps(ev));
         return this.evaluateParsed(ev, source, this.now(), t0, clientPid, steps, raw, seq);
       }
       return this.evaluateParsed(ev, source, now, t0, clientPid, undefined, raw);

@@ -1677,7 +1677,8 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
 const MAX_MATCHES_PER_RULE = 100_000;
 const MAX_FINDINGS_PER_RULE = 2_000;
 
-interface Candidate {
+/** A finding of one rule (by its rank in RULES), before overlaps between rules are resolved. */
+export interface Candidate {
   rank: number;
   finding: Finding;
 }
@@ -1795,6 +1796,74 @@ function remember(text: string, len: number, findings: Finding[], capped: boolea
 }
 
 function scanUncached(text: string, maxChars: number): { findings: Finding[]; capped: boolean } {
+  const r = scanRules(text, maxChars);
+  return { findings: resolveOverlaps(r.candidates), capped: r.capped };
+}
+
+/**
+ * The rules a part of a scan runs: those over token runs (prefixed keys, JWTs, high-entropy strings) or
+ * those over the whole text (PEM blocks, assignments, URLs, headers, cards). A scan is the union of the
+ * two parts' candidates with overlaps resolved by rank: the two can run apart (two threads) and be put
+ * together (adoptScanParts) into exactly what one scan finds.
+ */
+export type ScanPart = 'token' | 'text';
+
+/** One part of a scan of a text (default maxChars): its candidates, and whether a per-rule bound cut it short. */
+export interface ScanCandidates {
+  len: number;
+  part: ScanPart;
+  candidates: Candidate[];
+  capped: boolean;
+}
+
+/** One part of scanText(text)'s scan, without the memo: what adoptScanParts puts together with the other part. */
+export function scanCandidates(text: string, part: ScanPart): ScanCandidates {
+  const maxChars = 1_000_000;
+  const r = scanRules(text, maxChars, part);
+  return { len: Math.min(text.length, maxChars), part, candidates: r.candidates, capped: r.capped };
+}
+
+/**
+ * Remember the scan of `text` put together from its two parts, scanned apart (scanCandidates; one of
+ * them on a worker thread). Refused (false, nothing remembered) unless the parts are the two of this
+ * text: each candidate a span of it whose value is that span, from a rule of its part, as that rule
+ * reports it.
+ */
+export function adoptScanParts(text: string, a: ScanCandidates, b: ScanCandidates): boolean {
+  if (typeof text !== 'string' || !scanRemembered(text)) return false;
+  const len = Math.min(text.length, 1_000_000);
+  for (const p of [a, b]) {
+    if (p === null || typeof p !== 'object' || p.len !== len || typeof p.capped !== 'boolean' || !Array.isArray(p.candidates)) return false;
+    if (p.part !== 'token' && p.part !== 'text') return false;
+    for (const c of p.candidates) {
+      const rule = c !== null && typeof c === 'object' && Number.isInteger(c.rank) ? INTERNAL_RULES[c.rank] : undefined;
+      const f = c?.finding;
+      if (
+        rule === undefined ||
+        (rule.scope === 'token') !== (p.part === 'token') ||
+        f === null ||
+        typeof f !== 'object' ||
+        f.ruleId !== rule.id ||
+        f.label !== rule.label ||
+        f.severity !== rule.severity ||
+        !Number.isInteger(f.start) ||
+        !Number.isInteger(f.end) ||
+        f.start < 0 ||
+        f.end > len ||
+        f.start >= f.end ||
+        text.slice(f.start, f.end) !== f.value
+      )
+        return false;
+    }
+  }
+  if (a.part === b.part) return false;
+  const all = [...a.candidates, ...b.candidates].map((c) => ({ rank: c.rank, finding: { ...c.finding } }));
+  remember(text, len, resolveOverlaps(all), a.capped || b.capped);
+  return true;
+}
+
+/** The candidates of every rule (or of one part's rules) over `text`'s first `maxChars` characters. */
+function scanRules(text: string, maxChars: number, part?: ScanPart): { candidates: Candidate[]; capped: boolean } {
   let capped = false;
   const src = text.length > maxChars ? text.slice(0, maxChars) : text;
 
@@ -1807,6 +1876,7 @@ function scanUncached(text: string, maxChars: number): { findings: Finding[]; ca
   for (let rank = 0; rank < INTERNAL_RULES.length; rank++) {
     const rule = INTERNAL_RULES[rank]!;
     const tokenScope = rule.scope === 'token';
+    if (part !== undefined && tokenScope !== (part === 'token')) continue;
     /** the token runs this rule looks at (undefined: all of them) */
     let only: number[] | undefined;
     if (tokenScope) {
@@ -1882,7 +1952,7 @@ function scanUncached(text: string, maxChars: number): { findings: Finding[]; ca
     }
     rx.lastIndex = 0;
   }
-  return { findings: resolveOverlaps(candidates), capped };
+  return { candidates, capped };
 }
 
 /** Keep, for every span, the finding of the earliest (most specific) rule; drop overlapping later ones. */

@@ -225,9 +225,13 @@ for (const [what, code] of [
   ['throws', "throw new Error('boom');"],
   [
     'answers a finding that is not in the text',
-    "parentPort.postMessage({ id: m.id, scans: m.texts.map((t) => ({ len: t.length, capped: false, findings: [{ ruleId: 'x', label: 'x', severity: 'high', start: 0, end: 3, value: 'nope' }] })) });",
+    "parentPort.postMessage({ id: m.id, parts: m.texts.map((t) => ({ len: t.length, part: m.part, capped: false, candidates: [{ rank: 0, finding: { ruleId: 'x', label: 'x', severity: 'high', start: 0, end: 3, value: 'nope' } }] })) });",
   ],
-  ['answers nothing of use', 'parentPort.postMessage({ id: m.id, scans: [] });'],
+  [
+    'answers the part of the rules the sidecar scans itself',
+    "parentPort.postMessage({ id: m.id, parts: m.texts.map((t) => ({ len: t.length, part: m.part === 'token' ? 'text' : 'token', capped: false, candidates: [] })) });",
+  ],
+  ['answers nothing of use', 'parentPort.postMessage({ id: m.id, parts: [] });'],
 ] as const) {
   test(`a detector worker thread that ${what} loses nothing: the sidecar scans the output itself, with the same answer and recording`, async () => {
     const home = mkdtempSync(join(tmpdir(), 'mph-large-'));

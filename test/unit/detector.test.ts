@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import {
   RULES,
   adoptScan,
+  adoptScanParts,
+  forgetScans,
+  scanCandidates,
   scanForMemo,
   scanIsRemembered,
   scanText,
@@ -11,6 +14,7 @@ import {
   shannonEntropy,
   type Finding,
 } from '../../src/engine/detector.ts';
+import { warmUpText } from '../../src/daemon/scan-warmup.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixture helpers: fake secrets are built at run time from a seeded PRNG (stable across runs, and
@@ -800,4 +804,76 @@ it('a scan made elsewhere (scanForMemo, the worker thread) is remembered by adop
   assert.equal(scanIsRemembered(other), false);
   assert.deepEqual(scanText(text), scan.findings);
   assert.deepEqual(scanTextWhole(text), { findings: scan.findings, capped: scan.capped });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A scan in two parts (the token rules on the sidecar's worker thread, the others on its main thread)
+// ---------------------------------------------------------------------------------------------
+
+/** Pieces of text that hold secrets of both parts of the rules, some overlapping (`TOKEN = "ghp_…"`, `Bearer <jwt>`). */
+function mixedText(seed: number, pieces: number): string {
+  const r = prng(seed);
+  const kinds = [
+    () => `aws_access_key_id = ${AWS_ID}\naws_secret_access_key = ${AWS_SECRET}`,
+    () => `GITHUB_TOKEN="${GHP}"`,
+    () => `export OPENAI_API_KEY=${SK_PROJ}`,
+    () => `curl -H "Authorization: Bearer ${JWT}" https://api.example.com/v1/me`,
+    () => `anthropic: ${SK_ANT}`,
+    () => `postgres://app:${rand(18, Math.floor(r() * 1e6))}@db.internal:5432/app`,
+    () => `-----BEGIN PRIVATE KEY-----\n${rand(64, Math.floor(r() * 1e6), B64)}\n${rand(64, Math.floor(r() * 1e6), B64)}\n-----END PRIVATE KEY-----`,
+    () => `"hash": "${rand(40, Math.floor(r() * 1e6), B64)}", "note": "value ${Math.floor(r() * 1e4)}"`,
+    () => `password: ${rand(20, Math.floor(r() * 1e6))}`,
+    () => `see https://user:${rand(12, Math.floor(r() * 1e6))}@git.example.com/repo.git for ${JWT.slice(0, 30)}`,
+    () => 'const total = items.reduce((a, b) => a + b.price, 0); // plain code',
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < pieces; i++) out.push((kinds[Math.floor(r() * kinds.length)] as () => string)());
+  return out.join(r() < 0.5 ? '\n' : ' ');
+}
+
+it("a scan's two parts (token rules, text rules), scanned apart and put together by adoptScanParts, are exactly one scan of the text", () => {
+  const texts = [warmUpText(60_000), ...Array.from({ length: 40 }, (_, i) => mixedText(1000 + i, 80 + i * 5))];
+  // past a per-rule bound: the merged scan is cut short where one scan is
+  texts.push(Array.from({ length: 3000 }, (_, i) => `h${i} ${rand(40, 5000 + i, B64)}`).join('\n'));
+  for (const [i, text] of texts.entries()) {
+    assert.ok(text.length >= 4096, `text ${i} is long enough to be remembered`);
+    const whole = scanForMemo(text);
+    forgetScans();
+    assert.equal(adoptScanParts(text, scanCandidates(text, 'token'), scanCandidates(text, 'text')), true, `text ${i}`);
+    assert.deepEqual(scanTextWhole(text), { findings: whole.findings, capped: whole.capped }, `text ${i}`);
+    // in either order
+    forgetScans();
+    assert.equal(adoptScanParts(text, scanCandidates(text, 'text'), scanCandidates(text, 'token')), true);
+    assert.deepEqual(scanText(text), whole.findings, `text ${i}`);
+  }
+  assert.equal(scanForMemo(texts[texts.length - 1] as string).capped, true, 'the last text is past the bound');
+  // both parts find something in the mixed texts, and they overlap somewhere (the rank decides)
+  const t = mixedText(7, 200);
+  const tok = scanCandidates(t, 'token');
+  const txt = scanCandidates(t, 'text');
+  assert.ok(tok.candidates.length > 0 && txt.candidates.length > 0);
+  assert.ok(
+    tok.candidates.some((a) => txt.candidates.some((b) => a.finding.start < b.finding.end && b.finding.start < a.finding.end)),
+    'a token finding overlaps a text finding',
+  );
+  forgetScans();
+});
+
+it('adoptScanParts refuses parts that are not the two of this text', () => {
+  const text = mixedText(11, 120);
+  const tok = scanCandidates(text, 'token');
+  const txt = scanCandidates(text, 'text');
+  forgetScans();
+  assert.equal(adoptScanParts(text, tok, tok), false, 'the same part twice');
+  assert.equal(adoptScanParts(`${text} `, tok, txt), false, 'parts of another text (its length)');
+  assert.equal(adoptScanParts(text, { ...tok, part: 'text' }, { ...txt, part: 'token' }), false, 'candidates of rules of the other part');
+  const moved = { ...txt, candidates: txt.candidates.map((c) => ({ ...c, finding: { ...c.finding, start: c.finding.start + 1 } })) };
+  assert.equal(adoptScanParts(text, tok, moved), false, 'a value that is not its span');
+  const renamed = { ...tok, candidates: tok.candidates.map((c) => ({ ...c, rank: c.rank === 0 ? 1 : 0 })) };
+  assert.equal(adoptScanParts(text, renamed, txt), false, 'a finding under another rule');
+  assert.equal(adoptScanParts('short', tok, txt), false, 'a text the detector does not remember');
+  assert.equal(scanIsRemembered(text), false, 'nothing was remembered');
+  assert.equal(adoptScanParts(text, tok, txt), true);
+  assert.equal(scanIsRemembered(text), true);
+  forgetScans();
 });
