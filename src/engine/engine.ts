@@ -60,6 +60,7 @@ import { DATA_RULES, SENSITIVE_RULES, type Decision, type DestKind, type Finding
 import { also, article, because, provenanceNote, reasonText, summarize, truncate, unaskedNote } from './reasons.ts';
 import { coverageAction, provenancePolicy } from './policy.ts';
 import { MIN_COVERAGE, strongestSource, writtenContent } from './taint.ts';
+import { shownOutput } from './shown.ts';
 import {
   AUTHENTICATED,
   escapeRe,
@@ -440,7 +441,7 @@ export class FlowEngine {
   private outputLeaves(ev: HookEvent, failed: boolean): ReturnType<typeof contentLeaves> {
     const max = this.cfg.session.maxResponseBytes;
     // binary content (an image, a PDF) is recorded by its identity, not fingerprinted as text
-    const leaves = contentLeaves(ev.tool_response, max);
+    const leaves = contentLeaves(shownOutput(ev.tool_name, ev.tool_response), max);
     if (failed && typeof ev.error === 'string' && ev.error.length > 0) {
       let used = 0;
       for (const t of leaves.texts) used += t.length;
@@ -472,7 +473,7 @@ export class FlowEngine {
     }
     yield;
     const read: RowsRead = { rows: [] };
-    const structured = yield* structuredValueSteps(ev.tool_response, read);
+    const structured = yield* structuredValueSteps(shownOutput(ev.tool_name, ev.tool_response), read);
     const hashed: HashedRow[] = [];
     yield* hashRowSteps(this.tracker.hasher, read.rows, hashed);
     // kept for post() with the event (the recording takes them instead of computing them again); the
@@ -481,7 +482,7 @@ export class FlowEngine {
     this.preparedOutputs.set(ev, entry);
     yield;
     const named: NamedDestinations = [];
-    yield* outputDestinationSteps(ev.tool_response, errorTexts(ev), named);
+    yield* outputDestinationSteps(shownOutput(ev.tool_name, ev.tool_response), errorTexts(ev), named);
     entry.named = named;
   }
 
@@ -540,7 +541,7 @@ export class FlowEngine {
     const src = this.outputSource(s, ev, tool, tc, input, bash);
     const prep = this.preparedOutputs.get(ev);
     // the destinations it names (as its outputSteps found them, or scanned now)
-    if (s.book.noteOutput(ev.tool_response, errorTexts(ev), { label, at: now, ...src }, prep?.named) > 0) s.dirty = true;
+    if (s.book.noteOutput(shownOutput(ev.tool_name, ev.tool_response), errorTexts(ev), { label, at: now, ...src }, prep?.named) > 0) s.dirty = true;
     if (tc.source === 'external') {
       // Untrusted content entered the session. It is not fingerprinted: sending it back out leaks nothing of ours.
       s.sawUntrusted(label, now);
@@ -565,7 +566,7 @@ export class FlowEngine {
     // the distinctive values of the rows it returned (names, addresses, account numbers …): matched on their own;
     // and its personal rows whole, so that several values of one row leaving together count as that record
     const read: RowsRead = prep?.read ?? { rows: [] };
-    for (const t of prep?.structured ?? structuredValues(ev.tool_response, read)) tokens.push(t);
+    for (const t of prep?.structured ?? structuredValues(shownOutput(ev.tool_name, ev.tool_response), read)) tokens.push(t);
     if (tc.source === 'unknown' && sensitive.length === 0) {
       d.summary = 'unclassified tool output, nothing sensitive: not recorded';
       return d;

@@ -20,6 +20,7 @@ import type { HookEvent } from '../types.ts';
 import type { Decision } from './engine.ts';
 import { analyzeBash } from './bash/index.ts';
 import { scanText, scanTextWhole, type Finding } from './detector.ts';
+import { shownOutput, withUnshown } from './shown.ts';
 import { stringLeaves } from './fingerprint/index.ts';
 import { resolvePath } from './paths.ts';
 
@@ -398,8 +399,11 @@ export class Redactor {
   /** PostToolUse: the rewrite of the tool's output, or null when there is nothing to hold back. */
   post(ev: HookEvent): Rewrite | null {
     if (!this.on || ev.hook_event_name !== 'PostToolUse' || ev.tool_response === undefined) return null;
-    const out = this.redact(ev.session_id, ev.tool_response, sourceFiles(ev, this.opts.home));
-    if (out === ev.tool_response) return null;
+    // what the model is not shown is not held back from it (shown.ts): the rewrite carries it through unchanged
+    const shown = shownOutput(ev.tool_name, ev.tool_response);
+    const redacted = this.redact(ev.session_id, shown, sourceFiles(ev, this.opts.home));
+    if (redacted === shown) return null;
+    const out = withUnshown(ev.tool_name, ev.tool_response, redacted);
     const rw: Rewrite = typeof ev.tool_name === 'string' && ev.tool_name.startsWith('mcp__') ? { updatedMCPToolOutput: out } : { updatedToolOutput: out };
     const held = this.sessions.get(ev.session_id);
     if (held && !held.told) {
