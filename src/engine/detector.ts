@@ -1736,47 +1736,18 @@ export const scanRemembered = (text: string): boolean => text.length >= MEMO_MIN
 const memo = new Map<string, { len: number; findings: Finding[]; capped: boolean }>();
 let memoChars = 0;
 
-/** What scanText(text) finds (default maxChars), as the detector remembers it: to scan a text elsewhere (a worker thread) and hand the result back. */
+/** What scanText(text) finds (default maxChars), as the detector remembers it. */
 export interface RememberedScan {
   len: number;
   findings: Finding[];
   capped: boolean;
 }
 
-/** scanText(text)'s whole result (default maxChars), computed without the memo: what adoptScan takes back. */
+/** scanText(text)'s whole result (default maxChars), computed without the memo: what adoptScanParts of its two parts must equal. */
 export function scanForMemo(text: string): RememberedScan {
   const maxChars = 1_000_000;
   const r = scanUncached(text, maxChars);
   return { len: Math.min(text.length, maxChars), findings: r.findings, capped: r.capped };
-}
-
-/**
- * Remember a scan of `text` made elsewhere by scanForMemo (the same pure function, so the same result
- * as scanning it here). Refused (false, nothing remembered) unless it is one scanText remembers and
- * has that shape: each finding a span of this text whose value is that span.
- */
-export function adoptScan(text: string, scan: RememberedScan): boolean {
-  if (typeof text !== 'string' || !scanRemembered(text) || scan === null || typeof scan !== 'object') return false;
-  const len = Math.min(text.length, 1_000_000);
-  if (scan.len !== len || typeof scan.capped !== 'boolean' || !Array.isArray(scan.findings)) return false;
-  for (const f of scan.findings) {
-    if (
-      f === null ||
-      typeof f !== 'object' ||
-      typeof f.ruleId !== 'string' ||
-      typeof f.label !== 'string' ||
-      (f.severity !== 'medium' && f.severity !== 'high' && f.severity !== 'critical') ||
-      !Number.isInteger(f.start) ||
-      !Number.isInteger(f.end) ||
-      f.start < 0 ||
-      f.end > len ||
-      f.start > f.end ||
-      text.slice(f.start, f.end) !== f.value
-    )
-      return false;
-  }
-  remember(text, len, scan.findings, scan.capped);
-  return true;
 }
 
 function remember(text: string, len: number, findings: Finding[], capped: boolean): void {
